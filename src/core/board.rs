@@ -1,0 +1,454 @@
+//! Board layout: which issue goes in which column, in which order, with
+//! counts and weight sums. A pure function of the workspace, the team's
+//! configuration, the shown milestone, the filter and the sort mode.
+
+use std::collections::{HashMap, HashSet};
+
+use super::model::{Issue, IssueState, MilestoneId, ProjectId, TeamConfig, Workspace};
+
+/// The two boards the team uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BoardKind {
+    /// Open team issues in the backlog lane, one column, by priority.
+    Backlog,
+    /// One milestone's team issues, a column per lane plus Open and Closed.
+    Iteration,
+}
+
+impl BoardKind {
+    pub fn title(self) -> &'static str {
+        match self {
+            BoardKind::Backlog => "Backlog",
+            BoardKind::Iteration => "Iteration",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        match self {
+            BoardKind::Backlog => 0,
+            BoardKind::Iteration => 1,
+        }
+    }
+}
+
+/// How cards are ordered within a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortMode {
+    /// GitLab's manual board order (relative position).
+    #[default]
+    Manual,
+    /// `priority::1..4` first, unprioritised last, then manual order.
+    Priority,
+}
+
+/// What a column holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ColumnKind {
+    /// Open issues with no (configured) lane label.
+    Open,
+    /// Open issues with this lane label (the lane name, without the scope).
+    Lane(String),
+    /// Closed issues.
+    Closed,
+}
+
+/// Why a card deserves attention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Flags {
+    /// No lane label at all.
+    pub no_lane: bool,
+    /// More than one lane label: the card shows in each of their columns.
+    pub multi_lane: bool,
+    /// A lane label whose lane is not configured.
+    pub unknown_lane: bool,
+}
+
+impl Flags {
+    pub fn any(self) -> bool {
+        self.no_lane || self.multi_lane || self.unknown_lane
+    }
+
+    /// Short human description, e.g. for the detail pane.
+    pub fn describe(self) -> Vec<&'static str> {
+        let mut v = Vec::new();
+        if self.no_lane {
+            v.push("no lane label");
+        }
+        if self.multi_lane {
+            v.push("several lane labels");
+        }
+        if self.unknown_lane {
+            v.push("lane label not in the configured lanes");
+        }
+        v
+    }
+}
+
+/// One card: an index into `Workspace::issues`, and its flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Card {
+    pub issue: usize,
+    pub flags: Flags,
+}
+
+/// One column of the board.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    pub kind: ColumnKind,
+    pub title: String,
+    pub cards: Vec<Card>,
+    /// Sum of the cards' weights (issues without weight count 0).
+    pub weight: u32,
+}
+
+/// A laid-out board.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoardLayout {
+    pub kind: BoardKind,
+    pub columns: Vec<Column>,
+}
+
+impl BoardLayout {
+    pub fn card_count(&self) -> usize {
+        self.columns.iter().map(|c| c.cards.len()).sum()
+    }
+}
+
+/// What to lay out.
+#[derive(Debug, Clone, Copy)]
+pub struct BoardSpec<'a> {
+    pub kind: BoardKind,
+    pub team: &'a TeamConfig,
+    /// The iteration board's milestone (ignored by the backlog).
+    pub milestone: Option<MilestoneId>,
+    /// Lower-cased filter text; empty shows everything.
+    pub filter: &'a str,
+    pub sort: SortMode,
+}
+
+/// Flags of an issue given the team's lanes.
+pub fn flags(team: &TeamConfig, issue: &Issue) -> Flags {
+    let lanes = team.lanes_of(issue);
+    let known = lanes.iter().filter(|l| team.lanes.iter().any(|c| c == *l)).count();
+    Flags {
+        no_lane: lanes.is_empty(),
+        multi_lane: lanes.len() > 1,
+        unknown_lane: known < lanes.len(),
+    }
+}
+
+/// Whether an issue matches a lower-cased filter: every word must be found in
+/// the title, a label, an assignee's username or name, or the reference.
+pub fn matches_filter(issue: &Issue, filter: &str) -> bool {
+    if filter.is_empty() {
+        return true;
+    }
+    let title = issue.title.to_lowercase();
+    filter.split_whitespace().all(|word| {
+        let word = word.trim_start_matches('@');
+        title.contains(word)
+            || issue.labels.iter().any(|l| l.to_lowercase().contains(word))
+            || issue.assignees.iter().any(|u| {
+                u.username.to_lowercase().contains(word) || u.name.to_lowercase().contains(word)
+            })
+            || word
+                .strip_prefix('#')
+                .is_some_and(|n| issue.iid.to_string().starts_with(n) && !n.is_empty())
+    })
+}
+
+/// Lay out a board.
+pub fn layout(ws: &Workspace, spec: BoardSpec<'_>) -> BoardLayout {
+    let team = spec.team;
+    let mut columns: Vec<Column> = match spec.kind {
+        BoardKind::Backlog => vec![Column {
+            kind: ColumnKind::Lane(team.backlog_lane.clone()),
+            title: team.backlog_lane.clone(),
+            cards: Vec::new(),
+            weight: 0,
+        }],
+        BoardKind::Iteration => {
+            let mut v = vec![Column { kind: ColumnKind::Open, title: "Open".into(), cards: Vec::new(), weight: 0 }];
+            v.extend(team.lanes.iter().map(|l| Column {
+                kind: ColumnKind::Lane(l.clone()),
+                title: l.clone(),
+                cards: Vec::new(),
+                weight: 0,
+            }));
+            v.push(Column { kind: ColumnKind::Closed, title: "Closed".into(), cards: Vec::new(), weight: 0 });
+            v
+        }
+    };
+    let lane_index: HashMap<&str, usize> = team
+        .lanes
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.as_str(), i + 1))
+        .collect();
+    let closed_col = columns.len() - 1;
+
+    for (idx, issue) in ws.issues.iter().enumerate() {
+        if !issue.has_label(&team.team_label) || !matches_filter(issue, spec.filter) {
+            continue;
+        }
+        let f = flags(team, issue);
+        let card = Card { issue: idx, flags: f };
+        match spec.kind {
+            BoardKind::Backlog => {
+                if issue.state != IssueState::Opened {
+                    continue;
+                }
+                let lanes = team.lanes_of(issue);
+                let in_backlog = lanes.iter().any(|l| *l == team.backlog_lane);
+                // Untriaged issues (no lane, or only unknown lanes) with no
+                // milestone belong nowhere else: show them here, flagged.
+                let stray = issue.milestone_id.is_none()
+                    && !lanes.iter().any(|l| lane_index.contains_key(l));
+                if in_backlog || stray {
+                    columns[0].cards.push(card);
+                }
+            }
+            BoardKind::Iteration => {
+                if spec.milestone.is_none() || issue.milestone_id != spec.milestone {
+                    continue;
+                }
+                if issue.state == IssueState::Closed {
+                    columns[closed_col].cards.push(card);
+                    continue;
+                }
+                let mut placed = false;
+                for lane in team.lanes_of(issue) {
+                    if let Some(&col) = lane_index.get(lane)
+                        && columns[col].cards.last().is_none_or(|c| c.issue != idx)
+                    {
+                        columns[col].cards.push(card);
+                        placed = true;
+                    }
+                }
+                if !placed {
+                    columns[0].cards.push(card);
+                }
+            }
+        }
+    }
+
+    for col in &mut columns {
+        sort_cards(&mut col.cards, ws, spec.sort);
+        col.weight = col.cards.iter().filter_map(|c| ws.issues[c.issue].weight).sum();
+    }
+    BoardLayout { kind: spec.kind, columns }
+}
+
+fn sort_cards(cards: &mut [Card], ws: &Workspace, sort: SortMode) {
+    match sort {
+        SortMode::Manual => cards.sort_by_key(|c| {
+            let i = &ws.issues[c.issue];
+            (i.position, i.id)
+        }),
+        SortMode::Priority => cards.sort_by_key(|c| {
+            let i = &ws.issues[c.issue];
+            (i.priority().unwrap_or(u8::MAX), i.position, i.id)
+        }),
+    }
+}
+
+/// Issue iids that occur in more than one project: their cards need the
+/// project in the reference.
+pub fn ambiguous_iids(ws: &Workspace) -> HashSet<u64> {
+    let mut seen: HashMap<u64, ProjectId> = HashMap::new();
+    let mut dup = HashSet::new();
+    for i in &ws.issues {
+        match seen.get(&i.iid) {
+            Some(p) if *p != i.project_id => {
+                dup.insert(i.iid);
+            }
+            Some(_) => {}
+            None => {
+                seen.insert(i.iid, i.project_id);
+            }
+        }
+    }
+    dup
+}
+
+/// The short reference shown on cards: `#123`, or `project#123` when the iid
+/// alone is ambiguous.
+pub fn short_ref(ws: &Workspace, issue: &Issue, ambiguous: &HashSet<u64>) -> String {
+    if ambiguous.contains(&issue.iid) {
+        format!("{}#{}", project_rel_path(ws, issue.project_id), issue.iid)
+    } else {
+        format!("#{}", issue.iid)
+    }
+}
+
+/// The full reference: `group/project#123`.
+pub fn full_ref(ws: &Workspace, issue: &Issue) -> String {
+    match ws.project(issue.project_id) {
+        Some(p) => format!("{}#{}", p.path, issue.iid),
+        None => format!("{}#{}", issue.project_id, issue.iid),
+    }
+}
+
+/// A project's path relative to the group (`sub/project`), or its id.
+pub fn project_rel_path(ws: &Workspace, id: ProjectId) -> String {
+    match ws.project(id) {
+        Some(p) => p
+            .path
+            .strip_prefix(&format!("{}/", ws.group))
+            .unwrap_or(&p.path)
+            .to_owned(),
+        None => id.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::testing::{issue, team, workspace};
+
+    fn spec<'a>(kind: BoardKind, team: &'a TeamConfig, filter: &'a str) -> BoardSpec<'a> {
+        BoardSpec { kind, team, milestone: Some(1), filter, sort: SortMode::Manual }
+    }
+
+    fn titles(layout: &BoardLayout, ws: &Workspace) -> Vec<(String, Vec<u64>)> {
+        layout
+            .columns
+            .iter()
+            .map(|c| (c.title.clone(), c.cards.iter().map(|k| ws.issues[k.issue].iid).collect()))
+            .collect()
+    }
+
+    fn iteration_ws() -> Workspace {
+        let mut issues = vec![
+            issue(1, 10, &["team::Datastores", "workflow-infra::Ready"]),
+            issue(2, 11, &["team::Datastores", "workflow-infra::In Progress", "workflow-infra::Under Review"]),
+            issue(3, 12, &["team::Datastores"]),
+            issue(4, 13, &["team::Datastores", "workflow-infra::Done"]),
+            issue(5, 14, &["team::Other", "workflow-infra::Ready"]),
+            issue(6, 15, &["team::Datastores", "workflow-infra::Mystery"]),
+            issue(7, 16, &["team::Datastores", "workflow-infra::Ready"]),
+        ];
+        for i in &mut issues {
+            i.milestone_id = Some(1);
+        }
+        issues[3].state = IssueState::Closed;
+        issues[6].milestone_id = Some(2);
+        workspace(issues)
+    }
+
+    #[test]
+    fn iteration_columns_follow_lanes_with_open_and_closed() {
+        let ws = iteration_ws();
+        let t = team();
+        let l = layout(&ws, spec(BoardKind::Iteration, &t, ""));
+        assert_eq!(
+            titles(&l, &ws),
+            vec![
+                ("Open".into(), vec![12, 15]),
+                ("Triage".into(), vec![]),
+                ("Ready".into(), vec![10]),
+                ("In Progress".into(), vec![11]),
+                ("Under Review".into(), vec![11]),
+                ("Blocked".into(), vec![]),
+                ("Done".into(), vec![]),
+                ("Cancelled".into(), vec![]),
+                ("Closed".into(), vec![13]),
+            ]
+        );
+    }
+
+    #[test]
+    fn zero_and_two_lane_issues_are_shown_and_flagged_never_lost() {
+        let ws = iteration_ws();
+        let t = team();
+        let l = layout(&ws, spec(BoardKind::Iteration, &t, ""));
+        let find = |iid: u64| -> Vec<Flags> {
+            l.columns
+                .iter()
+                .flat_map(|c| c.cards.iter())
+                .filter(|c| ws.issues[c.issue].iid == iid)
+                .map(|c| c.flags)
+                .collect()
+        };
+        assert_eq!(find(11).len(), 2);
+        assert!(find(11).iter().all(|f| f.multi_lane));
+        assert_eq!(find(12), vec![Flags { no_lane: true, ..Flags::default() }]);
+        assert_eq!(find(15), vec![Flags { unknown_lane: true, ..Flags::default() }]);
+        assert_eq!(find(10), vec![Flags::default()]);
+        // Every team issue of the milestone is somewhere.
+        for i in ws.issues.iter().filter(|i| i.milestone_id == Some(1) && i.has_label("team::Datastores")) {
+            assert!(!find(i.iid).is_empty(), "{} lost", i.iid);
+        }
+    }
+
+    #[test]
+    fn counts_and_weights_per_column() {
+        let mut ws = iteration_ws();
+        ws.issues[0].weight = Some(3);
+        ws.issues.push({
+            let mut i = issue(8, 17, &["team::Datastores", "workflow-infra::Ready"]);
+            i.milestone_id = Some(1);
+            i.weight = Some(5);
+            i
+        });
+        let t = team();
+        let l = layout(&ws, spec(BoardKind::Iteration, &t, ""));
+        let ready = &l.columns[2];
+        assert_eq!((ready.cards.len(), ready.weight), (2, 8));
+    }
+
+    #[test]
+    fn backlog_holds_open_triage_and_untriaged_issues_in_manual_order() {
+        let mut ws = workspace(vec![
+            issue(1, 20, &["team::Datastores", "workflow-infra::Triage", "priority::3"]),
+            issue(2, 21, &["team::Datastores", "workflow-infra::Triage", "priority::1"]),
+            issue(3, 22, &["team::Datastores"]),
+            issue(4, 23, &["team::Datastores", "workflow-infra::Ready"]),
+            issue(5, 24, &["team::Datastores", "workflow-infra::Triage"]),
+        ]);
+        ws.issues[4].state = IssueState::Closed;
+        ws.issues[0].position = 30;
+        ws.issues[1].position = 20;
+        ws.issues[2].position = 10;
+        let t = team();
+        let l = layout(&ws, spec(BoardKind::Backlog, &t, ""));
+        assert_eq!(titles(&l, &ws), vec![("Triage".into(), vec![22, 21, 20])]);
+        let mut s = spec(BoardKind::Backlog, &t, "");
+        s.sort = SortMode::Priority;
+        let l = layout(&ws, s);
+        assert_eq!(titles(&l, &ws), vec![("Triage".into(), vec![21, 20, 22])]);
+    }
+
+    #[test]
+    fn filter_matches_title_labels_assignees_and_reference() {
+        let mut ws = iteration_ws();
+        ws.issues[0].title = "Patroni failover drill".into();
+        ws.issues[1].assignees = vec![crate::core::testing::user(7, "zoe", "Zoë Müller")];
+        let t = team();
+        let ids = |f: &str| -> Vec<u64> {
+            let l = layout(&ws, spec(BoardKind::Iteration, &t, f));
+            let mut v: Vec<u64> = l.columns.iter().flat_map(|c| c.cards.iter()).map(|c| ws.issues[c.issue].iid).collect();
+            v.dedup();
+            v
+        };
+        assert_eq!(ids("patroni"), vec![10]);
+        assert_eq!(ids("@zoe"), vec![11]);
+        assert_eq!(ids("müller"), vec![11]);
+        assert_eq!(ids("mystery"), vec![15]);
+        assert_eq!(ids("#13"), vec![13]);
+        assert_eq!(ids("patroni drill"), vec![10]);
+        assert_eq!(ids("nothing-matches"), Vec::<u64>::new());
+    }
+
+    #[test]
+    fn ambiguous_iids_get_the_project_in_the_reference() {
+        let mut ws = workspace(vec![issue(1, 5, &[]), issue(2, 5, &[]), issue(3, 6, &[])]);
+        ws.issues[1].project_id = 2;
+        let amb = ambiguous_iids(&ws);
+        assert_eq!(amb, HashSet::from([5]));
+        assert_eq!(short_ref(&ws, &ws.issues[0], &amb), "alpha#5");
+        assert_eq!(short_ref(&ws, &ws.issues[1], &amb), "beta#5");
+        assert_eq!(short_ref(&ws, &ws.issues[2], &amb), "#6");
+        assert_eq!(full_ref(&ws, &ws.issues[2]), "grp/alpha#6");
+    }
+}

@@ -1,0 +1,157 @@
+//! Screen geometry: where the header, columns, cards and status line go for
+//! a terminal size. Shared by the views (to draw) and by `update` (to scroll
+//! and to map mouse clicks to cards), so both always agree.
+
+/// A rectangle in terminal cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Rect {
+    pub x: u16,
+    pub y: u16,
+    pub w: u16,
+    pub h: u16,
+}
+
+impl Rect {
+    pub fn contains(&self, x: u16, y: u16) -> bool {
+        x >= self.x && x < self.x + self.w && y >= self.y && y < self.y + self.h
+    }
+}
+
+/// Rows of the header (title line, board tabs and milestone line).
+pub const HEADER_H: u16 = 2;
+/// Rows of the status line.
+pub const STATUS_H: u16 = 1;
+/// Rows of a column's header (title with counts, then a rule).
+pub const COLUMN_HEADER_H: u16 = 2;
+/// Text rows of a card (two title lines and a line of assignees and weight).
+pub const CARD_LINES: u16 = 3;
+/// Rows a card takes, including the gap below it.
+pub const CARD_H: u16 = CARD_LINES + 1;
+/// Narrowest column worth drawing.
+pub const MIN_COLUMN_W: u16 = 24;
+/// Smallest terminal the board can be drawn in.
+pub const MIN_W: u16 = 30;
+pub const MIN_H: u16 = HEADER_H + STATUS_H + COLUMN_HEADER_H + CARD_LINES + 2;
+
+/// The three regions of the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Screen {
+    pub header: Rect,
+    pub board: Rect,
+    pub status: Rect,
+}
+
+/// Too small to draw anything useful: the size the board needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooSmall {
+    pub need_w: u16,
+    pub need_h: u16,
+}
+
+/// Split the terminal into regions, or say it is too small.
+pub fn screen(w: u16, h: u16) -> Result<Screen, TooSmall> {
+    if w < MIN_W || h < MIN_H {
+        return Err(TooSmall { need_w: MIN_W, need_h: MIN_H });
+    }
+    Ok(Screen {
+        header: Rect { x: 0, y: 0, w, h: HEADER_H },
+        board: Rect { x: 0, y: HEADER_H, w, h: h - HEADER_H - STATUS_H },
+        status: Rect { x: 0, y: h - STATUS_H, w, h: STATUS_H },
+    })
+}
+
+/// How many columns fit side by side in `board_w` cells.
+pub fn visible_columns(board_w: u16, ncols: usize) -> usize {
+    let fit = ((board_w as usize) + 1) / (MIN_COLUMN_W as usize + 1);
+    fit.clamp(1, ncols.max(1))
+}
+
+/// A column on screen: which layout column, and where.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ColumnRect {
+    pub index: usize,
+    pub rect: Rect,
+}
+
+/// Rectangles of the visible columns, starting at layout column `offset`.
+/// Columns are separated by one cell.
+pub fn column_rects(board: Rect, ncols: usize, offset: usize) -> Vec<ColumnRect> {
+    let n = visible_columns(board.w, ncols).min(ncols.saturating_sub(offset)).max(1);
+    let n16 = n as u16;
+    let usable = board.w.saturating_sub(n16 - 1);
+    let base = usable / n16;
+    let extra = usable % n16;
+    let mut x = board.x;
+    (0..n)
+        .map(|i| {
+            let w = base + u16::from((i as u16) < extra);
+            let r = ColumnRect { index: offset + i, rect: Rect { x, y: board.y, w, h: board.h } };
+            x += w + 1;
+            r
+        })
+        .collect()
+}
+
+/// Area of a column below its header, where cards go.
+pub fn cards_area(column: Rect) -> Rect {
+    Rect {
+        x: column.x,
+        y: column.y + COLUMN_HEADER_H,
+        w: column.w,
+        h: column.h.saturating_sub(COLUMN_HEADER_H),
+    }
+}
+
+/// How many cards fit in a column of this height (the last needs no gap).
+pub fn cards_per_column(board_h: u16) -> usize {
+    let h = board_h.saturating_sub(COLUMN_HEADER_H);
+    (((h + 1) / CARD_H) as usize).max(1)
+}
+
+/// The overlay rectangle for the detail pane and help: most of the screen.
+pub fn overlay(w: u16, h: u16) -> Rect {
+    let ow = if w >= 100 { w * 4 / 5 } else { w.saturating_sub(2) }.max(1);
+    let oh = if h >= 30 { h * 5 / 6 } else { h.saturating_sub(2) }.max(1);
+    Rect { x: (w - ow) / 2, y: (h - oh) / 2, w: ow, h: oh }
+}
+
+/// Text area inside an overlay's border and one cell of padding.
+pub fn overlay_inner(r: Rect) -> Rect {
+    Rect { x: r.x + 2, y: r.y + 1, w: r.w.saturating_sub(4), h: r.h.saturating_sub(2) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tiny_terminals_are_refused_with_the_needed_size() {
+        assert_eq!(screen(20, 5), Err(TooSmall { need_w: MIN_W, need_h: MIN_H }));
+        assert!(screen(60, 20).is_ok());
+    }
+
+    #[test]
+    fn columns_fill_the_width_with_one_cell_gaps() {
+        let board = Rect { x: 0, y: 2, w: 120, h: 37 };
+        let cols = column_rects(board, 9, 0);
+        assert_eq!(cols.len(), 4);
+        let last = cols.last().unwrap().rect;
+        assert_eq!(last.x + last.w, 120);
+        for pair in cols.windows(2) {
+            assert_eq!(pair[0].rect.x + pair[0].rect.w + 1, pair[1].rect.x);
+            assert!(pair[0].rect.w >= MIN_COLUMN_W);
+        }
+        // Scrolled to the end, only the remaining columns are laid out.
+        let tail = column_rects(board, 9, 7);
+        assert_eq!(tail.iter().map(|c| c.index).collect::<Vec<_>>(), vec![7, 8]);
+        // One column, however narrow.
+        assert_eq!(column_rects(Rect { x: 0, y: 0, w: 30, h: 10 }, 1, 0).len(), 1);
+    }
+
+    #[test]
+    fn cards_per_column_counts_whole_cards() {
+        assert_eq!(cards_per_column(COLUMN_HEADER_H + CARD_LINES), 1);
+        assert_eq!(cards_per_column(COLUMN_HEADER_H + CARD_H + CARD_LINES), 2);
+        assert_eq!(cards_per_column(0), 1);
+    }
+}

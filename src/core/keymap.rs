@@ -1,0 +1,349 @@
+//! The one keymap table: it drives key dispatch and the help overlay alike.
+//! Keys are plain data (no terminal types), so resolution is tested without a
+//! terminal. Chords such as `gg` are sequences of key presses.
+
+use std::sync::LazyLock;
+
+/// A key, independent of the terminal library.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyCode {
+    Char(char),
+    Enter,
+    Esc,
+    Tab,
+    BackTab,
+    Backspace,
+    Delete,
+    Up,
+    Down,
+    Left,
+    Right,
+    Home,
+    End,
+    PageUp,
+    PageDown,
+}
+
+/// A key press with its modifiers. For characters, shift is folded into the
+/// character itself (`H`, not shift+`h`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeyPress {
+    pub code: KeyCode,
+    pub ctrl: bool,
+    pub alt: bool,
+    pub shift: bool,
+}
+
+impl KeyPress {
+    pub const fn plain(code: KeyCode) -> Self {
+        KeyPress { code, ctrl: false, alt: false, shift: false }
+    }
+
+    pub const fn char(c: char) -> Self {
+        Self::plain(KeyCode::Char(c))
+    }
+
+    pub const fn ctrl(c: char) -> Self {
+        KeyPress { code: KeyCode::Char(c), ctrl: true, alt: false, shift: false }
+    }
+}
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Context {
+    Board,
+    Detail,
+    Help,
+    Filter,
+}
+
+impl Context {
+    pub fn title(self) -> &'static str {
+        match self {
+            Context::Board => "Board",
+            Context::Detail => "Detail pane",
+            Context::Help => "Help",
+            Context::Filter => "Filter",
+        }
+    }
+}
+
+/// What a key binding asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Command {
+    Up,
+    Down,
+    Left,
+    Right,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+    SwitchBoard,
+    ShowBacklog,
+    ShowIteration,
+    PrevMilestone,
+    NextMilestone,
+    OpenDetail,
+    StartFilter,
+    ToggleSort,
+    Help,
+    Back,
+    Quit,
+    FilterAccept,
+    FilterCancel,
+    FilterBackspace,
+    FilterClear,
+}
+
+/// One row of the keymap.
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    pub context: Context,
+    /// Alternatives separated by `|`; each is a sequence like `gg`, `<C-c>`, `<S-Left>`.
+    pub keys: &'static str,
+    pub command: Command,
+    pub help: &'static str,
+}
+
+const fn b(context: Context, keys: &'static str, command: Command, help: &'static str) -> Binding {
+    Binding { context, keys, command, help }
+}
+
+use Command as C;
+use Context::{Board, Detail, Filter, Help};
+
+/// The default keymap. Order is the order of the help overlay.
+pub const BINDINGS: &[Binding] = &[
+    b(Board, "k|<Up>", C::Up, "previous card"),
+    b(Board, "j|<Down>", C::Down, "next card"),
+    b(Board, "h|<Left>", C::Left, "column to the left"),
+    b(Board, "l|<Right>", C::Right, "column to the right"),
+    b(Board, "gg|<Home>", C::Top, "first card of the column"),
+    b(Board, "G|<End>", C::Bottom, "last card of the column"),
+    b(Board, "<C-u>|<PageUp>", C::PageUp, "page up"),
+    b(Board, "<C-d>|<PageDown>", C::PageDown, "page down"),
+    b(Board, "<Tab>|<BackTab>", C::SwitchBoard, "switch board"),
+    b(Board, "1", C::ShowBacklog, "backlog board"),
+    b(Board, "2", C::ShowIteration, "iteration board"),
+    b(Board, "[", C::PrevMilestone, "previous milestone"),
+    b(Board, "]", C::NextMilestone, "next milestone"),
+    b(Board, "<Enter>", C::OpenDetail, "open the issue's details"),
+    b(Board, "/", C::StartFilter, "filter by title, label, assignee"),
+    b(Board, "s", C::ToggleSort, "sort: manual order / priority label"),
+    b(Board, "?", C::Help, "this help"),
+    b(Board, "q|<Esc>", C::Back, "clear filter, or quit"),
+    b(Board, "<C-c>", C::Quit, "quit"),
+    b(Detail, "j|<Down>", C::Down, "scroll down"),
+    b(Detail, "k|<Up>", C::Up, "scroll up"),
+    b(Detail, "<C-d>|<PageDown>|<Space>", C::PageDown, "page down"),
+    b(Detail, "<C-u>|<PageUp>", C::PageUp, "page up"),
+    b(Detail, "gg|<Home>", C::Top, "top"),
+    b(Detail, "G|<End>", C::Bottom, "bottom"),
+    b(Detail, "?", C::Help, "help"),
+    b(Detail, "q|<Esc>|<Enter>", C::Back, "close"),
+    b(Detail, "<C-c>", C::Quit, "quit"),
+    b(Help, "j|<Down>", C::Down, "scroll down"),
+    b(Help, "k|<Up>", C::Up, "scroll up"),
+    b(Help, "<C-d>|<PageDown>|<Space>", C::PageDown, "page down"),
+    b(Help, "<C-u>|<PageUp>", C::PageUp, "page up"),
+    b(Help, "gg|<Home>", C::Top, "top"),
+    b(Help, "G|<End>", C::Bottom, "bottom"),
+    b(Help, "q|<Esc>|?", C::Back, "close help"),
+    b(Help, "<C-c>", C::Quit, "quit"),
+    b(Filter, "<Enter>", C::FilterAccept, "keep the filter"),
+    b(Filter, "<Esc>", C::FilterCancel, "cancel, restore the previous filter"),
+    b(Filter, "<Backspace>", C::FilterBackspace, "delete a character"),
+    b(Filter, "<C-u>", C::FilterClear, "clear the text"),
+    b(Filter, "<C-c>", C::Quit, "quit"),
+];
+
+/// A binding with its key sequences parsed.
+#[derive(Debug, Clone)]
+pub struct ParsedBinding {
+    pub binding: Binding,
+    pub sequences: Vec<Vec<KeyPress>>,
+}
+
+static PARSED: LazyLock<Vec<ParsedBinding>> = LazyLock::new(|| {
+    BINDINGS
+        .iter()
+        .map(|b| ParsedBinding {
+            binding: *b,
+            sequences: b.keys.split('|').map(|s| parse_sequence(s).unwrap_or_default()).collect(),
+        })
+        .collect()
+});
+
+/// The parsed keymap.
+pub fn bindings() -> &'static [ParsedBinding] {
+    &PARSED
+}
+
+/// Outcome of resolving a key press.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolution {
+    /// A binding matched.
+    Command(Command),
+    /// The keys so far start a chord: wait for the next one.
+    Pending,
+    /// Nothing is bound to these keys.
+    Unbound,
+}
+
+/// Resolve `pending` keys followed by `key` in a context.
+pub fn resolve(context: Context, pending: &[KeyPress], key: KeyPress) -> Resolution {
+    let mut seq: Vec<KeyPress> = pending.to_vec();
+    seq.push(key);
+    let mut prefix = false;
+    for pb in bindings().iter().filter(|pb| pb.binding.context == context) {
+        for s in &pb.sequences {
+            if *s == seq {
+                return Resolution::Command(pb.binding.command);
+            }
+            if s.len() > seq.len() && s[..seq.len()] == seq[..] {
+                prefix = true;
+            }
+        }
+    }
+    if prefix { Resolution::Pending } else { Resolution::Unbound }
+}
+
+/// Parse a key sequence such as `gg`, `<C-c>`, `<S-Left>` or `?`.
+pub fn parse_sequence(s: &str) -> Option<Vec<KeyPress>> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while !rest.is_empty() {
+        if let Some(inner) = rest.strip_prefix('<')
+            && let Some(end) = inner.find('>')
+        {
+            out.push(parse_named(&inner[..end])?);
+            rest = &inner[end + 1..];
+            continue;
+        }
+        let c = rest.chars().next()?;
+        out.push(KeyPress::char(c));
+        rest = &rest[c.len_utf8()..];
+    }
+    if out.is_empty() { None } else { Some(out) }
+}
+
+fn parse_named(name: &str) -> Option<KeyPress> {
+    let (mods, base) = match name.rsplit_once('-') {
+        Some((m, b)) if !b.is_empty() => (m, b),
+        _ => ("", name),
+    };
+    let mut k = KeyPress::plain(match base {
+        "Enter" => KeyCode::Enter,
+        "Esc" => KeyCode::Esc,
+        "Tab" => KeyCode::Tab,
+        "BackTab" => KeyCode::BackTab,
+        "Backspace" => KeyCode::Backspace,
+        "Delete" => KeyCode::Delete,
+        "Up" => KeyCode::Up,
+        "Down" => KeyCode::Down,
+        "Left" => KeyCode::Left,
+        "Right" => KeyCode::Right,
+        "Home" => KeyCode::Home,
+        "End" => KeyCode::End,
+        "PageUp" => KeyCode::PageUp,
+        "PageDown" => KeyCode::PageDown,
+        "Space" => KeyCode::Char(' '),
+        s if s.chars().count() == 1 => KeyCode::Char(s.chars().next()?),
+        _ => return None,
+    });
+    for m in mods.split('-').filter(|m| !m.is_empty()) {
+        match m {
+            "C" => k.ctrl = true,
+            "A" => k.alt = true,
+            "S" => k.shift = true,
+            _ => return None,
+        }
+    }
+    Some(k)
+}
+
+/// How a key sequence is shown in the help overlay: `<Down>` becomes `↓`.
+pub fn display_keys(keys: &str) -> String {
+    keys.split('|')
+        .map(|k| {
+            k.replace("<Up>", "↑")
+                .replace("<Down>", "↓")
+                .replace("<Left>", "←")
+                .replace("<Right>", "→")
+                .replace("<S-", "<Shift-")
+                .replace("<C-", "<Ctrl-")
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_binding_parses_and_has_help() {
+        for b in BINDINGS {
+            assert!(!b.help.is_empty(), "{b:?}");
+            for k in b.keys.split('|') {
+                assert!(parse_sequence(k).is_some(), "unparsable key {k:?} in {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_in_a_context() {
+        let mut seen = HashSet::new();
+        for pb in bindings() {
+            for s in &pb.sequences {
+                assert!(seen.insert((pb.binding.context, s.clone())), "duplicate {s:?} in {:?}", pb.binding.context);
+            }
+        }
+    }
+
+    #[test]
+    fn no_sequence_is_a_prefix_of_another_in_a_context() {
+        for a in bindings() {
+            for b in bindings().iter().filter(|b| b.binding.context == a.binding.context) {
+                for sa in &a.sequences {
+                    for sb in &b.sequences {
+                        if sa.len() < sb.len() {
+                            assert_ne!(sa[..], sb[..sa.len()], "{sa:?} shadows {sb:?}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn resolves_single_keys_and_chords() {
+        assert_eq!(resolve(Context::Board, &[], KeyPress::char('j')), Resolution::Command(Command::Down));
+        assert_eq!(
+            resolve(Context::Board, &[], KeyPress::plain(KeyCode::Down)),
+            Resolution::Command(Command::Down)
+        );
+        assert_eq!(resolve(Context::Board, &[], KeyPress::char('g')), Resolution::Pending);
+        assert_eq!(
+            resolve(Context::Board, &[KeyPress::char('g')], KeyPress::char('g')),
+            Resolution::Command(Command::Top)
+        );
+        assert_eq!(resolve(Context::Board, &[KeyPress::char('g')], KeyPress::char('x')), Resolution::Unbound);
+        assert_eq!(resolve(Context::Board, &[], KeyPress::ctrl('c')), Resolution::Command(Command::Quit));
+        assert_eq!(resolve(Context::Help, &[], KeyPress::char('?')), Resolution::Command(Command::Back));
+        assert_eq!(resolve(Context::Filter, &[], KeyPress::char('j')), Resolution::Unbound);
+    }
+
+    #[test]
+    fn parses_modifiers() {
+        assert_eq!(
+            parse_sequence("<S-Left>").unwrap(),
+            vec![KeyPress { code: KeyCode::Left, ctrl: false, alt: false, shift: true }]
+        );
+        assert_eq!(parse_sequence("<C-d>").unwrap(), vec![KeyPress::ctrl('d')]);
+        assert_eq!(parse_sequence("<Nope>"), None);
+        assert_eq!(display_keys("j|<Down>"), "j ↓");
+    }
+}

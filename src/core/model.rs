@@ -1,0 +1,226 @@
+//! Domain model: issues, lanes, milestones, members and the team's board
+//! configuration. Plain data, no I/O; every string in here has already been
+//! sanitized where it entered the core (see [`crate::core::sanitize`]).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// GitLab's global issue id (unique across the instance).
+pub type IssueId = u64;
+/// GitLab's global user id.
+pub type UserId = u64;
+/// GitLab's global milestone id.
+pub type MilestoneId = u64;
+/// GitLab's global project id.
+pub type ProjectId = u64;
+
+/// Open or closed, as GitLab's `state` field says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IssueState {
+    Opened,
+    Closed,
+}
+
+/// A member of the group (a possible assignee).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: UserId,
+    pub username: String,
+    pub name: String,
+}
+
+/// A project of the group; `path` is its full path (`group/sub/project`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Project {
+    pub id: ProjectId,
+    pub path: String,
+}
+
+impl Project {
+    /// The last segment of the path, used in short references.
+    pub fn name(&self) -> &str {
+        self.path.rsplit('/').next().unwrap_or(&self.path)
+    }
+}
+
+/// `active` or `closed`, as GitLab's milestone `state` field says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MilestoneState {
+    Active,
+    Closed,
+}
+
+/// A group milestone: one of the team's iterations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Milestone {
+    pub id: MilestoneId,
+    pub iid: u64,
+    pub title: String,
+    pub description: String,
+    pub start_date: Option<NaiveDate>,
+    pub due_date: Option<NaiveDate>,
+    pub state: MilestoneState,
+    pub web_url: String,
+}
+
+impl Milestone {
+    /// Days from `today` to the due date, inclusive of today (0 on the due day).
+    pub fn days_left(&self, today: NaiveDate) -> Option<i64> {
+        self.due_date.map(|d| (d - today).num_days())
+    }
+}
+
+/// An issue as the board needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Issue {
+    pub id: IssueId,
+    pub iid: u64,
+    pub project_id: ProjectId,
+    pub title: String,
+    pub description: String,
+    pub state: IssueState,
+    /// Label titles, as GitLab sends them (sorted by title).
+    pub labels: Vec<String>,
+    pub milestone_id: Option<MilestoneId>,
+    pub assignees: Vec<User>,
+    pub author: Option<User>,
+    pub weight: Option<u32>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub web_url: String,
+    /// Rank in GitLab's manual order (`order_by=relative_position`), lower first.
+    pub position: i64,
+}
+
+impl Issue {
+    /// The `priority::N` label's N, if the issue has one (1 is most urgent).
+    pub fn priority(&self) -> Option<u8> {
+        self.labels.iter().find_map(|l| {
+            l.strip_prefix("priority::")
+                .and_then(|p| p.trim().parse::<u8>().ok())
+        })
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.state == IssueState::Opened
+    }
+
+    pub fn has_label(&self, label: &str) -> bool {
+        self.labels.iter().any(|l| l == label)
+    }
+}
+
+/// The key of a scoped label: everything before the last `::` (GitLab's rule),
+/// or `None` for an unscoped label.
+pub fn label_scope(label: &str) -> Option<&str> {
+    label.rfind("::").map(|i| &label[..i])
+}
+
+/// The value of a scoped label: everything after the last `::`.
+pub fn label_value(label: &str) -> Option<&str> {
+    label.rfind("::").map(|i| &label[i + 2..])
+}
+
+/// How a team uses labels and milestones: read from the config file, or the
+/// demo workspace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeamConfig {
+    /// `team::Datastores`
+    pub team_label: String,
+    /// `workflow-infra`: the scope of the lane labels.
+    pub workflow_scope: String,
+    /// Lane names in board order (`Triage`, `Ready`, ...), without the scope.
+    pub lanes: Vec<String>,
+    pub backlog_lane: String,
+    pub ready_lane: String,
+    pub doing_lane: String,
+    pub done_lane: String,
+    /// Titles of the team's iteration milestones start with this.
+    pub milestone_prefix: String,
+}
+
+impl TeamConfig {
+    /// The full label of a lane: `workflow-infra::Ready`.
+    pub fn lane_label(&self, lane: &str) -> String {
+        format!("{}::{}", self.workflow_scope, lane)
+    }
+
+    /// The lane names an issue's labels put it in (any label of the workflow
+    /// scope, configured or not), in label order.
+    pub fn lanes_of<'a>(&self, issue: &'a Issue) -> Vec<&'a str> {
+        issue
+            .labels
+            .iter()
+            .filter(|l| label_scope(l) == Some(self.workflow_scope.as_str()))
+            .filter_map(|l| label_value(l))
+            .collect()
+    }
+
+    /// Whether a milestone is one of this team's iterations.
+    pub fn is_team_milestone(&self, m: &Milestone) -> bool {
+        m.title.starts_with(&self.milestone_prefix)
+    }
+
+    /// The milestone title without the team prefix (`W45`), for tight spaces.
+    pub fn short_milestone_title<'a>(&self, m: &'a Milestone) -> &'a str {
+        m.title
+            .strip_prefix(&self.milestone_prefix)
+            .filter(|s| !s.is_empty())
+            .unwrap_or(&m.title)
+    }
+}
+
+/// Everything the board shows, as loaded from the cache, GitLab or the demo.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Workspace {
+    /// Human name of the source (`gitlab.com · gitlab-com/gl-infra`, `demo`).
+    pub name: String,
+    pub host: String,
+    pub group: String,
+    pub issues: Vec<Issue>,
+    pub milestones: Vec<Milestone>,
+    pub members: Vec<User>,
+    pub projects: Vec<Project>,
+    /// The token's user, when known.
+    pub me: Option<User>,
+    pub is_demo: bool,
+}
+
+impl Workspace {
+    pub fn milestone(&self, id: MilestoneId) -> Option<&Milestone> {
+        self.milestones.iter().find(|m| m.id == id)
+    }
+
+    pub fn project(&self, id: ProjectId) -> Option<&Project> {
+        self.projects.iter().find(|p| p.id == id)
+    }
+
+    pub fn issue(&self, id: IssueId) -> Option<&Issue> {
+        self.issues.iter().find(|i| i.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scope_is_everything_before_the_last_double_colon() {
+        assert_eq!(label_scope("workflow-infra::Ready"), Some("workflow-infra"));
+        assert_eq!(label_scope("nested::key1::value"), Some("nested::key1"));
+        assert_eq!(label_value("nested::key1::value"), Some("value"));
+        assert_eq!(label_scope("database"), None);
+    }
+
+    #[test]
+    fn priority_reads_the_scoped_label() {
+        let mut issue = crate::core::testing::issue(1, 10, &["priority::2", "team::X"]);
+        assert_eq!(issue.priority(), Some(2));
+        issue.labels = vec!["priority::high".into()];
+        assert_eq!(issue.priority(), None);
+    }
+}

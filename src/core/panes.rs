@@ -1,0 +1,121 @@
+//! Content of the overlays, as styled lines: the issue detail pane and the
+//! help overlay (generated from the keymap table). Pure, so `update` can
+//! clamp scrolling to the same lines the view draws.
+
+use chrono::{DateTime, Utc};
+
+use super::board::{self, ColumnKind};
+use super::keymap::{self, Context};
+use super::markdown::{self, Emphasis, RichLine, Run};
+use super::model::Issue;
+use super::state::AppState;
+
+fn run(text: impl Into<String>, emphasis: Emphasis) -> Run {
+    Run { text: text.into(), emphasis }
+}
+
+fn field(name: &str, value: impl Into<String>) -> RichLine {
+    vec![run(format!("{name:<11}"), Emphasis::Marker), run(value, Emphasis::Plain)]
+}
+
+fn when(t: DateTime<Utc>, today: chrono::NaiveDate) -> String {
+    let days = (today - t.date_naive()).num_days();
+    let ago = match days {
+        0 => "today".to_owned(),
+        1 => "yesterday".to_owned(),
+        d if d > 1 => format!("{d} days ago"),
+        d => format!("in {} days", -d),
+    };
+    format!("{} ({ago})", t.format("%Y-%m-%d %H:%M UTC"))
+}
+
+/// The detail pane of an issue, wrapped to `width` cells.
+pub fn detail_lines(state: &AppState, issue: &Issue, width: usize) -> Vec<RichLine> {
+    let ws = &state.ws;
+    let mut lines: Vec<RichLine> = vec![vec![run(issue.title.clone(), Emphasis::Heading)]];
+    let state_word = if issue.is_open() { "open" } else { "closed" };
+    lines.push(vec![
+        run(board::full_ref(ws, issue), Emphasis::Strong),
+        run(format!(" · {state_word}"), Emphasis::Plain),
+    ]);
+    lines.push(Vec::new());
+    let lanes = state.team.lanes_of(issue);
+    let flags = board::flags(&state.team, issue);
+    let mut lane_line = field("Lane", if lanes.is_empty() { "none".to_owned() } else { lanes.join(", ") });
+    if flags.any() {
+        lane_line.push(run(format!("  ⚑ {}", flags.describe().join(", ")), Emphasis::Strong));
+    }
+    lines.push(lane_line);
+    lines.push(field("Labels", if issue.labels.is_empty() { "none".into() } else { issue.labels.join(", ") }));
+    let assignees = if issue.assignees.is_empty() {
+        "unassigned".to_owned()
+    } else {
+        issue
+            .assignees
+            .iter()
+            .map(|u| format!("@{} ({})", u.username, u.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    lines.push(field("Assignees", assignees));
+    let milestone = match issue.milestone_id.and_then(|id| ws.milestone(id)) {
+        Some(m) => match (m.start_date, m.due_date) {
+            (Some(s), Some(d)) => format!("{} ({s} → {d})", m.title),
+            (None, Some(d)) => format!("{} (due {d})", m.title),
+            _ => m.title.clone(),
+        },
+        None => "none".into(),
+    };
+    lines.push(field("Milestone", milestone));
+    lines.push(field("Weight", issue.weight.map_or("none".into(), |w| w.to_string())));
+    lines.push(field(
+        "Author",
+        issue.author.as_ref().map_or("unknown".into(), |u| format!("@{} ({})", u.username, u.name)),
+    ));
+    lines.push(field("Created", when(issue.created_at, state.today)));
+    lines.push(field("Updated", when(issue.updated_at, state.today)));
+    if let Some(c) = issue.closed_at {
+        lines.push(field("Closed", when(c, state.today)));
+    }
+    lines.push(vec![run(format!("{:<11}", "URL"), Emphasis::Marker), run(issue.web_url.clone(), Emphasis::Link)]);
+    lines.push(vec![run("─".repeat(width.min(60)), Emphasis::Marker)]);
+    let body = markdown::render(&issue.description);
+    if body.is_empty() {
+        lines.push(vec![run("No description.", Emphasis::Italic)]);
+    } else {
+        lines.extend(body);
+    }
+    markdown::wrap_lines(&lines, width)
+}
+
+/// The help overlay: every binding of the keymap, grouped by context.
+pub fn help_lines() -> Vec<RichLine> {
+    let mut lines = Vec::new();
+    for ctx in [Context::Board, Context::Detail, Context::Filter, Context::Help] {
+        if !lines.is_empty() {
+            lines.push(Vec::new());
+        }
+        lines.push(vec![run(ctx.title(), Emphasis::Heading)]);
+        for b in keymap::BINDINGS.iter().filter(|b| b.context == ctx) {
+            lines.push(vec![
+                run(format!("  {:<24}", keymap::display_keys(b.keys)), Emphasis::Strong),
+                run(b.help, Emphasis::Plain),
+            ]);
+        }
+    }
+    lines.push(Vec::new());
+    lines.push(vec![run(
+        "Mouse: click selects a card, the wheel moves through a column.",
+        Emphasis::Italic,
+    )]);
+    lines
+}
+
+/// Short name of a column for the status line.
+pub fn column_name(kind: &ColumnKind) -> &str {
+    match kind {
+        ColumnKind::Open => "Open",
+        ColumnKind::Lane(l) => l,
+        ColumnKind::Closed => "Closed",
+    }
+}

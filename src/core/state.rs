@@ -1,0 +1,233 @@
+//! Application state: what is shown (board, milestone, filter, sort), where
+//! the selection and scroll positions are, which overlay is open, and the
+//! status line. Changed only by [`crate::core::update::update`].
+
+use std::collections::HashSet;
+
+use chrono::NaiveDate;
+
+use super::board::{self, BoardKind, BoardLayout, BoardSpec, SortMode};
+use super::geometry;
+use super::iteration::{self, IterationPick};
+use super::keymap::{Context, KeyPress};
+use super::model::{Issue, IssueId, Milestone, MilestoneId, TeamConfig, Workspace};
+
+/// Which screen has the keyboard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Board,
+    /// The detail pane of one issue, scrolled by `scroll` lines.
+    Detail { issue: IssueId, scroll: usize },
+    Help { scroll: usize },
+    /// Typing a filter; `previous` is restored on cancel.
+    Filter { previous: String },
+}
+
+impl Mode {
+    pub fn context(&self) -> Context {
+        match self {
+            Mode::Board => Context::Board,
+            Mode::Detail { .. } => Context::Detail,
+            Mode::Help { .. } => Context::Help,
+            Mode::Filter { .. } => Context::Filter,
+        }
+    }
+}
+
+/// Selection and scroll position of one board.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BoardView {
+    /// Selected column.
+    pub col: usize,
+    /// Selected row in each column.
+    pub rows: Vec<usize>,
+    /// First visible card in each column.
+    pub offsets: Vec<usize>,
+    /// First visible column.
+    pub col_offset: usize,
+    /// The selected issue, kept across re-layouts.
+    pub selected: Option<IssueId>,
+}
+
+/// How serious a status message is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+/// A message on the status line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusMessage {
+    pub text: String,
+    pub severity: Severity,
+}
+
+/// Everything the UI shows and remembers.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub ws: Workspace,
+    pub team: TeamConfig,
+    pub today: NaiveDate,
+    pub iteration: IterationPick,
+    pub board: BoardKind,
+    /// The iteration board's milestone.
+    pub milestone: Option<MilestoneId>,
+    pub sort: SortMode,
+    /// Filter text as typed.
+    pub filter: String,
+    pub mode: Mode,
+    pub layout: BoardLayout,
+    /// Per board (indexed by [`BoardKind::index`]).
+    pub views: [BoardView; 2],
+    /// Terminal size in cells.
+    pub viewport: (u16, u16),
+    /// Keys of an unfinished chord (`g` waiting for `g`).
+    pub pending_keys: Vec<KeyPress>,
+    pub status: Option<StatusMessage>,
+    pub ambiguous_iids: HashSet<u64>,
+    pub quit: bool,
+}
+
+impl AppState {
+    /// A new state showing `board`; the iteration board opens on the current iteration.
+    pub fn new(ws: Workspace, team: TeamConfig, today: NaiveDate, board: BoardKind) -> Self {
+        let iteration = iteration::pick(&ws.milestones, &team, today);
+        let ambiguous_iids = board::ambiguous_iids(&ws);
+        let status = iteration.rule.explain().map(|text| StatusMessage { text, severity: Severity::Info });
+        let mut s = AppState {
+            milestone: iteration.current,
+            iteration,
+            ws,
+            team,
+            today,
+            board,
+            sort: SortMode::Manual,
+            filter: String::new(),
+            mode: Mode::Board,
+            layout: BoardLayout { kind: board, columns: Vec::new() },
+            views: [BoardView::default(), BoardView::default()],
+            viewport: (80, 24),
+            pending_keys: Vec::new(),
+            status,
+            ambiguous_iids,
+            quit: false,
+        };
+        s.relayout();
+        s
+    }
+
+    /// The shown milestone of the iteration board.
+    pub fn shown_milestone(&self) -> Option<&Milestone> {
+        self.milestone.and_then(|id| self.ws.milestone(id))
+    }
+
+    pub fn view(&self) -> &BoardView {
+        &self.views[self.board.index()]
+    }
+
+    fn view_mut(&mut self) -> &mut BoardView {
+        &mut self.views[self.board.index()]
+    }
+
+    /// The selected card's issue, if the selected column has cards.
+    pub fn selected_issue(&self) -> Option<&Issue> {
+        let v = self.view();
+        let col = self.layout.columns.get(v.col)?;
+        let card = col.cards.get(*v.rows.get(v.col)?)?;
+        self.ws.issues.get(card.issue)
+    }
+
+    /// Recompute the layout after the data, board, milestone, filter or sort
+    /// changed, keeping the selected issue selected where it still shows.
+    pub fn relayout(&mut self) {
+        let filter = self.filter.to_lowercase();
+        self.layout = board::layout(
+            &self.ws,
+            BoardSpec {
+                kind: self.board,
+                team: &self.team,
+                milestone: self.milestone,
+                filter: filter.trim(),
+                sort: self.sort,
+            },
+        );
+        let ncols = self.layout.columns.len();
+        let selected = self.view().selected;
+        let layout = &self.layout;
+        let ws = &self.ws;
+        let v = &mut self.views[self.board.index()];
+        v.rows.resize(ncols, 0);
+        v.offsets.resize(ncols, 0);
+        v.col = v.col.min(ncols.saturating_sub(1));
+        if let Some(id) = selected {
+            // Stay on the selected issue: in its column if it is still there,
+            // else in whichever column now holds it.
+            let here = layout.columns[v.col].cards.iter().position(|c| ws.issues[c.issue].id == id);
+            if let Some(row) = here {
+                v.rows[v.col] = row;
+            } else if let Some((col, row)) = layout.columns.iter().enumerate().find_map(|(ci, c)| {
+                c.cards.iter().position(|k| ws.issues[k.issue].id == id).map(|r| (ci, r))
+            }) {
+                v.col = col;
+                v.rows[col] = row;
+            }
+        }
+        for (ci, c) in layout.columns.iter().enumerate() {
+            v.rows[ci] = v.rows[ci].min(c.cards.len().saturating_sub(1));
+        }
+        self.sync_selected();
+        self.ensure_visible();
+    }
+
+    /// Remember which issue is selected after the selection moved.
+    pub fn sync_selected(&mut self) {
+        let id = self.selected_issue().map(|i| i.id);
+        if id.is_some() {
+            self.view_mut().selected = id;
+        }
+    }
+
+    /// Scroll so the selected card and column are on screen.
+    pub fn ensure_visible(&mut self) {
+        let (w, h) = self.viewport;
+        let Ok(scr) = geometry::screen(w, h) else { return };
+        let per_col = geometry::cards_per_column(scr.board.h);
+        let ncols = self.layout.columns.len();
+        let visible_cols = geometry::visible_columns(scr.board.w, ncols);
+        let lens: Vec<usize> = self.layout.columns.iter().map(|c| c.cards.len()).collect();
+        let v = self.view_mut();
+        if v.col < v.col_offset {
+            v.col_offset = v.col;
+        } else if v.col >= v.col_offset + visible_cols {
+            v.col_offset = v.col + 1 - visible_cols;
+        }
+        v.col_offset = v.col_offset.min(ncols.saturating_sub(visible_cols));
+        for (ci, len) in lens.into_iter().enumerate() {
+            let row = v.rows[ci];
+            let off = &mut v.offsets[ci];
+            if row < *off {
+                *off = row;
+            } else if row >= *off + per_col {
+                *off = row + 1 - per_col;
+            }
+            *off = (*off).min(len.saturating_sub(per_col));
+        }
+    }
+
+    /// Set an informational status message.
+    pub fn info(&mut self, text: impl Into<String>) {
+        self.status = Some(StatusMessage { text: text.into(), severity: Severity::Info });
+    }
+
+    /// Set a warning status message.
+    pub fn warn(&mut self, text: impl Into<String>) {
+        self.status = Some(StatusMessage { text: text.into(), severity: Severity::Warning });
+    }
+
+    /// The short reference of an issue (`#123` or `project#123` when ambiguous).
+    pub fn short_ref(&self, issue: &Issue) -> String {
+        board::short_ref(&self.ws, issue, &self.ambiguous_iids)
+    }
+}

@@ -1,0 +1,521 @@
+//! `update(state, action) -> effects`: the only place the state changes.
+//! Resolves keys through the keymap, moves the selection, switches boards
+//! and milestones, runs the filter and the overlays.
+
+use super::action::{Action, Effect, MouseInput, MouseKind};
+use super::board::{BoardKind, SortMode};
+use super::geometry;
+use super::iteration;
+use super::keymap::{self, Command, KeyCode, KeyPress, Resolution};
+use super::panes;
+use super::state::{AppState, Mode};
+
+/// Apply one action to the state; returns what the adapters should do.
+pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Key(key) => on_key(state, key),
+        Action::Command(cmd) => run(state, cmd),
+        Action::Mouse(m) => {
+            on_mouse(state, m);
+            Vec::new()
+        }
+        Action::Resize { width, height } => {
+            state.viewport = (width, height);
+            state.ensure_visible();
+            clamp_overlay_scroll(state);
+            Vec::new()
+        }
+    }
+}
+
+fn on_key(state: &mut AppState, key: KeyPress) -> Vec<Effect> {
+    let ctx = state.mode.context();
+    let pending = std::mem::take(&mut state.pending_keys);
+    match keymap::resolve(ctx, &pending, key) {
+        Resolution::Command(cmd) => run(state, cmd),
+        Resolution::Pending => {
+            state.pending_keys = pending;
+            state.pending_keys.push(key);
+            Vec::new()
+        }
+        Resolution::Unbound => {
+            if let (Mode::Filter { .. }, KeyCode::Char(c)) = (&state.mode, key.code)
+                && !key.ctrl
+                && !key.alt
+            {
+                state.filter.push(c);
+                refilter(state);
+            }
+            Vec::new()
+        }
+    }
+}
+
+fn run(state: &mut AppState, cmd: Command) -> Vec<Effect> {
+    if cmd == Command::Quit {
+        state.quit = true;
+        return vec![Effect::Quit];
+    }
+    match state.mode.clone() {
+        Mode::Board => return board_command(state, cmd),
+        Mode::Detail { .. } | Mode::Help { .. } => overlay_command(state, cmd),
+        Mode::Filter { previous } => filter_command(state, cmd, previous),
+    }
+    Vec::new()
+}
+
+fn board_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
+    let (w, h) = state.viewport;
+    let page = geometry::screen(w, h).map_or(1, |s| geometry::cards_per_column(s.board.h));
+    match cmd {
+        Command::Up => move_row(state, -1),
+        Command::Down => move_row(state, 1),
+        Command::PageUp => move_row(state, -(page as i64)),
+        Command::PageDown => move_row(state, page as i64),
+        Command::Top => move_row(state, i64::MIN / 2),
+        Command::Bottom => move_row(state, i64::MAX / 2),
+        Command::Left => move_col(state, -1),
+        Command::Right => move_col(state, 1),
+        Command::SwitchBoard => {
+            let next = match state.board {
+                BoardKind::Backlog => BoardKind::Iteration,
+                BoardKind::Iteration => BoardKind::Backlog,
+            };
+            show_board(state, next);
+        }
+        Command::ShowBacklog => show_board(state, BoardKind::Backlog),
+        Command::ShowIteration => show_board(state, BoardKind::Iteration),
+        Command::PrevMilestone => step_milestone(state, -1),
+        Command::NextMilestone => step_milestone(state, 1),
+        Command::OpenDetail => match state.selected_issue() {
+            Some(i) => state.mode = Mode::Detail { issue: i.id, scroll: 0 },
+            None => state.info("no card selected"),
+        },
+        Command::StartFilter => state.mode = Mode::Filter { previous: state.filter.clone() },
+        Command::ToggleSort => {
+            state.sort = match state.sort {
+                SortMode::Manual => SortMode::Priority,
+                SortMode::Priority => SortMode::Manual,
+            };
+            state.relayout();
+            state.info(match state.sort {
+                SortMode::Manual => "sorted by board order",
+                SortMode::Priority => "sorted by priority label, then board order",
+            });
+        }
+        Command::Help => state.mode = Mode::Help { scroll: 0 },
+        Command::Back => {
+            if state.filter.is_empty() {
+                state.quit = true;
+                return vec![Effect::Quit];
+            }
+            state.filter.clear();
+            state.relayout();
+            state.info("filter cleared");
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn show_board(state: &mut AppState, board: BoardKind) {
+    if state.board != board {
+        state.board = board;
+        state.relayout();
+    }
+}
+
+fn step_milestone(state: &mut AppState, delta: i32) {
+    show_board(state, BoardKind::Iteration);
+    match iteration::step(&state.ws.milestones, &state.team, state.milestone, delta) {
+        Some(id) => {
+            state.milestone = Some(id);
+            state.relayout();
+            let title = state.shown_milestone().map(|m| m.title.clone()).unwrap_or_default();
+            state.info(format!("showing {title}"));
+        }
+        None => state.info(if delta < 0 { "no earlier milestone" } else { "no later milestone" }),
+    }
+}
+
+fn move_row(state: &mut AppState, delta: i64) {
+    let col = state.view().col;
+    let len = state.layout.columns.get(col).map_or(0, |c| c.cards.len());
+    if len == 0 {
+        return;
+    }
+    let v = &mut state.views[state.board.index()];
+    let row = (v.rows[col] as i64 + delta).clamp(0, len as i64 - 1);
+    v.rows[col] = row as usize;
+    state.sync_selected();
+    state.ensure_visible();
+}
+
+fn move_col(state: &mut AppState, delta: i64) {
+    let ncols = state.layout.columns.len();
+    if ncols == 0 {
+        return;
+    }
+    let v = &mut state.views[state.board.index()];
+    v.col = (v.col as i64 + delta).clamp(0, ncols as i64 - 1) as usize;
+    state.sync_selected();
+    state.ensure_visible();
+}
+
+fn select(state: &mut AppState, col: usize, row: usize) {
+    let v = &mut state.views[state.board.index()];
+    v.col = col;
+    v.rows[col] = row;
+    state.sync_selected();
+    state.ensure_visible();
+}
+
+fn overlay_lines(state: &AppState) -> Option<(usize, usize)> {
+    let (w, h) = state.viewport;
+    let inner = geometry::overlay_inner(geometry::overlay(w, h));
+    // The first row of the overlay holds its title.
+    let visible = inner.h.saturating_sub(1) as usize;
+    let total = match &state.mode {
+        Mode::Detail { issue, .. } => {
+            let issue = state.ws.issue(*issue)?;
+            panes::detail_lines(state, issue, inner.w as usize).len()
+        }
+        Mode::Help { .. } => panes::help_lines().len(),
+        _ => return None,
+    };
+    Some((total, visible))
+}
+
+fn clamp_overlay_scroll(state: &mut AppState) {
+    if let Some((total, visible)) = overlay_lines(state) {
+        let max = total.saturating_sub(visible);
+        if let Mode::Detail { scroll, .. } | Mode::Help { scroll } = &mut state.mode {
+            *scroll = (*scroll).min(max);
+        }
+    }
+}
+
+fn scroll_overlay(state: &mut AppState, delta: i64) {
+    if let Some((total, visible)) = overlay_lines(state) {
+        let max = total.saturating_sub(visible) as i64;
+        if let Mode::Detail { scroll, .. } | Mode::Help { scroll } = &mut state.mode {
+            *scroll = (*scroll as i64 + delta).clamp(0, max) as usize;
+        }
+    }
+}
+
+fn overlay_command(state: &mut AppState, cmd: Command) {
+    let page = overlay_lines(state).map_or(1, |(_, v)| v.max(1)) as i64;
+    match cmd {
+        Command::Down => scroll_overlay(state, 1),
+        Command::Up => scroll_overlay(state, -1),
+        Command::PageDown => scroll_overlay(state, page),
+        Command::PageUp => scroll_overlay(state, -page),
+        Command::Top => scroll_overlay(state, i64::MIN / 2),
+        Command::Bottom => scroll_overlay(state, i64::MAX / 2),
+        Command::Help => state.mode = Mode::Help { scroll: 0 },
+        Command::Back => state.mode = Mode::Board,
+        _ => {}
+    }
+}
+
+fn filter_command(state: &mut AppState, cmd: Command, previous: String) {
+    match cmd {
+        Command::FilterAccept => {
+            state.mode = Mode::Board;
+            if !state.filter.trim().is_empty() {
+                let n = state.layout.card_count();
+                state.info(format!("filter \"{}\": {n} cards (Esc clears)", state.filter.trim()));
+            }
+        }
+        Command::FilterCancel => {
+            state.filter = previous;
+            state.mode = Mode::Board;
+            state.relayout();
+        }
+        Command::FilterBackspace => {
+            state.filter.pop();
+            refilter(state);
+        }
+        Command::FilterClear => {
+            state.filter.clear();
+            refilter(state);
+        }
+        _ => {}
+    }
+}
+
+/// Re-layout after the filter text changed; when the selected column has
+/// no card left, select the first card that still shows.
+fn refilter(state: &mut AppState) {
+    state.relayout();
+    if state.selected_issue().is_none()
+        && let Some(col) = state.layout.columns.iter().position(|c| !c.cards.is_empty())
+    {
+        select(state, col, 0);
+    }
+}
+
+fn on_mouse(state: &mut AppState, m: MouseInput) {
+    match (&state.mode, m.kind) {
+        (Mode::Board, _) => {}
+        (Mode::Detail { .. } | Mode::Help { .. }, MouseKind::ScrollDown) => return scroll_overlay(state, 3),
+        (Mode::Detail { .. } | Mode::Help { .. }, MouseKind::ScrollUp) => return scroll_overlay(state, -3),
+        _ => return,
+    }
+    let (w, h) = state.viewport;
+    let Ok(scr) = geometry::screen(w, h) else { return };
+    let v = state.view().clone();
+    let cols = geometry::column_rects(scr.board, state.layout.columns.len(), v.col_offset);
+    let Some(cr) = cols.iter().find(|c| c.rect.contains(m.x, m.y)) else { return };
+    let len = state.layout.columns[cr.index].cards.len();
+    match m.kind {
+        MouseKind::Click => {
+            let area = geometry::cards_area(cr.rect);
+            let row = if area.contains(m.x, m.y) {
+                let dy = m.y - area.y;
+                let row = v.offsets[cr.index] + (dy / geometry::CARD_H) as usize;
+                if dy % geometry::CARD_H >= geometry::CARD_LINES || row >= len {
+                    None
+                } else {
+                    Some(row)
+                }
+            } else {
+                None
+            };
+            match row {
+                Some(r) => select(state, cr.index, r),
+                None => select(state, cr.index, v.rows[cr.index]),
+            }
+        }
+        MouseKind::ScrollDown | MouseKind::ScrollUp => {
+            if len == 0 {
+                return;
+            }
+            let delta: i64 = if m.kind == MouseKind::ScrollDown { 1 } else { -1 };
+            let row = (v.rows[cr.index] as i64 + delta).clamp(0, len as i64 - 1) as usize;
+            select(state, cr.index, row);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::keymap::KeyPress;
+    use crate::core::testing::{issue, team, workspace};
+    use chrono::NaiveDate;
+
+    fn state() -> AppState {
+        let mut issues = Vec::new();
+        for n in 0..12u64 {
+            let lane = ["Ready", "In Progress", "Done"][(n % 3) as usize];
+            let mut i = issue(n + 1, 100 + n, &["team::Datastores", &format!("workflow-infra::{lane}")]);
+            i.milestone_id = Some(1);
+            issues.push(i);
+        }
+        issues.push(issue(50, 150, &["team::Datastores", "workflow-infra::Triage"]));
+        let mut s = AppState::new(workspace(issues), team(), NaiveDate::from_ymd_opt(2025, 11, 5).unwrap(), BoardKind::Iteration);
+        update(&mut s, Action::Resize { width: 120, height: 40 });
+        s
+    }
+
+    fn keys(s: &mut AppState, ks: &str) {
+        for k in keymap::parse_sequence(ks).unwrap_or_default() {
+            update(s, Action::Key(k));
+        }
+    }
+
+    fn selected_iid(s: &AppState) -> Option<u64> {
+        s.selected_issue().map(|i| i.iid)
+    }
+
+    #[test]
+    fn opens_on_the_current_iteration_with_the_first_column_selected() {
+        let s = state();
+        assert_eq!(s.milestone, Some(1));
+        assert_eq!(s.view().col, 0);
+        assert_eq!(selected_iid(&s), None, "Open column is empty");
+    }
+
+    #[test]
+    fn hjkl_and_arrows_move_the_selection() {
+        let mut s = state();
+        keys(&mut s, "ll");
+        assert_eq!(s.layout.columns[s.view().col].title, "Ready");
+        assert_eq!(selected_iid(&s), Some(100));
+        keys(&mut s, "j<Down>");
+        assert_eq!(selected_iid(&s), Some(106));
+        keys(&mut s, "k");
+        assert_eq!(selected_iid(&s), Some(103));
+        keys(&mut s, "G");
+        assert_eq!(selected_iid(&s), Some(109));
+        keys(&mut s, "gg");
+        assert_eq!(selected_iid(&s), Some(100));
+        keys(&mut s, "<Right>");
+        assert_eq!(selected_iid(&s), Some(101));
+        keys(&mut s, "hhhhhhh");
+        assert_eq!(s.view().col, 0);
+    }
+
+    #[test]
+    fn columns_scroll_horizontally_to_follow_the_selection() {
+        let mut s = state();
+        update(&mut s, Action::Resize { width: 60, height: 20 });
+        assert_eq!(s.view().col_offset, 0);
+        keys(&mut s, "llll");
+        assert_eq!(s.view().col, 4);
+        assert_eq!(s.view().col_offset, 3, "two columns fit in 60 cells");
+        keys(&mut s, "hhh");
+        assert_eq!(s.view().col_offset, 1);
+    }
+
+    #[test]
+    fn cards_scroll_vertically_to_follow_the_selection() {
+        let mut s = state();
+        update(&mut s, Action::Resize { width: 60, height: 10 });
+        keys(&mut s, "ll");
+        let per = geometry::cards_per_column(geometry::screen(60, 10).unwrap().board.h);
+        assert_eq!(per, 1);
+        keys(&mut s, "jj");
+        assert_eq!(s.view().offsets[2], 2);
+        keys(&mut s, "gg");
+        assert_eq!(s.view().offsets[2], 0);
+    }
+
+    #[test]
+    fn tab_and_numbers_switch_boards_keeping_each_selection() {
+        let mut s = state();
+        keys(&mut s, "llj");
+        keys(&mut s, "<Tab>");
+        assert_eq!(s.board, BoardKind::Backlog);
+        assert_eq!(selected_iid(&s), Some(150));
+        keys(&mut s, "2");
+        assert_eq!(s.board, BoardKind::Iteration);
+        assert_eq!(selected_iid(&s), Some(103));
+        keys(&mut s, "1");
+        assert_eq!(s.board, BoardKind::Backlog);
+    }
+
+    #[test]
+    fn brackets_step_through_milestones_and_stop_at_the_ends() {
+        let mut s = state();
+        keys(&mut s, "]");
+        assert_eq!(s.milestone, Some(2));
+        assert_eq!(s.layout.card_count(), 0);
+        keys(&mut s, "]");
+        assert_eq!(s.milestone, Some(2));
+        assert_eq!(s.status.as_ref().unwrap().text, "no later milestone");
+        keys(&mut s, "[[");
+        assert_eq!(s.milestone, Some(1));
+        assert_eq!(s.status.as_ref().unwrap().text, "no earlier milestone");
+    }
+
+    #[test]
+    fn filter_narrows_live_and_escape_restores() {
+        let mut s = state();
+        keys(&mut s, "/");
+        assert_eq!(s.mode.context(), keymap::Context::Filter);
+        keys(&mut s, "103");
+        assert_eq!(s.filter, "103");
+        assert_eq!(s.layout.card_count(), 1);
+        keys(&mut s, "<Backspace>");
+        assert_eq!(s.filter, "10");
+        keys(&mut s, "<Esc>");
+        assert_eq!(s.filter, "");
+        assert_eq!(s.layout.card_count(), 12);
+        keys(&mut s, "/#104<Enter>");
+        assert_eq!(s.mode, Mode::Board);
+        assert_eq!(s.layout.card_count(), 1);
+        assert_eq!(selected_iid(&s), Some(104), "selection jumps to the only card");
+        // q with a filter clears it rather than quitting.
+        let fx = update(&mut s, Action::Key(KeyPress::char('q')));
+        assert!(fx.is_empty());
+        assert_eq!(s.layout.card_count(), 12);
+        assert_eq!(update(&mut s, Action::Key(KeyPress::char('q'))), vec![Effect::Quit]);
+    }
+
+    #[test]
+    fn typing_j_in_the_filter_types_it() {
+        let mut s = state();
+        keys(&mut s, "/jq");
+        assert_eq!(s.filter, "jq");
+        assert!(!s.quit);
+    }
+
+    #[test]
+    fn enter_opens_details_and_escape_closes() {
+        let mut s = state();
+        keys(&mut s, "<Enter>");
+        assert_eq!(s.mode, Mode::Board, "nothing selected in the empty Open column");
+        keys(&mut s, "ll<Enter>");
+        assert_eq!(s.mode, Mode::Detail { issue: 1, scroll: 0 });
+        keys(&mut s, "<Esc>");
+        assert_eq!(s.mode, Mode::Board);
+    }
+
+    #[test]
+    fn help_opens_scrolls_within_bounds_and_closes() {
+        let mut s = state();
+        update(&mut s, Action::Resize { width: 60, height: 20 });
+        keys(&mut s, "?");
+        assert_eq!(s.mode, Mode::Help { scroll: 0 });
+        keys(&mut s, "G");
+        let Mode::Help { scroll } = s.mode else { panic!() };
+        assert!(scroll > 0);
+        keys(&mut s, "jjj");
+        assert_eq!(s.mode, Mode::Help { scroll });
+        keys(&mut s, "?");
+        assert_eq!(s.mode, Mode::Board);
+    }
+
+    #[test]
+    fn ctrl_c_quits_from_anywhere() {
+        for prefix in ["", "?", "/", "ll<Enter>"] {
+            let mut s = state();
+            keys(&mut s, prefix);
+            assert_eq!(update(&mut s, Action::Key(KeyPress::ctrl('c'))), vec![Effect::Quit], "{prefix}");
+        }
+    }
+
+    #[test]
+    fn sort_toggle_reorders_by_priority() {
+        let mut s = state();
+        s.ws.issues[9].labels.push("priority::1".into());
+        s.relayout();
+        keys(&mut s, "ll");
+        assert_eq!(selected_iid(&s), Some(100));
+        keys(&mut s, "s");
+        assert_eq!(s.sort, SortMode::Priority);
+        let first = s.layout.columns[2].cards[0].issue;
+        assert_eq!(s.ws.issues[first].iid, 109);
+        assert_eq!(selected_iid(&s), Some(100), "selection follows the issue");
+    }
+
+    #[test]
+    fn click_selects_the_card_under_the_pointer_and_wheel_moves() {
+        let mut s = state();
+        let scr = geometry::screen(120, 40).unwrap();
+        let cols = geometry::column_rects(scr.board, s.layout.columns.len(), 0);
+        let ready = cols[2].rect;
+        let y = ready.y + geometry::COLUMN_HEADER_H + geometry::CARD_H + 1;
+        update(&mut s, Action::Mouse(MouseInput { kind: MouseKind::Click, x: ready.x + 3, y }));
+        assert_eq!(selected_iid(&s), Some(103));
+        update(&mut s, Action::Mouse(MouseInput { kind: MouseKind::ScrollDown, x: ready.x + 3, y }));
+        assert_eq!(selected_iid(&s), Some(106));
+        // A click in the gap between cards selects the column only.
+        let gap = ready.y + geometry::COLUMN_HEADER_H + geometry::CARD_LINES;
+        update(&mut s, Action::Mouse(MouseInput { kind: MouseKind::Click, x: cols[3].rect.x, y: gap }));
+        assert_eq!(s.view().col, 3);
+    }
+
+    #[test]
+    fn resize_to_tiny_and_back_keeps_state() {
+        let mut s = state();
+        keys(&mut s, "llj");
+        update(&mut s, Action::Resize { width: 1, height: 1 });
+        keys(&mut s, "jjkhl");
+        update(&mut s, Action::Resize { width: 120, height: 40 });
+        assert_eq!(selected_iid(&s), Some(106));
+    }
+}
