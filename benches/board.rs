@@ -1,1 +1,179 @@
-fn main() {}
+//! Benchmarks: board layout and one full frame at 80 (the demo), 5,000 and
+//! 20,000 issues, and process start to first frame on the demo (against the
+//! floor of starting `true` in the same kind of pseudo-terminal).
+//! Run: `cargo bench --bench board`. Numbers go in BENCHMARKS.md.
+
+use std::io::Read;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use glboard::core::action::Action;
+use glboard::core::board::{self, BoardKind, BoardSpec, SortMode};
+use glboard::core::model::{TeamConfig, Workspace};
+use glboard::core::state::AppState;
+use glboard::core::update::update;
+use glboard::demo;
+use glboard::tui::theme::Theme;
+use glboard::tui::view;
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2025, 11, 5).unwrap()
+}
+
+fn workspaces() -> Vec<(usize, Workspace, TeamConfig)> {
+    let (demo_ws, team) = demo::load(today());
+    let mut v = vec![(demo_ws.issues.len(), demo_ws, team)];
+    for n in [5_000, 20_000] {
+        let (ws, team) = demo::synthetic(n, today());
+        v.push((n, ws, team));
+    }
+    v
+}
+
+fn layout_and_frame(c: &mut Criterion) {
+    let mut g = c.benchmark_group("layout");
+    for (n, ws, team) in workspaces() {
+        let current = glboard::core::iteration::pick(&ws.milestones, &team, today()).current;
+        g.bench_with_input(BenchmarkId::new("iteration", n), &n, |b, _| {
+            b.iter(|| {
+                board::layout(
+                    &ws,
+                    BoardSpec {
+                        kind: BoardKind::Iteration,
+                        team: &team,
+                        milestone: current,
+                        filter: "",
+                        sort: SortMode::Manual,
+                    },
+                )
+            })
+        });
+        g.bench_with_input(BenchmarkId::new("backlog_by_priority", n), &n, |b, _| {
+            b.iter(|| {
+                board::layout(
+                    &ws,
+                    BoardSpec {
+                        kind: BoardKind::Backlog,
+                        team: &team,
+                        milestone: None,
+                        filter: "",
+                        sort: SortMode::Priority,
+                    },
+                )
+            })
+        });
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("frame_120x40");
+    let theme = Theme { color: true };
+    for (n, ws, team) in workspaces() {
+        let mut state = AppState::new(ws, team, today(), BoardKind::Iteration);
+        update(
+            &mut state,
+            Action::Resize {
+                width: 120,
+                height: 40,
+            },
+        );
+        let area = Rect::new(0, 0, 120, 40);
+        let mut buf = Buffer::empty(area);
+        g.bench_with_input(BenchmarkId::new("render", n), &n, |b, _| {
+            b.iter(|| {
+                buf.reset();
+                view::render(&mut buf, area, &state, &theme);
+            })
+        });
+        // A key press as the user makes it: update (which re-lays out on a
+        // filter change) plus the frame.
+        g.bench_with_input(
+            BenchmarkId::new("filter_keystroke_and_render", n),
+            &n,
+            |b, _| {
+                b.iter(|| {
+                    state.filter = if state.filter.is_empty() {
+                        "patroni".into()
+                    } else {
+                        String::new()
+                    };
+                    state.relayout();
+                    buf.reset();
+                    view::render(&mut buf, area, &state, &theme);
+                })
+            },
+        );
+    }
+    g.finish();
+}
+
+/// Time from spawning `program` in a 120x40 pty until `marker` has been
+/// printed (for `true`, until it exits and its output closes).
+fn spawn_until(program: &str, args: &[&str], marker: Option<&[u8]>) -> Duration {
+    let pty = native_pty_system()
+        .openpty(PtySize {
+            rows: 40,
+            cols: 120,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut cmd = CommandBuilder::new(program);
+    cmd.args(args);
+    cmd.env("TERM", "xterm-256color");
+    let mut reader = pty.master.try_clone_reader().unwrap();
+    let mut writer = pty.master.take_writer().unwrap();
+    let start = Instant::now();
+    let mut child = pty.slave.spawn_command(cmd).unwrap();
+    drop(pty.slave);
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 16384];
+    let elapsed = loop {
+        match reader.read(&mut buf) {
+            Ok(0) | Err(_) => break start.elapsed(),
+            Ok(n) => {
+                seen.extend_from_slice(&buf[..n]);
+                if let Some(m) = marker
+                    && seen.windows(m.len()).any(|w| w == m)
+                {
+                    break start.elapsed();
+                }
+            }
+        }
+        if marker.is_none() && child.try_wait().ok().flatten().is_some() {
+            break start.elapsed();
+        }
+    };
+    if marker.is_some() {
+        let _ = writer.write_all(b"q");
+        let _ = writer.flush();
+    }
+    let _ = child.wait();
+    elapsed
+}
+
+use std::io::Write;
+
+fn start_to_first_frame(c: &mut Criterion) {
+    let mut g = c.benchmark_group("startup");
+    g.sample_size(20);
+    g.bench_function("floor: spawn true in a pty", |b| {
+        b.iter_custom(|iters| (0..iters).map(|_| spawn_until("true", &[], None)).sum())
+    });
+    let bin = env!("CARGO_BIN_EXE_glboard");
+    g.bench_function("glboard --demo: start to first frame", |b| {
+        b.iter_custom(|iters| {
+            // The first frame ends with the status line's position ("... 0/0" or "n/m").
+            (0..iters)
+                .map(|_| spawn_until(bin, &["--demo", "--today", "2025-11-05"], Some(b"q quit")))
+                .sum()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, layout_and_frame, start_to_first_frame);
+criterion_main!(benches);

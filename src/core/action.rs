@@ -25,7 +25,10 @@ pub enum Action {
     Key(KeyPress),
     Mouse(MouseInput),
     /// The terminal is now this many columns and rows.
-    Resize { width: u16, height: u16 },
+    Resize {
+        width: u16,
+        height: u16,
+    },
     /// Run a command directly, as if its key had been pressed.
     Command(Command),
 }

@@ -129,7 +129,10 @@ pub struct BoardSpec<'a> {
 /// Flags of an issue given the team's lanes.
 pub fn flags(team: &TeamConfig, issue: &Issue) -> Flags {
     let lanes = team.lanes_of(issue);
-    let known = lanes.iter().filter(|l| team.lanes.iter().any(|c| c == *l)).count();
+    let known = lanes
+        .iter()
+        .filter(|l| team.lanes.iter().any(|c| c == *l))
+        .count();
     Flags {
         no_lane: lanes.is_empty(),
         multi_lane: lanes.len() > 1,
@@ -168,14 +171,24 @@ pub fn layout(ws: &Workspace, spec: BoardSpec<'_>) -> BoardLayout {
             weight: 0,
         }],
         BoardKind::Iteration => {
-            let mut v = vec![Column { kind: ColumnKind::Open, title: "Open".into(), cards: Vec::new(), weight: 0 }];
+            let mut v = vec![Column {
+                kind: ColumnKind::Open,
+                title: "Open".into(),
+                cards: Vec::new(),
+                weight: 0,
+            }];
             v.extend(team.lanes.iter().map(|l| Column {
                 kind: ColumnKind::Lane(l.clone()),
                 title: l.clone(),
                 cards: Vec::new(),
                 weight: 0,
             }));
-            v.push(Column { kind: ColumnKind::Closed, title: "Closed".into(), cards: Vec::new(), weight: 0 });
+            v.push(Column {
+                kind: ColumnKind::Closed,
+                title: "Closed".into(),
+                cards: Vec::new(),
+                weight: 0,
+            });
             v
         }
     };
@@ -192,7 +205,10 @@ pub fn layout(ws: &Workspace, spec: BoardSpec<'_>) -> BoardLayout {
             continue;
         }
         let f = flags(team, issue);
-        let card = Card { issue: idx, flags: f };
+        let card = Card {
+            issue: idx,
+            flags: f,
+        };
         match spec.kind {
             BoardKind::Backlog => {
                 if issue.state != IssueState::Opened {
@@ -234,9 +250,16 @@ pub fn layout(ws: &Workspace, spec: BoardSpec<'_>) -> BoardLayout {
 
     for col in &mut columns {
         sort_cards(&mut col.cards, ws, spec.sort);
-        col.weight = col.cards.iter().filter_map(|c| ws.issues[c.issue].weight).sum();
+        col.weight = col
+            .cards
+            .iter()
+            .filter_map(|c| ws.issues[c.issue].weight)
+            .sum();
     }
-    BoardLayout { kind: spec.kind, columns }
+    BoardLayout {
+        kind: spec.kind,
+        columns,
+    }
 }
 
 fn sort_cards(cards: &mut [Card], ws: &Workspace, sort: SortMode) {
@@ -275,7 +298,10 @@ pub fn ambiguous_iids(ws: &Workspace) -> HashSet<u64> {
 /// alone is ambiguous.
 pub fn short_ref(ws: &Workspace, issue: &Issue, ambiguous: &HashSet<u64>) -> String {
     if ambiguous.contains(&issue.iid) {
-        format!("{}#{}", project_rel_path(ws, issue.project_id), issue.iid)
+        let project = ws
+            .project(issue.project_id)
+            .map_or_else(|| issue.project_id.to_string(), |p| p.name().to_owned());
+        format!("{project}#{}", issue.iid)
     } else {
         format!("#{}", issue.iid)
     }
@@ -307,21 +333,40 @@ mod tests {
     use crate::core::testing::{issue, team, workspace};
 
     fn spec<'a>(kind: BoardKind, team: &'a TeamConfig, filter: &'a str) -> BoardSpec<'a> {
-        BoardSpec { kind, team, milestone: Some(1), filter, sort: SortMode::Manual }
+        BoardSpec {
+            kind,
+            team,
+            milestone: Some(1),
+            filter,
+            sort: SortMode::Manual,
+        }
     }
 
     fn titles(layout: &BoardLayout, ws: &Workspace) -> Vec<(String, Vec<u64>)> {
         layout
             .columns
             .iter()
-            .map(|c| (c.title.clone(), c.cards.iter().map(|k| ws.issues[k.issue].iid).collect()))
+            .map(|c| {
+                (
+                    c.title.clone(),
+                    c.cards.iter().map(|k| ws.issues[k.issue].iid).collect(),
+                )
+            })
             .collect()
     }
 
     fn iteration_ws() -> Workspace {
         let mut issues = vec![
             issue(1, 10, &["team::Datastores", "workflow-infra::Ready"]),
-            issue(2, 11, &["team::Datastores", "workflow-infra::In Progress", "workflow-infra::Under Review"]),
+            issue(
+                2,
+                11,
+                &[
+                    "team::Datastores",
+                    "workflow-infra::In Progress",
+                    "workflow-infra::Under Review",
+                ],
+            ),
             issue(3, 12, &["team::Datastores"]),
             issue(4, 13, &["team::Datastores", "workflow-infra::Done"]),
             issue(5, 14, &["team::Other", "workflow-infra::Ready"]),
@@ -372,11 +417,27 @@ mod tests {
         };
         assert_eq!(find(11).len(), 2);
         assert!(find(11).iter().all(|f| f.multi_lane));
-        assert_eq!(find(12), vec![Flags { no_lane: true, ..Flags::default() }]);
-        assert_eq!(find(15), vec![Flags { unknown_lane: true, ..Flags::default() }]);
+        assert_eq!(
+            find(12),
+            vec![Flags {
+                no_lane: true,
+                ..Flags::default()
+            }]
+        );
+        assert_eq!(
+            find(15),
+            vec![Flags {
+                unknown_lane: true,
+                ..Flags::default()
+            }]
+        );
         assert_eq!(find(10), vec![Flags::default()]);
         // Every team issue of the milestone is somewhere.
-        for i in ws.issues.iter().filter(|i| i.milestone_id == Some(1) && i.has_label("team::Datastores")) {
+        for i in ws
+            .issues
+            .iter()
+            .filter(|i| i.milestone_id == Some(1) && i.has_label("team::Datastores"))
+        {
             assert!(!find(i.iid).is_empty(), "{} lost", i.iid);
         }
     }
@@ -400,8 +461,16 @@ mod tests {
     #[test]
     fn backlog_holds_open_triage_and_untriaged_issues_in_manual_order() {
         let mut ws = workspace(vec![
-            issue(1, 20, &["team::Datastores", "workflow-infra::Triage", "priority::3"]),
-            issue(2, 21, &["team::Datastores", "workflow-infra::Triage", "priority::1"]),
+            issue(
+                1,
+                20,
+                &["team::Datastores", "workflow-infra::Triage", "priority::3"],
+            ),
+            issue(
+                2,
+                21,
+                &["team::Datastores", "workflow-infra::Triage", "priority::1"],
+            ),
             issue(3, 22, &["team::Datastores"]),
             issue(4, 23, &["team::Datastores", "workflow-infra::Ready"]),
             issue(5, 24, &["team::Datastores", "workflow-infra::Triage"]),
@@ -427,7 +496,12 @@ mod tests {
         let t = team();
         let ids = |f: &str| -> Vec<u64> {
             let l = layout(&ws, spec(BoardKind::Iteration, &t, f));
-            let mut v: Vec<u64> = l.columns.iter().flat_map(|c| c.cards.iter()).map(|c| ws.issues[c.issue].iid).collect();
+            let mut v: Vec<u64> = l
+                .columns
+                .iter()
+                .flat_map(|c| c.cards.iter())
+                .map(|c| ws.issues[c.issue].iid)
+                .collect();
             v.dedup();
             v
         };

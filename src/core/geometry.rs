@@ -51,12 +51,30 @@ pub struct TooSmall {
 /// Split the terminal into regions, or say it is too small.
 pub fn screen(w: u16, h: u16) -> Result<Screen, TooSmall> {
     if w < MIN_W || h < MIN_H {
-        return Err(TooSmall { need_w: MIN_W, need_h: MIN_H });
+        return Err(TooSmall {
+            need_w: MIN_W,
+            need_h: MIN_H,
+        });
     }
     Ok(Screen {
-        header: Rect { x: 0, y: 0, w, h: HEADER_H },
-        board: Rect { x: 0, y: HEADER_H, w, h: h - HEADER_H - STATUS_H },
-        status: Rect { x: 0, y: h - STATUS_H, w, h: STATUS_H },
+        header: Rect {
+            x: 0,
+            y: 0,
+            w,
+            h: HEADER_H,
+        },
+        board: Rect {
+            x: 0,
+            y: HEADER_H,
+            w,
+            h: h - HEADER_H - STATUS_H,
+        },
+        status: Rect {
+            x: 0,
+            y: h - STATUS_H,
+            w,
+            h: STATUS_H,
+        },
     })
 }
 
@@ -76,7 +94,9 @@ pub struct ColumnRect {
 /// Rectangles of the visible columns, starting at layout column `offset`.
 /// Columns are separated by one cell.
 pub fn column_rects(board: Rect, ncols: usize, offset: usize) -> Vec<ColumnRect> {
-    let n = visible_columns(board.w, ncols).min(ncols.saturating_sub(offset)).max(1);
+    let n = visible_columns(board.w, ncols)
+        .min(ncols.saturating_sub(offset))
+        .max(1);
     let n16 = n as u16;
     let usable = board.w.saturating_sub(n16 - 1);
     let base = usable / n16;
@@ -85,7 +105,15 @@ pub fn column_rects(board: Rect, ncols: usize, offset: usize) -> Vec<ColumnRect>
     (0..n)
         .map(|i| {
             let w = base + u16::from((i as u16) < extra);
-            let r = ColumnRect { index: offset + i, rect: Rect { x, y: board.y, w, h: board.h } };
+            let r = ColumnRect {
+                index: offset + i,
+                rect: Rect {
+                    x,
+                    y: board.y,
+                    w,
+                    h: board.h,
+                },
+            };
             x += w + 1;
             r
         })
@@ -110,14 +138,34 @@ pub fn cards_per_column(board_h: u16) -> usize {
 
 /// The overlay rectangle for the detail pane and help: most of the screen.
 pub fn overlay(w: u16, h: u16) -> Rect {
-    let ow = if w >= 100 { w * 4 / 5 } else { w.saturating_sub(2) }.max(1);
-    let oh = if h >= 30 { h * 5 / 6 } else { h.saturating_sub(2) }.max(1);
-    Rect { x: (w - ow) / 2, y: (h - oh) / 2, w: ow, h: oh }
+    let ow = if w >= 100 {
+        w * 4 / 5
+    } else {
+        w.saturating_sub(2)
+    }
+    .max(1);
+    let oh = if h >= 30 {
+        h * 5 / 6
+    } else {
+        h.saturating_sub(2)
+    }
+    .max(1);
+    Rect {
+        x: (w - ow) / 2,
+        y: (h - oh) / 2,
+        w: ow,
+        h: oh,
+    }
 }
 
 /// Text area inside an overlay's border and one cell of padding.
 pub fn overlay_inner(r: Rect) -> Rect {
-    Rect { x: r.x + 2, y: r.y + 1, w: r.w.saturating_sub(4), h: r.h.saturating_sub(2) }
+    Rect {
+        x: r.x + 2,
+        y: r.y + 1,
+        w: r.w.saturating_sub(4),
+        h: r.h.saturating_sub(2),
+    }
 }
 
 #[cfg(test)]
@@ -126,13 +174,24 @@ mod tests {
 
     #[test]
     fn tiny_terminals_are_refused_with_the_needed_size() {
-        assert_eq!(screen(20, 5), Err(TooSmall { need_w: MIN_W, need_h: MIN_H }));
+        assert_eq!(
+            screen(20, 5),
+            Err(TooSmall {
+                need_w: MIN_W,
+                need_h: MIN_H
+            })
+        );
         assert!(screen(60, 20).is_ok());
     }
 
     #[test]
     fn columns_fill_the_width_with_one_cell_gaps() {
-        let board = Rect { x: 0, y: 2, w: 120, h: 37 };
+        let board = Rect {
+            x: 0,
+            y: 2,
+            w: 120,
+            h: 37,
+        };
         let cols = column_rects(board, 9, 0);
         assert_eq!(cols.len(), 4);
         let last = cols.last().unwrap().rect;
@@ -145,7 +204,20 @@ mod tests {
         let tail = column_rects(board, 9, 7);
         assert_eq!(tail.iter().map(|c| c.index).collect::<Vec<_>>(), vec![7, 8]);
         // One column, however narrow.
-        assert_eq!(column_rects(Rect { x: 0, y: 0, w: 30, h: 10 }, 1, 0).len(), 1);
+        assert_eq!(
+            column_rects(
+                Rect {
+                    x: 0,
+                    y: 0,
+                    w: 30,
+                    h: 10
+                },
+                1,
+                0
+            )
+            .len(),
+            1
+        );
     }
 
     #[test]

@@ -70,7 +70,10 @@ pub fn timeline_cmp(a: &Milestone, b: &Milestone) -> Ordering {
 
 /// The team's milestones (by title prefix), in timeline order.
 pub fn team_milestones<'a>(milestones: &'a [Milestone], team: &TeamConfig) -> Vec<&'a Milestone> {
-    let mut v: Vec<&Milestone> = milestones.iter().filter(|m| team.is_team_milestone(m)).collect();
+    let mut v: Vec<&Milestone> = milestones
+        .iter()
+        .filter(|m| team.is_team_milestone(m))
+        .collect();
     v.sort_by(|a, b| timeline_cmp(a, b));
     v
 }
@@ -90,7 +93,11 @@ pub fn pick(milestones: &[Milestone], team: &TeamConfig, today: NaiveDate) -> It
         .filter(|m| m.state == MilestoneState::Active)
         .collect();
     if open.is_empty() {
-        return IterationPick { current: None, next: None, rule: CurrentRule::NoMilestone };
+        return IterationPick {
+            current: None,
+            next: None,
+            rule: CurrentRule::NoMilestone,
+        };
     }
     let containing: Vec<&&Milestone> = open.iter().filter(|m| contains(m, today)).collect();
     let (current, rule) = if let Some(last) = containing.last() {
@@ -105,7 +112,11 @@ pub fn pick(milestones: &[Milestone], team: &TeamConfig, today: NaiveDate) -> It
         .find(|m| m.start_date.or(m.due_date).is_some_and(|d| d > today))
     {
         (*upcoming, CurrentRule::NextToStart)
-    } else if let Some(latest) = open.iter().rev().find(|m| m.start_date.or(m.due_date).is_some()) {
+    } else if let Some(latest) = open
+        .iter()
+        .rev()
+        .find(|m| m.start_date.or(m.due_date).is_some())
+    {
         (*latest, CurrentRule::LatestOpen)
     } else {
         let mut by_title = open.clone();
@@ -123,11 +134,20 @@ pub fn pick(milestones: &[Milestone], team: &TeamConfig, today: NaiveDate) -> It
             (Some(_), None) => false,
         })
         .map(|m| m.id);
-    IterationPick { current: Some(current.id), next, rule }
+    IterationPick {
+        current: Some(current.id),
+        next,
+        rule,
+    }
 }
 
 /// The team milestone before or after `from` on the timeline (any state).
-pub fn step(milestones: &[Milestone], team: &TeamConfig, from: Option<MilestoneId>, delta: i32) -> Option<MilestoneId> {
+pub fn step(
+    milestones: &[Milestone],
+    team: &TeamConfig,
+    from: Option<MilestoneId>,
+    delta: i32,
+) -> Option<MilestoneId> {
     let list = team_milestones(milestones, team);
     if list.is_empty() {
         return None;
@@ -156,13 +176,40 @@ mod tests {
     #[test]
     fn current_contains_today_and_next_follows() {
         let ms = vec![
-            milestone(1, "Datastores team - W43", Some("2025-10-20"), Some("2025-11-02")),
-            milestone(2, "Datastores team - W45", Some("2025-11-03"), Some("2025-11-16")),
-            milestone(3, "Datastores team - W47", Some("2025-11-17"), Some("2025-11-30")),
-            milestone(4, "Other team - W45", Some("2025-11-03"), Some("2025-11-16")),
+            milestone(
+                1,
+                "Datastores team - W43",
+                Some("2025-10-20"),
+                Some("2025-11-02"),
+            ),
+            milestone(
+                2,
+                "Datastores team - W45",
+                Some("2025-11-03"),
+                Some("2025-11-16"),
+            ),
+            milestone(
+                3,
+                "Datastores team - W47",
+                Some("2025-11-17"),
+                Some("2025-11-30"),
+            ),
+            milestone(
+                4,
+                "Other team - W45",
+                Some("2025-11-03"),
+                Some("2025-11-16"),
+            ),
         ];
         let p = pick(&ms, &team(), d("2025-11-05"));
-        assert_eq!(p, IterationPick { current: Some(2), next: Some(3), rule: CurrentRule::ContainsToday });
+        assert_eq!(
+            p,
+            IterationPick {
+                current: Some(2),
+                next: Some(3),
+                rule: CurrentRule::ContainsToday
+            }
+        );
         // Inclusive on both ends.
         assert_eq!(pick(&ms, &team(), d("2025-11-16")).current, Some(2));
         assert_eq!(pick(&ms, &team(), d("2025-11-17")).current, Some(3));
@@ -171,20 +218,43 @@ mod tests {
     #[test]
     fn gap_uses_next_to_start_and_end_uses_latest() {
         let ms = vec![
-            milestone(1, "Datastores team - W45", Some("2025-11-03"), Some("2025-11-16")),
-            milestone(2, "Datastores team - W49", Some("2025-12-01"), Some("2025-12-14")),
+            milestone(
+                1,
+                "Datastores team - W45",
+                Some("2025-11-03"),
+                Some("2025-11-16"),
+            ),
+            milestone(
+                2,
+                "Datastores team - W49",
+                Some("2025-12-01"),
+                Some("2025-12-14"),
+            ),
         ];
         let p = pick(&ms, &team(), d("2025-11-20"));
         assert_eq!((p.current, p.rule), (Some(2), CurrentRule::NextToStart));
         let p = pick(&ms, &team(), d("2026-02-01"));
-        assert_eq!((p.current, p.next, p.rule), (Some(2), None, CurrentRule::LatestOpen));
+        assert_eq!(
+            (p.current, p.next, p.rule),
+            (Some(2), None, CurrentRule::LatestOpen)
+        );
     }
 
     #[test]
     fn overlap_picks_the_latest_start() {
         let ms = vec![
-            milestone(1, "Datastores team - A", Some("2025-11-01"), Some("2025-11-30")),
-            milestone(2, "Datastores team - B", Some("2025-11-10"), Some("2025-11-20")),
+            milestone(
+                1,
+                "Datastores team - A",
+                Some("2025-11-01"),
+                Some("2025-11-30"),
+            ),
+            milestone(
+                2,
+                "Datastores team - B",
+                Some("2025-11-10"),
+                Some("2025-11-20"),
+            ),
         ];
         let p = pick(&ms, &team(), d("2025-11-12"));
         assert_eq!((p.current, p.rule), (Some(2), CurrentRule::Overlap(2)));
@@ -193,24 +263,50 @@ mod tests {
     #[test]
     fn year_boundary_and_undated() {
         let ms = vec![
-            milestone(1, "Datastores team - W51", Some("2025-12-15"), Some("2025-12-28")),
-            milestone(2, "Datastores team - W01", Some("2025-12-29"), Some("2026-01-11")),
+            milestone(
+                1,
+                "Datastores team - W51",
+                Some("2025-12-15"),
+                Some("2025-12-28"),
+            ),
+            milestone(
+                2,
+                "Datastores team - W01",
+                Some("2025-12-29"),
+                Some("2026-01-11"),
+            ),
         ];
         let p = pick(&ms, &team(), d("2026-01-01"));
         assert_eq!((p.current, p.next), (Some(2), None));
         let p = pick(&ms, &team(), d("2025-12-20"));
         assert_eq!((p.current, p.next), (Some(1), Some(2)));
-        let undated = vec![milestone(1, "Datastores team - b", None, None), milestone(2, "Datastores team - a", None, None)];
+        let undated = vec![
+            milestone(1, "Datastores team - b", None, None),
+            milestone(2, "Datastores team - a", None, None),
+        ];
         let p = pick(&undated, &team(), d("2025-12-20"));
         assert_eq!((p.current, p.rule), (Some(2), CurrentRule::Undated));
-        assert_eq!(pick(&[], &team(), d("2025-12-20")).rule, CurrentRule::NoMilestone);
+        assert_eq!(
+            pick(&[], &team(), d("2025-12-20")).rule,
+            CurrentRule::NoMilestone
+        );
     }
 
     #[test]
     fn closed_milestones_are_never_current_but_can_be_stepped_to() {
         let mut ms = vec![
-            milestone(1, "Datastores team - W43", Some("2025-10-20"), Some("2025-11-02")),
-            milestone(2, "Datastores team - W45", Some("2025-11-03"), Some("2025-11-16")),
+            milestone(
+                1,
+                "Datastores team - W43",
+                Some("2025-10-20"),
+                Some("2025-11-02"),
+            ),
+            milestone(
+                2,
+                "Datastores team - W45",
+                Some("2025-11-03"),
+                Some("2025-11-16"),
+            ),
         ];
         ms[1].state = MilestoneState::Closed;
         let p = pick(&ms, &team(), d("2025-11-05"));

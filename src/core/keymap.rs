@@ -36,7 +36,12 @@ pub struct KeyPress {
 
 impl KeyPress {
     pub const fn plain(code: KeyCode) -> Self {
-        KeyPress { code, ctrl: false, alt: false, shift: false }
+        KeyPress {
+            code,
+            ctrl: false,
+            alt: false,
+            shift: false,
+        }
     }
 
     pub const fn char(c: char) -> Self {
@@ -44,7 +49,12 @@ impl KeyPress {
     }
 
     pub const fn ctrl(c: char) -> Self {
-        KeyPress { code: KeyCode::Char(c), ctrl: true, alt: false, shift: false }
+        KeyPress {
+            code: KeyCode::Char(c),
+            ctrl: true,
+            alt: false,
+            shift: false,
+        }
     }
 }
 
@@ -107,7 +117,12 @@ pub struct Binding {
 }
 
 const fn b(context: Context, keys: &'static str, command: Command, help: &'static str) -> Binding {
-    Binding { context, keys, command, help }
+    Binding {
+        context,
+        keys,
+        command,
+        help,
+    }
 }
 
 use Command as C;
@@ -129,8 +144,18 @@ pub const BINDINGS: &[Binding] = &[
     b(Board, "[", C::PrevMilestone, "previous milestone"),
     b(Board, "]", C::NextMilestone, "next milestone"),
     b(Board, "<Enter>", C::OpenDetail, "open the issue's details"),
-    b(Board, "/", C::StartFilter, "filter by title, label, assignee"),
-    b(Board, "s", C::ToggleSort, "sort: manual order / priority label"),
+    b(
+        Board,
+        "/",
+        C::StartFilter,
+        "filter by title, label, assignee",
+    ),
+    b(
+        Board,
+        "s",
+        C::ToggleSort,
+        "sort: manual order / priority label",
+    ),
     b(Board, "?", C::Help, "this help"),
     b(Board, "q|<Esc>", C::Back, "clear filter, or quit"),
     b(Board, "<C-c>", C::Quit, "quit"),
@@ -152,8 +177,18 @@ pub const BINDINGS: &[Binding] = &[
     b(Help, "q|<Esc>|?", C::Back, "close help"),
     b(Help, "<C-c>", C::Quit, "quit"),
     b(Filter, "<Enter>", C::FilterAccept, "keep the filter"),
-    b(Filter, "<Esc>", C::FilterCancel, "cancel, restore the previous filter"),
-    b(Filter, "<Backspace>", C::FilterBackspace, "delete a character"),
+    b(
+        Filter,
+        "<Esc>",
+        C::FilterCancel,
+        "cancel, restore the previous filter",
+    ),
+    b(
+        Filter,
+        "<Backspace>",
+        C::FilterBackspace,
+        "delete a character",
+    ),
     b(Filter, "<C-u>", C::FilterClear, "clear the text"),
     b(Filter, "<C-c>", C::Quit, "quit"),
 ];
@@ -170,7 +205,11 @@ static PARSED: LazyLock<Vec<ParsedBinding>> = LazyLock::new(|| {
         .iter()
         .map(|b| ParsedBinding {
             binding: *b,
-            sequences: b.keys.split('|').map(|s| parse_sequence(s).unwrap_or_default()).collect(),
+            sequences: b
+                .keys
+                .split('|')
+                .map(|s| parse_sequence(s).unwrap_or_default())
+                .collect(),
         })
         .collect()
 });
@@ -206,7 +245,11 @@ pub fn resolve(context: Context, pending: &[KeyPress], key: KeyPress) -> Resolut
             }
         }
     }
-    if prefix { Resolution::Pending } else { Resolution::Unbound }
+    if prefix {
+        Resolution::Pending
+    } else {
+        Resolution::Unbound
+    }
 }
 
 /// Parse a key sequence such as `gg`, `<C-c>`, `<S-Left>` or `?`.
@@ -298,7 +341,11 @@ mod tests {
         let mut seen = HashSet::new();
         for pb in bindings() {
             for s in &pb.sequences {
-                assert!(seen.insert((pb.binding.context, s.clone())), "duplicate {s:?} in {:?}", pb.binding.context);
+                assert!(
+                    seen.insert((pb.binding.context, s.clone())),
+                    "duplicate {s:?} in {:?}",
+                    pb.binding.context
+                );
             }
         }
     }
@@ -306,7 +353,10 @@ mod tests {
     #[test]
     fn no_sequence_is_a_prefix_of_another_in_a_context() {
         for a in bindings() {
-            for b in bindings().iter().filter(|b| b.binding.context == a.binding.context) {
+            for b in bindings()
+                .iter()
+                .filter(|b| b.binding.context == a.binding.context)
+            {
                 for sa in &a.sequences {
                     for sb in &b.sequences {
                         if sa.len() < sb.len() {
@@ -320,27 +370,50 @@ mod tests {
 
     #[test]
     fn resolves_single_keys_and_chords() {
-        assert_eq!(resolve(Context::Board, &[], KeyPress::char('j')), Resolution::Command(Command::Down));
+        assert_eq!(
+            resolve(Context::Board, &[], KeyPress::char('j')),
+            Resolution::Command(Command::Down)
+        );
         assert_eq!(
             resolve(Context::Board, &[], KeyPress::plain(KeyCode::Down)),
             Resolution::Command(Command::Down)
         );
-        assert_eq!(resolve(Context::Board, &[], KeyPress::char('g')), Resolution::Pending);
+        assert_eq!(
+            resolve(Context::Board, &[], KeyPress::char('g')),
+            Resolution::Pending
+        );
         assert_eq!(
             resolve(Context::Board, &[KeyPress::char('g')], KeyPress::char('g')),
             Resolution::Command(Command::Top)
         );
-        assert_eq!(resolve(Context::Board, &[KeyPress::char('g')], KeyPress::char('x')), Resolution::Unbound);
-        assert_eq!(resolve(Context::Board, &[], KeyPress::ctrl('c')), Resolution::Command(Command::Quit));
-        assert_eq!(resolve(Context::Help, &[], KeyPress::char('?')), Resolution::Command(Command::Back));
-        assert_eq!(resolve(Context::Filter, &[], KeyPress::char('j')), Resolution::Unbound);
+        assert_eq!(
+            resolve(Context::Board, &[KeyPress::char('g')], KeyPress::char('x')),
+            Resolution::Unbound
+        );
+        assert_eq!(
+            resolve(Context::Board, &[], KeyPress::ctrl('c')),
+            Resolution::Command(Command::Quit)
+        );
+        assert_eq!(
+            resolve(Context::Help, &[], KeyPress::char('?')),
+            Resolution::Command(Command::Back)
+        );
+        assert_eq!(
+            resolve(Context::Filter, &[], KeyPress::char('j')),
+            Resolution::Unbound
+        );
     }
 
     #[test]
     fn parses_modifiers() {
         assert_eq!(
             parse_sequence("<S-Left>").unwrap(),
-            vec![KeyPress { code: KeyCode::Left, ctrl: false, alt: false, shift: true }]
+            vec![KeyPress {
+                code: KeyCode::Left,
+                ctrl: false,
+                alt: false,
+                shift: true
+            }]
         );
         assert_eq!(parse_sequence("<C-d>").unwrap(), vec![KeyPress::ctrl('d')]);
         assert_eq!(parse_sequence("<Nope>"), None);

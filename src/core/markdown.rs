@@ -79,7 +79,10 @@ pub fn wrap_lines(lines: &[RichLine], width: usize) -> Vec<RichLine> {
             {
                 last.text.push_str(s);
             } else {
-                cur.push(Run { text: s.to_owned(), emphasis: e });
+                cur.push(Run {
+                    text: s.to_owned(),
+                    emphasis: e,
+                });
             }
         };
         for run in line {
@@ -168,15 +171,24 @@ impl Renderer {
             last.text.push_str(text);
             return;
         }
-        self.cur.push(Run { text: text.to_owned(), emphasis });
+        self.cur.push(Run {
+            text: text.to_owned(),
+            emphasis,
+        });
     }
 
     fn start_line(&mut self) {
         if self.quote_depth > 0 {
-            self.cur.push(Run { text: "│ ".repeat(self.quote_depth), emphasis: Emphasis::Marker });
+            self.cur.push(Run {
+                text: "│ ".repeat(self.quote_depth),
+                emphasis: Emphasis::Marker,
+            });
         }
         if self.item_indent > 0 {
-            self.cur.push(Run { text: " ".repeat(self.item_indent), emphasis: Emphasis::Plain });
+            self.cur.push(Run {
+                text: " ".repeat(self.item_indent),
+                emphasis: Emphasis::Plain,
+            });
         }
     }
 
@@ -259,7 +271,9 @@ impl Renderer {
                     self.blank();
                 } else {
                     // Loose list items: a paragraph after the first continues indented.
-                    if !self.cur.is_empty() && self.cur.iter().any(|r| r.emphasis != Emphasis::Marker) {
+                    if !self.cur.is_empty()
+                        && self.cur.iter().any(|r| r.emphasis != Emphasis::Marker)
+                    {
                         self.newline();
                     }
                 }
@@ -304,7 +318,10 @@ impl Renderer {
                 let indent = "  ".repeat(depth);
                 self.item_indent = 0;
                 self.start_line();
-                self.cur.push(Run { text: format!("{indent}{marker}"), emphasis: Emphasis::Marker });
+                self.cur.push(Run {
+                    text: format!("{indent}{marker}"),
+                    emphasis: Emphasis::Marker,
+                });
                 self.item_indent = depth * 2 + marker.chars().count();
             }
             Tag::Emphasis => self.italic += 1,
@@ -416,7 +433,10 @@ mod tests {
     fn emphasis_is_reported() {
         let lines = render("**bold** and `code`");
         let kinds: Vec<_> = lines[0].iter().map(|r| r.emphasis).collect();
-        assert_eq!(kinds, vec![Emphasis::Strong, Emphasis::Plain, Emphasis::Code]);
+        assert_eq!(
+            kinds,
+            vec![Emphasis::Strong, Emphasis::Plain, Emphasis::Code]
+        );
     }
 
     #[test]
@@ -427,13 +447,18 @@ mod tests {
 
     #[test]
     fn wrapping_keeps_every_line_within_the_width_and_indents_continuations() {
-        let lines = render("- a list item that is far too long to fit on one narrow line of text\n\n東京リージョンのレプリカ遅延を調査する東京リージョンのレプリカ遅延");
+        let lines = render(
+            "- a list item that is far too long to fit on one narrow line of text\n\n東京リージョンのレプリカ遅延を調査する東京リージョンのレプリカ遅延",
+        );
         let wrapped = wrap_lines(&lines, 20);
         for l in &wrapped {
             let w: usize = l.iter().map(|r| text::width(&r.text)).sum();
             assert!(w <= 20, "{l:?}");
         }
-        let plain: Vec<String> = wrapped.iter().map(|l| l.iter().map(|r| r.text.as_str()).collect()).collect();
+        let plain: Vec<String> = wrapped
+            .iter()
+            .map(|l| l.iter().map(|r| r.text.as_str()).collect())
+            .collect();
         assert_eq!(plain[0], "• a list item that ");
         assert!(plain[1].starts_with("  is"), "{:?}", plain[1]);
     }

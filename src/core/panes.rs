@@ -11,11 +11,17 @@ use super::model::Issue;
 use super::state::AppState;
 
 fn run(text: impl Into<String>, emphasis: Emphasis) -> Run {
-    Run { text: text.into(), emphasis }
+    Run {
+        text: text.into(),
+        emphasis,
+    }
 }
 
 fn field(name: &str, value: impl Into<String>) -> RichLine {
-    vec![run(format!("{name:<11}"), Emphasis::Marker), run(value, Emphasis::Plain)]
+    vec![
+        run(format!("{name:<11}"), Emphasis::Marker),
+        run(value, Emphasis::Plain),
+    ]
 }
 
 fn when(t: DateTime<Utc>, today: chrono::NaiveDate) -> String {
@@ -41,12 +47,29 @@ pub fn detail_lines(state: &AppState, issue: &Issue, width: usize) -> Vec<RichLi
     lines.push(Vec::new());
     let lanes = state.team.lanes_of(issue);
     let flags = board::flags(&state.team, issue);
-    let mut lane_line = field("Lane", if lanes.is_empty() { "none".to_owned() } else { lanes.join(", ") });
+    let mut lane_line = field(
+        "Lane",
+        if lanes.is_empty() {
+            "none".to_owned()
+        } else {
+            lanes.join(", ")
+        },
+    );
     if flags.any() {
-        lane_line.push(run(format!("  ⚑ {}", flags.describe().join(", ")), Emphasis::Strong));
+        lane_line.push(run(
+            format!("  ⚑ {}", flags.describe().join(", ")),
+            Emphasis::Strong,
+        ));
     }
     lines.push(lane_line);
-    lines.push(field("Labels", if issue.labels.is_empty() { "none".into() } else { issue.labels.join(", ") }));
+    lines.push(field(
+        "Labels",
+        if issue.labels.is_empty() {
+            "none".into()
+        } else {
+            issue.labels.join(", ")
+        },
+    ));
     let assignees = if issue.assignees.is_empty() {
         "unassigned".to_owned()
     } else {
@@ -67,17 +90,25 @@ pub fn detail_lines(state: &AppState, issue: &Issue, width: usize) -> Vec<RichLi
         None => "none".into(),
     };
     lines.push(field("Milestone", milestone));
-    lines.push(field("Weight", issue.weight.map_or("none".into(), |w| w.to_string())));
+    lines.push(field(
+        "Weight",
+        issue.weight.map_or("none".into(), |w| w.to_string()),
+    ));
     lines.push(field(
         "Author",
-        issue.author.as_ref().map_or("unknown".into(), |u| format!("@{} ({})", u.username, u.name)),
+        issue.author.as_ref().map_or("unknown".into(), |u| {
+            format!("@{} ({})", u.username, u.name)
+        }),
     ));
     lines.push(field("Created", when(issue.created_at, state.today)));
     lines.push(field("Updated", when(issue.updated_at, state.today)));
     if let Some(c) = issue.closed_at {
         lines.push(field("Closed", when(c, state.today)));
     }
-    lines.push(vec![run(format!("{:<11}", "URL"), Emphasis::Marker), run(issue.web_url.clone(), Emphasis::Link)]);
+    lines.push(vec![
+        run(format!("{:<11}", "URL"), Emphasis::Marker),
+        run(issue.web_url.clone(), Emphasis::Link),
+    ]);
     lines.push(vec![run("─".repeat(width.min(60)), Emphasis::Marker)]);
     let body = markdown::render(&issue.description);
     if body.is_empty() {
@@ -91,14 +122,28 @@ pub fn detail_lines(state: &AppState, issue: &Issue, width: usize) -> Vec<RichLi
 /// The help overlay: every binding of the keymap, grouped by context.
 pub fn help_lines() -> Vec<RichLine> {
     let mut lines = Vec::new();
-    for ctx in [Context::Board, Context::Detail, Context::Filter, Context::Help] {
+    let key_w = keymap::BINDINGS
+        .iter()
+        .map(|b| super::text::width(&keymap::display_keys(b.keys)))
+        .max()
+        .unwrap_or(0)
+        + 2;
+    for ctx in [
+        Context::Board,
+        Context::Detail,
+        Context::Filter,
+        Context::Help,
+    ] {
         if !lines.is_empty() {
             lines.push(Vec::new());
         }
         lines.push(vec![run(ctx.title(), Emphasis::Heading)]);
         for b in keymap::BINDINGS.iter().filter(|b| b.context == ctx) {
             lines.push(vec![
-                run(format!("  {:<24}", keymap::display_keys(b.keys)), Emphasis::Strong),
+                run(
+                    format!("  {:<key_w$}", keymap::display_keys(b.keys)),
+                    Emphasis::Strong,
+                ),
                 run(b.help, Emphasis::Plain),
             ]);
         }

@@ -18,11 +18,14 @@ pub fn text(s: &str) -> String {
 
 /// Whether a string would pass through [`line`] unchanged.
 pub fn is_clean_line(s: &str) -> bool {
-    s.chars().all(|c| !is_dropped(c) && c != '\n' && c != '\t' && c != '\r')
+    s.chars()
+        .all(|c| !is_dropped(c) && c != '\n' && c != '\t' && c != '\r')
 }
 
 fn clean(s: &str, multiline: bool) -> String {
-    if s.chars().all(|c| !is_dropped(c) && c != '\t' && c != '\r' && (multiline || c != '\n')) {
+    if s.chars()
+        .all(|c| !is_dropped(c) && c != '\t' && c != '\r' && (multiline || c != '\n'))
+    {
         return s.to_owned();
     }
     let mut out = String::with_capacity(s.len());
@@ -136,7 +139,10 @@ mod tests {
         ("red \u{1b}[31mtext\u{1b}[0m", "red text"),
         ("clear\u{1b}[2J\u{1b}[Hscreen", "clearscreen"),
         ("title\u{1b}]0;pwned\u{7}", "title"),
-        ("link \u{1b}]8;;https://evil\u{1b}\\click\u{1b}]8;;\u{1b}\\", "link click"),
+        (
+            "link \u{1b}]8;;https://evil\u{1b}\\click\u{1b}]8;;\u{1b}\\",
+            "link click",
+        ),
         ("clip\u{1b}]52;c;cHduZWQ=\u{7}board", "clipboard"),
         ("dcs\u{1b}P1$r\u{1b}\\end", "dcsend"),
         ("c1 csi \u{9b}31mred", "c1 csi red"),

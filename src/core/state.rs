@@ -17,10 +17,17 @@ use super::model::{Issue, IssueId, Milestone, MilestoneId, TeamConfig, Workspace
 pub enum Mode {
     Board,
     /// The detail pane of one issue, scrolled by `scroll` lines.
-    Detail { issue: IssueId, scroll: usize },
-    Help { scroll: usize },
+    Detail {
+        issue: IssueId,
+        scroll: usize,
+    },
+    Help {
+        scroll: usize,
+    },
     /// Typing a filter; `previous` is restored on cancel.
-    Filter { previous: String },
+    Filter {
+        previous: String,
+    },
 }
 
 impl Mode {
@@ -95,7 +102,10 @@ impl AppState {
     pub fn new(ws: Workspace, team: TeamConfig, today: NaiveDate, board: BoardKind) -> Self {
         let iteration = iteration::pick(&ws.milestones, &team, today);
         let ambiguous_iids = board::ambiguous_iids(&ws);
-        let status = iteration.rule.explain().map(|text| StatusMessage { text, severity: Severity::Info });
+        let status = iteration.rule.explain().map(|text| StatusMessage {
+            text,
+            severity: Severity::Info,
+        });
         let mut s = AppState {
             milestone: iteration.current,
             iteration,
@@ -106,7 +116,10 @@ impl AppState {
             sort: SortMode::Manual,
             filter: String::new(),
             mode: Mode::Board,
-            layout: BoardLayout { kind: board, columns: Vec::new() },
+            layout: BoardLayout {
+                kind: board,
+                columns: Vec::new(),
+            },
             views: [BoardView::default(), BoardView::default()],
             viewport: (80, 24),
             pending_keys: Vec::new(),
@@ -164,12 +177,20 @@ impl AppState {
         if let Some(id) = selected {
             // Stay on the selected issue: in its column if it is still there,
             // else in whichever column now holds it.
-            let here = layout.columns[v.col].cards.iter().position(|c| ws.issues[c.issue].id == id);
+            let here = layout.columns[v.col]
+                .cards
+                .iter()
+                .position(|c| ws.issues[c.issue].id == id);
             if let Some(row) = here {
                 v.rows[v.col] = row;
-            } else if let Some((col, row)) = layout.columns.iter().enumerate().find_map(|(ci, c)| {
-                c.cards.iter().position(|k| ws.issues[k.issue].id == id).map(|r| (ci, r))
-            }) {
+            } else if let Some((col, row)) =
+                layout.columns.iter().enumerate().find_map(|(ci, c)| {
+                    c.cards
+                        .iter()
+                        .position(|k| ws.issues[k.issue].id == id)
+                        .map(|r| (ci, r))
+                })
+            {
                 v.col = col;
                 v.rows[col] = row;
             }
@@ -192,7 +213,9 @@ impl AppState {
     /// Scroll so the selected card and column are on screen.
     pub fn ensure_visible(&mut self) {
         let (w, h) = self.viewport;
-        let Ok(scr) = geometry::screen(w, h) else { return };
+        let Ok(scr) = geometry::screen(w, h) else {
+            return;
+        };
         let per_col = geometry::cards_per_column(scr.board.h);
         let ncols = self.layout.columns.len();
         let visible_cols = geometry::visible_columns(scr.board.w, ncols);
@@ -218,12 +241,18 @@ impl AppState {
 
     /// Set an informational status message.
     pub fn info(&mut self, text: impl Into<String>) {
-        self.status = Some(StatusMessage { text: text.into(), severity: Severity::Info });
+        self.status = Some(StatusMessage {
+            text: text.into(),
+            severity: Severity::Info,
+        });
     }
 
     /// Set a warning status message.
     pub fn warn(&mut self, text: impl Into<String>) {
-        self.status = Some(StatusMessage { text: text.into(), severity: Severity::Warning });
+        self.status = Some(StatusMessage {
+            text: text.into(),
+            severity: Severity::Warning,
+        });
     }
 
     /// The short reference of an issue (`#123` or `project#123` when ambiguous).

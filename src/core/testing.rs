@@ -8,9 +8,17 @@ pub fn team() -> TeamConfig {
     TeamConfig {
         team_label: "team::Datastores".into(),
         workflow_scope: "workflow-infra".into(),
-        lanes: ["Triage", "Ready", "In Progress", "Under Review", "Blocked", "Done", "Cancelled"]
-            .map(String::from)
-            .to_vec(),
+        lanes: [
+            "Triage",
+            "Ready",
+            "In Progress",
+            "Under Review",
+            "Blocked",
+            "Done",
+            "Cancelled",
+        ]
+        .map(String::from)
+        .to_vec(),
         backlog_lane: "Triage".into(),
         ready_lane: "Ready".into(),
         doing_lane: "In Progress".into(),
@@ -20,7 +28,11 @@ pub fn team() -> TeamConfig {
 }
 
 pub fn user(id: UserId, username: &str, name: &str) -> User {
-    User { id, username: username.into(), name: name.into() }
+    User {
+        id,
+        username: username.into(),
+        name: name.into(),
+    }
 }
 
 pub fn issue(id: IssueId, iid: u64, labels: &[&str]) -> Issue {
@@ -45,7 +57,12 @@ pub fn issue(id: IssueId, iid: u64, labels: &[&str]) -> Issue {
     }
 }
 
-pub fn milestone(id: MilestoneId, title: &str, start: Option<&str>, due: Option<&str>) -> Milestone {
+pub fn milestone(
+    id: MilestoneId,
+    title: &str,
+    start: Option<&str>,
+    due: Option<&str>,
+) -> Milestone {
     Milestone {
         id,
         iid: id,
@@ -65,13 +82,29 @@ pub fn workspace(issues: Vec<Issue>) -> Workspace {
         group: "grp".into(),
         issues,
         milestones: vec![
-            milestone(1, "Datastores team - W45", Some("2025-11-03"), Some("2025-11-16")),
-            milestone(2, "Datastores team - W47", Some("2025-11-17"), Some("2025-11-30")),
+            milestone(
+                1,
+                "Datastores team - W45",
+                Some("2025-11-03"),
+                Some("2025-11-16"),
+            ),
+            milestone(
+                2,
+                "Datastores team - W47",
+                Some("2025-11-17"),
+                Some("2025-11-30"),
+            ),
         ],
         members: vec![user(7, "zoe", "Zoë Müller")],
         projects: vec![
-            Project { id: 1, path: "grp/alpha".into() },
-            Project { id: 2, path: "grp/beta".into() },
+            Project {
+                id: 1,
+                path: "grp/alpha".into(),
+            },
+            Project {
+                id: 2,
+                path: "grp/beta".into(),
+            },
         ],
         me: None,
         is_demo: false,

@@ -41,6 +41,22 @@ pub fn fit(s: &str, cells: usize) -> String {
     out
 }
 
+/// Split into alternating runs of whitespace and non-whitespace, so lines
+/// break only at spaces (`(needs` stays whole).
+fn words(s: &str) -> impl Iterator<Item = &str> {
+    let mut rest = s;
+    std::iter::from_fn(move || {
+        let first = rest.chars().next()?;
+        let space = first.is_whitespace();
+        let end = rest
+            .find(|c: char| c.is_whitespace() != space)
+            .unwrap_or(rest.len());
+        let (word, tail) = rest.split_at(end);
+        rest = tail;
+        Some(word)
+    })
+}
+
 /// Word-wrap one line of text into lines of at most `max_width` cells. Words
 /// longer than a line are broken at grapheme boundaries. When `max_lines` is
 /// reached the last line ends in `…`.
@@ -52,7 +68,7 @@ pub fn wrap(s: &str, max_width: usize, max_lines: usize) -> Vec<String> {
     let mut cur = String::new();
     let mut cur_w = 0;
     let mut truncated = false;
-    'words: for word in s.split_word_bounds() {
+    'words: for word in words(s) {
         let ww = width(word);
         let is_space = word.chars().all(char::is_whitespace);
         if cur_w + ww <= max_width {
@@ -146,6 +162,8 @@ mod tests {
         assert_eq!(lines, vec!["Patroni failover", "drill on the…"]);
         let lines = wrap("short", 16, 2);
         assert_eq!(lines, vec!["short"]);
+        let lines = wrap("terminal too small (needs 30x10)", 20, 3);
+        assert_eq!(lines, vec!["terminal too small", "(needs 30x10)"]);
     }
 
     #[test]

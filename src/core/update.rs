@@ -88,10 +88,19 @@ fn board_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
         Command::PrevMilestone => step_milestone(state, -1),
         Command::NextMilestone => step_milestone(state, 1),
         Command::OpenDetail => match state.selected_issue() {
-            Some(i) => state.mode = Mode::Detail { issue: i.id, scroll: 0 },
+            Some(i) => {
+                state.mode = Mode::Detail {
+                    issue: i.id,
+                    scroll: 0,
+                }
+            }
             None => state.info("no card selected"),
         },
-        Command::StartFilter => state.mode = Mode::Filter { previous: state.filter.clone() },
+        Command::StartFilter => {
+            state.mode = Mode::Filter {
+                previous: state.filter.clone(),
+            }
+        }
         Command::ToggleSort => {
             state.sort = match state.sort {
                 SortMode::Manual => SortMode::Priority,
@@ -131,10 +140,17 @@ fn step_milestone(state: &mut AppState, delta: i32) {
         Some(id) => {
             state.milestone = Some(id);
             state.relayout();
-            let title = state.shown_milestone().map(|m| m.title.clone()).unwrap_or_default();
+            let title = state
+                .shown_milestone()
+                .map(|m| m.title.clone())
+                .unwrap_or_default();
             state.info(format!("showing {title}"));
         }
-        None => state.info(if delta < 0 { "no earlier milestone" } else { "no later milestone" }),
+        None => state.info(if delta < 0 {
+            "no earlier milestone"
+        } else {
+            "no later milestone"
+        }),
     }
 }
 
@@ -225,7 +241,10 @@ fn filter_command(state: &mut AppState, cmd: Command, previous: String) {
             state.mode = Mode::Board;
             if !state.filter.trim().is_empty() {
                 let n = state.layout.card_count();
-                state.info(format!("filter \"{}\": {n} cards (Esc clears)", state.filter.trim()));
+                state.info(format!(
+                    "filter \"{}\": {n} cards (Esc clears)",
+                    state.filter.trim()
+                ));
             }
         }
         Command::FilterCancel => {
@@ -250,7 +269,11 @@ fn filter_command(state: &mut AppState, cmd: Command, previous: String) {
 fn refilter(state: &mut AppState) {
     state.relayout();
     if state.selected_issue().is_none()
-        && let Some(col) = state.layout.columns.iter().position(|c| !c.cards.is_empty())
+        && let Some(col) = state
+            .layout
+            .columns
+            .iter()
+            .position(|c| !c.cards.is_empty())
     {
         select(state, col, 0);
     }
@@ -259,15 +282,23 @@ fn refilter(state: &mut AppState) {
 fn on_mouse(state: &mut AppState, m: MouseInput) {
     match (&state.mode, m.kind) {
         (Mode::Board, _) => {}
-        (Mode::Detail { .. } | Mode::Help { .. }, MouseKind::ScrollDown) => return scroll_overlay(state, 3),
-        (Mode::Detail { .. } | Mode::Help { .. }, MouseKind::ScrollUp) => return scroll_overlay(state, -3),
+        (Mode::Detail { .. } | Mode::Help { .. }, MouseKind::ScrollDown) => {
+            return scroll_overlay(state, 3);
+        }
+        (Mode::Detail { .. } | Mode::Help { .. }, MouseKind::ScrollUp) => {
+            return scroll_overlay(state, -3);
+        }
         _ => return,
     }
     let (w, h) = state.viewport;
-    let Ok(scr) = geometry::screen(w, h) else { return };
+    let Ok(scr) = geometry::screen(w, h) else {
+        return;
+    };
     let v = state.view().clone();
     let cols = geometry::column_rects(scr.board, state.layout.columns.len(), v.col_offset);
-    let Some(cr) = cols.iter().find(|c| c.rect.contains(m.x, m.y)) else { return };
+    let Some(cr) = cols.iter().find(|c| c.rect.contains(m.x, m.y)) else {
+        return;
+    };
     let len = state.layout.columns[cr.index].cards.len();
     match m.kind {
         MouseKind::Click => {
@@ -292,7 +323,11 @@ fn on_mouse(state: &mut AppState, m: MouseInput) {
             if len == 0 {
                 return;
             }
-            let delta: i64 = if m.kind == MouseKind::ScrollDown { 1 } else { -1 };
+            let delta: i64 = if m.kind == MouseKind::ScrollDown {
+                1
+            } else {
+                -1
+            };
             let row = (v.rows[cr.index] as i64 + delta).clamp(0, len as i64 - 1) as usize;
             select(state, cr.index, row);
         }
@@ -310,13 +345,32 @@ mod tests {
         let mut issues = Vec::new();
         for n in 0..12u64 {
             let lane = ["Ready", "In Progress", "Done"][(n % 3) as usize];
-            let mut i = issue(n + 1, 100 + n, &["team::Datastores", &format!("workflow-infra::{lane}")]);
+            let mut i = issue(
+                n + 1,
+                100 + n,
+                &["team::Datastores", &format!("workflow-infra::{lane}")],
+            );
             i.milestone_id = Some(1);
             issues.push(i);
         }
-        issues.push(issue(50, 150, &["team::Datastores", "workflow-infra::Triage"]));
-        let mut s = AppState::new(workspace(issues), team(), NaiveDate::from_ymd_opt(2025, 11, 5).unwrap(), BoardKind::Iteration);
-        update(&mut s, Action::Resize { width: 120, height: 40 });
+        issues.push(issue(
+            50,
+            150,
+            &["team::Datastores", "workflow-infra::Triage"],
+        ));
+        let mut s = AppState::new(
+            workspace(issues),
+            team(),
+            NaiveDate::from_ymd_opt(2025, 11, 5).unwrap(),
+            BoardKind::Iteration,
+        );
+        update(
+            &mut s,
+            Action::Resize {
+                width: 120,
+                height: 40,
+            },
+        );
         s
     }
 
@@ -361,7 +415,13 @@ mod tests {
     #[test]
     fn columns_scroll_horizontally_to_follow_the_selection() {
         let mut s = state();
-        update(&mut s, Action::Resize { width: 60, height: 20 });
+        update(
+            &mut s,
+            Action::Resize {
+                width: 60,
+                height: 20,
+            },
+        );
         assert_eq!(s.view().col_offset, 0);
         keys(&mut s, "llll");
         assert_eq!(s.view().col, 4);
@@ -373,7 +433,13 @@ mod tests {
     #[test]
     fn cards_scroll_vertically_to_follow_the_selection() {
         let mut s = state();
-        update(&mut s, Action::Resize { width: 60, height: 10 });
+        update(
+            &mut s,
+            Action::Resize {
+                width: 60,
+                height: 10,
+            },
+        );
         keys(&mut s, "ll");
         let per = geometry::cards_per_column(geometry::screen(60, 10).unwrap().board.h);
         assert_eq!(per, 1);
@@ -427,12 +493,19 @@ mod tests {
         keys(&mut s, "/#104<Enter>");
         assert_eq!(s.mode, Mode::Board);
         assert_eq!(s.layout.card_count(), 1);
-        assert_eq!(selected_iid(&s), Some(104), "selection jumps to the only card");
+        assert_eq!(
+            selected_iid(&s),
+            Some(104),
+            "selection jumps to the only card"
+        );
         // q with a filter clears it rather than quitting.
         let fx = update(&mut s, Action::Key(KeyPress::char('q')));
         assert!(fx.is_empty());
         assert_eq!(s.layout.card_count(), 12);
-        assert_eq!(update(&mut s, Action::Key(KeyPress::char('q'))), vec![Effect::Quit]);
+        assert_eq!(
+            update(&mut s, Action::Key(KeyPress::char('q'))),
+            vec![Effect::Quit]
+        );
     }
 
     #[test]
@@ -447,9 +520,19 @@ mod tests {
     fn enter_opens_details_and_escape_closes() {
         let mut s = state();
         keys(&mut s, "<Enter>");
-        assert_eq!(s.mode, Mode::Board, "nothing selected in the empty Open column");
+        assert_eq!(
+            s.mode,
+            Mode::Board,
+            "nothing selected in the empty Open column"
+        );
         keys(&mut s, "ll<Enter>");
-        assert_eq!(s.mode, Mode::Detail { issue: 1, scroll: 0 });
+        assert_eq!(
+            s.mode,
+            Mode::Detail {
+                issue: 1,
+                scroll: 0
+            }
+        );
         keys(&mut s, "<Esc>");
         assert_eq!(s.mode, Mode::Board);
     }
@@ -457,11 +540,19 @@ mod tests {
     #[test]
     fn help_opens_scrolls_within_bounds_and_closes() {
         let mut s = state();
-        update(&mut s, Action::Resize { width: 60, height: 20 });
+        update(
+            &mut s,
+            Action::Resize {
+                width: 60,
+                height: 20,
+            },
+        );
         keys(&mut s, "?");
         assert_eq!(s.mode, Mode::Help { scroll: 0 });
         keys(&mut s, "G");
-        let Mode::Help { scroll } = s.mode else { panic!() };
+        let Mode::Help { scroll } = s.mode else {
+            panic!()
+        };
         assert!(scroll > 0);
         keys(&mut s, "jjj");
         assert_eq!(s.mode, Mode::Help { scroll });
@@ -474,7 +565,11 @@ mod tests {
         for prefix in ["", "?", "/", "ll<Enter>"] {
             let mut s = state();
             keys(&mut s, prefix);
-            assert_eq!(update(&mut s, Action::Key(KeyPress::ctrl('c'))), vec![Effect::Quit], "{prefix}");
+            assert_eq!(
+                update(&mut s, Action::Key(KeyPress::ctrl('c'))),
+                vec![Effect::Quit],
+                "{prefix}"
+            );
         }
     }
 
@@ -499,13 +594,34 @@ mod tests {
         let cols = geometry::column_rects(scr.board, s.layout.columns.len(), 0);
         let ready = cols[2].rect;
         let y = ready.y + geometry::COLUMN_HEADER_H + geometry::CARD_H + 1;
-        update(&mut s, Action::Mouse(MouseInput { kind: MouseKind::Click, x: ready.x + 3, y }));
+        update(
+            &mut s,
+            Action::Mouse(MouseInput {
+                kind: MouseKind::Click,
+                x: ready.x + 3,
+                y,
+            }),
+        );
         assert_eq!(selected_iid(&s), Some(103));
-        update(&mut s, Action::Mouse(MouseInput { kind: MouseKind::ScrollDown, x: ready.x + 3, y }));
+        update(
+            &mut s,
+            Action::Mouse(MouseInput {
+                kind: MouseKind::ScrollDown,
+                x: ready.x + 3,
+                y,
+            }),
+        );
         assert_eq!(selected_iid(&s), Some(106));
         // A click in the gap between cards selects the column only.
         let gap = ready.y + geometry::COLUMN_HEADER_H + geometry::CARD_LINES;
-        update(&mut s, Action::Mouse(MouseInput { kind: MouseKind::Click, x: cols[3].rect.x, y: gap }));
+        update(
+            &mut s,
+            Action::Mouse(MouseInput {
+                kind: MouseKind::Click,
+                x: cols[3].rect.x,
+                y: gap,
+            }),
+        );
         assert_eq!(s.view().col, 3);
     }
 
@@ -513,9 +629,21 @@ mod tests {
     fn resize_to_tiny_and_back_keeps_state() {
         let mut s = state();
         keys(&mut s, "llj");
-        update(&mut s, Action::Resize { width: 1, height: 1 });
+        update(
+            &mut s,
+            Action::Resize {
+                width: 1,
+                height: 1,
+            },
+        );
         keys(&mut s, "jjkhl");
-        update(&mut s, Action::Resize { width: 120, height: 40 });
+        update(
+            &mut s,
+            Action::Resize {
+                width: 120,
+                height: 40,
+            },
+        );
         assert_eq!(selected_iid(&s), Some(106));
     }
 }

@@ -1,0 +1,562 @@
+//! Drawing: the state as a frame. Header, columns of cards, status line,
+//! the detail and help overlays, and the "terminal too small" message. Reads
+//! the state, never changes it; positions come from `core::geometry`, so
+//! what is drawn is what mouse clicks hit.
+
+use chrono::NaiveDate;
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect as TRect;
+use ratatui::style::Style;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Clear, Widget};
+
+use super::theme::Theme;
+use crate::core::board::{BoardKind, Card, SortMode};
+use crate::core::geometry::{self, Rect, TooSmall};
+use crate::core::markdown::RichLine;
+use crate::core::panes;
+use crate::core::state::{AppState, Mode};
+use crate::core::text;
+
+/// Draw the whole screen.
+pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
+    let area = frame.area();
+    render(frame.buffer_mut(), area, state, theme);
+}
+
+/// Draw into a buffer (used by `draw`, and directly by benches).
+pub fn render(buf: &mut Buffer, area: TRect, state: &AppState, theme: &Theme) {
+    match geometry::screen(area.width, area.height) {
+        Err(small) => too_small(buf, area, small, theme),
+        Ok(scr) => {
+            header(buf, scr.header, state, theme);
+            board(buf, scr.board, state, theme);
+            status(buf, scr.status, state, theme);
+            match &state.mode {
+                Mode::Detail { issue, scroll } => {
+                    if let Some(issue) = state.ws.issue(*issue) {
+                        let r = geometry::overlay(area.width, area.height);
+                        let inner = geometry::overlay_inner(r);
+                        let lines = panes::detail_lines(state, issue, inner.w as usize);
+                        let title = format!(" {} ", state.short_ref(issue));
+                        overlay(buf, r, &title, &lines, *scroll, theme);
+                    }
+                }
+                Mode::Help { scroll } => {
+                    let r = geometry::overlay(area.width, area.height);
+                    overlay(buf, r, " Keys ", &panes::help_lines(), *scroll, theme);
+                }
+                Mode::Board | Mode::Filter { .. } => {}
+            }
+        }
+    }
+}
+
+fn trect(r: Rect) -> TRect {
+    TRect {
+        x: r.x,
+        y: r.y,
+        width: r.w,
+        height: r.h,
+    }
+}
+
+/// Write `s` at (x, y) within `max` cells; returns the x after it.
+fn put(buf: &mut Buffer, x: u16, y: u16, max: usize, s: &str, style: Style) -> u16 {
+    if max == 0 {
+        return x;
+    }
+    buf.set_stringn(x, y, s, max, style).0
+}
+
+fn too_small(buf: &mut Buffer, area: TRect, small: TooSmall, theme: &Theme) {
+    let msg = format!(
+        "terminal too small (needs {}x{})",
+        small.need_w, small.need_h
+    );
+    let mut lines = text::wrap(&msg, area.width as usize, area.height as usize);
+    if lines.len() < area.height as usize {
+        lines.push(format!("now {}x{}", area.width, area.height));
+    }
+    let top = area.height.saturating_sub(lines.len() as u16) / 2;
+    for (i, l) in lines.iter().enumerate() {
+        let x = area.width.saturating_sub(text::width(l) as u16) / 2;
+        put(buf, x, top + i as u16, area.width as usize, l, theme.bold());
+    }
+}
+
+fn days_phrase(
+    start: Option<NaiveDate>,
+    due: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Option<String> {
+    if let Some(s) = start
+        && s > today
+    {
+        let d = (s - today).num_days();
+        return Some(if d == 1 {
+            "starts tomorrow".into()
+        } else {
+            format!("starts in {d} days")
+        });
+    }
+    let d = (due? - today).num_days();
+    Some(match d {
+        0 => "ends today".into(),
+        1 => "1 day left".into(),
+        d if d > 1 => format!("{d} days left"),
+        -1 => "ended yesterday".into(),
+        d => format!("ended {} days ago", -d),
+    })
+}
+
+fn header(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
+    let w = r.w as usize;
+    // Row 0: name, DEMO marker, source; board tabs on the right.
+    let tabs = [
+        (BoardKind::Backlog, " 1 Backlog "),
+        (BoardKind::Iteration, " 2 Iteration "),
+    ];
+    let tabs_w: usize = tabs.iter().map(|(_, t)| t.len()).sum::<usize>() + 1;
+    let left_max = w.saturating_sub(tabs_w);
+    let mut x = put(buf, r.x, r.y, left_max, " glboard ", theme.app());
+    if state.ws.is_demo {
+        x = put(
+            buf,
+            x,
+            r.y,
+            left_max.saturating_sub((x - r.x) as usize),
+            " DEMO ",
+            theme.demo(),
+        );
+        x += 1;
+    }
+    let used = (x - r.x) as usize;
+    put(
+        buf,
+        x,
+        r.y,
+        left_max.saturating_sub(used),
+        &text::truncate(&state.ws.name, left_max.saturating_sub(used)),
+        theme.dim(),
+    );
+    if w > tabs_w + 12 {
+        let mut tx = r.x + (w - tabs_w) as u16 + 1;
+        for (kind, t) in tabs {
+            tx = put(buf, tx, r.y, t.len(), t, theme.tab(state.board == kind));
+        }
+    }
+
+    // Row 1: what the board shows.
+    let y = r.y + 1;
+    let cards = state.layout.card_count();
+    let weight: u32 = state.layout.columns.iter().map(|c| c.weight).sum();
+    let mut parts: Vec<(String, Style)> = Vec::new();
+    match state.board {
+        BoardKind::Iteration => match state.shown_milestone() {
+            Some(m) => {
+                parts.push((m.title.clone(), theme.bold()));
+                if let (Some(s), Some(d)) = (m.start_date, m.due_date) {
+                    parts.push((
+                        format!("{} → {}", s.format("%b %-d"), d.format("%b %-d")),
+                        theme.plain(),
+                    ));
+                }
+                if let Some(p) = days_phrase(m.start_date, m.due_date, state.today) {
+                    parts.push((p, theme.weight()));
+                }
+                let tag = if Some(m.id) == state.iteration.current {
+                    Some("current")
+                } else if Some(m.id) == state.iteration.next {
+                    Some("next")
+                } else {
+                    None
+                };
+                if let Some(t) = tag {
+                    parts.push((t.into(), theme.dim()));
+                }
+            }
+            None => parts.push(("no milestone".into(), theme.bold())),
+        },
+        BoardKind::Backlog => {
+            parts.push((
+                format!(
+                    "Backlog · {}",
+                    state.team.lane_label(&state.team.backlog_lane)
+                ),
+                theme.bold(),
+            ));
+            parts.push((
+                match state.sort {
+                    SortMode::Manual => "board order".into(),
+                    SortMode::Priority => "by priority".into(),
+                },
+                theme.dim(),
+            ));
+        }
+    }
+    parts.push((
+        format!(
+            "{cards} {}{}",
+            if cards == 1 { "issue" } else { "issues" },
+            if weight > 0 {
+                format!(" · weight {weight}")
+            } else {
+                String::new()
+            }
+        ),
+        theme.plain(),
+    ));
+    if !state.filter.trim().is_empty() && !matches!(state.mode, Mode::Filter { .. }) {
+        parts.push((format!("filter: {}", state.filter.trim()), theme.weight()));
+    }
+    let mut x = r.x + 1;
+    let end = r.x + r.w;
+    for (i, (t, style)) in parts.iter().enumerate() {
+        if i > 0 {
+            x = put(buf, x, y, (end - x) as usize, " · ", theme.dim());
+        }
+        let room = end.saturating_sub(x) as usize;
+        x = put(buf, x, y, room, &text::truncate(t, room), *style);
+        if x >= end {
+            break;
+        }
+    }
+}
+
+fn board(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
+    let v = state.view();
+    let ncols = state.layout.columns.len();
+    let rects = geometry::column_rects(r, ncols, v.col_offset);
+    let per_col = geometry::cards_per_column(r.h);
+    let last_visible = rects.last().map_or(0, |c| c.index);
+    for cr in &rects {
+        let Some(col) = state.layout.columns.get(cr.index) else {
+            continue;
+        };
+        let selected_col = cr.index == v.col;
+        let rect = cr.rect;
+        let w = rect.w as usize;
+
+        // Column header: scroll hints, title, count and weight.
+        let more_left = cr.index == v.col_offset && v.col_offset > 0;
+        let more_right = cr.index == last_visible && last_visible + 1 < ncols;
+        let mut x = rect.x;
+        if more_left {
+            x = put(buf, x, rect.y, 2, "◀ ", theme.dim());
+        }
+        let count = if col.weight > 0 {
+            format!(" {} · w{}", col.cards.len(), col.weight)
+        } else {
+            format!(" {}", col.cards.len())
+        };
+        let right_room = if more_right { 2 } else { 0 };
+        let room = w.saturating_sub((x - rect.x) as usize + right_room);
+        let title_room = room.saturating_sub(text::width(&count));
+        let start = x;
+        x = put(
+            buf,
+            x,
+            rect.y,
+            title_room,
+            &text::truncate(&col.title, title_room),
+            theme.column_title(selected_col),
+        );
+        put(
+            buf,
+            x,
+            rect.y,
+            room.saturating_sub((x - start) as usize),
+            &count,
+            theme.dim(),
+        );
+        if more_right {
+            put(buf, rect.x + rect.w - 1, rect.y, 1, "▶", theme.dim());
+        }
+        // Rule, with the visible range when the column scrolls.
+        let rule_y = rect.y + 1;
+        put(
+            buf,
+            rect.x,
+            rule_y,
+            w,
+            &"─".repeat(w),
+            theme.rule(selected_col),
+        );
+        let offset = v.offsets.get(cr.index).copied().unwrap_or(0);
+        if col.cards.len() > per_col {
+            let last = (offset + per_col).min(col.cards.len());
+            let label = format!(" {}-{} of {} ", offset + 1, last, col.cards.len());
+            let lw = text::width(&label);
+            if lw + 2 <= w {
+                put(
+                    buf,
+                    rect.x + (w - lw - 1) as u16,
+                    rule_y,
+                    lw,
+                    &label,
+                    theme.rule(selected_col),
+                );
+            }
+        }
+
+        let area = geometry::cards_area(rect);
+        if col.cards.is_empty() {
+            put(
+                buf,
+                area.x + 2,
+                area.y,
+                w.saturating_sub(2),
+                "no issues",
+                theme.dim(),
+            );
+            continue;
+        }
+        let selected_row = v.rows.get(cr.index).copied().unwrap_or(0);
+        for (slot, (row, card)) in col
+            .cards
+            .iter()
+            .enumerate()
+            .skip(offset)
+            .take(per_col)
+            .enumerate()
+        {
+            let y = area.y + slot as u16 * geometry::CARD_H;
+            if y + geometry::CARD_LINES > area.y + area.h {
+                break;
+            }
+            let cell = Rect {
+                x: area.x,
+                y,
+                w: rect.w,
+                h: geometry::CARD_LINES,
+            };
+            draw_card(
+                buf,
+                cell,
+                state,
+                card,
+                selected_col && row == selected_row,
+                theme,
+            );
+        }
+    }
+}
+
+fn draw_card(
+    buf: &mut Buffer,
+    r: Rect,
+    state: &AppState,
+    card: &Card,
+    selected: bool,
+    theme: &Theme,
+) {
+    let issue = &state.ws.issues[card.issue];
+    let base = theme.card(selected);
+    buf.set_style(trect(r), base);
+    if selected {
+        for dy in 0..r.h {
+            put(buf, r.x, r.y + dy, 1, "▌", theme.bar().patch(base));
+        }
+    }
+    let tw = (r.w as usize).saturating_sub(2);
+    let x0 = r.x + 1;
+    let reference = state.short_ref(issue);
+    let flag = if card.flags.any() { " ⚑" } else { "" };
+    let head = format!("{reference}{flag}");
+    let lines = text::wrap(&format!("{head} {}", issue.title), tw, 2);
+    for (i, line) in lines.iter().enumerate() {
+        let y = r.y + i as u16;
+        if i == 0 && line.starts_with(&head) {
+            let mut x = put(buf, x0, y, tw, &reference, theme.reference().patch(base));
+            x = put(
+                buf,
+                x,
+                y,
+                tw.saturating_sub((x - x0) as usize),
+                flag,
+                theme.flag().patch(base),
+            );
+            let rest = &line[head.len()..];
+            put(buf, x, y, tw.saturating_sub((x - x0) as usize), rest, base);
+        } else {
+            put(
+                buf,
+                x0,
+                y,
+                tw,
+                line,
+                if issue.is_open() {
+                    base
+                } else {
+                    theme.dim().patch(base)
+                },
+            );
+        }
+    }
+
+    // Meta line: assignees on the left; priority and weight on the right.
+    let y = r.y + 2;
+    let mut right = String::new();
+    if let Some(p) = issue.priority() {
+        right.push_str(&format!("P{p}"));
+    }
+    if let Some(wt) = issue.weight {
+        if !right.is_empty() {
+            right.push(' ');
+        }
+        right.push_str(&format!("w{wt}"));
+    }
+    let right_w = text::width(&right);
+    let left_room = tw.saturating_sub(right_w + usize::from(right_w > 0));
+    let who = if issue.assignees.is_empty() {
+        (String::from("unassigned"), theme.dim())
+    } else {
+        let names: Vec<String> = issue
+            .assignees
+            .iter()
+            .map(|u| format!("@{}", u.username))
+            .collect();
+        (names.join(" "), theme.assignee())
+    };
+    put(
+        buf,
+        x0,
+        y,
+        left_room,
+        &text::truncate(&who.0, left_room),
+        who.1.patch(base),
+    );
+    if right_w > 0 && right_w < tw {
+        let rx = x0 + (tw - right_w) as u16;
+        if let Some(p) = issue.priority() {
+            let ptxt = format!("P{p}");
+            let nx = put(buf, rx, y, right_w, &ptxt, theme.priority().patch(base));
+            if let Some(wt) = issue.weight {
+                put(
+                    buf,
+                    nx + 1,
+                    y,
+                    right_w,
+                    &format!("w{wt}"),
+                    theme.weight().patch(base),
+                );
+            }
+        } else {
+            put(buf, rx, y, right_w, &right, theme.weight().patch(base));
+        }
+    }
+}
+
+fn status(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
+    let w = r.w as usize;
+    let v = state.view();
+    // Right: where the selection is.
+    let pos = match state.layout.columns.get(v.col) {
+        Some(c) if !c.cards.is_empty() => {
+            format!(
+                "{} {}/{}",
+                c.title,
+                v.rows.get(v.col).copied().unwrap_or(0) + 1,
+                c.cards.len()
+            )
+        }
+        Some(c) => format!("{} 0/0", c.title),
+        None => String::new(),
+    };
+    let pos = format!("{} ", text::truncate(&pos, w / 3));
+    let pos_w = text::width(&pos);
+    let left_room = w.saturating_sub(pos_w + 1);
+    put(
+        buf,
+        r.x + (w.saturating_sub(pos_w)) as u16,
+        r.y,
+        pos_w,
+        &pos,
+        theme.dim(),
+    );
+
+    let x = r.x + 1;
+    let room = left_room.saturating_sub(1);
+    match &state.mode {
+        Mode::Filter { .. } => {
+            let hint = "  Enter keep · Esc cancel";
+            let shown = format!("/{}", state.filter);
+            let nx = put(buf, x, r.y, room, &shown, theme.bold());
+            let nx = put(
+                buf,
+                nx,
+                r.y,
+                room.saturating_sub((nx - x) as usize),
+                "█",
+                theme.bar(),
+            );
+            put(
+                buf,
+                nx,
+                r.y,
+                room.saturating_sub((nx - x) as usize),
+                hint,
+                theme.dim(),
+            );
+        }
+        _ => match &state.status {
+            Some(msg) => {
+                put(
+                    buf,
+                    x,
+                    r.y,
+                    room,
+                    &text::truncate(&msg.text, room),
+                    theme.severity(msg.severity),
+                );
+            }
+            None => {
+                let hint = match state.mode {
+                    Mode::Detail { .. } => "j/k scroll · Esc close · ? help",
+                    Mode::Help { .. } => "j/k scroll · Esc close",
+                    _ => "? help · / filter · Enter details · Tab board · [ ] milestone · q quit",
+                };
+                put(buf, x, r.y, room, &text::truncate(hint, room), theme.dim());
+            }
+        },
+    }
+}
+
+fn overlay(
+    buf: &mut Buffer,
+    r: Rect,
+    title: &str,
+    lines: &[RichLine],
+    scroll: usize,
+    theme: &Theme,
+) {
+    let area = trect(r);
+    Clear.render(area, buf);
+    let inner = geometry::overlay_inner(r);
+    let visible = inner.h.saturating_sub(1) as usize;
+    let mut block = Block::bordered()
+        .border_style(theme.border())
+        .title(Line::styled(title.to_owned(), theme.bold()));
+    if lines.len() > visible {
+        let last = (scroll + visible).min(lines.len());
+        block = block.title_bottom(
+            Line::styled(
+                format!(" {}-{} of {} ", scroll + 1, last, lines.len()),
+                theme.dim(),
+            )
+            .right_aligned(),
+        );
+    }
+    block.render(area, buf);
+    // The first inner row stays blank, under the title.
+    for (i, line) in lines.iter().skip(scroll).take(visible).enumerate() {
+        let y = inner.y + 1 + i as u16;
+        let mut x = inner.x;
+        for run in line {
+            let room = (inner.x + inner.w).saturating_sub(x) as usize;
+            x = put(buf, x, y, room, &run.text, theme.emphasis(run.emphasis));
+        }
+    }
+}

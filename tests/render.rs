@@ -1,0 +1,143 @@
+//! Snapshot tests of rendered screens: the real views drawn into ratatui's
+//! `TestBackend` from the demo workspace at a pinned date, compared with insta.
+
+use chrono::NaiveDate;
+use glboard::core::action::Action;
+use glboard::core::board::BoardKind;
+use glboard::core::keymap;
+use glboard::core::state::AppState;
+use glboard::core::update::update;
+use glboard::demo;
+use glboard::tui::theme::Theme;
+use glboard::tui::view;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2025, 11, 5).unwrap()
+}
+
+fn state(board: BoardKind, w: u16, h: u16) -> AppState {
+    let (ws, team) = demo::load(today());
+    let mut s = AppState::new(ws, team, today(), board);
+    update(
+        &mut s,
+        Action::Resize {
+            width: w,
+            height: h,
+        },
+    );
+    s
+}
+
+fn keys(s: &mut AppState, ks: &str) {
+    for k in keymap::parse_sequence(ks).unwrap() {
+        update(s, Action::Key(k));
+    }
+}
+
+fn screen(s: &AppState) -> String {
+    let (w, h) = s.viewport;
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| view::draw(f, s, &Theme { color: false }))
+        .unwrap();
+    t.backend().to_string()
+}
+
+#[test]
+fn iteration_board() {
+    let s = state(BoardKind::Iteration, 120, 40);
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn iteration_board_scrolled_right_with_a_selection() {
+    let mut s = state(BoardKind::Iteration, 120, 40);
+    keys(&mut s, "llllljj");
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn backlog_board() {
+    let s = state(BoardKind::Backlog, 120, 40);
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn backlog_sorted_by_priority() {
+    let mut s = state(BoardKind::Backlog, 100, 30);
+    keys(&mut s, "s");
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn next_milestone() {
+    let mut s = state(BoardKind::Iteration, 120, 30);
+    keys(&mut s, "]");
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn detail_pane() {
+    let mut s = state(BoardKind::Iteration, 120, 40);
+    keys(&mut s, "ll<Enter>");
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn help_overlay() {
+    let mut s = state(BoardKind::Iteration, 120, 40);
+    keys(&mut s, "?");
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn filter_being_typed() {
+    let mut s = state(BoardKind::Iteration, 120, 40);
+    keys(&mut s, "/patroni");
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn filter_kept() {
+    let mut s = state(BoardKind::Iteration, 120, 40);
+    keys(&mut s, "/patroni<Enter>");
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn narrow_terminal_60x20() {
+    let mut s = state(BoardKind::Iteration, 60, 20);
+    keys(&mut s, "llj");
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn narrow_terminal_help_60x20() {
+    let mut s = state(BoardKind::Iteration, 60, 20);
+    keys(&mut s, "?");
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn tiny_terminal_20x5() {
+    let mut s = state(BoardKind::Iteration, 20, 5);
+    keys(&mut s, "jjl?");
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn no_frame_panics_at_any_size() {
+    for w in [1u16, 2, 10, 29, 30, 31, 47, 48, 49, 60, 80, 200] {
+        for h in [1u16, 2, 5, 9, 10, 11, 13, 20, 60] {
+            for ks in ["", "?G", "ll<Enter>G", "/x", "G]]"] {
+                let mut s = state(BoardKind::Iteration, w, h);
+                if !ks.is_empty() {
+                    keys(&mut s, ks);
+                }
+                let out = screen(&s);
+                assert!(!out.is_empty());
+            }
+        }
+    }
+}
