@@ -4,8 +4,14 @@
 //! - [`demo`]: the bundled demo workspace (and synthetic workspaces for benches).
 //! - [`tui`]: the terminal adapter: event loop, views, terminal guard.
 //! - [`cli`]: the command line.
+//! - [`config`]: the config file and the token.
+//! - [`gitlab`]: the GitLab REST client.
+//! - [`fsutil`]: owner-only files and directories.
 
 pub mod cli;
+pub mod config;
 pub mod core;
 pub mod demo;
+pub mod fsutil;
+pub mod gitlab;
 pub mod tui;

@@ -201,39 +201,44 @@ pub fn layout(ws: &Workspace, spec: BoardSpec<'_>) -> BoardLayout {
     let closed_col = columns.len() - 1;
 
     for (idx, issue) in ws.issues.iter().enumerate() {
-        if !issue.has_label(&team.team_label) || !matches_filter(issue, spec.filter) {
+        // Cheap tests first: most issues are on neither board.
+        let on_board = match spec.kind {
+            BoardKind::Backlog => issue.state == IssueState::Opened,
+            BoardKind::Iteration => {
+                spec.milestone.is_some() && issue.milestone_id == spec.milestone
+            }
+        };
+        if !on_board || !issue.has_label(&team.team_label) || !matches_filter(issue, spec.filter) {
             continue;
         }
-        let f = flags(team, issue);
+        let lanes = team.lanes_of(issue);
+        let known = lanes.iter().filter(|l| lane_index.contains_key(*l)).count();
+        let f = Flags {
+            no_lane: lanes.is_empty(),
+            multi_lane: lanes.len() > 1,
+            unknown_lane: known < lanes.len(),
+        };
         let card = Card {
             issue: idx,
             flags: f,
         };
         match spec.kind {
             BoardKind::Backlog => {
-                if issue.state != IssueState::Opened {
-                    continue;
-                }
-                let lanes = team.lanes_of(issue);
                 let in_backlog = lanes.iter().any(|l| *l == team.backlog_lane);
                 // Untriaged issues (no lane, or only unknown lanes) with no
                 // milestone belong nowhere else: show them here, flagged.
-                let stray = issue.milestone_id.is_none()
-                    && !lanes.iter().any(|l| lane_index.contains_key(l));
+                let stray = issue.milestone_id.is_none() && known == 0;
                 if in_backlog || stray {
                     columns[0].cards.push(card);
                 }
             }
             BoardKind::Iteration => {
-                if spec.milestone.is_none() || issue.milestone_id != spec.milestone {
-                    continue;
-                }
                 if issue.state == IssueState::Closed {
                     columns[closed_col].cards.push(card);
                     continue;
                 }
                 let mut placed = false;
-                for lane in team.lanes_of(issue) {
+                for lane in lanes {
                     if let Some(&col) = lane_index.get(lane)
                         && columns[col].cards.last().is_none_or(|c| c.issue != idx)
                     {
@@ -268,7 +273,7 @@ fn sort_cards(cards: &mut [Card], ws: &Workspace, sort: SortMode) {
             let i = &ws.issues[c.issue];
             (i.position, i.id)
         }),
-        SortMode::Priority => cards.sort_by_key(|c| {
+        SortMode::Priority => cards.sort_by_cached_key(|c| {
             let i = &ws.issues[c.issue];
             (i.priority().unwrap_or(u8::MAX), i.position, i.id)
         }),

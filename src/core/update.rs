@@ -8,7 +8,7 @@ use super::geometry;
 use super::iteration;
 use super::keymap::{self, Command, KeyCode, KeyPress, Resolution};
 use super::panes;
-use super::state::{AppState, Mode};
+use super::state::{AppState, Mode, Severity};
 
 /// Apply one action to the state; returns what the adapters should do.
 pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
@@ -29,6 +29,14 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
 }
 
 fn on_key(state: &mut AppState, key: KeyPress) -> Vec<Effect> {
+    // An informational message lasts until the next key.
+    if state
+        .status
+        .as_ref()
+        .is_some_and(|m| m.severity == Severity::Info)
+    {
+        state.status = None;
+    }
     let ctx = state.mode.context();
     let pending = std::mem::take(&mut state.pending_keys);
     match keymap::resolve(ctx, &pending, key) {
@@ -37,6 +45,14 @@ fn on_key(state: &mut AppState, key: KeyPress) -> Vec<Effect> {
             state.pending_keys = pending;
             state.pending_keys.push(key);
             Vec::new()
+        }
+        Resolution::Unbound if key.alt && pending.is_empty() && state.mode != Mode::Board => {
+            // Terminals send Esc then a key typed quickly after it as Alt+key
+            // (common over SSH): treat it as the two presses it was. Not on
+            // the board itself, where Esc quits.
+            let mut fx = on_key(state, KeyPress::plain(KeyCode::Esc));
+            fx.extend(on_key(state, KeyPress { alt: false, ..key }));
+            fx
         }
         Resolution::Unbound => {
             if let (Mode::Filter { .. }, KeyCode::Char(c)) = (&state.mode, key.code)
@@ -506,6 +522,33 @@ mod tests {
             update(&mut s, Action::Key(KeyPress::char('q'))),
             vec![Effect::Quit]
         );
+    }
+
+    #[test]
+    fn alt_key_is_escape_then_the_key() {
+        let mut s = state();
+        keys(&mut s, "?");
+        update(
+            &mut s,
+            Action::Key(KeyPress {
+                alt: true,
+                ..KeyPress::char('/')
+            }),
+        );
+        assert_eq!(
+            s.mode.context(),
+            keymap::Context::Filter,
+            "Esc closed help, / opened the filter"
+        );
+    }
+
+    #[test]
+    fn info_messages_last_until_the_next_key() {
+        let mut s = state();
+        keys(&mut s, "]");
+        assert!(s.status.is_some());
+        keys(&mut s, "j");
+        assert!(s.status.is_none());
     }
 
     #[test]

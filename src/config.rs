@@ -1,0 +1,458 @@
+//! Configuration: the TOML file (`$XDG_CONFIG_HOME/glboard/config.toml` or
+//! `--config FILE`), the `GITLAB_HOST` override, and the token from
+//! `GITLAB_TOKEN` or `token_command`. Errors name the file, line and key;
+//! the token never appears in any of them.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use crate::core::model::TeamConfig;
+
+/// The file's keys. Unknown keys are an error, so typos are caught.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    #[serde(default = "default_host")]
+    pub host: String,
+    pub group: String,
+    pub team_label: String,
+    pub workflow_scope: String,
+    /// Lane names in board order; discovered from the group's labels when absent.
+    #[serde(default)]
+    pub lanes: Option<Vec<String>>,
+    #[serde(default = "default_backlog")]
+    pub backlog_lane: String,
+    #[serde(default = "default_ready")]
+    pub ready_lane: String,
+    #[serde(default = "default_doing")]
+    pub doing_lane: String,
+    #[serde(default = "default_done")]
+    pub done_lane: String,
+    #[serde(default)]
+    pub milestone_prefix: String,
+    /// A shell command printing the token (e.g. `pass show gitlab/token`).
+    #[serde(default)]
+    pub token_command: Option<String>,
+    /// Seconds between background refreshes while the board is open (0: never).
+    #[serde(default = "default_refresh")]
+    pub refresh_seconds: u64,
+}
+
+fn default_host() -> String {
+    "https://gitlab.com".into()
+}
+fn default_backlog() -> String {
+    "Triage".into()
+}
+fn default_ready() -> String {
+    "Ready".into()
+}
+fn default_doing() -> String {
+    "In Progress".into()
+}
+fn default_done() -> String {
+    "Done".into()
+}
+fn default_refresh() -> u64 {
+    300
+}
+
+/// A configuration ready to use.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub path: PathBuf,
+    pub file: FileConfig,
+    /// `host` after the `GITLAB_HOST` override, without a trailing slash.
+    pub host: String,
+}
+
+/// Why the configuration can't be used. Messages are for users: they name
+/// the file and what to change, never the token.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error(
+        "no configuration at {0} (run `glboard init --host URL --group PATH`, or `glboard --demo`)"
+    )]
+    Missing(PathBuf),
+    #[error("cannot read {path}: {reason}")]
+    Unreadable { path: PathBuf, reason: String },
+    #[error("{path}:{line}: {message}")]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error("{path}: {message}")]
+    Value { path: PathBuf, message: String },
+    #[error("no GitLab token: set GITLAB_TOKEN, or token_command in {0}")]
+    NoToken(PathBuf),
+    #[error("token_command failed: {0}")]
+    TokenCommand(String),
+    #[error(
+        "refusing to send the token to {0}: use https (plain http is allowed only to localhost)"
+    )]
+    InsecureHost(String),
+    #[error("{path} already exists; not overwriting it")]
+    Exists { path: PathBuf },
+}
+
+/// Where the config file lives by default.
+pub fn default_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "glboard").map(|d| d.config_dir().join("config.toml"))
+}
+
+/// 1-based line of a byte offset.
+fn line_of(src: &str, offset: usize) -> usize {
+    src[..offset.min(src.len())].matches('\n').count() + 1
+}
+
+/// Parse a config file's text. `path` is only used in messages.
+pub fn parse(path: &Path, src: &str, env_host: Option<&str>) -> Result<Config, ConfigError> {
+    let file: FileConfig = toml::from_str(src).map_err(|e| {
+        let line = e.span().map_or(1, |s| line_of(src, s.start));
+        ConfigError::Invalid {
+            path: path.to_owned(),
+            line,
+            message: e.message().trim().to_owned(),
+        }
+    })?;
+    let bad = |message: String| ConfigError::Value {
+        path: path.to_owned(),
+        message,
+    };
+    if file.group.trim().is_empty() {
+        return Err(bad(
+            "`group` is empty: set it to the group's full path, e.g. gitlab-com/gl-infra".into(),
+        ));
+    }
+    if file.team_label.trim().is_empty() || file.workflow_scope.trim().is_empty() {
+        return Err(bad(
+            "`team_label` and `workflow_scope` must not be empty".into()
+        ));
+    }
+    if let Some(lanes) = &file.lanes {
+        if lanes.is_empty() {
+            return Err(bad(
+                "`lanes` is empty: list the lanes, or remove the key to discover them".into(),
+            ));
+        }
+        for (key, lane) in [
+            ("backlog_lane", &file.backlog_lane),
+            ("ready_lane", &file.ready_lane),
+            ("doing_lane", &file.doing_lane),
+            ("done_lane", &file.done_lane),
+        ] {
+            if !lanes.contains(lane) {
+                return Err(bad(format!("`{key}` = {lane:?} is not one of `lanes`")));
+            }
+        }
+    }
+    let host = env_host
+        .filter(|h| !h.trim().is_empty())
+        .unwrap_or(&file.host);
+    let host = normalize_host(host);
+    check_host(&host)?;
+    Ok(Config {
+        path: path.to_owned(),
+        host,
+        file,
+    })
+}
+
+/// `gitlab.example.com` → `https://gitlab.example.com`; no trailing slash.
+pub fn normalize_host(host: &str) -> String {
+    let h = host.trim().trim_end_matches('/');
+    if h.contains("://") {
+        h.to_owned()
+    } else {
+        format!("https://{h}")
+    }
+}
+
+/// The token may only travel over https, or plain http to this machine.
+pub fn check_host(host: &str) -> Result<(), ConfigError> {
+    let lower = host.to_ascii_lowercase();
+    if lower.starts_with("https://") {
+        return Ok(());
+    }
+    if let Some(rest) = lower.strip_prefix("http://") {
+        let authority = rest.split('/').next().unwrap_or("");
+        let hostname = if let Some(v6) = authority.strip_prefix('[') {
+            v6.split(']').next().unwrap_or("")
+        } else {
+            authority.split(':').next().unwrap_or("")
+        };
+        let loopback_ip = hostname
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+        if hostname == "localhost" || loopback_ip {
+            return Ok(());
+        }
+    }
+    Err(ConfigError::InsecureHost(host.to_owned()))
+}
+
+/// Read and parse the config file.
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let src = match std::fs::read_to_string(path) {
+        Ok(s) => s,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(ConfigError::Missing(path.to_owned()));
+        }
+        Err(e) => {
+            return Err(ConfigError::Unreadable {
+                path: path.to_owned(),
+                reason: e.to_string(),
+            });
+        }
+    };
+    let env_host = std::env::var("GITLAB_HOST").ok();
+    parse(path, &src, env_host.as_deref())
+}
+
+impl Config {
+    /// The team configuration for the core; `lanes` are the configured ones,
+    /// or `discovered` when the file has none.
+    pub fn team(&self, discovered: &[String]) -> TeamConfig {
+        let f = &self.file;
+        let lanes = match &f.lanes {
+            Some(l) => l.clone(),
+            None => order_lanes(discovered, f),
+        };
+        TeamConfig {
+            team_label: f.team_label.clone(),
+            workflow_scope: f.workflow_scope.clone(),
+            lanes,
+            backlog_lane: f.backlog_lane.clone(),
+            ready_lane: f.ready_lane.clone(),
+            doing_lane: f.doing_lane.clone(),
+            done_lane: f.done_lane.clone(),
+            milestone_prefix: f.milestone_prefix.clone(),
+        }
+    }
+
+    /// The token: `GITLAB_TOKEN`, else `token_command`'s first line of output.
+    pub fn token(&self) -> Result<SecretString, ConfigError> {
+        if let Ok(t) = std::env::var("GITLAB_TOKEN")
+            && !t.trim().is_empty()
+        {
+            return Ok(SecretString::from(t.trim().to_owned()));
+        }
+        let Some(cmd) = &self.file.token_command else {
+            return Err(ConfigError::NoToken(self.path.clone()));
+        };
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(cmd)
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .output()
+            .map_err(|e| ConfigError::TokenCommand(format!("cannot run `{cmd}`: {e}")))?;
+        if !out.status.success() {
+            // Its output may hold a partial secret: never show it.
+            return Err(ConfigError::TokenCommand(format!(
+                "`{cmd}` exited with {}",
+                out.status
+            )));
+        }
+        let text = String::from_utf8(out.stdout).map_err(|_| {
+            ConfigError::TokenCommand(format!("`{cmd}` printed something that is not text"))
+        })?;
+        match text.lines().next().map(str::trim) {
+            Some(t) if !t.is_empty() => Ok(SecretString::from(t.to_owned())),
+            _ => Err(ConfigError::TokenCommand(format!(
+                "`{cmd}` printed nothing"
+            ))),
+        }
+    }
+}
+
+/// Board order for discovered lanes: backlog, ready, doing, the others by
+/// name, then done.
+pub fn order_lanes(discovered: &[String], f: &FileConfig) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for l in [&f.backlog_lane, &f.ready_lane, &f.doing_lane] {
+        if !out.contains(l) {
+            out.push(l.clone());
+        }
+    }
+    let mut others: Vec<&String> = discovered
+        .iter()
+        .filter(|l| !out.contains(l) && **l != f.done_lane)
+        .collect();
+    others.sort();
+    others.dedup();
+    out.extend(others.into_iter().cloned());
+    if !out.contains(&f.done_lane) {
+        out.push(f.done_lane.clone());
+    }
+    out
+}
+
+/// A commented starter file for `glboard init`.
+pub fn starter(host: &str, group: &str) -> String {
+    format!(
+        r#"# glboard configuration. Every key is documented in the README.
+# The token is never stored here: set GITLAB_TOKEN, or token_command below.
+
+# GitLab instance (GITLAB_HOST overrides it).
+host = "{host}"
+# Full path of the group whose issues the boards show.
+group = "{group}"
+
+# Every team issue carries this label.
+team_label = "team::Datastores"
+# Lanes are the scoped labels <workflow_scope>::<lane>.
+workflow_scope = "workflow-infra"
+# Board order of the lanes. Remove to discover them from the group's labels.
+lanes = ["Triage", "Ready", "In Progress", "Under Review", "Blocked", "Done", "Cancelled"]
+backlog_lane = "Triage"
+ready_lane = "Ready"
+doing_lane = "In Progress"
+done_lane = "Done"
+
+# Titles of the team's iteration milestones start with this.
+milestone_prefix = "Datastores team - "
+
+# A command that prints the token, used when GITLAB_TOKEN is not set.
+# token_command = "pass show gitlab/token"
+
+# Seconds between background refreshes while the board is open (0: never).
+refresh_seconds = 300
+"#
+    )
+}
+
+/// Write the starter file, refusing to overwrite. Created 0600.
+pub fn write_starter(path: &Path, host: &str, group: &str) -> Result<(), ConfigError> {
+    let io = |e: std::io::Error| ConfigError::Unreadable {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    };
+    if path.exists() {
+        return Err(ConfigError::Exists {
+            path: path.to_owned(),
+        });
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    crate::fsutil::write_private(path, starter(&normalize_host(host), group).as_bytes()).map_err(io)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p() -> PathBuf {
+        PathBuf::from("/home/u/.config/glboard/config.toml")
+    }
+
+    const GOOD: &str = r#"
+group = "gitlab-com/gl-infra"
+team_label = "team::Datastores"
+workflow_scope = "workflow-infra"
+milestone_prefix = "Datastores team - "
+"#;
+
+    #[test]
+    fn the_starter_file_parses() {
+        let c = parse(
+            &p(),
+            &starter("https://gitlab.example.com", "grp/sub"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(c.host, "https://gitlab.example.com");
+        assert_eq!(c.file.group, "grp/sub");
+        assert_eq!(c.team(&[]).lanes.len(), 7);
+    }
+
+    #[test]
+    fn defaults_fill_what_is_missing() {
+        let c = parse(&p(), GOOD, None).unwrap();
+        assert_eq!(c.host, "https://gitlab.com");
+        assert_eq!(c.file.doing_lane, "In Progress");
+        assert_eq!(c.file.lanes, None);
+    }
+
+    #[test]
+    fn unknown_keys_name_the_file_line_and_key() {
+        let src = format!("{GOOD}colour = \"red\"\n");
+        let err = parse(&p(), &src, None).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with("/home/u/.config/glboard/config.toml:6:"),
+            "{msg}"
+        );
+        assert!(msg.contains("colour"), "{msg}");
+    }
+
+    #[test]
+    fn wrong_types_and_missing_group_are_named() {
+        let src = GOOD.replace("team_label = \"team::Datastores\"", "team_label = 3");
+        let msg = parse(&p(), &src, None).unwrap_err().to_string();
+        assert!(
+            msg.contains(":3:") && msg.contains("team_label") || msg.contains("string"),
+            "{msg}"
+        );
+        let src = GOOD.replace("group = \"gitlab-com/gl-infra\"", "");
+        let msg = parse(&p(), &src, None).unwrap_err().to_string();
+        assert!(msg.contains("group"), "{msg}");
+    }
+
+    #[test]
+    fn lane_roles_must_be_lanes() {
+        let src = format!("{GOOD}lanes = [\"Todo\", \"Doing\"]\n");
+        let msg = parse(&p(), &src, None).unwrap_err().to_string();
+        assert!(msg.contains("backlog_lane"), "{msg}");
+    }
+
+    #[test]
+    fn gitlab_host_overrides_and_plain_http_only_to_loopback() {
+        let c = parse(&p(), GOOD, Some("http://127.0.0.1:8080/")).unwrap();
+        assert_eq!(c.host, "http://127.0.0.1:8080");
+        assert!(parse(&p(), GOOD, Some("http://localhost:1")).is_ok());
+        assert!(parse(&p(), GOOD, Some("http://[::1]:1")).is_ok());
+        assert!(parse(&p(), GOOD, Some("gitlab.example.com")).is_ok());
+        let err = parse(&p(), GOOD, Some("http://gitlab.example.com")).unwrap_err();
+        assert_eq!(
+            err,
+            ConfigError::InsecureHost("http://gitlab.example.com".into())
+        );
+        assert!(check_host("http://localhost.evil.com").is_err());
+        assert!(check_host("http://127.0.0.1.evil.com").is_err());
+        assert!(check_host("http://127.0.0.1:3000/gitlab").is_ok());
+    }
+
+    #[test]
+    fn discovered_lanes_are_put_in_workflow_order() {
+        let c = parse(&p(), GOOD, None).unwrap();
+        let found: Vec<String> = [
+            "Done",
+            "Blocked",
+            "Triage",
+            "In Progress",
+            "Ready",
+            "Cancelled",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(
+            c.team(&found).lanes,
+            [
+                "Triage",
+                "Ready",
+                "In Progress",
+                "Blocked",
+                "Cancelled",
+                "Done"
+            ]
+            .map(String::from)
+            .to_vec()
+        );
+    }
+}

@@ -1,0 +1,261 @@
+//! GitLab's JSON payloads (only the fields glboard reads; the rest are
+//! ignored) and their conversion into core types. Every string is sanitized
+//! here, where it enters the program.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+
+use crate::core::model::{Issue, IssueState, Milestone, MilestoneState, Project, User};
+use crate::core::sanitize;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ApiUser {
+    pub id: u64,
+    pub username: String,
+    pub name: String,
+}
+
+impl From<ApiUser> for User {
+    fn from(u: ApiUser) -> User {
+        User {
+            id: u.id,
+            username: sanitize::line(&u.username),
+            name: sanitize::line(&u.name),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ApiMilestoneRef {
+    pub id: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ApiReferences {
+    pub full: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ApiIssue {
+    pub id: u64,
+    pub iid: u64,
+    pub project_id: u64,
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub state: String,
+    #[serde(default)]
+    pub labels: Vec<String>,
+    #[serde(default)]
+    pub milestone: Option<ApiMilestoneRef>,
+    #[serde(default)]
+    pub assignees: Vec<ApiUser>,
+    #[serde(default)]
+    pub author: Option<ApiUser>,
+    /// Premium and above; absent on Free.
+    #[serde(default)]
+    pub weight: Option<u32>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(default)]
+    pub closed_at: Option<DateTime<Utc>>,
+    pub web_url: String,
+    #[serde(default)]
+    pub references: Option<ApiReferences>,
+}
+
+impl ApiIssue {
+    /// The project's full path: from `references.full` (`group/project#1`),
+    /// else from `web_url` (`https://host/group/project/-/issues/1`).
+    pub fn project_path(&self) -> Option<String> {
+        if let Some(r) = &self.references
+            && let Some((path, _)) = r.full.rsplit_once('#')
+        {
+            return Some(sanitize::line(path));
+        }
+        let (before, _) = self.web_url.split_once("/-/issues/")?;
+        let after_scheme = before.split_once("://").map_or(before, |(_, r)| r);
+        after_scheme.split_once('/').map(|(_, p)| sanitize::line(p))
+    }
+
+    pub fn project(&self) -> Option<Project> {
+        self.project_path().map(|path| Project {
+            id: self.project_id,
+            path,
+        })
+    }
+
+    /// The core issue; `position` is set by the sync from GitLab's order.
+    pub fn into_issue(self, position: i64) -> Issue {
+        let mut labels: Vec<String> = self.labels.iter().map(|l| sanitize::line(l)).collect();
+        labels.sort();
+        Issue {
+            id: self.id,
+            iid: self.iid,
+            project_id: self.project_id,
+            title: sanitize::line(&self.title),
+            description: sanitize::text(self.description.as_deref().unwrap_or("")),
+            state: if self.state == "closed" {
+                IssueState::Closed
+            } else {
+                IssueState::Opened
+            },
+            labels,
+            milestone_id: self.milestone.map(|m| m.id),
+            assignees: self.assignees.into_iter().map(User::from).collect(),
+            author: self.author.map(User::from),
+            weight: self.weight,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            closed_at: self.closed_at,
+            web_url: sanitize::line(&self.web_url),
+            position,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ApiMilestone {
+    pub id: u64,
+    pub iid: u64,
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub start_date: Option<NaiveDate>,
+    #[serde(default)]
+    pub due_date: Option<NaiveDate>,
+    pub state: String,
+    #[serde(default)]
+    pub web_url: Option<String>,
+}
+
+impl From<ApiMilestone> for Milestone {
+    fn from(m: ApiMilestone) -> Milestone {
+        Milestone {
+            id: m.id,
+            iid: m.iid,
+            title: sanitize::line(&m.title),
+            description: sanitize::text(m.description.as_deref().unwrap_or("")),
+            start_date: m.start_date,
+            due_date: m.due_date,
+            state: if m.state == "closed" {
+                MilestoneState::Closed
+            } else {
+                MilestoneState::Active
+            },
+            web_url: sanitize::line(m.web_url.as_deref().unwrap_or("")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ApiLabel {
+    pub name: String,
+}
+
+/// An error body: `message` may be a string or an object; `error` a string.
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct ApiErrorBody {
+    #[serde(default)]
+    pub message: Option<serde_json::Value>,
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+impl ApiErrorBody {
+    /// A one-line summary of a response body (JSON or plain text), sanitized and short.
+    pub fn summarize(body: &[u8]) -> String {
+        let text = match serde_json::from_slice::<ApiErrorBody>(body) {
+            Ok(b) => match (b.message, b.error) {
+                (Some(serde_json::Value::String(s)), _) => s,
+                (Some(v), _) => v.to_string(),
+                (None, Some(e)) => e,
+                (None, None) => String::from_utf8_lossy(body).into_owned(),
+            },
+            Err(_) => String::from_utf8_lossy(body).into_owned(),
+        };
+        crate::core::text::truncate(&sanitize::line(text.trim()), 200)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXAMPLES: &str = "../shared/gitlab-api/examples";
+
+    fn example(name: &str) -> Option<String> {
+        std::fs::read_to_string(format!("{}/{EXAMPLES}/{name}", env!("CARGO_MANIFEST_DIR"))).ok()
+    }
+
+    #[test]
+    fn the_documented_issue_lists_parse() {
+        for name in [
+            "group_issues_list.example.json",
+            "issues_list.example.json",
+            "project_issues_list.example.json",
+        ] {
+            let Some(src) = example(name) else { continue };
+            let issues: Vec<ApiIssue> =
+                serde_json::from_str(&src).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(!issues.is_empty());
+            let i = issues[0].clone().into_issue(0);
+            assert!(i.iid > 0);
+        }
+        if let Some(src) = example("group_issues_list.example.json") {
+            let issues: Vec<ApiIssue> = serde_json::from_str(&src).unwrap();
+            assert_eq!(
+                issues[0].project_path().as_deref(),
+                Some("my-group/my-project")
+            );
+        }
+    }
+
+    #[test]
+    fn the_documented_milestones_and_members_parse() {
+        if let Some(src) = example("group_milestones.example.json") {
+            let ms: Vec<ApiMilestone> = serde_json::from_str(&src).unwrap();
+            let m: Milestone = ms[0].clone().into();
+            assert_eq!(m.start_date, NaiveDate::from_ymd_opt(2013, 11, 10));
+        }
+        if let Some(src) = example("group_members_all.example.json") {
+            let us: Vec<ApiUser> = serde_json::from_str(&src).unwrap();
+            assert_eq!(us[0].username, "raymond_smith");
+        }
+    }
+
+    #[test]
+    fn project_path_falls_back_to_the_web_url() {
+        let src = r#"{"id":1,"iid":2,"project_id":3,"title":"t","state":"opened","created_at":"2025-01-01T00:00:00Z","updated_at":"2025-01-01T00:00:00Z","web_url":"https://gl.example.com/a/b/c/-/issues/2"}"#;
+        let i: ApiIssue = serde_json::from_str(src).unwrap();
+        assert_eq!(i.project_path().as_deref(), Some("a/b/c"));
+    }
+
+    #[test]
+    fn control_characters_from_gitlab_never_reach_the_core() {
+        let src = r#"{"id":1,"iid":2,"project_id":3,"title":"evil \u001b]0;pwned\u0007 title\u001b[2J","description":"x\u001b[31mred","state":"opened","labels":["a\u0007b"],"created_at":"2025-01-01T00:00:00Z","updated_at":"2025-01-01T00:00:00Z","web_url":"https://gl.example.com/a/b/-/issues/2"}"#;
+        let i: ApiIssue = serde_json::from_str(src).unwrap();
+        let issue = i.into_issue(0);
+        for s in [&issue.title, &issue.description, &issue.labels[0]] {
+            assert!(!s.chars().any(|c| c.is_control() && c != '\n'), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn error_bodies_are_summarized_whatever_their_shape() {
+        assert_eq!(
+            ApiErrorBody::summarize(br#"{"message":"401 Unauthorized"}"#),
+            "401 Unauthorized"
+        );
+        assert_eq!(
+            ApiErrorBody::summarize(br#"{"error":"title is missing"}"#),
+            "title is missing"
+        );
+        assert_eq!(
+            ApiErrorBody::summarize(br#"{"message":{"error":"Unprocessable Entity"}}"#),
+            r#"{"error":"Unprocessable Entity"}"#
+        );
+        assert_eq!(ApiErrorBody::summarize(b"Retry later"), "Retry later");
+    }
+}

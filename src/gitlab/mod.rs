@@ -1,0 +1,514 @@
+//! The GitLab REST client (reqwest over rustls): authentication, pagination,
+//! retries with backoff and jitter, rate limits, and errors that say what to
+//! do. The token is sent only in a sensitive header and never printed.
+
+pub mod dto;
+pub mod pagination;
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures_util::{StreamExt, TryStreamExt, stream};
+use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+use reqwest::{Method, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+
+use dto::{ApiErrorBody, ApiIssue, ApiLabel, ApiMilestone, ApiUser};
+use pagination::PageInfo;
+
+/// Results per page: GitLab's maximum.
+pub const PER_PAGE: u32 = 100;
+/// Pages fetched at once when the total is known.
+pub const CONCURRENT_PAGES: usize = 4;
+
+/// What went wrong talking to GitLab. Messages are for the status line.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum GitlabError {
+    #[error("GitLab rejected the token (401): check GITLAB_TOKEN or token_command")]
+    Unauthorized,
+    #[error("forbidden (403): the token lacks the api or read_api scope, or access to this: {0}")]
+    Forbidden(String),
+    #[error("not found (404): {0}")]
+    NotFound(String),
+    #[error("rate-limited by GitLab until {}", .until.with_timezone(&chrono::Local).format("%H:%M"))]
+    RateLimited { until: DateTime<Utc> },
+    #[error("GitLab error {status}: {message}")]
+    Server { status: u16, message: String },
+    #[error("GitLab refused the request ({status}): {message}")]
+    Rejected { status: u16, message: String },
+    #[error("cannot reach {host}: {reason}")]
+    Unreachable { host: String, reason: String },
+    #[error("GitLab did not answer in time ({0})")]
+    Timeout(String),
+    #[error("unexpected answer from GitLab ({what}): {detail}")]
+    Malformed { what: String, detail: String },
+    #[error("{0}")]
+    Setup(String),
+}
+
+impl GitlabError {
+    /// Worth trying again later without changing anything.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            GitlabError::RateLimited { .. }
+                | GitlabError::Server { .. }
+                | GitlabError::Unreachable { .. }
+                | GitlabError::Timeout(_)
+        )
+    }
+
+    /// The network is down or GitLab can't be reached at all.
+    pub fn is_offline(&self) -> bool {
+        matches!(
+            self,
+            GitlabError::Unreachable { .. } | GitlabError::Timeout(_)
+        )
+    }
+}
+
+/// How hard to retry transient failures.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt.
+    pub retries: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+    /// A `Retry-After` up to this long is waited out; longer ones are
+    /// returned as [`GitlabError::RateLimited`].
+    pub max_rate_wait: Duration,
+    pub timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            retries: 3,
+            base_delay: Duration::from_millis(400),
+            max_delay: Duration::from_secs(8),
+            max_rate_wait: Duration::from_secs(30),
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Exponential backoff with full jitter for attempt `n` (0-based).
+    pub fn backoff(&self, n: u32) -> Duration {
+        let cap = self
+            .base_delay
+            .saturating_mul(1u32 << n.min(16))
+            .min(self.max_delay);
+        let ms = cap.as_millis() as u64;
+        Duration::from_millis(ms / 2 + fastrand::u64(0..=ms / 2))
+    }
+}
+
+/// A `Retry-After` value: seconds, or an HTTP date.
+pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
+    let v = value.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = DateTime::parse_from_rfc2822(v).ok()?.with_timezone(&Utc);
+    Some((when - now).to_std().unwrap_or(Duration::ZERO))
+}
+
+/// An authenticated client for one GitLab instance.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    /// `https://host/api/v4`
+    base: String,
+    host: String,
+    token: HeaderValue,
+    pub policy: RetryPolicy,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base", &self.base)
+            .field("token", &"[redacted]")
+            .finish()
+    }
+}
+
+/// Make sure rustls has its crypto provider (ring); idempotent.
+fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+fn encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+impl Client {
+    /// A client for `host` (already checked to be https or loopback http).
+    pub fn new(
+        host: &str,
+        token: &SecretString,
+        policy: RetryPolicy,
+    ) -> Result<Client, GitlabError> {
+        crate::config::check_host(host).map_err(|e| GitlabError::Setup(e.to_string()))?;
+        install_crypto();
+        let mut token = HeaderValue::from_str(token.expose_secret().trim()).map_err(|_| {
+            GitlabError::Setup("the token contains characters a header can't carry".into())
+        })?;
+        token.set_sensitive(true);
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("glboard/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(policy.timeout)
+            .build()
+            .map_err(|e| GitlabError::Setup(format!("cannot set up HTTP: {e}")))?;
+        let host = host.trim_end_matches('/').to_owned();
+        Ok(Client {
+            http,
+            base: format!("{host}/api/v4"),
+            host,
+            token,
+            policy,
+        })
+    }
+
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    fn url(&self, path: &str, query: &[(&str, String)]) -> String {
+        let mut url = format!("{}{}", self.base, path);
+        for (i, (k, v)) in query.iter().enumerate() {
+            url.push(if i == 0 { '?' } else { '&' });
+            url.push_str(k);
+            url.push('=');
+            url.push_str(&encode(v));
+        }
+        url
+    }
+
+    /// Send one request with retries; returns the successful response.
+    pub async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        form: &[(String, String)],
+    ) -> Result<(HeaderMap, bytes::Bytes), GitlabError> {
+        let mut attempt = 0u32;
+        loop {
+            let mut req = self
+                .http
+                .request(method.clone(), url)
+                .header("PRIVATE-TOKEN", self.token.clone());
+            if !form.is_empty() {
+                req = req.form(form);
+            }
+            let outcome = match req.send().await {
+                Ok(resp) => {
+                    let status = resp.status();
+                    let headers = resp.headers().clone();
+                    match resp.bytes().await {
+                        Ok(body) => Ok((status, headers, body)),
+                        Err(e) => Err(self.transport_error(&e)),
+                    }
+                }
+                Err(e) => Err(self.transport_error(&e)),
+            };
+            let err = match outcome {
+                Ok((status, headers, body)) if status.is_success() => return Ok((headers, body)),
+                Ok((status, headers, body)) => {
+                    let message = ApiErrorBody::summarize(&body);
+                    match status {
+                        StatusCode::TOO_MANY_REQUESTS => {
+                            let now = Utc::now();
+                            let wait = headers
+                                .get(RETRY_AFTER)
+                                .and_then(|v| v.to_str().ok())
+                                .and_then(|v| parse_retry_after(v, now))
+                                .unwrap_or(Duration::from_secs(60));
+                            if wait <= self.policy.max_rate_wait && attempt < self.policy.retries {
+                                tracing::info!(
+                                    wait_s = wait.as_secs_f64(),
+                                    "rate-limited; waiting"
+                                );
+                                tokio::time::sleep(wait).await;
+                                attempt += 1;
+                                continue;
+                            }
+                            let until = now + chrono::Duration::from_std(wait).unwrap_or_default();
+                            return Err(GitlabError::RateLimited { until });
+                        }
+                        StatusCode::UNAUTHORIZED => return Err(GitlabError::Unauthorized),
+                        StatusCode::FORBIDDEN => return Err(GitlabError::Forbidden(message)),
+                        StatusCode::NOT_FOUND => return Err(GitlabError::NotFound(message)),
+                        StatusCode::CONFLICT if message.contains("Resource lock") => {
+                            GitlabError::Server {
+                                status: 409,
+                                message,
+                            }
+                        }
+                        s if s.is_server_error() => GitlabError::Server {
+                            status: s.as_u16(),
+                            message,
+                        },
+                        s => {
+                            return Err(GitlabError::Rejected {
+                                status: s.as_u16(),
+                                message,
+                            });
+                        }
+                    }
+                }
+                Err(e) => e,
+            };
+            if !err.is_transient() || attempt >= self.policy.retries {
+                return Err(err);
+            }
+            let delay = self.policy.backoff(attempt);
+            tracing::warn!(error = %err, attempt, delay_ms = delay.as_millis() as u64, "transient GitLab error; retrying");
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
+    }
+
+    fn transport_error(&self, e: &reqwest::Error) -> GitlabError {
+        // reqwest's messages carry the URL (never the token, which is a header).
+        let mut reason = e.to_string();
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            reason = format!("{reason}: {s}");
+            source = s.source();
+        }
+        if e.is_timeout() {
+            GitlabError::Timeout(reason)
+        } else if e.is_decode() || e.is_body() {
+            GitlabError::Unreachable {
+                host: self.host.clone(),
+                reason: format!("connection dropped: {reason}"),
+            }
+        } else {
+            GitlabError::Unreachable {
+                host: self.host.clone(),
+                reason,
+            }
+        }
+    }
+
+    async fn get_json<T: DeserializeOwned>(
+        &self,
+        url: &str,
+        what: &str,
+    ) -> Result<(T, PageInfo), GitlabError> {
+        let (headers, body) = self.send(Method::GET, url, &[]).await?;
+        let info = PageInfo::from_headers(
+            headers
+                .iter()
+                .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str(), v))),
+        );
+        let value = serde_json::from_slice(&body).map_err(|e| GitlabError::Malformed {
+            what: what.to_owned(),
+            detail: e.to_string(),
+        })?;
+        Ok((value, info))
+    }
+
+    /// Every page of a list endpoint, in order, de-duplicated by `id`.
+    /// Ends only when a page has no `x-next-page` / `rel="next"`; a known
+    /// total only lets the pages be fetched `CONCURRENT_PAGES` at a time.
+    pub async fn get_all<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        id_of: fn(&T) -> u64,
+        progress: &(dyn Fn(usize, Option<u64>) + Send + Sync),
+    ) -> Result<Vec<T>, GitlabError> {
+        let page_url = |page: u32| {
+            let mut q: Vec<(&str, String)> = query.to_vec();
+            q.push(("per_page", PER_PAGE.to_string()));
+            q.push(("page", page.to_string()));
+            self.url(path, &q)
+        };
+        let (first, mut info): (Vec<T>, PageInfo) = self.get_json(&page_url(1), path).await?;
+        let total = info.total;
+        let mut out = first;
+        progress(out.len(), total);
+        let mut page = 1u32;
+        if let Some(pages) = info.total_pages
+            && pages > 1
+        {
+            let mut rest = stream::iter(2..=pages)
+                .map(|p| {
+                    let url = page_url(p);
+                    async move { self.get_json::<Vec<T>>(&url, path).await }
+                })
+                .buffered(CONCURRENT_PAGES);
+            while let Some((items, i)) = rest.try_next().await? {
+                out.extend(items);
+                progress(out.len(), total);
+                info = i;
+            }
+            page = pages;
+        }
+        let mut guard = 0;
+        while info.has_next() {
+            guard += 1;
+            if guard > 100_000 {
+                return Err(GitlabError::Malformed {
+                    what: path.into(),
+                    detail: "pagination never ends".into(),
+                });
+            }
+            // Follow rel="next" only on our own API (the token goes with it).
+            let url = match (&info.next_url, info.next_page) {
+                (Some(u), _) if u.starts_with(&self.base) => u.clone(),
+                (_, Some(p)) => page_url(p),
+                (Some(_), None) => page_url(page + 1),
+                (None, None) => break,
+            };
+            page = info.next_page.unwrap_or(page + 1);
+            let (items, i): (Vec<T>, PageInfo) = self.get_json(&url, path).await?;
+            if items.is_empty() && i.has_next() && i.next_page == info.next_page {
+                break;
+            }
+            out.extend(items);
+            progress(out.len(), total);
+            info = i;
+        }
+        let mut seen = std::collections::HashSet::with_capacity(out.len());
+        out.retain(|t| seen.insert(id_of(t)));
+        Ok(out)
+    }
+
+    fn group_path(group: &str) -> String {
+        encode(group)
+    }
+
+    /// The token's user.
+    pub async fn current_user(&self) -> Result<ApiUser, GitlabError> {
+        Ok(self
+            .get_json(&self.url("/user", &[]), "current user")
+            .await?
+            .0)
+    }
+
+    /// Direct and inherited members of the group.
+    pub async fn group_members(&self, group: &str) -> Result<Vec<ApiUser>, GitlabError> {
+        let path = format!("/groups/{}/members/all", Self::group_path(group));
+        self.get_all(&path, &[], |u: &ApiUser| u.id, &|_, _| {})
+            .await
+            .map_err(|e| name_group(e, group))
+    }
+
+    /// The group's milestones (and its ancestors'), every state.
+    pub async fn group_milestones(&self, group: &str) -> Result<Vec<ApiMilestone>, GitlabError> {
+        let path = format!("/groups/{}/milestones", Self::group_path(group));
+        self.get_all(
+            &path,
+            &[("include_ancestors", "true".into())],
+            |m: &ApiMilestone| m.id,
+            &|_, _| {},
+        )
+        .await
+        .map_err(|e| name_group(e, group))
+    }
+
+    /// Label names of the group matching `search`.
+    pub async fn group_labels(
+        &self,
+        group: &str,
+        search: &str,
+    ) -> Result<Vec<String>, GitlabError> {
+        let path = format!("/groups/{}/labels", Self::group_path(group));
+        // Labels have ids, but names are what we keep; hash the name for dedupe.
+        let labels = self
+            .get_all(
+                &path,
+                &[("search", search.into())],
+                |l: &ApiLabel| fxhash(&l.name),
+                &|_, _| {},
+            )
+            .await
+            .map_err(|e| name_group(e, group))?;
+        Ok(labels.into_iter().map(|l| l.name).collect())
+    }
+
+    /// Issues of the group matching `query` (`labels`, `state`, `milestone`,
+    /// `updated_after`, `order_by`, `sort`, ...), every page.
+    pub async fn group_issues(
+        &self,
+        group: &str,
+        query: &[(&str, String)],
+        progress: &(dyn Fn(usize, Option<u64>) + Send + Sync),
+    ) -> Result<Vec<ApiIssue>, GitlabError> {
+        let path = format!("/groups/{}/issues", Self::group_path(group));
+        self.get_all(&path, query, |i: &ApiIssue| i.id, progress)
+            .await
+            .map_err(|e| name_group(e, group))
+    }
+}
+
+fn fxhash(s: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    s.hash(&mut h);
+    h.finish()
+}
+
+/// A 404 on a group endpoint means the group (or access to it) is missing.
+fn name_group(e: GitlabError, group: &str) -> GitlabError {
+    match e {
+        GitlabError::NotFound(_) => GitlabError::NotFound(format!(
+            "group {group} does not exist, or the token can't see it"
+        )),
+        e => e,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let now = DateTime::parse_from_rfc3339("2025-11-05T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(
+            parse_retry_after("120", now),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 05 Nov 2025 10:01:00 GMT", now),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 05 Nov 2025 09:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let p = RetryPolicy::default();
+        for n in 0..20 {
+            let d = p.backoff(n);
+            assert!(d <= p.max_delay, "{n}: {d:?}");
+            assert!(d >= p.base_delay.saturating_mul(1 << n.min(16)).min(p.max_delay) / 2);
+        }
+    }
+
+    #[test]
+    fn plain_http_to_another_host_is_refused() {
+        let t = SecretString::from("glpat-secret".to_owned());
+        let e = Client::new("http://gitlab.example.com", &t, RetryPolicy::default()).unwrap_err();
+        assert!(!e.to_string().contains("glpat-secret"));
+        assert!(Client::new("http://127.0.0.1:9", &t, RetryPolicy::default()).is_ok());
+        let dbg = format!(
+            "{:?}",
+            Client::new("https://gitlab.com", &t, RetryPolicy::default()).unwrap()
+        );
+        assert!(!dbg.contains("glpat-secret"));
+    }
+}
