@@ -7,6 +7,8 @@
 //! - [`config`]: the config file and the token.
 //! - [`gitlab`]: the GitLab REST client.
 //! - [`fsutil`]: owner-only files and directories.
+//! - [`store`]: the SQLite cache.
+//! - [`sync`]: background sync between GitLab and the cache.
 
 pub mod cli;
 pub mod config;
@@ -14,4 +16,6 @@ pub mod core;
 pub mod demo;
 pub mod fsutil;
 pub mod gitlab;
+pub mod store;
+pub mod sync;
 pub mod tui;

@@ -1,7 +1,37 @@
 //! Actions: everything that can change the state. Key presses, mouse
-//! events and resizes from the terminal, and (later) results from adapters.
+//! events and resizes from the terminal, the clock's ticks and the results
+//! of background sync. Effects: what `update` asks the adapters to do.
+
+use chrono::{DateTime, Utc};
 
 use super::keymap::{Command, KeyPress};
+use super::model::{MilestoneId, Workspace};
+
+/// What the background sync reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncEvent {
+    Started,
+    /// Issues fetched so far, of `total` when GitLab said.
+    Progress {
+        fetched: usize,
+        total: Option<u64>,
+    },
+    /// New data, with the lanes to show.
+    Done {
+        ws: Box<Workspace>,
+        lanes: Vec<String>,
+        at: DateTime<Utc>,
+    },
+    /// The sync failed; `offline` when GitLab could not be reached at all.
+    Failed {
+        message: String,
+        offline: bool,
+    },
+    /// GitLab asked to wait; `until` is already local `HH:MM`.
+    RateLimited {
+        until: String,
+    },
+}
 
 /// A mouse event, in terminal cells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +61,11 @@ pub enum Action {
     },
     /// Run a command directly, as if its key had been pressed.
     Command(Command),
+    /// The wall clock, for "synced 3 min ago".
+    Tick {
+        now: DateTime<Utc>,
+    },
+    Sync(SyncEvent),
 }
 
 /// What the outside world should do after an update.
@@ -38,4 +73,8 @@ pub enum Action {
 pub enum Effect {
     /// Leave the application.
     Quit,
+    /// Sync with GitLab now.
+    Refresh,
+    /// The iteration board now shows this milestone: keep it fresh.
+    ShowMilestone(MilestoneId),
 }

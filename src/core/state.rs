@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::board::{self, BoardKind, BoardLayout, BoardSpec, SortMode};
 use super::geometry;
@@ -71,6 +71,86 @@ pub struct StatusMessage {
     pub severity: Severity,
 }
 
+/// Where the background sync stands.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum SyncPhase {
+    #[default]
+    Idle,
+    Running {
+        fetched: usize,
+        total: Option<u64>,
+    },
+    Failed {
+        message: String,
+        offline: bool,
+    },
+    RateLimited {
+        until: String,
+    },
+}
+
+/// The sync's state as the status line tells it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SyncStatus {
+    /// False for the demo: nothing to sync with.
+    pub enabled: bool,
+    pub last_success: Option<DateTime<Utc>>,
+    pub phase: SyncPhase,
+}
+
+/// "3 min ago" style age of `then` at `now`.
+pub fn age(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let s = (now - then).num_seconds().max(0);
+    match s {
+        0..=59 => "just now".into(),
+        60..=3599 => format!("{} min ago", s / 60),
+        3600..=86_399 => format!("{} h ago", s / 3600),
+        _ => format!("{} d ago", s / 86_400),
+    }
+}
+
+impl SyncStatus {
+    /// The status line's words for the sync, and how loud to say them.
+    pub fn label(&self, now: Option<DateTime<Utc>>) -> Option<(String, Severity)> {
+        if !self.enabled {
+            return None;
+        }
+        let synced = match (self.last_success, now) {
+            (Some(t), Some(now)) => Some(format!("synced {}", age(t, now))),
+            (Some(_), None) => Some("synced".to_owned()),
+            (None, _) => None,
+        };
+        Some(match &self.phase {
+            SyncPhase::Idle => (
+                synced.unwrap_or_else(|| "not synced yet".into()),
+                Severity::Info,
+            ),
+            SyncPhase::Running { fetched, total } => (
+                match total {
+                    Some(t) if *fetched > 0 => format!("syncing… {fetched}/{t}"),
+                    _ if *fetched > 0 => format!("syncing… {fetched}"),
+                    _ => "syncing…".into(),
+                },
+                Severity::Info,
+            ),
+            SyncPhase::Failed { offline: true, .. } => (
+                match synced {
+                    Some(s) => format!("offline · {s}"),
+                    None => "offline".into(),
+                },
+                Severity::Warning,
+            ),
+            SyncPhase::Failed {
+                message,
+                offline: false,
+            } => (format!("sync failed: {message}"), Severity::Error),
+            SyncPhase::RateLimited { until } => {
+                (format!("rate-limited until {until}"), Severity::Warning)
+            }
+        })
+    }
+}
+
 /// Everything the UI shows and remembers.
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -95,6 +175,11 @@ pub struct AppState {
     pub status: Option<StatusMessage>,
     pub ambiguous_iids: HashSet<u64>,
     pub quit: bool,
+    /// False until there is data to show (an empty cache before the first sync).
+    pub loaded: bool,
+    pub sync: SyncStatus,
+    /// The wall clock at the last tick (the core has no clock of its own).
+    pub now: Option<DateTime<Utc>>,
 }
 
 impl AppState {
@@ -126,9 +211,40 @@ impl AppState {
             status,
             ambiguous_iids,
             quit: false,
+            loaded: true,
+            sync: SyncStatus::default(),
+            now: None,
         };
         s.relayout();
         s
+    }
+
+    /// Take new data from a sync, keeping the board, milestone, filter and
+    /// selection where they still make sense.
+    pub fn replace_workspace(&mut self, ws: Workspace, lanes: Vec<String>) {
+        let keep_name = std::mem::take(&mut self.ws.name);
+        self.ws = ws;
+        if self.ws.name.is_empty() {
+            self.ws.name = keep_name;
+        }
+        if !lanes.is_empty() {
+            self.team.lanes = lanes;
+        }
+        self.iteration = iteration::pick(&self.ws.milestones, &self.team, self.today);
+        if self
+            .milestone
+            .is_none_or(|id| self.ws.milestone(id).is_none())
+        {
+            self.milestone = self.iteration.current;
+        }
+        self.ambiguous_iids = board::ambiguous_iids(&self.ws);
+        self.loaded = true;
+        if let Mode::Detail { issue, .. } = self.mode
+            && self.ws.issue(issue).is_none()
+        {
+            self.mode = Mode::Board;
+        }
+        self.relayout();
     }
 
     /// The shown milestone of the iteration board.

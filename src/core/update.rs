@@ -2,13 +2,13 @@
 //! Resolves keys through the keymap, moves the selection, switches boards
 //! and milestones, runs the filter and the overlays.
 
-use super::action::{Action, Effect, MouseInput, MouseKind};
+use super::action::{Action, Effect, MouseInput, MouseKind, SyncEvent};
 use super::board::{BoardKind, SortMode};
 use super::geometry;
 use super::iteration;
 use super::keymap::{self, Command, KeyCode, KeyPress, Resolution};
 use super::panes;
-use super::state::{AppState, Mode, Severity};
+use super::state::{AppState, Mode, Severity, SyncPhase};
 
 /// Apply one action to the state; returns what the adapters should do.
 pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
@@ -25,7 +25,34 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             clamp_overlay_scroll(state);
             Vec::new()
         }
+        Action::Tick { now } => {
+            state.now = Some(now);
+            Vec::new()
+        }
+        Action::Sync(ev) => {
+            on_sync(state, ev);
+            Vec::new()
+        }
     }
+}
+
+fn on_sync(state: &mut AppState, ev: SyncEvent) {
+    let phase = match ev {
+        SyncEvent::Started => SyncPhase::Running {
+            fetched: 0,
+            total: None,
+        },
+        SyncEvent::Progress { fetched, total } => SyncPhase::Running { fetched, total },
+        SyncEvent::Done { ws, lanes, at } => {
+            state.replace_workspace(*ws, lanes);
+            state.sync.last_success = Some(at);
+            state.now = Some(state.now.map_or(at, |n| n.max(at)));
+            SyncPhase::Idle
+        }
+        SyncEvent::Failed { message, offline } => SyncPhase::Failed { message, offline },
+        SyncEvent::RateLimited { until } => SyncPhase::RateLimited { until },
+    };
+    state.sync.phase = phase;
 }
 
 fn on_key(state: &mut AppState, key: KeyPress) -> Vec<Effect> {
@@ -101,8 +128,8 @@ fn board_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
         }
         Command::ShowBacklog => show_board(state, BoardKind::Backlog),
         Command::ShowIteration => show_board(state, BoardKind::Iteration),
-        Command::PrevMilestone => step_milestone(state, -1),
-        Command::NextMilestone => step_milestone(state, 1),
+        Command::PrevMilestone => return step_milestone(state, -1),
+        Command::NextMilestone => return step_milestone(state, 1),
         Command::OpenDetail => match state.selected_issue() {
             Some(i) => {
                 state.mode = Mode::Detail {
@@ -128,6 +155,12 @@ fn board_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
                 SortMode::Priority => "sorted by priority label, then board order",
             });
         }
+        Command::Refresh => {
+            if state.sync.enabled {
+                return vec![Effect::Refresh];
+            }
+            state.info("the demo workspace has nothing to refresh");
+        }
         Command::Help => state.mode = Mode::Help { scroll: 0 },
         Command::Back => {
             if state.filter.is_empty() {
@@ -150,7 +183,7 @@ fn show_board(state: &mut AppState, board: BoardKind) {
     }
 }
 
-fn step_milestone(state: &mut AppState, delta: i32) {
+fn step_milestone(state: &mut AppState, delta: i32) -> Vec<Effect> {
     show_board(state, BoardKind::Iteration);
     match iteration::step(&state.ws.milestones, &state.team, state.milestone, delta) {
         Some(id) => {
@@ -161,6 +194,9 @@ fn step_milestone(state: &mut AppState, delta: i32) {
                 .map(|m| m.title.clone())
                 .unwrap_or_default();
             state.info(format!("showing {title}"));
+            if state.sync.enabled {
+                return vec![Effect::ShowMilestone(id)];
+            }
         }
         None => state.info(if delta < 0 {
             "no earlier milestone"
@@ -168,6 +204,7 @@ fn step_milestone(state: &mut AppState, delta: i32) {
             "no later milestone"
         }),
     }
+    Vec::new()
 }
 
 fn move_row(state: &mut AppState, delta: i64) {
@@ -539,6 +576,58 @@ mod tests {
             s.mode.context(),
             keymap::Context::Filter,
             "Esc closed help, / opened the filter"
+        );
+    }
+
+    #[test]
+    fn sync_results_replace_the_data_keeping_the_selection() {
+        let mut s = state();
+        s.sync.enabled = true;
+        keys(&mut s, "llj");
+        assert_eq!(selected_iid(&s), Some(103));
+        let mut ws = s.ws.clone();
+        ws.issues.retain(|i| i.iid != 100);
+        ws.issues.iter_mut().find(|i| i.iid == 103).unwrap().title = "renamed".into();
+        let at = chrono::Utc::now();
+        update(&mut s, Action::Sync(SyncEvent::Started));
+        assert!(matches!(s.sync.phase, SyncPhase::Running { .. }));
+        update(
+            &mut s,
+            Action::Sync(SyncEvent::Done {
+                ws: Box::new(ws),
+                lanes: vec![],
+                at,
+            }),
+        );
+        assert_eq!(selected_iid(&s), Some(103));
+        assert_eq!(s.selected_issue().unwrap().title, "renamed");
+        assert_eq!(s.sync.last_success, Some(at));
+        assert_eq!(s.sync.label(Some(at)).unwrap().0, "synced just now");
+        update(
+            &mut s,
+            Action::Sync(SyncEvent::Failed {
+                message: "x".into(),
+                offline: true,
+            }),
+        );
+        let later = at + chrono::Duration::minutes(3);
+        update(&mut s, Action::Tick { now: later });
+        assert_eq!(s.sync.label(s.now).unwrap().0, "offline · synced 3 min ago");
+    }
+
+    #[test]
+    fn refresh_and_milestone_steps_reach_the_sync_only_when_live() {
+        let mut s = state();
+        assert!(update(&mut s, Action::Key(KeyPress::char('r'))).is_empty());
+        assert!(update(&mut s, Action::Key(KeyPress::char(']'))).is_empty());
+        s.sync.enabled = true;
+        assert_eq!(
+            update(&mut s, Action::Key(KeyPress::char('r'))),
+            vec![Effect::Refresh]
+        );
+        assert_eq!(
+            update(&mut s, Action::Key(KeyPress::char('['))),
+            vec![Effect::ShowMilestone(1)]
         );
     }
 

@@ -124,6 +124,8 @@ pub struct Client {
     host: String,
     token: HeaderValue,
     pub policy: RetryPolicy,
+    /// Requests sent (every attempt counts), shared by clones.
+    requests: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for Client {
@@ -170,7 +172,13 @@ impl Client {
             host,
             token,
             policy,
+            requests: Default::default(),
         })
+    }
+
+    /// How many HTTP requests this client (and its clones) has sent.
+    pub fn request_count(&self) -> u64 {
+        self.requests.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn host(&self) -> &str {

@@ -31,7 +31,11 @@ pub fn render(buf: &mut Buffer, area: TRect, state: &AppState, theme: &Theme) {
         Err(small) => too_small(buf, area, small, theme),
         Ok(scr) => {
             header(buf, scr.header, state, theme);
-            board(buf, scr.board, state, theme);
+            if state.loaded {
+                board(buf, scr.board, state, theme);
+            } else {
+                not_loaded(buf, scr.board, state, theme);
+            }
             status(buf, scr.status, state, theme);
             match &state.mode {
                 Mode::Detail { issue, scroll } => {
@@ -83,6 +87,40 @@ fn too_small(buf: &mut Buffer, area: TRect, small: TooSmall, theme: &Theme) {
     for (i, l) in lines.iter().enumerate() {
         let x = area.width.saturating_sub(text::width(l) as u16) / 2;
         put(buf, x, top + i as u16, area.width as usize, l, theme.bold());
+    }
+}
+
+/// No data yet (an empty cache): say what is happening instead of drawing
+/// an empty board that looks real.
+fn not_loaded(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
+    use crate::core::state::SyncPhase;
+    let host = if state.ws.host.is_empty() {
+        "GitLab"
+    } else {
+        state.ws.host.as_str()
+    };
+    let (msg, style) = match &state.sync.phase {
+        SyncPhase::Failed { message, .. } => (
+            format!(
+                "No cached data, and the first sync failed: {message}. Press r to retry, q to quit."
+            ),
+            theme.severity(crate::core::state::Severity::Error),
+        ),
+        SyncPhase::RateLimited { until } => (
+            format!("No cached data yet; GitLab asked to wait until {until}."),
+            theme.weight(),
+        ),
+        _ => (
+            format!("No cached data yet: fetching the boards from {host}…"),
+            theme.bold(),
+        ),
+    };
+    let width = (r.w as usize).saturating_sub(4).min(70);
+    let lines = text::wrap(&msg, width, r.h as usize);
+    let top = r.y + r.h.saturating_sub(lines.len() as u16) / 2;
+    for (i, l) in lines.iter().enumerate() {
+        let x = r.x + (r.w.saturating_sub(text::width(l) as u16)) / 2;
+        put(buf, x, top + i as u16, width, l, style);
     }
 }
 
@@ -465,9 +503,28 @@ fn status(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
         Some(c) => format!("{} 0/0", c.title),
         None => String::new(),
     };
-    let pos = format!("{} ", text::truncate(&pos, w / 3));
+    let pos = format!("{} ", text::truncate(&pos, w / 4));
     let pos_w = text::width(&pos);
-    let left_room = w.saturating_sub(pos_w + 1);
+    // Then the sync state, left of the position.
+    let mut left_room = w.saturating_sub(pos_w + 1);
+    if let Some((label, severity)) = state.sync.label(state.now) {
+        let label = format!("{}  ", text::truncate(&label, w / 3));
+        let lw = text::width(&label);
+        left_room = left_room.saturating_sub(lw);
+        let style = if severity == crate::core::state::Severity::Info {
+            theme.dim()
+        } else {
+            theme.severity(severity)
+        };
+        put(
+            buf,
+            r.x + w.saturating_sub(pos_w + lw) as u16,
+            r.y,
+            lw,
+            &label,
+            style,
+        );
+    }
     put(
         buf,
         r.x + (w.saturating_sub(pos_w)) as u16,

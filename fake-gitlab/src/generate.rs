@@ -1,0 +1,285 @@
+//! Worlds to serve: a generated Datastores group of any size (for scale
+//! tests and benchmarks), or one built from glboard's demo JSON.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use serde_json::Value;
+
+use crate::{FIssue, FMilestone, FProject, FUser, Tier, World};
+
+pub const GROUP: &str = "gitlab-com/gl-infra";
+pub const TEAM: &str = "team::Datastores";
+pub const SCOPE: &str = "workflow-infra";
+pub const LANES: [&str; 7] = [
+    "Triage",
+    "Ready",
+    "In Progress",
+    "Under Review",
+    "Blocked",
+    "Done",
+    "Cancelled",
+];
+
+/// Monday starting the 2-week iteration that contains `today` (iterations
+/// start on odd ISO weeks).
+pub fn iteration_start(today: NaiveDate) -> NaiveDate {
+    let monday = today - Duration::days(today.weekday().num_days_from_monday() as i64);
+    if monday.iso_week().week() % 2 == 1 {
+        monday
+    } else {
+        monday - Duration::days(7)
+    }
+}
+
+fn users() -> Vec<FUser> {
+    [
+        (4001001, "akovacs", "Anna Kovács"),
+        (4001002, "bwright", "Ben Wright"),
+        (4001003, "cnakamura", "Chie Nakamura"),
+        (4001004, "dsilva", "Diego Silva"),
+        (4001005, "eoconnor", "Erin O'Connor"),
+        (4001006, "fhaddad", "Farid Haddad"),
+        (4001007, "gpetrova", "Galina Petrova"),
+    ]
+    .into_iter()
+    .map(|(id, u, n)| FUser {
+        id,
+        username: u.into(),
+        name: n.into(),
+    })
+    .collect()
+}
+
+/// Six team milestones around `today`: one past (closed), one past (open),
+/// current, next and two future ones.
+pub fn milestones(today: NaiveDate) -> Vec<FMilestone> {
+    let cur = iteration_start(today);
+    (-2i64..4)
+        .enumerate()
+        .map(|(n, k)| {
+            let start = cur + Duration::days(14 * k);
+            FMilestone {
+                id: 3_561_001 + n as u64,
+                iid: 41 + n as u64,
+                title: format!("Datastores team - W{:02}", start.iso_week().week()),
+                description: "Iteration goals: see the planning issue.".into(),
+                start_date: Some(start),
+                due_date: Some(start + Duration::days(13)),
+                state: if k == -2 {
+                    "closed".into()
+                } else {
+                    "active".into()
+                },
+            }
+        })
+        .collect()
+}
+
+/// A generated group: `n` team issues over `projects` projects, plus a few
+/// issues of other teams that must never show.
+pub fn datastores(n: usize, projects: usize, today: NaiveDate, token: &str) -> World {
+    let mut w = World::new(GROUP, token);
+    w.users = users();
+    w.me = 4001004;
+    w.projects = (0..projects.max(1))
+        .map(|k| FProject {
+            id: 7_000_000 + k as u64,
+            path: format!("{GROUP}/project-{k:02}"),
+        })
+        .collect();
+    w.milestones = milestones(today);
+    w.labels = LANES.iter().map(|l| format!("{SCOPE}::{l}")).collect();
+    w.labels.extend([
+        TEAM.to_owned(),
+        "team::Other".into(),
+        "priority::1".into(),
+        "priority::2".into(),
+    ]);
+    let base: DateTime<Utc> = Utc.from_utc_datetime(
+        &(today - Duration::days(60))
+            .and_hms_opt(9, 0, 0)
+            .expect("time"),
+    );
+    let words = [
+        "Patroni",
+        "PgBouncer",
+        "replica",
+        "lag",
+        "Consul",
+        "Gitaly",
+        "Praefect",
+        "WAL-G",
+        "vacuum",
+        "failover",
+    ];
+    for k in 0..n + n / 20 {
+        let other_team = k >= n;
+        let mut labels = BTreeSet::new();
+        labels.insert(if other_team {
+            "team::Other".to_owned()
+        } else {
+            TEAM.to_owned()
+        });
+        let (lane, milestone) = match k % 3 {
+            0 => ("Triage", None),
+            1 => (LANES[k % LANES.len()], Some(w.milestones[2].id)),
+            _ => (LANES[1 + k % 4], Some(w.milestones[3].id)),
+        };
+        labels.insert(format!("{SCOPE}::{lane}"));
+        if k % 5 == 0 {
+            labels.insert(format!("priority::{}", k % 4 + 1));
+        }
+        let closed = matches!(lane, "Done" | "Cancelled") && k % 2 == 0;
+        let t = base + Duration::minutes(k as i64 * 7);
+        let project = &w.projects[k % w.projects.len()];
+        let iid = 1 + (k / w.projects.len()) as u64;
+        w.issues.push(FIssue {
+            id: 170_000_000 + k as u64,
+            iid,
+            project_id: project.id,
+            title: format!(
+                "{} {} {} #{k}",
+                words[k % 10],
+                words[(k / 10) % 10],
+                words[(k / 100) % 10]
+            ),
+            description: Some(format!(
+                "## Problem\n\nGenerated issue {k}.\n\n- [ ] investigate\n- [ ] fix"
+            )),
+            state: if closed {
+                "closed".into()
+            } else {
+                "opened".into()
+            },
+            labels,
+            milestone_id: milestone,
+            assignee_ids: if k % 4 == 0 {
+                vec![]
+            } else {
+                vec![w.users[k % 7].id]
+            },
+            author_id: w.users[(k + 3) % 7].id,
+            weight: [None, Some(1), Some(2), Some(3), Some(5), Some(8)]
+                .get(k % 6)
+                .copied()
+                .flatten(),
+            created_at: t,
+            updated_at: t,
+            closed_at: closed.then_some(t),
+            relative_position: (k as i64) * 1024,
+        });
+    }
+    w.next_id = 171_000_000;
+    w.tier = Tier::Premium;
+    w
+}
+
+/// The world of glboard's demo file (`assets/demo.json`), its dates shifted
+/// by whole iterations so that `today` is in its current iteration.
+pub fn from_demo_json(src: &str, today: NaiveDate, token: &str) -> Result<World, String> {
+    let v: Value = serde_json::from_str(src).map_err(|e| e.to_string())?;
+    let s = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    let date = |v: &Value| v.as_str().and_then(|d| d.parse::<NaiveDate>().ok());
+    let time = |v: &Value| {
+        v.as_str()
+            .and_then(|d| DateTime::parse_from_rfc3339(d).ok())
+            .map(|d| d.with_timezone(&Utc))
+    };
+    let reference = date(&v["reference_day"]).ok_or("reference_day")?;
+    let mut w = World::new(&s(&v["group"]), token);
+    let ms = v["milestones"].as_array().ok_or("milestones")?;
+    let cur_start = ms
+        .iter()
+        .filter_map(|m| Some((date(&m["start_date"])?, date(&m["due_date"])?)))
+        .find(|(a, b)| *a <= reference && reference <= *b)
+        .map_or(reference, |(a, _)| a);
+    let shift = Duration::days((today - cur_start).num_days().div_euclid(14) * 14);
+    let cap = Utc
+        .from_utc_datetime(&today.and_hms_opt(23, 0, 0).expect("time"))
+        .min(Utc::now());
+    let at = |t: DateTime<Utc>| (t + shift).min(cap);
+    w.users = v["members"]
+        .as_array()
+        .ok_or("members")?
+        .iter()
+        .map(|u| FUser {
+            id: u["id"].as_u64().unwrap_or(0),
+            username: s(&u["username"]),
+            name: s(&u["name"]),
+        })
+        .collect();
+    let uid = |name: &str, w: &World| w.users.iter().find(|u| u.username == name).map(|u| u.id);
+    w.me = uid(&s(&v["me"]), &w).unwrap_or(0);
+    w.projects = v["projects"]
+        .as_array()
+        .ok_or("projects")?
+        .iter()
+        .map(|p| FProject {
+            id: p["id"].as_u64().unwrap_or(0),
+            path: s(&p["path"]),
+        })
+        .collect();
+    let mut renames = Vec::new();
+    w.milestones = ms
+        .iter()
+        .map(|m| {
+            let start = date(&m["start_date"]).map(|d| d + shift);
+            let old = s(&m["title"]);
+            let title = match (old.rfind(" - W"), start) {
+                (Some(i), Some(st)) => format!("{} - W{:02}", &old[..i], st.iso_week().week()),
+                _ => old.clone(),
+            };
+            renames.push((old, title.clone()));
+            FMilestone {
+                id: m["id"].as_u64().unwrap_or(0),
+                iid: m["iid"].as_u64().unwrap_or(0),
+                title,
+                description: s(&m["description"]),
+                start_date: start,
+                due_date: date(&m["due_date"]).map(|d| d + shift),
+                state: s(&m["state"]),
+            }
+        })
+        .collect();
+    let mut labels: BTreeSet<String> = BTreeSet::new();
+    for (n, i) in v["issues"].as_array().ok_or("issues")?.iter().enumerate() {
+        let mut title = s(&i["title"]);
+        if let Some((old, new)) = renames.iter().find(|(o, _)| title.starts_with(o.as_str())) {
+            title = format!("{new}{}", &title[old.len()..]);
+        }
+        let issue_labels: BTreeSet<String> = i["labels"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(&s)
+            .collect();
+        labels.extend(issue_labels.iter().cloned());
+        let created = time(&i["created_at"]).map(at).unwrap_or(cap);
+        w.issues.push(FIssue {
+            id: i["id"].as_u64().unwrap_or(0),
+            iid: i["iid"].as_u64().unwrap_or(0),
+            project_id: i["project_id"].as_u64().unwrap_or(0),
+            title,
+            description: i["description"].as_str().map(str::to_owned),
+            state: s(&i["state"]),
+            labels: issue_labels,
+            milestone_id: i["milestone_id"].as_u64(),
+            assignee_ids: i["assignees"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|a| uid(&s(a), &w))
+                .collect(),
+            author_id: uid(&s(&i["author"]), &w).unwrap_or(0),
+            weight: i["weight"].as_u64().map(|x| x as u32),
+            created_at: created,
+            updated_at: time(&i["updated_at"]).map(at).unwrap_or(created),
+            closed_at: time(&i["closed_at"]).map(at),
+            relative_position: n as i64 * 1024,
+        });
+    }
+    w.labels = labels.into_iter().collect();
+    w.next_id = w.issues.iter().map(|i| i.id).max().unwrap_or(0) + 1000;
+    Ok(w)
+}

@@ -1,0 +1,499 @@
+//! The on-disk cache: one SQLite database per host and group (rusqlite,
+//! bundled SQLite), WAL mode, schema versioned by `user_version` with
+//! migrations, every sync written in one transaction. Files are 0600. The
+//! token is never stored.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::core::model::{Issue, IssueId, Milestone, Project, User, Workspace};
+
+/// What the last syncs left behind, besides the data.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncMeta {
+    /// Last successful sync of any kind.
+    pub synced_at: Option<DateTime<Utc>>,
+    /// Last successful full sync.
+    pub full_synced_at: Option<DateTime<Utc>>,
+    /// Last refresh of milestones and members.
+    pub lists_synced_at: Option<DateTime<Utc>>,
+    /// Highest `updated_at` seen: the next incremental sync asks for later ones.
+    pub max_updated_at: Option<DateTime<Utc>>,
+    /// Lanes discovered from the group's labels.
+    pub lanes: Vec<String>,
+}
+
+/// Everything the cache holds.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    pub ws: Workspace,
+    pub meta: SyncMeta,
+}
+
+/// A change to the cached issues from an incremental sync.
+#[derive(Debug, Clone, Default)]
+pub struct Delta {
+    pub upsert: Vec<Issue>,
+    pub delete: Vec<IssueId>,
+    pub milestones: Option<Vec<Milestone>>,
+    pub members: Option<Vec<User>>,
+    pub projects: Vec<Project>,
+    pub meta: SyncMeta,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cache {path}: {reason} (delete the file to start afresh)")]
+    Db { path: PathBuf, reason: String },
+    #[error("cache {path} was written by a newer glboard (schema {found}, this one knows {known})")]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+}
+
+const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+     CREATE TABLE issues (id INTEGER PRIMARY KEY, position INTEGER NOT NULL, data TEXT NOT NULL);
+     CREATE TABLE milestones (id INTEGER PRIMARY KEY, data TEXT NOT NULL);
+     CREATE TABLE members (id INTEGER PRIMARY KEY, data TEXT NOT NULL);
+     CREATE TABLE projects (id INTEGER PRIMARY KEY, path TEXT NOT NULL);",
+];
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+/// The cache file for a host and group: `<dir>/<host>_<group>.sqlite`.
+pub fn path_for(cache_dir: &Path, host: &str, group: &str) -> PathBuf {
+    let host = host.split_once("://").map_or(host, |(_, h)| h);
+    let slug: String = format!("{host}_{group}")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    cache_dir.join(format!("{slug}.sqlite"))
+}
+
+impl Store {
+    /// Open (creating if needed) the cache at `path`.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let err = |e: &dyn std::fmt::Display| StoreError::Db {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        };
+        if let Some(dir) = path.parent() {
+            crate::fsutil::create_private_dir(dir).map_err(|e| err(&e))?;
+        }
+        crate::fsutil::touch_private(path).map_err(|e| err(&e))?;
+        let conn = Connection::open(path).map_err(|e| err(&e))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(|e| err(&e))?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| err(&e))?;
+        // FULL: a committed sync (and, later, a queued change) survives power loss.
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(|e| err(&e))?;
+        let mut store = Store {
+            conn,
+            path: path.to_owned(),
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn err(&self, e: impl std::fmt::Display) -> StoreError {
+        StoreError::Db {
+            path: self.path.clone(),
+            reason: e.to_string(),
+        }
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found: version,
+                known,
+            });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = self.conn.transaction().map_err(|e| StoreError::Db {
+                path: self.path.clone(),
+                reason: e.to_string(),
+            })?;
+            tx.execute_batch(sql).map_err(|e| StoreError::Db {
+                path: self.path.clone(),
+                reason: e.to_string(),
+            })?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)
+                .map_err(|e| StoreError::Db {
+                    path: self.path.clone(),
+                    reason: e.to_string(),
+                })?;
+            tx.commit().map_err(|e| StoreError::Db {
+                path: self.path.clone(),
+                reason: e.to_string(),
+            })?;
+        }
+        Ok(())
+    }
+
+    fn meta_get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// The cached workspace, or `None` when nothing was ever synced.
+    pub fn load(&self) -> Result<Option<Snapshot>, StoreError> {
+        let Some(synced) = self.meta_get("synced_at")? else {
+            return Ok(None);
+        };
+        let time = |s: Option<String>| {
+            s.and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
+                .map(|d| d.with_timezone(&Utc))
+        };
+        let meta = SyncMeta {
+            synced_at: time(Some(synced)),
+            full_synced_at: time(self.meta_get("full_synced_at")?),
+            lists_synced_at: time(self.meta_get("lists_synced_at")?),
+            max_updated_at: time(self.meta_get("max_updated_at")?),
+            lanes: self
+                .meta_get("lanes")?
+                .and_then(|s| serde_json::from_str(&s).ok())
+                .unwrap_or_default(),
+        };
+        let me: Option<User> = self
+            .meta_get("me")?
+            .and_then(|s| serde_json::from_str(&s).ok());
+        let issues: Vec<Issue> = self.rows("SELECT data FROM issues ORDER BY position, id")?;
+        let milestones: Vec<Milestone> = self.rows("SELECT data FROM milestones ORDER BY id")?;
+        let members: Vec<User> = self.rows("SELECT data FROM members ORDER BY id")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, path FROM projects ORDER BY id")
+            .map_err(|e| self.err(e))?;
+        let projects = stmt
+            .query_map([], |r| {
+                Ok(Project {
+                    id: r.get::<_, i64>(0)? as u64,
+                    path: r.get(1)?,
+                })
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.err(e))?;
+        let ws = Workspace {
+            name: String::new(),
+            host: self.meta_get("host")?.unwrap_or_default(),
+            group: self.meta_get("group")?.unwrap_or_default(),
+            issues,
+            milestones,
+            members,
+            projects,
+            me,
+            is_demo: false,
+        };
+        Ok(Some(Snapshot { ws, meta }))
+    }
+
+    fn rows<T: serde::de::DeserializeOwned>(&self, sql: &str) -> Result<Vec<T>, StoreError> {
+        let mut stmt = self.conn.prepare(sql).map_err(|e| self.err(e))?;
+        let texts = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.err(e))?;
+        texts
+            .iter()
+            .map(|t| serde_json::from_str(t).map_err(|e| self.err(format!("corrupt row: {e}"))))
+            .collect()
+    }
+
+    /// Replace everything with a full sync's result, in one transaction.
+    pub fn save_full(&mut self, snap: &Snapshot) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let err = |e: rusqlite::Error| StoreError::Db {
+            path: path.clone(),
+            reason: e.to_string(),
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        tx.execute_batch("DELETE FROM issues; DELETE FROM milestones; DELETE FROM members; DELETE FROM projects;")
+            .map_err(err)?;
+        write_issues(&tx, &snap.ws.issues).map_err(err)?;
+        write_lists(
+            &tx,
+            Some(&snap.ws.milestones),
+            Some(&snap.ws.members),
+            &snap.ws.projects,
+        )
+        .map_err(err)?;
+        write_meta(&tx, &snap.meta).map_err(err)?;
+        let kv = [
+            ("host", snap.ws.host.clone()),
+            ("group", snap.ws.group.clone()),
+            ("me", serde_json::to_string(&snap.ws.me).unwrap_or_default()),
+        ];
+        for (k, v) in kv {
+            tx.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+                params![k, v],
+            )
+            .map_err(err)?;
+        }
+        tx.commit().map_err(err)
+    }
+
+    /// Apply an incremental sync's changes, in one transaction.
+    pub fn save_delta(&mut self, delta: &Delta) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let err = |e: rusqlite::Error| StoreError::Db {
+            path: path.clone(),
+            reason: e.to_string(),
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        write_issues(&tx, &delta.upsert).map_err(err)?;
+        {
+            let mut del = tx
+                .prepare_cached("DELETE FROM issues WHERE id = ?1")
+                .map_err(err)?;
+            for id in &delta.delete {
+                del.execute([*id as i64]).map_err(err)?;
+            }
+        }
+        if delta.milestones.is_some() {
+            tx.execute("DELETE FROM milestones", []).map_err(err)?;
+        }
+        if delta.members.is_some() {
+            tx.execute("DELETE FROM members", []).map_err(err)?;
+        }
+        write_lists(
+            &tx,
+            delta.milestones.as_deref(),
+            delta.members.as_deref(),
+            &delta.projects,
+        )
+        .map_err(err)?;
+        write_meta(&tx, &delta.meta).map_err(err)?;
+        tx.commit().map_err(err)
+    }
+}
+
+fn write_issues(tx: &rusqlite::Transaction<'_>, issues: &[Issue]) -> rusqlite::Result<()> {
+    let mut stmt = tx
+        .prepare_cached("INSERT OR REPLACE INTO issues (id, position, data) VALUES (?1, ?2, ?3)")?;
+    for i in issues {
+        let data = serde_json::to_string(i)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+        stmt.execute(params![i.id as i64, i.position, data])?;
+    }
+    Ok(())
+}
+
+fn write_lists(
+    tx: &rusqlite::Transaction<'_>,
+    milestones: Option<&[Milestone]>,
+    members: Option<&[User]>,
+    projects: &[Project],
+) -> rusqlite::Result<()> {
+    let json = |v: &dyn erased::Json| {
+        v.json()
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+    };
+    if let Some(ms) = milestones {
+        let mut stmt =
+            tx.prepare_cached("INSERT OR REPLACE INTO milestones (id, data) VALUES (?1, ?2)")?;
+        for m in ms {
+            stmt.execute(params![m.id as i64, json(m)?])?;
+        }
+    }
+    if let Some(us) = members {
+        let mut stmt =
+            tx.prepare_cached("INSERT OR REPLACE INTO members (id, data) VALUES (?1, ?2)")?;
+        for u in us {
+            stmt.execute(params![u.id as i64, json(u)?])?;
+        }
+    }
+    let mut stmt =
+        tx.prepare_cached("INSERT OR REPLACE INTO projects (id, path) VALUES (?1, ?2)")?;
+    for p in projects {
+        stmt.execute(params![p.id as i64, p.path])?;
+    }
+    Ok(())
+}
+
+mod erased {
+    /// Serialize to JSON behind a trait object (milestones and users alike).
+    pub trait Json {
+        fn json(&self) -> Result<String, serde_json::Error>;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn json(&self) -> Result<String, serde_json::Error> {
+            serde_json::to_string(self)
+        }
+    }
+}
+
+fn write_meta(tx: &rusqlite::Transaction<'_>, meta: &SyncMeta) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?;
+    let times = [
+        ("synced_at", meta.synced_at),
+        ("full_synced_at", meta.full_synced_at),
+        ("lists_synced_at", meta.lists_synced_at),
+        ("max_updated_at", meta.max_updated_at),
+    ];
+    for (k, v) in times {
+        if let Some(t) = v {
+            stmt.execute(params![k, t.to_rfc3339()])?;
+        }
+    }
+    stmt.execute(params![
+        "lanes",
+        serde_json::to_string(&meta.lanes).unwrap_or_default()
+    ])?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::testing::{issue, workspace};
+
+    fn snap() -> Snapshot {
+        let mut ws = workspace(vec![
+            issue(1, 10, &["team::Datastores"]),
+            issue(2, 11, &["x"]),
+        ]);
+        ws.group = "grp".into();
+        let t = DateTime::parse_from_rfc3339("2025-11-05T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        Snapshot {
+            ws,
+            meta: SyncMeta {
+                synced_at: Some(t),
+                full_synced_at: Some(t),
+                lists_synced_at: Some(t),
+                max_updated_at: Some(t),
+                lanes: vec!["Ready".into()],
+            },
+        }
+    }
+
+    #[test]
+    fn an_empty_cache_loads_as_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("c.sqlite")).unwrap();
+        assert!(store.load().unwrap().is_none());
+    }
+
+    #[test]
+    fn a_full_sync_round_trips_and_a_delta_applies() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/c.sqlite");
+        let mut store = Store::open(&path).unwrap();
+        let s = snap();
+        store.save_full(&s).unwrap();
+        drop(store);
+        let store = Store::open(&path).unwrap();
+        let back = store.load().unwrap().unwrap();
+        assert_eq!(back.ws.issues, s.ws.issues);
+        assert_eq!(back.ws.milestones, s.ws.milestones);
+        assert_eq!(back.ws.projects, s.ws.projects);
+        assert_eq!(back.meta, s.meta);
+        assert_eq!(back.ws.group, "grp");
+
+        let mut store = store;
+        let mut changed = s.ws.issues[0].clone();
+        changed.title = "changed".into();
+        store
+            .save_delta(&Delta {
+                upsert: vec![changed],
+                delete: vec![2],
+                meta: s.meta.clone(),
+                ..Delta::default()
+            })
+            .unwrap();
+        let back = store.load().unwrap().unwrap();
+        assert_eq!(back.ws.issues.len(), 1);
+        assert_eq!(back.ws.issues[0].title, "changed");
+        assert_eq!(
+            back.ws.milestones.len(),
+            2,
+            "lists untouched by a delta without them"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_cache_file_is_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.sqlite");
+        let mut store = Store::open(&path).unwrap();
+        store.save_full(&snap()).unwrap();
+        for f in std::fs::read_dir(dir.path()).unwrap() {
+            let f = f.unwrap();
+            let mode = f.metadata().unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{:?}", f.path());
+        }
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused_not_clobbered() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.sqlite");
+        drop(Store::open(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(conn);
+        assert!(matches!(
+            Store::open(&path),
+            Err(StoreError::TooNew { found: 99, .. })
+        ));
+    }
+
+    #[test]
+    fn garbage_in_place_of_the_cache_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.sqlite");
+        std::fs::write(
+            &path,
+            b"this is not a database, just some text that is long enough",
+        )
+        .unwrap();
+        let e = Store::open(&path).unwrap_err().to_string();
+        assert!(e.contains("c.sqlite"), "{e}");
+    }
+
+    #[test]
+    fn cache_paths_are_per_host_and_group() {
+        let p = path_for(Path::new("/c"), "https://gitlab.com", "gitlab-com/gl-infra");
+        assert_eq!(p, PathBuf::from("/c/gitlab.com_gitlab-com_gl-infra.sqlite"));
+    }
+}

@@ -1,0 +1,622 @@
+//! Background sync: keeps the on-disk cache equal to GitLab, and tells the
+//! UI through [`SyncEvent`]s. A full sync fetches everything; an incremental
+//! one asks only for issues updated since the last one, plus GitLab's order
+//! of the shown boards (the manual order is not in the payload and a reorder
+//! may not touch `updated_at`). Milestones and members refresh less often.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::mpsc;
+
+use crate::core::action::{Action, SyncEvent};
+use crate::core::model::{
+    Issue, IssueId, Milestone, MilestoneId, Project, TeamConfig, User, Workspace,
+};
+use crate::gitlab::dto::ApiIssue;
+use crate::gitlab::{Client, GitlabError};
+use crate::store::{Delta, Snapshot, Store, StoreError, SyncMeta};
+
+/// How far back closed issues are fetched in a full sync (the Closed column
+/// of recent iterations).
+pub const CLOSED_WINDOW_DAYS: i64 = 120;
+/// Incremental syncs ask from this long before the newest `updated_at` seen.
+pub const SAFETY_MARGIN: chrono::Duration = chrono::Duration::minutes(5);
+/// Milestones and members are refreshed after this long.
+pub const LISTS_MAX_AGE: chrono::Duration = chrono::Duration::minutes(30);
+/// Everything is fetched again after this long.
+pub const FULL_MAX_AGE: chrono::Duration = chrono::Duration::hours(12);
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Gitlab(#[from] GitlabError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What a sync did, for tests, benches and the log.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    pub full: bool,
+    pub requests: u64,
+    pub fetched: usize,
+    pub removed: usize,
+}
+
+/// Which team and group to sync.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub group: String,
+    pub team: TeamConfig,
+    /// Lanes come from the config; otherwise they are discovered.
+    pub lanes_configured: bool,
+}
+
+/// Owns the client, the cache and the last synced state.
+pub struct Syncer {
+    pub client: Client,
+    pub store: Store,
+    pub target: Target,
+    pub snap: Snapshot,
+}
+
+/// Whether a cached issue belonged to a listed board before this sync.
+type WasOn = Box<dyn Fn(&Issue) -> bool>;
+
+type Progress<'a> = &'a (dyn Fn(usize, Option<u64>) + Send + Sync);
+
+impl Syncer {
+    /// A syncer starting from whatever the cache holds.
+    pub fn new(client: Client, store: Store, target: Target) -> Result<Syncer, SyncError> {
+        let snap = store.load()?.unwrap_or_default();
+        Ok(Syncer {
+            client,
+            store,
+            target,
+            snap,
+        })
+    }
+
+    /// The lanes to show: configured, or discovered at the last sync.
+    pub fn lanes(&self) -> Vec<String> {
+        if self.target.lanes_configured || self.snap.meta.lanes.is_empty() {
+            self.target.team.lanes.clone()
+        } else {
+            self.snap.meta.lanes.clone()
+        }
+    }
+
+    fn team_label(&self) -> String {
+        self.target.team.team_label.clone()
+    }
+
+    /// Full when never synced or too long ago, else incremental.
+    pub async fn sync(
+        &mut self,
+        now: DateTime<Utc>,
+        shown: Option<MilestoneId>,
+        progress: Progress<'_>,
+    ) -> Result<SyncReport, SyncError> {
+        let stale = self
+            .snap
+            .meta
+            .full_synced_at
+            .is_none_or(|t| now - t > FULL_MAX_AGE);
+        if stale || self.snap.meta.max_updated_at.is_none() {
+            self.full(now, progress).await
+        } else {
+            self.incremental(now, shown, progress).await
+        }
+    }
+
+    async fn lists(
+        &self,
+    ) -> Result<(User, Vec<Milestone>, Vec<User>, Option<Vec<String>>), GitlabError> {
+        let group = &self.target.group;
+        let me: User = self.client.current_user().await?.into();
+        let milestones = self
+            .client
+            .group_milestones(group)
+            .await?
+            .into_iter()
+            .map(Milestone::from)
+            .collect();
+        let members = self
+            .client
+            .group_members(group)
+            .await?
+            .into_iter()
+            .map(User::from)
+            .collect();
+        let lanes = if self.target.lanes_configured {
+            None
+        } else {
+            let scope = &self.target.team.workflow_scope;
+            let names = self
+                .client
+                .group_labels(group, &format!("{scope}::"))
+                .await?;
+            let found: Vec<String> = names
+                .iter()
+                .filter(|n| crate::core::model::label_scope(n) == Some(scope.as_str()))
+                .filter_map(|n| crate::core::model::label_value(n).map(crate::core::sanitize::line))
+                .collect();
+            Some(found)
+        };
+        Ok((me, milestones, members, lanes))
+    }
+
+    fn discovered_lanes(&self, found: Vec<String>) -> Vec<String> {
+        let t = &self.target.team;
+        let mut out: Vec<String> = Vec::new();
+        for l in [&t.backlog_lane, &t.ready_lane, &t.doing_lane] {
+            if !out.contains(l) {
+                out.push(l.clone());
+            }
+        }
+        let mut others: Vec<String> = found
+            .into_iter()
+            .filter(|l| !out.contains(l) && *l != t.done_lane)
+            .collect();
+        others.sort();
+        others.dedup();
+        out.extend(others);
+        if !out.contains(&t.done_lane) {
+            out.push(t.done_lane.clone());
+        }
+        out
+    }
+
+    /// Fetch everything and replace the cache in one transaction.
+    pub async fn full(
+        &mut self,
+        now: DateTime<Utc>,
+        progress: Progress<'_>,
+    ) -> Result<SyncReport, SyncError> {
+        let before = self.client.request_count();
+        let group = self.target.group.clone();
+        let (me, milestones, members, found) = self.lists().await?;
+        let team = self.team_label();
+        let open = self
+            .client
+            .group_issues(
+                &group,
+                &[
+                    ("labels", team.clone()),
+                    ("state", "opened".into()),
+                    ("order_by", "relative_position".into()),
+                    ("sort", "asc".into()),
+                ],
+                progress,
+            )
+            .await?;
+        let since = now - chrono::Duration::days(CLOSED_WINDOW_DAYS);
+        let closed = self
+            .client
+            .group_issues(
+                &group,
+                &[
+                    ("labels", team),
+                    ("state", "closed".into()),
+                    (
+                        "updated_after",
+                        since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    ),
+                    ("order_by", "relative_position".into()),
+                    ("sort", "asc".into()),
+                ],
+                &|_, _| {},
+            )
+            .await?;
+        let fetched = open.len() + closed.len();
+        let mut projects: HashMap<u64, Project> = HashMap::new();
+        let mut issues = Vec::with_capacity(fetched);
+        let mut seen = HashSet::new();
+        for (n, api) in open.into_iter().chain(closed).enumerate() {
+            if let Some(p) = api.project() {
+                projects.insert(p.id, p);
+            }
+            if seen.insert(api.id) {
+                issues.push(api.into_issue(n as i64 * 1024));
+            }
+        }
+        let lanes = match found {
+            Some(f) => self.discovered_lanes(f),
+            None => Vec::new(),
+        };
+        let max_updated = issues.iter().map(|i| i.updated_at).max();
+        let mut projects: Vec<Project> = projects.into_values().collect();
+        projects.sort_by_key(|p| p.id);
+        let snap = Snapshot {
+            ws: Workspace {
+                name: String::new(),
+                host: self.client.host().to_owned(),
+                group: group.clone(),
+                issues,
+                milestones,
+                members,
+                projects,
+                me: Some(me),
+                is_demo: false,
+            },
+            meta: SyncMeta {
+                synced_at: Some(now),
+                full_synced_at: Some(now),
+                lists_synced_at: Some(now),
+                max_updated_at: max_updated.or(self.snap.meta.max_updated_at).or(Some(now)),
+                lanes,
+            },
+        };
+        self.store.save_full(&snap)?;
+        self.snap = snap;
+        Ok(SyncReport {
+            full: true,
+            requests: self.client.request_count() - before,
+            fetched,
+            removed: 0,
+        })
+    }
+
+    /// Ask only for what changed, and for the order of the shown boards.
+    pub async fn incremental(
+        &mut self,
+        now: DateTime<Utc>,
+        shown: Option<MilestoneId>,
+        progress: Progress<'_>,
+    ) -> Result<SyncReport, SyncError> {
+        let before = self.client.request_count();
+        let group = self.target.group.clone();
+        let team = self.team_label();
+        let mut delta = Delta {
+            meta: self.snap.meta.clone(),
+            ..Delta::default()
+        };
+
+        // Milestones, members and lanes: only now and then.
+        if self
+            .snap
+            .meta
+            .lists_synced_at
+            .is_none_or(|t| now - t > LISTS_MAX_AGE)
+        {
+            let (me, milestones, members, found) = self.lists().await?;
+            self.snap.ws.me = Some(me);
+            self.snap.ws.milestones = milestones.clone();
+            self.snap.ws.members = members.clone();
+            delta.milestones = Some(milestones);
+            delta.members = Some(members);
+            if let Some(f) = found {
+                delta.meta.lanes = self.discovered_lanes(f);
+            }
+            delta.meta.lists_synced_at = Some(now);
+        }
+
+        // 1. Everything updated since the last sync (open and closed).
+        let since = self.snap.meta.max_updated_at.unwrap_or(now) - SAFETY_MARGIN;
+        let changed = self
+            .client
+            .group_issues(
+                &group,
+                &[
+                    ("labels", team.clone()),
+                    ("state", "all".into()),
+                    (
+                        "updated_after",
+                        since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    ),
+                    ("order_by", "updated_at".into()),
+                    ("sort", "asc".into()),
+                ],
+                progress,
+            )
+            .await?;
+        let changed_ids: HashSet<IssueId> = changed.iter().map(|i| i.id).collect();
+        let mut fetched = changed.len();
+        let mut updates: Vec<ApiIssue> = changed;
+
+        // 2. The order (and membership) of the backlog and the shown milestone.
+        let backlog_label = self.target.team.lane_label(&self.target.team.backlog_lane);
+        let mut lists: Vec<(Vec<ApiIssue>, WasOn)> = Vec::new();
+        let backlog = self
+            .client
+            .group_issues(
+                &group,
+                &[
+                    ("labels", format!("{team},{backlog_label}")),
+                    ("state", "opened".into()),
+                    ("order_by", "relative_position".into()),
+                    ("sort", "asc".into()),
+                ],
+                &|_, _| {},
+            )
+            .await?;
+        let bl = backlog_label.clone();
+        lists.push((
+            backlog,
+            Box::new(move |i: &Issue| i.is_open() && i.has_label(&bl)),
+        ));
+        if let Some(mid) = shown
+            && let Some(title) = self.snap.ws.milestone(mid).map(|m| m.title.clone())
+        {
+            let ms = self
+                .client
+                .group_issues(
+                    &group,
+                    &[
+                        ("labels", team.clone()),
+                        ("milestone", title),
+                        ("state", "all".into()),
+                        ("order_by", "relative_position".into()),
+                        ("sort", "asc".into()),
+                    ],
+                    &|_, _| {},
+                )
+                .await?;
+            lists.push((ms, Box::new(move |i: &Issue| i.milestone_id == Some(mid))));
+        }
+
+        // Issues that were on a listed board, changed no field GitLab's
+        // filter can see, and are gone from its list have left the team.
+        let mut removed: HashSet<IssueId> = HashSet::new();
+        let mut orders: Vec<Vec<IssueId>> = Vec::new();
+        for (list, was_on) in lists {
+            let ids: HashSet<IssueId> = list.iter().map(|i| i.id).collect();
+            for i in &self.snap.ws.issues {
+                if was_on(i) && !ids.contains(&i.id) && !changed_ids.contains(&i.id) {
+                    removed.insert(i.id);
+                }
+            }
+            orders.push(list.iter().map(|i| i.id).collect());
+            fetched += list.len();
+            updates.extend(list);
+        }
+
+        // Apply: upsert what came back (newest wins), drop what left.
+        let mut by_id: HashMap<IssueId, usize> = self
+            .snap
+            .ws
+            .issues
+            .iter()
+            .enumerate()
+            .map(|(n, i)| (i.id, n))
+            .collect();
+        let mut upserted: HashSet<IssueId> = HashSet::new();
+        let mut next_pos = self
+            .snap
+            .ws
+            .issues
+            .iter()
+            .map(|i| i.position)
+            .max()
+            .unwrap_or(0)
+            + 1024;
+        for api in updates {
+            if let Some(p) = api.project()
+                && self.snap.ws.project(p.id).is_none()
+            {
+                self.snap.ws.projects.push(p.clone());
+                delta.projects.push(p);
+            }
+            let id = api.id;
+            match by_id.get(&id) {
+                Some(&n) => {
+                    let old = &self.snap.ws.issues[n];
+                    if api.updated_at >= old.updated_at {
+                        let pos = old.position;
+                        self.snap.ws.issues[n] = api.into_issue(pos);
+                    }
+                }
+                None => {
+                    self.snap.ws.issues.push(api.into_issue(next_pos));
+                    next_pos += 1024;
+                    by_id.insert(id, self.snap.ws.issues.len() - 1);
+                }
+            }
+            upserted.insert(id);
+        }
+        for order in &orders {
+            for id in reposition(&mut self.snap.ws.issues, &by_id, order) {
+                upserted.insert(id);
+            }
+        }
+        self.snap.ws.issues.retain(|i| !removed.contains(&i.id));
+        self.snap.ws.issues.sort_by_key(|i| (i.position, i.id));
+        delta.upsert = self
+            .snap
+            .ws
+            .issues
+            .iter()
+            .filter(|i| upserted.contains(&i.id) && !removed.contains(&i.id))
+            .cloned()
+            .collect();
+        delta.delete = removed.iter().copied().collect();
+        delta.meta.synced_at = Some(now);
+        delta.meta.max_updated_at = self
+            .snap
+            .ws
+            .issues
+            .iter()
+            .map(|i| i.updated_at)
+            .max()
+            .max(self.snap.meta.max_updated_at);
+        self.store.save_delta(&delta)?;
+        self.snap.meta = delta.meta;
+        Ok(SyncReport {
+            full: false,
+            requests: self.client.request_count() - before,
+            fetched,
+            removed: removed.len(),
+        })
+    }
+
+    /// The workspace to show, named for the status line.
+    pub fn workspace(&self) -> Workspace {
+        let mut ws = self.snap.ws.clone();
+        let host = ws
+            .host
+            .split_once("://")
+            .map_or(ws.host.as_str(), |(_, h)| h)
+            .to_owned();
+        ws.name = format!("{host} · {}", self.target.group);
+        ws
+    }
+}
+
+/// Give the issues of `order` increasing positions in that order, reusing
+/// the positions they already hold (so their places relative to issues not
+/// in the list stay as they were). Returns the ids whose position changed.
+pub fn reposition(
+    issues: &mut [Issue],
+    index: &HashMap<IssueId, usize>,
+    order: &[IssueId],
+) -> Vec<IssueId> {
+    let slots: Vec<usize> = order
+        .iter()
+        .filter_map(|id| index.get(id).copied())
+        .collect();
+    let mut positions: Vec<i64> = slots.iter().map(|&n| issues[n].position).collect();
+    positions.sort_unstable();
+    positions.dedup();
+    // Duplicates (new issues) need fresh slots after the highest.
+    let mut extra = positions.last().copied().unwrap_or(0);
+    while positions.len() < slots.len() {
+        extra += 1;
+        positions.push(extra);
+    }
+    let mut changed = Vec::new();
+    for (&n, &pos) in slots.iter().zip(&positions) {
+        if issues[n].position != pos {
+            issues[n].position = pos;
+            changed.push(issues[n].id);
+        }
+    }
+    changed
+}
+
+/// What the UI asks of the sync task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncRequest {
+    Refresh,
+    Show(MilestoneId),
+}
+
+/// The background task: sync at start, on request, and every `interval`;
+/// report each step as an [`Action`]. Ends when the UI's channel closes.
+pub async fn run(
+    mut syncer: Syncer,
+    mut requests: mpsc::UnboundedReceiver<SyncRequest>,
+    actions: mpsc::UnboundedSender<Action>,
+    interval: Option<Duration>,
+    mut shown: Option<MilestoneId>,
+) {
+    let mut wait_until: Option<tokio::time::Instant> = None;
+    loop {
+        let now = Utc::now();
+        let _ = actions.send(Action::Sync(SyncEvent::Started));
+        let tx = actions.clone();
+        let progress = move |fetched: usize, total: Option<u64>| {
+            let _ = tx.send(Action::Sync(SyncEvent::Progress { fetched, total }));
+        };
+        let result = syncer.sync(now, shown, &progress).await;
+        let next = match result {
+            Ok(report) => {
+                tracing::info!(?report, "sync done");
+                let _ = actions.send(Action::Sync(SyncEvent::Done {
+                    ws: Box::new(syncer.workspace()),
+                    lanes: syncer.lanes(),
+                    at: now,
+                }));
+                wait_until = None;
+                interval.map(|d| tokio::time::Instant::now() + d)
+            }
+            Err(SyncError::Gitlab(GitlabError::RateLimited { until })) => {
+                let local = until
+                    .with_timezone(&chrono::Local)
+                    .format("%H:%M")
+                    .to_string();
+                tracing::warn!(%local, "rate-limited");
+                let _ = actions.send(Action::Sync(SyncEvent::RateLimited { until: local }));
+                let wait = (until - Utc::now())
+                    .to_std()
+                    .unwrap_or(Duration::from_secs(1));
+                let at = tokio::time::Instant::now() + wait;
+                wait_until = Some(at);
+                Some(at)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "sync failed");
+                let offline = matches!(&e, SyncError::Gitlab(g) if g.is_offline());
+                let _ = actions.send(Action::Sync(SyncEvent::Failed {
+                    message: e.to_string(),
+                    offline,
+                }));
+                // Retry transient failures sooner than the regular interval.
+                let transient = matches!(&e, SyncError::Gitlab(g) if g.is_transient());
+                let retry = if transient {
+                    Some(Duration::from_secs(30))
+                } else {
+                    interval
+                };
+                retry.map(|d| tokio::time::Instant::now() + d)
+            }
+        };
+        // Wait for a request, or the next periodic sync.
+        loop {
+            let req = match next {
+                Some(at) => tokio::select! {
+                    r = requests.recv() => r,
+                    _ = tokio::time::sleep_until(at) => break,
+                },
+                None => requests.recv().await,
+            };
+            match req {
+                None => return,
+                Some(SyncRequest::Refresh) => {
+                    if wait_until.is_some_and(|w| w > tokio::time::Instant::now()) {
+                        continue; // rate-limited: the status line already says until when
+                    }
+                    break;
+                }
+                Some(SyncRequest::Show(id)) => {
+                    shown = Some(id);
+                    if wait_until.is_none_or(|w| w <= tokio::time::Instant::now()) {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::testing::issue;
+
+    #[test]
+    fn reposition_reuses_positions_and_follows_the_new_order() {
+        let mut issues = vec![
+            issue(1, 1, &[]),
+            issue(2, 2, &[]),
+            issue(3, 3, &[]),
+            issue(4, 4, &[]),
+        ];
+        for (n, i) in issues.iter_mut().enumerate() {
+            i.position = (n as i64 + 1) * 10;
+        }
+        let index: HashMap<IssueId, usize> =
+            issues.iter().enumerate().map(|(n, i)| (i.id, n)).collect();
+        // GitLab now orders 3 before 1; issue 2 and 4 are not in the list.
+        let changed = reposition(&mut issues, &index, &[3, 1]);
+        assert_eq!(issues[2].position, 10);
+        assert_eq!(issues[0].position, 30);
+        assert_eq!(issues[1].position, 20, "others keep their places");
+        assert_eq!(changed.len(), 2);
+        assert!(
+            reposition(&mut issues, &index, &[3, 1]).is_empty(),
+            "stable when nothing moved"
+        );
+    }
+}
