@@ -1,8 +1,10 @@
 //! The command line: flags and subcommands, parsed with clap. Thin: it only
 //! turns arguments into a [`Cli`] value; `main` decides what to run.
 
+use std::path::PathBuf;
+
 use chrono::NaiveDate;
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 
 /// Which board to open first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -26,6 +28,26 @@ pub struct Cli {
     /// Take DATE (YYYY-MM-DD) as today: picks the current iteration and shifts the demo.
     #[arg(long, global = true, value_name = "DATE")]
     pub today: Option<NaiveDate>,
+
+    /// Config file (default: $XDG_CONFIG_HOME/glboard/config.toml).
+    #[arg(long, global = true, value_name = "FILE", env = "GLBOARD_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Write a commented starter config file for a GitLab host and group.
+    Init {
+        /// GitLab instance, e.g. https://gitlab.com
+        #[arg(long, default_value = "https://gitlab.com")]
+        host: String,
+        /// Full path of the group, e.g. gitlab-com/gl-infra
+        #[arg(long)]
+        group: String,
+    },
 }
 
 impl Cli {

@@ -338,7 +338,7 @@ pub fn write_starter(path: &Path, host: &str, group: &str) -> Result<(), ConfigE
         });
     }
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(io)?;
+        crate::fsutil::create_private_dir(dir).map_err(io)?;
     }
     crate::fsutil::write_private(path, starter(&normalize_host(host), group).as_bytes()).map_err(io)
 }

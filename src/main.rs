@@ -1,37 +1,217 @@
-//! The `glboard` binary: parses the command line and runs the board.
+//! The `glboard` binary: wiring. Command line → config and token → logging
+//! → cache → background sync → terminal UI. Exit codes: 0 done, 1 permanent
+//! failure, 2 usage or configuration error, 75 retry later.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
-use glboard::cli::{BoardArg, Cli};
+use glboard::cli::{BoardArg, Cli, Cmd};
+use glboard::config::{self, Config, ConfigError};
+use glboard::core::action::Effect;
 use glboard::core::board::BoardKind;
+use glboard::core::model::Workspace;
 use glboard::core::state::AppState;
+use glboard::gitlab::{Client, RetryPolicy};
+use glboard::store::{self, Store};
+use glboard::sync::{self, SyncRequest, Syncer, Target};
+use tokio::sync::mpsc;
+
+const EXIT_FAILURE: u8 = 1;
+const EXIT_USAGE: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let today = cli.today();
-    let (ws, team) = glboard::demo::load(today);
-    let board = match cli.board {
+    match &cli.command {
+        Some(Cmd::Init { host, group }) => init(&cli, host, group),
+        None => board(&cli),
+    }
+}
+
+fn fail(code: u8, msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("glboard: {msg}");
+    ExitCode::from(code)
+}
+
+fn config_path(cli: &Cli) -> Option<PathBuf> {
+    cli.config.clone().or_else(config::default_path)
+}
+
+fn init(cli: &Cli, host: &str, group: &str) -> ExitCode {
+    let Some(path) = config_path(cli) else {
+        return fail(
+            EXIT_FAILURE,
+            "cannot find a config directory; pass --config FILE",
+        );
+    };
+    if let Err(e) = config::check_host(&config::normalize_host(host)) {
+        return fail(EXIT_USAGE, e);
+    }
+    match config::write_starter(&path, host, group) {
+        Ok(()) => {
+            println!("wrote {}", path.display());
+            println!(
+                "edit team_label, workflow_scope, lanes and milestone_prefix, then set GITLAB_TOKEN and run glboard"
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e @ ConfigError::Exists { .. }) => fail(EXIT_USAGE, e),
+        Err(e) => fail(EXIT_FAILURE, e),
+    }
+}
+
+fn board_kind(cli: &Cli) -> BoardKind {
+    match cli.board {
         BoardArg::Backlog => BoardKind::Backlog,
         BoardArg::Iteration => BoardKind::Iteration,
+    }
+}
+
+fn board(cli: &Cli) -> ExitCode {
+    if cli.demo {
+        return demo(cli, None);
+    }
+    let Some(path) = config_path(cli) else {
+        return demo(cli, None);
     };
-    let state = AppState::new(ws, team, today, board);
-    let runtime = match tokio::runtime::Builder::new_current_thread()
+    match config::load(&path) {
+        Ok(cfg) => live(cli, cfg),
+        // No configuration at the default place: the demo, with a hint.
+        Err(ConfigError::Missing(_)) if cli.config.is_none() => demo(
+            cli,
+            Some(format!(
+                "no config at {}: showing the demo (glboard init --group PATH sets one up)",
+                path.display()
+            )),
+        ),
+        Err(e) => fail(EXIT_USAGE, e),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()
-    {
+        .map_err(|e| fail(EXIT_FAILURE, format!("cannot start: {e}")))
+}
+
+fn demo(cli: &Cli, hint: Option<String>) -> ExitCode {
+    let today = cli.today();
+    let (ws, team) = glboard::demo::load(today);
+    let mut state = AppState::new(ws, team, today, board_kind(cli));
+    if let Some(h) = hint {
+        state.info(h);
+    }
+    let rt = match runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("glboard: cannot start: {e}");
-            return ExitCode::from(1);
+        Err(code) => return code,
+    };
+    let (_tx, rx) = mpsc::unbounded_channel();
+    match rt.block_on(glboard::tui::run(state, rx, |_| {})) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => fail(EXIT_FAILURE, format!("terminal error: {e}")),
+    }
+}
+
+/// Log to a file under the state directory (never to the terminal the UI
+/// owns); level from `RUST_LOG`, default info.
+fn logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let dirs = directories::ProjectDirs::from("", "", "glboard")?;
+    let dir = dirs
+        .state_dir()
+        .unwrap_or_else(|| dirs.data_local_dir())
+        .to_owned();
+    glboard::fsutil::create_private_dir(&dir).ok()?;
+    let file = dir.join("glboard.log");
+    glboard::fsutil::touch_private(&file).ok()?;
+    let appender = tracing_appender::rolling::never(&dir, "glboard.log");
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("glboard=info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(writer)
+        .try_init()
+        .ok()?;
+    Some(guard)
+}
+
+fn live(cli: &Cli, cfg: Config) -> ExitCode {
+    let today = cli.today();
+    let token = match cfg.token() {
+        Ok(t) => t,
+        Err(e) => return fail(EXIT_USAGE, e),
+    };
+    let _log = logging();
+    tracing::info!(host = %cfg.host, group = %cfg.file.group, "starting");
+    let client = match Client::new(&cfg.host, &token, RetryPolicy::default()) {
+        Ok(c) => c,
+        Err(e) => return fail(EXIT_USAGE, e),
+    };
+    let Some(dirs) = directories::ProjectDirs::from("", "", "glboard") else {
+        return fail(EXIT_FAILURE, "cannot find a cache directory");
+    };
+    let store_path = store::path_for(dirs.cache_dir(), &cfg.host, &cfg.file.group);
+    let store = match Store::open(&store_path) {
+        Ok(s) => s,
+        Err(e) => return fail(EXIT_FAILURE, e),
+    };
+    let target = Target {
+        group: cfg.file.group.clone(),
+        team: cfg.team(&[]),
+        lanes_configured: cfg.file.lanes.is_some(),
+    };
+    let syncer = match Syncer::new(client, store, target) {
+        Ok(s) => s,
+        Err(e) => return fail(EXIT_FAILURE, e),
+    };
+    let mut team = cfg.team(&[]);
+    team.lanes = syncer.lanes();
+    let cached = syncer.snap.meta.synced_at.is_some();
+    let ws = if cached {
+        syncer.workspace()
+    } else {
+        let host = cfg
+            .host
+            .split_once("://")
+            .map_or(cfg.host.as_str(), |(_, h)| h)
+            .to_owned();
+        Workspace {
+            name: format!("{host} · {}", cfg.file.group),
+            host: cfg.host.clone(),
+            group: cfg.file.group.clone(),
+            ..Workspace::default()
         }
     };
-    let (_tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    match runtime.block_on(glboard::tui::run(state, rx)) {
+    let mut state = AppState::new(ws, team, today, board_kind(cli));
+    state.loaded = cached;
+    state.sync.enabled = true;
+    state.sync.last_success = syncer.snap.meta.synced_at;
+    let shown = state.milestone;
+
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    let (action_tx, action_rx) = mpsc::unbounded_channel();
+    let (sync_tx, sync_rx) = mpsc::unbounded_channel();
+    let interval =
+        (cfg.file.refresh_seconds > 0).then(|| Duration::from_secs(cfg.file.refresh_seconds));
+    rt.spawn(sync::run(syncer, sync_rx, action_tx, interval, shown));
+    let result = rt.block_on(glboard::tui::run(state, action_rx, move |effect| {
+        let req = match effect {
+            Effect::Refresh => SyncRequest::Refresh,
+            Effect::ShowMilestone(id) => SyncRequest::Show(id),
+            Effect::Quit => return,
+        };
+        let _ = sync_tx.send(req);
+    }));
+    rt.shutdown_timeout(Duration::from_millis(200));
+    match result {
         Ok(_) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("glboard: terminal error: {e}");
-            ExitCode::from(1)
-        }
+        Err(e) => fail(EXIT_FAILURE, format!("terminal error: {e}")),
     }
 }

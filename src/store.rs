@@ -65,7 +65,9 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 pub struct Store {
-    conn: Connection,
+    /// Behind a mutex so the store can live in a task that other threads
+    /// may poll; only the sync task uses it.
+    conn: std::sync::Mutex<Connection>,
     path: PathBuf,
 }
 
@@ -111,7 +113,7 @@ impl Store {
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(|e| err(&e))?;
         let mut store = Store {
-            conn,
+            conn: std::sync::Mutex::new(conn),
             path: path.to_owned(),
         };
         store.migrate()?;
@@ -120,6 +122,10 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn err(&self, e: impl std::fmt::Display) -> StoreError {
@@ -131,7 +137,7 @@ impl Store {
 
     fn migrate(&mut self) -> Result<(), StoreError> {
         let version: i64 = self
-            .conn
+            .conn()
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(|e| self.err(e))?;
         let known = MIGRATIONS.len() as i64;
@@ -143,7 +149,8 @@ impl Store {
             });
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            let tx = self.conn.transaction().map_err(|e| StoreError::Db {
+            let mut conn = self.conn();
+            let tx = conn.transaction().map_err(|e| StoreError::Db {
                 path: self.path.clone(),
                 reason: e.to_string(),
             })?;
@@ -165,7 +172,7 @@ impl Store {
     }
 
     fn meta_get(&self, key: &str) -> Result<Option<String>, StoreError> {
-        self.conn
+        self.conn()
             .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
             .optional()
             .map_err(|e| self.err(e))
@@ -196,8 +203,8 @@ impl Store {
         let issues: Vec<Issue> = self.rows("SELECT data FROM issues ORDER BY position, id")?;
         let milestones: Vec<Milestone> = self.rows("SELECT data FROM milestones ORDER BY id")?;
         let members: Vec<User> = self.rows("SELECT data FROM members ORDER BY id")?;
-        let mut stmt = self
-            .conn
+        let conn = self.conn();
+        let mut stmt = conn
             .prepare("SELECT id, path FROM projects ORDER BY id")
             .map_err(|e| self.err(e))?;
         let projects = stmt
@@ -209,6 +216,8 @@ impl Store {
             })
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(|e| self.err(e))?;
+        drop(stmt);
+        drop(conn);
         let ws = Workspace {
             name: String::new(),
             host: self.meta_get("host")?.unwrap_or_default(),
@@ -224,7 +233,8 @@ impl Store {
     }
 
     fn rows<T: serde::de::DeserializeOwned>(&self, sql: &str) -> Result<Vec<T>, StoreError> {
-        let mut stmt = self.conn.prepare(sql).map_err(|e| self.err(e))?;
+        let conn = self.conn();
+        let mut stmt = conn.prepare(sql).map_err(|e| self.err(e))?;
         let texts = stmt
             .query_map([], |r| r.get::<_, String>(0))
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
@@ -242,7 +252,8 @@ impl Store {
             path: path.clone(),
             reason: e.to_string(),
         };
-        let tx = self.conn.transaction().map_err(err)?;
+        let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let tx = conn.transaction().map_err(err)?;
         tx.execute_batch("DELETE FROM issues; DELETE FROM milestones; DELETE FROM members; DELETE FROM projects;")
             .map_err(err)?;
         write_issues(&tx, &snap.ws.issues).map_err(err)?;
@@ -276,7 +287,8 @@ impl Store {
             path: path.clone(),
             reason: e.to_string(),
         };
-        let tx = self.conn.transaction().map_err(err)?;
+        let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let tx = conn.transaction().map_err(err)?;
         write_issues(&tx, &delta.upsert).map_err(err)?;
         {
             let mut del = tx

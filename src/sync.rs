@@ -63,7 +63,7 @@ pub struct Syncer {
 }
 
 /// Whether a cached issue belonged to a listed board before this sync.
-type WasOn = Box<dyn Fn(&Issue) -> bool>;
+type WasOn = Box<dyn Fn(&Issue) -> bool + Send + Sync>;
 
 type Progress<'a> = &'a (dyn Fn(usize, Option<u64>) + Send + Sync);
 
@@ -416,10 +416,14 @@ impl Syncer {
             }
             upserted.insert(id);
         }
-        for order in &orders {
-            for id in reposition(&mut self.snap.ws.issues, &by_id, order) {
-                upserted.insert(id);
-            }
+        // The lists may share issues (a Triage issue in the milestone):
+        // merge them into one order before handing out positions.
+        let order = orders
+            .into_iter()
+            .reduce(|a, b| merge_orders(&a, &b))
+            .unwrap_or_default();
+        for id in reposition(&mut self.snap.ws.issues, &by_id, &order) {
+            upserted.insert(id);
         }
         self.snap.ws.issues.retain(|i| !removed.contains(&i.id));
         self.snap.ws.issues.sort_by_key(|i| (i.position, i.id));
@@ -493,6 +497,38 @@ pub fn reposition(
         }
     }
     changed
+}
+
+/// One order containing both `a` and `b`, each of which is a subsequence of
+/// GitLab's one manual order; the result keeps both orders.
+pub fn merge_orders(a: &[IssueId], b: &[IssueId]) -> Vec<IssueId> {
+    let in_a: HashSet<IssueId> = a.iter().copied().collect();
+    let in_b: HashSet<IssueId> = b.iter().copied().collect();
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let mut emitted: HashSet<IssueId> = HashSet::new();
+    while i < a.len() || j < b.len() {
+        if i < a.len() && emitted.contains(&a[i]) {
+            i += 1;
+        } else if j < b.len() && emitted.contains(&b[j]) {
+            j += 1;
+        } else if i < a.len() && (j >= b.len() || !in_b.contains(&a[i]) || a[i] == b[j]) {
+            emitted.insert(a[i]);
+            out.push(a[i]);
+            i += 1;
+        } else if j < b.len() && (i >= a.len() || !in_a.contains(&b[j])) {
+            emitted.insert(b[j]);
+            out.push(b[j]);
+            j += 1;
+        } else {
+            // Both heads are shared but differ: inconsistent lists (the
+            // order changed between the two requests). Take a's head.
+            emitted.insert(a[i]);
+            out.push(a[i]);
+            i += 1;
+        }
+    }
+    out
 }
 
 /// What the UI asks of the sync task.
@@ -594,6 +630,20 @@ pub async fn run(
 mod tests {
     use super::*;
     use crate::core::testing::issue;
+
+    #[test]
+    fn merged_orders_keep_both_orders() {
+        let a = [1, 2, 5, 7];
+        let b = [3, 2, 4, 7, 8];
+        let m = merge_orders(&a, &b);
+        let pos = |x| m.iter().position(|y| *y == x).unwrap();
+        for w in a.windows(2).chain(b.windows(2)) {
+            assert!(pos(w[0]) < pos(w[1]), "{m:?}");
+        }
+        assert_eq!(m.len(), 7);
+        assert_eq!(merge_orders(&[], &b), b.to_vec());
+        assert_eq!(merge_orders(&a, &[]), a.to_vec());
+    }
 
     #[test]
     fn reposition_reuses_positions_and_follows_the_new_order() {

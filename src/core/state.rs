@@ -230,7 +230,19 @@ impl AppState {
         if !lanes.is_empty() {
             self.team.lanes = lanes;
         }
+        let old_explain = self.iteration.rule.explain();
         self.iteration = iteration::pick(&self.ws.milestones, &self.team, self.today);
+        // Replace a stale explanation of the iteration pick.
+        if self
+            .status
+            .as_ref()
+            .is_some_and(|m| Some(&m.text) == old_explain.as_ref())
+        {
+            self.status = self.iteration.rule.explain().map(|text| StatusMessage {
+                text,
+                severity: Severity::Info,
+            });
+        }
         if self
             .milestone
             .is_none_or(|id| self.ws.milestone(id).is_none())

@@ -281,13 +281,15 @@ impl Client {
     }
 
     fn transport_error(&self, e: &reqwest::Error) -> GitlabError {
-        // reqwest's messages carry the URL (never the token, which is a header).
+        // The innermost cause says what happened ("Connection refused");
+        // the full chain (with the URL, never the token) goes to the log.
         let mut reason = e.to_string();
         let mut source = std::error::Error::source(e);
         while let Some(s) = source {
-            reason = format!("{reason}: {s}");
+            reason = s.to_string();
             source = s.source();
         }
+        tracing::debug!(error = ?e, "transport error");
         if e.is_timeout() {
             GitlabError::Timeout(reason)
         } else if e.is_decode() || e.is_body() {

@@ -18,11 +18,16 @@ use crate::core::update::update;
 use terminal::TerminalGuard;
 use theme::Theme;
 
+/// How often the clock ticks (for "synced 3 min ago").
+const TICK: std::time::Duration = std::time::Duration::from_secs(15);
+
 /// Run the interactive board until the user quits. `background` delivers
-/// actions from other tasks (sync results, later); it may never send.
+/// actions from other tasks (sync results); `on_effect` receives what
+/// `update` asks of the adapters (refresh, milestone shown).
 pub async fn run(
     mut state: AppState,
     mut background: mpsc::UnboundedReceiver<Action>,
+    mut on_effect: impl FnMut(Effect),
 ) -> io::Result<AppState> {
     let theme = Theme::from_env();
     let mut guard = TerminalGuard::enter()?;
@@ -34,6 +39,14 @@ pub async fn run(
             height: size.height,
         },
     );
+    update(
+        &mut state,
+        Action::Tick {
+            now: chrono::Utc::now(),
+        },
+    );
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let (event_tx, mut events) = mpsc::unbounded_channel();
     let reader = tokio::spawn(read_events(event_tx));
     let mut background_open = true;
@@ -49,6 +62,7 @@ pub async fn run(
                 Some(a) => Some(a),
                 None => { background_open = false; None }
             },
+            _ = tick.tick() => Some(Action::Tick { now: chrono::Utc::now() }),
         };
         let mut actions: Vec<Action> = first.into_iter().collect();
         // Take every event already waiting (a paste, a held key) before drawing.
@@ -60,7 +74,12 @@ pub async fn run(
         }
         let mut quit = false;
         for a in actions {
-            quit |= update(&mut state, a).contains(&Effect::Quit);
+            for effect in update(&mut state, a) {
+                match effect {
+                    Effect::Quit => quit = true,
+                    other => on_effect(other),
+                }
+            }
         }
         if quit || state.quit {
             break;

@@ -1,0 +1,496 @@
+//! Integration: the real GitLab client, the SQLite cache and the sync engine
+//! against the fake GitLab server over real HTTP. Pagination, incremental
+//! sync, order changes, issues leaving the team, and every fault.
+
+use std::time::Duration;
+
+use chrono::{NaiveDate, Utc};
+use fake_gitlab::{FakeGitlab, Fault, Tier, World, generate};
+use glboard::core::model::IssueState;
+use glboard::gitlab::{Client, GitlabError, RetryPolicy};
+use glboard::store::Store;
+use glboard::sync::{SyncError, Syncer, Target};
+use secrecy::SecretString;
+
+const TOKEN: &str = "glpat-integration-secret-123";
+
+fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+fn policy() -> RetryPolicy {
+    RetryPolicy {
+        retries: 2,
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(20),
+        max_rate_wait: Duration::from_secs(2),
+        timeout: Duration::from_secs(5),
+    }
+}
+
+fn team() -> glboard::core::model::TeamConfig {
+    glboard::core::model::TeamConfig {
+        team_label: generate::TEAM.into(),
+        workflow_scope: generate::SCOPE.into(),
+        lanes: generate::LANES.map(String::from).to_vec(),
+        backlog_lane: "Triage".into(),
+        ready_lane: "Ready".into(),
+        doing_lane: "In Progress".into(),
+        done_lane: "Done".into(),
+        milestone_prefix: "Datastores team - ".into(),
+    }
+}
+
+struct Rig {
+    fake: FakeGitlab,
+    dir: tempfile::TempDir,
+    rt: tokio::runtime::Runtime,
+}
+
+impl Rig {
+    fn new(world: World) -> Rig {
+        Rig {
+            fake: FakeGitlab::start(world),
+            dir: tempfile::tempdir().unwrap(),
+            rt: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap(),
+        }
+    }
+
+    fn client(&self, token: &str) -> Client {
+        Client::new(
+            &self.fake.url(),
+            &SecretString::from(token.to_owned()),
+            policy(),
+        )
+        .unwrap()
+    }
+
+    fn syncer(&self) -> Syncer {
+        let store = Store::open(&self.dir.path().join("cache.sqlite")).unwrap();
+        let target = Target {
+            group: generate::GROUP.into(),
+            team: team(),
+            lanes_configured: true,
+        };
+        Syncer::new(self.client(TOKEN), store, target).unwrap()
+    }
+
+    fn sync(&self, s: &mut Syncer) -> Result<glboard::sync::SyncReport, SyncError> {
+        self.rt.block_on(s.sync(Utc::now(), current(s), &|_, _| {}))
+    }
+}
+
+fn current(s: &Syncer) -> Option<u64> {
+    glboard::core::iteration::pick(&s.snap.ws.milestones, &team(), today()).current
+}
+
+fn world(n: usize) -> World {
+    generate::datastores(n, 4, today(), TOKEN)
+}
+
+fn team_issue_count(w: &World) -> usize {
+    w.issues
+        .iter()
+        .filter(|i| i.labels.contains(generate::TEAM))
+        .count()
+}
+
+#[test]
+fn full_sync_fetches_every_team_issue_milestones_members_and_me() {
+    let rig = Rig::new(world(250));
+    let mut s = rig.syncer();
+    let report = rig.sync(&mut s).unwrap();
+    assert!(report.full);
+    let expected = team_issue_count(&rig.fake.world());
+    assert_eq!(
+        s.snap.ws.issues.len(),
+        expected,
+        "other teams' issues are not fetched"
+    );
+    assert_eq!(s.snap.ws.milestones.len(), 6);
+    assert_eq!(s.snap.ws.members.len(), 7);
+    assert_eq!(s.snap.ws.me.as_ref().unwrap().username, "dsilva");
+    assert_eq!(s.snap.ws.projects.len(), 4);
+    // The cache holds the same, and a new syncer starts from it.
+    let again = rig.syncer();
+    assert_eq!(again.snap.ws.issues.len(), expected);
+}
+
+#[test]
+fn pagination_at_the_edges() {
+    for n in [0usize, 1, 100, 101, 250] {
+        let rig = Rig::new(world(n));
+        // Only open team issues: make the count exact.
+        {
+            let mut w = rig.fake.world();
+            w.issues.iter_mut().for_each(|i| {
+                i.state = "opened".into();
+                i.closed_at = None;
+            });
+            w.issues.retain(|i| i.labels.contains(generate::TEAM));
+            assert_eq!(w.issues.len(), n);
+        }
+        let client = rig.client(TOKEN);
+        let issues = rig
+            .rt
+            .block_on(client.group_issues(
+                generate::GROUP,
+                &[("state", "opened".into())],
+                &|_, _| {},
+            ))
+            .unwrap();
+        assert_eq!(issues.len(), n, "{n} issues");
+        let ids: std::collections::HashSet<u64> = issues.iter().map(|i| i.id).collect();
+        assert_eq!(ids.len(), n, "no duplicates at {n}");
+    }
+}
+
+#[test]
+fn above_ten_thousand_results_pagination_follows_next_without_totals() {
+    let rig = Rig::new(world(10_050));
+    let client = rig.client(TOKEN);
+    let issues = rig
+        .rt
+        .block_on(client.group_issues(
+            generate::GROUP,
+            &[("labels", generate::TEAM.into())],
+            &|_, _| {},
+        ))
+        .unwrap();
+    assert_eq!(issues.len(), 10_050);
+    let log = rig.fake.world().log.clone();
+    assert_eq!(
+        log.len(),
+        101,
+        "one request per page, sequential without totals"
+    );
+}
+
+#[test]
+fn incremental_sync_sees_changes_in_three_requests() {
+    let rig = Rig::new(world(300));
+    let mut s = rig.syncer();
+    rig.sync(&mut s).unwrap();
+    let report = rig.sync(&mut s).unwrap();
+    assert!(!report.full);
+    assert!(report.requests <= 3, "nothing changed: {report:?}");
+
+    // Someone moves a backlog issue to Ready on the web.
+    let moved = {
+        let mut w = rig.fake.world();
+        let i = w
+            .issues
+            .iter_mut()
+            .find(|i| i.labels.contains("workflow-infra::Triage") && i.state == "opened")
+            .unwrap();
+        i.labels.remove("workflow-infra::Triage");
+        i.labels.insert("workflow-infra::Ready".into());
+        i.updated_at = Utc::now();
+        i.id
+    };
+    let report = rig.sync(&mut s).unwrap();
+    assert!(report.requests <= 3, "{report:?}");
+    let i = s.snap.ws.issue(moved).unwrap();
+    assert!(i.has_label("workflow-infra::Ready") && !i.has_label("workflow-infra::Triage"));
+    // And the cache has it too.
+    let cached = Store::open(&rig.dir.path().join("cache.sqlite"))
+        .unwrap()
+        .load()
+        .unwrap()
+        .unwrap();
+    assert!(
+        cached
+            .ws
+            .issue(moved)
+            .unwrap()
+            .has_label("workflow-infra::Ready")
+    );
+}
+
+#[test]
+fn a_reorder_on_the_server_shows_after_a_refresh_even_without_updated_at() {
+    let rig = Rig::new(world(60));
+    let mut s = rig.syncer();
+    rig.sync(&mut s).unwrap();
+    let backlog = |s: &Syncer| -> Vec<u64> {
+        let mut v: Vec<_> = s
+            .snap
+            .ws
+            .issues
+            .iter()
+            .filter(|i| i.is_open() && i.has_label("workflow-infra::Triage"))
+            .map(|i| (i.position, i.id))
+            .collect();
+        v.sort();
+        v.into_iter().map(|(_, id)| id).collect()
+    };
+    let before = backlog(&s);
+    assert!(before.len() > 3);
+    // Move the last backlog issue to the top, as /reorder would, without touching updated_at.
+    {
+        let mut w = rig.fake.world();
+        let top = w.issues.iter().map(|i| i.relative_position).min().unwrap();
+        let last = *before.last().unwrap();
+        w.issues
+            .iter_mut()
+            .find(|i| i.id == last)
+            .unwrap()
+            .relative_position = top - 100;
+    }
+    rig.sync(&mut s).unwrap();
+    let after = backlog(&s);
+    assert_eq!(after[0], *before.last().unwrap());
+    assert_eq!(&after[1..], &before[..before.len() - 1]);
+}
+
+#[test]
+fn an_issue_that_leaves_the_team_leaves_the_board() {
+    let rig = Rig::new(world(60));
+    let mut s = rig.syncer();
+    rig.sync(&mut s).unwrap();
+    let gone = {
+        let mut w = rig.fake.world();
+        let i = w
+            .issues
+            .iter_mut()
+            .find(|i| i.labels.contains("workflow-infra::Triage") && i.state == "opened")
+            .unwrap();
+        i.labels.remove(generate::TEAM);
+        i.updated_at = Utc::now();
+        i.id
+    };
+    let report = rig.sync(&mut s).unwrap();
+    assert_eq!(report.removed, 1);
+    assert!(s.snap.ws.issue(gone).is_none());
+}
+
+#[test]
+fn closing_an_issue_moves_it_to_closed() {
+    let rig = Rig::new(world(60));
+    let mut s = rig.syncer();
+    rig.sync(&mut s).unwrap();
+    let ms = current(&s).unwrap();
+    let closed = {
+        let mut w = rig.fake.world();
+        let i = w
+            .issues
+            .iter_mut()
+            .find(|i| {
+                i.milestone_id == Some(ms)
+                    && i.state == "opened"
+                    && i.labels.contains(generate::TEAM)
+            })
+            .unwrap();
+        i.state = "closed".into();
+        i.closed_at = Some(Utc::now());
+        i.updated_at = Utc::now();
+        i.id
+    };
+    rig.sync(&mut s).unwrap();
+    assert_eq!(s.snap.ws.issue(closed).unwrap().state, IssueState::Closed);
+}
+
+#[test]
+fn discovered_lanes_come_from_the_group_labels() {
+    let rig = Rig::new(world(10));
+    let store = Store::open(&rig.dir.path().join("c.sqlite")).unwrap();
+    let mut t = team();
+    t.lanes.clear();
+    let target = Target {
+        group: generate::GROUP.into(),
+        team: t,
+        lanes_configured: false,
+    };
+    let mut s = Syncer::new(rig.client(TOKEN), store, target).unwrap();
+    rig.sync(&mut s).unwrap();
+    assert_eq!(
+        s.lanes(),
+        [
+            "Triage",
+            "Ready",
+            "In Progress",
+            "Blocked",
+            "Cancelled",
+            "Under Review",
+            "Done"
+        ]
+        .map(String::from)
+        .to_vec()
+    );
+}
+
+fn fault_once(rig: &Rig, f: Fault) {
+    rig.fake.world().faults = vec![f].into();
+}
+
+#[test]
+fn auth_faults_are_named_and_never_show_the_token() {
+    let rig = Rig::new(world(10));
+    let mut s = rig.syncer();
+    rig.sync(&mut s).unwrap();
+    for (fault, check) in [
+        (
+            Fault::Status(401),
+            (|e: &GitlabError| matches!(e, GitlabError::Unauthorized)) as fn(&GitlabError) -> bool,
+        ),
+        (Fault::Status(403), |e| {
+            matches!(e, GitlabError::Forbidden(_))
+        }),
+        (
+            Fault::Status(404),
+            |e| matches!(e, GitlabError::NotFound(m) if m.contains(generate::GROUP)),
+        ),
+    ] {
+        fault_once(&rig, fault.clone());
+        let err = rig.sync(&mut s).unwrap_err();
+        let SyncError::Gitlab(g) = &err else {
+            panic!("{err}")
+        };
+        assert!(check(g), "{fault:?}: {err}");
+        assert!(!err.to_string().contains(TOKEN));
+        assert!(!format!("{err:?}").contains(TOKEN));
+    }
+    // A wrong token is a 401 from the server itself.
+    let store = Store::open(&rig.dir.path().join("other.sqlite")).unwrap();
+    let target = Target {
+        group: generate::GROUP.into(),
+        team: team(),
+        lanes_configured: true,
+    };
+    let mut bad = Syncer::new(rig.client("glpat-wrong"), store, target).unwrap();
+    let err = rig
+        .rt
+        .block_on(bad.sync(Utc::now(), None, &|_, _| {}))
+        .unwrap_err();
+    assert!(
+        matches!(err, SyncError::Gitlab(GitlabError::Unauthorized)),
+        "{err}"
+    );
+}
+
+#[test]
+fn transient_faults_are_retried_and_the_sync_succeeds() {
+    for fault in [
+        Fault::Status(500),
+        Fault::Status(502),
+        Fault::Status(503),
+        Fault::ResourceLock,
+        Fault::Reset,
+        Fault::RateLimit { retry_after: 1 },
+    ] {
+        let rig = Rig::new(world(30));
+        let mut s = rig.syncer();
+        fault_once(&rig, fault.clone());
+        rig.sync(&mut s)
+            .unwrap_or_else(|e| panic!("{fault:?}: {e}"));
+        assert!(!s.snap.ws.issues.is_empty(), "{fault:?}");
+    }
+}
+
+#[test]
+fn a_long_rate_limit_is_reported_with_its_time() {
+    let rig = Rig::new(world(10));
+    let mut s = rig.syncer();
+    rig.fake.world().always = Some(Fault::RateLimit { retry_after: 3600 });
+    let err = rig.sync(&mut s).unwrap_err();
+    let SyncError::Gitlab(GitlabError::RateLimited { until }) = err else {
+        panic!("{err}")
+    };
+    let wait = until - Utc::now();
+    assert!(
+        wait > chrono::Duration::minutes(59) && wait <= chrono::Duration::minutes(60),
+        "{wait}"
+    );
+    assert!(
+        rig.fake.world().log.len() == 1,
+        "a long wait is not retried at once"
+    );
+}
+
+#[test]
+fn persistent_server_errors_give_up_after_bounded_retries() {
+    let rig = Rig::new(world(10));
+    let mut s = rig.syncer();
+    rig.fake.world().always = Some(Fault::Status(503));
+    let err = rig.sync(&mut s).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SyncError::Gitlab(GitlabError::Server { status: 503, .. })
+        ),
+        "{err}"
+    );
+    assert_eq!(rig.fake.world().log.len(), 3, "first try plus two retries");
+}
+
+#[test]
+fn malformed_or_truncated_json_leaves_the_cache_untouched() {
+    for fault in [Fault::Malformed, Fault::Truncated] {
+        let rig = Rig::new(world(40));
+        let mut s = rig.syncer();
+        rig.sync(&mut s).unwrap();
+        let before = Store::open(&rig.dir.path().join("cache.sqlite"))
+            .unwrap()
+            .load()
+            .unwrap()
+            .unwrap();
+        {
+            let mut w = rig.fake.world();
+            w.issues.iter_mut().for_each(|i| i.updated_at = Utc::now());
+            w.always = Some(fault.clone());
+        }
+        let err = rig.sync(&mut s).unwrap_err();
+        assert!(
+            matches!(err, SyncError::Gitlab(GitlabError::Malformed { .. })),
+            "{fault:?}: {err}"
+        );
+        let after = Store::open(&rig.dir.path().join("cache.sqlite"))
+            .unwrap()
+            .load()
+            .unwrap()
+            .unwrap();
+        assert_eq!(after.ws.issues, before.ws.issues, "{fault:?}");
+        assert_eq!(after.meta, before.meta, "{fault:?}");
+        // After the fault clears, the next sync succeeds.
+        rig.fake.world().always = None;
+        rig.sync(&mut s).unwrap();
+    }
+}
+
+#[test]
+fn an_unreachable_host_is_offline() {
+    let mut rig = Rig::new(world(5));
+    let mut s = rig.syncer();
+    rig.fake.stop();
+    let err = rig.sync(&mut s).unwrap_err();
+    let SyncError::Gitlab(g) = &err else {
+        panic!("{err}")
+    };
+    assert!(g.is_offline(), "{err}");
+}
+
+#[test]
+fn free_tier_issues_have_no_weight_and_still_sync() {
+    let mut w = world(30);
+    w.tier = Tier::Free;
+    let rig = Rig::new(w);
+    let mut s = rig.syncer();
+    rig.sync(&mut s).unwrap();
+    assert!(s.snap.ws.issues.iter().all(|i| i.weight.is_none()));
+}
+
+#[test]
+fn the_token_is_in_no_file_the_sync_writes() {
+    let rig = Rig::new(world(30));
+    let mut s = rig.syncer();
+    rig.sync(&mut s).unwrap();
+    rig.sync(&mut s).unwrap();
+    drop(s);
+    for f in std::fs::read_dir(rig.dir.path()).unwrap() {
+        let bytes = std::fs::read(f.unwrap().path()).unwrap();
+        assert!(!bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()));
+    }
+}
