@@ -1,0 +1,286 @@
+//! End-to-end against GitLab (the fake, over real HTTP): the real binary in
+//! a pseudo-terminal, with its own config, cache and state directories.
+//! First run syncs; second run starts offline from the cache; faults while
+//! open show and clear; a kill -9 mid-sync leaves a usable cache; bad
+//! configuration exits 2 with a message naming the file and line.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chrono::Local;
+use common::Session;
+use fake_gitlab::{FakeGitlab, Fault, generate};
+
+const TOKEN: &str = "glpat-live-test-secret-42";
+/// A title from the demo data, to know the board is drawn.
+const TITLE_WORD: &str = "Iteration Planning";
+
+struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    fn new() -> Home {
+        Home {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn path(&self, p: &str) -> PathBuf {
+        self.dir.path().join(p)
+    }
+
+    fn env(&self) -> Vec<(String, String)> {
+        vec![
+            (
+                "XDG_CONFIG_HOME".into(),
+                self.path("config").display().to_string(),
+            ),
+            (
+                "XDG_CACHE_HOME".into(),
+                self.path("cache").display().to_string(),
+            ),
+            (
+                "XDG_STATE_HOME".into(),
+                self.path("state").display().to_string(),
+            ),
+            ("GITLAB_TOKEN".into(), TOKEN.into()),
+        ]
+    }
+
+    fn write_config(&self, host: &str) {
+        let dir = self.path("config/glboard");
+        std::fs::create_dir_all(&dir).unwrap();
+        let src = glboard::config::starter(host, generate::GROUP);
+        std::fs::write(dir.join("config.toml"), src).unwrap();
+    }
+
+    fn start(&self) -> Session {
+        let env = self.env();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        Session::start_with_env(&[], &env, 120, 40)
+    }
+
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_glboard"));
+        cmd.args(args);
+        for (k, v) in self.env() {
+            cmd.env(k, v);
+        }
+        cmd.env_remove("GITLAB_HOST");
+        cmd.output().unwrap()
+    }
+}
+
+fn fake() -> FakeGitlab {
+    let today = Local::now().date_naive();
+    let world =
+        generate::from_demo_json(include_str!("../assets/demo.json"), today, TOKEN).unwrap();
+    FakeGitlab::start(world)
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(files_under(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+fn assert_no_token_anywhere(home: &Home) {
+    let files = files_under(home.dir.path());
+    assert!(
+        files
+            .iter()
+            .any(|f| f.extension().is_some_and(|e| e == "sqlite")),
+        "a cache was written"
+    );
+    assert!(
+        files.iter().any(|f| f.ends_with("glboard.log")),
+        "a log was written"
+    );
+    for f in files {
+        let bytes = std::fs::read(&f).unwrap();
+        assert!(
+            !bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()),
+            "token in {}",
+            f.display()
+        );
+        #[cfg(unix)]
+        if !f.ends_with("config.toml") {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&f).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{}", f.display());
+        }
+    }
+}
+
+#[test]
+fn syncs_then_starts_offline_from_the_cache() {
+    let mut server = fake();
+    let home = Home::new();
+    home.write_config(&server.url());
+
+    let mut s = home.start();
+    s.wait_for("synced");
+    s.wait_for(TITLE_WORD);
+    s.wait_for("In Progress");
+    assert!(!s.contents().contains(TOKEN));
+    s.send("q");
+    assert!(s.wait_exit().success());
+
+    server.stop();
+    let mut s = home.start();
+    // The cached board at once, then the failed sync says offline.
+    s.wait_for(TITLE_WORD);
+    s.wait_for("offline");
+    s.send("\t");
+    s.wait_for("Backlog · workflow-infra::Triage");
+    s.send("q");
+    assert!(s.wait_exit().success());
+    assert_no_token_anywhere(&home);
+}
+
+#[test]
+fn a_fault_while_open_shows_and_the_next_sync_succeeds() {
+    let server = fake();
+    let home = Home::new();
+    home.write_config(&server.url());
+    let mut s = home.start();
+    s.wait_for("synced");
+    server.world().always = Some(Fault::Status(401));
+    s.send("r");
+    s.wait_for("sync failed: GitLab rejected the token");
+    s.wait_for(TITLE_WORD);
+    server.world().always = None;
+    s.send("r");
+    s.wait_for("synced just now");
+    s.send("q");
+    assert!(s.wait_exit().success());
+}
+
+#[test]
+fn with_no_cache_and_no_network_it_says_so() {
+    let mut server = fake();
+    let url = server.url();
+    server.stop();
+    let home = Home::new();
+    home.write_config(&url);
+    let mut s = home.start();
+    s.wait_for("No cached data, and the first sync failed");
+    s.send("q");
+    assert!(s.wait_exit().success());
+}
+
+#[test]
+fn a_kill_during_sync_leaves_a_usable_cache() {
+    let server = fake();
+    let home = Home::new();
+    home.write_config(&server.url());
+    let mut s = home.start();
+    s.wait_for("synced");
+    s.send("q");
+    assert!(s.wait_exit().success());
+
+    // Slow answers: the next sync is in flight when the process dies.
+    server.world().latency_ms = 1500;
+    server.world().issues[0].updated_at = chrono::Utc::now();
+    let mut s = home.start();
+    s.wait_for(TITLE_WORD);
+    s.wait_for("syncing");
+    s.kill();
+
+    server.world().latency_ms = 0;
+    let mut s = home.start();
+    s.wait_for(TITLE_WORD);
+    s.wait_for("synced");
+    s.send("q");
+    assert!(s.wait_exit().success());
+}
+
+#[test]
+fn bad_configuration_exits_2_naming_the_file_and_line() {
+    let home = Home::new();
+    let dir = home.path("config/glboard");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("config.toml");
+    std::fs::write(
+        &file,
+        "group = \"g\"\nteam_label = \"t\"\nworkflow_scope = \"w\"\ncolour = 3\n",
+    )
+    .unwrap();
+    let out = home.run(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("{}:4:", file.display())) && err.contains("colour"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("panicked") && !err.contains("backtrace"),
+        "{err}"
+    );
+
+    std::fs::write(&file, "team_label = \"t\"\nworkflow_scope = \"w\"\n").unwrap();
+    let out = home.run(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("group"));
+
+    // A missing --config file is an error too, not the demo.
+    let out = home.run(&["--config", "/nonexistent/glboard.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn no_token_and_insecure_hosts_exit_2() {
+    let home = Home::new();
+    home.write_config("http://gitlab.example.com");
+    let out = home.run(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("refusing to send the token"), "{err}");
+    assert!(!err.contains(TOKEN));
+
+    let home = Home::new();
+    home.write_config("https://gitlab.example.com");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_glboard"));
+    for (k, v) in home.env() {
+        if k != "GITLAB_TOKEN" {
+            cmd.env(k, v);
+        }
+    }
+    cmd.env_remove("GITLAB_TOKEN");
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("GITLAB_TOKEN"));
+}
+
+#[test]
+fn init_writes_a_starter_once() {
+    let home = Home::new();
+    let out = home.run(&[
+        "init",
+        "--host",
+        "https://gitlab.example.com",
+        "--group",
+        "grp/sub",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(home.path("config/glboard/config.toml")).unwrap();
+    assert!(text.contains("group = \"grp/sub\""));
+    let out = home.run(&["init", "--group", "other"]);
+    assert_eq!(out.status.code(), Some(2), "never overwrites");
+}
