@@ -141,3 +141,89 @@ fn no_frame_panics_at_any_size() {
         }
     }
 }
+
+fn live_state(loaded: bool) -> AppState {
+    use glboard::core::model::Workspace;
+    let (ws, team) = demo::load(today());
+    let ws = if loaded {
+        Workspace {
+            is_demo: false,
+            name: "gitlab.com · gitlab-com/gl-infra".into(),
+            ..ws
+        }
+    } else {
+        Workspace {
+            host: "https://gitlab.com".into(),
+            name: "gitlab.com · gitlab-com/gl-infra".into(),
+            ..Workspace::default()
+        }
+    };
+    let mut s = AppState::new(ws, team, today(), BoardKind::Iteration);
+    s.loaded = loaded;
+    s.status = None;
+    s.sync.enabled = true;
+    update(
+        &mut s,
+        Action::Resize {
+            width: 100,
+            height: 24,
+        },
+    );
+    s
+}
+
+fn at(hm: &str) -> chrono::DateTime<chrono::Utc> {
+    format!("2025-11-05T{hm}:00Z").parse().unwrap()
+}
+
+#[test]
+fn empty_cache_while_the_first_sync_runs() {
+    use glboard::core::action::SyncEvent;
+    let mut s = live_state(false);
+    update(
+        &mut s,
+        Action::Sync(SyncEvent::Progress {
+            fetched: 300,
+            total: Some(5000),
+        }),
+    );
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn empty_cache_and_the_first_sync_failed() {
+    use glboard::core::action::SyncEvent;
+    let mut s = live_state(false);
+    update(
+        &mut s,
+        Action::Sync(SyncEvent::Failed {
+            message: "cannot reach https://gitlab.com: Connection refused".into(),
+            offline: true,
+        }),
+    );
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn cached_board_offline_and_rate_limited() {
+    use glboard::core::action::SyncEvent;
+    let mut s = live_state(true);
+    s.sync.last_success = Some(at("09:00"));
+    update(&mut s, Action::Tick { now: at("11:05") });
+    update(
+        &mut s,
+        Action::Sync(SyncEvent::Failed {
+            message: "x".into(),
+            offline: true,
+        }),
+    );
+    let offline = screen(&s);
+    assert!(offline.contains("offline · synced 2 h ago"), "{offline}");
+    update(
+        &mut s,
+        Action::Sync(SyncEvent::RateLimited {
+            until: "14:05".into(),
+        }),
+    );
+    insta::assert_snapshot!(screen(&s));
+}

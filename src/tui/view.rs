@@ -191,6 +191,17 @@ fn header(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
     let cards = state.layout.card_count();
     let weight: u32 = state.layout.columns.iter().map(|c| c.weight).sum();
     let mut parts: Vec<(String, Style)> = Vec::new();
+    if !state.loaded {
+        put(
+            buf,
+            r.x + 1,
+            y,
+            r.w.saturating_sub(1) as usize,
+            "waiting for the first sync",
+            theme.dim(),
+        );
+        return;
+    }
     match state.board {
         BoardKind::Iteration => match state.shown_milestone() {
             Some(m) => {
