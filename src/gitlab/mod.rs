@@ -138,7 +138,7 @@ impl std::fmt::Debug for Client {
 }
 
 /// Make sure rustls has its crypto provider (ring); idempotent.
-fn install_crypto() {
+pub fn install_crypto() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
@@ -205,6 +205,8 @@ impl Client {
     ) -> Result<(HeaderMap, bytes::Bytes), GitlabError> {
         let mut attempt = 0u32;
         loop {
+            self.requests
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let mut req = self
                 .http
                 .request(method.clone(), url)
