@@ -518,3 +518,16 @@ fn the_token_is_in_no_file_the_sync_writes() {
         assert!(!bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()));
     }
 }
+
+#[test]
+fn a_server_slower_than_the_timeout_is_a_timeout() {
+    let rig = Rig::new(world(5));
+    rig.fake.world().latency_ms = 1500;
+    let mut p = policy();
+    p.timeout = Duration::from_millis(300);
+    p.retries = 1;
+    let client = Client::new(&rig.fake.url(), &SecretString::from(TOKEN.to_owned()), p).unwrap();
+    let err = rig.rt.block_on(client.current_user()).unwrap_err();
+    assert!(matches!(err, GitlabError::Timeout(_)), "{err}");
+    assert!(err.is_offline() && err.is_transient());
+}

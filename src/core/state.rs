@@ -110,6 +110,17 @@ pub fn age(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
 }
 
 impl SyncStatus {
+    /// The whole error of a failed sync, for the status line's wide part.
+    pub fn error_detail(&self) -> Option<String> {
+        match &self.phase {
+            SyncPhase::Failed {
+                message,
+                offline: false,
+            } if self.enabled => Some(format!("sync failed: {message}")),
+            _ => None,
+        }
+    }
+
     /// The status line's words for the sync, and how loud to say them.
     pub fn label(&self, now: Option<DateTime<Utc>>) -> Option<(String, Severity)> {
         if !self.enabled {
@@ -140,10 +151,7 @@ impl SyncStatus {
                 },
                 Severity::Warning,
             ),
-            SyncPhase::Failed {
-                message,
-                offline: false,
-            } => (format!("sync failed: {message}"), Severity::Error),
+            SyncPhase::Failed { offline: false, .. } => ("sync failed".into(), Severity::Error),
             SyncPhase::RateLimited { until } => {
                 (format!("rate-limited until {until}"), Severity::Warning)
             }

@@ -580,6 +580,11 @@ fn status(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
                     theme.severity(msg.severity),
                 );
             }
+            None if state.sync.error_detail().is_some() => {
+                let detail = state.sync.error_detail().unwrap_or_default();
+                let style = theme.severity(crate::core::state::Severity::Error);
+                put(buf, x, r.y, room, &text::truncate(&detail, room), style);
+            }
             None => {
                 let hint = match state.mode {
                     Mode::Detail { .. } => "j/k scroll · Esc close · ? help",
