@@ -205,7 +205,7 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
         let req = match effect {
             Effect::Refresh => SyncRequest::Refresh,
             Effect::ShowMilestone(id) => SyncRequest::Show(id),
-            Effect::Quit => return,
+            _ => return,
         };
         let _ = sync_tx.send(req);
     }));

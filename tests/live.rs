@@ -196,7 +196,8 @@ fn a_kill_during_sync_leaves_a_usable_cache() {
     server.world().issues[0].updated_at = chrono::Utc::now();
     let mut s = home.start();
     s.wait_for(TITLE_WORD);
-    s.wait_for("syncing");
+    // Each request now takes 1.5 s: 300 ms in, the sync is in flight.
+    std::thread::sleep(std::time::Duration::from_millis(300));
     s.kill();
 
     server.world().latency_ms = 0;

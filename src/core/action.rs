@@ -4,8 +4,30 @@
 
 use chrono::{DateTime, Utc};
 
+use super::edit::Change;
 use super::keymap::{Command, KeyPress};
-use super::model::{MilestoneId, Workspace};
+use super::model::{Issue, MilestoneId, Workspace};
+
+/// What the outbox sender reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutboxEvent {
+    /// Changes left from an earlier run (queued, and refused with reasons).
+    Loaded {
+        pending: Vec<Change>,
+        failed: Vec<(Change, String)>,
+    },
+    /// GitLab applied the change; here is the issue as GitLab now has it.
+    Sent { id: u64, issue: Option<Box<Issue>> },
+    /// GitLab refused the change for good (or it conflicts); the issue as
+    /// GitLab has it, when it could be read.
+    Failed {
+        id: u64,
+        reason: String,
+        issue: Option<Box<Issue>>,
+    },
+    /// Queued changes wait: offline, GitLab failing, rate-limited.
+    Waiting { why: String },
+}
 
 /// What the background sync reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +88,7 @@ pub enum Action {
         now: DateTime<Utc>,
     },
     Sync(SyncEvent),
+    Outbox(OutboxEvent),
 }
 
 /// What the outside world should do after an update.
@@ -77,4 +100,14 @@ pub enum Effect {
     Refresh,
     /// The iteration board now shows this milestone: keep it fresh.
     ShowMilestone(MilestoneId),
+    /// Write this change to the outbox, then send it.
+    Enqueue(Change),
+    /// Queue a refused change again (its `seen` refreshed).
+    Retry(Change),
+    /// Drop a refused change from the outbox.
+    Discard(u64),
+    /// Open a URL in the browser (or print it when there is none).
+    OpenUrl(String),
+    /// Put text on the clipboard (OSC 52, works over SSH).
+    Copy(String),
 }

@@ -65,6 +65,16 @@ pub enum Context {
     Detail,
     Help,
     Filter,
+    /// A list to pick from (lanes, milestones, members), with a search.
+    Picker,
+    /// A yes/no question.
+    Confirm,
+    /// A one-line text prompt (weight, comment).
+    Input,
+    /// The problems panel: changes GitLab refused.
+    Problems,
+    /// A lifted card being carried (grab mode).
+    Grab,
 }
 
 impl Context {
@@ -74,6 +84,11 @@ impl Context {
             Context::Detail => "Detail pane",
             Context::Help => "Help",
             Context::Filter => "Filter",
+            Context::Picker => "Pickers (lane, milestone, assignees)",
+            Context::Confirm => "Confirmation",
+            Context::Input => "Prompts (weight, comment)",
+            Context::Problems => "Problems panel",
+            Context::Grab => "Grab mode",
         }
     }
 }
@@ -105,6 +120,36 @@ pub enum Command {
     FilterCancel,
     FilterBackspace,
     FilterClear,
+    Promote,
+    PromotePick,
+    Take,
+    MoveLaneLeft,
+    MoveLaneRight,
+    PickLane,
+    PickAssignees,
+    UnassignMe,
+    PickMilestone,
+    MoveCardUp,
+    MoveCardDown,
+    Grab,
+    Comment,
+    Create,
+    CloseReopen,
+    Weight,
+    OpenInBrowser,
+    CopyUrl,
+    Undo,
+    ShowProblems,
+    /// Pickers, prompts, panels: confirm / toggle / cancel / edit.
+    Accept,
+    Toggle,
+    Cancel,
+    Backspace,
+    ClearText,
+    Yes,
+    No,
+    Retry,
+    Discard,
 }
 
 /// One row of the keymap.
@@ -127,7 +172,7 @@ const fn b(context: Context, keys: &'static str, command: Command, help: &'stati
 }
 
 use Command as C;
-use Context::{Board, Detail, Filter, Help};
+use Context::{Board, Confirm, Detail, Filter, Grab, Help, Input, Picker, Problems};
 
 /// The default keymap. Order is the order of the help overlay.
 pub const BINDINGS: &[Binding] = &[
@@ -157,6 +202,66 @@ pub const BINDINGS: &[Binding] = &[
         C::ToggleSort,
         "sort: manual order / priority label",
     ),
+    b(
+        Board,
+        "p",
+        C::Promote,
+        "promote to the current iteration (ready lane)",
+    ),
+    b(
+        Board,
+        "P",
+        C::PromotePick,
+        "promote to a milestone you pick",
+    ),
+    b(
+        Board,
+        "t",
+        C::Take,
+        "take: assign yourself, move to the doing lane",
+    ),
+    b(
+        Board,
+        "H|<S-Left>",
+        C::MoveLaneLeft,
+        "move the card to the lane on the left",
+    ),
+    b(
+        Board,
+        "L|<S-Right>",
+        C::MoveLaneRight,
+        "move the card to the lane on the right",
+    ),
+    b(Board, "m", C::PickLane, "move the card to a lane you pick"),
+    b(
+        Board,
+        "K|<S-Up>",
+        C::MoveCardUp,
+        "move the card up (priority)",
+    ),
+    b(
+        Board,
+        "J|<S-Down>",
+        C::MoveCardDown,
+        "move the card down (priority)",
+    ),
+    b(
+        Board,
+        "<Space>",
+        C::Grab,
+        "grab the card: carry it with hjkl, Enter drops",
+    ),
+    b(Board, "a", C::PickAssignees, "assign / unassign members"),
+    b(Board, "A", C::UnassignMe, "unassign yourself"),
+    b(Board, "M", C::PickMilestone, "set the milestone"),
+    b(Board, "w", C::Weight, "set the weight"),
+    b(Board, "c", C::Comment, "comment on the issue"),
+    b(Board, "n", C::Create, "create an issue in this lane"),
+    b(Board, "x", C::CloseReopen, "close (or reopen) the issue"),
+    b(Board, "o", C::OpenInBrowser, "open in the browser"),
+    b(Board, "y", C::CopyUrl, "copy the issue's URL"),
+    b(Board, "u", C::Undo, "undo your last change"),
+    b(Board, "!", C::ShowProblems, "changes GitLab refused"),
     b(Board, "r", C::Refresh, "refresh from GitLab now"),
     b(Board, "?", C::Help, "this help"),
     b(Board, "q|<Esc>", C::Back, "clear filter, or quit"),
@@ -193,6 +298,50 @@ pub const BINDINGS: &[Binding] = &[
     ),
     b(Filter, "<C-u>", C::FilterClear, "clear the text"),
     b(Filter, "<C-c>", C::Quit, "quit"),
+    b(Picker, "<Up>|<C-p>", C::Up, "previous item"),
+    b(Picker, "<Down>|<C-n>", C::Down, "next item"),
+    b(Picker, "<Tab>", C::Toggle, "select / unselect (assignees)"),
+    b(Picker, "<Enter>", C::Accept, "choose"),
+    b(Picker, "<Esc>", C::Cancel, "cancel"),
+    b(
+        Picker,
+        "<Backspace>",
+        C::Backspace,
+        "delete a search character",
+    ),
+    b(Picker, "<C-u>", C::ClearText, "clear the search"),
+    b(Picker, "<C-c>", C::Quit, "quit"),
+    b(Confirm, "y|<Enter>", C::Yes, "yes"),
+    b(Confirm, "n|<Esc>|q", C::No, "no"),
+    b(Confirm, "<C-c>", C::Quit, "quit"),
+    b(Input, "<Enter>", C::Accept, "done"),
+    b(Input, "<Esc>", C::Cancel, "cancel"),
+    b(Input, "<Backspace>", C::Backspace, "delete a character"),
+    b(Input, "<C-u>", C::ClearText, "clear the text"),
+    b(Input, "<C-c>", C::Quit, "quit"),
+    b(Problems, "k|<Up>", C::Up, "previous problem"),
+    b(Problems, "j|<Down>", C::Down, "next problem"),
+    b(Problems, "r", C::Retry, "retry the change"),
+    b(Problems, "d", C::Discard, "discard the change"),
+    b(Problems, "q|<Esc>|!", C::Back, "close"),
+    b(Problems, "<C-c>", C::Quit, "quit"),
+    b(Grab, "k|<Up>", C::Up, "carry up"),
+    b(Grab, "j|<Down>", C::Down, "carry down"),
+    b(Grab, "h|<Left>", C::Left, "carry to the lane on the left"),
+    b(
+        Grab,
+        "l|<Right>",
+        C::Right,
+        "carry to the lane on the right",
+    ),
+    b(
+        Grab,
+        "<Enter>|<Space>",
+        C::Accept,
+        "drop here: one change (lane and position)",
+    ),
+    b(Grab, "<Esc>|q", C::Cancel, "put it back"),
+    b(Grab, "<C-c>", C::Quit, "quit"),
 ];
 
 /// A binding with its key sequences parsed.

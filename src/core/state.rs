@@ -7,10 +7,12 @@ use std::collections::HashSet;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::board::{self, BoardKind, BoardLayout, BoardSpec, SortMode};
+use super::edit::{self, Change, Edit, Reorder};
 use super::geometry;
 use super::iteration::{self, IterationPick};
 use super::keymap::{Context, KeyPress};
 use super::model::{Issue, IssueId, Milestone, MilestoneId, TeamConfig, Workspace};
+use super::picker::Picker;
 
 /// Which screen has the keyboard.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +30,49 @@ pub enum Mode {
     Filter {
         previous: String,
     },
+    Picker(Box<Picker>),
+    /// Asking before a change (closing an issue).
+    Confirm {
+        prompt: String,
+        issue: IssueId,
+        edit: Box<Edit>,
+        summary: String,
+    },
+    /// A one-line prompt.
+    Input {
+        purpose: InputPurpose,
+        issue: IssueId,
+        text: String,
+    },
+    Problems {
+        cursor: usize,
+    },
+    /// A card lifted with Space: moves are local until Enter.
+    Grab {
+        original: Box<Issue>,
+    },
+}
+
+/// What a one-line prompt is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputPurpose {
+    Weight,
+    Comment,
+}
+
+/// A change GitLab refused, kept until retried or discarded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub change: Change,
+    pub reason: String,
+}
+
+/// A change of this session that `u` can undo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UndoEntry {
+    pub change: Change,
+    /// Where the card was before a reorder: its neighbours then.
+    pub previous_place: Option<Reorder>,
 }
 
 impl Mode {
@@ -37,6 +82,11 @@ impl Mode {
             Mode::Detail { .. } => Context::Detail,
             Mode::Help { .. } => Context::Help,
             Mode::Filter { .. } => Context::Filter,
+            Mode::Picker(_) => Context::Picker,
+            Mode::Confirm { .. } => Context::Confirm,
+            Mode::Input { .. } => Context::Input,
+            Mode::Problems { .. } => Context::Problems,
+            Mode::Grab { .. } => Context::Grab,
         }
     }
 }
@@ -188,6 +238,15 @@ pub struct AppState {
     pub sync: SyncStatus,
     /// The wall clock at the last tick (the core has no clock of its own).
     pub now: Option<DateTime<Utc>>,
+    /// Changes made but not yet applied by GitLab, oldest first.
+    pub pending: Vec<Change>,
+    /// Changes GitLab refused.
+    pub problems: Vec<Problem>,
+    /// Why queued changes wait ("offline", "rate-limited until 14:05").
+    pub outbox_wait: Option<String>,
+    pub undo: Vec<UndoEntry>,
+    /// Last change id handed out.
+    pub change_seq: u64,
 }
 
 impl AppState {
@@ -222,6 +281,11 @@ impl AppState {
             loaded: true,
             sync: SyncStatus::default(),
             now: None,
+            pending: Vec::new(),
+            problems: Vec::new(),
+            outbox_wait: None,
+            undo: Vec::new(),
+            change_seq: 0,
         };
         s.relayout();
         s
@@ -257,12 +321,39 @@ impl AppState {
         {
             self.milestone = self.iteration.current;
         }
+        self.reapply_pending();
         self.ambiguous_iids = board::ambiguous_iids(&self.ws);
         self.loaded = true;
         if let Mode::Detail { issue, .. } = self.mode
             && self.ws.issue(issue).is_none()
         {
             self.mode = Mode::Board;
+        }
+        self.relayout();
+    }
+
+    /// Replay the queued changes over the data (which is GitLab's state),
+    /// so the board shows what it will be once they are sent.
+    pub fn reapply_pending(&mut self) {
+        for c in &self.pending {
+            if let Some(i) = self.ws.issues.iter_mut().find(|i| i.id == c.issue) {
+                edit::apply(i, &c.edit, &self.ws.members);
+            }
+        }
+    }
+
+    /// Replace one issue with GitLab's version of it (after a change was
+    /// applied or refused), keeping its place, replaying what is still queued.
+    pub fn replace_issue(&mut self, mut fresh: Issue) {
+        if let Some(i) = self.ws.issues.iter_mut().find(|i| i.id == fresh.id) {
+            fresh.position = i.position;
+            *i = fresh;
+            let id = i.id;
+            for c in self.pending.iter().filter(|c| c.issue == id) {
+                if let Some(i) = self.ws.issues.iter_mut().find(|i| i.id == id) {
+                    edit::apply(i, &c.edit, &self.ws.members);
+                }
+            }
         }
         self.relayout();
     }
@@ -336,6 +427,11 @@ impl AppState {
         }
         self.sync_selected();
         self.ensure_visible();
+    }
+
+    /// Select this issue (on the shown board) at the next re-layout.
+    pub fn view_select(&mut self, id: IssueId) {
+        self.view_mut().selected = Some(id);
     }
 
     /// Remember which issue is selected after the selection moved.

@@ -3,6 +3,7 @@
 //! and milestones, runs the filter and the overlays.
 
 use super::action::{Action, Effect, MouseInput, MouseKind, SyncEvent};
+use super::actions;
 use super::board::{BoardKind, SortMode};
 use super::geometry;
 use super::iteration;
@@ -33,6 +34,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             on_sync(state, ev);
             Vec::new()
         }
+        Action::Outbox(ev) => actions::on_outbox(state, ev),
     }
 }
 
@@ -82,12 +84,19 @@ fn on_key(state: &mut AppState, key: KeyPress) -> Vec<Effect> {
             fx
         }
         Resolution::Unbound => {
-            if let (Mode::Filter { .. }, KeyCode::Char(c)) = (&state.mode, key.code)
+            if let KeyCode::Char(c) = key.code
                 && !key.ctrl
                 && !key.alt
             {
-                state.filter.push(c);
-                refilter(state);
+                match state.mode {
+                    Mode::Filter { .. } => {
+                        state.filter.push(c);
+                        refilter(state);
+                    }
+                    Mode::Picker(_) => actions::picker_type(state, c),
+                    Mode::Input { .. } => actions::input_type(state, c),
+                    _ => {}
+                }
             }
             Vec::new()
         }
@@ -103,11 +112,19 @@ fn run(state: &mut AppState, cmd: Command) -> Vec<Effect> {
         Mode::Board => return board_command(state, cmd),
         Mode::Detail { .. } | Mode::Help { .. } => overlay_command(state, cmd),
         Mode::Filter { previous } => filter_command(state, cmd, previous),
+        Mode::Picker(_) => return actions::picker_command(state, cmd),
+        Mode::Confirm { .. } => return actions::confirm_command(state, cmd),
+        Mode::Input { .. } => return actions::input_command(state, cmd),
+        Mode::Problems { .. } => return actions::problems_command(state, cmd),
+        Mode::Grab { .. } => return actions::grab_command(state, cmd),
     }
     Vec::new()
 }
 
 fn board_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
+    if let Some(fx) = actions::board_action(state, cmd) {
+        return fx;
+    }
     let (w, h) = state.viewport;
     let page = geometry::screen(w, h).map_or(1, |s| geometry::cards_per_column(s.board.h));
     match cmd {

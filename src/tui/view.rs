@@ -51,9 +51,159 @@ pub fn render(buf: &mut Buffer, area: TRect, state: &AppState, theme: &Theme) {
                     let r = geometry::overlay(area.width, area.height);
                     overlay(buf, r, " Keys ", &panes::help_lines(), *scroll, theme);
                 }
-                Mode::Board | Mode::Filter { .. } => {}
+                Mode::Picker(p) => picker(buf, area, p, theme),
+                Mode::Problems { cursor } => problems(buf, area, state, *cursor, theme),
+                Mode::Board
+                | Mode::Filter { .. }
+                | Mode::Confirm { .. }
+                | Mode::Input { .. }
+                | Mode::Grab { .. } => {}
             }
         }
+    }
+}
+
+/// A centred box of at most `w` x `h` cells, cleared and bordered; returns
+/// the inside.
+fn boxed(
+    buf: &mut Buffer,
+    area: TRect,
+    w: u16,
+    h: u16,
+    title: &str,
+    hint: &str,
+    theme: &Theme,
+) -> Rect {
+    let w = w.min(area.width.saturating_sub(2)).max(10);
+    let h = h.min(area.height.saturating_sub(2)).max(3);
+    let r = TRect {
+        x: (area.width.saturating_sub(w)) / 2,
+        y: (area.height.saturating_sub(h)) / 2,
+        width: w,
+        height: h,
+    };
+    Clear.render(r, buf);
+    Block::bordered()
+        .border_style(theme.border())
+        .title(Line::styled(format!(" {title} "), theme.bold()))
+        .title_bottom(Line::styled(format!(" {hint} "), theme.dim()).right_aligned())
+        .render(r, buf);
+    Rect {
+        x: r.x + 2,
+        y: r.y + 1,
+        w: r.width.saturating_sub(4),
+        h: r.height.saturating_sub(2),
+    }
+}
+
+fn picker(buf: &mut Buffer, area: TRect, p: &crate::core::picker::Picker, theme: &Theme) {
+    let hint = if p.multi {
+        "Tab select · Enter done · Esc cancel"
+    } else {
+        "Enter choose · Esc cancel"
+    };
+    let h = (p.items.len() as u16).saturating_add(4).min(22);
+    let inner = boxed(buf, area, 64, h, &p.title, hint, theme);
+    let w = inner.w as usize;
+    let x = put(buf, inner.x, inner.y, w, "search: ", theme.dim());
+    let x = put(
+        buf,
+        x,
+        inner.y,
+        w.saturating_sub((x - inner.x) as usize),
+        &p.query,
+        theme.bold(),
+    );
+    put(buf, x, inner.y, 1, "█", theme.bar());
+    let rows = inner.h.saturating_sub(2) as usize;
+    let first = p.cursor.saturating_sub(rows.saturating_sub(1));
+    if p.shown.is_empty() {
+        put(buf, inner.x, inner.y + 2, w, "nothing matches", theme.dim());
+    }
+    for (n, &i) in p.shown.iter().enumerate().skip(first).take(rows) {
+        let y = inner.y + 2 + (n - first) as u16;
+        let item = &p.items[i];
+        let selected_row = n == p.cursor;
+        let base = theme.card(selected_row);
+        buf.set_style(
+            TRect {
+                x: inner.x,
+                y,
+                width: inner.w,
+                height: 1,
+            },
+            base,
+        );
+        let mark = match (p.multi, p.selected.contains(&i)) {
+            (true, true) => "[x] ",
+            (true, false) => "[ ] ",
+            (false, _) if selected_row => "▌ ",
+            (false, _) => "  ",
+        };
+        let mut x = put(buf, inner.x, y, w, mark, theme.bar().patch(base));
+        x = put(
+            buf,
+            x,
+            y,
+            w.saturating_sub((x - inner.x) as usize),
+            &text::truncate(&item.label, w / 2),
+            theme.bold().patch(base),
+        );
+        let room = w.saturating_sub((x - inner.x) as usize + 2);
+        put(
+            buf,
+            x + 2,
+            y,
+            room,
+            &text::truncate(&item.detail, room),
+            theme.dim().patch(base),
+        );
+    }
+}
+
+fn problems(buf: &mut Buffer, area: TRect, state: &AppState, cursor: usize, theme: &Theme) {
+    let n = state.problems.len();
+    let inner = boxed(
+        buf,
+        area,
+        90,
+        (n as u16 * 2).saturating_add(3).min(24),
+        &format!("{n} changes GitLab refused"),
+        "r retry · d discard · Esc close",
+        theme,
+    );
+    let w = inner.w as usize;
+    let per = 2usize;
+    let rows = (inner.h.saturating_sub(1) as usize / per).max(1);
+    let first = cursor.saturating_sub(rows - 1);
+    for (k, p) in state.problems.iter().enumerate().skip(first).take(rows) {
+        let y = inner.y + 1 + ((k - first) * per) as u16;
+        let base = theme.card(k == cursor);
+        buf.set_style(
+            TRect {
+                x: inner.x,
+                y,
+                width: inner.w,
+                height: 1,
+            },
+            base,
+        );
+        put(
+            buf,
+            inner.x,
+            y,
+            w,
+            &text::truncate(&p.change.summary, w),
+            theme.bold().patch(base),
+        );
+        put(
+            buf,
+            inner.x + 2,
+            y + 1,
+            w.saturating_sub(2),
+            &text::truncate(&p.reason, w.saturating_sub(2)),
+            theme.severity(crate::core::state::Severity::Error),
+        );
     }
 }
 
@@ -518,6 +668,33 @@ fn status(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
     let pos_w = text::width(&pos);
     // Then the sync state, left of the position.
     let mut left_room = w.saturating_sub(pos_w + 1);
+    let mut right_x = r.x + w.saturating_sub(pos_w) as u16;
+    let mut outbox: Vec<(String, Style)> = Vec::new();
+    if !state.problems.is_empty() {
+        outbox.push((
+            format!("{} refused (!)  ", state.problems.len()),
+            theme.severity(crate::core::state::Severity::Error),
+        ));
+    }
+    if !state.pending.is_empty() {
+        let why = state
+            .outbox_wait
+            .as_deref()
+            .map(|w| format!(" · {w}"))
+            .unwrap_or_default();
+        let n = state.pending.len();
+        outbox.push((
+            format!("{n} change{} pending{why}  ", if n == 1 { "" } else { "s" }),
+            theme.weight(),
+        ));
+    }
+    for (label, style) in outbox {
+        let label = text::truncate(&label, w / 3);
+        let lw = text::width(&label);
+        right_x = right_x.saturating_sub(lw as u16);
+        left_room = left_room.saturating_sub(lw);
+        put(buf, right_x, r.y, lw, &label, style);
+    }
     if let Some((label, severity)) = state.sync.label(state.now) {
         let label = format!("{}  ", text::truncate(&label, w / 3));
         let lw = text::width(&label);
@@ -548,6 +725,53 @@ fn status(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
     let x = r.x + 1;
     let room = left_room.saturating_sub(1);
     match &state.mode {
+        Mode::Confirm { prompt, .. } => {
+            put(
+                buf,
+                x,
+                r.y,
+                room,
+                &text::truncate(prompt, room),
+                theme
+                    .severity(crate::core::state::Severity::Warning)
+                    .add_modifier(ratatui::style::Modifier::BOLD),
+            );
+        }
+        Mode::Input {
+            purpose,
+            text: typed,
+            ..
+        } => {
+            let label = match purpose {
+                crate::core::state::InputPurpose::Weight => "weight (empty for none): ",
+                crate::core::state::InputPurpose::Comment => "comment: ",
+            };
+            let nx = put(buf, x, r.y, room, label, theme.dim());
+            let left = room.saturating_sub((nx - x) as usize + 1);
+            // Keep the end of a long text in view.
+            let shown: String = if text::width(typed) > left {
+                let mut t: Vec<char> = typed.chars().rev().take(left.saturating_sub(1)).collect();
+                t.reverse();
+                format!("…{}", t.into_iter().collect::<String>())
+            } else {
+                typed.clone()
+            };
+            let nx = put(buf, nx, r.y, left, &shown, theme.bold());
+            put(buf, nx, r.y, 1, "█", theme.bar());
+        }
+        Mode::Grab { .. } => {
+            put(
+                buf,
+                x,
+                r.y,
+                room,
+                &text::truncate(
+                    "GRAB  hjkl carry the card · Enter drop · Esc put back",
+                    room,
+                ),
+                theme.bar(),
+            );
+        }
         Mode::Filter { .. } => {
             let hint = "  Enter keep · Esc cancel";
             let shown = format!("/{}", state.filter);

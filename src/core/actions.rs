@@ -1,0 +1,1323 @@
+//! The team's workflow as state changes: promote, take, move between lanes,
+//! reorder, assign, milestone, weight, comment, close, undo, grab mode, the
+//! pickers and prompts they open, the problems panel, and what the outbox
+//! reports. Every change is applied to the board at once (optimistic) and
+//! handed to the adapters as [`Effect::Enqueue`]; nothing here waits on GitLab.
+
+use super::action::{Effect, OutboxEvent};
+use super::board::{BoardKind, ColumnKind, SortMode};
+use super::edit::{self, Change, Edit, Reorder, Seen};
+use super::iteration;
+use super::keymap::Command;
+use super::model::{Issue, IssueId, IssueState, MilestoneState};
+use super::picker::{PickItem, PickPurpose, PickValue, Picker};
+use super::state::{AppState, InputPurpose, Mode, Problem, Severity, StatusMessage, UndoEntry};
+
+/// Run a workflow command from the board; `None` when `cmd` is not one.
+pub fn board_action(state: &mut AppState, cmd: Command) -> Option<Vec<Effect>> {
+    let effects = match cmd {
+        Command::ShowProblems => {
+            if state.problems.is_empty() {
+                state.info("no problems: GitLab accepted every change");
+            } else {
+                state.mode = Mode::Problems { cursor: 0 };
+            }
+            Vec::new()
+        }
+        Command::Undo => undo(state),
+        _ => {
+            let issue = match state.selected_issue() {
+                Some(i) => i.clone(),
+                None if is_workflow(cmd) => {
+                    state.info("no card selected");
+                    return Some(Vec::new());
+                }
+                None => return None,
+            };
+            match cmd {
+                Command::Take => take(state, &issue),
+                Command::Promote => match state.iteration.current {
+                    Some(m) => promote(state, &issue, m),
+                    None => warn(state, "the team has no current iteration to promote to"),
+                },
+                Command::PromotePick => open_milestone_picker(state, &issue, PickPurpose::Promote),
+                Command::PickMilestone => {
+                    open_milestone_picker(state, &issue, PickPurpose::Milestone)
+                }
+                Command::MoveLaneLeft => move_lane(state, &issue, -1),
+                Command::MoveLaneRight => move_lane(state, &issue, 1),
+                Command::PickLane => open_lane_picker(state, &issue),
+                Command::MoveCardUp => reorder(state, &issue, -1),
+                Command::MoveCardDown => reorder(state, &issue, 1),
+                Command::PickAssignees => open_member_picker(state, &issue),
+                Command::UnassignMe => unassign_me(state, &issue),
+                Command::Weight => {
+                    let text = issue.weight.map(|w| w.to_string()).unwrap_or_default();
+                    state.mode = Mode::Input {
+                        purpose: InputPurpose::Weight,
+                        issue: issue.id,
+                        text,
+                    };
+                    Vec::new()
+                }
+                Command::Comment => {
+                    state.mode = Mode::Input {
+                        purpose: InputPurpose::Comment,
+                        issue: issue.id,
+                        text: String::new(),
+                    };
+                    Vec::new()
+                }
+                Command::CloseReopen => {
+                    let (verb, to) = if issue.is_open() {
+                        ("Close", IssueState::Closed)
+                    } else {
+                        ("Reopen", IssueState::Opened)
+                    };
+                    let r = state.short_ref(&issue);
+                    state.mode = Mode::Confirm {
+                        prompt: format!("{verb} {r} {}? y/n", issue.title),
+                        issue: issue.id,
+                        edit: Box::new(Edit {
+                            state: Some(to),
+                            ..Edit::default()
+                        }),
+                        summary: format!(
+                            "{r} {}",
+                            if to == IssueState::Closed {
+                                "closed"
+                            } else {
+                                "reopened"
+                            }
+                        ),
+                    };
+                    Vec::new()
+                }
+                Command::OpenInBrowser => {
+                    state.info(format!("opening {}", issue.web_url));
+                    vec![Effect::OpenUrl(issue.web_url.clone())]
+                }
+                Command::CopyUrl => {
+                    state.info(format!("copied {}", issue.web_url));
+                    vec![Effect::Copy(issue.web_url.clone())]
+                }
+                Command::Grab => {
+                    if state.sort != SortMode::Manual {
+                        return Some(warn(state, "grab works in board order: press s first"));
+                    }
+                    state.mode = Mode::Grab {
+                        original: Box::new(issue),
+                    };
+                    state.info("grabbed: hjkl carry the card, Enter drops it, Esc puts it back");
+                    Vec::new()
+                }
+                _ => return None,
+            }
+        }
+    };
+    Some(effects)
+}
+
+fn is_workflow(cmd: Command) -> bool {
+    matches!(
+        cmd,
+        Command::Take
+            | Command::Promote
+            | Command::PromotePick
+            | Command::PickMilestone
+            | Command::MoveLaneLeft
+            | Command::MoveLaneRight
+            | Command::PickLane
+            | Command::MoveCardUp
+            | Command::MoveCardDown
+            | Command::PickAssignees
+            | Command::UnassignMe
+            | Command::Weight
+            | Command::Comment
+            | Command::CloseReopen
+            | Command::OpenInBrowser
+            | Command::CopyUrl
+            | Command::Grab
+    )
+}
+
+fn warn(state: &mut AppState, text: &str) -> Vec<Effect> {
+    state.warn(text);
+    Vec::new()
+}
+
+fn issue_index(state: &AppState, id: IssueId) -> Option<usize> {
+    state.ws.issues.iter().position(|i| i.id == id)
+}
+
+/// Make a change: apply it to the board now, remember it for undo, and
+/// queue it for GitLab (the demo keeps it local).
+pub fn commit(
+    state: &mut AppState,
+    id: IssueId,
+    e: Edit,
+    summary: String,
+    position: Option<i64>,
+    for_undo: bool,
+) -> Vec<Effect> {
+    let Some(idx) = issue_index(state, id) else {
+        return Vec::new();
+    };
+    if e.is_empty() {
+        state.info("nothing to change");
+        return Vec::new();
+    }
+    let change_id = next_change_id(state);
+    let issue = &state.ws.issues[idx];
+    let seen = Seen::of(issue, &state.team);
+    let previous_place = e.reorder.and_then(|_| neighbours(state, id));
+    let change = Change {
+        id: change_id,
+        issue: id,
+        project: issue.project_id,
+        iid: issue.iid,
+        edit: e,
+        seen,
+        summary: summary.clone(),
+    };
+    let members = state.ws.members.clone();
+    let issue = &mut state.ws.issues[idx];
+    edit::apply(issue, &change.edit, &members);
+    if let Some(p) = position {
+        issue.position = p;
+    }
+    if for_undo {
+        state.undo.push(UndoEntry {
+            change: change.clone(),
+            previous_place,
+        });
+    }
+    state.view_select(id);
+    state.relayout();
+    if state.ws.is_demo || !state.sync.enabled {
+        state.info(format!("{summary} (demo: changed here, not sent)"));
+        return Vec::new();
+    }
+    state.info(summary);
+    state.pending.push(change.clone());
+    vec![Effect::Enqueue(change)]
+}
+
+fn next_change_id(state: &mut AppState) -> u64 {
+    let clock = state
+        .now
+        .map_or(0, |t| t.timestamp_millis().max(0) as u64 * 1000);
+    state.change_seq = (state.change_seq + 1).max(clock);
+    state.change_seq
+}
+
+/// The issues just above and below `id` in the selected column.
+fn neighbours(state: &AppState, id: IssueId) -> Option<Reorder> {
+    let col = state.layout.columns.get(state.view().col)?;
+    let row = col
+        .cards
+        .iter()
+        .position(|c| state.ws.issues[c.issue].id == id)?;
+    let at = |r: Option<usize>| {
+        r.and_then(|r| col.cards.get(r))
+            .map(|c| state.ws.issues[c.issue].id)
+    };
+    Some(Reorder {
+        after: at(row.checked_sub(1)),
+        before: at(Some(row + 1)),
+    })
+}
+
+fn me(state: &mut AppState) -> Option<u64> {
+    let me = state.ws.me.as_ref().map(|u| u.id);
+    if me.is_none() {
+        state.warn("who you are is not known yet: wait for the first sync");
+    }
+    me
+}
+
+fn take(state: &mut AppState, issue: &Issue) -> Vec<Effect> {
+    let Some(me) = me(state) else {
+        return Vec::new();
+    };
+    let doing = state.team.doing_lane.clone();
+    let mut e = edit::to_lane(issue, &state.team, Some(&doing));
+    if !issue.assignees.iter().any(|u| u.id == me) {
+        e.assign = vec![me];
+    }
+    if (state.board == BoardKind::Backlog || issue.milestone_id.is_none())
+        && let Some(cur) = state.iteration.current
+        && issue.milestone_id != Some(cur)
+    {
+        e.milestone = Some(Some(cur));
+    }
+    if !issue.is_open() {
+        e.state = Some(IssueState::Opened);
+    }
+    let summary = format!("{} taken: yours, {doing}", state.short_ref(issue));
+    commit(state, issue.id, e, summary, None, true)
+}
+
+fn promote(state: &mut AppState, issue: &Issue, milestone: u64) -> Vec<Effect> {
+    let ready = state.team.ready_lane.clone();
+    let mut e = edit::to_lane(issue, &state.team, Some(&ready));
+    if issue.milestone_id != Some(milestone) {
+        e.milestone = Some(Some(milestone));
+    }
+    let title = state
+        .ws
+        .milestone(milestone)
+        .map_or(String::new(), |m| m.title.clone());
+    let summary = format!("{} promoted to {title}, {ready}", state.short_ref(issue));
+    commit(state, issue.id, e, summary, None, true)
+}
+
+/// The lane column `delta` steps from the selected one (iteration board),
+/// or the neighbouring lane in the configured order (backlog).
+fn move_lane(state: &mut AppState, issue: &Issue, delta: i64) -> Vec<Effect> {
+    let target = match state.board {
+        BoardKind::Iteration => {
+            let col = state.view().col as i64 + delta;
+            match state
+                .layout
+                .columns
+                .get(col.max(0) as usize)
+                .filter(|_| col >= 0)
+            {
+                Some(c) => c.kind.clone(),
+                None => return warn(state, "no lane further that way"),
+            }
+        }
+        BoardKind::Backlog => {
+            let lanes = &state.team.lanes;
+            let here = lanes
+                .iter()
+                .position(|l| *l == state.team.backlog_lane)
+                .unwrap_or(0) as i64;
+            match lanes
+                .get((here + delta).max(0) as usize)
+                .filter(|_| here + delta >= 0)
+            {
+                Some(l) => ColumnKind::Lane(l.clone()),
+                None => return warn(state, "no lane further that way"),
+            }
+        }
+    };
+    to_column(state, issue, &target)
+}
+
+/// Move an issue to a column: a lane, Open (no lane) or Closed (asks first).
+fn to_column(state: &mut AppState, issue: &Issue, target: &ColumnKind) -> Vec<Effect> {
+    let r = state.short_ref(issue);
+    let (mut e, name) = match target {
+        ColumnKind::Lane(l) => (edit::to_lane(issue, &state.team, Some(l)), l.clone()),
+        ColumnKind::Open => (
+            edit::to_lane(issue, &state.team, None),
+            "no lane".to_owned(),
+        ),
+        ColumnKind::Closed => {
+            state.mode = Mode::Confirm {
+                prompt: format!("Close {r} {}? y/n", issue.title),
+                issue: issue.id,
+                edit: Box::new(Edit {
+                    state: Some(IssueState::Closed),
+                    ..Edit::default()
+                }),
+                summary: format!("{r} closed"),
+            };
+            return Vec::new();
+        }
+    };
+    if !issue.is_open() {
+        e.state = Some(IssueState::Opened);
+    }
+    commit(state, issue.id, e, format!("{r} → {name}"), None, true)
+}
+
+fn reorder(state: &mut AppState, issue: &Issue, delta: i64) -> Vec<Effect> {
+    if state.sort != SortMode::Manual {
+        return warn(state, "reordering works in board order: press s first");
+    }
+    let Some((e, pos)) = reorder_edit(state, issue.id, delta) else {
+        return warn(
+            state,
+            if delta < 0 {
+                "already at the top"
+            } else {
+                "already at the bottom"
+            },
+        );
+    };
+    let r = state.short_ref(issue);
+    commit(
+        state,
+        issue.id,
+        e,
+        format!("{r} moved {}", if delta < 0 { "up" } else { "down" }),
+        Some(pos),
+        true,
+    )
+}
+
+/// The reorder that moves `id` one card up or down in the selected column,
+/// and its new local position.
+fn reorder_edit(state: &AppState, id: IssueId, delta: i64) -> Option<(Edit, i64)> {
+    let col = state.layout.columns.get(state.view().col)?;
+    let row = col
+        .cards
+        .iter()
+        .position(|c| state.ws.issues[c.issue].id == id)? as i64;
+    let card = |r: i64| {
+        (r >= 0)
+            .then(|| col.cards.get(r as usize))
+            .flatten()
+            .map(|c| &state.ws.issues[c.issue])
+    };
+    // Moving up: between row-2 and row-1; down: between row+1 and row+2.
+    let (above, below) = if delta < 0 {
+        (card(row - 2), Some(card(row - 1)?))
+    } else {
+        (Some(card(row + 1)?), card(row + 2))
+    };
+    let pos = edit::position_between(above.map(|i| i.position), below.map(|i| i.position));
+    let e = Edit {
+        reorder: Some(Reorder {
+            after: above.map(|i| i.id),
+            before: below.map(|i| i.id),
+        }),
+        ..Edit::default()
+    };
+    Some((e, pos))
+}
+
+fn unassign_me(state: &mut AppState, issue: &Issue) -> Vec<Effect> {
+    let Some(me) = me(state) else {
+        return Vec::new();
+    };
+    if !issue.assignees.iter().any(|u| u.id == me) {
+        return warn(state, "you are not assigned to it");
+    }
+    let r = state.short_ref(issue);
+    commit(
+        state,
+        issue.id,
+        Edit {
+            unassign: vec![me],
+            ..Edit::default()
+        },
+        format!("{r}: unassigned you"),
+        None,
+        true,
+    )
+}
+
+fn open_lane_picker(state: &mut AppState, issue: &Issue) -> Vec<Effect> {
+    let current = state
+        .team
+        .lanes_of(issue)
+        .into_iter()
+        .map(str::to_owned)
+        .collect::<Vec<_>>();
+    let mut items: Vec<PickItem> = state
+        .team
+        .lanes
+        .iter()
+        .map(|l| PickItem {
+            label: l.clone(),
+            detail: if current.contains(l) {
+                "current".into()
+            } else {
+                String::new()
+            },
+            value: PickValue::Lane(Some(l.clone())),
+        })
+        .collect();
+    items.push(PickItem {
+        label: "no lane".into(),
+        detail: "Open column".into(),
+        value: PickValue::Lane(None),
+    });
+    let title = format!("Move {} to lane", state.short_ref(issue));
+    state.mode = Mode::Picker(Box::new(Picker::new(
+        PickPurpose::Lane,
+        title,
+        issue.id,
+        items,
+    )));
+    Vec::new()
+}
+
+fn open_milestone_picker(state: &mut AppState, issue: &Issue, purpose: PickPurpose) -> Vec<Effect> {
+    let cur = state.iteration.current;
+    let next = state.iteration.next;
+    let mut open: Vec<&super::model::Milestone> = state
+        .ws
+        .milestones
+        .iter()
+        .filter(|m| m.state == MilestoneState::Active)
+        .collect();
+    open.sort_by(|a, b| {
+        let rank = |m: &super::model::Milestone| {
+            if Some(m.id) == cur {
+                0
+            } else if Some(m.id) == next {
+                1
+            } else if state.team.is_team_milestone(m) {
+                2
+            } else {
+                3
+            }
+        };
+        rank(a)
+            .cmp(&rank(b))
+            .then_with(|| iteration::timeline_cmp(a, b))
+    });
+    let mut items: Vec<PickItem> = open
+        .into_iter()
+        .map(|m| {
+            let mut detail = match (m.start_date, m.due_date) {
+                (Some(s), Some(d)) => format!("{s} → {d}"),
+                (None, Some(d)) => format!("due {d}"),
+                _ => String::new(),
+            };
+            if Some(m.id) == cur {
+                detail.push_str("  current");
+            } else if Some(m.id) == next {
+                detail.push_str("  next");
+            }
+            if Some(m.id) == issue.milestone_id {
+                detail.push_str("  (now)");
+            }
+            PickItem {
+                label: m.title.clone(),
+                detail,
+                value: PickValue::Milestone(Some(m.id)),
+            }
+        })
+        .collect();
+    if purpose == PickPurpose::Milestone {
+        items.push(PickItem {
+            label: "none".into(),
+            detail: "no milestone".into(),
+            value: PickValue::Milestone(None),
+        });
+    }
+    let r = state.short_ref(issue);
+    let title = match purpose {
+        PickPurpose::Promote => format!("Promote {r} to"),
+        _ => format!("Milestone of {r}"),
+    };
+    state.mode = Mode::Picker(Box::new(Picker::new(purpose, title, issue.id, items)));
+    Vec::new()
+}
+
+fn open_member_picker(state: &mut AppState, issue: &Issue) -> Vec<Effect> {
+    let me = state.ws.me.as_ref().map(|u| u.id);
+    let mut members = state.ws.members.clone();
+    members.sort_by_key(|u| (Some(u.id) != me, u.username.to_lowercase()));
+    let items: Vec<PickItem> = members
+        .iter()
+        .map(|u| PickItem {
+            label: format!("@{}", u.username),
+            detail: if Some(u.id) == me {
+                format!("{} (you)", u.name)
+            } else {
+                u.name.clone()
+            },
+            value: PickValue::Member(u.id),
+        })
+        .collect();
+    let mut p = Picker::new(
+        PickPurpose::Assignees,
+        format!("Assignees of {}", state.short_ref(issue)),
+        issue.id,
+        items,
+    );
+    for (n, item) in p.items.iter().enumerate() {
+        if let PickValue::Member(id) = item.value
+            && issue.assignees.iter().any(|u| u.id == id)
+        {
+            p.selected.insert(n);
+        }
+    }
+    state.mode = Mode::Picker(Box::new(p));
+    Vec::new()
+}
+
+/// Keys in a picker.
+pub fn picker_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
+    let Mode::Picker(p) = &mut state.mode else {
+        return Vec::new();
+    };
+    match cmd {
+        Command::Up => p.move_cursor(-1),
+        Command::Down => p.move_cursor(1),
+        Command::Toggle if p.multi => p.toggle(),
+        Command::Backspace => {
+            p.query.pop();
+            p.refilter();
+        }
+        Command::ClearText => {
+            p.query.clear();
+            p.refilter();
+        }
+        Command::Cancel => state.mode = Mode::Board,
+        Command::Accept => {
+            let p = match std::mem::replace(&mut state.mode, Mode::Board) {
+                Mode::Picker(p) => p,
+                _ => return Vec::new(),
+            };
+            return accept_pick(state, *p);
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// A typed character in a picker's search.
+pub fn picker_type(state: &mut AppState, c: char) {
+    if let Mode::Picker(p) = &mut state.mode {
+        p.query.push(c);
+        p.refilter();
+    }
+}
+
+fn accept_pick(state: &mut AppState, p: Picker) -> Vec<Effect> {
+    let Some(issue) = state.ws.issue(p.issue).cloned() else {
+        return Vec::new();
+    };
+    let r = state.short_ref(&issue);
+    match p.purpose {
+        PickPurpose::Assignees => {
+            let chosen: Vec<u64> = p
+                .selected
+                .iter()
+                .filter_map(|&n| match p.items[n].value {
+                    PickValue::Member(id) => Some(id),
+                    _ => None,
+                })
+                .collect();
+            let now: Vec<u64> = issue.assignees.iter().map(|u| u.id).collect();
+            let e = Edit {
+                assign: chosen
+                    .iter()
+                    .filter(|id| !now.contains(id))
+                    .copied()
+                    .collect(),
+                unassign: now
+                    .iter()
+                    .filter(|id| !chosen.contains(id))
+                    .copied()
+                    .collect(),
+                ..Edit::default()
+            };
+            let names: Vec<String> = p
+                .selected
+                .iter()
+                .map(|&n| p.items[n].label.clone())
+                .collect();
+            let who = if names.is_empty() {
+                "nobody".to_owned()
+            } else {
+                names.join(" ")
+            };
+            commit(
+                state,
+                issue.id,
+                e,
+                format!("{r} assigned to {who}"),
+                None,
+                true,
+            )
+        }
+        _ => {
+            let Some(item) = p.current().cloned() else {
+                state.info("nothing matches");
+                return Vec::new();
+            };
+            match (p.purpose, item.value) {
+                (PickPurpose::Lane, PickValue::Lane(l)) => {
+                    let kind = l.map_or(ColumnKind::Open, ColumnKind::Lane);
+                    to_column(state, &issue, &kind)
+                }
+                (PickPurpose::Milestone, PickValue::Milestone(m)) => {
+                    let e = if issue.milestone_id == m {
+                        Edit::default()
+                    } else {
+                        Edit {
+                            milestone: Some(m),
+                            ..Edit::default()
+                        }
+                    };
+                    commit(
+                        state,
+                        issue.id,
+                        e,
+                        format!("{r} → milestone {}", item.label),
+                        None,
+                        true,
+                    )
+                }
+                (PickPurpose::Promote, PickValue::Milestone(Some(m))) => promote(state, &issue, m),
+                _ => Vec::new(),
+            }
+        }
+    }
+}
+
+/// Keys in a yes/no question.
+pub fn confirm_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
+    let mode = std::mem::replace(&mut state.mode, Mode::Board);
+    match (cmd, mode) {
+        (
+            Command::Yes,
+            Mode::Confirm {
+                issue,
+                edit,
+                summary,
+                ..
+            },
+        ) => commit(state, issue, *edit, summary, None, true),
+        (Command::No, _) => {
+            state.info("cancelled");
+            Vec::new()
+        }
+        (_, mode) => {
+            state.mode = mode;
+            Vec::new()
+        }
+    }
+}
+
+/// Keys in a one-line prompt.
+pub fn input_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
+    let Mode::Input {
+        purpose,
+        issue,
+        text,
+    } = &mut state.mode
+    else {
+        return Vec::new();
+    };
+    match cmd {
+        Command::Backspace => {
+            text.pop();
+        }
+        Command::ClearText => text.clear(),
+        Command::Cancel => state.mode = Mode::Board,
+        Command::Accept => {
+            let (purpose, id, text) = (*purpose, *issue, text.trim().to_owned());
+            state.mode = Mode::Board;
+            let Some(issue) = state.ws.issue(id).cloned() else {
+                return Vec::new();
+            };
+            let r = state.short_ref(&issue);
+            match purpose {
+                InputPurpose::Weight => {
+                    let w = if text.is_empty() || text.eq_ignore_ascii_case("none") {
+                        None
+                    } else {
+                        match text.parse::<u32>() {
+                            Ok(w) => Some(w),
+                            Err(_) => {
+                                return warn(
+                                    state,
+                                    "a weight is a whole number, or empty for none",
+                                );
+                            }
+                        }
+                    };
+                    let e = if issue.weight == w {
+                        Edit::default()
+                    } else {
+                        Edit {
+                            weight: Some(w),
+                            ..Edit::default()
+                        }
+                    };
+                    let shown = w.map_or("none".to_owned(), |w| w.to_string());
+                    return commit(state, id, e, format!("{r} weight {shown}"), None, true);
+                }
+                InputPurpose::Comment => {
+                    if text.is_empty() {
+                        state.info("empty comment: nothing sent");
+                        return Vec::new();
+                    }
+                    let e = Edit {
+                        comment: Some(text),
+                        ..Edit::default()
+                    };
+                    return commit(state, id, e, format!("{r}: comment"), None, false);
+                }
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// A typed character in a prompt.
+pub fn input_type(state: &mut AppState, c: char) {
+    if let Mode::Input { purpose, text, .. } = &mut state.mode {
+        if *purpose == InputPurpose::Weight && !(c.is_ascii_alphanumeric()) {
+            return;
+        }
+        text.push(c);
+    }
+}
+
+fn undo(state: &mut AppState) -> Vec<Effect> {
+    let Some(entry) = state.undo.pop() else {
+        state.info("nothing to undo");
+        return Vec::new();
+    };
+    let c = &entry.change;
+    let mut e = edit::inverse(&c.edit, &c.seen);
+    let mut position = None;
+    if let (Some(place), Some(_)) = (entry.previous_place, c.edit.reorder) {
+        e.reorder = Some(place);
+        let pos = |id: Option<IssueId>| id.and_then(|id| state.ws.issue(id)).map(|i| i.position);
+        position = Some(edit::position_between(pos(place.after), pos(place.before)));
+    }
+    let summary = format!("undone: {}", c.summary);
+    commit(state, c.issue, e, summary, position, false)
+}
+
+/// Keys in the problems panel.
+pub fn problems_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
+    let Mode::Problems { cursor } = &mut state.mode else {
+        return Vec::new();
+    };
+    let n = state.problems.len();
+    match cmd {
+        Command::Up => *cursor = cursor.saturating_sub(1),
+        Command::Down => *cursor = (*cursor + 1).min(n.saturating_sub(1)),
+        Command::Back => state.mode = Mode::Board,
+        Command::Retry | Command::Discard if n > 0 => {
+            let at = (*cursor).min(n - 1);
+            let problem = state.problems.remove(at);
+            if state.problems.is_empty() {
+                state.mode = Mode::Board;
+            } else if let Mode::Problems { cursor } = &mut state.mode {
+                *cursor = at.min(state.problems.len() - 1);
+            }
+            if cmd == Command::Discard {
+                state.info(format!("discarded: {}", problem.change.summary));
+                return vec![Effect::Discard(problem.change.id)];
+            }
+            // Retry on top of what GitLab has now.
+            let mut change = problem.change;
+            if let Some(i) = state.ws.issue(change.issue) {
+                change.seen = Seen::of(i, &state.team);
+                let members = state.ws.members.clone();
+                if let Some(i) = state.ws.issues.iter_mut().find(|i| i.id == change.issue) {
+                    edit::apply(i, &change.edit, &members);
+                }
+            }
+            state.pending.push(change.clone());
+            state.relayout();
+            state.info(format!("retrying: {}", change.summary));
+            return vec![Effect::Retry(change)];
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Keys in grab mode: carry the card locally; Enter makes one change.
+pub fn grab_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
+    let Mode::Grab { original } = &state.mode else {
+        return Vec::new();
+    };
+    let original = (**original).clone();
+    let id = original.id;
+    match cmd {
+        Command::Up | Command::Down => {
+            let delta = if cmd == Command::Up { -1 } else { 1 };
+            if let Some((_, pos)) = reorder_edit(state, id, delta)
+                && let Some(i) = state.ws.issues.iter_mut().find(|i| i.id == id)
+            {
+                i.position = pos;
+                state.view_select(id);
+                state.relayout();
+            }
+        }
+        Command::Left | Command::Right => {
+            let delta = if cmd == Command::Left { -1 } else { 1 };
+            if state.board != BoardKind::Iteration {
+                return warn(state, "carry between lanes on the iteration board");
+            }
+            let col = state.view().col as i64 + delta;
+            let Some(kind) = state
+                .layout
+                .columns
+                .get(col.max(0) as usize)
+                .filter(|_| col >= 0)
+                .map(|c| c.kind.clone())
+            else {
+                return Vec::new();
+            };
+            let Some(cur) = state.ws.issue(id).cloned() else {
+                return Vec::new();
+            };
+            let mut e = match &kind {
+                ColumnKind::Lane(l) => edit::to_lane(&cur, &state.team, Some(l)),
+                ColumnKind::Open => edit::to_lane(&cur, &state.team, None),
+                ColumnKind::Closed => Edit {
+                    state: Some(IssueState::Closed),
+                    ..Edit::default()
+                },
+            };
+            if kind != ColumnKind::Closed && !cur.is_open() {
+                e.state = Some(IssueState::Opened);
+            }
+            let members = state.ws.members.clone();
+            if let Some(i) = state.ws.issues.iter_mut().find(|i| i.id == id) {
+                edit::apply(i, &e, &members);
+            }
+            state.view_select(id);
+            state.relayout();
+        }
+        Command::Cancel => {
+            restore(state, original);
+            state.mode = Mode::Board;
+            state.info("put back");
+        }
+        Command::Accept => {
+            state.mode = Mode::Board;
+            let Some(now) = state.ws.issue(id).cloned() else {
+                return Vec::new();
+            };
+            let place = neighbours(state, id);
+            let moved_place = now.position != original.position;
+            restore(state, original.clone());
+            // One change: the lane (and state) difference, and the new place.
+            let mut e = Edit::default();
+            let before = Seen::of(&original, &state.team);
+            let after = Seen::of(&now, &state.team);
+            e.add_labels = after
+                .lanes
+                .iter()
+                .filter(|l| !before.lanes.contains(l))
+                .cloned()
+                .collect();
+            e.remove_labels = before
+                .lanes
+                .iter()
+                .filter(|l| !after.lanes.contains(l))
+                .cloned()
+                .collect();
+            if now.state != original.state {
+                e.state = Some(now.state);
+            }
+            let position = if moved_place {
+                e.reorder = place;
+                Some(now.position)
+            } else {
+                None
+            };
+            if e.is_empty() {
+                state.info("dropped where it was");
+                return Vec::new();
+            }
+            let summary = match state.team.lanes_of(&now).first() {
+                Some(l) if !e.add_labels.is_empty() => format!("{} → {l}", state.short_ref(&now)),
+                _ => format!("{} moved", state.short_ref(&now)),
+            };
+            return commit(state, id, e, summary, position, true);
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn restore(state: &mut AppState, original: Issue) {
+    let id = original.id;
+    if let Some(i) = state.ws.issues.iter_mut().find(|i| i.id == id) {
+        *i = original;
+    }
+    state.view_select(id);
+    state.relayout();
+}
+
+/// What the outbox sender reports.
+pub fn on_outbox(state: &mut AppState, ev: OutboxEvent) -> Vec<Effect> {
+    match ev {
+        OutboxEvent::Loaded { pending, failed } => {
+            state.change_seq = pending
+                .iter()
+                .chain(failed.iter().map(|(c, _)| c))
+                .map(|c| c.id)
+                .max()
+                .unwrap_or(0)
+                .max(state.change_seq);
+            state.pending = pending;
+            state.problems = failed
+                .into_iter()
+                .map(|(change, reason)| Problem { change, reason })
+                .collect();
+            state.reapply_pending();
+            state.relayout();
+            if !state.pending.is_empty() {
+                state.info(format!(
+                    "{} changes from the last session are being sent",
+                    state.pending.len()
+                ));
+            }
+        }
+        OutboxEvent::Sent { id, issue } => {
+            state.pending.retain(|c| c.id != id);
+            if state.pending.is_empty() {
+                state.outbox_wait = None;
+            }
+            if let Some(i) = issue {
+                state.replace_issue(*i);
+            }
+        }
+        OutboxEvent::Failed { id, reason, issue } => {
+            let Some(pos) = state.pending.iter().position(|c| c.id == id) else {
+                return Vec::new();
+            };
+            let change = state.pending.remove(pos);
+            state.status = Some(StatusMessage {
+                text: format!("{}: {reason} (! for details)", change.summary),
+                severity: Severity::Error,
+            });
+            state.problems.push(Problem { change, reason });
+            match issue {
+                Some(i) => state.replace_issue(*i),
+                // Without GitLab's version, fetch it to undo the optimistic change.
+                None => return vec![Effect::Refresh],
+            }
+        }
+        OutboxEvent::Waiting { why } => state.outbox_wait = Some(why),
+    }
+    Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::action::Action;
+    use crate::core::keymap;
+    use crate::core::testing::{issue, team, user, workspace};
+    use crate::core::update::update;
+    use chrono::NaiveDate;
+
+    fn state() -> AppState {
+        let mut issues = Vec::new();
+        for n in 0..6u64 {
+            let lane = ["Ready", "In Progress"][(n % 2) as usize];
+            let mut i = issue(
+                n + 1,
+                100 + n,
+                &["team::Datastores", &format!("workflow-infra::{lane}")],
+            );
+            i.milestone_id = Some(1);
+            i.position = n as i64 * 1024;
+            issues.push(i);
+        }
+        let mut b = issue(50, 150, &["team::Datastores", "workflow-infra::Triage"]);
+        b.position = 99_000;
+        issues.push(b);
+        let mut ws = workspace(issues);
+        ws.me = Some(user(7, "zoe", "Zoë Müller"));
+        let mut s = AppState::new(
+            ws,
+            team(),
+            NaiveDate::from_ymd_opt(2025, 11, 5).unwrap(),
+            BoardKind::Iteration,
+        );
+        s.sync.enabled = true;
+        update(
+            &mut s,
+            Action::Resize {
+                width: 160,
+                height: 40,
+            },
+        );
+        s
+    }
+
+    fn keys(s: &mut AppState, ks: &str) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        for k in keymap::parse_sequence(ks).unwrap_or_default() {
+            fx.extend(update(s, Action::Key(k)));
+        }
+        fx
+    }
+
+    fn enqueued(fx: &[Effect]) -> Vec<&Change> {
+        fx.iter()
+            .filter_map(|e| {
+                if let Effect::Enqueue(c) = e {
+                    Some(c)
+                } else {
+                    None
+                }
+            })
+            .collect()
+    }
+
+    fn sel(s: &AppState) -> &Issue {
+        s.selected_issue().unwrap()
+    }
+
+    fn col_title(s: &AppState) -> &str {
+        &s.layout.columns[s.view().col].title
+    }
+
+    #[test]
+    fn take_assigns_me_and_moves_to_doing_in_one_change() {
+        let mut s = state();
+        keys(&mut s, "ll");
+        assert_eq!(col_title(&s), "Ready");
+        let fx = keys(&mut s, "t");
+        let cs = enqueued(&fx);
+        assert_eq!(cs.len(), 1);
+        assert_eq!(cs[0].edit.assign, vec![7]);
+        assert_eq!(cs[0].edit.add_labels, vec!["workflow-infra::In Progress"]);
+        assert_eq!(cs[0].edit.remove_labels, vec!["workflow-infra::Ready"]);
+        // The board shows it at once, and the selection followed the card.
+        assert_eq!(col_title(&s), "In Progress");
+        assert_eq!(sel(&s).iid, 100);
+        assert_eq!(sel(&s).assignees[0].username, "zoe");
+        assert_eq!(s.pending.len(), 1);
+    }
+
+    #[test]
+    fn take_from_the_backlog_also_sets_the_current_iteration() {
+        let mut s = state();
+        keys(&mut s, "1");
+        let fx = keys(&mut s, "t");
+        assert_eq!(enqueued(&fx)[0].edit.milestone, Some(Some(1)));
+    }
+
+    #[test]
+    fn promote_sets_the_current_milestone_and_the_ready_lane() {
+        let mut s = state();
+        keys(&mut s, "1");
+        let fx = keys(&mut s, "p");
+        let c = enqueued(&fx)[0];
+        assert_eq!(c.edit.milestone, Some(Some(1)));
+        assert_eq!(c.edit.add_labels, vec!["workflow-infra::Ready"]);
+        assert_eq!(c.edit.remove_labels, vec!["workflow-infra::Triage"]);
+        assert_eq!(s.layout.card_count(), 0, "it left the backlog");
+    }
+
+    #[test]
+    fn h_and_l_move_between_neighbouring_lanes_and_closed_asks_first() {
+        let mut s = state();
+        keys(&mut s, "ll");
+        let fx = keys(&mut s, "L");
+        assert_eq!(enqueued(&fx).len(), 1);
+        assert_eq!(col_title(&s), "In Progress");
+        keys(&mut s, "H");
+        assert_eq!(col_title(&s), "Ready");
+        // Walk to the last lane, then into Closed: a question.
+        for _ in 0..5 {
+            keys(&mut s, "L");
+        }
+        assert_eq!(col_title(&s), "Cancelled");
+        let fx = keys(&mut s, "L");
+        assert!(enqueued(&fx).is_empty());
+        assert!(matches!(s.mode, Mode::Confirm { .. }));
+        let fx = keys(&mut s, "y");
+        assert_eq!(enqueued(&fx)[0].edit.state, Some(IssueState::Closed));
+        assert_eq!(col_title(&s), "Closed");
+        // Out of Closed to the left reopens.
+        let fx = keys(&mut s, "H");
+        assert_eq!(enqueued(&fx)[0].edit.state, Some(IssueState::Opened));
+    }
+
+    #[test]
+    fn reorder_goes_between_the_new_neighbours() {
+        let mut s = state();
+        keys(&mut s, "lljj");
+        let ids: Vec<u64> = s.layout.columns[2]
+            .cards
+            .iter()
+            .map(|c| s.ws.issues[c.issue].id)
+            .collect();
+        assert_eq!(ids, vec![1, 3, 5]);
+        let fx = keys(&mut s, "K");
+        let c = enqueued(&fx)[0];
+        assert_eq!(
+            c.edit.reorder,
+            Some(Reorder {
+                after: Some(1),
+                before: Some(3)
+            })
+        );
+        let ids: Vec<u64> = s.layout.columns[2]
+            .cards
+            .iter()
+            .map(|c| s.ws.issues[c.issue].id)
+            .collect();
+        assert_eq!(ids, vec![1, 5, 3]);
+        assert_eq!(sel(&s).id, 5);
+        let fx = keys(&mut s, "K");
+        assert_eq!(
+            enqueued(&fx)[0].edit.reorder,
+            Some(Reorder {
+                after: None,
+                before: Some(1)
+            })
+        );
+        keys(&mut s, "K");
+        assert_eq!(s.status.as_ref().unwrap().text, "already at the top");
+        // Undo puts it back between its old neighbours.
+        let fx = keys(&mut s, "u");
+        assert_eq!(
+            enqueued(&fx)[0].edit.reorder,
+            Some(Reorder {
+                after: Some(1),
+                before: Some(3)
+            })
+        );
+    }
+
+    #[test]
+    fn pickers_choose_lanes_milestones_and_assignees() {
+        let mut s = state();
+        s.ws.members.push(user(8, "ben", "Ben Wright"));
+        s.ws.members.push(user(7, "zoe", "Zoë Müller"));
+        keys(&mut s, "ll");
+        keys(&mut s, "m");
+        assert!(matches!(s.mode, Mode::Picker(_)));
+        let fx = keys(&mut s, "review<Enter>");
+        assert_eq!(
+            enqueued(&fx)[0].edit.add_labels,
+            vec!["workflow-infra::Under Review"]
+        );
+        assert_eq!(col_title(&s), "Under Review");
+
+        let fx = keys(&mut s, "Mnone<Enter>");
+        assert_eq!(enqueued(&fx)[0].edit.milestone, Some(None));
+
+        keys(&mut s, "2");
+        let mut s = state();
+        s.ws.members = vec![user(7, "zoe", "Zoë Müller"), user(8, "ben", "Ben Wright")];
+        keys(&mut s, "ll");
+        keys(&mut s, "a");
+        let fx = keys(&mut s, "ben<Tab><Enter>");
+        let c = enqueued(&fx)[0];
+        assert_eq!(c.edit.assign, vec![8]);
+        assert!(c.edit.unassign.is_empty());
+        // Reopened, the picker shows ben selected; Tab on the first (you) adds you.
+        let fx = keys(&mut s, "a<Tab><Enter>");
+        assert_eq!(enqueued(&fx)[0].edit.assign, vec![7]);
+        let fx = keys(&mut s, "A");
+        assert_eq!(enqueued(&fx)[0].edit.unassign, vec![7]);
+    }
+
+    #[test]
+    fn weight_and_comment_prompts() {
+        let mut s = state();
+        keys(&mut s, "ll");
+        let fx = keys(&mut s, "w5<Enter>");
+        assert_eq!(enqueued(&fx)[0].edit.weight, Some(Some(5)));
+        assert_eq!(sel(&s).weight, Some(5));
+        let fx = keys(&mut s, "w<C-u>none<Enter>");
+        assert_eq!(enqueued(&fx)[0].edit.weight, Some(None));
+        let fx = keys(&mut s, "wabc<Enter>");
+        assert!(enqueued(&fx).is_empty());
+        let fx = keys(&mut s, "cLooks good, taking it<Enter>");
+        assert_eq!(
+            enqueued(&fx)[0].edit.comment.as_deref(),
+            Some("Looks good, taking it")
+        );
+    }
+
+    #[test]
+    fn outbox_results_confirm_or_revert_and_fill_the_problems_panel() {
+        let mut s = state();
+        keys(&mut s, "ll");
+        let fx = keys(&mut s, "t");
+        let c = enqueued(&fx)[0].clone();
+        // GitLab refuses: the board shows GitLab's version again.
+        let mut fresh = s.ws.issue(c.issue).unwrap().clone();
+        fresh.labels = vec!["team::Datastores".into(), "workflow-infra::Ready".into()];
+        fresh.assignees.clear();
+        update(
+            &mut s,
+            Action::Outbox(OutboxEvent::Failed {
+                id: c.id,
+                reason: "404 Issue Not Found".into(),
+                issue: Some(Box::new(fresh)),
+            }),
+        );
+        assert!(s.pending.is_empty());
+        assert_eq!(s.problems.len(), 1);
+        assert_eq!(col_title(&s), "Ready", "selection followed the card back");
+        keys(&mut s, "!");
+        assert_eq!(s.mode, Mode::Problems { cursor: 0 });
+        let fx = keys(&mut s, "r");
+        assert!(matches!(fx.as_slice(), [Effect::Retry(_)]));
+        assert_eq!(s.pending.len(), 1);
+        assert_eq!(s.mode, Mode::Board);
+        let id = s.pending[0].id;
+        update(
+            &mut s,
+            Action::Outbox(OutboxEvent::Sent { id, issue: None }),
+        );
+        assert!(s.pending.is_empty());
+    }
+
+    #[test]
+    fn pending_changes_survive_a_sync_replacing_the_data() {
+        let mut s = state();
+        keys(&mut s, "ll");
+        keys(&mut s, "t");
+        let ws = {
+            let mut ws = s.ws.clone();
+            // GitLab's state: the change is not applied yet.
+            let i = ws.issues.iter_mut().find(|i| i.id == 1).unwrap();
+            i.labels = vec!["team::Datastores".into(), "workflow-infra::Ready".into()];
+            i.assignees.clear();
+            ws
+        };
+        update(
+            &mut s,
+            Action::Sync(crate::core::action::SyncEvent::Done {
+                ws: Box::new(ws),
+                lanes: vec![],
+                at: chrono::Utc::now(),
+            }),
+        );
+        assert_eq!(col_title(&s), "In Progress");
+        assert_eq!(sel(&s).assignees.len(), 1);
+    }
+
+    #[test]
+    fn grab_carries_the_card_and_drops_one_change() {
+        let mut s = state();
+        keys(&mut s, "ll");
+        keys(&mut s, "<Space>");
+        assert!(matches!(s.mode, Mode::Grab { .. }));
+        let fx = keys(&mut s, "ljj");
+        assert!(fx.is_empty(), "carrying changes nothing on GitLab");
+        assert_eq!(col_title(&s), "In Progress");
+        let fx = keys(&mut s, "<Enter>");
+        let cs = enqueued(&fx);
+        assert_eq!(cs.len(), 1);
+        assert_eq!(cs[0].edit.add_labels, vec!["workflow-infra::In Progress"]);
+        assert!(cs[0].edit.reorder.is_some());
+        // Esc puts it back.
+        let before = s.ws.clone();
+        keys(&mut s, "<Space>hk<Esc>");
+        assert_eq!(s.ws.issues, before.issues);
+    }
+
+    #[test]
+    fn the_demo_changes_locally_and_sends_nothing() {
+        let mut s = state();
+        s.sync.enabled = false;
+        keys(&mut s, "ll");
+        let fx = keys(&mut s, "t");
+        assert!(enqueued(&fx).is_empty());
+        assert!(s.pending.is_empty());
+        assert_eq!(col_title(&s), "In Progress");
+        assert!(s.status.as_ref().unwrap().text.contains("not sent"));
+    }
+}

@@ -1,0 +1,293 @@
+//! Changes to issues, as data: what an action asks GitLab to do (an
+//! [`Edit`] of deltas), what the user saw when asking ([`Seen`], to detect
+//! concurrent edits), applying an edit to an issue (for the optimistic board
+//! and for replaying queued changes over fresh data), and the inverse edit
+//! (for undo). Pure.
+
+use serde::{Deserialize, Serialize};
+
+use super::model::{Issue, IssueId, IssueState, MilestoneId, ProjectId, TeamConfig, User, UserId};
+
+/// Where a reordered issue goes: GitLab's `/reorder` with global ids; the
+/// issue lands after `after` and before `before` (either may be absent at
+/// the ends of a column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reorder {
+    /// The issue that ends up just above (GitLab's `move_after_id`).
+    pub after: Option<IssueId>,
+    /// The issue that ends up just below (GitLab's `move_before_id`).
+    pub before: Option<IssueId>,
+}
+
+/// One change to one issue, as deltas. Empty fields change nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Edit {
+    #[serde(default)]
+    pub add_labels: Vec<String>,
+    #[serde(default)]
+    pub remove_labels: Vec<String>,
+    /// `Some(None)` clears the milestone.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub milestone: Option<Option<MilestoneId>>,
+    #[serde(default)]
+    pub assign: Vec<UserId>,
+    #[serde(default)]
+    pub unassign: Vec<UserId>,
+    #[serde(default)]
+    pub state: Option<IssueState>,
+    /// `Some(None)` clears the weight.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub weight: Option<Option<u32>>,
+    #[serde(default)]
+    pub reorder: Option<Reorder>,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// A field that is present (even as `null`) is `Some`; an absent one is
+/// `None` (through `#[serde(default)]`): keeps "clear it" apart from "keep it".
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+impl Edit {
+    pub fn is_empty(&self) -> bool {
+        *self == Edit::default()
+    }
+
+    /// Whether the edit changes any field a `PUT` carries.
+    pub fn has_fields(&self) -> bool {
+        !self.add_labels.is_empty()
+            || !self.remove_labels.is_empty()
+            || self.milestone.is_some()
+            || !self.assign.is_empty()
+            || !self.unassign.is_empty()
+            || self.state.is_some()
+            || self.weight.is_some()
+    }
+}
+
+/// The fields an edit touches, as the user saw them when making it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Seen {
+    /// Lane labels (full `scope::lane`), sorted.
+    pub lanes: Vec<String>,
+    pub milestone: Option<MilestoneId>,
+    /// Sorted.
+    pub assignees: Vec<UserId>,
+    pub state: Option<IssueState>,
+    pub weight: Option<u32>,
+}
+
+impl Seen {
+    pub fn of(issue: &Issue, team: &TeamConfig) -> Seen {
+        let mut lanes: Vec<String> = team
+            .lanes_of(issue)
+            .iter()
+            .map(|l| team.lane_label(l))
+            .collect();
+        lanes.sort();
+        let mut assignees: Vec<UserId> = issue.assignees.iter().map(|u| u.id).collect();
+        assignees.sort_unstable();
+        Seen {
+            lanes,
+            milestone: issue.milestone_id,
+            assignees,
+            state: Some(issue.state),
+            weight: issue.weight,
+        }
+    }
+}
+
+/// A queued change: one edit of one issue, with what the user saw.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// Unique in the outbox; increasing in the order changes were made.
+    pub id: u64,
+    pub issue: IssueId,
+    pub project: ProjectId,
+    pub iid: u64,
+    pub edit: Edit,
+    pub seen: Seen,
+    /// Human summary: `#1234 → In Progress`.
+    pub summary: String,
+}
+
+/// Apply an edit to an issue (optimistically, or to replay a queued change
+/// over fresh data). `members` resolves assignee ids to users.
+pub fn apply(issue: &mut Issue, edit: &Edit, members: &[User]) {
+    if !edit.remove_labels.is_empty() || !edit.add_labels.is_empty() {
+        issue.labels.retain(|l| !edit.remove_labels.contains(l));
+        for l in &edit.add_labels {
+            if !issue.labels.contains(l) {
+                issue.labels.push(l.clone());
+            }
+        }
+        issue.labels.sort();
+    }
+    if let Some(m) = edit.milestone {
+        issue.milestone_id = m;
+    }
+    issue.assignees.retain(|u| !edit.unassign.contains(&u.id));
+    for id in &edit.assign {
+        if !issue.assignees.iter().any(|u| u.id == *id)
+            && let Some(u) = members.iter().find(|u| u.id == *id)
+        {
+            issue.assignees.push(u.clone());
+        }
+    }
+    if let Some(s) = edit.state {
+        issue.state = s;
+    }
+    if let Some(w) = edit.weight {
+        issue.weight = w;
+    }
+}
+
+/// The edit that undoes `edit`, given what was seen before it.
+pub fn inverse(edit: &Edit, seen: &Seen) -> Edit {
+    Edit {
+        add_labels: edit.remove_labels.clone(),
+        remove_labels: edit.add_labels.clone(),
+        milestone: edit.milestone.map(|_| seen.milestone),
+        assign: edit
+            .unassign
+            .iter()
+            .filter(|u| seen.assignees.contains(u))
+            .copied()
+            .collect(),
+        unassign: edit
+            .assign
+            .iter()
+            .filter(|u| !seen.assignees.contains(u))
+            .copied()
+            .collect(),
+        state: edit.state.and(seen.state),
+        weight: edit.weight.map(|_| seen.weight),
+        reorder: None,
+        comment: None,
+    }
+}
+
+/// The edit that puts an issue in `lane` (or in no lane with `None`),
+/// removing every other label of the workflow scope: exactly one lane
+/// label afterwards, whatever the server's scoped-label support.
+pub fn to_lane(issue: &Issue, team: &TeamConfig, lane: Option<&str>) -> Edit {
+    let target = lane.map(|l| team.lane_label(l));
+    let remove: Vec<String> = team
+        .lanes_of(issue)
+        .iter()
+        .map(|l| team.lane_label(l))
+        .filter(|l| Some(l) != target.as_ref())
+        .collect();
+    let add: Vec<String> = target.into_iter().filter(|t| !issue.has_label(t)).collect();
+    Edit {
+        add_labels: add,
+        remove_labels: remove,
+        ..Edit::default()
+    }
+}
+
+/// A position strictly between two neighbours' positions (or beyond one).
+pub fn position_between(above: Option<i64>, below: Option<i64>) -> i64 {
+    match (above, below) {
+        (Some(a), Some(b)) if b - a > 1 => a + (b - a) / 2,
+        (Some(a), Some(_)) => a,
+        (Some(a), None) => a + 1024,
+        (None, Some(b)) => b - 1024,
+        (None, None) => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::testing::{issue, team, user};
+
+    #[test]
+    fn moving_lanes_leaves_exactly_one_lane_label() {
+        let t = team();
+        let i = issue(
+            1,
+            1,
+            &[
+                "team::Datastores",
+                "workflow-infra::Ready",
+                "workflow-infra::Blocked",
+                "x",
+            ],
+        );
+        let e = to_lane(&i, &t, Some("In Progress"));
+        let mut j = i.clone();
+        apply(&mut j, &e, &[]);
+        assert_eq!(t.lanes_of(&j), vec!["In Progress"]);
+        assert!(j.has_label("x") && j.has_label("team::Datastores"));
+        let e = to_lane(&j, &t, None);
+        apply(&mut j, &e, &[]);
+        assert!(t.lanes_of(&j).is_empty());
+        // Already there: nothing to add.
+        let k = issue(2, 2, &["workflow-infra::Ready"]);
+        assert!(to_lane(&k, &t, Some("Ready")).is_empty());
+    }
+
+    #[test]
+    fn undo_restores_what_was_seen() {
+        let t = team();
+        let me = user(7, "zoe", "Zoë");
+        let mut i = issue(1, 1, &["team::Datastores", "workflow-infra::Triage"]);
+        let before = i.clone();
+        let seen = Seen::of(&i, &t);
+        let mut e = to_lane(&i, &t, Some("In Progress"));
+        e.assign = vec![7];
+        e.milestone = Some(Some(3));
+        e.weight = Some(Some(5));
+        e.state = Some(IssueState::Closed);
+        apply(&mut i, &e, std::slice::from_ref(&me));
+        assert_eq!(i.assignees, vec![me.clone()]);
+        apply(&mut i, &inverse(&e, &seen), &[me]);
+        assert_eq!(i, before);
+    }
+
+    #[test]
+    fn edits_survive_a_round_trip_through_json() {
+        let e = Edit {
+            add_labels: vec!["a::b".into()],
+            milestone: Some(None),
+            reorder: Some(Reorder {
+                after: Some(1),
+                before: None,
+            }),
+            comment: Some("hi".into()),
+            ..Edit::default()
+        };
+        let s = serde_json::to_string(&e).unwrap();
+        assert_eq!(serde_json::from_str::<Edit>(&s).unwrap(), e);
+        let keep = Edit {
+            weight: Some(Some(3)),
+            ..Edit::default()
+        };
+        let s = serde_json::to_string(&keep).unwrap();
+        assert!(!s.contains("milestone"), "{s}");
+        assert_eq!(serde_json::from_str::<Edit>(&s).unwrap(), keep);
+        assert!(!e.is_empty());
+    }
+
+    #[test]
+    fn positions_fall_between_neighbours() {
+        assert_eq!(position_between(Some(0), Some(1024)), 512);
+        assert!(position_between(None, Some(0)) < 0);
+        assert!(position_between(Some(5), None) > 5);
+    }
+}
