@@ -7,7 +7,8 @@
 //! - [`config`]: the config file and the token.
 //! - [`gitlab`]: the GitLab REST client.
 //! - [`fsutil`]: owner-only files and directories.
-//! - [`store`]: the SQLite cache.
+//! - [`store`]: the SQLite cache and the outbox table.
+//! - [`outbox`]: sends queued changes to GitLab.
 //! - [`sync`]: background sync between GitLab and the cache.
 
 pub mod cli;
@@ -16,6 +17,7 @@ pub mod core;
 pub mod demo;
 pub mod fsutil;
 pub mod gitlab;
+pub mod outbox;
 pub mod store;
 pub mod sync;
 pub mod tui;

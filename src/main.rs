@@ -14,6 +14,7 @@ use glboard::core::board::BoardKind;
 use glboard::core::model::Workspace;
 use glboard::core::state::AppState;
 use glboard::gitlab::{Client, RetryPolicy};
+use glboard::outbox;
 use glboard::store::{self, Store};
 use glboard::sync::{self, SyncRequest, Syncer, Target};
 use tokio::sync::mpsc;
@@ -196,22 +197,113 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
         Ok(rt) => rt,
         Err(code) => return code,
     };
+    // Three connections to the cache: the sync's, the outbox sender's, and
+    // the UI's (which writes each change to the outbox before it is sent).
+    let (outbox_writer, outbox_reader) = match (Store::open(&store_path), Store::open(&store_path))
+    {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => return fail(EXIT_FAILURE, e),
+    };
     let (action_tx, action_rx) = mpsc::unbounded_channel();
     let (sync_tx, sync_rx) = mpsc::unbounded_channel();
+    let (wake_tx, wake_rx) = mpsc::unbounded_channel();
     let interval =
         (cfg.file.refresh_seconds > 0).then(|| Duration::from_secs(cfg.file.refresh_seconds));
-    rt.spawn(sync::run(syncer, sync_rx, action_tx, interval, shown));
+    let me = syncer.snap.ws.me.clone();
+    let sender_client = syncer.client.clone();
+    let team_for_sender = state.team.clone();
+    rt.spawn(sync::run(
+        syncer,
+        sync_rx,
+        action_tx.clone(),
+        interval,
+        shown,
+    ));
+    rt.spawn(outbox::run(
+        sender_client,
+        outbox_reader,
+        team_for_sender,
+        me,
+        wake_rx,
+        action_tx.clone(),
+    ));
     let result = rt.block_on(glboard::tui::run(state, action_rx, move |effect| {
-        let req = match effect {
-            Effect::Refresh => SyncRequest::Refresh,
-            Effect::ShowMilestone(id) => SyncRequest::Show(id),
-            _ => return,
+        let saved = match effect {
+            Effect::Refresh => {
+                let _ = sync_tx.send(SyncRequest::Refresh);
+                return;
+            }
+            Effect::ShowMilestone(id) => {
+                let _ = sync_tx.send(SyncRequest::Show(id));
+                return;
+            }
+            Effect::Enqueue(change) | Effect::Retry(change) => outbox_writer
+                .outbox_add(&change)
+                .map_err(|e| (change.id, e.to_string())),
+            Effect::Discard(id) => outbox_writer
+                .outbox_discard(id)
+                .map_err(|e| (id, e.to_string())),
+            Effect::OpenUrl(url) => {
+                open_url(&url);
+                return;
+            }
+            Effect::Copy(text) => {
+                copy_osc52(&text);
+                return;
+            }
+            Effect::Quit => return,
         };
-        let _ = sync_tx.send(req);
+        match saved {
+            Ok(()) => {
+                let _ = wake_tx.send(outbox::Wake::Queued);
+            }
+            Err((id, reason)) => {
+                let _ = action_tx.send(glboard::core::action::Action::Outbox(
+                    glboard::core::action::OutboxEvent::Failed {
+                        id,
+                        reason: format!("could not save the change: {reason}"),
+                        issue: None,
+                    },
+                ));
+            }
+        }
     }));
     rt.shutdown_timeout(Duration::from_millis(200));
     match result {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => fail(EXIT_FAILURE, format!("terminal error: {e}")),
     }
+}
+
+/// Open a URL with the desktop's opener, when there is a desktop; over SSH
+/// the status line already shows the URL.
+fn open_url(url: &str) {
+    let has_display = cfg!(target_os = "macos")
+        || std::env::var_os("DISPLAY").is_some()
+        || std::env::var_os("WAYLAND_DISPLAY").is_some();
+    if !has_display || !(url.starts_with("https://") || url.starts_with("http://")) {
+        return;
+    }
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    let _ = std::process::Command::new(opener)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+}
+
+/// Put text on the clipboard with OSC 52: the terminal does it, so it
+/// works over SSH too.
+fn copy_osc52(text: &str) {
+    use base64::Engine;
+    use std::io::Write;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(text);
+    let mut out = std::io::stdout();
+    let _ = write!(out, "\x1b]52;c;{b64}\x07");
+    let _ = out.flush();
 }

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::core::edit::Change;
 use crate::core::model::{Issue, IssueId, Milestone, Project, User, Workspace};
 
 /// What the last syncs left behind, besides the data.
@@ -62,6 +63,14 @@ const MIGRATIONS: &[&str] = &[
      CREATE TABLE milestones (id INTEGER PRIMARY KEY, data TEXT NOT NULL);
      CREATE TABLE members (id INTEGER PRIMARY KEY, data TEXT NOT NULL);
      CREATE TABLE projects (id INTEGER PRIMARY KEY, path TEXT NOT NULL);",
+    // 2: the outbox of changes not yet applied by GitLab.
+    "CREATE TABLE outbox (
+         id INTEGER PRIMARY KEY,
+         issue_id INTEGER NOT NULL,
+         change TEXT NOT NULL,
+         state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'failed')),
+         reason TEXT
+     );",
 ];
 
 pub struct Store {
@@ -316,6 +325,81 @@ impl Store {
     }
 }
 
+/// The outbox: changes written before any request is made, removed only
+/// once GitLab applied them (or the user discarded them).
+impl Store {
+    fn outbox_exec(&self, sql: &str, params: impl rusqlite::Params) -> Result<usize, StoreError> {
+        self.conn().execute(sql, params).map_err(|e| self.err(e))
+    }
+
+    /// Queue a change (durable once this returns).
+    pub fn outbox_add(&self, change: &Change) -> Result<(), StoreError> {
+        let json = serde_json::to_string(change).map_err(|e| self.err(e))?;
+        self.outbox_exec(
+            "INSERT OR REPLACE INTO outbox (id, issue_id, change, state, reason) VALUES (?1, ?2, ?3, 'queued', NULL)",
+            params![change.id as i64, change.issue as i64, json],
+        )?;
+        Ok(())
+    }
+
+    fn outbox_rows(&self, state: &str) -> Result<Vec<(Change, Option<String>)>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare("SELECT change, reason FROM outbox WHERE state = ?1 ORDER BY id")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([state], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.err(e))?;
+        rows.into_iter()
+            .map(|(json, reason)| {
+                serde_json::from_str(&json)
+                    .map(|c| (c, reason))
+                    .map_err(|e| self.err(format!("corrupt outbox row: {e}")))
+            })
+            .collect()
+    }
+
+    /// Changes waiting to be sent, oldest first.
+    pub fn outbox_queued(&self) -> Result<Vec<Change>, StoreError> {
+        Ok(self
+            .outbox_rows("queued")?
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect())
+    }
+
+    /// Changes GitLab refused, with the reason.
+    pub fn outbox_failed(&self) -> Result<Vec<(Change, String)>, StoreError> {
+        Ok(self
+            .outbox_rows("failed")?
+            .into_iter()
+            .map(|(c, r)| (c, r.unwrap_or_default()))
+            .collect())
+    }
+
+    /// GitLab applied it.
+    pub fn outbox_done(&self, id: u64) -> Result<(), StoreError> {
+        self.outbox_exec("DELETE FROM outbox WHERE id = ?1", [id as i64])
+            .map(drop)
+    }
+
+    pub fn outbox_fail(&self, id: u64, reason: &str) -> Result<(), StoreError> {
+        self.outbox_exec(
+            "UPDATE outbox SET state = 'failed', reason = ?2 WHERE id = ?1",
+            params![id as i64, reason],
+        )
+        .map(drop)
+    }
+
+    /// The user dropped a refused change.
+    pub fn outbox_discard(&self, id: u64) -> Result<(), StoreError> {
+        self.outbox_done(id)
+    }
+}
+
 fn write_issues(tx: &rusqlite::Transaction<'_>, issues: &[Issue]) -> rusqlite::Result<()> {
     let mut stmt = tx
         .prepare_cached("INSERT OR REPLACE INTO issues (id, position, data) VALUES (?1, ?2, ?3)")?;
@@ -501,6 +585,51 @@ mod tests {
         .unwrap();
         let e = Store::open(&path).unwrap_err().to_string();
         assert!(e.contains("c.sqlite"), "{e}");
+    }
+
+    #[test]
+    fn the_outbox_keeps_changes_in_order_until_done() {
+        use crate::core::edit::{Edit, Seen};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.sqlite");
+        let store = Store::open(&path).unwrap();
+        let change = |id: u64| Change {
+            id,
+            issue: 7,
+            project: 1,
+            iid: 70,
+            edit: Edit {
+                weight: Some(None),
+                ..Edit::default()
+            },
+            seen: Seen::default(),
+            summary: format!("change {id}"),
+        };
+        for id in [3, 1, 2] {
+            store.outbox_add(&change(id)).unwrap();
+        }
+        drop(store);
+        let store = Store::open(&path).unwrap();
+        let ids: Vec<u64> = store
+            .outbox_queued()
+            .unwrap()
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(ids, vec![1, 2, 3]);
+        assert_eq!(store.outbox_queued().unwrap()[0], change(1));
+        store.outbox_done(1).unwrap();
+        store.outbox_fail(2, "404 Issue Not Found").unwrap();
+        assert_eq!(store.outbox_queued().unwrap().len(), 1);
+        assert_eq!(
+            store.outbox_failed().unwrap(),
+            vec![(change(2), "404 Issue Not Found".to_owned())]
+        );
+        // Retrying puts it back in the queue.
+        store.outbox_add(&change(2)).unwrap();
+        assert_eq!(store.outbox_queued().unwrap().len(), 2);
+        store.outbox_discard(2).unwrap();
+        assert!(store.outbox_failed().unwrap().is_empty());
     }
 
     #[test]

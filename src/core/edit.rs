@@ -8,14 +8,13 @@ use serde::{Deserialize, Serialize};
 
 use super::model::{Issue, IssueId, IssueState, MilestoneId, ProjectId, TeamConfig, User, UserId};
 
-/// Where a reordered issue goes: GitLab's `/reorder` with global ids; the
-/// issue lands after `after` and before `before` (either may be absent at
-/// the ends of a column).
+/// Where a reordered issue goes, with global ids: it lands after `after`
+/// and before `before` (either may be absent at the ends of a column).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reorder {
-    /// The issue that ends up just above (GitLab's `move_after_id`).
+    /// The issue that ends up just above (sent as GitLab's `move_before_id`).
     pub after: Option<IssueId>,
-    /// The issue that ends up just below (GitLab's `move_before_id`).
+    /// The issue that ends up just below (sent as GitLab's `move_after_id`).
     pub before: Option<IssueId>,
 }
 

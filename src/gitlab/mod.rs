@@ -460,6 +460,117 @@ impl Client {
     }
 }
 
+/// A note (comment) on an issue.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct ApiNote {
+    pub id: u64,
+    pub body: String,
+    pub author: ApiUser,
+    pub created_at: DateTime<Utc>,
+    #[serde(default)]
+    pub system: bool,
+}
+
+impl Client {
+    fn issue_path(project: u64, iid: u64) -> String {
+        format!("/projects/{project}/issues/{iid}")
+    }
+
+    /// One issue, fresh.
+    pub async fn issue(&self, project: u64, iid: u64) -> Result<ApiIssue, GitlabError> {
+        Ok(self
+            .get_json(&self.url(&Self::issue_path(project, iid), &[]), "issue")
+            .await?
+            .0)
+    }
+
+    async fn send_json<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        form: &[(String, String)],
+        what: &str,
+    ) -> Result<T, GitlabError> {
+        let (_, body) = self.send(method, &self.url(path, &[]), form).await?;
+        serde_json::from_slice(&body).map_err(|e| GitlabError::Malformed {
+            what: what.to_owned(),
+            detail: e.to_string(),
+        })
+    }
+
+    /// `PUT /projects/:id/issues/:iid` with form parameters.
+    pub async fn update_issue(
+        &self,
+        project: u64,
+        iid: u64,
+        form: &[(String, String)],
+    ) -> Result<ApiIssue, GitlabError> {
+        self.send_json(
+            Method::PUT,
+            &Self::issue_path(project, iid),
+            form,
+            "updated issue",
+        )
+        .await
+    }
+
+    /// `PUT .../reorder`: place the issue just below `above` and just above
+    /// `below` (global ids). GitLab's names read the other way round: the
+    /// service puts the issue between `move_before_id` (above it) and
+    /// `move_after_id` (below it), see shared/gitlab-api/API-NOTES.md §5.
+    pub async fn reorder_issue(
+        &self,
+        project: u64,
+        iid: u64,
+        above: Option<u64>,
+        below: Option<u64>,
+    ) -> Result<ApiIssue, GitlabError> {
+        let mut form = Vec::new();
+        if let Some(a) = above {
+            form.push(("move_before_id".to_owned(), a.to_string()));
+        }
+        if let Some(b) = below {
+            form.push(("move_after_id".to_owned(), b.to_string()));
+        }
+        self.send_json(
+            Method::PUT,
+            &format!("{}/reorder", Self::issue_path(project, iid)),
+            &form,
+            "reordered issue",
+        )
+        .await
+    }
+
+    /// The newest notes of an issue.
+    pub async fn recent_notes(&self, project: u64, iid: u64) -> Result<Vec<ApiNote>, GitlabError> {
+        let url = self.url(
+            &format!("{}/notes", Self::issue_path(project, iid)),
+            &[
+                ("sort", "desc".into()),
+                ("order_by", "created_at".into()),
+                ("per_page", "50".into()),
+            ],
+        );
+        Ok(self.get_json(&url, "notes").await?.0)
+    }
+
+    pub async fn post_note(
+        &self,
+        project: u64,
+        iid: u64,
+        body: &str,
+    ) -> Result<ApiNote, GitlabError> {
+        let form = [("body".to_owned(), body.to_owned())];
+        self.send_json(
+            Method::POST,
+            &format!("{}/notes", Self::issue_path(project, iid)),
+            &form,
+            "note",
+        )
+        .await
+    }
+}
+
 fn fxhash(s: &str) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();

@@ -73,18 +73,28 @@ pub async fn run(
             actions.push(a);
         }
         let mut quit = false;
+        let mut effects = Vec::new();
         for a in actions {
             for effect in update(&mut state, a) {
                 match effect {
                     Effect::Quit => quit = true,
-                    other => on_effect(other),
+                    other => effects.push(other),
                 }
             }
         }
-        if quit || state.quit {
+        quit |= state.quit;
+        // Draw first: the board shows a change before it is written down.
+        if !quit {
+            guard.terminal.draw(|f| view::draw(f, &state, &theme))?;
+        }
+        // Then the adapters (an outbox write is durable before we go on),
+        // also when quitting, so no change is lost.
+        for effect in effects {
+            on_effect(effect);
+        }
+        if quit {
             break;
         }
-        guard.terminal.draw(|f| view::draw(f, &state, &theme))?;
     }
     reader.abort();
     drop(guard);

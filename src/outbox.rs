@@ -1,0 +1,429 @@
+//! The outbox sender: applies queued changes to GitLab in order, one at a
+//! time. Each change is written to the outbox (by the UI, before any
+//! request) and removed only once GitLab applied it. Before each `PUT` the
+//! issue is read fresh: the change is sent as deltas over GitLab's current
+//! state (assignees as the full set computed from that read), and a field
+//! someone else changed meanwhile is a conflict, shown, not overwritten.
+//! Transient failures wait and retry; permanent ones go to the problems panel.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::mpsc;
+
+use crate::core::action::{Action, OutboxEvent};
+use crate::core::edit::{Change, Seen};
+use crate::core::model::{Issue, IssueState, TeamConfig, User};
+use crate::gitlab::{Client, GitlabError, RetryPolicy};
+use crate::store::Store;
+
+/// Why a change was not applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendError {
+    /// Try again later (offline, 5xx, rate limit): the change stays queued.
+    Transient(GitlabError),
+    /// GitLab refused it, or it conflicts: the issue as GitLab has it.
+    Refused {
+        reason: String,
+        issue: Option<Box<Issue>>,
+    },
+}
+
+/// A field the change touches that someone else changed since the user saw it.
+pub fn conflict(change: &Change, fresh: &Issue, team: &TeamConfig) -> Option<String> {
+    let e = &change.edit;
+    let seen = &change.seen;
+    let now = Seen::of(fresh, team);
+    let touches_lanes = e
+        .add_labels
+        .iter()
+        .chain(&e.remove_labels)
+        .any(|l| crate::core::model::label_scope(l) == Some(team.workflow_scope.as_str()));
+    let mut target = fresh.clone();
+    crate::core::edit::apply(&mut target, e, &[]);
+    let target_seen = Seen::of(&target, team);
+    if touches_lanes && now.lanes != seen.lanes && now.lanes != target_seen.lanes {
+        let lanes: Vec<&str> = team.lanes_of(fresh);
+        return Some(format!(
+            "its lane changed on GitLab meanwhile (now {})",
+            if lanes.is_empty() {
+                "none".into()
+            } else {
+                lanes.join(", ")
+            }
+        ));
+    }
+    if let Some(m) = e.milestone
+        && now.milestone != seen.milestone
+        && now.milestone != m
+    {
+        return Some("its milestone changed on GitLab meanwhile".into());
+    }
+    if (!e.assign.is_empty() || !e.unassign.is_empty()) && now.assignees != seen.assignees {
+        let names: Vec<String> = fresh
+            .assignees
+            .iter()
+            .map(|u| format!("@{}", u.username))
+            .collect();
+        return Some(format!(
+            "its assignees changed on GitLab meanwhile (now {})",
+            if names.is_empty() {
+                "nobody".into()
+            } else {
+                names.join(" ")
+            }
+        ));
+    }
+    if let Some(s) = e.state
+        && now.state != seen.state
+        && now.state != Some(s)
+    {
+        return Some("it was closed or reopened on GitLab meanwhile".into());
+    }
+    if let Some(w) = e.weight
+        && now.weight != seen.weight
+        && now.weight != w
+    {
+        return Some("its weight changed on GitLab meanwhile".into());
+    }
+    None
+}
+
+/// The `PUT` form for a change over the fresh issue (empty: nothing to put).
+pub fn put_form(change: &Change, fresh: &Issue) -> Vec<(String, String)> {
+    let e = &change.edit;
+    let mut form = Vec::new();
+    if !e.add_labels.is_empty() {
+        form.push(("add_labels".to_owned(), e.add_labels.join(",")));
+    }
+    if !e.remove_labels.is_empty() {
+        form.push(("remove_labels".to_owned(), e.remove_labels.join(",")));
+    }
+    if let Some(m) = e.milestone {
+        form.push(("milestone_id".to_owned(), m.unwrap_or(0).to_string()));
+    }
+    if !e.assign.is_empty() || !e.unassign.is_empty() {
+        // The full set, from the fresh read: others' assignees are kept.
+        let mut ids: Vec<u64> = fresh
+            .assignees
+            .iter()
+            .map(|u| u.id)
+            .filter(|id| !e.unassign.contains(id))
+            .collect();
+        for id in &e.assign {
+            if !ids.contains(id) {
+                ids.push(*id);
+            }
+        }
+        if ids.is_empty() {
+            form.push(("assignee_ids".to_owned(), "0".to_owned()));
+        } else {
+            form.extend(
+                ids.iter()
+                    .map(|id| ("assignee_ids[]".to_owned(), id.to_string())),
+            );
+        }
+    }
+    match e.state {
+        Some(IssueState::Closed) if fresh.state != IssueState::Closed => {
+            form.push(("state_event".into(), "close".into()))
+        }
+        Some(IssueState::Opened) if fresh.state != IssueState::Opened => {
+            form.push(("state_event".into(), "reopen".into()))
+        }
+        _ => {}
+    }
+    if let Some(w) = e.weight {
+        form.push((
+            "weight".to_owned(),
+            w.map(|w| w.to_string()).unwrap_or_default(),
+        ));
+    }
+    form
+}
+
+/// When the change was made: change ids are milliseconds * 1000 + a counter.
+fn made_at(change: &Change) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp_millis((change.id / 1000) as i64)
+}
+
+/// Apply one change to GitLab.
+pub async fn send_one(
+    client: &Client,
+    change: &Change,
+    team: &TeamConfig,
+    me: Option<&User>,
+) -> Result<Issue, SendError> {
+    let refused = |e: GitlabError, issue: Option<&Issue>| {
+        if e.is_transient() {
+            SendError::Transient(e)
+        } else {
+            SendError::Refused {
+                reason: e.to_string(),
+                issue: issue.map(|i| Box::new(i.clone())),
+            }
+        }
+    };
+    let fresh_api = match client.issue(change.project, change.iid).await {
+        Ok(i) => i,
+        Err(GitlabError::NotFound(_)) => {
+            return Err(SendError::Refused {
+                reason: "the issue no longer exists on GitLab (404)".into(),
+                issue: None,
+            });
+        }
+        Err(e) => return Err(refused(e, None)),
+    };
+    let fresh = fresh_api.into_issue(0);
+    if let Some(why) = conflict(change, &fresh, team) {
+        return Err(SendError::Refused {
+            reason: why,
+            issue: Some(Box::new(fresh)),
+        });
+    }
+    let mut latest = fresh.clone();
+    let form = put_form(change, &fresh);
+    if !form.is_empty() {
+        latest = client
+            .update_issue(change.project, change.iid, &form)
+            .await
+            .map_err(|e| refused(e, Some(&fresh)))?
+            .into_issue(0);
+    }
+    if let Some(r) = change.edit.reorder {
+        latest = client
+            .reorder_issue(change.project, change.iid, r.after, r.before)
+            .await
+            .map_err(|e| refused(e, Some(&latest)))?
+            .into_issue(0);
+    }
+    if let Some(body) = &change.edit.comment {
+        // Not idempotent: after a lost answer, the note may be there already.
+        let since = made_at(change).map(|t| t - chrono::Duration::minutes(1));
+        let notes = client
+            .recent_notes(change.project, change.iid)
+            .await
+            .map_err(|e| refused(e, Some(&latest)))?;
+        let posted = notes.iter().any(|n| {
+            n.body == *body
+                && me.is_none_or(|m| m.id == n.author.id)
+                && since.is_none_or(|s| n.created_at >= s)
+        });
+        if !posted {
+            client
+                .post_note(change.project, change.iid, body)
+                .await
+                .map_err(|e| refused(e, Some(&latest)))?;
+        }
+    }
+    Ok(latest)
+}
+
+/// What the UI asks of the sender.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wake {
+    /// New rows in the outbox.
+    Queued,
+}
+
+/// The sender task: announce what the outbox holds, then send queued
+/// changes in order until the channel closes.
+pub async fn run(
+    client: Client,
+    store: Store,
+    team: TeamConfig,
+    me: Option<User>,
+    mut wake: mpsc::UnboundedReceiver<Wake>,
+    actions: mpsc::UnboundedSender<Action>,
+) {
+    let load = || (store.outbox_queued(), store.outbox_failed());
+    match load() {
+        (Ok(pending), Ok(failed)) => {
+            let _ = actions.send(Action::Outbox(OutboxEvent::Loaded { pending, failed }));
+        }
+        (Err(e), _) | (_, Err(e)) => {
+            let _ = actions.send(Action::Outbox(OutboxEvent::Waiting {
+                why: format!("outbox unreadable: {e}"),
+            }));
+            return;
+        }
+    }
+    let policy = RetryPolicy::default();
+    let mut failures = 0u32;
+    loop {
+        let next = match store.outbox_queued() {
+            Ok(q) => q.into_iter().next(),
+            Err(e) => {
+                tracing::error!(error = %e, "outbox unreadable");
+                None
+            }
+        };
+        let Some(change) = next else {
+            match wake.recv().await {
+                Some(_) => continue,
+                None => return,
+            }
+        };
+        let me_ref = me.as_ref();
+        match send_one(&client, &change, &team, me_ref).await {
+            Ok(issue) => {
+                failures = 0;
+                if let Err(e) = store.outbox_done(change.id) {
+                    tracing::error!(error = %e, "cannot mark a sent change done");
+                }
+                tracing::info!(id = change.id, summary = %change.summary, "change applied");
+                let _ = actions.send(Action::Outbox(OutboxEvent::Sent {
+                    id: change.id,
+                    issue: Some(Box::new(issue)),
+                }));
+            }
+            Err(SendError::Refused { reason, issue }) => {
+                failures = 0;
+                tracing::warn!(id = change.id, %reason, "change refused");
+                if let Err(e) = store.outbox_fail(change.id, &reason) {
+                    tracing::error!(error = %e, "cannot mark a refused change");
+                }
+                let _ = actions.send(Action::Outbox(OutboxEvent::Failed {
+                    id: change.id,
+                    reason,
+                    issue,
+                }));
+            }
+            Err(SendError::Transient(e)) => {
+                let (why, wait) = match &e {
+                    GitlabError::RateLimited { until } => (
+                        format!(
+                            "rate-limited until {}",
+                            until.with_timezone(&chrono::Local).format("%H:%M")
+                        ),
+                        (*until - Utc::now())
+                            .to_std()
+                            .unwrap_or(Duration::from_secs(1)),
+                    ),
+                    e if e.is_offline() => ("offline".to_owned(), backoff(&policy, failures)),
+                    e => (format!("GitLab failing: {e}"), backoff(&policy, failures)),
+                };
+                failures += 1;
+                tracing::warn!(error = %e, wait_s = wait.as_secs(), "change waits");
+                let _ = actions.send(Action::Outbox(OutboxEvent::Waiting { why }));
+                // Wait, but wake for new changes only to record them; order is kept.
+                let deadline = tokio::time::Instant::now() + wait;
+                loop {
+                    tokio::select! {
+                        w = wake.recv() => if w.is_none() { return },
+                        _ = tokio::time::sleep_until(deadline) => break,
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn backoff(policy: &RetryPolicy, failures: u32) -> Duration {
+    let p = RetryPolicy {
+        base_delay: Duration::from_secs(2),
+        max_delay: Duration::from_secs(60),
+        ..policy.clone()
+    };
+    p.backoff(failures)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::edit::Edit;
+    use crate::core::testing::{issue, team, user};
+
+    fn change(i: &Issue, edit: Edit) -> Change {
+        Change {
+            id: 1,
+            issue: i.id,
+            project: 1,
+            iid: i.iid,
+            seen: Seen::of(i, &team()),
+            edit,
+            summary: String::new(),
+        }
+    }
+
+    #[test]
+    fn assignees_are_the_full_set_over_the_fresh_read() {
+        let mut seen = issue(1, 1, &[]);
+        seen.assignees = vec![user(7, "zoe", "Z")];
+        let c = change(
+            &seen,
+            Edit {
+                assign: vec![8],
+                ..Edit::default()
+            },
+        );
+        let form = put_form(&c, &seen);
+        assert_eq!(
+            form,
+            vec![
+                ("assignee_ids[]".into(), "7".into()),
+                ("assignee_ids[]".into(), "8".into())
+            ]
+        );
+        let c = change(
+            &seen,
+            Edit {
+                unassign: vec![7],
+                ..Edit::default()
+            },
+        );
+        assert_eq!(
+            put_form(&c, &seen),
+            vec![("assignee_ids".into(), "0".into())]
+        );
+    }
+
+    #[test]
+    fn concurrent_edits_of_the_same_field_conflict_and_others_do_not() {
+        let t = team();
+        let seen = issue(1, 1, &["team::Datastores", "workflow-infra::Ready"]);
+        let c = change(
+            &seen,
+            crate::core::edit::to_lane(&seen, &t, Some("In Progress")),
+        );
+        // Someone else moved it to Blocked: a conflict.
+        let mut fresh = seen.clone();
+        fresh.labels = vec!["team::Datastores".into(), "workflow-infra::Blocked".into()];
+        assert!(conflict(&c, &fresh, &t).unwrap().contains("Blocked"));
+        // Someone else moved it where we wanted: fine.
+        fresh.labels = vec![
+            "team::Datastores".into(),
+            "workflow-infra::In Progress".into(),
+        ];
+        assert_eq!(conflict(&c, &fresh, &t), None);
+        // Someone else changed its milestone: another field, fine.
+        let mut fresh = seen.clone();
+        fresh.milestone_id = Some(9);
+        assert_eq!(conflict(&c, &fresh, &t), None);
+        // Someone else assigned a person while we assign another: a conflict.
+        let c = change(
+            &seen,
+            Edit {
+                assign: vec![7],
+                ..Edit::default()
+            },
+        );
+        let mut fresh = seen.clone();
+        fresh.assignees = vec![user(8, "ben", "B")];
+        assert!(conflict(&c, &fresh, &t).unwrap().contains("@ben"));
+    }
+
+    #[test]
+    fn closing_an_issue_already_closed_sends_no_state_event() {
+        let mut i = issue(1, 1, &[]);
+        i.state = IssueState::Closed;
+        let c = change(
+            &i,
+            Edit {
+                state: Some(IssueState::Closed),
+                ..Edit::default()
+            },
+        );
+        assert!(put_form(&c, &i).is_empty());
+    }
+}

@@ -1,0 +1,430 @@
+//! Integration: every workflow change through the real outbox sender and
+//! client against the fake GitLab, checking the server's state afterwards.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use fake_gitlab::{FIssue, FakeGitlab, Fault, Tier, World, generate};
+use glboard::core::edit::{self, Change, Edit, Reorder, Seen};
+use glboard::core::model::{Issue, IssueState, TeamConfig};
+use glboard::gitlab::{Client, RetryPolicy};
+use glboard::outbox::{SendError, send_one};
+use secrecy::SecretString;
+
+const TOKEN: &str = "glpat-actions-secret";
+
+fn team() -> TeamConfig {
+    TeamConfig {
+        team_label: generate::TEAM.into(),
+        workflow_scope: generate::SCOPE.into(),
+        lanes: generate::LANES.map(String::from).to_vec(),
+        backlog_lane: "Triage".into(),
+        ready_lane: "Ready".into(),
+        doing_lane: "In Progress".into(),
+        done_lane: "Done".into(),
+        milestone_prefix: "Datastores team - ".into(),
+    }
+}
+
+struct Rig {
+    fake: FakeGitlab,
+    client: Client,
+    rt: tokio::runtime::Runtime,
+}
+
+fn rig(tier: Tier) -> Rig {
+    let mut w: World = generate::datastores(40, 2, Utc::now().date_naive(), TOKEN);
+    w.tier = tier;
+    let fake = FakeGitlab::start(w);
+    let policy = RetryPolicy {
+        retries: 1,
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(10),
+        max_rate_wait: Duration::from_millis(10),
+        timeout: Duration::from_secs(5),
+    };
+    let client = Client::new(&fake.url(), &SecretString::from(TOKEN.to_owned()), policy).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    Rig { fake, client, rt }
+}
+
+impl Rig {
+    /// The issue as the client reads it (what the user saw).
+    fn seen(&self, f: &FIssue) -> Issue {
+        self.rt
+            .block_on(self.client.issue(f.project_id, f.iid))
+            .unwrap()
+            .into_issue(0)
+    }
+
+    fn find(&self, pred: impl Fn(&FIssue) -> bool) -> FIssue {
+        self.fake
+            .world()
+            .issues
+            .iter()
+            .find(|i| pred(i))
+            .cloned()
+            .expect("an issue like that")
+    }
+
+    fn server(&self, id: u64) -> FIssue {
+        self.fake
+            .world()
+            .issues
+            .iter()
+            .find(|i| i.id == id)
+            .cloned()
+            .unwrap()
+    }
+
+    fn change(&self, seen: &Issue, edit: Edit) -> Change {
+        Change {
+            id: Utc::now().timestamp_millis() as u64 * 1000,
+            issue: seen.id,
+            project: seen.project_id,
+            iid: seen.iid,
+            seen: Seen::of(seen, &team()),
+            edit,
+            summary: "test".into(),
+        }
+    }
+
+    fn send(&self, c: &Change) -> Result<Issue, SendError> {
+        let me = glboard::core::model::User {
+            id: 4001004,
+            username: "dsilva".into(),
+            name: "Diego Silva".into(),
+        };
+        self.rt
+            .block_on(send_one(&self.client, c, &team(), Some(&me)))
+    }
+}
+
+fn lanes(i: &FIssue) -> Vec<String> {
+    i.labels
+        .iter()
+        .filter(|l| l.starts_with("workflow-infra::"))
+        .cloned()
+        .collect()
+}
+
+fn open_in(lane: &'static str) -> impl Fn(&FIssue) -> bool {
+    move |i: &FIssue| {
+        i.state == "opened"
+            && i.labels.contains(generate::TEAM)
+            && i.labels.contains(&format!("workflow-infra::{lane}"))
+    }
+}
+
+#[test]
+fn moving_lanes_leaves_one_lane_label_on_premium_and_on_free() {
+    for tier in [Tier::Premium, Tier::Free] {
+        let r = rig(tier);
+        let f = r.find(open_in("Ready"));
+        // A second, stray lane label too: both go.
+        r.fake
+            .world()
+            .issues
+            .iter_mut()
+            .find(|i| i.id == f.id)
+            .unwrap()
+            .labels
+            .insert("workflow-infra::Blocked".into());
+        let seen = r.seen(&f);
+        let c = r.change(&seen, edit::to_lane(&seen, &team(), Some("In Progress")));
+        let back = r.send(&c).unwrap();
+        assert_eq!(
+            lanes(&r.server(f.id)),
+            vec!["workflow-infra::In Progress"],
+            "{tier:?}"
+        );
+        assert_eq!(team().lanes_of(&back), vec!["In Progress"]);
+        assert!(
+            r.server(f.id).labels.contains(generate::TEAM),
+            "other labels kept"
+        );
+    }
+}
+
+#[test]
+fn take_assigns_me_keeping_other_assignees_and_moves_to_doing() {
+    let r = rig(Tier::Premium);
+    let f = r.find(|i| open_in("Triage")(i) && !i.assignee_ids.is_empty());
+    let other = f.assignee_ids[0];
+    let seen = r.seen(&f);
+    let mut e = edit::to_lane(&seen, &team(), Some("In Progress"));
+    e.assign = vec![4001004];
+    e.milestone = Some(Some(r.fake.world().milestones[2].id));
+    r.send(&r.change(&seen, e)).unwrap();
+    let s = r.server(f.id);
+    assert_eq!(lanes(&s), vec!["workflow-infra::In Progress"]);
+    assert!(s.assignee_ids.contains(&4001004) && s.assignee_ids.contains(&other));
+    assert_eq!(s.milestone_id, Some(r.fake.world().milestones[2].id));
+}
+
+#[test]
+fn unassign_and_clear_milestone_and_weight() {
+    let r = rig(Tier::Premium);
+    let f = r.find(|i| {
+        i.state == "opened"
+            && !i.assignee_ids.is_empty()
+            && i.milestone_id.is_some()
+            && i.weight.is_some()
+    });
+    let seen = r.seen(&f);
+    let e = Edit {
+        unassign: f.assignee_ids.clone(),
+        milestone: Some(None),
+        weight: Some(None),
+        ..Edit::default()
+    };
+    r.send(&r.change(&seen, e)).unwrap();
+    let s = r.server(f.id);
+    assert!(s.assignee_ids.is_empty());
+    assert_eq!(s.milestone_id, None);
+    assert_eq!(s.weight, None);
+    let seen = r.seen(&s);
+    r.send(&r.change(
+        &seen,
+        Edit {
+            weight: Some(Some(8)),
+            ..Edit::default()
+        },
+    ))
+    .unwrap();
+    assert_eq!(r.server(f.id).weight, Some(8));
+}
+
+#[test]
+fn close_and_reopen() {
+    let r = rig(Tier::Premium);
+    let f = r.find(open_in("Done"));
+    let seen = r.seen(&f);
+    let back = r
+        .send(&r.change(
+            &seen,
+            Edit {
+                state: Some(IssueState::Closed),
+                ..Edit::default()
+            },
+        ))
+        .unwrap();
+    assert_eq!(back.state, IssueState::Closed);
+    assert_eq!(r.server(f.id).state, "closed");
+    let seen = r.seen(&r.server(f.id));
+    r.send(&r.change(
+        &seen,
+        Edit {
+            state: Some(IssueState::Opened),
+            ..Edit::default()
+        },
+    ))
+    .unwrap();
+    assert_eq!(r.server(f.id).state, "opened");
+}
+
+/// The backlog's ids in GitLab's order.
+fn backlog_order(r: &Rig) -> Vec<u64> {
+    let w = r.fake.world();
+    let mut v: Vec<&FIssue> = w.issues.iter().filter(|i| open_in("Triage")(i)).collect();
+    v.sort_by_key(|i| (i.relative_position, i.id));
+    v.into_iter().map(|i| i.id).collect()
+}
+
+#[test]
+fn reorder_at_the_top_middle_and_bottom() {
+    let r = rig(Tier::Premium);
+    let order = backlog_order(&r);
+    assert!(order.len() >= 5);
+    let moving = order[2];
+    let f = r.server(moving);
+    // To the top: before the first.
+    let seen = r.seen(&f);
+    r.send(&r.change(
+        &seen,
+        Edit {
+            reorder: Some(Reorder {
+                after: None,
+                before: Some(order[0]),
+            }),
+            ..Edit::default()
+        },
+    ))
+    .unwrap();
+    assert_eq!(backlog_order(&r)[0], moving);
+    // To the bottom: after the last.
+    let last = *order.last().unwrap();
+    r.send(&r.change(
+        &seen,
+        Edit {
+            reorder: Some(Reorder {
+                after: Some(last),
+                before: None,
+            }),
+            ..Edit::default()
+        },
+    ))
+    .unwrap();
+    assert_eq!(*backlog_order(&r).last().unwrap(), moving);
+    // Between the 2nd and 3rd (of the original order, without the mover).
+    let rest: Vec<u64> = order.iter().copied().filter(|id| *id != moving).collect();
+    r.send(&r.change(
+        &seen,
+        Edit {
+            reorder: Some(Reorder {
+                after: Some(rest[1]),
+                before: Some(rest[2]),
+            }),
+            ..Edit::default()
+        },
+    ))
+    .unwrap();
+    let now = backlog_order(&r);
+    let at = now.iter().position(|id| *id == moving).unwrap();
+    assert_eq!((now[at - 1], now[at + 1]), (rest[1], rest[2]));
+    assert_eq!(
+        r.server(moving).updated_at,
+        f.updated_at,
+        "a reorder does not touch updated_at"
+    );
+}
+
+#[test]
+fn a_comment_is_posted_once_even_when_sent_twice() {
+    let r = rig(Tier::Premium);
+    let f = r.find(open_in("Ready"));
+    let seen = r.seen(&f);
+    let c = r.change(
+        &seen,
+        Edit {
+            comment: Some("Taking this one.".into()),
+            ..Edit::default()
+        },
+    );
+    r.send(&c).unwrap();
+    // The answer was lost; the outbox sends it again after a restart.
+    r.send(&c).unwrap();
+    let notes: Vec<_> = r
+        .fake
+        .world()
+        .notes
+        .iter()
+        .filter(|n| n.issue_id == f.id)
+        .cloned()
+        .collect();
+    assert_eq!(notes.len(), 1);
+    assert_eq!(notes[0].body, "Taking this one.");
+}
+
+#[test]
+fn sending_a_change_twice_changes_nothing_more() {
+    let r = rig(Tier::Free);
+    let f = r.find(open_in("Ready"));
+    let seen = r.seen(&f);
+    let mut e = edit::to_lane(&seen, &team(), Some("Blocked"));
+    e.assign = vec![4001002];
+    let c = r.change(&seen, e);
+    r.send(&c).unwrap();
+    let once = r.server(f.id);
+    r.send(&c).unwrap();
+    let twice = r.server(f.id);
+    assert_eq!(
+        (once.labels, once.assignee_ids),
+        (twice.labels, twice.assignee_ids)
+    );
+}
+
+#[test]
+fn a_concurrent_edit_of_the_same_field_is_a_conflict_not_an_overwrite() {
+    let r = rig(Tier::Premium);
+    let f = r.find(open_in("Ready"));
+    let seen = r.seen(&f);
+    let c = r.change(&seen, edit::to_lane(&seen, &team(), Some("In Progress")));
+    {
+        let mut w = r.fake.world();
+        let i = w.issues.iter_mut().find(|i| i.id == f.id).unwrap();
+        i.labels.remove("workflow-infra::Ready");
+        i.labels.insert("workflow-infra::Blocked".into());
+    }
+    let Err(SendError::Refused { reason, issue }) = r.send(&c) else {
+        panic!("expected a conflict")
+    };
+    assert!(reason.contains("Blocked"), "{reason}");
+    assert_eq!(
+        team().lanes_of(&issue.unwrap()),
+        vec!["Blocked"],
+        "GitLab's state comes back"
+    );
+    assert_eq!(
+        lanes(&r.server(f.id)),
+        vec!["workflow-infra::Blocked"],
+        "not overwritten"
+    );
+}
+
+#[test]
+fn a_concurrent_edit_of_another_field_is_kept() {
+    let r = rig(Tier::Premium);
+    let f = r.find(open_in("Ready"));
+    let seen = r.seen(&f);
+    let c = r.change(&seen, edit::to_lane(&seen, &team(), Some("In Progress")));
+    r.fake
+        .world()
+        .issues
+        .iter_mut()
+        .find(|i| i.id == f.id)
+        .unwrap()
+        .title = "Renamed on the web".into();
+    r.send(&c).unwrap();
+    let s = r.server(f.id);
+    assert_eq!(s.title, "Renamed on the web");
+    assert_eq!(lanes(&s), vec!["workflow-infra::In Progress"]);
+}
+
+#[test]
+fn permanent_and_transient_failures_are_told_apart() {
+    let r = rig(Tier::Premium);
+    let f = r.find(open_in("Ready"));
+    let seen = r.seen(&f);
+    // A milestone that no longer exists: refused, with GitLab's issue.
+    let c = r.change(
+        &seen,
+        Edit {
+            milestone: Some(Some(999_999)),
+            ..Edit::default()
+        },
+    );
+    assert!(matches!(
+        r.send(&c),
+        Err(SendError::Refused { issue: Some(_), .. })
+    ));
+    // A deleted issue: refused.
+    r.fake.world().issues.retain(|i| i.id != f.id);
+    let c = r.change(&seen, edit::to_lane(&seen, &team(), Some("Done")));
+    let Err(SendError::Refused { reason, .. }) = r.send(&c) else {
+        panic!()
+    };
+    assert!(reason.contains("no longer exists"), "{reason}");
+    // GitLab failing or rate-limiting: transient, try later.
+    let g = r.find(open_in("Ready"));
+    let seen = r.seen(&g);
+    let c = r.change(&seen, edit::to_lane(&seen, &team(), Some("Done")));
+    for fault in [
+        Fault::Status(503),
+        Fault::RateLimit { retry_after: 600 },
+        Fault::ResourceLock,
+    ] {
+        r.fake.world().always = Some(fault.clone());
+        assert!(
+            matches!(r.send(&c), Err(SendError::Transient(_))),
+            "{fault:?}"
+        );
+    }
+    r.fake.world().always = Some(Fault::Status(403));
+    assert!(matches!(r.send(&c), Err(SendError::Refused { .. })));
+    r.fake.world().always = None;
+    r.send(&c).unwrap();
+}
