@@ -58,9 +58,13 @@ impl Home {
     }
 
     fn start(&self) -> Session {
+        self.start_with_args(&[])
+    }
+
+    fn start_with_args(&self, args: &[&str]) -> Session {
         let env = self.env();
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        Session::start_with_env(&[], &env, 120, 40)
+        Session::start_with_env(args, &env, 120, 40)
     }
 
     fn run(&self, args: &[&str]) -> std::process::Output {
@@ -284,4 +288,193 @@ fn init_writes_a_starter_once() {
     assert!(text.contains("group = \"grp/sub\""));
     let out = home.run(&["init", "--group", "other"]);
     assert_eq!(out.status.code(), Some(2), "never overwrites");
+}
+
+fn lanes_on_server(
+    server: &FakeGitlab,
+    title: &str,
+) -> (Vec<String>, Vec<u64>, Option<u64>, String) {
+    let w = server.world();
+    let i = w.issues.iter().find(|i| i.title.contains(title)).unwrap();
+    (
+        i.labels
+            .iter()
+            .filter(|l| l.starts_with("workflow-infra::"))
+            .cloned()
+            .collect(),
+        i.assignee_ids.clone(),
+        i.milestone_id,
+        i.state.clone(),
+    )
+}
+
+/// Wait until the fake's state satisfies `pred`.
+fn eventually(server: &FakeGitlab, what: &str, pred: impl Fn(&fake_gitlab::World) -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::time::Instant::now() < deadline {
+        if pred(&server.world()) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("the server never saw: {what}");
+}
+
+#[test]
+fn promote_take_and_move_reach_gitlab() {
+    let server = fake();
+    let home = Home::new();
+    home.write_config(&server.url());
+    let mut s = home.start_with_args(&["--board", "backlog"]);
+    s.wait_for("synced");
+    // The first backlog card, filtered by a title word to be sure which.
+    let title = {
+        let w = server.world();
+        let mut backlog: Vec<_> = w
+            .issues
+            .iter()
+            .filter(|i| {
+                i.state == "opened"
+                    && i.labels.contains("workflow-infra::Triage")
+                    && i.milestone_id.is_none()
+            })
+            .collect();
+        backlog.sort_by_key(|i| i.relative_position);
+        backlog[0].title.clone()
+    };
+    s.send("p");
+    s.wait_for("promoted to");
+    let current = glboard::core::iteration::pick(
+        &glboard::demo::load(Local::now().date_naive()).0.milestones,
+        &glboard::demo::load(Local::now().date_naive()).1,
+        Local::now().date_naive(),
+    )
+    .current;
+    eventually(&server, "promoted", |w| {
+        let i = w.issues.iter().find(|i| i.title == title).unwrap();
+        i.labels.contains("workflow-infra::Ready")
+            && !i.labels.contains("workflow-infra::Triage")
+            && i.milestone_id == current
+    });
+    // On the iteration board, find it with the filter, take it, move it on.
+    s.send("2");
+    let word: String = title
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
+    s.send(&format!("/{word}\r"));
+    s.wait_for("Ready 1/1");
+    s.send("t");
+    s.wait_for("taken");
+    eventually(&server, "taken", |w| {
+        let i = w.issues.iter().find(|i| i.title == title).unwrap();
+        i.labels.contains("workflow-infra::In Progress") && i.assignee_ids.contains(&w.me)
+    });
+    s.send("L");
+    eventually(&server, "moved to Under Review", |w| {
+        let i = w.issues.iter().find(|i| i.title == title).unwrap();
+        i.labels
+            .iter()
+            .filter(|l| l.starts_with("workflow-infra::"))
+            .collect::<Vec<_>>()
+            == vec!["workflow-infra::Under Review"]
+    });
+    s.send("q");
+    s.send("q");
+    assert!(s.wait_exit().success());
+    let (lanes, _, _, state) = lanes_on_server(&server, &title);
+    assert_eq!(
+        (lanes, state.as_str()),
+        (vec!["workflow-infra::Under Review".to_owned()], "opened")
+    );
+}
+
+#[test]
+fn changes_made_offline_arrive_in_order_after_a_restart() {
+    let mut server = fake();
+    let url = server.url();
+    let home = Home::new();
+    home.write_config(&url);
+    let mut s = home.start();
+    s.wait_for("synced");
+    // Pick the first Ready card of the iteration board and note its title.
+    s.send("ll");
+    s.wait_for("Ready 1/");
+    let world = server.world().clone();
+    server.stop();
+    // Five changes, offline: In Progress, Under Review, weight 8, a
+    // comment, then an issue that will have been deleted meanwhile.
+    s.send("L");
+    s.send("L");
+    s.send("w8\r");
+    s.send("cqueued while offline\r");
+    s.wait_for("4 changes pending");
+    // The fifth: the first In Progress card, which will be gone on GitLab.
+    s.send("hgg");
+    s.wait_for("In Progress 1/");
+    s.send("w3\r");
+    s.wait_for("5 changes pending");
+    s.send("q");
+    assert!(s.wait_exit().success());
+    let current = world
+        .milestones
+        .iter()
+        .find(|m| m.title.contains(&world.milestones[2].title))
+        .map(|m| m.id);
+    let doomed = world
+        .issues
+        .iter()
+        .filter(|i| {
+            i.state == "opened"
+                && i.milestone_id == current
+                && i.labels.contains("workflow-infra::In Progress")
+        })
+        .min_by_key(|i| i.relative_position)
+        .unwrap()
+        .id;
+    let mut world = world;
+    world.issues.retain(|i| i.id != doomed);
+
+    // The server comes back, glboard starts and sends them in order; the
+    // change to the deleted issue goes to the problems panel.
+    let server = FakeGitlab::start_on(world, url.trim_start_matches("http://").parse().unwrap());
+    let mut s = home.start();
+    s.wait_for("synced");
+    eventually(&server, "all queued changes", |w| {
+        w.notes.iter().any(|n| n.body == "queued while offline")
+    });
+    let w = server.world();
+    let puts: Vec<&String> = w.log.iter().filter(|l| l.starts_with("PUT")).collect();
+    assert_eq!(puts.len(), 3, "two moves and a weight: {puts:#?}");
+    let noted = w
+        .notes
+        .iter()
+        .find(|n| n.body == "queued while offline")
+        .unwrap()
+        .issue_id;
+    let moved = w.issues.iter().find(|i| i.id == noted).unwrap();
+    assert!(
+        moved.labels.contains("workflow-infra::Under Review"),
+        "{:?}",
+        moved.labels
+    );
+    assert_eq!(moved.weight, Some(8));
+    // In order: the lane moves, then the weight, then the comment.
+    let order: Vec<&str> = w
+        .log
+        .iter()
+        .filter(|l| !l.starts_with("GET /api/v4/groups"))
+        .map(String::as_str)
+        .collect();
+    let first_put = order.iter().position(|l| l.starts_with("PUT")).unwrap();
+    let note = order.iter().position(|l| l.starts_with("POST")).unwrap();
+    assert!(first_put < note);
+    drop(w);
+    s.wait_for("1 refused (!)");
+    s.send("!");
+    s.wait_for("no longer exists");
+    s.send("d");
+    s.send("q");
+    assert!(s.wait_exit().success());
 }

@@ -706,7 +706,7 @@ fn status(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
         };
         put(
             buf,
-            r.x + w.saturating_sub(pos_w + lw) as u16,
+            right_x.saturating_sub(lw as u16),
             r.y,
             lw,
             &label,
