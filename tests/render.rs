@@ -227,3 +227,71 @@ fn cached_board_offline_and_rate_limited() {
     );
     insta::assert_snapshot!(screen(&s));
 }
+
+#[test]
+fn lane_picker() {
+    let mut s = live_state(true);
+    s.ws.me = s.ws.members.first().cloned();
+    keys(&mut s, "llm");
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn assignee_picker_with_a_search() {
+    let mut s = live_state(true);
+    keys(&mut s, "lla");
+    keys(&mut s, "a<Tab>");
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn milestone_picker() {
+    let mut s = live_state(true);
+    keys(&mut s, "llM");
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn pending_changes_and_the_problems_panel() {
+    use glboard::core::action::Effect;
+    use glboard::core::action::OutboxEvent;
+    let mut s = live_state(true);
+    s.now = Some(at("10:00"));
+    s.sync.last_success = Some(at("09:58"));
+    let mut changes = Vec::new();
+    for k in ["llL", "jL", "w13<Enter>"] {
+        for key in keymap::parse_sequence(k).unwrap() {
+            for fx in update(&mut s, Action::Key(key)) {
+                if let Effect::Enqueue(c) = fx {
+                    changes.push(c);
+                }
+            }
+        }
+    }
+    assert_eq!(changes.len(), 3);
+    update(
+        &mut s,
+        Action::Outbox(OutboxEvent::Waiting {
+            why: "offline".into(),
+        }),
+    );
+    let pending = screen(&s);
+    assert!(pending.contains("3 changes pending · offline"), "{pending}");
+    update(
+        &mut s,
+        Action::Outbox(OutboxEvent::Failed {
+            id: changes[1].id,
+            reason: "the issue no longer exists on GitLab (404)".into(),
+            issue: None,
+        }),
+    );
+    keys(&mut s, "!");
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn close_asks_first() {
+    let mut s = live_state(true);
+    keys(&mut s, "llx");
+    insta::assert_snapshot!(screen(&s));
+}

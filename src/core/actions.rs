@@ -52,11 +52,10 @@ pub fn board_action(state: &mut AppState, cmd: Command) -> Option<Vec<Effect>> {
                 Command::PickAssignees => open_member_picker(state, &issue),
                 Command::UnassignMe => unassign_me(state, &issue),
                 Command::Weight => {
-                    let text = issue.weight.map(|w| w.to_string()).unwrap_or_default();
                     state.mode = Mode::Input {
                         purpose: InputPurpose::Weight,
                         issue: issue.id,
-                        text,
+                        text: String::new(),
                     };
                     Vec::new()
                 }
@@ -714,16 +713,17 @@ pub fn input_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
             let r = state.short_ref(&issue);
             match purpose {
                 InputPurpose::Weight => {
-                    let w = if text.is_empty() || text.eq_ignore_ascii_case("none") {
+                    if text.is_empty() {
+                        state.info("weight unchanged");
+                        return Vec::new();
+                    }
+                    let w = if text.eq_ignore_ascii_case("none") {
                         None
                     } else {
                         match text.parse::<u32>() {
                             Ok(w) => Some(w),
                             Err(_) => {
-                                return warn(
-                                    state,
-                                    "a weight is a whole number, or empty for none",
-                                );
+                                return warn(state, "a weight is a whole number, or none");
                             }
                         }
                     };

@@ -168,7 +168,7 @@ fn problems(buf: &mut Buffer, area: TRect, state: &AppState, cursor: usize, them
         area,
         90,
         (n as u16 * 2).saturating_add(3).min(24),
-        &format!("{n} changes GitLab refused"),
+        &format!("{n} change{} GitLab refused", if n == 1 { "" } else { "s" }),
         "r retry · d discard · Esc close",
         theme,
     );
@@ -743,7 +743,7 @@ fn status(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
             ..
         } => {
             let label = match purpose {
-                crate::core::state::InputPurpose::Weight => "weight (empty for none): ",
+                crate::core::state::InputPurpose::Weight => "weight (a number, or none): ",
                 crate::core::state::InputPurpose::Comment => "comment: ",
             };
             let nx = put(buf, x, r.y, room, label, theme.dim());
