@@ -90,7 +90,7 @@ pub fn conflict(change: &Change, fresh: &Issue, team: &TeamConfig) -> Option<Str
 }
 
 /// The `PUT` form for a change over the fresh issue (empty: nothing to put).
-pub fn put_form(change: &Change, fresh: &Issue) -> Vec<(String, String)> {
+pub fn put_form(change: &Change, fresh: Option<&Issue>) -> Vec<(String, String)> {
     let e = &change.edit;
     let mut form = Vec::new();
     if !e.add_labels.is_empty() {
@@ -104,10 +104,12 @@ pub fn put_form(change: &Change, fresh: &Issue) -> Vec<(String, String)> {
     }
     if !e.assign.is_empty() || !e.unassign.is_empty() {
         // The full set, from the fresh read: others' assignees are kept.
-        let mut ids: Vec<u64> = fresh
-            .assignees
-            .iter()
-            .map(|u| u.id)
+        let base: Vec<u64> = match fresh {
+            Some(f) => f.assignees.iter().map(|u| u.id).collect(),
+            None => change.seen.assignees.clone(),
+        };
+        let mut ids: Vec<u64> = base
+            .into_iter()
             .filter(|id| !e.unassign.contains(id))
             .collect();
         for id in &e.assign {
@@ -125,10 +127,10 @@ pub fn put_form(change: &Change, fresh: &Issue) -> Vec<(String, String)> {
         }
     }
     match e.state {
-        Some(IssueState::Closed) if fresh.state != IssueState::Closed => {
+        Some(IssueState::Closed) if fresh.is_none_or(|f| f.state != IssueState::Closed) => {
             form.push(("state_event".into(), "close".into()))
         }
-        Some(IssueState::Opened) if fresh.state != IssueState::Opened => {
+        Some(IssueState::Opened) if fresh.is_none_or(|f| f.state != IssueState::Opened) => {
             form.push(("state_event".into(), "reopen".into()))
         }
         _ => {}
@@ -164,38 +166,72 @@ pub async fn send_one(
             }
         }
     };
-    let fresh_api = match client.issue(change.project, change.iid).await {
-        Ok(i) => i,
-        Err(GitlabError::NotFound(_)) => {
+    let not_found = |e: GitlabError| match e {
+        GitlabError::NotFound(_) => SendError::Refused {
+            reason: "the issue no longer exists on GitLab (404)".into(),
+            issue: None,
+        },
+        e => refused(e, None),
+    };
+    // A fresh read before any field change: the assignee set is computed
+    // from it, and a field someone else changed meanwhile is caught before
+    // it could be overwritten (on Premium, adding a lane label silently
+    // drops another). Pure reorders and comments need none.
+    let e = &change.edit;
+    let needs_read = e.has_fields();
+    let fresh = if needs_read {
+        let fresh = client
+            .issue(change.project, change.iid)
+            .await
+            .map_err(not_found)?
+            .into_issue(0);
+        if let Some(why) = conflict(change, &fresh, team) {
             return Err(SendError::Refused {
-                reason: "the issue no longer exists on GitLab (404)".into(),
-                issue: None,
+                reason: why,
+                issue: Some(Box::new(fresh)),
             });
         }
-        Err(e) => return Err(refused(e, None)),
+        Some(fresh)
+    } else {
+        None
     };
-    let fresh = fresh_api.into_issue(0);
-    if let Some(why) = conflict(change, &fresh, team) {
-        return Err(SendError::Refused {
-            reason: why,
-            issue: Some(Box::new(fresh)),
-        });
-    }
     let mut latest = fresh.clone();
-    let form = put_form(change, &fresh);
+    let form = put_form(change, fresh.as_ref());
     if !form.is_empty() {
-        latest = client
+        let after = client
             .update_issue(change.project, change.iid, &form)
             .await
-            .map_err(|e| refused(e, Some(&fresh)))?
+            .map_err(|e| match (&fresh, e) {
+                (None, e @ GitlabError::NotFound(_)) => not_found(e),
+                (f, e) => refused(e, f.as_ref()),
+            })?
             .into_issue(0);
+        // A lane someone else set meanwhile shows as an extra lane label.
+        let lanes_touched = e
+            .add_labels
+            .iter()
+            .chain(&e.remove_labels)
+            .any(|l| crate::core::model::label_scope(l) == Some(team.workflow_scope.as_str()));
+        if lanes_touched && team.lanes_of(&after).len() > 1 {
+            let lanes = team.lanes_of(&after).join(", ");
+            return Err(SendError::Refused {
+                reason: format!("its lane changed on GitLab meanwhile (now {lanes})"),
+                issue: Some(Box::new(after)),
+            });
+        }
+        latest = Some(after);
     }
-    if let Some(r) = change.edit.reorder {
-        latest = client
-            .reorder_issue(change.project, change.iid, r.after, r.before)
-            .await
-            .map_err(|e| refused(e, Some(&latest)))?
-            .into_issue(0);
+    if let Some(r) = e.reorder {
+        latest = Some(
+            client
+                .reorder_issue(change.project, change.iid, r.after, r.before)
+                .await
+                .map_err(|e| match (&latest, e) {
+                    (None, e @ GitlabError::NotFound(_)) => not_found(e),
+                    (l, e) => refused(e, l.as_ref()),
+                })?
+                .into_issue(0),
+        );
     }
     if let Some(body) = &change.edit.comment {
         // Not idempotent: after a lost answer, the note may be there already.
@@ -203,7 +239,7 @@ pub async fn send_one(
         let notes = client
             .recent_notes(change.project, change.iid)
             .await
-            .map_err(|e| refused(e, Some(&latest)))?;
+            .map_err(|e| refused(e, latest.as_ref()))?;
         let posted = notes.iter().any(|n| {
             n.body == *body
                 && me.is_none_or(|m| m.id == n.author.id)
@@ -213,10 +249,18 @@ pub async fn send_one(
             client
                 .post_note(change.project, change.iid, body)
                 .await
-                .map_err(|e| refused(e, Some(&latest)))?;
+                .map_err(|e| refused(e, latest.as_ref()))?;
         }
     }
-    Ok(latest)
+    match latest {
+        Some(i) => Ok(i),
+        // Only a comment: read the issue so the board has GitLab's version.
+        None => Ok(client
+            .issue(change.project, change.iid)
+            .await
+            .map_err(not_found)?
+            .into_issue(0)),
+    }
 }
 
 /// What the UI asks of the sender.
@@ -251,73 +295,97 @@ pub async fn run(
     let policy = RetryPolicy::default();
     let mut failures = 0u32;
     loop {
-        let next = match store.outbox_queued() {
-            Ok(q) => q.into_iter().next(),
+        let queue = match store.outbox_queued() {
+            Ok(q) => q,
             Err(e) => {
                 tracing::error!(error = %e, "outbox unreadable");
-                None
+                Vec::new()
             }
         };
-        let Some(change) = next else {
+        if queue.is_empty() {
             match wake.recv().await {
                 Some(_) => continue,
                 None => return,
             }
-        };
-        let me_ref = me.as_ref();
-        match send_one(&client, &change, &team, me_ref).await {
-            Ok(issue) => {
-                failures = 0;
-                if let Err(e) = store.outbox_done(change.id) {
-                    tracing::error!(error = %e, "cannot mark a sent change done");
+        }
+        // In order per issue; different issues at once.
+        let mut issues = std::collections::HashSet::new();
+        let batch: Vec<Change> = queue
+            .into_iter()
+            .filter(|c| issues.insert(c.issue))
+            .take(IN_FLIGHT)
+            .collect();
+        let results = futures_util::future::join_all(
+            batch
+                .iter()
+                .map(|c| send_one(&client, c, &team, me.as_ref())),
+        )
+        .await;
+        let mut transient: Option<GitlabError> = None;
+        for (change, result) in batch.iter().zip(results) {
+            match result {
+                Ok(issue) => {
+                    if let Err(e) = store.outbox_done(change.id) {
+                        tracing::error!(error = %e, "cannot mark a sent change done");
+                    }
+                    tracing::info!(id = change.id, summary = %change.summary, "change applied");
+                    let _ = actions.send(Action::Outbox(OutboxEvent::Sent {
+                        id: change.id,
+                        issue: Some(Box::new(issue)),
+                    }));
                 }
-                tracing::info!(id = change.id, summary = %change.summary, "change applied");
-                let _ = actions.send(Action::Outbox(OutboxEvent::Sent {
-                    id: change.id,
-                    issue: Some(Box::new(issue)),
-                }));
-            }
-            Err(SendError::Refused { reason, issue }) => {
-                failures = 0;
-                tracing::warn!(id = change.id, %reason, "change refused");
-                if let Err(e) = store.outbox_fail(change.id, &reason) {
-                    tracing::error!(error = %e, "cannot mark a refused change");
+                Err(SendError::Refused { reason, issue }) => {
+                    tracing::warn!(id = change.id, %reason, "change refused");
+                    if let Err(e) = store.outbox_fail(change.id, &reason) {
+                        tracing::error!(error = %e, "cannot mark a refused change");
+                    }
+                    let _ = actions.send(Action::Outbox(OutboxEvent::Failed {
+                        id: change.id,
+                        reason,
+                        issue,
+                    }));
                 }
-                let _ = actions.send(Action::Outbox(OutboxEvent::Failed {
-                    id: change.id,
-                    reason,
-                    issue,
-                }));
-            }
-            Err(SendError::Transient(e)) => {
-                let (why, wait) = match &e {
-                    GitlabError::RateLimited { until } => (
-                        format!(
-                            "rate-limited until {}",
-                            until.with_timezone(&chrono::Local).format("%H:%M")
-                        ),
-                        (*until - Utc::now())
-                            .to_std()
-                            .unwrap_or(Duration::from_secs(1)),
-                    ),
-                    e if e.is_offline() => ("offline".to_owned(), backoff(&policy, failures)),
-                    e => (format!("GitLab failing: {e}"), backoff(&policy, failures)),
-                };
-                failures += 1;
-                tracing::warn!(error = %e, wait_s = wait.as_secs(), "change waits");
-                let _ = actions.send(Action::Outbox(OutboxEvent::Waiting { why }));
-                // Wait, but wake for new changes only to record them; order is kept.
-                let deadline = tokio::time::Instant::now() + wait;
-                loop {
-                    tokio::select! {
-                        w = wake.recv() => if w.is_none() { return },
-                        _ = tokio::time::sleep_until(deadline) => break,
+                Err(SendError::Transient(e)) => {
+                    // Keep the longest wait (a rate limit beats a 5xx).
+                    if !matches!(transient, Some(GitlabError::RateLimited { .. })) {
+                        transient = Some(e);
                     }
                 }
             }
         }
+        let Some(e) = transient else {
+            failures = 0;
+            continue;
+        };
+        let (why, wait) = match &e {
+            GitlabError::RateLimited { until } => (
+                format!(
+                    "rate-limited until {}",
+                    until.with_timezone(&chrono::Local).format("%H:%M")
+                ),
+                (*until - Utc::now())
+                    .to_std()
+                    .unwrap_or(Duration::from_secs(1)),
+            ),
+            e if e.is_offline() => ("offline".to_owned(), backoff(&policy, failures)),
+            e => (format!("GitLab failing: {e}"), backoff(&policy, failures)),
+        };
+        failures += 1;
+        tracing::warn!(error = %e, wait_s = wait.as_secs(), "changes wait");
+        let _ = actions.send(Action::Outbox(OutboxEvent::Waiting { why }));
+        // Wait; new changes are already in the outbox and keep their order.
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            tokio::select! {
+                w = wake.recv() => if w.is_none() { return },
+                _ = tokio::time::sleep_until(deadline) => break,
+            }
+        }
     }
 }
+
+/// Issues whose changes are sent at the same time.
+pub const IN_FLIGHT: usize = 4;
 
 fn backoff(policy: &RetryPolicy, failures: u32) -> Duration {
     let p = RetryPolicy {
@@ -357,7 +425,7 @@ mod tests {
                 ..Edit::default()
             },
         );
-        let form = put_form(&c, &seen);
+        let form = put_form(&c, Some(&seen));
         assert_eq!(
             form,
             vec![
@@ -373,7 +441,7 @@ mod tests {
             },
         );
         assert_eq!(
-            put_form(&c, &seen),
+            put_form(&c, Some(&seen)),
             vec![("assignee_ids".into(), "0".into())]
         );
     }
@@ -424,6 +492,6 @@ mod tests {
                 ..Edit::default()
             },
         );
-        assert!(put_form(&c, &i).is_empty());
+        assert!(put_form(&c, Some(&i)).is_empty());
     }
 }
