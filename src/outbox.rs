@@ -156,6 +156,17 @@ pub async fn send_one(
     team: &TeamConfig,
     me: Option<&User>,
 ) -> Result<Issue, SendError> {
+    send_with(client, change, team, me, None).await
+}
+
+/// [`send_one`], with the issue already read fresh (by [`read_fresh`]).
+pub async fn send_with(
+    client: &Client,
+    change: &Change,
+    team: &TeamConfig,
+    me: Option<&User>,
+    prefetched: Option<Issue>,
+) -> Result<Issue, SendError> {
     let refused = |e: GitlabError, issue: Option<&Issue>| {
         if e.is_transient() {
             SendError::Transient(e)
@@ -180,11 +191,14 @@ pub async fn send_one(
     let e = &change.edit;
     let needs_read = e.has_fields();
     let fresh = if needs_read {
-        let fresh = client
-            .issue(change.project, change.iid)
-            .await
-            .map_err(not_found)?
-            .into_issue(0);
+        let fresh = match prefetched {
+            Some(f) => f,
+            None => client
+                .issue(change.project, change.iid)
+                .await
+                .map_err(not_found)?
+                .into_issue(0),
+        };
         if let Some(why) = conflict(change, &fresh, team) {
             return Err(SendError::Refused {
                 reason: why,
@@ -263,6 +277,33 @@ pub async fn send_one(
     }
 }
 
+/// Read the issues a batch of changes touches, fresh, one request per
+/// project (GitLab's `iids[]` filter); missing ones are read one by one later.
+pub async fn read_fresh(
+    client: &Client,
+    changes: &[Change],
+) -> std::collections::HashMap<u64, Issue> {
+    let mut by_project: std::collections::BTreeMap<u64, Vec<u64>> = Default::default();
+    for c in changes.iter().filter(|c| c.edit.has_fields()) {
+        by_project.entry(c.project).or_default().push(c.iid);
+    }
+    let mut out = std::collections::HashMap::new();
+    for (project, iids) in by_project {
+        for chunk in iids.chunks(100) {
+            match client.project_issues_by_iid(project, chunk).await {
+                Ok(list) => {
+                    for api in list.into_iter().filter(|i| i.project_id == project) {
+                        let issue = api.into_issue(0);
+                        out.insert(issue.id, issue);
+                    }
+                }
+                Err(e) => tracing::debug!(error = %e, "batch read failed; reading one by one"),
+            }
+        }
+    }
+    out
+}
+
 /// What the UI asks of the sender.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Wake {
@@ -294,40 +335,74 @@ pub async fn run(
     }
     let policy = RetryPolicy::default();
     let mut failures = 0u32;
+    // The queue in memory, re-read from the outbox when the UI adds to it.
+    let mut queue: Vec<Change> = Vec::new();
+    let mut reload = true;
     loop {
-        let queue = match store.outbox_queued() {
-            Ok(q) => q,
-            Err(e) => {
-                tracing::error!(error = %e, "outbox unreadable");
-                Vec::new()
-            }
-        };
+        while let Ok(w) = wake.try_recv() {
+            let Wake::Queued = w;
+            reload = true;
+        }
+        if reload || queue.is_empty() {
+            queue = match store.outbox_queued() {
+                Ok(q) => q,
+                Err(e) => {
+                    tracing::error!(error = %e, "outbox unreadable");
+                    Vec::new()
+                }
+            };
+            reload = false;
+        }
         if queue.is_empty() {
             match wake.recv().await {
-                Some(_) => continue,
+                Some(_) => {
+                    reload = true;
+                    continue;
+                }
                 None => return,
             }
         }
         // In order per issue; different issues at once.
         let mut issues = std::collections::HashSet::new();
         let batch: Vec<Change> = queue
-            .into_iter()
+            .iter()
             .filter(|c| issues.insert(c.issue))
-            .take(IN_FLIGHT)
+            .take(BATCH)
+            .cloned()
             .collect();
-        let results = futures_util::future::join_all(
-            batch
-                .iter()
-                .map(|c| send_one(&client, c, &team, me.as_ref())),
-        )
-        .await;
+        let mut fresh = read_fresh(&client, &batch).await;
+        let results: Vec<Result<Issue, SendError>> = {
+            use futures_util::StreamExt;
+            let mut futs = Vec::with_capacity(batch.len());
+            for c in &batch {
+                let pre = fresh.remove(&c.issue);
+                futs.push(send_with(&client, c, &team, me.as_ref(), pre));
+            }
+            futures_util::stream::iter(futs)
+                .buffered(IN_FLIGHT)
+                .collect()
+                .await
+        };
+        let finished: Vec<u64> = batch
+            .iter()
+            .zip(&results)
+            .filter(|(_, r)| !matches!(r, Err(SendError::Transient(_))))
+            .map(|(c, _)| c.id)
+            .collect();
+        queue.retain(|c| !finished.contains(&c.id));
         let mut transient: Option<GitlabError> = None;
+        let done: Vec<u64> = batch
+            .iter()
+            .zip(&results)
+            .filter(|(_, r)| r.is_ok())
+            .map(|(c, _)| c.id)
+            .collect();
+        if let Err(e) = store.outbox_done_many(&done) {
+            tracing::error!(error = %e, "cannot mark sent changes done");
+        }
         for (change, result) in batch.iter().zip(results) {
             match result {
                 Ok(issue) => {
-                    if let Err(e) = store.outbox_done(change.id) {
-                        tracing::error!(error = %e, "cannot mark a sent change done");
-                    }
                     tracing::info!(id = change.id, summary = %change.summary, "change applied");
                     let _ = actions.send(Action::Outbox(OutboxEvent::Sent {
                         id: change.id,
@@ -384,8 +459,10 @@ pub async fn run(
     }
 }
 
-/// Issues whose changes are sent at the same time.
+/// Requests in flight at once (each for a different issue).
 pub const IN_FLIGHT: usize = 4;
+/// Changes (of different issues) read fresh together and then sent.
+pub const BATCH: usize = 50;
 
 fn backoff(policy: &RetryPolicy, failures: u32) -> Duration {
     let p = RetryPolicy {

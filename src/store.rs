@@ -386,6 +386,17 @@ impl Store {
             .map(drop)
     }
 
+    /// Several applied at once: one transaction.
+    pub fn outbox_done_many(&self, ids: &[u64]) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(|e| self.err(e))?;
+        for id in ids {
+            tx.execute("DELETE FROM outbox WHERE id = ?1", [*id as i64])
+                .map_err(|e| self.err(e))?;
+        }
+        tx.commit().map_err(|e| self.err(e))
+    }
+
     pub fn outbox_fail(&self, id: u64, reason: &str) -> Result<(), StoreError> {
         self.outbox_exec(
             "UPDATE outbox SET state = 'failed', reason = ?2 WHERE id = ?1",

@@ -476,6 +476,24 @@ impl Client {
         format!("/projects/{project}/issues/{iid}")
     }
 
+    /// Several issues of one project by iid, in one request (up to 100).
+    pub async fn project_issues_by_iid(
+        &self,
+        project: u64,
+        iids: &[u64],
+    ) -> Result<Vec<ApiIssue>, GitlabError> {
+        let mut q: Vec<(&str, String)> = iids.iter().map(|i| ("iids[]", i.to_string())).collect();
+        q.push(("per_page", PER_PAGE.to_string()));
+        q.push(("state", "all".into()));
+        Ok(self
+            .get_json(
+                &self.url(&format!("/projects/{project}/issues"), &q),
+                "issues by iid",
+            )
+            .await?
+            .0)
+    }
+
     /// One issue, fresh.
     pub async fn issue(&self, project: u64, iid: u64) -> Result<ApiIssue, GitlabError> {
         Ok(self

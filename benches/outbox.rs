@@ -1,0 +1,248 @@
+//! Outbox benchmarks (a bench binary; numbers go to BENCHMARKS.md):
+//! - throughput: 500 queued lane moves flushed to the fake GitLab by the
+//!   real sender, against the floor of the same 500 PUTs in a plain loop
+//!   (one keep-alive client, sequential, no reads, no bookkeeping);
+//! - key press to updated frame for a move at 5,000 issues.
+//!
+//! Run: `cargo bench --bench outbox`
+
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDate, Utc};
+use fake_gitlab::{FakeGitlab, generate};
+use glboard::core::action::{Action, Effect, OutboxEvent};
+use glboard::core::board::BoardKind;
+use glboard::core::edit::{self, Change, Seen};
+use glboard::core::keymap::KeyPress;
+use glboard::core::model::TeamConfig;
+use glboard::core::state::AppState;
+use glboard::core::update::update;
+use glboard::gitlab::{Client, RetryPolicy};
+use glboard::store::Store;
+use glboard::tui::theme::Theme;
+use glboard::tui::view;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use secrecy::SecretString;
+use tokio::sync::mpsc;
+
+const TOKEN: &str = "glpat-bench";
+const MOVES: usize = 500;
+const RUNS: usize = 5;
+
+fn team() -> TeamConfig {
+    TeamConfig {
+        team_label: generate::TEAM.into(),
+        workflow_scope: generate::SCOPE.into(),
+        lanes: generate::LANES.map(String::from).to_vec(),
+        backlog_lane: "Triage".into(),
+        ready_lane: "Ready".into(),
+        doing_lane: "In Progress".into(),
+        done_lane: "Done".into(),
+        milestone_prefix: "Datastores team - ".into(),
+    }
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn main() {
+    let today = Utc::now().date_naive();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut sender = Vec::new();
+    let mut floor = Vec::new();
+    for _ in 0..RUNS {
+        let fake = FakeGitlab::start(generate::datastores(MOVES * 2, 4, today, TOKEN));
+        let client = Client::new(
+            &fake.url(),
+            &SecretString::from(TOKEN.to_owned()),
+            RetryPolicy::default(),
+        )
+        .unwrap();
+        // 500 open issues, each moved to "Blocked" once.
+        let targets: Vec<_> = {
+            let w = fake.world();
+            w.issues
+                .iter()
+                .filter(|i| i.state == "opened" && i.labels.contains(generate::TEAM))
+                .take(MOVES)
+                .cloned()
+                .collect()
+        };
+        assert_eq!(targets.len(), MOVES);
+        let issues: Vec<_> = rt.block_on(async {
+            let mut v = Vec::new();
+            for t in &targets {
+                v.push(
+                    client
+                        .issue(t.project_id, t.iid)
+                        .await
+                        .unwrap()
+                        .into_issue(0),
+                );
+            }
+            v
+        });
+
+        // The floor: the same PUTs, one after another.
+        let floor_client = reqwest_client();
+        let t = Instant::now();
+        rt.block_on(async {
+            for i in &issues {
+                let e = edit::to_lane(i, &team(), Some("Blocked"));
+                let url = format!(
+                    "{}/api/v4/projects/{}/issues/{}",
+                    fake.url(),
+                    i.project_id,
+                    i.iid
+                );
+                let form = [
+                    ("add_labels", e.add_labels.join(",")),
+                    ("remove_labels", e.remove_labels.join(",")),
+                ];
+                let r = floor_client
+                    .put(&url)
+                    .header("PRIVATE-TOKEN", TOKEN)
+                    .form(&form)
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(r.status().is_success());
+                let _ = r.bytes().await.unwrap();
+            }
+        });
+        floor.push(t.elapsed());
+        // Put them back.
+        {
+            let mut w = fake.world();
+            for t in &targets {
+                let i = w.issues.iter_mut().find(|i| i.id == t.id).unwrap();
+                *i = t.clone();
+            }
+        }
+
+        // The sender: 500 moves in the outbox, flushed.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bench.sqlite");
+        let store = Store::open(&path).unwrap();
+        for (n, i) in issues.iter().enumerate() {
+            let c = Change {
+                id: n as u64 + 1,
+                issue: i.id,
+                project: i.project_id,
+                iid: i.iid,
+                seen: Seen::of(i, &team()),
+                edit: edit::to_lane(i, &team(), Some("Blocked")),
+                summary: String::new(),
+            };
+            store.outbox_add(&c).unwrap();
+        }
+        let (wake_tx, wake_rx) = mpsc::unbounded_channel();
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let t = Instant::now();
+        let reader = Store::open(&path).unwrap();
+        let task = rt.spawn(glboard::outbox::run(
+            client.clone(),
+            reader,
+            team(),
+            None,
+            wake_rx,
+            tx,
+        ));
+        let sent = rt.block_on(async {
+            let mut sent = 0;
+            while sent < MOVES {
+                match rx.recv().await {
+                    Some(Action::Outbox(OutboxEvent::Sent { .. })) => sent += 1,
+                    Some(Action::Outbox(OutboxEvent::Failed { reason, .. })) => {
+                        panic!("refused: {reason}")
+                    }
+                    Some(_) => {}
+                    None => break,
+                }
+            }
+            sent
+        });
+        sender.push(t.elapsed());
+        assert_eq!(sent, MOVES);
+        drop(wake_tx);
+        task.abort();
+        let w = fake.world();
+        assert!(targets.iter().all(|t| {
+            w.issues
+                .iter()
+                .find(|i| i.id == t.id)
+                .unwrap()
+                .labels
+                .contains("workflow-infra::Blocked")
+        }));
+    }
+    let (s, f) = (median(sender), median(floor));
+    println!(
+        "outbox: {MOVES} lane moves flushed (fresh reads batched per project, then PUTs 4 at a time): median {}",
+        ms(s)
+    );
+    println!(
+        "floor: the same {MOVES} PUTs in a plain sequential loop: median {}",
+        ms(f)
+    );
+    println!("ratio {:.2}x", s.as_secs_f64() / f.as_secs_f64());
+
+    key_press_to_frame();
+}
+
+fn reqwest_client() -> reqwest::Client {
+    glboard::gitlab::install_crypto();
+    reqwest::Client::new()
+}
+
+/// A move (`L`) at 5,000 issues: update (optimistic change, re-layout)
+/// plus drawing the frame; the outbox write happens after the frame.
+fn key_press_to_frame() {
+    let today = NaiveDate::from_ymd_opt(2025, 11, 5).unwrap();
+    let (ws, team) = glboard::demo::synthetic(5_000, today);
+    let mut state = AppState::new(ws, team, today, BoardKind::Iteration);
+    state.sync.enabled = true;
+    update(
+        &mut state,
+        Action::Resize {
+            width: 120,
+            height: 40,
+        },
+    );
+    // Select a card in the Ready column.
+    for _ in 0..2 {
+        update(&mut state, Action::Key(KeyPress::char('l')));
+    }
+    let theme = Theme { color: true };
+    let area = Rect::new(0, 0, 120, 40);
+    let mut buf = Buffer::empty(area);
+    let mut times = Vec::new();
+    for n in 0..400 {
+        // Right, then back left: the card goes back and forth.
+        let key = if n % 2 == 0 { 'L' } else { 'H' };
+        let t = Instant::now();
+        let fx = update(&mut state, Action::Key(KeyPress::char(key)));
+        buf.reset();
+        view::render(&mut buf, area, &state, &theme);
+        times.push(t.elapsed());
+        assert!(fx.iter().any(|e| matches!(e, Effect::Enqueue(_))));
+        state.pending.clear();
+    }
+    times.sort();
+    println!(
+        "key press to updated frame, lane move at 5,000 issues: median {:.2} ms, p99 {:.2} ms",
+        times[times.len() / 2].as_secs_f64() * 1000.0,
+        times[times.len() * 99 / 100].as_secs_f64() * 1000.0
+    );
+}
