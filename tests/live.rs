@@ -478,3 +478,93 @@ fn changes_made_offline_arrive_in_order_after_a_restart() {
     s.send("q");
     assert!(s.wait_exit().success());
 }
+
+#[test]
+fn a_kill_between_the_outbox_write_and_the_send_loses_nothing() {
+    let server = fake();
+    let home = Home::new();
+    home.write_config(&server.url());
+    let mut s = home.start();
+    s.wait_for("synced");
+    // Every request now hangs for 3 s: the change is written, not sent.
+    server.world().latency_ms = 3000;
+    s.send("ll");
+    s.wait_for("Ready 1/");
+    s.send("L");
+    s.wait_for("1 change pending");
+    // Give the loop the moment to commit the outbox row after the frame.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    s.kill();
+    let puts_before = server
+        .world()
+        .log
+        .iter()
+        .filter(|l| l.starts_with("PUT"))
+        .count();
+    assert_eq!(puts_before, 0, "not sent before the kill");
+
+    server.world().latency_ms = 0;
+    let mut s = home.start();
+    eventually(&server, "the change, sent after the restart", |w| {
+        w.log.iter().any(|l| l.starts_with("PUT"))
+    });
+    s.wait_for("synced");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    s.send("q");
+    assert!(s.wait_exit().success());
+    let w = server.world();
+    let puts: Vec<&String> = w.log.iter().filter(|l| l.starts_with("PUT")).collect();
+    assert_eq!(puts.len(), 1, "applied once: {puts:#?}");
+}
+
+#[test]
+fn a_kill_during_the_send_applies_the_change_once_in_effect() {
+    let server = fake();
+    let home = Home::new();
+    home.write_config(&server.url());
+    let mut s = home.start();
+    s.wait_for("synced");
+    s.send("ll");
+    s.wait_for("Ready 1/");
+    server.world().latency_ms = 700;
+    s.send("L");
+    s.wait_for("1 change pending");
+    // The fresh read takes 0.7 s; kill while the PUT is on its way.
+    eventually(&server, "the PUT started", |w| {
+        w.log.iter().any(|l| l.starts_with("PUT"))
+    });
+    s.kill();
+    server.world().latency_ms = 0;
+    let moved = {
+        let w = server.world();
+        let put = w.log.iter().find(|l| l.starts_with("PUT")).unwrap().clone();
+        // PUT /api/v4/projects/P/issues/IID
+        let parts: Vec<&str> = put.split('/').collect();
+        let (p, iid): (u64, u64) = (
+            parts[4].parse().unwrap(),
+            parts[6].split('?').next().unwrap().parse().unwrap(),
+        );
+        w.issues
+            .iter()
+            .find(|i| i.project_id == p && i.iid == iid)
+            .unwrap()
+            .id
+    };
+    let mut s = home.start();
+    eventually(
+        &server,
+        "the move, whether the killed PUT landed or not",
+        |w| {
+            let i = w.issues.iter().find(|i| i.id == moved).unwrap();
+            let lanes: Vec<_> = i
+                .labels
+                .iter()
+                .filter(|l| l.starts_with("workflow-infra::"))
+                .collect();
+            lanes == vec!["workflow-infra::In Progress"]
+        },
+    );
+    s.wait_for("synced");
+    s.send("q");
+    assert!(s.wait_exit().success());
+}
