@@ -211,6 +211,8 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
         (cfg.file.refresh_seconds > 0).then(|| Duration::from_secs(cfg.file.refresh_seconds));
     let me = syncer.snap.ws.me.clone();
     let sender_client = syncer.client.clone();
+    let notes_client = syncer.client.clone();
+    let handle = rt.handle().clone();
     let team_for_sender = state.team.clone();
     rt.spawn(sync::run(
         syncer,
@@ -249,6 +251,22 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
             }
             Effect::Copy(text) => {
                 copy_osc52(&text);
+                return;
+            }
+            Effect::LoadNotes { issue, project, iid } => {
+                let (client, tx) = (notes_client.clone(), action_tx.clone());
+                handle.spawn(async move {
+                    let notes = client
+                        .recent_notes(project, iid)
+                        .await
+                        .map(|list| {
+                            let mut v: Vec<_> = list.into_iter().map(|n| n.into_note()).collect();
+                            v.reverse();
+                            v
+                        })
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(glboard::core::action::Action::Notes { issue, notes });
+                });
                 return;
             }
             Effect::Quit => return,

@@ -295,3 +295,31 @@ fn close_asks_first() {
     keys(&mut s, "llx");
     insta::assert_snapshot!(screen(&s));
 }
+
+#[test]
+fn detail_pane_with_comments_newest_last() {
+    use glboard::core::model::Note;
+    let mut s = live_state(true);
+    keys(&mut s, "ll<Enter>");
+    let issue = s.selected_issue().unwrap().id;
+    let note = |id, author: &str, body: &str, hm: &str, system| Note {
+        id,
+        author: author.into(),
+        body: body.into(),
+        created_at: at(hm),
+        system,
+    };
+    update(
+        &mut s,
+        Action::Notes {
+            issue,
+            notes: Ok(vec![
+                note(1, "akovacs", "Can we do this **before** the freeze?", "08:00", false),
+                note(2, "akovacs", "changed milestone to %W45", "08:01", true),
+                note(3, "bwright", "Yes: `gstg` first, then `gprd`.", "09:30", false),
+            ]),
+        },
+    );
+    keys(&mut s, "G");
+    insta::assert_snapshot!(screen(&s));
+}

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::edit::Change;
 use super::keymap::{Command, KeyPress};
-use super::model::{Issue, MilestoneId, Workspace};
+use super::model::{Issue, IssueId, MilestoneId, Note, Workspace};
 
 /// What the outbox sender reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,6 +89,8 @@ pub enum Action {
     },
     Sync(SyncEvent),
     Outbox(OutboxEvent),
+    /// An issue's comments, oldest first, or why they could not be read.
+    Notes { issue: IssueId, notes: Result<Vec<Note>, String> },
 }
 
 /// What the outside world should do after an update.
@@ -110,4 +112,6 @@ pub enum Effect {
     OpenUrl(String),
     /// Put text on the clipboard (OSC 52, works over SSH).
     Copy(String),
+    /// Read an issue's comments for the detail pane.
+    LoadNotes { issue: IssueId, project: u64, iid: u64 },
 }

@@ -174,6 +174,17 @@ impl TeamConfig {
     }
 }
 
+/// A comment on an issue (GitLab's "note").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    pub id: u64,
+    pub author: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+    /// GitLab's own notes ("changed the milestone"), not people's.
+    pub system: bool,
+}
+
 /// Everything the board shows, as loaded from the cache, GitLab or the demo.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Workspace {

@@ -247,6 +247,8 @@ pub struct AppState {
     pub undo: Vec<UndoEntry>,
     /// Last change id handed out.
     pub change_seq: u64,
+    /// Comments of issues whose detail pane was opened: `Err` says why not.
+    pub notes: std::collections::HashMap<IssueId, Result<Vec<super::model::Note>, String>>,
 }
 
 impl AppState {
@@ -286,6 +288,7 @@ impl AppState {
             outbox_wait: None,
             undo: Vec::new(),
             change_seq: 0,
+            notes: Default::default(),
         };
         s.relayout();
         s

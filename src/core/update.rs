@@ -35,6 +35,10 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Outbox(ev) => actions::on_outbox(state, ev),
+        Action::Notes { issue, notes } => {
+            state.notes.insert(issue, notes);
+            Vec::new()
+        }
     }
 }
 
@@ -149,9 +153,10 @@ fn board_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
         Command::NextMilestone => return step_milestone(state, 1),
         Command::OpenDetail => match state.selected_issue() {
             Some(i) => {
-                state.mode = Mode::Detail {
-                    issue: i.id,
-                    scroll: 0,
+                let (issue, project, iid) = (i.id, i.project_id, i.iid);
+                state.mode = Mode::Detail { issue, scroll: 0 };
+                if state.sync.enabled {
+                    return vec![Effect::LoadNotes { issue, project, iid }];
                 }
             }
             None => state.info("no card selected"),

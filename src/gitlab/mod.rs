@@ -471,6 +471,18 @@ pub struct ApiNote {
     pub system: bool,
 }
 
+impl ApiNote {
+    pub fn into_note(self) -> crate::core::model::Note {
+        crate::core::model::Note {
+            id: self.id,
+            author: crate::core::sanitize::line(&self.author.username),
+            body: crate::core::sanitize::text(&self.body),
+            created_at: self.created_at,
+            system: self.system,
+        }
+    }
+}
+
 impl Client {
     fn issue_path(project: u64, iid: u64) -> String {
         format!("/projects/{project}/issues/{iid}")
