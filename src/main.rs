@@ -191,6 +191,7 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
     state.loaded = cached;
     state.sync.enabled = true;
     state.sync.last_success = syncer.snap.meta.synced_at;
+    state.editor = glboard::tui::editor().is_some();
     let shown = state.milestone;
 
     let rt = match runtime() {
@@ -253,7 +254,11 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
                 copy_osc52(&text);
                 return;
             }
-            Effect::LoadNotes { issue, project, iid } => {
+            Effect::LoadNotes {
+                issue,
+                project,
+                iid,
+            } => {
                 let (client, tx) = (notes_client.clone(), action_tx.clone());
                 handle.spawn(async move {
                     let notes = client
@@ -269,7 +274,8 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
                 });
                 return;
             }
-            Effect::Quit => return,
+            // The terminal adapter writes comments itself.
+            Effect::Compose { .. } | Effect::Quit => return,
         };
         match saved {
             Ok(()) => {

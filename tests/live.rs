@@ -568,3 +568,41 @@ fn a_kill_during_the_send_applies_the_change_once_in_effect() {
     s.send("q");
     assert!(s.wait_exit().success());
 }
+
+#[test]
+fn a_comment_written_in_the_editor_reaches_gitlab() {
+    let server = fake();
+    let home = Home::new();
+    home.write_config(&server.url());
+    let script = home.path("editor.sh");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\necho 'Written in the editor.' >> \"$1\"\n",
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let mut env = home.env();
+    env.push(("EDITOR".into(), script.display().to_string()));
+    env.push(("VISUAL".into(), String::new()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut s = Session::start_with_env(&[], &env, 120, 40);
+    s.wait_for("synced");
+    s.send("ll");
+    s.wait_for("Ready 1/");
+    s.send("c");
+    eventually(&server, "the comment", |w| {
+        w.notes.iter().any(|n| n.body == "Written in the editor.")
+    });
+    // Back in the board, with the comment in the detail pane.
+    s.send("\r");
+    s.wait_for("Milestone");
+    s.send("G");
+    s.wait_for("Written in the editor.");
+    s.send("q");
+    s.send("q");
+    assert!(s.wait_exit().success());
+}

@@ -314,9 +314,21 @@ fn detail_pane_with_comments_newest_last() {
         Action::Notes {
             issue,
             notes: Ok(vec![
-                note(1, "akovacs", "Can we do this **before** the freeze?", "08:00", false),
+                note(
+                    1,
+                    "akovacs",
+                    "Can we do this **before** the freeze?",
+                    "08:00",
+                    false,
+                ),
                 note(2, "akovacs", "changed milestone to %W45", "08:01", true),
-                note(3, "bwright", "Yes: `gstg` first, then `gprd`.", "09:30", false),
+                note(
+                    3,
+                    "bwright",
+                    "Yes: `gstg` first, then `gprd`.",
+                    "09:30",
+                    false,
+                ),
             ]),
         },
     );

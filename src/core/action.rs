@@ -90,7 +90,15 @@ pub enum Action {
     Sync(SyncEvent),
     Outbox(OutboxEvent),
     /// An issue's comments, oldest first, or why they could not be read.
-    Notes { issue: IssueId, notes: Result<Vec<Note>, String> },
+    Notes {
+        issue: IssueId,
+        notes: Result<Vec<Note>, String>,
+    },
+    /// What the user wrote in `$EDITOR`, or why the editor failed.
+    Composed {
+        issue: IssueId,
+        text: Result<String, String>,
+    },
 }
 
 /// What the outside world should do after an update.
@@ -112,6 +120,13 @@ pub enum Effect {
     OpenUrl(String),
     /// Put text on the clipboard (OSC 52, works over SSH).
     Copy(String),
+    /// Write a comment in `$EDITOR` (the terminal adapter suspends the UI);
+    /// `header` goes in the file as `#` lines.
+    Compose { issue: IssueId, header: String },
     /// Read an issue's comments for the detail pane.
-    LoadNotes { issue: IssueId, project: u64, iid: u64 },
+    LoadNotes {
+        issue: IssueId,
+        project: u64,
+        iid: u64,
+    },
 }

@@ -59,6 +59,17 @@ pub fn board_action(state: &mut AppState, cmd: Command) -> Option<Vec<Effect>> {
                     };
                     Vec::new()
                 }
+                Command::Comment if state.editor => {
+                    let header = format!(
+                        "Comment on {} {}\nLines starting with # are left out; save an empty file to cancel.",
+                        state.short_ref(&issue),
+                        issue.title
+                    );
+                    vec![Effect::Compose {
+                        issue: issue.id,
+                        header,
+                    }]
+                }
                 Command::Comment => {
                     state.mode = Mode::Input {
                         purpose: InputPurpose::Comment,
@@ -940,6 +951,43 @@ fn restore(state: &mut AppState, original: Issue) {
     state.relayout();
 }
 
+/// A comment written in `$EDITOR` (`None`: cancelled or failed, with why).
+pub fn on_composed(
+    state: &mut AppState,
+    issue: IssueId,
+    text: Result<String, String>,
+) -> Vec<Effect> {
+    let body = match text {
+        Ok(t) => t,
+        Err(why) => return warn(state, &why),
+    };
+    let body: String = body
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let body = body.trim().to_owned();
+    if body.is_empty() {
+        state.info("empty comment: nothing sent");
+        return Vec::new();
+    }
+    let Some(i) = state.ws.issue(issue) else {
+        return Vec::new();
+    };
+    let r = state.short_ref(i);
+    commit(
+        state,
+        issue,
+        Edit {
+            comment: Some(body),
+            ..Edit::default()
+        },
+        format!("{r}: comment"),
+        None,
+        false,
+    )
+}
+
 /// What the outbox sender reports.
 pub fn on_outbox(state: &mut AppState, ev: OutboxEvent) -> Vec<Effect> {
     match ev {
@@ -1307,6 +1355,47 @@ mod tests {
         let before = s.ws.clone();
         keys(&mut s, "<Space>hk<Esc>");
         assert_eq!(s.ws.issues, before.issues);
+    }
+
+    #[test]
+    fn with_an_editor_comments_are_written_there() {
+        let mut s = state();
+        s.editor = true;
+        keys(&mut s, "ll");
+        let fx = keys(&mut s, "c");
+        let [Effect::Compose { issue, header }] = fx.as_slice() else {
+            panic!("{fx:?}")
+        };
+        assert!(header.contains("#100"));
+        let issue = *issue;
+        let fx = update(
+            &mut s,
+            Action::Composed {
+                issue,
+                text: Ok("# note to self\nShipping **today**.\n".into()),
+            },
+        );
+        assert_eq!(
+            enqueued(&fx)[0].edit.comment.as_deref(),
+            Some("Shipping **today**.")
+        );
+        let fx = update(
+            &mut s,
+            Action::Composed {
+                issue,
+                text: Ok("# only a comment line\n".into()),
+            },
+        );
+        assert!(fx.is_empty());
+        let fx = update(
+            &mut s,
+            Action::Composed {
+                issue,
+                text: Err("cannot run vim: not found".into()),
+            },
+        );
+        assert!(fx.is_empty());
+        assert_eq!(s.status.as_ref().unwrap().severity, Severity::Warning);
     }
 
     #[test]

@@ -121,7 +121,10 @@ pub fn detail_lines(state: &AppState, issue: &Issue, width: usize) -> Vec<RichLi
         lines.push(vec![run("Comments", Emphasis::Heading)]);
         match state.notes.get(&issue.id) {
             None => lines.push(vec![run("loading…", Emphasis::Italic)]),
-            Some(Err(why)) => lines.push(vec![run(format!("could not read the comments: {why}"), Emphasis::Italic)]),
+            Some(Err(why)) => lines.push(vec![run(
+                format!("could not read the comments: {why}"),
+                Emphasis::Italic,
+            )]),
             Some(Ok(notes)) => {
                 let people: Vec<_> = notes.iter().filter(|n| !n.system).collect();
                 if people.is_empty() {
@@ -131,7 +134,10 @@ pub fn detail_lines(state: &AppState, issue: &Issue, width: usize) -> Vec<RichLi
                     lines.push(Vec::new());
                     lines.push(vec![
                         run(format!("@{}", n.author), Emphasis::Strong),
-                        run(format!(" · {}", when(n.created_at, state.today)), Emphasis::Marker),
+                        run(
+                            format!(" · {}", when(n.created_at, state.today)),
+                            Emphasis::Marker,
+                        ),
                     ]);
                     lines.extend(markdown::render(&n.body));
                 }

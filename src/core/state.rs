@@ -247,6 +247,8 @@ pub struct AppState {
     pub undo: Vec<UndoEntry>,
     /// Last change id handed out.
     pub change_seq: u64,
+    /// `$VISUAL` or `$EDITOR` is set: comments are written there.
+    pub editor: bool,
     /// Comments of issues whose detail pane was opened: `Err` says why not.
     pub notes: std::collections::HashMap<IssueId, Result<Vec<super::model::Note>, String>>,
 }
@@ -289,6 +291,7 @@ impl AppState {
             undo: Vec::new(),
             change_seq: 0,
             notes: Default::default(),
+            editor: false,
         };
         s.relayout();
         s

@@ -35,6 +35,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Outbox(ev) => actions::on_outbox(state, ev),
+        Action::Composed { issue, text } => actions::on_composed(state, issue, text),
         Action::Notes { issue, notes } => {
             state.notes.insert(issue, notes);
             Vec::new()
@@ -156,7 +157,11 @@ fn board_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
                 let (issue, project, iid) = (i.id, i.project_id, i.iid);
                 state.mode = Mode::Detail { issue, scroll: 0 };
                 if state.sync.enabled {
-                    return vec![Effect::LoadNotes { issue, project, iid }];
+                    return vec![Effect::LoadNotes {
+                        issue,
+                        project,
+                        iid,
+                    }];
                 }
             }
             None => state.info("no card selected"),

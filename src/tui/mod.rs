@@ -90,7 +90,18 @@ pub async fn run(
         // Then the adapters (an outbox write is durable before we go on),
         // also when quitting, so no change is lost.
         for effect in effects {
-            on_effect(effect);
+            match effect {
+                Effect::Compose { issue, header } => {
+                    guard.suspend();
+                    let text = compose(&header);
+                    guard.resume()?;
+                    for e in update(&mut state, Action::Composed { issue, text }) {
+                        on_effect(e);
+                    }
+                    guard.terminal.draw(|f| view::draw(f, &state, &theme))?;
+                }
+                other => on_effect(other),
+            }
         }
         if quit {
             break;
@@ -108,5 +119,46 @@ async fn read_events(tx: mpsc::UnboundedSender<io::Result<crossterm::event::Even
         if tx.send(ev).is_err() {
             break;
         }
+    }
+}
+
+/// The editor to write comments in: `$VISUAL`, else `$EDITOR`.
+pub fn editor() -> Option<String> {
+    ["VISUAL", "EDITOR"]
+        .iter()
+        .filter_map(|k| std::env::var(k).ok())
+        .find(|v| !v.trim().is_empty())
+}
+
+/// Write a comment in the user's editor: a private temporary file with the
+/// header as `#` lines; returns what was saved.
+fn compose(header: &str) -> Result<String, String> {
+    let editor = editor().ok_or("no $EDITOR")?;
+    let dir = std::env::temp_dir();
+    let path = dir.join(format!(
+        "glboard-comment-{}-{}.md",
+        std::process::id(),
+        chrono::Utc::now().timestamp_millis()
+    ));
+    let template: String = header
+        .lines()
+        .map(|l| format!("# {l}\n"))
+        .collect::<String>()
+        + "\n";
+    crate::fsutil::write_private(&path, template.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    // Through the shell, so EDITOR may carry arguments ("code --wait").
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("sh")
+        .arg(&path)
+        .status();
+    let text = std::fs::read_to_string(&path);
+    let _ = std::fs::remove_file(&path);
+    match status {
+        Ok(s) if s.success() => text.map_err(|e| format!("cannot read the comment back: {e}")),
+        Ok(s) => Err(format!("{editor} exited with {s}: comment not sent")),
+        Err(e) => Err(format!("cannot run {editor}: {e}")),
     }
 }

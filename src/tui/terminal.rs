@@ -40,6 +40,30 @@ impl TerminalGuard {
     }
 }
 
+impl TerminalGuard {
+    /// Hand the terminal to another program (an editor) for a while.
+    pub fn suspend(&mut self) {
+        restore();
+    }
+
+    /// Take the terminal back after [`TerminalGuard::suspend`].
+    pub fn resume(&mut self) -> io::Result<()> {
+        enable_raw_mode()?;
+        execute!(
+            io::stdout(),
+            EnterAlternateScreen,
+            EnableMouseCapture,
+            Hide,
+            crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+        )?;
+        // A new terminal has an empty previous frame, so the next draw is
+        // complete (`Terminal::clear` would query the cursor, whose answer
+        // the event reader would swallow).
+        self.terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+        Ok(())
+    }
+}
+
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
         restore();
