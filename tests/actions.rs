@@ -428,3 +428,41 @@ fn permanent_and_transient_failures_are_told_apart() {
     r.fake.world().always = None;
     r.send(&c).unwrap();
 }
+
+#[test]
+fn fresh_reads_of_a_batch_take_one_request_per_project() {
+    let r = rig(Tier::Premium);
+    let project = r.fake.world().projects[0].id;
+    let issues: Vec<FIssue> = r
+        .fake
+        .world()
+        .issues
+        .iter()
+        .filter(|i| i.project_id == project && i.state == "opened")
+        .take(5)
+        .cloned()
+        .collect();
+    let changes: Vec<Change> = issues
+        .iter()
+        .map(|f| {
+            let seen = r.seen(f);
+            r.change(
+                &seen,
+                Edit {
+                    weight: Some(Some(2)),
+                    ..Edit::default()
+                },
+            )
+        })
+        .collect();
+    r.fake.world().log.clear();
+    let fresh =
+        r.rt.block_on(glboard::outbox::read_fresh(&r.client, &changes));
+    assert_eq!(fresh.len(), 5);
+    let log = r.fake.world().log.clone();
+    assert_eq!(log.len(), 1, "{log:#?}");
+    assert!(
+        log[0].contains(&format!("/projects/{project}/issues?iids")),
+        "{log:#?}"
+    );
+}

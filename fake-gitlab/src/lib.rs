@@ -571,7 +571,7 @@ fn route(
                 return message(404, "404 Group Not Found");
             }
             match rest {
-                ["issues"] => list_issues(w, p, raw_path),
+                ["issues"] => list_issues(w, None, p, raw_path),
                 ["milestones"] => {
                     let state = get(p, "state");
                     let title = get(p, "title");
@@ -626,6 +626,7 @@ fn route(
             };
             match (method.as_str(), rest) {
                 ("POST", []) => create_issue(w, project, p),
+                ("GET", []) => list_issues(w, Some(project), p, raw_path),
                 ("GET", [iid]) => match iid.parse().ok().and_then(|iid| w.issue(project, iid)) {
                     Some(i) => respond(StatusCode::OK, w.issue_json(i)),
                     None => message(404, "404 Issue Not Found"),
@@ -704,7 +705,19 @@ fn parse_time(s: &str) -> Option<DateTime<Utc>> {
         .map(|d| d.with_timezone(&Utc))
 }
 
-fn list_issues(w: &World, p: &[(String, String)], raw_path: &str) -> Response {
+fn list_issues(
+    w: &World,
+    project: Option<u64>,
+    p: &[(String, String)],
+    raw_path: &str,
+) -> Response {
+    let iids: Vec<u64> = get_all(p, "iids")
+        .iter()
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    let search = get(p, "search").map(str::to_lowercase);
+    let author = get(p, "author_id").and_then(|v| v.parse::<u64>().ok());
+    let created_after = get(p, "created_after").and_then(parse_time);
     let state = get(p, "state").unwrap_or("all");
     let labels: Vec<String> = get(p, "labels")
         .map(|l| {
@@ -722,6 +735,21 @@ fn list_issues(w: &World, p: &[(String, String)], raw_path: &str) -> Response {
         .issues
         .iter()
         .filter(|i| w.in_group(i.project_id))
+        .filter(|i| project.is_none_or(|pid| i.project_id == pid))
+        .filter(|i| iids.is_empty() || iids.contains(&i.iid))
+        .filter(|i| {
+            search.as_ref().is_none_or(|q| {
+                i.title.to_lowercase().contains(q)
+                    || (get(p, "in") != Some("title")
+                        && i.description
+                            .as_deref()
+                            .unwrap_or("")
+                            .to_lowercase()
+                            .contains(q))
+            })
+        })
+        .filter(|i| author.is_none_or(|a| i.author_id == a))
+        .filter(|i| created_after.is_none_or(|t| i.created_at >= t))
         .filter(|i| state == "all" || i.state == state)
         .filter(|i| match labels.first().map(|l| l.to_lowercase()) {
             Some(l) if l == "none" && labels.len() == 1 => i.labels.is_empty(),
