@@ -167,6 +167,9 @@ pub async fn send_with(
     me: Option<&User>,
     prefetched: Option<Issue>,
 ) -> Result<Issue, SendError> {
+    if let Some(new) = &change.edit.create {
+        return create(client, change, new, me).await;
+    }
     let refused = |e: GitlabError, issue: Option<&Issue>| {
         if e.is_transient() {
             SendError::Transient(e)
@@ -275,6 +278,54 @@ pub async fn send_with(
             .map_err(not_found)?
             .into_issue(0)),
     }
+}
+
+/// Create an issue, unless a lost answer means it exists already: creating
+/// is not idempotent, so look for it first (same title, by me, since the
+/// change was made).
+async fn create(
+    client: &Client,
+    change: &Change,
+    new: &crate::core::edit::NewIssue,
+    me: Option<&User>,
+) -> Result<Issue, SendError> {
+    let refused = |e: GitlabError| {
+        if e.is_transient() {
+            SendError::Transient(e)
+        } else {
+            SendError::Refused {
+                reason: e.to_string(),
+                issue: None,
+            }
+        }
+    };
+    let since = made_at(change).unwrap_or_else(Utc::now) - chrono::Duration::minutes(1);
+    let found = client
+        .find_created(new.project, &new.title, me.map(|m| m.id), since)
+        .await
+        .map_err(refused)?;
+    if let Some(existing) = found.into_iter().find(|i| i.title == new.title) {
+        tracing::info!(
+            iid = existing.iid,
+            "issue was created already; not creating it again"
+        );
+        return Ok(existing.into_issue(0));
+    }
+    let mut form = vec![
+        ("title".to_owned(), new.title.clone()),
+        ("labels".to_owned(), new.labels.join(",")),
+    ];
+    if !new.description.is_empty() {
+        form.push(("description".to_owned(), new.description.clone()));
+    }
+    if let Some(m) = new.milestone {
+        form.push(("milestone_id".to_owned(), m.to_string()));
+    }
+    Ok(client
+        .create_issue(new.project, &form)
+        .await
+        .map_err(refused)?
+        .into_issue(0))
 }
 
 /// Read the issues a batch of changes touches, fresh, one request per

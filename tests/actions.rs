@@ -466,3 +466,44 @@ fn fresh_reads_of_a_batch_take_one_request_per_project() {
         "{log:#?}"
     );
 }
+
+#[test]
+fn creating_an_issue_twice_after_a_lost_answer_creates_one() {
+    let r = rig(Tier::Premium);
+    let project = r.fake.world().projects[1].id;
+    let milestone = r.fake.world().milestones[2].id;
+    let new = edit::NewIssue {
+        project,
+        title: "Runbook: Patroni switchover for the ci cluster".into(),
+        description: "## Steps\n\n- [ ] drain".into(),
+        labels: vec![generate::TEAM.into(), "workflow-infra::Ready".into()],
+        milestone: Some(milestone),
+    };
+    let c = Change {
+        id: Utc::now().timestamp_millis() as u64 * 1000,
+        issue: edit::placeholder_id(1),
+        project,
+        iid: 0,
+        edit: Edit {
+            create: Some(new.clone()),
+            ..Edit::default()
+        },
+        seen: Seen::default(),
+        summary: "new".into(),
+    };
+    let created = r.send(&c).unwrap();
+    assert!(created.iid > 0);
+    assert_eq!(created.milestone_id, Some(milestone));
+    assert!(created.has_label("workflow-infra::Ready"));
+    // The answer was lost; after a restart the outbox sends it again.
+    let again = r.send(&c).unwrap();
+    assert_eq!(again.id, created.id);
+    let n = r
+        .fake
+        .world()
+        .issues
+        .iter()
+        .filter(|i| i.title == new.title)
+        .count();
+    assert_eq!(n, 1);
+}

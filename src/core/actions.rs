@@ -25,8 +25,13 @@ pub fn board_action(state: &mut AppState, cmd: Command) -> Option<Vec<Effect>> {
             Vec::new()
         }
         Command::Undo => undo(state),
+        Command::Create => start_new_issue(state),
         _ => {
             let issue = match state.selected_issue() {
+                Some(i) if i.iid == 0 && is_workflow(cmd) => {
+                    state.info("this issue is still being created on GitLab");
+                    return Some(Vec::new());
+                }
                 Some(i) => i.clone(),
                 None if is_workflow(cmd) => {
                     state.info("no card selected");
@@ -593,6 +598,15 @@ pub fn picker_type(state: &mut AppState, c: char) {
 }
 
 fn accept_pick(state: &mut AppState, p: Picker) -> Vec<Effect> {
+    if let (PickPurpose::Project, Some((title, lane))) = (p.purpose, p.new_issue.clone()) {
+        return match p.current().map(|i| i.value.clone()) {
+            Some(PickValue::Project(project)) => new_issue_in(state, title, lane, project),
+            _ => {
+                state.info("nothing matches: no issue created");
+                Vec::new()
+            }
+        };
+    }
     let Some(issue) = state.ws.issue(p.issue).cloned() else {
         return Vec::new();
     };
@@ -716,8 +730,11 @@ pub fn input_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
         Command::ClearText => text.clear(),
         Command::Cancel => state.mode = Mode::Board,
         Command::Accept => {
-            let (purpose, id, text) = (*purpose, *issue, text.trim().to_owned());
+            let (purpose, id, text) = (purpose.clone(), *issue, text.trim().to_owned());
             state.mode = Mode::Board;
+            if let InputPurpose::NewTitle { lane } = purpose {
+                return new_issue_titled(state, text, lane);
+            }
             let Some(issue) = state.ws.issue(id).cloned() else {
                 return Vec::new();
             };
@@ -749,6 +766,7 @@ pub fn input_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
                     let shown = w.map_or("none".to_owned(), |w| w.to_string());
                     return commit(state, id, e, format!("{r} weight {shown}"), None, true);
                 }
+                InputPurpose::NewTitle { .. } => {}
                 InputPurpose::Comment => {
                     if text.is_empty() {
                         state.info("empty comment: nothing sent");
@@ -951,12 +969,171 @@ fn restore(state: &mut AppState, original: Issue) {
     state.relayout();
 }
 
-/// A comment written in `$EDITOR` (`None`: cancelled or failed, with why).
+/// The id `Compose` uses for a new issue's description.
+pub const DRAFT: IssueId = u64::MAX;
+
+/// `n`: a new issue in the selected lane; asks for its title.
+fn start_new_issue(state: &mut AppState) -> Vec<Effect> {
+    let lane = match state.layout.columns.get(state.view().col).map(|c| &c.kind) {
+        Some(ColumnKind::Lane(l)) => Some(l.clone()),
+        Some(ColumnKind::Open) => None,
+        Some(ColumnKind::Closed) | None => {
+            return warn(state, "new issues go in a lane, not in Closed");
+        }
+    };
+    if state.ws.projects.is_empty() {
+        return warn(state, "no project known yet: wait for the first sync");
+    }
+    state.mode = Mode::Input {
+        purpose: InputPurpose::NewTitle { lane },
+        issue: 0,
+        text: String::new(),
+    };
+    Vec::new()
+}
+
+fn new_issue_titled(state: &mut AppState, title: String, lane: Option<String>) -> Vec<Effect> {
+    if title.is_empty() {
+        state.info("no title: nothing created");
+        return Vec::new();
+    }
+    // The project: remembered, else that of the cards around, else asked.
+    let near = state
+        .layout
+        .columns
+        .get(state.view().col)
+        .and_then(|c| c.cards.first())
+        .map(|c| state.ws.issues[c.issue].project_id);
+    let mut projects = state.ws.projects.clone();
+    projects.sort_by_key(|p| {
+        (
+            Some(p.id) != state.last_project,
+            Some(p.id) != near,
+            p.path.clone(),
+        )
+    });
+    if projects.len() == 1 {
+        return new_issue_in(state, title, lane, projects[0].id);
+    }
+    let items = projects
+        .iter()
+        .map(|p| PickItem {
+            label: p.name().to_owned(),
+            detail: if Some(p.id) == state.last_project {
+                format!("{}  (last used)", p.path)
+            } else {
+                p.path.clone()
+            },
+            value: PickValue::Project(p.id),
+        })
+        .collect();
+    let mut picker = Picker::new(
+        PickPurpose::Project,
+        format!("Project of \"{title}\""),
+        0,
+        items,
+    );
+    picker.new_issue = Some((title, lane));
+    state.mode = Mode::Picker(Box::new(picker));
+    Vec::new()
+}
+
+fn new_issue_in(
+    state: &mut AppState,
+    title: String,
+    lane: Option<String>,
+    project: u64,
+) -> Vec<Effect> {
+    state.last_project = Some(project);
+    let mut labels = vec![state.team.team_label.clone()];
+    if let Some(l) = &lane {
+        labels.push(state.team.lane_label(l));
+    }
+    labels.sort();
+    let milestone = match state.board {
+        BoardKind::Iteration => state.milestone,
+        BoardKind::Backlog => None,
+    };
+    let new = edit::NewIssue {
+        project,
+        title,
+        description: String::new(),
+        labels,
+        milestone,
+    };
+    if state.editor {
+        let header = format!(
+            "Description of the new issue \"{}\"\nLines starting with # are left out; leave it empty for none.",
+            new.title
+        );
+        state.draft = Some(new);
+        return vec![Effect::Compose {
+            issue: DRAFT,
+            header,
+        }];
+    }
+    create(state, new)
+}
+
+/// Queue the creation and show the card at once.
+fn create(state: &mut AppState, new: edit::NewIssue) -> Vec<Effect> {
+    let change_id = next_change_id(state);
+    let id = edit::placeholder_id(change_id);
+    let me = state.ws.me.clone();
+    let mut card = edit::placeholder(id, &new, me, state.now);
+    // At the top of its column.
+    card.position = state
+        .ws
+        .issues
+        .iter()
+        .map(|i| i.position)
+        .min()
+        .unwrap_or(0)
+        - 1024;
+    let summary = format!("new issue: {}", new.title);
+    let change = Change {
+        id: change_id,
+        issue: id,
+        project: new.project,
+        iid: 0,
+        edit: Edit {
+            create: Some(new),
+            ..Edit::default()
+        },
+        seen: Seen::default(),
+        summary: summary.clone(),
+    };
+    state.ws.issues.push(card);
+    state.view_select(id);
+    state.relayout();
+    if state.ws.is_demo || !state.sync.enabled {
+        state.info(format!("{summary} (demo: created here, not sent)"));
+        return Vec::new();
+    }
+    state.info(summary);
+    state.pending.push(change.clone());
+    vec![Effect::Enqueue(change)]
+}
+
+/// A comment or description written in `$EDITOR`, or why the editor failed.
 pub fn on_composed(
     state: &mut AppState,
     issue: IssueId,
     text: Result<String, String>,
 ) -> Vec<Effect> {
+    if issue == DRAFT {
+        let Some(mut new) = state.draft.take() else {
+            return Vec::new();
+        };
+        match text {
+            Ok(t) => {
+                let body: Vec<&str> = t.lines().filter(|l| !l.starts_with('#')).collect();
+                new.description = body.join("\n").trim().to_owned();
+            }
+            Err(why) => state.warn(format!("{why}; created without a description")),
+        }
+        return create(state, new);
+    }
     let body = match text {
         Ok(t) => t,
         Err(why) => return warn(state, &why),
@@ -1014,7 +1191,29 @@ pub fn on_outbox(state: &mut AppState, ev: OutboxEvent) -> Vec<Effect> {
             }
         }
         OutboxEvent::Sent { id, issue } => {
+            let created = state
+                .pending
+                .iter()
+                .find(|c| c.id == id && c.edit.create.is_some())
+                .map(|c| c.issue);
             state.pending.retain(|c| c.id != id);
+            if let (Some(placeholder), Some(real)) = (created, issue.as_deref()) {
+                let position = state.ws.issue(placeholder).map(|i| i.position);
+                state.ws.issues.retain(|i| i.id != placeholder);
+                let mut real = real.clone();
+                real.position = position.unwrap_or(real.position);
+                let real_id = real.id;
+                state.ws.issues.push(real);
+                state.ambiguous_iids = super::board::ambiguous_iids(&state.ws);
+                if state.view().selected == Some(placeholder) {
+                    state.view_select(real_id);
+                }
+                state.relayout();
+                if state.pending.is_empty() {
+                    state.outbox_wait = None;
+                }
+                return Vec::new();
+            }
             if state.pending.is_empty() {
                 state.outbox_wait = None;
             }
@@ -1027,6 +1226,10 @@ pub fn on_outbox(state: &mut AppState, ev: OutboxEvent) -> Vec<Effect> {
                 return Vec::new();
             };
             let change = state.pending.remove(pos);
+            if change.edit.create.is_some() {
+                state.ws.issues.retain(|i| i.id != change.issue);
+                state.relayout();
+            }
             state.status = Some(StatusMessage {
                 text: format!("{}: {reason} (! for details)", change.summary),
                 severity: Severity::Error,
@@ -1396,6 +1599,53 @@ mod tests {
         );
         assert!(fx.is_empty());
         assert_eq!(s.status.as_ref().unwrap().severity, Severity::Warning);
+    }
+
+    #[test]
+    fn a_new_issue_appears_at_once_and_becomes_the_real_one() {
+        let mut s = state();
+        keys(&mut s, "ll");
+        assert_eq!(col_title(&s), "Ready");
+        keys(&mut s, "nPatroni drill for ci");
+        assert!(matches!(s.mode, Mode::Input { .. }));
+        keys(&mut s, "<Enter>");
+        // Two projects: a picker, the one of the cards around first.
+        let Mode::Picker(p) = &s.mode else {
+            panic!("{:?}", s.mode)
+        };
+        assert_eq!(p.current().unwrap().label, "alpha");
+        let fx = keys(&mut s, "<Enter>");
+        let c = enqueued(&fx)[0].clone();
+        let new = c.edit.create.clone().unwrap();
+        assert_eq!(
+            new.labels,
+            vec!["team::Datastores", "workflow-infra::Ready"]
+        );
+        assert_eq!(new.milestone, Some(1));
+        assert_eq!(new.project, 1);
+        assert_eq!(sel(&s).title, "Patroni drill for ci");
+        assert_eq!(s.short_ref(sel(&s)), "new");
+        assert_eq!(s.layout.columns[2].cards.len(), 4, "on top of Ready");
+        // Other workflow keys wait for it to exist.
+        assert!(enqueued(&keys(&mut s, "t")).is_empty());
+        // GitLab created it.
+        let mut real = issue(900, 321, &["team::Datastores", "workflow-infra::Ready"]);
+        real.title = "Patroni drill for ci".into();
+        real.milestone_id = Some(1);
+        update(
+            &mut s,
+            Action::Outbox(OutboxEvent::Sent {
+                id: c.id,
+                issue: Some(Box::new(real)),
+            }),
+        );
+        assert_eq!(sel(&s).iid, 321);
+        assert_eq!(s.layout.columns[2].cards.len(), 4);
+        assert!(s.ws.issue(c.issue).is_none(), "the placeholder is gone");
+        // The project is remembered: no picker next time.
+        keys(&mut s, "nsecond<Enter>");
+        let Mode::Picker(p) = &s.mode else { panic!() };
+        assert!(p.current().unwrap().detail.contains("last used"));
     }
 
     #[test]

@@ -302,6 +302,9 @@ pub fn ambiguous_iids(ws: &Workspace) -> HashSet<u64> {
 /// The short reference shown on cards: `#123`, or `project#123` when the iid
 /// alone is ambiguous.
 pub fn short_ref(ws: &Workspace, issue: &Issue, ambiguous: &HashSet<u64>) -> String {
+    if issue.iid == 0 {
+        return "new".to_owned();
+    }
     if ambiguous.contains(&issue.iid) {
         let project = ws
             .project(issue.project_id)

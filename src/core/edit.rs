@@ -18,6 +18,51 @@ pub struct Reorder {
     pub before: Option<IssueId>,
 }
 
+/// A new issue to create.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewIssue {
+    pub project: ProjectId,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub labels: Vec<String>,
+    #[serde(default)]
+    pub milestone: Option<MilestoneId>,
+}
+
+/// The card of an issue being created.
+pub fn placeholder(
+    id: IssueId,
+    new: &NewIssue,
+    me: Option<User>,
+    now: Option<chrono::DateTime<chrono::Utc>>,
+) -> Issue {
+    let t = now.unwrap_or_default();
+    Issue {
+        id,
+        iid: 0,
+        project_id: new.project,
+        title: new.title.clone(),
+        description: new.description.clone(),
+        state: IssueState::Opened,
+        labels: new.labels.clone(),
+        milestone_id: new.milestone,
+        assignees: Vec::new(),
+        author: me,
+        weight: None,
+        created_at: t,
+        updated_at: t,
+        closed_at: None,
+        web_url: String::new(),
+        position: i64::MIN / 2,
+    }
+}
+
+/// The id a card has on the board while its issue is being created.
+pub fn placeholder_id(change_id: u64) -> IssueId {
+    u64::MAX - 1 - change_id
+}
+
 /// One change to one issue, as deltas. Empty fields change nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Edit {
@@ -49,6 +94,9 @@ pub struct Edit {
     pub reorder: Option<Reorder>,
     #[serde(default)]
     pub comment: Option<String>,
+    /// Create this issue (the change's `issue` is a placeholder id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create: Option<NewIssue>,
 }
 
 /// A field that is present (even as `null`) is `Some`; an absent one is
@@ -177,6 +225,7 @@ pub fn inverse(edit: &Edit, seen: &Seen) -> Edit {
         weight: edit.weight.map(|_| seen.weight),
         reorder: None,
         comment: None,
+        create: None,
     }
 }
 

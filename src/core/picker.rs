@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher};
 
-use super::model::{IssueId, MilestoneId, UserId};
+use super::model::{IssueId, MilestoneId, ProjectId, UserId};
 
 /// What choosing an item does.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +17,7 @@ pub enum PickValue {
     /// A milestone, or `None` to clear it.
     Milestone(Option<MilestoneId>),
     Member(UserId),
+    Project(ProjectId),
 }
 
 /// What the picker is for.
@@ -27,6 +28,8 @@ pub enum PickPurpose {
     /// Promote (ready lane) to the chosen milestone.
     Promote,
     Assignees,
+    /// The project of a new issue.
+    Project,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +55,8 @@ pub struct Picker {
     /// Indices into `items`, for multi-select pickers.
     pub selected: BTreeSet<usize>,
     pub multi: bool,
+    /// For a new issue: its title and lane.
+    pub new_issue: Option<(String, Option<String>)>,
 }
 
 impl Picker {
@@ -71,6 +76,7 @@ impl Picker {
             cursor: 0,
             selected: BTreeSet::new(),
             multi: purpose == PickPurpose::Assignees,
+            new_issue: None,
         };
         p.refilter();
         p

@@ -54,10 +54,14 @@ pub enum Mode {
 }
 
 /// What a one-line prompt is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InputPurpose {
     Weight,
     Comment,
+    /// The title of a new issue in this lane (`None`: no lane).
+    NewTitle {
+        lane: Option<String>,
+    },
 }
 
 /// A change GitLab refused, kept until retried or discarded.
@@ -249,6 +253,10 @@ pub struct AppState {
     pub change_seq: u64,
     /// `$VISUAL` or `$EDITOR` is set: comments are written there.
     pub editor: bool,
+    /// The project new issues went to last.
+    pub last_project: Option<super::model::ProjectId>,
+    /// A new issue waiting for its description from the editor.
+    pub draft: Option<super::edit::NewIssue>,
     /// Comments of issues whose detail pane was opened: `Err` says why not.
     pub notes: std::collections::HashMap<IssueId, Result<Vec<super::model::Note>, String>>,
 }
@@ -292,6 +300,8 @@ impl AppState {
             change_seq: 0,
             notes: Default::default(),
             editor: false,
+            last_project: None,
+            draft: None,
         };
         s.relayout();
         s
@@ -341,6 +351,17 @@ impl AppState {
     /// Replay the queued changes over the data (which is GitLab's state),
     /// so the board shows what it will be once they are sent.
     pub fn reapply_pending(&mut self) {
+        // Issues being created are not on GitLab yet: keep their cards.
+        for c in &self.pending {
+            if let Some(new) = &c.edit.create
+                && self.ws.issue(c.issue).is_none()
+            {
+                let me = self.ws.me.clone();
+                self.ws
+                    .issues
+                    .push(edit::placeholder(c.issue, new, me, self.now));
+            }
+        }
         for c in &self.pending {
             if let Some(i) = self.ws.issues.iter_mut().find(|i| i.id == c.issue) {
                 edit::apply(i, &c.edit, &self.ws.members);

@@ -506,6 +506,51 @@ impl Client {
             .0)
     }
 
+    /// Issues of a project with this title, by this author, created since then.
+    pub async fn find_created(
+        &self,
+        project: u64,
+        title: &str,
+        author: Option<u64>,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<ApiIssue>, GitlabError> {
+        let mut q: Vec<(&str, String)> = vec![
+            ("search", title.to_owned()),
+            ("in", "title".into()),
+            ("state", "all".into()),
+            (
+                "created_after",
+                since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            ),
+            ("per_page", PER_PAGE.to_string()),
+        ];
+        if let Some(a) = author {
+            q.push(("author_id", a.to_string()));
+        }
+        Ok(self
+            .get_json(
+                &self.url(&format!("/projects/{project}/issues"), &q),
+                "issue search",
+            )
+            .await?
+            .0)
+    }
+
+    /// `POST /projects/:id/issues`.
+    pub async fn create_issue(
+        &self,
+        project: u64,
+        form: &[(String, String)],
+    ) -> Result<ApiIssue, GitlabError> {
+        self.send_json(
+            Method::POST,
+            &format!("/projects/{project}/issues"),
+            form,
+            "created issue",
+        )
+        .await
+    }
+
     /// One issue, fresh.
     pub async fn issue(&self, project: u64, iid: u64) -> Result<ApiIssue, GitlabError> {
         Ok(self

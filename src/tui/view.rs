@@ -745,6 +745,7 @@ fn status(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
             let label = match purpose {
                 crate::core::state::InputPurpose::Weight => "weight (a number, or none): ",
                 crate::core::state::InputPurpose::Comment => "comment: ",
+                crate::core::state::InputPurpose::NewTitle { .. } => "new issue title: ",
             };
             let nx = put(buf, x, r.y, room, label, theme.dim());
             let left = room.saturating_sub((nx - x) as usize + 1);
