@@ -2,10 +2,11 @@
 //!
 //! ```text
 //! fake-gitlab [--port N] [--token T] [--issues N] [--projects N]
-//!             [--demo-json assets/demo.json] [--free] [--latency-ms N]
+//!             [--demo-json assets/demo.json | --world saved.json] [--free] [--latency-ms N]
 //! ```
 //! Faults can be switched while it runs: `POST /__fake/faults` with
-//! `{"next": [{"Status": 503}], "always": {"RateLimit": {"retry_after": 60}}, "latency_ms": 0}`.
+//! `{"next": [{"Status": 503}], "always": {"RateLimit": {"retry_after": 60}}, "latency_ms": 0}`;
+//! `GET /__fake/world` returns the whole state, which `--world FILE` serves again.
 
 use std::time::Duration;
 
@@ -18,6 +19,7 @@ fn main() {
     let mut issues = 200usize;
     let mut projects = 4usize;
     let mut demo: Option<String> = None;
+    let mut saved: Option<String> = None;
     let mut free = false;
     let mut latency = 0u64;
     let mut today = chrono::Local::now().date_naive();
@@ -32,6 +34,7 @@ fn main() {
             "--issues" => issues = val().parse().unwrap_or_else(|_| usage("bad --issues")),
             "--projects" => projects = val().parse().unwrap_or_else(|_| usage("bad --projects")),
             "--demo-json" => demo = Some(val()),
+            "--world" => saved = Some(val()),
             "--latency-ms" => latency = val().parse().unwrap_or_else(|_| usage("bad --latency-ms")),
             "--today" => today = val().parse().unwrap_or_else(|_| usage("bad --today")),
             "--free" => free = true,
@@ -39,14 +42,24 @@ fn main() {
             other => usage(&format!("unknown argument {other}")),
         }
     }
-    let mut world = match demo {
-        Some(path) => {
+    let mut world = match (saved, demo) {
+        (Some(path), _) => {
             let src =
                 std::fs::read_to_string(&path).unwrap_or_else(|e| usage(&format!("{path}: {e}")));
-            generate::from_demo_json(&src, today, &token)
-                .unwrap_or_else(|e| usage(&format!("{path}: {e}")))
+            let mut w: fake_gitlab::World =
+                serde_json::from_str(&src).unwrap_or_else(|e| usage(&format!("{path}: {e}")));
+            w.log.clear();
+            w
         }
-        None => generate::datastores(issues, projects, today, &token),
+        (None, demo) => match demo {
+            Some(path) => {
+                let src = std::fs::read_to_string(&path)
+                    .unwrap_or_else(|e| usage(&format!("{path}: {e}")));
+                generate::from_demo_json(&src, today, &token)
+                    .unwrap_or_else(|e| usage(&format!("{path}: {e}")))
+            }
+            None => generate::datastores(issues, projects, today, &token),
+        },
     };
     if free {
         world.tier = Tier::Free;
@@ -64,7 +77,7 @@ fn usage(msg: &str) -> ! {
         eprintln!("fake-gitlab: {msg}");
     }
     eprintln!(
-        "usage: fake-gitlab [--port N] [--token T] [--issues N] [--projects N] [--demo-json FILE] [--free] [--latency-ms N] [--today YYYY-MM-DD]"
+        "usage: fake-gitlab [--port N] [--token T] [--issues N] [--projects N] [--demo-json FILE | --world FILE] [--free] [--latency-ms N] [--today YYYY-MM-DD]"
     );
     std::process::exit(2)
 }

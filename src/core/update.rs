@@ -321,8 +321,9 @@ fn filter_command(state: &mut AppState, cmd: Command, previous: String) {
             state.mode = Mode::Board;
             if !state.filter.trim().is_empty() {
                 let n = state.layout.card_count();
+                let cards = if n == 1 { "card" } else { "cards" };
                 state.info(format!(
-                    "filter \"{}\": {n} cards (Esc clears)",
+                    "filter \"{}\": {n} {cards} (Esc clears)",
                     state.filter.trim()
                 ));
             }
