@@ -37,6 +37,29 @@ pub struct Cli {
     pub command: Option<Cmd>,
 }
 
+/// How `print` formats the board.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Plain,
+    Markdown,
+    Json,
+}
+
+/// What `pending` does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PendingAction {
+    Retry,
+    Discard,
+}
+
+/// Shells `completions` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShellArg {
+    Bash,
+    Zsh,
+    Fish,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
     /// Write a commented starter config file for a GitLab host and group.
@@ -48,6 +71,81 @@ pub enum Cmd {
         #[arg(long)]
         group: String,
     },
+    /// Print a board from the cache (no UI).
+    Print {
+        /// Which board.
+        #[arg(value_enum, default_value = "iteration")]
+        board: BoardArg,
+        /// Milestone of the iteration board: current, next, or a title.
+        #[arg(long, default_value = "current")]
+        milestone: String,
+        /// Only these lanes (repeatable).
+        #[arg(long = "lane", value_name = "NAME")]
+        lanes: Vec<String>,
+        /// Only issues assigned to you.
+        #[arg(long)]
+        mine: bool,
+        #[arg(long, value_enum, default_value = "plain")]
+        format: Format,
+        /// Sync with GitLab before printing.
+        #[arg(long, conflicts_with = "offline")]
+        refresh: bool,
+        /// Never touch the network (the default without --refresh).
+        #[arg(long)]
+        offline: bool,
+    },
+    /// Send pending changes, then refresh the cache.
+    Sync,
+    /// Promote: ready lane and a milestone (default: the current iteration).
+    Promote {
+        /// `group/project#123`, `project#123`, `#123` or `123`.
+        reference: String,
+        /// current, next, or a milestone title.
+        #[arg(long, default_value = "current")]
+        to: String,
+    },
+    /// Take: assign yourself and move to the doing lane.
+    Take { reference: String },
+    /// Move to a lane (exactly one lane label afterwards).
+    Move { reference: String, lane: String },
+    /// Add assignees (usernames, with or without @).
+    Assign {
+        reference: String,
+        #[arg(required = true)]
+        users: Vec<String>,
+    },
+    /// Remove assignees (default: yourself).
+    Unassign {
+        reference: String,
+        users: Vec<String>,
+    },
+    /// Set the milestone (a title, current, next) or clear it (none).
+    Milestone {
+        reference: String,
+        milestone: String,
+    },
+    /// Set the weight (a number) or clear it (none).
+    Weight { reference: String, weight: String },
+    /// Close the issue.
+    Close { reference: String },
+    /// Reopen the issue.
+    Reopen { reference: String },
+    /// List queued and refused changes; retry or discard one.
+    Pending {
+        #[arg(value_enum)]
+        action: Option<PendingAction>,
+        /// The change's id, as listed.
+        id: Option<u64>,
+    },
+    /// Check config, token, host, cache and pending changes.
+    Doctor,
+    /// Print shell completions.
+    Completions {
+        #[arg(value_enum)]
+        shell: ShellArg,
+    },
+    /// Print the man page (roff).
+    Man,
 }
 
 impl Cli {
@@ -66,6 +164,34 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn actions_take_a_reference() {
+        let cli = Cli::try_parse_from(["glboard", "move", "#123", "In Progress"]).unwrap();
+        assert!(
+            matches!(cli.command, Some(Cmd::Move { ref reference, ref lane }) if reference == "#123" && lane == "In Progress")
+        );
+        let err = Cli::try_parse_from(["glboard", "assign", "#1"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        let cli = Cli::try_parse_from([
+            "glboard",
+            "print",
+            "backlog",
+            "--format",
+            "json",
+            "--today",
+            "2025-11-05",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Cmd::Print {
+                format: Format::Json,
+                board: BoardArg::Backlog,
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -4,20 +4,24 @@
 //! - [`demo`]: the bundled demo workspace (and synthetic workspaces for benches).
 //! - [`tui`]: the terminal adapter: event loop, views, terminal guard.
 //! - [`cli`]: the command line.
+//! - [`commands`]: every action without the UI (print, sync, take, ...).
 //! - [`config`]: the config file and the token.
 //! - [`gitlab`]: the GitLab REST client.
 //! - [`fsutil`]: owner-only files and directories.
 //! - [`store`]: the SQLite cache and the outbox table.
 //! - [`outbox`]: sends queued changes to GitLab.
+//! - [`report`]: the board as plain text, Markdown or JSON (`glboard print`).
 //! - [`sync`]: background sync between GitLab and the cache.
 
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod core;
 pub mod demo;
 pub mod fsutil;
 pub mod gitlab;
 pub mod outbox;
+pub mod report;
 pub mod store;
 pub mod sync;
 pub mod tui;

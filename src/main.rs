@@ -24,9 +24,91 @@ const EXIT_USAGE: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match &cli.command {
-        Some(Cmd::Init { host, group }) => init(&cli, host, group),
-        None => board(&cli),
+    use glboard::commands::{self, Act};
+    let result = match &cli.command {
+        Some(Cmd::Init { host, group }) => return init(&cli, host, group),
+        None => return board(&cli),
+        Some(Cmd::Print {
+            board,
+            milestone,
+            lanes,
+            mine,
+            format,
+            refresh,
+            ..
+        }) => commands::print(&cli, *board, milestone, lanes, *mine, *format, *refresh),
+        Some(Cmd::Sync) => commands::sync(&cli),
+        Some(Cmd::Promote { reference, to }) => {
+            commands::act(&cli, reference, Act::Promote { to: to.clone() })
+        }
+        Some(Cmd::Take { reference }) => commands::act(&cli, reference, Act::Take),
+        Some(Cmd::Move { reference, lane }) => {
+            commands::act(&cli, reference, Act::Move { lane: lane.clone() })
+        }
+        Some(Cmd::Assign { reference, users }) => commands::act(
+            &cli,
+            reference,
+            Act::Assign {
+                users: users.clone(),
+            },
+        ),
+        Some(Cmd::Unassign { reference, users }) => commands::act(
+            &cli,
+            reference,
+            Act::Unassign {
+                users: users.clone(),
+            },
+        ),
+        Some(Cmd::Milestone {
+            reference,
+            milestone,
+        }) => commands::act(
+            &cli,
+            reference,
+            Act::Milestone {
+                milestone: milestone.clone(),
+            },
+        ),
+        Some(Cmd::Weight { reference, weight }) => commands::act(
+            &cli,
+            reference,
+            Act::Weight {
+                weight: weight.clone(),
+            },
+        ),
+        Some(Cmd::Close { reference }) => commands::act(&cli, reference, Act::Close),
+        Some(Cmd::Reopen { reference }) => commands::act(&cli, reference, Act::Reopen),
+        Some(Cmd::Pending { action, id }) => commands::pending(&cli, *action, *id),
+        Some(Cmd::Doctor) => commands::doctor(&cli),
+        Some(Cmd::Completions { shell }) => {
+            use clap::CommandFactory;
+            let shell = match shell {
+                glboard::cli::ShellArg::Bash => clap_complete::Shell::Bash,
+                glboard::cli::ShellArg::Zsh => clap_complete::Shell::Zsh,
+                glboard::cli::ShellArg::Fish => clap_complete::Shell::Fish,
+            };
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "glboard",
+                &mut std::io::stdout(),
+            );
+            Ok(0)
+        }
+        Some(Cmd::Man) => {
+            use clap::CommandFactory;
+            match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
+                Ok(()) => Ok(0),
+                Err(e) => Err(glboard::commands::Failure {
+                    code: 1,
+                    message: e.to_string(),
+                }),
+            }
+        }
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => fail(f.code, f.message),
     }
 }
 

@@ -413,72 +413,18 @@ pub async fn run(
                 None => return,
             }
         }
-        // In order per issue; different issues at once.
-        let mut issues = std::collections::HashSet::new();
-        let batch: Vec<Change> = queue
-            .iter()
-            .filter(|c| issues.insert(c.issue))
-            .take(BATCH)
-            .cloned()
-            .collect();
-        let mut fresh = read_fresh(&client, &batch).await;
-        let results: Vec<Result<Issue, SendError>> = {
-            use futures_util::StreamExt;
-            let mut futs = Vec::with_capacity(batch.len());
-            for c in &batch {
-                let pre = fresh.remove(&c.issue);
-                futs.push(send_with(&client, c, &team, me.as_ref(), pre));
-            }
-            futures_util::stream::iter(futs)
-                .buffered(IN_FLIGHT)
-                .collect()
-                .await
-        };
-        let finished: Vec<u64> = batch
-            .iter()
-            .zip(&results)
-            .filter(|(_, r)| !matches!(r, Err(SendError::Transient(_))))
-            .map(|(c, _)| c.id)
-            .collect();
-        queue.retain(|c| !finished.contains(&c.id));
-        let mut transient: Option<GitlabError> = None;
-        let done: Vec<u64> = batch
-            .iter()
-            .zip(&results)
-            .filter(|(_, r)| r.is_ok())
-            .map(|(c, _)| c.id)
-            .collect();
-        if let Err(e) = store.outbox_done_many(&done) {
-            tracing::error!(error = %e, "cannot mark sent changes done");
+        let outcome = send_batch(&client, &store, &team, me.as_ref(), &queue).await;
+        queue.retain(|c| !outcome.finished.contains(&c.id));
+        for (id, issue) in outcome.sent {
+            let _ = actions.send(Action::Outbox(OutboxEvent::Sent {
+                id,
+                issue: Some(Box::new(issue)),
+            }));
         }
-        for (change, result) in batch.iter().zip(results) {
-            match result {
-                Ok(issue) => {
-                    tracing::info!(id = change.id, summary = %change.summary, "change applied");
-                    let _ = actions.send(Action::Outbox(OutboxEvent::Sent {
-                        id: change.id,
-                        issue: Some(Box::new(issue)),
-                    }));
-                }
-                Err(SendError::Refused { reason, issue }) => {
-                    tracing::warn!(id = change.id, %reason, "change refused");
-                    if let Err(e) = store.outbox_fail(change.id, &reason) {
-                        tracing::error!(error = %e, "cannot mark a refused change");
-                    }
-                    let _ = actions.send(Action::Outbox(OutboxEvent::Failed {
-                        id: change.id,
-                        reason,
-                        issue,
-                    }));
-                }
-                Err(SendError::Transient(e)) => {
-                    // Keep the longest wait (a rate limit beats a 5xx).
-                    if !matches!(transient, Some(GitlabError::RateLimited { .. })) {
-                        transient = Some(e);
-                    }
-                }
-            }
+        for (id, reason, issue) in outcome.refused {
+            let _ = actions.send(Action::Outbox(OutboxEvent::Failed { id, reason, issue }));
         }
+        let transient = outcome.waiting;
         let Some(e) = transient else {
             failures = 0;
             continue;
@@ -506,6 +452,111 @@ pub async fn run(
                 w = wake.recv() => if w.is_none() { return },
                 _ = tokio::time::sleep_until(deadline) => break,
             }
+        }
+    }
+}
+
+/// What one batch of sends did (the outbox rows are already updated).
+#[derive(Debug, Default)]
+pub struct BatchOutcome {
+    /// Ids that left the queue (sent or refused).
+    pub finished: Vec<u64>,
+    pub sent: Vec<(u64, Issue)>,
+    pub refused: Vec<(u64, String, Option<Box<Issue>>)>,
+    /// Why the rest waits, when something could not be sent now.
+    pub waiting: Option<GitlabError>,
+}
+
+/// Send the next batch of `queue` (oldest change of each issue, up to
+/// [`BATCH`] issues): fresh reads in one request per project, then
+/// [`IN_FLIGHT`] sends at once; records the outcome in the outbox.
+pub async fn send_batch(
+    client: &Client,
+    store: &Store,
+    team: &TeamConfig,
+    me: Option<&User>,
+    queue: &[Change],
+) -> BatchOutcome {
+    use futures_util::StreamExt;
+    let mut issues = std::collections::HashSet::new();
+    let batch: Vec<Change> = queue
+        .iter()
+        .filter(|c| issues.insert(c.issue))
+        .take(BATCH)
+        .cloned()
+        .collect();
+    let mut fresh = read_fresh(client, &batch).await;
+    let mut futs = Vec::with_capacity(batch.len());
+    for c in &batch {
+        let pre = fresh.remove(&c.issue);
+        futs.push(send_with(client, c, team, me, pre));
+    }
+    let results: Vec<Result<Issue, SendError>> = futures_util::stream::iter(futs)
+        .buffered(IN_FLIGHT)
+        .collect()
+        .await;
+    let mut out = BatchOutcome::default();
+    let done: Vec<u64> = batch
+        .iter()
+        .zip(&results)
+        .filter(|(_, r)| r.is_ok())
+        .map(|(c, _)| c.id)
+        .collect();
+    if let Err(e) = store.outbox_done_many(&done) {
+        tracing::error!(error = %e, "cannot mark sent changes done");
+    }
+    for (change, result) in batch.iter().zip(results) {
+        match result {
+            Ok(issue) => {
+                tracing::info!(id = change.id, summary = %change.summary, "change applied");
+                out.finished.push(change.id);
+                out.sent.push((change.id, issue));
+            }
+            Err(SendError::Refused { reason, issue }) => {
+                tracing::warn!(id = change.id, %reason, "change refused");
+                if let Err(e) = store.outbox_fail(change.id, &reason) {
+                    tracing::error!(error = %e, "cannot mark a refused change");
+                }
+                out.finished.push(change.id);
+                out.refused.push((change.id, reason, issue));
+            }
+            Err(SendError::Transient(e)) => {
+                // Keep the longest wait (a rate limit beats a 5xx).
+                if !matches!(out.waiting, Some(GitlabError::RateLimited { .. })) {
+                    out.waiting = Some(e);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Send everything queued, in order, once (for the command line): stops at
+/// the first batch that has to wait. Sent issues are written to the cache.
+pub async fn flush(
+    client: &Client,
+    store: &mut Store,
+    team: &TeamConfig,
+    me: Option<&User>,
+) -> Result<BatchOutcome, crate::store::StoreError> {
+    let mut total = BatchOutcome::default();
+    loop {
+        let queue = store.outbox_queued()?;
+        if queue.is_empty() {
+            return Ok(total);
+        }
+        let o = send_batch(client, store, team, me, &queue).await;
+        if !o.sent.is_empty() {
+            let upsert: Vec<Issue> = o.sent.iter().map(|(_, i)| i.clone()).collect();
+            store.save_issues_keeping_position(&upsert)?;
+        }
+        let progressed = !o.finished.is_empty();
+        total.finished.extend(o.finished);
+        total.sent.extend(o.sent);
+        total.refused.extend(o.refused);
+        if o.waiting.is_some() || !progressed {
+            total.waiting = o.waiting;
+            return Ok(total);
         }
     }
 }

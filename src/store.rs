@@ -386,6 +386,27 @@ impl Store {
             .map(drop)
     }
 
+    /// Write issues GitLab returned (after a change), keeping the cached
+    /// position of each (GitLab's payload has none).
+    pub fn save_issues_keeping_position(&mut self, issues: &[Issue]) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(|e| self.err(e))?;
+        for i in issues {
+            let pos: Option<i64> = tx
+                .query_row(
+                    "SELECT position FROM issues WHERE id = ?1",
+                    [i.id as i64],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(|e| self.err(e))?;
+            let mut i = i.clone();
+            i.position = pos.unwrap_or(i64::MIN / 2);
+            write_issues(&tx, std::slice::from_ref(&i)).map_err(|e| self.err(e))?;
+        }
+        tx.commit().map_err(|e| self.err(e))
+    }
+
     /// Several applied at once: one transaction.
     pub fn outbox_done_many(&self, ids: &[u64]) -> Result<(), StoreError> {
         let mut conn = self.conn();

@@ -255,35 +255,33 @@ fn take(state: &mut AppState, issue: &Issue) -> Vec<Effect> {
     let Some(me) = me(state) else {
         return Vec::new();
     };
-    let doing = state.team.doing_lane.clone();
-    let mut e = edit::to_lane(issue, &state.team, Some(&doing));
-    if !issue.assignees.iter().any(|u| u.id == me) {
-        e.assign = vec![me];
-    }
-    if (state.board == BoardKind::Backlog || issue.milestone_id.is_none())
-        && let Some(cur) = state.iteration.current
-        && issue.milestone_id != Some(cur)
-    {
-        e.milestone = Some(Some(cur));
-    }
-    if !issue.is_open() {
-        e.state = Some(IssueState::Opened);
-    }
-    let summary = format!("{} taken: yours, {doing}", state.short_ref(issue));
+    let from_backlog = state.board == BoardKind::Backlog;
+    let e = edit::take(
+        issue,
+        &state.team,
+        me,
+        state.iteration.current,
+        from_backlog,
+    );
+    let summary = format!(
+        "{} taken: yours, {}",
+        state.short_ref(issue),
+        state.team.doing_lane
+    );
     commit(state, issue.id, e, summary, None, true)
 }
 
 fn promote(state: &mut AppState, issue: &Issue, milestone: u64) -> Vec<Effect> {
-    let ready = state.team.ready_lane.clone();
-    let mut e = edit::to_lane(issue, &state.team, Some(&ready));
-    if issue.milestone_id != Some(milestone) {
-        e.milestone = Some(Some(milestone));
-    }
+    let e = edit::promote(issue, &state.team, milestone);
     let title = state
         .ws
         .milestone(milestone)
         .map_or(String::new(), |m| m.title.clone());
-    let summary = format!("{} promoted to {title}, {ready}", state.short_ref(issue));
+    let summary = format!(
+        "{} promoted to {title}, {}",
+        state.short_ref(issue),
+        state.team.ready_lane
+    );
     commit(state, issue.id, e, summary, None, true)
 }
 

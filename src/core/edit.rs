@@ -248,6 +248,40 @@ pub fn to_lane(issue: &Issue, team: &TeamConfig, lane: Option<&str>) -> Edit {
     }
 }
 
+/// Take: assign `me`, move to the doing lane; from the backlog (or with no
+/// milestone) also into the current iteration; reopen if closed.
+pub fn take(
+    issue: &Issue,
+    team: &TeamConfig,
+    me: UserId,
+    current: Option<MilestoneId>,
+    from_backlog: bool,
+) -> Edit {
+    let mut e = to_lane(issue, team, Some(&team.doing_lane));
+    if !issue.assignees.iter().any(|u| u.id == me) {
+        e.assign = vec![me];
+    }
+    if (from_backlog || issue.milestone_id.is_none())
+        && let Some(cur) = current
+        && issue.milestone_id != Some(cur)
+    {
+        e.milestone = Some(Some(cur));
+    }
+    if !issue.is_open() {
+        e.state = Some(IssueState::Opened);
+    }
+    e
+}
+
+/// Promote: the ready lane and `milestone`.
+pub fn promote(issue: &Issue, team: &TeamConfig, milestone: MilestoneId) -> Edit {
+    let mut e = to_lane(issue, team, Some(&team.ready_lane));
+    if issue.milestone_id != Some(milestone) {
+        e.milestone = Some(Some(milestone));
+    }
+    e
+}
+
 /// A position strictly between two neighbours' positions (or beyond one).
 pub fn position_between(above: Option<i64>, below: Option<i64>) -> i64 {
     match (above, below) {

@@ -6,6 +6,11 @@ use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chrono::Local;
+use fake_gitlab::{FakeGitlab, generate};
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
 pub struct Session {
@@ -108,4 +113,124 @@ impl Session {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+pub const TOKEN: &str = "glpat-live-test-secret-42";
+/// A title from the demo data, to know the board is drawn.
+pub const TITLE_WORD: &str = "Iteration Planning";
+
+pub struct Home {
+    pub dir: tempfile::TempDir,
+}
+
+impl Home {
+    pub fn new() -> Home {
+        Home {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn path(&self, p: &str) -> PathBuf {
+        self.dir.path().join(p)
+    }
+
+    pub fn env(&self) -> Vec<(String, String)> {
+        vec![
+            (
+                "XDG_CONFIG_HOME".into(),
+                self.path("config").display().to_string(),
+            ),
+            (
+                "XDG_CACHE_HOME".into(),
+                self.path("cache").display().to_string(),
+            ),
+            (
+                "XDG_STATE_HOME".into(),
+                self.path("state").display().to_string(),
+            ),
+            ("GITLAB_TOKEN".into(), TOKEN.into()),
+        ]
+    }
+
+    pub fn write_config(&self, host: &str) {
+        let dir = self.path("config/glboard");
+        std::fs::create_dir_all(&dir).unwrap();
+        let src = glboard::config::starter(host, generate::GROUP);
+        std::fs::write(dir.join("config.toml"), src).unwrap();
+    }
+
+    pub fn start(&self) -> Session {
+        self.start_with_args(&[])
+    }
+
+    pub fn start_with_args(&self, args: &[&str]) -> Session {
+        let env = self.env();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        Session::start_with_env(args, &env, 120, 40)
+    }
+
+    pub fn run(&self, args: &[&str]) -> std::process::Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_glboard"));
+        cmd.args(args);
+        for (k, v) in self.env() {
+            cmd.env(k, v);
+        }
+        cmd.env_remove("GITLAB_HOST");
+        cmd.output().unwrap()
+    }
+}
+
+pub fn fake() -> FakeGitlab {
+    let today = Local::now().date_naive();
+    let world =
+        generate::from_demo_json(include_str!("../../assets/demo.json"), today, TOKEN).unwrap();
+    FakeGitlab::start(world)
+}
+
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(files_under(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+pub fn assert_no_token_anywhere(home: &Home) {
+    let files = files_under(home.dir.path());
+    assert!(
+        files
+            .iter()
+            .any(|f| f.extension().is_some_and(|e| e == "sqlite")),
+        "a cache was written"
+    );
+    assert!(
+        files.iter().any(|f| f.ends_with("glboard.log")),
+        "a log was written"
+    );
+    for f in files {
+        let bytes = std::fs::read(&f).unwrap();
+        assert!(
+            !bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()),
+            "token in {}",
+            f.display()
+        );
+        #[cfg(unix)]
+        if !f.ends_with("config.toml") {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&f).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{}", f.display());
+        }
+    }
+}
+
+/// Display width in terminal cells.
+pub fn width(s: &str) -> usize {
+    glboard::core::text::width(s)
 }

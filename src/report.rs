@@ -1,0 +1,387 @@
+//! The board as text, for `glboard print`: plain (fits a width, optional
+//! ANSI bold), Markdown (pastes into a GitLab comment) and JSON (a stable,
+//! documented schema; see README). Pure functions of a laid-out board.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use crate::core::board::{self, BoardKind, BoardLayout, ColumnKind};
+use crate::core::model::{Issue, IssueState, Milestone, TeamConfig, Workspace};
+use crate::core::state::age;
+use crate::core::text;
+
+/// Everything a printed board shows.
+pub struct Report<'a> {
+    pub ws: &'a Workspace,
+    pub team: &'a TeamConfig,
+    pub layout: &'a BoardLayout,
+    pub milestone: Option<&'a Milestone>,
+    pub today: NaiveDate,
+    pub synced_at: Option<DateTime<Utc>>,
+    pub now: DateTime<Utc>,
+    pub pending: usize,
+    pub failed: usize,
+}
+
+/// Schema version of the JSON output; bumped only on incompatible changes.
+pub const JSON_SCHEMA: u32 = 1;
+
+#[derive(Serialize)]
+struct JsonBoard<'a> {
+    schema: u32,
+    board: &'static str,
+    group: &'a str,
+    milestone: Option<JsonMilestone>,
+    synced_at: Option<String>,
+    pending_changes: usize,
+    failed_changes: usize,
+    lanes: Vec<JsonLane>,
+}
+
+#[derive(Serialize)]
+struct JsonMilestone {
+    title: String,
+    start_date: Option<NaiveDate>,
+    due_date: Option<NaiveDate>,
+    days_left: Option<i64>,
+    state: &'static str,
+}
+
+#[derive(Serialize)]
+struct JsonLane {
+    name: String,
+    kind: &'static str,
+    count: usize,
+    weight: u32,
+    issues: Vec<JsonIssue>,
+}
+
+#[derive(Serialize)]
+struct JsonIssue {
+    reference: String,
+    iid: u64,
+    project: String,
+    title: String,
+    state: &'static str,
+    assignees: Vec<String>,
+    labels: Vec<String>,
+    milestone: Option<String>,
+    weight: Option<u32>,
+    web_url: String,
+    updated_at: String,
+    flags: Vec<&'static str>,
+}
+
+fn kind_name(k: &ColumnKind) -> &'static str {
+    match k {
+        ColumnKind::Open => "open",
+        ColumnKind::Lane(_) => "lane",
+        ColumnKind::Closed => "closed",
+    }
+}
+
+fn board_name(k: BoardKind) -> &'static str {
+    match k {
+        BoardKind::Backlog => "backlog",
+        BoardKind::Iteration => "iteration",
+    }
+}
+
+impl Report<'_> {
+    fn issue(&self, idx: usize) -> &Issue {
+        &self.ws.issues[idx]
+    }
+
+    fn headline(&self) -> String {
+        let cards = self.layout.card_count();
+        let weight: u32 = self.layout.columns.iter().map(|c| c.weight).sum();
+        let mut parts = Vec::new();
+        match (self.layout.kind, self.milestone) {
+            (BoardKind::Iteration, Some(m)) => {
+                parts.push(m.title.clone());
+                if let (Some(s), Some(d)) = (m.start_date, m.due_date) {
+                    parts.push(format!("{} → {}", s.format("%b %-d"), d.format("%b %-d")));
+                    let left = (d - self.today).num_days();
+                    parts.push(match left {
+                        l if l < 0 => format!("ended {} days ago", -l),
+                        0 => "ends today".into(),
+                        1 => "1 day left".into(),
+                        l => format!("{l} days left"),
+                    });
+                }
+            }
+            (BoardKind::Iteration, None) => parts.push("no milestone".into()),
+            (BoardKind::Backlog, _) => parts.push(format!(
+                "Backlog · {}",
+                self.team.lane_label(&self.team.backlog_lane)
+            )),
+        }
+        parts.push(format!(
+            "{cards} {}",
+            if cards == 1 { "issue" } else { "issues" }
+        ));
+        if weight > 0 {
+            parts.push(format!("weight {weight}"));
+        }
+        parts.join(" · ")
+    }
+
+    fn freshness(&self) -> String {
+        let mut parts = vec![match self.synced_at {
+            Some(t) => format!("synced {}", age(t, self.now)),
+            None if self.ws.is_demo => "demo workspace".into(),
+            None => "not synced yet".into(),
+        }];
+        if self.pending > 0 {
+            parts.push(format!(
+                "{} change{} pending",
+                self.pending,
+                if self.pending == 1 { "" } else { "s" }
+            ));
+        }
+        if self.failed > 0 {
+            parts.push(format!("{} refused (glboard pending)", self.failed));
+        }
+        parts.join(" · ")
+    }
+
+    /// One block per lane with counts; lines fit `width` cells. `bold`
+    /// wraps lane names in ANSI bold (only for terminals).
+    pub fn plain(&self, width: usize, bold: bool) -> String {
+        let width = width.max(40);
+        let mut out = String::new();
+        let (b, r) = if bold {
+            ("\x1b[1m", "\x1b[0m")
+        } else {
+            ("", "")
+        };
+        out.push_str(&format!(
+            "{b}{}{r}\n",
+            text::truncate(&self.headline(), width)
+        ));
+        out.push_str(&format!("{}\n", text::truncate(&self.freshness(), width)));
+        let amb = board::ambiguous_iids(self.ws);
+        let refs: Vec<Vec<String>> = self
+            .layout
+            .columns
+            .iter()
+            .map(|c| {
+                c.cards
+                    .iter()
+                    .map(|k| board::short_ref(self.ws, self.issue(k.issue), &amb))
+                    .collect()
+            })
+            .collect();
+        let ref_w = refs
+            .iter()
+            .flatten()
+            .map(|r| text::width(r))
+            .max()
+            .unwrap_or(0);
+        for (col, refs) in self.layout.columns.iter().zip(refs) {
+            if col.cards.is_empty() && !matches!(col.kind, ColumnKind::Lane(_)) {
+                continue;
+            }
+            let w = if col.weight > 0 {
+                format!(", weight {}", col.weight)
+            } else {
+                String::new()
+            };
+            out.push_str(&format!("\n{b}{}{r} ({}{w})\n", col.title, col.cards.len()));
+            for (card, reference) in col.cards.iter().zip(refs) {
+                let i = self.issue(card.issue);
+                let mut meta: Vec<String> = i
+                    .assignees
+                    .iter()
+                    .map(|u| format!("@{}", u.username))
+                    .collect();
+                if let Some(p) = i.priority() {
+                    meta.push(format!("P{p}"));
+                }
+                if let Some(wt) = i.weight {
+                    meta.push(format!("w{wt}"));
+                }
+                if card.flags.no_lane {
+                    meta.push("⚑no-lane".into());
+                } else if card.flags.multi_lane {
+                    meta.push("⚑2-lanes".into());
+                } else if card.flags.unknown_lane {
+                    meta.push("⚑odd-lane".into());
+                }
+                let meta = meta.join(" ");
+                let lead = format!("  {}  ", text::fit(&reference, ref_w));
+                let room = width
+                    .saturating_sub(text::width(&lead) + text::width(&meta) + 2)
+                    .max(10);
+                let title = text::fit(&text::truncate(&i.title, room), room);
+                out.push_str(format!("{lead}{title}  {meta}").trim_end());
+                out.push('\n');
+            }
+            if col.cards.is_empty() {
+                out.push_str("  (none)\n");
+            }
+        }
+        out
+    }
+
+    /// Markdown: a heading per lane, a task-list item per issue with its
+    /// full reference (GitLab links it).
+    pub fn markdown(&self) -> String {
+        let mut out = format!(
+            "## {}\n\n_{}_\n",
+            md_escape(&self.headline()),
+            md_escape(&self.freshness())
+        );
+        for col in &self.layout.columns {
+            if col.cards.is_empty() && !matches!(col.kind, ColumnKind::Lane(_)) {
+                continue;
+            }
+            let w = if col.weight > 0 {
+                format!(", weight {}", col.weight)
+            } else {
+                String::new()
+            };
+            out.push_str(&format!(
+                "\n### {} ({}{w})\n\n",
+                md_escape(&col.title),
+                col.cards.len()
+            ));
+            if col.cards.is_empty() {
+                out.push_str("_none_\n");
+            }
+            for card in &col.cards {
+                let i = self.issue(card.issue);
+                let done = if i.state == IssueState::Closed {
+                    "x"
+                } else {
+                    " "
+                };
+                let mut line = format!(
+                    "- [{done}] {} {}",
+                    board::full_ref(self.ws, i),
+                    md_escape(&i.title)
+                );
+                let who: Vec<String> = i
+                    .assignees
+                    .iter()
+                    .map(|u| format!("@{}", u.username))
+                    .collect();
+                if !who.is_empty() {
+                    line.push_str(&format!(" — {}", who.join(", ")));
+                }
+                if let Some(wt) = i.weight {
+                    line.push_str(&format!(" · weight {wt}"));
+                }
+                out.push_str(&line);
+                out.push('\n');
+            }
+        }
+        out
+    }
+
+    /// JSON with the documented schema (README, "JSON output").
+    pub fn json(&self) -> String {
+        let milestone_title = |i: &Issue| {
+            i.milestone_id
+                .and_then(|id| self.ws.milestone(id))
+                .map(|m| m.title.clone())
+        };
+        let lanes = self
+            .layout
+            .columns
+            .iter()
+            .map(|c| JsonLane {
+                name: c.title.clone(),
+                kind: kind_name(&c.kind),
+                count: c.cards.len(),
+                weight: c.weight,
+                issues: c
+                    .cards
+                    .iter()
+                    .map(|k| {
+                        let i = self.issue(k.issue);
+                        let mut flags = Vec::new();
+                        if k.flags.no_lane {
+                            flags.push("no_lane");
+                        }
+                        if k.flags.multi_lane {
+                            flags.push("multi_lane");
+                        }
+                        if k.flags.unknown_lane {
+                            flags.push("unknown_lane");
+                        }
+                        JsonIssue {
+                            reference: board::full_ref(self.ws, i),
+                            iid: i.iid,
+                            project: self
+                                .ws
+                                .project(i.project_id)
+                                .map_or_else(|| i.project_id.to_string(), |p| p.path.clone()),
+                            title: i.title.clone(),
+                            state: if i.is_open() { "opened" } else { "closed" },
+                            assignees: i.assignees.iter().map(|u| u.username.clone()).collect(),
+                            labels: i.labels.clone(),
+                            milestone: milestone_title(i),
+                            weight: i.weight,
+                            web_url: i.web_url.clone(),
+                            updated_at: i
+                                .updated_at
+                                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                            flags,
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        let doc = JsonBoard {
+            schema: JSON_SCHEMA,
+            board: board_name(self.layout.kind),
+            group: &self.ws.group,
+            milestone: self.milestone.map(|m| JsonMilestone {
+                title: m.title.clone(),
+                start_date: m.start_date,
+                due_date: m.due_date,
+                days_left: m.due_date.map(|d| (d - self.today).num_days()),
+                state: match m.state {
+                    crate::core::model::MilestoneState::Active => "active",
+                    crate::core::model::MilestoneState::Closed => "closed",
+                },
+            }),
+            synced_at: self
+                .synced_at
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            pending_changes: self.pending,
+            failed_changes: self.failed,
+            lanes,
+        };
+        serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into()) + "\n"
+    }
+}
+
+/// Keep GitLab Markdown from reading titles as markup.
+fn md_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_escapes_markup_in_titles() {
+        assert_eq!(
+            md_escape("a *b* [c](d) <e> `f`"),
+            "a \\*b\\* \\[c\\](d) \\<e\\> \\`f\\`"
+        );
+    }
+}

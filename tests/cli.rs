@@ -1,0 +1,378 @@
+//! The command line without the UI: golden output of `print` in its three
+//! formats, the JSON schema, exit codes for every outcome, references, and
+//! actions against the fake GitLab from a shell with no terminal.
+
+mod common;
+
+use std::process::{Command, Output};
+
+use common::{Home, TOKEN, fake};
+use fake_gitlab::Fault;
+
+/// Run glboard with no config (the demo) and no terminal.
+fn demo(args: &[&str]) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    Command::new(env!("CARGO_BIN_EXE_glboard"))
+        .args(args)
+        .env("XDG_CONFIG_HOME", dir.path().join("config"))
+        .env("XDG_CACHE_HOME", dir.path().join("cache"))
+        .env("TERM", "dumb")
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn print_plain_golden() {
+    let o = demo(&["print", "--today", "2025-11-05"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(!out.contains('\x1b'), "no escape codes when piped");
+    assert!(
+        out.lines().all(|l| common::width(l) <= 100),
+        "fits 100 columns when not a terminal"
+    );
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn print_backlog_markdown_golden() {
+    let o = demo(&[
+        "print",
+        "backlog",
+        "--format",
+        "markdown",
+        "--today",
+        "2025-11-05",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    insta::assert_snapshot!(stdout(&o));
+}
+
+#[test]
+fn print_json_golden_and_schema() {
+    let o = demo(&[
+        "print",
+        "iteration",
+        "--format",
+        "json",
+        "--lane",
+        "Ready",
+        "--lane",
+        "blocked",
+        "--today",
+        "2025-11-05",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(include_str!("../docs/print.schema.json"))
+        .expect("docs/print.schema.json");
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&v)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let lanes: Vec<&str> = v["lanes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(lanes, vec!["Ready", "Blocked"]);
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn print_next_milestone_and_by_title() {
+    let next = demo(&[
+        "print",
+        "--milestone",
+        "next",
+        "--format",
+        "json",
+        "--today",
+        "2025-11-05",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&next)).unwrap();
+    assert_eq!(v["milestone"]["title"], "Datastores team - W47");
+    let w43 = demo(&[
+        "print",
+        "--milestone",
+        "W43",
+        "--format",
+        "json",
+        "--today",
+        "2025-11-05",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&w43)).unwrap();
+    assert_eq!(v["milestone"]["title"], "Datastores team - W43");
+    let none = demo(&["print", "--milestone", "W99", "--today", "2025-11-05"]);
+    assert_eq!(none.status.code(), Some(1));
+    assert!(stderr(&none).contains("no milestone matches"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        vec!["print", "--format", "yaml"],
+        vec!["frobnicate"],
+        vec!["print", "--lane", "Nope", "--today", "2025-11-05"],
+        vec!["assign", "#1"],
+        vec!["--today", "yesterday"],
+    ] {
+        let o = demo(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+    }
+    // Actions need GitLab: on the demo they are usage errors.
+    let o = demo(&["take", "#1850"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("glboard init"));
+}
+
+#[test]
+fn completions_and_man_page_come_from_the_command_definitions() {
+    let o = demo(&["completions", "bash"]);
+    assert!(o.status.success());
+    assert!(stdout(&o).contains("print") && stdout(&o).contains("take"));
+    let o = demo(&["man"]);
+    assert!(o.status.success());
+    assert!(stdout(&o).contains(".TH glboard"));
+}
+
+/// A home with a config pointing at the fake, synced.
+fn synced_home(server: &fake_gitlab::FakeGitlab) -> Home {
+    let home = Home::new();
+    home.write_config(&server.url());
+    let o = home.run(&["sync"]);
+    assert!(o.status.success(), "sync: {}", stderr(&o));
+    home
+}
+
+fn with_dumb_term(home: &Home, args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_glboard"));
+    cmd.args(args).env("TERM", "dumb").env_remove("GITLAB_HOST");
+    for (k, v) in home.env() {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+#[test]
+fn over_a_plain_shell_print_take_and_pending() {
+    let server = fake();
+    let home = synced_home(&server);
+    let o = with_dumb_term(&home, &["print"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("In Progress ("));
+    assert!(stdout(&o).contains("synced just now"));
+
+    // Take the first Ready issue of the current iteration by its iid.
+    let (iid, id) = {
+        let w = server.world();
+        let cur = w.milestones[2].id;
+        let mut ready: Vec<_> = w
+            .issues
+            .iter()
+            .filter(|i| {
+                i.state == "opened"
+                    && i.milestone_id == Some(cur)
+                    && i.labels.contains("workflow-infra::Ready")
+            })
+            .filter(|i| w.issues.iter().filter(|j| j.iid == i.iid).count() == 1)
+            .collect();
+        ready.sort_by_key(|i| i.relative_position);
+        (ready[0].iid, ready[0].id)
+    };
+    let o = with_dumb_term(&home, &["take", &iid.to_string()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("taken by @dsilva"));
+    {
+        let w = server.world();
+        let i = w.issues.iter().find(|i| i.id == id).unwrap();
+        assert!(
+            i.labels.contains("workflow-infra::In Progress")
+                && !i.labels.contains("workflow-infra::Ready")
+        );
+        assert!(i.assignee_ids.contains(&w.me));
+    }
+    let o = with_dumb_term(&home, &["pending"]);
+    assert_eq!(stdout(&o).trim(), "no pending changes");
+    // The cache has it: print shows it in progress without a refresh.
+    let o = with_dumb_term(
+        &home,
+        &[
+            "print",
+            "--lane",
+            "In Progress",
+            "--mine",
+            "--format",
+            "json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let iids: Vec<u64> = v["lanes"][0]["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["iid"].as_u64().unwrap())
+        .collect();
+    assert!(iids.contains(&iid), "{iids:?}");
+}
+
+#[test]
+fn every_action_outcome_has_its_exit_code() {
+    let mut server = fake();
+    let home = synced_home(&server);
+    let ready_iid = |server: &fake_gitlab::FakeGitlab| {
+        let w = server.world();
+        let cur = w.milestones[2].id;
+        let mut v: Vec<_> = w
+            .issues
+            .iter()
+            .filter(|i| {
+                i.state == "opened"
+                    && i.milestone_id == Some(cur)
+                    && i.labels.contains("workflow-infra::Ready")
+            })
+            .filter(|i| w.issues.iter().filter(|j| j.iid == i.iid).count() == 1)
+            .collect();
+        v.sort_by_key(|i| i.relative_position);
+        v[0].iid
+    };
+    let iid = ready_iid(&server).to_string();
+
+    // Done: 0. Nothing to change: 0.
+    let o = with_dumb_term(&home, &["move", &iid, "blocked"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = with_dumb_term(&home, &["move", &iid, "Blocked"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("nothing to change"));
+    // Unknown lane, unknown user, bad weight: 2. Unknown reference: 1.
+    assert_eq!(
+        with_dumb_term(&home, &["move", &iid, "Nowhere"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        with_dumb_term(&home, &["assign", &iid, "@nobody"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        with_dumb_term(&home, &["weight", &iid, "heavy"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        with_dumb_term(&home, &["close", "999999"]).status.code(),
+        Some(1)
+    );
+    // An ambiguous iid lists the candidates: 2; the full reference works.
+    let o = with_dumb_term(&home, &["weight", "#2041", "3"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("chef-repo#2041") && stderr(&o).contains("dbo-issue-tracker#2041"),
+        "{}",
+        stderr(&o)
+    );
+    let o = with_dumb_term(&home, &["weight", "chef-repo#2041", "3"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+
+    // GitLab refuses (403): 1, and the change is listed as refused.
+    server.world().always = Some(Fault::Status(403));
+    let o = with_dumb_term(&home, &["milestone", &iid, "next"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let o = with_dumb_term(&home, &["pending"]);
+    assert!(stdout(&o).contains("refused"), "{}", stdout(&o));
+    let id = stdout(&o).split_whitespace().next().unwrap().to_owned();
+    assert_eq!(
+        with_dumb_term(&home, &["pending", "discard", &id])
+            .status
+            .code(),
+        Some(0)
+    );
+
+    // Rate-limited for an hour: 75 with the time.
+    server.world().always = Some(Fault::RateLimit { retry_after: 3600 });
+    let o = with_dumb_term(&home, &["weight", &iid, "5"]);
+    assert_eq!(o.status.code(), Some(75), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("rate-limited by GitLab until"),
+        "{}",
+        stderr(&o)
+    );
+
+    // Unreachable: 75, queued; the next sync sends it.
+    server.world().always = None;
+    let url = server.url();
+    let world = server.world().clone();
+    server.stop();
+    let o = with_dumb_term(&home, &["close", &iid]);
+    assert_eq!(o.status.code(), Some(75), "{}", stderr(&o));
+    assert!(stderr(&o).contains("queued"));
+    let o = with_dumb_term(&home, &["pending"]);
+    assert_eq!(stdout(&o).matches("queued").count(), 2, "{}", stdout(&o));
+    let server = fake_gitlab::FakeGitlab::start_on(
+        world,
+        url.trim_start_matches("http://").parse().unwrap(),
+    );
+    let o = with_dumb_term(&home, &["sync"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let w = server.world();
+    let i = w
+        .issues
+        .iter()
+        .find(|i| i.iid.to_string() == iid && i.labels.contains("workflow-infra::Blocked"))
+        .unwrap();
+    assert_eq!((i.state.as_str(), i.weight), ("closed", Some(5)));
+    drop(w);
+    assert_eq!(
+        stdout(&with_dumb_term(&home, &["pending"])).trim(),
+        "no pending changes"
+    );
+    let _ = TOKEN;
+}
+
+#[test]
+fn doctor_reports_each_check() {
+    let server = fake();
+    let home = synced_home(&server);
+    let o = with_dumb_term(&home, &["doctor"]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
+    for what in [
+        "config",
+        "token",
+        "GitLab",
+        "group",
+        "cache",
+        "pending changes",
+    ] {
+        assert!(
+            stdout(&o).contains(&format!("ok   {what}:")),
+            "{what}: {}",
+            stdout(&o)
+        );
+    }
+    server.world().always = Some(Fault::Status(401));
+    let o = with_dumb_term(&home, &["doctor"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("FAIL GitLab: GitLab rejected the token"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(!stdout(&o).contains(TOKEN));
+}
