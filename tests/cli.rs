@@ -281,14 +281,47 @@ fn every_action_outcome_has_its_exit_code() {
         Some(1)
     );
     // An ambiguous iid lists the candidates: 2; the full reference works.
-    let o = with_dumb_term(&home, &["weight", "#2041", "3"]);
+    let (shared, names) = {
+        let w = server.world();
+        let team: Vec<_> = w
+            .issues
+            .iter()
+            .filter(|i| i.labels.contains("team::Datastores"))
+            .collect();
+        let i = team
+            .iter()
+            .find(|i| {
+                team.iter()
+                    .any(|j| j.iid == i.iid && j.project_id != i.project_id)
+            })
+            .unwrap();
+        let names: Vec<String> = team
+            .iter()
+            .filter(|j| j.iid == i.iid)
+            .map(|j| {
+                w.projects
+                    .iter()
+                    .find(|p| p.id == j.project_id)
+                    .unwrap()
+                    .path
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        (i.iid, names)
+    };
+    let o = with_dumb_term(&home, &["weight", &format!("#{shared}"), "3"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("chef-repo#2041") && stderr(&o).contains("dbo-issue-tracker#2041"),
-        "{}",
-        stderr(&o)
-    );
-    let o = with_dumb_term(&home, &["weight", "chef-repo#2041", "3"]);
+    for n in &names {
+        assert!(
+            stderr(&o).contains(&format!("{n}#{shared}")),
+            "{}",
+            stderr(&o)
+        );
+    }
+    let o = with_dumb_term(&home, &["weight", &format!("{}#{shared}", names[0]), "13"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 
     // GitLab refuses (403): 1, and the change is listed as refused.
