@@ -209,8 +209,14 @@ struct BoardData {
     failed: usize,
 }
 
-/// The workspace and team to print from: the cache, or the demo.
-fn load_board_data(cli: &Cli, refresh: bool) -> Result<BoardData, Failure> {
+/// The workspace and team to print from: the cache (only the printed
+/// board's issues), or the demo.
+fn load_board_data(
+    cli: &Cli,
+    refresh: bool,
+    kind: BoardKind,
+    milestone: &str,
+) -> Result<BoardData, Failure> {
     let today = cli.today();
     let Some(live) = Live::open(cli)? else {
         let (ws, team) = crate::demo::load(today);
@@ -225,15 +231,24 @@ fn load_board_data(cli: &Cli, refresh: bool) -> Result<BoardData, Failure> {
     let snap = if refresh {
         sync_now(&live, today, false)?
     } else {
-        match live.store()?.load()? {
-            Some(s) => s,
-            None => {
-                return Err(fail(
-                    EX_FAILURE,
-                    "no cached data yet: run `glboard sync` (or `glboard print --refresh`)",
-                ));
+        let store = live.store()?;
+        // Milestones first (no issues), then only the printed board's issues.
+        let Some(lists) = store.load_with(store::IssueFilter::Milestone(0))? else {
+            return Err(fail(
+                EX_FAILURE,
+                "no cached data yet: run `glboard sync` (or `glboard print --refresh`)",
+            ));
+        };
+        let filter = match kind {
+            BoardKind::Backlog => store::IssueFilter::Open,
+            BoardKind::Iteration => {
+                match find_milestone(&lists.ws.milestones, &live.team(&lists), today, milestone) {
+                    Ok(m) => store::IssueFilter::Milestone(m.id),
+                    Err(_) => store::IssueFilter::All,
+                }
             }
-        }
+        };
+        store.load_with(filter)?.unwrap_or(lists)
     };
     let store = live.store()?;
     let pending = store.outbox_queued()?;
@@ -312,17 +327,17 @@ pub fn print(
     refresh: bool,
 ) -> Result<u8, Failure> {
     let today = cli.today();
+    let kind = match board_arg {
+        BoardArg::Backlog => BoardKind::Backlog,
+        BoardArg::Iteration => BoardKind::Iteration,
+    };
     let BoardData {
         ws,
         team,
         synced_at,
         pending,
         failed,
-    } = load_board_data(cli, refresh)?;
-    let kind = match board_arg {
-        BoardArg::Backlog => BoardKind::Backlog,
-        BoardArg::Iteration => BoardKind::Iteration,
-    };
+    } = load_board_data(cli, refresh, kind, milestone)?;
     let ms = match kind {
         BoardKind::Iteration => Some(find_milestone(&ws.milestones, &team, today, milestone)?),
         BoardKind::Backlog => None,

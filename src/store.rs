@@ -71,7 +71,23 @@ const MIGRATIONS: &[&str] = &[
          state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'failed')),
          reason TEXT
      );",
+    // 3: what a printed board filters on, as columns.
+    "ALTER TABLE issues ADD COLUMN milestone_id INTEGER;
+     ALTER TABLE issues ADD COLUMN open INTEGER NOT NULL DEFAULT 1;
+     UPDATE issues SET milestone_id = json_extract(data, '$.milestone_id'),
+                       open = (json_extract(data, '$.state') = 'opened');
+     CREATE INDEX issues_by_milestone ON issues (milestone_id);",
 ];
+
+/// Which cached issues to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssueFilter {
+    All,
+    /// Open issues (the backlog board's candidates).
+    Open,
+    /// Issues of one milestone (an iteration board).
+    Milestone(u64),
+}
 
 pub struct Store {
     /// Behind a mutex so the store can live in a task that other threads
@@ -189,6 +205,11 @@ impl Store {
 
     /// The cached workspace, or `None` when nothing was ever synced.
     pub fn load(&self) -> Result<Option<Snapshot>, StoreError> {
+        self.load_with(IssueFilter::All)
+    }
+
+    /// The cache with only some of its issues (for printing one board).
+    pub fn load_with(&self, filter: IssueFilter) -> Result<Option<Snapshot>, StoreError> {
         let Some(synced) = self.meta_get("synced_at")? else {
             return Ok(None);
         };
@@ -209,7 +230,15 @@ impl Store {
         let me: Option<User> = self
             .meta_get("me")?
             .and_then(|s| serde_json::from_str(&s).ok());
-        let issues: Vec<Issue> = self.rows("SELECT data FROM issues ORDER BY position, id")?;
+        let issues: Vec<Issue> = match filter {
+            IssueFilter::All => self.rows("SELECT data FROM issues ORDER BY position, id")?,
+            IssueFilter::Open => {
+                self.rows("SELECT data FROM issues WHERE open = 1 ORDER BY position, id")?
+            }
+            IssueFilter::Milestone(m) => self.rows(&format!(
+                "SELECT data FROM issues WHERE milestone_id = {m} ORDER BY position, id"
+            ))?,
+        };
         let milestones: Vec<Milestone> = self.rows("SELECT data FROM milestones ORDER BY id")?;
         let members: Vec<User> = self.rows("SELECT data FROM members ORDER BY id")?;
         let conn = self.conn();
@@ -434,11 +463,17 @@ impl Store {
 
 fn write_issues(tx: &rusqlite::Transaction<'_>, issues: &[Issue]) -> rusqlite::Result<()> {
     let mut stmt = tx
-        .prepare_cached("INSERT OR REPLACE INTO issues (id, position, data) VALUES (?1, ?2, ?3)")?;
+        .prepare_cached("INSERT OR REPLACE INTO issues (id, position, data, milestone_id, open) VALUES (?1, ?2, ?3, ?4, ?5)")?;
     for i in issues {
         let data = serde_json::to_string(i)
             .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-        stmt.execute(params![i.id as i64, i.position, data])?;
+        stmt.execute(params![
+            i.id as i64,
+            i.position,
+            data,
+            i.milestone_id.map(|m| m as i64),
+            i.is_open()
+        ])?;
     }
     Ok(())
 }
@@ -531,6 +566,55 @@ mod tests {
                 lanes: vec!["Ready".into()],
             },
         }
+    }
+
+    #[test]
+    fn a_board_can_be_loaded_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("c.sqlite")).unwrap();
+        let mut s = snap();
+        s.ws.issues[0].milestone_id = Some(1);
+        s.ws.issues[1].state = crate::core::model::IssueState::Closed;
+        store.save_full(&s).unwrap();
+        let ids = |f| {
+            store
+                .load_with(f)
+                .unwrap()
+                .unwrap()
+                .ws
+                .issues
+                .iter()
+                .map(|i| i.id)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(IssueFilter::Milestone(1)), vec![1]);
+        assert_eq!(ids(IssueFilter::Open), vec![1]);
+        assert_eq!(ids(IssueFilter::All), vec![1, 2]);
+    }
+
+    #[test]
+    fn a_version_1_cache_is_migrated_keeping_its_issues() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.sqlite");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        let mut i = issue(5, 50, &["team::Datastores"]);
+        i.milestone_id = Some(9);
+        conn.execute(
+            "INSERT INTO issues (id, position, data) VALUES (5, 0, ?1)",
+            [serde_json::to_string(&i).unwrap()],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('synced_at', '2025-11-05T10:00:00+00:00')",
+            [],
+        )
+        .unwrap();
+        drop(conn);
+        let store = Store::open(&path).unwrap();
+        let got = store.load_with(IssueFilter::Milestone(9)).unwrap().unwrap();
+        assert_eq!(got.ws.issues, vec![i]);
     }
 
     #[test]
