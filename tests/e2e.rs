@@ -64,3 +64,20 @@ fn a_tiny_terminal_gets_a_message_not_garbage() {
     s.send("q");
     assert!(s.wait_exit().success());
 }
+
+#[test]
+fn print_on_a_terminal_is_bold_unless_no_color() {
+    for (no_color, bold) in [("", true), ("1", false)] {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("none").display().to_string();
+        let env = [("XDG_CONFIG_HOME", cfg.as_str()), ("NO_COLOR", no_color)];
+        // Tall enough that nothing scrolls off.
+        let mut s = Session::start_with_env(&["print", "--today", "2025-11-05"], &env, 120, 200);
+        let status = s.wait_exit();
+        assert!(status.success());
+        let screen = s.parser.lock().unwrap();
+        let cell = screen.screen().cell(0, 0).unwrap().clone();
+        assert_eq!(cell.bold(), bold, "NO_COLOR={no_color:?}");
+        assert!(screen.screen().contents().contains("Datastores team - W45"));
+    }
+}
