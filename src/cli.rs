@@ -130,6 +130,24 @@ pub enum Cmd {
     Close { reference: String },
     /// Reopen the issue.
     Reopen { reference: String },
+    /// The Friday re-plan: move every issue not Done from one iteration to another.
+    Replan {
+        /// current, next, or a milestone title.
+        #[arg(long, default_value = "current")]
+        from: String,
+        /// current, next, or a milestone title.
+        #[arg(long, default_value = "next")]
+        to: String,
+        /// Also put them back in the ready lane.
+        #[arg(long)]
+        reset_lane: bool,
+        /// Show what would move; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Do it without asking (needed when stdin is not a terminal).
+        #[arg(long)]
+        yes: bool,
+    },
     /// List queued and refused changes; retry or discard one.
     Pending {
         #[arg(value_enum)]

@@ -890,3 +890,133 @@ pub fn doctor(cli: &Cli) -> Result<u8, Failure> {
     }
     Ok(if bad == 0 { EX_OK } else { EX_FAILURE })
 }
+
+/// `glboard replan`: every issue not Done of `from` to `to`, through the outbox.
+pub fn replan(
+    cli: &Cli,
+    from: &str,
+    to: &str,
+    reset_lane: bool,
+    dry_run: bool,
+    yes: bool,
+) -> Result<u8, Failure> {
+    let today = cli.today();
+    let Some(live) = Live::open(cli)? else {
+        return Err(fail(
+            EX_USAGE,
+            "no configuration: run glboard init first (the demo has nothing to re-plan)",
+        ));
+    };
+    let mut store = live.store()?;
+    let snap = match store.load()? {
+        Some(s) => s,
+        None => sync_now(&live, today, false)?,
+    };
+    let team = live.team(&snap);
+    let ws = &snap.ws;
+    let from_m = find_milestone(&ws.milestones, &team, today, from)?.clone();
+    let to_m = find_milestone(&ws.milestones, &team, today, to)?.clone();
+    if from_m.id == to_m.id {
+        return Err(fail(
+            EX_USAGE,
+            format!("from and to are both {}", from_m.title),
+        ));
+    }
+    if to_m.state == MilestoneState::Closed {
+        return Err(fail(EX_USAGE, format!("{} is closed", to_m.title)));
+    }
+    let plan = edit::replan(&ws.issues, &team, from_m.id, to_m.id, reset_lane);
+    let verb = if dry_run { "would move" } else { "moving" };
+    println!(
+        "{verb} {} issues from {} to {}{}",
+        plan.len(),
+        from_m.title,
+        to_m.title,
+        if reset_lane {
+            " (back to the ready lane)"
+        } else {
+            ""
+        }
+    );
+    for (id, _) in &plan {
+        if let Some(i) = ws.issue(*id) {
+            let lane = team
+                .lanes_of(i)
+                .first()
+                .map(|l| l.to_string())
+                .unwrap_or_else(|| "no lane".into());
+            println!("  {}  {}  [{lane}]", board::full_ref(ws, i), i.title);
+        }
+    }
+    if dry_run || plan.is_empty() {
+        return Ok(EX_OK);
+    }
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(fail(
+                EX_USAGE,
+                "not a terminal: add --yes to apply (or --dry-run to look)",
+            ));
+        }
+        eprint!("apply? [y/N] ");
+        let mut answer = String::new();
+        let _ = std::io::stdin().read_line(&mut answer);
+        if !answer.trim().eq_ignore_ascii_case("y") {
+            println!("nothing changed");
+            return Ok(EX_OK);
+        }
+    }
+    let base = Utc::now().timestamp_millis() as u64 * 1000;
+    let mut ids = Vec::new();
+    for (n, (id, e)) in plan.into_iter().enumerate() {
+        let Some(i) = ws.issue(id) else { continue };
+        let change = Change {
+            id: base + n as u64,
+            issue: id,
+            project: i.project_id,
+            iid: i.iid,
+            seen: Seen::of(i, &team),
+            summary: format!("{} → {}", board::full_ref(ws, i), to_m.title),
+            edit: e,
+        };
+        store.outbox_add(&change)?;
+        ids.push(change.id);
+    }
+    store.remember_milestone(to_m.id)?;
+    let client = live.client()?;
+    let rt = runtime()?;
+    let me = ws.me.clone();
+    let outcome = rt.block_on(outbox::flush(&client, &mut store, &team, me.as_ref()))?;
+    let sent = outcome
+        .sent
+        .iter()
+        .filter(|(id, _)| ids.contains(id))
+        .count();
+    let refused: Vec<_> = outcome
+        .refused
+        .iter()
+        .filter(|(id, _, _)| ids.contains(id))
+        .collect();
+    println!(
+        "{sent} of {} moved to {}; the board now follows {}",
+        ids.len(),
+        to_m.title,
+        to_m.title
+    );
+    for (id, reason, _) in &refused {
+        println!("  refused: change {id}: {reason}");
+    }
+    let queued = ids.len() - sent - refused.len();
+    if queued > 0 {
+        let why = outcome.waiting.map_or(String::new(), |e| format!(": {e}"));
+        return Err(fail(
+            EX_TEMPFAIL,
+            format!("{queued} queued, not sent yet{why}; glboard or `glboard sync` will send them"),
+        ));
+    }
+    Ok(if refused.is_empty() {
+        EX_OK
+    } else {
+        EX_FAILURE
+    })
+}

@@ -79,6 +79,13 @@ fn main() -> ExitCode {
         Some(Cmd::Close { reference }) => commands::act(&cli, reference, Act::Close),
         Some(Cmd::Reopen { reference }) => commands::act(&cli, reference, Act::Reopen),
         Some(Cmd::Pending { action, id }) => commands::pending(&cli, *action, *id),
+        Some(Cmd::Replan {
+            from,
+            to,
+            reset_lane,
+            dry_run,
+            yes,
+        }) => commands::replan(&cli, from, to, *reset_lane, *dry_run, *yes),
         Some(Cmd::Doctor) => commands::doctor(&cli),
         Some(Cmd::Completions { shell }) => {
             use clap::CommandFactory;
@@ -274,6 +281,9 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
     state.sync.enabled = true;
     state.sync.last_success = syncer.snap.meta.synced_at;
     state.editor = glboard::tui::editor().is_some();
+    if let Ok(Some(remembered)) = Store::open(&store_path).and_then(|s| s.remembered_milestone()) {
+        state.follow_remembered(Some(remembered));
+    }
     let shown = state.milestone;
 
     let rt = match runtime() {
@@ -320,6 +330,12 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
             }
             Effect::ShowMilestone(id) => {
                 let _ = sync_tx.send(SyncRequest::Show(id));
+                return;
+            }
+            Effect::Follow(id) => {
+                if let Err(e) = outbox_writer.remember_milestone(id) {
+                    tracing::warn!(error = %e, "cannot remember the followed milestone");
+                }
                 return;
             }
             Effect::Enqueue(change) | Effect::Retry(change) => outbox_writer

@@ -436,6 +436,23 @@ impl Store {
         tx.commit().map_err(|e| self.err(e))
     }
 
+    /// The milestone the iteration board follows (set by `N` and re-plans).
+    pub fn remembered_milestone(&self) -> Result<Option<u64>, StoreError> {
+        Ok(self
+            .meta_get("board_milestone")?
+            .and_then(|v| v.parse().ok()))
+    }
+
+    pub fn remember_milestone(&self, id: u64) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('board_milestone', ?1)",
+                [id.to_string()],
+            )
+            .map_err(|e| self.err(e))
+            .map(drop)
+    }
+
     /// Several applied at once: one transaction.
     pub fn outbox_done_many(&self, ids: &[u64]) -> Result<(), StoreError> {
         let mut conn = self.conn();

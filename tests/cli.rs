@@ -409,3 +409,72 @@ fn doctor_reports_each_check() {
     );
     assert!(!stdout(&o).contains(TOKEN));
 }
+
+#[test]
+fn replan_moves_what_is_not_done_and_a_refusal_leaves_the_rest_applied() {
+    let server = fake();
+    let home = synced_home(&server);
+    let (cur, next) = {
+        let w = server.world();
+        (w.milestones[2].id, w.milestones[3].id)
+    };
+    let not_done = |w: &fake_gitlab::World, m: u64| {
+        w.issues
+            .iter()
+            .filter(|i| {
+                i.milestone_id == Some(m)
+                    && i.state == "opened"
+                    && i.labels.contains("team::Datastores")
+            })
+            .filter(|i| !i.labels.contains("workflow-infra::Done"))
+            .count()
+    };
+    let moving = not_done(&server.world(), cur);
+    assert!(moving >= 20, "{moving}");
+
+    // A dry run prints the plan and changes nothing.
+    let before = server.world().log.len();
+    let o = with_dumb_term(&home, &["replan", "--dry-run"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with(&format!("would move {moving} issues from")),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        server.world().log[before..]
+            .iter()
+            .all(|l| l.starts_with("GET"))
+    );
+    // Without a terminal it will not apply without --yes.
+    assert_eq!(with_dumb_term(&home, &["replan"]).status.code(), Some(2));
+
+    // One issue is deleted on GitLab meanwhile: refused, the rest moved.
+    let doomed = {
+        let mut w = server.world();
+        let id = w
+            .issues
+            .iter()
+            .find(|i| {
+                i.milestone_id == Some(cur)
+                    && i.state == "opened"
+                    && i.labels.contains("workflow-infra::Blocked")
+            })
+            .unwrap()
+            .id;
+        w.issues.retain(|i| i.id != id);
+        id
+    };
+    let o = with_dumb_term(&home, &["replan", "--yes"]);
+    assert_eq!(o.status.code(), Some(1), "{}\n{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains(&format!("{} of {moving} moved", moving - 1)),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stdout(&o).contains("no longer exists"));
+    let w = server.world();
+    assert_eq!(not_done(&w, cur), 0);
+    assert!(w.issues.iter().all(|i| i.id != doomed));
+    assert!(not_done(&w, next) >= moving - 1);
+}

@@ -110,6 +110,8 @@ pub enum Effect {
     Refresh,
     /// The iteration board now shows this milestone: keep it fresh.
     ShowMilestone(MilestoneId),
+    /// The iteration board follows this milestone from now on (remember it).
+    Follow(MilestoneId),
     /// Write this change to the outbox, then send it.
     Enqueue(Change),
     /// Queue a refused change again (its `seen` refreshed).

@@ -373,3 +373,73 @@ mod tests {
         assert!(position_between(Some(5), None) > 5);
     }
 }
+
+/// The Friday re-plan: every open team issue of `from` that is not in the
+/// done lane moves to `to`; with `reset_lane` it also goes back to the
+/// ready lane. In board order.
+pub fn replan(
+    issues: &[Issue],
+    team: &TeamConfig,
+    from: MilestoneId,
+    to: MilestoneId,
+    reset_lane: bool,
+) -> Vec<(IssueId, Edit)> {
+    let done = team.lane_label(&team.done_lane);
+    let mut picked: Vec<&Issue> = issues
+        .iter()
+        .filter(|i| i.milestone_id == Some(from) && i.is_open() && i.has_label(&team.team_label))
+        .filter(|i| !i.has_label(&done))
+        .collect();
+    picked.sort_by_key(|i| (i.position, i.id));
+    picked
+        .into_iter()
+        .map(|i| {
+            let mut e = if reset_lane {
+                to_lane(i, team, Some(&team.ready_lane))
+            } else {
+                Edit::default()
+            };
+            e.milestone = Some(Some(to));
+            (i.id, e)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod replan_tests {
+    use super::*;
+    use crate::core::testing::{issue, team};
+
+    #[test]
+    fn replan_moves_what_is_not_done_and_leaves_the_rest() {
+        let t = team();
+        let mk = |id, lanes: &[&str], m: Option<u64>, open: bool| {
+            let mut labels = vec!["team::Datastores"];
+            labels.extend_from_slice(lanes);
+            let mut i = issue(id, id, &labels);
+            i.milestone_id = m;
+            if !open {
+                i.state = IssueState::Closed;
+            }
+            i
+        };
+        let issues = vec![
+            mk(1, &["workflow-infra::In Progress"], Some(45), true),
+            mk(2, &["workflow-infra::Done"], Some(45), true),
+            mk(3, &["workflow-infra::Ready"], Some(45), false),
+            mk(4, &["workflow-infra::Blocked"], Some(45), true),
+            mk(5, &["workflow-infra::Ready"], Some(47), true),
+            mk(6, &[], Some(45), true),
+        ];
+        let plan = replan(&issues, &t, 45, 47, false);
+        let ids: Vec<u64> = plan.iter().map(|(id, _)| *id).collect();
+        assert_eq!(ids, vec![1, 4, 6]);
+        assert!(
+            plan.iter()
+                .all(|(_, e)| e.milestone == Some(Some(47)) && e.add_labels.is_empty())
+        );
+        let plan = replan(&issues, &t, 45, 47, true);
+        assert_eq!(plan[0].1.add_labels, vec!["workflow-infra::Ready"]);
+        assert_eq!(plan[0].1.remove_labels, vec!["workflow-infra::In Progress"]);
+    }
+}

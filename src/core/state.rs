@@ -253,6 +253,8 @@ pub struct AppState {
     pub change_seq: u64,
     /// `$VISUAL` or `$EDITOR` is set: comments are written there.
     pub editor: bool,
+    /// The milestone the iteration board follows (remembered per workspace).
+    pub followed: Option<MilestoneId>,
     /// The project new issues went to last.
     pub last_project: Option<super::model::ProjectId>,
     /// A new issue waiting for its description from the editor.
@@ -302,6 +304,7 @@ impl AppState {
             editor: false,
             last_project: None,
             draft: None,
+            followed: None,
         };
         s.relayout();
         s
@@ -383,6 +386,20 @@ impl AppState {
             }
         }
         self.relayout();
+    }
+
+    /// Follow a remembered milestone when it is open and not past; else
+    /// the current iteration.
+    pub fn follow_remembered(&mut self, remembered: Option<MilestoneId>) {
+        let usable = remembered.and_then(|id| self.ws.milestone(id)).filter(|m| {
+            m.state == super::model::MilestoneState::Active
+                && m.due_date.is_none_or(|d| d >= self.today)
+        });
+        if let Some(m) = usable {
+            self.followed = Some(m.id);
+            self.milestone = Some(m.id);
+            self.relayout();
+        }
     }
 
     /// The shown milestone of the iteration board.

@@ -150,6 +150,28 @@ fn board_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
         }
         Command::ShowBacklog => show_board(state, BoardKind::Backlog),
         Command::ShowIteration => show_board(state, BoardKind::Iteration),
+        Command::FollowNext => {
+            let from = state.followed.or(state.iteration.current);
+            match iteration::step(&state.ws.milestones, &state.team, from, 1) {
+                Some(id) => {
+                    state.followed = Some(id);
+                    show_board(state, BoardKind::Iteration);
+                    state.milestone = Some(id);
+                    state.relayout();
+                    let title = state
+                        .shown_milestone()
+                        .map(|m| m.title.clone())
+                        .unwrap_or_default();
+                    state.info(format!("the board now follows {title}"));
+                    let mut fx = vec![Effect::Follow(id)];
+                    if state.sync.enabled {
+                        fx.push(Effect::ShowMilestone(id));
+                    }
+                    return fx;
+                }
+                None => state.info("no later milestone to follow"),
+            }
+        }
         Command::PrevMilestone => return step_milestone(state, -1),
         Command::NextMilestone => return step_milestone(state, 1),
         Command::OpenDetail => match state.selected_issue() {
@@ -657,6 +679,31 @@ mod tests {
             update(&mut s, Action::Key(KeyPress::char('['))),
             vec![Effect::ShowMilestone(1)]
         );
+    }
+
+    #[test]
+    fn n_follows_the_next_milestone_and_brackets_only_browse() {
+        let mut s = state();
+        assert_eq!(s.milestone, Some(1));
+        assert_eq!(
+            update(&mut s, Action::Key(KeyPress::char('N'))),
+            vec![Effect::Follow(2)]
+        );
+        assert_eq!((s.milestone, s.followed), (Some(2), Some(2)));
+        keys(&mut s, "[");
+        assert_eq!(
+            (s.milestone, s.followed),
+            (Some(1), Some(2)),
+            "browsing does not change what is followed"
+        );
+        // A remembered milestone is followed at start while open and not past.
+        let mut t = state();
+        t.follow_remembered(Some(2));
+        assert_eq!(t.milestone, Some(2));
+        let mut u = state();
+        u.today = NaiveDate::from_ymd_opt(2025, 12, 30).unwrap();
+        u.follow_remembered(Some(2));
+        assert_eq!(u.followed, None, "past: back to the current iteration");
     }
 
     #[test]
