@@ -25,6 +25,7 @@ pub fn board_action(state: &mut AppState, cmd: Command) -> Option<Vec<Effect>> {
             Vec::new()
         }
         Command::Undo => undo(state),
+        Command::PlanningIssue => planning_issue(state),
         Command::Create => start_new_issue(state),
         _ => {
             let issue = match state.selected_issue() {
@@ -52,6 +53,33 @@ pub fn board_action(state: &mut AppState, cmd: Command) -> Option<Vec<Effect>> {
                 Command::MoveLaneLeft => move_lane(state, &issue, -1),
                 Command::MoveLaneRight => move_lane(state, &issue, 1),
                 Command::PickLane => open_lane_picker(state, &issue),
+                Command::MoveCardTop => reorder(state, &issue, i64::MIN / 4),
+                Command::MoveCardBottom => reorder(state, &issue, i64::MAX / 4),
+                Command::SetPriority(p) => {
+                    let mut e = Edit {
+                        remove_labels: issue
+                            .labels
+                            .iter()
+                            .filter(|l| l.starts_with("priority::"))
+                            .cloned()
+                            .collect(),
+                        ..Edit::default()
+                    };
+                    let label = format!("priority::{p}");
+                    if p > 0 {
+                        e.remove_labels.retain(|l| *l != label);
+                        if !issue.has_label(&label) {
+                            e.add_labels.push(label.clone());
+                        }
+                    }
+                    let r = state.short_ref(&issue);
+                    let what = if p == 0 {
+                        "no priority".to_owned()
+                    } else {
+                        label
+                    };
+                    commit(state, issue.id, e, format!("{r}: {what}"), None, true)
+                }
                 Command::MoveCardUp => reorder(state, &issue, -1),
                 Command::MoveCardDown => reorder(state, &issue, 1),
                 Command::PickAssignees => open_member_picker(state, &issue),
@@ -145,6 +173,9 @@ fn is_workflow(cmd: Command) -> bool {
             | Command::PickLane
             | Command::MoveCardUp
             | Command::MoveCardDown
+            | Command::MoveCardTop
+            | Command::MoveCardBottom
+            | Command::SetPriority(_)
             | Command::PickAssignees
             | Command::UnassignMe
             | Command::Weight
@@ -387,7 +418,20 @@ fn reorder_edit(state: &AppState, id: IssueId, delta: i64) -> Option<(Edit, i64)
             .map(|c| &state.ws.issues[c.issue])
     };
     // Moving up: between row-2 and row-1; down: between row+1 and row+2.
-    let (above, below) = if delta < 0 {
+    let last = col.cards.len() as i64 - 1;
+    let (above, below) = if delta == i64::MIN / 4 {
+        // To the top.
+        if row == 0 {
+            return None;
+        }
+        (None, Some(card(0)?))
+    } else if delta == i64::MAX / 4 {
+        // To the bottom.
+        if row == last {
+            return None;
+        }
+        (Some(card(last)?), None)
+    } else if delta < 0 {
         (card(row - 2), Some(card(row - 1)?))
     } else {
         (Some(card(row + 1)?), card(row + 2))
@@ -965,6 +1009,52 @@ fn restore(state: &mut AppState, original: Issue) {
     }
     state.view_select(id);
     state.relayout();
+}
+
+/// The shown iteration's planning issue: a team issue with "Iteration
+/// Planning" in its title, in that milestone or naming it.
+fn planning_issue(state: &mut AppState) -> Vec<Effect> {
+    let Some(m) = state.shown_milestone().cloned().or_else(|| {
+        state
+            .iteration
+            .current
+            .and_then(|id| state.ws.milestone(id).cloned())
+    }) else {
+        return warn(state, "no milestone shown");
+    };
+    let team_label = state.team.team_label.clone();
+    let short = state.team.short_milestone_title(&m).to_owned();
+    let found = state
+        .ws
+        .issues
+        .iter()
+        .filter(|i| {
+            i.has_label(&team_label) && i.title.to_lowercase().contains("iteration planning")
+        })
+        .find(|i| {
+            i.milestone_id == Some(m.id) || i.title.contains(&m.title) || i.title.contains(&short)
+        })
+        .map(|i| (i.id, i.project_id, i.iid));
+    match found {
+        Some((issue, project, iid)) => {
+            state.mode = Mode::Detail { issue, scroll: 0 };
+            if state.sync.enabled {
+                return vec![Effect::LoadNotes {
+                    issue,
+                    project,
+                    iid,
+                }];
+            }
+            Vec::new()
+        }
+        None => warn(
+            state,
+            &format!(
+                "no planning issue for {}: looked for {team_label} issues titled \"Iteration Planning\" in it or naming it",
+                m.title
+            ),
+        ),
+    }
 }
 
 /// The id `Compose` uses for a new issue's description.
@@ -1644,6 +1734,72 @@ mod tests {
         keys(&mut s, "nsecond<Enter>");
         let Mode::Picker(p) = &s.mode else { panic!() };
         assert!(p.current().unwrap().detail.contains("last used"));
+    }
+
+    #[test]
+    fn priority_keys_keep_exactly_one_priority_label() {
+        let mut s = state();
+        keys(&mut s, "ll");
+        let fx = keys(&mut s, "=2");
+        assert_eq!(enqueued(&fx)[0].edit.add_labels, vec!["priority::2"]);
+        let fx = keys(&mut s, "=1");
+        let c = enqueued(&fx)[0];
+        assert_eq!(
+            (c.edit.add_labels.clone(), c.edit.remove_labels.clone()),
+            (
+                vec!["priority::1".to_owned()],
+                vec!["priority::2".to_owned()]
+            )
+        );
+        let fx = keys(&mut s, "=0");
+        assert_eq!(enqueued(&fx)[0].edit.remove_labels, vec!["priority::1"]);
+        assert_eq!(sel(&s).priority(), None);
+    }
+
+    #[test]
+    fn t_and_b_move_a_card_to_the_top_and_bottom() {
+        let mut s = state();
+        keys(&mut s, "llj");
+        let fx = keys(&mut s, "B");
+        assert_eq!(
+            enqueued(&fx)[0].edit.reorder,
+            Some(Reorder {
+                after: Some(5),
+                before: None
+            })
+        );
+        let fx = keys(&mut s, "T");
+        assert_eq!(
+            enqueued(&fx)[0].edit.reorder,
+            Some(Reorder {
+                after: None,
+                before: Some(1)
+            })
+        );
+        keys(&mut s, "T");
+        assert_eq!(s.status.as_ref().unwrap().text, "already at the top");
+    }
+
+    #[test]
+    fn the_planning_issue_opens_in_the_detail_pane() {
+        let mut s = state();
+        keys(&mut s, "i");
+        assert!(
+            s.status
+                .as_ref()
+                .unwrap()
+                .text
+                .contains("no planning issue")
+        );
+        let mut p = issue(
+            60,
+            160,
+            &["team::Datastores", "workflow-infra::In Progress"],
+        );
+        p.title = "Datastores team - W45 Iteration Planning".into();
+        s.ws.issues.push(p);
+        keys(&mut s, "i");
+        assert!(matches!(s.mode, Mode::Detail { issue: 60, .. }));
     }
 
     #[test]
