@@ -335,3 +335,11 @@ fn detail_pane_with_comments_newest_last() {
     keys(&mut s, "G");
     insta::assert_snapshot!(screen(&s));
 }
+
+#[test]
+fn replan_screen() {
+    let mut s = live_state(true);
+    keys(&mut s, "R");
+    keys(&mut s, "jj<Space>");
+    insta::assert_snapshot!(screen(&s));
+}

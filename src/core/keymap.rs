@@ -73,6 +73,8 @@ pub enum Context {
     Input,
     /// The problems panel: changes GitLab refused.
     Problems,
+    /// The Friday re-plan screen.
+    Replan,
     /// A lifted card being carried (grab mode).
     Grab,
 }
@@ -88,6 +90,7 @@ impl Context {
             Context::Confirm => "Confirmation",
             Context::Input => "Prompts (weight, comment)",
             Context::Problems => "Problems panel",
+            Context::Replan => "Re-plan screen",
             Context::Grab => "Grab mode",
         }
     }
@@ -119,6 +122,9 @@ pub enum Command {
     MoveCardTop,
     MoveCardBottom,
     PlanningIssue,
+    Replan,
+    CycleTarget,
+    ToggleResetLane,
     Help,
     Back,
     Quit,
@@ -178,7 +184,7 @@ const fn b(context: Context, keys: &'static str, command: Command, help: &'stati
 }
 
 use Command as C;
-use Context::{Board, Confirm, Detail, Filter, Grab, Help, Input, Picker, Problems};
+use Context::{Board, Confirm, Detail, Filter, Grab, Help, Input, Picker, Problems, Replan};
 
 /// The default keymap. Order is the order of the help overlay.
 pub const BINDINGS: &[Binding] = &[
@@ -272,6 +278,12 @@ pub const BINDINGS: &[Binding] = &[
     ),
     b(
         Board,
+        "R",
+        C::Replan,
+        "re-plan: move what is not Done to another iteration",
+    ),
+    b(
+        Board,
         "<Space>",
         C::Grab,
         "grab the card: carry it with hjkl, Enter drops",
@@ -350,6 +362,20 @@ pub const BINDINGS: &[Binding] = &[
     b(Problems, "d", C::Discard, "discard the change"),
     b(Problems, "q|<Esc>|!", C::Back, "close"),
     b(Problems, "<C-c>", C::Quit, "quit"),
+    b(Replan, "k|<Up>", C::Up, "previous issue"),
+    b(Replan, "j|<Down>", C::Down, "next issue"),
+    b(Replan, "<Space>", C::Toggle, "include / exclude the issue"),
+    b(Replan, "t", C::CycleTarget, "next target milestone"),
+    b(
+        Replan,
+        "r",
+        C::ToggleResetLane,
+        "keep lanes / reset to the ready lane",
+    ),
+    b(Replan, "<Enter>", C::Accept, "apply (asks first)"),
+    b(Replan, "y", C::Yes, "yes, apply"),
+    b(Replan, "q|<Esc>|n", C::Cancel, "cancel"),
+    b(Replan, "<C-c>", C::Quit, "quit"),
     b(Grab, "k|<Up>", C::Up, "carry up"),
     b(Grab, "j|<Down>", C::Down, "carry down"),
     b(Grab, "h|<Left>", C::Left, "carry to the lane on the left"),

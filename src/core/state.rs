@@ -51,6 +51,20 @@ pub enum Mode {
     Grab {
         original: Box<Issue>,
     },
+    Replan(Box<ReplanScreen>),
+}
+
+/// The Friday re-plan screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplanScreen {
+    pub from: MilestoneId,
+    pub target: MilestoneId,
+    /// The issues not Done, in board order, and whether each goes.
+    pub items: Vec<(IssueId, bool)>,
+    pub reset_lane: bool,
+    pub cursor: usize,
+    /// Enter was pressed: the summary question is showing.
+    pub confirming: bool,
 }
 
 /// What a one-line prompt is for.
@@ -91,6 +105,7 @@ impl Mode {
             Mode::Input { .. } => Context::Input,
             Mode::Problems { .. } => Context::Problems,
             Mode::Grab { .. } => Context::Grab,
+            Mode::Replan(_) => Context::Replan,
         }
     }
 }

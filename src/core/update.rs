@@ -122,6 +122,7 @@ fn run(state: &mut AppState, cmd: Command) -> Vec<Effect> {
         Mode::Input { .. } => return actions::input_command(state, cmd),
         Mode::Problems { .. } => return actions::problems_command(state, cmd),
         Mode::Grab { .. } => return actions::grab_command(state, cmd),
+        Mode::Replan(_) => return actions::replan_command(state, cmd),
     }
     Vec::new()
 }
