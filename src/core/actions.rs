@@ -29,6 +29,27 @@ pub fn board_action(state: &mut AppState, cmd: Command) -> Option<Vec<Effect>> {
         Command::Undo => undo(state),
         Command::PlanningIssue => planning_issue(state),
         Command::Replan => open_replan(state),
+        Command::QuickView => {
+            state.quick = state.quick.next();
+            state.relayout();
+            let n = state.layout.card_count();
+            state.info(format!("view: {} ({n} cards)", state.quick.name()));
+            Vec::new()
+        }
+        Command::JumpMilestone => {
+            let new = edit::NewIssue {
+                project: 0,
+                title: String::new(),
+                description: String::new(),
+                labels: vec![],
+                milestone: None,
+            };
+            let shown = Issue {
+                milestone_id: state.milestone,
+                ..edit::placeholder(0, &new, None, None)
+            };
+            open_milestone_picker(state, &shown, PickPurpose::Browse)
+        }
         Command::Create => start_new_issue(state),
         _ => {
             let issue = match state.selected_issue() {
@@ -565,6 +586,7 @@ fn open_milestone_picker(state: &mut AppState, issue: &Issue, purpose: PickPurpo
     let r = state.short_ref(issue);
     let title = match purpose {
         PickPurpose::Promote => format!("Promote {r} to"),
+        PickPurpose::Browse => "Show milestone".to_owned(),
         _ => format!("Milestone of {r}"),
     };
     state.mode = Mode::Picker(Box::new(Picker::new(purpose, title, issue.id, items)));
@@ -651,6 +673,22 @@ fn accept_pick(state: &mut AppState, p: Picker) -> Vec<Effect> {
                 Vec::new()
             }
         };
+    }
+    if p.purpose == PickPurpose::Browse {
+        if let Some(PickValue::Milestone(Some(m))) = p.current().map(|i| i.value.clone()) {
+            state.board = BoardKind::Iteration;
+            state.milestone = Some(m);
+            state.relayout();
+            let t = state
+                .shown_milestone()
+                .map(|m| m.title.clone())
+                .unwrap_or_default();
+            state.info(format!("showing {t}"));
+            if state.sync.enabled {
+                return vec![Effect::ShowMilestone(m)];
+            }
+        }
+        return Vec::new();
     }
     let Some(issue) = state.ws.issue(p.issue).cloned() else {
         return Vec::new();
@@ -1961,6 +1999,25 @@ mod tests {
             "all in Ready of the next iteration"
         );
         assert!(s.status.as_ref().unwrap().text.starts_with("5 issues from"));
+    }
+
+    #[test]
+    fn quick_views_and_jumping_to_a_milestone() {
+        let mut s = state();
+        s.ws.issues[0].assignees = vec![user(7, "zoe", "Zoë Müller")];
+        s.relayout();
+        keys(&mut s, "f");
+        assert_eq!(s.quick, crate::core::state::QuickFilter::Mine);
+        assert_eq!(s.layout.card_count(), 1);
+        keys(&mut s, "f");
+        assert_eq!(s.layout.card_count(), 5, "unassigned");
+        keys(&mut s, "fff");
+        assert_eq!(s.layout.card_count(), 6, "back to all");
+        keys(&mut s, "gm");
+        assert!(matches!(s.mode, Mode::Picker(_)));
+        keys(&mut s, "W47<Enter>");
+        assert_eq!(s.milestone, Some(2));
+        assert_eq!(s.followed, None, "browsing only");
     }
 
     #[test]

@@ -123,6 +123,8 @@ pub enum Command {
     MoveCardBottom,
     PlanningIssue,
     Replan,
+    QuickView,
+    JumpMilestone,
     CycleTarget,
     ToggleResetLane,
     Help,
@@ -281,6 +283,18 @@ pub const BINDINGS: &[Binding] = &[
         "R",
         C::Replan,
         "re-plan: move what is not Done to another iteration",
+    ),
+    b(
+        Board,
+        "f",
+        C::QuickView,
+        "quick view: all, mine, unassigned, stale, flagged",
+    ),
+    b(
+        Board,
+        "gm",
+        C::JumpMilestone,
+        "jump to any milestone (browse)",
     ),
     b(
         Board,

@@ -30,6 +30,8 @@ pub enum PickPurpose {
     Assignees,
     /// The project of a new issue.
     Project,
+    /// Show a milestone (browse only).
+    Browse,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -78,6 +78,41 @@ pub enum InputPurpose {
     },
 }
 
+/// Quick views (`f` cycles them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum QuickFilter {
+    #[default]
+    All,
+    Mine,
+    Unassigned,
+    /// Not updated in 14 days.
+    Stale,
+    /// No lane, several lanes, or an unknown lane.
+    Flagged,
+}
+
+impl QuickFilter {
+    pub fn next(self) -> Self {
+        match self {
+            QuickFilter::All => QuickFilter::Mine,
+            QuickFilter::Mine => QuickFilter::Unassigned,
+            QuickFilter::Unassigned => QuickFilter::Stale,
+            QuickFilter::Stale => QuickFilter::Flagged,
+            QuickFilter::Flagged => QuickFilter::All,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            QuickFilter::All => "all",
+            QuickFilter::Mine => "mine",
+            QuickFilter::Unassigned => "unassigned",
+            QuickFilter::Stale => "stale (14 days)",
+            QuickFilter::Flagged => "flagged",
+        }
+    }
+}
+
 /// A change GitLab refused, kept until retried or discarded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -270,6 +305,7 @@ pub struct AppState {
     pub editor: bool,
     /// The milestone the iteration board follows (remembered per workspace).
     pub followed: Option<MilestoneId>,
+    pub quick: QuickFilter,
     /// The project new issues went to last.
     pub last_project: Option<super::model::ProjectId>,
     /// A new issue waiting for its description from the editor.
@@ -320,6 +356,7 @@ impl AppState {
             last_project: None,
             draft: None,
             followed: None,
+            quick: QuickFilter::All,
         };
         s.relayout();
         s
@@ -452,6 +489,29 @@ impl AppState {
                 sort: self.sort,
             },
         );
+        if self.quick != QuickFilter::All {
+            let me = self.ws.me.as_ref().map(|u| u.id);
+            let stale_before = self.today - chrono::Duration::days(14);
+            let quick = self.quick;
+            let ws = &self.ws;
+            for col in &mut self.layout.columns {
+                col.cards.retain(|c| {
+                    let i = &ws.issues[c.issue];
+                    match quick {
+                        QuickFilter::All => true,
+                        QuickFilter::Mine => i.assignees.iter().any(|u| Some(u.id) == me),
+                        QuickFilter::Unassigned => i.assignees.is_empty(),
+                        QuickFilter::Stale => i.updated_at.date_naive() < stale_before,
+                        QuickFilter::Flagged => c.flags.any(),
+                    }
+                });
+                col.weight = col
+                    .cards
+                    .iter()
+                    .filter_map(|c| ws.issues[c.issue].weight)
+                    .sum();
+            }
+        }
         let ncols = self.layout.columns.len();
         let selected = self.view().selected;
         let layout = &self.layout;

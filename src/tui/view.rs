@@ -521,6 +521,9 @@ fn header(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
         ),
         theme.plain(),
     ));
+    if state.quick != crate::core::state::QuickFilter::All {
+        parts.push((format!("view: {}", state.quick.name()), theme.weight()));
+    }
     if !state.filter.trim().is_empty() && !matches!(state.mode, Mode::Filter { .. }) {
         parts.push((format!("filter: {}", state.filter.trim()), theme.weight()));
     }
