@@ -31,6 +31,8 @@ fn team() -> glboard::core::model::TeamConfig {
         doing_lane: "In Progress".into(),
         done_lane: "Done".into(),
         milestone_prefix: "Datastores team - ".into(),
+        wip: Default::default(),
+        capacity: Default::default(),
     }
 }
 

@@ -39,6 +39,12 @@ pub struct FileConfig {
     /// Seconds between background refreshes while the board is open (0: never).
     #[serde(default = "default_refresh")]
     pub refresh_seconds: u64,
+    /// `[wip]` lane = limit.
+    #[serde(default)]
+    pub wip: std::collections::BTreeMap<String, u32>,
+    /// `[capacity]` username = weight per iteration.
+    #[serde(default)]
+    pub capacity: std::collections::BTreeMap<String, u32>,
 }
 
 fn default_host() -> String {
@@ -231,6 +237,8 @@ impl Config {
             doing_lane: f.doing_lane.clone(),
             done_lane: f.done_lane.clone(),
             milestone_prefix: f.milestone_prefix.clone(),
+            wip: f.wip.clone(),
+            capacity: f.capacity.clone(),
         }
     }
 
@@ -322,6 +330,16 @@ milestone_prefix = "Datastores team - "
 
 # Seconds between background refreshes while the board is open (0: never).
 refresh_seconds = 300
+
+# Work-in-progress limits: a lane's header turns to a warning above it.
+# [wip]
+# "In Progress" = 6
+
+# Weight each member takes per iteration; the header compares it with the
+# weight committed to the shown iteration.
+# [capacity]
+# akovacs = 8
+# bwright = 8
 "#
     )
 }
@@ -402,6 +420,22 @@ milestone_prefix = "Datastores team - "
         let src = GOOD.replace("group = \"gitlab-com/gl-infra\"", "");
         let msg = parse(&p(), &src, None).unwrap_err().to_string();
         assert!(msg.contains("group"), "{msg}");
+    }
+
+    #[test]
+    fn wip_limits_and_capacity_are_tables() {
+        let src =
+            format!("{GOOD}[wip]\n\"In Progress\" = 6\n[capacity]\nakovacs = 8\nbwright = 5\n");
+        let c = parse(&p(), &src, None).unwrap();
+        let t = c.team(&[]);
+        assert_eq!(t.wip.get("In Progress"), Some(&6));
+        assert_eq!(t.capacity.values().sum::<u32>(), 13);
+        let bad = format!("{GOOD}[wip]\n\"In Progress\" = \"six\"\n");
+        let msg = parse(&p(), &bad, None).unwrap_err().to_string();
+        assert!(
+            msg.contains("config.toml:7:") && msg.contains("invalid type"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -23,6 +23,8 @@ fn team() -> TeamConfig {
         doing_lane: "In Progress".into(),
         done_lane: "Done".into(),
         milestone_prefix: "Datastores team - ".into(),
+        wip: Default::default(),
+        capacity: Default::default(),
     }
 }
 

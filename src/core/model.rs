@@ -141,6 +141,12 @@ pub struct TeamConfig {
     pub done_lane: String,
     /// Titles of the team's iteration milestones start with this.
     pub milestone_prefix: String,
+    /// Work-in-progress limits per lane (like GitLab's list limits).
+    #[serde(default)]
+    pub wip: std::collections::BTreeMap<String, u32>,
+    /// Weight each member can take per iteration, by username.
+    #[serde(default)]
+    pub capacity: std::collections::BTreeMap<String, u32>,
 }
 
 impl TeamConfig {

@@ -509,6 +509,15 @@ fn header(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
             ));
         }
     }
+    let capacity: u32 = state.team.capacity.values().sum();
+    let capacity_part = (state.board == BoardKind::Iteration && capacity > 0).then(|| {
+        let style = if weight > capacity {
+            theme.severity(crate::core::state::Severity::Warning)
+        } else {
+            theme.plain()
+        };
+        (format!("capacity {weight}/{capacity}"), style)
+    });
     parts.push((
         format!(
             "{cards} {}{}",
@@ -521,6 +530,7 @@ fn header(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
         ),
         theme.plain(),
     ));
+    parts.extend(capacity_part);
     if state.quick != crate::core::state::QuickFilter::All {
         parts.push((format!("view: {}", state.quick.name()), theme.weight()));
     }
@@ -562,10 +572,20 @@ fn board(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
         if more_left {
             x = put(buf, x, rect.y, 2, "◀ ", theme.dim());
         }
+        // A lane over its WIP limit says so, like GitLab's list limits.
+        let limit = match &col.kind {
+            crate::core::board::ColumnKind::Lane(l) => state.team.wip.get(l).copied(),
+            _ => None,
+        };
+        let over = limit.is_some_and(|l| col.cards.len() > l as usize);
+        let n = match limit {
+            Some(l) => format!("{}/{l}", col.cards.len()),
+            None => col.cards.len().to_string(),
+        };
         let count = if col.weight > 0 {
-            format!(" {} · w{}", col.cards.len(), col.weight)
+            format!(" {n} · w{}", col.weight)
         } else {
-            format!(" {}", col.cards.len())
+            format!(" {n}")
         };
         let right_room = if more_right { 2 } else { 0 };
         let room = w.saturating_sub((x - rect.x) as usize + right_room);
@@ -585,7 +605,11 @@ fn board(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
             rect.y,
             room.saturating_sub((x - start) as usize),
             &count,
-            theme.dim(),
+            if over {
+                theme.severity(crate::core::state::Severity::Warning)
+            } else {
+                theme.dim()
+            },
         );
         if more_right {
             put(buf, rect.x + rect.w - 1, rect.y, 1, "▶", theme.dim());
