@@ -315,4 +315,40 @@ mod tests {
         assert_eq!(step(&ms, &team(), Some(2), 1), None);
         assert_eq!(step(&ms, &team(), Some(1), -1), None);
     }
+
+    #[test]
+    fn other_teams_milestones_in_the_group_are_ignored() {
+        let t = team();
+        let ms = vec![
+            milestone(
+                1,
+                "Datastores team - W45",
+                Some("2025-11-03"),
+                Some("2025-11-16"),
+            ),
+            milestone(
+                2,
+                "Gitaly team - W45",
+                Some("2025-11-01"),
+                Some("2025-11-20"),
+            ),
+            milestone(
+                3,
+                "Datastores team - W47",
+                Some("2025-11-17"),
+                Some("2025-11-30"),
+            ),
+            milestone(4, "Release 18.6", Some("2025-11-10"), Some("2025-11-20")),
+        ];
+        let p = pick(&ms, &t, NaiveDate::from_ymd_opt(2025, 11, 12).unwrap());
+        assert_eq!(
+            (p.current, p.next, p.rule),
+            (Some(1), Some(3), CurrentRule::ContainsToday)
+        );
+        assert_eq!(
+            step(&ms, &t, Some(1), 1),
+            Some(3),
+            "stepping skips other teams"
+        );
+    }
 }
