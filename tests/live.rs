@@ -194,7 +194,7 @@ fn lanes_on_server(
 
 /// Wait until the fake's state satisfies `pred`.
 fn eventually(server: &FakeGitlab, what: &str, pred: impl Fn(&fake_gitlab::World) -> bool) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while std::time::Instant::now() < deadline {
         if pred(&server.world()) {
             return;

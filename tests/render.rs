@@ -343,3 +343,10 @@ fn replan_screen() {
     keys(&mut s, "jj<Space>");
     insta::assert_snapshot!(screen(&s));
 }
+
+#[test]
+fn lane_integrity_view() {
+    let mut s = live_state(true);
+    keys(&mut s, "gi");
+    insta::assert_snapshot!(screen(&s));
+}

@@ -75,6 +75,8 @@ pub enum Context {
     Problems,
     /// The Friday re-plan screen.
     Replan,
+    /// Issues with lane problems, each fixed with one key.
+    Integrity,
     /// A lifted card being carried (grab mode).
     Grab,
 }
@@ -91,6 +93,7 @@ impl Context {
             Context::Input => "Prompts (weight, comment)",
             Context::Problems => "Problems panel",
             Context::Replan => "Re-plan screen",
+            Context::Integrity => "Lane integrity",
             Context::Grab => "Grab mode",
         }
     }
@@ -125,6 +128,8 @@ pub enum Command {
     Replan,
     QuickView,
     JumpMilestone,
+    ShowIntegrity,
+    Fix,
     CycleTarget,
     ToggleResetLane,
     Help,
@@ -186,7 +191,9 @@ const fn b(context: Context, keys: &'static str, command: Command, help: &'stati
 }
 
 use Command as C;
-use Context::{Board, Confirm, Detail, Filter, Grab, Help, Input, Picker, Problems, Replan};
+use Context::{
+    Board, Confirm, Detail, Filter, Grab, Help, Input, Integrity, Picker, Problems, Replan,
+};
 
 /// The default keymap. Order is the order of the help overlay.
 pub const BINDINGS: &[Binding] = &[
@@ -298,6 +305,12 @@ pub const BINDINGS: &[Binding] = &[
     ),
     b(
         Board,
+        "gi",
+        C::ShowIntegrity,
+        "lane integrity: issues with lane problems",
+    ),
+    b(
+        Board,
         "<Space>",
         C::Grab,
         "grab the card: carry it with hjkl, Enter drops",
@@ -376,6 +389,11 @@ pub const BINDINGS: &[Binding] = &[
     b(Problems, "d", C::Discard, "discard the change"),
     b(Problems, "q|<Esc>|!", C::Back, "close"),
     b(Problems, "<C-c>", C::Quit, "quit"),
+    b(Integrity, "k|<Up>", C::Up, "previous issue"),
+    b(Integrity, "j|<Down>", C::Down, "next issue"),
+    b(Integrity, "<Enter>|x", C::Fix, "apply the fix shown"),
+    b(Integrity, "q|<Esc>", C::Back, "close"),
+    b(Integrity, "<C-c>", C::Quit, "quit"),
     b(Replan, "k|<Up>", C::Up, "previous issue"),
     b(Replan, "j|<Down>", C::Down, "next issue"),
     b(Replan, "<Space>", C::Toggle, "include / exclude the issue"),

@@ -52,6 +52,10 @@ pub enum Mode {
         original: Box<Issue>,
     },
     Replan(Box<ReplanScreen>),
+    /// The lane-integrity list (`gi`).
+    Integrity {
+        cursor: usize,
+    },
 }
 
 /// The Friday re-plan screen.
@@ -141,6 +145,7 @@ impl Mode {
             Mode::Problems { .. } => Context::Problems,
             Mode::Grab { .. } => Context::Grab,
             Mode::Replan(_) => Context::Replan,
+            Mode::Integrity { .. } => Context::Integrity,
         }
     }
 }

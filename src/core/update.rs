@@ -123,6 +123,7 @@ fn run(state: &mut AppState, cmd: Command) -> Vec<Effect> {
         Mode::Problems { .. } => return actions::problems_command(state, cmd),
         Mode::Grab { .. } => return actions::grab_command(state, cmd),
         Mode::Replan(_) => return actions::replan_command(state, cmd),
+        Mode::Integrity { .. } => return actions::integrity_command(state, cmd),
     }
     Vec::new()
 }

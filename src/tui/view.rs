@@ -54,6 +54,7 @@ pub fn render(buf: &mut Buffer, area: TRect, state: &AppState, theme: &Theme) {
                 Mode::Picker(p) => picker(buf, area, p, theme),
                 Mode::Problems { cursor } => problems(buf, area, state, *cursor, theme),
                 Mode::Replan(r) => replan(buf, area, state, r, theme),
+                Mode::Integrity { cursor } => integrity(buf, area, state, *cursor, theme),
                 Mode::Board
                 | Mode::Filter { .. }
                 | Mode::Confirm { .. }
@@ -272,6 +273,59 @@ fn replan(
                 put(buf, x, y, room, &text::truncate(label, room), base);
             }
         }
+    }
+}
+
+fn integrity(buf: &mut Buffer, area: TRect, state: &AppState, cursor: usize, theme: &Theme) {
+    let items = crate::core::actions::integrity(state);
+    let n = items.len();
+    let inner = boxed(
+        buf,
+        area,
+        100,
+        (n as u16 * 2)
+            .saturating_add(3)
+            .min(area.height.saturating_sub(4)),
+        &format!("Lane integrity: {n} issues"),
+        "Enter fix · j/k move · Esc close",
+        theme,
+    );
+    let w = inner.w as usize;
+    let rows = (inner.h.saturating_sub(1) as usize / 2).max(1);
+    let first = cursor.saturating_sub(rows - 1);
+    for (k, item) in items.iter().enumerate().skip(first).take(rows) {
+        let Some(i) = state.ws.issue(item.issue) else {
+            continue;
+        };
+        let y = inner.y + 1 + ((k - first) * 2) as u16;
+        let base = theme.card(k == cursor);
+        buf.set_style(
+            TRect {
+                x: inner.x,
+                y,
+                width: inner.w,
+                height: 1,
+            },
+            base,
+        );
+        let head = format!("{} {}", state.short_ref(i), i.title);
+        put(
+            buf,
+            inner.x,
+            y,
+            w,
+            &text::truncate(&head, w),
+            theme.bold().patch(base),
+        );
+        let detail = format!("{} → fix: {}", item.problem, item.fix);
+        put(
+            buf,
+            inner.x + 2,
+            y + 1,
+            w.saturating_sub(2),
+            &text::truncate(&detail, w.saturating_sub(2)),
+            theme.weight(),
+        );
     }
 }
 
