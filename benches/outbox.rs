@@ -14,7 +14,6 @@ use glboard::core::action::{Action, Effect, OutboxEvent};
 use glboard::core::board::BoardKind;
 use glboard::core::edit::{self, Change, Seen};
 use glboard::core::keymap::KeyPress;
-use glboard::core::model::TeamConfig;
 use glboard::core::state::AppState;
 use glboard::core::update::update;
 use glboard::gitlab::{Client, RetryPolicy};
@@ -30,19 +29,8 @@ const TOKEN: &str = "glpat-bench";
 const MOVES: usize = 500;
 const RUNS: usize = 5;
 
-fn team() -> TeamConfig {
-    TeamConfig {
-        team_label: generate::TEAM.into(),
-        workflow_scope: generate::SCOPE.into(),
-        lanes: generate::LANES.map(String::from).to_vec(),
-        backlog_lane: "Triage".into(),
-        ready_lane: "Ready".into(),
-        doing_lane: "In Progress".into(),
-        done_lane: "Done".into(),
-        milestone_prefix: "Datastores team - ".into(),
-        wip: Default::default(),
-        capacity: Default::default(),
-    }
+fn team() -> glboard::core::model::TeamConfig {
+    glboard::demo::datastores_team()
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {

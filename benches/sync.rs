@@ -22,18 +22,7 @@ const TOKEN: &str = "glpat-bench";
 const RUNS: usize = 7;
 
 fn team() -> glboard::core::model::TeamConfig {
-    glboard::core::model::TeamConfig {
-        team_label: generate::TEAM.into(),
-        workflow_scope: generate::SCOPE.into(),
-        lanes: generate::LANES.map(String::from).to_vec(),
-        backlog_lane: "Triage".into(),
-        ready_lane: "Ready".into(),
-        doing_lane: "In Progress".into(),
-        done_lane: "Done".into(),
-        milestone_prefix: "Datastores team - ".into(),
-        wip: Default::default(),
-        capacity: Default::default(),
-    }
+    glboard::demo::datastores_team()
 }
 
 fn syncer(fake: &FakeGitlab, dir: &std::path::Path) -> Syncer {

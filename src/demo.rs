@@ -170,6 +170,33 @@ pub fn load(today: NaiveDate) -> (Workspace, TeamConfig) {
     (ws, file.team)
 }
 
+/// The Datastores team's configuration, as the demo and `fake-gitlab`'s
+/// generated groups use it (for tests and benchmarks).
+pub fn datastores_team() -> TeamConfig {
+    TeamConfig {
+        team_label: "team::Datastores".into(),
+        workflow_scope: "workflow-infra".into(),
+        lanes: [
+            "Triage",
+            "Ready",
+            "In Progress",
+            "Under Review",
+            "Blocked",
+            "Done",
+            "Cancelled",
+        ]
+        .map(String::from)
+        .to_vec(),
+        backlog_lane: "Triage".into(),
+        ready_lane: "Ready".into(),
+        doing_lane: "In Progress".into(),
+        done_lane: "Done".into(),
+        milestone_prefix: "Datastores team - ".into(),
+        wip: Default::default(),
+        capacity: Default::default(),
+    }
+}
+
 /// A synthetic workspace of `n` team issues for benchmarks: a third in the
 /// backlog, the rest spread over the lanes of the current iteration (which
 /// contains `today`) and the next.

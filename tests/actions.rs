@@ -6,26 +6,15 @@ use std::time::Duration;
 use chrono::Utc;
 use fake_gitlab::{FIssue, FakeGitlab, Fault, Tier, World, generate};
 use glboard::core::edit::{self, Change, Edit, Reorder, Seen};
-use glboard::core::model::{Issue, IssueState, TeamConfig};
+use glboard::core::model::{Issue, IssueState};
 use glboard::gitlab::{Client, RetryPolicy};
 use glboard::outbox::{SendError, send_one};
 use secrecy::SecretString;
 
 const TOKEN: &str = "glpat-actions-secret";
 
-fn team() -> TeamConfig {
-    TeamConfig {
-        team_label: generate::TEAM.into(),
-        workflow_scope: generate::SCOPE.into(),
-        lanes: generate::LANES.map(String::from).to_vec(),
-        backlog_lane: "Triage".into(),
-        ready_lane: "Ready".into(),
-        doing_lane: "In Progress".into(),
-        done_lane: "Done".into(),
-        milestone_prefix: "Datastores team - ".into(),
-        wip: Default::default(),
-        capacity: Default::default(),
-    }
+fn team() -> glboard::core::model::TeamConfig {
+    glboard::demo::datastores_team()
 }
 
 struct Rig {

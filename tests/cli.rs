@@ -149,6 +149,24 @@ fn completions_and_man_page_come_from_the_command_definitions() {
     assert!(stdout(&o).contains(".TH glboard"));
 }
 
+/// The first Ready issue of the current iteration whose iid is unique.
+fn first_ready(server: &fake_gitlab::FakeGitlab) -> (u64, u64) {
+    let w = server.world();
+    let cur = w.milestones[2].id;
+    let mut ready: Vec<_> = w
+        .issues
+        .iter()
+        .filter(|i| {
+            i.state == "opened"
+                && i.milestone_id == Some(cur)
+                && i.labels.contains("workflow-infra::Ready")
+        })
+        .filter(|i| w.issues.iter().filter(|j| j.iid == i.iid).count() == 1)
+        .collect();
+    ready.sort_by_key(|i| i.relative_position);
+    (ready[0].iid, ready[0].id)
+}
+
 /// A home with a config pointing at the fake, synced.
 fn synced_home(server: &fake_gitlab::FakeGitlab) -> Home {
     let home = Home::new();
@@ -177,22 +195,7 @@ fn over_a_plain_shell_print_take_and_pending() {
     assert!(stdout(&o).contains("synced just now"));
 
     // Take the first Ready issue of the current iteration by its iid.
-    let (iid, id) = {
-        let w = server.world();
-        let cur = w.milestones[2].id;
-        let mut ready: Vec<_> = w
-            .issues
-            .iter()
-            .filter(|i| {
-                i.state == "opened"
-                    && i.milestone_id == Some(cur)
-                    && i.labels.contains("workflow-infra::Ready")
-            })
-            .filter(|i| w.issues.iter().filter(|j| j.iid == i.iid).count() == 1)
-            .collect();
-        ready.sort_by_key(|i| i.relative_position);
-        (ready[0].iid, ready[0].id)
-    };
+    let (iid, id) = first_ready(&server);
     let o = with_dumb_term(&home, &["take", &iid.to_string()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("taken by @dsilva"));
@@ -233,23 +236,8 @@ fn over_a_plain_shell_print_take_and_pending() {
 fn every_action_outcome_has_its_exit_code() {
     let mut server = fake();
     let home = synced_home(&server);
-    let ready_iid = |server: &fake_gitlab::FakeGitlab| {
-        let w = server.world();
-        let cur = w.milestones[2].id;
-        let mut v: Vec<_> = w
-            .issues
-            .iter()
-            .filter(|i| {
-                i.state == "opened"
-                    && i.milestone_id == Some(cur)
-                    && i.labels.contains("workflow-infra::Ready")
-            })
-            .filter(|i| w.issues.iter().filter(|j| j.iid == i.iid).count() == 1)
-            .collect();
-        v.sort_by_key(|i| i.relative_position);
-        v[0].iid
-    };
-    let iid = ready_iid(&server).to_string();
+
+    let iid = first_ready(&server).0.to_string();
 
     // Done: 0. Nothing to change: 0.
     let o = with_dumb_term(&home, &["move", &iid, "blocked"]);

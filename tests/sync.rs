@@ -29,18 +29,7 @@ fn policy() -> RetryPolicy {
 }
 
 fn team() -> glboard::core::model::TeamConfig {
-    glboard::core::model::TeamConfig {
-        team_label: generate::TEAM.into(),
-        workflow_scope: generate::SCOPE.into(),
-        lanes: generate::LANES.map(String::from).to_vec(),
-        backlog_lane: "Triage".into(),
-        ready_lane: "Ready".into(),
-        doing_lane: "In Progress".into(),
-        done_lane: "Done".into(),
-        milestone_prefix: "Datastores team - ".into(),
-        wip: Default::default(),
-        capacity: Default::default(),
-    }
+    glboard::demo::datastores_team()
 }
 
 struct Rig {

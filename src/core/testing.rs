@@ -5,28 +5,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use super::model::*;
 
 pub fn team() -> TeamConfig {
-    TeamConfig {
-        team_label: "team::Datastores".into(),
-        workflow_scope: "workflow-infra".into(),
-        lanes: [
-            "Triage",
-            "Ready",
-            "In Progress",
-            "Under Review",
-            "Blocked",
-            "Done",
-            "Cancelled",
-        ]
-        .map(String::from)
-        .to_vec(),
-        backlog_lane: "Triage".into(),
-        ready_lane: "Ready".into(),
-        doing_lane: "In Progress".into(),
-        done_lane: "Done".into(),
-        milestone_prefix: "Datastores team - ".into(),
-        wip: Default::default(),
-        capacity: Default::default(),
-    }
+    crate::demo::datastores_team()
 }
 
 pub fn user(id: UserId, username: &str, name: &str) -> User {
