@@ -240,7 +240,7 @@ fn load_board_data(
             ));
         };
         let filter = match kind {
-            BoardKind::Backlog => store::IssueFilter::Open,
+            BoardKind::Backlog | BoardKind::Planning => store::IssueFilter::Open,
             BoardKind::Iteration => {
                 match find_milestone(&lists.ws.milestones, &live.team(&lists), today, milestone) {
                     Ok(m) => store::IssueFilter::Milestone(m.id),
@@ -339,7 +339,9 @@ pub fn print(
         failed,
     } = load_board_data(cli, refresh, kind, milestone)?;
     let ms = match kind {
-        BoardKind::Iteration => Some(find_milestone(&ws.milestones, &team, today, milestone)?),
+        BoardKind::Iteration | BoardKind::Planning => {
+            Some(find_milestone(&ws.milestones, &team, today, milestone)?)
+        }
         BoardKind::Backlog => None,
     };
     let mut layout = board::layout(

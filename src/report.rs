@@ -77,6 +77,7 @@ fn kind_name(k: &ColumnKind) -> &'static str {
         ColumnKind::Open => "open",
         ColumnKind::Lane(_) => "lane",
         ColumnKind::Closed => "closed",
+        ColumnKind::Iteration => "iteration",
     }
 }
 
@@ -84,6 +85,7 @@ fn board_name(k: BoardKind) -> &'static str {
     match k {
         BoardKind::Backlog => "backlog",
         BoardKind::Iteration => "iteration",
+        BoardKind::Planning => "planning",
     }
 }
 
@@ -97,7 +99,7 @@ impl Report<'_> {
         let weight: u32 = self.layout.columns.iter().map(|c| c.weight).sum();
         let mut parts = Vec::new();
         match (self.layout.kind, self.milestone) {
-            (BoardKind::Iteration, Some(m)) => {
+            (BoardKind::Iteration | BoardKind::Planning, Some(m)) => {
                 parts.push(m.title.clone());
                 if let (Some(s), Some(d)) = (m.start_date, m.due_date) {
                     parts.push(format!("{} → {}", s.format("%b %-d"), d.format("%b %-d")));
@@ -110,7 +112,7 @@ impl Report<'_> {
                     });
                 }
             }
-            (BoardKind::Iteration, None) => parts.push("no milestone".into()),
+            (BoardKind::Iteration | BoardKind::Planning, None) => parts.push("no milestone".into()),
             (BoardKind::Backlog, _) => parts.push(format!(
                 "Backlog · {}",
                 self.team.lane_label(&self.team.backlog_lane)

@@ -350,3 +350,10 @@ fn lane_integrity_view() {
     keys(&mut s, "gi");
     insta::assert_snapshot!(screen(&s));
 }
+
+#[test]
+fn planning_mode() {
+    let mut s = live_state(true);
+    keys(&mut s, "]gp");
+    insta::assert_snapshot!(screen(&s));
+}

@@ -74,6 +74,11 @@ pub fn board_action(state: &mut AppState, cmd: Command) -> Option<Vec<Effect>> {
             };
             match cmd {
                 Command::Take => take(state, &issue),
+                Command::Promote if state.board == BoardKind::Planning => match state.milestone {
+                    Some(m) if issue.milestone_id != Some(m) => promote(state, &issue, m),
+                    Some(_) => warn(state, "already in this iteration"),
+                    None => warn(state, "no iteration to plan into"),
+                },
                 Command::Promote => match state.iteration.current {
                     Some(m) => promote(state, &issue, m),
                     None => warn(state, "the team has no current iteration to promote to"),
@@ -351,7 +356,14 @@ fn promote(state: &mut AppState, issue: &Issue, milestone: u64) -> Vec<Effect> {
 /// The lane column `delta` steps from the selected one (iteration board),
 /// or the neighbouring lane in the configured order (backlog).
 fn move_lane(state: &mut AppState, issue: &Issue, delta: i64) -> Vec<Effect> {
+    if state.board == BoardKind::Planning {
+        return warn(
+            state,
+            "in planning mode p promotes; lanes move on the iteration board",
+        );
+    }
     let target = match state.board {
+        BoardKind::Planning => return Vec::new(),
         BoardKind::Iteration => {
             let col = state.view().col as i64 + delta;
             match state
@@ -386,6 +398,7 @@ fn move_lane(state: &mut AppState, issue: &Issue, delta: i64) -> Vec<Effect> {
 fn to_column(state: &mut AppState, issue: &Issue, target: &ColumnKind) -> Vec<Effect> {
     let r = state.short_ref(issue);
     let (mut e, name) = match target {
+        ColumnKind::Iteration => return warn(state, "lanes move on the iteration board"),
         ColumnKind::Lane(l) => (edit::to_lane(issue, &state.team, Some(l)), l.clone()),
         ColumnKind::Open => (
             edit::to_lane(issue, &state.team, None),
@@ -981,6 +994,9 @@ pub fn grab_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
                 return Vec::new();
             };
             let mut e = match &kind {
+                ColumnKind::Iteration => {
+                    return warn(state, "carry between lanes on the iteration board");
+                }
                 ColumnKind::Lane(l) => edit::to_lane(&cur, &state.team, Some(l)),
                 ColumnKind::Open => edit::to_lane(&cur, &state.team, None),
                 ColumnKind::Closed => Edit {
@@ -1367,6 +1383,7 @@ fn start_new_issue(state: &mut AppState) -> Vec<Effect> {
     let lane = match state.layout.columns.get(state.view().col).map(|c| &c.kind) {
         Some(ColumnKind::Lane(l)) => Some(l.clone()),
         Some(ColumnKind::Open) => None,
+        Some(ColumnKind::Iteration) => Some(state.team.ready_lane.clone()),
         Some(ColumnKind::Closed) | None => {
             return warn(state, "new issues go in a lane, not in Closed");
         }
@@ -1441,7 +1458,7 @@ fn new_issue_in(
     }
     labels.sort();
     let milestone = match state.board {
-        BoardKind::Iteration => state.milestone,
+        BoardKind::Iteration | BoardKind::Planning => state.milestone,
         BoardKind::Backlog => None,
     };
     let new = edit::NewIssue {
@@ -2176,6 +2193,33 @@ mod tests {
             vec!["workflow-infra::In Progress"]
         );
         assert_eq!(s.mode, Mode::Board, "nothing left");
+    }
+
+    #[test]
+    fn planning_mode_promotes_into_the_shown_iteration() {
+        let mut s = state();
+        keys(&mut s, "]");
+        assert_eq!(s.milestone, Some(2));
+        keys(&mut s, "gp");
+        assert_eq!(s.board, BoardKind::Planning);
+        assert_eq!(
+            s.layout
+                .columns
+                .iter()
+                .map(|c| c.title.as_str())
+                .collect::<Vec<_>>(),
+            vec!["Triage", "W47"]
+        );
+        assert_eq!(s.layout.columns[0].cards.len(), 1);
+        let fx = keys(&mut s, "p");
+        let c = enqueued(&fx)[0];
+        assert_eq!(
+            c.edit.milestone,
+            Some(Some(2)),
+            "into the iteration shown, not the current one"
+        );
+        assert_eq!(s.layout.columns[1].cards.len(), 1);
+        assert_eq!(col_title(&s), "W47", "the selection followed the card");
     }
 
     #[test]

@@ -13,6 +13,8 @@ pub enum BoardKind {
     Backlog,
     /// One milestone's team issues, a column per lane plus Open and Closed.
     Iteration,
+    /// Planning mode: the backlog and the iteration's open issues side by side.
+    Planning,
 }
 
 impl BoardKind {
@@ -20,6 +22,7 @@ impl BoardKind {
         match self {
             BoardKind::Backlog => "Backlog",
             BoardKind::Iteration => "Iteration",
+            BoardKind::Planning => "Planning",
         }
     }
 
@@ -27,6 +30,7 @@ impl BoardKind {
         match self {
             BoardKind::Backlog => 0,
             BoardKind::Iteration => 1,
+            BoardKind::Planning => 2,
         }
     }
 }
@@ -50,6 +54,8 @@ pub enum ColumnKind {
     Lane(String),
     /// Closed issues.
     Closed,
+    /// Every open issue of the milestone, whatever its lane (planning mode).
+    Iteration,
 }
 
 /// Why a card deserves attention.
@@ -191,6 +197,25 @@ pub fn layout(ws: &Workspace, spec: BoardSpec<'_>) -> BoardLayout {
             });
             v
         }
+        BoardKind::Planning => vec![
+            Column {
+                kind: ColumnKind::Lane(team.backlog_lane.clone()),
+                title: team.backlog_lane.clone(),
+                cards: Vec::new(),
+                weight: 0,
+            },
+            Column {
+                kind: ColumnKind::Iteration,
+                title: spec
+                    .milestone
+                    .and_then(|m| ws.milestone(m))
+                    .map_or("no milestone".to_owned(), |m| {
+                        team.short_milestone_title(m).to_owned()
+                    }),
+                cards: Vec::new(),
+                weight: 0,
+            },
+        ],
     };
     let lane_index: HashMap<&str, usize> = team
         .lanes
@@ -207,6 +232,7 @@ pub fn layout(ws: &Workspace, spec: BoardSpec<'_>) -> BoardLayout {
             BoardKind::Iteration => {
                 spec.milestone.is_some() && issue.milestone_id == spec.milestone
             }
+            BoardKind::Planning => issue.state == IssueState::Opened,
         };
         if !on_board || !issue.has_label(&team.team_label) || !matches_filter(issue, spec.filter) {
             continue;
@@ -229,6 +255,15 @@ pub fn layout(ws: &Workspace, spec: BoardSpec<'_>) -> BoardLayout {
                 // milestone belong nowhere else: show them here, flagged.
                 let stray = issue.milestone_id.is_none() && known == 0;
                 if in_backlog || stray {
+                    columns[0].cards.push(card);
+                }
+            }
+            BoardKind::Planning => {
+                if spec.milestone.is_some() && issue.milestone_id == spec.milestone {
+                    columns[1].cards.push(card);
+                } else if lanes.iter().any(|l| *l == team.backlog_lane)
+                    || (issue.milestone_id.is_none() && known == 0)
+                {
                     columns[0].cards.push(card);
                 }
             }

@@ -129,6 +129,7 @@ pub enum Command {
     QuickView,
     JumpMilestone,
     ShowIntegrity,
+    ShowPlanning,
     Fix,
     CycleTarget,
     ToggleResetLane,
@@ -302,6 +303,12 @@ pub const BINDINGS: &[Binding] = &[
         "gm",
         C::JumpMilestone,
         "jump to any milestone (browse)",
+    ),
+    b(
+        Board,
+        "gp",
+        C::ShowPlanning,
+        "planning mode: backlog and iteration side by side",
     ),
     b(
         Board,

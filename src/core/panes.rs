@@ -190,5 +190,6 @@ pub fn column_name(kind: &ColumnKind) -> &str {
         ColumnKind::Open => "Open",
         ColumnKind::Lane(l) => l,
         ColumnKind::Closed => "Closed",
+        ColumnKind::Iteration => "Iteration",
     }
 }

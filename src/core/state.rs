@@ -284,7 +284,7 @@ pub struct AppState {
     pub mode: Mode,
     pub layout: BoardLayout,
     /// Per board (indexed by [`BoardKind::index`]).
-    pub views: [BoardView; 2],
+    pub views: [BoardView; 3],
     /// Terminal size in cells.
     pub viewport: (u16, u16),
     /// Keys of an unfinished chord (`g` waiting for `g`).
@@ -342,7 +342,11 @@ impl AppState {
                 kind: board,
                 columns: Vec::new(),
             },
-            views: [BoardView::default(), BoardView::default()],
+            views: [
+                BoardView::default(),
+                BoardView::default(),
+                BoardView::default(),
+            ],
             viewport: (80, 24),
             pending_keys: Vec::new(),
             status,

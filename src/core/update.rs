@@ -146,11 +146,15 @@ fn board_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
         Command::SwitchBoard => {
             let next = match state.board {
                 BoardKind::Backlog => BoardKind::Iteration,
-                BoardKind::Iteration => BoardKind::Backlog,
+                BoardKind::Iteration | BoardKind::Planning => BoardKind::Backlog,
             };
             show_board(state, next);
         }
         Command::ShowBacklog => show_board(state, BoardKind::Backlog),
+        Command::ShowPlanning => {
+            show_board(state, BoardKind::Planning);
+            state.info("planning: p promotes the backlog card into the iteration on the right; J/K place it");
+        }
         Command::ShowIteration => show_board(state, BoardKind::Iteration),
         Command::FollowNext => {
             let from = state.followed.or(state.iteration.current);

@@ -473,6 +473,7 @@ fn header(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
     let tabs = [
         (BoardKind::Backlog, " 1 Backlog "),
         (BoardKind::Iteration, " 2 Iteration "),
+        (BoardKind::Planning, " gp Plan "),
     ];
     let tabs_w: usize = tabs.iter().map(|(_, t)| t.len()).sum::<usize>() + 1;
     let left_max = w.saturating_sub(tabs_w);
@@ -521,6 +522,18 @@ fn header(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
         return;
     }
     match state.board {
+        BoardKind::Planning => {
+            let target = state
+                .shown_milestone()
+                .map_or("no milestone".to_owned(), |m| m.title.clone());
+            parts.push((format!("Planning: backlog → {target}"), theme.bold()));
+            if let Some(c) = state.layout.columns.get(1) {
+                parts.push((
+                    format!("{} issues · weight {}", c.cards.len(), c.weight),
+                    theme.plain(),
+                ));
+            }
+        }
         BoardKind::Iteration => match state.shown_milestone() {
             Some(m) => {
                 parts.push((m.title.clone(), theme.bold()));
@@ -564,26 +577,32 @@ fn header(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
         }
     }
     let capacity: u32 = state.team.capacity.values().sum();
-    let capacity_part = (state.board == BoardKind::Iteration && capacity > 0).then(|| {
-        let style = if weight > capacity {
+    let committed = match state.board {
+        BoardKind::Planning => state.layout.columns.get(1).map_or(0, |c| c.weight),
+        _ => weight,
+    };
+    let capacity_part = (state.board != BoardKind::Backlog && capacity > 0).then(|| {
+        let style = if committed > capacity {
             theme.severity(crate::core::state::Severity::Warning)
         } else {
             theme.plain()
         };
-        (format!("capacity {weight}/{capacity}"), style)
+        (format!("capacity {committed}/{capacity}"), style)
     });
-    parts.push((
-        format!(
-            "{cards} {}{}",
-            if cards == 1 { "issue" } else { "issues" },
-            if weight > 0 {
-                format!(" · weight {weight}")
-            } else {
-                String::new()
-            }
-        ),
-        theme.plain(),
-    ));
+    if state.board != BoardKind::Planning {
+        parts.push((
+            format!(
+                "{cards} {}{}",
+                if cards == 1 { "issue" } else { "issues" },
+                if weight > 0 {
+                    format!(" · weight {weight}")
+                } else {
+                    String::new()
+                }
+            ),
+            theme.plain(),
+        ));
+    }
     parts.extend(capacity_part);
     if state.quick != crate::core::state::QuickFilter::All {
         parts.push((format!("view: {}", state.quick.name()), theme.weight()));
