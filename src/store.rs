@@ -31,6 +31,8 @@ pub struct SyncMeta {
 pub struct Snapshot {
     pub ws: Workspace,
     pub meta: SyncMeta,
+    /// When each issue's milestone history was read.
+    pub history_fetched: std::collections::HashMap<IssueId, DateTime<Utc>>,
 }
 
 /// A change to the cached issues from an incremental sync.
@@ -77,6 +79,8 @@ const MIGRATIONS: &[&str] = &[
      UPDATE issues SET milestone_id = json_extract(data, '$.milestone_id'),
                        open = (json_extract(data, '$.state') = 'opened');
      CREATE INDEX issues_by_milestone ON issues (milestone_id);",
+    // 4: milestone history per issue (carry-over).
+    "CREATE TABLE milestone_history (issue_id INTEGER PRIMARY KEY, milestones TEXT NOT NULL, fetched_at TEXT NOT NULL);",
 ];
 
 /// Which cached issues to read.
@@ -256,7 +260,34 @@ impl Store {
             .map_err(|e| self.err(e))?;
         drop(stmt);
         drop(conn);
+        let mut history = std::collections::HashMap::new();
+        let mut history_fetched = std::collections::HashMap::new();
+        {
+            let conn = self.conn();
+            let mut stmt = conn
+                .prepare("SELECT issue_id, milestones, fetched_at FROM milestone_history")
+                .map_err(|e| self.err(e))?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                })
+                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                .map_err(|e| self.err(e))?;
+            for (id, ms, at) in rows {
+                if let Ok(list) = serde_json::from_str::<Vec<u64>>(&ms) {
+                    history.insert(id as u64, list);
+                }
+                if let Ok(t) = DateTime::parse_from_rfc3339(&at) {
+                    history_fetched.insert(id as u64, t.with_timezone(&Utc));
+                }
+            }
+        }
         let ws = Workspace {
+            history,
             name: String::new(),
             host: self.meta_get("host")?.unwrap_or_default(),
             group: self.meta_get("group")?.unwrap_or_default(),
@@ -267,7 +298,11 @@ impl Store {
             me,
             is_demo: false,
         };
-        Ok(Some(Snapshot { ws, meta }))
+        Ok(Some(Snapshot {
+            ws,
+            meta,
+            history_fetched,
+        }))
     }
 
     fn rows<T: serde::de::DeserializeOwned>(&self, sql: &str) -> Result<Vec<T>, StoreError> {
@@ -453,6 +488,24 @@ impl Store {
             .map(drop)
     }
 
+    /// Milestone histories read from GitLab.
+    pub fn save_history(
+        &mut self,
+        rows: &[(IssueId, Vec<u64>)],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(|e| self.err(e))?;
+        for (id, ms) in rows {
+            tx.execute(
+                "INSERT OR REPLACE INTO milestone_history (issue_id, milestones, fetched_at) VALUES (?1, ?2, ?3)",
+                params![*id as i64, serde_json::to_string(ms).unwrap_or_default(), at.to_rfc3339()],
+            )
+            .map_err(|e| self.err(e))?;
+        }
+        tx.commit().map_err(|e| self.err(e))
+    }
+
     /// Several applied at once: one transaction.
     pub fn outbox_done_many(&self, ids: &[u64]) -> Result<(), StoreError> {
         let mut conn = self.conn();
@@ -574,6 +627,7 @@ mod tests {
             .unwrap()
             .with_timezone(&Utc);
         Snapshot {
+            history_fetched: Default::default(),
             ws,
             meta: SyncMeta {
                 synced_at: Some(t),

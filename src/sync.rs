@@ -25,6 +25,8 @@ pub const CLOSED_WINDOW_DAYS: i64 = 120;
 pub const SAFETY_MARGIN: chrono::Duration = chrono::Duration::minutes(5);
 /// Milestones and members are refreshed after this long.
 pub const LISTS_MAX_AGE: chrono::Duration = chrono::Duration::minutes(30);
+/// Milestone histories read per sync round.
+pub const HISTORY_BATCH: usize = 200;
 /// Everything is fetched again after this long.
 pub const FULL_MAX_AGE: chrono::Duration = chrono::Duration::hours(12);
 
@@ -240,7 +242,10 @@ impl Syncer {
                 projects,
                 me: Some(me),
                 is_demo: false,
+                // Histories are read separately (refresh_history) and kept.
+                history: std::mem::take(&mut self.snap.ws.history),
             },
+            history_fetched: std::mem::take(&mut self.snap.history_fetched),
             meta: SyncMeta {
                 synced_at: Some(now),
                 full_synced_at: Some(now),
@@ -455,6 +460,71 @@ impl Syncer {
         })
     }
 
+    /// Read the milestone history of the shown iteration's open issues that
+    /// changed since it was last read (at most [`HISTORY_BATCH`] a round,
+    /// [`crate::gitlab::CONCURRENT_PAGES`] at a time). Best effort: a
+    /// failure leaves the old history. Returns how many were read.
+    pub async fn refresh_history(
+        &mut self,
+        now: DateTime<Utc>,
+        shown: Option<MilestoneId>,
+    ) -> Result<usize, SyncError> {
+        use futures_util::StreamExt;
+        let Some(m) = shown else { return Ok(0) };
+        let team = self.target.team.team_label.clone();
+        let todo: Vec<(IssueId, u64, u64)> = self
+            .snap
+            .ws
+            .issues
+            .iter()
+            .filter(|i| i.milestone_id == Some(m) && i.is_open() && i.has_label(&team))
+            .filter(|i| {
+                self.snap
+                    .history_fetched
+                    .get(&i.id)
+                    .is_none_or(|t| i.updated_at > *t)
+            })
+            .take(HISTORY_BATCH)
+            .map(|i| (i.id, i.project_id, i.iid))
+            .collect();
+        if todo.is_empty() {
+            return Ok(0);
+        }
+        let client = &self.client;
+        let results: Vec<(
+            IssueId,
+            Result<Vec<crate::gitlab::ApiMilestoneEvent>, GitlabError>,
+        )> = futures_util::stream::iter(
+            todo.into_iter()
+                .map(|(id, p, iid)| async move { (id, client.milestone_events(p, iid).await) }),
+        )
+        .buffer_unordered(crate::gitlab::CONCURRENT_PAGES)
+        .collect()
+        .await;
+        let mut rows = Vec::new();
+        for (id, r) in results {
+            match r {
+                Ok(events) => {
+                    let added: Vec<u64> = events
+                        .iter()
+                        .filter(|e| e.action == "add")
+                        .filter_map(|e| e.milestone.as_ref().map(|m| m.id))
+                        .collect();
+                    rows.push((id, added));
+                }
+                Err(e) if e.is_transient() => return Err(e.into()),
+                Err(e) => tracing::debug!(error = %e, issue = id, "no milestone history"),
+            }
+        }
+        self.store.save_history(&rows, now)?;
+        let n = rows.len();
+        for (id, added) in rows {
+            self.snap.history_fetched.insert(id, now);
+            self.snap.ws.history.insert(id, added);
+        }
+        Ok(n)
+    }
+
     /// The workspace to show, named for the status line.
     pub fn workspace(&self) -> Workspace {
         let mut ws = self.snap.ws.clone();
@@ -564,6 +634,19 @@ pub async fn run(
                     lanes: syncer.lanes(),
                     at: now,
                 }));
+                // Then the carry-over history, which the board can wait for.
+                match syncer.refresh_history(now, shown).await {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        tracing::info!(n, "milestone histories read");
+                        let _ = actions.send(Action::Sync(SyncEvent::Done {
+                            ws: Box::new(syncer.workspace()),
+                            lanes: syncer.lanes(),
+                            at: now,
+                        }));
+                    }
+                    Err(e) => tracing::warn!(error = %e, "milestone history not read"),
+                }
                 wait_until = None;
                 interval.map(|d| tokio::time::Instant::now() + d)
             }

@@ -522,3 +522,70 @@ fn a_server_slower_than_the_timeout_is_a_timeout() {
     assert!(matches!(err, GitlabError::Timeout(_)), "{err}");
     assert!(err.is_offline() && err.is_transient());
 }
+
+#[test]
+fn milestone_history_gives_carry_over_counts() {
+    let today = Utc::now().date_naive();
+    let world =
+        generate::from_demo_json(include_str!("../assets/demo.json"), today, TOKEN).unwrap();
+    let rig = Rig::new(world);
+    let mut s = rig.syncer();
+    rig.sync(&mut s).unwrap();
+    let cur = current(&s);
+    let before = rig.fake.world().log.len();
+    let n = rig.rt.block_on(s.refresh_history(Utc::now(), cur)).unwrap();
+    assert!(n > 10, "{n} histories read");
+    assert_eq!(
+        rig.fake.world().log.len() - before,
+        n,
+        "one request per issue"
+    );
+    // Read once; not again until the issue changes.
+    assert_eq!(
+        rig.rt.block_on(s.refresh_history(Utc::now(), cur)).unwrap(),
+        0
+    );
+    let t = team();
+    let carried: Vec<(u64, u32)> = s
+        .snap
+        .ws
+        .issues
+        .iter()
+        .filter(|i| i.milestone_id == cur && i.is_open() && !i.has_label("workflow-infra::Done"))
+        .map(|i| (i.iid, s.snap.ws.carried_over(&t, i)))
+        .filter(|(_, c)| *c > 0)
+        .collect();
+    assert!(
+        carried.iter().any(|(iid, c)| iid % 9 == 0 && *c == 2),
+        "{carried:?}"
+    );
+    assert!(
+        carried.iter().any(|(iid, c)| iid % 9 != 0 && *c == 1),
+        "{carried:?}"
+    );
+    // The cache keeps it.
+    let again = rig.syncer();
+    assert_eq!(again.snap.ws.history.len(), s.snap.ws.history.len());
+    // A re-plan adds to the history on GitLab: the next read sees it.
+    let i = s
+        .snap
+        .ws
+        .issues
+        .iter()
+        .find(|i| i.milestone_id == cur && i.is_open())
+        .unwrap()
+        .clone();
+    let next = glboard::core::iteration::pick(&s.snap.ws.milestones, &t, today)
+        .next
+        .unwrap();
+    let form = [("milestone_id".to_owned(), next.to_string())];
+    rig.rt
+        .block_on(s.client.update_issue(i.project_id, i.iid, &form))
+        .unwrap();
+    rig.sync(&mut s).unwrap();
+    rig.rt
+        .block_on(s.refresh_history(Utc::now(), Some(next)))
+        .unwrap();
+    let moved = s.snap.ws.issue(i.id).unwrap().clone();
+    assert!(s.snap.ws.carried_over(&t, &moved) >= 1);
+}

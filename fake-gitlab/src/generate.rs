@@ -281,5 +281,51 @@ pub fn from_demo_json(src: &str, today: NaiveDate, token: &str) -> Result<World,
     }
     w.labels = labels.into_iter().collect();
     w.next_id = w.issues.iter().map(|i| i.id).max().unwrap_or(0) + 1000;
+    seed_milestone_history(&mut w);
     Ok(w)
+}
+
+/// Milestone history for the demo: every issue was added to its milestone
+/// when created; some open issues of the current iteration were carried over
+/// from the one or two before it (GitLab's resource milestone events).
+pub fn seed_milestone_history(w: &mut crate::World) {
+    let mut by_start: Vec<&crate::FMilestone> = w.milestones.iter().collect();
+    by_start.sort_by_key(|m| m.start_date);
+    let ids: Vec<u64> = by_start.iter().map(|m| m.id).collect();
+    let mut events = Vec::new();
+    let mut next = w.next_id;
+    let mut push = |issue: u64, m: u64, action: &str, at: DateTime<Utc>| {
+        next += 1;
+        events.push(crate::FMilestoneEvent {
+            id: next,
+            issue_id: issue,
+            milestone_id: m,
+            action: action.into(),
+            created_at: at,
+        });
+    };
+    for i in &w.issues {
+        let Some(m) = i.milestone_id else { continue };
+        let pos = ids.iter().position(|x| *x == m).unwrap_or(0);
+        let carried =
+            if i.state == "opened" && !i.labels.contains("workflow-infra::Done") && pos >= 2 {
+                match i.iid % 9 {
+                    0 => 2,
+                    3 | 6 => 1,
+                    _ => 0,
+                }
+            } else {
+                0
+            };
+        let mut at = i.created_at;
+        for k in (1..=carried).rev() {
+            let earlier = ids[pos - k];
+            push(i.id, earlier, "add", at);
+            at += Duration::days(14);
+            push(i.id, earlier, "remove", at);
+        }
+        push(i.id, m, "add", at);
+    }
+    w.next_id = next + 1;
+    w.milestone_events = events;
 }

@@ -84,6 +84,17 @@ pub struct FNote {
     pub created_at: DateTime<Utc>,
 }
 
+/// A resource milestone event: the issue was added to or removed from a milestone.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FMilestoneEvent {
+    pub id: u64,
+    pub issue_id: u64,
+    pub milestone_id: u64,
+    /// `add` or `remove`.
+    pub action: String,
+    pub created_at: DateTime<Utc>,
+}
+
 /// A fault injected into responses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Fault {
@@ -116,6 +127,9 @@ pub struct World {
     pub labels: Vec<String>,
     pub issues: Vec<FIssue>,
     pub notes: Vec<FNote>,
+    /// Milestone history (`resource_milestone_events`).
+    #[serde(default)]
+    pub milestone_events: Vec<FMilestoneEvent>,
     pub next_id: u64,
     /// Faults for the next requests, in order.
     pub faults: VecDeque<Fault>,
@@ -142,6 +156,7 @@ impl World {
             labels: Vec::new(),
             issues: Vec::new(),
             notes: Vec::new(),
+            milestone_events: Vec::new(),
             next_id: 1_000_000,
             faults: VecDeque::new(),
             always: None,
@@ -633,6 +648,33 @@ fn route(
                 },
                 ("PUT", [iid]) => update_issue(w, project, iid.parse().unwrap_or(0), p),
                 ("PUT", [iid, "reorder"]) => reorder(w, project, iid.parse().unwrap_or(0), p),
+                ("GET", [iid, "resource_milestone_events"]) => {
+                    let Some(issue) = iid
+                        .parse()
+                        .ok()
+                        .and_then(|iid| w.issue(project, iid))
+                        .cloned()
+                    else {
+                        return message(404, "404 Issue Not Found");
+                    };
+                    let items: Vec<Value> = w
+                        .milestone_events
+                        .iter()
+                        .filter(|e| e.issue_id == issue.id)
+                        .map(|e| {
+                            json!({
+                                "id": e.id,
+                                "user": w.user_json(issue.author_id),
+                                "created_at": ts(e.created_at),
+                                "resource_type": "Issue",
+                                "resource_id": issue.id,
+                                "milestone": w.milestones.iter().find(|m| m.id == e.milestone_id).map(|m| w.milestone_json(m)),
+                                "action": e.action,
+                            })
+                        })
+                        .collect();
+                    paginate(w, items, p, raw_path)
+                }
                 ("GET", [iid, "notes"]) => {
                     let Some(issue) = iid
                         .parse()
@@ -967,8 +1009,13 @@ fn update_issue(w: &mut World, project: u64, iid: u64, p: &[(String, String)]) -
     let tier = w.tier;
     let i = w.issue_mut(project, iid).expect("checked");
     i.labels = labels;
+    let mut moved: Option<(Option<u64>, Option<u64>)> = None;
     if let Some(m) = get(p, "milestone_id") {
-        i.milestone_id = m.parse::<u64>().ok().filter(|id| *id != 0);
+        let new = m.parse::<u64>().ok().filter(|id| *id != 0);
+        if new != i.milestone_id {
+            moved = Some((i.milestone_id, new));
+        }
+        i.milestone_id = new;
     }
     if let Some(a) = assignees {
         i.assignee_ids = a;
@@ -997,6 +1044,21 @@ fn update_issue(w: &mut World, project: u64, iid: u64, p: &[(String, String)]) -
     }
     touch(i);
     let i = i.clone();
+    if let Some((old, new)) = moved {
+        let now = Utc::now();
+        for (m, action) in [(old, "remove"), (new, "add")] {
+            if let Some(m) = m {
+                let id = w.fresh_id();
+                w.milestone_events.push(FMilestoneEvent {
+                    id,
+                    issue_id: i.id,
+                    milestone_id: m,
+                    action: action.into(),
+                    created_at: now,
+                });
+            }
+        }
+    }
     respond(StatusCode::OK, w.issue_json(&i))
 }
 

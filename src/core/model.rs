@@ -205,9 +205,35 @@ pub struct Workspace {
     /// The token's user, when known.
     pub me: Option<User>,
     pub is_demo: bool,
+    /// Milestones each issue was added to, oldest first (GitLab's resource
+    /// milestone events), where known.
+    pub history: std::collections::HashMap<IssueId, Vec<MilestoneId>>,
 }
 
 impl Workspace {
+    /// How many earlier team iterations an issue was carried over from:
+    /// team milestones it was in before its current one.
+    pub fn carried_over(&self, team: &TeamConfig, issue: &Issue) -> u32 {
+        let (Some(current), Some(history)) = (
+            issue.milestone_id.and_then(|m| self.milestone(m)),
+            self.history.get(&issue.id),
+        ) else {
+            return 0;
+        };
+        let start = current.start_date;
+        let mut seen: Vec<MilestoneId> = Vec::new();
+        for m in history.iter().filter_map(|id| self.milestone(*id)) {
+            if m.id != current.id
+                && team.is_team_milestone(m)
+                && m.start_date.zip(start).is_none_or(|(a, b)| a < b)
+                && !seen.contains(&m.id)
+            {
+                seen.push(m.id);
+            }
+        }
+        seen.len() as u32
+    }
+
     pub fn milestone(&self, id: MilestoneId) -> Option<&Milestone> {
         self.milestones.iter().find(|m| m.id == id)
     }
@@ -231,6 +257,33 @@ mod tests {
         assert_eq!(label_scope("nested::key1::value"), Some("nested::key1"));
         assert_eq!(label_value("nested::key1::value"), Some("value"));
         assert_eq!(label_scope("database"), None);
+    }
+
+    #[test]
+    fn carry_over_counts_earlier_team_iterations() {
+        use crate::core::testing::{milestone, team, workspace};
+        let mut i = crate::core::testing::issue(1, 10, &["team::Datastores"]);
+        i.milestone_id = Some(2);
+        let mut ws = workspace(vec![i.clone()]);
+        ws.milestones.push(milestone(
+            3,
+            "Datastores team - W43",
+            Some("2025-10-20"),
+            Some("2025-11-02"),
+        ));
+        ws.milestones.push(milestone(
+            4,
+            "Release 18.6",
+            Some("2025-10-01"),
+            Some("2025-10-30"),
+        ));
+        assert_eq!(ws.carried_over(&team(), &i), 0, "no history known");
+        ws.history.insert(1, vec![3, 4, 1, 3, 2]);
+        assert_eq!(
+            ws.carried_over(&team(), &i),
+            2,
+            "W43 and W45 once each; other milestones do not count"
+        );
     }
 
     #[test]

@@ -89,5 +89,6 @@ pub fn workspace(issues: Vec<Issue>) -> Workspace {
         ],
         me: None,
         is_demo: false,
+        history: Default::default(),
     }
 }

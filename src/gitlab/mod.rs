@@ -471,6 +471,15 @@ pub struct ApiNote {
     pub system: bool,
 }
 
+/// A resource milestone event (`add` / `remove`).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct ApiMilestoneEvent {
+    pub id: u64,
+    #[serde(default)]
+    pub milestone: Option<dto::ApiMilestoneRef>,
+    pub action: String,
+}
+
 impl ApiNote {
     pub fn into_note(self) -> crate::core::model::Note {
         crate::core::model::Note {
@@ -614,6 +623,20 @@ impl Client {
             "reordered issue",
         )
         .await
+    }
+
+    /// An issue's milestone history, oldest first.
+    pub async fn milestone_events(
+        &self,
+        project: u64,
+        iid: u64,
+    ) -> Result<Vec<ApiMilestoneEvent>, GitlabError> {
+        let path = format!(
+            "{}/resource_milestone_events",
+            Self::issue_path(project, iid)
+        );
+        self.get_all(&path, &[], |e: &ApiMilestoneEvent| e.id, &|_, _| {})
+            .await
     }
 
     /// The newest notes of an issue.

@@ -809,18 +809,26 @@ fn draw_card(
         }
     }
 
-    // Meta line: assignees on the left; priority and weight on the right.
+    // Meta line: assignees on the left; carry-over, priority and weight on the right.
     let y = r.y + 2;
-    let mut right = String::new();
+    let mut segments: Vec<(String, Style)> = Vec::new();
+    if state.board == BoardKind::Iteration {
+        let carried = state.ws.carried_over(&state.team, issue);
+        if carried > 0 {
+            segments.push((format!("↻{carried}"), theme.flag()));
+        }
+    }
     if let Some(p) = issue.priority() {
-        right.push_str(&format!("P{p}"));
+        segments.push((format!("P{p}"), theme.priority()));
     }
     if let Some(wt) = issue.weight {
-        if !right.is_empty() {
-            right.push(' ');
-        }
-        right.push_str(&format!("w{wt}"));
+        segments.push((format!("w{wt}"), theme.weight()));
     }
+    let right: String = segments
+        .iter()
+        .map(|(t, _)| t.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
     let right_w = text::width(&right);
     let left_room = tw.saturating_sub(right_w + usize::from(right_w > 0));
     let who = if issue.assignees.is_empty() {
@@ -842,22 +850,12 @@ fn draw_card(
         who.1.patch(base),
     );
     if right_w > 0 && right_w < tw {
-        let rx = x0 + (tw - right_w) as u16;
-        if let Some(p) = issue.priority() {
-            let ptxt = format!("P{p}");
-            let nx = put(buf, rx, y, right_w, &ptxt, theme.priority().patch(base));
-            if let Some(wt) = issue.weight {
-                put(
-                    buf,
-                    nx + 1,
-                    y,
-                    right_w,
-                    &format!("w{wt}"),
-                    theme.weight().patch(base),
-                );
+        let mut x = x0 + (tw - right_w) as u16;
+        for (n, (t, style)) in segments.iter().enumerate() {
+            if n > 0 {
+                x += 1;
             }
-        } else {
-            put(buf, rx, y, right_w, &right, theme.weight().patch(base));
+            x = put(buf, x, y, right_w, t, style.patch(base));
         }
     }
 }
