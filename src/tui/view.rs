@@ -234,7 +234,13 @@ fn replan(
             rows.push((None, lane.clone()));
             last_lane = lane;
         }
-        rows.push((Some(n), format!("{} {}", state.short_ref(i), i.title)));
+        let carried = state.ws.carried_over(&state.team, i);
+        let mark = if carried > 0 {
+            format!("↻{carried} ")
+        } else {
+            String::new()
+        };
+        rows.push((Some(n), format!("{mark}{} {}", state.short_ref(i), i.title)));
     }
     let visible = inner.h.saturating_sub(3) as usize;
     let cursor_row = rows
