@@ -45,6 +45,13 @@ pub struct FileConfig {
     /// `[capacity]` username = weight per iteration.
     #[serde(default)]
     pub capacity: std::collections::BTreeMap<String, u32>,
+    /// Words in the title of each iteration's planning issue.
+    #[serde(default = "default_planning_title")]
+    pub planning_title: String,
+}
+
+fn default_planning_title() -> String {
+    "Iteration Planning".into()
 }
 
 fn default_host() -> String {
@@ -239,6 +246,7 @@ impl Config {
             milestone_prefix: f.milestone_prefix.clone(),
             wip: f.wip.clone(),
             capacity: f.capacity.clone(),
+            planning_title: f.planning_title.clone(),
         }
     }
 

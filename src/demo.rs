@@ -218,6 +218,7 @@ pub fn datastores_team() -> TeamConfig {
         milestone_prefix: "Datastores team - ".into(),
         wip: Default::default(),
         capacity: Default::default(),
+        planning_title: "Iteration Planning".into(),
     }
 }
 

@@ -357,3 +357,10 @@ fn planning_mode() {
     keys(&mut s, "]gp");
     insta::assert_snapshot!(screen(&s));
 }
+
+#[test]
+fn planning_issue_pane() {
+    let mut s = state(BoardKind::Iteration, 120, 40);
+    keys(&mut s, "i");
+    insta::assert_snapshot!(screen(&s));
+}

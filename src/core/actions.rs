@@ -1088,14 +1088,14 @@ fn planning_issue(state: &mut AppState) -> Vec<Effect> {
         return warn(state, "no milestone shown");
     };
     let team_label = state.team.team_label.clone();
+    let planning = state.team.planning_title.clone();
+    let needle = planning.to_lowercase();
     let short = state.team.short_milestone_title(&m).to_owned();
     let found = state
         .ws
         .issues
         .iter()
-        .filter(|i| {
-            i.has_label(&team_label) && i.title.to_lowercase().contains("iteration planning")
-        })
+        .filter(|i| i.has_label(&team_label) && i.title.to_lowercase().contains(&needle))
         .find(|i| {
             i.milestone_id == Some(m.id) || i.title.contains(&m.title) || i.title.contains(&short)
         })
@@ -1115,7 +1115,7 @@ fn planning_issue(state: &mut AppState) -> Vec<Effect> {
         None => warn(
             state,
             &format!(
-                "no planning issue for {}: looked for {team_label} issues titled \"Iteration Planning\" in it or naming it",
+                "no planning issue for {}: looked for {team_label} issues titled \"{planning}\" in it or naming it",
                 m.title
             ),
         ),

@@ -147,6 +147,13 @@ pub struct TeamConfig {
     /// Weight each member can take per iteration, by username.
     #[serde(default)]
     pub capacity: std::collections::BTreeMap<String, u32>,
+    /// Words in the title of an iteration's planning issue.
+    #[serde(default = "default_planning_title")]
+    pub planning_title: String,
+}
+
+fn default_planning_title() -> String {
+    "Iteration Planning".into()
 }
 
 impl TeamConfig {

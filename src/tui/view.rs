@@ -84,6 +84,7 @@ fn boxed(
         width: w,
         height: h,
     };
+    clear_wide_edge(buf, r);
     Clear.render(r, buf);
     Block::bordered()
         .border_style(theme.border())
@@ -378,6 +379,21 @@ fn problems(buf: &mut Buffer, area: TRect, state: &AppState, cursor: usize, them
             &text::truncate(&p.reason, w.saturating_sub(2)),
             theme.severity(crate::core::state::Severity::Error),
         );
+    }
+}
+
+/// A wide character (CJK, emoji) whose first half is just left of an
+/// overlay would spill into its border: blank it.
+fn clear_wide_edge(buf: &mut Buffer, area: TRect) {
+    if area.x == 0 {
+        return;
+    }
+    for y in area.y..area.y + area.height {
+        if let Some(cell) = buf.cell_mut((area.x - 1, y))
+            && text::width(cell.symbol()) > 1
+        {
+            cell.set_symbol(" ");
+        }
     }
 }
 
@@ -1049,6 +1065,7 @@ fn overlay(
     theme: &Theme,
 ) {
     let area = trect(r);
+    clear_wide_edge(buf, area);
     Clear.render(area, buf);
     let inner = geometry::overlay_inner(r);
     let visible = inner.h.saturating_sub(1) as usize;
