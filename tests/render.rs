@@ -364,3 +364,31 @@ fn planning_issue_pane() {
     keys(&mut s, "i");
     insta::assert_snapshot!(screen(&s));
 }
+
+#[test]
+fn replan_progress_bar() {
+    use glboard::core::action::{Effect, OutboxEvent};
+    let mut s = live_state(true);
+    let mut changes = Vec::new();
+    for k in keymap::parse_sequence("R<Enter>y").unwrap() {
+        for fx in update(&mut s, Action::Key(k)) {
+            if let Effect::Enqueue(c) = fx {
+                changes.push(c.id);
+            }
+        }
+    }
+    for id in &changes[..10] {
+        update(
+            &mut s,
+            Action::Outbox(OutboxEvent::Sent {
+                id: *id,
+                issue: None,
+            }),
+        );
+    }
+    s.status = None;
+    let out = screen(&s);
+    let last = out.lines().last().unwrap().to_owned();
+    assert!(last.contains(&format!("10/{}", changes.len())), "{last}");
+    insta::assert_snapshot!(last);
+}

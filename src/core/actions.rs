@@ -1240,6 +1240,28 @@ fn apply_replan(state: &mut AppState, r: ReplanScreen) -> Vec<Effect> {
         let summary = format!("{} → {to_t}", state.short_ref(i));
         effects.extend(commit(state, id, e, summary, None, false));
     }
+    let ids: Vec<u64> = effects
+        .iter()
+        .filter_map(|e| {
+            if let Effect::Enqueue(c) = e {
+                Some(c.id)
+            } else {
+                None
+            }
+        })
+        .collect();
+    if !ids.is_empty() {
+        let short = |id| {
+            state.ws.milestone(id).map_or(String::new(), |m| {
+                state.team.short_milestone_title(m).to_owned()
+            })
+        };
+        let label = format!("re-plan {} → {}", short(r.from), short(r.target));
+        state.batch = Some(super::state::Batch {
+            label,
+            changes: ids,
+        });
+    }
     state.followed = Some(r.target);
     state.milestone = Some(r.target);
     state.relayout();
@@ -1570,6 +1592,26 @@ pub fn on_composed(
         None,
         false,
     )
+}
+
+/// When every change of a running batch has an answer, say how it went.
+pub fn finish_batch(state: &mut AppState) {
+    if let Some((sent, refused, total)) = state.batch_progress()
+        && sent + refused == total
+    {
+        let label = state.batch.take().map(|b| b.label).unwrap_or_default();
+        let text = if refused == 0 {
+            format!("{label}: all {total} changes applied")
+        } else {
+            format!("{label}: {sent} applied, {refused} refused (! lists them with the reason)")
+        };
+        let severity = if refused == 0 {
+            Severity::Info
+        } else {
+            Severity::Warning
+        };
+        state.status = Some(StatusMessage { text, severity });
+    }
 }
 
 /// What the outbox sender reports.
@@ -2145,6 +2187,34 @@ mod tests {
             "all in Ready of the next iteration"
         );
         assert!(s.status.as_ref().unwrap().text.starts_with("5 issues from"));
+        assert_eq!(s.batch_progress(), Some((0, 0, 5)));
+        let ids: Vec<u64> = cs.iter().map(|c| c.id).collect();
+        for id in &ids[..4] {
+            update(
+                &mut s,
+                Action::Outbox(OutboxEvent::Sent {
+                    id: *id,
+                    issue: None,
+                }),
+            );
+        }
+        assert_eq!(s.batch_progress(), Some((4, 0, 5)));
+        update(
+            &mut s,
+            Action::Outbox(OutboxEvent::Failed {
+                id: ids[4],
+                reason: "404".into(),
+                issue: None,
+            }),
+        );
+        assert_eq!(s.batch, None);
+        assert!(
+            s.status
+                .as_ref()
+                .unwrap()
+                .text
+                .contains("4 applied, 1 refused")
+        );
     }
 
     #[test]

@@ -117,6 +117,35 @@ impl QuickFilter {
     }
 }
 
+/// Changes sent together (a re-plan): how far along they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Batch {
+    pub label: String,
+    pub changes: Vec<u64>,
+}
+
+impl AppState {
+    /// `(sent, refused, total)` of the running batch.
+    pub fn batch_progress(&self) -> Option<(usize, usize, usize)> {
+        let b = self.batch.as_ref()?;
+        let refused = b
+            .changes
+            .iter()
+            .filter(|id| self.problems.iter().any(|p| p.change.id == **id))
+            .count();
+        let waiting = b
+            .changes
+            .iter()
+            .filter(|id| self.pending.iter().any(|c| c.id == **id))
+            .count();
+        Some((
+            b.changes.len() - waiting - refused,
+            refused,
+            b.changes.len(),
+        ))
+    }
+}
+
 /// A change GitLab refused, kept until retried or discarded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -311,6 +340,8 @@ pub struct AppState {
     /// The milestone the iteration board follows (remembered per workspace).
     pub followed: Option<MilestoneId>,
     pub quick: QuickFilter,
+    /// A batch of changes being sent (a re-plan), for its progress bar.
+    pub batch: Option<Batch>,
     /// The project new issues went to last.
     pub last_project: Option<super::model::ProjectId>,
     /// A new issue waiting for its description from the editor.
@@ -366,6 +397,7 @@ impl AppState {
             draft: None,
             followed: None,
             quick: QuickFilter::All,
+            batch: None,
         };
         s.relayout();
         s

@@ -34,7 +34,11 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             on_sync(state, ev);
             Vec::new()
         }
-        Action::Outbox(ev) => actions::on_outbox(state, ev),
+        Action::Outbox(ev) => {
+            let fx = actions::on_outbox(state, ev);
+            actions::finish_batch(state);
+            fx
+        }
         Action::Composed { issue, text } => actions::on_composed(state, issue, text),
         Action::Notes { issue, notes } => {
             state.notes.insert(issue, notes);

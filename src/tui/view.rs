@@ -994,6 +994,20 @@ fn status(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
             let nx = put(buf, nx, r.y, left, &shown, theme.bold());
             put(buf, nx, r.y, 1, "█", theme.bar());
         }
+        _ if state.batch_progress().is_some()
+            && state
+                .status
+                .as_ref()
+                .is_none_or(|m| m.severity == crate::core::state::Severity::Info) =>
+        {
+            let (sent, refused, total) = state.batch_progress().unwrap_or((0, 0, 1));
+            let label = state.batch.as_ref().map_or("", |b| b.label.as_str());
+            let bar_w = 20usize;
+            let done = (sent + refused) * bar_w / total.max(1);
+            let bar = format!("{}{}", "█".repeat(done), "░".repeat(bar_w - done));
+            let line = format!("{label}  {bar}  {}/{total}", sent + refused);
+            put(buf, x, r.y, room, &text::truncate(&line, room), theme.bar());
+        }
         Mode::Grab { .. } => {
             put(
                 buf,
