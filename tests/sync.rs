@@ -589,3 +589,23 @@ fn milestone_history_gives_carry_over_counts() {
     let moved = s.snap.ws.issue(i.id).unwrap().clone();
     assert!(s.snap.ws.carried_over(&t, &moved) >= 1);
 }
+
+#[test]
+fn a_redirect_never_carries_the_token_anywhere() {
+    let rig = Rig::new(world(5));
+    let elsewhere = FakeGitlab::start(World::new("other", "not-the-token"));
+    rig.fake.world().always = Some(Fault::Redirect(format!("{}/api/v4/user", elsewhere.url())));
+    let err = rig
+        .rt
+        .block_on(rig.client(TOKEN).current_user())
+        .unwrap_err();
+    assert!(
+        matches!(err, GitlabError::Rejected { status: 302, .. }),
+        "{err}"
+    );
+    assert!(
+        elsewhere.world().log.is_empty(),
+        "the other host saw: {:?}",
+        elsewhere.world().log
+    );
+}

@@ -110,6 +110,8 @@ pub enum Fault {
     Truncated,
     /// Close the connection without an answer.
     Reset,
+    /// 302 to this URL (a hostile or misconfigured proxy).
+    Redirect(String),
 }
 
 /// The fake's whole state.
@@ -402,6 +404,15 @@ fn fault_response(f: &Fault) -> Option<Response> {
             let mut r = Response::new(Body::from("<html><body>502 Bad Gateway</body></html>"));
             r.headers_mut()
                 .insert("content-type", HeaderValue::from_static("application/json"));
+            r
+        }
+        Fault::Redirect(to) => {
+            let mut r = Response::new(Body::empty());
+            *r.status_mut() = StatusCode::FOUND;
+            r.headers_mut().insert(
+                "location",
+                HeaderValue::from_str(to).unwrap_or(HeaderValue::from_static("/")),
+            );
             r
         }
         Fault::Truncated | Fault::Reset => return None,

@@ -162,6 +162,9 @@ impl Client {
         let http = reqwest::Client::builder()
             .user_agent(concat!("glboard/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(10))
+            // Never follow a redirect: the token header would go with it,
+            // possibly to another host. GitLab's API does not redirect.
+            .redirect(reqwest::redirect::Policy::none())
             .timeout(policy.timeout)
             .build()
             .map_err(|e| GitlabError::Setup(format!("cannot set up HTTP: {e}")))?;
