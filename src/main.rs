@@ -159,6 +159,15 @@ fn board_kind(cli: &Cli) -> BoardKind {
 }
 
 fn board(cli: &Cli) -> ExitCode {
+    use std::io::IsTerminal;
+    // The board needs a real terminal; scripts and pipes have `print`.
+    let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() || dumb {
+        return fail(
+            EXIT_USAGE,
+            "the board needs an interactive terminal (this one is not, or TERM=dumb): use `glboard print` to see a board as text",
+        );
+    }
     if cli.demo {
         return demo(cli, None);
     }

@@ -466,3 +466,11 @@ fn replan_moves_what_is_not_done_and_a_refusal_leaves_the_rest_applied() {
     assert!(w.issues.iter().all(|i| i.id != doomed));
     assert!(not_done(&w, next) >= moving - 1);
 }
+
+#[test]
+fn without_a_terminal_the_board_points_to_print() {
+    let o = demo(&["--today", "2025-11-05"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("glboard print"), "{}", stderr(&o));
+    assert!(stdout(&o).is_empty(), "no escape codes written to a pipe");
+}
