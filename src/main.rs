@@ -158,16 +158,20 @@ fn board_kind(cli: &Cli) -> BoardKind {
     }
 }
 
-fn board(cli: &Cli) -> ExitCode {
+/// The board needs a real terminal; scripts and pipes have `print`.
+fn need_terminal() -> Result<(), ExitCode> {
     use std::io::IsTerminal;
-    // The board needs a real terminal; scripts and pipes have `print`.
     let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() || dumb {
-        return fail(
+        return Err(fail(
             EXIT_USAGE,
             "the board needs an interactive terminal (this one is not, or TERM=dumb): use `glboard print` to see a board as text",
-        );
+        ));
     }
+    Ok(())
+}
+
+fn board(cli: &Cli) -> ExitCode {
     if cli.demo {
         return demo(cli, None);
     }
@@ -197,6 +201,9 @@ fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
 }
 
 fn demo(cli: &Cli, hint: Option<String>) -> ExitCode {
+    if let Err(code) = need_terminal() {
+        return code;
+    }
     let today = cli.today();
     let (ws, team) = glboard::demo::load(today);
     let mut state = AppState::new(ws, team, today, board_kind(cli));
@@ -250,6 +257,9 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
         Ok(c) => c,
         Err(e) => return fail(EXIT_USAGE, e),
     };
+    if let Err(code) = need_terminal() {
+        return code;
+    }
     let Some(dirs) = directories::ProjectDirs::from("", "", "glboard") else {
         return fail(EXIT_FAILURE, "cannot find a cache directory");
     };
