@@ -26,8 +26,10 @@ fn hostile() -> impl Strategy<Value = String> {
 
 fn is_safe(s: &str) -> bool {
     s.chars().all(|c| {
-        !(c.is_control() && c != '\n')
-            && !matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200b}'..='\u{200f}' | '\u{feff}')
+        let control = c.is_control() && c != '\n';
+        let invisible =
+            matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200b}'..='\u{200f}' | '\u{feff}');
+        !control && !invisible
     })
 }
 
