@@ -100,7 +100,13 @@ pub fn wrap(s: &str, max_width: usize, max_lines: usize) -> Vec<String> {
         }
         // A word wider than a line: break it by graphemes.
         for g in word.graphemes(true) {
-            let gw = width(g);
+            // A character wider than the whole line (a CJK character in a
+            // one-cell column) shows as an ellipsis.
+            let (g, gw) = if width(g) > max_width {
+                ("…", 1)
+            } else {
+                (g, width(g))
+            };
             if cur_w + gw > max_width {
                 lines.push(std::mem::take(&mut cur));
                 cur_w = 0;
@@ -170,6 +176,7 @@ mod tests {
     fn wrap_breaks_long_words_and_wide_text() {
         let lines = wrap("aaaaaaaaaaaaaaaaaaaa", 8, 3);
         assert_eq!(lines, vec!["aaaaaaaa", "aaaaaaaa", "aaaa"]);
+        assert_eq!(wrap("東京", 1, 2), vec!["…", "…"], "wider than the line");
         for l in wrap("東京リージョンのレプリカ遅延を調査する", 9, 2) {
             assert!(width(&l) <= 9, "{l}");
         }
