@@ -490,3 +490,38 @@ fn a_comment_written_in_the_editor_reaches_gitlab() {
     s.send("q");
     assert!(s.wait_exit().success());
 }
+
+#[test]
+fn at_trace_log_level_the_token_is_still_nowhere() {
+    let server = fake();
+    let home = Home::new();
+    home.write_config(&server.url());
+    let mut env = home.env();
+    env.push(("RUST_LOG".into(), "trace".into()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut s = Session::start_with_env(&[], &env, 120, 40);
+    s.wait_for("synced");
+    s.send("ll");
+    s.send("L");
+    eventually(&server, "the move", |w| {
+        w.log.iter().any(|l| l.starts_with("PUT"))
+    });
+    s.send("q");
+    assert!(s.wait_exit().success());
+    assert!(!s.contents().contains(TOKEN));
+    let log = std::fs::read_to_string(home.path("state/glboard/glboard.log")).unwrap();
+    assert!(log.len() > 1000, "trace logging wrote {} bytes", log.len());
+    assert_no_token_anywhere(&home);
+    // Command-line output too.
+    for args in [&["doctor"][..], &["print"], &["sync"], &["pending"]] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_glboard"));
+        cmd.args(args).env("RUST_LOG", "trace");
+        for (k, v) in home.env() {
+            cmd.env(k, v);
+        }
+        let o = cmd.output().unwrap();
+        for out in [&o.stdout, &o.stderr] {
+            assert!(!String::from_utf8_lossy(out).contains(TOKEN), "{args:?}");
+        }
+    }
+}
