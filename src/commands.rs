@@ -101,7 +101,11 @@ impl Live {
 
     pub fn client(&self) -> Result<Client, Failure> {
         let token = self.token()?;
-        Client::new(&self.cfg.host, &token, cli_policy()).map_err(|e| fail(EX_USAGE, e.to_string()))
+        for w in &self.cfg.warnings {
+            eprintln!("glboard: warning: {w}");
+        }
+        Client::for_config(&self.cfg, &token, cli_policy())
+            .map_err(|e| fail(EX_USAGE, e.to_string()))
     }
 
     pub fn target(&self) -> Target {

@@ -45,6 +45,9 @@ pub struct FileConfig {
     /// `[capacity]` username = weight per iteration.
     #[serde(default)]
     pub capacity: std::collections::BTreeMap<String, u32>,
+    /// Allow plain http to a non-loopback host (the token travels in clear).
+    #[serde(default)]
+    pub allow_insecure_http: bool,
     /// Words in the title of each iteration's planning issue.
     #[serde(default = "default_planning_title")]
     pub planning_title: String,
@@ -80,6 +83,8 @@ pub struct Config {
     pub file: FileConfig,
     /// `host` after the `GITLAB_HOST` override, without a trailing slash.
     pub host: String,
+    /// Things to tell the user at start (insecure settings).
+    pub warnings: Vec<String>,
 }
 
 /// Why the configuration can't be used. Messages are for users: they name
@@ -167,11 +172,19 @@ pub fn parse(path: &Path, src: &str, env_host: Option<&str>) -> Result<Config, C
         .filter(|h| !h.trim().is_empty())
         .unwrap_or(&file.host);
     let host = normalize_host(host);
-    check_host(&host)?;
+    let mut warnings = Vec::new();
+    match check_host(&host) {
+        Ok(()) => {}
+        Err(_) if file.allow_insecure_http => warnings.push(format!(
+            "allow_insecure_http: the token goes to {host} in clear text; use https"
+        )),
+        Err(e) => return Err(e),
+    }
     Ok(Config {
         path: path.to_owned(),
         host,
         file,
+        warnings,
     })
 }
 
@@ -223,7 +236,22 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         }
     };
     let env_host = std::env::var("GITLAB_HOST").ok();
-    parse(path, &src, env_host.as_deref())
+    let mut cfg = parse(path, &src, env_host.as_deref())?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if cfg.file.token_command.is_some()
+            && let Ok(meta) = std::fs::metadata(path)
+            && meta.permissions().mode() & 0o022 != 0
+        {
+            cfg.warnings.push(format!(
+                "{} holds token_command and others can write to it: chmod 600 {}",
+                path.display(),
+                path.display()
+            ));
+        }
+    }
+    Ok(cfg)
 }
 
 impl Config {
@@ -468,6 +496,39 @@ milestone_prefix = "Datastores team - "
         assert!(check_host("http://localhost.evil.com").is_err());
         assert!(check_host("http://127.0.0.1.evil.com").is_err());
         assert!(check_host("http://127.0.0.1:3000/gitlab").is_ok());
+    }
+
+    #[test]
+    fn insecure_http_only_when_asked_and_then_with_a_warning() {
+        let src = format!("{GOOD}allow_insecure_http = true\n");
+        let c = parse(&p(), &src, Some("http://gitlab.internal")).unwrap();
+        assert_eq!(c.host, "http://gitlab.internal");
+        assert!(c.warnings[0].contains("clear text"));
+        assert!(parse(&p(), GOOD, Some("http://gitlab.internal")).is_err());
+        assert!(parse(&p(), GOOD, None).unwrap().warnings.is_empty());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_world_writable_config_with_token_command_is_warned_about() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            format!("{GOOD}token_command = \"pass show gitlab\"\n"),
+        )
+        .unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
+        assert!(
+            load(&path)
+                .unwrap()
+                .warnings
+                .iter()
+                .any(|w| w.contains("chmod 600"))
+        );
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(load(&path).unwrap().warnings.is_empty());
     }
 
     #[test]

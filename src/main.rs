@@ -253,7 +253,7 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
     };
     let _log = logging();
     tracing::info!(host = %cfg.host, group = %cfg.file.group, "starting");
-    let client = match Client::new(&cfg.host, &token, RetryPolicy::default()) {
+    let client = match Client::for_config(&cfg, &token, RetryPolicy::default()) {
         Ok(c) => c,
         Err(e) => return fail(EXIT_USAGE, e),
     };
@@ -300,6 +300,9 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
     state.sync.enabled = true;
     state.sync.last_success = syncer.snap.meta.synced_at;
     state.editor = glboard::tui::editor().is_some();
+    if let Some(w) = cfg.warnings.first() {
+        state.warn(format!("warning: {w}"));
+    }
     if let Ok(Some(remembered)) = Store::open(&store_path).and_then(|s| s.remembered_milestone()) {
         state.follow_remembered(Some(remembered));
     }

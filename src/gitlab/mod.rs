@@ -154,6 +154,24 @@ impl Client {
         policy: RetryPolicy,
     ) -> Result<Client, GitlabError> {
         crate::config::check_host(host).map_err(|e| GitlabError::Setup(e.to_string()))?;
+        Self::build(host, token, policy)
+    }
+
+    /// A client for a configuration: plain http to a non-loopback host only
+    /// with `allow_insecure_http` (already warned about).
+    pub fn for_config(
+        cfg: &crate::config::Config,
+        token: &SecretString,
+        policy: RetryPolicy,
+    ) -> Result<Client, GitlabError> {
+        if cfg.file.allow_insecure_http {
+            Self::build(&cfg.host, token, policy)
+        } else {
+            Self::new(&cfg.host, token, policy)
+        }
+    }
+
+    fn build(host: &str, token: &SecretString, policy: RetryPolicy) -> Result<Client, GitlabError> {
         install_crypto();
         let mut token = HeaderValue::from_str(token.expose_secret().trim()).map_err(|_| {
             GitlabError::Setup("the token contains characters a header can't carry".into())
