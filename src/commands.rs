@@ -117,7 +117,11 @@ impl Live {
     }
 
     pub fn store(&self) -> Result<Store, Failure> {
-        Ok(Store::open(&self.store_path)?)
+        let (store, warning) = Store::open_or_set_aside(&self.store_path)?;
+        if let Some(w) = warning {
+            eprintln!("glboard: warning: {w}");
+        }
+        Ok(store)
     }
 
     /// The team with the lanes to show (configured, or discovered at the last sync).

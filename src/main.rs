@@ -264,7 +264,7 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
         return fail(EXIT_FAILURE, "cannot find a cache directory");
     };
     let store_path = store::path_for(dirs.cache_dir(), &cfg.host, &cfg.file.group);
-    let store = match Store::open(&store_path) {
+    let (store, store_warning) = match Store::open_or_set_aside(&store_path) {
         Ok(s) => s,
         Err(e) => return fail(EXIT_FAILURE, e),
     };
@@ -302,6 +302,10 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
     state.editor = glboard::tui::editor().is_some();
     if let Some(w) = cfg.warnings.first() {
         state.warn(format!("warning: {w}"));
+    }
+    if let Some(w) = store_warning {
+        tracing::warn!(%w, "cache set aside");
+        state.warn(w);
     }
     if let Ok(Some(remembered)) = Store::open(&store_path).and_then(|s| s.remembered_milestone()) {
         state.follow_remembered(Some(remembered));

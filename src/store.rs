@@ -149,6 +149,38 @@ impl Store {
         Ok(store)
     }
 
+    /// Open the cache; a file that is not a readable database (corrupt, or
+    /// something else) is set aside next to it and a new cache started.
+    /// The message says where it went: queued changes it may have held are
+    /// not silently lost, they stay in that file.
+    pub fn open_or_set_aside(path: &Path) -> Result<(Store, Option<String>), StoreError> {
+        match Store::open(path) {
+            Ok(s) => Ok((s, None)),
+            Err(StoreError::Db { reason, .. })
+                if reason.contains("not a database") || reason.contains("malformed") =>
+            {
+                let aside =
+                    path.with_extension(format!("sqlite.corrupt-{}", Utc::now().timestamp()));
+                std::fs::rename(path, &aside).map_err(|e| StoreError::Db {
+                    path: path.to_owned(),
+                    reason: format!("{reason}; and it cannot be moved aside: {e}"),
+                })?;
+                for ext in ["sqlite-wal", "sqlite-shm"] {
+                    let _ = std::fs::remove_file(path.with_extension(ext));
+                }
+                let store = Store::open(path)?;
+                Ok((
+                    store,
+                    Some(format!(
+                        "the cache was unreadable ({reason}); it was moved to {} and is rebuilt from GitLab. Changes queued in it could not be read and are still in that file",
+                        aside.display()
+                    )),
+                ))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -817,6 +849,25 @@ mod tests {
         assert_eq!(store.outbox_queued().unwrap().len(), 2);
         store.outbox_discard(2).unwrap();
         assert!(store.outbox_failed().unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_unreadable_cache_is_set_aside_and_started_afresh() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.sqlite");
+        std::fs::write(&path, vec![b'x'; 4096]).unwrap();
+        let (store, warning) = Store::open_or_set_aside(&path).unwrap();
+        assert!(store.load().unwrap().is_none());
+        let w = warning.unwrap();
+        assert!(w.contains("moved to") && w.contains("corrupt"), "{w}");
+        let moved: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().contains("corrupt"))
+            .collect();
+        assert_eq!(moved.len(), 1, "the old file is kept");
+        let (_, again) = Store::open_or_set_aside(&path).unwrap();
+        assert!(again.is_none());
     }
 
     #[test]

@@ -474,3 +474,23 @@ fn without_a_terminal_the_board_points_to_print() {
     assert!(stderr(&o).contains("glboard print"), "{}", stderr(&o));
     assert!(stdout(&o).is_empty(), "no escape codes written to a pipe");
 }
+
+#[test]
+fn a_corrupt_cache_is_set_aside_and_rebuilt() {
+    let server = fake();
+    let home = Home::new();
+    home.write_config(&server.url());
+    let cache = glboard::store::path_for(
+        &home.path("cache/glboard"),
+        &server.url(),
+        "gitlab-com/gl-infra",
+    );
+    std::fs::create_dir_all(cache.parent().unwrap()).unwrap();
+    std::fs::write(&cache, vec![0x42; 8192]).unwrap();
+    let o = home.run(&["sync"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("moved to"), "{}", stderr(&o));
+    let o = with_dumb_term(&home, &["print"]);
+    assert!(o.status.success());
+    assert!(stdout(&o).contains("synced"));
+}
