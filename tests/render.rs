@@ -392,3 +392,34 @@ fn replan_progress_bar() {
     assert!(last.contains(&format!("10/{}", changes.len())), "{last}");
     insta::assert_snapshot!(last);
 }
+
+#[test]
+fn a_one_megabyte_title_and_a_thousand_labels_render() {
+    let (mut ws, team) = demo::load(today());
+    let i = ws
+        .issues
+        .iter_mut()
+        .find(|i| i.has_label("workflow-infra::Ready"))
+        .unwrap();
+    i.title = "PgBouncer 東京 🔥 ".repeat(60_000);
+    i.description = "x".repeat(1_000_000);
+    i.labels
+        .extend((0..1000).map(|n| format!("scoped{}::v{n}", n % 7)));
+    let mut s = AppState::new(ws, team, today(), BoardKind::Iteration);
+    update(
+        &mut s,
+        Action::Resize {
+            width: 120,
+            height: 40,
+        },
+    );
+    keys(&mut s, "ll");
+    let board = screen(&s);
+    assert!(board.lines().count() == 40);
+    keys(&mut s, "<Enter>");
+    assert!(screen(&s).contains("Labels"));
+    keys(&mut s, "G");
+    assert!(screen(&s).contains(" of "), "the pane scrolls to its end");
+    keys(&mut s, "<Esc>/scoped3<Enter>");
+    assert_eq!(s.layout.card_count(), 1);
+}

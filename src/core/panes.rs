@@ -38,7 +38,11 @@ fn when(t: DateTime<Utc>, today: chrono::NaiveDate) -> String {
 /// The detail pane of an issue, wrapped to `width` cells.
 pub fn detail_lines(state: &AppState, issue: &Issue, width: usize) -> Vec<RichLine> {
     let ws = &state.ws;
-    let mut lines: Vec<RichLine> = vec![vec![run(issue.title.clone(), Emphasis::Heading)]];
+    let mut lines: Vec<RichLine> = vec![vec![run(
+        // At most four lines: an absurd title must not push the fields away.
+        super::text::truncate(&issue.title, width.max(20) * 4),
+        Emphasis::Heading,
+    )]];
     let state_word = if issue.is_open() { "open" } else { "closed" };
     lines.push(vec![
         run(board::full_ref(ws, issue), Emphasis::Strong),
