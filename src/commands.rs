@@ -196,9 +196,20 @@ pub fn sync(cli: &Cli) -> Result<u8, Failure> {
         ));
     };
     let snap = sync_now(&live, cli.today(), true)?;
-    let store = live.store()?;
+    // Changes queued meanwhile (by another glboard) go too.
+    let mut store = live.store()?;
+    if !store.outbox_queued()?.is_empty() {
+        let client = live.client()?;
+        let team = live.team(&snap);
+        let flushed = runtime()?.block_on(outbox::flush(
+            &client,
+            &mut store,
+            &team,
+            snap.ws.me.as_ref(),
+        ))?;
+        report_flush(&flushed);
+    }
     let queued = store.outbox_queued()?.len();
-    let _ = snap;
     if queued > 0 {
         return Err(fail(
             EX_TEMPFAIL,

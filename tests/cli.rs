@@ -494,3 +494,44 @@ fn a_corrupt_cache_is_set_aside_and_rebuilt() {
     assert!(o.status.success());
     assert!(stdout(&o).contains("synced"));
 }
+
+#[test]
+fn two_processes_on_one_cache() {
+    let server = fake();
+    let home = synced_home(&server);
+    let iid = first_ready(&server).0.to_string();
+    let spawn = |args: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_glboard"));
+        cmd.args(args).env("TERM", "dumb");
+        for (k, v) in home.env() {
+            cmd.env(k, v);
+        }
+        cmd.stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let a = spawn(&["sync"]);
+    let b = spawn(&["weight", &iid, "8"]);
+    let c = spawn(&["sync"]);
+    for child in [a, b, c] {
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let o = with_dumb_term(&home, &["pending"]);
+    assert_eq!(stdout(&o).trim(), "no pending changes");
+    let w = server.world();
+    assert_eq!(
+        w.issues
+            .iter()
+            .find(|i| i.iid.to_string() == iid)
+            .unwrap()
+            .weight,
+        Some(8)
+    );
+}
