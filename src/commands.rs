@@ -196,24 +196,23 @@ pub fn sync(cli: &Cli) -> Result<u8, Failure> {
         ));
     };
     let snap = sync_now(&live, cli.today(), true)?;
-    // Changes queued meanwhile (by another glboard) go too.
+    // Changes queued meanwhile (by another glboard) go too. Only what
+    // this run could not send makes it exit 75.
     let mut store = live.store()?;
-    if !store.outbox_queued()?.is_empty() {
-        let client = live.client()?;
-        let team = live.team(&snap);
-        let flushed = runtime()?.block_on(outbox::flush(
-            &client,
-            &mut store,
-            &team,
-            snap.ws.me.as_ref(),
-        ))?;
-        report_flush(&flushed);
-    }
-    let queued = store.outbox_queued()?.len();
-    if queued > 0 {
+    let client = live.client()?;
+    let team = live.team(&snap);
+    let flushed = runtime()?.block_on(outbox::flush(
+        &client,
+        &mut store,
+        &team,
+        snap.ws.me.as_ref(),
+    ))?;
+    report_flush(&flushed);
+    if let Some(e) = flushed.waiting {
+        let queued = store.outbox_queued()?.len();
         return Err(fail(
             EX_TEMPFAIL,
-            format!("{queued} changes still queued: GitLab could not take them now"),
+            format!("{queued} changes still queued: {e}"),
         ));
     }
     Ok(EX_OK)

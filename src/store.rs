@@ -136,8 +136,15 @@ impl Store {
         let conn = Connection::open(path).map_err(|e| err(&e))?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(|e| err(&e))?;
-        conn.pragma_update(None, "journal_mode", "WAL")
+        // Switching to WAL needs a moment alone with the file; once it is
+        // WAL (it stays so), other processes may be reading or writing.
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
             .map_err(|e| err(&e))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            conn.pragma_update(None, "journal_mode", "WAL")
+                .map_err(|e| err(&e))?;
+        }
         // FULL: a committed sync (and, later, a queued change) survives power loss.
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(|e| err(&e))?;
@@ -211,10 +218,22 @@ impl Store {
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             let mut conn = self.conn();
-            let tx = conn.transaction().map_err(|e| StoreError::Db {
-                path: self.path.clone(),
-                reason: e.to_string(),
-            })?;
+            let tx = conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(|e| StoreError::Db {
+                    path: self.path.clone(),
+                    reason: e.to_string(),
+                })?;
+            // Another process may have migrated while we waited for the lock.
+            let now: i64 = tx
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .map_err(|e| StoreError::Db {
+                    path: self.path.clone(),
+                    reason: e.to_string(),
+                })?;
+            if now > i as i64 {
+                continue;
+            }
             tx.execute_batch(sql).map_err(|e| StoreError::Db {
                 path: self.path.clone(),
                 reason: e.to_string(),
@@ -358,7 +377,9 @@ impl Store {
             reason: e.to_string(),
         };
         let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-        let tx = conn.transaction().map_err(err)?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
         tx.execute_batch("DELETE FROM issues; DELETE FROM milestones; DELETE FROM members; DELETE FROM projects;")
             .map_err(err)?;
         write_issues(&tx, &snap.ws.issues).map_err(err)?;
@@ -393,7 +414,9 @@ impl Store {
             reason: e.to_string(),
         };
         let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-        let tx = conn.transaction().map_err(err)?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
         write_issues(&tx, &delta.upsert).map_err(err)?;
         {
             let mut del = tx
@@ -486,7 +509,9 @@ impl Store {
     /// position of each (GitLab's payload has none).
     pub fn save_issues_keeping_position(&mut self, issues: &[Issue]) -> Result<(), StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction().map_err(|e| self.err(e))?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| self.err(e))?;
         for i in issues {
             let pos: Option<i64> = tx
                 .query_row(
@@ -527,7 +552,9 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction().map_err(|e| self.err(e))?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| self.err(e))?;
         for (id, ms) in rows {
             tx.execute(
                 "INSERT OR REPLACE INTO milestone_history (issue_id, milestones, fetched_at) VALUES (?1, ?2, ?3)",
@@ -541,7 +568,9 @@ impl Store {
     /// Several applied at once: one transaction.
     pub fn outbox_done_many(&self, ids: &[u64]) -> Result<(), StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction().map_err(|e| self.err(e))?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| self.err(e))?;
         for id in ids {
             tx.execute("DELETE FROM outbox WHERE id = ?1", [*id as i64])
                 .map_err(|e| self.err(e))?;
