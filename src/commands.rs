@@ -730,6 +730,12 @@ pub fn act(cli: &Cli, reference: &str, act: Act) -> Result<u8, Failure> {
             ),
         ));
     }
+    if outcome.waiting == Some(GitlabError::Unauthorized) {
+        return Err(fail(
+            EX_USAGE,
+            "GitLab rejects the token (401): the change is kept in the queue and goes once GITLAB_TOKEN works (glboard sync)",
+        ));
+    }
     let why = outcome
         .waiting
         .map_or("an earlier change is waiting".to_owned(), |e| e.to_string());

@@ -171,7 +171,9 @@ pub async fn send_with(
         return create(client, change, new, me).await;
     }
     let refused = |e: GitlabError, issue: Option<&Issue>| {
-        if e.is_transient() {
+        // A rejected token (revoked mid-session) pauses the queue: the
+        // changes are kept until the token works again.
+        if e.is_transient() || e == GitlabError::Unauthorized {
             SendError::Transient(e)
         } else {
             SendError::Refused {
@@ -290,7 +292,9 @@ async fn create(
     me: Option<&User>,
 ) -> Result<Issue, SendError> {
     let refused = |e: GitlabError| {
-        if e.is_transient() {
+        // A rejected token (revoked mid-session) pauses the queue: the
+        // changes are kept until the token works again.
+        if e.is_transient() || e == GitlabError::Unauthorized {
             SendError::Transient(e)
         } else {
             SendError::Refused {
@@ -440,6 +444,10 @@ pub async fn run(
                     .unwrap_or(Duration::from_secs(1)),
             ),
             e if e.is_offline() => ("offline".to_owned(), backoff(&policy, failures)),
+            GitlabError::Unauthorized => (
+                "paused: GitLab rejects the token (401); changes are kept".to_owned(),
+                backoff(&policy, failures),
+            ),
             e => (format!("GitLab failing: {e}"), backoff(&policy, failures)),
         };
         failures += 1;

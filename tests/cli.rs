@@ -535,3 +535,27 @@ fn two_processes_on_one_cache() {
         Some(8)
     );
 }
+
+#[test]
+fn a_revoked_token_pauses_the_queue_and_keeps_the_change() {
+    let server = fake();
+    let home = synced_home(&server);
+    let iid = first_ready(&server).0.to_string();
+    server.world().token = "glpat-rotated".into();
+    let o = with_dumb_term(&home, &["weight", &iid, "13"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("kept in the queue"), "{}", stderr(&o));
+    assert!(stdout(&with_dumb_term(&home, &["pending"])).contains("queued"));
+    // The token works again: the change goes.
+    server.world().token = TOKEN.into();
+    assert_eq!(with_dumb_term(&home, &["sync"]).status.code(), Some(0));
+    let w = server.world();
+    assert_eq!(
+        w.issues
+            .iter()
+            .find(|i| i.iid.to_string() == iid)
+            .unwrap()
+            .weight,
+        Some(13)
+    );
+}
