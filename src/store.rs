@@ -369,78 +369,62 @@ impl Store {
             .collect()
     }
 
-    /// Replace everything with a full sync's result, in one transaction.
-    pub fn save_full(&mut self, snap: &Snapshot) -> Result<(), StoreError> {
-        let path = self.path.clone();
-        let err = |e: rusqlite::Error| StoreError::Db {
-            path: path.clone(),
-            reason: e.to_string(),
-        };
-        let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+    /// Run `f` in one IMMEDIATE transaction (it waits for other writers
+    /// instead of failing) and commit it.
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.conn();
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(err)?;
-        tx.execute_batch("DELETE FROM issues; DELETE FROM milestones; DELETE FROM members; DELETE FROM projects;")
-            .map_err(err)?;
-        write_issues(&tx, &snap.ws.issues).map_err(err)?;
-        write_lists(
-            &tx,
-            Some(&snap.ws.milestones),
-            Some(&snap.ws.members),
-            &snap.ws.projects,
-        )
-        .map_err(err)?;
-        write_meta(&tx, &snap.meta).map_err(err)?;
-        let kv = [
-            ("host", snap.ws.host.clone()),
-            ("group", snap.ws.group.clone()),
-            ("me", serde_json::to_string(&snap.ws.me).unwrap_or_default()),
-        ];
-        for (k, v) in kv {
-            tx.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
-                params![k, v],
-            )
-            .map_err(err)?;
-        }
-        tx.commit().map_err(err)
+            .map_err(|e| self.err(e))?;
+        let out = f(&tx).map_err(|e| self.err(e))?;
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(out)
+    }
+
+    /// Replace everything with a full sync's result, in one transaction.
+    pub fn save_full(&mut self, snap: &Snapshot) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute_batch("DELETE FROM issues; DELETE FROM milestones; DELETE FROM members; DELETE FROM projects;")?;
+            write_issues(tx, &snap.ws.issues)?;
+            write_lists(tx, Some(&snap.ws.milestones), Some(&snap.ws.members), &snap.ws.projects)?;
+            write_meta(tx, &snap.meta)?;
+            let kv = [
+                ("host", snap.ws.host.clone()),
+                ("group", snap.ws.group.clone()),
+                ("me", serde_json::to_string(&snap.ws.me).unwrap_or_default()),
+            ];
+            for (k, v) in kv {
+                tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", params![k, v])?;
+            }
+            Ok(())
+        })
     }
 
     /// Apply an incremental sync's changes, in one transaction.
     pub fn save_delta(&mut self, delta: &Delta) -> Result<(), StoreError> {
-        let path = self.path.clone();
-        let err = |e: rusqlite::Error| StoreError::Db {
-            path: path.clone(),
-            reason: e.to_string(),
-        };
-        let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(err)?;
-        write_issues(&tx, &delta.upsert).map_err(err)?;
-        {
-            let mut del = tx
-                .prepare_cached("DELETE FROM issues WHERE id = ?1")
-                .map_err(err)?;
+        self.write(|tx| {
+            write_issues(tx, &delta.upsert)?;
+            let mut del = tx.prepare_cached("DELETE FROM issues WHERE id = ?1")?;
             for id in &delta.delete {
-                del.execute([*id as i64]).map_err(err)?;
+                del.execute([*id as i64])?;
             }
-        }
-        if delta.milestones.is_some() {
-            tx.execute("DELETE FROM milestones", []).map_err(err)?;
-        }
-        if delta.members.is_some() {
-            tx.execute("DELETE FROM members", []).map_err(err)?;
-        }
-        write_lists(
-            &tx,
-            delta.milestones.as_deref(),
-            delta.members.as_deref(),
-            &delta.projects,
-        )
-        .map_err(err)?;
-        write_meta(&tx, &delta.meta).map_err(err)?;
-        tx.commit().map_err(err)
+            if delta.milestones.is_some() {
+                tx.execute("DELETE FROM milestones", [])?;
+            }
+            if delta.members.is_some() {
+                tx.execute("DELETE FROM members", [])?;
+            }
+            write_lists(
+                tx,
+                delta.milestones.as_deref(),
+                delta.members.as_deref(),
+                &delta.projects,
+            )?;
+            write_meta(tx, &delta.meta)
+        })
     }
 }
 
@@ -508,24 +492,21 @@ impl Store {
     /// Write issues GitLab returned (after a change), keeping the cached
     /// position of each (GitLab's payload has none).
     pub fn save_issues_keeping_position(&mut self, issues: &[Issue]) -> Result<(), StoreError> {
-        let mut conn = self.conn();
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| self.err(e))?;
-        for i in issues {
-            let pos: Option<i64> = tx
-                .query_row(
-                    "SELECT position FROM issues WHERE id = ?1",
-                    [i.id as i64],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(|e| self.err(e))?;
-            let mut i = i.clone();
-            i.position = pos.unwrap_or(i64::MIN / 2);
-            write_issues(&tx, std::slice::from_ref(&i)).map_err(|e| self.err(e))?;
-        }
-        tx.commit().map_err(|e| self.err(e))
+        self.write(|tx| {
+            for i in issues {
+                let pos: Option<i64> = tx
+                    .query_row(
+                        "SELECT position FROM issues WHERE id = ?1",
+                        [i.id as i64],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                let mut i = i.clone();
+                i.position = pos.unwrap_or(i64::MIN / 2);
+                write_issues(tx, std::slice::from_ref(&i))?;
+            }
+            Ok(())
+        })
     }
 
     /// The milestone the iteration board follows (set by `N` and re-plans).
@@ -551,31 +532,25 @@ impl Store {
         rows: &[(IssueId, Vec<u64>)],
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let mut conn = self.conn();
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| self.err(e))?;
-        for (id, ms) in rows {
-            tx.execute(
-                "INSERT OR REPLACE INTO milestone_history (issue_id, milestones, fetched_at) VALUES (?1, ?2, ?3)",
-                params![*id as i64, serde_json::to_string(ms).unwrap_or_default(), at.to_rfc3339()],
-            )
-            .map_err(|e| self.err(e))?;
-        }
-        tx.commit().map_err(|e| self.err(e))
+        self.write(|tx| {
+            for (id, ms) in rows {
+                tx.execute(
+                    "INSERT OR REPLACE INTO milestone_history (issue_id, milestones, fetched_at) VALUES (?1, ?2, ?3)",
+                    params![*id as i64, serde_json::to_string(ms).unwrap_or_default(), at.to_rfc3339()],
+                )?;
+            }
+            Ok(())
+        })
     }
 
     /// Several applied at once: one transaction.
     pub fn outbox_done_many(&self, ids: &[u64]) -> Result<(), StoreError> {
-        let mut conn = self.conn();
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| self.err(e))?;
-        for id in ids {
-            tx.execute("DELETE FROM outbox WHERE id = ?1", [*id as i64])
-                .map_err(|e| self.err(e))?;
-        }
-        tx.commit().map_err(|e| self.err(e))
+        self.write(|tx| {
+            for id in ids {
+                tx.execute("DELETE FROM outbox WHERE id = ?1", [*id as i64])?;
+            }
+            Ok(())
+        })
     }
 
     pub fn outbox_fail(&self, id: u64, reason: &str) -> Result<(), StoreError> {

@@ -178,6 +178,14 @@ impl World {
             .find(|i| i.project_id == project_id && i.iid == iid)
     }
 
+    /// The issue at `project` / an iid as the URL gives it.
+    pub fn issue_by_ref(&self, project: u64, iid: &str) -> Option<FIssue> {
+        iid.parse()
+            .ok()
+            .and_then(|iid| self.issue(project, iid))
+            .cloned()
+    }
+
     pub fn issue_mut(&mut self, project_id: u64, iid: u64) -> Option<&mut FIssue> {
         self.issues
             .iter_mut()
@@ -660,12 +668,7 @@ fn route(
                 ("PUT", [iid]) => update_issue(w, project, iid.parse().unwrap_or(0), p),
                 ("PUT", [iid, "reorder"]) => reorder(w, project, iid.parse().unwrap_or(0), p),
                 ("GET", [iid, "resource_milestone_events"]) => {
-                    let Some(issue) = iid
-                        .parse()
-                        .ok()
-                        .and_then(|iid| w.issue(project, iid))
-                        .cloned()
-                    else {
+                    let Some(issue) = w.issue_by_ref(project, iid) else {
                         return message(404, "404 Issue Not Found");
                     };
                     let items: Vec<Value> = w
@@ -687,12 +690,7 @@ fn route(
                     paginate(w, items, p, raw_path)
                 }
                 ("GET", [iid, "notes"]) => {
-                    let Some(issue) = iid
-                        .parse()
-                        .ok()
-                        .and_then(|iid| w.issue(project, iid))
-                        .cloned()
-                    else {
+                    let Some(issue) = w.issue_by_ref(project, iid) else {
                         return message(404, "404 Issue Not Found");
                     };
                     let mut notes: Vec<&FNote> =
@@ -705,12 +703,7 @@ fn route(
                     paginate(w, items, p, raw_path)
                 }
                 ("POST", [iid, "notes"]) => {
-                    let Some(issue) = iid
-                        .parse()
-                        .ok()
-                        .and_then(|iid| w.issue(project, iid))
-                        .cloned()
-                    else {
+                    let Some(issue) = w.issue_by_ref(project, iid) else {
                         return message(404, "404 Issue Not Found");
                     };
                     let Some(body) = get(p, "body").filter(|b| !b.trim().is_empty()) else {

@@ -697,17 +697,7 @@ fn accept_pick(state: &mut AppState, p: Picker) -> Vec<Effect> {
     }
     if p.purpose == PickPurpose::Browse {
         if let Some(PickValue::Milestone(Some(m))) = p.current().map(|i| i.value.clone()) {
-            state.board = BoardKind::Iteration;
-            state.milestone = Some(m);
-            state.relayout();
-            let t = state
-                .shown_milestone()
-                .map(|m| m.title.clone())
-                .unwrap_or_default();
-            state.info(format!("showing {t}"));
-            if state.sync.enabled {
-                return vec![Effect::ShowMilestone(m)];
-            }
+            return super::update::show_milestone(state, m);
         }
         return Vec::new();
     }

@@ -242,21 +242,28 @@ fn show_board(state: &mut AppState, board: BoardKind) {
     }
 }
 
+/// Show a milestone on the iteration board (browsing; what is followed
+/// stays), and ask the sync to keep it fresh.
+pub fn show_milestone(state: &mut AppState, id: super::model::MilestoneId) -> Vec<Effect> {
+    show_board(state, BoardKind::Iteration);
+    state.milestone = Some(id);
+    state.relayout();
+    let title = state
+        .shown_milestone()
+        .map(|m| m.title.clone())
+        .unwrap_or_default();
+    state.info(format!("showing {title}"));
+    if state.sync.enabled {
+        vec![Effect::ShowMilestone(id)]
+    } else {
+        Vec::new()
+    }
+}
+
 fn step_milestone(state: &mut AppState, delta: i32) -> Vec<Effect> {
     show_board(state, BoardKind::Iteration);
     match iteration::step(&state.ws.milestones, &state.team, state.milestone, delta) {
-        Some(id) => {
-            state.milestone = Some(id);
-            state.relayout();
-            let title = state
-                .shown_milestone()
-                .map(|m| m.title.clone())
-                .unwrap_or_default();
-            state.info(format!("showing {title}"));
-            if state.sync.enabled {
-                return vec![Effect::ShowMilestone(id)];
-            }
-        }
+        Some(id) => return show_milestone(state, id),
         None => state.info(if delta < 0 {
             "no earlier milestone"
         } else {
