@@ -94,6 +94,38 @@ impl Syncer {
         self.target.team.team_label.clone()
     }
 
+    /// Read fresh the cached issues a listing did not return. Offset
+    /// pagination skips an item when the list shifts between two pages (an
+    /// issue reordered or changed on the web meanwhile), so absence from a
+    /// listing is not proof. One request per project and 100 issues.
+    /// Returns the fresh issues that still carry the team label; the other
+    /// ids have left the team or were deleted.
+    async fn recheck(&self, ids: &HashSet<IssueId>) -> Result<Vec<ApiIssue>, GitlabError> {
+        let mut by_project: HashMap<u64, Vec<u64>> = HashMap::new();
+        for i in self.snap.ws.issues.iter().filter(|i| ids.contains(&i.id)) {
+            by_project.entry(i.project_id).or_default().push(i.iid);
+        }
+        let team = self.team_label();
+        let mut found = Vec::new();
+        for (project, iids) in by_project {
+            for chunk in iids.chunks(100) {
+                let fresh = self.client.project_issues_by_iid(project, chunk).await?;
+                found.extend(
+                    fresh
+                        .into_iter()
+                        .filter(|a| ids.contains(&a.id) && a.labels.contains(&team)),
+                );
+            }
+        }
+        if !found.is_empty() {
+            tracing::info!(
+                kept = found.len(),
+                "issues missing from a listing are still there (the list shifted while paged)"
+            );
+        }
+        Ok(found)
+    }
+
     /// Full when never synced or too long ago, else incremental.
     pub async fn sync(
         &mut self,
@@ -212,11 +244,33 @@ impl Syncer {
                 &|_, _| {},
             )
             .await?;
-        let fetched = open.len() + closed.len();
+        let mut fetched = open.len() + closed.len();
+        // What the cache had and the listing did not return: gone, or
+        // skipped by a list that shifted while it was paged.
+        let listed: HashSet<IssueId> = open.iter().chain(&closed).map(|i| i.id).collect();
+        let missing: HashSet<IssueId> = self
+            .snap
+            .ws
+            .issues
+            .iter()
+            .filter(|i| !listed.contains(&i.id))
+            .filter(|i| i.is_open() || i.updated_at >= since)
+            .map(|i| i.id)
+            .collect();
+        let skipped = if missing.is_empty() {
+            Vec::new()
+        } else {
+            self.recheck(&missing)
+                .await?
+                .into_iter()
+                .filter(|a| a.state == "opened" || a.updated_at >= since)
+                .collect()
+        };
+        fetched += skipped.len();
         let mut projects: HashMap<u64, Project> = HashMap::new();
         let mut issues = Vec::with_capacity(fetched);
         let mut seen = HashSet::new();
-        for (n, api) in open.into_iter().chain(closed).enumerate() {
+        for (n, api) in open.into_iter().chain(closed).chain(skipped).enumerate() {
             if let Some(p) = api.project() {
                 projects.insert(p.id, p);
             }
@@ -376,6 +430,15 @@ impl Syncer {
             orders.push(list.iter().map(|i| i.id).collect());
             fetched += list.len();
             updates.extend(list);
+        }
+        // Absent from a list is not proof (a list can shift while paged):
+        // what is still on the team is kept, with GitLab's fresh version.
+        if !removed.is_empty() {
+            for api in self.recheck(&removed).await? {
+                removed.remove(&api.id);
+                fetched += 1;
+                updates.push(api);
+            }
         }
 
         // Apply: upsert what came back (newest wins), drop what left.

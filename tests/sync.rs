@@ -609,3 +609,172 @@ fn a_redirect_never_carries_the_token_anywhere() {
         elsewhere.world().log
     );
 }
+
+fn team_ids(w: &World, open_only: bool) -> std::collections::BTreeSet<u64> {
+    w.issues
+        .iter()
+        .filter(|i| i.labels.contains(generate::TEAM))
+        .filter(|i| !open_only || i.state == "opened")
+        .map(|i| i.id)
+        .collect()
+}
+
+fn cached_ids(s: &Syncer, open_only: bool) -> std::collections::BTreeSet<u64> {
+    s.snap
+        .ws
+        .issues
+        .iter()
+        .filter(|i| !open_only || i.state == IssueState::Opened)
+        .map(|i| i.id)
+        .collect()
+}
+
+#[test]
+fn a_list_that_shifts_while_paged_loses_no_issue_and_lists_none_twice() {
+    let rig = Rig::new(world(450));
+    let mut s = rig.syncer();
+    // The first sync, from nothing: the top issue moves to the bottom while
+    // page 2 is asked for, so page 2's first issue slid onto page 1 (read
+    // already) and the moved one shows on two pages.
+    rig.fake.world().shift_pages = 1;
+    rig.sync(&mut s).unwrap();
+    assert_eq!(
+        rig.fake.world().chaos_counts.shifts,
+        1,
+        "the list did shift"
+    );
+    same(cached_ids(&s, true), team_ids(&rig.fake.world(), true));
+    let ids: Vec<u64> = s.snap.ws.issues.iter().map(|i| i.id).collect();
+    let unique: std::collections::HashSet<u64> = ids.iter().copied().collect();
+    assert_eq!(ids.len(), unique.len(), "no issue twice");
+
+    // A full sync over a cache, shifting on every later page.
+    rig.fake.world().shift_pages = 20;
+    rig.rt.block_on(s.full(Utc::now(), &|_, _| {})).unwrap();
+    same(cached_ids(&s, true), team_ids(&rig.fake.world(), true));
+
+    // The incremental order check of the backlog: nothing it skips is
+    // taken for an issue that left the team.
+    rig.fake.world().shift_pages = 20;
+    let report = rig.sync(&mut s).unwrap();
+    assert!(!report.full);
+    assert_eq!(report.removed, 0);
+    same(cached_ids(&s, true), team_ids(&rig.fake.world(), true));
+}
+
+fn same(cached: std::collections::BTreeSet<u64>, server: std::collections::BTreeSet<u64>) {
+    let missing: Vec<_> = server.difference(&cached).collect();
+    let extra: Vec<_> = cached.difference(&server).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing from the cache: {missing:?}; extra: {extra:?}"
+    );
+}
+
+fn http_date(t: chrono::DateTime<Utc>) -> String {
+    t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
+#[test]
+fn retry_after_as_seconds_a_date_missing_or_absurd() {
+    // An HTTP date two seconds ahead of the server's clock: waited, then the
+    // sync succeeds.
+    let rig = Rig::new(world(10));
+    let mut s = rig.syncer();
+    let soon = http_date(rig.fake.world().now() + chrono::Duration::seconds(1));
+    fault_once(&rig, Fault::RateLimitRaw(Some(soon)));
+    rig.sync(&mut s).unwrap();
+
+    // Missing: GitLab's throttle period, a minute; reported, not waited.
+    // Absurd: capped at a day; reported at once, never hangs.
+    for (value, expected) in [
+        (None, chrono::Duration::seconds(60)),
+        (
+            Some("99999999999999".to_owned()),
+            chrono::Duration::hours(24),
+        ),
+        (
+            Some("Fri, 31 Dec 9999 23:59:59 GMT".to_owned()),
+            chrono::Duration::hours(24),
+        ),
+        (Some("whenever".to_owned()), chrono::Duration::seconds(60)),
+    ] {
+        let rig = Rig::new(world(10));
+        let mut s = rig.syncer();
+        rig.fake.world().always = Some(Fault::RateLimitRaw(value.clone()));
+        let started = std::time::Instant::now();
+        let err = rig.sync(&mut s).unwrap_err();
+        let SyncError::Gitlab(GitlabError::RateLimited { until }) = err else {
+            panic!("{value:?}: {err}")
+        };
+        let wait = until - Utc::now();
+        assert!(
+            wait <= expected && wait > expected - chrono::Duration::seconds(5),
+            "{value:?}: {wait}"
+        );
+        assert_eq!(
+            rig.fake.world().log.len(),
+            1,
+            "{value:?}: not retried in a loop"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{value:?}: no hang"
+        );
+    }
+}
+
+#[test]
+fn a_clock_an_hour_off_misses_no_change_and_waits_the_right_time() {
+    for offset in [-3600i64, 3600] {
+        let rig = Rig::new(world(60));
+        rig.fake.world().clock_offset_secs = offset;
+        let mut s = rig.syncer();
+        rig.sync(&mut s).unwrap();
+        // A web edit, stamped by the server's clock.
+        let id = {
+            let mut w = rig.fake.world();
+            let now = w.now();
+            let i = w
+                .issues
+                .iter_mut()
+                .find(|i| i.labels.contains(generate::TEAM) && i.state == "opened")
+                .unwrap();
+            i.title = "Edited on the web".into();
+            i.updated_at = now;
+            i.id
+        };
+        let report = rig.sync(&mut s).unwrap();
+        assert!(!report.full);
+        let cached = s.snap.ws.issues.iter().find(|i| i.id == id).unwrap();
+        assert_eq!(cached.title, "Edited on the web", "offset {offset}");
+
+        // A Retry-After date two minutes after the server's now is two
+        // minutes, whatever our clock says.
+        let at = http_date(rig.fake.world().now() + chrono::Duration::seconds(120));
+        rig.fake.world().always = Some(Fault::RateLimitRaw(Some(at)));
+        let err = rig.sync(&mut s).unwrap_err();
+        let SyncError::Gitlab(GitlabError::RateLimited { until }) = err else {
+            panic!("{err}")
+        };
+        let wait = (until - Utc::now()).num_seconds();
+        assert!((115..=121).contains(&wait), "offset {offset}: {wait} s");
+    }
+}
+
+#[test]
+fn html_error_pages_are_retried_and_named_in_one_line() {
+    for status in [502u16, 503] {
+        let rig = Rig::new(world(20));
+        let mut s = rig.syncer();
+        fault_once(&rig, Fault::Html(status));
+        rig.sync(&mut s).unwrap();
+        rig.fake.world().always = Some(Fault::Html(status));
+        let err = rig.sync(&mut s).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!("GitLab is not responding ({status})")),
+            "{err}"
+        );
+        assert!(!err.contains('<') && !err.contains('\n'), "{err}");
+    }
+}

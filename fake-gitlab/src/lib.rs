@@ -7,7 +7,7 @@
 //! 429 with `Retry-After`, 5xx, 409 resource lock, malformed or truncated
 //! JSON, connection reset).
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -112,6 +112,63 @@ pub enum Fault {
     Reset,
     /// 302 to this URL (a hostile or misconfigured proxy).
     Redirect(String),
+    /// 429 with this `Retry-After` value as is (seconds, an HTTP date,
+    /// anything), or with none at all.
+    RateLimitRaw(Option<String>),
+    /// This status with an HTML body, as a proxy in front of GitLab sends
+    /// (502/503 while GitLab restarts).
+    Html(u16),
+    /// The request is applied, then the connection drops before the answer
+    /// (a write whose answer is lost).
+    AppliedThenReset,
+}
+
+impl Fault {
+    /// A short name, for counts.
+    pub fn name(&self) -> String {
+        match self {
+            Fault::Status(s) => format!("status {s}"),
+            Fault::RateLimit { .. } | Fault::RateLimitRaw(_) => "429".into(),
+            Fault::ResourceLock => "409 lock".into(),
+            Fault::Malformed => "malformed".into(),
+            Fault::Truncated => "truncated".into(),
+            Fault::Reset => "reset".into(),
+            Fault::Redirect(_) => "redirect".into(),
+            Fault::Html(s) => format!("html {s}"),
+            Fault::AppliedThenReset => "applied then reset".into(),
+        }
+    }
+}
+
+/// Chaos mode: every request may be slowed down or get a random fault
+/// (429 storms, 5xx with HTML, resets, truncated or malformed bodies, a
+/// write applied whose answer is lost), and an issue list may shift while
+/// it is paged. Deterministic for a seed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Chaos {
+    pub seed: u64,
+    /// Chance per 1000 requests of a fault.
+    pub fault_permille: u32,
+    /// Up to this much latency on every request.
+    pub max_latency_ms: u64,
+    /// Chance per 1000 requests for a later page that the list shifts first.
+    pub shift_permille: u32,
+}
+
+/// What chaos mode (and the page shifts) did.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ChaosCounts {
+    pub requests: u64,
+    /// Faults injected, by kind.
+    pub faults: BTreeMap<String, u64>,
+    /// Lists shifted between two pages.
+    pub shifts: u64,
+}
+
+impl ChaosCounts {
+    pub fn total_faults(&self) -> u64 {
+        self.faults.values().sum()
+    }
 }
 
 /// The fake's whole state.
@@ -139,6 +196,19 @@ pub struct World {
     pub always: Option<Fault>,
     /// Added before every answer.
     pub latency_ms: u64,
+    /// The fake's clock runs this many seconds ahead of the machine's (a
+    /// negative number: behind). Timestamps and the `Date` header use it.
+    #[serde(default)]
+    pub clock_offset_secs: i64,
+    /// Random faults and latency for every request, while set.
+    #[serde(default)]
+    pub chaos: Option<Chaos>,
+    #[serde(default)]
+    pub chaos_counts: ChaosCounts,
+    /// The next this many requests for a later page of a group's issues
+    /// first move the top issue to the bottom (a web reorder while paging).
+    #[serde(default)]
+    pub shift_pages: u32,
     /// Every request as `METHOD /path?query`.
     pub log: Vec<String>,
 }
@@ -163,8 +233,107 @@ impl World {
             faults: VecDeque::new(),
             always: None,
             latency_ms: 0,
+            clock_offset_secs: 0,
+            chaos: None,
+            chaos_counts: ChaosCounts::default(),
+            shift_pages: 0,
             log: Vec::new(),
         }
+    }
+
+    /// Draw from the chaos generator: a number in `0..n`.
+    fn roll(&mut self, n: u64) -> u64 {
+        let Some(c) = self.chaos.as_mut() else {
+            return n;
+        };
+        // splitmix64
+        c.seed = c.seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = c.seed;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        (z ^ (z >> 31)) % n.max(1)
+    }
+
+    /// Chaos mode's pick for one request: a latency and maybe a fault.
+    fn chaos_pick(&mut self, write: bool) -> (u64, Option<Fault>) {
+        let Some(c) = self.chaos.clone() else {
+            return (0, None);
+        };
+        self.chaos_counts.requests += 1;
+        let latency = self.roll(c.max_latency_ms + 1);
+        if self.roll(1000) >= u64::from(c.fault_permille) {
+            return (latency, None);
+        }
+        let fault = match self.roll(if write { 10 } else { 9 }) {
+            0 => {
+                // A storm: this one and up to four more are rate-limited.
+                for _ in 0..self.roll(5) {
+                    self.faults.push_back(Fault::RateLimit { retry_after: 0 });
+                }
+                Fault::RateLimit { retry_after: 0 }
+            }
+            1 => Fault::Status(500),
+            2 => Fault::Html(502),
+            3 => Fault::Html(503),
+            4 => Fault::Reset,
+            5 => Fault::Truncated,
+            6 => Fault::Malformed,
+            7 => Fault::ResourceLock,
+            8 => Fault::RateLimitRaw(None),
+            _ => Fault::AppliedThenReset,
+        };
+        (latency, Some(fault))
+    }
+
+    /// Before a later page of a list: maybe move the top issue to the
+    /// bottom, so that every item after it shifts up by one.
+    fn maybe_shift(&mut self, p: &[(String, String)]) {
+        let later_page = get(p, "page")
+            .and_then(|v| v.parse::<u32>().ok())
+            .unwrap_or(1)
+            > 1;
+        if !later_page {
+            return;
+        }
+        let chaos = self
+            .chaos
+            .as_ref()
+            .map_or(0, |c| u64::from(c.shift_permille));
+        let shift = if self.shift_pages > 0 {
+            self.shift_pages -= 1;
+            true
+        } else {
+            chaos > 0 && self.roll(1000) < chaos
+        };
+        if !shift {
+            return;
+        }
+        // The top issue of this list (by its labels and state).
+        let labels: Vec<&str> = get(p, "labels")
+            .map(|l| l.split(',').map(str::trim).collect())
+            .unwrap_or_default();
+        let state = get(p, "state").unwrap_or("all");
+        let bottom = self
+            .issues
+            .iter()
+            .map(|i| i.relative_position)
+            .max()
+            .unwrap_or(0);
+        if let Some(top) = self
+            .issues
+            .iter_mut()
+            .filter(|i| labels.iter().all(|l| i.labels.contains(*l)))
+            .filter(|i| state == "all" || i.state == state)
+            .min_by_key(|i| (i.relative_position, i.id))
+        {
+            top.relative_position = bottom + 1024;
+            self.chaos_counts.shifts += 1;
+        }
+    }
+
+    /// The fake server's own clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        Utc::now() + chrono::Duration::seconds(self.clock_offset_secs)
     }
 
     pub fn fresh_id(&mut self) -> u64 {
@@ -423,7 +592,31 @@ fn fault_response(f: &Fault) -> Option<Response> {
             );
             r
         }
-        Fault::Truncated | Fault::Reset => return None,
+        Fault::RateLimitRaw(value) => {
+            let mut r = Response::new(Body::from("Retry later\n"));
+            *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            let h = r.headers_mut();
+            h.insert("content-type", HeaderValue::from_static("text/plain"));
+            if let Some(v) = value.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
+                h.insert("retry-after", v);
+            }
+            r
+        }
+        Fault::Html(status) => {
+            let code = StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY);
+            let reason = code.canonical_reason().unwrap_or("Error");
+            let page = format!(
+                "<!DOCTYPE html>\n<html>\n<head>\n  <title>GitLab is not responding ({status})</title>\n  <style>body {{ color: #666; }}</style>\n</head>\n<body>\n  <h1>{status} {reason}</h1>\n  <p>Whoops, GitLab is taking too much time to respond.</p>\n</body>\n</html>\n"
+            );
+            let mut r = Response::new(Body::from(page));
+            *r.status_mut() = code;
+            r.headers_mut().insert(
+                "content-type",
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            r
+        }
+        Fault::Truncated | Fault::Reset | Fault::AppliedThenReset => return None,
     })
 }
 
@@ -446,7 +639,24 @@ fn get_all(p: &[(String, String)], k: &str) -> Vec<String> {
         .collect()
 }
 
+/// Every answer carries the fake's own clock in `Date`, as a real server's.
 async fn handle(
+    state: axum::extract::State<Shared>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let now = lock(&state.0).now();
+    let mut r = answer(state, method, uri, headers, body).await;
+    let date = now.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+    if let Ok(v) = HeaderValue::from_str(&date) {
+        r.headers_mut().insert("date", v);
+    }
+    r
+}
+
+async fn answer(
     axum::extract::State(world): axum::extract::State<Shared>,
     method: Method,
     uri: Uri,
@@ -462,8 +672,17 @@ async fn handle(
             "{method} {}",
             uri.path_and_query().map_or("", |p| p.as_str())
         ));
-        let fault = w.faults.pop_front().or_else(|| w.always.clone());
-        (w.latency_ms, fault)
+        let mut fault = w.faults.pop_front().or_else(|| w.always.clone());
+        let mut latency = w.latency_ms;
+        if fault.is_none() && w.chaos.is_some() {
+            let (extra, f) = w.chaos_pick(method != Method::GET);
+            latency += extra;
+            fault = f;
+        }
+        if let Some(f) = &fault {
+            *w.chaos_counts.faults.entry(f.name()).or_default() += 1;
+        }
+        (latency, fault)
     };
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;
@@ -480,7 +699,7 @@ async fn handle(
                 });
                 return Response::new(Body::from_stream(stream));
             }
-            Fault::Truncated => {}
+            Fault::Truncated | Fault::AppliedThenReset => {}
             f => {
                 if let Some(r) = fault_response(f) {
                     return r;
@@ -532,6 +751,15 @@ async fn handle(
         let mut w = lock(&world);
         route(&mut w, &method, &segs, &params, uri.path())
     };
+    if fault == Some(Fault::AppliedThenReset) {
+        let stream = futures_util::stream::once(async {
+            Err::<Bytes, std::io::Error>(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "applied, then reset by the fake",
+            ))
+        });
+        return Response::new(Body::from_stream(stream));
+    }
     if fault == Some(Fault::Truncated) {
         let (parts, body) = resp.into_parts();
         let bytes = axum::body::to_bytes(body, usize::MAX)
@@ -605,7 +833,10 @@ fn route(
                 return message(404, "404 Group Not Found");
             }
             match rest {
-                ["issues"] => list_issues(w, None, p, raw_path),
+                ["issues"] => {
+                    w.maybe_shift(p);
+                    list_issues(w, None, p, raw_path)
+                }
                 ["milestones"] => {
                     let state = get(p, "state");
                     let title = get(p, "title");
@@ -717,11 +948,12 @@ fn route(
                         issue_id: issue.id,
                         body: body.to_owned(),
                         author_id: w.me,
-                        created_at: Utc::now(),
+                        created_at: w.now(),
                     };
                     w.notes.push(note.clone());
+                    let now = w.now();
                     if let Some(i) = w.issue_mut(project, issue.iid) {
-                        i.updated_at = Utc::now();
+                        i.updated_at = now;
                     }
                     respond(StatusCode::CREATED, note_json(w, &note, &issue))
                 }
@@ -906,8 +1138,7 @@ fn paginate_with<T>(
     r
 }
 
-fn touch(i: &mut FIssue) {
-    let now = Utc::now();
+fn touch(i: &mut FIssue, now: DateTime<Utc>) {
     i.updated_at = if now > i.updated_at {
         now
     } else {
@@ -935,6 +1166,7 @@ const EDITABLE: &[&str] = &[
 ];
 
 fn update_issue(w: &mut World, project: u64, iid: u64, p: &[(String, String)]) -> Response {
+    let now = w.now();
     if w.issue(project, iid).is_none() {
         return message(404, "404 Issue Not Found");
     }
@@ -1038,7 +1270,7 @@ fn update_issue(w: &mut World, project: u64, iid: u64, p: &[(String, String)]) -
     match get(p, "state_event") {
         Some("close") if i.state == "opened" => {
             i.state = "closed".into();
-            i.closed_at = Some(Utc::now());
+            i.closed_at = Some(now);
         }
         Some("reopen") if i.state == "closed" => {
             i.state = "opened".into();
@@ -1046,10 +1278,9 @@ fn update_issue(w: &mut World, project: u64, iid: u64, p: &[(String, String)]) -
         }
         _ => {}
     }
-    touch(i);
+    touch(i, now);
     let i = i.clone();
     if let Some((old, new)) = moved {
-        let now = Utc::now();
         for (m, action) in [(old, "remove"), (new, "add")] {
             if let Some(m) = m {
                 let id = w.fresh_id();
@@ -1143,7 +1374,7 @@ fn create_issue(w: &mut World, project: u64, p: &[(String, String)]) -> Response
         .map(|i| i.relative_position)
         .min()
         .unwrap_or(0);
-    let now = Utc::now();
+    let now = w.now();
     let issue = FIssue {
         id: w.fresh_id(),
         iid,

@@ -166,6 +166,9 @@ pub struct ApiErrorBody {
 impl ApiErrorBody {
     /// A one-line summary of a response body (JSON or plain text), sanitized and short.
     pub fn summarize(body: &[u8]) -> String {
+        if let Some(text) = html_summary(body) {
+            return crate::core::text::truncate(&sanitize::line(&text), 200);
+        }
         let text = match serde_json::from_slice::<ApiErrorBody>(body) {
             Ok(b) => match (b.message, b.error) {
                 (Some(serde_json::Value::String(s)), _) => s,
@@ -179,6 +182,47 @@ impl ApiErrorBody {
     }
 }
 
+/// An HTML error page (a proxy's 502/503): its `<title>`, else its text
+/// without tags, on one line. `None` when the body is not HTML.
+fn html_summary(body: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(body);
+    let head = text
+        .trim_start()
+        .get(..15)
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if !(head.starts_with("<!doctype html") || head.starts_with("<html")) {
+        return None;
+    }
+    let lower = text.to_ascii_lowercase();
+    if let (Some(a), Some(b)) = (lower.find("<title>"), lower.find("</title>"))
+        && a + 7 <= b
+    {
+        let title = text[a + 7..b]
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if !title.is_empty() {
+            return Some(title);
+        }
+    }
+    // No title: the visible text, tags and styles dropped.
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in text.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    Some(out.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,6 +231,22 @@ mod tests {
 
     fn example(name: &str) -> Option<String> {
         std::fs::read_to_string(format!("{}/{EXAMPLES}/{name}", env!("CARGO_MANIFEST_DIR"))).ok()
+    }
+
+    #[test]
+    fn an_html_error_page_is_summarized_by_its_title() {
+        let page = b"<!DOCTYPE html>\n<html><head><title>GitLab is not\n responding (502)</title><style>p{}</style></head><body><h1>502</h1></body></html>";
+        assert_eq!(
+            ApiErrorBody::summarize(page),
+            "GitLab is not responding (502)"
+        );
+        let untitled =
+            b"<html><body><h1>503 Service Unavailable</h1>\n<p>Back soon</p></body></html>";
+        assert_eq!(
+            ApiErrorBody::summarize(untitled),
+            "503 Service Unavailable Back soon"
+        );
+        assert_eq!(ApiErrorBody::summarize(b"Retry later\n"), "Retry later");
     }
 
     #[test]

@@ -56,6 +56,9 @@ impl GitlabError {
                 | GitlabError::Server { .. }
                 | GitlabError::Unreachable { .. }
                 | GitlabError::Timeout(_)
+                // A cut or garbled body (a proxy's error page, a dropped
+                // connection): the next try usually reads it whole.
+                | GitlabError::Malformed { .. }
         )
     }
 
@@ -105,14 +108,39 @@ impl RetryPolicy {
     }
 }
 
-/// A `Retry-After` value: seconds, or an HTTP date.
+/// The longest `Retry-After` believed: anything longer (a misconfigured
+/// proxy, a date years ahead) is taken as this.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
+/// A 429 without `Retry-After` waits GitLab's throttle period.
+pub const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// A `Retry-After` value: seconds, or an HTTP date (compared with `now`,
+/// the server's own `Date` when it sent one, so that a local clock off by
+/// an hour does not add or remove that hour). At most [`MAX_RETRY_AFTER`].
 pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
     let v = value.trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let when = DateTime::parse_from_rfc2822(v).ok()?.with_timezone(&Utc);
-    Some((when - now).to_std().unwrap_or(Duration::ZERO))
+    let wait = if let Ok(secs) = v.parse::<u64>() {
+        Duration::from_secs(secs)
+    } else {
+        let when = DateTime::parse_from_rfc2822(v).ok()?.with_timezone(&Utc);
+        (when - now).to_std().unwrap_or(Duration::ZERO)
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
+}
+
+/// How long a 429 asks to wait: its `Retry-After` against the server's
+/// clock, else [`DEFAULT_RETRY_AFTER`].
+pub fn rate_limit_wait(headers: &HeaderMap) -> Duration {
+    let server_now = headers
+        .get(reqwest::header::DATE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| DateTime::parse_from_rfc2822(v.trim()).ok())
+        .map_or_else(Utc::now, |d| d.with_timezone(&Utc));
+    headers
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_retry_after(v, server_now))
+        .unwrap_or(DEFAULT_RETRY_AFTER)
 }
 
 /// An authenticated client for one GitLab instance.
@@ -253,11 +281,7 @@ impl Client {
                     match status {
                         StatusCode::TOO_MANY_REQUESTS => {
                             let now = Utc::now();
-                            let wait = headers
-                                .get(RETRY_AFTER)
-                                .and_then(|v| v.to_str().ok())
-                                .and_then(|v| parse_retry_after(v, now))
-                                .unwrap_or(Duration::from_secs(60));
+                            let wait = rate_limit_wait(&headers);
                             if wait <= self.policy.max_rate_wait && attempt < self.policy.retries {
                                 tracing::info!(
                                     wait_s = wait.as_secs_f64(),
@@ -356,6 +380,19 @@ impl Client {
         id_of: fn(&T) -> u64,
         progress: &(dyn Fn(usize, Option<u64>) + Send + Sync),
     ) -> Result<Vec<T>, GitlabError> {
+        Ok(self.get_all_checked(path, query, id_of, progress).await?.0)
+    }
+
+    /// [`Client::get_all`], also telling whether the list moved while it
+    /// was paged (an id on two pages, or a total that changed): then an
+    /// item may have been skipped.
+    pub async fn get_all_checked<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        id_of: fn(&T) -> u64,
+        progress: &(dyn Fn(usize, Option<u64>) + Send + Sync),
+    ) -> Result<(Vec<T>, bool), GitlabError> {
         let page_url = |page: u32| {
             let mut q: Vec<(&str, String)> = query.to_vec();
             q.push(("per_page", PER_PAGE.to_string()));
@@ -364,6 +401,7 @@ impl Client {
         };
         let (first, mut info): (Vec<T>, PageInfo) = self.get_json(&page_url(1), path).await?;
         let total = info.total;
+        let mut moved = false;
         let mut out = first;
         progress(out.len(), total);
         let mut page = 1u32;
@@ -379,6 +417,7 @@ impl Client {
             while let Some((items, i)) = rest.try_next().await? {
                 out.extend(items);
                 progress(out.len(), total);
+                moved |= i.total.is_some_and(|t| Some(t) != total);
                 info = i;
             }
             page = pages;
@@ -406,11 +445,14 @@ impl Client {
             }
             out.extend(items);
             progress(out.len(), total);
+            moved |= i.total.is_some_and(|t| Some(t) != total);
             info = i;
         }
+        let listed = out.len();
         let mut seen = std::collections::HashSet::with_capacity(out.len());
         out.retain(|t| seen.insert(id_of(t)));
-        Ok(out)
+        moved |= out.len() != listed;
+        Ok((out, moved))
     }
 
     fn group_path(group: &str) -> String {
@@ -475,9 +517,29 @@ impl Client {
         progress: &(dyn Fn(usize, Option<u64>) + Send + Sync),
     ) -> Result<Vec<ApiIssue>, GitlabError> {
         let path = format!("/groups/{}/issues", Self::group_path(group));
-        self.get_all(&path, query, |i: &ApiIssue| i.id, progress)
-            .await
-            .map_err(|e| name_group(e, group))
+        let list = async |progress: &(dyn Fn(usize, Option<u64>) + Send + Sync)| {
+            self.get_all_checked(&path, query, |i: &ApiIssue| i.id, progress)
+                .await
+                .map_err(|e| name_group(e, group))
+        };
+        let (mut out, mut moved) = list(progress).await?;
+        // The list moved while paged (an issue reordered, added or removed
+        // on the web meanwhile): an item may have been skipped. List again,
+        // at most twice, keeping the newest order and what only an earlier
+        // listing saw.
+        for _ in 0..2 {
+            if !moved {
+                break;
+            }
+            tracing::info!(path = %path, "the list moved while it was paged; listing again");
+            let (again, m) = list(&|_, _| {}).await?;
+            let ids: std::collections::HashSet<u64> = again.iter().map(|i| i.id).collect();
+            let earlier: Vec<ApiIssue> = out.into_iter().filter(|i| !ids.contains(&i.id)).collect();
+            out = again;
+            out.extend(earlier);
+            moved = m;
+        }
+        Ok(out)
     }
 }
 
@@ -729,6 +791,42 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn an_absurd_retry_after_is_capped_and_a_missing_one_is_a_minute() {
+        let now = Utc::now();
+        for absurd in [
+            "99999999999999999",
+            "18446744073709551615",
+            "Fri, 01 Jan 9999 00:00:00 GMT",
+        ] {
+            assert_eq!(
+                parse_retry_after(absurd, now),
+                Some(MAX_RETRY_AFTER),
+                "{absurd}"
+            );
+        }
+        assert_eq!(rate_limit_wait(&HeaderMap::new()), DEFAULT_RETRY_AFTER);
+    }
+
+    #[test]
+    fn a_retry_after_date_counts_from_the_servers_clock() {
+        // The server's clock is an hour behind ours: its date is 2 minutes
+        // after its own now, so the wait is 2 minutes, not 2 minus 60.
+        let server_now = Utc::now() - chrono::Duration::hours(1);
+        let fmt = |t: DateTime<Utc>| t.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+        let mut h = HeaderMap::new();
+        h.insert(
+            reqwest::header::DATE,
+            HeaderValue::from_str(&fmt(server_now)).unwrap(),
+        );
+        h.insert(
+            RETRY_AFTER,
+            HeaderValue::from_str(&fmt(server_now + chrono::Duration::seconds(120))).unwrap(),
+        );
+        let wait = rate_limit_wait(&h).as_secs();
+        assert!((119..=121).contains(&wait), "{wait}");
     }
 
     #[test]
