@@ -59,7 +59,21 @@ pub fn conflict(change: &Change, fresh: &Issue, team: &TeamConfig) -> Option<Str
     {
         return Some("its milestone changed on GitLab meanwhile".into());
     }
-    if (!e.assign.is_empty() || !e.unassign.is_empty()) && now.assignees != seen.assignees {
+    // The set the change leads to from what the user saw: finding it
+    // already there is a resend after a lost answer, not a conflict.
+    let mut wanted: Vec<u64> = seen
+        .assignees
+        .iter()
+        .copied()
+        .filter(|a| !e.unassign.contains(a))
+        .chain(e.assign.iter().copied())
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    if (!e.assign.is_empty() || !e.unassign.is_empty())
+        && now.assignees != seen.assignees
+        && now.assignees != wanted
+    {
         let names: Vec<String> = fresh
             .assignees
             .iter()
@@ -599,6 +613,27 @@ mod tests {
             edit,
             summary: String::new(),
         }
+    }
+
+    #[test]
+    fn finding_the_assignees_already_as_wanted_is_a_resend_not_a_conflict() {
+        // Chaos found it: an unassign applied whose answer was lost came
+        // back as "its assignees changed on GitLab meanwhile".
+        let mut seen = issue(1, 1, &[]);
+        seen.assignees = vec![user(7, "zoe", "Z")];
+        let c = change(
+            &seen,
+            Edit {
+                unassign: vec![7],
+                ..Edit::default()
+            },
+        );
+        let mut applied = seen.clone();
+        applied.assignees.clear();
+        assert_eq!(conflict(&c, &applied, &team()), None);
+        let mut other = seen.clone();
+        other.assignees = vec![user(8, "max", "M")];
+        assert!(conflict(&c, &other, &team()).is_some());
     }
 
     #[test]
