@@ -124,6 +124,29 @@ impl Live {
         Ok(store)
     }
 
+    /// The cache for reading: read-only, with a warning, when the disk is
+    /// full or read-only and it cannot be opened for writing.
+    pub fn store_for_reading(&self) -> Result<Store, Failure> {
+        match Store::open_or_set_aside(&self.store_path) {
+            Ok((store, warning)) => {
+                if let Some(w) = warning {
+                    eprintln!("glboard: warning: {w}");
+                }
+                Ok(store)
+            }
+            Err(store::StoreError::Db { reason, .. })
+                if store::is_disk_fault(&reason)
+                    && let Ok(store) = Store::open_read_only(&self.store_path) =>
+            {
+                eprintln!(
+                    "glboard: warning: the cache cannot be written ({reason}); showing it read-only"
+                );
+                Ok(store)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// The team with the lanes to show (configured, or discovered at the last sync).
     pub fn team(&self, snap: &Snapshot) -> TeamConfig {
         self.cfg.team(&snap.meta.lanes)
@@ -246,10 +269,10 @@ fn load_board_data(
             failed: 0,
         });
     };
-    let snap = if refresh {
-        sync_now(&live, today, false)?
+    let (snap, store) = if refresh {
+        (sync_now(&live, today, false)?, live.store()?)
     } else {
-        let store = live.store()?;
+        let store = live.store_for_reading()?;
         // Milestones first (no issues), then only the printed board's issues.
         let Some(lists) = store.load_with(store::IssueFilter::Milestone(0))? else {
             return Err(fail(
@@ -266,9 +289,8 @@ fn load_board_data(
                 }
             }
         };
-        store.load_with(filter)?.unwrap_or(lists)
+        (store.load_with(filter)?.unwrap_or(lists), store)
     };
-    let store = live.store()?;
     let pending = store.outbox_queued()?;
     let failed = store.outbox_failed()?.len();
     let team = live.team(&snap);
@@ -685,7 +707,21 @@ pub fn act(cli: &Cli, reference: &str, act: Act) -> Result<u8, Failure> {
         ));
     };
     let client = live.client()?;
-    let mut store = live.store()?;
+    let not_made = |e: store::StoreError| {
+        fail(
+            EX_FAILURE,
+            format!("{e}\nthe change was not made: it is neither saved nor sent"),
+        )
+    };
+    let mut store = match Store::open_or_set_aside(&live.store_path) {
+        Ok((store, warning)) => {
+            if let Some(w) = warning {
+                eprintln!("glboard: warning: {w}");
+            }
+            store
+        }
+        Err(e) => return Err(not_made(e)),
+    };
     let snap = match store.load()? {
         Some(s) => s,
         None => sync_now(&live, today, false)?,
@@ -713,7 +749,7 @@ pub fn act(cli: &Cli, reference: &str, act: Act) -> Result<u8, Failure> {
         edit: e,
         summary: summary.clone(),
     };
-    store.outbox_add(&change)?;
+    store.outbox_add(&change).map_err(not_made)?;
     let rt = runtime()?;
     let me = ws.me.clone();
     let outcome = rt.block_on(outbox::flush(&client, &mut store, &team, me.as_ref()))?;
@@ -751,7 +787,11 @@ pub fn pending(cli: &Cli, action: Option<PendingAction>, id: Option<u64>) -> Res
         println!("no pending changes (demo)");
         return Ok(EX_OK);
     };
-    let store = live.store()?;
+    let store = if action.is_none() {
+        live.store_for_reading()?
+    } else {
+        live.store()?
+    };
     match (action, id) {
         (None, _) => {
             let queued = store.outbox_queued()?;

@@ -48,7 +48,7 @@ pub struct Delta {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cache {path}: {reason} (delete the file to start afresh)")]
+    #[error("cache {path}: {reason}{}", hint(.reason))]
     Db { path: PathBuf, reason: String },
     #[error("cache {path} was written by a newer glboard (schema {found}, this one knows {known})")]
     TooNew {
@@ -82,6 +82,34 @@ const MIGRATIONS: &[&str] = &[
     // 4: milestone history per issue (carry-over).
     "CREATE TABLE milestone_history (issue_id INTEGER PRIMARY KEY, milestones TEXT NOT NULL, fetched_at TEXT NOT NULL);",
 ];
+
+/// Whether a database error comes from the disk (full, read-only, no
+/// permission) rather than from the file's content.
+pub fn is_disk_fault(reason: &str) -> bool {
+    let r = reason.to_ascii_lowercase();
+    [
+        "disk i/o error",
+        "disk is full",
+        "no space",
+        "readonly",
+        "read-only",
+        "permission denied",
+        "unable to open",
+        "not a directory",
+        "file exists",
+        "file too large",
+    ]
+    .iter()
+    .any(|k| r.contains(k))
+}
+
+fn hint(reason: &str) -> &'static str {
+    if is_disk_fault(reason) {
+        " (is the disk full or read-only? Nothing in the cache was changed, and changes queued in it stay there; `glboard print --offline` still reads it)"
+    } else {
+        " (move the file aside to start afresh; changes queued in it stay in that file)"
+    }
+}
 
 /// Which cached issues to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,6 +182,42 @@ impl Store {
         };
         store.migrate()?;
         Ok(store)
+    }
+
+    /// Open the cache only to read it, touching nothing on disk (no lock,
+    /// no WAL index): for showing it when the disk is full or read-only.
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        let err = |e: &dyn std::fmt::Display| StoreError::Db {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        };
+        if !path.is_file() {
+            return Err(err(&"no cache file"));
+        }
+        let uri = format!(
+            "file:{}?immutable=1",
+            url::form_urlencoded::byte_serialize(path.to_string_lossy().as_bytes())
+                .collect::<String>()
+                .replace("%2F", "/")
+        );
+        let conn = Connection::open_with_flags(
+            uri,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI,
+        )
+        .map_err(|e| err(&e))?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| err(&e))?;
+        if version != MIGRATIONS.len() as i64 {
+            return Err(err(&format!(
+                "schema {version}, this glboard reads {}",
+                MIGRATIONS.len()
+            )));
+        }
+        Ok(Store {
+            conn: std::sync::Mutex::new(conn),
+            path: path.to_owned(),
+        })
     }
 
     /// Open the cache; a file that is not a readable database (corrupt, or

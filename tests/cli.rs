@@ -559,3 +559,89 @@ fn a_revoked_token_pauses_the_queue_and_keeps_the_change() {
         Some(13)
     );
 }
+
+/// Run glboard with files limited to `fsize` bytes (a full disk: writes
+/// past it fail with EFBIG; SIGXFSZ ignored, as the shell passes it on).
+fn on_a_full_disk(home: &Home, fsize: u64, args: &[&str]) -> Output {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!("trap '' XFSZ; exec prlimit --fsize={fsize} \"$@\""))
+        .arg("sh")
+        .arg(env!("CARGO_BIN_EXE_glboard"))
+        .args(args)
+        .env("TERM", "dumb")
+        .env_remove("GITLAB_HOST");
+    for (k, v) in home.env() {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+#[test]
+fn a_full_or_unwritable_disk_is_named_and_loses_nothing() {
+    let server = fake();
+    let home = synced_home(&server);
+    let (iid, id) = first_ready(&server);
+    let iid = iid.to_string();
+    let weight =
+        |s: &fake_gitlab::FakeGitlab| s.world().issues.iter().find(|i| i.id == id).unwrap().weight;
+    // A change queued while GitLab is away.
+    server.world().always = Some(Fault::Reset);
+    let o = with_dumb_term(&home, &["weight", &iid, "13"]);
+    assert_eq!(o.status.code(), Some(75), "{}", stderr(&o));
+    server.world().always = None;
+
+    for fsize in [0u64, 4096] {
+        // A new change cannot be saved: it is refused, said so, never sent.
+        let o = on_a_full_disk(&home, fsize, &["weight", &iid, "21"]);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains("disk full or read-only") && stderr(&o).contains("not made"),
+            "{}",
+            stderr(&o)
+        );
+        assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+        // The board and the queue still read, read-only.
+        let o = on_a_full_disk(&home, fsize, &["print", "--offline"]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert!(stdout(&o).contains("Ready"), "{}", stdout(&o));
+        assert!(stderr(&o).contains("read-only"), "{}", stderr(&o));
+        let o = on_a_full_disk(&home, fsize, &["pending"]);
+        assert!(stdout(&o).contains("queued"), "{}", stdout(&o));
+        // A sync cannot write: it fails, saying why.
+        let o = on_a_full_disk(&home, fsize, &["sync"]);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains("disk full or read-only"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    assert_ne!(
+        weight(&server),
+        Some(21),
+        "a change that was not saved was not sent"
+    );
+
+    // Room again: the queued change goes, nothing else.
+    let o = with_dumb_term(&home, &["sync"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(weight(&server), Some(13));
+    assert_eq!(
+        stdout(&with_dumb_term(&home, &["pending"])).trim(),
+        "no pending changes"
+    );
+
+    // A cache directory that cannot be made (its place is taken by a file).
+    let blocked = home.path("blocked");
+    std::fs::write(&blocked, "").unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_glboard"));
+    cmd.args(["weight", &iid, "3"]).env("TERM", "dumb");
+    for (k, v) in home.env() {
+        cmd.env(k, v);
+    }
+    let o = cmd.env("XDG_CACHE_HOME", &blocked).output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("Not a directory"), "{}", stderr(&o));
+    assert_eq!(weight(&server), Some(13));
+}
