@@ -111,6 +111,51 @@ fn hint(reason: &str) -> &'static str {
     }
 }
 
+/// The tables of the current schema.
+const TABLES: &[&str] = &[
+    "meta",
+    "issues",
+    "milestones",
+    "members",
+    "projects",
+    "outbox",
+    "milestone_history",
+];
+
+const NOT_OURS: &str = "not a glboard cache";
+
+/// Open a database file read-only as immutable: no lock, no WAL index, no
+/// write of any kind (for a full or read-only disk, or a file set aside).
+fn open_immutable(path: &Path) -> rusqlite::Result<Connection> {
+    let uri = format!(
+        "file:{}?immutable=1",
+        url::form_urlencoded::byte_serialize(path.to_string_lossy().as_bytes())
+            .collect::<String>()
+            .replace("%2F", "/")
+    );
+    Connection::open_with_flags(
+        uri,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI,
+    )
+}
+
+/// The outbox rows of a set-aside file, read without touching it: the
+/// changes queued in a damaged cache are moved to the new one.
+/// An outbox row as stored: id, issue id, change (JSON), state, reason.
+type OutboxRow = (i64, i64, String, String, Option<String>);
+
+fn salvage_outbox(path: &Path) -> Result<Vec<OutboxRow>, String> {
+    let conn = open_immutable(path).map_err(|e| e.to_string())?;
+    let mut stmt = conn
+        .prepare("SELECT id, issue_id, change, state, reason FROM outbox ORDER BY id")
+        .map_err(|e| e.to_string())?;
+    stmt.query_map([], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+    })
+    .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+    .map_err(|e| e.to_string())
+}
+
 /// Which cached issues to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IssueFilter {
@@ -180,8 +225,54 @@ impl Store {
             conn: std::sync::Mutex::new(conn),
             path: path.to_owned(),
         };
+        store.check_foreign()?;
         store.migrate()?;
+        store.check_tables()?;
         Ok(store)
+    }
+
+    fn table_names(&self) -> Result<Vec<String>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([], |r| r.get::<_, String>(0))
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.err(e))
+    }
+
+    /// A database that glboard never wrote (schema 0 holding tables) is not
+    /// taken over.
+    fn check_foreign(&self) -> Result<(), StoreError> {
+        let version: i64 = self
+            .conn()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        let tables = self.table_names()?;
+        if version == 0 && !tables.is_empty() {
+            return Err(self.err(format!(
+                "{NOT_OURS} (it holds other tables: {})",
+                tables.join(", ")
+            )));
+        }
+        Ok(())
+    }
+
+    /// Every table of the schema is there (a damaged file may lack some).
+    fn check_tables(&self) -> Result<(), StoreError> {
+        let tables = self.table_names()?;
+        let missing: Vec<&str> = TABLES
+            .iter()
+            .copied()
+            .filter(|t| !tables.iter().any(|n| n == t))
+            .collect();
+        if !missing.is_empty() {
+            return Err(self.err(format!(
+                "{NOT_OURS} (tables missing: {})",
+                missing.join(", ")
+            )));
+        }
+        Ok(())
     }
 
     /// Open the cache only to read it, touching nothing on disk (no lock,
@@ -194,17 +285,7 @@ impl Store {
         if !path.is_file() {
             return Err(err(&"no cache file"));
         }
-        let uri = format!(
-            "file:{}?immutable=1",
-            url::form_urlencoded::byte_serialize(path.to_string_lossy().as_bytes())
-                .collect::<String>()
-                .replace("%2F", "/")
-        );
-        let conn = Connection::open_with_flags(
-            uri,
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI,
-        )
-        .map_err(|e| err(&e))?;
+        let conn = open_immutable(path).map_err(|e| err(&e))?;
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(|e| err(&e))?;
@@ -228,7 +309,9 @@ impl Store {
         match Store::open(path) {
             Ok(s) => Ok((s, None)),
             Err(StoreError::Db { reason, .. })
-                if reason.contains("not a database") || reason.contains("malformed") =>
+                if reason.contains("not a database")
+                    || reason.contains("malformed")
+                    || reason.contains(NOT_OURS) =>
             {
                 let aside =
                     path.with_extension(format!("sqlite.corrupt-{}", Utc::now().timestamp()));
@@ -240,10 +323,43 @@ impl Store {
                     let _ = std::fs::remove_file(path.with_extension(ext));
                 }
                 let store = Store::open(path)?;
+                // Its queued changes come along when they can be read.
+                let rows = salvage_outbox(&aside);
+                let queued = match &rows {
+                    Ok(rows) => {
+                        let valid: Vec<_> = rows
+                            .iter()
+                            .filter(|(_, _, json, state, _)| {
+                                serde_json::from_str::<Change>(json).is_ok()
+                                    && (state == "queued" || state == "failed")
+                            })
+                            .collect();
+                        store.write(|tx| {
+                            for (id, issue, json, state, reason) in &valid {
+                                tx.execute(
+                                    "INSERT OR REPLACE INTO outbox (id, issue_id, change, state, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
+                                    params![id, issue, json, state, reason],
+                                )?;
+                            }
+                            Ok(())
+                        })?;
+                        Some((valid.len(), rows.len() - valid.len()))
+                    }
+                    Err(_) => None,
+                };
+                let about_changes = match queued {
+                    Some((0, 0)) => "It held no queued changes".to_owned(),
+                    Some((n, 0)) => format!("Its {n} queued changes were recovered"),
+                    Some((n, bad)) => format!(
+                        "{n} queued changes were recovered; {bad} could not be read and are still in that file"
+                    ),
+                    None => "Changes queued in it could not be read and are still in that file"
+                        .to_owned(),
+                };
                 Ok((
                     store,
                     Some(format!(
-                        "the cache was unreadable ({reason}); it was moved to {} and is rebuilt from GitLab. Changes queued in it could not be read and are still in that file",
+                        "the cache was unreadable ({reason}); it was moved to {} and is rebuilt from GitLab. {about_changes}",
                         aside.display()
                     )),
                 ))
@@ -936,6 +1052,69 @@ mod tests {
         assert_eq!(moved.len(), 1, "the old file is kept");
         let (_, again) = Store::open_or_set_aside(&path).unwrap();
         assert!(again.is_none());
+    }
+
+    #[test]
+    fn a_damaged_cache_is_set_aside_and_its_queued_changes_come_along() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.sqlite");
+        {
+            let store = Store::open(&path).unwrap();
+            for id in [1, 2] {
+                store
+                    .outbox_add(&Change {
+                        id,
+                        issue: 7,
+                        project: 1,
+                        iid: 70,
+                        edit: crate::core::edit::Edit {
+                            weight: Some(Some(3)),
+                            ..Default::default()
+                        },
+                        seen: Default::default(),
+                        summary: format!("change {id}"),
+                    })
+                    .unwrap();
+            }
+            store.outbox_fail(2, "refused by GitLab").unwrap();
+            store.conn().execute_batch("DROP TABLE issues").unwrap();
+        }
+        let (store, warning) = Store::open_or_set_aside(&path).unwrap();
+        let w = warning.unwrap();
+        assert!(
+            w.contains("tables missing: issues") && w.contains("2 queued changes were recovered"),
+            "{w}"
+        );
+        assert_eq!(store.outbox_queued().unwrap().len(), 1);
+        assert_eq!(store.outbox_failed().unwrap()[0].1, "refused by GitLab");
+        assert!(store.load().unwrap().is_none(), "rebuilt from GitLab");
+    }
+
+    #[test]
+    fn a_foreign_database_is_set_aside_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.sqlite");
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("CREATE TABLE songs (title TEXT); INSERT INTO songs VALUES ('x');")
+            .unwrap();
+        let (store, warning) = Store::open_or_set_aside(&path).unwrap();
+        let w = warning.unwrap();
+        assert!(
+            w.contains("not a glboard cache (it holds other tables: songs)"),
+            "{w}"
+        );
+        assert!(store.outbox_queued().unwrap().is_empty());
+        let aside = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .find(|e| e.file_name().to_string_lossy().contains("corrupt"))
+            .unwrap();
+        let kept: String = Connection::open(aside.path())
+            .unwrap()
+            .query_row("SELECT title FROM songs", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(kept, "x", "the foreign file is kept as it was");
     }
 
     #[test]
