@@ -66,6 +66,35 @@ fn a_tiny_terminal_gets_a_message_not_garbage() {
 }
 
 #[test]
+fn a_resize_storm_down_to_one_cell_leaves_it_alive_and_answering() {
+    let mut s = Session::start(&["--demo", "--today", "2025-11-05"], 100, 30);
+    s.wait_for("Datastores team - W45");
+    let mut rng = fastrand::Rng::with_seed(7);
+    // 300 resizes, keys typed in between, down to 1x1 and up to 300x100.
+    for n in 0..300 {
+        let (cols, rows) = match n % 10 {
+            0 => (1, 1),
+            1 => (300, 100),
+            _ => (rng.u16(1..200), rng.u16(1..60)),
+        };
+        s.resize(cols, rows);
+        if n % 3 == 0 {
+            s.send(["j", "l", "k", "h"][n % 4]);
+        }
+    }
+    s.resize(1, 1);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    s.resize(120, 40);
+    // Still alive and answering: the help opens and closes, then it quits.
+    s.send("?");
+    s.wait_for("Keys");
+    s.send("?");
+    s.send("q");
+    let status = s.wait_exit();
+    assert!(status.success(), "{status:?}");
+}
+
+#[test]
 fn print_on_a_terminal_is_bold_unless_no_color() {
     for (no_color, bold) in [("", true), ("1", false)] {
         let dir = tempfile::tempdir().unwrap();

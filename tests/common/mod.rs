@@ -17,6 +17,7 @@ pub struct Session {
     pub parser: Arc<Mutex<vt100::Parser>>,
     writer: Box<dyn Write + Send>,
     pub child: Box<dyn portable_pty::Child + Send + Sync>,
+    master: Box<dyn portable_pty::MasterPty + Send>,
 }
 
 impl Session {
@@ -60,12 +61,11 @@ impl Session {
             }
         });
         let writer = pty.master.take_writer().unwrap();
-        // Keep the master alive as long as the writer is.
-        std::mem::forget(pty.master);
         Session {
             parser,
             writer,
             child,
+            master: pty.master,
         }
     }
 
@@ -85,6 +85,24 @@ impl Session {
             "timed out waiting for {what:?}; screen:\n{}",
             self.contents()
         );
+    }
+
+    /// Resize the terminal (the process gets SIGWINCH), and the emulator.
+    pub fn resize(&mut self, cols: u16, rows: u16) {
+        // The emulator first, so that the redraw lands at the new size.
+        self.parser
+            .lock()
+            .unwrap()
+            .screen_mut()
+            .set_size(rows.try_into().unwrap(), cols.try_into().unwrap());
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
     }
 
     pub fn send(&mut self, keys: &str) {
