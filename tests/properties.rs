@@ -52,6 +52,8 @@ proptest! {
         for l in markdown::wrap_lines(&lines, width) {
             let text: String = l.iter().map(|r| r.text.as_str()).collect();
             prop_assert!(is_safe(&text));
+            // Wrapped to the width (the renderer's floor is 4 cells).
+            prop_assert!(text::width(&text) <= width.max(4), "{text:?} wider than {width}");
         }
     }
 
@@ -91,4 +93,50 @@ proptest! {
         let (ws, team) = glboard::demo::load(chrono::NaiveDate::from_ymd_opt(2025, 11, 5).unwrap());
         let _ = glboard::commands::resolve(&ws, &team, &r);
     }
+}
+
+/// Inputs the fuzzers (`cargo +nightly fuzz run T`) reported, kept as
+/// regression tests: each file in tests/fuzz-regressions, named
+/// `TARGET-what`, runs through the same checks as its target.
+#[test]
+fn fuzz_findings_stay_fixed() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz-regressions");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let data = std::fs::read(&path).unwrap();
+        seen += 1;
+        match name.split('-').next().unwrap() {
+            // libFuzzer's (u8, &str): a width byte, then the text.
+            "markdown" => {
+                let width = usize::from(data[0] % 120) + 1;
+                let src = String::from_utf8_lossy(&data[1..]);
+                let lines = markdown::render(&sanitize::text(&src));
+                for l in markdown::wrap_lines(&lines, width) {
+                    let t: String = l.iter().map(|r| r.text.as_str()).collect();
+                    assert!(
+                        is_safe(&t) && text::width(&t) <= width.max(4),
+                        "{name}: {t:?}"
+                    );
+                }
+            }
+            "sanitize" => {
+                let line = sanitize::line(&String::from_utf8_lossy(&data));
+                assert!(is_safe(&line), "{name}");
+            }
+            "gitlab_json" => {
+                let _ = serde_json::from_slice::<Vec<glboard::gitlab::dto::ApiIssue>>(&data);
+            }
+            "config" => {
+                let _ = glboard::config::parse(
+                    std::path::Path::new("x.toml"),
+                    &String::from_utf8_lossy(&data),
+                    None,
+                );
+            }
+            other => panic!("{name}: no target {other}"),
+        }
+    }
+    assert!(seen > 0);
 }
