@@ -525,3 +525,107 @@ fn at_trace_log_level_the_token_is_still_nowhere() {
         }
     }
 }
+
+/// Escape sequences and invisible characters a hostile title could carry.
+const CATALOGUE: &[&str] = &[
+    "\u{1b}[2J",                                                    // CSI: clear the screen
+    "\u{1b}]0;pwned\u{7}",                                          // OSC 0: window title
+    "\u{1b}]8;;https://evil.example\u{1b}\\link\u{1b}]8;;\u{1b}\\", // OSC 8 link
+    "\u{1b}]52;c;ZXZpbA==\u{7}",                                    // OSC 52: clipboard
+    "\u{1b}P+q544e\u{1b}\\",                                        // DCS
+    "\u{9b}31m",                                                    // C1 CSI
+    "\u{85}\u{8d}",                                                 // C1 controls
+    "\u{202e}\u{2066}\u{2069}",                                     // bidi overrides
+    "\u{200b}\u{200d}\u{feff}",                                     // zero-width
+    "\u{7}\u{0}\r\u{8}\u{7f}",                                      // C0 and DEL
+];
+
+/// What must never reach a terminal from GitLab's text: OSC and DCS
+/// introducers, BEL, C1 controls, bidi overrides, zero-width characters.
+fn hostile_bytes(out: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (what, needle) in [
+        ("OSC", "\u{1b}]"),
+        ("DCS", "\u{1b}P"),
+        ("BEL", "\u{7}"),
+        ("C1 CSI", "\u{9b}"),
+        ("NEL", "\u{85}"),
+        ("RLO", "\u{202e}"),
+        ("LRI", "\u{2066}"),
+        ("ZWSP", "\u{200b}"),
+        ("BOM", "\u{feff}"),
+        ("pwned title", "0;pwned"),
+    ] {
+        if out.contains(needle) {
+            found.push(what.to_owned());
+        }
+    }
+    found
+}
+
+#[test]
+fn a_catalogue_of_escapes_from_gitlab_reaches_no_view_output_or_log() {
+    let evil: String = CATALOGUE.concat();
+    let server = fake();
+    {
+        let mut w = server.world();
+        for i in w.issues.iter_mut() {
+            i.title = format!("Evil{evil} {}", i.title);
+            i.description = Some(format!(
+                "# Head{evil}\n\nbody {evil} [link{evil}](https://x.example/{evil})"
+            ));
+            i.labels.insert(format!("note{evil}"));
+        }
+        for u in w.users.iter_mut() {
+            u.name = format!("{}{evil}", u.name);
+            u.username = format!("{}{evil}", u.username);
+        }
+        for m in w.milestones.iter_mut() {
+            m.description = format!("desc{evil}");
+        }
+    }
+    let home = Home::new();
+    home.write_config(&server.url());
+    let mut env = home.env();
+    env.push(("RUST_LOG".into(), "trace".into()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    // Every view: the board, the detail pane, help, the assignee and
+    // milestone pickers, a filter.
+    let mut s = Session::start_with_env(&[], &env, 120, 40);
+    s.wait_for("synced");
+    s.wait_for("Evil");
+    for keys in [
+        "\r", "q", "?", "?", "a", "\u{1b}", "M", "\u{1b}", "/Evil", "\r", "q", "q",
+    ] {
+        s.send(keys);
+        std::thread::sleep(std::time::Duration::from_millis(150));
+    }
+    assert!(s.wait_exit().success());
+    let raw = String::from_utf8_lossy(&s.raw.lock().unwrap()).into_owned();
+    assert!(raw.contains("Evil"), "the titles were shown");
+    assert_eq!(
+        hostile_bytes(&raw),
+        Vec::<String>::new(),
+        "the terminal got them"
+    );
+
+    // Every output format, and the log of all of it.
+    for format in ["plain", "markdown", "json"] {
+        let out = home.run(&["print", "--format", format]);
+        assert!(out.status.success());
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("Evil"), "{format}");
+        assert_eq!(hostile_bytes(&text), Vec::<String>::new(), "{format}");
+        if format == "json" {
+            let v: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+            assert!(v.to_string().contains("Evil"));
+        }
+    }
+    let log = std::fs::read_to_string(home.path("state/glboard/glboard.log")).unwrap();
+    assert!(log.len() > 1000);
+    assert_eq!(
+        hostile_bytes(&log),
+        Vec::<String>::new(),
+        "the log got them"
+    );
+}

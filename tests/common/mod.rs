@@ -15,6 +15,8 @@ use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
 pub struct Session {
     pub parser: Arc<Mutex<vt100::Parser>>,
+    /// Every byte the process wrote to the terminal.
+    pub raw: Arc<Mutex<Vec<u8>>>,
     writer: Box<dyn Write + Send>,
     pub child: Box<dyn portable_pty::Child + Send + Sync>,
     master: Box<dyn portable_pty::MasterPty + Send>,
@@ -51,18 +53,22 @@ impl Session {
         )));
         let mut reader = pty.master.try_clone_reader().unwrap();
         let p = parser.clone();
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let r = raw.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
                 if n == 0 {
                     break;
                 }
+                r.lock().unwrap().extend_from_slice(&buf[..n]);
                 p.lock().unwrap().process(&buf[..n]);
             }
         });
         let writer = pty.master.take_writer().unwrap();
         Session {
             parser,
+            raw,
             writer,
             child,
             master: pty.master,
