@@ -175,5 +175,79 @@ fn start_to_first_frame(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, layout_and_frame, start_to_first_frame);
+/// Issue #8's worst case: 10,000 cached issues, 1,000 cards in one lane,
+/// a key held (each repeat: update plus a frame) and a background sync
+/// landing (the new workspace applied, re-laid out, plus a frame). The
+/// budget is a 16 ms frame.
+fn held_key_while_a_sync_lands(c: &mut Criterion) {
+    let (mut ws, team) = demo::synthetic(10_000, today());
+    let current = glboard::core::iteration::pick(&ws.milestones, &team, today())
+        .current
+        .unwrap();
+    let ready = team.lane_label("Ready");
+    for i in ws.issues.iter_mut().take(1_000) {
+        i.labels.retain(|l| !l.starts_with("workflow-infra::"));
+        i.labels.push(ready.clone());
+        i.milestone_id = Some(current);
+        i.state = glboard::core::model::IssueState::Opened;
+    }
+    let mut state = AppState::new(ws, team, today(), BoardKind::Iteration);
+    update(
+        &mut state,
+        Action::Resize {
+            width: 120,
+            height: 40,
+        },
+    );
+    while !state.layout.columns[state.view().col]
+        .title
+        .contains("Ready")
+    {
+        let k = glboard::core::keymap::parse_sequence("l").unwrap()[0];
+        update(&mut state, Action::Key(k));
+    }
+    let theme = Theme { color: true };
+    let area = Rect::new(0, 0, 120, 40);
+    let mut buf = Buffer::empty(area);
+    let j = glboard::core::keymap::parse_sequence("j").unwrap()[0];
+    let k = glboard::core::keymap::parse_sequence("k").unwrap()[0];
+    let mut g = c.benchmark_group("held_key_10k_issues_1k_in_a_lane");
+    let mut down = true;
+    let mut n = 0;
+    g.bench_function("key_repeat_and_frame", |b| {
+        b.iter(|| {
+            n += 1;
+            if n % 900 == 0 {
+                down = !down;
+            }
+            update(&mut state, Action::Key(if down { j } else { k }));
+            buf.reset();
+            view::render(&mut buf, area, &state, &theme);
+        })
+    });
+    let fresh = state.ws.clone();
+    let lanes = state.team.lanes.clone();
+    g.bench_function("sync_lands_and_frame", |b| {
+        b.iter(|| {
+            update(
+                &mut state,
+                Action::Sync(glboard::core::action::SyncEvent::Done {
+                    ws: Box::new(fresh.clone()),
+                    lanes: lanes.clone(),
+                    at: chrono::Utc::now(),
+                }),
+            );
+            buf.reset();
+            view::render(&mut buf, area, &state, &theme);
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    layout_and_frame,
+    held_key_while_a_sync_lands,
+    start_to_first_frame
+);
 criterion_main!(benches);

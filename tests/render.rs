@@ -423,3 +423,77 @@ fn a_one_megabyte_title_and_a_thousand_labels_render() {
     keys(&mut s, "<Esc>/scoped3<Enter>");
     assert_eq!(s.layout.card_count(), 1);
 }
+
+/// 10,000 cached issues, 1,000 of them in one lane of the shown iteration.
+fn ten_thousand_with_a_thousand_in_one_lane() -> AppState {
+    let (mut ws, team) = demo::synthetic(10_000, today());
+    let current = glboard::core::iteration::pick(&ws.milestones, &team, today())
+        .current
+        .unwrap();
+    let ready = team.lane_label("Ready");
+    for i in ws.issues.iter_mut().take(1_000) {
+        i.labels.retain(|l| !l.starts_with("workflow-infra::"));
+        i.labels.push(ready.clone());
+        i.milestone_id = Some(current);
+        i.state = glboard::core::model::IssueState::Opened;
+    }
+    let mut s = AppState::new(ws, team, today(), BoardKind::Iteration);
+    update(
+        &mut s,
+        Action::Resize {
+            width: 120,
+            height: 40,
+        },
+    );
+    s
+}
+
+#[test]
+fn a_held_key_through_a_thousand_cards_while_a_sync_lands() {
+    let mut s = ten_thousand_with_a_thousand_in_one_lane();
+    // To the Ready column.
+    while !s.layout.columns[s.view().col].title.contains("Ready") {
+        keys(&mut s, "l");
+    }
+    let col = s.view().col;
+    let count = s.layout.columns[col].cards.len();
+    assert!(count >= 1_000, "{count}");
+    // The key held: 600 repeats, a sync landing in the middle with the same
+    // issues (as a background refresh does), a frame after each.
+    for n in 0..600 {
+        keys(&mut s, "j");
+        if n == 300 {
+            let ws = Box::new(s.ws.clone());
+            let lanes = s.team.lanes.clone();
+            let before = s.selected_issue().map(|i| i.id);
+            update(
+                &mut s,
+                Action::Sync(glboard::core::action::SyncEvent::Done {
+                    ws,
+                    lanes,
+                    at: chrono::Utc::now(),
+                }),
+            );
+            assert_eq!(
+                s.selected_issue().map(|i| i.id),
+                before,
+                "the sync keeps the selection"
+            );
+        }
+        if n % 50 == 0 {
+            let _ = screen(&s);
+        }
+    }
+    assert_eq!(s.view().rows[col], 600, "no key lost");
+    let frame = screen(&s);
+    assert!(
+        frame.contains(&format!("601 of {count}")) || frame.contains(&format!("of {count}")),
+        "{frame}"
+    );
+    // And to the end and back.
+    keys(&mut s, "G");
+    assert_eq!(s.view().rows[col], count - 1);
+    assert!(screen(&s).contains(&format!("of {count}")));
+    keys(&mut s, "gg");
+    assert_eq!(s.view().rows[col], 0);
+}
