@@ -318,20 +318,17 @@ fn sort_cards(cards: &mut [Card], ws: &Workspace, sort: SortMode) {
 /// Issue iids that occur in more than one project: their cards need the
 /// project in the reference.
 pub fn ambiguous_iids(ws: &Workspace) -> HashSet<u64> {
-    let mut seen: HashMap<u64, ProjectId> = HashMap::new();
-    let mut dup = HashSet::new();
-    for i in &ws.issues {
-        match seen.get(&i.iid) {
-            Some(p) if *p != i.project_id => {
-                dup.insert(i.iid);
-            }
-            Some(_) => {}
-            None => {
-                seen.insert(i.iid, i.project_id);
-            }
-        }
-    }
-    dup
+    // Sorted pairs: an iid is ambiguous when two neighbours share it with
+    // different projects (cheaper than a map at 10,000 issues).
+    let mut pairs: Vec<(u64, ProjectId)> =
+        ws.issues.iter().map(|i| (i.iid, i.project_id)).collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
+        .windows(2)
+        .filter(|w| w[0].0 == w[1].0)
+        .map(|w| w[0].0)
+        .collect()
 }
 
 /// The short reference shown on cards: `#123`, or `project#123` when the iid

@@ -348,6 +348,9 @@ pub struct AppState {
     pub draft: Option<super::edit::NewIssue>,
     /// Comments of issues whose detail pane was opened: `Err` says why not.
     pub notes: std::collections::HashMap<IssueId, Result<Vec<super::model::Note>, String>>,
+    /// Workspaces replaced by a sync, for the terminal adapter to free off
+    /// the UI thread (freeing 10,000 issues takes milliseconds).
+    pub retired: Vec<Workspace>,
 }
 
 impl AppState {
@@ -392,6 +395,7 @@ impl AppState {
             undo: Vec::new(),
             change_seq: 0,
             notes: Default::default(),
+            retired: Vec::new(),
             editor: false,
             last_project: None,
             draft: None,
@@ -407,7 +411,8 @@ impl AppState {
     /// selection where they still make sense.
     pub fn replace_workspace(&mut self, ws: Workspace, lanes: Vec<String>) {
         let keep_name = std::mem::take(&mut self.ws.name);
-        self.ws = ws;
+        let old = std::mem::replace(&mut self.ws, ws);
+        self.retired.push(old);
         if self.ws.name.is_empty() {
             self.ws.name = keep_name;
         }

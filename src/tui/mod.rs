@@ -87,6 +87,11 @@ pub async fn run(
         if !quit {
             guard.terminal.draw(|f| view::draw(f, &state, &theme))?;
         }
+        // A replaced workspace is freed on another thread.
+        if !state.retired.is_empty() {
+            let old = std::mem::take(&mut state.retired);
+            std::thread::spawn(move || drop(old));
+        }
         // Then the adapters (an outbox write is durable before we go on),
         // also when quitting, so no change is lost.
         for effect in effects {
