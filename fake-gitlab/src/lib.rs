@@ -782,6 +782,14 @@ struct FaultControl {
     always: Option<Fault>,
     #[serde(default)]
     latency_ms: Option<u64>,
+    /// Chaos mode on (an object) or off (`null`); absent: unchanged.
+    #[serde(default, deserialize_with = "present")]
+    chaos: Option<Option<Chaos>>,
+}
+
+/// A field that is present, even as `null`, is `Some`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Chaos>>, D::Error> {
+    Option::<Chaos>::deserialize(d).map(Some)
 }
 
 fn control(world: &Shared, method: &Method, path: &str, body: &[u8]) -> Response {
@@ -793,6 +801,9 @@ fn control(world: &Shared, method: &Method, path: &str, body: &[u8]) -> Response
                 w.always = c.always;
                 if let Some(l) = c.latency_ms {
                     w.latency_ms = l;
+                }
+                if let Some(chaos) = c.chaos {
+                    w.chaos = chaos;
                 }
                 respond(StatusCode::OK, json!({"ok": true}))
             }
