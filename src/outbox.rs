@@ -449,10 +449,7 @@ pub async fn run(
         };
         let (why, wait) = match &e {
             GitlabError::RateLimited { until } => (
-                format!(
-                    "rate-limited until {}",
-                    until.with_timezone(&chrono::Local).format("%H:%M")
-                ),
+                format!("rate-limited until {}", crate::gitlab::until_local(*until)),
                 (*until - Utc::now())
                     .to_std()
                     .unwrap_or(Duration::from_secs(1)),

@@ -714,10 +714,7 @@ pub async fn run(
                 interval.map(|d| tokio::time::Instant::now() + d)
             }
             Err(SyncError::Gitlab(GitlabError::RateLimited { until })) => {
-                let local = until
-                    .with_timezone(&chrono::Local)
-                    .format("%H:%M")
-                    .to_string();
+                let local = crate::gitlab::until_local(until);
                 tracing::warn!(%local, "rate-limited");
                 let _ = actions.send(Action::Sync(SyncEvent::RateLimited { until: local }));
                 let wait = (until - Utc::now())

@@ -31,7 +31,7 @@ pub enum GitlabError {
     Forbidden(String),
     #[error("not found (404): {0}")]
     NotFound(String),
-    #[error("rate-limited by GitLab until {}", .until.with_timezone(&chrono::Local).format("%H:%M"))]
+    #[error("rate-limited by GitLab until {}", until_local(*.until))]
     RateLimited { until: DateTime<Utc> },
     #[error("GitLab error {status}: {message}")]
     Server { status: u16, message: String },
@@ -68,6 +68,16 @@ impl GitlabError {
             self,
             GitlabError::Unreachable { .. } | GitlabError::Timeout(_)
         )
+    }
+}
+
+/// `HH:MM` in local time, with the date when it is not today.
+pub fn until_local(until: DateTime<Utc>) -> String {
+    let local = until.with_timezone(&chrono::Local);
+    if local.date_naive() == chrono::Local::now().date_naive() {
+        local.format("%H:%M").to_string()
+    } else {
+        local.format("%b %-d %H:%M").to_string()
     }
 }
 
@@ -808,6 +818,21 @@ mod tests {
             );
         }
         assert_eq!(rate_limit_wait(&HeaderMap::new()), DEFAULT_RETRY_AFTER);
+    }
+
+    #[test]
+    fn a_wait_past_today_shows_its_date() {
+        let soon = Utc::now() + chrono::Duration::minutes(1);
+        let local = soon.with_timezone(&chrono::Local);
+        if local.date_naive() == chrono::Local::now().date_naive() {
+            assert_eq!(until_local(soon), local.format("%H:%M").to_string());
+        }
+        let tomorrow = Utc::now() + chrono::Duration::hours(24);
+        assert!(
+            until_local(tomorrow).contains(' '),
+            "{}",
+            until_local(tomorrow)
+        );
     }
 
     #[test]
