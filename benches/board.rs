@@ -237,11 +237,10 @@ fn held_key_while_a_sync_lands(c: &mut Criterion) {
                 let t = Instant::now();
                 update(
                     &mut state,
-                    Action::Sync(glboard::core::action::SyncEvent::Done {
-                        ws,
-                        lanes: lanes.clone(),
-                        at: chrono::Utc::now(),
-                    }),
+                    Action::Store(Box::new(glboard::core::action::StoreUpdate {
+                        full: Some((ws, lanes.clone())),
+                        ..Default::default()
+                    })),
                 );
                 buf.reset();
                 view::render(&mut buf, area, &state, &theme);

@@ -23,7 +23,6 @@ use glboard::tui::view;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use secrecy::SecretString;
-use tokio::sync::mpsc;
 
 const TOKEN: &str = "glpat-bench";
 const MOVES: usize = 500;
@@ -125,48 +124,34 @@ fn main() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bench.sqlite");
         let store = Store::open(&path).unwrap();
-        for (n, i) in issues.iter().enumerate() {
-            let c = Change {
-                id: n as u64 + 1,
+        let changes: Vec<Change> = issues
+            .iter()
+            .map(|i| Change {
                 issue: i.id,
                 project: i.project_id,
                 iid: i.iid,
                 seen: Seen::of(i, &team()),
                 edit: edit::to_lane(i, &team(), Some("Blocked")),
-                summary: String::new(),
-            };
-            store.outbox_add(&c).unwrap();
-        }
-        let (wake_tx, wake_rx) = mpsc::unbounded_channel();
-        let (tx, mut rx) = mpsc::unbounded_channel();
+                ..Change::default()
+            })
+            .collect();
+        store.enqueue(&changes).unwrap();
         let t = Instant::now();
-        let reader = Store::open(&path).unwrap();
-        let task = rt.spawn(glboard::outbox::run(
-            client.clone(),
-            reader,
-            team(),
-            None,
-            wake_rx,
-            tx,
-        ));
-        let sent = rt.block_on(async {
-            let mut sent = 0;
-            while sent < MOVES {
-                match rx.recv().await {
-                    Some(Action::Outbox(OutboxEvent::Sent { .. })) => sent += 1,
-                    Some(Action::Outbox(OutboxEvent::Failed { reason, .. })) => {
-                        panic!("refused: {reason}")
-                    }
-                    Some(_) => {}
-                    None => break,
-                }
-            }
-            sent
-        });
+        // What the board's sender and every command run: the queue sent
+        // under the lease, answers written to the cache.
+        let outcome = rt
+            .block_on(glboard::outbox::flush(
+                &client,
+                &store,
+                &team(),
+                None,
+                "bench",
+            ))
+            .unwrap();
+        assert!(outcome.refused.is_empty(), "{:?}", outcome.refused);
+        let sent = outcome.sent.len();
         sender.push(t.elapsed());
         assert_eq!(sent, MOVES);
-        drop(wake_tx);
-        task.abort();
         let w = fake.world();
         assert!(targets.iter().all(|t| {
             w.issues
@@ -226,8 +211,18 @@ fn key_press_to_frame() {
         buf.reset();
         view::render(&mut buf, area, &state, &theme);
         times.push(t.elapsed());
-        assert!(fx.iter().any(|e| matches!(e, Effect::Enqueue(_))));
+        // The adapter writes it down; then GitLab applied it.
+        for e in fx {
+            if let Effect::Enqueue { local, changes } = e {
+                let ids = (0..changes.len() as u64).collect();
+                update(
+                    &mut state,
+                    Action::Outbox(OutboxEvent::Saved { local, ids }),
+                );
+            }
+        }
         state.pending.clear();
+        state.base.clear();
     }
     times.sort();
     println!(

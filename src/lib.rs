@@ -12,6 +12,7 @@
 //! - [`outbox`]: sends queued changes to GitLab.
 //! - [`report`]: the board as plain text, Markdown or JSON (`glboard print`).
 //! - [`sync`]: background sync between GitLab and the cache.
+//! - [`watch`]: an open board's view of what any process wrote to the cache.
 
 pub mod cli;
 pub mod commands;
@@ -25,3 +26,4 @@ pub mod report;
 pub mod store;
 pub mod sync;
 pub mod tui;
+pub mod watch;

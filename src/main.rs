@@ -215,7 +215,7 @@ fn demo(cli: &Cli, hint: Option<String>) -> ExitCode {
         Err(code) => return code,
     };
     let (_tx, rx) = mpsc::unbounded_channel();
-    match rt.block_on(glboard::tui::run(state, rx, |_| {})) {
+    match rt.block_on(glboard::tui::run(state, rx, |_| None)) {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => fail(EXIT_FAILURE, format!("terminal error: {e}")),
     }
@@ -273,6 +273,11 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
         team: cfg.team(&[]),
         lanes_configured: cfg.file.lanes.is_some(),
     };
+    // The revision the board starts from: what is written later reaches it.
+    let start_rev = match store.rev() {
+        Ok(r) => r,
+        Err(e) => return fail(EXIT_FAILURE, e),
+    };
     let syncer = match Syncer::new(client, store, target) {
         Ok(s) => s,
         Err(e) => return fail(EXIT_FAILURE, e),
@@ -300,6 +305,7 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
     state.sync.enabled = true;
     state.sync.last_success = syncer.snap.meta.synced_at;
     state.editor = glboard::tui::editor().is_some();
+    state.session = fastrand::u64(..);
     if let Some(w) = cfg.warnings.first() {
         state.warn(format!("warning: {w}"));
     }
@@ -307,7 +313,22 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
         tracing::warn!(%w, "cache set aside");
         state.warn(w);
     }
-    if let Ok(Some(remembered)) = Store::open(&store_path).and_then(|s| s.remembered_milestone()) {
+    // Changes queued or refused earlier (by any glboard process) show at once.
+    match (syncer.store.outbox_queued(), syncer.store.outbox_failed()) {
+        (Ok(queued), Ok(failed)) => {
+            let n = queued.len();
+            state.apply_store(glboard::core::action::StoreUpdate {
+                queued,
+                failed,
+                ..Default::default()
+            });
+            if n > 0 {
+                state.info(format!("{n} changes queued earlier are being sent"));
+            }
+        }
+        (Err(e), _) | (_, Err(e)) => state.warn(format!("outbox unreadable: {e}")),
+    }
+    if let Ok(Some(remembered)) = syncer.store.remembered_milestone() {
         state.follow_remembered(Some(remembered));
     }
     let shown = state.milestone;
@@ -316,16 +337,21 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
         Ok(rt) => rt,
         Err(code) => return code,
     };
-    // Three connections to the cache: the sync's, the outbox sender's, and
-    // the UI's (which writes each change to the outbox before it is sent).
-    let (outbox_writer, outbox_reader) = match (Store::open(&store_path), Store::open(&store_path))
-    {
-        (Ok(a), Ok(b)) => (a, b),
-        (Err(e), _) | (_, Err(e)) => return fail(EXIT_FAILURE, e),
+    // Four connections to the cache: the sync's, the outbox sender's, the
+    // watcher's (what any process wrote reaches the board), and the UI's
+    // (which writes each change to the outbox before it is sent).
+    let (outbox_writer, outbox_reader, watcher_store) = match (
+        Store::open(&store_path),
+        Store::open(&store_path),
+        Store::open(&store_path),
+    ) {
+        (Ok(a), Ok(b), Ok(c)) => (a, b, c),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return fail(EXIT_FAILURE, e),
     };
     let (action_tx, action_rx) = mpsc::unbounded_channel();
     let (sync_tx, sync_rx) = mpsc::unbounded_channel();
     let (wake_tx, wake_rx) = mpsc::unbounded_channel();
+    let (poke_tx, poke_rx) = mpsc::unbounded_channel::<()>();
     let interval =
         (cfg.file.refresh_seconds > 0).then(|| Duration::from_secs(cfg.file.refresh_seconds));
     let me = syncer.snap.ws.me.clone();
@@ -333,50 +359,107 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
     let notes_client = syncer.client.clone();
     let handle = rt.handle().clone();
     let team_for_sender = state.team.clone();
+    let naming = glboard::watch::Naming {
+        name: state.ws.name.clone(),
+        configured_lanes: cfg.file.lanes.clone(),
+    };
+    let poke = move |tx: &mpsc::UnboundedSender<()>| {
+        let tx = tx.clone();
+        move || {
+            let _ = tx.send(());
+        }
+    };
+    rt.spawn(glboard::watch::run(
+        watcher_store,
+        start_rev,
+        naming,
+        action_tx.clone(),
+        poke_rx,
+    ));
     rt.spawn(sync::run(
         syncer,
         sync_rx,
         action_tx.clone(),
         interval,
         shown,
+        poke(&poke_tx),
     ));
     rt.spawn(outbox::run(
         sender_client,
         outbox_reader,
-        team_for_sender,
+        team_for_sender.clone(),
         me,
         wake_rx,
         action_tx.clone(),
+        poke(&poke_tx),
     ));
+    use glboard::core::action::{Action, OutboxEvent};
     let result = rt.block_on(glboard::tui::run(state, action_rx, move |effect| {
-        let saved = match effect {
+        match effect {
             Effect::Refresh => {
                 let _ = sync_tx.send(SyncRequest::Refresh);
-                return;
+                None
             }
             Effect::ShowMilestone(id) => {
                 let _ = sync_tx.send(SyncRequest::Show(id));
-                return;
+                None
             }
             Effect::Follow(id) => {
                 if let Err(e) = outbox_writer.remember_milestone(id) {
                     tracing::warn!(error = %e, "cannot remember the followed milestone");
                 }
-                return;
+                None
             }
-            Effect::Enqueue(change) | Effect::Retry(change) => outbox_writer
-                .outbox_add(&change)
-                .map_err(|e| (change.id, e.to_string())),
-            Effect::Discard(id) => outbox_writer
-                .outbox_discard(id)
-                .map_err(|e| (id, e.to_string())),
+            Effect::Enqueue { local, changes } => {
+                let saved = outbox_writer.enqueue(&changes);
+                let _ = wake_tx.send(outbox::Wake::Queued);
+                let _ = poke_tx.send(());
+                Some(Action::Outbox(match saved {
+                    Ok(ids) => OutboxEvent::Saved { local, ids },
+                    Err(e) => OutboxEvent::SaveFailed {
+                        local,
+                        reason: e.to_string(),
+                    },
+                }))
+            }
+            Effect::Retry { local, old, change } => {
+                let saved = outbox_writer
+                    .changes_after(change.issue, old)
+                    .and_then(|newer| {
+                        let kept = glboard::core::conflict::without_superseded(
+                            &change,
+                            &newer,
+                            &team_for_sender,
+                        );
+                        outbox_writer.outbox_requeue(old, kept.as_ref())
+                    });
+                let _ = wake_tx.send(outbox::Wake::Queued);
+                let _ = poke_tx.send(());
+                Some(Action::Outbox(match saved {
+                    Ok(id) => OutboxEvent::Saved {
+                        local,
+                        ids: id.into_iter().collect(),
+                    },
+                    Err(e) => OutboxEvent::SaveFailed {
+                        local,
+                        reason: e.to_string(),
+                    },
+                }))
+            }
+            Effect::Discard(id) => {
+                if let Err(e) = outbox_writer.outbox_discard(id) {
+                    tracing::warn!(error = %e, "cannot discard a change");
+                }
+                let _ = poke_tx.send(());
+                None
+            }
             Effect::OpenUrl(url) => {
                 open_url(&url);
-                return;
+                None
             }
             Effect::Copy(text) => {
                 copy_osc52(&text);
-                return;
+                None
             }
             Effect::LoadNotes {
                 issue,
@@ -394,26 +477,12 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
                             v
                         })
                         .map_err(|e| e.to_string());
-                    let _ = tx.send(glboard::core::action::Action::Notes { issue, notes });
+                    let _ = tx.send(Action::Notes { issue, notes });
                 });
-                return;
+                None
             }
             // The terminal adapter writes comments itself.
-            Effect::Compose { .. } | Effect::Quit => return,
-        };
-        match saved {
-            Ok(()) => {
-                let _ = wake_tx.send(outbox::Wake::Queued);
-            }
-            Err((id, reason)) => {
-                let _ = action_tx.send(glboard::core::action::Action::Outbox(
-                    glboard::core::action::OutboxEvent::Failed {
-                        id,
-                        reason: format!("could not save the change: {reason}"),
-                        issue: None,
-                    },
-                ));
-            }
+            Effect::Compose { .. } | Effect::Quit => None,
         }
     }));
     rt.shutdown_timeout(Duration::from_millis(200));

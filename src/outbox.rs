@@ -1,21 +1,27 @@
-//! The outbox sender: applies queued changes to GitLab in order, one at a
-//! time. Each change is written to the outbox (by the UI, before any
-//! request) and removed only once GitLab applied it. Before each `PUT` the
-//! issue is read fresh: the change is sent as deltas over GitLab's current
-//! state (assignees as the full set computed from that read), and a field
-//! someone else changed meanwhile is a conflict, shown, not overwritten.
-//! Transient failures wait and retry; permanent ones go to the problems panel.
+//! The outbox sender: applies queued changes to GitLab in order. Each
+//! change is written to the outbox before any request, and leaves it only
+//! when GitLab applied it (the issue as GitLab answered is written to the
+//! cache in the same transaction) or refused it. One process at a time
+//! sends, under a lease in the cache; the others keep queueing. Before each
+//! `PUT` the issue is read fresh: the change is sent as deltas over
+//! GitLab's current state (assignees as the full set computed from that
+//! read), and a field someone else changed meanwhile is a conflict, shown,
+//! not overwritten. Creating an issue and posting a note are sent exactly
+//! once: before a resend, what the first attempt made is looked for and
+//! adopted. Transient failures wait and retry; permanent ones go to the
+//! problems panel.
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use tokio::sync::mpsc;
 
 use crate::core::action::{Action, OutboxEvent};
-use crate::core::edit::{Change, Seen};
+use crate::core::conflict::conflict;
+use crate::core::edit::{Change, NewIssue};
 use crate::core::model::{Issue, IssueState, TeamConfig, User};
-use crate::gitlab::{Client, GitlabError, RetryPolicy};
-use crate::store::Store;
+use crate::gitlab::{Client, GitlabError, NotePosted, RetryPolicy};
+use crate::store::{Finished, Lease, Store, StoreError};
 
 /// Why a change was not applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,80 +33,6 @@ pub enum SendError {
         reason: String,
         issue: Option<Box<Issue>>,
     },
-}
-
-/// A field the change touches that someone else changed since the user saw it.
-pub fn conflict(change: &Change, fresh: &Issue, team: &TeamConfig) -> Option<String> {
-    let e = &change.edit;
-    let seen = &change.seen;
-    let now = Seen::of(fresh, team);
-    let touches_lanes = e
-        .add_labels
-        .iter()
-        .chain(&e.remove_labels)
-        .any(|l| crate::core::model::label_scope(l) == Some(team.workflow_scope.as_str()));
-    let mut target = fresh.clone();
-    crate::core::edit::apply(&mut target, e, &[]);
-    let target_seen = Seen::of(&target, team);
-    if touches_lanes && now.lanes != seen.lanes && now.lanes != target_seen.lanes {
-        let lanes: Vec<&str> = team.lanes_of(fresh);
-        return Some(format!(
-            "its lane changed on GitLab meanwhile (now {})",
-            if lanes.is_empty() {
-                "none".into()
-            } else {
-                lanes.join(", ")
-            }
-        ));
-    }
-    if let Some(m) = e.milestone
-        && now.milestone != seen.milestone
-        && now.milestone != m
-    {
-        return Some("its milestone changed on GitLab meanwhile".into());
-    }
-    // The set the change leads to from what the user saw: finding it
-    // already there is a resend after a lost answer, not a conflict.
-    let mut wanted: Vec<u64> = seen
-        .assignees
-        .iter()
-        .copied()
-        .filter(|a| !e.unassign.contains(a))
-        .chain(e.assign.iter().copied())
-        .collect();
-    wanted.sort_unstable();
-    wanted.dedup();
-    if (!e.assign.is_empty() || !e.unassign.is_empty())
-        && now.assignees != seen.assignees
-        && now.assignees != wanted
-    {
-        let names: Vec<String> = fresh
-            .assignees
-            .iter()
-            .map(|u| format!("@{}", u.username))
-            .collect();
-        return Some(format!(
-            "its assignees changed on GitLab meanwhile (now {})",
-            if names.is_empty() {
-                "nobody".into()
-            } else {
-                names.join(" ")
-            }
-        ));
-    }
-    if let Some(s) = e.state
-        && now.state != seen.state
-        && now.state != Some(s)
-    {
-        return Some("it was closed or reopened on GitLab meanwhile".into());
-    }
-    if let Some(w) = e.weight
-        && now.weight != seen.weight
-        && now.weight != w
-    {
-        return Some("its weight changed on GitLab meanwhile".into());
-    }
-    None
 }
 
 /// The `PUT` form for a change over the fresh issue (empty: nothing to put).
@@ -158,28 +90,53 @@ pub fn put_form(change: &Change, fresh: Option<&Issue>) -> Vec<(String, String)>
     form
 }
 
-/// When the change was made: change ids are milliseconds * 1000 + a counter.
-fn made_at(change: &Change) -> Option<DateTime<Utc>> {
-    DateTime::from_timestamp_millis((change.id / 1000) as i64)
+/// How far back (GitLab's clock) a resend looks for what its first
+/// attempt made.
+const LOOKBACK: chrono::Duration = chrono::Duration::minutes(2);
+
+/// Whether sending this change twice would do it twice.
+pub fn not_idempotent(change: &Change) -> bool {
+    change.edit.create.is_some() || change.edit.comment.is_some()
 }
 
-/// Apply one change to GitLab.
+/// A comment's text as GitLab stores it: quick-action lines (`/spend 1h`)
+/// are removed from the note's body.
+pub fn stored_body(body: &str) -> String {
+    body.lines()
+        .filter(|l| {
+            let t = l.trim_start();
+            !(t.starts_with('/')
+                && t[1..]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic()))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_owned()
+}
+
+/// Apply one change to GitLab (for tests: no earlier changes, fresh read).
 pub async fn send_one(
     client: &Client,
     change: &Change,
     team: &TeamConfig,
     me: Option<&User>,
 ) -> Result<Issue, SendError> {
-    send_with(client, change, team, me, None).await
+    send_with(client, change, team, me, None, &[]).await
 }
 
-/// [`send_one`], with the issue already read fresh (by [`read_fresh`]).
+/// Apply one change to GitLab, with the issue already read fresh (by
+/// [`read_fresh`]) when given; `earlier` are glboard's changes to the same
+/// issue that GitLab applied before it.
 pub async fn send_with(
     client: &Client,
     change: &Change,
     team: &TeamConfig,
     me: Option<&User>,
     prefetched: Option<Issue>,
+    earlier: &[Change],
 ) -> Result<Issue, SendError> {
     if let Some(new) = &change.edit.create {
         return create(client, change, new, me).await;
@@ -208,8 +165,7 @@ pub async fn send_with(
     // it could be overwritten (on Premium, adding a lane label silently
     // drops another). Pure reorders and comments need none.
     let e = &change.edit;
-    let needs_read = e.has_fields();
-    let fresh = if needs_read {
+    let fresh = if e.has_fields() {
         let fresh = match prefetched {
             Some(f) => f,
             None => client
@@ -218,7 +174,7 @@ pub async fn send_with(
                 .map_err(not_found)?
                 .into_issue(0),
         };
-        if let Some(why) = conflict(change, &fresh, team) {
+        if let Some(why) = conflict(change, &fresh, team, earlier) {
             return Err(SendError::Refused {
                 reason: why,
                 issue: Some(Box::new(fresh)),
@@ -267,27 +223,45 @@ pub async fn send_with(
         );
     }
     if let Some(body) = &change.edit.comment {
-        // Not idempotent: after a lost answer, the note may be there already.
-        let since = made_at(change).map(|t| t - chrono::Duration::minutes(1));
-        let notes = client
-            .recent_notes(change.project, change.iid)
-            .await
-            .map_err(|e| refused(e, latest.as_ref()))?;
-        let posted = notes.iter().any(|n| {
-            n.body == *body
-                && me.is_none_or(|m| m.id == n.author.id)
-                && since.is_none_or(|s| n.created_at >= s)
-        });
-        if !posted {
-            client
-                .post_note(change.project, change.iid, body)
+        // Not idempotent: after an attempt without an answer, the note may
+        // be there already (GitLab stores it without its quick actions).
+        let mut posted = false;
+        let stored = stored_body(body);
+        if change.attempts > 0 && !stored.is_empty() {
+            let since = change.attempted_at.map(|t| t - LOOKBACK);
+            let notes = client
+                .recent_notes(change.project, change.iid)
                 .await
                 .map_err(|e| refused(e, latest.as_ref()))?;
+            posted = notes.iter().any(|n| {
+                !n.system
+                    && n.body.trim() == stored
+                    && me.is_none_or(|m| m.id == n.author.id)
+                    && since.is_none_or(|s| n.created_at >= s)
+            });
+            if posted {
+                tracing::info!(
+                    id = change.id,
+                    "the comment was posted already; not posting it again"
+                );
+            }
+        }
+        if !posted {
+            match client
+                .post_note(change.project, change.iid, body)
+                .await
+                .map_err(|e| refused(e, latest.as_ref()))?
+            {
+                NotePosted::Note(_) => {}
+                NotePosted::Commands { summary } => {
+                    tracing::info!(id = change.id, ?summary, "quick actions applied");
+                }
+            }
         }
     }
     match latest {
         Some(i) => Ok(i),
-        // Only a comment: read the issue so the board has GitLab's version.
+        // Only a comment: read the issue so the cache has GitLab's version.
         None => Ok(client
             .issue(change.project, change.iid)
             .await
@@ -296,18 +270,16 @@ pub async fn send_with(
     }
 }
 
-/// Create an issue, unless a lost answer means it exists already: creating
-/// is not idempotent, so look for it first (same title, by me, since the
-/// change was made).
+/// Create an issue. After an attempt without an answer, the issue may
+/// exist already: look for it (same title, by me, created since the first
+/// attempt by GitLab's clock) and adopt it.
 async fn create(
     client: &Client,
     change: &Change,
-    new: &crate::core::edit::NewIssue,
+    new: &NewIssue,
     me: Option<&User>,
 ) -> Result<Issue, SendError> {
     let refused = |e: GitlabError| {
-        // A rejected token (revoked mid-session) pauses the queue: the
-        // changes are kept until the token works again.
         if e.is_transient() || e == GitlabError::Unauthorized {
             SendError::Transient(e)
         } else {
@@ -317,17 +289,19 @@ async fn create(
             }
         }
     };
-    let since = made_at(change).unwrap_or_else(Utc::now) - chrono::Duration::minutes(1);
-    let found = client
-        .find_created(new.project, &new.title, me.map(|m| m.id), since)
-        .await
-        .map_err(refused)?;
-    if let Some(existing) = found.into_iter().find(|i| i.title == new.title) {
-        tracing::info!(
-            iid = existing.iid,
-            "issue was created already; not creating it again"
-        );
-        return Ok(existing.into_issue(0));
+    if change.attempts > 0 {
+        let since = change.attempted_at.unwrap_or_else(|| client.server_now()) - LOOKBACK;
+        let found = client
+            .find_created(new.project, &new.title, me.map(|m| m.id), since)
+            .await
+            .map_err(refused)?;
+        if let Some(existing) = found.into_iter().find(|i| i.title == new.title) {
+            tracing::info!(
+                iid = existing.iid,
+                "issue was created already; not creating it again"
+            );
+            return Ok(existing.into_issue(0));
+        }
     }
     let mut form = vec![
         ("title".to_owned(), new.title.clone()),
@@ -373,6 +347,160 @@ pub async fn read_fresh(
     out
 }
 
+/// What one batch of sends did (the outbox rows are already updated).
+#[derive(Debug, Default)]
+pub struct BatchOutcome {
+    /// Ids that left the queue (sent or refused).
+    pub finished: Vec<u64>,
+    pub sent: Vec<(u64, Issue)>,
+    pub refused: Vec<(u64, String, Option<Box<Issue>>)>,
+    /// Why the rest waits, when something could not be sent now.
+    pub waiting: Option<GitlabError>,
+    /// Another glboard process is sending (it holds the lease).
+    pub busy: Option<Lease>,
+    /// What each finished change did, in words.
+    pub summaries: std::collections::HashMap<u64, String>,
+}
+
+/// Send the next batch of `queue` (oldest change of each issue, up to
+/// [`BATCH`] issues): fresh reads in one request per project, then
+/// [`IN_FLIGHT`] sends at once; records the outcome in the cache in one
+/// transaction.
+pub async fn send_batch(
+    client: &Client,
+    store: &Store,
+    team: &TeamConfig,
+    me: Option<&User>,
+    queue: &[Change],
+) -> Result<BatchOutcome, StoreError> {
+    use futures_util::StreamExt;
+    let mut issues = std::collections::HashSet::new();
+    let batch: Vec<Change> = queue
+        .iter()
+        .filter(|c| issues.insert(c.issue))
+        .take(BATCH)
+        .cloned()
+        .collect();
+    let mut fresh = read_fresh(client, &batch).await;
+    // Writes that are not idempotent: the attempt is written down first.
+    let once: Vec<u64> = batch
+        .iter()
+        .filter(|c| not_idempotent(c))
+        .map(|c| c.id)
+        .collect();
+    store.mark_attempt(&once, client.server_now())?;
+    let mut earlier = Vec::with_capacity(batch.len());
+    for c in &batch {
+        earlier.push(if c.edit.has_fields() {
+            store.sent_before(c.issue, c.id)?
+        } else {
+            Vec::new()
+        });
+    }
+    let mut futs = Vec::with_capacity(batch.len());
+    for (c, earlier) in batch.iter().zip(&earlier) {
+        let pre = fresh.remove(&c.issue);
+        futs.push(send_with(client, c, team, me, pre, earlier));
+    }
+    let results: Vec<Result<Issue, SendError>> = futures_util::stream::iter(futs)
+        .buffered(IN_FLIGHT)
+        .collect()
+        .await;
+    let mut out = BatchOutcome::default();
+    let mut finished = Vec::new();
+    for (change, result) in batch.iter().zip(results) {
+        if !matches!(result, Err(SendError::Transient(_))) {
+            out.summaries.insert(change.id, change.summary.clone());
+        }
+        match result {
+            Ok(issue) => {
+                tracing::info!(id = change.id, summary = %change.summary, "change applied");
+                out.finished.push(change.id);
+                finished.push(Finished::Sent {
+                    id: change.id,
+                    issue: Some(issue.clone()),
+                });
+                out.sent.push((change.id, issue));
+            }
+            Err(SendError::Refused { reason, issue }) => {
+                tracing::warn!(id = change.id, %reason, "change refused");
+                out.finished.push(change.id);
+                finished.push(Finished::Refused {
+                    id: change.id,
+                    reason: reason.clone(),
+                    issue: issue.as_deref().cloned(),
+                });
+                out.refused.push((change.id, reason, issue));
+            }
+            Err(SendError::Transient(e)) => {
+                // Keep the longest wait (a rate limit beats a 5xx).
+                if !matches!(out.waiting, Some(GitlabError::RateLimited { .. })) {
+                    out.waiting = Some(e);
+                }
+            }
+        }
+    }
+    store.finish(&finished)?;
+    Ok(out)
+}
+
+/// How long a sender holds the lease without renewing it.
+pub const LEASE: Duration = Duration::from_secs(60);
+
+/// Who this process is, for the sender lease.
+pub fn holder() -> String {
+    format!(
+        "{}-{}",
+        std::process::id(),
+        Utc::now().timestamp_nanos_opt().unwrap_or(0)
+    )
+}
+
+/// Send everything queued (by any process), in order, under the lease:
+/// stops when the queue is empty, a batch has to wait, or another process
+/// holds the lease (`busy`). Results go to the cache.
+pub async fn flush(
+    client: &Client,
+    store: &Store,
+    team: &TeamConfig,
+    me: Option<&User>,
+    holder: &str,
+) -> Result<BatchOutcome, StoreError> {
+    let mut total = BatchOutcome::default();
+    if let Err(lease) = store.take_lease(holder, LEASE)? {
+        total.busy = Some(lease);
+        return Ok(total);
+    }
+    let result = async {
+        loop {
+            let queue = store.outbox_queued()?;
+            if queue.is_empty() {
+                return Ok(());
+            }
+            let o = send_batch(client, store, team, me, &queue).await?;
+            let progressed = !o.finished.is_empty();
+            total.finished.extend(o.finished);
+            total.sent.extend(o.sent);
+            total.refused.extend(o.refused);
+            total.summaries.extend(o.summaries);
+            if o.waiting.is_some() || !progressed {
+                total.waiting = o.waiting;
+                return Ok(());
+            }
+            // Still ours: renew.
+            if let Err(lease) = store.take_lease(holder, LEASE)? {
+                total.busy = Some(lease);
+                return Ok(());
+            }
+        }
+    }
+    .await;
+    let released = store.release_lease(holder);
+    result?;
+    released?;
+    Ok(total)
+}
+
 /// What the UI asks of the sender.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Wake {
@@ -380,8 +508,13 @@ pub enum Wake {
     Queued,
 }
 
-/// The sender task: announce what the outbox holds, then send queued
-/// changes in order until the channel closes.
+/// How often an idle sender looks for changes other processes queued.
+pub const IDLE_POLL: Duration = Duration::from_secs(1);
+
+/// The sender task of an open board: sends what any process queued, in
+/// order, whenever this process holds the lease; tells the UI when changes
+/// wait. `written` is called after the cache changed (the board then reads
+/// it at once).
 pub async fn run(
     client: Client,
     store: Store,
@@ -389,62 +522,56 @@ pub async fn run(
     me: Option<User>,
     mut wake: mpsc::UnboundedReceiver<Wake>,
     actions: mpsc::UnboundedSender<Action>,
+    written: impl Fn() + Send + 'static,
 ) {
-    let load = || (store.outbox_queued(), store.outbox_failed());
-    match load() {
-        (Ok(pending), Ok(failed)) => {
-            let _ = actions.send(Action::Outbox(OutboxEvent::Loaded { pending, failed }));
-        }
-        (Err(e), _) | (_, Err(e)) => {
-            let _ = actions.send(Action::Outbox(OutboxEvent::Waiting {
-                why: format!("outbox unreadable: {e}"),
-            }));
-            return;
-        }
-    }
     let policy = RetryPolicy::default();
+    let holder = holder();
     let mut failures = 0u32;
-    // The queue in memory, re-read from the outbox when the UI adds to it.
-    let mut queue: Vec<Change> = Vec::new();
-    let mut reload = true;
+    let mut was_waiting = false;
     loop {
-        while let Ok(w) = wake.try_recv() {
-            let Wake::Queued = w;
-            reload = true;
-        }
-        if reload || queue.is_empty() {
-            queue = match store.outbox_queued() {
-                Ok(q) => q,
-                Err(e) => {
-                    tracing::error!(error = %e, "outbox unreadable");
-                    Vec::new()
-                }
-            };
-            reload = false;
-        }
-        if queue.is_empty() {
-            match wake.recv().await {
-                Some(_) => {
-                    reload = true;
-                    continue;
-                }
-                None => return,
+        let queued = match store.outbox_queued() {
+            Ok(q) => q.len(),
+            Err(e) => {
+                tracing::error!(error = %e, "outbox unreadable");
+                0
             }
+        };
+        if queued == 0 {
+            tokio::select! {
+                w = wake.recv() => if w.is_none() { return },
+                _ = tokio::time::sleep(IDLE_POLL) => {}
+            }
+            continue;
         }
-        let outcome = send_batch(&client, &store, &team, me.as_ref(), &queue).await;
-        queue.retain(|c| !outcome.finished.contains(&c.id));
-        for (id, issue) in outcome.sent {
-            let _ = actions.send(Action::Outbox(OutboxEvent::Sent {
-                id,
-                issue: Some(Box::new(issue)),
-            }));
+        let outcome = match flush(&client, &store, &team, me.as_ref(), &holder).await {
+            Ok(o) => o,
+            Err(e) => {
+                tracing::error!(error = %e, "the outbox cannot be updated");
+                let _ = actions.send(Action::Outbox(OutboxEvent::Waiting {
+                    why: format!("the cache cannot be written: {e}"),
+                }));
+                tokio::time::sleep(backoff(&policy, failures)).await;
+                failures += 1;
+                continue;
+            }
+        };
+        if !outcome.finished.is_empty() {
+            written();
         }
-        for (id, reason, issue) in outcome.refused {
-            let _ = actions.send(Action::Outbox(OutboxEvent::Failed { id, reason, issue }));
+        if outcome.busy.is_some() {
+            // Another glboard sends; look again in a moment.
+            tokio::select! {
+                w = wake.recv() => if w.is_none() { return },
+                _ = tokio::time::sleep(IDLE_POLL) => {}
+            }
+            continue;
         }
-        let transient = outcome.waiting;
-        let Some(e) = transient else {
+        let Some(e) = outcome.waiting else {
             failures = 0;
+            if was_waiting {
+                was_waiting = false;
+                let _ = actions.send(Action::Outbox(OutboxEvent::Flowing));
+            }
             continue;
         };
         let (why, wait) = match &e {
@@ -462,6 +589,7 @@ pub async fn run(
             e => (format!("GitLab failing: {e}"), backoff(&policy, failures)),
         };
         failures += 1;
+        was_waiting = true;
         tracing::warn!(error = %e, wait_s = wait.as_secs(), "changes wait");
         let _ = actions.send(Action::Outbox(OutboxEvent::Waiting { why }));
         // Wait; new changes are already in the outbox and keep their order.
@@ -471,111 +599,6 @@ pub async fn run(
                 w = wake.recv() => if w.is_none() { return },
                 _ = tokio::time::sleep_until(deadline) => break,
             }
-        }
-    }
-}
-
-/// What one batch of sends did (the outbox rows are already updated).
-#[derive(Debug, Default)]
-pub struct BatchOutcome {
-    /// Ids that left the queue (sent or refused).
-    pub finished: Vec<u64>,
-    pub sent: Vec<(u64, Issue)>,
-    pub refused: Vec<(u64, String, Option<Box<Issue>>)>,
-    /// Why the rest waits, when something could not be sent now.
-    pub waiting: Option<GitlabError>,
-}
-
-/// Send the next batch of `queue` (oldest change of each issue, up to
-/// [`BATCH`] issues): fresh reads in one request per project, then
-/// [`IN_FLIGHT`] sends at once; records the outcome in the outbox.
-pub async fn send_batch(
-    client: &Client,
-    store: &Store,
-    team: &TeamConfig,
-    me: Option<&User>,
-    queue: &[Change],
-) -> BatchOutcome {
-    use futures_util::StreamExt;
-    let mut issues = std::collections::HashSet::new();
-    let batch: Vec<Change> = queue
-        .iter()
-        .filter(|c| issues.insert(c.issue))
-        .take(BATCH)
-        .cloned()
-        .collect();
-    let mut fresh = read_fresh(client, &batch).await;
-    let mut futs = Vec::with_capacity(batch.len());
-    for c in &batch {
-        let pre = fresh.remove(&c.issue);
-        futs.push(send_with(client, c, team, me, pre));
-    }
-    let results: Vec<Result<Issue, SendError>> = futures_util::stream::iter(futs)
-        .buffered(IN_FLIGHT)
-        .collect()
-        .await;
-    let mut out = BatchOutcome::default();
-    let done: Vec<u64> = batch
-        .iter()
-        .zip(&results)
-        .filter(|(_, r)| r.is_ok())
-        .map(|(c, _)| c.id)
-        .collect();
-    if let Err(e) = store.outbox_done_many(&done) {
-        tracing::error!(error = %e, "cannot mark sent changes done");
-    }
-    for (change, result) in batch.iter().zip(results) {
-        match result {
-            Ok(issue) => {
-                tracing::info!(id = change.id, summary = %change.summary, "change applied");
-                out.finished.push(change.id);
-                out.sent.push((change.id, issue));
-            }
-            Err(SendError::Refused { reason, issue }) => {
-                tracing::warn!(id = change.id, %reason, "change refused");
-                if let Err(e) = store.outbox_fail(change.id, &reason) {
-                    tracing::error!(error = %e, "cannot mark a refused change");
-                }
-                out.finished.push(change.id);
-                out.refused.push((change.id, reason, issue));
-            }
-            Err(SendError::Transient(e)) => {
-                // Keep the longest wait (a rate limit beats a 5xx).
-                if !matches!(out.waiting, Some(GitlabError::RateLimited { .. })) {
-                    out.waiting = Some(e);
-                }
-            }
-        }
-    }
-    out
-}
-
-/// Send everything queued, in order, once (for the command line): stops at
-/// the first batch that has to wait. Sent issues are written to the cache.
-pub async fn flush(
-    client: &Client,
-    store: &mut Store,
-    team: &TeamConfig,
-    me: Option<&User>,
-) -> Result<BatchOutcome, crate::store::StoreError> {
-    let mut total = BatchOutcome::default();
-    loop {
-        let queue = store.outbox_queued()?;
-        if queue.is_empty() {
-            return Ok(total);
-        }
-        let o = send_batch(client, store, team, me, &queue).await;
-        if !o.sent.is_empty() {
-            let upsert: Vec<Issue> = o.sent.iter().map(|(_, i)| i.clone()).collect();
-            store.save_issues_keeping_position(&upsert)?;
-        }
-        let progressed = !o.finished.is_empty();
-        total.finished.extend(o.finished);
-        total.sent.extend(o.sent);
-        total.refused.extend(o.refused);
-        if o.waiting.is_some() || !progressed {
-            total.waiting = o.waiting;
-            return Ok(total);
         }
     }
 }
@@ -597,7 +620,7 @@ fn backoff(policy: &RetryPolicy, failures: u32) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::edit::Edit;
+    use crate::core::edit::{Edit, Seen};
     use crate::core::testing::{issue, team, user};
 
     fn change(i: &Issue, edit: Edit) -> Change {
@@ -609,6 +632,7 @@ mod tests {
             seen: Seen::of(i, &team()),
             edit,
             summary: String::new(),
+            ..Change::default()
         }
     }
 
@@ -627,10 +651,10 @@ mod tests {
         );
         let mut applied = seen.clone();
         applied.assignees.clear();
-        assert_eq!(conflict(&c, &applied, &team()), None);
+        assert_eq!(conflict(&c, &applied, &team(), &[]), None);
         let mut other = seen.clone();
         other.assignees = vec![user(8, "max", "M")];
-        assert!(conflict(&c, &other, &team()).is_some());
+        assert!(conflict(&c, &other, &team(), &[]).is_some());
     }
 
     #[test]
@@ -676,17 +700,17 @@ mod tests {
         // Someone else moved it to Blocked: a conflict.
         let mut fresh = seen.clone();
         fresh.labels = vec!["team::Datastores".into(), "workflow-infra::Blocked".into()];
-        assert!(conflict(&c, &fresh, &t).unwrap().contains("Blocked"));
+        assert!(conflict(&c, &fresh, &t, &[]).unwrap().contains("Blocked"));
         // Someone else moved it where we wanted: fine.
         fresh.labels = vec![
             "team::Datastores".into(),
             "workflow-infra::In Progress".into(),
         ];
-        assert_eq!(conflict(&c, &fresh, &t), None);
+        assert_eq!(conflict(&c, &fresh, &t, &[]), None);
         // Someone else changed its milestone: another field, fine.
         let mut fresh = seen.clone();
         fresh.milestone_id = Some(9);
-        assert_eq!(conflict(&c, &fresh, &t), None);
+        assert_eq!(conflict(&c, &fresh, &t, &[]), None);
         // Someone else assigned a person while we assign another: a conflict.
         let c = change(
             &seen,
@@ -697,7 +721,7 @@ mod tests {
         );
         let mut fresh = seen.clone();
         fresh.assignees = vec![user(8, "ben", "B")];
-        assert!(conflict(&c, &fresh, &t).unwrap().contains("@ben"));
+        assert!(conflict(&c, &fresh, &t, &[]).unwrap().contains("@ben"));
     }
 
     #[test]

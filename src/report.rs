@@ -21,6 +21,8 @@ pub struct Report<'a> {
     pub now: DateTime<Utc>,
     pub pending: usize,
     pub failed: usize,
+    /// Issues with changes not yet applied by GitLab (shown as they will be).
+    pub pending_issues: &'a std::collections::HashSet<crate::core::model::IssueId>,
 }
 
 /// Schema version of the JSON output; bumped only on incompatible changes.
@@ -70,6 +72,9 @@ struct JsonIssue {
     web_url: String,
     updated_at: String,
     flags: Vec<&'static str>,
+    /// A change to it is queued and not yet applied by GitLab: shown as it
+    /// will be.
+    pending: bool,
 }
 
 fn kind_name(k: &ColumnKind) -> &'static str {
@@ -210,6 +215,9 @@ impl Report<'_> {
                 } else if card.flags.unknown_lane {
                     meta.push("⚑odd-lane".into());
                 }
+                if self.pending_issues.contains(&i.id) {
+                    meta.push("(pending)".into());
+                }
                 let meta = meta.join(" ");
                 let lead = format!("  {}  ", text::fit(&reference, ref_w));
                 let room = width
@@ -274,6 +282,9 @@ impl Report<'_> {
                 if let Some(wt) = i.weight {
                     line.push_str(&format!(" · weight {wt}"));
                 }
+                if self.pending_issues.contains(&i.id) {
+                    line.push_str(" · _pending_");
+                }
                 out.push_str(&line);
                 out.push('\n');
             }
@@ -330,6 +341,7 @@ impl Report<'_> {
                                 .updated_at
                                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                             flags,
+                            pending: self.pending_issues.contains(&i.id),
                         }
                     })
                     .collect(),

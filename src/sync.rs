@@ -62,6 +62,9 @@ pub struct Syncer {
     pub store: Store,
     pub target: Target,
     pub snap: Snapshot,
+    /// The cache's revision `snap` reflects: when another writer (the
+    /// sender, another process) moved it on, `snap` is read again.
+    rev: i64,
 }
 
 /// Whether a cached issue belonged to a listed board before this sync.
@@ -72,12 +75,14 @@ type Progress<'a> = &'a (dyn Fn(usize, Option<u64>) + Send + Sync);
 impl Syncer {
     /// A syncer starting from whatever the cache holds.
     pub fn new(client: Client, store: Store, target: Target) -> Result<Syncer, SyncError> {
+        let rev = store.rev()?;
         let snap = store.load()?.unwrap_or_default();
         Ok(Syncer {
             client,
             store,
             target,
             snap,
+            rev,
         })
     }
 
@@ -133,6 +138,13 @@ impl Syncer {
         shown: Option<MilestoneId>,
         progress: Progress<'_>,
     ) -> Result<SyncReport, SyncError> {
+        // Others wrote to the cache since (answers to changes, another
+        // process's sync): start from what it holds now.
+        let rev = self.store.rev()?;
+        if rev != self.rev {
+            self.snap = self.store.load()?.unwrap_or_default();
+            self.rev = rev;
+        }
         let stale = self
             .snap
             .meta
@@ -308,7 +320,7 @@ impl Syncer {
                 lanes,
             },
         };
-        self.store.save_full(&snap)?;
+        self.rev = self.store.save_full(&snap)?;
         self.snap = snap;
         Ok(SyncReport {
             full: true,
@@ -513,7 +525,8 @@ impl Syncer {
             .map(|i| i.updated_at)
             .max()
             .max(self.snap.meta.max_updated_at);
-        self.store.save_delta(&delta)?;
+        let rev = self.store.save_delta(&delta)?;
+        self.rev = rev;
         self.snap.meta = delta.meta;
         Ok(SyncReport {
             full: false,
@@ -679,6 +692,7 @@ pub async fn run(
     actions: mpsc::UnboundedSender<Action>,
     interval: Option<Duration>,
     mut shown: Option<MilestoneId>,
+    written: impl Fn() + Send + 'static,
 ) {
     let mut wait_until: Option<tokio::time::Instant> = None;
     loop {
@@ -692,21 +706,14 @@ pub async fn run(
         let next = match result {
             Ok(report) => {
                 tracing::info!(?report, "sync done");
-                let _ = actions.send(Action::Sync(SyncEvent::Done {
-                    ws: Box::new(syncer.workspace()),
-                    lanes: syncer.lanes(),
-                    at: now,
-                }));
+                let _ = actions.send(Action::Sync(SyncEvent::Done { at: now }));
+                written();
                 // Then the carry-over history, which the board can wait for.
                 match syncer.refresh_history(now, shown).await {
                     Ok(0) => {}
                     Ok(n) => {
                         tracing::info!(n, "milestone histories read");
-                        let _ = actions.send(Action::Sync(SyncEvent::Done {
-                            ws: Box::new(syncer.workspace()),
-                            lanes: syncer.lanes(),
-                            at: now,
-                        }));
+                        written();
                     }
                     Err(e) => tracing::warn!(error = %e, "milestone history not read"),
                 }

@@ -73,13 +73,14 @@ impl Rig {
 
     fn change(&self, seen: &Issue, edit: Edit) -> Change {
         Change {
-            id: Utc::now().timestamp_millis() as u64 * 1000,
+            id: 1,
             issue: seen.id,
             project: seen.project_id,
             iid: seen.iid,
             seen: Seen::of(seen, &team()),
             edit,
             summary: "test".into(),
+            ..Change::default()
         }
     }
 
@@ -296,8 +297,14 @@ fn a_comment_is_posted_once_even_when_sent_twice() {
         },
     );
     r.send(&c).unwrap();
-    // The answer was lost; the outbox sends it again after a restart.
-    r.send(&c).unwrap();
+    // The answer was lost; the outbox sends it again after a restart,
+    // knowing it was attempted.
+    let again = Change {
+        attempts: 1,
+        attempted_at: Some(Utc::now()),
+        ..c.clone()
+    };
+    r.send(&again).unwrap();
     let notes: Vec<_> = r
         .fake
         .world()
@@ -471,8 +478,8 @@ fn creating_an_issue_twice_after_a_lost_answer_creates_one() {
         milestone: Some(milestone),
     };
     let c = Change {
-        id: Utc::now().timestamp_millis() as u64 * 1000,
-        issue: edit::placeholder_id(1),
+        id: 1,
+        issue: glboard::core::overlay::placeholder_id(1, 1),
         project,
         iid: 0,
         edit: Edit {
@@ -481,12 +488,19 @@ fn creating_an_issue_twice_after_a_lost_answer_creates_one() {
         },
         seen: Seen::default(),
         summary: "new".into(),
+        ..Change::default()
     };
     let created = r.send(&c).unwrap();
     assert!(created.iid > 0);
     assert_eq!(created.milestone_id, Some(milestone));
     assert!(created.has_label("workflow-infra::Ready"));
-    // The answer was lost; after a restart the outbox sends it again.
+    // The answer was lost; after a restart the outbox sends it again,
+    // knowing it was attempted.
+    let c = Change {
+        attempts: 1,
+        attempted_at: Some(Utc::now()),
+        ..c
+    };
     let again = r.send(&c).unwrap();
     assert_eq!(again.id, created.id);
     let n = r

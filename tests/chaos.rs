@@ -103,7 +103,7 @@ fn run(seed: u64, rounds: u64) -> (Counts, fake_gitlab::ChaosCounts) {
     let members = syncer.snap.ws.members.clone();
     let milestones: Vec<u64> = syncer.snap.ws.milestones.iter().map(|m| m.id).collect();
     let lanes = ["Ready", "In Progress", "Under Review", "Blocked"];
-    let mut outbox_store = Store::open(&path).unwrap();
+    let outbox_store = Store::open(&path).unwrap();
 
     fake.world().chaos = Some(Chaos {
         seed,
@@ -185,16 +185,16 @@ fn run(seed: u64, rounds: u64) -> (Counts, fake_gitlab::ChaosCounts) {
                 continue;
             }
             let change = Change {
-                id: next_change,
                 issue: issue.id,
                 project: issue.project_id,
                 iid: issue.iid,
                 seen: Seen::of(issue, &team),
                 edit,
                 summary: format!("chaos change {next_change}"),
+                ..Change::default()
             };
             next_change += 1;
-            outbox_store.outbox_add(&change).unwrap();
+            outbox_store.enqueue(std::slice::from_ref(&change)).unwrap();
             c.queued += 1;
             // The next change of this round sees this one (as on the board).
             let id = issue.id;
@@ -246,7 +246,13 @@ fn run(seed: u64, rounds: u64) -> (Counts, fake_gitlab::ChaosCounts) {
         // A flush of the outbox.
         c.flushes += 1;
         let o = rt
-            .block_on(outbox::flush(&client, &mut outbox_store, &team, Some(&me)))
+            .block_on(outbox::flush(
+                &client,
+                &outbox_store,
+                &team,
+                Some(&me),
+                "chaos",
+            ))
             .expect("the outbox store works");
         c.applied += o.sent.len() as u64;
         for (id, reason, _) in &o.refused {
@@ -264,7 +270,13 @@ fn run(seed: u64, rounds: u64) -> (Counts, fake_gitlab::ChaosCounts) {
     };
     for _ in 0..10 {
         let o = rt
-            .block_on(outbox::flush(&client, &mut outbox_store, &team, Some(&me)))
+            .block_on(outbox::flush(
+                &client,
+                &outbox_store,
+                &team,
+                Some(&me),
+                "chaos",
+            ))
             .unwrap();
         c.applied += o.sent.len() as u64;
         c.refused += o.refused.len() as u64;

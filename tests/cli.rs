@@ -117,7 +117,11 @@ fn print_next_milestone_and_by_title() {
     let v: serde_json::Value = serde_json::from_str(&stdout(&w43)).unwrap();
     assert_eq!(v["milestone"]["title"], "Datastores team - W43");
     let none = demo(&["print", "--milestone", "W99", "--today", "2025-11-05"]);
-    assert_eq!(none.status.code(), Some(1));
+    assert_eq!(
+        none.status.code(),
+        Some(2),
+        "an unknown name is a usage error"
+    );
     assert!(stderr(&none).contains("no milestone matches"));
 }
 

@@ -253,7 +253,6 @@ fn milestone_picker() {
 
 #[test]
 fn pending_changes_and_the_problems_panel() {
-    use glboard::core::action::Effect;
     use glboard::core::action::OutboxEvent;
     let mut s = live_state(true);
     s.now = Some(at("10:00"));
@@ -261,11 +260,8 @@ fn pending_changes_and_the_problems_panel() {
     let mut changes = Vec::new();
     for k in ["llL", "jL", "w13<Enter>"] {
         for key in keymap::parse_sequence(k).unwrap() {
-            for fx in update(&mut s, Action::Key(key)) {
-                if let Effect::Enqueue(c) = fx {
-                    changes.push(c);
-                }
-            }
+            let fx = update(&mut s, Action::Key(key));
+            changes.extend(saved(&mut s, &fx));
         }
     }
     assert_eq!(changes.len(), 3);
@@ -277,13 +273,18 @@ fn pending_changes_and_the_problems_panel() {
     );
     let pending = screen(&s);
     assert!(pending.contains("3 changes pending · offline"), "{pending}");
+    let failed = vec![(
+        changes[1].clone(),
+        "the issue no longer exists on GitLab (404)".to_owned(),
+    )];
+    let queued = vec![changes[0].clone(), changes[2].clone()];
     update(
         &mut s,
-        Action::Outbox(OutboxEvent::Failed {
-            id: changes[1].id,
-            reason: "the issue no longer exists on GitLab (404)".into(),
-            issue: None,
-        }),
+        Action::Store(Box::new(glboard::core::action::StoreUpdate {
+            queued,
+            failed,
+            ..Default::default()
+        })),
     );
     keys(&mut s, "!");
     insta::assert_snapshot!(screen(&s));
@@ -367,25 +368,21 @@ fn planning_issue_pane() {
 
 #[test]
 fn replan_progress_bar() {
-    use glboard::core::action::{Effect, OutboxEvent};
     let mut s = live_state(true);
     let mut changes = Vec::new();
     for k in keymap::parse_sequence("R<Enter>y").unwrap() {
-        for fx in update(&mut s, Action::Key(k)) {
-            if let Effect::Enqueue(c) = fx {
-                changes.push(c.id);
-            }
-        }
+        let fx = update(&mut s, Action::Key(k));
+        changes.extend(saved(&mut s, &fx));
     }
-    for id in &changes[..10] {
-        update(
-            &mut s,
-            Action::Outbox(OutboxEvent::Sent {
-                id: *id,
-                issue: None,
-            }),
-        );
-    }
+    let sent: Vec<_> = changes[..10].iter().map(|c| (c.clone(), None)).collect();
+    update(
+        &mut s,
+        Action::Store(Box::new(glboard::core::action::StoreUpdate {
+            queued: changes[10..].to_vec(),
+            sent,
+            ..Default::default()
+        })),
+    );
     s.status = None;
     let out = screen(&s);
     let last = out.lines().last().unwrap().to_owned();
@@ -468,11 +465,10 @@ fn a_held_key_through_a_thousand_cards_while_a_sync_lands() {
             let before = s.selected_issue().map(|i| i.id);
             update(
                 &mut s,
-                Action::Sync(glboard::core::action::SyncEvent::Done {
-                    ws,
-                    lanes,
-                    at: chrono::Utc::now(),
-                }),
+                Action::Store(Box::new(glboard::core::action::StoreUpdate {
+                    full: Some((ws, lanes)),
+                    ..Default::default()
+                })),
             );
             assert_eq!(
                 s.selected_issue().map(|i| i.id),
@@ -496,4 +492,32 @@ fn a_held_key_through_a_thousand_cards_while_a_sync_lands() {
     assert!(screen(&s).contains(&format!("of {count}")));
     keys(&mut s, "gg");
     assert_eq!(s.view().rows[col], 0);
+}
+
+/// The outbox adapter: what was enqueued is written down, with ids.
+fn saved(
+    s: &mut glboard::core::state::AppState,
+    fx: &[glboard::core::action::Effect],
+) -> Vec<glboard::core::edit::Change> {
+    use glboard::core::action::{Effect, OutboxEvent};
+    let mut out = Vec::new();
+    for e in fx {
+        if let Effect::Enqueue { local, changes } = e {
+            let first = 1000 + 1000 * local;
+            let ids: Vec<u64> = (0..changes.len() as u64).map(|n| first + n).collect();
+            update(
+                s,
+                Action::Outbox(OutboxEvent::Saved {
+                    local: *local,
+                    ids: ids.clone(),
+                }),
+            );
+            for (c, id) in changes.iter().zip(ids) {
+                let mut c = c.clone();
+                c.id = id;
+                out.push(c);
+            }
+        }
+    }
+    out
 }

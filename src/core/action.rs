@@ -11,22 +11,36 @@ use super::model::{Issue, IssueId, MilestoneId, Note, Workspace};
 /// What the outbox sender reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OutboxEvent {
-    /// Changes left from an earlier run (queued, and refused with reasons).
-    Loaded {
-        pending: Vec<Change>,
-        failed: Vec<(Change, String)>,
-    },
-    /// GitLab applied the change; here is the issue as GitLab now has it.
-    Sent { id: u64, issue: Option<Box<Issue>> },
-    /// GitLab refused the change for good (or it conflicts); the issue as
-    /// GitLab has it, when it could be read.
-    Failed {
-        id: u64,
-        reason: String,
-        issue: Option<Box<Issue>>,
-    },
+    /// The changes of user action `local` are written down (durable), with
+    /// these ids (none: nothing was left to queue).
+    Saved { local: u64, ids: Vec<u64> },
+    /// The changes of user action `local` could not be written down: they
+    /// are neither saved nor sent.
+    SaveFailed { local: u64, reason: String },
     /// Queued changes wait: offline, GitLab failing, rate-limited.
     Waiting { why: String },
+    /// Changes flow again.
+    Flowing,
+}
+
+/// What the cache holds now that the board does not show yet: written by
+/// this process's sync and sender or by any other glboard process.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StoreUpdate {
+    /// The whole workspace (a full sync, new lists), with the lanes.
+    pub full: Option<(Box<Workspace>, Vec<String>)>,
+    /// Issues as GitLab has them, changed since the last update.
+    pub upsert: Vec<Issue>,
+    /// Issues gone from the cache.
+    pub delete: Vec<IssueId>,
+    /// Every change still queued (from any process), oldest first.
+    pub queued: Vec<Change>,
+    /// Every change GitLab refused, with the reason.
+    pub failed: Vec<(Change, String)>,
+    /// Changes GitLab applied since the last update, with the issue a
+    /// creation made.
+    pub sent: Vec<(Change, Option<IssueId>)>,
+    pub synced_at: Option<DateTime<Utc>>,
 }
 
 /// What the background sync reports.
@@ -38,10 +52,9 @@ pub enum SyncEvent {
         fetched: usize,
         total: Option<u64>,
     },
-    /// New data, with the lanes to show.
+    /// The cache is up to date with GitLab (its data reaches the board as
+    /// a [`StoreUpdate`]).
     Done {
-        ws: Box<Workspace>,
-        lanes: Vec<String>,
         at: DateTime<Utc>,
     },
     /// The sync failed; `offline` when GitLab could not be reached at all.
@@ -89,6 +102,8 @@ pub enum Action {
     },
     Sync(SyncEvent),
     Outbox(OutboxEvent),
+    /// What the cache holds changed.
+    Store(Box<StoreUpdate>),
     /// An issue's comments, oldest first, or why they could not be read.
     Notes {
         issue: IssueId,
@@ -112,10 +127,16 @@ pub enum Effect {
     ShowMilestone(MilestoneId),
     /// The iteration board follows this milestone from now on (remember it).
     Follow(MilestoneId),
-    /// Write this change to the outbox, then send it.
-    Enqueue(Change),
-    /// Queue a refused change again (its `seen` refreshed).
-    Retry(Change),
+    /// Write the changes of one user action to the outbox (in one
+    /// transaction), then send them; the answer is [`OutboxEvent::Saved`].
+    Enqueue { local: u64, changes: Vec<Change> },
+    /// Queue refused change `old` again as `change` (its `seen`
+    /// refreshed), without what newer changes have set since.
+    Retry {
+        local: u64,
+        old: u64,
+        change: Box<Change>,
+    },
     /// Drop a refused change from the outbox.
     Discard(u64),
     /// Open a URL in the browser (or print it when there is none).

@@ -4,16 +4,16 @@
 //! reports. Every change is applied to the board at once (optimistic) and
 //! handed to the adapters as [`Effect::Enqueue`]; nothing here waits on GitLab.
 
-use super::action::{Effect, OutboxEvent};
+use super::action::Effect;
 use super::board::{BoardKind, ColumnKind, SortMode};
-use super::edit::{self, Change, Edit, Reorder, Seen};
+use super::commit::{Step, UndoAs, act, commit, commit_action, create, neighbours, retry, undo};
+use super::edit::{self, Edit, Reorder, Seen};
 use super::iteration;
 use super::keymap::Command;
 use super::model::{Issue, IssueId, IssueState, MilestoneState};
 use super::picker::{PickItem, PickPurpose, PickValue, Picker};
-use super::state::{
-    AppState, InputPurpose, Mode, Problem, ReplanScreen, Severity, StatusMessage, UndoEntry,
-};
+use super::state::{AppState, InputPurpose, Mode, ReplanScreen};
+use super::workflow::Intent;
 
 /// Run a workflow command from the board; `None` when `cmd` is not one.
 pub fn board_action(state: &mut AppState, cmd: Command) -> Option<Vec<Effect>> {
@@ -92,31 +92,7 @@ pub fn board_action(state: &mut AppState, cmd: Command) -> Option<Vec<Effect>> {
                 Command::PickLane => open_lane_picker(state, &issue),
                 Command::MoveCardTop => reorder(state, &issue, i64::MIN / 4),
                 Command::MoveCardBottom => reorder(state, &issue, i64::MAX / 4),
-                Command::SetPriority(p) => {
-                    let mut e = Edit {
-                        remove_labels: issue
-                            .labels
-                            .iter()
-                            .filter(|l| l.starts_with("priority::"))
-                            .cloned()
-                            .collect(),
-                        ..Edit::default()
-                    };
-                    let label = format!("priority::{p}");
-                    if p > 0 {
-                        e.remove_labels.retain(|l| *l != label);
-                        if !issue.has_label(&label) {
-                            e.add_labels.push(label.clone());
-                        }
-                    }
-                    let r = state.short_ref(&issue);
-                    let what = if p == 0 {
-                        "no priority".to_owned()
-                    } else {
-                        label
-                    };
-                    commit(state, issue.id, e, format!("{r}: {what}"), None, true)
-                }
+                Command::SetPriority(p) => act(state, &issue, Intent::Priority(p)),
                 Command::MoveCardUp => reorder(state, &issue, -1),
                 Command::MoveCardDown => reorder(state, &issue, 1),
                 Command::PickAssignees => open_member_picker(state, &issue),
@@ -229,88 +205,6 @@ fn warn(state: &mut AppState, text: &str) -> Vec<Effect> {
     Vec::new()
 }
 
-fn issue_index(state: &AppState, id: IssueId) -> Option<usize> {
-    state.ws.issues.iter().position(|i| i.id == id)
-}
-
-/// Make a change: apply it to the board now, remember it for undo, and
-/// queue it for GitLab (the demo keeps it local).
-pub fn commit(
-    state: &mut AppState,
-    id: IssueId,
-    e: Edit,
-    summary: String,
-    position: Option<i64>,
-    for_undo: bool,
-) -> Vec<Effect> {
-    let Some(idx) = issue_index(state, id) else {
-        return Vec::new();
-    };
-    if e.is_empty() {
-        state.info("nothing to change");
-        return Vec::new();
-    }
-    let change_id = next_change_id(state);
-    let issue = &state.ws.issues[idx];
-    let seen = Seen::of(issue, &state.team);
-    let previous_place = e.reorder.and_then(|_| neighbours(state, id));
-    let change = Change {
-        id: change_id,
-        issue: id,
-        project: issue.project_id,
-        iid: issue.iid,
-        edit: e,
-        seen,
-        summary: summary.clone(),
-    };
-    let members = state.ws.members.clone();
-    let issue = &mut state.ws.issues[idx];
-    edit::apply(issue, &change.edit, &members);
-    if let Some(p) = position {
-        issue.position = p;
-    }
-    if for_undo {
-        state.undo.push(UndoEntry {
-            change: change.clone(),
-            previous_place,
-        });
-    }
-    state.view_select(id);
-    state.relayout();
-    if state.ws.is_demo || !state.sync.enabled {
-        state.info(format!("{summary} (demo: changed here, not sent)"));
-        return Vec::new();
-    }
-    state.info(summary);
-    state.pending.push(change.clone());
-    vec![Effect::Enqueue(change)]
-}
-
-fn next_change_id(state: &mut AppState) -> u64 {
-    let clock = state
-        .now
-        .map_or(0, |t| t.timestamp_millis().max(0) as u64 * 1000);
-    state.change_seq = (state.change_seq + 1).max(clock);
-    state.change_seq
-}
-
-/// The issues just above and below `id` in the selected column.
-fn neighbours(state: &AppState, id: IssueId) -> Option<Reorder> {
-    let col = state.layout.columns.get(state.view().col)?;
-    let row = col
-        .cards
-        .iter()
-        .position(|c| state.ws.issues[c.issue].id == id)?;
-    let at = |r: Option<usize>| {
-        r.and_then(|r| col.cards.get(r))
-            .map(|c| state.ws.issues[c.issue].id)
-    };
-    Some(Reorder {
-        after: at(row.checked_sub(1)),
-        before: at(Some(row + 1)),
-    })
-}
-
 fn me(state: &mut AppState) -> Option<u64> {
     let me = state.ws.me.as_ref().map(|u| u.id);
     if me.is_none() {
@@ -320,37 +214,14 @@ fn me(state: &mut AppState) -> Option<u64> {
 }
 
 fn take(state: &mut AppState, issue: &Issue) -> Vec<Effect> {
-    let Some(me) = me(state) else {
+    if me(state).is_none() {
         return Vec::new();
-    };
-    let from_backlog = state.board == BoardKind::Backlog;
-    let e = edit::take(
-        issue,
-        &state.team,
-        me,
-        state.iteration.current,
-        from_backlog,
-    );
-    let summary = format!(
-        "{} taken: yours, {}",
-        state.short_ref(issue),
-        state.team.doing_lane
-    );
-    commit(state, issue.id, e, summary, None, true)
+    }
+    act(state, issue, Intent::Take)
 }
 
 fn promote(state: &mut AppState, issue: &Issue, milestone: u64) -> Vec<Effect> {
-    let e = edit::promote(issue, &state.team, milestone);
-    let title = state
-        .ws
-        .milestone(milestone)
-        .map_or(String::new(), |m| m.title.clone());
-    let summary = format!(
-        "{} promoted to {title}, {}",
-        state.short_ref(issue),
-        state.team.ready_lane
-    );
-    commit(state, issue.id, e, summary, None, true)
+    act(state, issue, Intent::Promote(milestone))
 }
 
 /// The lane column `delta` steps from the selected one (iteration board),
@@ -397,13 +268,10 @@ fn move_lane(state: &mut AppState, issue: &Issue, delta: i64) -> Vec<Effect> {
 /// Move an issue to a column: a lane, Open (no lane) or Closed (asks first).
 fn to_column(state: &mut AppState, issue: &Issue, target: &ColumnKind) -> Vec<Effect> {
     let r = state.short_ref(issue);
-    let (mut e, name) = match target {
-        ColumnKind::Iteration => return warn(state, "lanes move on the iteration board"),
-        ColumnKind::Lane(l) => (edit::to_lane(issue, &state.team, Some(l)), l.clone()),
-        ColumnKind::Open => (
-            edit::to_lane(issue, &state.team, None),
-            "no lane".to_owned(),
-        ),
+    match target {
+        ColumnKind::Iteration => warn(state, "lanes move on the iteration board"),
+        ColumnKind::Lane(l) => act(state, issue, Intent::Lane(l.clone())),
+        ColumnKind::Open => act(state, issue, Intent::NoLane),
         ColumnKind::Closed => {
             state.mode = Mode::Confirm {
                 prompt: format!("Close {r} {}? y/n", issue.title),
@@ -414,13 +282,9 @@ fn to_column(state: &mut AppState, issue: &Issue, target: &ColumnKind) -> Vec<Ef
                 }),
                 summary: format!("{r} closed"),
             };
-            return Vec::new();
+            Vec::new()
         }
-    };
-    if !issue.is_open() {
-        e.state = Some(IssueState::Opened);
     }
-    commit(state, issue.id, e, format!("{r} → {name}"), None, true)
 }
 
 fn reorder(state: &mut AppState, issue: &Issue, delta: i64) -> Vec<Effect> {
@@ -444,7 +308,7 @@ fn reorder(state: &mut AppState, issue: &Issue, delta: i64) -> Vec<Effect> {
         e,
         format!("{r} moved {}", if delta < 0 { "up" } else { "down" }),
         Some(pos),
-        true,
+        UndoAs::Step,
     )
 }
 
@@ -499,18 +363,7 @@ fn unassign_me(state: &mut AppState, issue: &Issue) -> Vec<Effect> {
     if !issue.assignees.iter().any(|u| u.id == me) {
         return warn(state, "you are not assigned to it");
     }
-    let r = state.short_ref(issue);
-    commit(
-        state,
-        issue.id,
-        Edit {
-            unassign: vec![me],
-            ..Edit::default()
-        },
-        format!("{r}: unassigned you"),
-        None,
-        true,
-    )
+    act(state, issue, Intent::Unassign(vec![me]))
 }
 
 fn open_lane_picker(state: &mut AppState, issue: &Issue) -> Vec<Effect> {
@@ -704,7 +557,6 @@ fn accept_pick(state: &mut AppState, p: Picker) -> Vec<Effect> {
     let Some(issue) = state.ws.issue(p.issue).cloned() else {
         return Vec::new();
     };
-    let r = state.short_ref(&issue);
     match p.purpose {
         PickPurpose::Assignees => {
             let chosen: Vec<u64> = p
@@ -715,38 +567,7 @@ fn accept_pick(state: &mut AppState, p: Picker) -> Vec<Effect> {
                     _ => None,
                 })
                 .collect();
-            let now: Vec<u64> = issue.assignees.iter().map(|u| u.id).collect();
-            let e = Edit {
-                assign: chosen
-                    .iter()
-                    .filter(|id| !now.contains(id))
-                    .copied()
-                    .collect(),
-                unassign: now
-                    .iter()
-                    .filter(|id| !chosen.contains(id))
-                    .copied()
-                    .collect(),
-                ..Edit::default()
-            };
-            let names: Vec<String> = p
-                .selected
-                .iter()
-                .map(|&n| p.items[n].label.clone())
-                .collect();
-            let who = if names.is_empty() {
-                "nobody".to_owned()
-            } else {
-                names.join(" ")
-            };
-            commit(
-                state,
-                issue.id,
-                e,
-                format!("{r} assigned to {who}"),
-                None,
-                true,
-            )
+            act(state, &issue, Intent::Assignees(chosen))
         }
         _ => {
             let Some(item) = p.current().cloned() else {
@@ -759,22 +580,7 @@ fn accept_pick(state: &mut AppState, p: Picker) -> Vec<Effect> {
                     to_column(state, &issue, &kind)
                 }
                 (PickPurpose::Milestone, PickValue::Milestone(m)) => {
-                    let e = if issue.milestone_id == m {
-                        Edit::default()
-                    } else {
-                        Edit {
-                            milestone: Some(m),
-                            ..Edit::default()
-                        }
-                    };
-                    commit(
-                        state,
-                        issue.id,
-                        e,
-                        format!("{r} → milestone {}", item.label),
-                        None,
-                        true,
-                    )
+                    act(state, &issue, Intent::Milestone(m))
                 }
                 (PickPurpose::Promote, PickValue::Milestone(Some(m))) => promote(state, &issue, m),
                 _ => Vec::new(),
@@ -795,7 +601,7 @@ pub fn confirm_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
                 summary,
                 ..
             },
-        ) => commit(state, issue, *edit, summary, None, true),
+        ) => commit(state, issue, *edit, summary, None, UndoAs::Step),
         (Command::No, _) => {
             state.info("cancelled");
             Vec::new()
@@ -832,7 +638,6 @@ pub fn input_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
             let Some(issue) = state.ws.issue(id).cloned() else {
                 return Vec::new();
             };
-            let r = state.short_ref(&issue);
             match purpose {
                 InputPurpose::Weight => {
                     if text.is_empty() {
@@ -849,16 +654,7 @@ pub fn input_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
                             }
                         }
                     };
-                    let e = if issue.weight == w {
-                        Edit::default()
-                    } else {
-                        Edit {
-                            weight: Some(w),
-                            ..Edit::default()
-                        }
-                    };
-                    let shown = w.map_or("none".to_owned(), |w| w.to_string());
-                    return commit(state, id, e, format!("{r} weight {shown}"), None, true);
+                    return act(state, &issue, Intent::Weight(w));
                 }
                 InputPurpose::NewTitle { .. } => {}
                 InputPurpose::Comment => {
@@ -866,11 +662,7 @@ pub fn input_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
                         state.info("empty comment: nothing sent");
                         return Vec::new();
                     }
-                    let e = Edit {
-                        comment: Some(text),
-                        ..Edit::default()
-                    };
-                    return commit(state, id, e, format!("{r}: comment"), None, false);
+                    return act(state, &issue, Intent::Comment(text));
                 }
             }
         }
@@ -887,23 +679,6 @@ pub fn input_type(state: &mut AppState, c: char) {
         }
         text.push(c);
     }
-}
-
-fn undo(state: &mut AppState) -> Vec<Effect> {
-    let Some(entry) = state.undo.pop() else {
-        state.info("nothing to undo");
-        return Vec::new();
-    };
-    let c = &entry.change;
-    let mut e = edit::inverse(&c.edit, &c.seen);
-    let mut position = None;
-    if let (Some(place), Some(_)) = (entry.previous_place, c.edit.reorder) {
-        e.reorder = Some(place);
-        let pos = |id: Option<IssueId>| id.and_then(|id| state.ws.issue(id)).map(|i| i.position);
-        position = Some(edit::position_between(pos(place.after), pos(place.before)));
-    }
-    let summary = format!("undone: {}", c.summary);
-    commit(state, c.issue, e, summary, position, false)
 }
 
 /// Keys in the problems panel.
@@ -929,18 +704,7 @@ pub fn problems_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
                 return vec![Effect::Discard(problem.change.id)];
             }
             // Retry on top of what GitLab has now.
-            let mut change = problem.change;
-            if let Some(i) = state.ws.issue(change.issue) {
-                change.seen = Seen::of(i, &state.team);
-                let members = state.ws.members.clone();
-                if let Some(i) = state.ws.issues.iter_mut().find(|i| i.id == change.issue) {
-                    edit::apply(i, &change.edit, &members);
-                }
-            }
-            state.pending.push(change.clone());
-            state.relayout();
-            state.info(format!("retrying: {}", change.summary));
-            return vec![Effect::Retry(change)];
+            return retry(state, problem.change);
         }
         _ => {}
     }
@@ -1050,7 +814,7 @@ pub fn grab_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
                 Some(l) if !e.add_labels.is_empty() => format!("{} → {l}", state.short_ref(&now)),
                 _ => format!("{} moved", state.short_ref(&now)),
             };
-            return commit(state, id, e, summary, position, true);
+            return commit(state, id, e, summary, position, UndoAs::Step);
         }
         _ => {}
     }
@@ -1222,34 +986,28 @@ fn apply_replan(state: &mut AppState, r: ReplanScreen) -> Vec<Effect> {
             .map_or(String::new(), |m| m.title.clone())
     };
     let (from_t, to_t) = (title(r.from), title(r.target));
-    let mut effects = Vec::new();
+    let mut steps = Vec::new();
     for (id, e) in plan.into_iter().filter(|(id, _)| chosen.contains(id)) {
         let Some(i) = state.ws.issue(id) else {
             continue;
         };
-        let summary = format!("{} → {to_t}", state.short_ref(i));
-        effects.extend(commit(state, id, e, summary, None, false));
+        steps.push(Step::new(id, e, format!("{} → {to_t}", state.short_ref(i))));
     }
-    let ids: Vec<u64> = effects
-        .iter()
-        .filter_map(|e| {
-            if let Effect::Enqueue(c) = e {
-                Some(c.id)
-            } else {
-                None
-            }
+    let short = |id| {
+        state.ws.milestone(id).map_or(String::new(), |m| {
+            state.team.short_milestone_title(m).to_owned()
         })
-        .collect();
-    if !ids.is_empty() {
-        let short = |id| {
-            state.ws.milestone(id).map_or(String::new(), |m| {
-                state.team.short_milestone_title(m).to_owned()
-            })
-        };
-        let label = format!("re-plan {} → {}", short(r.from), short(r.target));
+    };
+    let label = format!("re-plan {} → {}", short(r.from), short(r.target));
+    let total = steps.len();
+    // One user action: one batch in the outbox, one undo step.
+    let mut effects = commit_action(state, steps, label.clone(), UndoAs::Step);
+    if let Some(Effect::Enqueue { local, .. }) = effects.first() {
         state.batch = Some(super::state::Batch {
             label,
-            changes: ids,
+            local: *local,
+            total,
+            changes: Vec::new(),
         });
     }
     state.followed = Some(r.target);
@@ -1371,7 +1129,7 @@ pub fn integrity_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
                 return Vec::new();
             };
             let summary = format!("{}: {}", state.short_ref(i), item.fix);
-            let fx = commit(state, item.issue, item.edit, summary, None, true);
+            let fx = commit(state, item.issue, item.edit, summary, None, UndoAs::Step);
             let left = integrity(state).len();
             state.mode = if left == 0 {
                 Mode::Board
@@ -1494,46 +1252,6 @@ fn new_issue_in(
     create(state, new)
 }
 
-/// Queue the creation and show the card at once.
-fn create(state: &mut AppState, new: edit::NewIssue) -> Vec<Effect> {
-    let change_id = next_change_id(state);
-    let id = edit::placeholder_id(change_id);
-    let me = state.ws.me.clone();
-    let mut card = edit::placeholder(id, &new, me, state.now);
-    // At the top of its column.
-    card.position = state
-        .ws
-        .issues
-        .iter()
-        .map(|i| i.position)
-        .min()
-        .unwrap_or(0)
-        - 1024;
-    let summary = format!("new issue: {}", new.title);
-    let change = Change {
-        id: change_id,
-        issue: id,
-        project: new.project,
-        iid: 0,
-        edit: Edit {
-            create: Some(new),
-            ..Edit::default()
-        },
-        seen: Seen::default(),
-        summary: summary.clone(),
-    };
-    state.ws.issues.push(card);
-    state.view_select(id);
-    state.relayout();
-    if state.ws.is_demo || !state.sync.enabled {
-        state.info(format!("{summary} (demo: created here, not sent)"));
-        return Vec::new();
-    }
-    state.info(summary);
-    state.pending.push(change.clone());
-    vec![Effect::Enqueue(change)]
-}
-
 /// A comment or description written in `$EDITOR`, or why the editor failed.
 pub fn on_composed(
     state: &mut AppState,
@@ -1567,129 +1285,19 @@ pub fn on_composed(
         state.info("empty comment: nothing sent");
         return Vec::new();
     }
-    let Some(i) = state.ws.issue(issue) else {
+    let Some(i) = state.ws.issue(issue).cloned() else {
         return Vec::new();
     };
-    let r = state.short_ref(i);
-    commit(
-        state,
-        issue,
-        Edit {
-            comment: Some(body),
-            ..Edit::default()
-        },
-        format!("{r}: comment"),
-        None,
-        false,
-    )
-}
-
-/// When every change of a running batch has an answer, say how it went.
-pub fn finish_batch(state: &mut AppState) {
-    if let Some((sent, refused, total)) = state.batch_progress()
-        && sent + refused == total
-    {
-        let label = state.batch.take().map(|b| b.label).unwrap_or_default();
-        let text = if refused == 0 {
-            format!("{label}: all {total} changes applied")
-        } else {
-            format!("{label}: {sent} applied, {refused} refused (! lists them with the reason)")
-        };
-        let severity = if refused == 0 {
-            Severity::Info
-        } else {
-            Severity::Warning
-        };
-        state.status = Some(StatusMessage { text, severity });
-    }
-}
-
-/// What the outbox sender reports.
-pub fn on_outbox(state: &mut AppState, ev: OutboxEvent) -> Vec<Effect> {
-    match ev {
-        OutboxEvent::Loaded { pending, failed } => {
-            state.change_seq = pending
-                .iter()
-                .chain(failed.iter().map(|(c, _)| c))
-                .map(|c| c.id)
-                .max()
-                .unwrap_or(0)
-                .max(state.change_seq);
-            state.pending = pending;
-            state.problems = failed
-                .into_iter()
-                .map(|(change, reason)| Problem { change, reason })
-                .collect();
-            state.reapply_pending();
-            state.relayout();
-            if !state.pending.is_empty() {
-                state.info(format!(
-                    "{} changes from the last session are being sent",
-                    state.pending.len()
-                ));
-            }
-        }
-        OutboxEvent::Sent { id, issue } => {
-            let created = state
-                .pending
-                .iter()
-                .find(|c| c.id == id && c.edit.create.is_some())
-                .map(|c| c.issue);
-            state.pending.retain(|c| c.id != id);
-            if let (Some(placeholder), Some(real)) = (created, issue.as_deref()) {
-                let position = state.ws.issue(placeholder).map(|i| i.position);
-                state.ws.issues.retain(|i| i.id != placeholder);
-                let mut real = real.clone();
-                real.position = position.unwrap_or(real.position);
-                let real_id = real.id;
-                state.ws.issues.push(real);
-                state.ambiguous_iids = super::board::ambiguous_iids(&state.ws);
-                if state.view().selected == Some(placeholder) {
-                    state.view_select(real_id);
-                }
-                state.relayout();
-                if state.pending.is_empty() {
-                    state.outbox_wait = None;
-                }
-                return Vec::new();
-            }
-            if state.pending.is_empty() {
-                state.outbox_wait = None;
-            }
-            if let Some(i) = issue {
-                state.replace_issue(*i);
-            }
-        }
-        OutboxEvent::Failed { id, reason, issue } => {
-            let Some(pos) = state.pending.iter().position(|c| c.id == id) else {
-                return Vec::new();
-            };
-            let change = state.pending.remove(pos);
-            if change.edit.create.is_some() {
-                state.ws.issues.retain(|i| i.id != change.issue);
-                state.relayout();
-            }
-            state.status = Some(StatusMessage {
-                text: format!("{}: {reason} (! for details)", change.summary),
-                severity: Severity::Error,
-            });
-            state.problems.push(Problem { change, reason });
-            match issue {
-                Some(i) => state.replace_issue(*i),
-                // Without GitLab's version, fetch it to undo the optimistic change.
-                None => return vec![Effect::Refresh],
-            }
-        }
-        OutboxEvent::Waiting { why } => state.outbox_wait = Some(why),
-    }
-    Vec::new()
+    act(state, &i, Intent::Comment(body))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::action::Action;
+    use crate::core::action::{Action, OutboxEvent, StoreUpdate};
+    use crate::core::edit::Change;
     use crate::core::keymap;
+    use crate::core::state::Severity;
     use crate::core::testing::{issue, team, user, workspace};
     use crate::core::update::update;
     use chrono::NaiveDate;
@@ -1739,14 +1347,86 @@ mod tests {
 
     fn enqueued(fx: &[Effect]) -> Vec<&Change> {
         fx.iter()
-            .filter_map(|e| {
-                if let Effect::Enqueue(c) = e {
-                    Some(c)
-                } else {
-                    None
-                }
+            .flat_map(|e| match e {
+                Effect::Enqueue { changes, .. } => changes.iter().collect(),
+                Effect::Retry { change, .. } => vec![&**change],
+                _ => Vec::new(),
             })
             .collect()
+    }
+
+    /// The outbox adapter: what was enqueued is written down, with ids.
+    fn saved(s: &mut AppState, fx: &[Effect]) -> Vec<Change> {
+        let mut out = Vec::new();
+        for e in fx {
+            let (local, changes) = match e {
+                Effect::Enqueue { local, changes } => (*local, changes.clone()),
+                Effect::Retry { local, change, .. } => (*local, vec![(**change).clone()]),
+                _ => continue,
+            };
+            let first = 1000 + 100 * local;
+            let ids: Vec<u64> = (0..changes.len() as u64).map(|n| first + n).collect();
+            update(
+                s,
+                Action::Outbox(OutboxEvent::Saved {
+                    local,
+                    ids: ids.clone(),
+                }),
+            );
+            for (mut c, id) in changes.into_iter().zip(ids) {
+                c.id = id;
+                c.action = first;
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    /// The cache after the sender: `sent` applied (with GitLab's issue
+    /// when given), `refused` refused.
+    fn answered(
+        s: &mut AppState,
+        sent: &[(u64, Option<Issue>)],
+        refused: &[(u64, &str, Option<Issue>)],
+    ) {
+        let done: Vec<u64> = sent
+            .iter()
+            .map(|(id, _)| *id)
+            .chain(refused.iter().map(|(id, _, _)| *id))
+            .collect();
+        let queued: Vec<Change> = s
+            .pending
+            .iter()
+            .filter(|c| !done.contains(&c.id))
+            .cloned()
+            .collect();
+        let mut failed: Vec<(Change, String)> = s
+            .problems
+            .iter()
+            .map(|p| (p.change.clone(), p.reason.clone()))
+            .collect();
+        let mut upsert = Vec::new();
+        let mut sent_list = Vec::new();
+        for (id, issue) in sent {
+            let c = s.pending.iter().find(|c| c.id == *id).unwrap().clone();
+            sent_list.push((c, issue.as_ref().map(|i| i.id)));
+            upsert.extend(issue.clone());
+        }
+        for (id, reason, issue) in refused {
+            let c = s.pending.iter().find(|c| c.id == *id).unwrap().clone();
+            failed.push((c, reason.to_string()));
+            upsert.extend(issue.clone());
+        }
+        update(
+            s,
+            Action::Store(Box::new(StoreUpdate {
+                upsert,
+                queued,
+                failed,
+                sent: sent_list,
+                ..StoreUpdate::default()
+            })),
+        );
     }
 
     fn sel(s: &AppState) -> &Issue {
@@ -1772,7 +1452,10 @@ mod tests {
         assert_eq!(col_title(&s), "In Progress");
         assert_eq!(sel(&s).iid, 100);
         assert_eq!(sel(&s).assignees[0].username, "zoe");
+        assert!(s.pending.is_empty(), "pending only once written down");
+        saved(&mut s, &fx);
         assert_eq!(s.pending.len(), 1);
+        assert!(s.unsaved.is_empty());
     }
 
     #[test]
@@ -1924,33 +1607,31 @@ mod tests {
         let mut s = state();
         keys(&mut s, "ll");
         let fx = keys(&mut s, "t");
-        let c = enqueued(&fx)[0].clone();
+        assert!(s.pending.is_empty(), "pending only once written down");
+        let c = saved(&mut s, &fx)[0].clone();
+        assert_eq!(s.pending.len(), 1);
         // GitLab refuses: the board shows GitLab's version again.
-        let mut fresh = s.ws.issue(c.issue).unwrap().clone();
+        let mut fresh = s.base.get(&c.issue).unwrap().clone();
         fresh.labels = vec!["team::Datastores".into(), "workflow-infra::Ready".into()];
         fresh.assignees.clear();
-        update(
-            &mut s,
-            Action::Outbox(OutboxEvent::Failed {
-                id: c.id,
-                reason: "404 Issue Not Found".into(),
-                issue: Some(Box::new(fresh)),
-            }),
-        );
+        answered(&mut s, &[], &[(c.id, "404 Issue Not Found", Some(fresh))]);
         assert!(s.pending.is_empty());
         assert_eq!(s.problems.len(), 1);
         assert_eq!(col_title(&s), "Ready", "selection followed the card back");
+        assert!(s.base.is_empty(), "no changes over it any more");
         keys(&mut s, "!");
         assert_eq!(s.mode, Mode::Problems { cursor: 0 });
         let fx = keys(&mut s, "r");
-        assert!(matches!(fx.as_slice(), [Effect::Retry(_)]));
-        assert_eq!(s.pending.len(), 1);
+        assert!(matches!(fx.as_slice(), [Effect::Retry { old, .. }] if *old == c.id));
         assert_eq!(s.mode, Mode::Board);
-        let id = s.pending[0].id;
-        update(
-            &mut s,
-            Action::Outbox(OutboxEvent::Sent { id, issue: None }),
+        assert_eq!(
+            col_title(&s),
+            "In Progress",
+            "the retried change shows at once"
         );
+        let again = saved(&mut s, &fx);
+        assert_eq!(s.pending.len(), 1);
+        answered(&mut s, &[(again[0].id, None)], &[]);
         assert!(s.pending.is_empty());
     }
 
@@ -1958,7 +1639,7 @@ mod tests {
     fn pending_changes_survive_a_sync_replacing_the_data() {
         let mut s = state();
         keys(&mut s, "ll");
-        keys(&mut s, "t");
+        let fx = keys(&mut s, "t");
         let ws = {
             let mut ws = s.ws.clone();
             // GitLab's state: the change is not applied yet.
@@ -1967,16 +1648,33 @@ mod tests {
             i.assignees.clear();
             ws
         };
-        update(
-            &mut s,
-            Action::Sync(crate::core::action::SyncEvent::Done {
-                ws: Box::new(ws),
-                lanes: vec![],
-                at: chrono::Utc::now(),
-            }),
-        );
+        let full = |ws: &crate::core::model::Workspace, s: &AppState| StoreUpdate {
+            full: Some((Box::new(ws.clone()), vec![])),
+            queued: s.pending.clone(),
+            ..StoreUpdate::default()
+        };
+        // Not yet written down, then written down: shown either way.
+        let u = full(&ws, &s);
+        update(&mut s, Action::Store(Box::new(u)));
         assert_eq!(col_title(&s), "In Progress");
         assert_eq!(sel(&s).assignees.len(), 1);
+        saved(&mut s, &fx);
+        let u = full(&ws, &s);
+        update(&mut s, Action::Store(Box::new(u)));
+        assert_eq!(col_title(&s), "In Progress");
+        assert!(s.is_pending(sel(&s).id));
+        // Another process queued a change of the weight meanwhile.
+        let mut other = s.pending[0].clone();
+        other.id = 5000;
+        other.edit = Edit {
+            weight: Some(Some(8)),
+            ..Edit::default()
+        };
+        let mut u = full(&ws, &s);
+        u.queued.push(other);
+        update(&mut s, Action::Store(Box::new(u)));
+        assert_eq!(sel(&s).weight, Some(8));
+        assert_eq!(s.pending.len(), 2);
     }
 
     #[test]
@@ -2064,20 +1762,24 @@ mod tests {
         assert_eq!(new.project, 1);
         assert_eq!(sel(&s).title, "Patroni drill for ci");
         assert_eq!(s.short_ref(sel(&s)), "new");
-        assert_eq!(s.layout.columns[2].cards.len(), 4, "on top of Ready");
+        assert_eq!(s.layout.columns[2].cards.len(), 4, "in Ready");
+        assert_eq!(
+            s.layout.columns[2]
+                .cards
+                .last()
+                .map(|k| s.ws.issues[k.issue].id),
+            Some(sel(&s).id),
+            "last, where GitLab puts a new issue"
+        );
         // Other workflow keys wait for it to exist.
         assert!(enqueued(&keys(&mut s, "t")).is_empty());
-        // GitLab created it.
+        // Written down, then GitLab created it.
+        let c = saved(&mut s, &fx)[0].clone();
         let mut real = issue(900, 321, &["team::Datastores", "workflow-infra::Ready"]);
         real.title = "Patroni drill for ci".into();
         real.milestone_id = Some(1);
-        update(
-            &mut s,
-            Action::Outbox(OutboxEvent::Sent {
-                id: c.id,
-                issue: Some(Box::new(real)),
-            }),
-        );
+        real.position = 90_000;
+        answered(&mut s, &[(c.id, Some(real))], &[]);
         assert_eq!(sel(&s).iid, 321);
         assert_eq!(s.layout.columns[2].cards.len(), 4);
         assert!(s.ws.issue(c.issue).is_none(), "the placeholder is gone");
@@ -2178,25 +1880,16 @@ mod tests {
         );
         assert!(s.status.as_ref().unwrap().text.starts_with("5 issues from"));
         assert_eq!(s.batch_progress(), Some((0, 0, 5)));
-        let ids: Vec<u64> = cs.iter().map(|c| c.id).collect();
-        for id in &ids[..4] {
-            update(
-                &mut s,
-                Action::Outbox(OutboxEvent::Sent {
-                    id: *id,
-                    issue: None,
-                }),
-            );
-        }
-        assert_eq!(s.batch_progress(), Some((4, 0, 5)));
-        update(
-            &mut s,
-            Action::Outbox(OutboxEvent::Failed {
-                id: ids[4],
-                reason: "404".into(),
-                issue: None,
-            }),
+        assert!(
+            matches!(fx.as_slice(), [Effect::Enqueue { changes, .. }, ..] if changes.len() == 5),
+            "one batch"
         );
+        let ids: Vec<u64> = saved(&mut s, &fx).iter().map(|c| c.id).collect();
+        assert_eq!(s.batch_progress(), Some((0, 0, 5)));
+        let sent: Vec<(u64, Option<Issue>)> = ids[..4].iter().map(|id| (*id, None)).collect();
+        answered(&mut s, &sent, &[]);
+        assert_eq!(s.batch_progress(), Some((4, 0, 5)));
+        answered(&mut s, &[], &[(ids[4], "404", None)]);
         assert_eq!(s.batch, None);
         assert!(
             s.status
@@ -2205,6 +1898,38 @@ mod tests {
                 .text
                 .contains("4 applied, 1 refused")
         );
+        // One u undoes the whole re-plan, as one batch.
+        let fx = keys(&mut s, "u");
+        let undo = enqueued(&fx);
+        assert_eq!(undo.len(), 5);
+        assert!(undo.iter().all(|c| c.edit.milestone == Some(Some(1))));
+        assert!(matches!(fx.as_slice(), [Effect::Enqueue { .. }]));
+    }
+
+    #[test]
+    fn undo_takes_back_the_last_action_and_says_when_it_cannot() {
+        let mut s = state();
+        keys(&mut s, "ll");
+        let fx = keys(&mut s, "L");
+        saved(&mut s, &fx);
+        let moved = sel(&s).id;
+        // A comment cannot be undone: u says so instead of skipping it.
+        keys(&mut s, "c");
+        keys(&mut s, "hello<Enter>");
+        let fx = keys(&mut s, "u");
+        assert!(fx.is_empty());
+        let msg = &s.status.as_ref().unwrap().text;
+        assert!(
+            msg.contains("cannot be undone") && msg.contains("u again undoes"),
+            "{msg}"
+        );
+        let fx = keys(&mut s, "u");
+        let undo = enqueued(&fx);
+        assert_eq!(undo.len(), 1);
+        assert_eq!(undo[0].issue, moved);
+        assert_eq!(undo[0].edit.add_labels, vec!["workflow-infra::Ready"]);
+        assert_eq!(keys(&mut s, "u"), Vec::new());
+        assert_eq!(s.status.as_ref().unwrap().text, "nothing to undo");
     }
 
     #[test]

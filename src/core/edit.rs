@@ -58,11 +58,6 @@ pub fn placeholder(
     }
 }
 
-/// The id a card has on the board while its issue is being created.
-pub fn placeholder_id(change_id: u64) -> IssueId {
-    u64::MAX - 1 - change_id
-}
-
 /// One change to one issue, as deltas. Empty fields change nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Edit {
@@ -159,10 +154,23 @@ impl Seen {
 }
 
 /// A queued change: one edit of one issue, with what the user saw.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Change {
-    /// Unique in the outbox; increasing in the order changes were made.
+    /// Unique in the outbox, handed out by the database; increasing in the
+    /// order changes were queued. `0` until the change is saved.
     pub id: u64,
+    /// The user action it belongs to (a re-plan is one action of many
+    /// changes): the id of the action's first change.
+    #[serde(default)]
+    pub action: u64,
+    /// How often it was sent without a known answer (a timeout, a reset):
+    /// a write that is not idempotent looks for the first attempt's result
+    /// before it is sent again.
+    #[serde(default)]
+    pub attempts: u32,
+    /// GitLab's clock at the first attempt (from its `Date` header).
+    #[serde(default)]
+    pub attempted_at: Option<chrono::DateTime<chrono::Utc>>,
     pub issue: IssueId,
     pub project: ProjectId,
     pub iid: u64,

@@ -4,18 +4,22 @@
 pub mod action;
 pub mod actions;
 pub mod board;
+pub mod commit;
+pub mod conflict;
 pub mod edit;
 pub mod geometry;
 pub mod iteration;
 pub mod keymap;
 pub mod markdown;
 pub mod model;
+pub mod overlay;
 pub mod panes;
 pub mod picker;
 pub mod sanitize;
 pub mod state;
 pub mod text;
 pub mod update;
+pub mod workflow;
 
 #[cfg(test)]
 pub(crate) mod testing;

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::board::{self, BoardKind, BoardLayout, BoardSpec, SortMode};
-use super::edit::{self, Change, Edit, Reorder};
+use super::edit::{Change, Edit, Reorder};
 use super::geometry;
 use super::iteration::{self, IterationPick};
 use super::keymap::{Context, KeyPress};
@@ -121,6 +121,10 @@ impl QuickFilter {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Batch {
     pub label: String,
+    /// The user action (until saved).
+    pub local: u64,
+    pub total: usize,
+    /// Their ids, once saved.
     pub changes: Vec<u64>,
 }
 
@@ -128,6 +132,9 @@ impl AppState {
     /// `(sent, refused, total)` of the running batch.
     pub fn batch_progress(&self) -> Option<(usize, usize, usize)> {
         let b = self.batch.as_ref()?;
+        if b.changes.is_empty() {
+            return Some((0, 0, b.total));
+        }
         let refused = b
             .changes
             .iter()
@@ -153,12 +160,29 @@ pub struct Problem {
     pub reason: String,
 }
 
-/// A change of this session that `u` can undo.
+/// A user action of this session, for `u`: all its changes are undone
+/// together (a re-plan of 500 is one step).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UndoEntry {
-    pub change: Change,
-    /// Where the card was before a reorder: its neighbours then.
-    pub previous_place: Option<Reorder>,
+    /// The action's changes, each with what was seen before it.
+    pub changes: Vec<Change>,
+    /// Where each card was before a reorder: its neighbours then.
+    pub places: Vec<Option<Reorder>>,
+    /// What the action did, in words.
+    pub label: String,
+    /// False for what GitLab cannot take back (a comment, a new issue):
+    /// `u` says so instead of silently skipping it.
+    pub undoable: bool,
+    /// The user action's local number (until saved).
+    pub local: u64,
+}
+
+/// Changes of one user action not yet written down: they show on the
+/// board, but count as pending only once durable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsaved {
+    pub local: u64,
+    pub changes: Vec<Change>,
 }
 
 impl Mode {
@@ -326,15 +350,23 @@ pub struct AppState {
     pub sync: SyncStatus,
     /// The wall clock at the last tick (the core has no clock of its own).
     pub now: Option<DateTime<Utc>>,
-    /// Changes made but not yet applied by GitLab, oldest first.
+    /// Changes written down but not yet applied by GitLab (from any
+    /// glboard process), oldest first.
     pub pending: Vec<Change>,
+    /// This process's changes not yet written down.
+    pub unsaved: Vec<Unsaved>,
+    /// GitLab's version of each issue that has changes over it (pending
+    /// or unsaved): `ws` shows it with those changes applied.
+    pub base: std::collections::HashMap<IssueId, Issue>,
+    /// Numbers this process's user actions (and placeholder cards).
+    pub local_seq: u64,
+    /// Random per process: placeholder ids of different processes differ.
+    pub session: u64,
     /// Changes GitLab refused.
     pub problems: Vec<Problem>,
     /// Why queued changes wait ("offline", "rate-limited until 14:05").
     pub outbox_wait: Option<String>,
     pub undo: Vec<UndoEntry>,
-    /// Last change id handed out.
-    pub change_seq: u64,
     /// `$VISUAL` or `$EDITOR` is set: comments are written there.
     pub editor: bool,
     /// The milestone the iteration board follows (remembered per workspace).
@@ -393,7 +425,10 @@ impl AppState {
             problems: Vec::new(),
             outbox_wait: None,
             undo: Vec::new(),
-            change_seq: 0,
+            unsaved: Vec::new(),
+            base: Default::default(),
+            local_seq: 0,
+            session: 0,
             notes: Default::default(),
             retired: Vec::new(),
             editor: false,
@@ -407,12 +442,14 @@ impl AppState {
         s
     }
 
-    /// Take new data from a sync, keeping the board, milestone, filter and
-    /// selection where they still make sense.
+    /// Take new data (GitLab's state) from the cache, keeping the board,
+    /// milestone, filter and selection where they still make sense; the
+    /// pending changes are shown over it.
     pub fn replace_workspace(&mut self, ws: Workspace, lanes: Vec<String>) {
         let keep_name = std::mem::take(&mut self.ws.name);
         let old = std::mem::replace(&mut self.ws, ws);
         self.retired.push(old);
+        self.base.clear();
         if self.ws.name.is_empty() {
             self.ws.name = keep_name;
         }
@@ -438,50 +475,14 @@ impl AppState {
         {
             self.milestone = self.iteration.current;
         }
-        self.reapply_pending();
+        let ids = self.overlay_ids();
+        self.rebuild(&ids);
         self.ambiguous_iids = board::ambiguous_iids(&self.ws);
         self.loaded = true;
         if let Mode::Detail { issue, .. } = self.mode
             && self.ws.issue(issue).is_none()
         {
             self.mode = Mode::Board;
-        }
-        self.relayout();
-    }
-
-    /// Replay the queued changes over the data (which is GitLab's state),
-    /// so the board shows what it will be once they are sent.
-    pub fn reapply_pending(&mut self) {
-        // Issues being created are not on GitLab yet: keep their cards.
-        for c in &self.pending {
-            if let Some(new) = &c.edit.create
-                && self.ws.issue(c.issue).is_none()
-            {
-                let me = self.ws.me.clone();
-                self.ws
-                    .issues
-                    .push(edit::placeholder(c.issue, new, me, self.now));
-            }
-        }
-        for c in &self.pending {
-            if let Some(i) = self.ws.issues.iter_mut().find(|i| i.id == c.issue) {
-                edit::apply(i, &c.edit, &self.ws.members);
-            }
-        }
-    }
-
-    /// Replace one issue with GitLab's version of it (after a change was
-    /// applied or refused), keeping its place, replaying what is still queued.
-    pub fn replace_issue(&mut self, mut fresh: Issue) {
-        if let Some(i) = self.ws.issues.iter_mut().find(|i| i.id == fresh.id) {
-            fresh.position = i.position;
-            *i = fresh;
-            let id = i.id;
-            for c in self.pending.iter().filter(|c| c.issue == id) {
-                if let Some(i) = self.ws.issues.iter_mut().find(|i| i.id == id) {
-                    edit::apply(i, &c.edit, &self.ws.members);
-                }
-            }
         }
         self.relayout();
     }

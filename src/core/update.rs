@@ -5,6 +5,7 @@
 use super::action::{Action, Effect, MouseInput, MouseKind, SyncEvent};
 use super::actions;
 use super::board::{BoardKind, SortMode};
+use super::commit;
 use super::geometry;
 use super::iteration;
 use super::keymap::{self, Command, KeyCode, KeyPress, Resolution};
@@ -35,9 +36,14 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Outbox(ev) => {
-            let fx = actions::on_outbox(state, ev);
-            actions::finish_batch(state);
+            let fx = commit::on_outbox(state, ev);
+            commit::finish_batch(state);
             fx
+        }
+        Action::Store(u) => {
+            state.apply_store(*u);
+            commit::finish_batch(state);
+            Vec::new()
         }
         Action::Composed { issue, text } => actions::on_composed(state, issue, text),
         Action::Notes { issue, notes } => {
@@ -54,9 +60,9 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) {
             total: None,
         },
         SyncEvent::Progress { fetched, total } => SyncPhase::Running { fetched, total },
-        SyncEvent::Done { ws, lanes, at } => {
-            state.replace_workspace(*ws, lanes);
-            state.sync.last_success = Some(at);
+        SyncEvent::Done { at } => {
+            // "synced" shows once the data is on screen: the cache's
+            // update (with its sync time) brings it.
             state.now = Some(state.now.map_or(at, |n| n.max(at)));
             SyncPhase::Idle
         }
@@ -660,11 +666,19 @@ mod tests {
         assert!(matches!(s.sync.phase, SyncPhase::Running { .. }));
         update(
             &mut s,
-            Action::Sync(SyncEvent::Done {
-                ws: Box::new(ws),
-                lanes: vec![],
-                at,
-            }),
+            Action::Store(Box::new(crate::core::action::StoreUpdate {
+                full: Some((Box::new(ws), vec![])),
+                ..Default::default()
+            })),
+        );
+        update(&mut s, Action::Sync(SyncEvent::Done { at }));
+        assert_eq!(s.sync.last_success, None, "not before the data is shown");
+        update(
+            &mut s,
+            Action::Store(Box::new(crate::core::action::StoreUpdate {
+                synced_at: Some(at),
+                ..Default::default()
+            })),
         );
         assert_eq!(selected_iid(&s), Some(103));
         assert_eq!(s.selected_issue().unwrap().title, "renamed");

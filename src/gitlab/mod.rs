@@ -164,6 +164,8 @@ pub struct Client {
     pub policy: RetryPolicy,
     /// Requests sent (every attempt counts), shared by clones.
     requests: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// GitLab's clock minus ours, in milliseconds (from `Date` headers).
+    clock_offset: std::sync::Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl std::fmt::Debug for Client {
@@ -232,6 +234,7 @@ impl Client {
             token,
             policy,
             requests: Default::default(),
+            clock_offset: Default::default(),
         })
     }
 
@@ -255,6 +258,25 @@ impl Client {
         url
     }
 
+    /// GitLab's clock now, as its `Date` headers tell (the local clock
+    /// until GitLab answered once).
+    pub fn server_now(&self) -> DateTime<Utc> {
+        let offset = self.clock_offset.load(std::sync::atomic::Ordering::Relaxed);
+        Utc::now() + chrono::Duration::milliseconds(offset)
+    }
+
+    fn note_server_clock(&self, headers: &HeaderMap) {
+        if let Some(date) = headers
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| DateTime::parse_from_rfc2822(v).ok())
+        {
+            let offset = (date.with_timezone(&Utc) - Utc::now()).num_milliseconds();
+            self.clock_offset
+                .store(offset, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
     /// Send one request with retries; returns the successful response.
     pub async fn send(
         &self,
@@ -262,8 +284,24 @@ impl Client {
         url: &str,
         form: &[(String, String)],
     ) -> Result<(HeaderMap, bytes::Bytes), GitlabError> {
+        self.send_checked(method, url, form, true).await
+    }
+
+    /// [`Client::send`]; a request that is not idempotent (creating an
+    /// issue, posting a note) is retried only when it surely did not reach
+    /// GitLab (no connection, or a 429): after a timeout, a reset or a 5xx
+    /// GitLab may have applied it, and the outbox looks for its result
+    /// before it sends it again.
+    pub async fn send_checked(
+        &self,
+        method: Method,
+        url: &str,
+        form: &[(String, String)],
+        idempotent: bool,
+    ) -> Result<(HeaderMap, bytes::Bytes), GitlabError> {
         let mut attempt = 0u32;
         loop {
+            let mut not_sent = false;
             self.requests
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let mut req = self
@@ -282,8 +320,14 @@ impl Client {
                         Err(e) => Err(self.transport_error(&e)),
                     }
                 }
-                Err(e) => Err(self.transport_error(&e)),
+                Err(e) => {
+                    not_sent = e.is_connect();
+                    Err(self.transport_error(&e))
+                }
             };
+            if let Ok((_, headers, _)) = &outcome {
+                self.note_server_clock(headers);
+            }
             let err = match outcome {
                 Ok((status, headers, body)) if status.is_success() => return Ok((headers, body)),
                 Ok((status, headers, body)) => {
@@ -327,7 +371,7 @@ impl Client {
                 }
                 Err(e) => e,
             };
-            if !err.is_transient() || attempt >= self.policy.retries {
+            if !err.is_transient() || attempt >= self.policy.retries || !(idempotent || not_sent) {
                 return Err(err);
             }
             let delay = self.policy.backoff(attempt);
@@ -668,7 +712,11 @@ impl Client {
         form: &[(String, String)],
         what: &str,
     ) -> Result<T, GitlabError> {
-        let (_, body) = self.send(method, &self.url(path, &[]), form).await?;
+        // Only creations are not idempotent among what glboard sends.
+        let idempotent = method != Method::POST;
+        let (_, body) = self
+            .send_checked(method, &self.url(path, &[]), form, idempotent)
+            .await?;
         serde_json::from_slice(&body).map_err(|e| GitlabError::Malformed {
             what: what.to_owned(),
             detail: e.to_string(),
@@ -745,21 +793,52 @@ impl Client {
         Ok(self.get_json(&url, "notes").await?.0)
     }
 
+    /// `POST .../notes`. A body of only quick actions (`/spend 1h`) makes
+    /// no note: GitLab answers 202 with what the commands did.
     pub async fn post_note(
         &self,
         project: u64,
         iid: u64,
         body: &str,
-    ) -> Result<ApiNote, GitlabError> {
+    ) -> Result<NotePosted, GitlabError> {
         let form = [("body".to_owned(), body.to_owned())];
-        self.send_json(
-            Method::POST,
-            &format!("{}/notes", Self::issue_path(project, iid)),
-            &form,
-            "note",
-        )
-        .await
+        let value: serde_json::Value = self
+            .send_json(
+                Method::POST,
+                &format!("{}/notes", Self::issue_path(project, iid)),
+                &form,
+                "note",
+            )
+            .await?;
+        if value.get("id").is_some() {
+            return serde_json::from_value(value)
+                .map(NotePosted::Note)
+                .map_err(|e| GitlabError::Malformed {
+                    what: "note".into(),
+                    detail: e.to_string(),
+                });
+        }
+        let summary = value
+            .get("summary")
+            .and_then(|s| s.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(crate::core::sanitize::line))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(NotePosted::Commands { summary })
     }
+}
+
+/// What posting a note did.
+#[derive(Debug, Clone)]
+pub enum NotePosted {
+    Note(ApiNote),
+    /// Only quick actions: no note, these effects.
+    Commands {
+        summary: Vec<String>,
+    },
 }
 
 fn fxhash(s: &str) -> u64 {

@@ -22,12 +22,14 @@ use theme::Theme;
 const TICK: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// Run the interactive board until the user quits. `background` delivers
-/// actions from other tasks (sync results); `on_effect` receives what
-/// `update` asks of the adapters (refresh, milestone shown).
+/// actions from other tasks (sync results, what the cache holds);
+/// `on_effect` does what `update` asks of the adapters (refresh, write a
+/// change down) and may answer at once (the change is saved), which
+/// `update` takes before anything else.
 pub async fn run(
     mut state: AppState,
     mut background: mpsc::UnboundedReceiver<Action>,
-    mut on_effect: impl FnMut(Effect),
+    mut on_effect: impl FnMut(Effect) -> Option<Action>,
 ) -> io::Result<AppState> {
     let theme = Theme::from_env();
     let mut guard = TerminalGuard::enter()?;
@@ -93,20 +95,31 @@ pub async fn run(
             std::thread::spawn(move || drop(old));
         }
         // Then the adapters (an outbox write is durable before we go on),
-        // also when quitting, so no change is lost.
-        for effect in effects {
+        // also when quitting, so no change is lost. Their answers (a change
+        // is saved, so it counts as pending) are taken at once.
+        let mut answered = false;
+        let mut queue: std::collections::VecDeque<Effect> = effects.into();
+        while let Some(effect) = queue.pop_front() {
             match effect {
                 Effect::Compose { issue, header } => {
                     guard.suspend();
                     let text = compose(&header);
                     guard.resume()?;
-                    for e in update(&mut state, Action::Composed { issue, text }) {
-                        on_effect(e);
-                    }
-                    guard.terminal.draw(|f| view::draw(f, &state, &theme))?;
+                    queue.extend(update(&mut state, Action::Composed { issue, text }));
+                    answered = true;
                 }
-                other => on_effect(other),
+                Effect::Quit => quit = true,
+                other => {
+                    if let Some(answer) = on_effect(other) {
+                        queue.extend(update(&mut state, answer));
+                        answered = true;
+                    }
+                }
             }
+        }
+        quit |= state.quit;
+        if answered && !quit {
+            guard.terminal.draw(|f| view::draw(f, &state, &theme))?;
         }
         if quit {
             break;

@@ -11,6 +11,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::core::edit::Change;
 use crate::core::model::{Issue, IssueId, Milestone, Project, User, Workspace};
 
+mod outbox;
+mod prefs;
+pub use outbox::{Finished, Lease, StoreChanges};
+
 /// What the last syncs left behind, besides the data.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SyncMeta {
@@ -81,6 +85,38 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX issues_by_milestone ON issues (milestone_id);",
     // 4: milestone history per issue (carry-over).
     "CREATE TABLE milestone_history (issue_id INTEGER PRIMARY KEY, milestones TEXT NOT NULL, fetched_at TEXT NOT NULL);",
+    // 5: one source of truth for several processes. Change ids come from
+    // the database (AUTOINCREMENT: never reused), grouped by user action;
+    // applied changes stay a while as 'sent' (conflict checks against our
+    // own earlier changes, undo, other processes' progress); attempts of
+    // writes that are not idempotent are counted. Every write bumps
+    // `meta.rev` and stamps what it wrote, so an open board reads only
+    // what changed; deleted issues leave a tombstone. The sender lease
+    // lets one process at a time send.
+    "CREATE TABLE outbox_v5 (
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         action INTEGER NOT NULL,
+         issue_id INTEGER NOT NULL,
+         change TEXT NOT NULL,
+         state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'failed', 'sent')),
+         reason TEXT,
+         attempts INTEGER NOT NULL DEFAULT 0,
+         attempted_at TEXT,
+         result_issue INTEGER,
+         rev INTEGER NOT NULL DEFAULT 0,
+         done_at TEXT
+     );
+     INSERT INTO outbox_v5 (id, action, issue_id, change, state, reason)
+         SELECT id, id, issue_id, change, state, reason FROM outbox;
+     DROP TABLE outbox;
+     ALTER TABLE outbox_v5 RENAME TO outbox;
+     CREATE INDEX outbox_by_state ON outbox (state, id);
+     CREATE INDEX outbox_by_rev ON outbox (rev);
+     ALTER TABLE issues ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
+     CREATE INDEX issues_by_rev ON issues (rev);
+     CREATE TABLE tombstones (id INTEGER PRIMARY KEY, rev INTEGER NOT NULL);
+     CREATE TABLE lease (name TEXT PRIMARY KEY, holder TEXT NOT NULL, pid INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+     INSERT OR REPLACE INTO meta (key, value) VALUES ('rev', '1'), ('epoch', '1');",
 ];
 
 /// Whether a database error comes from the disk (full, read-only, no
@@ -120,6 +156,8 @@ const TABLES: &[&str] = &[
     "projects",
     "outbox",
     "milestone_history",
+    "tombstones",
+    "lease",
 ];
 
 const NOT_OURS: &str = "not a glboard cache";
@@ -337,7 +375,7 @@ impl Store {
                         store.write(|tx| {
                             for (id, issue, json, state, reason) in &valid {
                                 tx.execute(
-                                    "INSERT OR REPLACE INTO outbox (id, issue_id, change, state, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
+                                    "INSERT OR REPLACE INTO outbox (id, action, issue_id, change, state, reason) VALUES (?1, ?1, ?2, ?3, ?4, ?5)",
                                     params![id, issue, json, state, reason],
                                 )?;
                             }
@@ -466,13 +504,9 @@ impl Store {
             .meta_get("me")?
             .and_then(|s| serde_json::from_str(&s).ok());
         let issues: Vec<Issue> = match filter {
-            IssueFilter::All => self.rows("SELECT data FROM issues ORDER BY position, id")?,
-            IssueFilter::Open => {
-                self.rows("SELECT data FROM issues WHERE open = 1 ORDER BY position, id")?
-            }
-            IssueFilter::Milestone(m) => self.rows(&format!(
-                "SELECT data FROM issues WHERE milestone_id = {m} ORDER BY position, id"
-            ))?,
+            IssueFilter::All => self.issue_rows("1")?,
+            IssueFilter::Open => self.issue_rows("open = 1")?,
+            IssueFilter::Milestone(m) => self.issue_rows(&format!("milestone_id = {m}"))?,
         };
         let milestones: Vec<Milestone> = self.rows("SELECT data FROM milestones ORDER BY id")?;
         let members: Vec<User> = self.rows("SELECT data FROM members ORDER BY id")?;
@@ -536,6 +570,46 @@ impl Store {
         }))
     }
 
+    /// Cached issues matching `filter` (SQL), in board order; the place
+    /// is the `position` column's.
+    fn issue_rows(&self, filter: &str) -> Result<Vec<Issue>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT data, position FROM issues WHERE {filter} ORDER BY position, id"
+            ))
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.err(e))?;
+        rows.into_iter()
+            .map(|(t, pos)| {
+                let mut i: Issue =
+                    serde_json::from_str(&t).map_err(|e| self.err(format!("corrupt row: {e}")))?;
+                i.position = pos;
+                Ok(i)
+            })
+            .collect()
+    }
+
+    /// These cached issues (those not cached are left out).
+    pub fn issues_by_id(&self, ids: &[IssueId]) -> Result<Vec<Issue>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+        self.issue_rows(&format!("id IN ({})", list.join(",")))
+    }
+
+    /// The cache's revision: it changes with every write readers care about.
+    pub fn rev(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .meta_get("rev")?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
+    }
+
     fn rows<T: serde::de::DeserializeOwned>(&self, sql: &str) -> Result<Vec<T>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare(sql).map_err(|e| self.err(e))?;
@@ -565,10 +639,12 @@ impl Store {
     }
 
     /// Replace everything with a full sync's result, in one transaction.
-    pub fn save_full(&mut self, snap: &Snapshot) -> Result<(), StoreError> {
+    pub fn save_full(&mut self, snap: &Snapshot) -> Result<i64, StoreError> {
         self.write(|tx| {
-            tx.execute_batch("DELETE FROM issues; DELETE FROM milestones; DELETE FROM members; DELETE FROM projects;")?;
-            write_issues(tx, &snap.ws.issues)?;
+            let rev = bump_rev(tx)?;
+            set_epoch(tx, rev)?;
+            tx.execute_batch("DELETE FROM issues; DELETE FROM milestones; DELETE FROM members; DELETE FROM projects; DELETE FROM tombstones;")?;
+            write_issues(tx, &snap.ws.issues, rev)?;
             write_lists(tx, Some(&snap.ws.milestones), Some(&snap.ws.members), &snap.ws.projects)?;
             write_meta(tx, &snap.meta)?;
             let kv = [
@@ -579,17 +655,25 @@ impl Store {
             for (k, v) in kv {
                 tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", params![k, v])?;
             }
-            Ok(())
+            Ok(rev)
         })
     }
 
     /// Apply an incremental sync's changes, in one transaction.
-    pub fn save_delta(&mut self, delta: &Delta) -> Result<(), StoreError> {
+    pub fn save_delta(&mut self, delta: &Delta) -> Result<i64, StoreError> {
         self.write(|tx| {
-            write_issues(tx, &delta.upsert)?;
+            let rev = bump_rev(tx)?;
+            write_issues_keeping_newer(tx, &delta.upsert, rev)?;
             let mut del = tx.prepare_cached("DELETE FROM issues WHERE id = ?1")?;
+            let mut tomb =
+                tx.prepare_cached("INSERT OR REPLACE INTO tombstones (id, rev) VALUES (?1, ?2)")?;
             for id in &delta.delete {
                 del.execute([*id as i64])?;
+                tomb.execute(params![*id as i64, rev])?;
+            }
+            if delta.milestones.is_some() || delta.members.is_some() || !delta.projects.is_empty() {
+                // Lists changed: readers take the whole workspace again.
+                set_epoch(tx, rev)?;
             }
             if delta.milestones.is_some() {
                 tx.execute("DELETE FROM milestones", [])?;
@@ -603,153 +687,20 @@ impl Store {
                 delta.members.as_deref(),
                 &delta.projects,
             )?;
-            write_meta(tx, &delta.meta)
+            write_meta(tx, &delta.meta)?;
+            Ok(rev)
         })
     }
 }
 
-/// The outbox: changes written before any request is made, removed only
-/// once GitLab applied them (or the user discarded them).
-impl Store {
-    fn outbox_exec(&self, sql: &str, params: impl rusqlite::Params) -> Result<usize, StoreError> {
-        self.conn().execute(sql, params).map_err(|e| self.err(e))
-    }
-
-    /// Queue a change (durable once this returns).
-    pub fn outbox_add(&self, change: &Change) -> Result<(), StoreError> {
-        let json = serde_json::to_string(change).map_err(|e| self.err(e))?;
-        self.outbox_exec(
-            "INSERT OR REPLACE INTO outbox (id, issue_id, change, state, reason) VALUES (?1, ?2, ?3, 'queued', NULL)",
-            params![change.id as i64, change.issue as i64, json],
-        )?;
-        Ok(())
-    }
-
-    fn outbox_rows(&self, state: &str) -> Result<Vec<(Change, Option<String>)>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare("SELECT change, reason FROM outbox WHERE state = ?1 ORDER BY id")
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([state], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
-            })
-            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| self.err(e))?;
-        rows.into_iter()
-            .map(|(json, reason)| {
-                serde_json::from_str(&json)
-                    .map(|c| (c, reason))
-                    .map_err(|e| self.err(format!("corrupt outbox row: {e}")))
-            })
-            .collect()
-    }
-
-    /// Changes waiting to be sent, oldest first.
-    pub fn outbox_queued(&self) -> Result<Vec<Change>, StoreError> {
-        Ok(self
-            .outbox_rows("queued")?
-            .into_iter()
-            .map(|(c, _)| c)
-            .collect())
-    }
-
-    /// Changes GitLab refused, with the reason.
-    pub fn outbox_failed(&self) -> Result<Vec<(Change, String)>, StoreError> {
-        Ok(self
-            .outbox_rows("failed")?
-            .into_iter()
-            .map(|(c, r)| (c, r.unwrap_or_default()))
-            .collect())
-    }
-
-    /// GitLab applied it.
-    pub fn outbox_done(&self, id: u64) -> Result<(), StoreError> {
-        self.outbox_exec("DELETE FROM outbox WHERE id = ?1", [id as i64])
-            .map(drop)
-    }
-
-    /// Write issues GitLab returned (after a change), keeping the cached
-    /// position of each (GitLab's payload has none).
-    pub fn save_issues_keeping_position(&mut self, issues: &[Issue]) -> Result<(), StoreError> {
-        self.write(|tx| {
-            for i in issues {
-                let pos: Option<i64> = tx
-                    .query_row(
-                        "SELECT position FROM issues WHERE id = ?1",
-                        [i.id as i64],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
-                let mut i = i.clone();
-                i.position = pos.unwrap_or(i64::MIN / 2);
-                write_issues(tx, std::slice::from_ref(&i))?;
-            }
-            Ok(())
-        })
-    }
-
-    /// The milestone the iteration board follows (set by `N` and re-plans).
-    pub fn remembered_milestone(&self) -> Result<Option<u64>, StoreError> {
-        Ok(self
-            .meta_get("board_milestone")?
-            .and_then(|v| v.parse().ok()))
-    }
-
-    pub fn remember_milestone(&self, id: u64) -> Result<(), StoreError> {
-        self.conn()
-            .execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES ('board_milestone', ?1)",
-                [id.to_string()],
-            )
-            .map_err(|e| self.err(e))
-            .map(drop)
-    }
-
-    /// Milestone histories read from GitLab.
-    pub fn save_history(
-        &mut self,
-        rows: &[(IssueId, Vec<u64>)],
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        self.write(|tx| {
-            for (id, ms) in rows {
-                tx.execute(
-                    "INSERT OR REPLACE INTO milestone_history (issue_id, milestones, fetched_at) VALUES (?1, ?2, ?3)",
-                    params![*id as i64, serde_json::to_string(ms).unwrap_or_default(), at.to_rfc3339()],
-                )?;
-            }
-            Ok(())
-        })
-    }
-
-    /// Several applied at once: one transaction.
-    pub fn outbox_done_many(&self, ids: &[u64]) -> Result<(), StoreError> {
-        self.write(|tx| {
-            for id in ids {
-                tx.execute("DELETE FROM outbox WHERE id = ?1", [*id as i64])?;
-            }
-            Ok(())
-        })
-    }
-
-    pub fn outbox_fail(&self, id: u64, reason: &str) -> Result<(), StoreError> {
-        self.outbox_exec(
-            "UPDATE outbox SET state = 'failed', reason = ?2 WHERE id = ?1",
-            params![id as i64, reason],
-        )
-        .map(drop)
-    }
-
-    /// The user dropped a refused change.
-    pub fn outbox_discard(&self, id: u64) -> Result<(), StoreError> {
-        self.outbox_done(id)
-    }
-}
-
-fn write_issues(tx: &rusqlite::Transaction<'_>, issues: &[Issue]) -> rusqlite::Result<()> {
+/// Write issues as GitLab has them, stamped with the write's `rev`.
+pub(crate) fn write_issues(
+    tx: &rusqlite::Transaction<'_>,
+    issues: &[Issue],
+    rev: i64,
+) -> rusqlite::Result<()> {
     let mut stmt = tx
-        .prepare_cached("INSERT OR REPLACE INTO issues (id, position, data, milestone_id, open) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+        .prepare_cached("INSERT OR REPLACE INTO issues (id, position, data, milestone_id, open, rev) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
     for i in issues {
         let data = serde_json::to_string(i)
             .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
@@ -758,7 +709,8 @@ fn write_issues(tx: &rusqlite::Transaction<'_>, issues: &[Issue]) -> rusqlite::R
             i.position,
             data,
             i.milestone_id.map(|m| m as i64),
-            i.is_open()
+            i.is_open(),
+            rev
         ])?;
     }
     Ok(())
@@ -794,6 +746,62 @@ fn write_lists(
         stmt.execute(params![p.id as i64, p.path])?;
     }
     Ok(())
+}
+
+/// Write issues from a listing, but never over a newer version of the
+/// same issue (a change's answer written after the listing was fetched):
+/// the place is taken either way.
+fn write_issues_keeping_newer(
+    tx: &rusqlite::Transaction<'_>,
+    issues: &[Issue],
+    rev: i64,
+) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO issues (id, position, data, milestone_id, open, rev) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (id) DO UPDATE SET position = excluded.position, rev = excluded.rev,
+             data = CASE WHEN newer THEN issues.data ELSE excluded.data END,
+             milestone_id = CASE WHEN newer THEN issues.milestone_id ELSE excluded.milestone_id END,
+             open = CASE WHEN newer THEN issues.open ELSE excluded.open END"
+            .replace(
+                "newer",
+                "unixepoch(json_extract(issues.data, '$.updated_at'), 'subsec') > unixepoch(json_extract(excluded.data, '$.updated_at'), 'subsec')",
+            )
+            .as_str(),
+    )?;
+    for i in issues {
+        let data = serde_json::to_string(i)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+        stmt.execute(params![
+            i.id as i64,
+            i.position,
+            data,
+            i.milestone_id.map(|m| m as i64),
+            i.is_open(),
+            rev
+        ])?;
+    }
+    Ok(())
+}
+
+/// The next revision of the cache: every write transaction that changes
+/// what readers show takes one, so readers ask only for what is newer.
+pub(crate) fn bump_rev(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<i64> {
+    tx.query_row(
+        "INSERT INTO meta (key, value) VALUES ('rev', '1')
+         ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1
+         RETURNING CAST(value AS INTEGER)",
+        [],
+        |r| r.get(0),
+    )
+}
+
+/// Readers reload everything (not only newer rows) from this revision on.
+fn set_epoch(tx: &rusqlite::Transaction<'_>, rev: i64) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('epoch', ?1)",
+        [rev.to_string()],
+    )
+    .map(drop)
 }
 
 mod erased {
@@ -889,7 +897,7 @@ mod tests {
         let mut i = issue(5, 50, &["team::Datastores"]);
         i.milestone_id = Some(9);
         conn.execute(
-            "INSERT INTO issues (id, position, data) VALUES (5, 0, ?1)",
+            "INSERT INTO issues (id, position, data) VALUES (5, 5, ?1)",
             [serde_json::to_string(&i).unwrap()],
         )
         .unwrap();
@@ -991,51 +999,6 @@ mod tests {
     }
 
     #[test]
-    fn the_outbox_keeps_changes_in_order_until_done() {
-        use crate::core::edit::{Edit, Seen};
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("c.sqlite");
-        let store = Store::open(&path).unwrap();
-        let change = |id: u64| Change {
-            id,
-            issue: 7,
-            project: 1,
-            iid: 70,
-            edit: Edit {
-                weight: Some(None),
-                ..Edit::default()
-            },
-            seen: Seen::default(),
-            summary: format!("change {id}"),
-        };
-        for id in [3, 1, 2] {
-            store.outbox_add(&change(id)).unwrap();
-        }
-        drop(store);
-        let store = Store::open(&path).unwrap();
-        let ids: Vec<u64> = store
-            .outbox_queued()
-            .unwrap()
-            .iter()
-            .map(|c| c.id)
-            .collect();
-        assert_eq!(ids, vec![1, 2, 3]);
-        assert_eq!(store.outbox_queued().unwrap()[0], change(1));
-        store.outbox_done(1).unwrap();
-        store.outbox_fail(2, "404 Issue Not Found").unwrap();
-        assert_eq!(store.outbox_queued().unwrap().len(), 1);
-        assert_eq!(
-            store.outbox_failed().unwrap(),
-            vec![(change(2), "404 Issue Not Found".to_owned())]
-        );
-        // Retrying puts it back in the queue.
-        store.outbox_add(&change(2)).unwrap();
-        assert_eq!(store.outbox_queued().unwrap().len(), 2);
-        store.outbox_discard(2).unwrap();
-        assert!(store.outbox_failed().unwrap().is_empty());
-    }
-
-    #[test]
     fn an_unreadable_cache_is_set_aside_and_started_afresh() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.sqlite");
@@ -1060,23 +1023,26 @@ mod tests {
         let path = dir.path().join("c.sqlite");
         {
             let store = Store::open(&path).unwrap();
-            for id in [1, 2] {
-                store
-                    .outbox_add(&Change {
-                        id,
-                        issue: 7,
-                        project: 1,
-                        iid: 70,
-                        edit: crate::core::edit::Edit {
-                            weight: Some(Some(3)),
-                            ..Default::default()
-                        },
-                        seen: Default::default(),
-                        summary: format!("change {id}"),
-                    })
-                    .unwrap();
-            }
-            store.outbox_fail(2, "refused by GitLab").unwrap();
+            let ids = store
+                .enqueue(&[1, 2].map(|n| Change {
+                    issue: 7,
+                    project: 1,
+                    iid: 70,
+                    edit: crate::core::edit::Edit {
+                        weight: Some(Some(3)),
+                        ..Default::default()
+                    },
+                    summary: format!("change {n}"),
+                    ..Change::default()
+                }))
+                .unwrap();
+            store
+                .finish(&[Finished::Refused {
+                    id: ids[1],
+                    reason: "refused by GitLab".into(),
+                    issue: None,
+                }])
+                .unwrap();
             store.conn().execute_batch("DROP TABLE issues").unwrap();
         }
         let (store, warning) = Store::open_or_set_aside(&path).unwrap();

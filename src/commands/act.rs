@@ -1,0 +1,164 @@
+//! The action commands (`take`, `promote`, `move`, `assign`, `unassign`,
+//! `milestone`, `weight`, `close`, `reopen`): their arguments are mapped
+//! onto the core's workflow (the one the board uses), the change is queued
+//! in the outbox, sent (or left to the glboard process that is sending),
+//! and GitLab's answer decides the exit code.
+
+use super::{
+    EX_FAILURE, EX_OK, EX_TEMPFAIL, EX_USAGE, Failure, Live, current_view, deliver, fail,
+    find_milestone, find_user, resolve, sync_now,
+};
+use crate::cli::Cli;
+use crate::core::board;
+use crate::core::edit::{Change, Seen};
+use crate::core::iteration;
+use crate::core::model::{TeamConfig, Workspace};
+use crate::core::workflow::{self, Intent, Refusal};
+use crate::gitlab::GitlabError;
+use crate::store::{self, Store};
+
+/// What an action command asks.
+pub enum Act {
+    Promote { to: String },
+    Take,
+    Move { lane: String },
+    Assign { users: Vec<String> },
+    Unassign { users: Vec<String> },
+    Milestone { milestone: String },
+    Weight { weight: String },
+    Close,
+    Reopen,
+}
+
+/// The workflow's intent for the command's arguments (unknown names are
+/// usage errors).
+fn intent(
+    act: &Act,
+    ws: &Workspace,
+    team: &TeamConfig,
+    today: chrono::NaiveDate,
+) -> Result<Intent, Failure> {
+    let users = |names: &[String]| {
+        names
+            .iter()
+            .map(|u| find_user(ws, u).map(|u| u.id))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    Ok(match act {
+        Act::Promote { to } => Intent::Promote(find_milestone(&ws.milestones, team, today, to)?.id),
+        Act::Take => Intent::Take,
+        Act::Move { lane } => {
+            let Some(l) = team.lanes.iter().find(|l| l.eq_ignore_ascii_case(lane)) else {
+                return Err(fail(
+                    EX_USAGE,
+                    format!("no lane {lane:?}; lanes: {}", team.lanes.join(", ")),
+                ));
+            };
+            Intent::Lane(l.clone())
+        }
+        Act::Assign { users: u } => Intent::Assign(users(u)?),
+        Act::Unassign { users: u } => Intent::Unassign(users(u)?),
+        Act::Milestone { milestone } if milestone.eq_ignore_ascii_case("none") => {
+            Intent::Milestone(None)
+        }
+        Act::Milestone { milestone } => Intent::Milestone(Some(
+            find_milestone(&ws.milestones, team, today, milestone)?.id,
+        )),
+        Act::Weight { weight } if weight.eq_ignore_ascii_case("none") => Intent::Weight(None),
+        Act::Weight { weight } => Intent::Weight(Some(weight.parse::<u32>().map_err(|_| {
+            fail(
+                EX_USAGE,
+                format!("weight {weight:?}: a whole number, or none"),
+            )
+        })?)),
+        Act::Close => Intent::Close,
+        Act::Reopen => Intent::Reopen,
+    })
+}
+
+/// Run an action: queue it in the outbox, send the queue, report.
+pub fn act(cli: &Cli, reference: &str, act: Act) -> Result<u8, Failure> {
+    let today = cli.today();
+    let Some(live) = Live::open(cli)? else {
+        return Err(fail(
+            EX_USAGE,
+            "no configuration: run glboard init first (actions need GitLab)",
+        ));
+    };
+    // The token first: without one nothing is queued.
+    live.token()?;
+    let not_made = |e: store::StoreError| {
+        fail(
+            EX_FAILURE,
+            format!("{e}\nthe change was not made: it is neither saved nor sent"),
+        )
+    };
+    let store = match Store::open_or_set_aside(&live.store_path) {
+        Ok((store, warning)) => {
+            if let Some(w) = warning {
+                eprintln!("glboard: warning: {w}");
+            }
+            store
+        }
+        Err(e) => return Err(not_made(e)),
+    };
+    let snap = match store.load()? {
+        Some(s) => s,
+        None => sync_now(&live, today, false)?,
+    };
+    let team = live.team(&snap);
+    // As the user sees it: with every change queued (by any process).
+    let (ws, _) = current_view(&store, snap.ws)?;
+    let issue = resolve(&ws, &team, reference)?.clone();
+    let what = intent(&act, &ws, &team, today)?;
+    let name = board::full_ref(&ws, &issue);
+    let ctx = workflow::Context {
+        team: &team,
+        milestones: &ws.milestones,
+        members: &ws.members,
+        me: ws.me.as_ref(),
+        current: iteration::pick(&ws.milestones, &team, today).current,
+    };
+    let planned = match workflow::plan(&ctx, &issue, &name, &what) {
+        Ok(p) => p,
+        Err(Refusal::NothingToChange) => {
+            println!("nothing to change: {name}");
+            return Ok(EX_OK);
+        }
+        Err(Refusal::Invalid(why)) => return Err(fail(EX_FAILURE, why)),
+    };
+    let change = Change {
+        issue: issue.id,
+        project: issue.project_id,
+        iid: issue.iid,
+        seen: Seen::of(&issue, &team),
+        edit: planned.edit,
+        summary: planned.summary.clone(),
+        ..Change::default()
+    };
+    let ids = store.enqueue(&[change]).map_err(not_made)?;
+    let d = deliver(&live, &store, &team, ws.me.as_ref(), &ids)?;
+    if !d.sent.is_empty() {
+        println!("{}", planned.summary);
+        return Ok(EX_OK);
+    }
+    if let Some((id, reason)) = d.refused.first() {
+        return Err(fail(
+            EX_FAILURE,
+            format!("GitLab refused: {reason} (glboard pending discard {id} drops it)"),
+        ));
+    }
+    if d.waiting == Some(GitlabError::Unauthorized) {
+        return Err(fail(
+            EX_USAGE,
+            "GitLab rejects the token (401): the change is kept in the queue and goes once GITLAB_TOKEN works (glboard sync)",
+        ));
+    }
+    let why = d
+        .waiting
+        .map_or("an earlier change is waiting".to_owned(), |e| e.to_string());
+    Err(fail(
+        EX_TEMPFAIL,
+        format!("queued, not sent yet: {why}. glboard or `glboard sync` will send it."),
+    ))
+}

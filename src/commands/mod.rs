@@ -1,0 +1,404 @@
+//! The command-line adapter: every action without the UI, one file per
+//! command. `print` reads the cache (GitLab's state with the changes still
+//! queued by any process on top); actions map their arguments onto the
+//! core's workflow, go through the same outbox as the board and report
+//! GitLab's answer with an exit code: 0 done, 1 refused, 2 usage or
+//! configuration, 75 queued (GitLab unreachable, or rate-limited for more
+//! than 5 minutes).
+
+mod act;
+mod doctor;
+mod pending;
+mod print;
+mod replan;
+mod sync;
+
+pub use act::{Act, act};
+pub use doctor::doctor;
+pub use pending::pending;
+pub use print::print;
+pub use replan::replan;
+pub use sync::sync;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::Utc;
+use secrecy::SecretString;
+
+use crate::cli::Cli;
+use crate::config::{self, Config, ConfigError};
+use crate::core::board;
+use crate::core::iteration;
+use crate::core::model::{Issue, Milestone, TeamConfig, User, Workspace};
+use crate::gitlab::{Client, GitlabError, RetryPolicy};
+use crate::outbox;
+use crate::store::{self, Snapshot, Store};
+use crate::sync::{Syncer, Target};
+
+pub const EX_OK: u8 = 0;
+pub const EX_FAILURE: u8 = 1;
+pub const EX_USAGE: u8 = 2;
+/// EX_TEMPFAIL: queued, or retry later.
+pub const EX_TEMPFAIL: u8 = 75;
+
+/// A command's failure: an exit code and what to tell the user.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+pub(crate) fn fail(code: u8, message: impl Into<String>) -> Failure {
+    Failure {
+        code,
+        message: message.into(),
+    }
+}
+
+impl From<ConfigError> for Failure {
+    fn from(e: ConfigError) -> Self {
+        fail(EX_USAGE, e.to_string())
+    }
+}
+
+impl From<store::StoreError> for Failure {
+    fn from(e: store::StoreError) -> Self {
+        fail(EX_FAILURE, e.to_string())
+    }
+}
+
+/// A rate limit longer than this makes a command give up with 75.
+pub const MAX_CLI_WAIT: Duration = Duration::from_secs(300);
+
+fn cli_policy() -> RetryPolicy {
+    RetryPolicy {
+        max_rate_wait: MAX_CLI_WAIT,
+        ..RetryPolicy::default()
+    }
+}
+
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| fail(EX_FAILURE, format!("cannot start: {e}")))
+}
+
+/// The live workspace's pieces, opened lazily.
+pub struct Live {
+    pub cfg: Config,
+    pub store_path: PathBuf,
+}
+
+impl Live {
+    /// The configuration (a missing default file is `None`: the demo).
+    pub fn open(cli: &Cli) -> Result<Option<Live>, Failure> {
+        let path = match cli.config.clone().or_else(config::default_path) {
+            Some(p) => p,
+            None => return Ok(None),
+        };
+        let cfg = match config::load(&path) {
+            Ok(c) => c,
+            Err(ConfigError::Missing(_)) if cli.config.is_none() => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let dirs = directories::ProjectDirs::from("", "", "glboard")
+            .ok_or_else(|| fail(EX_FAILURE, "no cache directory"))?;
+        let store_path = store::path_for(dirs.cache_dir(), &cfg.host, &cfg.file.group);
+        Ok(Some(Live { cfg, store_path }))
+    }
+
+    pub fn token(&self) -> Result<SecretString, Failure> {
+        Ok(self.cfg.token()?)
+    }
+
+    pub fn client(&self) -> Result<Client, Failure> {
+        let token = self.token()?;
+        for w in &self.cfg.warnings {
+            eprintln!("glboard: warning: {w}");
+        }
+        Client::for_config(&self.cfg, &token, cli_policy())
+            .map_err(|e| fail(EX_USAGE, e.to_string()))
+    }
+
+    pub fn target(&self) -> Target {
+        Target {
+            group: self.cfg.file.group.clone(),
+            team: self.cfg.team(&[]),
+            lanes_configured: self.cfg.file.lanes.is_some(),
+        }
+    }
+
+    pub fn store(&self) -> Result<Store, Failure> {
+        let (store, warning) = Store::open_or_set_aside(&self.store_path)?;
+        if let Some(w) = warning {
+            eprintln!("glboard: warning: {w}");
+        }
+        Ok(store)
+    }
+
+    /// The cache for reading: read-only, with a warning, when the disk is
+    /// full or read-only and it cannot be opened for writing.
+    pub fn store_for_reading(&self) -> Result<Store, Failure> {
+        match Store::open_or_set_aside(&self.store_path) {
+            Ok((store, warning)) => {
+                if let Some(w) = warning {
+                    eprintln!("glboard: warning: {w}");
+                }
+                Ok(store)
+            }
+            Err(store::StoreError::Db { reason, .. })
+                if store::is_disk_fault(&reason)
+                    && let Ok(store) = Store::open_read_only(&self.store_path) =>
+            {
+                eprintln!(
+                    "glboard: warning: the cache cannot be written ({reason}); showing it read-only"
+                );
+                Ok(store)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The team with the lanes to show (configured, or discovered at the last sync).
+    pub fn team(&self, snap: &Snapshot) -> TeamConfig {
+        self.cfg.team(&snap.meta.lanes)
+    }
+}
+
+/// Sync now: send pending changes, then refresh the cache.
+pub(crate) fn sync_now(
+    live: &Live,
+    today: chrono::NaiveDate,
+    progress: bool,
+) -> Result<Snapshot, Failure> {
+    let rt = runtime()?;
+    let client = live.client()?;
+    let store = live.store()?;
+    let snap = store.load()?.unwrap_or_default();
+    let team = live.team(&snap);
+    let me = snap.ws.me.clone();
+    let flushed = rt.block_on(outbox::flush(
+        &client,
+        &store,
+        &team,
+        me.as_ref(),
+        &outbox::holder(),
+    ))?;
+    sync::report_flush(&flushed);
+    let mut syncer =
+        Syncer::new(client, store, live.target()).map_err(|e| fail(EX_FAILURE, e.to_string()))?;
+    let shown = iteration::pick(&syncer.snap.ws.milestones, &team, today).current;
+    let bar = progress && std::io::stderr().is_terminal();
+    let show = move |fetched: usize, total: Option<u64>| {
+        if bar {
+            let t = total.map(|t| format!("/{t}")).unwrap_or_default();
+            eprint!("\r\x1b[2Ksyncing… {fetched}{t} issues");
+        }
+    };
+    let result = rt.block_on(syncer.sync(Utc::now(), shown, &show));
+    if bar {
+        eprint!("\r\x1b[2K");
+    }
+    match result {
+        Ok(r) => {
+            if progress {
+                eprintln!(
+                    "synced: {} issues fetched in {} requests",
+                    r.fetched, r.requests
+                );
+            }
+            Ok(syncer.snap)
+        }
+        Err(crate::sync::SyncError::Gitlab(e)) => Err(gitlab_failure(e)),
+        Err(e) => Err(fail(EX_FAILURE, e.to_string())),
+    }
+}
+
+pub(crate) fn gitlab_failure(e: GitlabError) -> Failure {
+    match &e {
+        GitlabError::RateLimited { .. } => fail(EX_TEMPFAIL, e.to_string()),
+        e if e.is_transient() => fail(EX_TEMPFAIL, e.to_string()),
+        GitlabError::Unauthorized | GitlabError::Setup(_) => fail(EX_USAGE, e.to_string()),
+        _ => fail(EX_FAILURE, e.to_string()),
+    }
+}
+
+/// How long a command waits for another glboard process that is sending
+/// (it holds the sender lease) to send this command's changes.
+pub const WAIT_FOR_SENDER: Duration = Duration::from_secs(30);
+
+/// What became of a command's changes.
+#[derive(Debug, Default)]
+pub(crate) struct Delivery {
+    pub sent: Vec<u64>,
+    pub refused: Vec<(u64, String)>,
+    /// Still queued (GitLab unreachable, failing, rate-limited).
+    pub queued: Vec<u64>,
+    pub waiting: Option<GitlabError>,
+}
+
+/// Send what is queued (by any process, in order) until GitLab answered
+/// the changes `ids`: this process sends when it gets the sender lease,
+/// else it waits for the process that holds it (a board) to send them.
+pub(crate) fn deliver(
+    live: &Live,
+    store: &Store,
+    team: &TeamConfig,
+    me: Option<&User>,
+    ids: &[u64],
+) -> Result<Delivery, Failure> {
+    let client = live.client()?;
+    let rt = runtime()?;
+    let holder = outbox::holder();
+    let deadline = std::time::Instant::now() + WAIT_FOR_SENDER;
+    let mut waiting = None;
+    loop {
+        let o = rt.block_on(outbox::flush(&client, store, team, me, &holder))?;
+        if o.waiting.is_some() {
+            waiting = o.waiting.clone();
+        }
+        let open = ids
+            .iter()
+            .filter(|id| {
+                store
+                    .change_state(**id)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|(s, _)| s == "queued")
+            })
+            .count();
+        if open == 0 || o.busy.is_none() || std::time::Instant::now() > deadline {
+            break;
+        }
+        // Another glboard is sending: look again shortly.
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let mut d = Delivery {
+        waiting,
+        ..Delivery::default()
+    };
+    for id in ids {
+        match store.change_state(*id)? {
+            Some((s, _)) if s == "sent" => d.sent.push(*id),
+            Some((s, reason)) if s == "failed" => d.refused.push((*id, reason.unwrap_or_default())),
+            Some(_) => d.queued.push(*id),
+            // Gone: discarded meanwhile (or long since applied and pruned).
+            None => d.sent.push(*id),
+        }
+    }
+    Ok(d)
+}
+
+/// The cached workspace as the user sees it: GitLab's state with every
+/// change still queued (by any process) on top, and which issues have one.
+pub(crate) fn current_view(
+    store: &Store,
+    mut ws: Workspace,
+) -> Result<(Workspace, std::collections::HashSet<u64>), Failure> {
+    let queued = store.outbox_queued()?;
+    let pending = crate::core::overlay::apply_pending(&mut ws, &queued);
+    Ok((ws, pending))
+}
+
+/// Find a milestone by `current`, `next`, or its title (exact, the short
+/// title after the prefix, or a unique case-insensitive part).
+pub fn find_milestone<'a>(
+    ms: &'a [Milestone],
+    team: &TeamConfig,
+    today: chrono::NaiveDate,
+    what: &str,
+) -> Result<&'a Milestone, Failure> {
+    let pick = iteration::pick(ms, team, today);
+    let by_id = |id: Option<u64>, name: &str| {
+        id.and_then(|id| ms.iter().find(|m| m.id == id))
+            .ok_or_else(|| fail(EX_FAILURE, format!("the team has no {name} iteration")))
+    };
+    match what.to_lowercase().as_str() {
+        "current" => return by_id(pick.current, "current"),
+        "next" => return by_id(pick.next, "next"),
+        _ => {}
+    }
+    if let Some(m) = ms
+        .iter()
+        .find(|m| m.title == what || team.short_milestone_title(m) == what)
+    {
+        return Ok(m);
+    }
+    let needle = what.to_lowercase();
+    let found: Vec<&Milestone> = ms
+        .iter()
+        .filter(|m| m.title.to_lowercase().contains(&needle))
+        .collect();
+    match found.as_slice() {
+        [m] => Ok(m),
+        [] => Err(fail(EX_USAGE, format!("no milestone matches {what:?}"))),
+        many => Err(fail(
+            EX_FAILURE,
+            format!(
+                "{what:?} matches several milestones: {}",
+                many.iter()
+                    .map(|m| m.title.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )),
+    }
+}
+
+/// Find an issue by `group/project#123`, `project#123`, `#123` or `123`.
+pub fn resolve<'a>(
+    ws: &'a Workspace,
+    team: &TeamConfig,
+    reference: &str,
+) -> Result<&'a Issue, Failure> {
+    let r = reference.trim();
+    let (project, iid) = match r.rsplit_once('#') {
+        Some((p, n)) => (Some(p.trim()).filter(|p| !p.is_empty()), n),
+        None => (None, r),
+    };
+    let iid: u64 = iid.trim().parse().map_err(|_| {
+        fail(
+            EX_USAGE,
+            format!("{reference:?} is not an issue reference (like #123 or group/project#123)"),
+        )
+    })?;
+    let candidates: Vec<&Issue> = ws
+        .issues
+        .iter()
+        .filter(|i| i.iid == iid && i.has_label(&team.team_label))
+        .filter(|i| match project {
+            None => true,
+            Some(p) => ws.project(i.project_id).is_some_and(|pr| {
+                pr.path == p || pr.name() == p || pr.path.ends_with(&format!("/{p}"))
+            }),
+        })
+        .collect();
+    match candidates.as_slice() {
+        [one] => Ok(one),
+        [] => Err(fail(
+            EX_FAILURE,
+            format!("no team issue {reference} in the cache (glboard sync refreshes it)"),
+        )),
+        many => Err(fail(
+            EX_USAGE,
+            format!(
+                "{reference} is ambiguous; say which: {}",
+                many.iter()
+                    .map(|i| board::full_ref(ws, i))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )),
+    }
+}
+
+pub(crate) fn find_user<'a>(ws: &'a Workspace, name: &str) -> Result<&'a User, Failure> {
+    let n = name.trim_start_matches('@');
+    ws.members
+        .iter()
+        .find(|u| u.username.eq_ignore_ascii_case(n))
+        .ok_or_else(|| fail(EX_USAGE, format!("no member @{n} in the group")))
+}

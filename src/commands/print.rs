@@ -1,0 +1,206 @@
+//! `glboard print`: a board as plain text, Markdown or JSON, from the cache
+//! (GitLab's state with every queued change on top, marked pending).
+
+use std::collections::HashSet;
+use std::io::{IsTerminal, Write};
+
+use chrono::Utc;
+
+use super::{EX_FAILURE, EX_OK, EX_USAGE, Failure, Live, fail, find_milestone, sync_now};
+use crate::cli::{BoardArg, Cli, Format};
+use crate::core::board::{self, BoardKind, BoardSpec, SortMode};
+use crate::core::model::{IssueId, TeamConfig, Workspace};
+use crate::report::Report;
+use crate::store;
+
+/// What `print` prints from.
+struct BoardData {
+    ws: Workspace,
+    team: TeamConfig,
+    synced_at: Option<chrono::DateTime<Utc>>,
+    pending: usize,
+    failed: usize,
+    pending_issues: HashSet<IssueId>,
+}
+
+/// The workspace and team to print from: the cache (only the printed
+/// board's issues), or the demo.
+fn load_board_data(
+    cli: &Cli,
+    refresh: bool,
+    kind: BoardKind,
+    milestone: &str,
+) -> Result<BoardData, Failure> {
+    let today = cli.today();
+    let Some(live) = Live::open(cli)? else {
+        let (ws, team) = crate::demo::load(today);
+        return Ok(BoardData {
+            ws,
+            team,
+            synced_at: None,
+            pending: 0,
+            failed: 0,
+            pending_issues: HashSet::new(),
+        });
+    };
+    let (snap, store) = if refresh {
+        (sync_now(&live, today, false)?, live.store()?)
+    } else {
+        let store = live.store_for_reading()?;
+        // Milestones first (no issues), then only the printed board's issues.
+        let Some(lists) = store.load_with(store::IssueFilter::Milestone(0))? else {
+            return Err(fail(
+                EX_FAILURE,
+                "no cached data yet: run `glboard sync` (or `glboard print --refresh`)",
+            ));
+        };
+        let filter = match kind {
+            BoardKind::Backlog | BoardKind::Planning => store::IssueFilter::Open,
+            BoardKind::Iteration => {
+                match find_milestone(&lists.ws.milestones, &live.team(&lists), today, milestone) {
+                    Ok(m) => store::IssueFilter::Milestone(m.id),
+                    Err(_) => store::IssueFilter::All,
+                }
+            }
+        };
+        let mut snap = store.load_with(filter)?.unwrap_or(lists);
+        // Issues with changes queued may be moving onto this board.
+        let queued = store.outbox_queued()?;
+        let have: HashSet<IssueId> = snap.ws.issues.iter().map(|i| i.id).collect();
+        let more: Vec<IssueId> = queued
+            .iter()
+            .map(|c| c.issue)
+            .filter(|id| !have.contains(id))
+            .collect();
+        snap.ws.issues.extend(store.issues_by_id(&more)?);
+        (snap, store)
+    };
+    let failed = store.outbox_failed()?.len();
+    let team = live.team(&snap);
+    let (ws, pending_issues) = super::current_view(&store, snap.ws)?;
+    let pending = store.outbox_queued()?.len();
+    Ok(BoardData {
+        ws,
+        team,
+        synced_at: snap.meta.synced_at,
+        pending,
+        failed,
+        pending_issues,
+    })
+}
+
+/// `glboard print`.
+#[allow(clippy::too_many_arguments)]
+pub fn print(
+    cli: &Cli,
+    board_arg: BoardArg,
+    milestone: &str,
+    lanes: &[String],
+    mine: bool,
+    format: Format,
+    refresh: bool,
+) -> Result<u8, Failure> {
+    let today = cli.today();
+    let kind = match board_arg {
+        BoardArg::Backlog => BoardKind::Backlog,
+        BoardArg::Iteration => BoardKind::Iteration,
+    };
+    let BoardData {
+        ws,
+        team,
+        synced_at,
+        pending,
+        failed,
+        pending_issues,
+    } = load_board_data(cli, refresh, kind, milestone)?;
+    let ms = match kind {
+        BoardKind::Iteration | BoardKind::Planning => {
+            Some(find_milestone(&ws.milestones, &team, today, milestone)?)
+        }
+        BoardKind::Backlog => None,
+    };
+    let mut layout = board::layout(
+        &ws,
+        BoardSpec {
+            kind,
+            team: &team,
+            milestone: ms.map(|m| m.id),
+            filter: "",
+            sort: SortMode::Manual,
+        },
+    );
+    if !lanes.is_empty() {
+        let wanted: Vec<String> = lanes.iter().map(|l| l.to_lowercase()).collect();
+        let unknown: Vec<&String> = lanes
+            .iter()
+            .filter(|l| {
+                !layout
+                    .columns
+                    .iter()
+                    .any(|c| c.title.eq_ignore_ascii_case(l))
+            })
+            .collect();
+        if !unknown.is_empty() {
+            let names: Vec<&str> = layout.columns.iter().map(|c| c.title.as_str()).collect();
+            return Err(fail(
+                EX_USAGE,
+                format!("no lane {:?}; lanes: {}", unknown[0], names.join(", ")),
+            ));
+        }
+        layout
+            .columns
+            .retain(|c| wanted.contains(&c.title.to_lowercase()));
+    }
+    if mine {
+        let Some(me) = ws.me.as_ref().map(|u| u.id) else {
+            return Err(fail(
+                EX_FAILURE,
+                "who you are is not known yet: run `glboard sync`",
+            ));
+        };
+        for c in &mut layout.columns {
+            c.cards
+                .retain(|k| ws.issues[k.issue].assignees.iter().any(|u| u.id == me));
+            c.weight = c
+                .cards
+                .iter()
+                .filter_map(|k| ws.issues[k.issue].weight)
+                .sum();
+        }
+    }
+    let report = Report {
+        ws: &ws,
+        team: &team,
+        layout: &layout,
+        milestone: ms,
+        today,
+        synced_at,
+        now: Utc::now(),
+        pending,
+        failed,
+        pending_issues: &pending_issues,
+    };
+    let tty = std::io::stdout().is_terminal();
+    let out = match format {
+        Format::Plain => {
+            let width = if tty {
+                crossterm::terminal::size()
+                    .map(|(w, _)| w as usize)
+                    .unwrap_or(100)
+            } else {
+                100
+            };
+            let color = tty
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var("TERM").map_or(true, |t| t != "dumb");
+            report.plain(width, color)
+        }
+        Format::Markdown => report.markdown(),
+        Format::Json => report.json(),
+    };
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an error worth reporting.
+    let _ = stdout.write_all(out.as_bytes());
+    let _ = stdout.flush();
+    Ok(EX_OK)
+}

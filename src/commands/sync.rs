@@ -1,0 +1,63 @@
+//! `glboard sync`: send pending changes (any process's), refresh the cache.
+
+use super::{EX_OK, EX_TEMPFAIL, EX_USAGE, Failure, Live, fail, runtime, sync_now};
+use crate::cli::Cli;
+use crate::outbox;
+
+/// Tell what a flush did, a line per change (on stderr: stdout stays for data).
+pub(crate) fn report_flush(o: &outbox::BatchOutcome) {
+    let what = |id: &u64| {
+        o.summaries
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| format!("change {id}"))
+    };
+    for (id, _) in &o.sent {
+        eprintln!("sent: {}", what(id));
+    }
+    for (id, reason, _) in &o.refused {
+        eprintln!("refused: {}: {reason} (see glboard pending)", what(id));
+    }
+}
+
+/// `glboard sync`.
+pub fn sync(cli: &Cli) -> Result<u8, Failure> {
+    let Some(live) = Live::open(cli)? else {
+        return Err(fail(
+            EX_USAGE,
+            "no configuration: run glboard init first (the demo has nothing to sync)",
+        ));
+    };
+    let snap = sync_now(&live, cli.today(), true)?;
+    // Changes queued meanwhile (by another glboard) go too. Only what
+    // this run could not send makes it exit 75.
+    let store = live.store()?;
+    let client = live.client()?;
+    let team = live.team(&snap);
+    let flushed = runtime()?.block_on(outbox::flush(
+        &client,
+        &store,
+        &team,
+        snap.ws.me.as_ref(),
+        &outbox::holder(),
+    ))?;
+    report_flush(&flushed);
+    if let Some(lease) = &flushed.busy {
+        let queued = store.outbox_queued()?.len();
+        if queued > 0 {
+            eprintln!(
+                "{queued} changes are being sent by another glboard (process {})",
+                lease.pid
+            );
+        }
+        return Ok(EX_OK);
+    }
+    if let Some(e) = flushed.waiting {
+        let queued = store.outbox_queued()?.len();
+        return Err(fail(
+            EX_TEMPFAIL,
+            format!("{queued} changes still queued: {e}"),
+        ));
+    }
+    Ok(EX_OK)
+}

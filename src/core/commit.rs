@@ -1,0 +1,391 @@
+//! Making changes: one user action (a move, or a re-plan of 500 issues)
+//! becomes one batch of changes, shown on the board at once, written to
+//! the outbox in one transaction, and undone with one `u`. Also what the
+//! outbox reports back about writing them down.
+
+use super::action::{Effect, OutboxEvent};
+use super::edit::{self, Change, Edit, NewIssue, Reorder, Seen};
+use super::model::{Issue, IssueId};
+use super::overlay::placeholder_id;
+use super::state::{AppState, Severity, StatusMessage, UndoEntry, Unsaved};
+use super::workflow::{self, Intent, Refusal};
+
+/// One change of a user action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub issue: IssueId,
+    pub edit: Edit,
+    pub summary: String,
+    /// The card's new place (a reorder), shown at once.
+    pub position: Option<i64>,
+}
+
+impl Step {
+    pub fn new(issue: IssueId, edit: Edit, summary: String) -> Step {
+        Step {
+            issue,
+            edit,
+            summary,
+            position: None,
+        }
+    }
+}
+
+/// How `u` treats an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UndoAs {
+    /// One undo step.
+    Step,
+    /// GitLab cannot take it back (a comment): `u` says so.
+    Never,
+    /// It is itself an undo.
+    Undoing,
+}
+
+fn next_local(state: &mut AppState) -> u64 {
+    state.local_seq += 1;
+    state.local_seq
+}
+
+/// The issues just above and below `id` in the selected column.
+pub fn neighbours(state: &AppState, id: IssueId) -> Option<Reorder> {
+    let col = state.layout.columns.get(state.view().col)?;
+    let row = col
+        .cards
+        .iter()
+        .position(|c| state.ws.issues.get(c.issue).is_some_and(|i| i.id == id))?;
+    let at = |r: Option<usize>| {
+        r.and_then(|r| col.cards.get(r))
+            .and_then(|c| state.ws.issues.get(c.issue))
+            .map(|i| i.id)
+    };
+    Some(Reorder {
+        after: at(row.checked_sub(1)),
+        before: at(Some(row + 1)),
+    })
+}
+
+/// Make a user action's changes: show them on the board now, remember
+/// them as one undo step, and queue them for GitLab as one batch (the demo
+/// keeps them local). `label` says what the action did.
+pub fn commit_action(
+    state: &mut AppState,
+    steps: Vec<Step>,
+    label: String,
+    undo: UndoAs,
+) -> Vec<Effect> {
+    let steps: Vec<Step> = steps.into_iter().filter(|s| !s.edit.is_empty()).collect();
+    if steps.is_empty() {
+        state.info("nothing to change");
+        return Vec::new();
+    }
+    let live = !state.ws.is_demo && state.sync.enabled;
+    let local = next_local(state);
+    let mut changes = Vec::with_capacity(steps.len());
+    let mut places = Vec::with_capacity(steps.len());
+    let members = state.ws.members.clone();
+    let last = steps.last().map(|s| s.issue);
+    for step in steps {
+        let Some(idx) = state.ws.issues.iter().position(|i| i.id == step.issue) else {
+            continue;
+        };
+        let issue = &state.ws.issues[idx];
+        let seen = Seen::of(issue, &state.team);
+        places.push(
+            step.edit
+                .reorder
+                .and_then(|_| neighbours(state, step.issue)),
+        );
+        let issue = &state.ws.issues[idx];
+        let change = Change {
+            issue: step.issue,
+            project: issue.project_id,
+            iid: issue.iid,
+            edit: step.edit,
+            seen,
+            summary: step.summary,
+            ..Change::default()
+        };
+        if live && issue.iid != 0 && !state.base.contains_key(&step.issue) {
+            state.base.insert(step.issue, issue.clone());
+        }
+        let issue = &mut state.ws.issues[idx];
+        edit::apply(issue, &change.edit, &members);
+        if let Some(p) = step.position {
+            issue.position = p;
+        }
+        changes.push(change);
+    }
+    if changes.is_empty() {
+        return Vec::new();
+    }
+    if undo != UndoAs::Undoing {
+        state.undo.push(UndoEntry {
+            changes: changes.clone(),
+            places,
+            label: label.clone(),
+            undoable: undo == UndoAs::Step,
+            local,
+        });
+    }
+    if let Some(id) = last {
+        state.view_select(id);
+    }
+    state.relayout();
+    if !live {
+        state.info(format!("{label} (demo: changed here, not sent)"));
+        return Vec::new();
+    }
+    state.info(label);
+    state.unsaved.push(Unsaved {
+        local,
+        changes: changes.clone(),
+    });
+    vec![Effect::Enqueue { local, changes }]
+}
+
+/// One change to one issue as one action.
+pub fn commit(
+    state: &mut AppState,
+    id: IssueId,
+    e: Edit,
+    summary: String,
+    position: Option<i64>,
+    undo: UndoAs,
+) -> Vec<Effect> {
+    let step = Step {
+        issue: id,
+        edit: e,
+        summary: summary.clone(),
+        position,
+    };
+    commit_action(state, vec![step], summary, undo)
+}
+
+/// Ask the workflow what `intent` changes on `issue`, and make it.
+pub fn act(state: &mut AppState, issue: &Issue, intent: Intent) -> Vec<Effect> {
+    let name = state.short_ref(issue);
+    let me = state.ws.me.clone();
+    let ctx = workflow::Context {
+        team: &state.team,
+        milestones: &state.ws.milestones,
+        members: &state.ws.members,
+        me: me.as_ref(),
+        current: state.iteration.current,
+    };
+    let undo = if matches!(intent, Intent::Comment(_)) {
+        UndoAs::Never
+    } else {
+        UndoAs::Step
+    };
+    match workflow::plan(&ctx, issue, &name, &intent) {
+        Ok(p) => commit(state, issue.id, p.edit, p.summary, None, undo),
+        Err(Refusal::NothingToChange) => {
+            state.info(format!("nothing to change: {name}"));
+            Vec::new()
+        }
+        Err(Refusal::Invalid(why)) => {
+            state.warn(why);
+            Vec::new()
+        }
+    }
+}
+
+/// `u`: undo the last user action as a whole, or say why it cannot be.
+pub fn undo(state: &mut AppState) -> Vec<Effect> {
+    let Some(entry) = state.undo.pop() else {
+        state.info("nothing to undo");
+        return Vec::new();
+    };
+    if !entry.undoable {
+        let next = state
+            .undo
+            .last()
+            .map_or("nothing is left to undo".to_owned(), |e| {
+                format!("u again undoes: {}", e.label)
+            });
+        state.warn(format!(
+            "{} cannot be undone (GitLab keeps it); {next}",
+            entry.label
+        ));
+        return Vec::new();
+    }
+    let mut steps = Vec::new();
+    for (c, place) in entry.changes.iter().zip(&entry.places).rev() {
+        let mut e = edit::inverse(&c.edit, &c.seen);
+        let mut position = None;
+        if let (Some(place), Some(_)) = (place, c.edit.reorder) {
+            e.reorder = Some(*place);
+            let pos =
+                |id: Option<IssueId>| id.and_then(|id| state.ws.issue(id)).map(|i| i.position);
+            position = Some(edit::position_between(pos(place.after), pos(place.before)));
+        }
+        steps.push(Step {
+            issue: c.issue,
+            edit: e,
+            summary: format!("undone: {}", c.summary),
+            position,
+        });
+    }
+    let label = format!("undone: {}", entry.label);
+    commit_action(state, steps, label, UndoAs::Undoing)
+}
+
+/// Queue the creation and show its card at once (last in its column, where
+/// GitLab will put it).
+pub fn create(state: &mut AppState, new: NewIssue) -> Vec<Effect> {
+    let local = next_local(state);
+    let id = placeholder_id(state.session, local);
+    let me = state.ws.me.clone();
+    let mut card = edit::placeholder(id, &new, me, state.now);
+    card.position = state
+        .ws
+        .issues
+        .iter()
+        .map(|i| i.position)
+        .max()
+        .unwrap_or(0)
+        + 1024;
+    let summary = format!("new issue: {}", new.title);
+    let change = Change {
+        issue: id,
+        project: new.project,
+        iid: 0,
+        edit: Edit {
+            create: Some(new),
+            ..Edit::default()
+        },
+        seen: Seen::default(),
+        summary: summary.clone(),
+        ..Change::default()
+    };
+    state.ws.issues.push(card);
+    state.view_select(id);
+    state.undo.push(UndoEntry {
+        changes: vec![change.clone()],
+        places: vec![None],
+        label: summary.clone(),
+        undoable: false,
+        local,
+    });
+    state.relayout();
+    if state.ws.is_demo || !state.sync.enabled {
+        state.info(format!("{summary} (demo: created here, not sent)"));
+        return Vec::new();
+    }
+    state.info(summary);
+    state.unsaved.push(Unsaved {
+        local,
+        changes: vec![change.clone()],
+    });
+    vec![Effect::Enqueue {
+        local,
+        changes: vec![change],
+    }]
+}
+
+/// Queue a refused change again, on top of what GitLab has now.
+pub fn retry(state: &mut AppState, mut change: Change) -> Vec<Effect> {
+    let old = change.id;
+    if let Some(i) = state
+        .base
+        .get(&change.issue)
+        .or(state.ws.issue(change.issue))
+    {
+        change.seen = Seen::of(i, &state.team);
+    }
+    change.id = 0;
+    change.attempts = 0;
+    change.attempted_at = None;
+    let local = next_local(state);
+    let issue = change.issue;
+    state.unsaved.push(Unsaved {
+        local,
+        changes: vec![change.clone()],
+    });
+    state.rebuild(&std::iter::once(issue).collect());
+    state.relayout();
+    state.info(format!("retrying: {}", change.summary));
+    vec![Effect::Retry {
+        local,
+        old,
+        change: Box::new(change),
+    }]
+}
+
+/// When every change of a running batch has an answer, say how it went.
+pub fn finish_batch(state: &mut AppState) {
+    if let Some((sent, refused, total)) = state.batch_progress()
+        && total > 0
+        && state.batch.as_ref().is_some_and(|b| !b.changes.is_empty())
+        && sent + refused == total
+    {
+        let label = state.batch.take().map(|b| b.label).unwrap_or_default();
+        let text = if refused == 0 {
+            format!("{label}: all {total} changes applied")
+        } else {
+            format!("{label}: {sent} applied, {refused} refused (! lists them with the reason)")
+        };
+        let severity = if refused == 0 {
+            Severity::Info
+        } else {
+            Severity::Warning
+        };
+        state.status = Some(StatusMessage { text, severity });
+    }
+}
+
+/// What the outbox adapter reports.
+pub fn on_outbox(state: &mut AppState, ev: OutboxEvent) -> Vec<Effect> {
+    match ev {
+        OutboxEvent::Saved { local, ids } => {
+            let Some(at) = state.unsaved.iter().position(|u| u.local == local) else {
+                return Vec::new();
+            };
+            let u = state.unsaved.remove(at);
+            let issues: std::collections::HashSet<IssueId> =
+                u.changes.iter().map(|c| c.issue).collect();
+            if ids.len() == u.changes.len() {
+                let action = ids.first().copied().unwrap_or(0);
+                for (mut c, id) in u.changes.into_iter().zip(&ids) {
+                    c.id = *id;
+                    c.action = action;
+                    if !state.pending.iter().any(|p| p.id == *id) {
+                        state.pending.push(c);
+                    }
+                }
+                state.pending.sort_by_key(|c| c.id);
+            } else if ids.is_empty() {
+                state.info("nothing left to retry: newer changes have set those fields since");
+            }
+            if let Some(b) = state.batch.as_mut()
+                && b.local == local
+            {
+                b.changes = ids;
+            }
+            state.rebuild(&issues);
+            state.relayout();
+        }
+        OutboxEvent::SaveFailed { local, reason } => {
+            let Some(at) = state.unsaved.iter().position(|u| u.local == local) else {
+                return Vec::new();
+            };
+            let u = state.unsaved.remove(at);
+            let issues: std::collections::HashSet<IssueId> =
+                u.changes.iter().map(|c| c.issue).collect();
+            state.undo.retain(|e| e.local != local);
+            if state.batch.as_ref().is_some_and(|b| b.local == local) {
+                state.batch = None;
+            }
+            state.rebuild(&issues);
+            state.relayout();
+            state.status = Some(StatusMessage {
+                text: format!("could not save the change, so it was not sent: {reason}"),
+                severity: Severity::Error,
+            });
+        }
+        OutboxEvent::Waiting { why } => state.outbox_wait = Some(why),
+        OutboxEvent::Flowing => state.outbox_wait = None,
+    }
+    Vec::new()
+}

@@ -1,0 +1,363 @@
+//! The team's workflow, once: what each action changes on an issue. The
+//! board and every command of the command line ask here, so they cannot
+//! disagree (take, promote, move, assign, unassign, milestone, weight,
+//! close, reopen, priority, comment, and the re-plan of many issues). Pure.
+
+use super::edit::{self, Edit};
+use super::model::{
+    Issue, IssueState, Milestone, MilestoneId, MilestoneState, TeamConfig, User, UserId,
+};
+
+/// What a user asks of one issue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Intent {
+    /// Assign me, the doing lane; from the backlog also the current iteration.
+    Take,
+    /// The ready lane and this milestone.
+    Promote(MilestoneId),
+    /// To a lane (out of Closed reopens).
+    Lane(String),
+    /// Out of every lane (the Open column).
+    NoLane,
+    Close,
+    Reopen,
+    /// Exactly these assignees (the picker's choice).
+    Assignees(Vec<UserId>),
+    Assign(Vec<UserId>),
+    Unassign(Vec<UserId>),
+    Milestone(Option<MilestoneId>),
+    Weight(Option<u32>),
+    /// `priority::N`, or none with 0.
+    Priority(u8),
+    Comment(String),
+}
+
+/// What the workflow needs to know besides the issue.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub team: &'a TeamConfig,
+    pub milestones: &'a [Milestone],
+    pub members: &'a [User],
+    pub me: Option<&'a User>,
+    /// The team's current iteration (for take from the backlog).
+    pub current: Option<MilestoneId>,
+}
+
+/// Why an action makes no change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The issue is already as asked.
+    NothingToChange,
+    /// It cannot be done (and why, in words for the user).
+    Invalid(String),
+}
+
+/// The change an action makes, and how to say it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planned {
+    pub edit: Edit,
+    pub summary: String,
+}
+
+fn member_names(ctx: &Context<'_>, ids: &[UserId]) -> String {
+    if ids.is_empty() {
+        return "nobody".into();
+    }
+    ids.iter()
+        .map(|id| {
+            ctx.members
+                .iter()
+                .chain(ctx.me)
+                .find(|u| u.id == *id)
+                .map_or(format!("user {id}"), |u| format!("@{}", u.username))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Whether an issue counts as taken "from the backlog": it is in the
+/// backlog lane or has no milestone. The board and the command line decide
+/// by the issue, never by the screen it was taken from.
+pub fn in_backlog(issue: &Issue, team: &TeamConfig) -> bool {
+    issue.milestone_id.is_none() || team.lanes_of(issue).contains(&team.backlog_lane.as_str())
+}
+
+/// The change `intent` makes on `issue` (as the user sees it, pending
+/// changes included); `name` names the issue in the summary.
+pub fn plan(
+    ctx: &Context<'_>,
+    issue: &Issue,
+    name: &str,
+    intent: &Intent,
+) -> Result<Planned, Refusal> {
+    let team = ctx.team;
+    let me = || {
+        ctx.me
+            .ok_or_else(|| Refusal::Invalid("who you are is not known yet: sync first".into()))
+    };
+    let milestone = |id: MilestoneId| -> Result<&Milestone, Refusal> {
+        ctx.milestones
+            .iter()
+            .find(|m| m.id == id)
+            .ok_or_else(|| Refusal::Invalid(format!("no milestone {id} in the cache")))
+    };
+    let (edit, summary) = match intent {
+        Intent::Take => {
+            let me = me()?;
+            let e = edit::take(issue, team, me.id, ctx.current, in_backlog(issue, team));
+            (
+                e,
+                format!("{name} taken by @{}, {}", me.username, team.doing_lane),
+            )
+        }
+        Intent::Promote(m) => {
+            let m = milestone(*m)?;
+            if m.state == MilestoneState::Closed {
+                return Err(Refusal::Invalid(format!("{} is closed", m.title)));
+            }
+            (
+                edit::promote(issue, team, m.id),
+                format!("{name} promoted to {}, {}", m.title, team.ready_lane),
+            )
+        }
+        Intent::Lane(l) => {
+            let Some(lane) = team.lanes.iter().find(|x| x.eq_ignore_ascii_case(l)) else {
+                return Err(Refusal::Invalid(format!(
+                    "no lane {l:?}; lanes: {}",
+                    team.lanes.join(", ")
+                )));
+            };
+            let mut e = edit::to_lane(issue, team, Some(lane));
+            if !issue.is_open() {
+                e.state = Some(IssueState::Opened);
+            }
+            (e, format!("{name} → {lane}"))
+        }
+        Intent::NoLane => {
+            let mut e = edit::to_lane(issue, team, None);
+            if !issue.is_open() {
+                e.state = Some(IssueState::Opened);
+            }
+            (e, format!("{name} → no lane"))
+        }
+        Intent::Close => (
+            Edit {
+                state: issue.is_open().then_some(IssueState::Closed),
+                ..Edit::default()
+            },
+            format!("{name} closed"),
+        ),
+        Intent::Reopen => (
+            Edit {
+                state: (!issue.is_open()).then_some(IssueState::Opened),
+                ..Edit::default()
+            },
+            format!("{name} reopened"),
+        ),
+        Intent::Assignees(chosen) => {
+            let now: Vec<UserId> = issue.assignees.iter().map(|u| u.id).collect();
+            (
+                Edit {
+                    assign: chosen
+                        .iter()
+                        .filter(|id| !now.contains(id))
+                        .copied()
+                        .collect(),
+                    unassign: now
+                        .iter()
+                        .filter(|id| !chosen.contains(id))
+                        .copied()
+                        .collect(),
+                    ..Edit::default()
+                },
+                format!("{name} assigned to {}", member_names(ctx, chosen)),
+            )
+        }
+        Intent::Assign(ids) => (
+            Edit {
+                assign: ids
+                    .iter()
+                    .filter(|id| !issue.assignees.iter().any(|u| u.id == **id))
+                    .copied()
+                    .collect(),
+                ..Edit::default()
+            },
+            format!("{name} assigned to {}", member_names(ctx, ids)),
+        ),
+        Intent::Unassign(ids) => {
+            let ids = if ids.is_empty() {
+                vec![me()?.id]
+            } else {
+                ids.clone()
+            };
+            let who = if ctx.me.is_some_and(|m| ids == [m.id]) {
+                "you".to_owned()
+            } else {
+                member_names(ctx, &ids)
+            };
+            (
+                Edit {
+                    unassign: ids
+                        .iter()
+                        .filter(|id| issue.assignees.iter().any(|u| u.id == **id))
+                        .copied()
+                        .collect(),
+                    ..Edit::default()
+                },
+                format!("{name}: unassigned {who}"),
+            )
+        }
+        Intent::Milestone(m) => {
+            let title = match m {
+                Some(id) => {
+                    let ms = milestone(*id)?;
+                    if ms.state == MilestoneState::Closed {
+                        return Err(Refusal::Invalid(format!("{} is closed", ms.title)));
+                    }
+                    ms.title.clone()
+                }
+                None => "none".into(),
+            };
+            (
+                Edit {
+                    milestone: (issue.milestone_id != *m).then_some(*m),
+                    ..Edit::default()
+                },
+                format!("{name} → milestone {title}"),
+            )
+        }
+        Intent::Weight(w) => (
+            Edit {
+                weight: (issue.weight != *w).then_some(*w),
+                ..Edit::default()
+            },
+            format!(
+                "{name} weight {}",
+                w.map_or("none".to_owned(), |w| w.to_string())
+            ),
+        ),
+        Intent::Priority(p) => {
+            let label = format!("priority::{p}");
+            let mut e = Edit {
+                remove_labels: issue
+                    .labels
+                    .iter()
+                    .filter(|l| l.starts_with("priority::") && (*p == 0 || **l != label))
+                    .cloned()
+                    .collect(),
+                ..Edit::default()
+            };
+            if *p > 0 && !issue.has_label(&label) {
+                e.add_labels.push(label.clone());
+            }
+            let what = if *p == 0 {
+                "no priority".to_owned()
+            } else {
+                label
+            };
+            (e, format!("{name}: {what}"))
+        }
+        Intent::Comment(body) => {
+            let body = body.trim();
+            if body.is_empty() {
+                return Err(Refusal::Invalid("empty comment: nothing sent".into()));
+            }
+            (
+                Edit {
+                    comment: Some(body.to_owned()),
+                    ..Edit::default()
+                },
+                format!("{name}: comment"),
+            )
+        }
+    };
+    if edit.is_empty() {
+        return Err(Refusal::NothingToChange);
+    }
+    Ok(Planned { edit, summary })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::testing::{issue, team, user};
+
+    fn ctx<'a>(t: &'a TeamConfig, me: &'a User, ms: &'a [Milestone]) -> Context<'a> {
+        Context {
+            team: t,
+            milestones: ms,
+            members: std::slice::from_ref(me),
+            me: Some(me),
+            current: Some(45),
+        }
+    }
+
+    fn ms(id: u64, closed: bool) -> Milestone {
+        let mut m =
+            crate::core::testing::milestone(id, &format!("Datastores team - W{id}"), None, None);
+        if closed {
+            m.state = MilestoneState::Closed;
+        }
+        m
+    }
+
+    #[test]
+    fn take_from_the_backlog_is_decided_by_the_issue_not_the_screen() {
+        let t = team();
+        let me = user(7, "zoe", "Zoë");
+        let m = [ms(45, false)];
+        let c = ctx(&t, &me, &m);
+        // In Triage with a milestone: from the backlog, so into the current iteration.
+        let mut triage = issue(1, 1, &["team::Datastores", "workflow-infra::Triage"]);
+        triage.milestone_id = Some(40);
+        let p = plan(&c, &triage, "#1", &Intent::Take).unwrap();
+        assert_eq!(p.edit.milestone, Some(Some(45)));
+        assert_eq!(p.edit.assign, vec![7]);
+        // Ready in another iteration: stays there.
+        let mut ready = issue(2, 2, &["team::Datastores", "workflow-infra::Ready"]);
+        ready.milestone_id = Some(46);
+        let p = plan(&c, &ready, "#2", &Intent::Take).unwrap();
+        assert_eq!(p.edit.milestone, None);
+        assert_eq!(p.edit.add_labels, vec!["workflow-infra::In Progress"]);
+    }
+
+    #[test]
+    fn nothing_to_change_and_invalid_requests_are_told_apart() {
+        let t = team();
+        let me = user(7, "zoe", "Zoë");
+        let m = [ms(45, false), ms(44, true)];
+        let c = ctx(&t, &me, &m);
+        let i = issue(1, 1, &["team::Datastores", "workflow-infra::Ready"]);
+        assert_eq!(
+            plan(&c, &i, "#1", &Intent::Lane("ready".into())),
+            Err(Refusal::NothingToChange)
+        );
+        assert!(matches!(
+            plan(&c, &i, "#1", &Intent::Lane("Nowhere".into())),
+            Err(Refusal::Invalid(_))
+        ));
+        assert!(matches!(
+            plan(&c, &i, "#1", &Intent::Milestone(Some(44))),
+            Err(Refusal::Invalid(m)) if m.contains("closed")
+        ));
+        assert_eq!(
+            plan(&c, &i, "#1", &Intent::Reopen),
+            Err(Refusal::NothingToChange)
+        );
+        let p = plan(&c, &i, "#1", &Intent::Close).unwrap();
+        assert_eq!(p.edit.state, Some(IssueState::Closed));
+    }
+
+    #[test]
+    fn priorities_keep_exactly_one_label() {
+        let t = team();
+        let me = user(7, "zoe", "Zoë");
+        let c = ctx(&t, &me, &[]);
+        let i = issue(1, 1, &["priority::2", "priority::3"]);
+        let p = plan(&c, &i, "#1", &Intent::Priority(2)).unwrap();
+        assert_eq!(p.edit.remove_labels, vec!["priority::3"]);
+        assert!(p.edit.add_labels.is_empty());
+        let p = plan(&c, &i, "#1", &Intent::Priority(0)).unwrap();
+        assert_eq!(p.edit.remove_labels.len(), 2);
+    }
+}
