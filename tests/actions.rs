@@ -512,3 +512,121 @@ fn creating_an_issue_twice_after_a_lost_answer_creates_one() {
         .count();
     assert_eq!(n, 1);
 }
+
+/// The outbox on disk, for the tests that go through it.
+fn outbox(r: &Rig) -> (tempfile::TempDir, glboard::store::Store) {
+    let _ = r;
+    let dir = tempfile::tempdir().unwrap();
+    let store = glboard::store::Store::open(&dir.path().join("c.sqlite")).unwrap();
+    (dir, store)
+}
+
+fn flush(r: &Rig, store: &glboard::store::Store) -> glboard::outbox::BatchOutcome {
+    let me = glboard::core::model::User {
+        id: 4001004,
+        username: "dsilva".into(),
+        name: "Diego Silva".into(),
+    };
+    r.rt.block_on(glboard::outbox::flush(
+        &r.client,
+        store,
+        &team(),
+        Some(&me),
+        "test",
+    ))
+    .unwrap()
+}
+
+#[test]
+fn a_note_whose_answer_is_lost_is_posted_once_through_the_outbox() {
+    let r = rig(Tier::Premium);
+    let f = r.find(open_in("Ready"));
+    let seen = r.seen(&f);
+    let (_dir, store) = outbox(&r);
+    let c = r.change(
+        &seen,
+        Edit {
+            comment: Some("Taking this one.".into()),
+            ..Edit::default()
+        },
+    );
+    store.enqueue(&[c]).unwrap();
+    // GitLab posts it, and the answer is lost: the client does not post it
+    // again by itself; the change waits.
+    r.fake.world().faults.push_back(Fault::AppliedThenReset);
+    let o = flush(&r, &store);
+    assert!(o.waiting.is_some() && o.sent.is_empty(), "{o:?}");
+    assert_eq!(store.outbox_queued().unwrap()[0].attempts, 1);
+    // Sent again: it finds the note the first attempt made.
+    let o = flush(&r, &store);
+    assert_eq!(o.sent.len(), 1, "{o:?}");
+    let notes = r
+        .fake
+        .world()
+        .notes
+        .iter()
+        .filter(|n| n.issue_id == f.id)
+        .count();
+    assert_eq!(notes, 1);
+    assert!(store.outbox_queued().unwrap().is_empty());
+}
+
+#[test]
+fn a_new_issue_whose_answer_is_lost_is_created_once_through_the_outbox() {
+    let r = rig(Tier::Premium);
+    let project = r.find(open_in("Ready")).project_id;
+    let (_dir, store) = outbox(&r);
+    let title = "Runbook: failover drill for the registry cluster";
+    let c = Change {
+        issue: glboard::core::overlay::placeholder_id(7, 1),
+        project,
+        edit: Edit {
+            create: Some(edit::NewIssue {
+                project,
+                title: title.into(),
+                description: String::new(),
+                labels: vec![generate::TEAM.into()],
+                milestone: None,
+            }),
+            ..Edit::default()
+        },
+        summary: "new".into(),
+        ..Change::default()
+    };
+    store.enqueue(&[c]).unwrap();
+    r.fake.world().faults.push_back(Fault::AppliedThenReset);
+    let o = flush(&r, &store);
+    assert!(o.waiting.is_some() && o.sent.is_empty(), "{o:?}");
+    let o = flush(&r, &store);
+    assert_eq!(o.sent.len(), 1, "{o:?}");
+    let n = r
+        .fake
+        .world()
+        .issues
+        .iter()
+        .filter(|i| i.title == title)
+        .count();
+    assert_eq!(n, 1);
+    // The created issue is in the cache, last in its lists.
+    let created = &o.sent[0].1;
+    assert_eq!(store.issues_by_id(&[created.id]).unwrap().len(), 1);
+}
+
+#[test]
+fn an_applied_change_is_in_the_cache_when_it_leaves_the_queue() {
+    let r = rig(Tier::Premium);
+    let f = r.find(open_in("Ready"));
+    let seen = r.seen(&f);
+    let (_dir, store) = outbox(&r);
+    let c = r.change(&seen, edit::to_lane(&seen, &team(), Some("In Progress")));
+    let ids = store.enqueue(&[c]).unwrap();
+    let o = flush(&r, &store);
+    assert_eq!(o.sent.len(), 1);
+    assert_eq!(store.change_state(ids[0]).unwrap().unwrap().0, "sent");
+    let cached = store.issues_by_id(&[f.id]).unwrap();
+    assert!(
+        cached[0].has_label("workflow-infra::In Progress"),
+        "{:?}",
+        cached[0].labels
+    );
+}
