@@ -1,0 +1,365 @@
+//! The issue endpoints that do more than a look-up: list with GitLab's
+//! filters and orders, create, edit (labels, milestone, assignees, state,
+//! with milestone events) and reorder.
+
+use std::collections::BTreeSet;
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use crate::http::{get, get_all, message, respond};
+use crate::pagination::paginate_with;
+use crate::world::{FIssue, FMilestoneEvent, Tier, World};
+
+fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
+}
+
+pub(crate) fn list_issues(
+    w: &World,
+    project: Option<u64>,
+    p: &[(String, String)],
+    raw_path: &str,
+) -> Response {
+    let iids: Vec<u64> = get_all(p, "iids")
+        .iter()
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    let search = get(p, "search").map(str::to_lowercase);
+    let author = get(p, "author_id").and_then(|v| v.parse::<u64>().ok());
+    let created_after = get(p, "created_after").and_then(parse_time);
+    let state = get(p, "state").unwrap_or("all");
+    let labels: Vec<String> = get(p, "labels")
+        .map(|l| {
+            l.split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let milestone = get(p, "milestone");
+    let updated_after = get(p, "updated_after").and_then(parse_time);
+    let order_by = get(p, "order_by").unwrap_or("created_at");
+    let asc = get(p, "sort") == Some("asc");
+    let mut items: Vec<&FIssue> = w
+        .issues
+        .iter()
+        .filter(|i| w.in_group(i.project_id))
+        .filter(|i| project.is_none_or(|pid| i.project_id == pid))
+        .filter(|i| iids.is_empty() || iids.contains(&i.iid))
+        .filter(|i| {
+            search.as_ref().is_none_or(|q| {
+                i.title.to_lowercase().contains(q)
+                    || (get(p, "in") != Some("title")
+                        && i.description
+                            .as_deref()
+                            .unwrap_or("")
+                            .to_lowercase()
+                            .contains(q))
+            })
+        })
+        .filter(|i| author.is_none_or(|a| i.author_id == a))
+        .filter(|i| created_after.is_none_or(|t| i.created_at >= t))
+        .filter(|i| state == "all" || i.state == state)
+        .filter(|i| match labels.first().map(|l| l.to_lowercase()) {
+            Some(l) if l == "none" && labels.len() == 1 => i.labels.is_empty(),
+            Some(l) if l == "any" && labels.len() == 1 => !i.labels.is_empty(),
+            _ => labels.iter().all(|l| i.labels.contains(l)),
+        })
+        .filter(|i| match milestone {
+            None => true,
+            Some(m) if m.eq_ignore_ascii_case("none") => i.milestone_id.is_none(),
+            Some(m) if m.eq_ignore_ascii_case("any") => i.milestone_id.is_some(),
+            Some(m) => i
+                .milestone_id
+                .and_then(|id| w.milestones.iter().find(|x| x.id == id))
+                .is_some_and(|x| x.title == m),
+        })
+        .filter(|i| updated_after.is_none_or(|t| i.updated_at >= t))
+        .collect();
+    match order_by {
+        "relative_position" => items.sort_by_key(|i| (i.relative_position, i.id)),
+        "updated_at" => items.sort_by_key(|i| (i.updated_at, i.id)),
+        _ => items.sort_by_key(|i| (i.created_at, i.id)),
+    }
+    if !asc {
+        items.reverse();
+    }
+    paginate_with(w, items, |i| w.issue_json(i), p, raw_path)
+}
+
+fn touch(i: &mut FIssue, now: DateTime<Utc>) {
+    i.updated_at = if now > i.updated_at {
+        now
+    } else {
+        i.updated_at + chrono::Duration::milliseconds(1)
+    };
+}
+
+const EDITABLE: &[&str] = &[
+    "assignee_id",
+    "assignee_ids",
+    "assignee_ids[]",
+    "confidential",
+    "created_at",
+    "description",
+    "discussion_locked",
+    "due_date",
+    "issue_type",
+    "labels",
+    "milestone_id",
+    "state_event",
+    "title",
+    "add_labels",
+    "remove_labels",
+    "weight",
+];
+
+pub(crate) fn update_issue(
+    w: &mut World,
+    project: u64,
+    iid: u64,
+    p: &[(String, String)],
+) -> Response {
+    let now = w.now();
+    if w.issue(project, iid).is_none() {
+        return message(404, "404 Issue Not Found");
+    }
+    if !p.iter().any(|(k, _)| EDITABLE.contains(&k.as_str())) {
+        return respond(
+            StatusCode::BAD_REQUEST,
+            json!({"error": "assignee_id, assignee_ids, confidential, created_at, description, discussion_locked, due_date, issue_type, labels, milestone_id, state_event, title are missing, at least one parameter must be provided"}),
+        );
+    }
+    if let Some(m) = get(p, "milestone_id").filter(|m| !m.is_empty() && *m != "0") {
+        let Ok(mid) = m.parse::<u64>() else {
+            return respond(
+                StatusCode::BAD_REQUEST,
+                json!({"error": "milestone_id is invalid"}),
+            );
+        };
+        if !w.milestones.iter().any(|x| x.id == mid) {
+            return message(404, "404 Milestone Not Found");
+        }
+    }
+    let assignees: Option<Vec<u64>> = if p
+        .iter()
+        .any(|(k, _)| k == "assignee_ids" || k == "assignee_ids[]")
+    {
+        Some(
+            get_all(p, "assignee_ids")
+                .iter()
+                .flat_map(|v| v.split(','))
+                .filter_map(|v| v.trim().parse::<u64>().ok())
+                .filter(|id| *id != 0)
+                .collect(),
+        )
+    } else {
+        get(p, "assignee_id").map(|v| {
+            v.parse::<u64>()
+                .ok()
+                .filter(|id| *id != 0)
+                .into_iter()
+                .collect()
+        })
+    };
+    if let Some(a) = &assignees {
+        if w.tier == Tier::Free && a.len() > 1 {
+            return respond(
+                StatusCode::BAD_REQUEST,
+                json!({"message": {"assignees": ["Only 1 assignee is allowed on GitLab Free"]}}),
+            );
+        }
+        if let Some(bad) = a.iter().find(|id| !w.users.iter().any(|u| u.id == **id)) {
+            return respond(
+                StatusCode::BAD_REQUEST,
+                json!({"message": {"assignees": [format!("user {bad} not found")]}}),
+            );
+        }
+    }
+    let mut labels = w.issue(project, iid).expect("checked").labels.clone();
+    if let Some(all) = get(p, "labels") {
+        labels.clear();
+        for l in all.split(',').map(str::trim).filter(|l| !l.is_empty()) {
+            w.add_label(&mut labels, l);
+        }
+    }
+    if let Some(rm) = get(p, "remove_labels") {
+        for l in rm.split(',').map(str::trim) {
+            labels.remove(l);
+        }
+    }
+    if let Some(add) = get(p, "add_labels") {
+        for l in add.split(',').map(str::trim).filter(|l| !l.is_empty()) {
+            w.add_label(&mut labels, l);
+            if !w.labels.iter().any(|x| x == l) {
+                w.labels.push(l.to_owned());
+            }
+        }
+    }
+    let tier = w.tier;
+    let i = w.issue_mut(project, iid).expect("checked");
+    i.labels = labels;
+    let mut moved: Option<(Option<u64>, Option<u64>)> = None;
+    if let Some(m) = get(p, "milestone_id") {
+        let new = m.parse::<u64>().ok().filter(|id| *id != 0);
+        if new != i.milestone_id {
+            moved = Some((i.milestone_id, new));
+        }
+        i.milestone_id = new;
+    }
+    if let Some(a) = assignees {
+        i.assignee_ids = a;
+    }
+    if let Some(t) = get(p, "title") {
+        i.title = t.to_owned();
+    }
+    if let Some(d) = get(p, "description") {
+        i.description = Some(d.to_owned());
+    }
+    if tier == Tier::Premium
+        && let Some(wt) = get(p, "weight")
+    {
+        i.weight = wt.parse().ok();
+    }
+    match get(p, "state_event") {
+        Some("close") if i.state == "opened" => {
+            i.state = "closed".into();
+            i.closed_at = Some(now);
+        }
+        Some("reopen") if i.state == "closed" => {
+            i.state = "opened".into();
+            i.closed_at = None;
+        }
+        _ => {}
+    }
+    touch(i, now);
+    let i = i.clone();
+    if let Some((old, new)) = moved {
+        for (m, action) in [(old, "remove"), (new, "add")] {
+            if let Some(m) = m {
+                let id = w.fresh_id();
+                w.milestone_events.push(FMilestoneEvent {
+                    id,
+                    issue_id: i.id,
+                    milestone_id: m,
+                    action: action.into(),
+                    created_at: now,
+                });
+            }
+        }
+    }
+    respond(StatusCode::OK, w.issue_json(&i))
+}
+
+pub(crate) fn reorder(w: &mut World, project: u64, iid: u64, p: &[(String, String)]) -> Response {
+    let Some(moved) = w.issue(project, iid).map(|i| i.id) else {
+        return message(404, "404 Issue Not Found");
+    };
+    let before = get(p, "move_before_id").and_then(|v| v.parse::<u64>().ok());
+    let after = get(p, "move_after_id").and_then(|v| v.parse::<u64>().ok());
+    if before.is_none() && after.is_none() {
+        return respond(
+            StatusCode::BAD_REQUEST,
+            json!({"error": "move_after_id, move_before_id are missing, at least one parameter must be provided"}),
+        );
+    }
+    let pos = |id: Option<u64>| {
+        id.and_then(|id| w.issues.iter().find(|i| i.id == id))
+            .map(|i| i.relative_position)
+    };
+    let (bp, ap) = (pos(before), pos(after));
+    if bp.is_none() && ap.is_none() {
+        return respond(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({"message": {"error": "Unprocessable Entity"}}),
+        );
+    }
+    // The moved issue lands between them: before.pos < moved.pos < after.pos.
+    let new_pos = match (bp, ap) {
+        (Some(b), Some(a)) if a - b > 1 => b + (a - b) / 2,
+        (Some(b), Some(_)) => {
+            // No room: spread everything after `b` out.
+            for i in w.issues.iter_mut().filter(|i| i.relative_position > b) {
+                i.relative_position += 1024;
+            }
+            b + 512
+        }
+        (Some(b), None) => b + 512,
+        (None, Some(a)) => a - 512,
+        (None, None) => unreachable!(),
+    };
+    let i = w.issues.iter_mut().find(|i| i.id == moved).expect("exists");
+    i.relative_position = new_pos;
+    // Reordering does not bump updated_at on GitLab.
+    let i = i.clone();
+    respond(StatusCode::OK, w.issue_json(&i))
+}
+
+pub(crate) fn create_issue(w: &mut World, project: u64, p: &[(String, String)]) -> Response {
+    let Some(title) = get(p, "title")
+        .filter(|t| !t.trim().is_empty())
+        .map(str::to_owned)
+    else {
+        return respond(
+            StatusCode::BAD_REQUEST,
+            json!({"error": "title is missing"}),
+        );
+    };
+    let iid = w
+        .issues
+        .iter()
+        .filter(|i| i.project_id == project)
+        .map(|i| i.iid)
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let mut labels = BTreeSet::new();
+    for l in get(p, "labels")
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
+        w.add_label(&mut labels, l);
+    }
+    let top = w
+        .issues
+        .iter()
+        .map(|i| i.relative_position)
+        .min()
+        .unwrap_or(0);
+    let now = w.now();
+    let issue = FIssue {
+        id: w.fresh_id(),
+        iid,
+        project_id: project,
+        title,
+        description: get(p, "description").map(str::to_owned),
+        state: "opened".into(),
+        labels,
+        milestone_id: get(p, "milestone_id")
+            .and_then(|m| m.parse().ok())
+            .filter(|m| *m != 0),
+        assignee_ids: get_all(p, "assignee_ids")
+            .iter()
+            .filter_map(|v| v.parse().ok())
+            .collect(),
+        author_id: w.me,
+        weight: if w.tier == Tier::Premium {
+            get(p, "weight").and_then(|v| v.parse().ok())
+        } else {
+            None
+        },
+        created_at: now,
+        updated_at: now,
+        closed_at: None,
+        relative_position: top - 1024,
+    };
+    w.issues.push(issue.clone());
+    respond(StatusCode::CREATED, w.issue_json(&issue))
+}

@@ -1,0 +1,90 @@
+//! How the world's records look on the wire: GitLab's JSON entities for
+//! users, milestones, issues and notes, and its timestamp format.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{Value, json};
+
+use crate::world::{FIssue, FMilestone, FNote, Tier, World};
+
+impl World {
+    pub(crate) fn user_json(&self, id: u64) -> Value {
+        match self.users.iter().find(|u| u.id == id) {
+            Some(u) => json!({
+                "id": u.id, "username": u.username, "name": u.name, "state": "active",
+                "avatar_url": format!("https://www.gravatar.com/avatar/{}?s=80&d=identicon", u.id),
+                "web_url": format!("{}/{}", self.host, u.username),
+            }),
+            None => Value::Null,
+        }
+    }
+
+    pub(crate) fn milestone_json(&self, m: &FMilestone) -> Value {
+        let today = Utc::now().date_naive();
+        json!({
+            "id": m.id, "iid": m.iid, "group_id": self.group_id, "title": m.title,
+            "description": m.description, "state": m.state,
+            "created_at": "2025-01-06T09:00:00.000Z", "updated_at": "2025-01-06T09:00:00.000Z",
+            "due_date": m.due_date, "start_date": m.start_date,
+            "expired": m.due_date.is_some_and(|d| d < today),
+            "web_url": format!("{}/groups/{}/-/milestones/{}", self.host, self.group_path, m.iid),
+        })
+    }
+
+    /// An issue as GitLab's issue entity shows it (`schemas/issue.json`).
+    pub fn issue_json(&self, i: &FIssue) -> Value {
+        let project = self.projects.iter().find(|p| p.id == i.project_id);
+        let path = project.map_or("unknown/unknown".to_owned(), |p| p.path.clone());
+        let name = path.rsplit('/').next().unwrap_or("").to_owned();
+        let assignees: Vec<Value> = i
+            .assignee_ids
+            .iter()
+            .map(|id| self.user_json(*id))
+            .collect();
+        let notes = self.notes.iter().filter(|n| n.issue_id == i.id).count();
+        let mut v = json!({
+            "id": i.id, "iid": i.iid, "project_id": i.project_id, "title": i.title,
+            "description": i.description, "state": i.state,
+            "created_at": ts(i.created_at), "updated_at": ts(i.updated_at),
+            "closed_at": i.closed_at.map(ts), "closed_by": Value::Null,
+            "labels": i.labels.iter().collect::<Vec<_>>(),
+            "milestone": i.milestone_id.and_then(|id| self.milestones.iter().find(|m| m.id == id)).map(|m| self.milestone_json(m)),
+            "assignees": assignees,
+            "assignee": assignees.first().cloned().unwrap_or(Value::Null),
+            "author": self.user_json(i.author_id),
+            "type": "ISSUE", "issue_type": "issue",
+            "user_notes_count": notes, "merge_requests_count": 0, "upvotes": 0, "downvotes": 0,
+            "due_date": Value::Null, "confidential": false, "discussion_locked": Value::Null,
+            "web_url": format!("{}/{path}/-/issues/{}", self.host, i.iid),
+            "time_stats": {"time_estimate": 0, "total_time_spent": 0, "human_time_estimate": Value::Null, "human_total_time_spent": Value::Null},
+            "task_completion_status": {"count": 0, "completed_count": 0},
+            "has_tasks": false,
+            "references": {"short": format!("#{}", i.iid), "relative": format!("{name}#{}", i.iid), "full": format!("{path}#{}", i.iid)},
+            "severity": "UNKNOWN", "moved_to_id": Value::Null, "imported": false, "imported_from": "none",
+            "_links": {
+                "self": format!("{}/api/v4/projects/{}/issues/{}", self.host, i.project_id, i.iid),
+                "notes": format!("{}/api/v4/projects/{}/issues/{}/notes", self.host, i.project_id, i.iid),
+                "award_emoji": format!("{}/api/v4/projects/{}/issues/{}/award_emoji", self.host, i.project_id, i.iid),
+                "project": format!("{}/api/v4/projects/{}", self.host, i.project_id),
+                "closed_as_duplicate_of": Value::Null,
+            },
+        });
+        if self.tier == Tier::Premium {
+            v["weight"] = json!(i.weight);
+        }
+        v
+    }
+}
+
+/// GitLab's timestamp format: `2016-01-04T15:31:46.176Z`.
+pub fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+pub(crate) fn note_json(w: &World, n: &FNote, issue: &FIssue) -> Value {
+    json!({
+        "id": n.id, "type": Value::Null, "body": n.body, "attachment": Value::Null,
+        "author": w.user_json(n.author_id), "created_at": ts(n.created_at), "updated_at": ts(n.created_at),
+        "system": false, "noteable_id": issue.id, "noteable_iid": issue.iid, "noteable_type": "Issue",
+        "resolvable": false, "confidential": false,
+    })
+}

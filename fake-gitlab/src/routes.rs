@@ -1,0 +1,255 @@
+//! The axum handler for GitLab's REST API: every request is logged, may
+//! be slowed down or faulted, is checked for a token, and is routed to its
+//! endpoint by method and path.
+
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use crate::control::control;
+use crate::faults::{fault_response, spoil};
+use crate::http::{Shared, get, lock, message, not_found_route, pairs, plain, respond};
+use crate::issues::{create_issue, list_issues, reorder, update_issue};
+use crate::json::{note_json, ts};
+use crate::pagination::paginate;
+use crate::world::{FNote, World};
+
+/// Every answer carries the fake's own clock in `Date`, as a real server's.
+pub(crate) async fn handle(
+    state: axum::extract::State<Shared>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let now = lock(&state.0).now();
+    let mut r = answer(state, method, uri, headers, body).await;
+    let date = now.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+    if let Ok(v) = HeaderValue::from_str(&date) {
+        r.headers_mut().insert("date", v);
+    }
+    r
+}
+
+async fn answer(
+    axum::extract::State(world): axum::extract::State<Shared>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if uri.path().starts_with("/__fake/") {
+        return control(&world, &method, uri.path(), &body);
+    }
+    let (latency, fault) = {
+        let mut w = lock(&world);
+        w.log.push(format!(
+            "{method} {}",
+            uri.path_and_query().map_or("", |p| p.as_str())
+        ));
+        w.next_fault(method != Method::GET)
+    };
+    if latency > 0 {
+        tokio::time::sleep(Duration::from_millis(latency)).await;
+    }
+    if let Some(r) = fault.as_ref().and_then(fault_response) {
+        return r;
+    }
+    let token_ok = {
+        let w = lock(&world);
+        headers.get("private-token").and_then(|v| v.to_str().ok()) == Some(w.token.as_str())
+            || headers.get("authorization").and_then(|v| v.to_str().ok())
+                == Some(format!("Bearer {}", w.token).as_str())
+    };
+    if !token_ok {
+        return message(401, "401 Unauthorized");
+    }
+    let mut params = pairs(uri.query().unwrap_or(""));
+    let ctype = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if ctype.starts_with("application/json") {
+        if let Ok(Value::Object(m)) = serde_json::from_slice::<Value>(&body) {
+            for (k, v) in m {
+                match v {
+                    Value::Array(a) => {
+                        params.extend(a.into_iter().map(|x| (format!("{k}[]"), plain(&x))))
+                    }
+                    v => params.push((k, plain(&v))),
+                }
+            }
+        }
+    } else if !body.is_empty() {
+        params.extend(pairs(&String::from_utf8_lossy(&body)));
+    }
+    let path = uri.path().trim_end_matches('/').to_owned();
+    let segs: Vec<String> = path
+        .trim_start_matches("/api/v4/")
+        .split('/')
+        .map(|s| {
+            url::form_urlencoded::parse(format!("x={s}").as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default()
+        })
+        .collect();
+    let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
+    let resp = {
+        let mut w = lock(&world);
+        route(&mut w, &method, &segs, &params, uri.path())
+    };
+    spoil(fault.as_ref(), resp).await
+}
+
+fn group_matches(w: &World, id: &str) -> bool {
+    id == w.group_id.to_string() || id == w.group_path
+}
+
+fn route(
+    w: &mut World,
+    method: &Method,
+    segs: &[&str],
+    p: &[(String, String)],
+    raw_path: &str,
+) -> Response {
+    match (method.as_str(), segs) {
+        ("GET", ["user"]) => respond(StatusCode::OK, w.user_json(w.me)),
+        ("GET", ["groups", g, rest @ ..]) => {
+            if !group_matches(w, g) {
+                return message(404, "404 Group Not Found");
+            }
+            match rest {
+                ["issues"] => {
+                    w.maybe_shift(p);
+                    list_issues(w, None, p, raw_path)
+                }
+                ["milestones"] => {
+                    let state = get(p, "state");
+                    let title = get(p, "title");
+                    let items: Vec<Value> = w
+                        .milestones
+                        .iter()
+                        .filter(|m| state.is_none_or(|s| m.state == s))
+                        .filter(|m| title.is_none_or(|t| m.title == t))
+                        .map(|m| w.milestone_json(m))
+                        .collect();
+                    paginate(w, items, p, raw_path)
+                }
+                ["members", "all"] => {
+                    let items: Vec<Value> = w
+                        .users
+                        .iter()
+                        .map(|u| {
+                            let mut v = w.user_json(u.id);
+                            v["access_level"] = json!(30);
+                            v["expires_at"] = Value::Null;
+                            v["group_saml_identity"] = Value::Null;
+                            v
+                        })
+                        .collect();
+                    paginate(w, items, p, raw_path)
+                }
+                ["labels"] => {
+                    let search = get(p, "search").unwrap_or("").to_lowercase();
+                    let items: Vec<Value> = w
+                        .labels
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, l)| l.to_lowercase().contains(&search))
+                        .map(|(n, l)| json!({"id": 500 + n, "name": l, "color": "#428BCA", "description": Value::Null, "text_color": "#FFFFFF"}))
+                        .collect();
+                    paginate(w, items, p, raw_path)
+                }
+                ["projects"] => {
+                    let items: Vec<Value> = w
+                        .projects
+                        .iter()
+                        .map(|pr| json!({"id": pr.id, "name": pr.path.rsplit('/').next(), "path": pr.path.rsplit('/').next(), "path_with_namespace": pr.path, "web_url": format!("{}/{}", w.host, pr.path)}))
+                        .collect();
+                    paginate(w, items, p, raw_path)
+                }
+                _ => not_found_route(),
+            }
+        }
+        (_, ["projects", pid, "issues", rest @ ..]) => {
+            let Some(project) = pid.parse::<u64>().ok().filter(|id| w.in_group(*id)) else {
+                return message(404, "404 Project Not Found");
+            };
+            match (method.as_str(), rest) {
+                ("POST", []) => create_issue(w, project, p),
+                ("GET", []) => list_issues(w, Some(project), p, raw_path),
+                ("GET", [iid]) => match iid.parse().ok().and_then(|iid| w.issue(project, iid)) {
+                    Some(i) => respond(StatusCode::OK, w.issue_json(i)),
+                    None => message(404, "404 Issue Not Found"),
+                },
+                ("PUT", [iid]) => update_issue(w, project, iid.parse().unwrap_or(0), p),
+                ("PUT", [iid, "reorder"]) => reorder(w, project, iid.parse().unwrap_or(0), p),
+                ("GET", [iid, "resource_milestone_events"]) => {
+                    let Some(issue) = w.issue_by_ref(project, iid) else {
+                        return message(404, "404 Issue Not Found");
+                    };
+                    let items: Vec<Value> = w
+                        .milestone_events
+                        .iter()
+                        .filter(|e| e.issue_id == issue.id)
+                        .map(|e| {
+                            json!({
+                                "id": e.id,
+                                "user": w.user_json(issue.author_id),
+                                "created_at": ts(e.created_at),
+                                "resource_type": "Issue",
+                                "resource_id": issue.id,
+                                "milestone": w.milestones.iter().find(|m| m.id == e.milestone_id).map(|m| w.milestone_json(m)),
+                                "action": e.action,
+                            })
+                        })
+                        .collect();
+                    paginate(w, items, p, raw_path)
+                }
+                ("GET", [iid, "notes"]) => {
+                    let Some(issue) = w.issue_by_ref(project, iid) else {
+                        return message(404, "404 Issue Not Found");
+                    };
+                    let mut notes: Vec<&FNote> =
+                        w.notes.iter().filter(|n| n.issue_id == issue.id).collect();
+                    if get(p, "sort") != Some("asc") {
+                        notes.reverse();
+                    }
+                    let items: Vec<Value> =
+                        notes.into_iter().map(|n| note_json(w, n, &issue)).collect();
+                    paginate(w, items, p, raw_path)
+                }
+                ("POST", [iid, "notes"]) => {
+                    let Some(issue) = w.issue_by_ref(project, iid) else {
+                        return message(404, "404 Issue Not Found");
+                    };
+                    let Some(body) = get(p, "body").filter(|b| !b.trim().is_empty()) else {
+                        return respond(
+                            StatusCode::BAD_REQUEST,
+                            json!({"error": "body is missing"}),
+                        );
+                    };
+                    let note = FNote {
+                        id: w.fresh_id(),
+                        issue_id: issue.id,
+                        body: body.to_owned(),
+                        author_id: w.me,
+                        created_at: w.now(),
+                    };
+                    w.notes.push(note.clone());
+                    let now = w.now();
+                    if let Some(i) = w.issue_mut(project, issue.iid) {
+                        i.updated_at = now;
+                    }
+                    respond(StatusCode::CREATED, note_json(w, &note, &issue))
+                }
+                _ => not_found_route(),
+            }
+        }
+        _ => not_found_route(),
+    }
+}

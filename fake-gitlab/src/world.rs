@@ -1,0 +1,203 @@
+//! The fake's whole state, [`World`], and the records it holds: users,
+//! projects, milestones, issues, notes and milestone events, with the
+//! look-ups and GitLab-style label rules the handlers share.
+
+use std::collections::{BTreeSet, VecDeque};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::faults::{Chaos, ChaosCounts, Fault};
+
+/// GitLab's tier decides weight and scoped-label behaviour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Tier {
+    Free,
+    Premium,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FUser {
+    pub id: u64,
+    pub username: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FProject {
+    pub id: u64,
+    /// Full path, `group/sub/project`.
+    pub path: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FMilestone {
+    pub id: u64,
+    pub iid: u64,
+    pub title: String,
+    pub description: String,
+    pub start_date: Option<NaiveDate>,
+    pub due_date: Option<NaiveDate>,
+    /// `active` or `closed`.
+    pub state: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FIssue {
+    pub id: u64,
+    pub iid: u64,
+    pub project_id: u64,
+    pub title: String,
+    pub description: Option<String>,
+    /// `opened` or `closed`.
+    pub state: String,
+    pub labels: BTreeSet<String>,
+    pub milestone_id: Option<u64>,
+    pub assignee_ids: Vec<u64>,
+    pub author_id: u64,
+    pub weight: Option<u32>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub relative_position: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FNote {
+    pub id: u64,
+    pub issue_id: u64,
+    pub body: String,
+    pub author_id: u64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A resource milestone event: the issue was added to or removed from a milestone.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FMilestoneEvent {
+    pub id: u64,
+    pub issue_id: u64,
+    pub milestone_id: u64,
+    /// `add` or `remove`.
+    pub action: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The fake's whole state.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct World {
+    pub host: String,
+    pub token: String,
+    pub tier: Tier,
+    pub group_id: u64,
+    pub group_path: String,
+    pub me: u64,
+    pub users: Vec<FUser>,
+    pub projects: Vec<FProject>,
+    pub milestones: Vec<FMilestone>,
+    pub labels: Vec<String>,
+    pub issues: Vec<FIssue>,
+    pub notes: Vec<FNote>,
+    /// Milestone history (`resource_milestone_events`).
+    #[serde(default)]
+    pub milestone_events: Vec<FMilestoneEvent>,
+    pub next_id: u64,
+    /// Faults for the next requests, in order.
+    pub faults: VecDeque<Fault>,
+    /// A fault for every request until cleared.
+    pub always: Option<Fault>,
+    /// Added before every answer.
+    pub latency_ms: u64,
+    /// The fake's clock runs this many seconds ahead of the machine's (a
+    /// negative number: behind). Timestamps and the `Date` header use it.
+    #[serde(default)]
+    pub clock_offset_secs: i64,
+    /// Random faults and latency for every request, while set.
+    #[serde(default)]
+    pub chaos: Option<Chaos>,
+    #[serde(default)]
+    pub chaos_counts: ChaosCounts,
+    /// The next this many requests for a later page of a group's issues
+    /// first move the top issue to the bottom (a web reorder while paging).
+    #[serde(default)]
+    pub shift_pages: u32,
+    /// Every request as `METHOD /path?query`.
+    pub log: Vec<String>,
+}
+
+impl World {
+    pub fn new(group_path: &str, token: &str) -> World {
+        World {
+            host: "http://127.0.0.1".into(),
+            token: token.into(),
+            tier: Tier::Premium,
+            group_id: 9970,
+            group_path: group_path.into(),
+            me: 0,
+            users: Vec::new(),
+            projects: Vec::new(),
+            milestones: Vec::new(),
+            labels: Vec::new(),
+            issues: Vec::new(),
+            notes: Vec::new(),
+            milestone_events: Vec::new(),
+            next_id: 1_000_000,
+            faults: VecDeque::new(),
+            always: None,
+            latency_ms: 0,
+            clock_offset_secs: 0,
+            chaos: None,
+            chaos_counts: ChaosCounts::default(),
+            shift_pages: 0,
+            log: Vec::new(),
+        }
+    }
+
+    /// The fake server's own clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        Utc::now() + chrono::Duration::seconds(self.clock_offset_secs)
+    }
+
+    pub fn fresh_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    pub fn issue(&self, project_id: u64, iid: u64) -> Option<&FIssue> {
+        self.issues
+            .iter()
+            .find(|i| i.project_id == project_id && i.iid == iid)
+    }
+
+    /// The issue at `project` / an iid as the URL gives it.
+    pub fn issue_by_ref(&self, project: u64, iid: &str) -> Option<FIssue> {
+        iid.parse()
+            .ok()
+            .and_then(|iid| self.issue(project, iid))
+            .cloned()
+    }
+
+    pub fn issue_mut(&mut self, project_id: u64, iid: u64) -> Option<&mut FIssue> {
+        self.issues
+            .iter_mut()
+            .find(|i| i.project_id == project_id && i.iid == iid)
+    }
+
+    /// Apply labels GitLab-style: on Premium a scoped label replaces the
+    /// others of its scope (the scope is everything before the last `::`).
+    pub fn add_label(&self, labels: &mut BTreeSet<String>, label: &str) {
+        if self.tier == Tier::Premium
+            && let Some(i) = label.rfind("::")
+        {
+            let scope = &label[..i];
+            labels.retain(|l| l.rfind("::").is_none_or(|j| &l[..j] != scope));
+        }
+        labels.insert(label.to_owned());
+    }
+
+    pub(crate) fn in_group(&self, project_id: u64) -> bool {
+        let prefix = format!("{}/", self.group_path);
+        self.projects
+            .iter()
+            .any(|p| p.id == project_id && p.path.starts_with(&prefix))
+    }
+}

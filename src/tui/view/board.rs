@@ -1,0 +1,282 @@
+//! The board: its columns (title, count, weight, WIP limit, scroll hints)
+//! and their cards, or a message while there is no data yet.
+
+use ratatui::buffer::Buffer;
+use ratatui::style::Style;
+
+use super::{put, trect};
+use crate::core::board::{BoardKind, Card};
+use crate::core::geometry::{self, Rect};
+use crate::core::state::AppState;
+use crate::core::text;
+use crate::tui::theme::Theme;
+
+pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
+    let v = state.view();
+    let ncols = state.layout.columns.len();
+    let rects = geometry::column_rects(r, ncols, v.col_offset);
+    let per_col = geometry::cards_per_column(r.h);
+    let last_visible = rects.last().map_or(0, |c| c.index);
+    for cr in &rects {
+        let Some(col) = state.layout.columns.get(cr.index) else {
+            continue;
+        };
+        let selected_col = cr.index == v.col;
+        let rect = cr.rect;
+        let w = rect.w as usize;
+
+        // Column header: scroll hints, title, count and weight.
+        let more_left = cr.index == v.col_offset && v.col_offset > 0;
+        let more_right = cr.index == last_visible && last_visible + 1 < ncols;
+        let mut x = rect.x;
+        if more_left {
+            x = put(buf, x, rect.y, 2, "◀ ", theme.dim());
+        }
+        // A lane over its WIP limit says so, like GitLab's list limits.
+        let limit = match &col.kind {
+            crate::core::board::ColumnKind::Lane(l) => state.team.wip.get(l).copied(),
+            _ => None,
+        };
+        let over = limit.is_some_and(|l| col.cards.len() > l as usize);
+        let n = match limit {
+            Some(l) => format!("{}/{l}", col.cards.len()),
+            None => col.cards.len().to_string(),
+        };
+        let count = if col.weight > 0 {
+            format!(" {n} · w{}", col.weight)
+        } else {
+            format!(" {n}")
+        };
+        let right_room = if more_right { 2 } else { 0 };
+        let room = w.saturating_sub((x - rect.x) as usize + right_room);
+        let title_room = room.saturating_sub(text::width(&count));
+        let start = x;
+        x = put(
+            buf,
+            x,
+            rect.y,
+            title_room,
+            &text::truncate(&col.title, title_room),
+            theme.column_title(selected_col),
+        );
+        put(
+            buf,
+            x,
+            rect.y,
+            room.saturating_sub((x - start) as usize),
+            &count,
+            if over {
+                theme.severity(crate::core::state::Severity::Warning)
+            } else {
+                theme.dim()
+            },
+        );
+        if more_right {
+            put(buf, rect.x + rect.w - 1, rect.y, 1, "▶", theme.dim());
+        }
+        // Rule, with the visible range when the column scrolls.
+        let rule_y = rect.y + 1;
+        put(
+            buf,
+            rect.x,
+            rule_y,
+            w,
+            &"─".repeat(w),
+            theme.rule(selected_col),
+        );
+        let offset = v.offsets.get(cr.index).copied().unwrap_or(0);
+        if col.cards.len() > per_col {
+            let last = (offset + per_col).min(col.cards.len());
+            let label = format!(" {}-{} of {} ", offset + 1, last, col.cards.len());
+            let lw = text::width(&label);
+            if lw + 2 <= w {
+                put(
+                    buf,
+                    rect.x + (w - lw - 1) as u16,
+                    rule_y,
+                    lw,
+                    &label,
+                    theme.rule(selected_col),
+                );
+            }
+        }
+
+        let area = geometry::cards_area(rect);
+        if col.cards.is_empty() {
+            put(
+                buf,
+                area.x + 2,
+                area.y,
+                w.saturating_sub(2),
+                "no issues",
+                theme.dim(),
+            );
+            continue;
+        }
+        let selected_row = v.rows.get(cr.index).copied().unwrap_or(0);
+        for (slot, (row, card)) in col
+            .cards
+            .iter()
+            .enumerate()
+            .skip(offset)
+            .take(per_col)
+            .enumerate()
+        {
+            let y = area.y + slot as u16 * geometry::CARD_H;
+            if y + geometry::CARD_LINES > area.y + area.h {
+                break;
+            }
+            let cell = Rect {
+                x: area.x,
+                y,
+                w: rect.w,
+                h: geometry::CARD_LINES,
+            };
+            draw_card(
+                buf,
+                cell,
+                state,
+                card,
+                selected_col && row == selected_row,
+                theme,
+            );
+        }
+    }
+}
+
+fn draw_card(
+    buf: &mut Buffer,
+    r: Rect,
+    state: &AppState,
+    card: &Card,
+    selected: bool,
+    theme: &Theme,
+) {
+    let issue = &state.ws.issues[card.issue];
+    let base = theme.card(selected);
+    buf.set_style(trect(r), base);
+    if selected {
+        for dy in 0..r.h {
+            put(buf, r.x, r.y + dy, 1, "▌", theme.bar().patch(base));
+        }
+    }
+    let tw = (r.w as usize).saturating_sub(2);
+    let x0 = r.x + 1;
+    let reference = state.short_ref(issue);
+    let flag = if card.flags.any() { " ⚑" } else { "" };
+    let head = format!("{reference}{flag}");
+    let lines = text::wrap(&format!("{head} {}", issue.title), tw, 2);
+    for (i, line) in lines.iter().enumerate() {
+        let y = r.y + i as u16;
+        if i == 0 && line.starts_with(&head) {
+            let mut x = put(buf, x0, y, tw, &reference, theme.reference().patch(base));
+            x = put(
+                buf,
+                x,
+                y,
+                tw.saturating_sub((x - x0) as usize),
+                flag,
+                theme.flag().patch(base),
+            );
+            let rest = &line[head.len()..];
+            put(buf, x, y, tw.saturating_sub((x - x0) as usize), rest, base);
+        } else {
+            put(
+                buf,
+                x0,
+                y,
+                tw,
+                line,
+                if issue.is_open() {
+                    base
+                } else {
+                    theme.dim().patch(base)
+                },
+            );
+        }
+    }
+
+    // Meta line: assignees on the left; carry-over, priority and weight on the right.
+    let y = r.y + 2;
+    let mut segments: Vec<(String, Style)> = Vec::new();
+    if state.board == BoardKind::Iteration {
+        let carried = state.ws.carried_over(&state.team, issue);
+        if carried > 0 {
+            segments.push((format!("↻{carried}"), theme.flag()));
+        }
+    }
+    if let Some(p) = issue.priority() {
+        segments.push((format!("P{p}"), theme.priority()));
+    }
+    if let Some(wt) = issue.weight {
+        segments.push((format!("w{wt}"), theme.weight()));
+    }
+    let right: String = segments
+        .iter()
+        .map(|(t, _)| t.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let right_w = text::width(&right);
+    let left_room = tw.saturating_sub(right_w + usize::from(right_w > 0));
+    let who = if issue.assignees.is_empty() {
+        (String::from("unassigned"), theme.dim())
+    } else {
+        let names: Vec<String> = issue
+            .assignees
+            .iter()
+            .map(|u| format!("@{}", u.username))
+            .collect();
+        (names.join(" "), theme.assignee())
+    };
+    put(
+        buf,
+        x0,
+        y,
+        left_room,
+        &text::truncate(&who.0, left_room),
+        who.1.patch(base),
+    );
+    if right_w > 0 && right_w < tw {
+        let mut x = x0 + (tw - right_w) as u16;
+        for (n, (t, style)) in segments.iter().enumerate() {
+            if n > 0 {
+                x += 1;
+            }
+            x = put(buf, x, y, right_w, t, style.patch(base));
+        }
+    }
+}
+
+/// No data yet (an empty cache): say what is happening instead of drawing
+/// an empty board that looks real.
+pub(super) fn not_loaded(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
+    use crate::core::state::SyncPhase;
+    let host = if state.ws.host.is_empty() {
+        "GitLab"
+    } else {
+        state.ws.host.as_str()
+    };
+    let (msg, style) = match &state.sync.phase {
+        SyncPhase::Failed { message, .. } => (
+            format!(
+                "No cached data, and the first sync failed: {message}. Press r to retry, q to quit."
+            ),
+            theme.severity(crate::core::state::Severity::Error),
+        ),
+        SyncPhase::RateLimited { until } => (
+            format!("No cached data yet; GitLab asked to wait until {until}."),
+            theme.weight(),
+        ),
+        _ => (
+            format!("No cached data yet: fetching the boards from {host}…"),
+            theme.bold(),
+        ),
+    };
+    let width = (r.w as usize).saturating_sub(4).min(70);
+    let lines = text::wrap(&msg, width, r.h as usize);
+    let top = r.y + r.h.saturating_sub(lines.len() as u16) / 2;
+    for (i, l) in lines.iter().enumerate() {
+        let x = r.x + (r.w.saturating_sub(text::width(l) as u16)) / 2;
+        put(buf, x, top + i as u16, width, l, style);
+    }
+}

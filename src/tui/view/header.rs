@@ -1,0 +1,196 @@
+//! The header: the app's name, the workspace and the board tabs on the
+//! first row; what the board shows (milestone, dates, counts, capacity,
+//! filters) on the second.
+
+use chrono::NaiveDate;
+use ratatui::buffer::Buffer;
+use ratatui::style::Style;
+
+use super::put;
+use crate::core::board::{BoardKind, SortMode};
+use crate::core::geometry::Rect;
+use crate::core::state::{AppState, Mode};
+use crate::core::text;
+use crate::tui::theme::Theme;
+
+fn days_phrase(
+    start: Option<NaiveDate>,
+    due: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Option<String> {
+    if let Some(s) = start
+        && s > today
+    {
+        let d = (s - today).num_days();
+        return Some(if d == 1 {
+            "starts tomorrow".into()
+        } else {
+            format!("starts in {d} days")
+        });
+    }
+    let d = (due? - today).num_days();
+    Some(match d {
+        0 => "ends today".into(),
+        1 => "1 day left".into(),
+        d if d > 1 => format!("{d} days left"),
+        -1 => "ended yesterday".into(),
+        d => format!("ended {} days ago", -d),
+    })
+}
+
+pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
+    let w = r.w as usize;
+    // Row 0: name, DEMO marker, source; board tabs on the right.
+    let tabs = [
+        (BoardKind::Backlog, " 1 Backlog "),
+        (BoardKind::Iteration, " 2 Iteration "),
+        (BoardKind::Planning, " gp Plan "),
+    ];
+    let tabs_w: usize = tabs.iter().map(|(_, t)| t.len()).sum::<usize>() + 1;
+    let left_max = w.saturating_sub(tabs_w);
+    let mut x = put(buf, r.x, r.y, left_max, " glboard ", theme.app());
+    if state.ws.is_demo {
+        x = put(
+            buf,
+            x,
+            r.y,
+            left_max.saturating_sub((x - r.x) as usize),
+            " DEMO ",
+            theme.demo(),
+        );
+        x += 1;
+    }
+    let used = (x - r.x) as usize;
+    put(
+        buf,
+        x,
+        r.y,
+        left_max.saturating_sub(used),
+        &text::truncate(&state.ws.name, left_max.saturating_sub(used)),
+        theme.dim(),
+    );
+    if w > tabs_w + 12 {
+        let mut tx = r.x + (w - tabs_w) as u16 + 1;
+        for (kind, t) in tabs {
+            tx = put(buf, tx, r.y, t.len(), t, theme.tab(state.board == kind));
+        }
+    }
+
+    // Row 1: what the board shows.
+    let y = r.y + 1;
+    let cards = state.layout.card_count();
+    let weight: u32 = state.layout.columns.iter().map(|c| c.weight).sum();
+    let mut parts: Vec<(String, Style)> = Vec::new();
+    if !state.loaded {
+        put(
+            buf,
+            r.x + 1,
+            y,
+            r.w.saturating_sub(1) as usize,
+            "waiting for the first sync",
+            theme.dim(),
+        );
+        return;
+    }
+    match state.board {
+        BoardKind::Planning => {
+            let target = state
+                .shown_milestone()
+                .map_or("no milestone".to_owned(), |m| m.title.clone());
+            parts.push((format!("Planning: backlog → {target}"), theme.bold()));
+            if let Some(c) = state.layout.columns.get(1) {
+                parts.push((
+                    format!("{} issues · weight {}", c.cards.len(), c.weight),
+                    theme.plain(),
+                ));
+            }
+        }
+        BoardKind::Iteration => match state.shown_milestone() {
+            Some(m) => {
+                parts.push((m.title.clone(), theme.bold()));
+                if let (Some(s), Some(d)) = (m.start_date, m.due_date) {
+                    parts.push((
+                        format!("{} → {}", s.format("%b %-d"), d.format("%b %-d")),
+                        theme.plain(),
+                    ));
+                }
+                if let Some(p) = days_phrase(m.start_date, m.due_date, state.today) {
+                    parts.push((p, theme.weight()));
+                }
+                let tag = if Some(m.id) == state.iteration.current {
+                    Some("current")
+                } else if Some(m.id) == state.iteration.next {
+                    Some("next")
+                } else {
+                    None
+                };
+                if let Some(t) = tag {
+                    parts.push((t.into(), theme.dim()));
+                }
+            }
+            None => parts.push(("no milestone".into(), theme.bold())),
+        },
+        BoardKind::Backlog => {
+            parts.push((
+                format!(
+                    "Backlog · {}",
+                    state.team.lane_label(&state.team.backlog_lane)
+                ),
+                theme.bold(),
+            ));
+            parts.push((
+                match state.sort {
+                    SortMode::Manual => "board order".into(),
+                    SortMode::Priority => "by priority".into(),
+                },
+                theme.dim(),
+            ));
+        }
+    }
+    let capacity: u32 = state.team.capacity.values().sum();
+    let committed = match state.board {
+        BoardKind::Planning => state.layout.columns.get(1).map_or(0, |c| c.weight),
+        _ => weight,
+    };
+    let capacity_part = (state.board != BoardKind::Backlog && capacity > 0).then(|| {
+        let style = if committed > capacity {
+            theme.severity(crate::core::state::Severity::Warning)
+        } else {
+            theme.plain()
+        };
+        (format!("capacity {committed}/{capacity}"), style)
+    });
+    if state.board != BoardKind::Planning {
+        parts.push((
+            format!(
+                "{cards} {}{}",
+                if cards == 1 { "issue" } else { "issues" },
+                if weight > 0 {
+                    format!(" · weight {weight}")
+                } else {
+                    String::new()
+                }
+            ),
+            theme.plain(),
+        ));
+    }
+    parts.extend(capacity_part);
+    if state.quick != crate::core::state::QuickFilter::All {
+        parts.push((format!("view: {}", state.quick.name()), theme.weight()));
+    }
+    if !state.filter.trim().is_empty() && !matches!(state.mode, Mode::Filter { .. }) {
+        parts.push((format!("filter: {}", state.filter.trim()), theme.weight()));
+    }
+    let mut x = r.x + 1;
+    let end = r.x + r.w;
+    for (i, (t, style)) in parts.iter().enumerate() {
+        if i > 0 {
+            x = put(buf, x, y, (end - x) as usize, " · ", theme.dim());
+        }
+        let room = end.saturating_sub(x) as usize;
+        x = put(buf, x, y, room, &text::truncate(t, room), *style);
+        if x >= end {
+            break;
+        }
+    }
+}

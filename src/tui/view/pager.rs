@@ -1,0 +1,49 @@
+//! The bordered, scrolling text overlay the detail and help screens share,
+//! with the visible range in its bottom border when the text scrolls.
+
+use ratatui::buffer::Buffer;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Clear, Widget};
+
+use super::{clear_wide_edge, put, trect};
+use crate::core::geometry::{self, Rect};
+use crate::core::markdown::RichLine;
+use crate::tui::theme::Theme;
+
+pub(super) fn draw(
+    buf: &mut Buffer,
+    r: Rect,
+    title: &str,
+    lines: &[RichLine],
+    scroll: usize,
+    theme: &Theme,
+) {
+    let area = trect(r);
+    clear_wide_edge(buf, area);
+    Clear.render(area, buf);
+    let inner = geometry::overlay_inner(r);
+    let visible = inner.h.saturating_sub(1) as usize;
+    let mut block = Block::bordered()
+        .border_style(theme.border())
+        .title(Line::styled(title.to_owned(), theme.bold()));
+    if lines.len() > visible {
+        let last = (scroll + visible).min(lines.len());
+        block = block.title_bottom(
+            Line::styled(
+                format!(" {}-{} of {} ", scroll + 1, last, lines.len()),
+                theme.dim(),
+            )
+            .right_aligned(),
+        );
+    }
+    block.render(area, buf);
+    // The first inner row stays blank, under the title.
+    for (i, line) in lines.iter().skip(scroll).take(visible).enumerate() {
+        let y = inner.y + 1 + i as u16;
+        let mut x = inner.x;
+        for run in line {
+            let room = (inner.x + inner.w).saturating_sub(x) as usize;
+            x = put(buf, x, y, room, &run.text, theme.emphasis(run.emphasis));
+        }
+    }
+}

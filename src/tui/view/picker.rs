@@ -1,0 +1,66 @@
+//! The picker overlay: a searchable list to choose one item (a milestone,
+//! a lane) or several (labels, assignees).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect as TRect;
+
+use super::{list, put};
+use crate::core::text;
+use crate::tui::theme::Theme;
+
+pub(super) fn draw(buf: &mut Buffer, area: TRect, p: &crate::core::picker::Picker, theme: &Theme) {
+    let hint = if p.multi {
+        "Tab select · Enter done · Esc cancel"
+    } else {
+        "Enter choose · Esc cancel"
+    };
+    let h = (p.items.len() as u16).saturating_add(4).min(22);
+    let inner = list::boxed(buf, area, 64, h, &p.title, hint, theme);
+    let w = inner.w as usize;
+    let x = put(buf, inner.x, inner.y, w, "search: ", theme.dim());
+    let x = put(
+        buf,
+        x,
+        inner.y,
+        w.saturating_sub((x - inner.x) as usize),
+        &p.query,
+        theme.bold(),
+    );
+    put(buf, x, inner.y, 1, "█", theme.bar());
+    let rows = inner.h.saturating_sub(2) as usize;
+    let first = p.cursor.saturating_sub(rows.saturating_sub(1));
+    if p.shown.is_empty() {
+        put(buf, inner.x, inner.y + 2, w, "nothing matches", theme.dim());
+    }
+    for (n, &i) in p.shown.iter().enumerate().skip(first).take(rows) {
+        let y = inner.y + 2 + (n - first) as u16;
+        let item = &p.items[i];
+        let selected_row = n == p.cursor;
+        let base = theme.card(selected_row);
+        list::highlight_row(buf, inner, y, base);
+        let mark = match (p.multi, p.selected.contains(&i)) {
+            (true, true) => "[x] ",
+            (true, false) => "[ ] ",
+            (false, _) if selected_row => "▌ ",
+            (false, _) => "  ",
+        };
+        let mut x = put(buf, inner.x, y, w, mark, theme.bar().patch(base));
+        x = put(
+            buf,
+            x,
+            y,
+            w.saturating_sub((x - inner.x) as usize),
+            &text::truncate(&item.label, w / 2),
+            theme.bold().patch(base),
+        );
+        let room = w.saturating_sub((x - inner.x) as usize + 2);
+        put(
+            buf,
+            x + 2,
+            y,
+            room,
+            &text::truncate(&item.detail, room),
+            theme.dim().patch(base),
+        );
+    }
+}

@@ -1,0 +1,34 @@
+//! The problems overlay: the queued changes GitLab refused, each with its
+//! reason, to retry or discard.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect as TRect;
+
+use super::list;
+use crate::core::state::AppState;
+use crate::tui::theme::Theme;
+
+pub(super) fn draw(buf: &mut Buffer, area: TRect, state: &AppState, cursor: usize, theme: &Theme) {
+    let n = state.problems.len();
+    let inner = list::boxed(
+        buf,
+        area,
+        90,
+        (n as u16 * 2).saturating_add(3).min(24),
+        &format!("{n} change{} GitLab refused", if n == 1 { "" } else { "s" }),
+        "r retry · d discard · Esc close",
+        theme,
+    );
+    list::two_line_rows(
+        buf,
+        inner,
+        n,
+        cursor,
+        theme.severity(crate::core::state::Severity::Error),
+        theme,
+        |k| {
+            let p = &state.problems[k];
+            Some((p.change.summary.clone(), p.reason.clone()))
+        },
+    );
+}

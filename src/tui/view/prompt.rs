@@ -1,0 +1,76 @@
+//! The prompts drawn on the left of the status line: a question to
+//! confirm, a text being typed (weight, comment, new title), and the
+//! filter being typed.
+
+use ratatui::buffer::Buffer;
+
+use super::put;
+use crate::core::state::InputPurpose;
+use crate::core::text;
+use crate::tui::theme::Theme;
+
+/// A question waiting for y or n, at (x, y) within `room` cells.
+pub(super) fn confirm(buf: &mut Buffer, x: u16, y: u16, room: usize, prompt: &str, theme: &Theme) {
+    put(
+        buf,
+        x,
+        y,
+        room,
+        &text::truncate(prompt, room),
+        theme
+            .severity(crate::core::state::Severity::Warning)
+            .add_modifier(ratatui::style::Modifier::BOLD),
+    );
+}
+
+/// What the text is for, the text (its end, when it is long) and a cursor.
+pub(super) fn input(
+    buf: &mut Buffer,
+    x: u16,
+    y: u16,
+    room: usize,
+    purpose: &InputPurpose,
+    typed: &str,
+    theme: &Theme,
+) {
+    let label = match purpose {
+        InputPurpose::Weight => "weight (a number, or none): ",
+        InputPurpose::Comment => "comment: ",
+        InputPurpose::NewTitle { .. } => "new issue title: ",
+    };
+    let nx = put(buf, x, y, room, label, theme.dim());
+    let left = room.saturating_sub((nx - x) as usize + 1);
+    // Keep the end of a long text in view.
+    let shown: String = if text::width(typed) > left {
+        let mut t: Vec<char> = typed.chars().rev().take(left.saturating_sub(1)).collect();
+        t.reverse();
+        format!("…{}", t.into_iter().collect::<String>())
+    } else {
+        typed.to_owned()
+    };
+    let nx = put(buf, nx, y, left, &shown, theme.bold());
+    put(buf, nx, y, 1, "█", theme.bar());
+}
+
+/// The filter as typed after a `/`, a cursor, and how to keep or cancel it.
+pub(super) fn filter(buf: &mut Buffer, x: u16, y: u16, room: usize, filter: &str, theme: &Theme) {
+    let hint = "  Enter keep · Esc cancel";
+    let shown = format!("/{}", filter);
+    let nx = put(buf, x, y, room, &shown, theme.bold());
+    let nx = put(
+        buf,
+        nx,
+        y,
+        room.saturating_sub((nx - x) as usize),
+        "█",
+        theme.bar(),
+    );
+    put(
+        buf,
+        nx,
+        y,
+        room.saturating_sub((nx - x) as usize),
+        hint,
+        theme.dim(),
+    );
+}

@@ -1,0 +1,151 @@
+//! The status line: the selection's position, the sync state and the
+//! outbox on the right; on the left a message, a hint, a batch's progress,
+//! or the prompt of the mode (see `prompt`).
+
+use ratatui::buffer::Buffer;
+use ratatui::style::Style;
+
+use super::{prompt, put};
+use crate::core::geometry::Rect;
+use crate::core::state::{AppState, Mode};
+use crate::core::text;
+use crate::tui::theme::Theme;
+
+pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
+    let w = r.w as usize;
+    let v = state.view();
+    // Right: where the selection is.
+    let pos = match state.layout.columns.get(v.col) {
+        Some(c) if !c.cards.is_empty() => {
+            format!(
+                "{} {}/{}",
+                c.title,
+                v.rows.get(v.col).copied().unwrap_or(0) + 1,
+                c.cards.len()
+            )
+        }
+        Some(c) => format!("{} 0/0", c.title),
+        None => String::new(),
+    };
+    let pos = format!("{} ", text::truncate(&pos, w / 4));
+    let pos_w = text::width(&pos);
+    // Then the sync state, left of the position.
+    let mut left_room = w.saturating_sub(pos_w + 1);
+    let mut right_x = r.x + w.saturating_sub(pos_w) as u16;
+    let mut outbox: Vec<(String, Style)> = Vec::new();
+    if !state.problems.is_empty() {
+        outbox.push((
+            format!("{} refused (!)  ", state.problems.len()),
+            theme.severity(crate::core::state::Severity::Error),
+        ));
+    }
+    if !state.pending.is_empty() {
+        let why = state
+            .outbox_wait
+            .as_deref()
+            .map(|w| format!(" · {w}"))
+            .unwrap_or_default();
+        let n = state.pending.len();
+        outbox.push((
+            format!("{n} change{} pending{why}  ", if n == 1 { "" } else { "s" }),
+            theme.weight(),
+        ));
+    }
+    for (label, style) in outbox {
+        let label = text::truncate(&label, w / 3);
+        let lw = text::width(&label);
+        right_x = right_x.saturating_sub(lw as u16);
+        left_room = left_room.saturating_sub(lw);
+        put(buf, right_x, r.y, lw, &label, style);
+    }
+    if let Some((label, severity)) = state.sync.label(state.now) {
+        let label = format!("{}  ", text::truncate(&label, w / 3));
+        let lw = text::width(&label);
+        left_room = left_room.saturating_sub(lw);
+        let style = if severity == crate::core::state::Severity::Info {
+            theme.dim()
+        } else {
+            theme.severity(severity)
+        };
+        put(
+            buf,
+            right_x.saturating_sub(lw as u16),
+            r.y,
+            lw,
+            &label,
+            style,
+        );
+    }
+    put(
+        buf,
+        r.x + (w.saturating_sub(pos_w)) as u16,
+        r.y,
+        pos_w,
+        &pos,
+        theme.dim(),
+    );
+
+    let x = r.x + 1;
+    let room = left_room.saturating_sub(1);
+    match &state.mode {
+        Mode::Confirm { prompt, .. } => prompt::confirm(buf, x, r.y, room, prompt, theme),
+        Mode::Input {
+            purpose,
+            text: typed,
+            ..
+        } => prompt::input(buf, x, r.y, room, purpose, typed, theme),
+        _ if state.batch_progress().is_some()
+            && state
+                .status
+                .as_ref()
+                .is_none_or(|m| m.severity == crate::core::state::Severity::Info) =>
+        {
+            let (sent, refused, total) = state.batch_progress().unwrap_or((0, 0, 1));
+            let label = state.batch.as_ref().map_or("", |b| b.label.as_str());
+            let bar_w = 20usize;
+            let done = (sent + refused) * bar_w / total.max(1);
+            let bar = format!("{}{}", "█".repeat(done), "░".repeat(bar_w - done));
+            let line = format!("{label}  {bar}  {}/{total}", sent + refused);
+            put(buf, x, r.y, room, &text::truncate(&line, room), theme.bar());
+        }
+        Mode::Grab { .. } => {
+            put(
+                buf,
+                x,
+                r.y,
+                room,
+                &text::truncate(
+                    "GRAB  hjkl carry the card · Enter drop · Esc put back",
+                    room,
+                ),
+                theme.bar(),
+            );
+        }
+        Mode::Filter { .. } => prompt::filter(buf, x, r.y, room, &state.filter, theme),
+        _ => match &state.status {
+            Some(msg) => {
+                put(
+                    buf,
+                    x,
+                    r.y,
+                    room,
+                    &text::truncate(&msg.text, room),
+                    theme.severity(msg.severity),
+                );
+            }
+            None if state.sync.error_detail().is_some() => {
+                let detail = state.sync.error_detail().unwrap_or_default();
+                let style = theme.severity(crate::core::state::Severity::Error);
+                put(buf, x, r.y, room, &text::truncate(&detail, room), style);
+            }
+            None => {
+                let hint = match state.mode {
+                    Mode::Detail { .. } => "j/k scroll · Esc close · ? help",
+                    Mode::Help { .. } => "j/k scroll · Esc close",
+                    _ => "? help · / filter · Enter details · Tab board · [ ] milestone · q quit",
+                };
+                put(buf, x, r.y, room, &text::truncate(hint, room), theme.dim());
+            }
+        },
+    }
+}
