@@ -253,9 +253,17 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
     };
     let _log = logging();
     tracing::info!(host = %cfg.host, group = %cfg.file.group, "starting");
-    let client = match Client::for_config(&cfg, &token, RetryPolicy::default()) {
-        Ok(c) => c,
-        Err(e) => return fail(EXIT_USAGE, e),
+    // The HTTP client (its TLS set-up takes milliseconds) is built on
+    // another thread while the cache is read; a host glboard refuses is a
+    // configuration error, said first.
+    if !cfg.file.allow_insecure_http
+        && let Err(e) = config::check_host(&cfg.host)
+    {
+        return fail(EXIT_USAGE, e);
+    }
+    let client_thread = {
+        let cfg = cfg.clone();
+        std::thread::spawn(move || Client::for_config(&cfg, &token, RetryPolicy::default()))
     };
     if let Err(code) = need_terminal() {
         return code;
@@ -273,28 +281,49 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
         team: cfg.team(&[]),
         lanes_configured: cfg.file.lanes.is_some(),
     };
-    // The revision the board starts from: what is written later reaches it.
-    let start_rev = match store.rev() {
-        Ok(r) => r,
-        Err(e) => return fail(EXIT_FAILURE, e),
-    };
-    let syncer = match Syncer::new(client, store, target) {
+    // The first frame shows one board: only its issues are read, without
+    // their descriptions. The whole cache follows a moment later (the
+    // watcher's first read, off the UI thread).
+    let lists = match store.load_undescribed(glboard::store::IssueFilter::Milestone(0)) {
         Ok(s) => s,
         Err(e) => return fail(EXIT_FAILURE, e),
     };
     let mut team = cfg.team(&[]);
-    team.lanes = syncer.lanes();
-    let cached = syncer.snap.meta.synced_at.is_some();
+    if let Some(l) = &lists
+        && cfg.file.lanes.is_none()
+        && !l.meta.lanes.is_empty()
+    {
+        team.lanes = l.meta.lanes.clone();
+    }
+    let remembered = store.remembered_milestone().ok().flatten();
+    let first_board = match (board_kind(cli), &lists) {
+        (_, None) => None,
+        (BoardKind::Iteration, Some(l)) => {
+            let current = glboard::core::iteration::pick(&l.ws.milestones, &team, today).current;
+            let shown: Vec<u64> = current.into_iter().chain(remembered).collect();
+            Some(glboard::store::IssueFilter::Milestones(shown))
+        }
+        (_, Some(_)) => Some(glboard::store::IssueFilter::Open),
+    };
+    let snap = match first_board.map(|f| store.load_undescribed(f)) {
+        Some(Ok(s)) => s,
+        Some(Err(e)) => return fail(EXIT_FAILURE, e),
+        None => None,
+    };
+    let cached = snap.is_some();
+    let snap = snap.unwrap_or_default();
+    let host = cfg
+        .host
+        .split_once("://")
+        .map_or(cfg.host.as_str(), |(_, h)| h)
+        .to_owned();
+    let name = format!("{host} · {}", cfg.file.group);
+    let synced_at = snap.meta.synced_at;
     let ws = if cached {
-        syncer.workspace()
+        Workspace { name, ..snap.ws }
     } else {
-        let host = cfg
-            .host
-            .split_once("://")
-            .map_or(cfg.host.as_str(), |(_, h)| h)
-            .to_owned();
         Workspace {
-            name: format!("{host} · {}", cfg.file.group),
+            name,
             host: cfg.host.clone(),
             group: cfg.file.group.clone(),
             ..Workspace::default()
@@ -303,7 +332,7 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
     let mut state = AppState::new(ws, team, today, board_kind(cli));
     state.loaded = cached;
     state.sync.enabled = true;
-    state.sync.last_success = syncer.snap.meta.synced_at;
+    state.sync.last_success = synced_at;
     state.editor = glboard::tui::editor().is_some();
     state.session = fastrand::u64(..);
     if let Some(w) = cfg.warnings.first() {
@@ -314,7 +343,7 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
         state.warn(w);
     }
     // Changes queued or refused earlier (by any glboard process) show at once.
-    match (syncer.store.outbox_queued(), syncer.store.outbox_failed()) {
+    match (store.outbox_queued(), store.outbox_failed()) {
         (Ok(queued), Ok(failed)) => {
             let n = queued.len();
             state.apply_store(glboard::core::action::StoreUpdate {
@@ -328,8 +357,8 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
         }
         (Err(e), _) | (_, Err(e)) => state.warn(format!("outbox unreadable: {e}")),
     }
-    if let Ok(Some(remembered)) = syncer.store.remembered_milestone() {
-        state.follow_remembered(Some(remembered));
+    if remembered.is_some() {
+        state.follow_remembered(remembered);
     }
     let shown = state.milestone;
 
@@ -354,9 +383,14 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
     let (poke_tx, poke_rx) = mpsc::unbounded_channel::<()>();
     let interval =
         (cfg.file.refresh_seconds > 0).then(|| Duration::from_secs(cfg.file.refresh_seconds));
-    let me = syncer.snap.ws.me.clone();
-    let sender_client = syncer.client.clone();
-    let notes_client = syncer.client.clone();
+    let client = match client_thread.join() {
+        Ok(Ok(c)) => c,
+        Ok(Err(e)) => return fail(EXIT_USAGE, e),
+        Err(_) => return fail(EXIT_FAILURE, "cannot set up HTTP"),
+    };
+    let me = state.ws.me.clone();
+    let sender_client = client.clone();
+    let notes_client = client.clone();
     let handle = rt.handle().clone();
     let team_for_sender = state.team.clone();
     let naming = glboard::watch::Naming {
@@ -369,21 +403,31 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
             let _ = tx.send(());
         }
     };
+    // From revision 0: its first read is the whole cache.
     rt.spawn(glboard::watch::run(
         watcher_store,
-        start_rev,
+        0,
         naming,
         action_tx.clone(),
         poke_rx,
     ));
-    rt.spawn(sync::run(
-        syncer,
-        sync_rx,
-        action_tx.clone(),
-        interval,
-        shown,
-        poke(&poke_tx),
-    ));
+    // The sync starts from the whole cache, read off the UI thread.
+    {
+        let (actions, written) = (action_tx.clone(), poke(&poke_tx));
+        rt.spawn(async move {
+            match Syncer::new(client, store, target) {
+                Ok(syncer) => sync::run(syncer, sync_rx, actions, interval, shown, written).await,
+                Err(e) => {
+                    let _ = actions.send(glboard::core::action::Action::Sync(
+                        glboard::core::action::SyncEvent::Failed {
+                            message: e.to_string(),
+                            offline: false,
+                        },
+                    ));
+                }
+            }
+        });
+    }
     rt.spawn(outbox::run(
         sender_client,
         outbox_reader,

@@ -70,11 +70,15 @@ pub async fn run(
     mut poke: mpsc::UnboundedReceiver<()>,
 ) {
     let mut version = None;
+    let mut first = true;
     loop {
-        let poked = tokio::select! {
-            p = poke.recv() => p.is_some(),
-            _ = tokio::time::sleep(POLL) => false,
-        };
+        // The first look is at once (a board started from part of the cache).
+        let poked = first
+            || tokio::select! {
+                p = poke.recv() => p.is_some(),
+                _ = tokio::time::sleep(POLL) => false,
+            };
+        first = false;
         while poke.try_recv().is_ok() {}
         let v = match store.data_version() {
             Ok(v) => Some(v),

@@ -48,7 +48,7 @@ fn load_board_data(
     } else {
         let store = live.store_for_reading()?;
         // Milestones first (no issues), then only the printed board's issues.
-        let Some(lists) = store.load_with(store::IssueFilter::Milestone(0))? else {
+        let Some(lists) = store.load_undescribed(store::IssueFilter::Milestone(0))? else {
             return Err(fail(
                 EX_FAILURE,
                 "no cached data yet: run `glboard sync` (or `glboard print --refresh`)",
@@ -63,7 +63,7 @@ fn load_board_data(
                 }
             }
         };
-        let mut snap = store.load_with(filter)?.unwrap_or(lists);
+        let mut snap = store.load_undescribed(filter)?.unwrap_or(lists);
         // Issues with changes queued may be moving onto this board.
         let queued = store.outbox_queued()?;
         let have: HashSet<IssueId> = snap.ws.issues.iter().map(|i| i.id).collect();

@@ -117,6 +117,15 @@ const MIGRATIONS: &[&str] = &[
      CREATE TABLE tombstones (id INTEGER PRIMARY KEY, rev INTEGER NOT NULL);
      CREATE TABLE lease (name TEXT PRIMARY KEY, holder TEXT NOT NULL, pid INTEGER NOT NULL, expires_at INTEGER NOT NULL);
      INSERT OR REPLACE INTO meta (key, value) VALUES ('rev', '1'), ('epoch', '1');",
+    // 6: descriptions in a table of their own: the board's first frame
+    // and `print` read the issues without them (a description is often
+    // ten times the rest of an issue, and kept in the row it would leave
+    // one issue per page).
+    "CREATE TABLE descriptions (id INTEGER PRIMARY KEY, description TEXT NOT NULL);
+     INSERT INTO descriptions (id, description)
+         SELECT id, json_extract(data, '$.description') FROM issues
+          WHERE COALESCE(json_extract(data, '$.description'), '') != '';
+     UPDATE issues SET data = json_set(data, '$.description', '');",
 ];
 
 /// Whether a database error comes from the disk (full, read-only, no
@@ -158,6 +167,7 @@ const TABLES: &[&str] = &[
     "milestone_history",
     "tombstones",
     "lease",
+    "descriptions",
 ];
 
 const NOT_OURS: &str = "not a glboard cache";
@@ -195,13 +205,15 @@ fn salvage_outbox(path: &Path) -> Result<Vec<OutboxRow>, String> {
 }
 
 /// Which cached issues to read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IssueFilter {
     All,
     /// Open issues (the backlog board's candidates).
     Open,
     /// Issues of one milestone (an iteration board).
     Milestone(u64),
+    /// Issues of any of these milestones.
+    Milestones(Vec<u64>),
 }
 
 pub struct Store {
@@ -483,6 +495,20 @@ impl Store {
 
     /// The cache with only some of its issues (for printing one board).
     pub fn load_with(&self, filter: IssueFilter) -> Result<Option<Snapshot>, StoreError> {
+        self.load_issues(filter, true)
+    }
+
+    /// [`Store::load_with`] without the issues' descriptions: what a board
+    /// or a printed board shows (a description is read when it is shown).
+    pub fn load_undescribed(&self, filter: IssueFilter) -> Result<Option<Snapshot>, StoreError> {
+        self.load_issues(filter, false)
+    }
+
+    fn load_issues(
+        &self,
+        filter: IssueFilter,
+        described: bool,
+    ) -> Result<Option<Snapshot>, StoreError> {
         let Some(synced) = self.meta_get("synced_at")? else {
             return Ok(None);
         };
@@ -504,9 +530,18 @@ impl Store {
             .meta_get("me")?
             .and_then(|s| serde_json::from_str(&s).ok());
         let issues: Vec<Issue> = match filter {
-            IssueFilter::All => self.issue_rows("1")?,
-            IssueFilter::Open => self.issue_rows("open = 1")?,
-            IssueFilter::Milestone(m) => self.issue_rows(&format!("milestone_id = {m}"))?,
+            IssueFilter::All => self.issue_rows("1", described)?,
+            IssueFilter::Open => self.issue_rows("issues.open = 1", described)?,
+            IssueFilter::Milestone(m) => {
+                self.issue_rows(&format!("issues.milestone_id = {m}"), described)?
+            }
+            IssueFilter::Milestones(ms) => {
+                let list: Vec<String> = ms.iter().map(|m| m.to_string()).collect();
+                self.issue_rows(
+                    &format!("issues.milestone_id IN ({})", list.join(",")),
+                    described,
+                )?
+            }
         };
         let milestones: Vec<Milestone> = self.rows("SELECT data FROM milestones ORDER BY id")?;
         let members: Vec<User> = self.rows("SELECT data FROM members ORDER BY id")?;
@@ -571,26 +606,84 @@ impl Store {
     }
 
     /// Cached issues matching `filter` (SQL), in board order; the place
-    /// is the `position` column's.
-    fn issue_rows(&self, filter: &str) -> Result<Vec<Issue>, StoreError> {
+    /// is the `position` column's. Without descriptions when `described`
+    /// is false (the board's first frame, `print`). Sorted here, not by
+    /// SQLite: its sorter would carry every row's data along.
+    fn issue_rows(&self, filter: &str, described: bool) -> Result<Vec<Issue>, StoreError> {
         let conn = self.conn();
+        let (desc, join) = if described {
+            (
+                "COALESCE(d.description, '')",
+                "LEFT JOIN descriptions d ON d.id = issues.id",
+            )
+        } else {
+            ("''", "")
+        };
         let mut stmt = conn
             .prepare(&format!(
-                "SELECT data, position FROM issues WHERE {filter} ORDER BY position, id"
+                "SELECT data, position, {desc} FROM issues {join} WHERE {filter}"
             ))
             .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
-            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| self.err(e))?;
-        rows.into_iter()
-            .map(|(t, pos)| {
-                let mut i: Issue =
-                    serde_json::from_str(&t).map_err(|e| self.err(format!("corrupt row: {e}")))?;
-                i.position = pos;
-                Ok(i)
-            })
-            .collect()
+        // Read the rows, then parse them on every core: JSON decoding is
+        // most of a large cache's load.
+        let mut raw: Vec<(Vec<u8>, i64, String)> = Vec::new();
+        let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let data = r.get_ref(0).map_err(|e| self.err(e))?;
+            let bytes = data.as_bytes().map_err(|e| self.err(e))?.to_vec();
+            let position: i64 = r.get(1).map_err(|e| self.err(e))?;
+            let description: String = if described {
+                r.get(2).map_err(|e| self.err(e))?
+            } else {
+                String::new()
+            };
+            raw.push((bytes, position, description));
+        }
+        drop(rows);
+        drop(stmt);
+        drop(conn);
+        let parse = |chunk: &mut [(Vec<u8>, i64, String)]| -> Result<Vec<Issue>, String> {
+            chunk
+                .iter_mut()
+                .map(|(bytes, position, description)| {
+                    let mut i: Issue =
+                        serde_json::from_slice(bytes).map_err(|e| format!("corrupt row: {e}"))?;
+                    i.position = *position;
+                    if !description.is_empty() {
+                        i.description = std::mem::take(description);
+                    }
+                    Ok(i)
+                })
+                .collect()
+        };
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(4);
+        let mut out = if raw.len() < 512 || threads < 2 {
+            parse(&mut raw).map_err(|e| self.err(e))?
+        } else {
+            let size = raw.len().div_ceil(threads);
+            let parts: Vec<Result<Vec<Issue>, String>> = std::thread::scope(|scope| {
+                let handles: Vec<_> = raw
+                    .chunks_mut(size)
+                    .map(|chunk| scope.spawn(move || parse(chunk)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join()
+                            .unwrap_or_else(|_| Err("a parser thread failed".into()))
+                    })
+                    .collect()
+            });
+            let mut out = Vec::with_capacity(raw.len());
+            for p in parts {
+                out.extend(p.map_err(|e| self.err(e))?);
+            }
+            out
+        };
+        out.sort_by_key(|i| (i.position, i.id));
+        Ok(out)
     }
 
     /// These cached issues (those not cached are left out).
@@ -599,7 +692,7 @@ impl Store {
             return Ok(Vec::new());
         }
         let list: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
-        self.issue_rows(&format!("id IN ({})", list.join(",")))
+        self.issue_rows(&format!("issues.id IN ({})", list.join(",")), true)
     }
 
     /// The cache's revision: it changes with every write readers care about.
@@ -643,7 +736,7 @@ impl Store {
         self.write(|tx| {
             let rev = bump_rev(tx)?;
             set_epoch(tx, rev)?;
-            tx.execute_batch("DELETE FROM issues; DELETE FROM milestones; DELETE FROM members; DELETE FROM projects; DELETE FROM tombstones;")?;
+            tx.execute_batch("DELETE FROM issues; DELETE FROM descriptions; DELETE FROM milestones; DELETE FROM members; DELETE FROM projects; DELETE FROM tombstones;")?;
             write_issues(tx, &snap.ws.issues, rev)?;
             write_lists(tx, Some(&snap.ws.milestones), Some(&snap.ws.members), &snap.ws.projects)?;
             write_meta(tx, &snap.meta)?;
@@ -670,6 +763,7 @@ impl Store {
             for id in &delta.delete {
                 del.execute([*id as i64])?;
                 tomb.execute(params![*id as i64, rev])?;
+                write_description(tx, *id, "")?;
             }
             if delta.milestones.is_some() || delta.members.is_some() || !delta.projects.is_empty() {
                 // Lists changed: readers take the whole workspace again.
@@ -693,6 +787,20 @@ impl Store {
     }
 }
 
+/// An issue's row: its JSON without the description (which has a column
+/// of its own), and the description.
+fn issue_row(i: &Issue) -> rusqlite::Result<(String, &str)> {
+    let data = if i.description.is_empty() {
+        serde_json::to_string(i)
+    } else {
+        let mut shell = i.clone();
+        shell.description = String::new();
+        serde_json::to_string(&shell)
+    }
+    .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    Ok((data, &i.description))
+}
+
 /// Write issues as GitLab has them, stamped with the write's `rev`.
 pub(crate) fn write_issues(
     tx: &rusqlite::Transaction<'_>,
@@ -702,8 +810,7 @@ pub(crate) fn write_issues(
     let mut stmt = tx
         .prepare_cached("INSERT OR REPLACE INTO issues (id, position, data, milestone_id, open, rev) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
     for i in issues {
-        let data = serde_json::to_string(i)
-            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+        let (data, description) = issue_row(i)?;
         stmt.execute(params![
             i.id as i64,
             i.position,
@@ -712,6 +819,23 @@ pub(crate) fn write_issues(
             i.is_open(),
             rev
         ])?;
+        write_description(tx, i.id, description)?;
+    }
+    Ok(())
+}
+
+/// An issue's description, in its own table.
+fn write_description(
+    tx: &rusqlite::Transaction<'_>,
+    id: IssueId,
+    description: &str,
+) -> rusqlite::Result<()> {
+    if description.is_empty() {
+        tx.prepare_cached("DELETE FROM descriptions WHERE id = ?1")?
+            .execute([id as i64])?;
+    } else {
+        tx.prepare_cached("INSERT OR REPLACE INTO descriptions (id, description) VALUES (?1, ?2)")?
+            .execute(params![id as i64, description])?;
     }
     Ok(())
 }
@@ -768,9 +892,23 @@ fn write_issues_keeping_newer(
             )
             .as_str(),
     )?;
+    let mut kept = tx.prepare_cached(
+        "SELECT unixepoch(json_extract(data, '$.updated_at'), 'subsec') > unixepoch(?2, 'subsec') FROM issues WHERE id = ?1",
+    )?;
     for i in issues {
-        let data = serde_json::to_string(i)
-            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+        let (data, description) = issue_row(i)?;
+        let newer_kept: bool = kept
+            .query_row(
+                params![
+                    i.id as i64,
+                    i.updated_at
+                        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+                ],
+                |r| r.get::<_, Option<bool>>(0),
+            )
+            .optional()?
+            .flatten()
+            .unwrap_or(false);
         stmt.execute(params![
             i.id as i64,
             i.position,
@@ -779,6 +917,9 @@ fn write_issues_keeping_newer(
             i.is_open(),
             rev
         ])?;
+        if !newer_kept {
+            write_description(tx, i.id, description)?;
+        }
     }
     Ok(())
 }

@@ -374,15 +374,24 @@ impl Store {
             let mut upsert = Vec::new();
             let mut delete = Vec::new();
             if !full {
-                let mut stmt =
-                    tx.prepare_cached("SELECT data, position FROM issues WHERE rev > ?1")?;
+                let mut stmt = tx.prepare_cached(
+                    "SELECT data, position, COALESCE(d.description, '') FROM issues
+                       LEFT JOIN descriptions d ON d.id = issues.id WHERE rev > ?1",
+                )?;
                 let rows = stmt.query_map([since], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
                 })?;
                 for row in rows {
-                    let (data, pos) = row?;
+                    let (data, pos, description) = row?;
                     if let Ok(mut i) = serde_json::from_str::<Issue>(&data) {
                         i.position = pos;
+                        if !description.is_empty() {
+                            i.description = description;
+                        }
                         upsert.push(i);
                     }
                 }
