@@ -2,24 +2,33 @@
 //! terminal, no clock: today's date and every input arrive as arguments.
 
 pub mod action;
-pub mod actions;
 pub mod board;
 pub mod commit;
 pub mod conflict;
 pub mod edit;
 pub mod geometry;
+pub mod grab;
+pub mod integrity;
 pub mod iteration;
 pub mod keymap;
 pub mod markdown;
 pub mod model;
+pub mod navigation;
+pub mod new_issue;
 pub mod overlay;
 pub mod panes;
 pub mod picker;
+pub mod picker_mode;
+pub mod planning_issue;
+pub mod problems;
+pub mod prompt;
+pub mod replan;
 pub mod sanitize;
 pub mod state;
 pub mod text;
 pub mod update;
 pub mod workflow;
+pub mod workflow_keys;
 
 #[cfg(test)]
 pub(crate) mod testing;

@@ -1,16 +1,19 @@
 //! `update(state, action) -> effects`: the only place the state changes.
 //! Resolves keys through the keymap, moves the selection, switches boards
-//! and milestones, runs the filter and the overlays.
+//! and milestones, runs the filter and the overlays, and hands the keys of
+//! every other mode to that mode's module (workflow keys, pickers, prompts,
+//! grab, problems, re-plan, lane integrity).
 
 use super::action::{Action, Effect, MouseInput, MouseKind, SyncEvent};
-use super::actions;
 use super::board::{BoardKind, SortMode};
 use super::commit;
 use super::geometry;
 use super::iteration;
 use super::keymap::{self, Command, KeyCode, KeyPress, Resolution};
+use super::navigation::{show_board, show_milestone};
 use super::panes;
 use super::state::{AppState, Mode, Severity, SyncPhase};
+use super::{grab, integrity, picker_mode, problems, prompt, replan, workflow_keys};
 
 /// Apply one action to the state; returns what the adapters should do.
 pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
@@ -45,7 +48,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             commit::finish_batch(state);
             Vec::new()
         }
-        Action::Composed { issue, text } => actions::on_composed(state, issue, text),
+        Action::Composed { issue, text } => workflow_keys::on_composed(state, issue, text),
         Action::Notes { issue, notes } => {
             state.notes.insert(issue, notes);
             Vec::new()
@@ -108,8 +111,8 @@ fn on_key(state: &mut AppState, key: KeyPress) -> Vec<Effect> {
                         state.filter.push(c);
                         refilter(state);
                     }
-                    Mode::Picker(_) => actions::picker_type(state, c),
-                    Mode::Input { .. } => actions::input_type(state, c),
+                    Mode::Picker(_) => picker_mode::picker_type(state, c),
+                    Mode::Input { .. } => prompt::input_type(state, c),
                     _ => {}
                 }
             }
@@ -127,19 +130,19 @@ fn run(state: &mut AppState, cmd: Command) -> Vec<Effect> {
         Mode::Board => return board_command(state, cmd),
         Mode::Detail { .. } | Mode::Help { .. } => overlay_command(state, cmd),
         Mode::Filter { previous } => filter_command(state, cmd, previous),
-        Mode::Picker(_) => return actions::picker_command(state, cmd),
-        Mode::Confirm { .. } => return actions::confirm_command(state, cmd),
-        Mode::Input { .. } => return actions::input_command(state, cmd),
-        Mode::Problems { .. } => return actions::problems_command(state, cmd),
-        Mode::Grab { .. } => return actions::grab_command(state, cmd),
-        Mode::Replan(_) => return actions::replan_command(state, cmd),
-        Mode::Integrity { .. } => return actions::integrity_command(state, cmd),
+        Mode::Picker(_) => return picker_mode::picker_command(state, cmd),
+        Mode::Confirm { .. } => return prompt::confirm_command(state, cmd),
+        Mode::Input { .. } => return prompt::input_command(state, cmd),
+        Mode::Problems { .. } => return problems::problems_command(state, cmd),
+        Mode::Grab { .. } => return grab::grab_command(state, cmd),
+        Mode::Replan(_) => return replan::replan_command(state, cmd),
+        Mode::Integrity { .. } => return integrity::integrity_command(state, cmd),
     }
     Vec::new()
 }
 
 fn board_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
-    if let Some(fx) = actions::board_action(state, cmd) {
+    if let Some(fx) = workflow_keys::board_action(state, cmd) {
         return fx;
     }
     let (w, h) = state.viewport;
@@ -239,31 +242,6 @@ fn board_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
-}
-
-fn show_board(state: &mut AppState, board: BoardKind) {
-    if state.board != board {
-        state.board = board;
-        state.relayout();
-    }
-}
-
-/// Show a milestone on the iteration board (browsing; what is followed
-/// stays), and ask the sync to keep it fresh.
-pub fn show_milestone(state: &mut AppState, id: super::model::MilestoneId) -> Vec<Effect> {
-    show_board(state, BoardKind::Iteration);
-    state.milestone = Some(id);
-    state.relayout();
-    let title = state
-        .shown_milestone()
-        .map(|m| m.title.clone())
-        .unwrap_or_default();
-    state.info(format!("showing {title}"));
-    if state.sync.enabled {
-        vec![Effect::ShowMilestone(id)]
-    } else {
-        Vec::new()
-    }
 }
 
 fn step_milestone(state: &mut AppState, delta: i32) -> Vec<Effect> {

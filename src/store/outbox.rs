@@ -9,7 +9,8 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
-use super::{Store, StoreError, bump_rev, write_issues};
+use super::snapshot::{bump_rev, write_issues};
+use super::{Store, StoreError};
 use crate::core::edit::Change;
 use crate::core::model::{Issue, IssueId};
 

@@ -33,8 +33,8 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.write(|tx| {
             // Carry-over shows on cards: readers reload.
-            let rev = super::bump_rev(tx)?;
-            super::set_epoch(tx, rev)?;
+            let rev = super::snapshot::bump_rev(tx)?;
+            super::snapshot::set_epoch(tx, rev)?;
             for (id, ms) in rows {
                 tx.execute(
                     "INSERT OR REPLACE INTO milestone_history (issue_id, milestones, fetched_at) VALUES (?1, ?2, ?3)",

@@ -9,7 +9,7 @@ use crate::core::state::AppState;
 use crate::tui::theme::Theme;
 
 pub(super) fn draw(buf: &mut Buffer, area: TRect, state: &AppState, cursor: usize, theme: &Theme) {
-    let items = crate::core::actions::integrity(state);
+    let items = crate::core::integrity::integrity(state);
     let n = items.len();
     let inner = list::boxed(
         buf,

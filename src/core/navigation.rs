@@ -1,0 +1,34 @@
+//! Showing a board or a milestone: the moves between boards and iterations
+//! that both the board's own keys ([`super::update`]) and the pickers
+//! ([`super::picker_mode`]) make.
+
+use super::action::Effect;
+use super::board::BoardKind;
+use super::model::MilestoneId;
+use super::state::AppState;
+
+/// Switch to `board`, laying it out again when it was not shown.
+pub fn show_board(state: &mut AppState, board: BoardKind) {
+    if state.board != board {
+        state.board = board;
+        state.relayout();
+    }
+}
+
+/// Show a milestone on the iteration board (browsing; what is followed
+/// stays), and ask the sync to keep it fresh.
+pub fn show_milestone(state: &mut AppState, id: MilestoneId) -> Vec<Effect> {
+    show_board(state, BoardKind::Iteration);
+    state.milestone = Some(id);
+    state.relayout();
+    let title = state
+        .shown_milestone()
+        .map(|m| m.title.clone())
+        .unwrap_or_default();
+    state.info(format!("showing {title}"));
+    if state.sync.enabled {
+        vec![Effect::ShowMilestone(id)]
+    } else {
+        Vec::new()
+    }
+}

@@ -1,0 +1,86 @@
+//! The problems panel (`!`): the changes GitLab refused, each retried on
+//! top of what GitLab has now or discarded.
+
+use super::action::Effect;
+use super::commit::retry;
+use super::keymap::Command;
+use super::state::{AppState, Mode};
+
+/// `!`: the problems panel, or a word that there is none.
+pub(super) fn show_problems(state: &mut AppState) -> Vec<Effect> {
+    if state.problems.is_empty() {
+        state.info("no problems: GitLab accepted every change");
+    } else {
+        state.mode = Mode::Problems { cursor: 0 };
+    }
+    Vec::new()
+}
+
+/// Keys in the problems panel.
+pub fn problems_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
+    let Mode::Problems { cursor } = &mut state.mode else {
+        return Vec::new();
+    };
+    let n = state.problems.len();
+    match cmd {
+        Command::Up => *cursor = cursor.saturating_sub(1),
+        Command::Down => *cursor = (*cursor + 1).min(n.saturating_sub(1)),
+        Command::Back => state.mode = Mode::Board,
+        Command::Retry | Command::Discard if n > 0 => {
+            let at = (*cursor).min(n - 1);
+            let problem = state.problems.remove(at);
+            if state.problems.is_empty() {
+                state.mode = Mode::Board;
+            } else if let Mode::Problems { cursor } = &mut state.mode {
+                *cursor = at.min(state.problems.len() - 1);
+            }
+            if cmd == Command::Discard {
+                state.info(format!("discarded: {}", problem.change.summary));
+                return vec![Effect::Discard(problem.change.id)];
+            }
+            // Retry on top of what GitLab has now.
+            return retry(state, problem.change);
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::testing::{answered, col_title, keys, saved, state};
+
+    #[test]
+    fn outbox_results_confirm_or_revert_and_fill_the_problems_panel() {
+        let mut s = state();
+        keys(&mut s, "ll");
+        let fx = keys(&mut s, "t");
+        assert!(s.pending.is_empty(), "pending only once written down");
+        let c = saved(&mut s, &fx)[0].clone();
+        assert_eq!(s.pending.len(), 1);
+        // GitLab refuses: the board shows GitLab's version again.
+        let mut fresh = s.base.get(&c.issue).unwrap().clone();
+        fresh.labels = vec!["team::Datastores".into(), "workflow-infra::Ready".into()];
+        fresh.assignees.clear();
+        answered(&mut s, &[], &[(c.id, "404 Issue Not Found", Some(fresh))]);
+        assert!(s.pending.is_empty());
+        assert_eq!(s.problems.len(), 1);
+        assert_eq!(col_title(&s), "Ready", "selection followed the card back");
+        assert!(s.base.is_empty(), "no changes over it any more");
+        keys(&mut s, "!");
+        assert_eq!(s.mode, Mode::Problems { cursor: 0 });
+        let fx = keys(&mut s, "r");
+        assert!(matches!(fx.as_slice(), [Effect::Retry { old, .. }] if *old == c.id));
+        assert_eq!(s.mode, Mode::Board);
+        assert_eq!(
+            col_title(&s),
+            "In Progress",
+            "the retried change shows at once"
+        );
+        let again = saved(&mut s, &fx);
+        assert_eq!(s.pending.len(), 1);
+        answered(&mut s, &[(again[0].id, None)], &[]);
+        assert!(s.pending.is_empty());
+    }
+}

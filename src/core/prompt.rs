@@ -1,0 +1,125 @@
+//! Prompts: the one-line input (weight, comment, a new issue's title) and
+//! the yes/no question (close, reopen), their keys and what accepting does.
+
+use super::action::Effect;
+use super::commit::{UndoAs, act, commit};
+use super::keymap::Command;
+use super::new_issue;
+use super::state::{AppState, InputPurpose, Mode};
+use super::workflow::Intent;
+
+/// Keys in a yes/no question.
+pub fn confirm_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
+    let mode = std::mem::replace(&mut state.mode, Mode::Board);
+    match (cmd, mode) {
+        (
+            Command::Yes,
+            Mode::Confirm {
+                issue,
+                edit,
+                summary,
+                ..
+            },
+        ) => commit(state, issue, *edit, summary, None, UndoAs::Step),
+        (Command::No, _) => {
+            state.info("cancelled");
+            Vec::new()
+        }
+        (_, mode) => {
+            state.mode = mode;
+            Vec::new()
+        }
+    }
+}
+
+/// Keys in a one-line prompt.
+pub fn input_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
+    let Mode::Input {
+        purpose,
+        issue,
+        text,
+    } = &mut state.mode
+    else {
+        return Vec::new();
+    };
+    match cmd {
+        Command::Backspace => {
+            text.pop();
+        }
+        Command::ClearText => text.clear(),
+        Command::Cancel => state.mode = Mode::Board,
+        Command::Accept => {
+            let (purpose, id, text) = (purpose.clone(), *issue, text.trim().to_owned());
+            state.mode = Mode::Board;
+            if let InputPurpose::NewTitle { lane } = purpose {
+                return new_issue::new_issue_titled(state, text, lane);
+            }
+            let Some(issue) = state.ws.issue(id).cloned() else {
+                return Vec::new();
+            };
+            match purpose {
+                InputPurpose::Weight => {
+                    if text.is_empty() {
+                        state.info("weight unchanged");
+                        return Vec::new();
+                    }
+                    let w = if text.eq_ignore_ascii_case("none") {
+                        None
+                    } else {
+                        match text.parse::<u32>() {
+                            Ok(w) => Some(w),
+                            Err(_) => {
+                                state.warn("a weight is a whole number, or none");
+                                return Vec::new();
+                            }
+                        }
+                    };
+                    return act(state, &issue, Intent::Weight(w));
+                }
+                InputPurpose::NewTitle { .. } => {}
+                InputPurpose::Comment => {
+                    if text.is_empty() {
+                        state.info("empty comment: nothing sent");
+                        return Vec::new();
+                    }
+                    return act(state, &issue, Intent::Comment(text));
+                }
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// A typed character in a prompt.
+pub fn input_type(state: &mut AppState, c: char) {
+    if let Mode::Input { purpose, text, .. } = &mut state.mode {
+        if *purpose == InputPurpose::Weight && !(c.is_ascii_alphanumeric()) {
+            return;
+        }
+        text.push(c);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::core::testing::{enqueued, keys, sel, state};
+
+    #[test]
+    fn weight_and_comment_prompts() {
+        let mut s = state();
+        keys(&mut s, "ll");
+        let fx = keys(&mut s, "w5<Enter>");
+        assert_eq!(enqueued(&fx)[0].edit.weight, Some(Some(5)));
+        assert_eq!(sel(&s).weight, Some(5));
+        let fx = keys(&mut s, "w<C-u>none<Enter>");
+        assert_eq!(enqueued(&fx)[0].edit.weight, Some(None));
+        let fx = keys(&mut s, "wabc<Enter>");
+        assert!(enqueued(&fx).is_empty());
+        let fx = keys(&mut s, "cLooks good, taking it<Enter>");
+        assert_eq!(
+            enqueued(&fx)[0].edit.comment.as_deref(),
+            Some("Looks good, taking it")
+        );
+    }
+}

@@ -1,0 +1,219 @@
+//! The re-plan screen (`R`): the shown iteration's unfinished issues, each
+//! chosen or left out, moved to a later milestone (optionally back to
+//! Ready) as one batch and one undo step; the board then follows it.
+
+use super::action::Effect;
+use super::commit::{Step, UndoAs, commit_action};
+use super::edit;
+use super::iteration;
+use super::keymap::Command;
+use super::model::{IssueId, MilestoneState};
+use super::state::{AppState, Batch, Mode, ReplanScreen};
+
+/// Open milestones after `from` on the team's timeline (re-plan targets).
+fn targets(state: &AppState, from: u64) -> Vec<u64> {
+    let ms = iteration::team_milestones(&state.ws.milestones, &state.team);
+    let at = ms.iter().position(|m| m.id == from);
+    ms.iter()
+        .enumerate()
+        .filter(|(n, m)| at.is_none_or(|a| *n > a) && m.state == MilestoneState::Active)
+        .map(|(_, m)| m.id)
+        .collect()
+}
+
+/// `R`: the re-plan screen for the shown iteration.
+pub(super) fn open_replan(state: &mut AppState) -> Vec<Effect> {
+    let Some(from) = state.milestone else {
+        state.warn("no iteration shown to re-plan");
+        return Vec::new();
+    };
+    let Some(&target) = targets(state, from).first() else {
+        state.warn("no later open milestone to move issues to");
+        return Vec::new();
+    };
+    let mut items: Vec<(IssueId, bool)> =
+        edit::replan(&state.ws.issues, &state.team, from, target, false)
+            .into_iter()
+            .map(|(id, _)| (id, true))
+            .collect();
+    // Grouped by lane, in board order within each.
+    let lane_rank = |id: &IssueId| {
+        let i = state.ws.issue(*id);
+        let lane = i.and_then(|i| state.team.lanes_of(i).first().map(|l| l.to_string()));
+        lane.and_then(|l| state.team.lanes.iter().position(|x| *x == l))
+            .unwrap_or(usize::MAX)
+    };
+    items.sort_by_key(|(id, _)| lane_rank(id));
+    if items.is_empty() {
+        state.info("everything in this iteration is Done: nothing to re-plan");
+        return Vec::new();
+    }
+    state.mode = Mode::Replan(Box::new(ReplanScreen {
+        from,
+        target,
+        items,
+        reset_lane: false,
+        cursor: 0,
+        confirming: false,
+    }));
+    Vec::new()
+}
+
+/// Keys on the re-plan screen.
+pub fn replan_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
+    let all_targets = match &state.mode {
+        Mode::Replan(r) => targets(state, r.from),
+        _ => return Vec::new(),
+    };
+    let Mode::Replan(r) = &mut state.mode else {
+        return Vec::new();
+    };
+    let n = r.items.len();
+    match cmd {
+        Command::Up => r.cursor = r.cursor.saturating_sub(1),
+        Command::Down => r.cursor = (r.cursor + 1).min(n.saturating_sub(1)),
+        Command::Toggle => {
+            if let Some(item) = r.items.get_mut(r.cursor) {
+                item.1 = !item.1;
+            }
+        }
+        Command::CycleTarget => {
+            let at = all_targets
+                .iter()
+                .position(|t| *t == r.target)
+                .map_or(0, |p| (p + 1) % all_targets.len().max(1));
+            if let Some(t) = all_targets.get(at) {
+                r.target = *t;
+            }
+        }
+        Command::ToggleResetLane => r.reset_lane = !r.reset_lane,
+        Command::Cancel if r.confirming => r.confirming = false,
+        Command::Cancel => state.mode = Mode::Board,
+        Command::Accept => r.confirming = true,
+        Command::Yes if r.confirming => {
+            let Mode::Replan(r) = std::mem::replace(&mut state.mode, Mode::Board) else {
+                return Vec::new();
+            };
+            return apply_replan(state, *r);
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn apply_replan(state: &mut AppState, r: ReplanScreen) -> Vec<Effect> {
+    let chosen: Vec<IssueId> = r
+        .items
+        .iter()
+        .filter(|(_, on)| *on)
+        .map(|(id, _)| *id)
+        .collect();
+    let plan = edit::replan(
+        &state.ws.issues,
+        &state.team,
+        r.from,
+        r.target,
+        r.reset_lane,
+    );
+    let title = |id| {
+        state
+            .ws
+            .milestone(id)
+            .map_or(String::new(), |m| m.title.clone())
+    };
+    let (from_t, to_t) = (title(r.from), title(r.target));
+    let mut steps = Vec::new();
+    for (id, e) in plan.into_iter().filter(|(id, _)| chosen.contains(id)) {
+        let Some(i) = state.ws.issue(id) else {
+            continue;
+        };
+        steps.push(Step::new(id, e, format!("{} → {to_t}", state.short_ref(i))));
+    }
+    let short = |id| {
+        state.ws.milestone(id).map_or(String::new(), |m| {
+            state.team.short_milestone_title(m).to_owned()
+        })
+    };
+    let label = format!("re-plan {} → {}", short(r.from), short(r.target));
+    let total = steps.len();
+    // One user action: one batch in the outbox, one undo step.
+    let mut effects = commit_action(state, steps, label.clone(), UndoAs::Step);
+    if let Some(Effect::Enqueue { local, .. }) = effects.first() {
+        state.batch = Some(Batch {
+            label,
+            local: *local,
+            total,
+            changes: Vec::new(),
+        });
+    }
+    state.followed = Some(r.target);
+    state.milestone = Some(r.target);
+    state.relayout();
+    state.info(format!(
+        "{} issues from {from_t} to {to_t}; the board now follows {to_t}",
+        chosen.len()
+    ));
+    effects.push(Effect::Follow(r.target));
+    if state.sync.enabled {
+        effects.push(Effect::ShowMilestone(r.target));
+    }
+    effects
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::model::Issue;
+    use crate::core::testing::{answered, enqueued, keys, saved, state};
+
+    #[test]
+    fn the_replan_screen_moves_the_chosen_issues_and_follows_the_target() {
+        let mut s = state();
+        keys(&mut s, "R");
+        let Mode::Replan(r) = &s.mode else {
+            panic!("{:?}", s.mode)
+        };
+        assert_eq!((r.from, r.target, r.items.len()), (1, 2, 6));
+        // Leave the second out, reset lanes to Ready.
+        keys(&mut s, "j<Space>r<Enter>");
+        let Mode::Replan(r) = &s.mode else { panic!() };
+        assert!(r.confirming && r.reset_lane);
+        let fx = keys(&mut s, "y");
+        let cs = enqueued(&fx);
+        assert_eq!(cs.len(), 5);
+        assert!(cs.iter().all(|c| c.edit.milestone == Some(Some(2))));
+        assert!(fx.contains(&Effect::Follow(2)));
+        assert_eq!((s.milestone, s.followed), (Some(2), Some(2)));
+        assert_eq!(
+            s.layout.columns[2].cards.len(),
+            5,
+            "all in Ready of the next iteration"
+        );
+        assert!(s.status.as_ref().unwrap().text.starts_with("5 issues from"));
+        assert_eq!(s.batch_progress(), Some((0, 0, 5)));
+        assert!(
+            matches!(fx.as_slice(), [Effect::Enqueue { changes, .. }, ..] if changes.len() == 5),
+            "one batch"
+        );
+        let ids: Vec<u64> = saved(&mut s, &fx).iter().map(|c| c.id).collect();
+        assert_eq!(s.batch_progress(), Some((0, 0, 5)));
+        let sent: Vec<(u64, Option<Issue>)> = ids[..4].iter().map(|id| (*id, None)).collect();
+        answered(&mut s, &sent, &[]);
+        assert_eq!(s.batch_progress(), Some((4, 0, 5)));
+        answered(&mut s, &[], &[(ids[4], "404", None)]);
+        assert_eq!(s.batch, None);
+        assert!(
+            s.status
+                .as_ref()
+                .unwrap()
+                .text
+                .contains("4 applied, 1 refused")
+        );
+        // One u undoes the whole re-plan, as one batch.
+        let fx = keys(&mut s, "u");
+        let undo = enqueued(&fx);
+        assert_eq!(undo.len(), 5);
+        assert!(undo.iter().all(|c| c.edit.milestone == Some(Some(1))));
+        assert!(matches!(fx.as_slice(), [Effect::Enqueue { .. }]));
+    }
+}

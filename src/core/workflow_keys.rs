@@ -1,0 +1,855 @@
+//! The board's workflow commands, one key each: take, promote, move
+//! between lanes, reorder, priority, assign, milestone, weight, comment,
+//! close or reopen, undo, quick views, picking up a card (grab), and the
+//! ways into the screens that have a module of their own (problems,
+//! re-plan, lane integrity, new issue, planning issue). The pickers these
+//! keys open are built here; what choosing in one does is in
+//! [`super::picker_mode`]. Every change is applied to the board at once
+//! (optimistic) and handed to the adapters as [`Effect::Enqueue`]; nothing
+//! here waits on GitLab.
+
+use super::action::Effect;
+use super::board::{BoardKind, ColumnKind, SortMode};
+use super::commit::{UndoAs, act, commit, undo};
+use super::edit::{self, Edit, Reorder};
+use super::iteration;
+use super::keymap::Command;
+use super::model::{Issue, IssueId, IssueState, Milestone, MilestoneState};
+use super::new_issue::{self, DRAFT};
+use super::picker::{PickItem, PickPurpose, PickValue, Picker};
+use super::state::{AppState, InputPurpose, Mode};
+use super::workflow::Intent;
+use super::{integrity, planning_issue, problems, replan};
+
+/// Run a workflow command from the board; `None` when `cmd` is not one.
+pub fn board_action(state: &mut AppState, cmd: Command) -> Option<Vec<Effect>> {
+    let effects = match cmd {
+        Command::ShowProblems => problems::show_problems(state),
+        Command::Undo => undo(state),
+        Command::PlanningIssue => planning_issue::planning_issue(state),
+        Command::Replan => replan::open_replan(state),
+        Command::ShowIntegrity => integrity::show_integrity(state),
+        Command::QuickView => {
+            state.quick = state.quick.next();
+            state.relayout();
+            let n = state.layout.card_count();
+            state.info(format!("view: {} ({n} cards)", state.quick.name()));
+            Vec::new()
+        }
+        Command::JumpMilestone => {
+            let new = edit::NewIssue {
+                project: 0,
+                title: String::new(),
+                description: String::new(),
+                labels: vec![],
+                milestone: None,
+            };
+            let shown = Issue {
+                milestone_id: state.milestone,
+                ..edit::placeholder(0, &new, None, None)
+            };
+            open_milestone_picker(state, &shown, PickPurpose::Browse)
+        }
+        Command::Create => new_issue::start_new_issue(state),
+        _ => {
+            let issue = match state.selected_issue() {
+                Some(i) if i.iid == 0 && is_workflow(cmd) => {
+                    state.info("this issue is still being created on GitLab");
+                    return Some(Vec::new());
+                }
+                Some(i) => i.clone(),
+                None if is_workflow(cmd) => {
+                    state.info("no card selected");
+                    return Some(Vec::new());
+                }
+                None => return None,
+            };
+            match cmd {
+                Command::Take => take(state, &issue),
+                Command::Promote if state.board == BoardKind::Planning => match state.milestone {
+                    Some(m) if issue.milestone_id != Some(m) => promote(state, &issue, m),
+                    Some(_) => warn(state, "already in this iteration"),
+                    None => warn(state, "no iteration to plan into"),
+                },
+                Command::Promote => match state.iteration.current {
+                    Some(m) => promote(state, &issue, m),
+                    None => warn(state, "the team has no current iteration to promote to"),
+                },
+                Command::PromotePick => open_milestone_picker(state, &issue, PickPurpose::Promote),
+                Command::PickMilestone => {
+                    open_milestone_picker(state, &issue, PickPurpose::Milestone)
+                }
+                Command::MoveLaneLeft => move_lane(state, &issue, -1),
+                Command::MoveLaneRight => move_lane(state, &issue, 1),
+                Command::PickLane => open_lane_picker(state, &issue),
+                Command::MoveCardTop => reorder(state, &issue, i64::MIN / 4),
+                Command::MoveCardBottom => reorder(state, &issue, i64::MAX / 4),
+                Command::SetPriority(p) => act(state, &issue, Intent::Priority(p)),
+                Command::MoveCardUp => reorder(state, &issue, -1),
+                Command::MoveCardDown => reorder(state, &issue, 1),
+                Command::PickAssignees => open_member_picker(state, &issue),
+                Command::UnassignMe => unassign_me(state, &issue),
+                Command::Weight => {
+                    state.mode = Mode::Input {
+                        purpose: InputPurpose::Weight,
+                        issue: issue.id,
+                        text: String::new(),
+                    };
+                    Vec::new()
+                }
+                Command::Comment if state.editor => {
+                    let header = format!(
+                        "Comment on {} {}\nLines starting with # are left out; save an empty file to cancel.",
+                        state.short_ref(&issue),
+                        issue.title
+                    );
+                    vec![Effect::Compose {
+                        issue: issue.id,
+                        header,
+                    }]
+                }
+                Command::Comment => {
+                    state.mode = Mode::Input {
+                        purpose: InputPurpose::Comment,
+                        issue: issue.id,
+                        text: String::new(),
+                    };
+                    Vec::new()
+                }
+                Command::CloseReopen => {
+                    let (verb, to) = if issue.is_open() {
+                        ("Close", IssueState::Closed)
+                    } else {
+                        ("Reopen", IssueState::Opened)
+                    };
+                    let r = state.short_ref(&issue);
+                    state.mode = Mode::Confirm {
+                        prompt: format!("{verb} {r} {}? y/n", issue.title),
+                        issue: issue.id,
+                        edit: Box::new(Edit {
+                            state: Some(to),
+                            ..Edit::default()
+                        }),
+                        summary: format!(
+                            "{r} {}",
+                            if to == IssueState::Closed {
+                                "closed"
+                            } else {
+                                "reopened"
+                            }
+                        ),
+                    };
+                    Vec::new()
+                }
+                Command::OpenInBrowser => {
+                    state.info(format!("opening {}", issue.web_url));
+                    vec![Effect::OpenUrl(issue.web_url.clone())]
+                }
+                Command::CopyUrl => {
+                    state.info(format!("copied {}", issue.web_url));
+                    vec![Effect::Copy(issue.web_url.clone())]
+                }
+                Command::Grab => {
+                    if state.sort != SortMode::Manual {
+                        return Some(warn(state, "grab works in board order: press s first"));
+                    }
+                    state.mode = Mode::Grab {
+                        original: Box::new(issue),
+                    };
+                    state.info("grabbed: hjkl carry the card, Enter drops it, Esc puts it back");
+                    Vec::new()
+                }
+                _ => return None,
+            }
+        }
+    };
+    Some(effects)
+}
+
+fn is_workflow(cmd: Command) -> bool {
+    matches!(
+        cmd,
+        Command::Take
+            | Command::Promote
+            | Command::PromotePick
+            | Command::PickMilestone
+            | Command::MoveLaneLeft
+            | Command::MoveLaneRight
+            | Command::PickLane
+            | Command::MoveCardUp
+            | Command::MoveCardDown
+            | Command::MoveCardTop
+            | Command::MoveCardBottom
+            | Command::SetPriority(_)
+            | Command::PickAssignees
+            | Command::UnassignMe
+            | Command::Weight
+            | Command::Comment
+            | Command::CloseReopen
+            | Command::OpenInBrowser
+            | Command::CopyUrl
+            | Command::Grab
+    )
+}
+
+fn warn(state: &mut AppState, text: &str) -> Vec<Effect> {
+    state.warn(text);
+    Vec::new()
+}
+
+fn me(state: &mut AppState) -> Option<u64> {
+    let me = state.ws.me.as_ref().map(|u| u.id);
+    if me.is_none() {
+        state.warn("who you are is not known yet: wait for the first sync");
+    }
+    me
+}
+
+fn take(state: &mut AppState, issue: &Issue) -> Vec<Effect> {
+    if me(state).is_none() {
+        return Vec::new();
+    }
+    act(state, issue, Intent::Take)
+}
+
+pub(super) fn promote(state: &mut AppState, issue: &Issue, milestone: u64) -> Vec<Effect> {
+    act(state, issue, Intent::Promote(milestone))
+}
+
+/// The lane column `delta` steps from the selected one (iteration board),
+/// or the neighbouring lane in the configured order (backlog).
+fn move_lane(state: &mut AppState, issue: &Issue, delta: i64) -> Vec<Effect> {
+    if state.board == BoardKind::Planning {
+        return warn(
+            state,
+            "in planning mode p promotes; lanes move on the iteration board",
+        );
+    }
+    let target = match state.board {
+        BoardKind::Planning => return Vec::new(),
+        BoardKind::Iteration => {
+            let col = state.view().col as i64 + delta;
+            match state
+                .layout
+                .columns
+                .get(col.max(0) as usize)
+                .filter(|_| col >= 0)
+            {
+                Some(c) => c.kind.clone(),
+                None => return warn(state, "no lane further that way"),
+            }
+        }
+        BoardKind::Backlog => {
+            let lanes = &state.team.lanes;
+            let here = lanes
+                .iter()
+                .position(|l| *l == state.team.backlog_lane)
+                .unwrap_or(0) as i64;
+            match lanes
+                .get((here + delta).max(0) as usize)
+                .filter(|_| here + delta >= 0)
+            {
+                Some(l) => ColumnKind::Lane(l.clone()),
+                None => return warn(state, "no lane further that way"),
+            }
+        }
+    };
+    to_column(state, issue, &target)
+}
+
+/// Move an issue to a column: a lane, Open (no lane) or Closed (asks first).
+pub(super) fn to_column(state: &mut AppState, issue: &Issue, target: &ColumnKind) -> Vec<Effect> {
+    let r = state.short_ref(issue);
+    match target {
+        ColumnKind::Iteration => warn(state, "lanes move on the iteration board"),
+        ColumnKind::Lane(l) => act(state, issue, Intent::Lane(l.clone())),
+        ColumnKind::Open => act(state, issue, Intent::NoLane),
+        ColumnKind::Closed => {
+            state.mode = Mode::Confirm {
+                prompt: format!("Close {r} {}? y/n", issue.title),
+                issue: issue.id,
+                edit: Box::new(Edit {
+                    state: Some(IssueState::Closed),
+                    ..Edit::default()
+                }),
+                summary: format!("{r} closed"),
+            };
+            Vec::new()
+        }
+    }
+}
+
+fn reorder(state: &mut AppState, issue: &Issue, delta: i64) -> Vec<Effect> {
+    if state.sort != SortMode::Manual {
+        return warn(state, "reordering works in board order: press s first");
+    }
+    let Some((e, pos)) = reorder_edit(state, issue.id, delta) else {
+        return warn(
+            state,
+            if delta < 0 {
+                "already at the top"
+            } else {
+                "already at the bottom"
+            },
+        );
+    };
+    let r = state.short_ref(issue);
+    commit(
+        state,
+        issue.id,
+        e,
+        format!("{r} moved {}", if delta < 0 { "up" } else { "down" }),
+        Some(pos),
+        UndoAs::Step,
+    )
+}
+
+/// The reorder that moves `id` one card up or down in the selected column,
+/// and its new local position.
+pub(super) fn reorder_edit(state: &AppState, id: IssueId, delta: i64) -> Option<(Edit, i64)> {
+    let col = state.layout.columns.get(state.view().col)?;
+    let row = col
+        .cards
+        .iter()
+        .position(|c| state.ws.issues[c.issue].id == id)? as i64;
+    let card = |r: i64| {
+        (r >= 0)
+            .then(|| col.cards.get(r as usize))
+            .flatten()
+            .map(|c| &state.ws.issues[c.issue])
+    };
+    // Moving up: between row-2 and row-1; down: between row+1 and row+2.
+    let last = col.cards.len() as i64 - 1;
+    let (above, below) = if delta == i64::MIN / 4 {
+        // To the top.
+        if row == 0 {
+            return None;
+        }
+        (None, Some(card(0)?))
+    } else if delta == i64::MAX / 4 {
+        // To the bottom.
+        if row == last {
+            return None;
+        }
+        (Some(card(last)?), None)
+    } else if delta < 0 {
+        (card(row - 2), Some(card(row - 1)?))
+    } else {
+        (Some(card(row + 1)?), card(row + 2))
+    };
+    let pos = edit::position_between(above.map(|i| i.position), below.map(|i| i.position));
+    let e = Edit {
+        reorder: Some(Reorder {
+            after: above.map(|i| i.id),
+            before: below.map(|i| i.id),
+        }),
+        ..Edit::default()
+    };
+    Some((e, pos))
+}
+
+fn unassign_me(state: &mut AppState, issue: &Issue) -> Vec<Effect> {
+    let Some(me) = me(state) else {
+        return Vec::new();
+    };
+    if !issue.assignees.iter().any(|u| u.id == me) {
+        return warn(state, "you are not assigned to it");
+    }
+    act(state, issue, Intent::Unassign(vec![me]))
+}
+
+fn open_lane_picker(state: &mut AppState, issue: &Issue) -> Vec<Effect> {
+    let current = state
+        .team
+        .lanes_of(issue)
+        .into_iter()
+        .map(str::to_owned)
+        .collect::<Vec<_>>();
+    let mut items: Vec<PickItem> = state
+        .team
+        .lanes
+        .iter()
+        .map(|l| PickItem {
+            label: l.clone(),
+            detail: if current.contains(l) {
+                "current".into()
+            } else {
+                String::new()
+            },
+            value: PickValue::Lane(Some(l.clone())),
+        })
+        .collect();
+    items.push(PickItem {
+        label: "no lane".into(),
+        detail: "Open column".into(),
+        value: PickValue::Lane(None),
+    });
+    let title = format!("Move {} to lane", state.short_ref(issue));
+    state.mode = Mode::Picker(Box::new(Picker::new(
+        PickPurpose::Lane,
+        title,
+        issue.id,
+        items,
+    )));
+    Vec::new()
+}
+
+fn open_milestone_picker(state: &mut AppState, issue: &Issue, purpose: PickPurpose) -> Vec<Effect> {
+    let cur = state.iteration.current;
+    let next = state.iteration.next;
+    let mut open: Vec<&Milestone> = state
+        .ws
+        .milestones
+        .iter()
+        .filter(|m| m.state == MilestoneState::Active)
+        .collect();
+    open.sort_by(|a, b| {
+        let rank = |m: &Milestone| {
+            if Some(m.id) == cur {
+                0
+            } else if Some(m.id) == next {
+                1
+            } else if state.team.is_team_milestone(m) {
+                2
+            } else {
+                3
+            }
+        };
+        rank(a)
+            .cmp(&rank(b))
+            .then_with(|| iteration::timeline_cmp(a, b))
+    });
+    let mut items: Vec<PickItem> = open
+        .into_iter()
+        .map(|m| {
+            let mut detail = match (m.start_date, m.due_date) {
+                (Some(s), Some(d)) => format!("{s} → {d}"),
+                (None, Some(d)) => format!("due {d}"),
+                _ => String::new(),
+            };
+            if Some(m.id) == cur {
+                detail.push_str("  current");
+            } else if Some(m.id) == next {
+                detail.push_str("  next");
+            }
+            if Some(m.id) == issue.milestone_id {
+                detail.push_str("  (now)");
+            }
+            PickItem {
+                label: m.title.clone(),
+                detail,
+                value: PickValue::Milestone(Some(m.id)),
+            }
+        })
+        .collect();
+    if purpose == PickPurpose::Milestone {
+        items.push(PickItem {
+            label: "none".into(),
+            detail: "no milestone".into(),
+            value: PickValue::Milestone(None),
+        });
+    }
+    let r = state.short_ref(issue);
+    let title = match purpose {
+        PickPurpose::Promote => format!("Promote {r} to"),
+        PickPurpose::Browse => "Show milestone".to_owned(),
+        _ => format!("Milestone of {r}"),
+    };
+    state.mode = Mode::Picker(Box::new(Picker::new(purpose, title, issue.id, items)));
+    Vec::new()
+}
+
+fn open_member_picker(state: &mut AppState, issue: &Issue) -> Vec<Effect> {
+    let me = state.ws.me.as_ref().map(|u| u.id);
+    let mut members = state.ws.members.clone();
+    members.sort_by_key(|u| (Some(u.id) != me, u.username.to_lowercase()));
+    let items: Vec<PickItem> = members
+        .iter()
+        .map(|u| PickItem {
+            label: format!("@{}", u.username),
+            detail: if Some(u.id) == me {
+                format!("{} (you)", u.name)
+            } else {
+                u.name.clone()
+            },
+            value: PickValue::Member(u.id),
+        })
+        .collect();
+    let mut p = Picker::new(
+        PickPurpose::Assignees,
+        format!("Assignees of {}", state.short_ref(issue)),
+        issue.id,
+        items,
+    );
+    for (n, item) in p.items.iter().enumerate() {
+        if let PickValue::Member(id) = item.value
+            && issue.assignees.iter().any(|u| u.id == id)
+        {
+            p.selected.insert(n);
+        }
+    }
+    state.mode = Mode::Picker(Box::new(p));
+    Vec::new()
+}
+
+/// A comment or description written in `$EDITOR`, or why the editor failed.
+pub fn on_composed(
+    state: &mut AppState,
+    issue: IssueId,
+    text: Result<String, String>,
+) -> Vec<Effect> {
+    if issue == DRAFT {
+        return new_issue::on_description(state, text);
+    }
+    let body = match text {
+        Ok(t) => t,
+        Err(why) => return warn(state, &why),
+    };
+    let body: String = body
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let body = body.trim().to_owned();
+    if body.is_empty() {
+        state.info("empty comment: nothing sent");
+        return Vec::new();
+    }
+    let Some(i) = state.ws.issue(issue).cloned() else {
+        return Vec::new();
+    };
+    act(state, &i, Intent::Comment(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::action::{Action, StoreUpdate};
+    use crate::core::state::Severity;
+    use crate::core::testing::{col_title, enqueued, keys, saved, sel, state, user};
+    use crate::core::update::update;
+
+    #[test]
+    fn take_assigns_me_and_moves_to_doing_in_one_change() {
+        let mut s = state();
+        keys(&mut s, "ll");
+        assert_eq!(col_title(&s), "Ready");
+        let fx = keys(&mut s, "t");
+        let cs = enqueued(&fx);
+        assert_eq!(cs.len(), 1);
+        assert_eq!(cs[0].edit.assign, vec![7]);
+        assert_eq!(cs[0].edit.add_labels, vec!["workflow-infra::In Progress"]);
+        assert_eq!(cs[0].edit.remove_labels, vec!["workflow-infra::Ready"]);
+        // The board shows it at once, and the selection followed the card.
+        assert_eq!(col_title(&s), "In Progress");
+        assert_eq!(sel(&s).iid, 100);
+        assert_eq!(sel(&s).assignees[0].username, "zoe");
+        assert!(s.pending.is_empty(), "pending only once written down");
+        saved(&mut s, &fx);
+        assert_eq!(s.pending.len(), 1);
+        assert!(s.unsaved.is_empty());
+    }
+
+    #[test]
+    fn take_from_the_backlog_also_sets_the_current_iteration() {
+        let mut s = state();
+        keys(&mut s, "1");
+        let fx = keys(&mut s, "t");
+        assert_eq!(enqueued(&fx)[0].edit.milestone, Some(Some(1)));
+    }
+
+    #[test]
+    fn promote_sets_the_current_milestone_and_the_ready_lane() {
+        let mut s = state();
+        keys(&mut s, "1");
+        let fx = keys(&mut s, "p");
+        let c = enqueued(&fx)[0];
+        assert_eq!(c.edit.milestone, Some(Some(1)));
+        assert_eq!(c.edit.add_labels, vec!["workflow-infra::Ready"]);
+        assert_eq!(c.edit.remove_labels, vec!["workflow-infra::Triage"]);
+        assert_eq!(s.layout.card_count(), 0, "it left the backlog");
+    }
+
+    #[test]
+    fn h_and_l_move_between_neighbouring_lanes_and_closed_asks_first() {
+        let mut s = state();
+        keys(&mut s, "ll");
+        let fx = keys(&mut s, "L");
+        assert_eq!(enqueued(&fx).len(), 1);
+        assert_eq!(col_title(&s), "In Progress");
+        keys(&mut s, "H");
+        assert_eq!(col_title(&s), "Ready");
+        // Walk to the last lane, then into Closed: a question.
+        for _ in 0..5 {
+            keys(&mut s, "L");
+        }
+        assert_eq!(col_title(&s), "Cancelled");
+        let fx = keys(&mut s, "L");
+        assert!(enqueued(&fx).is_empty());
+        assert!(matches!(s.mode, Mode::Confirm { .. }));
+        let fx = keys(&mut s, "y");
+        assert_eq!(enqueued(&fx)[0].edit.state, Some(IssueState::Closed));
+        assert_eq!(col_title(&s), "Closed");
+        // Out of Closed to the left reopens.
+        let fx = keys(&mut s, "H");
+        assert_eq!(enqueued(&fx)[0].edit.state, Some(IssueState::Opened));
+    }
+
+    #[test]
+    fn reorder_goes_between_the_new_neighbours() {
+        let mut s = state();
+        keys(&mut s, "lljj");
+        let ids: Vec<u64> = s.layout.columns[2]
+            .cards
+            .iter()
+            .map(|c| s.ws.issues[c.issue].id)
+            .collect();
+        assert_eq!(ids, vec![1, 3, 5]);
+        let fx = keys(&mut s, "K");
+        let c = enqueued(&fx)[0];
+        assert_eq!(
+            c.edit.reorder,
+            Some(Reorder {
+                after: Some(1),
+                before: Some(3)
+            })
+        );
+        let ids: Vec<u64> = s.layout.columns[2]
+            .cards
+            .iter()
+            .map(|c| s.ws.issues[c.issue].id)
+            .collect();
+        assert_eq!(ids, vec![1, 5, 3]);
+        assert_eq!(sel(&s).id, 5);
+        let fx = keys(&mut s, "K");
+        assert_eq!(
+            enqueued(&fx)[0].edit.reorder,
+            Some(Reorder {
+                after: None,
+                before: Some(1)
+            })
+        );
+        keys(&mut s, "K");
+        assert_eq!(s.status.as_ref().unwrap().text, "already at the top");
+        // Undo puts it back between its old neighbours.
+        let fx = keys(&mut s, "u");
+        assert_eq!(
+            enqueued(&fx)[0].edit.reorder,
+            Some(Reorder {
+                after: Some(1),
+                before: Some(3)
+            })
+        );
+    }
+
+    #[test]
+    fn priority_keys_keep_exactly_one_priority_label() {
+        let mut s = state();
+        keys(&mut s, "ll");
+        let fx = keys(&mut s, "=2");
+        assert_eq!(enqueued(&fx)[0].edit.add_labels, vec!["priority::2"]);
+        let fx = keys(&mut s, "=1");
+        let c = enqueued(&fx)[0];
+        assert_eq!(
+            (c.edit.add_labels.clone(), c.edit.remove_labels.clone()),
+            (
+                vec!["priority::1".to_owned()],
+                vec!["priority::2".to_owned()]
+            )
+        );
+        let fx = keys(&mut s, "=0");
+        assert_eq!(enqueued(&fx)[0].edit.remove_labels, vec!["priority::1"]);
+        assert_eq!(sel(&s).priority(), None);
+    }
+
+    #[test]
+    fn t_and_b_move_a_card_to_the_top_and_bottom() {
+        let mut s = state();
+        keys(&mut s, "llj");
+        let fx = keys(&mut s, "B");
+        assert_eq!(
+            enqueued(&fx)[0].edit.reorder,
+            Some(Reorder {
+                after: Some(5),
+                before: None
+            })
+        );
+        let fx = keys(&mut s, "T");
+        assert_eq!(
+            enqueued(&fx)[0].edit.reorder,
+            Some(Reorder {
+                after: None,
+                before: Some(1)
+            })
+        );
+        keys(&mut s, "T");
+        assert_eq!(s.status.as_ref().unwrap().text, "already at the top");
+    }
+
+    #[test]
+    fn with_an_editor_comments_are_written_there() {
+        let mut s = state();
+        s.editor = true;
+        keys(&mut s, "ll");
+        let fx = keys(&mut s, "c");
+        let [Effect::Compose { issue, header }] = fx.as_slice() else {
+            panic!("{fx:?}")
+        };
+        assert!(header.contains("#100"));
+        let issue = *issue;
+        let fx = update(
+            &mut s,
+            Action::Composed {
+                issue,
+                text: Ok("# note to self\nShipping **today**.\n".into()),
+            },
+        );
+        assert_eq!(
+            enqueued(&fx)[0].edit.comment.as_deref(),
+            Some("Shipping **today**.")
+        );
+        let fx = update(
+            &mut s,
+            Action::Composed {
+                issue,
+                text: Ok("# only a comment line\n".into()),
+            },
+        );
+        assert!(fx.is_empty());
+        let fx = update(
+            &mut s,
+            Action::Composed {
+                issue,
+                text: Err("cannot run vim: not found".into()),
+            },
+        );
+        assert!(fx.is_empty());
+        assert_eq!(s.status.as_ref().unwrap().severity, Severity::Warning);
+    }
+
+    #[test]
+    fn undo_takes_back_the_last_action_and_says_when_it_cannot() {
+        let mut s = state();
+        keys(&mut s, "ll");
+        let fx = keys(&mut s, "L");
+        saved(&mut s, &fx);
+        let moved = sel(&s).id;
+        // A comment cannot be undone: u says so instead of skipping it.
+        keys(&mut s, "c");
+        keys(&mut s, "hello<Enter>");
+        let fx = keys(&mut s, "u");
+        assert!(fx.is_empty());
+        let msg = &s.status.as_ref().unwrap().text;
+        assert!(
+            msg.contains("cannot be undone") && msg.contains("u again undoes"),
+            "{msg}"
+        );
+        let fx = keys(&mut s, "u");
+        let undo = enqueued(&fx);
+        assert_eq!(undo.len(), 1);
+        assert_eq!(undo[0].issue, moved);
+        assert_eq!(undo[0].edit.add_labels, vec!["workflow-infra::Ready"]);
+        assert_eq!(keys(&mut s, "u"), Vec::new());
+        assert_eq!(s.status.as_ref().unwrap().text, "nothing to undo");
+    }
+
+    #[test]
+    fn quick_views_and_jumping_to_a_milestone() {
+        let mut s = state();
+        s.ws.issues[0].assignees = vec![user(7, "zoe", "Zoë Müller")];
+        s.relayout();
+        keys(&mut s, "f");
+        assert_eq!(s.quick, crate::core::state::QuickFilter::Mine);
+        assert_eq!(s.layout.card_count(), 1);
+        keys(&mut s, "f");
+        assert_eq!(s.layout.card_count(), 5, "unassigned");
+        keys(&mut s, "fff");
+        assert_eq!(s.layout.card_count(), 6, "back to all");
+        keys(&mut s, "gm");
+        assert!(matches!(s.mode, Mode::Picker(_)));
+        keys(&mut s, "W47<Enter>");
+        assert_eq!(s.milestone, Some(2));
+        assert_eq!(s.followed, None, "browsing only");
+    }
+
+    #[test]
+    fn planning_mode_promotes_into_the_shown_iteration() {
+        let mut s = state();
+        keys(&mut s, "]");
+        assert_eq!(s.milestone, Some(2));
+        keys(&mut s, "gp");
+        assert_eq!(s.board, BoardKind::Planning);
+        assert_eq!(
+            s.layout
+                .columns
+                .iter()
+                .map(|c| c.title.as_str())
+                .collect::<Vec<_>>(),
+            vec!["Triage", "W47"]
+        );
+        assert_eq!(s.layout.columns[0].cards.len(), 1);
+        let fx = keys(&mut s, "p");
+        let c = enqueued(&fx)[0];
+        assert_eq!(
+            c.edit.milestone,
+            Some(Some(2)),
+            "into the iteration shown, not the current one"
+        );
+        assert_eq!(s.layout.columns[1].cards.len(), 1);
+        assert_eq!(col_title(&s), "W47", "the selection followed the card");
+    }
+
+    #[test]
+    fn pending_changes_survive_a_sync_replacing_the_data() {
+        let mut s = state();
+        keys(&mut s, "ll");
+        let fx = keys(&mut s, "t");
+        let ws = {
+            let mut ws = s.ws.clone();
+            // GitLab's state: the change is not applied yet.
+            let i = ws.issues.iter_mut().find(|i| i.id == 1).unwrap();
+            i.labels = vec!["team::Datastores".into(), "workflow-infra::Ready".into()];
+            i.assignees.clear();
+            ws
+        };
+        let full = |ws: &crate::core::model::Workspace, s: &AppState| StoreUpdate {
+            full: Some((Box::new(ws.clone()), vec![])),
+            queued: s.pending.clone(),
+            ..StoreUpdate::default()
+        };
+        // Not yet written down, then written down: shown either way.
+        let u = full(&ws, &s);
+        update(&mut s, Action::Store(Box::new(u)));
+        assert_eq!(col_title(&s), "In Progress");
+        assert_eq!(sel(&s).assignees.len(), 1);
+        saved(&mut s, &fx);
+        let u = full(&ws, &s);
+        update(&mut s, Action::Store(Box::new(u)));
+        assert_eq!(col_title(&s), "In Progress");
+        assert!(s.is_pending(sel(&s).id));
+        // Another process queued a change of the weight meanwhile.
+        let mut other = s.pending[0].clone();
+        other.id = 5000;
+        other.edit = Edit {
+            weight: Some(Some(8)),
+            ..Edit::default()
+        };
+        let mut u = full(&ws, &s);
+        u.queued.push(other);
+        update(&mut s, Action::Store(Box::new(u)));
+        assert_eq!(sel(&s).weight, Some(8));
+        assert_eq!(s.pending.len(), 2);
+    }
+
+    #[test]
+    fn the_demo_changes_locally_and_sends_nothing() {
+        let mut s = state();
+        s.sync.enabled = false;
+        keys(&mut s, "ll");
+        let fx = keys(&mut s, "t");
+        assert!(enqueued(&fx).is_empty());
+        assert!(s.pending.is_empty());
+        assert_eq!(col_title(&s), "In Progress");
+        assert!(s.status.as_ref().unwrap().text.contains("not sent"));
+    }
+}

@@ -1,0 +1,630 @@
+//! What the cache holds of GitLab's data and how it is read and written:
+//! the [`Snapshot`] (workspace and sync metadata), a sync's [`Delta`],
+//! loading all or some issues ([`IssueFilter`]), saving a full sync or a
+//! delta, and the row writers the outbox shares (issues, descriptions,
+//! lists, metadata, the revision every write bumps and the epoch from
+//! which readers reload).
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+
+use super::{Store, StoreError};
+use crate::core::model::{Issue, IssueId, Milestone, Project, User, Workspace};
+
+/// What the last syncs left behind, besides the data.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncMeta {
+    /// Last successful sync of any kind.
+    pub synced_at: Option<DateTime<Utc>>,
+    /// Last successful full sync.
+    pub full_synced_at: Option<DateTime<Utc>>,
+    /// Last refresh of milestones and members.
+    pub lists_synced_at: Option<DateTime<Utc>>,
+    /// Highest `updated_at` seen: the next incremental sync asks for later ones.
+    pub max_updated_at: Option<DateTime<Utc>>,
+    /// Lanes discovered from the group's labels.
+    pub lanes: Vec<String>,
+}
+
+/// Everything the cache holds.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    pub ws: Workspace,
+    pub meta: SyncMeta,
+    /// When each issue's milestone history was read.
+    pub history_fetched: std::collections::HashMap<IssueId, DateTime<Utc>>,
+}
+
+/// A change to the cached issues from an incremental sync.
+#[derive(Debug, Clone, Default)]
+pub struct Delta {
+    pub upsert: Vec<Issue>,
+    pub delete: Vec<IssueId>,
+    pub milestones: Option<Vec<Milestone>>,
+    pub members: Option<Vec<User>>,
+    pub projects: Vec<Project>,
+    pub meta: SyncMeta,
+}
+
+/// Which cached issues to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IssueFilter {
+    All,
+    /// Open issues (the backlog board's candidates).
+    Open,
+    /// Issues of one milestone (an iteration board).
+    Milestone(u64),
+    /// Issues of any of these milestones.
+    Milestones(Vec<u64>),
+}
+
+impl Store {
+    /// The cached workspace, or `None` when nothing was ever synced.
+    pub fn load(&self) -> Result<Option<Snapshot>, StoreError> {
+        self.load_with(IssueFilter::All)
+    }
+
+    /// The cache with only some of its issues (for printing one board).
+    pub fn load_with(&self, filter: IssueFilter) -> Result<Option<Snapshot>, StoreError> {
+        self.load_issues(filter, true)
+    }
+
+    /// [`Store::load_with`] without the issues' descriptions: what a board
+    /// or a printed board shows (a description is read when it is shown).
+    pub fn load_undescribed(&self, filter: IssueFilter) -> Result<Option<Snapshot>, StoreError> {
+        self.load_issues(filter, false)
+    }
+
+    fn load_issues(
+        &self,
+        filter: IssueFilter,
+        described: bool,
+    ) -> Result<Option<Snapshot>, StoreError> {
+        let Some(synced) = self.meta_get("synced_at")? else {
+            return Ok(None);
+        };
+        let time = |s: Option<String>| {
+            s.and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
+                .map(|d| d.with_timezone(&Utc))
+        };
+        let meta = SyncMeta {
+            synced_at: time(Some(synced)),
+            full_synced_at: time(self.meta_get("full_synced_at")?),
+            lists_synced_at: time(self.meta_get("lists_synced_at")?),
+            max_updated_at: time(self.meta_get("max_updated_at")?),
+            lanes: self
+                .meta_get("lanes")?
+                .and_then(|s| serde_json::from_str(&s).ok())
+                .unwrap_or_default(),
+        };
+        let me: Option<User> = self
+            .meta_get("me")?
+            .and_then(|s| serde_json::from_str(&s).ok());
+        let issues: Vec<Issue> = match filter {
+            IssueFilter::All => self.issue_rows("1", described)?,
+            IssueFilter::Open => self.issue_rows("issues.open = 1", described)?,
+            IssueFilter::Milestone(m) => {
+                self.issue_rows(&format!("issues.milestone_id = {m}"), described)?
+            }
+            IssueFilter::Milestones(ms) => {
+                let list: Vec<String> = ms.iter().map(|m| m.to_string()).collect();
+                self.issue_rows(
+                    &format!("issues.milestone_id IN ({})", list.join(",")),
+                    described,
+                )?
+            }
+        };
+        let milestones: Vec<Milestone> = self.rows("SELECT data FROM milestones ORDER BY id")?;
+        let members: Vec<User> = self.rows("SELECT data FROM members ORDER BY id")?;
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare("SELECT id, path FROM projects ORDER BY id")
+            .map_err(|e| self.err(e))?;
+        let projects = stmt
+            .query_map([], |r| {
+                Ok(Project {
+                    id: r.get::<_, i64>(0)? as u64,
+                    path: r.get(1)?,
+                })
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.err(e))?;
+        drop(stmt);
+        drop(conn);
+        let mut history = std::collections::HashMap::new();
+        let mut history_fetched = std::collections::HashMap::new();
+        {
+            let conn = self.conn();
+            let mut stmt = conn
+                .prepare("SELECT issue_id, milestones, fetched_at FROM milestone_history")
+                .map_err(|e| self.err(e))?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                })
+                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                .map_err(|e| self.err(e))?;
+            for (id, ms, at) in rows {
+                if let Ok(list) = serde_json::from_str::<Vec<u64>>(&ms) {
+                    history.insert(id as u64, list);
+                }
+                if let Ok(t) = DateTime::parse_from_rfc3339(&at) {
+                    history_fetched.insert(id as u64, t.with_timezone(&Utc));
+                }
+            }
+        }
+        let ws = Workspace {
+            history,
+            name: String::new(),
+            host: self.meta_get("host")?.unwrap_or_default(),
+            group: self.meta_get("group")?.unwrap_or_default(),
+            issues,
+            milestones,
+            members,
+            projects,
+            me,
+            is_demo: false,
+        };
+        Ok(Some(Snapshot {
+            ws,
+            meta,
+            history_fetched,
+        }))
+    }
+
+    /// Cached issues matching `filter` (SQL), in board order; the place
+    /// is the `position` column's. Without descriptions when `described`
+    /// is false (the board's first frame, `print`). Sorted here, not by
+    /// SQLite: its sorter would carry every row's data along.
+    fn issue_rows(&self, filter: &str, described: bool) -> Result<Vec<Issue>, StoreError> {
+        let conn = self.conn();
+        let (desc, join) = if described {
+            (
+                "COALESCE(d.description, '')",
+                "LEFT JOIN descriptions d ON d.id = issues.id",
+            )
+        } else {
+            ("''", "")
+        };
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT data, position, {desc} FROM issues {join} WHERE {filter}"
+            ))
+            .map_err(|e| self.err(e))?;
+        // Read the rows, then parse them on every core: JSON decoding is
+        // most of a large cache's load.
+        let mut raw: Vec<(Vec<u8>, i64, String)> = Vec::new();
+        let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let data = r.get_ref(0).map_err(|e| self.err(e))?;
+            let bytes = data.as_bytes().map_err(|e| self.err(e))?.to_vec();
+            let position: i64 = r.get(1).map_err(|e| self.err(e))?;
+            let description: String = if described {
+                r.get(2).map_err(|e| self.err(e))?
+            } else {
+                String::new()
+            };
+            raw.push((bytes, position, description));
+        }
+        drop(rows);
+        drop(stmt);
+        drop(conn);
+        let parse = |chunk: &mut [(Vec<u8>, i64, String)]| -> Result<Vec<Issue>, String> {
+            chunk
+                .iter_mut()
+                .map(|(bytes, position, description)| {
+                    let mut i: Issue =
+                        serde_json::from_slice(bytes).map_err(|e| format!("corrupt row: {e}"))?;
+                    i.position = *position;
+                    if !description.is_empty() {
+                        i.description = std::mem::take(description);
+                    }
+                    Ok(i)
+                })
+                .collect()
+        };
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(4);
+        let mut out = if raw.len() < 512 || threads < 2 {
+            parse(&mut raw).map_err(|e| self.err(e))?
+        } else {
+            let size = raw.len().div_ceil(threads);
+            let parts: Vec<Result<Vec<Issue>, String>> = std::thread::scope(|scope| {
+                let handles: Vec<_> = raw
+                    .chunks_mut(size)
+                    .map(|chunk| scope.spawn(move || parse(chunk)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join()
+                            .unwrap_or_else(|_| Err("a parser thread failed".into()))
+                    })
+                    .collect()
+            });
+            let mut out = Vec::with_capacity(raw.len());
+            for p in parts {
+                out.extend(p.map_err(|e| self.err(e))?);
+            }
+            out
+        };
+        out.sort_by_key(|i| (i.position, i.id));
+        Ok(out)
+    }
+
+    /// These cached issues (those not cached are left out).
+    pub fn issues_by_id(&self, ids: &[IssueId]) -> Result<Vec<Issue>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+        self.issue_rows(&format!("issues.id IN ({})", list.join(",")), true)
+    }
+
+    /// The cache's revision: it changes with every write readers care about.
+    pub fn rev(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .meta_get("rev")?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
+    }
+
+    fn rows<T: serde::de::DeserializeOwned>(&self, sql: &str) -> Result<Vec<T>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(sql).map_err(|e| self.err(e))?;
+        let texts = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.err(e))?;
+        texts
+            .iter()
+            .map(|t| serde_json::from_str(t).map_err(|e| self.err(format!("corrupt row: {e}"))))
+            .collect()
+    }
+
+    /// Replace everything with a full sync's result, in one transaction.
+    pub fn save_full(&mut self, snap: &Snapshot) -> Result<i64, StoreError> {
+        self.write(|tx| {
+            let rev = bump_rev(tx)?;
+            set_epoch(tx, rev)?;
+            tx.execute_batch("DELETE FROM issues; DELETE FROM descriptions; DELETE FROM milestones; DELETE FROM members; DELETE FROM projects; DELETE FROM tombstones;")?;
+            write_issues(tx, &snap.ws.issues, rev)?;
+            write_lists(tx, Some(&snap.ws.milestones), Some(&snap.ws.members), &snap.ws.projects)?;
+            write_meta(tx, &snap.meta)?;
+            let kv = [
+                ("host", snap.ws.host.clone()),
+                ("group", snap.ws.group.clone()),
+                ("me", serde_json::to_string(&snap.ws.me).unwrap_or_default()),
+            ];
+            for (k, v) in kv {
+                tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", params![k, v])?;
+            }
+            Ok(rev)
+        })
+    }
+
+    /// Apply an incremental sync's changes, in one transaction.
+    pub fn save_delta(&mut self, delta: &Delta) -> Result<i64, StoreError> {
+        self.write(|tx| {
+            let rev = bump_rev(tx)?;
+            write_issues_keeping_newer(tx, &delta.upsert, rev)?;
+            let mut del = tx.prepare_cached("DELETE FROM issues WHERE id = ?1")?;
+            let mut tomb =
+                tx.prepare_cached("INSERT OR REPLACE INTO tombstones (id, rev) VALUES (?1, ?2)")?;
+            for id in &delta.delete {
+                del.execute([*id as i64])?;
+                tomb.execute(params![*id as i64, rev])?;
+                write_description(tx, *id, "")?;
+            }
+            if delta.milestones.is_some() || delta.members.is_some() || !delta.projects.is_empty() {
+                // Lists changed: readers take the whole workspace again.
+                set_epoch(tx, rev)?;
+            }
+            if delta.milestones.is_some() {
+                tx.execute("DELETE FROM milestones", [])?;
+            }
+            if delta.members.is_some() {
+                tx.execute("DELETE FROM members", [])?;
+            }
+            write_lists(
+                tx,
+                delta.milestones.as_deref(),
+                delta.members.as_deref(),
+                &delta.projects,
+            )?;
+            write_meta(tx, &delta.meta)?;
+            Ok(rev)
+        })
+    }
+}
+
+/// An issue's row: its JSON without the description (which has a column
+/// of its own), and the description.
+fn issue_row(i: &Issue) -> rusqlite::Result<(String, &str)> {
+    let data = if i.description.is_empty() {
+        serde_json::to_string(i)
+    } else {
+        let mut shell = i.clone();
+        shell.description = String::new();
+        serde_json::to_string(&shell)
+    }
+    .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    Ok((data, &i.description))
+}
+
+/// Write issues as GitLab has them, stamped with the write's `rev`.
+pub(crate) fn write_issues(
+    tx: &rusqlite::Transaction<'_>,
+    issues: &[Issue],
+    rev: i64,
+) -> rusqlite::Result<()> {
+    let mut stmt = tx
+        .prepare_cached("INSERT OR REPLACE INTO issues (id, position, data, milestone_id, open, rev) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
+    for i in issues {
+        let (data, description) = issue_row(i)?;
+        stmt.execute(params![
+            i.id as i64,
+            i.position,
+            data,
+            i.milestone_id.map(|m| m as i64),
+            i.is_open(),
+            rev
+        ])?;
+        write_description(tx, i.id, description)?;
+    }
+    Ok(())
+}
+
+/// An issue's description, in its own table.
+fn write_description(
+    tx: &rusqlite::Transaction<'_>,
+    id: IssueId,
+    description: &str,
+) -> rusqlite::Result<()> {
+    if description.is_empty() {
+        tx.prepare_cached("DELETE FROM descriptions WHERE id = ?1")?
+            .execute([id as i64])?;
+    } else {
+        tx.prepare_cached("INSERT OR REPLACE INTO descriptions (id, description) VALUES (?1, ?2)")?
+            .execute(params![id as i64, description])?;
+    }
+    Ok(())
+}
+
+fn write_lists(
+    tx: &rusqlite::Transaction<'_>,
+    milestones: Option<&[Milestone]>,
+    members: Option<&[User]>,
+    projects: &[Project],
+) -> rusqlite::Result<()> {
+    let json = |v: &dyn erased::Json| {
+        v.json()
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+    };
+    if let Some(ms) = milestones {
+        let mut stmt =
+            tx.prepare_cached("INSERT OR REPLACE INTO milestones (id, data) VALUES (?1, ?2)")?;
+        for m in ms {
+            stmt.execute(params![m.id as i64, json(m)?])?;
+        }
+    }
+    if let Some(us) = members {
+        let mut stmt =
+            tx.prepare_cached("INSERT OR REPLACE INTO members (id, data) VALUES (?1, ?2)")?;
+        for u in us {
+            stmt.execute(params![u.id as i64, json(u)?])?;
+        }
+    }
+    let mut stmt =
+        tx.prepare_cached("INSERT OR REPLACE INTO projects (id, path) VALUES (?1, ?2)")?;
+    for p in projects {
+        stmt.execute(params![p.id as i64, p.path])?;
+    }
+    Ok(())
+}
+
+/// Write issues from a listing, but never over a newer version of the
+/// same issue (a change's answer written after the listing was fetched):
+/// the place is taken either way.
+fn write_issues_keeping_newer(
+    tx: &rusqlite::Transaction<'_>,
+    issues: &[Issue],
+    rev: i64,
+) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO issues (id, position, data, milestone_id, open, rev) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (id) DO UPDATE SET position = excluded.position, rev = excluded.rev,
+             data = CASE WHEN newer THEN issues.data ELSE excluded.data END,
+             milestone_id = CASE WHEN newer THEN issues.milestone_id ELSE excluded.milestone_id END,
+             open = CASE WHEN newer THEN issues.open ELSE excluded.open END"
+            .replace(
+                "newer",
+                "unixepoch(json_extract(issues.data, '$.updated_at'), 'subsec') > unixepoch(json_extract(excluded.data, '$.updated_at'), 'subsec')",
+            )
+            .as_str(),
+    )?;
+    let mut kept = tx.prepare_cached(
+        "SELECT unixepoch(json_extract(data, '$.updated_at'), 'subsec') > unixepoch(?2, 'subsec') FROM issues WHERE id = ?1",
+    )?;
+    for i in issues {
+        let (data, description) = issue_row(i)?;
+        let newer_kept: bool = kept
+            .query_row(
+                params![
+                    i.id as i64,
+                    i.updated_at
+                        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+                ],
+                |r| r.get::<_, Option<bool>>(0),
+            )
+            .optional()?
+            .flatten()
+            .unwrap_or(false);
+        stmt.execute(params![
+            i.id as i64,
+            i.position,
+            data,
+            i.milestone_id.map(|m| m as i64),
+            i.is_open(),
+            rev
+        ])?;
+        if !newer_kept {
+            write_description(tx, i.id, description)?;
+        }
+    }
+    Ok(())
+}
+
+/// The next revision of the cache: every write transaction that changes
+/// what readers show takes one, so readers ask only for what is newer.
+pub(crate) fn bump_rev(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<i64> {
+    tx.query_row(
+        "INSERT INTO meta (key, value) VALUES ('rev', '1')
+         ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1
+         RETURNING CAST(value AS INTEGER)",
+        [],
+        |r| r.get(0),
+    )
+}
+
+/// Readers reload everything (not only newer rows) from this revision on.
+pub(super) fn set_epoch(tx: &rusqlite::Transaction<'_>, rev: i64) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('epoch', ?1)",
+        [rev.to_string()],
+    )
+    .map(drop)
+}
+
+mod erased {
+    /// Serialize to JSON behind a trait object (milestones and users alike).
+    pub trait Json {
+        fn json(&self) -> Result<String, serde_json::Error>;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn json(&self) -> Result<String, serde_json::Error> {
+            serde_json::to_string(self)
+        }
+    }
+}
+
+fn write_meta(tx: &rusqlite::Transaction<'_>, meta: &SyncMeta) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?;
+    let times = [
+        ("synced_at", meta.synced_at),
+        ("full_synced_at", meta.full_synced_at),
+        ("lists_synced_at", meta.lists_synced_at),
+        ("max_updated_at", meta.max_updated_at),
+    ];
+    for (k, v) in times {
+        if let Some(t) = v {
+            stmt.execute(params![k, t.to_rfc3339()])?;
+        }
+    }
+    stmt.execute(params![
+        "lanes",
+        serde_json::to_string(&meta.lanes).unwrap_or_default()
+    ])?;
+    Ok(())
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+    use crate::core::testing::{issue, workspace};
+
+    pub(in crate::store) fn snap() -> Snapshot {
+        let mut ws = workspace(vec![
+            issue(1, 10, &["team::Datastores"]),
+            issue(2, 11, &["x"]),
+        ]);
+        ws.group = "grp".into();
+        let t = DateTime::parse_from_rfc3339("2025-11-05T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        Snapshot {
+            history_fetched: Default::default(),
+            ws,
+            meta: SyncMeta {
+                synced_at: Some(t),
+                full_synced_at: Some(t),
+                lists_synced_at: Some(t),
+                max_updated_at: Some(t),
+                lanes: vec!["Ready".into()],
+            },
+        }
+    }
+
+    #[test]
+    fn a_board_can_be_loaded_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("c.sqlite")).unwrap();
+        let mut s = snap();
+        s.ws.issues[0].milestone_id = Some(1);
+        s.ws.issues[1].state = crate::core::model::IssueState::Closed;
+        store.save_full(&s).unwrap();
+        let ids = |f| {
+            store
+                .load_with(f)
+                .unwrap()
+                .unwrap()
+                .ws
+                .issues
+                .iter()
+                .map(|i| i.id)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(IssueFilter::Milestone(1)), vec![1]);
+        assert_eq!(ids(IssueFilter::Open), vec![1]);
+        assert_eq!(ids(IssueFilter::All), vec![1, 2]);
+    }
+
+    #[test]
+    fn an_empty_cache_loads_as_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("c.sqlite")).unwrap();
+        assert!(store.load().unwrap().is_none());
+    }
+
+    #[test]
+    fn a_full_sync_round_trips_and_a_delta_applies() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/c.sqlite");
+        let mut store = Store::open(&path).unwrap();
+        let s = snap();
+        store.save_full(&s).unwrap();
+        drop(store);
+        let store = Store::open(&path).unwrap();
+        let back = store.load().unwrap().unwrap();
+        assert_eq!(back.ws.issues, s.ws.issues);
+        assert_eq!(back.ws.milestones, s.ws.milestones);
+        assert_eq!(back.ws.projects, s.ws.projects);
+        assert_eq!(back.meta, s.meta);
+        assert_eq!(back.ws.group, "grp");
+
+        let mut store = store;
+        let mut changed = s.ws.issues[0].clone();
+        changed.title = "changed".into();
+        store
+            .save_delta(&Delta {
+                upsert: vec![changed],
+                delete: vec![2],
+                meta: s.meta.clone(),
+                ..Delta::default()
+            })
+            .unwrap();
+        let back = store.load().unwrap().unwrap();
+        assert_eq!(back.ws.issues.len(), 1);
+        assert_eq!(back.ws.issues[0].title, "changed");
+        assert_eq!(
+            back.ws.milestones.len(),
+            2,
+            "lists untouched by a delta without them"
+        );
+    }
+}
