@@ -471,7 +471,26 @@ pub async fn flush(
         total.busy = Some(lease);
         return Ok(total);
     }
-    let result = async {
+    // The lease is renewed while requests are in flight (a rate limit or
+    // a slow GitLab may hold a batch longer than the lease); losing it
+    // (the process was suspended past it, and another took over) stops
+    // this sender.
+    let renew = async {
+        let mut every = tokio::time::interval(LEASE / 4);
+        every.tick().await;
+        loop {
+            every.tick().await;
+            match store.take_lease(holder, LEASE) {
+                Ok(Ok(())) => {}
+                Ok(Err(lease)) => return Some(lease),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot renew the sender lease");
+                    return None;
+                }
+            }
+        }
+    };
+    let work = async {
         loop {
             let queue = store.outbox_queued()?;
             if queue.is_empty() {
@@ -493,8 +512,15 @@ pub async fn flush(
                 return Ok(());
             }
         }
-    }
-    .await;
+    };
+    let result = tokio::select! {
+        r = work => r,
+        lost = renew => {
+            tracing::warn!(?lost, "the sender lease was lost; stopping");
+            total.busy = lost;
+            Ok(())
+        }
+    };
     let released = store.release_lease(holder);
     result?;
     released?;

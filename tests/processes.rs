@@ -237,3 +237,384 @@ fn what_another_process_synced_reaches_an_open_board() {
     s.send("q");
     assert!(s.wait_exit().success());
 }
+
+/// What the test asked for on one issue, in the order it asked.
+#[derive(Debug, Clone)]
+struct Tracked {
+    id: u64,
+    word: String,
+    reference: String,
+    lane: String,
+    weight: Option<u32>,
+}
+
+/// What `u` on the board will do next, as the board's undo stack has it.
+#[derive(Debug, Clone)]
+enum UndoStep {
+    Lane {
+        k: usize,
+        before: String,
+    },
+    Weight {
+        k: usize,
+        before: Option<u32>,
+    },
+    /// A comment or a new issue: `u` says it cannot, and goes no further.
+    Never,
+}
+
+/// The cache file of a home.
+fn cache_file(home: &Home) -> std::path::PathBuf {
+    let dir = home.path("cache/glboard");
+    std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "sqlite"))
+        .expect("a cache file")
+}
+
+/// The highest change id written down so far (by any process).
+fn last_change(home: &Home) -> i64 {
+    let db = rusqlite::Connection::open_with_flags(
+        cache_file(home),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    db.busy_timeout(Duration::from_secs(5)).unwrap();
+    db.query_row("SELECT COALESCE(MAX(id), 0) FROM outbox", [], |r| r.get(0))
+        .unwrap()
+}
+
+/// Wait until the board has written down a change newer than `before`.
+fn until_written(home: &Home, before: i64, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if last_change(home) > before {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("the board never wrote down: {what}");
+}
+
+/// Filter the board down to one tracked issue.
+fn show_only(s: &mut Session, t: &Tracked) {
+    s.send("/\u{15}");
+    s.send(&t.word);
+    s.send("\r");
+    s.wait_for(&format!("{} 1/1", t.lane));
+}
+
+fn cli_ok(o: &std::process::Output, what: &str) {
+    // 0: applied; 75: queued (GitLab away or failing), sent later.
+    assert!(
+        matches!(o.status.code(), Some(0) | Some(75)),
+        "{what}: exit {:?}\n{}{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// Several processes on one cache against a GitLab in chaos mode: a board
+/// in a pseudo-terminal, actions and `glboard sync` from other shells, the
+/// same fields changed from both, undo, comments, new issues, a re-plan
+/// undone, GitLab going away and coming back. When all has settled, GitLab
+/// holds the last intent for every field, the cache equals GitLab, nothing
+/// is pending or refused, and nothing was posted or created twice.
+/// `GLBOARD_CHAOS_ROUNDS` and `GLBOARD_CHAOS_SEED` make it longer or
+/// different (README: long runs).
+#[test]
+fn several_processes_under_chaos_settle_on_the_last_intent() {
+    let rounds: usize = std::env::var("GLBOARD_CHAOS_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(24);
+    let seed: u64 = std::env::var("GLBOARD_CHAOS_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(11);
+    let server = fake();
+    let home = Home::new();
+    home.write_config(&server.url());
+    let env = home.env();
+    let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    env.push(("EDITOR", ""));
+    env.push(("VISUAL", ""));
+    let mut s = Session::start_with_env(&[], &env, 120, 40);
+    s.wait_for("synced");
+    s.wait_for(TITLE_WORD);
+    let lanes = ["Ready", "In Progress", "Under Review", "Blocked"];
+    let mut tracked: Vec<Tracked> = Vec::new();
+    for lane in lanes {
+        let (i, word, reference) = pick(&server, lane);
+        tracked.push(Tracked {
+            id: i.id,
+            word,
+            reference,
+            lane: lane.to_owned(),
+            weight: i.weight,
+        });
+    }
+    server.world().chaos = Some(fake_gitlab::Chaos {
+        seed,
+        fault_permille: 150,
+        max_latency_ms: 20,
+        shift_permille: 200,
+    });
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut undo: Vec<UndoStep> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
+    let mut created: Vec<String> = Vec::new();
+    let mut away = 0;
+    for round in 0..rounds {
+        if away > 0 {
+            away -= 1;
+            if away == 0 {
+                server.world().always = None;
+            }
+        }
+        let k = rng.usize(..tracked.len());
+        let other = |rng: &mut fastrand::Rng, now: &str| loop {
+            let l = lanes[rng.usize(..lanes.len())];
+            if l != now {
+                return l.to_owned();
+            }
+        };
+        match rng.u32(..10) {
+            0 | 1 => {
+                // The board: a lane move through the lane picker.
+                let to = other(&mut rng, &tracked[k].lane);
+                show_only(&mut s, &tracked[k]);
+                let before = last_change(&home);
+                s.send("m");
+                s.send(&to);
+                s.send("\r");
+                until_written(&home, before, "a lane move");
+                undo.push(UndoStep::Lane {
+                    k,
+                    before: tracked[k].lane.clone(),
+                });
+                tracked[k].lane = to;
+            }
+            2 => {
+                // The board: the weight.
+                let w = rng.u32(1..13);
+                show_only(&mut s, &tracked[k]);
+                if tracked[k].weight == Some(w) {
+                    continue;
+                }
+                let before = last_change(&home);
+                s.send(&format!("w{w}\r"));
+                until_written(&home, before, "a weight");
+                undo.push(UndoStep::Weight {
+                    k,
+                    before: tracked[k].weight,
+                });
+                tracked[k].weight = Some(w);
+            }
+            3 => {
+                // The board: a comment, typed in its prompt.
+                let body = format!("chaos note {seed}-{round}");
+                show_only(&mut s, &tracked[k]);
+                let before = last_change(&home);
+                s.send("c");
+                s.send(&body);
+                s.send("\r");
+                until_written(&home, before, "a comment");
+                undo.push(UndoStep::Never);
+                notes.push(body);
+            }
+            4 => {
+                // The board: undo its last action.
+                let before = last_change(&home);
+                s.send("u");
+                match undo.pop() {
+                    None => s.wait_for("nothing to undo"),
+                    Some(UndoStep::Never) => s.wait_for("cannot be undone"),
+                    Some(UndoStep::Lane { k, before: lane }) => {
+                        until_written(&home, before, "an undone move");
+                        tracked[k].lane = lane;
+                    }
+                    Some(UndoStep::Weight { k, before: w }) => {
+                        until_written(&home, before, "an undone weight");
+                        tracked[k].weight = w;
+                    }
+                }
+            }
+            5 if created.len() < 2 => {
+                // The board: a new issue in the shown lane.
+                let title = format!("Chaos drill {seed}-{round}");
+                show_only(&mut s, &tracked[k]);
+                let before = last_change(&home);
+                s.send("n");
+                s.send(&title);
+                s.send("\r");
+                s.wait_for("Project of");
+                s.send("\r");
+                until_written(&home, before, "a new issue");
+                undo.push(UndoStep::Never);
+                created.push(title);
+            }
+            6 | 7 => {
+                // Another shell: a lane move of the same issues.
+                let to = other(&mut rng, &tracked[k].lane);
+                let o = home.run(&["move", &tracked[k].reference, &to]);
+                cli_ok(&o, "glboard move");
+                tracked[k].lane = to;
+            }
+            8 => {
+                let w = rng.u32(1..13);
+                let o = home.run(&["weight", &tracked[k].reference, &w.to_string()]);
+                cli_ok(&o, "glboard weight");
+                if o.status.success()
+                    && String::from_utf8_lossy(&o.stdout).contains("nothing to change")
+                {
+                    assert_eq!(tracked[k].weight, Some(w));
+                }
+                tracked[k].weight = Some(w);
+            }
+            _ => {
+                // Cron, or GitLab going away for a while.
+                if rng.bool() {
+                    let o = home.run(&["sync"]);
+                    cli_ok(&o, "glboard sync");
+                } else {
+                    server.world().always = Some(Fault::Status(503));
+                    away = 2;
+                }
+            }
+        }
+    }
+    server.world().always = None;
+    // A re-plan from the board, undone with one u.
+    let milestones_before: Vec<(u64, Option<u64>)> = server
+        .world()
+        .issues
+        .iter()
+        .map(|i| (i.id, i.milestone_id))
+        .collect();
+    s.send("/\u{15}\r");
+    s.send("R");
+    s.wait_for("Re-plan");
+    s.send("\r");
+    let before = last_change(&home);
+    s.send("y");
+    until_written(&home, before, "the re-plan");
+    let before = last_change(&home);
+    s.send("u");
+    until_written(&home, before, "the re-plan undone");
+
+    // GitLab calms down; cron syncs until nothing is left.
+    let counts = {
+        let mut w = server.world();
+        w.chaos = None;
+        w.chaos_counts.clone()
+    };
+    until_nothing_pending_syncing(&home);
+    screen_until(&s, "nothing pending", |c| !c.contains("pending"));
+    let screen = s.contents();
+    assert!(
+        !screen.contains("meanwhile") && !screen.contains("refused"),
+        "{screen}"
+    );
+    s.send("q");
+    s.send("q");
+    assert!(s.wait_exit().success());
+    eprintln!(
+        "seed {seed}, {rounds} rounds: {} requests, {} faults, {} page shifts",
+        counts.requests,
+        counts.total_faults(),
+        counts.shifts
+    );
+
+    // GitLab holds the last intent for every field.
+    let w = server.world();
+    for t in &tracked {
+        let i = w.issues.iter().find(|i| i.id == t.id).unwrap();
+        assert_eq!(
+            lanes_of(i),
+            vec![format!("workflow-infra::{}", t.lane)],
+            "{t:?}"
+        );
+        assert_eq!(i.weight, t.weight, "{t:?}");
+    }
+    // The re-plan and its undo: every milestone as it was.
+    for (id, m) in &milestones_before {
+        if let Some(i) = w.issues.iter().find(|i| i.id == *id) {
+            assert_eq!(
+                i.milestone_id, *m,
+                "issue {id} after the re-plan was undone"
+            );
+        }
+    }
+    // Nothing posted or created twice (nor lost).
+    for body in &notes {
+        assert_eq!(
+            w.notes.iter().filter(|n| n.body == *body).count(),
+            1,
+            "{body}"
+        );
+    }
+    for title in &created {
+        assert_eq!(
+            w.issues.iter().filter(|i| i.title == *title).count(),
+            1,
+            "{title}"
+        );
+    }
+    // The cache equals GitLab.
+    let store = glboard::store::Store::open_read_only(&cache_file(&home)).unwrap();
+    let snap = store.load().unwrap().unwrap();
+    for i in w
+        .issues
+        .iter()
+        .filter(|i| i.labels.contains(fake_gitlab::generate::TEAM))
+    {
+        let c = snap
+            .ws
+            .issues
+            .iter()
+            .find(|c| c.id == i.id)
+            .unwrap_or_else(|| panic!("issue {} not cached", i.id));
+        let mut labels: Vec<String> = c.labels.clone();
+        labels.sort();
+        assert_eq!(
+            labels,
+            i.labels.iter().cloned().collect::<Vec<_>>(),
+            "labels of {}",
+            i.id
+        );
+        assert_eq!(c.milestone_id, i.milestone_id, "milestone of {}", i.id);
+        assert_eq!(c.weight, i.weight, "weight of {}", i.id);
+        assert_eq!(c.is_open(), i.state == "opened", "state of {}", i.id);
+        let mut a: Vec<u64> = c.assignees.iter().map(|u| u.id).collect();
+        a.sort_unstable();
+        let mut b = i.assignee_ids.clone();
+        b.sort_unstable();
+        assert_eq!(a, b, "assignees of {}", i.id);
+    }
+    assert!(store.outbox_queued().unwrap().is_empty());
+    assert!(
+        store.outbox_failed().unwrap().is_empty(),
+        "refused: {:?}",
+        store.outbox_failed()
+    );
+}
+
+fn lanes_of(i: &FIssue) -> Vec<String> {
+    lanes(i)
+}
+
+/// Run `glboard sync` until nothing is pending (GitLab is calm now).
+fn until_nothing_pending_syncing(home: &Home) {
+    for _ in 0..30 {
+        let o = home.run(&["pending"]);
+        if String::from_utf8_lossy(&o.stdout).contains("no pending changes") {
+            return;
+        }
+        let _ = home.run(&["sync"]);
+    }
+    let o = home.run(&["pending"]);
+    panic!("still pending: {}", String::from_utf8_lossy(&o.stdout));
+}

@@ -5,7 +5,7 @@
 
 use super::action::{Effect, OutboxEvent};
 use super::edit::{self, Change, Edit, NewIssue, Reorder, Seen};
-use super::model::{Issue, IssueId};
+use super::model::{Issue, IssueId, label_scope};
 use super::overlay::placeholder_id;
 use super::state::{AppState, Severity, StatusMessage, UndoEntry, Unsaved};
 use super::workflow::{self, Intent, Refusal};
@@ -211,8 +211,32 @@ pub fn undo(state: &mut AppState) -> Vec<Effect> {
         return Vec::new();
     }
     let mut steps = Vec::new();
+    let scope = state.team.workflow_scope.clone();
+    let is_lane = |l: &String| label_scope(l) == Some(scope.as_str());
     for (c, place) in entry.changes.iter().zip(&entry.places).rev() {
         let mut e = edit::inverse(&c.edit, &c.seen);
+        // Back to the lane it was in, from the lane it is in now (another
+        // change may have moved it since): exactly one lane afterwards.
+        if c.edit
+            .add_labels
+            .iter()
+            .chain(&c.edit.remove_labels)
+            .any(is_lane)
+            && let Some(now) = state.ws.issue(c.issue)
+        {
+            let now: Vec<String> = state
+                .team
+                .lanes_of(now)
+                .iter()
+                .map(|l| state.team.lane_label(l))
+                .collect();
+            e.add_labels.retain(|l| !is_lane(l));
+            e.remove_labels.retain(|l| !is_lane(l));
+            e.add_labels
+                .extend(c.seen.lanes.iter().filter(|l| !now.contains(l)).cloned());
+            e.remove_labels
+                .extend(now.iter().filter(|l| !c.seen.lanes.contains(l)).cloned());
+        }
         let mut position = None;
         if let (Some(place), Some(_)) = (place, c.edit.reorder) {
             e.reorder = Some(*place);
@@ -388,4 +412,48 @@ pub fn on_outbox(state: &mut AppState, ev: OutboxEvent) -> Vec<Effect> {
         OutboxEvent::Flowing => state.outbox_wait = None,
     }
     Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::action::StoreUpdate;
+    use crate::core::board::BoardKind;
+    use crate::core::testing::{issue, team, user, workspace};
+
+    #[test]
+    fn undo_puts_the_lane_back_even_after_another_move_since() {
+        let mut i = issue(1, 10, &["team::Datastores", "workflow-infra::Ready"]);
+        i.milestone_id = Some(1);
+        let mut ws = workspace(vec![i.clone()]);
+        ws.me = Some(user(7, "zoe", "Z"));
+        let mut s = AppState::new(
+            ws,
+            team(),
+            chrono::NaiveDate::from_ymd_opt(2025, 11, 5).unwrap_or_default(),
+            BoardKind::Iteration,
+        );
+        s.sync.enabled = true;
+        let fx = act(&mut s, &i, Intent::Lane("In Progress".into()));
+        assert_eq!(fx.len(), 1);
+        // Written down and applied; then someone moved it to Blocked.
+        let mut blocked = i.clone();
+        blocked.labels = vec!["team::Datastores".into(), "workflow-infra::Blocked".into()];
+        s.unsaved.clear();
+        s.apply_store(StoreUpdate {
+            upsert: vec![blocked],
+            ..StoreUpdate::default()
+        });
+        let fx = undo(&mut s);
+        let Some(Effect::Enqueue { changes, .. }) = fx.first() else {
+            panic!("{fx:?}")
+        };
+        assert_eq!(changes[0].edit.add_labels, vec!["workflow-infra::Ready"]);
+        assert_eq!(
+            changes[0].edit.remove_labels,
+            vec!["workflow-infra::Blocked"]
+        );
+        let shown = s.ws.issue(1).map(|i| s.team.lanes_of(i).len());
+        assert_eq!(shown, Some(1), "exactly one lane");
+    }
 }

@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
-use super::snapshot::{bump_rev, write_issues};
+use super::snapshot::{bump_rev, write_issues_keeping_newer};
 use super::{Store, StoreError};
 use crate::core::edit::Change;
 use crate::core::model::{Issue, IssueId};
@@ -228,27 +228,30 @@ impl Store {
                 };
                 let mut i = issue.clone();
                 i.position = pos;
-                write_issues(tx, std::slice::from_ref(&i), rev)
+                // Never over a newer version (another answer, a sync).
+                write_issues_keeping_newer(tx, std::slice::from_ref(&i), rev)
             };
             for r in results {
                 match r {
+                    // Only the process that takes the change off the queue
+                    // writes its answer.
                     Finished::Sent { id, issue } => {
-                        if let Some(i) = issue {
-                            write_issue(i)?;
-                        }
-                        tx.execute(
+                        let taken = tx.execute(
                             "UPDATE outbox SET state = 'sent', rev = ?2, done_at = ?3, result_issue = ?4, reason = NULL WHERE id = ?1 AND state = 'queued'",
                             params![*id as i64, rev, now, issue.as_ref().map(|i| i.id as i64)],
                         )?;
-                    }
-                    Finished::Refused { id, reason, issue } => {
-                        if let Some(i) = issue {
+                        if let Some(i) = issue.as_ref().filter(|_| taken > 0) {
                             write_issue(i)?;
                         }
-                        tx.execute(
+                    }
+                    Finished::Refused { id, reason, issue } => {
+                        let taken = tx.execute(
                             "UPDATE outbox SET state = 'failed', rev = ?2, done_at = ?3, reason = ?4 WHERE id = ?1 AND state = 'queued'",
                             params![*id as i64, rev, now, reason],
                         )?;
+                        if let Some(i) = issue.as_ref().filter(|_| taken > 0) {
+                            write_issue(i)?;
+                        }
                     }
                 }
             }
@@ -515,6 +518,41 @@ mod tests {
         let again = store.changes_since(ch.rev).unwrap();
         assert!(again.upsert.is_empty() && again.sent.is_empty());
         assert_eq!(store.sent_before(7, ids[1]).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn an_older_answer_never_overwrites_a_newer_one_nor_does_a_second_sender() {
+        let (_dir, mut store) = open();
+        let mut snap = crate::store::Snapshot::default();
+        let mut newer = issue(7, 70, &["team::Datastores", "workflow-infra::Blocked"]);
+        newer.updated_at = newer.updated_at + chrono::Duration::seconds(5);
+        snap.ws.issues = vec![newer.clone()];
+        snap.meta.synced_at = Some(Utc::now());
+        store.save_full(&snap).unwrap();
+        let ids = store.enqueue(&[change(7, 5), change(7, 6)]).unwrap();
+        // An answer older than what the cache holds (a sender that was
+        // slower than another): the change leaves the queue, the issue stays.
+        let older = issue(7, 70, &["team::Datastores", "workflow-infra::In Progress"]);
+        store
+            .finish(&[Finished::Sent {
+                id: ids[0],
+                issue: Some(older.clone()),
+            }])
+            .unwrap();
+        let cached = store.issues_by_id(&[7]).unwrap();
+        assert!(cached[0].has_label("workflow-infra::Blocked"));
+        // A change already finished by another process: its answer is not
+        // written again.
+        let mut later = older.clone();
+        later.updated_at = newer.updated_at + chrono::Duration::seconds(5);
+        store
+            .finish(&[Finished::Sent {
+                id: ids[0],
+                issue: Some(later),
+            }])
+            .unwrap();
+        let cached = store.issues_by_id(&[7]).unwrap();
+        assert!(cached[0].has_label("workflow-infra::Blocked"));
     }
 
     #[test]

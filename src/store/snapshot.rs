@@ -431,7 +431,7 @@ fn write_lists(
 /// Write issues from a listing, but never over a newer version of the
 /// same issue (a change's answer written after the listing was fetched):
 /// the place is taken either way.
-fn write_issues_keeping_newer(
+pub(crate) fn write_issues_keeping_newer(
     tx: &rusqlite::Transaction<'_>,
     issues: &[Issue],
     rev: i64,
