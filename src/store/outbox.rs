@@ -525,7 +525,7 @@ mod tests {
         let (_dir, mut store) = open();
         let mut snap = crate::store::Snapshot::default();
         let mut newer = issue(7, 70, &["team::Datastores", "workflow-infra::Blocked"]);
-        newer.updated_at = newer.updated_at + chrono::Duration::seconds(5);
+        newer.updated_at += chrono::Duration::seconds(5);
         snap.ws.issues = vec![newer.clone()];
         snap.meta.synced_at = Some(Utc::now());
         store.save_full(&snap).unwrap();
