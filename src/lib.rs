@@ -2,6 +2,7 @@
 //!
 //! - [`core`]: pure domain model, board layout and state updates.
 //! - [`demo`]: the bundled demo workspace (and synthetic workspaces for benches).
+//! - [`effects`]: the board's effect runner (what `update` asks of the adapters).
 //! - [`tui`]: the terminal adapter: event loop, views, terminal guard.
 //! - [`cli`]: the command line.
 //! - [`commands`]: every action without the UI (print, sync, take, ...).
@@ -19,6 +20,7 @@ pub mod commands;
 pub mod config;
 pub mod core;
 pub mod demo;
+pub mod effects;
 pub mod fsutil;
 pub mod gitlab;
 pub mod outbox;

@@ -9,14 +9,13 @@ use std::time::Duration;
 use clap::Parser;
 use glboard::cli::{BoardArg, Cli, Cmd};
 use glboard::config::{self, Config, ConfigError};
-use glboard::core::action::Effect;
 use glboard::core::board::BoardKind;
 use glboard::core::model::Workspace;
 use glboard::core::state::AppState;
 use glboard::gitlab::{Client, RetryPolicy};
 use glboard::outbox;
 use glboard::store::{self, Store};
-use glboard::sync::{self, SyncRequest, Syncer, Target};
+use glboard::sync::{self, Syncer, Target};
 use tokio::sync::mpsc;
 
 const EXIT_FAILURE: u8 = 1;
@@ -437,134 +436,21 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
         action_tx.clone(),
         poke(&poke_tx),
     ));
-    use glboard::core::action::{Action, OutboxEvent};
+    let mut runner = glboard::effects::Runner {
+        store: outbox_writer,
+        team: team_for_sender,
+        sync: sync_tx,
+        wake: wake_tx,
+        poke: poke_tx,
+        actions: action_tx,
+        notes: Some((notes_client, handle)),
+    };
     let result = rt.block_on(glboard::tui::run(state, action_rx, move |effect| {
-        match effect {
-            Effect::Refresh => {
-                let _ = sync_tx.send(SyncRequest::Refresh);
-                None
-            }
-            Effect::ShowMilestone(id) => {
-                let _ = sync_tx.send(SyncRequest::Show(id));
-                None
-            }
-            Effect::Follow(id) => {
-                if let Err(e) = outbox_writer.remember_milestone(id) {
-                    tracing::warn!(error = %e, "cannot remember the followed milestone");
-                }
-                None
-            }
-            Effect::Enqueue { local, changes } => {
-                let saved = outbox_writer.enqueue(&changes);
-                let _ = wake_tx.send(outbox::Wake::Queued);
-                let _ = poke_tx.send(());
-                Some(Action::Outbox(match saved {
-                    Ok(ids) => OutboxEvent::Saved { local, ids },
-                    Err(e) => OutboxEvent::SaveFailed {
-                        local,
-                        reason: e.to_string(),
-                    },
-                }))
-            }
-            Effect::Retry { local, old, change } => {
-                let saved = outbox_writer
-                    .changes_after(change.issue, old)
-                    .and_then(|newer| {
-                        let kept = glboard::core::conflict::without_superseded(
-                            &change,
-                            &newer,
-                            &team_for_sender,
-                        );
-                        outbox_writer.outbox_requeue(old, kept.as_ref())
-                    });
-                let _ = wake_tx.send(outbox::Wake::Queued);
-                let _ = poke_tx.send(());
-                Some(Action::Outbox(match saved {
-                    Ok(id) => OutboxEvent::Saved {
-                        local,
-                        ids: id.into_iter().collect(),
-                    },
-                    Err(e) => OutboxEvent::SaveFailed {
-                        local,
-                        reason: e.to_string(),
-                    },
-                }))
-            }
-            Effect::Discard(id) => {
-                if let Err(e) = outbox_writer.outbox_discard(id) {
-                    tracing::warn!(error = %e, "cannot discard a change");
-                }
-                let _ = poke_tx.send(());
-                None
-            }
-            Effect::OpenUrl(url) => {
-                open_url(&url);
-                None
-            }
-            Effect::Copy(text) => {
-                copy_osc52(&text);
-                None
-            }
-            Effect::LoadNotes {
-                issue,
-                project,
-                iid,
-            } => {
-                let (client, tx) = (notes_client.clone(), action_tx.clone());
-                handle.spawn(async move {
-                    let notes = client
-                        .recent_notes(project, iid)
-                        .await
-                        .map(|list| {
-                            let mut v: Vec<_> = list.into_iter().map(|n| n.into_note()).collect();
-                            v.reverse();
-                            v
-                        })
-                        .map_err(|e| e.to_string());
-                    let _ = tx.send(Action::Notes { issue, notes });
-                });
-                None
-            }
-            // The terminal adapter writes comments itself.
-            Effect::Compose { .. } | Effect::Quit => None,
-        }
+        runner.run(effect)
     }));
     rt.shutdown_timeout(Duration::from_millis(200));
     match result {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => fail(EXIT_FAILURE, format!("terminal error: {e}")),
     }
-}
-
-/// Open a URL with the desktop's opener, when there is a desktop; over SSH
-/// the status line already shows the URL.
-fn open_url(url: &str) {
-    let has_display = cfg!(target_os = "macos")
-        || std::env::var_os("DISPLAY").is_some()
-        || std::env::var_os("WAYLAND_DISPLAY").is_some();
-    if !has_display || !(url.starts_with("https://") || url.starts_with("http://")) {
-        return;
-    }
-    let opener = if cfg!(target_os = "macos") {
-        "open"
-    } else {
-        "xdg-open"
-    };
-    let _ = std::process::Command::new(opener)
-        .arg(url)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn();
-}
-
-/// Put text on the clipboard with OSC 52: the terminal does it, so it
-/// works over SSH too.
-fn copy_osc52(text: &str) {
-    use base64::Engine;
-    use std::io::Write;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(text);
-    let mut out = std::io::stdout();
-    let _ = write!(out, "\x1b]52;c;{b64}\x07");
-    let _ = out.flush();
 }

@@ -209,6 +209,12 @@ impl Store {
         tx.commit().map_err(|e| self.err(e))?;
         Ok(out)
     }
+
+    /// Run raw SQL (tests that damage the cache on purpose).
+    #[cfg(test)]
+    pub(crate) fn write_for_tests(&self, sql: &str) -> Result<(), StoreError> {
+        self.write(|tx| tx.execute_batch(sql))
+    }
 }
 
 #[cfg(test)]
