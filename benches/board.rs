@@ -25,10 +25,10 @@ fn today() -> NaiveDate {
 }
 
 fn workspaces() -> Vec<(usize, Workspace, TeamConfig)> {
-    let (demo_ws, team) = demo::load(today());
+    let (demo_ws, team) = demo::load(today()).unwrap();
     let mut v = vec![(demo_ws.issues.len(), demo_ws, team)];
     for n in [5_000, 20_000] {
-        let (ws, team) = demo::synthetic(n, today());
+        let (ws, team) = demo::synthetic(n, today()).unwrap();
         v.push((n, ws, team));
     }
     v
@@ -180,7 +180,7 @@ fn start_to_first_frame(c: &mut Criterion) {
 /// landing (the new workspace applied, re-laid out, plus a frame). The
 /// budget is a 16 ms frame.
 fn held_key_while_a_sync_lands(c: &mut Criterion) {
-    let (mut ws, team) = demo::synthetic(10_000, today());
+    let (mut ws, team) = demo::synthetic(10_000, today()).unwrap();
     let current = glboard::core::iteration::pick(&ws.milestones, &team, today())
         .current
         .unwrap();

@@ -185,7 +185,7 @@ fn reqwest_client() -> reqwest::Client {
 /// plus drawing the frame; the outbox write happens after the frame.
 fn key_press_to_frame() {
     let today = NaiveDate::from_ymd_opt(2025, 11, 5).unwrap();
-    let (ws, team) = glboard::demo::synthetic(5_000, today);
+    let (ws, team) = glboard::demo::synthetic(5_000, today).unwrap();
     let mut state = AppState::new(ws, team, today, BoardKind::Iteration);
     state.sync.enabled = true;
     update(

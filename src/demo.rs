@@ -4,13 +4,13 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use serde::Deserialize;
 
 use crate::core::model::{
     Issue, IssueState, Milestone, MilestoneState, Project, TeamConfig, User, Workspace,
 };
-use crate::core::sanitize;
+use crate::core::{num, sanitize};
 
 const DEMO_JSON: &str = include_str!("../assets/demo.json");
 
@@ -62,11 +62,18 @@ fn shift_days(reference_current_start: NaiveDate, today: NaiveDate) -> i64 {
     (today - reference_current_start).num_days().div_euclid(14) * 14
 }
 
+/// 23:59: no demo time is later than this on `today`.
+const END_OF_DAY: NaiveTime = match NaiveTime::from_hms_opt(23, 59, 0) {
+    Some(t) => t,
+    // A constant: an invalid time would fail the build, never a run.
+    None => panic!("23:59:00 is a time"),
+};
+
 /// The demo workspace and its team configuration, with dates moved so that
-/// `today` falls in the demo's current iteration.
-pub fn load(today: NaiveDate) -> (Workspace, TeamConfig) {
-    let file: DemoFile =
-        serde_json::from_str(DEMO_JSON).expect("assets/demo.json is valid (tested)");
+/// `today` falls in the demo's current iteration. Fails only when the
+/// bundled `assets/demo.json` does not parse (a test reads it).
+pub fn load(today: NaiveDate) -> Result<(Workspace, TeamConfig), serde_json::Error> {
+    let file: DemoFile = serde_json::from_str(DEMO_JSON)?;
     let current_start = file
         .milestones
         .iter()
@@ -75,7 +82,7 @@ pub fn load(today: NaiveDate) -> (Workspace, TeamConfig) {
         .next()
         .unwrap_or(file.reference_day);
     let shift = Duration::days(shift_days(current_start, today));
-    let now_cap = today.and_hms_opt(23, 59, 0).expect("valid time").and_utc();
+    let now_cap = today.and_time(END_OF_DAY).and_utc();
     let at = |t: DateTime<Utc>| (t + shift).min(now_cap);
 
     let members: Vec<User> = file
@@ -152,7 +159,7 @@ pub fn load(today: NaiveDate) -> (Workspace, TeamConfig) {
             updated_at: at(i.updated_at),
             closed_at: i.closed_at.map(at),
             // The file lists issues in the team's manual board order.
-            position: pos as i64 * 1000,
+            position: num::signed(pos).saturating_mul(1000),
         })
         .collect();
     let me = user(&file.me);
@@ -191,7 +198,7 @@ pub fn load(today: NaiveDate) -> (Workspace, TeamConfig) {
         me,
         is_demo: true,
     };
-    (ws, file.team)
+    Ok((ws, file.team))
 }
 
 /// The Datastores team's configuration, as the demo and `fake-gitlab`'s
@@ -225,8 +232,8 @@ pub fn datastores_team() -> TeamConfig {
 /// A synthetic workspace of `n` team issues for benchmarks: a third in the
 /// backlog, the rest spread over the lanes of the current iteration (which
 /// contains `today`) and the next.
-pub fn synthetic(n: usize, today: NaiveDate) -> (Workspace, TeamConfig) {
-    let (demo, team) = load(today);
+pub fn synthetic(n: usize, today: NaiveDate) -> Result<(Workspace, TeamConfig), serde_json::Error> {
+    let (demo, team) = load(today)?;
     let lanes = team.lanes.clone();
     let current = crate::core::iteration::pick(&demo.milestones, &team, today);
     let targets = [current.current, current.next];
@@ -281,12 +288,12 @@ pub fn synthetic(n: usize, today: NaiveDate) -> (Workspace, TeamConfig) {
                 } else {
                     IssueState::Opened
                 },
-                position: k as i64,
+                position: num::signed(k),
                 ..template.clone()
             }
         })
         .collect();
-    (
+    Ok((
         Workspace {
             issues,
             name: format!("synthetic · {n} issues"),
@@ -294,7 +301,7 @@ pub fn synthetic(n: usize, today: NaiveDate) -> (Workspace, TeamConfig) {
             ..demo
         },
         team,
-    )
+    ))
 }
 
 #[cfg(test)]
@@ -309,7 +316,7 @@ mod tests {
 
     #[test]
     fn the_demo_has_what_the_brief_promises() {
-        let (ws, team) = load(day("2025-11-05"));
+        let (ws, team) = load(day("2025-11-05")).unwrap();
         assert!(ws.issues.len() >= 80, "{} issues", ws.issues.len());
         assert_eq!(ws.milestones.len(), 6);
         assert_eq!(ws.members.len(), 7);
@@ -341,7 +348,7 @@ mod tests {
 
     #[test]
     fn every_demo_issue_shows_on_some_board() {
-        let (ws, team) = load(day("2025-11-05"));
+        let (ws, team) = load(day("2025-11-05")).unwrap();
         let mut shown = std::collections::HashSet::new();
         let spec = |kind, milestone| BoardSpec {
             kind,
@@ -351,24 +358,26 @@ mod tests {
             sort: SortMode::Manual,
         };
         for c in board::layout(&ws, spec(BoardKind::Backlog, None)).columns {
-            shown.extend(c.cards.iter().map(|k| k.issue));
+            shown.extend(c.cards.iter().map(|k| k.id));
         }
         for m in &ws.milestones {
             for c in board::layout(&ws, spec(BoardKind::Iteration, Some(m.id))).columns {
-                shown.extend(c.cards.iter().map(|k| k.issue));
+                shown.extend(c.cards.iter().map(|k| k.id));
             }
         }
-        let lost: Vec<_> = (0..ws.issues.len())
-            .filter(|i| !shown.contains(i))
-            .filter(|&i| ws.issues[i].is_open() || ws.issues[i].milestone_id.is_some())
-            .map(|i| ws.issues[i].iid)
+        let lost: Vec<_> = ws
+            .issues
+            .iter()
+            .filter(|i| !shown.contains(&i.id))
+            .filter(|i| i.is_open() || i.milestone_id.is_some())
+            .map(|i| i.iid)
             .collect();
         assert!(lost.is_empty(), "issues on no board: {lost:?}");
     }
 
     #[test]
     fn dates_shift_by_whole_iterations_so_today_is_always_in_the_current_one() {
-        let (reference, team) = load(day("2025-11-05"));
+        let (reference, team) = load(day("2025-11-05")).unwrap();
         let ref_pick = iteration::pick(&reference.milestones, &team, day("2025-11-05"));
         for today in [
             "2025-11-03",
@@ -379,7 +388,7 @@ mod tests {
             "2024-01-01",
         ] {
             let today = day(today);
-            let (ws, team) = load(today);
+            let (ws, team) = load(today).unwrap();
             let pick = iteration::pick(&ws.milestones, &team, today);
             assert_eq!(pick.rule, iteration::CurrentRule::ContainsToday, "{today}");
             assert_eq!(pick.current, ref_pick.current, "{today}");
@@ -403,7 +412,7 @@ mod tests {
 
     #[test]
     fn synthetic_workspaces_have_the_asked_size() {
-        let (ws, team) = synthetic(5000, day("2025-11-05"));
+        let (ws, team) = synthetic(5000, day("2025-11-05")).unwrap();
         assert_eq!(ws.issues.len(), 5000);
         let pick = iteration::pick(&ws.milestones, &team, day("2025-11-05"));
         let layout = board::layout(

@@ -15,6 +15,24 @@
 //! - [`sync`]: background sync between GitLab and the cache.
 //! - [`watch`]: an open board's view of what any process wrote to the cache.
 
+// No panics and no silent truncation in shipped code: errors propagate,
+// screen arithmetic saturates (`core::geometry::cells`), index steps are
+// checked (`core::num`). Unit tests (`cfg(test)`) may unwrap.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_possible_wrap,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
+
 pub mod cli;
 pub mod commands;
 pub mod config;

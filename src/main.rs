@@ -2,6 +2,24 @@
 //! → cache → background sync → terminal UI. Exit codes: 0 done, 1 permanent
 //! failure, 2 usage or configuration error, 75 retry later.
 
+// No panics and no silent truncation in shipped code: errors propagate,
+// screen arithmetic saturates (`core::geometry::cells`), index steps are
+// checked (`core::num`). Unit tests (`cfg(test)`) may unwrap.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_possible_wrap,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -204,7 +222,15 @@ fn demo(cli: &Cli, hint: Option<String>) -> ExitCode {
         return code;
     }
     let today = cli.today();
-    let (ws, team) = glboard::demo::load(today);
+    let (ws, team) = match glboard::demo::load(today) {
+        Ok(demo) => demo,
+        Err(e) => {
+            return fail(
+                EXIT_FAILURE,
+                format!("the bundled demo cannot be read: {e}"),
+            );
+        }
+    };
     let mut state = AppState::new(ws, team, today, board_kind(cli));
     if let Some(h) = hint {
         state.info(h);

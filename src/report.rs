@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use crate::core::board::{self, BoardKind, BoardLayout, ColumnKind};
+use crate::core::board::{self, BoardKind, BoardLayout, Card, Column, ColumnKind};
 use crate::core::model::{Issue, IssueState, Milestone, TeamConfig, Workspace};
 use crate::core::state::age;
 use crate::core::text;
@@ -95,8 +95,12 @@ fn board_name(k: BoardKind) -> &'static str {
 }
 
 impl Report<'_> {
-    fn issue(&self, idx: usize) -> &Issue {
-        &self.ws.issues[idx]
+    /// A column's cards with their issues (a card whose issue is not in
+    /// `ws` is left out: the layout was made from another workspace).
+    fn cards<'c>(&'c self, col: &'c Column) -> impl Iterator<Item = (&'c Card, &'c Issue)> {
+        col.cards
+            .iter()
+            .filter_map(|k| k.issue(self.ws).map(|i| (k, i)))
     }
 
     fn headline(&self) -> String {
@@ -173,9 +177,8 @@ impl Report<'_> {
             .columns
             .iter()
             .map(|c| {
-                c.cards
-                    .iter()
-                    .map(|k| board::short_ref(self.ws, self.issue(k.issue), &amb))
+                self.cards(c)
+                    .map(|(_, i)| board::short_ref(self.ws, i, &amb))
                     .collect()
             })
             .collect();
@@ -195,8 +198,7 @@ impl Report<'_> {
                 String::new()
             };
             out.push_str(&format!("\n{b}{}{r} ({}{w})\n", col.title, col.cards.len()));
-            for (card, reference) in col.cards.iter().zip(refs) {
-                let i = self.issue(card.issue);
+            for ((card, i), reference) in self.cards(col).zip(refs) {
                 let mut meta: Vec<String> = i
                     .assignees
                     .iter()
@@ -259,8 +261,7 @@ impl Report<'_> {
             if col.cards.is_empty() {
                 out.push_str("_none_\n");
             }
-            for card in &col.cards {
-                let i = self.issue(card.issue);
+            for (_, i) in self.cards(col) {
                 let done = if i.state == IssueState::Closed {
                     "x"
                 } else {
@@ -308,11 +309,9 @@ impl Report<'_> {
                 kind: kind_name(&c.kind),
                 count: c.cards.len(),
                 weight: c.weight,
-                issues: c
-                    .cards
-                    .iter()
-                    .map(|k| {
-                        let i = self.issue(k.issue);
+                issues: self
+                    .cards(c)
+                    .map(|(k, i)| {
                         let mut flags = Vec::new();
                         if k.flags.no_lane {
                             flags.push("no_lane");

@@ -14,6 +14,7 @@ use crate::core::action::{Action, SyncEvent};
 use crate::core::model::{
     Issue, IssueId, Milestone, MilestoneId, Project, TeamConfig, User, Workspace,
 };
+use crate::core::num;
 use crate::gitlab::dto::ApiIssue;
 use crate::gitlab::{Client, GitlabError};
 use crate::store::{Delta, Snapshot, Store, StoreError, SyncMeta};
@@ -287,7 +288,7 @@ impl Syncer {
                 projects.insert(p.id, p);
             }
             if seen.insert(api.id) {
-                issues.push(api.into_issue(n as i64 * 1024));
+                issues.push(api.into_issue(num::signed(n).saturating_mul(1024)));
             }
         }
         let lanes = match found {

@@ -19,7 +19,7 @@ fn syncs_then_starts_offline_from_the_cache() {
     home.write_config(&server.url());
 
     let mut s = home.start();
-    s.wait_for("synced");
+    s.wait_for("synced just now");
     s.wait_for(TITLE_WORD);
     s.wait_for("In Progress");
     assert!(!s.contents().contains(TOKEN));
@@ -44,7 +44,7 @@ fn a_fault_while_open_shows_and_the_next_sync_succeeds() {
     let home = Home::new();
     home.write_config(&server.url());
     let mut s = home.start();
-    s.wait_for("synced");
+    s.wait_for("synced just now");
     server.world().always = Some(Fault::Status(401));
     s.send("r");
     s.wait_for("sync failed: GitLab rejected the token");
@@ -75,7 +75,7 @@ fn a_kill_during_sync_leaves_a_usable_cache() {
     let home = Home::new();
     home.write_config(&server.url());
     let mut s = home.start();
-    s.wait_for("synced");
+    s.wait_for("synced just now");
     s.send("q");
     assert!(s.wait_exit().success());
 
@@ -91,7 +91,7 @@ fn a_kill_during_sync_leaves_a_usable_cache() {
     server.world().latency_ms = 0;
     let mut s = home.start();
     s.wait_for(TITLE_WORD);
-    s.wait_for("synced");
+    s.wait_for("synced just now");
     s.send("q");
     assert!(s.wait_exit().success());
 }
@@ -210,7 +210,7 @@ fn promote_take_and_move_reach_gitlab() {
     let home = Home::new();
     home.write_config(&server.url());
     let mut s = home.start_with_args(&["--board", "backlog"]);
-    s.wait_for("synced");
+    s.wait_for("synced just now");
     // The first backlog card, filtered by a title word to be sure which.
     let title = {
         let w = server.world();
@@ -229,8 +229,11 @@ fn promote_take_and_move_reach_gitlab() {
     s.send("p");
     s.wait_for("promoted to");
     let current = glboard::core::iteration::pick(
-        &glboard::demo::load(Local::now().date_naive()).0.milestones,
-        &glboard::demo::load(Local::now().date_naive()).1,
+        &glboard::demo::load(Local::now().date_naive())
+            .unwrap()
+            .0
+            .milestones,
+        &glboard::demo::load(Local::now().date_naive()).unwrap().1,
         Local::now().date_naive(),
     )
     .current;
@@ -281,7 +284,7 @@ fn changes_made_offline_arrive_in_order_after_a_restart() {
     let home = Home::new();
     home.write_config(&url);
     let mut s = home.start();
-    s.wait_for("synced");
+    s.wait_for("synced just now");
     // Pick the first Ready card of the iteration board and note its title.
     s.send("ll");
     s.wait_for("Ready 1/");
@@ -324,7 +327,7 @@ fn changes_made_offline_arrive_in_order_after_a_restart() {
     // change to the deleted issue goes to the problems panel.
     let server = FakeGitlab::start_on(world, url.trim_start_matches("http://").parse().unwrap());
     let mut s = home.start();
-    s.wait_for("synced");
+    s.wait_for("synced just now");
     eventually(&server, "all queued changes", |w| {
         w.notes.iter().any(|n| n.body == "queued while offline")
     });
@@ -369,7 +372,7 @@ fn a_kill_between_the_outbox_write_and_the_send_loses_nothing() {
     let home = Home::new();
     home.write_config(&server.url());
     let mut s = home.start();
-    s.wait_for("synced");
+    s.wait_for("synced just now");
     // Every request now hangs for 3 s: the change is written, not sent.
     server.world().latency_ms = 3000;
     s.send("ll");
@@ -392,7 +395,7 @@ fn a_kill_between_the_outbox_write_and_the_send_loses_nothing() {
     eventually(&server, "the change, sent after the restart", |w| {
         w.log.iter().any(|l| l.starts_with("PUT"))
     });
-    s.wait_for("synced");
+    s.wait_for("synced just now");
     std::thread::sleep(std::time::Duration::from_millis(300));
     s.send("q");
     assert!(s.wait_exit().success());
@@ -407,7 +410,7 @@ fn a_kill_during_the_send_applies_the_change_once_in_effect() {
     let home = Home::new();
     home.write_config(&server.url());
     let mut s = home.start();
-    s.wait_for("synced");
+    s.wait_for("synced just now");
     s.send("ll");
     s.wait_for("Ready 1/");
     server.world().latency_ms = 700;
@@ -448,7 +451,7 @@ fn a_kill_during_the_send_applies_the_change_once_in_effect() {
             lanes == vec!["workflow-infra::In Progress"]
         },
     );
-    s.wait_for("synced");
+    s.wait_for("synced just now");
     s.send("q");
     assert!(s.wait_exit().success());
 }
@@ -474,7 +477,7 @@ fn a_comment_written_in_the_editor_reaches_gitlab() {
     env.push(("VISUAL".into(), String::new()));
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let mut s = Session::start_with_env(&[], &env, 120, 40);
-    s.wait_for("synced");
+    s.wait_for("synced just now");
     s.send("ll");
     s.wait_for("Ready 1/");
     s.send("c");
@@ -500,7 +503,7 @@ fn at_trace_log_level_the_token_is_still_nowhere() {
     env.push(("RUST_LOG".into(), "trace".into()));
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let mut s = Session::start_with_env(&[], &env, 120, 40);
-    s.wait_for("synced");
+    s.wait_for("synced just now");
     s.send("ll");
     s.send("L");
     eventually(&server, "the move", |w| {
@@ -592,7 +595,7 @@ fn a_catalogue_of_escapes_from_gitlab_reaches_no_view_output_or_log() {
     // Every view: the board, the detail pane, help, the assignee and
     // milestone pickers, a filter.
     let mut s = Session::start_with_env(&[], &env, 120, 40);
-    s.wait_for("synced");
+    s.wait_for("synced just now");
     s.wait_for("Evil");
     for keys in [
         "\r", "q", "?", "?", "a", "\u{1b}", "M", "\u{1b}", "/Evil", "\r", "q", "q",

@@ -60,7 +60,7 @@ fn lanes(i: &FIssue) -> Vec<String> {
 /// title's first words (for the board's filter), with its reference.
 fn pick(server: &FakeGitlab, lane: &str) -> (FIssue, String, String) {
     let today = Local::now().date_naive();
-    let (demo, team) = glboard::demo::load(today);
+    let (demo, team) = glboard::demo::load(today).unwrap();
     let current = glboard::core::iteration::pick(&demo.milestones, &team, today).current;
     let w = server.world();
     let label = format!("workflow-infra::{lane}");
@@ -105,7 +105,7 @@ fn a_board_move_shows_in_print_and_the_command_line_acts_on_it() {
     let home = Home::new();
     home.write_config(&server.url());
     let mut s = home.start();
-    s.wait_for("synced");
+    s.wait_for("synced just now");
     s.wait_for(TITLE_WORD);
     let (issue, word, reference) = pick(&server, "Ready");
     s.send(&format!("/{word}\r"));
@@ -164,7 +164,7 @@ fn a_sync_from_another_shell_leaves_the_board_with_no_false_conflict() {
     let home = Home::new();
     home.write_config(&server.url());
     let mut s = home.start();
-    s.wait_for("synced");
+    s.wait_for("synced just now");
     s.wait_for(TITLE_WORD);
     let (issue, word, _) = pick(&server, "In Progress");
     s.send(&format!("/{word}\r"));
@@ -215,7 +215,7 @@ fn what_another_process_synced_reaches_an_open_board() {
     let home = Home::new();
     home.write_config(&server.url());
     let mut s = home.start();
-    s.wait_for("synced");
+    s.wait_for("synced just now");
     s.wait_for(TITLE_WORD);
     let (issue, word, _) = pick(&server, "Ready");
     s.send(&format!("/{word}\r"));
@@ -342,7 +342,7 @@ fn several_processes_under_chaos_settle_on_the_last_intent() {
     env.push(("EDITOR", ""));
     env.push(("VISUAL", ""));
     let mut s = Session::start_with_env(&[], &env, 120, 40);
-    s.wait_for("synced");
+    s.wait_for("synced just now");
     s.wait_for(TITLE_WORD);
     let lanes = ["Ready", "In Progress", "Under Review", "Blocked"];
     let mut tracked: Vec<Tracked> = Vec::new();

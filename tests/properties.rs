@@ -90,7 +90,7 @@ proptest! {
 
     #[test]
     fn reference_parsing_never_panics(r in hostile()) {
-        let (ws, team) = glboard::demo::load(chrono::NaiveDate::from_ymd_opt(2025, 11, 5).unwrap());
+        let (ws, team) = glboard::demo::load(chrono::NaiveDate::from_ymd_opt(2025, 11, 5).unwrap()).unwrap();
         let _ = glboard::commands::resolve(&ws, &team, &r);
     }
 }

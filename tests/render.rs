@@ -18,7 +18,7 @@ fn today() -> NaiveDate {
 }
 
 fn state(board: BoardKind, w: u16, h: u16) -> AppState {
-    let (ws, team) = demo::load(today());
+    let (ws, team) = demo::load(today()).unwrap();
     let mut s = AppState::new(ws, team, today(), board);
     update(
         &mut s,
@@ -144,7 +144,7 @@ fn no_frame_panics_at_any_size() {
 
 fn live_state(loaded: bool) -> AppState {
     use glboard::core::model::Workspace;
-    let (ws, team) = demo::load(today());
+    let (ws, team) = demo::load(today()).unwrap();
     let ws = if loaded {
         Workspace {
             is_demo: false,
@@ -392,7 +392,7 @@ fn replan_progress_bar() {
 
 #[test]
 fn a_one_megabyte_title_and_a_thousand_labels_render() {
-    let (mut ws, team) = demo::load(today());
+    let (mut ws, team) = demo::load(today()).unwrap();
     let i = ws
         .issues
         .iter_mut()
@@ -423,7 +423,7 @@ fn a_one_megabyte_title_and_a_thousand_labels_render() {
 
 /// 10,000 cached issues, 1,000 of them in one lane of the shown iteration.
 fn ten_thousand_with_a_thousand_in_one_lane() -> AppState {
-    let (mut ws, team) = demo::synthetic(10_000, today());
+    let (mut ws, team) = demo::synthetic(10_000, today()).unwrap();
     let current = glboard::core::iteration::pick(&ws.milestones, &team, today())
         .current
         .unwrap();

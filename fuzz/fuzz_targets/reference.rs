@@ -9,7 +9,7 @@ static DEMO: OnceLock<(glboard::core::model::Workspace, glboard::core::model::Te
 
 fuzz_target!(|r: &str| {
     let (ws, team) = DEMO.get_or_init(|| {
-        glboard::demo::load(chrono::NaiveDate::from_ymd_opt(2025, 11, 5).unwrap())
+        glboard::demo::load(chrono::NaiveDate::from_ymd_opt(2025, 11, 5).unwrap()).unwrap()
     });
     let _ = glboard::commands::resolve(ws, team, r);
 });

@@ -33,7 +33,8 @@ fn load_board_data(
 ) -> Result<BoardData, Failure> {
     let today = cli.today();
     let Some(live) = Live::open(cli)? else {
-        let (ws, team) = crate::demo::load(today);
+        let (ws, team) = crate::demo::load(today)
+            .map_err(|e| fail(EX_FAILURE, format!("the bundled demo cannot be read: {e}")))?;
         return Ok(BoardData {
             ws,
             team,
@@ -159,12 +160,14 @@ pub fn print(
             ));
         };
         for c in &mut layout.columns {
-            c.cards
-                .retain(|k| ws.issues[k.issue].assignees.iter().any(|u| u.id == me));
+            c.cards.retain(|k| {
+                k.issue(&ws)
+                    .is_some_and(|i| i.assignees.iter().any(|u| u.id == me))
+            });
             c.weight = c
                 .cards
                 .iter()
-                .filter_map(|k| ws.issues[k.issue].weight)
+                .filter_map(|k| k.issue(&ws).and_then(|i| i.weight))
                 .sum();
         }
     }

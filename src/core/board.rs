@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::model::{Issue, IssueState, MilestoneId, ProjectId, TeamConfig, Workspace};
+use super::model::{Issue, IssueId, IssueState, MilestoneId, ProjectId, TeamConfig, Workspace};
 
 /// The two boards the team uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -90,11 +90,34 @@ impl Flags {
     }
 }
 
-/// One card: an index into `Workspace::issues`, and its flags.
+/// One card: its issue, and its flags.
+///
+/// The board is laid out again whenever the issues change, but
+/// `Workspace::issues` is a plain list that can be pushed to, retained or
+/// replaced before the next re-layout. So a card
+/// keeps its issue's id, with the issue's index at layout time only as a
+/// hint: [`Card::issue`] checks the hint against the id and falls back to
+/// a lookup by id. A card read against a changed list finds its own issue,
+/// or none when it is gone: never another issue, never out of bounds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Card {
-    pub issue: usize,
+    /// The issue's index in `Workspace::issues` when laid out (a hint).
+    index: usize,
+    /// The issue's id.
+    pub id: IssueId,
     pub flags: Flags,
+}
+
+impl Card {
+    /// The card's issue in `ws`: where it was laid out when the list has
+    /// not changed since (the usual case, O(1)), else found by id; `None`
+    /// when it is no longer there.
+    pub fn issue<'a>(&self, ws: &'a Workspace) -> Option<&'a Issue> {
+        match ws.issues.get(self.index) {
+            Some(i) if i.id == self.id => Some(i),
+            _ => ws.issue(self.id),
+        }
+    }
 }
 
 /// One column of the board.
@@ -245,7 +268,8 @@ pub fn layout(ws: &Workspace, spec: BoardSpec<'_>) -> BoardLayout {
             unknown_lane: known < lanes.len(),
         };
         let card = Card {
-            issue: idx,
+            index: idx,
+            id: issue.id,
             flags: f,
         };
         match spec.kind {
@@ -275,7 +299,7 @@ pub fn layout(ws: &Workspace, spec: BoardSpec<'_>) -> BoardLayout {
                 let mut placed = false;
                 for lane in lanes {
                     if let Some(&col) = lane_index.get(lane)
-                        && columns[col].cards.last().is_none_or(|c| c.issue != idx)
+                        && columns[col].cards.last().is_none_or(|c| c.index != idx)
                     {
                         columns[col].cards.push(card);
                         placed = true;
@@ -293,7 +317,7 @@ pub fn layout(ws: &Workspace, spec: BoardSpec<'_>) -> BoardLayout {
         col.weight = col
             .cards
             .iter()
-            .filter_map(|c| ws.issues[c.issue].weight)
+            .filter_map(|c| c.issue(ws).and_then(|i| i.weight))
             .sum();
     }
     BoardLayout {
@@ -304,13 +328,10 @@ pub fn layout(ws: &Workspace, spec: BoardSpec<'_>) -> BoardLayout {
 
 fn sort_cards(cards: &mut [Card], ws: &Workspace, sort: SortMode) {
     match sort {
-        SortMode::Manual => cards.sort_by_key(|c| {
-            let i = &ws.issues[c.issue];
-            (i.position, i.id)
-        }),
+        SortMode::Manual => cards.sort_by_key(|c| c.issue(ws).map(|i| (i.position, i.id))),
         SortMode::Priority => cards.sort_by_cached_key(|c| {
-            let i = &ws.issues[c.issue];
-            (i.priority().unwrap_or(u8::MAX), i.position, i.id)
+            c.issue(ws)
+                .map(|i| (i.priority().unwrap_or(u8::MAX), i.position, i.id))
         }),
     }
 }
@@ -389,7 +410,7 @@ mod tests {
             .map(|c| {
                 (
                     c.title.clone(),
-                    c.cards.iter().map(|k| ws.issues[k.issue].iid).collect(),
+                    c.cards.iter().map(|k| ws.issues[k.index].iid).collect(),
                 )
             })
             .collect()
@@ -451,7 +472,7 @@ mod tests {
             l.columns
                 .iter()
                 .flat_map(|c| c.cards.iter())
-                .filter(|c| ws.issues[c.issue].iid == iid)
+                .filter(|c| ws.issues[c.index].iid == iid)
                 .map(|c| c.flags)
                 .collect()
         };
@@ -480,6 +501,32 @@ mod tests {
         {
             assert!(!find(i.iid).is_empty(), "{} lost", i.iid);
         }
+    }
+
+    #[test]
+    fn a_card_read_against_a_changed_list_finds_its_own_issue_or_none() {
+        let mut ws = iteration_ws();
+        let t = team();
+        let l = layout(&ws, spec(BoardKind::Iteration, &t, ""));
+        let cards: Vec<Card> = l.columns.iter().flat_map(|c| c.cards.clone()).collect();
+        for c in &cards {
+            assert_eq!(c.issue(&ws).map(|i| i.id), Some(c.id));
+        }
+        // The list changes before the next layout: the first two issues go
+        // (every index after them shifts), one is replaced, two are added.
+        ws.issues.drain(..2);
+        ws.issues[0] = issue(40, 50, &["team::Datastores"]);
+        ws.issues.insert(0, issue(41, 51, &["team::Datastores"]));
+        ws.issues.push(issue(42, 52, &["team::Datastores"]));
+        for c in &cards {
+            match c.issue(&ws) {
+                Some(i) => assert_eq!(i.id, c.id, "another issue than the card's"),
+                None => assert!([1, 2, 3].contains(&c.id), "{} lost", c.id),
+            }
+        }
+        // Emptied: nothing, and no index out of bounds.
+        ws.issues.clear();
+        assert!(cards.iter().all(|c| c.issue(&ws).is_none()));
     }
 
     #[test]
@@ -540,7 +587,7 @@ mod tests {
                 .columns
                 .iter()
                 .flat_map(|c| c.cards.iter())
-                .map(|c| ws.issues[c.issue].iid)
+                .map(|c| ws.issues[c.index].iid)
                 .collect();
             v.dedup();
             v

@@ -50,15 +50,8 @@ fn next_local(state: &mut AppState) -> u64 {
 /// The issues just above and below `id` in the selected column.
 pub fn neighbours(state: &AppState, id: IssueId) -> Option<Reorder> {
     let col = state.layout.columns.get(state.view().col)?;
-    let row = col
-        .cards
-        .iter()
-        .position(|c| state.ws.issues.get(c.issue).is_some_and(|i| i.id == id))?;
-    let at = |r: Option<usize>| {
-        r.and_then(|r| col.cards.get(r))
-            .and_then(|c| state.ws.issues.get(c.issue))
-            .map(|i| i.id)
-    };
+    let row = col.cards.iter().position(|c| c.id == id)?;
+    let at = |r: Option<usize>| r.and_then(|r| col.cards.get(r)).map(|c| c.id);
     Some(Reorder {
         after: at(row.checked_sub(1)),
         before: at(Some(row + 1)),

@@ -2,6 +2,13 @@
 //! a terminal size. Shared by the views (to draw) and by `update` (to scroll
 //! and to map mouse clicks to cards), so both always agree.
 
+/// A count of cells, rows or items as terminal cells (`u16`), saturating
+/// at `u16::MAX`: a list of 70,000 items is "more than fits", never 4,464
+/// rows. Screen arithmetic on the result should saturate too.
+pub fn cells(n: usize) -> u16 {
+    u16::try_from(n).unwrap_or(u16::MAX)
+}
+
 /// A rectangle in terminal cells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Rect {
@@ -13,7 +20,10 @@ pub struct Rect {
 
 impl Rect {
     pub fn contains(&self, x: u16, y: u16) -> bool {
-        x >= self.x && x < self.x + self.w && y >= self.y && y < self.y + self.h
+        x >= self.x
+            && x < self.x.saturating_add(self.w)
+            && y >= self.y
+            && y < self.y.saturating_add(self.h)
     }
 }
 
@@ -97,14 +107,15 @@ pub fn column_rects(board: Rect, ncols: usize, offset: usize) -> Vec<ColumnRect>
     let n = visible_columns(board.w, ncols)
         .min(ncols.saturating_sub(offset))
         .max(1);
-    let n16 = n as u16;
+    // At least one column; never more than there are cells.
+    let n16 = cells(n).max(1);
     let usable = board.w.saturating_sub(n16 - 1);
     let base = usable / n16;
     let extra = usable % n16;
     let mut x = board.x;
     (0..n)
         .map(|i| {
-            let w = base + u16::from((i as u16) < extra);
+            let w = base + u16::from(cells(i) < extra);
             let r = ColumnRect {
                 index: offset + i,
                 rect: Rect {
@@ -114,7 +125,7 @@ pub fn column_rects(board: Rect, ncols: usize, offset: usize) -> Vec<ColumnRect>
                     h: board.h,
                 },
             };
-            x += w + 1;
+            x = x.saturating_add(w).saturating_add(1);
             r
         })
         .collect()
@@ -138,21 +149,24 @@ pub fn cards_per_column(board_h: u16) -> usize {
 
 /// The overlay rectangle for the detail pane and help: most of the screen.
 pub fn overlay(w: u16, h: u16) -> Rect {
+    // A fraction of the size, computed wide: `w * 4` overflows a u16 from
+    // 16,384 cells on.
+    let part = |n: u16, num: u32, den: u32| u16::try_from(u32::from(n) * num / den).unwrap_or(n);
     let ow = if w >= 100 {
-        w * 4 / 5
+        part(w, 4, 5)
     } else {
         w.saturating_sub(2)
     }
     .max(1);
     let oh = if h >= 30 {
-        h * 5 / 6
+        part(h, 5, 6)
     } else {
         h.saturating_sub(2)
     }
     .max(1);
     Rect {
-        x: (w - ow) / 2,
-        y: (h - oh) / 2,
+        x: w.saturating_sub(ow) / 2,
+        y: h.saturating_sub(oh) / 2,
         w: ow,
         h: oh,
     }
@@ -217,6 +231,38 @@ mod tests {
             )
             .len(),
             1
+        );
+    }
+
+    #[test]
+    fn counts_become_cells_saturating() {
+        assert_eq!(cells(0), 0);
+        assert_eq!(cells(40_000), 40_000);
+        assert_eq!(cells(65_535), u16::MAX);
+        assert_eq!(cells(65_536), u16::MAX, "not 0");
+        assert_eq!(cells(usize::MAX), u16::MAX);
+    }
+
+    #[test]
+    fn the_largest_terminal_has_an_overlay_and_columns() {
+        // `w * 4 / 5` overflowed a u16 from 16,384 cells on.
+        let o = overlay(u16::MAX, u16::MAX);
+        assert_eq!((o.w, o.h), (52_428, 54_612));
+        assert_eq!(o.x + o.w + o.x, u16::MAX - 1);
+        let scr = screen(u16::MAX, u16::MAX).unwrap();
+        let cols = column_rects(scr.board, 5_000, 0);
+        assert_eq!(cols.len(), 2_621);
+        let last = cols.last().unwrap().rect;
+        assert_eq!(last.x + last.w, u16::MAX);
+        assert!(last.contains(u16::MAX - 1, u16::MAX - 2));
+        assert_eq!(
+            overlay(0, 0),
+            Rect {
+                x: 0,
+                y: 0,
+                w: 1,
+                h: 1
+            }
         );
     }
 

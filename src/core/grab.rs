@@ -35,12 +35,9 @@ pub fn grab_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
                 state.warn("carry between lanes on the iteration board");
                 return Vec::new();
             }
-            let col = state.view().col as i64 + delta;
-            let Some(kind) = state
-                .layout
-                .columns
-                .get(col.max(0) as usize)
-                .filter(|_| col >= 0)
+            let ncols = state.layout.columns.len();
+            let Some(kind) = super::num::step(state.view().col, delta, ncols)
+                .and_then(|col| state.layout.columns.get(col))
                 .map(|c| c.kind.clone())
             else {
                 return Vec::new();

@@ -154,14 +154,11 @@ pub fn step(
     }
     let idx = from.and_then(|id| list.iter().position(|m| m.id == id));
     let target = match idx {
-        Some(i) => i as i64 + delta as i64,
+        Some(i) => super::num::step(i, i64::from(delta), list.len())?,
         None if delta >= 0 => 0,
-        None => list.len() as i64 - 1,
+        None => list.len() - 1,
     };
-    if target < 0 || target >= list.len() as i64 {
-        return None;
-    }
-    Some(list[target as usize].id)
+    list.get(target).map(|m| m.id)
 }
 
 #[cfg(test)]

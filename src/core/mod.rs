@@ -15,6 +15,7 @@ pub mod markdown;
 pub mod model;
 pub mod navigation;
 pub mod new_issue;
+pub mod num;
 pub mod overlay;
 pub mod panes;
 pub mod picker;

@@ -238,7 +238,7 @@ impl Workspace {
                 seen.push(m.id);
             }
         }
-        seen.len() as u32
+        u32::try_from(seen.len()).unwrap_or(u32::MAX)
     }
 
     pub fn milestone(&self, id: MilestoneId) -> Option<&Milestone> {

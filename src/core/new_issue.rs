@@ -52,7 +52,8 @@ pub(super) fn new_issue_titled(
         .columns
         .get(state.view().col)
         .and_then(|c| c.cards.first())
-        .map(|c| state.ws.issues[c.issue].project_id);
+        .and_then(|c| c.issue(&state.ws))
+        .map(|i| i.project_id);
     let mut projects = state.ws.projects.clone();
     projects.sort_by_key(|p| {
         (
@@ -171,10 +172,7 @@ mod tests {
         assert_eq!(s.short_ref(sel(&s)), "new");
         assert_eq!(s.layout.columns[2].cards.len(), 4, "in Ready");
         assert_eq!(
-            s.layout.columns[2]
-                .cards
-                .last()
-                .map(|k| s.ws.issues[k.issue].id),
+            s.layout.columns[2].cards.last().map(|k| k.id),
             Some(sel(&s).id),
             "last, where GitLab puts a new issue"
         );

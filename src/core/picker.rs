@@ -107,13 +107,13 @@ impl Picker {
     }
 
     pub fn current(&self) -> Option<&PickItem> {
-        self.shown.get(self.cursor).map(|&i| &self.items[i])
+        self.shown.get(self.cursor).and_then(|&i| self.items.get(i))
     }
 
     pub fn move_cursor(&mut self, delta: i64) {
-        let n = self.shown.len() as i64;
+        let n = self.shown.len();
         if n > 0 {
-            self.cursor = (self.cursor as i64 + delta).rem_euclid(n) as usize;
+            self.cursor = super::num::step_wrapping(self.cursor, delta, n);
         }
     }
 

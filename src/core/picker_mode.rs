@@ -79,7 +79,7 @@ fn accept_pick(state: &mut AppState, p: Picker) -> Vec<Effect> {
             let chosen: Vec<u64> = p
                 .selected
                 .iter()
-                .filter_map(|&n| match p.items[n].value {
+                .filter_map(|&n| match p.items.get(n)?.value {
                     PickValue::Member(id) => Some(id),
                     _ => None,
                 })

@@ -519,7 +519,7 @@ impl AppState {
         let v = self.view();
         let col = self.layout.columns.get(v.col)?;
         let card = col.cards.get(*v.rows.get(v.col)?)?;
-        self.ws.issues.get(card.issue)
+        card.issue(&self.ws)
     }
 
     /// Recompute the layout after the data, board, milestone, filter or sort
@@ -543,7 +543,9 @@ impl AppState {
             let ws = &self.ws;
             for col in &mut self.layout.columns {
                 col.cards.retain(|c| {
-                    let i = &ws.issues[c.issue];
+                    let Some(i) = c.issue(ws) else {
+                        return false;
+                    };
                     match quick {
                         QuickFilter::All => true,
                         QuickFilter::Mine => i.assignees.iter().any(|u| Some(u.id) == me),
@@ -555,14 +557,13 @@ impl AppState {
                 col.weight = col
                     .cards
                     .iter()
-                    .filter_map(|c| ws.issues[c.issue].weight)
+                    .filter_map(|c| c.issue(ws).and_then(|i| i.weight))
                     .sum();
             }
         }
         let ncols = self.layout.columns.len();
         let selected = self.view().selected;
         let layout = &self.layout;
-        let ws = &self.ws;
         let v = &mut self.views[self.board.index()];
         v.rows.resize(ncols, 0);
         v.offsets.resize(ncols, 0);
@@ -570,26 +571,24 @@ impl AppState {
         if let Some(id) = selected {
             // Stay on the selected issue: in its column if it is still there,
             // else in whichever column now holds it.
-            let here = layout.columns[v.col]
-                .cards
-                .iter()
-                .position(|c| ws.issues[c.issue].id == id);
+            let here = layout
+                .columns
+                .get(v.col)
+                .and_then(|c| c.cards.iter().position(|c| c.id == id));
             if let Some(row) = here {
                 v.rows[v.col] = row;
-            } else if let Some((col, row)) =
-                layout.columns.iter().enumerate().find_map(|(ci, c)| {
-                    c.cards
-                        .iter()
-                        .position(|k| ws.issues[k.issue].id == id)
-                        .map(|r| (ci, r))
-                })
+            } else if let Some((col, row)) = layout
+                .columns
+                .iter()
+                .enumerate()
+                .find_map(|(ci, c)| c.cards.iter().position(|k| k.id == id).map(|r| (ci, r)))
             {
                 v.col = col;
                 v.rows[col] = row;
             }
         }
-        for (ci, c) in layout.columns.iter().enumerate() {
-            v.rows[ci] = v.rows[ci].min(c.cards.len().saturating_sub(1));
+        for (row, c) in v.rows.iter_mut().zip(&layout.columns) {
+            *row = (*row).min(c.cards.len().saturating_sub(1));
         }
         self.sync_selected();
         self.ensure_visible();
@@ -625,9 +624,7 @@ impl AppState {
             v.col_offset = v.col + 1 - visible_cols;
         }
         v.col_offset = v.col_offset.min(ncols.saturating_sub(visible_cols));
-        for (ci, len) in lens.into_iter().enumerate() {
-            let row = v.rows[ci];
-            let off = &mut v.offsets[ci];
+        for ((len, &row), off) in lens.into_iter().zip(&v.rows).zip(&mut v.offsets) {
             if row < *off {
                 *off = row;
             } else if row >= *off + per_col {

@@ -11,6 +11,7 @@ use super::geometry;
 use super::iteration;
 use super::keymap::{self, Command, KeyCode, KeyPress, Resolution};
 use super::navigation::{show_board, show_milestone};
+use super::num;
 use super::panes;
 use super::state::{AppState, Mode, Severity, SyncPhase};
 use super::{grab, integrity, picker_mode, problems, prompt, replan, workflow_keys};
@@ -150,8 +151,8 @@ fn board_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
     match cmd {
         Command::Up => move_row(state, -1),
         Command::Down => move_row(state, 1),
-        Command::PageUp => move_row(state, -(page as i64)),
-        Command::PageDown => move_row(state, page as i64),
+        Command::PageUp => move_row(state, -num::signed(page)),
+        Command::PageDown => move_row(state, num::signed(page)),
         Command::Top => move_row(state, i64::MIN / 2),
         Command::Bottom => move_row(state, i64::MAX / 2),
         Command::Left => move_col(state, -1),
@@ -264,8 +265,10 @@ fn move_row(state: &mut AppState, delta: i64) {
         return;
     }
     let v = &mut state.views[state.board.index()];
-    let row = (v.rows[col] as i64 + delta).clamp(0, len as i64 - 1);
-    v.rows[col] = row as usize;
+    let Some(row) = v.rows.get_mut(col) else {
+        return;
+    };
+    *row = num::step_clamped(*row, delta, len);
     state.sync_selected();
     state.ensure_visible();
 }
@@ -276,15 +279,18 @@ fn move_col(state: &mut AppState, delta: i64) {
         return;
     }
     let v = &mut state.views[state.board.index()];
-    v.col = (v.col as i64 + delta).clamp(0, ncols as i64 - 1) as usize;
+    v.col = num::step_clamped(v.col, delta, ncols);
     state.sync_selected();
     state.ensure_visible();
 }
 
 fn select(state: &mut AppState, col: usize, row: usize) {
     let v = &mut state.views[state.board.index()];
+    let Some(r) = v.rows.get_mut(col) else {
+        return;
+    };
+    *r = row;
     v.col = col;
-    v.rows[col] = row;
     state.sync_selected();
     state.ensure_visible();
 }
@@ -316,15 +322,15 @@ fn clamp_overlay_scroll(state: &mut AppState) {
 
 fn scroll_overlay(state: &mut AppState, delta: i64) {
     if let Some((total, visible)) = overlay_lines(state) {
-        let max = total.saturating_sub(visible) as i64;
+        let lines = total.saturating_sub(visible).saturating_add(1);
         if let Mode::Detail { scroll, .. } | Mode::Help { scroll } = &mut state.mode {
-            *scroll = (*scroll as i64 + delta).clamp(0, max) as usize;
+            *scroll = num::step_clamped(*scroll, delta, lines);
         }
     }
 }
 
 fn overlay_command(state: &mut AppState, cmd: Command) {
-    let page = overlay_lines(state).map_or(1, |(_, v)| v.max(1)) as i64;
+    let page = num::signed(overlay_lines(state).map_or(1, |(_, v)| v.max(1)));
     match cmd {
         Command::Down => scroll_overlay(state, 1),
         Command::Up => scroll_overlay(state, -1),
@@ -403,13 +409,17 @@ fn on_mouse(state: &mut AppState, m: MouseInput) {
     let Some(cr) = cols.iter().find(|c| c.rect.contains(m.x, m.y)) else {
         return;
     };
-    let len = state.layout.columns[cr.index].cards.len();
+    let Some(len) = state.layout.columns.get(cr.index).map(|c| c.cards.len()) else {
+        return;
+    };
+    let current = v.rows.get(cr.index).copied().unwrap_or(0);
     match m.kind {
         MouseKind::Click => {
             let area = geometry::cards_area(cr.rect);
             let row = if area.contains(m.x, m.y) {
                 let dy = m.y - area.y;
-                let row = v.offsets[cr.index] + (dy / geometry::CARD_H) as usize;
+                let offset = v.offsets.get(cr.index).copied().unwrap_or(0);
+                let row = offset + usize::from(dy / geometry::CARD_H);
                 if dy % geometry::CARD_H >= geometry::CARD_LINES || row >= len {
                     None
                 } else {
@@ -420,7 +430,7 @@ fn on_mouse(state: &mut AppState, m: MouseInput) {
             };
             match row {
                 Some(r) => select(state, cr.index, r),
-                None => select(state, cr.index, v.rows[cr.index]),
+                None => select(state, cr.index, current),
             }
         }
         MouseKind::ScrollDown | MouseKind::ScrollUp => {
@@ -432,7 +442,7 @@ fn on_mouse(state: &mut AppState, m: MouseInput) {
             } else {
                 -1
             };
-            let row = (v.rows[cr.index] as i64 + delta).clamp(0, len as i64 - 1) as usize;
+            let row = num::step_clamped(current, delta, len);
             select(state, cr.index, row);
         }
     }
@@ -789,6 +799,64 @@ mod tests {
         }
     }
 
+    /// The selected card's issue is the one the selection remembers, and
+    /// is in the list.
+    fn selection_is_real(s: &AppState) {
+        if let Some(i) = s.selected_issue() {
+            assert!(s.ws.issues.iter().any(|x| x.id == i.id));
+            assert_eq!(s.view().selected, Some(i.id));
+        }
+    }
+
+    #[test]
+    fn a_sync_that_removes_issues_then_a_key_selects_a_real_issue() {
+        let mut s = state();
+        keys(&mut s, "lljj");
+        assert_eq!(selected_iid(&s), Some(106));
+        // One update deletes the selected issue and every issue before it
+        // in the list (every index after them shifts); then a key.
+        update(
+            &mut s,
+            Action::Store(Box::new(crate::core::action::StoreUpdate {
+                delete: (1..=7).collect(),
+                ..Default::default()
+            })),
+        );
+        selection_is_real(&s);
+        keys(&mut s, "j");
+        selection_is_real(&s);
+        assert_eq!(selected_iid(&s), Some(109), "the Ready card left");
+        keys(&mut s, "k");
+        assert_eq!(selected_iid(&s), Some(109), "the only one");
+    }
+
+    #[test]
+    fn keys_on_a_layout_older_than_the_issues_never_read_another_issue() {
+        let mut s = state();
+        keys(&mut s, "llj");
+        assert_eq!(selected_iid(&s), Some(103));
+        // The list changes and nothing has laid the board out yet (the
+        // state's fields are public): the selected issue and those before
+        // it go, every other index shifts, one issue is put first.
+        s.ws.issues.retain(|i| i.iid > 103);
+        s.ws.issues.insert(0, issue(60, 160, &["team::Datastores"]));
+        assert_eq!(
+            s.selected_issue().map(|i| i.iid),
+            None,
+            "gone, and not whichever issue took its index"
+        );
+        for k in ["j", "k", "G", "gg", "l", "h", "<Enter>", "<Esc>", "K", "J"] {
+            keys(&mut s, k);
+            selection_is_real(&s);
+            for c in s.layout.columns.iter().flat_map(|c| &c.cards) {
+                assert!(c.issue(&s.ws).is_none_or(|i| i.id == c.id));
+            }
+        }
+        s.relayout();
+        selection_is_real(&s);
+        assert!(s.selected_issue().is_some());
+    }
+
     #[test]
     fn sort_toggle_reorders_by_priority() {
         let mut s = state();
@@ -798,8 +866,8 @@ mod tests {
         assert_eq!(selected_iid(&s), Some(100));
         keys(&mut s, "s");
         assert_eq!(s.sort, SortMode::Priority);
-        let first = s.layout.columns[2].cards[0].issue;
-        assert_eq!(s.ws.issues[first].iid, 109);
+        let first = s.layout.columns[2].cards[0].issue(&s.ws).unwrap();
+        assert_eq!(first.iid, 109);
         assert_eq!(selected_iid(&s), Some(100), "selection follows the issue");
     }
 

@@ -228,12 +228,9 @@ fn move_lane(state: &mut AppState, issue: &Issue, delta: i64) -> Vec<Effect> {
     let target = match state.board {
         BoardKind::Planning => return Vec::new(),
         BoardKind::Iteration => {
-            let col = state.view().col as i64 + delta;
-            match state
-                .layout
-                .columns
-                .get(col.max(0) as usize)
-                .filter(|_| col >= 0)
+            let ncols = state.layout.columns.len();
+            match super::num::step(state.view().col, delta, ncols)
+                .and_then(|col| state.layout.columns.get(col))
             {
                 Some(c) => c.kind.clone(),
                 None => return warn(state, "no lane further that way"),
@@ -244,11 +241,8 @@ fn move_lane(state: &mut AppState, issue: &Issue, delta: i64) -> Vec<Effect> {
             let here = lanes
                 .iter()
                 .position(|l| *l == state.team.backlog_lane)
-                .unwrap_or(0) as i64;
-            match lanes
-                .get((here + delta).max(0) as usize)
-                .filter(|_| here + delta >= 0)
-            {
+                .unwrap_or(0);
+            match super::num::step(here, delta, lanes.len()).and_then(|l| lanes.get(l)) {
                 Some(l) => ColumnKind::Lane(l.clone()),
                 None => return warn(state, "no lane further that way"),
             }
@@ -308,34 +302,29 @@ fn reorder(state: &mut AppState, issue: &Issue, delta: i64) -> Vec<Effect> {
 /// and its new local position.
 pub(super) fn reorder_edit(state: &AppState, id: IssueId, delta: i64) -> Option<(Edit, i64)> {
     let col = state.layout.columns.get(state.view().col)?;
-    let row = col
-        .cards
-        .iter()
-        .position(|c| state.ws.issues[c.issue].id == id)? as i64;
-    let card = |r: i64| {
-        (r >= 0)
-            .then(|| col.cards.get(r as usize))
-            .flatten()
-            .map(|c| &state.ws.issues[c.issue])
+    let row = col.cards.iter().position(|c| c.id == id)?;
+    let card = |r: Option<usize>| {
+        r.and_then(|r| col.cards.get(r))
+            .and_then(|c| c.issue(&state.ws))
     };
     // Moving up: between row-2 and row-1; down: between row+1 and row+2.
-    let last = col.cards.len() as i64 - 1;
+    let last = col.cards.len().saturating_sub(1);
     let (above, below) = if delta == i64::MIN / 4 {
         // To the top.
         if row == 0 {
             return None;
         }
-        (None, Some(card(0)?))
+        (None, Some(card(Some(0))?))
     } else if delta == i64::MAX / 4 {
         // To the bottom.
         if row == last {
             return None;
         }
-        (Some(card(last)?), None)
+        (Some(card(Some(last))?), None)
     } else if delta < 0 {
-        (card(row - 2), Some(card(row - 1)?))
+        (card(row.checked_sub(2)), Some(card(row.checked_sub(1))?))
     } else {
-        (Some(card(row + 1)?), card(row + 2))
+        (Some(card(row.checked_add(1))?), card(row.checked_add(2)))
     };
     let pos = edit::position_between(above.map(|i| i.position), below.map(|i| i.position));
     let e = Edit {
@@ -599,11 +588,7 @@ mod tests {
     fn reorder_goes_between_the_new_neighbours() {
         let mut s = state();
         keys(&mut s, "lljj");
-        let ids: Vec<u64> = s.layout.columns[2]
-            .cards
-            .iter()
-            .map(|c| s.ws.issues[c.issue].id)
-            .collect();
+        let ids: Vec<u64> = s.layout.columns[2].cards.iter().map(|c| c.id).collect();
         assert_eq!(ids, vec![1, 3, 5]);
         let fx = keys(&mut s, "K");
         let c = enqueued(&fx)[0];
@@ -614,11 +599,7 @@ mod tests {
                 before: Some(3)
             })
         );
-        let ids: Vec<u64> = s.layout.columns[2]
-            .cards
-            .iter()
-            .map(|c| s.ws.issues[c.issue].id)
-            .collect();
+        let ids: Vec<u64> = s.layout.columns[2].cards.iter().map(|c| c.id).collect();
         assert_eq!(ids, vec![1, 5, 3]);
         assert_eq!(sel(&s).id, 5);
         let fx = keys(&mut s, "K");

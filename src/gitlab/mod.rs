@@ -113,7 +113,7 @@ impl RetryPolicy {
             .base_delay
             .saturating_mul(1u32 << n.min(16))
             .min(self.max_delay);
-        let ms = cap.as_millis() as u64;
+        let ms = crate::core::num::millis(cap);
         Duration::from_millis(ms / 2 + fastrand::u64(0..=ms / 2))
     }
 }
@@ -375,7 +375,7 @@ impl Client {
                 return Err(err);
             }
             let delay = self.policy.backoff(attempt);
-            tracing::warn!(error = %err, attempt, delay_ms = delay.as_millis() as u64, "transient GitLab error; retrying");
+            tracing::warn!(error = %err, attempt, delay_ms = crate::core::num::millis(delay), "transient GitLab error; retrying");
             tokio::time::sleep(delay).await;
             attempt += 1;
         }

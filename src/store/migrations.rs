@@ -3,6 +3,7 @@
 //! schema has, and applying what is missing when a cache is opened.
 
 use super::{Store, StoreError};
+use crate::core::num;
 
 /// The schema, one step per version: `user_version` is how many were applied.
 pub(super) const MIGRATIONS: &[&str] = &[
@@ -92,7 +93,7 @@ impl Store {
             .conn()
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(|e| self.err(e))?;
-        let known = MIGRATIONS.len() as i64;
+        let known = num::signed(MIGRATIONS.len());
         if version > known {
             return Err(StoreError::TooNew {
                 path: self.path.clone(),
@@ -100,7 +101,11 @@ impl Store {
                 known,
             });
         }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        // SQLite starts files at version 0; a negative one was never
+        // written by glboard: migrate from the first as well (which fails
+        // on tables the file already holds, rather than skipping them all).
+        let done = usize::try_from(version).unwrap_or(0);
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
             let mut conn = self.conn();
             let tx = conn
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
@@ -109,11 +114,11 @@ impl Store {
             let now: i64 = tx
                 .query_row("PRAGMA user_version", [], |r| r.get(0))
                 .map_err(|e| self.err(e))?;
-            if now > i as i64 {
+            if now > num::signed(i) {
                 continue;
             }
             tx.execute_batch(sql).map_err(|e| self.err(e))?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64)
+            tx.pragma_update(None, "user_version", num::signed(i + 1))
                 .map_err(|e| self.err(e))?;
             tx.commit().map_err(|e| self.err(e))?;
         }

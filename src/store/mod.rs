@@ -162,6 +162,20 @@ fn hint(fault: &DbFault) -> &'static str {
     }
 }
 
+/// An id (GitLab's, or a change's) as an SQLite integer, bit for bit.
+/// SQLite integers are signed and ids are `u64`: GitLab's and the outbox's
+/// row ids are below 2^63, but a placeholder id (the card of an issue being
+/// created, [`crate::core::overlay::placeholder_id`]) has the top bit set and
+/// is stored as a negative number. [`from_sql_id`] reads it back unchanged.
+fn sql_id(id: u64) -> i64 {
+    i64::from_ne_bytes(id.to_ne_bytes())
+}
+
+/// An id stored by [`sql_id`], back as it was.
+fn from_sql_id(v: i64) -> u64 {
+    u64::from_ne_bytes(v.to_ne_bytes())
+}
+
 pub struct Store {
     /// Behind a mutex so the store can live in a task that other threads
     /// may poll; only the sync task uses it.
@@ -220,6 +234,19 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_go_through_sqlite_integers_unchanged() {
+        let placeholder = crate::core::overlay::placeholder_id(7, 1);
+        for id in [0, 1, 500_000, (1 << 63) - 1, 1 << 63, placeholder, u64::MAX] {
+            assert_eq!(from_sql_id(sql_id(id)), id);
+        }
+        assert!(
+            sql_id(placeholder) < 0,
+            "a placeholder is a negative integer"
+        );
+        assert_eq!(sql_id(500_000), 500_000, "GitLab's ids are themselves");
+    }
 
     fn sqlite(code: std::ffi::c_int, message: &str) -> rusqlite::Error {
         rusqlite::Error::SqliteFailure(ffi::Error::new(code), Some(message.into()))

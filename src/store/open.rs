@@ -152,7 +152,7 @@ impl Store {
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(|e| err(&e))?;
-        if version != MIGRATIONS.len() as i64 {
+        if version != crate::core::num::signed(MIGRATIONS.len()) {
             return Err(err(&format!(
                 "schema {version}, this glboard reads {}",
                 MIGRATIONS.len()

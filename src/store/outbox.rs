@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
 use super::snapshot::{bump_rev, write_issues_keeping_newer};
-use super::{Store, StoreError};
+use super::{Store, StoreError, from_sql_id, sql_id};
 use crate::core::edit::Change;
 use crate::core::model::{Issue, IssueId};
 
@@ -61,9 +61,10 @@ fn change_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Change, Option<St
     let mut c: Change = serde_json::from_str(&json).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
     })?;
-    c.id = r.get::<_, i64>("id")? as u64;
-    c.action = r.get::<_, i64>("action")? as u64;
-    c.attempts = r.get::<_, i64>("attempts")? as u32;
+    c.id = from_sql_id(r.get("id")?);
+    c.action = from_sql_id(r.get("action")?);
+    // A count: one past u32::MAX attempts is still "very many".
+    c.attempts = u32::try_from(r.get::<_, i64>("attempts")?.max(0)).unwrap_or(u32::MAX);
     c.attempted_at = r
         .get::<_, Option<String>>("attempted_at")?
         .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
@@ -108,13 +109,13 @@ impl Store {
             for c in changes {
                 let json = serde_json::to_string(c)
                     .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-                stmt.execute(params![action, c.issue as i64, json, rev])?;
+                stmt.execute(params![action, sql_id(c.issue), json, rev])?;
                 let id = tx.last_insert_rowid();
                 if action == 0 {
                     action = id;
                     tx.execute("UPDATE outbox SET action = ?1 WHERE id = ?1", [id])?;
                 }
-                ids.push(id as u64);
+                ids.push(from_sql_id(id));
             }
             Ok(ids)
         })
@@ -147,7 +148,7 @@ impl Store {
         Ok(select_changes(
             &conn,
             "state = 'sent' AND issue_id = ?1 AND id < ?2",
-            params![issue as i64, before as i64],
+            params![sql_id(issue), sql_id(before)],
         )
         .map_err(|e| self.err(e))?
         .into_iter()
@@ -161,7 +162,7 @@ impl Store {
         Ok(select_changes(
             &conn,
             "state IN ('queued', 'sent') AND issue_id = ?1 AND id > ?2",
-            params![issue as i64, after as i64],
+            params![sql_id(issue), sql_id(after)],
         )
         .map_err(|e| self.err(e))?
         .into_iter()
@@ -175,7 +176,7 @@ impl Store {
         self.conn()
             .query_row(
                 "SELECT state, reason FROM outbox WHERE id = ?1",
-                [id as i64],
+                [sql_id(id)],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()
@@ -193,7 +194,7 @@ impl Store {
                 "UPDATE outbox SET attempts = attempts + 1, attempted_at = COALESCE(attempted_at, ?2) WHERE id = ?1",
             )?;
             for id in ids {
-                stmt.execute(params![*id as i64, server_now.to_rfc3339()])?;
+                stmt.execute(params![sql_id(*id), server_now.to_rfc3339()])?;
             }
             Ok(())
         })
@@ -214,7 +215,7 @@ impl Store {
                 let pos: Option<i64> = tx
                     .query_row(
                         "SELECT position FROM issues WHERE id = ?1",
-                        [issue.id as i64],
+                        [sql_id(issue.id)],
                         |r| r.get(0),
                     )
                     .optional()?;
@@ -223,7 +224,8 @@ impl Store {
                     None => {
                         tx.query_row("SELECT COALESCE(MAX(position), 0) FROM issues", [], |r| {
                             r.get::<_, i64>(0)
-                        })? + 1024
+                        })?
+                        .saturating_add(1024)
                     }
                 };
                 let mut i = issue.clone();
@@ -238,7 +240,7 @@ impl Store {
                     Finished::Sent { id, issue } => {
                         let taken = tx.execute(
                             "UPDATE outbox SET state = 'sent', rev = ?2, done_at = ?3, result_issue = ?4, reason = NULL WHERE id = ?1 AND state = 'queued'",
-                            params![*id as i64, rev, now, issue.as_ref().map(|i| i.id as i64)],
+                            params![sql_id(*id), rev, now, issue.as_ref().map(|i| sql_id(i.id))],
                         )?;
                         if let Some(i) = issue.as_ref().filter(|_| taken > 0) {
                             write_issue(i)?;
@@ -247,7 +249,7 @@ impl Store {
                     Finished::Refused { id, reason, issue } => {
                         let taken = tx.execute(
                             "UPDATE outbox SET state = 'failed', rev = ?2, done_at = ?3, reason = ?4 WHERE id = ?1 AND state = 'queued'",
-                            params![*id as i64, rev, now, reason],
+                            params![sql_id(*id), rev, now, reason],
                         )?;
                         if let Some(i) = issue.as_ref().filter(|_| taken > 0) {
                             write_issue(i)?;
@@ -269,7 +271,7 @@ impl Store {
             let rev = bump_rev(tx)?;
             let n = tx.execute(
                 "DELETE FROM outbox WHERE id = ?1 AND state = 'failed'",
-                [id as i64],
+                [sql_id(id)],
             )?;
             let _ = rev;
             Ok(n > 0)
@@ -288,18 +290,18 @@ impl Store {
             let rev = bump_rev(tx)?;
             tx.execute(
                 "DELETE FROM outbox WHERE id = ?1 AND state = 'failed'",
-                [old as i64],
+                [sql_id(old)],
             )?;
             let Some(c) = new else { return Ok(None) };
             let json = serde_json::to_string(c)
                 .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
             tx.execute(
                 "INSERT INTO outbox (action, issue_id, change, state, rev) VALUES (0, ?1, ?2, 'queued', ?3)",
-                params![c.issue as i64, json, rev],
+                params![sql_id(c.issue), json, rev],
             )?;
             let id = tx.last_insert_rowid();
             tx.execute("UPDATE outbox SET action = ?1 WHERE id = ?1", [id])?;
-            Ok(Some(id as u64))
+            Ok(Some(from_sql_id(id)))
         })
     }
 
@@ -321,19 +323,25 @@ impl Store {
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                 )
                 .optional()?;
+            // A pid that is no pid (a damaged row) holds nothing.
             if let Some((h, p, exp)) = current
                 && h != holder
                 && exp > now
-                && alive(p as u32)
+                && let Ok(their) = u32::try_from(p)
+                && alive(their)
             {
                 return Ok(Err(Lease {
                     holder: h,
-                    pid: p as u32,
+                    pid: their,
                 }));
             }
             tx.execute(
                 "INSERT OR REPLACE INTO lease (name, holder, pid, expires_at) VALUES ('sender', ?1, ?2, ?3)",
-                params![holder, pid, now + ttl.as_millis() as i64],
+                params![
+                    holder,
+                    pid,
+                    now.saturating_add(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX))
+                ],
             )?;
             Ok(Ok(()))
         })
@@ -401,7 +409,7 @@ impl Store {
                 }
                 let mut stmt = tx.prepare_cached("SELECT id FROM tombstones WHERE rev > ?1")?;
                 delete = stmt
-                    .query_map([since], |r| r.get::<_, i64>(0).map(|i| i as u64))?
+                    .query_map([since], |r| r.get::<_, i64>(0).map(from_sql_id))?
                     .collect::<Result<_, _>>()?;
             }
             let queued = select_changes(&tx, "state = 'queued'", [])?
@@ -419,7 +427,7 @@ impl Store {
                 .query_map([since], |r| {
                     let (c, _) = change_from_row(r)?;
                     let created: Option<i64> = r.get("result_issue")?;
-                    Ok((c, created.map(|i| i as u64)))
+                    Ok((c, created.map(from_sql_id)))
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(StoreChanges {

@@ -36,9 +36,11 @@ impl Store {
             let rev = super::snapshot::bump_rev(tx)?;
             super::snapshot::set_epoch(tx, rev)?;
             for (id, ms) in rows {
+                let json = serde_json::to_string(ms)
+                    .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
                 tx.execute(
                     "INSERT OR REPLACE INTO milestone_history (issue_id, milestones, fetched_at) VALUES (?1, ?2, ?3)",
-                    params![*id as i64, serde_json::to_string(ms).unwrap_or_default(), at.to_rfc3339()],
+                    params![super::sql_id(*id), json, at.to_rfc3339()],
                 )?;
             }
             Ok(())

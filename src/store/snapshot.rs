@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, from_sql_id, sql_id};
 use crate::core::model::{Issue, IssueId, Milestone, Project, User, Workspace};
 
 /// What the last syncs left behind, besides the data.
@@ -123,7 +123,7 @@ impl Store {
         let projects = stmt
             .query_map([], |r| {
                 Ok(Project {
-                    id: r.get::<_, i64>(0)? as u64,
+                    id: from_sql_id(r.get(0)?),
                     path: r.get(1)?,
                 })
             })
@@ -150,10 +150,10 @@ impl Store {
                 .map_err(|e| self.err(e))?;
             for (id, ms, at) in rows {
                 if let Ok(list) = serde_json::from_str::<Vec<u64>>(&ms) {
-                    history.insert(id as u64, list);
+                    history.insert(from_sql_id(id), list);
                 }
                 if let Ok(t) = DateTime::parse_from_rfc3339(&at) {
-                    history_fetched.insert(id as u64, t.with_timezone(&Utc));
+                    history_fetched.insert(from_sql_id(id), t.with_timezone(&Utc));
                 }
             }
         }
@@ -317,8 +317,8 @@ impl Store {
             let mut tomb =
                 tx.prepare_cached("INSERT OR REPLACE INTO tombstones (id, rev) VALUES (?1, ?2)")?;
             for id in &delta.delete {
-                del.execute([*id as i64])?;
-                tomb.execute(params![*id as i64, rev])?;
+                del.execute([sql_id(*id)])?;
+                tomb.execute(params![sql_id(*id), rev])?;
                 write_description(tx, *id, "")?;
             }
             if delta.milestones.is_some() || delta.members.is_some() || !delta.projects.is_empty() {
@@ -368,10 +368,10 @@ pub(crate) fn write_issues(
     for i in issues {
         let (data, description) = issue_row(i)?;
         stmt.execute(params![
-            i.id as i64,
+            sql_id(i.id),
             i.position,
             data,
-            i.milestone_id.map(|m| m as i64),
+            i.milestone_id.map(sql_id),
             i.is_open(),
             rev
         ])?;
@@ -388,10 +388,10 @@ fn write_description(
 ) -> rusqlite::Result<()> {
     if description.is_empty() {
         tx.prepare_cached("DELETE FROM descriptions WHERE id = ?1")?
-            .execute([id as i64])?;
+            .execute([sql_id(id)])?;
     } else {
         tx.prepare_cached("INSERT OR REPLACE INTO descriptions (id, description) VALUES (?1, ?2)")?
-            .execute(params![id as i64, description])?;
+            .execute(params![sql_id(id), description])?;
     }
     Ok(())
 }
@@ -410,20 +410,20 @@ fn write_lists(
         let mut stmt =
             tx.prepare_cached("INSERT OR REPLACE INTO milestones (id, data) VALUES (?1, ?2)")?;
         for m in ms {
-            stmt.execute(params![m.id as i64, json(m)?])?;
+            stmt.execute(params![sql_id(m.id), json(m)?])?;
         }
     }
     if let Some(us) = members {
         let mut stmt =
             tx.prepare_cached("INSERT OR REPLACE INTO members (id, data) VALUES (?1, ?2)")?;
         for u in us {
-            stmt.execute(params![u.id as i64, json(u)?])?;
+            stmt.execute(params![sql_id(u.id), json(u)?])?;
         }
     }
     let mut stmt =
         tx.prepare_cached("INSERT OR REPLACE INTO projects (id, path) VALUES (?1, ?2)")?;
     for p in projects {
-        stmt.execute(params![p.id as i64, p.path])?;
+        stmt.execute(params![sql_id(p.id), p.path])?;
     }
     Ok(())
 }
@@ -456,7 +456,7 @@ pub(crate) fn write_issues_keeping_newer(
         let newer_kept: bool = kept
             .query_row(
                 params![
-                    i.id as i64,
+                    sql_id(i.id),
                     i.updated_at
                         .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
                 ],
@@ -466,10 +466,10 @@ pub(crate) fn write_issues_keeping_newer(
             .flatten()
             .unwrap_or(false);
         stmt.execute(params![
-            i.id as i64,
+            sql_id(i.id),
             i.position,
             data,
-            i.milestone_id.map(|m| m as i64),
+            i.milestone_id.map(sql_id),
             i.is_open(),
             rev
         ])?;

@@ -6,7 +6,7 @@ use ratatui::style::Style;
 
 use super::{put, trect};
 use crate::core::board::{BoardKind, Card};
-use crate::core::geometry::{self, Rect};
+use crate::core::geometry::{self, Rect, cells};
 use crate::core::state::AppState;
 use crate::core::text;
 use crate::tui::theme::Theme;
@@ -92,7 +92,7 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
             if lw + 2 <= w {
                 put(
                     buf,
-                    rect.x + (w - lw - 1) as u16,
+                    rect.x.saturating_add(cells(w - lw - 1)),
                     rule_y,
                     lw,
                     &label,
@@ -122,8 +122,10 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
             .take(per_col)
             .enumerate()
         {
-            let y = area.y + slot as u16 * geometry::CARD_H;
-            if y + geometry::CARD_LINES > area.y + area.h {
+            let y = area
+                .y
+                .saturating_add(cells(slot).saturating_mul(geometry::CARD_H));
+            if y.saturating_add(geometry::CARD_LINES) > area.y.saturating_add(area.h) {
                 break;
             }
             let cell = Rect {
@@ -152,7 +154,10 @@ fn draw_card(
     selected: bool,
     theme: &Theme,
 ) {
-    let issue = &state.ws.issues[card.issue];
+    // A card whose issue has gone since the layout was made draws nothing.
+    let Some(issue) = card.issue(&state.ws) else {
+        return;
+    };
     let base = theme.card(selected);
     buf.set_style(trect(r), base);
     if selected {
@@ -167,7 +172,7 @@ fn draw_card(
     let head = format!("{reference}{flag}");
     let lines = text::wrap(&format!("{head} {}", issue.title), tw, 2);
     for (i, line) in lines.iter().enumerate() {
-        let y = r.y + i as u16;
+        let y = r.y.saturating_add(cells(i));
         if i == 0 && line.starts_with(&head) {
             let mut x = put(buf, x0, y, tw, &reference, theme.reference().patch(base));
             x = put(
@@ -237,7 +242,7 @@ fn draw_card(
         who.1.patch(base),
     );
     if right_w > 0 && right_w < tw {
-        let mut x = x0 + (tw - right_w) as u16;
+        let mut x = x0.saturating_add(cells(tw - right_w));
         for (n, (t, style)) in segments.iter().enumerate() {
             if n > 0 {
                 x += 1;
@@ -274,9 +279,9 @@ pub(super) fn not_loaded(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Th
     };
     let width = (r.w as usize).saturating_sub(4).min(70);
     let lines = text::wrap(&msg, width, r.h as usize);
-    let top = r.y + r.h.saturating_sub(lines.len() as u16) / 2;
+    let top = r.y + r.h.saturating_sub(cells(lines.len())) / 2;
     for (i, l) in lines.iter().enumerate() {
-        let x = r.x + (r.w.saturating_sub(text::width(l) as u16)) / 2;
-        put(buf, x, top + i as u16, width, l, style);
+        let x = r.x + r.w.saturating_sub(cells(text::width(l))) / 2;
+        put(buf, x, top.saturating_add(cells(i)), width, l, style);
     }
 }

@@ -8,7 +8,7 @@ use ratatui::style::Style;
 
 use super::put;
 use crate::core::board::{BoardKind, SortMode};
-use crate::core::geometry::Rect;
+use crate::core::geometry::{Rect, cells};
 use crate::core::state::{AppState, Mode};
 use crate::core::text;
 use crate::tui::theme::Theme;
@@ -70,7 +70,7 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
         theme.dim(),
     );
     if w > tabs_w + 12 {
-        let mut tx = r.x + (w - tabs_w) as u16 + 1;
+        let mut tx = r.x.saturating_add(cells(w - tabs_w)).saturating_add(1);
         for (kind, t) in tabs {
             tx = put(buf, tx, r.y, t.len(), t, theme.tab(state.board == kind));
         }

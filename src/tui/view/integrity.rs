@@ -5,6 +5,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect as TRect;
 
 use super::list;
+use crate::core::geometry::cells;
 use crate::core::state::AppState;
 use crate::tui::theme::Theme;
 
@@ -15,7 +16,8 @@ pub(super) fn draw(buf: &mut Buffer, area: TRect, state: &AppState, cursor: usiz
         buf,
         area,
         100,
-        (n as u16 * 2)
+        cells(n)
+            .saturating_mul(2)
             .saturating_add(3)
             .min(area.height.saturating_sub(4)),
         &format!("Lane integrity: {n} issues"),
@@ -23,7 +25,7 @@ pub(super) fn draw(buf: &mut Buffer, area: TRect, state: &AppState, cursor: usiz
         theme,
     );
     list::two_line_rows(buf, inner, n, cursor, theme.weight(), theme, |k| {
-        let item = &items[k];
+        let item = items.get(k)?;
         let i = state.ws.issue(item.issue)?;
         let head = format!("{} {}", state.short_ref(i), i.title);
         let detail = format!("{} → fix: {}", item.problem, item.fix);

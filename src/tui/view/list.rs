@@ -9,7 +9,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Widget};
 
 use super::{clear_wide_edge, put};
-use crate::core::geometry::Rect;
+use crate::core::geometry::{Rect, cells};
 use crate::core::text;
 use crate::tui::theme::Theme;
 
@@ -82,7 +82,10 @@ pub(super) fn two_line_rows(
         let Some((head, detail)) = row(k) else {
             continue;
         };
-        let y = inner.y + 1 + ((k - first) * per) as u16;
+        let y = inner
+            .y
+            .saturating_add(1)
+            .saturating_add(cells((k - first).saturating_mul(per)));
         let base = theme.card(k == cursor);
         highlight_row(buf, inner, y, base);
         put(

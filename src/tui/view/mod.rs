@@ -98,3 +98,142 @@ fn put(buf: &mut Buffer, x: u16, y: u16, max: usize, s: &str, style: Style) -> u
     }
     buf.set_stringn(x, y, s, max, style).0
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::action::Action;
+    use crate::core::edit::Change;
+    use crate::core::model::IssueId;
+    use crate::core::picker::{PickItem, PickPurpose, PickValue, Picker};
+    use crate::core::state::Problem;
+    use crate::core::testing::{issue, keys, team, workspace};
+    use crate::core::update::update;
+
+    /// A state of `issues` on the W45 iteration board, 120 x 40.
+    fn board_of(issues: Vec<crate::core::model::Issue>) -> AppState {
+        let mut s = AppState::new(
+            workspace(issues),
+            team(),
+            chrono::NaiveDate::from_ymd_opt(2025, 11, 5).unwrap(),
+            crate::core::board::BoardKind::Iteration,
+        );
+        update(
+            &mut s,
+            Action::Resize {
+                width: 120,
+                height: 40,
+            },
+        );
+        s
+    }
+
+    /// `n` open team issues of W45 with these labels (ids and iids 1..=n).
+    fn many(n: u64, labels: &[&str]) -> Vec<crate::core::model::Issue> {
+        (1..=n)
+            .map(|id| {
+                let mut i = issue(id, id, labels);
+                i.milestone_id = Some(1);
+                i
+            })
+            .collect()
+    }
+
+    /// The screen as lines of text.
+    fn screen(s: &AppState) -> Vec<String> {
+        let (w, h) = s.viewport;
+        let area = TRect::new(0, 0, w, h);
+        let mut buf = Buffer::empty(area);
+        render(&mut buf, area, s, &Theme { color: false });
+        (0..h)
+            .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect())
+            .collect()
+    }
+
+    /// Rows from the one containing `top` to the one containing `bottom`.
+    fn box_height(lines: &[String], top: &str, bottom: &str) -> usize {
+        let row = |s: &str| lines.iter().position(|l| l.contains(s)).unwrap();
+        row(bottom) - row(top) + 1
+    }
+
+    #[test]
+    fn forty_thousand_refused_changes_fill_the_box() {
+        // The box's height was `n as u16 * 2`: past 32,767 changes it
+        // overflowed (a panic in debug builds, a wrapped height otherwise).
+        let mut s = board_of(many(3, &["team::Datastores"]));
+        s.problems = (0..40_000)
+            .map(|n| Problem {
+                change: Change {
+                    id: n + 1,
+                    summary: format!("change {n}"),
+                    ..Change::default()
+                },
+                reason: "refused".into(),
+            })
+            .collect();
+        s.mode = Mode::Problems { cursor: 39_999 };
+        let lines = screen(&s);
+        assert_eq!(
+            box_height(&lines, "40000 changes GitLab refused", "r retry"),
+            24
+        );
+        assert!(lines.iter().any(|l| l.contains("change 39999")));
+    }
+
+    #[test]
+    fn forty_thousand_integrity_items_fill_the_screen() {
+        let mut s = board_of(many(40_000, &["team::Datastores"]));
+        s.mode = Mode::Integrity { cursor: 39_999 };
+        let lines = screen(&s);
+        assert_eq!(
+            box_height(&lines, "Lane integrity: 40000 issues", "Enter fix"),
+            36,
+            "the height left around it, not a wrapped one"
+        );
+        assert!(lines.iter().any(|l| l.contains("#40000 Issue 40000")));
+    }
+
+    #[test]
+    fn a_picker_of_65536_items_is_not_drawn_empty() {
+        // `65_536 as u16` is 0: the box was 4 rows, with no item in it.
+        let mut s = board_of(many(3, &["team::Datastores"]));
+        let items = (0..65_536u64)
+            .map(|n| PickItem {
+                label: format!("item {n}"),
+                detail: String::new(),
+                value: PickValue::Member(n),
+            })
+            .collect();
+        s.mode = Mode::Picker(Box::new(Picker::new(
+            PickPurpose::Assignees,
+            "Assignees",
+            1,
+            items,
+        )));
+        let lines = screen(&s);
+        assert_eq!(box_height(&lines, "Assignees", "Tab select"), 22);
+        assert!(lines.iter().any(|l| l.contains("item 17")));
+    }
+
+    #[test]
+    fn forty_thousand_cards_in_one_column_scroll_to_the_last() {
+        let mut s = board_of(many(40_000, &["team::Datastores", "workflow-infra::Ready"]));
+        let ready = s
+            .layout
+            .columns
+            .iter()
+            .position(|c| c.title == "Ready")
+            .unwrap();
+        assert_eq!(s.layout.columns[ready].cards.len(), 40_000);
+        keys(&mut s, &"l".repeat(ready));
+        keys(&mut s, "G");
+        let last: IssueId = 40_000;
+        assert_eq!(s.selected_issue().map(|i| i.id), Some(last));
+        let lines = screen(&s);
+        assert!(lines.iter().any(|l| l.contains("-40000 of 40000")));
+        assert!(lines.iter().any(|l| l.contains("#40000")));
+        keys(&mut s, "gg");
+        assert_eq!(s.selected_issue().map(|i| i.id), Some(1));
+        assert!(screen(&s).iter().any(|l| l.contains("1-9 of 40000")));
+    }
+}

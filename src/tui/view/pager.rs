@@ -6,7 +6,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Widget};
 
 use super::{clear_wide_edge, put, trect};
-use crate::core::geometry::{self, Rect};
+use crate::core::geometry::{self, Rect, cells};
 use crate::core::markdown::RichLine;
 use crate::tui::theme::Theme;
 
@@ -39,7 +39,7 @@ pub(super) fn draw(
     block.render(area, buf);
     // The first inner row stays blank, under the title.
     for (i, line) in lines.iter().skip(scroll).take(visible).enumerate() {
-        let y = inner.y + 1 + i as u16;
+        let y = inner.y.saturating_add(1).saturating_add(cells(i));
         let mut x = inner.x;
         for run in line {
             let room = (inner.x + inner.w).saturating_sub(x) as usize;

@@ -5,6 +5,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect as TRect;
 
 use super::{list, put};
+use crate::core::geometry::cells;
 use crate::core::text;
 use crate::tui::theme::Theme;
 
@@ -14,7 +15,7 @@ pub(super) fn draw(buf: &mut Buffer, area: TRect, p: &crate::core::picker::Picke
     } else {
         "Enter choose · Esc cancel"
     };
-    let h = (p.items.len() as u16).saturating_add(4).min(22);
+    let h = cells(p.items.len()).saturating_add(4).min(22);
     let inner = list::boxed(buf, area, 64, h, &p.title, hint, theme);
     let w = inner.w as usize;
     let x = put(buf, inner.x, inner.y, w, "search: ", theme.dim());
@@ -33,8 +34,10 @@ pub(super) fn draw(buf: &mut Buffer, area: TRect, p: &crate::core::picker::Picke
         put(buf, inner.x, inner.y + 2, w, "nothing matches", theme.dim());
     }
     for (n, &i) in p.shown.iter().enumerate().skip(first).take(rows) {
-        let y = inner.y + 2 + (n - first) as u16;
-        let item = &p.items[i];
+        let y = inner.y.saturating_add(2).saturating_add(cells(n - first));
+        let Some(item) = p.items.get(i) else {
+            continue;
+        };
         let selected_row = n == p.cursor;
         let base = theme.card(selected_row);
         list::highlight_row(buf, inner, y, base);

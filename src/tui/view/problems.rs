@@ -5,6 +5,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect as TRect;
 
 use super::list;
+use crate::core::geometry::cells;
 use crate::core::state::AppState;
 use crate::tui::theme::Theme;
 
@@ -14,7 +15,7 @@ pub(super) fn draw(buf: &mut Buffer, area: TRect, state: &AppState, cursor: usiz
         buf,
         area,
         90,
-        (n as u16 * 2).saturating_add(3).min(24),
+        cells(n).saturating_mul(2).saturating_add(3).min(24),
         &format!("{n} change{} GitLab refused", if n == 1 { "" } else { "s" }),
         "r retry · d discard · Esc close",
         theme,
@@ -27,7 +28,7 @@ pub(super) fn draw(buf: &mut Buffer, area: TRect, state: &AppState, cursor: usiz
         theme.severity(crate::core::state::Severity::Error),
         theme,
         |k| {
-            let p = &state.problems[k];
+            let p = state.problems.get(k)?;
             Some((p.change.summary.clone(), p.reason.clone()))
         },
     );

@@ -5,6 +5,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect as TRect;
 
 use super::{list, put};
+use crate::core::geometry::cells;
 use crate::core::state::AppState;
 use crate::core::text;
 use crate::tui::theme::Theme;
@@ -95,7 +96,7 @@ pub(super) fn draw(
         .unwrap_or(0);
     let first = cursor_row.saturating_sub(visible.saturating_sub(1));
     for (k, (n, label)) in rows.iter().enumerate().skip(first).take(visible) {
-        let y = inner.y + 3 + (k - first) as u16;
+        let y = inner.y.saturating_add(3).saturating_add(cells(k - first));
         match n {
             None => {
                 put(

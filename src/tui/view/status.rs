@@ -6,7 +6,7 @@ use ratatui::buffer::Buffer;
 use ratatui::style::Style;
 
 use super::{prompt, put};
-use crate::core::geometry::Rect;
+use crate::core::geometry::{Rect, cells};
 use crate::core::state::{AppState, Mode};
 use crate::core::text;
 use crate::tui::theme::Theme;
@@ -31,7 +31,7 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
     let pos_w = text::width(&pos);
     // Then the sync state, left of the position.
     let mut left_room = w.saturating_sub(pos_w + 1);
-    let mut right_x = r.x + w.saturating_sub(pos_w) as u16;
+    let mut right_x = r.x.saturating_add(cells(w.saturating_sub(pos_w)));
     let mut outbox: Vec<(String, Style)> = Vec::new();
     if !state.problems.is_empty() {
         outbox.push((
@@ -54,7 +54,7 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
     for (label, style) in outbox {
         let label = text::truncate(&label, w / 3);
         let lw = text::width(&label);
-        right_x = right_x.saturating_sub(lw as u16);
+        right_x = right_x.saturating_sub(cells(lw));
         left_room = left_room.saturating_sub(lw);
         put(buf, right_x, r.y, lw, &label, style);
     }
@@ -69,7 +69,7 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
         };
         put(
             buf,
-            right_x.saturating_sub(lw as u16),
+            right_x.saturating_sub(cells(lw)),
             r.y,
             lw,
             &label,
@@ -78,7 +78,7 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
     }
     put(
         buf,
-        r.x + (w.saturating_sub(pos_w)) as u16,
+        r.x.saturating_add(cells(w.saturating_sub(pos_w))),
         r.y,
         pos_w,
         &pos,

@@ -5,7 +5,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect as TRect;
 
 use super::put;
-use crate::core::geometry::TooSmall;
+use crate::core::geometry::{TooSmall, cells};
 use crate::core::text;
 use crate::tui::theme::Theme;
 
@@ -18,9 +18,10 @@ pub(super) fn draw(buf: &mut Buffer, area: TRect, small: TooSmall, theme: &Theme
     if lines.len() < area.height as usize {
         lines.push(format!("now {}x{}", area.width, area.height));
     }
-    let top = area.height.saturating_sub(lines.len() as u16) / 2;
+    let top = area.height.saturating_sub(cells(lines.len())) / 2;
     for (i, l) in lines.iter().enumerate() {
-        let x = area.width.saturating_sub(text::width(l) as u16) / 2;
-        put(buf, x, top + i as u16, area.width as usize, l, theme.bold());
+        let x = area.width.saturating_sub(cells(text::width(l))) / 2;
+        let y = top.saturating_add(cells(i));
+        put(buf, x, y, usize::from(area.width), l, theme.bold());
     }
 }
