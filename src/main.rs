@@ -41,6 +41,18 @@ const EXIT_USAGE: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // color-eyre reports unexpected errors (and, through the terminal
+    // guard's hook, panics).
+    let _ = color_eyre::config::HookBuilder::default()
+        .display_env_section(false)
+        .into_hooks()
+        .1
+        .install();
+    if cli.command.is_some() {
+        // A command's output closed early (`glboard print | head -1`) ends
+        // it quietly, as it does any Unix tool, not with a panic.
+        default_sigpipe();
+    }
     use glboard::commands::{self, Act};
     let result = match &cli.command {
         Some(Cmd::Init { host, group }) => return init(&cli, host, group),
@@ -242,7 +254,7 @@ fn demo(cli: &Cli, hint: Option<String>) -> ExitCode {
     let (_tx, rx) = mpsc::unbounded_channel();
     match rt.block_on(glboard::tui::run(state, rx, |_| None)) {
         Ok(_) => ExitCode::SUCCESS,
-        Err(e) => fail(EXIT_FAILURE, format!("terminal error: {e}")),
+        Err(e) => fail(EXIT_FAILURE, unexpected(e, "the terminal failed")),
     }
 }
 
@@ -257,6 +269,7 @@ fn logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
     glboard::fsutil::create_private_dir(&dir).ok()?;
     let file = dir.join("glboard.log");
     glboard::fsutil::touch_private(&file).ok()?;
+    glboard::tui::terminal::set_log_file(file.clone());
     let appender = tracing_appender::rolling::never(&dir, "glboard.log");
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -477,6 +490,22 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
     rt.shutdown_timeout(Duration::from_millis(200));
     match result {
         Ok(_) => ExitCode::SUCCESS,
-        Err(e) => fail(EXIT_FAILURE, format!("terminal error: {e}")),
+        Err(e) => fail(EXIT_FAILURE, unexpected(e, "the terminal failed")),
     }
+}
+
+/// Let SIGPIPE end the process (Rust ignores it, so a write to a closed
+/// pipe panics in `println!`).
+fn default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to its default, before any
+    // other thread exists, is what every C program does at start.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+/// An unexpected error, as color-eyre reports it.
+fn unexpected(e: impl std::error::Error + Send + Sync + 'static, what: &'static str) -> String {
+    format!("{:?}", color_eyre::eyre::Report::new(e).wrap_err(what))
 }

@@ -135,6 +135,8 @@ pub enum Command {
     ToggleResetLane,
     Help,
     Back,
+    /// `Esc` on the board: like `Back`, but never quits.
+    Escape,
     Quit,
     FilterAccept,
     FilterCancel,
@@ -335,7 +337,18 @@ pub const BINDINGS: &[Binding] = &[
     b(Board, "!", C::ShowProblems, "changes GitLab refused"),
     b(Board, "r", C::Refresh, "refresh from GitLab now"),
     b(Board, "?", C::Help, "this help"),
-    b(Board, "q|<Esc>", C::Back, "clear filter, or quit"),
+    b(
+        Board,
+        "q",
+        C::Back,
+        "close what is open (filter, quick view, planning mode), else quit",
+    ),
+    b(
+        Board,
+        "<Esc>",
+        C::Escape,
+        "close what is open (filter, quick view, planning mode); never quits",
+    ),
     b(Board, "<C-c>", C::Quit, "quit"),
     b(Detail, "j|<Down>", C::Down, "scroll down"),
     b(Detail, "k|<Up>", C::Up, "scroll up"),

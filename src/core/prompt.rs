@@ -69,7 +69,15 @@ pub fn input_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
                         match text.parse::<u32>() {
                             Ok(w) => Some(w),
                             Err(_) => {
-                                state.warn("a weight is a whole number, or none");
+                                // The prompt stays, with what was typed.
+                                state.mode = Mode::Input {
+                                    purpose: InputPurpose::Weight,
+                                    issue: id,
+                                    text,
+                                };
+                                state.warn(
+                                    "a weight is a whole number (0, 1, 2, …) or none: Enter again, Esc to cancel",
+                                );
                                 return Vec::new();
                             }
                         }
@@ -103,6 +111,7 @@ pub fn input_type(state: &mut AppState, c: char) {
 
 #[cfg(test)]
 mod tests {
+    use crate::core::state::Mode;
     use crate::core::testing::{enqueued, keys, sel, state};
 
     #[test]
@@ -114,8 +123,23 @@ mod tests {
         assert_eq!(sel(&s).weight, Some(5));
         let fx = keys(&mut s, "w<C-u>none<Enter>");
         assert_eq!(enqueued(&fx)[0].edit.weight, Some(None));
+        // Bad input keeps the prompt and what was typed, and says why; so
+        // `w abc Enter Esc` cancels the prompt and never quits.
         let fx = keys(&mut s, "wabc<Enter>");
         assert!(enqueued(&fx).is_empty());
+        assert!(
+            matches!(&s.mode, Mode::Input { text, .. } if text == "abc"),
+            "{:?}",
+            s.mode
+        );
+        assert!(
+            s.status
+                .as_ref()
+                .is_some_and(|m| m.text.contains("whole number"))
+        );
+        let fx = keys(&mut s, "<Esc>");
+        assert!(fx.is_empty() && !s.quit);
+        assert_eq!(s.mode, Mode::Board);
         let fx = keys(&mut s, "cLooks good, taking it<Enter>");
         assert_eq!(
             enqueued(&fx)[0].edit.comment.as_deref(),

@@ -97,7 +97,7 @@ fn on_key(state: &mut AppState, key: KeyPress) -> Vec<Effect> {
         Resolution::Unbound if key.alt && pending.is_empty() && state.mode != Mode::Board => {
             // Terminals send Esc then a key typed quickly after it as Alt+key
             // (common over SSH): treat it as the two presses it was. Not on
-            // the board itself, where Esc quits.
+            // the board itself, where Alt+key may be bound.
             let mut fx = on_key(state, KeyPress::plain(KeyCode::Esc));
             fx.extend(on_key(state, KeyPress { alt: false, ..key }));
             fx
@@ -231,14 +231,26 @@ fn board_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
             state.info("the demo workspace has nothing to refresh");
         }
         Command::Help => state.mode = Mode::Help { scroll: 0 },
-        Command::Back => {
-            if state.filter.is_empty() {
+        Command::Back | Command::Escape => {
+            // Close what is open, innermost first; only q on the plain
+            // board quits.
+            if !state.filter.is_empty() {
+                state.filter.clear();
+                state.relayout();
+                state.info("filter cleared");
+            } else if state.quick != super::state::QuickFilter::All {
+                state.quick = super::state::QuickFilter::All;
+                state.relayout();
+                state.info("view: all");
+            } else if state.board == BoardKind::Planning {
+                show_board(state, BoardKind::Iteration);
+                state.info("planning mode closed");
+            } else if cmd == Command::Back {
                 state.quit = true;
                 return vec![Effect::Quit];
+            } else {
+                state.info("q quits (Ctrl-c from anywhere)");
             }
-            state.filter.clear();
-            state.relayout();
-            state.info("filter cleared");
         }
         _ => {}
     }
@@ -616,6 +628,47 @@ mod tests {
         let fx = update(&mut s, Action::Key(KeyPress::char('q')));
         assert!(fx.is_empty());
         assert_eq!(s.layout.card_count(), 12);
+        assert_eq!(
+            update(&mut s, Action::Key(KeyPress::char('q'))),
+            vec![Effect::Quit]
+        );
+    }
+
+    #[test]
+    fn esc_never_quits_and_q_closes_what_is_open_before_quitting() {
+        let mut s = state();
+        // Esc on the plain board says how to quit instead.
+        assert_eq!(
+            update(&mut s, Action::Key(KeyPress::plain(KeyCode::Esc))),
+            vec![]
+        );
+        assert!(!s.quit);
+        // Planning mode: Esc and q go back to the iteration board.
+        for key in ["<Esc>", "q"] {
+            keys(&mut s, "gp");
+            assert_eq!(s.board, BoardKind::Planning);
+            keys(&mut s, key);
+            assert_eq!(s.board, BoardKind::Iteration, "{key}");
+            assert!(!s.quit, "{key}");
+        }
+        // A quick view is closed first too.
+        keys(&mut s, "f");
+        keys(&mut s, "q");
+        assert!(!s.quit);
+        assert_eq!(s.quick, crate::core::state::QuickFilter::All);
+        // Every overlay closes on Esc and q without quitting.
+        keys(&mut s, "ll");
+        for open in ["?", "<Enter>", "/x", "M", "a", "m", "w", "R"] {
+            keys(&mut s, open);
+            assert_ne!(s.mode, Mode::Board, "{open} opens something");
+            keys(&mut s, "<Esc>");
+            assert_eq!(s.mode, Mode::Board, "{open}");
+            assert!(!s.quit, "{open}");
+        }
+        keys(&mut s, "?");
+        keys(&mut s, "q");
+        assert_eq!(s.mode, Mode::Board);
+        assert!(!s.quit);
         assert_eq!(
             update(&mut s, Action::Key(KeyPress::char('q'))),
             vec![Effect::Quit]

@@ -2,14 +2,13 @@
 //! feeds them to the core's `update`, and redraws when something changed.
 
 pub mod input;
+pub mod reader;
 pub mod terminal;
 pub mod theme;
 pub mod view;
 
 use std::io;
 
-use crossterm::event::EventStream;
-use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
 use crate::core::action::{Action, Effect};
@@ -50,15 +49,29 @@ pub async fn run(
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let (event_tx, mut events) = mpsc::unbounded_channel();
-    let reader = tokio::spawn(read_events(event_tx));
+    let mut reader = reader::Reader::start(event_tx)?;
+    let mut signals = Signals::new()?;
     let mut background_open = true;
     guard.terminal.draw(|f| view::draw(f, &state, &theme))?;
     loop {
+        let mut stop = false;
         let first = tokio::select! {
             ev = events.recv() => match ev {
+                Some(Ok(ev)) if is_suspend(&ev) => {
+                    suspend(&mut guard, &reader)?;
+                    guard.terminal.draw(|f| view::draw(f, &state, &theme))?;
+                    continue;
+                }
                 Some(Ok(ev)) => input::to_action(&ev),
                 Some(Err(e)) => return Err(e),
                 None => break,
+            },
+            sig = signals.next() => {
+                // SIGTERM, SIGHUP, SIGINT: what is queued is written down
+                // already; leave as from `q` (the guard restores the terminal).
+                tracing::info!(signal = sig, "quitting on a signal");
+                stop = true;
+                None
             },
             msg = background.recv(), if background_open => match msg {
                 Some(a) => Some(a),
@@ -69,12 +82,17 @@ pub async fn run(
         let mut actions: Vec<Action> = first.into_iter().collect();
         // Take every event already waiting (a paste, a held key) before drawing.
         while let Ok(ev) = events.try_recv() {
-            actions.extend(input::to_action(&ev?));
+            let ev = ev?;
+            if is_suspend(&ev) {
+                suspend(&mut guard, &reader)?;
+                continue;
+            }
+            actions.extend(input::to_action(&ev));
         }
         while let Ok(a) = background.try_recv() {
             actions.push(a);
         }
-        let mut quit = false;
+        let mut quit = stop;
         let mut effects = Vec::new();
         for a in actions {
             for effect in update(&mut state, a) {
@@ -102,9 +120,14 @@ pub async fn run(
         while let Some(effect) = queue.pop_front() {
             match effect {
                 Effect::Compose { issue, header } => {
+                    // The editor gets the terminal to itself: glboard reads
+                    // no key until it is back.
+                    reader.pause();
                     guard.suspend();
                     let text = compose(&header);
-                    guard.resume()?;
+                    let back = guard.resume();
+                    reader.resume();
+                    back?;
                     queue.extend(update(&mut state, Action::Composed { issue, text }));
                     answered = true;
                 }
@@ -125,18 +148,72 @@ pub async fn run(
             break;
         }
     }
-    reader.abort();
+    reader.stop();
     drop(guard);
     Ok(state)
 }
 
-/// Forward terminal events to the loop's channel until it closes.
-async fn read_events(tx: mpsc::UnboundedSender<io::Result<crossterm::event::Event>>) {
-    let mut stream = EventStream::new();
-    while let Some(ev) = stream.next().await {
-        if tx.send(ev).is_err() {
-            break;
+/// `Ctrl-z`: raw mode turns it into a key, so glboard stops itself.
+fn is_suspend(ev: &crossterm::event::Event) -> bool {
+    use crossterm::event::{Event, KeyCode, KeyEventKind, KeyModifiers};
+    matches!(ev, Event::Key(k) if k.code == KeyCode::Char('z')
+        && k.modifiers.contains(KeyModifiers::CONTROL)
+        && k.kind != KeyEventKind::Release)
+}
+
+/// Give the terminal back to the shell and stop, as `Ctrl-z` does in any
+/// program; `fg` continues here, and the board is drawn again.
+fn suspend(guard: &mut TerminalGuard, reader: &reader::Reader) -> io::Result<()> {
+    reader.pause();
+    guard.suspend();
+    // SIGSTOP, not SIGTSTP: it stops the process also where SIGTSTP would
+    // be ignored (a process group without a shell's job control).
+    #[cfg(unix)]
+    if let Err(e) = signal_hook::low_level::raise(signal_hook::consts::SIGSTOP) {
+        tracing::warn!(error = %e, "cannot stop");
+    }
+    let back = guard.resume();
+    reader.resume();
+    back
+}
+
+/// The signals that end the board as `q` does.
+struct Signals {
+    #[cfg(unix)]
+    kinds: Vec<(&'static str, tokio::signal::unix::Signal)>,
+}
+
+impl Signals {
+    fn new() -> io::Result<Signals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Signals {
+                kinds: vec![
+                    ("SIGTERM", signal(SignalKind::terminate())?),
+                    ("SIGHUP", signal(SignalKind::hangup())?),
+                    ("SIGINT", signal(SignalKind::interrupt())?),
+                ],
+            })
         }
+        #[cfg(not(unix))]
+        Ok(Signals {})
+    }
+
+    /// The next signal's name.
+    async fn next(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            let waits = self.kinds.iter_mut().map(|(name, s)| {
+                Box::pin(async move {
+                    s.recv().await;
+                    *name
+                })
+            });
+            futures_util::future::select_all(waits).await.0
+        }
+        #[cfg(not(unix))]
+        std::future::pending().await
     }
 }
 

@@ -1,6 +1,8 @@
 //! The terminal guard: raw mode, alternate screen and mouse capture on the
-//! way in; restored on the way out by `Drop`, by the panic hook (before the
-//! report is printed), and on SIGTERM/SIGHUP, so the terminal is never left broken.
+//! way in; restored on the way out by `Drop` (also when SIGTERM, SIGHUP or
+//! SIGINT end the loop, see `tui::run`), by the panic hook (before its
+//! report is printed), and around `Ctrl-z` and `$EDITOR`, so the terminal
+//! is never left broken.
 
 use std::io::{self, Stdout, Write};
 use std::sync::Once;
@@ -78,13 +80,30 @@ pub fn restore() {
     let _ = out.flush();
 }
 
+/// Where the log is, for the panic report.
+static LOG_FILE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+/// Name the log file in panic reports.
+pub fn set_log_file(path: std::path::PathBuf) {
+    let _ = LOG_FILE.set(path);
+}
+
+/// A panic restores the terminal first, then prints color-eyre's report
+/// (naming the log file) on the restored terminal.
 fn install_panic_hook() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        let previous = std::panic::take_hook();
+        let mut builder = color_eyre::config::HookBuilder::default().display_env_section(false);
+        if let Some(log) = LOG_FILE.get() {
+            builder = builder.panic_section(format!(
+                "glboard's log is {}: please attach it to a report",
+                log.display()
+            ));
+        }
+        let (panic_hook, _) = builder.into_hooks();
         std::panic::set_hook(Box::new(move |info| {
             restore();
-            previous(info);
+            eprintln!("{}", panic_hook.panic_report(info));
         }));
     });
 }

@@ -132,6 +132,26 @@ impl Session {
 }
 
 impl Session {
+    /// The terminal's modes now, as the kernel has them (`ICANON`, `ECHO`
+    /// and the rest, in words): raw mode shows as their absence.
+    pub fn termios(&self) -> String {
+        format!("{:?}", self.master.get_termios())
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.process_id().unwrap_or(0)
+    }
+
+    /// Everything written to the terminal since byte `from`.
+    pub fn raw_since(&self, from: usize) -> Vec<u8> {
+        self.raw.lock().unwrap()[from..].to_vec()
+    }
+
+    pub fn raw_len(&self) -> usize {
+        self.raw.lock().unwrap().len()
+    }
+
     /// Kill the process at once (SIGKILL): no chance to clean up.
     pub fn kill(&mut self) {
         let _ = self.child.kill();

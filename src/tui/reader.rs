@@ -1,0 +1,126 @@
+//! Terminal events, read on a thread of their own that can be paused: while
+//! another program has the terminal (`$EDITOR`, a suspended board), glboard
+//! reads nothing, so every key the user types reaches that program. Keys
+//! typed before the pause are kept and reach the board afterwards.
+//!
+//! crossterm's `poll` itself reads the bytes waiting on the terminal into
+//! its own queue, so "not reading" means "not polling": `pause` returns
+//! only once the thread has stopped polling (within [`POLL`]).
+
+use std::io;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crossterm::event::Event;
+use tokio::sync::mpsc;
+
+/// How long one poll waits for input before looking at the controls again.
+const POLL: Duration = Duration::from_millis(30);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Run {
+    Reading,
+    PauseAsked,
+    Paused,
+    Stop,
+}
+
+type Control = Arc<(Mutex<Run>, Condvar)>;
+
+/// The reading thread and its controls.
+pub struct Reader {
+    control: Control,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Reader {
+    /// Start reading; events go to `tx` until it closes or [`Reader::stop`].
+    pub fn start(tx: mpsc::UnboundedSender<io::Result<Event>>) -> io::Result<Reader> {
+        let control: Control = Arc::new((Mutex::new(Run::Reading), Condvar::new()));
+        let c = control.clone();
+        let thread = std::thread::Builder::new()
+            .name("terminal-events".into())
+            .spawn(move || read(&c, &tx))?;
+        Ok(Reader {
+            control,
+            thread: Some(thread),
+        })
+    }
+
+    fn set(&self, to: Run) {
+        let (lock, cvar) = &*self.control;
+        let mut run = lock.lock().unwrap_or_else(PoisonError::into_inner);
+        if *run != Run::Stop {
+            *run = to;
+        }
+        cvar.notify_all();
+    }
+
+    /// Stop reading; returns once the thread reads no more.
+    pub fn pause(&self) {
+        self.set(Run::PauseAsked);
+        let (lock, cvar) = &*self.control;
+        let mut run = lock.lock().unwrap_or_else(PoisonError::into_inner);
+        while *run == Run::PauseAsked {
+            run = cvar.wait(run).unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    /// Read again after [`Reader::pause`].
+    pub fn resume(&self) {
+        self.set(Run::Reading);
+    }
+
+    /// Stop the thread (it ends within one poll).
+    pub fn stop(&mut self) {
+        self.set(Run::Stop);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn read(control: &Control, tx: &mpsc::UnboundedSender<io::Result<Event>>) {
+    let (lock, cvar) = &**control;
+    loop {
+        {
+            let mut run = lock.lock().unwrap_or_else(PoisonError::into_inner);
+            loop {
+                match *run {
+                    Run::Stop => return,
+                    Run::Reading => break,
+                    Run::PauseAsked => {
+                        *run = Run::Paused;
+                        cvar.notify_all();
+                    }
+                    Run::Paused => {}
+                }
+                run = cvar.wait(run).unwrap_or_else(PoisonError::into_inner);
+            }
+        }
+        if tx.is_closed() {
+            return;
+        }
+        match crossterm::event::poll(POLL) {
+            Ok(false) => {}
+            Ok(true) => {
+                let ev = crossterm::event::read();
+                let failed = ev.is_err();
+                if tx.send(ev).is_err() || failed {
+                    return;
+                }
+            }
+            Err(e) => {
+                let _ = tx.send(Err(e));
+                return;
+            }
+        }
+    }
+}

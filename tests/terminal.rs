@@ -1,0 +1,190 @@
+//! The terminal, as real programs share it: an editor that reads the
+//! terminal key by key (as vim does) gets every key, and the board none of
+//! them; `Ctrl-z` stops the board and `fg` (SIGCONT) brings it back;
+//! SIGTERM and SIGHUP leave the terminal as it was; a closed pipe ends a
+//! command quietly.
+
+mod common;
+
+use std::io::BufRead;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Home, Session, fake};
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The process's state letter in /proc (`T`: stopped).
+fn proc_state(pid: u32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = stat.rsplit_once(") ")?.1;
+    after.chars().next()
+}
+
+fn until(what: &str, cond: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if cond() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("never: {what}");
+}
+
+#[test]
+fn an_editor_that_reads_key_by_key_gets_every_key_and_the_board_none() {
+    let server = fake();
+    let home = Home::new();
+    home.write_config(&server.url());
+    // An editor as vim reads: the terminal raw, one key at a time, until
+    // Enter; it announces itself first.
+    let script = home.path("editor.sh");
+    std::fs::write(
+        &script,
+        r#"#!/bin/sh
+exec < /dev/tty
+stty raw -echo
+printf 'EDITOR READY'
+text=""
+cr=$(printf '\r')
+while :; do
+  c=$(dd bs=1 count=1 2>/dev/null)
+  [ "$c" = "$cr" ] && break
+  text="$text$c"
+done
+stty sane
+printf '%s\n' "$text" > "$1"
+"#,
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let mut env = home.env();
+    env.push(("EDITOR".into(), script.display().to_string()));
+    env.push(("VISUAL".into(), String::new()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut s = Session::start_with_env(&[], &env, 120, 40);
+    s.wait_for("synced just now");
+    s.send("ll");
+    s.wait_for("Ready 1/");
+    s.send("c");
+    s.wait_for("EDITOR READY");
+    // Typed while the editor runs: `L` would move a card on the board.
+    s.send("Hello LLLL world\r");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline
+        && !server
+            .world()
+            .notes
+            .iter()
+            .any(|n| n.body.contains("world"))
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let w = server.world();
+    let bodies: Vec<&str> = w.notes.iter().map(|n| n.body.as_str()).collect();
+    assert_eq!(bodies, ["Hello LLLL world"], "exactly as typed");
+    assert!(
+        !w.log.iter().any(|l| l.starts_with("PUT")),
+        "the board took no key: {:?}",
+        w.log
+    );
+    drop(w);
+    s.send("q");
+    assert!(s.wait_exit().success());
+}
+
+#[test]
+fn ctrl_z_stops_the_board_and_fg_brings_it_back() {
+    let mut s = Session::start(&["--demo", "--today", "2025-11-05"], 100, 30);
+    s.wait_for("Datastores team - W45");
+    let pid = s.pid();
+    let from = s.raw_len();
+    s.send("\u{1a}");
+    until("the board stops", || proc_state(pid) == Some('T'));
+    let out = s.raw_since(from);
+    assert!(
+        contains(&out, b"\x1b[?1049l"),
+        "the alternate screen is left"
+    );
+    assert!(
+        s.termios().contains("ICANON"),
+        "raw mode is off while stopped: {}",
+        s.termios()
+    );
+    // `fg`: the shell sends SIGCONT.
+    let from = s.raw_len();
+    Command::new("kill")
+        .args(["-CONT", &pid.to_string()])
+        .status()
+        .unwrap();
+    until("the board is drawn again", || {
+        contains(&s.raw_since(from), b"\x1b[?1049h")
+            && s.contents().contains("Datastores team - W45")
+    });
+    assert!(!s.termios().contains("ICANON"), "raw again");
+    s.send("q");
+    assert!(s.wait_exit().success());
+}
+
+#[test]
+fn sigterm_and_sighup_leave_a_sane_terminal() {
+    for signal in ["-TERM", "-HUP", "-INT"] {
+        let mut s = Session::start(&["--demo", "--today", "2025-11-05"], 100, 30);
+        s.wait_for("Datastores team - W45");
+        assert!(!s.termios().contains("ICANON"), "raw mode while open");
+        let from = s.raw_len();
+        Command::new("kill")
+            .args([signal, &s.pid().to_string()])
+            .status()
+            .unwrap();
+        let status = s.wait_exit();
+        assert!(status.success(), "{signal}: {status:?}");
+        let out = s.raw_since(from);
+        assert!(
+            contains(&out, b"\x1b[?1049l"),
+            "{signal}: alternate screen left"
+        );
+        assert!(contains(&out, b"\x1b[?25h"), "{signal}: cursor shown");
+        let modes = s.termios();
+        assert!(
+            modes.contains("ICANON") && modes.contains("ECHO"),
+            "{signal}: cooked mode again: {modes}"
+        );
+    }
+}
+
+#[test]
+fn a_closed_pipe_ends_a_command_quietly() {
+    let home = Home::new();
+    for args in [
+        &["man"][..],
+        &["print", "--today", "2025-11-05"],
+        &["doctor"],
+        &["completions", "bash"],
+    ] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_glboard"));
+        cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+        for (k, v) in home.env() {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        drop(out); // `| head -1`
+        let o = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            !err.contains("panicked") && !err.contains("Broken pipe"),
+            "{args:?}: {err}"
+        );
+        assert_ne!(o.status.code(), Some(101), "{args:?}");
+    }
+    let _ = fake;
+}
