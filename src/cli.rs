@@ -17,13 +17,17 @@ pub enum BoardArg {
 #[derive(Debug, Parser)]
 #[command(name = "glboard", version, about, long_about = None)]
 pub struct Cli {
-    /// Open the bundled demo workspace (what glboard opens with no configuration).
-    #[arg(long)]
+    /// The bundled demo workspace: what the board opens with no configuration; `print --demo` prints it.
+    #[arg(long, global = true)]
     pub demo: bool,
 
     /// Board to open first.
     #[arg(long, value_enum, default_value = "iteration")]
     pub board: BoardArg,
+
+    /// Open the iteration board on this milestone: current, next, or a title (or a unique part of one).
+    #[arg(long, value_name = "MILESTONE")]
+    pub milestone: Option<String>,
 
     /// Take DATE (YYYY-MM-DD) as today: picks the current iteration and shifts the demo.
     #[arg(long, global = true, value_name = "DATE")]
@@ -85,6 +89,7 @@ pub enum Cmd {
         /// Only issues assigned to you.
         #[arg(long)]
         mine: bool,
+        /// plain (fits the terminal), markdown (pastes into a GitLab comment) or json (docs/print.schema.json).
         #[arg(long, value_enum, default_value = "plain")]
         format: Format,
         /// Sync with GitLab before printing.
@@ -98,38 +103,63 @@ pub enum Cmd {
     Sync,
     /// Promote: ready lane and a milestone (default: the current iteration).
     Promote {
-        /// `group/project#123`, `project#123`, `#123` or `123`.
+        /// The issue: `group/project#123`, `project#123`, `#123` or `123` (when unique).
         reference: String,
         /// current, next, or a milestone title.
         #[arg(long, default_value = "current")]
         to: String,
     },
     /// Take: assign yourself and move to the doing lane.
-    Take { reference: String },
+    Take {
+        /// The issue: `group/project#123`, `project#123`, `#123` or `123` (when unique).
+        reference: String,
+    },
     /// Move to a lane (exactly one lane label afterwards).
-    Move { reference: String, lane: String },
+    Move {
+        /// The issue: `group/project#123`, `project#123`, `#123` or `123` (when unique).
+        reference: String,
+        /// The lane, as configured (case does not matter), e.g. "In Progress".
+        lane: String,
+    },
     /// Add assignees (usernames, with or without @).
     Assign {
+        /// The issue: `group/project#123`, `project#123`, `#123` or `123` (when unique).
         reference: String,
+        /// Usernames of group members, with or without @.
         #[arg(required = true)]
         users: Vec<String>,
     },
     /// Remove assignees (default: yourself).
     Unassign {
+        /// The issue: `group/project#123`, `project#123`, `#123` or `123` (when unique).
         reference: String,
+        /// Usernames, with or without @ (none: yourself).
         users: Vec<String>,
     },
     /// Set the milestone (a title, current, next) or clear it (none).
     Milestone {
+        /// The issue: `group/project#123`, `project#123`, `#123` or `123` (when unique).
         reference: String,
+        /// current, next, a title (or a unique part of one), or none to clear it.
         milestone: String,
     },
     /// Set the weight (a number) or clear it (none).
-    Weight { reference: String, weight: String },
+    Weight {
+        /// The issue: `group/project#123`, `project#123`, `#123` or `123` (when unique).
+        reference: String,
+        /// A whole number, or none to clear it.
+        weight: String,
+    },
     /// Close the issue.
-    Close { reference: String },
+    Close {
+        /// The issue: `group/project#123`, `project#123`, `#123` or `123` (when unique).
+        reference: String,
+    },
     /// Reopen the issue.
-    Reopen { reference: String },
+    Reopen {
+        /// The issue: `group/project#123`, `project#123`, `#123` or `123` (when unique).
+        reference: String,
+    },
     /// The Friday re-plan: move every issue not Done from one iteration to another.
     Replan {
         /// current, next, or a milestone title.
@@ -150,6 +180,7 @@ pub enum Cmd {
     },
     /// List queued and refused changes; retry or discard one.
     Pending {
+        /// retry (send a refused change again) or discard (drop it); none: list.
         #[arg(value_enum)]
         action: Option<PendingAction>,
         /// The change's id, as listed.
@@ -159,6 +190,7 @@ pub enum Cmd {
     Doctor,
     /// Print shell completions.
     Completions {
+        /// The shell to complete for.
         #[arg(value_enum)]
         shell: ShellArg,
     },
@@ -182,6 +214,28 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_argument_and_flag_has_a_help_line() {
+        fn check(cmd: &clap::Command, path: &str) {
+            for a in cmd.get_arguments() {
+                let id = a.get_id().as_str();
+                if id == "help" || id == "version" {
+                    continue;
+                }
+                assert!(a.get_help().is_some(), "{path} {id} has no help line");
+            }
+            for sub in cmd.get_subcommands() {
+                assert!(
+                    sub.get_about().is_some(),
+                    "{path} {} has no about",
+                    sub.get_name()
+                );
+                check(sub, &format!("{path} {}", sub.get_name()));
+            }
+        }
+        check(&Cli::command(), "glboard");
     }
 
     #[test]

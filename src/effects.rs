@@ -48,6 +48,12 @@ impl Runner {
                 }
                 None
             }
+            Effect::Unfollow => {
+                if let Err(e) = self.store.forget_milestone() {
+                    tracing::warn!(error = %e, "cannot forget the followed milestone");
+                }
+                None
+            }
             Effect::Enqueue { local, changes } => {
                 let saved = self.store.enqueue(&changes);
                 self.queued();

@@ -41,6 +41,7 @@ pub mod demo;
 pub mod effects;
 pub mod fsutil;
 pub mod gitlab;
+pub mod man;
 pub mod outbox;
 pub mod report;
 pub mod store;

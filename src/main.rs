@@ -133,7 +133,7 @@ fn main() -> ExitCode {
         }
         Some(Cmd::Man) => {
             use clap::CommandFactory;
-            match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
+            match glboard::man::render(Cli::command(), &mut std::io::stdout()) {
                 Ok(()) => Ok(0),
                 Err(e) => Err(glboard::commands::Failure {
                     code: 1,
@@ -244,6 +244,10 @@ fn demo(cli: &Cli, hint: Option<String>) -> ExitCode {
         }
     };
     let mut state = AppState::new(ws, team, today, board_kind(cli));
+    state.clock_today = cli.today.is_none();
+    if let Err(code) = open_on_milestone(cli, &mut state) {
+        return code;
+    }
     if let Some(h) = hint {
         state.info(h);
     }
@@ -373,6 +377,7 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
     state.sync.last_success = synced_at;
     state.editor = glboard::tui::editor().is_some();
     state.session = fastrand::u64(..);
+    state.clock_today = cli.today.is_none();
     if let Some(w) = cfg.warnings.first() {
         state.warn(format!("warning: {w}"));
     }
@@ -397,6 +402,9 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
     }
     if remembered.is_some() {
         state.follow_remembered(remembered);
+    }
+    if let Err(code) = open_on_milestone(cli, &mut state) {
+        return code;
     }
     let shown = state.milestone;
 
@@ -508,4 +516,23 @@ fn default_sigpipe() {
 /// An unexpected error, as color-eyre reports it.
 fn unexpected(e: impl std::error::Error + Send + Sync + 'static, what: &'static str) -> String {
     format!("{:?}", color_eyre::eyre::Report::new(e).wrap_err(what))
+}
+
+/// `--milestone`: open the iteration board on it (browsing, not following).
+fn open_on_milestone(cli: &Cli, state: &mut AppState) -> Result<(), ExitCode> {
+    let Some(what) = &cli.milestone else {
+        return Ok(());
+    };
+    match glboard::commands::find_milestone(&state.ws.milestones, &state.team, state.today, what) {
+        Ok(m) => {
+            let id = m.id;
+            state.board = BoardKind::Iteration;
+            state.milestone = Some(id);
+            state.relayout();
+            Ok(())
+        }
+        // An empty cache has no milestones yet: the board opens as usual.
+        Err(_) if state.ws.milestones.is_empty() => Ok(()),
+        Err(f) => Err(fail(f.code, f.message)),
+    }
 }

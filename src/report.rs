@@ -37,6 +37,8 @@ struct JsonBoard<'a> {
     synced_at: Option<String>,
     pending_changes: usize,
     failed_changes: usize,
+    /// The bundled demo, not a GitLab group.
+    demo: bool,
     lanes: Vec<JsonLane>,
 }
 
@@ -112,12 +114,16 @@ impl Report<'_> {
                 parts.push(m.title.clone());
                 if let (Some(s), Some(d)) = (m.start_date, m.due_date) {
                     parts.push(format!("{} → {}", s.format("%b %-d"), d.format("%b %-d")));
+                    let until_start = (s - self.today).num_days();
                     let left = (d - self.today).num_days();
-                    parts.push(match left {
-                        l if l < 0 => format!("ended {} days ago", -l),
-                        0 => "ends today".into(),
-                        1 => "1 day left".into(),
-                        l => format!("{l} days left"),
+                    parts.push(match (until_start, left) {
+                        (1, _) => "starts tomorrow".into(),
+                        (n, _) if n > 1 => format!("starts in {n} days"),
+                        (_, l) if l < -1 => format!("ended {} days ago", -l),
+                        (_, -1) => "ended yesterday".into(),
+                        (_, 0) => "ends today".into(),
+                        (_, 1) => "1 day left".into(),
+                        (_, l) => format!("{l} days left"),
                     });
                 }
             }
@@ -140,7 +146,7 @@ impl Report<'_> {
     fn freshness(&self) -> String {
         let mut parts = vec![match self.synced_at {
             Some(t) => format!("synced {}", age(t, self.now)),
-            None if self.ws.is_demo => "demo workspace".into(),
+            None if self.ws.is_demo => "DEMO: the bundled demo workspace, not GitLab".into(),
             None => "not synced yet".into(),
         }];
         if self.pending > 0 {
@@ -272,10 +278,12 @@ impl Report<'_> {
                     board::full_ref(self.ws, i),
                     md_escape(&i.title)
                 );
+                // In code spans: pasted into a comment, a mention would
+                // notify every assignee.
                 let who: Vec<String> = i
                     .assignees
                     .iter()
-                    .map(|u| format!("@{}", u.username))
+                    .map(|u| format!("`@{}`", u.username))
                     .collect();
                 if !who.is_empty() {
                     line.push_str(&format!(" — {}", who.join(", ")));
@@ -365,6 +373,7 @@ impl Report<'_> {
                 .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
             pending_changes: self.pending,
             failed_changes: self.failed,
+            demo: self.ws.is_demo,
             lanes,
         };
         serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into()) + "\n"
@@ -389,6 +398,59 @@ fn md_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn report_on(today: &str, f: impl FnOnce(&Report<'_>)) {
+        let today: NaiveDate = today.parse().unwrap();
+        let (ws, team) = crate::demo::load(today).unwrap();
+        let pick = crate::core::iteration::pick(&ws.milestones, &team, today);
+        let next = pick.next.and_then(|id| ws.milestone(id)).unwrap();
+        let layout = board::layout(
+            &ws,
+            board::BoardSpec {
+                kind: BoardKind::Iteration,
+                team: &team,
+                milestone: Some(next.id),
+                filter: "",
+                sort: board::SortMode::Manual,
+            },
+        );
+        let none = std::collections::HashSet::new();
+        let r = Report {
+            ws: &ws,
+            team: &team,
+            layout: &layout,
+            milestone: Some(next),
+            today,
+            synced_at: None,
+            now: Utc::now(),
+            pending: 0,
+            failed: 0,
+            pending_issues: &none,
+        };
+        f(&r);
+    }
+
+    #[test]
+    fn a_future_iteration_says_when_it_starts() {
+        report_on("2025-11-05", |r| {
+            let head = r.headline();
+            assert!(head.contains("starts in "), "{head}");
+            assert!(!head.contains("days left"), "{head}");
+        });
+    }
+
+    #[test]
+    fn markdown_names_assignees_without_pinging_them() {
+        report_on("2025-11-05", |r| {
+            let md = r.markdown();
+            assert!(md.contains("`@"), "{md}");
+            assert!(
+                !md.lines().any(|l| l.contains(" @") || l.contains(", @")),
+                "a bare @mention: {md}"
+            );
+            assert!(r.json().contains("\"demo\": true"));
+        });
+    }
 
     #[test]
     fn markdown_escapes_markup_in_titles() {

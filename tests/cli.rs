@@ -14,6 +14,7 @@ fn demo(args: &[&str]) -> Output {
     let dir = tempfile::tempdir().unwrap();
     Command::new(env!("CARGO_BIN_EXE_glboard"))
         .args(args)
+        .arg("--demo")
         .env("XDG_CONFIG_HOME", dir.path().join("config"))
         .env("XDG_CACHE_HOME", dir.path().join("cache"))
         .env("TERM", "dumb")
@@ -391,6 +392,47 @@ fn doctor_reports_each_check() {
             stdout(&o)
         );
     }
+    assert!(
+        stdout(&o).contains("ok   team label: team::Datastores exists"),
+        "{}",
+        stdout(&o)
+    );
+    // Counted: the labels of the workflow scope, not every label that
+    // mentions it.
+    let lanes = server
+        .world()
+        .labels
+        .iter()
+        .filter(|l| l.starts_with("workflow-infra::"))
+        .count();
+    assert!(
+        stdout(&o).contains(&format!("{lanes} lane labels")),
+        "{}",
+        stdout(&o)
+    );
+    // A misspelt team label and lane: named, with the near miss, exit 1.
+    let cfg = home.path("config/glboard/config.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(
+        &cfg,
+        text.replace("team::Datastores", "team::Datastore")
+            .replace("\"Under Review\"", "\"Under Reveiw\""),
+    )
+    .unwrap();
+    let o = with_dumb_term(&home, &["doctor"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("FAIL team label: team::Datastore is not a label")
+            && out.contains("did you mean team::Datastores?"),
+        "{out}"
+    );
+    assert!(
+        out.contains("FAIL lane: workflow-infra::Under Reveiw")
+            && out.contains("did you mean workflow-infra::Under Review?"),
+        "{out}"
+    );
+    std::fs::write(&cfg, text).unwrap();
     server.world().always = Some(Fault::Status(401));
     let o = with_dumb_term(&home, &["doctor"]);
     assert_eq!(o.status.code(), Some(1));
@@ -648,4 +690,27 @@ fn a_full_or_unwritable_disk_is_named_and_loses_nothing() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("Not a directory"), "{}", stderr(&o));
     assert_eq!(weight(&server), Some(13));
+}
+
+#[test]
+fn print_without_a_config_says_how_to_get_one_or_the_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_glboard"))
+        .args(["print", "--today", "2025-11-05"])
+        .env("XDG_CONFIG_HOME", dir.path().join("config"))
+        .env("XDG_CACHE_HOME", dir.path().join("cache"))
+        .env_remove("GLBOARD_CONFIG")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("glboard init") && err.contains("--demo"),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty());
+    // With --demo it prints the demo, and says so.
+    let o = demo(&["print", "--today", "2025-11-05"]);
+    assert!(o.status.success());
+    assert!(stdout(&o).contains("DEMO"));
 }

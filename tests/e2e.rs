@@ -101,7 +101,12 @@ fn print_on_a_terminal_is_bold_unless_no_color() {
         let cfg = dir.path().join("none").display().to_string();
         let env = [("XDG_CONFIG_HOME", cfg.as_str()), ("NO_COLOR", no_color)];
         // Tall enough that nothing scrolls off.
-        let mut s = Session::start_with_env(&["print", "--today", "2025-11-05"], &env, 120, 200);
+        let mut s = Session::start_with_env(
+            &["print", "--demo", "--today", "2025-11-05"],
+            &env,
+            120,
+            200,
+        );
         let status = s.wait_exit();
         assert!(status.success());
         let screen = s.parser.lock().unwrap();

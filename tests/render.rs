@@ -218,7 +218,10 @@ fn cached_board_offline_and_rate_limited() {
         }),
     );
     let offline = screen(&s);
-    assert!(offline.contains("offline · synced 2 h ago"), "{offline}");
+    assert!(
+        offline.contains("offline · last synced 2 h ago"),
+        "{offline}"
+    );
     update(
         &mut s,
         Action::Sync(SyncEvent::RateLimited {

@@ -164,7 +164,7 @@ fn a_closed_pipe_ends_a_command_quietly() {
     let home = Home::new();
     for args in [
         &["man"][..],
-        &["print", "--today", "2025-11-05"],
+        &["print", "--demo", "--today", "2025-11-05"],
         &["doctor"],
         &["completions", "bash"],
     ] {

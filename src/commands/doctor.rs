@@ -66,20 +66,57 @@ pub fn doctor(cli: &Cli) -> Result<u8, Failure> {
             ),
             Err(e) => line(false, "GitLab", format!("{e}")),
         }
-        match rt.block_on(client.group_labels(
-            &live.cfg.file.group,
-            &format!("{}::", live.cfg.file.workflow_scope),
-        )) {
-            Ok(l) => line(
-                true,
-                "group",
+        let group = &live.cfg.file.group;
+        let scope = format!("{}::", live.cfg.file.workflow_scope);
+        // GitLab's label search matches anywhere in the name: keep the
+        // labels of the workflow scope only.
+        match rt.block_on(client.group_labels(group, &scope)) {
+            Ok(found) => {
+                let lanes: Vec<String> = found
+                    .into_iter()
+                    .filter(|l| l.starts_with(&scope))
+                    .collect();
+                line(
+                    true,
+                    "group",
+                    format!("{group} is visible; {} lane labels ({scope}*)", lanes.len()),
+                );
+                if live.cfg.file.lanes.is_some() {
+                    let team = live.cfg.team(&[]);
+                    for lane in &team.lanes {
+                        let label = team.lane_label(lane);
+                        if !lanes.contains(&label) {
+                            line(
+                                false,
+                                "lane",
+                                format!(
+                                    "{label} is not a label of {group}{}: fix `lanes` in the config",
+                                    did_you_mean(&label, &lanes)
+                                ),
+                            );
+                        }
+                    }
+                }
+            }
+            Err(e) => line(false, "group", e.to_string()),
+        }
+        let team_label = &live.cfg.file.team_label;
+        let search = team_label
+            .split_once("::")
+            .map_or(team_label.as_str(), |(s, _)| s);
+        match rt.block_on(client.group_labels(group, search)) {
+            Ok(found) if found.iter().any(|l| l == team_label) => {
+                line(true, "team label", format!("{team_label} exists"));
+            }
+            Ok(found) => line(
+                false,
+                "team label",
                 format!(
-                    "{} is visible; {} lane labels",
-                    live.cfg.file.group,
-                    l.len()
+                    "{team_label} is not a label of {group}{}: fix `team_label` in the config",
+                    did_you_mean(team_label, &found)
                 ),
             ),
-            Err(e) => line(false, "group", e.to_string()),
+            Err(e) => line(false, "team label", e.to_string()),
         }
     }
     match live.store().and_then(|s| {
@@ -117,4 +154,41 @@ pub fn doctor(cli: &Cli) -> Result<u8, Failure> {
         Err(e) => line(false, "cache", e.message),
     }
     Ok(if bad == 0 { EX_OK } else { EX_FAILURE })
+}
+
+/// ` (did you mean X?)` for the closest of `known`, when one is close.
+fn did_you_mean(wanted: &str, known: &[String]) -> String {
+    known
+        .iter()
+        .map(|k| {
+            (
+                strsim::normalized_levenshtein(&wanted.to_lowercase(), &k.to_lowercase()),
+                k,
+            )
+        })
+        .filter(|(score, _)| *score >= 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map_or(String::new(), |(_, k)| format!(" (did you mean {k}?)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::did_you_mean;
+
+    #[test]
+    fn near_misses_are_named() {
+        let known = vec![
+            "team::Datastores".to_owned(),
+            "workflow-infra::Under Review".to_owned(),
+        ];
+        assert_eq!(
+            did_you_mean("team::Datastore", &known),
+            " (did you mean team::Datastores?)"
+        );
+        assert_eq!(
+            did_you_mean("workflow-infra::Under Reveiw", &known),
+            " (did you mean workflow-infra::Under Review?)"
+        );
+        assert_eq!(did_you_mean("team::Gitaly", &known), "");
+    }
 }

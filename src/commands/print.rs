@@ -32,7 +32,14 @@ fn load_board_data(
     milestone: &str,
 ) -> Result<BoardData, Failure> {
     let today = cli.today();
-    let Some(live) = Live::open(cli)? else {
+    let live = if cli.demo { None } else { Live::open(cli)? };
+    let Some(live) = live else {
+        if !cli.demo {
+            return Err(fail(
+                EX_USAGE,
+                "no configuration: `glboard init --host URL --group PATH` sets one up; `glboard print --demo` prints the bundled demo",
+            ));
+        }
         let (ws, team) = crate::demo::load(today)
             .map_err(|e| fail(EX_FAILURE, format!("the bundled demo cannot be read: {e}")))?;
         return Ok(BoardData {

@@ -46,10 +46,23 @@ pub fn replan(
         return Err(fail(EX_USAGE, format!("{} is closed", to_m.title)));
     }
     let plan = edit::replan(&ws.issues, &team, from_m.id, to_m.id, reset_lane);
-    let verb = if dry_run { "would move" } else { "moving" };
+    let asking = !dry_run && !yes && !plan.is_empty();
+    if asking && !std::io::stdin().is_terminal() {
+        // Said before anything is listed as if it were happening.
+        return Err(fail(
+            EX_USAGE,
+            "not a terminal, so nobody can answer: add --yes to apply (or --dry-run to look)",
+        ));
+    }
+    let n = plan.len();
+    let issues = if n == 1 { "issue" } else { "issues" };
+    let verb = if dry_run || asking {
+        "would move"
+    } else {
+        "moving"
+    };
     println!(
-        "{verb} {} issues from {} to {}{}",
-        plan.len(),
+        "{verb} {n} {issues} from {} to {}{}",
         from_m.title,
         to_m.title,
         if reset_lane {
@@ -71,13 +84,7 @@ pub fn replan(
     if dry_run || plan.is_empty() {
         return Ok(EX_OK);
     }
-    if !yes {
-        if !std::io::stdin().is_terminal() {
-            return Err(fail(
-                EX_USAGE,
-                "not a terminal: add --yes to apply (or --dry-run to look)",
-            ));
-        }
+    if asking {
         eprint!("apply? [y/N] ");
         let mut answer = String::new();
         let _ = std::io::stdin().read_line(&mut answer);

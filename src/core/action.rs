@@ -97,6 +97,9 @@ pub enum Action {
     /// Run a command directly, as if its key had been pressed.
     Command(Command),
     /// The wall clock, for "synced 3 min ago".
+    /// The date changed while the board is open (from the local clock,
+    /// unless `--today` pinned it).
+    Today(chrono::NaiveDate),
     Tick {
         now: DateTime<Utc>,
     },
@@ -127,6 +130,8 @@ pub enum Effect {
     ShowMilestone(MilestoneId),
     /// The iteration board follows this milestone from now on (remember it).
     Follow(MilestoneId),
+    /// The iteration board shows the current iteration again (forget).
+    Unfollow,
     /// Write the changes of one user action to the outbox (in one
     /// transaction), then send them; the answer is [`OutboxEvent::Saved`].
     Enqueue { local: u64, changes: Vec<Change> },

@@ -217,7 +217,7 @@ pub const BINDINGS: &[Binding] = &[
         Board,
         "N",
         C::FollowNext,
-        "follow the next milestone from now on",
+        "follow the next iteration (again: the current)",
     ),
     b(Board, "<Enter>", C::OpenDetail, "open the issue's details"),
     b(
@@ -334,7 +334,12 @@ pub const BINDINGS: &[Binding] = &[
     b(Board, "o", C::OpenInBrowser, "open in the browser"),
     b(Board, "y", C::CopyUrl, "copy the issue's URL"),
     b(Board, "u", C::Undo, "undo your last change"),
-    b(Board, "!", C::ShowProblems, "changes GitLab refused"),
+    b(
+        Board,
+        "!",
+        C::ShowProblems,
+        "changes not applied: refused by GitLab, or in conflict",
+    ),
     b(Board, "r", C::Refresh, "refresh from GitLab now"),
     b(Board, "?", C::Help, "this help"),
     b(

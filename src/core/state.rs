@@ -307,8 +307,9 @@ impl SyncStatus {
                 Severity::Info,
             ),
             SyncPhase::Failed { offline: true, .. } => (
+                // "last synced": the data on screen is from then.
                 match synced {
-                    Some(s) => format!("offline · {s}"),
+                    Some(s) => format!("offline · last {s}"),
                     None => "offline".into(),
                 },
                 Severity::Warning,
@@ -327,6 +328,8 @@ pub struct AppState {
     pub ws: Workspace,
     pub team: TeamConfig,
     pub today: NaiveDate,
+    /// Today follows the local clock (not pinned by `--today`).
+    pub clock_today: bool,
     pub iteration: IterationPick,
     pub board: BoardKind,
     /// The iteration board's milestone.
@@ -400,6 +403,7 @@ impl AppState {
             ws,
             team,
             today,
+            clock_today: false,
             board,
             sort: SortMode::Manual,
             filter: String::new(),

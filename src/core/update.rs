@@ -31,6 +31,10 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             clamp_overlay_scroll(state);
             Vec::new()
         }
+        Action::Today(today) => {
+            on_today(state, today);
+            Vec::new()
+        }
         Action::Tick { now } => {
             state.now = Some(now);
             Vec::new()
@@ -55,6 +59,28 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             Vec::new()
         }
     }
+}
+
+/// A new day: the current iteration, the stale filter and the past
+/// milestone checks follow it; a board showing the current iteration (not
+/// following another) moves on with it.
+fn on_today(state: &mut AppState, today: chrono::NaiveDate) {
+    if today == state.today {
+        return;
+    }
+    let old_current = state.iteration.current;
+    state.today = today;
+    state.iteration = iteration::pick(&state.ws.milestones, &state.team, today);
+    if state.followed.is_none() && state.milestone == old_current {
+        state.milestone = state.iteration.current;
+        if state.milestone != old_current
+            && let Some(m) = state.shown_milestone()
+        {
+            let text = format!("a new day: {} is the current iteration", m.title);
+            state.info(text);
+        }
+    }
+    state.relayout();
 }
 
 fn on_sync(state: &mut AppState, ev: SyncEvent) {
@@ -170,28 +196,44 @@ fn board_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
             state.info("planning: p promotes the backlog card into the iteration on the right; J/K place it");
         }
         Command::ShowIteration => show_board(state, BoardKind::Iteration),
-        Command::FollowNext => {
-            let from = state.followed.or(state.iteration.current);
-            match iteration::step(&state.ws.milestones, &state.team, from, 1) {
-                Some(id) => {
-                    state.followed = Some(id);
-                    show_board(state, BoardKind::Iteration);
-                    state.milestone = Some(id);
-                    state.relayout();
-                    let title = state
-                        .shown_milestone()
-                        .map(|m| m.title.clone())
-                        .unwrap_or_default();
-                    state.info(format!("the board now follows {title}"));
-                    let mut fx = vec![Effect::Follow(id)];
-                    if state.sync.enabled {
-                        fx.push(Effect::ShowMilestone(id));
-                    }
-                    return fx;
-                }
-                None => state.info("no later milestone to follow"),
+        Command::FollowNext if state.followed.is_some() => {
+            // Back to the current iteration, and forget the following.
+            state.followed = None;
+            show_board(state, BoardKind::Iteration);
+            state.milestone = state.iteration.current;
+            state.relayout();
+            let title = state
+                .shown_milestone()
+                .map(|m| m.title.clone())
+                .unwrap_or_else(|| "no current iteration".into());
+            state.info(format!(
+                "the board shows the current iteration again: {title}"
+            ));
+            let mut fx = vec![Effect::Unfollow];
+            if let (Some(id), true) = (state.milestone, state.sync.enabled) {
+                fx.push(Effect::ShowMilestone(id));
             }
+            return fx;
         }
+        Command::FollowNext => match state.iteration.next {
+            Some(id) => {
+                state.followed = Some(id);
+                show_board(state, BoardKind::Iteration);
+                state.milestone = Some(id);
+                state.relayout();
+                let title = state
+                    .shown_milestone()
+                    .map(|m| m.title.clone())
+                    .unwrap_or_default();
+                state.info(format!("the board now follows {title}"));
+                let mut fx = vec![Effect::Follow(id)];
+                if state.sync.enabled {
+                    fx.push(Effect::ShowMilestone(id));
+                }
+                return fx;
+            }
+            None => state.info("no later milestone to follow"),
+        },
         Command::PrevMilestone => return step_milestone(state, -1),
         Command::NextMilestone => return step_milestone(state, 1),
         Command::OpenDetail => match state.selected_issue() {
@@ -694,6 +736,39 @@ mod tests {
     }
 
     #[test]
+    fn a_new_day_moves_the_current_iteration_when_it_should() {
+        let mut s = state();
+        let before = s.iteration.current;
+        assert_eq!(s.milestone, before);
+        update(
+            &mut s,
+            Action::Today(NaiveDate::from_ymd_opt(2025, 11, 6).unwrap()),
+        );
+        assert_eq!(s.iteration.current, before, "same iteration the next day");
+        // Two weeks on: the next iteration is current, and the board shows it.
+        update(
+            &mut s,
+            Action::Today(NaiveDate::from_ymd_opt(2025, 11, 19).unwrap()),
+        );
+        assert_ne!(s.iteration.current, before);
+        assert_eq!(s.milestone, s.iteration.current);
+        assert!(
+            s.status
+                .as_ref()
+                .is_some_and(|m| m.text.contains("a new day"))
+        );
+        // A board following a milestone stays on it.
+        let mut t = state();
+        t.followed = t.iteration.next;
+        t.milestone = t.iteration.next;
+        update(
+            &mut t,
+            Action::Today(NaiveDate::from_ymd_opt(2025, 12, 30).unwrap()),
+        );
+        assert_eq!(t.milestone, t.followed);
+    }
+
+    #[test]
     fn sync_results_replace_the_data_keeping_the_selection() {
         let mut s = state();
         s.sync.enabled = true;
@@ -734,7 +809,10 @@ mod tests {
         );
         let later = at + chrono::Duration::minutes(3);
         update(&mut s, Action::Tick { now: later });
-        assert_eq!(s.sync.label(s.now).unwrap().0, "offline · synced 3 min ago");
+        assert_eq!(
+            s.sync.label(s.now).unwrap().0,
+            "offline · last synced 3 min ago"
+        );
     }
 
     #[test]
@@ -767,6 +845,15 @@ mod tests {
             (s.milestone, s.followed),
             (Some(1), Some(2)),
             "browsing does not change what is followed"
+        );
+        // N again: back to the current iteration, forgotten; never further.
+        let fx = update(&mut s, Action::Key(KeyPress::char('N')));
+        assert_eq!(fx, vec![Effect::Unfollow]);
+        assert_eq!((s.milestone, s.followed), (Some(1), None));
+        assert_eq!(
+            update(&mut s, Action::Key(KeyPress::char('N'))),
+            vec![Effect::Follow(2)],
+            "the next iteration, not the one after"
         );
         // A remembered milestone is followed at start while open and not past.
         let mut t = state();

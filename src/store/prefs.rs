@@ -25,6 +25,14 @@ impl Store {
         })
     }
 
+    /// The iteration board shows the current iteration again.
+    pub fn forget_milestone(&self) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM meta WHERE key = 'board_milestone'", [])
+                .map(drop)
+        })
+    }
+
     /// Milestone histories read from GitLab.
     pub fn save_history(
         &mut self,

@@ -77,7 +77,12 @@ pub async fn run(
                 Some(a) => Some(a),
                 None => { background_open = false; None }
             },
-            _ = tick.tick() => Some(Action::Tick { now: chrono::Utc::now() }),
+            _ = tick.tick() => {
+                if state.clock_today {
+                    update(&mut state, Action::Today(chrono::Local::now().date_naive()));
+                }
+                Some(Action::Tick { now: chrono::Utc::now() })
+            },
         };
         let mut actions: Vec<Action> = first.into_iter().collect();
         // Take every event already waiting (a paste, a held key) before drawing.

@@ -117,7 +117,9 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
                 if let Some(p) = days_phrase(m.start_date, m.due_date, state.today) {
                     parts.push((p, theme.weight()));
                 }
-                let tag = if Some(m.id) == state.iteration.current {
+                let tag = if state.followed == Some(m.id) {
+                    Some("following (N: back to current)")
+                } else if Some(m.id) == state.iteration.current {
                     Some("current")
                 } else if Some(m.id) == state.iteration.next {
                     Some("next")

@@ -174,7 +174,7 @@ mod tests {
         s.mode = Mode::Problems { cursor: 39_999 };
         let lines = screen(&s);
         assert_eq!(
-            box_height(&lines, "40000 changes GitLab refused", "r retry"),
+            box_height(&lines, "40000 changes not applied", "r retry"),
             24
         );
         assert!(lines.iter().any(|l| l.contains("change 39999")));

@@ -16,7 +16,7 @@ pub(super) fn draw(buf: &mut Buffer, area: TRect, state: &AppState, cursor: usiz
         area,
         90,
         cells(n).saturating_mul(2).saturating_add(3).min(24),
-        &format!("{n} change{} GitLab refused", if n == 1 { "" } else { "s" }),
+        &format!("{n} change{} not applied", if n == 1 { "" } else { "s" }),
         "r retry · d discard · Esc close",
         theme,
     );

@@ -1,0 +1,84 @@
+//! The man page: clap's sections (name, synopsis, options, commands) from
+//! the same definitions as `--help`, then what a user of the board and a
+//! script writer look up: the keys of every mode (from the one keymap
+//! table), the exit codes, the files and the environment.
+
+use std::io::Write;
+
+use crate::core::keymap::{BINDINGS, display_keys};
+
+/// Quote text for roff: a leading `.` or `'` would be read as a request.
+fn roff(text: &str) -> String {
+    let t = text.replace('\\', "\\\\").replace('-', "\\-");
+    if t.starts_with('.') || t.starts_with('\'') {
+        format!("\\&{t}")
+    } else {
+        t
+    }
+}
+
+/// The extra sections, as roff.
+pub fn extra_sections() -> String {
+    let mut out = String::new();
+    out.push_str(".SH KEYS\n");
+    let mut context = None;
+    for b in BINDINGS {
+        if context != Some(b.context) {
+            context = Some(b.context);
+            out.push_str(&format!(".SS {}\n", roff(b.context.title())));
+        }
+        out.push_str(&format!(
+            ".TP\n\\fB{}\\fR\n{}\n",
+            roff(&display_keys(b.keys)),
+            roff(b.help)
+        ));
+    }
+    out.push_str(
+        ".SH EXIT STATUS\n\
+         .TP\n\\fB0\\fR\nDone: GitLab confirmed it, or there was nothing to change.\n\
+         .TP\n\\fB1\\fR\nPermanent failure: GitLab refused the change (it waits in \\fBglboard pending\\fR), no cache yet, a change that cannot be saved.\n\
+         .TP\n\\fB2\\fR\nUsage or configuration error: a bad flag, an unknown lane, user, milestone or reference, an ambiguous reference, a bad config, a missing or rejected token.\n\
+         .TP\n\\fB75\\fR\nQueued, or retry later: GitLab unreachable or failing, or rate\\-limited for more than 5 minutes (the message says until when).\n",
+    );
+    out.push_str(
+        ".SH FILES\n\
+         .TP\n\\fI$XDG_CONFIG_HOME/glboard/config.toml\\fR\nThe configuration (\\fBglboard init\\fR writes a commented one).\n\
+         .TP\n\\fI$XDG_CACHE_HOME/glboard/<host>_<group>.sqlite\\fR\nThe cache: GitLab's state and the changes not yet applied (0600).\n\
+         .TP\n\\fI$XDG_STATE_HOME/glboard/glboard.log\\fR\nThe log (level from \\fBRUST_LOG\\fR; never the token).\n",
+    );
+    out.push_str(
+        ".SH ENVIRONMENT\n\
+         .TP\n\\fBGITLAB_TOKEN\\fR\nThe token (else \\fBtoken_command\\fR in the config).\n\
+         .TP\n\\fBGITLAB_HOST\\fR\nOverrides the config's host.\n\
+         .TP\n\\fBGLBOARD_CONFIG\\fR\nAnother config file (as \\fB\\-\\-config\\fR).\n\
+         .TP\n\\fBVISUAL\\fR, \\fBEDITOR\\fR\nWhere comments and descriptions are written.\n\
+         .TP\n\\fBNO_COLOR\\fR\nNo colours.\n\
+         .TP\n\\fBRUST_LOG\\fR\nThe log's level (default info).\n",
+    );
+    out
+}
+
+/// Write the whole man page.
+pub fn render(cmd: clap::Command, out: &mut dyn Write) -> std::io::Result<()> {
+    clap_mangen::Man::new(cmd).render(out)?;
+    out.write_all(extra_sections().as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_man_page_has_keys_exit_codes_files_and_environment() {
+        let s = super::extra_sections();
+        for want in [
+            ".SH KEYS",
+            ".SS Re\\-plan screen",
+            ".SH EXIT STATUS",
+            "\\fB75\\fR",
+            ".SH FILES",
+            ".SH ENVIRONMENT",
+            "GITLAB_TOKEN",
+        ] {
+            assert!(s.contains(want), "{want}");
+        }
+    }
+}
