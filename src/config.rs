@@ -51,6 +51,13 @@ pub struct FileConfig {
     /// Words in the title of each iteration's planning issue.
     #[serde(default = "default_planning_title")]
     pub planning_title: String,
+    /// Lanes the re-plan leaves where they are, besides the done lane.
+    #[serde(default = "default_replan_skip_lanes")]
+    pub replan_skip_lanes: Vec<String>,
+}
+
+fn default_replan_skip_lanes() -> Vec<String> {
+    vec!["Cancelled".into()]
 }
 
 fn default_planning_title() -> String {
@@ -275,6 +282,7 @@ impl Config {
             wip: f.wip.clone(),
             capacity: f.capacity.clone(),
             planning_title: f.planning_title.clone(),
+            replan_skip_lanes: f.replan_skip_lanes.clone(),
         }
     }
 

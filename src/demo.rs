@@ -226,6 +226,7 @@ pub fn datastores_team() -> TeamConfig {
         wip: Default::default(),
         capacity: Default::default(),
         planning_title: "Iteration Planning".into(),
+        replan_skip_lanes: vec!["Cancelled".into()],
     }
 }
 

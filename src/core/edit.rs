@@ -383,8 +383,9 @@ mod tests {
 }
 
 /// The Friday re-plan: every open team issue of `from` that is not in the
-/// done lane moves to `to`; with `reset_lane` it also goes back to the
-/// ready lane. In board order.
+/// done lane, nor in a lane the team skips (Cancelled), nor the iteration's
+/// own planning issue, moves to `to`; with `reset_lane` it also goes back
+/// to the ready lane. In board order.
 pub fn replan(
     issues: &[Issue],
     team: &TeamConfig,
@@ -393,10 +394,17 @@ pub fn replan(
     reset_lane: bool,
 ) -> Vec<(IssueId, Edit)> {
     let done = team.lane_label(&team.done_lane);
+    let skipped: Vec<String> = team
+        .replan_skip_lanes
+        .iter()
+        .map(|l| team.lane_label(l))
+        .collect();
+    let planning = team.planning_title.to_lowercase();
     let mut picked: Vec<&Issue> = issues
         .iter()
         .filter(|i| i.milestone_id == Some(from) && i.is_open() && i.has_label(&team.team_label))
-        .filter(|i| !i.has_label(&done))
+        .filter(|i| !i.has_label(&done) && !skipped.iter().any(|l| i.has_label(l)))
+        .filter(|i| planning.is_empty() || !i.title.to_lowercase().contains(&planning))
         .collect();
     picked.sort_by_key(|i| (i.position, i.id));
     picked
@@ -438,10 +446,20 @@ mod replan_tests {
             mk(4, &["workflow-infra::Blocked"], Some(45), true),
             mk(5, &["workflow-infra::Ready"], Some(47), true),
             mk(6, &[], Some(45), true),
+            mk(7, &["workflow-infra::Cancelled"], Some(45), true),
+            {
+                let mut p = mk(8, &["workflow-infra::In Progress"], Some(45), true);
+                p.title = "Datastores team - W45 Iteration Planning".into();
+                p
+            },
         ];
         let plan = replan(&issues, &t, 45, 47, false);
         let ids: Vec<u64> = plan.iter().map(|(id, _)| *id).collect();
-        assert_eq!(ids, vec![1, 4, 6]);
+        assert_eq!(
+            ids,
+            vec![1, 4, 6],
+            "not Done, Cancelled, closed, nor the planning issue"
+        );
         assert!(
             plan.iter()
                 .all(|(_, e)| e.milestone == Some(Some(47)) && e.add_labels.is_empty())

@@ -108,6 +108,8 @@ pub enum Command {
     Right,
     Top,
     Bottom,
+    /// Include or exclude a whole group (the re-plan's lane).
+    ToggleLane,
     PageUp,
     PageDown,
     SwitchBoard,
@@ -422,6 +424,16 @@ pub const BINDINGS: &[Binding] = &[
     b(Replan, "k|<Up>", C::Up, "previous issue"),
     b(Replan, "j|<Down>", C::Down, "next issue"),
     b(Replan, "<Space>", C::Toggle, "include / exclude the issue"),
+    b(
+        Replan,
+        "a",
+        C::ToggleLane,
+        "include / exclude its whole lane",
+    ),
+    b(Replan, "gg|<Home>", C::Top, "first issue"),
+    b(Replan, "G|<End>", C::Bottom, "last issue"),
+    b(Replan, "<C-u>|<PageUp>", C::PageUp, "page up"),
+    b(Replan, "<C-d>|<PageDown>", C::PageDown, "page down"),
     b(Replan, "t", C::CycleTarget, "next target milestone"),
     b(
         Replan,

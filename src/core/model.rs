@@ -150,6 +150,13 @@ pub struct TeamConfig {
     /// Words in the title of an iteration's planning issue.
     #[serde(default = "default_planning_title")]
     pub planning_title: String,
+    /// Lanes the re-plan leaves where they are, besides the done lane.
+    #[serde(default = "default_replan_skip_lanes")]
+    pub replan_skip_lanes: Vec<String>,
+}
+
+fn default_replan_skip_lanes() -> Vec<String> {
+    vec!["Cancelled".into()]
 }
 
 fn default_planning_title() -> String {

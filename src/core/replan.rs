@@ -69,12 +69,34 @@ pub fn replan_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
         return Vec::new();
     };
     let n = r.items.len();
+    let page = usize::from(state.viewport.1.saturating_sub(8)).max(1);
     match cmd {
         Command::Up => r.cursor = r.cursor.saturating_sub(1),
         Command::Down => r.cursor = (r.cursor + 1).min(n.saturating_sub(1)),
+        Command::Top => r.cursor = 0,
+        Command::Bottom => r.cursor = n.saturating_sub(1),
+        Command::PageUp => r.cursor = r.cursor.saturating_sub(page),
+        Command::PageDown => r.cursor = (r.cursor + page).min(n.saturating_sub(1)),
         Command::Toggle => {
             if let Some(item) = r.items.get_mut(r.cursor) {
                 item.1 = !item.1;
+            }
+        }
+        Command::ToggleLane => {
+            // Every issue of the cursor's lane: in if any was out, else out.
+            let lane_of = |id: IssueId| {
+                state
+                    .ws
+                    .issue(id)
+                    .and_then(|i| state.team.lanes_of(i).first().map(|l| l.to_string()))
+            };
+            if let Some(&(here, _)) = r.items.get(r.cursor) {
+                let lane = lane_of(here);
+                let same: Vec<usize> = (0..n).filter(|&k| lane_of(r.items[k].0) == lane).collect();
+                let include = same.iter().any(|&k| !r.items[k].1);
+                for k in same {
+                    r.items[k].1 = include;
+                }
             }
         }
         Command::CycleTarget => {
@@ -174,6 +196,20 @@ mod tests {
             panic!("{:?}", s.mode)
         };
         assert_eq!((r.from, r.target, r.items.len()), (1, 2, 6));
+        // Page keys and a whole lane in and out.
+        keys(&mut s, "G");
+        let Mode::Replan(r) = &s.mode else { panic!() };
+        assert_eq!(r.cursor, 5);
+        keys(&mut s, "gg");
+        let Mode::Replan(r) = &s.mode else { panic!() };
+        assert_eq!(r.cursor, 0);
+        keys(&mut s, "a");
+        let Mode::Replan(r) = &s.mode else { panic!() };
+        let out = r.items.iter().filter(|(_, on)| !on).count();
+        assert!((1..6).contains(&out), "the first lane only: {out}");
+        keys(&mut s, "a");
+        let Mode::Replan(r) = &s.mode else { panic!() };
+        assert!(r.items.iter().all(|(_, on)| *on), "and back in");
         // Leave the second out, reset lanes to Ready.
         keys(&mut s, "j<Space>r<Enter>");
         let Mode::Replan(r) = &s.mode else { panic!() };

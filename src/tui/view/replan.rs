@@ -28,7 +28,7 @@ pub(super) fn draw(
     let hint = if r.confirming {
         "y apply · Esc back"
     } else {
-        "Space include · t target · r lanes · Enter apply · Esc cancel"
+        "Space/a include · t target · r lanes · Enter · Esc"
     };
     let inner = list::boxed(
         buf,
@@ -45,7 +45,12 @@ pub(super) fn draw(
     } else {
         "lanes kept".to_owned()
     };
-    let head = format!("to {to} · {lanes} · {chosen} of {} issues", r.items.len());
+    let head = format!(
+        "to {to} · {lanes} · {chosen} of {} issues · {}/{}",
+        r.items.len(),
+        r.cursor.saturating_add(1).min(r.items.len()),
+        r.items.len()
+    );
     put(
         buf,
         inner.x,
