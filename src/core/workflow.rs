@@ -104,6 +104,31 @@ pub fn plan(
     let (edit, summary) = match intent {
         Intent::Take => {
             let me = me()?;
+            // Someone else's issue that went past the doing lane (under
+            // review, blocked, done) is not silently taken back.
+            let doing = team.lanes.iter().position(|l| *l == team.doing_lane);
+            let furthest = team
+                .lanes_of(issue)
+                .iter()
+                .filter_map(|l| team.lanes.iter().position(|k| k == l))
+                .max();
+            let others: Vec<String> = issue
+                .assignees
+                .iter()
+                .filter(|u| u.id != me.id)
+                .map(|u| format!("@{}", u.username))
+                .collect();
+            if let (Some(d), Some(f)) = (doing, furthest)
+                && f > d
+                && !others.is_empty()
+                && issue.is_open()
+            {
+                return Err(Refusal::Invalid(format!(
+                    "{name} is in {} with {}: not taken; assign yourself (a) or move it (m) if you mean to",
+                    team.lanes[f],
+                    others.join(" ")
+                )));
+            }
             let e = edit::take(issue, team, me.id, ctx.current, in_backlog(issue, team));
             (
                 e,
@@ -319,6 +344,25 @@ mod tests {
         let p = plan(&c, &ready, "#2", &Intent::Take).unwrap();
         assert_eq!(p.edit.milestone, None);
         assert_eq!(p.edit.add_labels, vec!["workflow-infra::In Progress"]);
+    }
+
+    #[test]
+    fn someone_elses_issue_under_review_is_not_taken_back_silently() {
+        let t = team();
+        let me = user(7, "zoe", "Zoë");
+        let m = [ms(45, false)];
+        let c = ctx(&t, &me, &m);
+        let mut i = issue(1, 1, &["team::Datastores", "workflow-infra::Under Review"]);
+        i.milestone_id = Some(45);
+        i.assignees = vec![user(8, "ben", "Ben")];
+        let why = plan(&c, &i, "#1", &Intent::Take).unwrap_err();
+        assert!(
+            matches!(&why, Refusal::Invalid(m) if m.contains("Under Review") && m.contains("@ben")),
+            "{why:?}"
+        );
+        // Unassigned, or mine: taken as usual.
+        i.assignees.clear();
+        assert!(plan(&c, &i, "#1", &Intent::Take).is_ok());
     }
 
     #[test]

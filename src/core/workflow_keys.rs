@@ -225,6 +225,22 @@ fn move_lane(state: &mut AppState, issue: &Issue, delta: i64) -> Vec<Effect> {
             "in planning mode p promotes; lanes move on the iteration board",
         );
     }
+    // Out of Closed to the left: reopened in the lane it has (a closed Done
+    // issue goes back to Done, not to whatever lane is left of Closed).
+    let in_closed = matches!(
+        state.layout.columns.get(state.view().col).map(|c| &c.kind),
+        Some(ColumnKind::Closed)
+    );
+    if in_closed && delta < 0 && !issue.is_open() {
+        let known = state
+            .team
+            .lanes_of(issue)
+            .iter()
+            .any(|l| state.team.lanes.iter().any(|k| k == l));
+        if known {
+            return act(state, issue, Intent::Reopen);
+        }
+    }
     let target = match state.board {
         BoardKind::Planning => return Vec::new(),
         BoardKind::Iteration => {
@@ -579,9 +595,30 @@ mod tests {
         let fx = keys(&mut s, "y");
         assert_eq!(enqueued(&fx)[0].edit.state, Some(IssueState::Closed));
         assert_eq!(col_title(&s), "Closed");
-        // Out of Closed to the left reopens.
+        // Out of Closed to the left reopens, in the lane it has (here
+        // Cancelled, where it was closed from), with no other label change.
         let fx = keys(&mut s, "H");
-        assert_eq!(enqueued(&fx)[0].edit.state, Some(IssueState::Opened));
+        let c = enqueued(&fx)[0];
+        assert_eq!(c.edit.state, Some(IssueState::Opened));
+        assert!(c.edit.add_labels.is_empty() && c.edit.remove_labels.is_empty());
+        assert_eq!(col_title(&s), "Cancelled");
+    }
+
+    #[test]
+    fn a_closed_done_issue_goes_back_to_done_not_to_the_lane_left_of_closed() {
+        let mut s = state();
+        keys(&mut s, "ll");
+        // Move it to Done, then close it.
+        keys(&mut s, "mDone<Enter>");
+        assert_eq!(col_title(&s), "Done");
+        keys(&mut s, "x");
+        keys(&mut s, "y");
+        assert_eq!(col_title(&s), "Closed");
+        let fx = keys(&mut s, "H");
+        let c = enqueued(&fx)[0];
+        assert_eq!(c.edit.state, Some(IssueState::Opened));
+        assert!(c.edit.add_labels.is_empty(), "not relabelled: {:?}", c.edit);
+        assert_eq!(col_title(&s), "Done");
     }
 
     #[test]
