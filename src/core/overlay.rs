@@ -13,6 +13,11 @@ use super::edit::{self, Change};
 use super::model::{Issue, IssueId};
 use super::state::{AppState, Problem, Severity, StatusMessage};
 
+/// Where each issue is in the list.
+fn index_of(issues: &[Issue]) -> HashMap<IssueId, usize> {
+    issues.iter().enumerate().map(|(n, i)| (i.id, n)).collect()
+}
+
 /// The id of the card of an issue being created (never a GitLab id).
 pub fn placeholder_id(session: u64, local: u64) -> IssueId {
     (1 << 63) | ((session.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ local) >> 1)
@@ -46,13 +51,7 @@ impl AppState {
         for c in self.overlay().filter(|c| ids.contains(&c.issue)) {
             by_issue.entry(c.issue).or_default().push(c.clone());
         }
-        let mut index: HashMap<IssueId, usize> = self
-            .ws
-            .issues
-            .iter()
-            .enumerate()
-            .map(|(n, i)| (i.id, n))
-            .collect();
+        let mut index = index_of(&self.ws.issues);
         let mut gone: HashSet<IssueId> = HashSet::new();
         let members = self.ws.members.clone();
         for &id in ids {
@@ -169,13 +168,7 @@ impl AppState {
         }
         let changed_set = !upsert.is_empty() || !delete.is_empty();
         if changed_set {
-            let index: HashMap<IssueId, usize> = self
-                .ws
-                .issues
-                .iter()
-                .enumerate()
-                .map(|(n, i)| (i.id, n))
-                .collect();
+            let index = index_of(&self.ws.issues);
             for issue in upsert {
                 let id = issue.id;
                 touched.insert(id);
@@ -231,12 +224,7 @@ impl AppState {
 pub fn apply_pending(ws: &mut super::model::Workspace, changes: &[Change]) -> HashSet<IssueId> {
     let mut pending = HashSet::new();
     let members = ws.members.clone();
-    let index: HashMap<IssueId, usize> = ws
-        .issues
-        .iter()
-        .enumerate()
-        .map(|(n, i)| (i.id, n))
-        .collect();
+    let index = index_of(&ws.issues);
     for c in changes {
         match index.get(&c.issue) {
             Some(&n) => {

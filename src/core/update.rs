@@ -199,9 +199,15 @@ fn board_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
         Command::FollowNext if state.followed.is_some() => {
             // Back to the current iteration, and forget the following.
             state.followed = None;
-            show_board(state, BoardKind::Iteration);
-            state.milestone = state.iteration.current;
-            state.relayout();
+            let mut fx = vec![Effect::Unfollow];
+            match state.iteration.current {
+                Some(id) => fx.extend(show_milestone(state, id)),
+                None => {
+                    show_board(state, BoardKind::Iteration);
+                    state.milestone = None;
+                    state.relayout();
+                }
+            }
             let title = state
                 .shown_milestone()
                 .map(|m| m.title.clone())
@@ -209,27 +215,18 @@ fn board_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
             state.info(format!(
                 "the board shows the current iteration again: {title}"
             ));
-            let mut fx = vec![Effect::Unfollow];
-            if let (Some(id), true) = (state.milestone, state.sync.enabled) {
-                fx.push(Effect::ShowMilestone(id));
-            }
             return fx;
         }
         Command::FollowNext => match state.iteration.next {
             Some(id) => {
+                let mut fx = vec![Effect::Follow(id)];
+                fx.extend(show_milestone(state, id));
                 state.followed = Some(id);
-                show_board(state, BoardKind::Iteration);
-                state.milestone = Some(id);
-                state.relayout();
                 let title = state
                     .shown_milestone()
                     .map(|m| m.title.clone())
                     .unwrap_or_default();
                 state.info(format!("the board now follows {title}"));
-                let mut fx = vec![Effect::Follow(id)];
-                if state.sync.enabled {
-                    fx.push(Effect::ShowMilestone(id));
-                }
                 return fx;
             }
             None => state.info("no later milestone to follow"),

@@ -436,23 +436,11 @@ pub(crate) fn write_issues_keeping_newer(
     issues: &[Issue],
     rev: i64,
 ) -> rusqlite::Result<()> {
-    let mut stmt = tx.prepare_cached(
-        "INSERT INTO issues (id, position, data, milestone_id, open, rev) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT (id) DO UPDATE SET position = excluded.position, rev = excluded.rev,
-             data = CASE WHEN newer THEN issues.data ELSE excluded.data END,
-             milestone_id = CASE WHEN newer THEN issues.milestone_id ELSE excluded.milestone_id END,
-             open = CASE WHEN newer THEN issues.open ELSE excluded.open END"
-            .replace(
-                "newer",
-                "unixepoch(json_extract(issues.data, '$.updated_at'), 'subsec') > unixepoch(json_extract(excluded.data, '$.updated_at'), 'subsec')",
-            )
-            .as_str(),
-    )?;
     let mut kept = tx.prepare_cached(
         "SELECT unixepoch(json_extract(data, '$.updated_at'), 'subsec') > unixepoch(?2, 'subsec') FROM issues WHERE id = ?1",
     )?;
+    let mut place = tx.prepare_cached("UPDATE issues SET position = ?2, rev = ?3 WHERE id = ?1")?;
     for i in issues {
-        let (data, description) = issue_row(i)?;
         let newer_kept: bool = kept
             .query_row(
                 params![
@@ -465,16 +453,10 @@ pub(crate) fn write_issues_keeping_newer(
             .optional()?
             .flatten()
             .unwrap_or(false);
-        stmt.execute(params![
-            sql_id(i.id),
-            i.position,
-            data,
-            i.milestone_id.map(sql_id),
-            i.is_open(),
-            rev
-        ])?;
-        if !newer_kept {
-            write_description(tx, i.id, description)?;
+        if newer_kept {
+            place.execute(params![sql_id(i.id), i.position, rev])?;
+        } else {
+            write_issues(tx, std::slice::from_ref(i), rev)?;
         }
     }
     Ok(())
