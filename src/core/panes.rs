@@ -5,7 +5,6 @@
 use chrono::{DateTime, Utc};
 
 use super::board::{self, ColumnKind};
-use super::keymap::{self, Context};
 use super::markdown::{self, Emphasis, RichLine, Run};
 use super::model::Issue;
 use super::state::AppState;
@@ -149,43 +148,6 @@ pub fn detail_lines(state: &AppState, issue: &Issue, width: usize) -> Vec<RichLi
         }
     }
     markdown::wrap_lines(&lines, width)
-}
-
-/// The help overlay: every binding of the keymap, grouped by context.
-pub fn help_lines() -> Vec<RichLine> {
-    let mut lines = Vec::new();
-    let key_w = keymap::BINDINGS
-        .iter()
-        .map(|b| super::text::width(&keymap::display_keys(b.keys)))
-        .max()
-        .unwrap_or(0)
-        + 2;
-    for ctx in [
-        Context::Board,
-        Context::Detail,
-        Context::Filter,
-        Context::Help,
-    ] {
-        if !lines.is_empty() {
-            lines.push(Vec::new());
-        }
-        lines.push(vec![run(ctx.title(), Emphasis::Heading)]);
-        for b in keymap::BINDINGS.iter().filter(|b| b.context == ctx) {
-            lines.push(vec![
-                run(
-                    format!("  {:<key_w$}", keymap::display_keys(b.keys)),
-                    Emphasis::Strong,
-                ),
-                run(b.help, Emphasis::Plain),
-            ]);
-        }
-    }
-    lines.push(Vec::new());
-    lines.push(vec![run(
-        "Mouse: click selects a card, the wheel moves through a column.",
-        Emphasis::Italic,
-    )]);
-    lines
 }
 
 /// Short name of a column for the status line.

@@ -32,6 +32,8 @@ pub enum PickPurpose {
     Project,
     /// Show a milestone (browse only).
     Browse,
+    /// The re-plan screen's target milestone.
+    ReplanTarget,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

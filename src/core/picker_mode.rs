@@ -65,6 +65,15 @@ fn accept_pick(state: &mut AppState, p: Picker) -> Vec<Effect> {
             }
         };
     }
+    if p.purpose == PickPurpose::ReplanTarget {
+        if let (Some(PickValue::Milestone(Some(m))), Some(Mode::Replan(r))) = (
+            p.current().map(|i| i.value.clone()),
+            state.back.as_deref_mut(),
+        ) {
+            r.target = m;
+        }
+        return Vec::new();
+    }
     if p.purpose == PickPurpose::Browse {
         if let Some(PickValue::Milestone(Some(m))) = p.current().map(|i| i.value.clone()) {
             return show_milestone(state, m);

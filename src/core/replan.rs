@@ -8,6 +8,7 @@ use super::edit;
 use super::iteration;
 use super::keymap::Command;
 use super::model::{IssueId, MilestoneState};
+use super::picker::{PickItem, PickPurpose, PickValue, Picker};
 use super::state::{AppState, Batch, Mode, ReplanScreen};
 
 /// Open milestones after `from` on the team's timeline (re-plan targets).
@@ -99,14 +100,31 @@ pub fn replan_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
                 }
             }
         }
-        Command::CycleTarget => {
-            let at = all_targets
+        Command::PickTarget => {
+            let target = r.target;
+            let items: Vec<PickItem> = all_targets
                 .iter()
-                .position(|t| *t == r.target)
-                .map_or(0, |p| (p + 1) % all_targets.len().max(1));
-            if let Some(t) = all_targets.get(at) {
-                r.target = *t;
+                .filter_map(|t| state.ws.milestones.iter().find(|m| m.id == *t))
+                .map(|m| PickItem {
+                    label: m.title.clone(),
+                    detail: match (m.start_date, m.due_date, m.id == target) {
+                        (Some(s), Some(d), true) => format!("{s} → {d}  (chosen)"),
+                        (Some(s), Some(d), false) => format!("{s} → {d}"),
+                        (_, _, true) => "(chosen)".into(),
+                        _ => String::new(),
+                    },
+                    value: PickValue::Milestone(Some(m.id)),
+                })
+                .collect();
+            let at = items
+                .iter()
+                .position(|i| i.value == PickValue::Milestone(Some(target)));
+            let mut picker = Picker::new(PickPurpose::ReplanTarget, "Re-plan to", 0, items);
+            if let Some(at) = at {
+                picker.cursor = at;
             }
+            let parent = std::mem::replace(&mut state.mode, Mode::Picker(Box::new(picker)));
+            state.back = Some(Box::new(parent));
         }
         Command::ToggleResetLane => r.reset_lane = !r.reset_lane,
         Command::Cancel if r.confirming => r.confirming = false,
@@ -251,5 +269,42 @@ mod tests {
         assert_eq!(undo.len(), 5);
         assert!(undo.iter().all(|c| c.edit.milestone == Some(Some(1))));
         assert!(matches!(fx.as_slice(), [Effect::Enqueue { .. }]));
+    }
+
+    #[test]
+    fn the_target_is_chosen_in_the_milestone_picker_and_esc_returns_to_the_screen() {
+        let mut s = state();
+        s.ws.milestones.push(crate::core::testing::milestone(
+            3,
+            "Datastores team - W49",
+            Some("2025-12-01"),
+            Some("2025-12-14"),
+        ));
+        keys(&mut s, "Rt");
+        let Mode::Picker(p) = &s.mode else {
+            panic!("{:?}", s.mode)
+        };
+        assert_eq!(p.items.len(), 2, "the later open milestones");
+        assert!(p.items[0].detail.contains("(chosen)"));
+        keys(&mut s, "<Esc>");
+        let Mode::Replan(r) = &s.mode else {
+            panic!("Esc closes only the picker: {:?}", s.mode)
+        };
+        assert_eq!(r.target, 2);
+        keys(&mut s, "tW49<Enter>");
+        let Mode::Replan(r) = &s.mode else {
+            panic!("{:?}", s.mode)
+        };
+        assert_eq!(r.target, 3);
+        // Four more presses of t do not cycle anything away.
+        keys(&mut s, "t<Esc>t<Esc>");
+        let Mode::Replan(r) = &s.mode else { panic!() };
+        assert_eq!(r.target, 3);
+        let fx = keys(&mut s, "<Enter>y");
+        assert!(
+            enqueued(&fx)
+                .iter()
+                .all(|c| c.edit.milestone == Some(Some(3)))
+        );
     }
 }

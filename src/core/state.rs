@@ -23,8 +23,11 @@ pub enum Mode {
         issue: IssueId,
         scroll: usize,
     },
+    /// The keys; `query` narrows them, typed after `/` (`typing`).
     Help {
         scroll: usize,
+        query: String,
+        typing: bool,
     },
     /// Typing a filter; `previous` is restored on cancel.
     Filter {
@@ -190,6 +193,7 @@ impl Mode {
         match self {
             Mode::Board => Context::Board,
             Mode::Detail { .. } => Context::Detail,
+            Mode::Help { typing: true, .. } => Context::Filter,
             Mode::Help { .. } => Context::Help,
             Mode::Filter { .. } => Context::Filter,
             Mode::Picker(_) => Context::Picker,
@@ -338,6 +342,9 @@ pub struct AppState {
     /// Filter text as typed.
     pub filter: String,
     pub mode: Mode,
+    /// The mode a picker, prompt or help opened from (the detail pane, the
+    /// re-plan screen) returns to when it closes, instead of the board.
+    pub back: Option<Box<Mode>>,
     pub layout: BoardLayout,
     /// Per board (indexed by [`BoardKind::index`]).
     pub views: [BoardView; 3],
@@ -419,6 +426,7 @@ impl AppState {
             ],
             viewport: (80, 24),
             pending_keys: Vec::new(),
+            back: None,
             status,
             ambiguous_iids,
             quit: false,

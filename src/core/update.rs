@@ -10,17 +10,26 @@ use super::commit;
 use super::geometry;
 use super::iteration;
 use super::keymap::{self, Command, KeyCode, KeyPress, Resolution};
+use super::model::IssueId;
 use super::navigation::{show_board, show_milestone};
 use super::num;
 use super::panes;
 use super::state::{AppState, Mode, Severity, SyncPhase};
-use super::{grab, integrity, picker_mode, problems, prompt, replan, workflow_keys};
+use super::{grab, help, integrity, picker_mode, problems, prompt, replan, workflow_keys};
 
 /// Apply one action to the state; returns what the adapters should do.
 pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
     match action {
-        Action::Key(key) => on_key(state, key),
-        Action::Command(cmd) => run(state, cmd),
+        Action::Key(key) => {
+            let fx = on_key(state, key);
+            return_to_parent(state);
+            fx
+        }
+        Action::Command(cmd) => {
+            let fx = run(state, cmd);
+            return_to_parent(state);
+            fx
+        }
         Action::Mouse(m) => {
             on_mouse(state, m);
             Vec::new()
@@ -57,6 +66,25 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Notes { issue, notes } => {
             state.notes.insert(issue, notes);
             Vec::new()
+        }
+    }
+}
+
+/// A picker, prompt or help opened from the detail pane or the re-plan
+/// screen closed: back to that screen (the detail only while its issue is
+/// still there).
+fn return_to_parent(state: &mut AppState) {
+    if state.quit {
+        state.back = None;
+        return;
+    }
+    if state.mode != Mode::Board {
+        return;
+    }
+    if let Some(parent) = state.back.take() {
+        let gone = matches!(*parent, Mode::Detail { issue, .. } if state.ws.issue(issue).is_none());
+        if !gone {
+            state.mode = *parent;
         }
     }
 }
@@ -113,7 +141,13 @@ fn on_key(state: &mut AppState, key: KeyPress) -> Vec<Effect> {
     }
     let ctx = state.mode.context();
     let pending = std::mem::take(&mut state.pending_keys);
-    match keymap::resolve(ctx, &pending, key) {
+    let layers: &[keymap::Context] =
+        if ctx == keymap::Context::Board && state.board == BoardKind::Planning {
+            &[keymap::Context::Planning, keymap::Context::Board]
+        } else {
+            &[ctx]
+        };
+    match keymap::resolve_layered(layers, &pending, key) {
         Resolution::Command(cmd) => run(state, cmd),
         Resolution::Pending => {
             state.pending_keys = pending;
@@ -140,6 +174,7 @@ fn on_key(state: &mut AppState, key: KeyPress) -> Vec<Effect> {
                     }
                     Mode::Picker(_) => picker_mode::picker_type(state, c),
                     Mode::Input { .. } => prompt::input_type(state, c),
+                    Mode::Help { typing: true, .. } => help::search_type(state, c),
                     _ => {}
                 }
             }
@@ -155,7 +190,9 @@ fn run(state: &mut AppState, cmd: Command) -> Vec<Effect> {
     }
     match state.mode.clone() {
         Mode::Board => return board_command(state, cmd),
-        Mode::Detail { .. } | Mode::Help { .. } => overlay_command(state, cmd),
+        Mode::Help { typing: true, .. } => help::search_command(state, cmd),
+        Mode::Detail { issue, .. } => return detail_command(state, cmd, issue),
+        Mode::Help { .. } => overlay_command(state, cmd),
         Mode::Filter { previous } => filter_command(state, cmd, previous),
         Mode::Picker(_) => return picker_mode::picker_command(state, cmd),
         Mode::Confirm { .. } => return prompt::confirm_command(state, cmd),
@@ -269,7 +306,7 @@ fn board_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
             }
             state.info("the demo workspace has nothing to refresh");
         }
-        Command::Help => state.mode = Mode::Help { scroll: 0 },
+        Command::Help => help::open_help(state),
         Command::Back | Command::Escape => {
             // Close what is open, innermost first; only q on the plain
             // board quits.
@@ -356,7 +393,7 @@ fn overlay_lines(state: &AppState) -> Option<(usize, usize)> {
             let issue = state.ws.issue(*issue)?;
             panes::detail_lines(state, issue, inner.w as usize).len()
         }
-        Mode::Help { .. } => panes::help_lines().len(),
+        Mode::Help { query, .. } => help::help_lines(query).len(),
         _ => return None,
     };
     Some((total, visible))
@@ -365,7 +402,7 @@ fn overlay_lines(state: &AppState) -> Option<(usize, usize)> {
 fn clamp_overlay_scroll(state: &mut AppState) {
     if let Some((total, visible)) = overlay_lines(state) {
         let max = total.saturating_sub(visible);
-        if let Mode::Detail { scroll, .. } | Mode::Help { scroll } = &mut state.mode {
+        if let Mode::Detail { scroll, .. } | Mode::Help { scroll, .. } = &mut state.mode {
             *scroll = (*scroll).min(max);
         }
     }
@@ -374,7 +411,7 @@ fn clamp_overlay_scroll(state: &mut AppState) {
 fn scroll_overlay(state: &mut AppState, delta: i64) {
     if let Some((total, visible)) = overlay_lines(state) {
         let lines = total.saturating_sub(visible).saturating_add(1);
-        if let Mode::Detail { scroll, .. } | Mode::Help { scroll } = &mut state.mode {
+        if let Mode::Detail { scroll, .. } | Mode::Help { scroll, .. } = &mut state.mode {
             *scroll = num::step_clamped(*scroll, delta, lines);
         }
     }
@@ -389,9 +426,28 @@ fn overlay_command(state: &mut AppState, cmd: Command) {
         Command::PageUp => scroll_overlay(state, -page),
         Command::Top => scroll_overlay(state, i64::MIN / 2),
         Command::Bottom => scroll_overlay(state, i64::MAX / 2),
-        Command::Help => state.mode = Mode::Help { scroll: 0 },
+        Command::Help => help::open_help(state),
+        Command::StartFilter => help::start_search(state),
         Command::Back => state.mode = Mode::Board,
         _ => {}
+    }
+}
+
+/// Keys in the detail pane: scrolling, and the card actions on its issue
+/// (a picker or prompt they open returns to the pane).
+fn detail_command(state: &mut AppState, cmd: Command, issue: IssueId) -> Vec<Effect> {
+    let before = state.mode.clone();
+    match workflow_keys::card_action(state, cmd, issue) {
+        Some(fx) => {
+            if !matches!(state.mode, Mode::Board | Mode::Detail { .. }) {
+                state.back = Some(Box::new(before));
+            }
+            fx
+        }
+        None => {
+            overlay_command(state, cmd);
+            Vec::new()
+        }
     }
 }
 
@@ -715,6 +771,77 @@ mod tests {
     }
 
     #[test]
+    fn the_detail_pane_takes_the_card_actions_and_its_pickers_return_to_it() {
+        use crate::core::testing::{enqueued, keys as type_keys, state as full};
+        let mut s = full();
+        type_keys(&mut s, "ll<Enter>");
+        let Mode::Detail { issue, .. } = s.mode else {
+            panic!("{:?}", s.mode)
+        };
+        // Every picker, prompt and question opened from the pane closes
+        // back to it, on Esc and q alike where q is not text.
+        for open in ["a", "M", "m", "P", "w", "c", "x", "?"] {
+            type_keys(&mut s, open);
+            assert!(
+                !matches!(s.mode, Mode::Detail { .. } | Mode::Board),
+                "{open} opens something: {:?}",
+                s.mode
+            );
+            type_keys(&mut s, "<Esc>");
+            assert!(
+                matches!(s.mode, Mode::Detail { issue: i, .. } if i == issue),
+                "{open} then Esc: {:?}",
+                s.mode
+            );
+            assert!(!s.quit);
+        }
+        // Actions apply to the pane's issue and the pane stays.
+        let fx = type_keys(&mut s, "t");
+        let c = enqueued(&fx);
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].issue, issue);
+        assert!(matches!(s.mode, Mode::Detail { .. }));
+        let fx = type_keys(&mut s, "w3<Enter>");
+        assert_eq!(enqueued(&fx)[0].edit.weight, Some(Some(3)));
+        assert!(matches!(s.mode, Mode::Detail { .. }), "{:?}", s.mode);
+        let fx = type_keys(&mut s, "o");
+        assert!(matches!(fx.as_slice(), [Effect::OpenUrl(_)]));
+        let fx = type_keys(&mut s, "y");
+        assert!(matches!(fx.as_slice(), [Effect::Copy(_)]));
+        type_keys(&mut s, "q");
+        assert_eq!(s.mode, Mode::Board);
+        assert!(!s.quit);
+    }
+
+    #[test]
+    fn esc_and_q_close_every_mode_and_never_quit() {
+        use crate::core::testing::{keys as type_keys, state as full};
+        let mut s = full();
+        type_keys(&mut s, "ll");
+        for (open, close) in [
+            ("<Space>", "<Esc>"),
+            ("<Space>", "q"),
+            ("R", "<Esc>"),
+            ("R", "q"),
+            ("x", "q"),
+            ("?", "q"),
+            ("<Enter>", "q"),
+        ] {
+            type_keys(&mut s, open);
+            assert_ne!(s.mode, Mode::Board, "{open} opens something");
+            type_keys(&mut s, close);
+            assert_eq!(s.mode, Mode::Board, "{open} then {close}");
+            assert!(!s.quit, "{open} then {close}");
+        }
+        // A prompt keeps bad input and says why; Esc then closes it only.
+        type_keys(&mut s, "wabc<Enter>");
+        assert!(matches!(&s.mode, Mode::Input { text, .. } if text == "abc"));
+        type_keys(&mut s, "<Esc>");
+        assert_eq!(s.mode, Mode::Board);
+        assert!(!s.quit);
+    }
+
+    #[test]
     fn alt_key_is_escape_then_the_key() {
         let mut s = state();
         keys(&mut s, "?");
@@ -911,14 +1038,14 @@ mod tests {
             },
         );
         keys(&mut s, "?");
-        assert_eq!(s.mode, Mode::Help { scroll: 0 });
+        assert!(matches!(s.mode, Mode::Help { scroll: 0, .. }));
         keys(&mut s, "G");
-        let Mode::Help { scroll } = s.mode else {
+        let Mode::Help { scroll, .. } = s.mode else {
             panic!()
         };
         assert!(scroll > 0);
         keys(&mut s, "jjj");
-        assert_eq!(s.mode, Mode::Help { scroll });
+        assert!(matches!(s.mode, Mode::Help { scroll: sc, .. } if sc == scroll));
         keys(&mut s, "?");
         assert_eq!(s.mode, Mode::Board);
     }

@@ -51,117 +51,132 @@ pub fn board_action(state: &mut AppState, cmd: Command) -> Option<Vec<Effect>> {
             open_milestone_picker(state, &shown, PickPurpose::Browse)
         }
         Command::Create => new_issue::start_new_issue(state),
-        _ => {
-            let issue = match state.selected_issue() {
-                Some(i) if i.iid == 0 && is_workflow(cmd) => {
-                    state.info("this issue is still being created on GitLab");
-                    return Some(Vec::new());
-                }
-                Some(i) => i.clone(),
-                None if is_workflow(cmd) => {
-                    state.info("no card selected");
-                    return Some(Vec::new());
-                }
-                None => return None,
-            };
-            match cmd {
-                Command::Take => take(state, &issue),
-                Command::Promote if state.board == BoardKind::Planning => match state.milestone {
-                    Some(m) if issue.milestone_id != Some(m) => promote(state, &issue, m),
-                    Some(_) => warn(state, "already in this iteration"),
-                    None => warn(state, "no iteration to plan into"),
-                },
-                Command::Promote => match state.iteration.current {
-                    Some(m) => promote(state, &issue, m),
-                    None => warn(state, "the team has no current iteration to promote to"),
-                },
-                Command::PromotePick => open_milestone_picker(state, &issue, PickPurpose::Promote),
-                Command::PickMilestone => {
-                    open_milestone_picker(state, &issue, PickPurpose::Milestone)
-                }
-                Command::MoveLaneLeft => move_lane(state, &issue, -1),
-                Command::MoveLaneRight => move_lane(state, &issue, 1),
-                Command::PickLane => open_lane_picker(state, &issue),
-                Command::MoveCardTop => reorder(state, &issue, i64::MIN / 4),
-                Command::MoveCardBottom => reorder(state, &issue, i64::MAX / 4),
-                Command::SetPriority(p) => act(state, &issue, Intent::Priority(p)),
-                Command::MoveCardUp => reorder(state, &issue, -1),
-                Command::MoveCardDown => reorder(state, &issue, 1),
-                Command::PickAssignees => open_member_picker(state, &issue),
-                Command::UnassignMe => unassign_me(state, &issue),
-                Command::Weight => {
-                    state.mode = Mode::Input {
-                        purpose: InputPurpose::Weight,
-                        issue: issue.id,
-                        text: String::new(),
-                    };
-                    Vec::new()
-                }
-                Command::Comment if state.editor => {
-                    let header = format!(
-                        "Comment on {} {}\nLines starting with # are left out; save an empty file to cancel.",
-                        state.short_ref(&issue),
-                        issue.title
-                    );
-                    vec![Effect::Compose {
-                        issue: issue.id,
-                        header,
-                    }]
-                }
-                Command::Comment => {
-                    state.mode = Mode::Input {
-                        purpose: InputPurpose::Comment,
-                        issue: issue.id,
-                        text: String::new(),
-                    };
-                    Vec::new()
-                }
-                Command::CloseReopen => {
-                    let (verb, to) = if issue.is_open() {
-                        ("Close", IssueState::Closed)
-                    } else {
-                        ("Reopen", IssueState::Opened)
-                    };
-                    let r = state.short_ref(&issue);
-                    state.mode = Mode::Confirm {
-                        prompt: format!("{verb} {r} {}? y/n", issue.title),
-                        issue: issue.id,
-                        edit: Box::new(Edit {
-                            state: Some(to),
-                            ..Edit::default()
-                        }),
-                        summary: format!(
-                            "{r} {}",
-                            if to == IssueState::Closed {
-                                "closed"
-                            } else {
-                                "reopened"
-                            }
-                        ),
-                    };
-                    Vec::new()
-                }
-                Command::OpenInBrowser => {
-                    state.info(format!("opening {}", issue.web_url));
-                    vec![Effect::OpenUrl(issue.web_url.clone())]
-                }
-                Command::CopyUrl => {
-                    state.info(format!("copied {}", issue.web_url));
-                    vec![Effect::Copy(issue.web_url.clone())]
-                }
-                Command::Grab => {
-                    if state.sort != SortMode::Manual {
-                        return Some(warn(state, "grab works in board order: press s first"));
-                    }
-                    state.mode = Mode::Grab {
-                        original: Box::new(issue),
-                    };
-                    state.info("grabbed: hjkl carry the card, Enter drops it, Esc puts it back");
-                    Vec::new()
-                }
-                _ => return None,
+        _ => match state.selected_issue() {
+            Some(i) => {
+                let id = i.id;
+                return card_action(state, cmd, id);
             }
+            None if is_workflow(cmd) => {
+                state.info("no card selected");
+                Vec::new()
+            }
+            None => return None,
+        },
+    };
+    Some(effects)
+}
+
+/// Run a workflow command on one issue (the selected card, or the detail
+/// pane's issue); `None` when `cmd` is not one.
+pub fn card_action(state: &mut AppState, cmd: Command, id: IssueId) -> Option<Vec<Effect>> {
+    if cmd == Command::Undo {
+        return Some(undo(state));
+    }
+    if !is_workflow(cmd) {
+        return None;
+    }
+    let Some(issue) = state.ws.issue(id).cloned() else {
+        state.info("this issue is no longer in the cache");
+        return Some(Vec::new());
+    };
+    if issue.iid == 0 {
+        state.info("this issue is still being created on GitLab");
+        return Some(Vec::new());
+    }
+    let effects = match cmd {
+        Command::Take => take(state, &issue),
+        Command::Promote if state.board == BoardKind::Planning => match state.milestone {
+            Some(m) if issue.milestone_id != Some(m) => promote(state, &issue, m),
+            Some(_) => warn(state, "already in this iteration"),
+            None => warn(state, "no iteration to plan into"),
+        },
+        Command::Promote => match state.iteration.current {
+            Some(m) => promote(state, &issue, m),
+            None => warn(state, "the team has no current iteration to promote to"),
+        },
+        Command::PromotePick => open_milestone_picker(state, &issue, PickPurpose::Promote),
+        Command::PickMilestone => open_milestone_picker(state, &issue, PickPurpose::Milestone),
+        Command::MoveLaneLeft => move_lane(state, &issue, -1),
+        Command::MoveLaneRight => move_lane(state, &issue, 1),
+        Command::PickLane => open_lane_picker(state, &issue),
+        Command::MoveCardTop => reorder(state, &issue, i64::MIN / 4),
+        Command::MoveCardBottom => reorder(state, &issue, i64::MAX / 4),
+        Command::SetPriority(p) => act(state, &issue, Intent::Priority(p)),
+        Command::MoveCardUp => reorder(state, &issue, -1),
+        Command::MoveCardDown => reorder(state, &issue, 1),
+        Command::PickAssignees => open_member_picker(state, &issue),
+        Command::UnassignMe => unassign_me(state, &issue),
+        Command::Weight => {
+            state.mode = Mode::Input {
+                purpose: InputPurpose::Weight,
+                issue: issue.id,
+                text: String::new(),
+            };
+            Vec::new()
         }
+        Command::Comment if state.editor => {
+            let header = format!(
+                "Comment on {} {}\nLines starting with # are left out; save an empty file to cancel.",
+                state.short_ref(&issue),
+                issue.title
+            );
+            vec![Effect::Compose {
+                issue: issue.id,
+                header,
+            }]
+        }
+        Command::Comment => {
+            state.mode = Mode::Input {
+                purpose: InputPurpose::Comment,
+                issue: issue.id,
+                text: String::new(),
+            };
+            Vec::new()
+        }
+        Command::CloseReopen => {
+            let (verb, to) = if issue.is_open() {
+                ("Close", IssueState::Closed)
+            } else {
+                ("Reopen", IssueState::Opened)
+            };
+            let r = state.short_ref(&issue);
+            state.mode = Mode::Confirm {
+                prompt: format!("{verb} {r} {}? y/n", issue.title),
+                issue: issue.id,
+                edit: Box::new(Edit {
+                    state: Some(to),
+                    ..Edit::default()
+                }),
+                summary: format!(
+                    "{r} {}",
+                    if to == IssueState::Closed {
+                        "closed"
+                    } else {
+                        "reopened"
+                    }
+                ),
+            };
+            Vec::new()
+        }
+        Command::OpenInBrowser => {
+            state.info(format!("opening {}", issue.web_url));
+            vec![Effect::OpenUrl(issue.web_url.clone())]
+        }
+        Command::CopyUrl => {
+            state.info(format!("copied {}", issue.web_url));
+            vec![Effect::Copy(issue.web_url.clone())]
+        }
+        Command::Grab => {
+            if state.sort != SortMode::Manual {
+                return Some(warn(state, "grab works in board order: press s first"));
+            }
+            state.mode = Mode::Grab {
+                original: Box::new(issue),
+            };
+            state.info("grabbed: hjkl carry the card, Enter drops it, Esc puts it back");
+            Vec::new()
+        }
+        _ => return None,
     };
     Some(effects)
 }

@@ -125,4 +125,59 @@ impl Theme {
             Emphasis::Marker => self.dim(),
         }
     }
+
+    /// `style` drawn on `base` (a selected row's background): patched, with
+    /// a foreground that would not read on that background lifted to its
+    /// bright twin (dim grey text on the grey selection, blue links).
+    pub fn over(&self, style: Style, base: Style) -> Style {
+        let s = style.patch(base);
+        match (s.fg, s.bg) {
+            (Some(fg), Some(bg)) if !readable(fg, bg) => s.fg(brighter(fg)),
+            _ => s,
+        }
+    }
+}
+
+/// Dark colours of the 16-colour palette (as terminals draw them).
+fn dark(c: Color) -> bool {
+    matches!(
+        c,
+        Color::Black | Color::DarkGray | Color::Blue | Color::Red | Color::Magenta
+    )
+}
+
+fn brighter(c: Color) -> Color {
+    match c {
+        Color::Black | Color::DarkGray => Color::Gray,
+        Color::Blue => Color::LightBlue,
+        Color::Red => Color::LightRed,
+        Color::Magenta => Color::LightMagenta,
+        Color::Green => Color::LightGreen,
+        other => other,
+    }
+}
+
+/// Whether text in `fg` reads on `bg`: never the same colour, no dark text
+/// on a dark background, no pale text on a pale one. `Reset` is the
+/// terminal's own pair, which reads by definition.
+pub fn readable(fg: Color, bg: Color) -> bool {
+    if fg == Color::Reset || bg == Color::Reset {
+        return true;
+    }
+    if fg == bg {
+        return false;
+    }
+    let pale = |c: Color| {
+        matches!(
+            c,
+            Color::White
+                | Color::Gray
+                | Color::Yellow
+                | Color::LightYellow
+                | Color::LightCyan
+                | Color::LightGreen
+                | Color::Cyan
+        )
+    };
+    !(dark(fg) && dark(bg) || pale(fg) && pale(bg))
 }

@@ -162,7 +162,7 @@ fn draw_card(
     buf.set_style(trect(r), base);
     if selected {
         for dy in 0..r.h {
-            put(buf, r.x, r.y + dy, 1, "▌", theme.bar().patch(base));
+            put(buf, r.x, r.y + dy, 1, "▌", theme.over(theme.bar(), base));
         }
     }
     let tw = (r.w as usize).saturating_sub(2);
@@ -174,14 +174,21 @@ fn draw_card(
     for (i, line) in lines.iter().enumerate() {
         let y = r.y.saturating_add(cells(i));
         if i == 0 && line.starts_with(&head) {
-            let mut x = put(buf, x0, y, tw, &reference, theme.reference().patch(base));
+            let mut x = put(
+                buf,
+                x0,
+                y,
+                tw,
+                &reference,
+                theme.over(theme.reference(), base),
+            );
             x = put(
                 buf,
                 x,
                 y,
                 tw.saturating_sub((x - x0) as usize),
                 flag,
-                theme.flag().patch(base),
+                theme.over(theme.flag(), base),
             );
             let rest = &line[head.len()..];
             put(buf, x, y, tw.saturating_sub((x - x0) as usize), rest, base);
@@ -195,7 +202,7 @@ fn draw_card(
                 if issue.is_open() {
                     base
                 } else {
-                    theme.dim().patch(base)
+                    theme.over(theme.dim(), base)
                 },
             );
         }
@@ -239,7 +246,7 @@ fn draw_card(
         y,
         left_room,
         &text::truncate(&who.0, left_room),
-        who.1.patch(base),
+        theme.over(who.1, base),
     );
     if right_w > 0 && right_w < tw {
         let mut x = x0.saturating_add(cells(tw - right_w));
@@ -247,7 +254,7 @@ fn draw_card(
             if n > 0 {
                 x += 1;
             }
-            x = put(buf, x, y, right_w, t, style.patch(base));
+            x = put(buf, x, y, right_w, t, theme.over(*style, base));
         }
     }
 }

@@ -1,14 +1,27 @@
-//! The help overlay: the keys, scrolled by `scroll` lines.
+//! The help overlay: the keys, scrolled by `scroll` lines, narrowed by a
+//! search typed after `/` (shown in the title).
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect as TRect;
 
 use super::pager;
 use crate::core::geometry;
-use crate::core::panes;
+use crate::core::help;
 use crate::tui::theme::Theme;
 
-pub(super) fn draw(buf: &mut Buffer, area: TRect, scroll: usize, theme: &Theme) {
+pub(super) fn draw(
+    buf: &mut Buffer,
+    area: TRect,
+    scroll: usize,
+    query: &str,
+    typing: bool,
+    theme: &Theme,
+) {
     let r = geometry::overlay(area.width, area.height);
-    pager::draw(buf, r, " Keys ", &panes::help_lines(), scroll, theme);
+    let title = if typing || !query.is_empty() {
+        format!(" Keys · search: {query}{} ", if typing { "▏" } else { "" })
+    } else {
+        " Keys ".to_owned()
+    };
+    pager::draw(buf, r, &title, &help::help_lines(query), scroll, theme);
 }

@@ -94,7 +94,7 @@ pub(super) fn two_line_rows(
             y,
             w,
             &text::truncate(&head, w),
-            theme.bold().patch(base),
+            theme.over(theme.bold(), base),
         );
         put(
             buf,

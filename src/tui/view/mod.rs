@@ -52,7 +52,11 @@ pub fn render(buf: &mut Buffer, area: TRect, state: &AppState, theme: &Theme) {
                 Mode::Detail { issue, scroll } => {
                     detail::draw(buf, area, state, *issue, *scroll, theme);
                 }
-                Mode::Help { scroll } => help::draw(buf, area, *scroll, theme),
+                Mode::Help {
+                    scroll,
+                    query,
+                    typing,
+                } => help::draw(buf, area, *scroll, query, *typing, theme),
                 Mode::Picker(p) => picker::draw(buf, area, p, theme),
                 Mode::Problems { cursor } => problems::draw(buf, area, state, *cursor, theme),
                 Mode::Replan(r) => replan::draw(buf, area, state, r, theme),

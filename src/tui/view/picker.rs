@@ -47,14 +47,14 @@ pub(super) fn draw(buf: &mut Buffer, area: TRect, p: &crate::core::picker::Picke
             (false, _) if selected_row => "▌ ",
             (false, _) => "  ",
         };
-        let mut x = put(buf, inner.x, y, w, mark, theme.bar().patch(base));
+        let mut x = put(buf, inner.x, y, w, mark, theme.over(theme.bar(), base));
         x = put(
             buf,
             x,
             y,
             w.saturating_sub((x - inner.x) as usize),
             &text::truncate(&item.label, w / 2),
-            theme.bold().patch(base),
+            theme.over(theme.bold(), base),
         );
         let room = w.saturating_sub((x - inner.x) as usize + 2);
         put(
@@ -63,7 +63,7 @@ pub(super) fn draw(buf: &mut Buffer, area: TRect, p: &crate::core::picker::Picke
             y,
             room,
             &text::truncate(&item.detail, room),
-            theme.dim().patch(base),
+            theme.over(theme.dim(), base),
         );
     }
 }

@@ -118,7 +118,7 @@ pub(super) fn draw(
                 let base = theme.card(selected);
                 list::highlight_row(buf, inner, y, base);
                 let mark = if r.items[*n].1 { "  [x] " } else { "  [ ] " };
-                let x = put(buf, inner.x, y, w, mark, theme.bar().patch(base));
+                let x = put(buf, inner.x, y, w, mark, theme.over(theme.bar(), base));
                 let room = w.saturating_sub((x - inner.x) as usize);
                 put(buf, x, y, room, &text::truncate(label, room), base);
             }

@@ -140,8 +140,13 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
             }
             None => {
                 let hint = match state.mode {
-                    Mode::Detail { .. } => "j/k scroll · Esc close · ? help",
-                    Mode::Help { .. } => "j/k scroll · Esc close",
+                    Mode::Detail { .. } => {
+                        "j/k scroll · card keys (t H L a c w x) act here · Esc close · ? help"
+                    }
+                    Mode::Help { typing: true, .. } => {
+                        "type to search the keys · Enter keep · Esc clear"
+                    }
+                    Mode::Help { .. } => "j/k scroll · / search · Esc close",
                     _ => "? help · / filter · Enter details · Tab board · [ ] milestone · q quit",
                 };
                 put(buf, x, r.y, room, &text::truncate(hint, room), theme.dim());

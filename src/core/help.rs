@@ -1,0 +1,229 @@
+//! The help overlay (`?`): every key of every mode, generated from the
+//! keymap table, scrolled, and searched with `/` (a key, a word of its
+//! description, or a mode's name). Opened from the detail pane, it returns
+//! there when it closes.
+
+use super::keymap::{self, Command, Context};
+use super::markdown::{Emphasis, RichLine, Run};
+use super::state::{AppState, Mode};
+
+/// The modes in the order the overlay lists them.
+pub const SECTIONS: &[Context] = &[
+    Context::Board,
+    Context::Planning,
+    Context::Detail,
+    Context::Grab,
+    Context::Picker,
+    Context::Input,
+    Context::Confirm,
+    Context::Filter,
+    Context::Problems,
+    Context::Integrity,
+    Context::Replan,
+    Context::Help,
+];
+
+fn run(text: impl Into<String>, emphasis: Emphasis) -> Run {
+    Run {
+        text: text.into(),
+        emphasis,
+    }
+}
+
+/// The overlay's lines, narrowed to `query` (case-insensitive) when it is
+/// not empty: a binding shows when its keys or its description contain the
+/// query, a whole mode when its name does.
+pub fn help_lines(query: &str) -> Vec<RichLine> {
+    let q = query.trim().to_lowercase();
+    let mut lines = Vec::new();
+    let key_w = keymap::BINDINGS
+        .iter()
+        .map(|b| super::text::width(&keymap::display_keys(b.keys)))
+        .max()
+        .unwrap_or(0)
+        + 2;
+    for &ctx in SECTIONS {
+        let whole = q.is_empty() || ctx.title().to_lowercase().contains(&q);
+        let rows: Vec<RichLine> = keymap::BINDINGS
+            .iter()
+            .filter(|b| b.context == ctx)
+            .filter(|b| {
+                let keys = keymap::display_keys(b.keys);
+                whole
+                    || b.help.to_lowercase().contains(&q)
+                    || keys.to_lowercase().contains(&q)
+                    || b.keys.to_lowercase().contains(&q)
+            })
+            .map(|b| {
+                vec![
+                    run(
+                        format!("  {:<key_w$}", keymap::display_keys(b.keys)),
+                        Emphasis::Strong,
+                    ),
+                    run(b.help, Emphasis::Plain),
+                ]
+            })
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        if !lines.is_empty() {
+            lines.push(Vec::new());
+        }
+        lines.push(vec![run(ctx.title(), Emphasis::Heading)]);
+        lines.extend(rows);
+    }
+    if lines.is_empty() {
+        lines.push(vec![run(
+            format!(
+                "no key matches \"{}\" (Esc clears the search)",
+                query.trim()
+            ),
+            Emphasis::Italic,
+        )]);
+        return lines;
+    }
+    if q.is_empty() {
+        lines.push(Vec::new());
+        lines.push(vec![run(
+            "Mouse: click selects a card, the wheel moves through a column.",
+            Emphasis::Italic,
+        )]);
+    }
+    lines
+}
+
+/// `?`: open the overlay; from the detail pane it returns there.
+pub fn open_help(state: &mut AppState) {
+    let from = std::mem::replace(
+        &mut state.mode,
+        Mode::Help {
+            scroll: 0,
+            query: String::new(),
+            typing: false,
+        },
+    );
+    if !matches!(from, Mode::Board | Mode::Help { .. }) {
+        state.back = Some(Box::new(from));
+    }
+}
+
+/// Keys while typing a search in the overlay (the filter keys).
+pub fn search_command(state: &mut AppState, cmd: Command) {
+    let Mode::Help {
+        scroll,
+        query,
+        typing,
+    } = &mut state.mode
+    else {
+        return;
+    };
+    match cmd {
+        Command::FilterAccept => *typing = false,
+        Command::FilterCancel => {
+            query.clear();
+            *typing = false;
+        }
+        Command::FilterBackspace => {
+            query.pop();
+        }
+        Command::FilterClear => query.clear(),
+        _ => return,
+    }
+    *scroll = 0;
+}
+
+/// A typed character of the search.
+pub fn search_type(state: &mut AppState, c: char) {
+    if let Mode::Help { scroll, query, .. } = &mut state.mode {
+        query.push(c);
+        *scroll = 0;
+    }
+}
+
+/// `/` in the overlay: start (or go on) typing a search.
+pub fn start_search(state: &mut AppState) {
+    if let Mode::Help { typing, .. } = &mut state.mode {
+        *typing = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::testing::{keys, state};
+
+    fn text(lines: &[RichLine]) -> String {
+        lines
+            .iter()
+            .map(|l| l.iter().map(|r| r.text.as_str()).collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn the_overlay_lists_every_binding_of_every_mode() {
+        let all = text(&help_lines(""));
+        for b in keymap::BINDINGS {
+            assert!(
+                SECTIONS.contains(&b.context),
+                "{:?} has no section",
+                b.context
+            );
+            assert!(all.contains(b.help), "help lacks {:?}", b.help);
+        }
+        for title in [
+            "Planning mode",
+            "Re-plan",
+            "Lane integrity",
+            "Problems",
+            "Pickers",
+            "Grab",
+        ] {
+            assert!(all.contains(title), "help lacks {title}");
+        }
+    }
+
+    #[test]
+    fn a_search_narrows_to_matching_keys_and_modes() {
+        let found = text(&help_lines("grab"));
+        assert!(found.contains("grab the card"));
+        assert!(found.contains("carry up"), "the whole Grab section shows");
+        assert!(!found.contains("open in the browser"));
+        assert!(text(&help_lines("zzzz")).contains("no key matches"));
+    }
+
+    #[test]
+    fn search_is_typed_after_slash_and_esc_clears_it_before_closing() {
+        let mut s = state();
+        keys(&mut s, "?/grab");
+        let Mode::Help { query, typing, .. } = &s.mode else {
+            panic!("{:?}", s.mode)
+        };
+        assert_eq!((query.as_str(), *typing), ("grab", true));
+        // q while typing is text, not close.
+        keys(&mut s, "q<Backspace><Enter>");
+        let Mode::Help { query, typing, .. } = &s.mode else {
+            panic!("{:?}", s.mode)
+        };
+        assert_eq!((query.as_str(), *typing), ("grab", false));
+        keys(&mut s, "/<Esc>");
+        assert!(matches!(&s.mode, Mode::Help { query, .. } if query.is_empty()));
+        keys(&mut s, "<Esc>");
+        assert_eq!(s.mode, Mode::Board);
+        assert!(!s.quit);
+    }
+
+    #[test]
+    fn help_from_the_detail_pane_returns_to_it() {
+        let mut s = state();
+        keys(&mut s, "ll<Enter>");
+        assert!(matches!(s.mode, Mode::Detail { .. }), "{:?}", s.mode);
+        keys(&mut s, "?");
+        assert!(matches!(s.mode, Mode::Help { .. }));
+        keys(&mut s, "<Esc>");
+        assert!(matches!(s.mode, Mode::Detail { .. }), "{:?}", s.mode);
+        keys(&mut s, "<Esc>");
+        assert_eq!(s.mode, Mode::Board);
+    }
+}
