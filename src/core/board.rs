@@ -141,6 +141,19 @@ impl BoardLayout {
     pub fn card_count(&self) -> usize {
         self.columns.iter().map(|c| c.cards.len()).sum()
     }
+
+    /// The issues shown and their weight, each issue once (an issue with
+    /// two lane labels has a card in each of their columns).
+    pub fn issues_and_weight(&self, ws: &Workspace) -> (usize, u32) {
+        let mut seen = std::collections::HashSet::new();
+        let mut weight = 0;
+        for card in self.columns.iter().flat_map(|c| &c.cards) {
+            if seen.insert(card.id) {
+                weight += card.issue(ws).and_then(|i| i.weight).unwrap_or(0);
+            }
+        }
+        (seen.len(), weight)
+    }
 }
 
 /// What to lay out.

@@ -40,6 +40,8 @@ pub const CARD_H: u16 = CARD_LINES + 1;
 /// Narrowest column worth drawing.
 pub const MIN_COLUMN_W: u16 = 24;
 /// Smallest terminal the board can be drawn in.
+/// The column width a board prefers when not every column fits.
+pub const COMFORT_COLUMN_W: u16 = 29;
 pub const MIN_W: u16 = 30;
 pub const MIN_H: u16 = HEADER_H + STATUS_H + COLUMN_HEADER_H + CARD_LINES + 2;
 
@@ -88,10 +90,21 @@ pub fn screen(w: u16, h: u16) -> Result<Screen, TooSmall> {
     })
 }
 
-/// How many columns fit side by side in `board_w` cells.
+/// How many columns fit side by side in `board_w` cells: every column when
+/// all fit at the minimum width, else as many as fit at a comfortable width
+/// (so a wider terminal never gets narrower cards than a 120-column one),
+/// else as many as fit at the minimum.
 pub fn visible_columns(board_w: u16, ncols: usize) -> usize {
-    let fit = ((board_w as usize) + 1) / (MIN_COLUMN_W as usize + 1);
-    fit.clamp(1, ncols.max(1))
+    let ncols = ncols.max(1);
+    let fit_at = |w: u16| ((board_w as usize) + 1) / (w as usize + 1);
+    if fit_at(MIN_COLUMN_W) >= ncols {
+        return ncols;
+    }
+    let comfortable = fit_at(COMFORT_COLUMN_W);
+    if comfortable >= 2 {
+        return comfortable.min(ncols);
+    }
+    fit_at(MIN_COLUMN_W).clamp(1, ncols)
 }
 
 /// A column on screen: which layout column, and where.
@@ -235,6 +248,36 @@ mod tests {
     }
 
     #[test]
+    fn wider_terminals_show_more_or_wider_columns_and_everything_once_it_fits() {
+        let at = |w: u16| {
+            let board = Rect {
+                x: 0,
+                y: 2,
+                w,
+                h: 37,
+            };
+            let cols = column_rects(board, 9, 0);
+            let narrowest = cols.iter().map(|c| c.rect.w).min().unwrap_or(0);
+            (cols.len(), narrowest)
+        };
+        let (n120, w120) = at(120);
+        assert_eq!((n120, w120), (4, 29));
+        for w in 121..=400 {
+            let (n, narrowest) = at(w);
+            assert!(
+                n == 9 || (n >= n120 && narrowest >= w120),
+                "{w} columns: {n} of width {narrowest}"
+            );
+            assert!(narrowest >= MIN_COLUMN_W, "{w}");
+        }
+        // 200 columns: wider cards than at 120, and more of them.
+        let (n200, w200) = at(200);
+        assert!(n200 > n120 && w200 > w120, "{n200} x {w200}");
+        // Every column once they fit at the minimum width, Closed included.
+        assert_eq!(at(224).0, 9);
+    }
+
+    #[test]
     fn counts_become_cells_saturating() {
         assert_eq!(cells(0), 0);
         assert_eq!(cells(40_000), 40_000);
@@ -251,7 +294,7 @@ mod tests {
         assert_eq!(o.x + o.w + o.x, u16::MAX - 1);
         let scr = screen(u16::MAX, u16::MAX).unwrap();
         let cols = column_rects(scr.board, 5_000, 0);
-        assert_eq!(cols.len(), 2_621);
+        assert_eq!(cols.len(), 2_184);
         let last = cols.last().unwrap().rect;
         assert_eq!(last.x + last.w, u16::MAX);
         assert!(last.contains(u16::MAX - 1, u16::MAX - 2));

@@ -3,6 +3,7 @@
 
 pub mod action;
 pub mod board;
+pub mod capacity;
 pub mod commit;
 pub mod conflict;
 pub mod edit;

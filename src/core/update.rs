@@ -154,10 +154,10 @@ fn on_key(state: &mut AppState, key: KeyPress) -> Vec<Effect> {
             state.pending_keys.push(key);
             Vec::new()
         }
-        Resolution::Unbound if key.alt && pending.is_empty() && state.mode != Mode::Board => {
+        Resolution::Unbound if key.alt && pending.is_empty() => {
             // Terminals send Esc then a key typed quickly after it as Alt+key
-            // (common over SSH): treat it as the two presses it was. Not on
-            // the board itself, where Alt+key may be bound.
+            // (common over SSH): treat it as the two presses it was, unless
+            // the Alt+key is bound.
             let mut fx = on_key(state, KeyPress::plain(KeyCode::Esc));
             fx.extend(on_key(state, KeyPress { alt: false, ..key }));
             fx
@@ -857,6 +857,18 @@ mod tests {
             keymap::Context::Filter,
             "Esc closed help, / opened the filter"
         );
+        // On the board too: Esc closes planning mode, / starts the filter.
+        let mut s = state();
+        keys(&mut s, "gp");
+        update(
+            &mut s,
+            Action::Key(KeyPress {
+                alt: true,
+                ..KeyPress::char('/')
+            }),
+        );
+        assert_eq!(s.board, BoardKind::Iteration);
+        assert_eq!(s.mode.context(), keymap::Context::Filter);
     }
 
     #[test]

@@ -8,6 +8,7 @@ use ratatui::style::Style;
 
 use super::put;
 use crate::core::board::{BoardKind, SortMode};
+use crate::core::capacity;
 use crate::core::geometry::{Rect, cells};
 use crate::core::state::{AppState, Mode};
 use crate::core::text;
@@ -78,8 +79,7 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
 
     // Row 1: what the board shows.
     let y = r.y + 1;
-    let cards = state.layout.card_count();
-    let weight: u32 = state.layout.columns.iter().map(|c| c.weight).sum();
+    let (cards, weight) = state.layout.issues_and_weight(&state.ws);
     let mut parts: Vec<(String, Style)> = Vec::new();
     if !state.loaded {
         put(
@@ -149,11 +149,10 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
             ));
         }
     }
-    let capacity: u32 = state.team.capacity.values().sum();
-    let committed = match state.board {
-        BoardKind::Planning => state.layout.columns.get(1).map_or(0, |c| c.weight),
-        _ => weight,
-    };
+    let capacity = capacity::team_capacity(&state.team);
+    let committed = state
+        .milestone
+        .map_or(0, |m| capacity::committed_weight(&state.ws, &state.team, m));
     let capacity_part = (state.board != BoardKind::Backlog && capacity > 0).then(|| {
         let style = if committed > capacity {
             theme.severity(crate::core::state::Severity::Warning)

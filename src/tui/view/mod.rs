@@ -215,7 +215,11 @@ mod tests {
             items,
         )));
         let lines = screen(&s);
-        assert_eq!(box_height(&lines, "Assignees", "Tab select"), 22);
+        assert_eq!(
+            box_height(&lines, "Assignees", "Tab select"),
+            30,
+            "three quarters of a 40-row screen"
+        );
         assert!(lines.iter().any(|l| l.contains("item 17")));
     }
 

@@ -15,9 +15,31 @@ pub(super) fn draw(buf: &mut Buffer, area: TRect, p: &crate::core::picker::Picke
     } else {
         "Enter choose · Esc cancel"
     };
-    let h = cells(p.items.len()).saturating_add(4).min(22);
-    let inner = list::boxed(buf, area, 64, h, &p.title, hint, theme);
+    // Sized to the content: the widest label, a gap, the widest detail
+    // (and the title and hint in the border), within the screen.
+    let label_w = p
+        .items
+        .iter()
+        .map(|i| text::width(&i.label))
+        .max()
+        .unwrap_or(0);
+    let detail_w = p
+        .items
+        .iter()
+        .map(|i| text::width(&i.detail))
+        .max()
+        .unwrap_or(0);
+    let content = (4 + label_w + 2 + detail_w)
+        .max(text::width(&p.title) + 4)
+        .max(text::width(hint) + 4)
+        .max(36);
+    let tall = (area.height.saturating_mul(3) / 4).max(22);
+    let h = cells(p.items.len()).saturating_add(4).min(tall);
+    let inner = list::boxed(buf, area, cells(content + 4), h, &p.title, hint, theme);
     let w = inner.w as usize;
+    // Labels line up in a column; when space is short the label gets at
+    // most two thirds of the row.
+    let label_col = label_w.min(w.saturating_sub(4) * 2 / 3);
     let x = put(buf, inner.x, inner.y, w, "search: ", theme.dim());
     let x = put(
         buf,
@@ -48,14 +70,15 @@ pub(super) fn draw(buf: &mut Buffer, area: TRect, p: &crate::core::picker::Picke
             (false, _) => "  ",
         };
         let mut x = put(buf, inner.x, y, w, mark, theme.over(theme.bar(), base));
-        x = put(
+        put(
             buf,
             x,
             y,
             w.saturating_sub((x - inner.x) as usize),
-            &text::truncate(&item.label, w / 2),
+            &text::truncate(&item.label, label_col),
             theme.over(theme.bold(), base),
         );
+        x = x.saturating_add(cells(label_col));
         let room = w.saturating_sub((x - inner.x) as usize + 2);
         put(
             buf,
