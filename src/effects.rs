@@ -38,6 +38,10 @@ impl Runner {
                 let _ = self.sync.send(SyncRequest::Refresh);
                 None
             }
+            Effect::SendNow => {
+                let _ = self.wake.send(Wake::Online);
+                None
+            }
             Effect::ShowMilestone(id) => {
                 let _ = self.sync.send(SyncRequest::Show(id));
                 None

@@ -204,7 +204,10 @@ pub async fn send_with(
         if lanes_touched && team.lanes_of(&after).len() > 1 {
             let lanes = team.lanes_of(&after).join(", ");
             return Err(SendError::Refused {
-                reason: format!("its lane changed on GitLab meanwhile (now {lanes})"),
+                reason: format!(
+                    "{}its lane changed on GitLab meanwhile (now {lanes})",
+                    crate::core::conflict::CONFLICT
+                ),
                 issue: Some(Box::new(after)),
             });
         }
@@ -532,6 +535,8 @@ pub async fn flush(
 pub enum Wake {
     /// New rows in the outbox.
     Queued,
+    /// GitLab answered a sync: a wait for the network ends now.
+    Online,
 }
 
 /// How often an idle sender looks for changes other processes queued.
@@ -619,10 +624,16 @@ pub async fn run(
         tracing::warn!(error = %e, wait_s = wait.as_secs(), "changes wait");
         let _ = actions.send(Action::Outbox(OutboxEvent::Waiting { why }));
         // Wait; new changes are already in the outbox and keep their order.
+        // A wait for the network ends as soon as a sync gets through.
+        let offline = e.is_offline();
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             tokio::select! {
-                w = wake.recv() => if w.is_none() { return },
+                w = wake.recv() => match w {
+                    None => return,
+                    Some(Wake::Online) if offline => break,
+                    Some(_) => {}
+                },
                 _ = tokio::time::sleep_until(deadline) => break,
             }
         }

@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::core::board::{self, BoardKind, BoardLayout, Card, Column, ColumnKind};
+use crate::core::iteration;
 use crate::core::model::{Issue, IssueState, Milestone, TeamConfig, Workspace};
 use crate::core::state::age;
 use crate::core::text;
@@ -106,26 +107,15 @@ impl Report<'_> {
     }
 
     fn headline(&self) -> String {
-        let cards = self.layout.card_count();
-        let weight: u32 = self.layout.columns.iter().map(|c| c.weight).sum();
+        let (cards, weight) = self.layout.issues_and_weight(self.ws);
         let mut parts = Vec::new();
         match (self.layout.kind, self.milestone) {
             (BoardKind::Iteration | BoardKind::Planning, Some(m)) => {
                 parts.push(m.title.clone());
                 if let (Some(s), Some(d)) = (m.start_date, m.due_date) {
                     parts.push(format!("{} → {}", s.format("%b %-d"), d.format("%b %-d")));
-                    let until_start = (s - self.today).num_days();
-                    let left = (d - self.today).num_days();
-                    parts.push(match (until_start, left) {
-                        (1, _) => "starts tomorrow".into(),
-                        (n, _) if n > 1 => format!("starts in {n} days"),
-                        (_, l) if l < -1 => format!("ended {} days ago", -l),
-                        (_, -1) => "ended yesterday".into(),
-                        (_, 0) => "ends today".into(),
-                        (_, 1) => "1 day left".into(),
-                        (_, l) => format!("{l} days left"),
-                    });
                 }
+                parts.extend(iteration::days_phrase(m.start_date, m.due_date, self.today));
             }
             (BoardKind::Iteration | BoardKind::Planning, None) => parts.push("no milestone".into()),
             (BoardKind::Backlog, _) => parts.push(format!(

@@ -316,6 +316,14 @@ fn every_action_outcome_has_its_exit_code() {
     }
     let o = with_dumb_term(&home, &["weight", &format!("{}#{shared}", names[0]), "13"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Named as the board and `print` name it: project#iid, no group path.
+    let said = format!("{}#{shared} weight 13", names[0]);
+    assert_eq!(stdout(&o).trim(), said);
+    let printed = stdout(&with_dumb_term(&home, &["print", "--format", "plain"]));
+    assert!(
+        printed.contains(&format!("{}#{shared} ", names[0])),
+        "{printed}"
+    );
 
     // GitLab refuses (403): 1, and the change is listed as refused.
     server.world().always = Some(Fault::Status(403));

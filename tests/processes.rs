@@ -195,7 +195,9 @@ fn a_sync_from_another_shell_leaves_the_board_with_no_false_conflict() {
     screen_until(&s, "no pending changes", |c| !c.contains("pending"));
     let screen = s.contents();
     assert!(
-        !screen.contains("meanwhile") && !screen.contains("refused"),
+        !screen.contains("meanwhile")
+            && !screen.contains("refused")
+            && !screen.contains("conflict"),
         "{screen}"
     );
     assert!(screen.contains("Blocked 1/1"), "{screen}");
@@ -515,7 +517,9 @@ fn several_processes_under_chaos_settle_on_the_last_intent() {
     screen_until(&s, "nothing pending", |c| !c.contains("pending"));
     let screen = s.contents();
     assert!(
-        !screen.contains("meanwhile") && !screen.contains("refused"),
+        !screen.contains("meanwhile")
+            && !screen.contains("refused")
+            && !screen.contains("conflict"),
         "{screen}"
     );
     s.send("q");

@@ -111,7 +111,9 @@ pub fn act(cli: &Cli, reference: &str, act: Act) -> Result<u8, Failure> {
     let (ws, _) = current_view(&store, snap.ws)?;
     let issue = resolve(&ws, &team, reference)?.clone();
     let what = intent(&act, &ws, &team, today)?;
-    let name = board::full_ref(&ws, &issue);
+    // Named as the board and `print` name it: `#123`, or `project#123`
+    // when the iid alone is ambiguous.
+    let name = board::short_ref(&ws, &issue, &board::ambiguous_iids(&ws));
     let ctx = workflow::Context {
         team: &team,
         milestones: &ws.milestones,
@@ -145,7 +147,10 @@ pub fn act(cli: &Cli, reference: &str, act: Act) -> Result<u8, Failure> {
     if let Some((id, reason)) = d.refused.first() {
         return Err(fail(
             EX_FAILURE,
-            format!("GitLab refused: {reason} (glboard pending discard {id} drops it)"),
+            format!(
+                "{} (glboard pending retry {id} sends it again, discard {id} drops it)",
+                crate::core::conflict::problem_text(reason)
+            ),
         ));
     }
     if d.waiting == Some(GitlabError::Unauthorized) {

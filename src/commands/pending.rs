@@ -27,7 +27,11 @@ pub fn pending(cli: &Cli, action: Option<PendingAction>, id: Option<u64>) -> Res
                 println!("{}  queued   {}", c.id, c.summary);
             }
             for (c, reason) in &failed {
-                println!("{}  refused  {}: {reason}", c.id, c.summary);
+                let (kind, why) = match reason.strip_prefix(crate::core::conflict::CONFLICT) {
+                    Some(why) => ("conflict", why),
+                    None => ("refused ", reason.as_str()),
+                };
+                println!("{}  {kind} {}: {why}", c.id, c.summary);
             }
             Ok(EX_OK)
         }
@@ -79,7 +83,8 @@ pub fn pending(cli: &Cli, action: Option<PendingAction>, id: Option<u64>) -> Res
                         Err(fail(
                             EX_FAILURE,
                             format!(
-                                "GitLab refused: {reason} (glboard pending discard {id} drops it)"
+                                "{} (glboard pending retry {id} sends it again, discard {id} drops it)",
+                                crate::core::conflict::problem_text(reason)
                             ),
                         ))
                     } else {

@@ -46,6 +46,7 @@ pub fn replan(
         return Err(fail(EX_USAGE, format!("{} is closed", to_m.title)));
     }
     let plan = edit::replan(&ws.issues, &team, from_m.id, to_m.id, reset_lane);
+    let ambiguous = board::ambiguous_iids(ws);
     let asking = !dry_run && !yes && !plan.is_empty();
     if asking && !std::io::stdin().is_terminal() {
         // Said before anything is listed as if it were happening.
@@ -78,7 +79,11 @@ pub fn replan(
                 .first()
                 .map(|l| l.to_string())
                 .unwrap_or_else(|| "no lane".into());
-            println!("  {}  {}  [{lane}]", board::full_ref(ws, i), i.title);
+            println!(
+                "  {}  {}  [{lane}]",
+                board::short_ref(ws, i, &ambiguous),
+                i.title
+            );
         }
     }
     if dry_run || plan.is_empty() {
@@ -103,7 +108,7 @@ pub fn replan(
                 project: i.project_id,
                 iid: i.iid,
                 seen: Seen::of(i, &team),
-                summary: format!("{} → {}", board::full_ref(ws, i), to_m.title),
+                summary: format!("{} → {}", board::short_ref(ws, i, &ambiguous), to_m.title),
                 edit: e,
                 ..Change::default()
             })
@@ -120,7 +125,10 @@ pub fn replan(
         to_m.title
     );
     for (id, reason) in &d.refused {
-        println!("  refused: change {id}: {reason}");
+        println!(
+            "  change {id}: {}",
+            crate::core::conflict::problem_text(reason)
+        );
     }
     if !d.queued.is_empty() {
         let why = d.waiting.map_or(String::new(), |e| format!(": {e}"));

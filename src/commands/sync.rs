@@ -16,7 +16,11 @@ pub(crate) fn report_flush(o: &outbox::BatchOutcome) {
         eprintln!("sent: {}", what(id));
     }
     for (id, reason, _) in &o.refused {
-        eprintln!("refused: {}: {reason} (see glboard pending)", what(id));
+        eprintln!(
+            "{}: {} (see glboard pending)",
+            what(id),
+            crate::core::conflict::problem_text(reason)
+        );
     }
 }
 

@@ -126,6 +126,9 @@ pub enum Effect {
     Quit,
     /// Sync with GitLab now.
     Refresh,
+    /// GitLab answers again (a sync just worked): changes waiting for the
+    /// network go now instead of at the end of their backoff.
+    SendNow,
     /// The iteration board now shows this milestone: keep it fresh.
     ShowMilestone(MilestoneId),
     /// The iteration board follows this milestone from now on (remember it).

@@ -341,7 +341,7 @@ pub fn finish_batch(state: &mut AppState) {
         let text = if refused == 0 {
             format!("{label}: all {total} changes applied")
         } else {
-            format!("{label}: {sent} applied, {refused} refused (! lists them with the reason)")
+            format!("{label}: {sent} applied, {refused} not applied (! says why)")
         };
         let severity = if refused == 0 {
             Severity::Info

@@ -65,6 +65,47 @@ pub fn target(change: &Change, team: &TeamConfig) -> Seen {
     }
 }
 
+/// How a conflict's reason starts: glboard found it, GitLab refused nothing.
+pub const CONFLICT: &str = "conflict: ";
+
+/// Whether a problem's reason is a conflict glboard found (not a refusal).
+pub fn is_conflict(reason: &str) -> bool {
+    reason.starts_with(CONFLICT)
+}
+
+/// A problem in words, the same in the board's messages and the CLI's:
+/// "conflict: its lane changed on GitLab meanwhile (now Blocked)" or
+/// "GitLab refused: 404 Not Found".
+pub fn problem_text(reason: &str) -> String {
+    if is_conflict(reason) {
+        reason.to_owned()
+    } else {
+        format!("GitLab refused: {reason}")
+    }
+}
+
+/// "2 refused · 1 conflict": what waits in the problems panel.
+pub fn problems_count<'a>(reasons: impl IntoIterator<Item = &'a str>) -> String {
+    let (mut conflicts, mut refused) = (0, 0);
+    for r in reasons {
+        if is_conflict(r) {
+            conflicts += 1;
+        } else {
+            refused += 1;
+        }
+    }
+    let mut parts = Vec::new();
+    if refused > 0 {
+        parts.push(format!("{refused} refused"));
+    }
+    match conflicts {
+        0 => {}
+        1 => parts.push("1 conflict".into()),
+        n => parts.push(format!("{n} conflicts")),
+    }
+    parts.join(" · ")
+}
+
 /// A field the change touches that someone else changed since the user saw
 /// it; `earlier` are glboard's own changes to the issue that GitLab applied
 /// before this one (their results are ours, not someone else's).
@@ -82,7 +123,7 @@ pub fn conflict(
     if touched.lanes && !ok(&|s| s.lanes == now.lanes) {
         let lanes: Vec<&str> = team.lanes_of(fresh);
         return Some(format!(
-            "its lane changed on GitLab meanwhile (now {})",
+            "{CONFLICT}its lane changed on GitLab meanwhile (now {})",
             if lanes.is_empty() {
                 "none".into()
             } else {
@@ -91,7 +132,9 @@ pub fn conflict(
         ));
     }
     if touched.milestone && !ok(&|s| s.milestone == now.milestone) {
-        return Some("its milestone changed on GitLab meanwhile".into());
+        return Some(format!(
+            "{CONFLICT}its milestone changed on GitLab meanwhile"
+        ));
     }
     if touched.assignees && !ok(&|s| s.assignees == now.assignees) {
         let names: Vec<String> = fresh
@@ -100,7 +143,7 @@ pub fn conflict(
             .map(|u| format!("@{}", u.username))
             .collect();
         return Some(format!(
-            "its assignees changed on GitLab meanwhile (now {})",
+            "{CONFLICT}its assignees changed on GitLab meanwhile (now {})",
             if names.is_empty() {
                 "nobody".into()
             } else {
@@ -109,10 +152,12 @@ pub fn conflict(
         ));
     }
     if touched.state && !ok(&|s| s.state == now.state) {
-        return Some("it was closed or reopened on GitLab meanwhile".into());
+        return Some(format!(
+            "{CONFLICT}it was closed or reopened on GitLab meanwhile"
+        ));
     }
     if touched.weight && !ok(&|s| s.weight == now.weight) {
-        return Some("its weight changed on GitLab meanwhile".into());
+        return Some(format!("{CONFLICT}its weight changed on GitLab meanwhile"));
     }
     None
 }
@@ -230,6 +275,20 @@ mod tests {
         assert_eq!(conflict(&c, &applied, &t, &[]), None);
         let mut other = i.clone();
         other.assignees = vec![user(8, "max", "M")];
-        assert!(conflict(&c, &other, &t, &[]).unwrap().contains("@max"));
+        let why = conflict(&c, &other, &t, &[]).unwrap();
+        assert!(why.contains("@max"));
+        // Said as a conflict glboard found, never as something GitLab refused.
+        assert!(is_conflict(&why));
+        assert_eq!(problem_text(&why), why);
+        assert!(!problem_text(&why).contains("refused"));
+        assert_eq!(
+            problem_text("404 Not Found"),
+            "GitLab refused: 404 Not Found"
+        );
+        assert_eq!(problems_count([why.as_str()]), "1 conflict");
+        assert_eq!(
+            problems_count([why.as_str(), "403", why.as_str()]),
+            "1 refused · 2 conflicts"
+        );
     }
 }

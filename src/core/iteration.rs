@@ -7,6 +7,33 @@ use std::cmp::Ordering;
 
 use super::model::{Milestone, MilestoneId, MilestoneState, TeamConfig};
 
+/// Where today stands in a milestone, as the header and `print` say it:
+/// "starts in 6 days", "11 days left", "ends today", "ended 3 days ago".
+pub fn days_phrase(
+    start: Option<NaiveDate>,
+    due: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Option<String> {
+    if let Some(s) = start
+        && s > today
+    {
+        let d = (s - today).num_days();
+        return Some(if d == 1 {
+            "starts tomorrow".into()
+        } else {
+            format!("starts in {d} days")
+        });
+    }
+    let d = (due? - today).num_days();
+    Some(match d {
+        0 => "ends today".into(),
+        1 => "1 day left".into(),
+        d if d > 1 => format!("{d} days left"),
+        -1 => "ended yesterday".into(),
+        d => format!("ended {} days ago", -d),
+    })
+}
+
 /// Which rule picked the current iteration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CurrentRule {

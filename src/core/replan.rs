@@ -261,7 +261,7 @@ mod tests {
                 .as_ref()
                 .unwrap()
                 .text
-                .contains("4 applied, 1 refused")
+                .contains("4 applied, 1 not applied")
         );
         // One u undoes the whole re-plan, as one batch.
         let fx = keys(&mut s, "u");

@@ -48,10 +48,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.now = Some(now);
             Vec::new()
         }
-        Action::Sync(ev) => {
-            on_sync(state, ev);
-            Vec::new()
-        }
+        Action::Sync(ev) => on_sync(state, ev),
         Action::Outbox(ev) => {
             let fx = commit::on_outbox(state, ev);
             commit::finish_batch(state);
@@ -111,7 +108,8 @@ fn on_today(state: &mut AppState, today: chrono::NaiveDate) {
     state.relayout();
 }
 
-fn on_sync(state: &mut AppState, ev: SyncEvent) {
+fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<Effect> {
+    let mut fx = Vec::new();
     let phase = match ev {
         SyncEvent::Started => SyncPhase::Running {
             fetched: 0,
@@ -122,12 +120,19 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) {
             // "synced" shows once the data is on screen: the cache's
             // update (with its sync time) brings it.
             state.now = Some(state.now.map_or(at, |n| n.max(at)));
+            // GitLab answers: changes waiting offline go now, and the
+            // status line no longer says offline next to "synced".
+            if state.outbox_wait.as_deref() == Some("offline") {
+                state.outbox_wait = None;
+                fx.push(Effect::SendNow);
+            }
             SyncPhase::Idle
         }
         SyncEvent::Failed { message, offline } => SyncPhase::Failed { message, offline },
         SyncEvent::RateLimited { until } => SyncPhase::RateLimited { until },
     };
     state.sync.phase = phase;
+    fx
 }
 
 fn on_key(state: &mut AppState, key: KeyPress) -> Vec<Effect> {
@@ -839,6 +844,45 @@ mod tests {
         type_keys(&mut s, "<Esc>");
         assert_eq!(s.mode, Mode::Board);
         assert!(!s.quit);
+    }
+
+    #[test]
+    fn a_sync_that_gets_through_sends_the_changes_waiting_offline_now() {
+        use crate::core::action::OutboxEvent;
+        let mut s = state();
+        update(
+            &mut s,
+            Action::Outbox(OutboxEvent::Waiting {
+                why: "offline".into(),
+            }),
+        );
+        assert_eq!(s.outbox_wait.as_deref(), Some("offline"));
+        let fx = update(
+            &mut s,
+            Action::Sync(SyncEvent::Done {
+                at: chrono::Utc::now(),
+            }),
+        );
+        assert_eq!(fx, vec![Effect::SendNow]);
+        assert_eq!(
+            s.outbox_wait, None,
+            "never 'synced just now' and 'offline' at once"
+        );
+        // A rate limit is not lifted by a sync: it stays, nothing is sent.
+        update(
+            &mut s,
+            Action::Outbox(OutboxEvent::Waiting {
+                why: "rate-limited until 14:05".into(),
+            }),
+        );
+        let fx = update(
+            &mut s,
+            Action::Sync(SyncEvent::Done {
+                at: chrono::Utc::now(),
+            }),
+        );
+        assert!(fx.is_empty());
+        assert!(s.outbox_wait.is_some());
     }
 
     #[test]

@@ -2,7 +2,6 @@
 //! first row; what the board shows (milestone, dates, counts, capacity,
 //! filters) on the second.
 
-use chrono::NaiveDate;
 use ratatui::buffer::Buffer;
 use ratatui::style::Style;
 
@@ -10,34 +9,10 @@ use super::put;
 use crate::core::board::{BoardKind, SortMode};
 use crate::core::capacity;
 use crate::core::geometry::{Rect, cells};
+use crate::core::iteration;
 use crate::core::state::{AppState, Mode};
 use crate::core::text;
 use crate::tui::theme::Theme;
-
-fn days_phrase(
-    start: Option<NaiveDate>,
-    due: Option<NaiveDate>,
-    today: NaiveDate,
-) -> Option<String> {
-    if let Some(s) = start
-        && s > today
-    {
-        let d = (s - today).num_days();
-        return Some(if d == 1 {
-            "starts tomorrow".into()
-        } else {
-            format!("starts in {d} days")
-        });
-    }
-    let d = (due? - today).num_days();
-    Some(match d {
-        0 => "ends today".into(),
-        1 => "1 day left".into(),
-        d if d > 1 => format!("{d} days left"),
-        -1 => "ended yesterday".into(),
-        d => format!("ended {} days ago", -d),
-    })
-}
 
 pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
     let w = r.w as usize;
@@ -114,7 +89,7 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
                         theme.plain(),
                     ));
                 }
-                if let Some(p) = days_phrase(m.start_date, m.due_date, state.today) {
+                if let Some(p) = iteration::days_phrase(m.start_date, m.due_date, state.today) {
                     parts.push((p, theme.weight()));
                 }
                 let tag = if state.followed == Some(m.id) {

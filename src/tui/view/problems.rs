@@ -1,5 +1,5 @@
-//! The problems overlay: the queued changes GitLab refused, each with its
-//! reason, to retry or discard.
+//! The problems overlay: the changes not applied (GitLab refused them, or
+//! glboard found a conflict), each with its reason, to retry or discard.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect as TRect;

@@ -35,7 +35,12 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
     let mut outbox: Vec<(String, Style)> = Vec::new();
     if !state.problems.is_empty() {
         outbox.push((
-            format!("{} refused (!)  ", state.problems.len()),
+            format!(
+                "{} (!)  ",
+                crate::core::conflict::problems_count(
+                    state.problems.iter().map(|p| p.reason.as_str())
+                )
+            ),
             theme.severity(crate::core::state::Severity::Error),
         ));
     }
