@@ -188,3 +188,64 @@ fn a_closed_pipe_ends_a_command_quietly() {
     }
     let _ = fake;
 }
+
+/// In a real terminal, `Esc` and `q` close the mode they are typed in and
+/// never the program: planning mode, help and its search, the detail pane
+/// and what it opens, pickers, the weight prompt with bad input, the
+/// re-plan screen and its target picker, grab. `q` on the plain board quits.
+#[test]
+fn esc_and_q_close_each_mode_and_never_the_program() {
+    let mut s = Session::start(&["--demo", "--today", "2025-11-05"], 120, 40);
+    let board = "Datastores team - W45 · Nov 3";
+    s.wait_for(board);
+    s.send("ll");
+    s.wait_for("Ready 1/");
+    // Each: keys that open something, what it shows, the closing keys
+    // (one at a time: Esc then a key at once reads as Alt+key), and what
+    // shows after.
+    let steps: &[(&str, &str, &[&str], &str)] = &[
+        ("gp", "Planning: backlog", &["\x1b"], board),
+        ("gp", "Planning: backlog", &["q"], board),
+        ("?", " Keys ", &["\x1b"], "? help · / filter"),
+        ("?", " Keys ", &["q"], "? help · / filter"),
+        (
+            "?/grab",
+            "search: grab",
+            &["\x1b", "\x1b"],
+            "? help · / filter",
+        ),
+        ("\r", "card keys", &["\x1b"], "? help · / filter"),
+        ("\r?", " Keys ", &["\x1b"], "card keys"),
+        ("a", "Assignees of", &["\x1b"], "card keys"),
+        ("w", "weight (a number", &["\x1b"], "card keys"),
+        ("", "card keys", &["q"], "? help · / filter"),
+        ("a", "Assignees of", &["\x1b"], "? help · / filter"),
+        ("wabc\r", "a whole number", &["\x1b"], "? help · / filter"),
+        ("R", "Re-plan Datastores", &["\x1b"], "? help · / filter"),
+        ("Rt", "Re-plan to", &["\x1b"], "t target"),
+        ("", "t target", &["q"], "? help · / filter"),
+        (" ", "Enter drop", &["\x1b"], "put back"),
+        (" ", "Enter drop", &["q"], "put back"),
+        ("", "put back", &["\x1b"], "q quits"),
+    ];
+    for (open, shows, close, after) in steps {
+        if !open.is_empty() {
+            s.send(open);
+        }
+        s.wait_for(shows);
+        for k in *close {
+            let before = s.contents();
+            s.send(k);
+            until(&format!("{open:?} then {k:?} changes the screen"), || {
+                s.contents() != before
+            });
+        }
+        s.wait_for(after);
+        assert!(
+            proc_state(s.pid()).is_some(),
+            "{open:?} then {close:?}: still running"
+        );
+    }
+    s.send("q");
+    assert!(s.wait_exit().success());
+}

@@ -47,7 +47,12 @@ pub fn input_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
             text.pop();
         }
         Command::ClearText => text.clear(),
-        Command::Cancel => state.mode = Mode::Board,
+        Command::Cancel => {
+            // The prompt's own complaint ("a weight is a whole number")
+            // goes with it.
+            state.mode = Mode::Board;
+            state.status = None;
+        }
         Command::Accept => {
             let (purpose, id, text) = (purpose.clone(), *issue, text.trim().to_owned());
             state.mode = Mode::Board;

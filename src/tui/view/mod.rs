@@ -48,26 +48,36 @@ pub fn render(buf: &mut Buffer, area: TRect, state: &AppState, theme: &Theme) {
                 board::not_loaded(buf, scr.board, state, theme);
             }
             status::draw(buf, scr.status, state, theme);
-            match &state.mode {
-                Mode::Detail { issue, scroll } => {
-                    detail::draw(buf, area, state, *issue, *scroll, theme);
-                }
-                Mode::Help {
-                    scroll,
-                    query,
-                    typing,
-                } => help::draw(buf, area, *scroll, query, *typing, theme),
-                Mode::Picker(p) => picker::draw(buf, area, p, theme),
-                Mode::Problems { cursor } => problems::draw(buf, area, state, *cursor, theme),
-                Mode::Replan(r) => replan::draw(buf, area, state, r, theme),
-                Mode::Integrity { cursor } => integrity::draw(buf, area, state, *cursor, theme),
-                Mode::Board
-                | Mode::Filter { .. }
-                | Mode::Confirm { .. }
-                | Mode::Input { .. }
-                | Mode::Grab { .. } => {}
+            // What a picker, prompt or help was opened from (the detail
+            // pane, the re-plan screen) stays visible under it.
+            if let Some(parent) = &state.back {
+                overlay(buf, area, state, parent, theme);
             }
+            overlay(buf, area, state, &state.mode, theme);
         }
+    }
+}
+
+/// The overlay of a mode, if it has one.
+fn overlay(buf: &mut Buffer, area: TRect, state: &AppState, mode: &Mode, theme: &Theme) {
+    match mode {
+        Mode::Detail { issue, scroll } => {
+            detail::draw(buf, area, state, *issue, *scroll, theme);
+        }
+        Mode::Help {
+            scroll,
+            query,
+            typing,
+        } => help::draw(buf, area, *scroll, query, *typing, theme),
+        Mode::Picker(p) => picker::draw(buf, area, p, theme),
+        Mode::Problems { cursor } => problems::draw(buf, area, state, *cursor, theme),
+        Mode::Replan(r) => replan::draw(buf, area, state, r, theme),
+        Mode::Integrity { cursor } => integrity::draw(buf, area, state, *cursor, theme),
+        Mode::Board
+        | Mode::Filter { .. }
+        | Mode::Confirm { .. }
+        | Mode::Input { .. }
+        | Mode::Grab { .. } => {}
     }
 }
 

@@ -5,7 +5,7 @@
 use ratatui::buffer::Buffer;
 
 use super::put;
-use crate::core::state::InputPurpose;
+use crate::core::state::{InputPurpose, Severity, StatusMessage};
 use crate::core::text;
 use crate::tui::theme::Theme;
 
@@ -26,11 +26,11 @@ pub(super) fn confirm(buf: &mut Buffer, x: u16, y: u16, room: usize, prompt: &st
 /// What the text is for, the text (its end, when it is long) and a cursor.
 pub(super) fn input(
     buf: &mut Buffer,
-    x: u16,
-    y: u16,
+    (x, y): (u16, u16),
     room: usize,
     purpose: &InputPurpose,
     typed: &str,
+    why: Option<&StatusMessage>,
     theme: &Theme,
 ) {
     let label = match purpose {
@@ -49,7 +49,19 @@ pub(super) fn input(
         typed.to_owned()
     };
     let nx = put(buf, nx, y, left, &shown, theme.bold());
-    put(buf, nx, y, 1, "█", theme.bar());
+    let nx = put(buf, nx, y, 1, "█", theme.bar());
+    // Why the input was not taken, after it (the prompt keeps the text).
+    if let Some(m) = why.filter(|m| m.severity != Severity::Info) {
+        let rest = room.saturating_sub((nx - x) as usize + 2);
+        put(
+            buf,
+            nx + 2,
+            y,
+            rest,
+            &text::truncate(&m.text, rest),
+            theme.severity(m.severity),
+        );
+    }
 }
 
 /// The filter as typed after a `/`, a cursor, and how to keep or cancel it.

@@ -98,7 +98,15 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
             purpose,
             text: typed,
             ..
-        } => prompt::input(buf, x, r.y, room, purpose, typed, theme),
+        } => prompt::input(
+            buf,
+            (x, r.y),
+            room,
+            purpose,
+            typed,
+            state.status.as_ref(),
+            theme,
+        ),
         _ if state.batch_progress().is_some()
             && state
                 .status
@@ -152,7 +160,12 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
                         "type to search the keys · Enter keep · Esc clear"
                     }
                     Mode::Help { .. } => "j/k scroll · / search · Esc close",
-                    _ => "? help · / filter · Enter details · Tab board · [ ] milestone · q quit",
+                    Mode::Board => {
+                        "? help · / filter · Enter details · Tab board · [ ] milestone · q quit"
+                    }
+                    Mode::Grab { .. } => "hjkl carry the card · Enter drop · Esc put back",
+                    // Pickers and panels say their keys in their border.
+                    _ => "",
                 };
                 put(buf, x, r.y, room, &text::truncate(hint, room), theme.dim());
             }
