@@ -23,7 +23,7 @@ fn proc_state(pid: u32) -> Option<char> {
     after.chars().next()
 }
 
-fn until(what: &str, cond: impl Fn() -> bool) {
+fn until(what: &str, mut cond: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
         if cond() {
@@ -248,4 +248,15 @@ fn esc_and_q_close_each_mode_and_never_the_program() {
     }
     s.send("q");
     assert!(s.wait_exit().success());
+}
+
+/// The terminal goes away under an open board (an SSH connection drops, a
+/// tmux window is killed): glboard ends, it does not spin on a dead
+/// terminal forever.
+#[test]
+fn a_board_whose_terminal_goes_away_ends() {
+    let mut s = Session::start(&["--demo", "--today", "2025-11-05"], 100, 30);
+    s.wait_for("Datastores team - W45");
+    s.hang_up();
+    until("glboard ends", || s.exited());
 }

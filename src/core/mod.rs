@@ -5,6 +5,7 @@ pub mod action;
 pub mod board;
 pub mod capacity;
 pub mod commit;
+pub mod compose;
 pub mod conflict;
 pub mod edit;
 pub mod geometry;

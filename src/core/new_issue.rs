@@ -113,7 +113,7 @@ pub(super) fn new_issue_in(
     };
     if state.editor {
         let header = format!(
-            "Description of the new issue \"{}\"\nLines starting with # are left out; leave it empty for none.",
+            "Description of the new issue \"{}\"\nLeave nothing above the line for no description.",
             new.title
         );
         state.draft = Some(new);
@@ -125,16 +125,15 @@ pub(super) fn new_issue_in(
     create(state, new)
 }
 
-/// The new issue's description, written in `$EDITOR` (lines starting with
-/// `#` left out), or why the editor failed: the issue is created either way.
+/// The new issue's description, written in `$EDITOR` (see
+/// [`super::compose`]), or why the editor failed: the issue is created either way.
 pub(super) fn on_description(state: &mut AppState, text: Result<String, String>) -> Vec<Effect> {
     let Some(mut new) = state.draft.take() else {
         return Vec::new();
     };
     match text {
         Ok(t) => {
-            let body: Vec<&str> = t.lines().filter(|l| !l.starts_with('#')).collect();
-            new.description = body.join("\n").trim().to_owned();
+            new.description = t.trim().to_owned();
         }
         Err(why) => state.warn(format!("{why}; created without a description")),
     }

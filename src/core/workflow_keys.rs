@@ -116,7 +116,7 @@ pub fn card_action(state: &mut AppState, cmd: Command, id: IssueId) -> Option<Ve
         }
         Command::Comment if state.editor => {
             let header = format!(
-                "Comment on {} {}\nLines starting with # are left out; save an empty file to cancel.",
+                "Comment on {} {}\nSave with nothing above the line to cancel.",
                 state.short_ref(&issue),
                 issue.title
             );
@@ -525,11 +525,7 @@ pub fn on_composed(
         Ok(t) => t,
         Err(why) => return warn(state, &why),
     };
-    let body: String = body
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .collect::<Vec<_>>()
-        .join("\n");
+    // The adapter kept only what the user wrote (`compose::written`).
     let body = body.trim().to_owned();
     if body.is_empty() {
         state.info("empty comment: nothing sent");
@@ -734,21 +730,22 @@ mod tests {
             &mut s,
             Action::Composed {
                 issue,
-                text: Ok("# note to self\nShipping **today**.\n".into()),
+                text: Ok("\n# Status\nShipping **today**.\n".into()),
             },
         );
         assert_eq!(
             enqueued(&fx)[0].edit.comment.as_deref(),
-            Some("Shipping **today**.")
+            Some("# Status\nShipping **today**."),
+            "a Markdown heading is the user's"
         );
         let fx = update(
             &mut s,
             Action::Composed {
                 issue,
-                text: Ok("# only a comment line\n".into()),
+                text: Ok("  \n".into()),
             },
         );
-        assert!(fx.is_empty());
+        assert!(fx.is_empty(), "nothing written: nothing sent");
         let fx = update(
             &mut s,
             Action::Composed {

@@ -63,6 +63,12 @@ pub async fn run(
                     continue;
                 }
                 Some(Ok(ev)) => input::to_action(&ev),
+                Some(Err(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+                    // The terminal went away: quit as on SIGHUP.
+                    tracing::info!("the terminal went away: quitting");
+                    stop = true;
+                    None
+                }
                 Some(Err(e)) => return Err(e),
                 None => break,
             },
@@ -87,7 +93,14 @@ pub async fn run(
         let mut actions: Vec<Action> = first.into_iter().collect();
         // Take every event already waiting (a paste, a held key) before drawing.
         while let Ok(ev) = events.try_recv() {
-            let ev = ev?;
+            let ev = match ev {
+                Ok(ev) => ev,
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                    stop = true;
+                    break;
+                }
+                Err(e) => return Err(e),
+            };
             if is_suspend(&ev) {
                 suspend(&mut guard, &reader)?;
                 continue;
@@ -230,8 +243,8 @@ pub fn editor() -> Option<String> {
         .find(|v| !v.trim().is_empty())
 }
 
-/// Write a comment in the user's editor: a private temporary file with the
-/// header as `#` lines; returns what was saved.
+/// Write a comment in the user's editor: a private temporary file laid
+/// out by [`crate::core::compose::template`]; returns what the user wrote.
 fn compose(header: &str) -> Result<String, String> {
     let editor = editor().ok_or("no $EDITOR")?;
     let dir = std::env::temp_dir();
@@ -240,11 +253,7 @@ fn compose(header: &str) -> Result<String, String> {
         std::process::id(),
         chrono::Utc::now().timestamp_millis()
     ));
-    let template: String = header
-        .lines()
-        .map(|l| format!("# {l}\n"))
-        .collect::<String>()
-        + "\n";
+    let template = crate::core::compose::template(header);
     crate::fsutil::write_private(&path, template.as_bytes())
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     // Through the shell, so EDITOR may carry arguments ("code --wait").
@@ -257,7 +266,9 @@ fn compose(header: &str) -> Result<String, String> {
     let text = std::fs::read_to_string(&path);
     let _ = std::fs::remove_file(&path);
     match status {
-        Ok(s) if s.success() => text.map_err(|e| format!("cannot read the comment back: {e}")),
+        Ok(s) if s.success() => text
+            .map(|t| crate::core::compose::written(&t, header))
+            .map_err(|e| format!("cannot read the comment back: {e}")),
         Ok(s) => Err(format!("{editor} exited with {s}: comment not sent")),
         Err(e) => Err(format!("cannot run {editor}: {e}")),
     }

@@ -6,6 +6,12 @@
 //! crossterm's `poll` itself reads the bytes waiting on the terminal into
 //! its own queue, so "not reading" means "not polling": `pause` returns
 //! only once the thread has stopped polling (within [`POLL`]).
+//!
+//! A terminal that goes away (an SSH connection drops, a tmux window is
+//! killed) ends the reading with a [`io::ErrorKind::BrokenPipe`] error: the
+//! board then quits as on SIGHUP instead of spinning on a dead terminal.
+//! (crossterm's default event source loops forever on a hung-up terminal;
+//! its `use-dev-tty` source returns, and this thread checks for the hang-up.)
 
 use std::io;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
@@ -32,6 +38,8 @@ type Control = Arc<(Mutex<Run>, Condvar)>;
 pub struct Reader {
     control: Control,
     thread: Option<JoinHandle<()>>,
+    /// Closed when the thread ends.
+    ended: std::sync::mpsc::Receiver<()>,
 }
 
 impl Reader {
@@ -39,12 +47,17 @@ impl Reader {
     pub fn start(tx: mpsc::UnboundedSender<io::Result<Event>>) -> io::Result<Reader> {
         let control: Control = Arc::new((Mutex::new(Run::Reading), Condvar::new()));
         let c = control.clone();
+        let (ended_tx, ended) = std::sync::mpsc::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("terminal-events".into())
-            .spawn(move || read(&c, &tx))?;
+            .spawn(move || {
+                let _ended = ended_tx;
+                read(&c, &tx);
+            })?;
         Ok(Reader {
             control,
             thread: Some(thread),
+            ended,
         })
     }
 
@@ -72,11 +85,19 @@ impl Reader {
         self.set(Run::Reading);
     }
 
-    /// Stop the thread (it ends within one poll).
+    /// Stop the thread: it ends within one poll. A thread stuck on a dead
+    /// terminal is left behind rather than waited for: quitting never hangs.
     pub fn stop(&mut self) {
         self.set(Run::Stop);
         if let Some(t) = self.thread.take() {
-            let _ = t.join();
+            match self.ended.recv_timeout(POLL * 10) {
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    tracing::warn!("the terminal reader did not stop; leaving it");
+                }
+                _ => {
+                    let _ = t.join();
+                }
+            }
         }
     }
 }
@@ -109,6 +130,13 @@ fn read(control: &Control, tx: &mpsc::UnboundedSender<io::Result<Event>>) {
             return;
         }
         match crossterm::event::poll(POLL) {
+            Ok(false) if hung_up() => {
+                let _ = tx.send(Err(io::Error::new(
+                    io::ErrorKind::BrokenPipe,
+                    "the terminal went away",
+                )));
+                return;
+            }
             Ok(false) => {}
             Ok(true) => {
                 let ev = crossterm::event::read();
@@ -123,4 +151,33 @@ fn read(control: &Control, tx: &mpsc::UnboundedSender<io::Result<Event>>) {
             }
         }
     }
+}
+
+/// Whether the terminal hung up: the descriptor crossterm reads (standard
+/// input when it is a terminal, else `/dev/tty`) reports `POLLHUP`.
+fn hung_up() -> bool {
+    use std::os::fd::AsRawFd;
+    // SAFETY: isatty only inspects the descriptor.
+    let stdin_tty = unsafe { libc::isatty(libc::STDIN_FILENO) } == 1;
+    let dev_tty;
+    let fd = if stdin_tty {
+        libc::STDIN_FILENO
+    } else {
+        match std::fs::File::open("/dev/tty") {
+            Ok(f) => {
+                dev_tty = f;
+                dev_tty.as_raw_fd()
+            }
+            // No controlling terminal any more: it went away.
+            Err(_) => return true,
+        }
+    };
+    let mut p = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, a zero timeout.
+    let n = unsafe { libc::poll(&mut p, 1, 0) };
+    n > 0 && p.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
 }

@@ -17,9 +17,12 @@ pub struct Session {
     pub parser: Arc<Mutex<vt100::Parser>>,
     /// Every byte the process wrote to the terminal.
     pub raw: Arc<Mutex<Vec<u8>>>,
-    writer: Box<dyn Write + Send>,
+    writer: Option<Box<dyn Write + Send>>,
     pub child: Box<dyn portable_pty::Child + Send + Sync>,
-    master: Box<dyn portable_pty::MasterPty + Send>,
+    master: Option<Box<dyn portable_pty::MasterPty + Send>>,
+    /// Ends the thread that reads the terminal.
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    reading: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Session {
@@ -52,26 +55,44 @@ impl Session {
             0,
         )));
         let mut reader = pty.master.try_clone_reader().unwrap();
+        let fd = pty.master.as_raw_fd().expect("a unix pty");
         let p = parser.clone();
         let raw = Arc::new(Mutex::new(Vec::new()));
         let r = raw.clone();
-        std::thread::spawn(move || {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopping = stop.clone();
+        let reading = std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
+            // Polled, so that `hang_up` can end this thread and close the
+            // last descriptor of the master side.
+            while !stopping.load(std::sync::atomic::Ordering::SeqCst) {
+                let mut pfd = libc::pollfd {
+                    fd,
+                    events: libc::POLLIN,
+                    revents: 0,
+                };
+                // SAFETY: one valid pollfd.
+                if unsafe { libc::poll(&mut pfd, 1, 50) } <= 0 {
+                    continue;
                 }
-                r.lock().unwrap().extend_from_slice(&buf[..n]);
-                p.lock().unwrap().process(&buf[..n]);
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        r.lock().unwrap().extend_from_slice(&buf[..n]);
+                        p.lock().unwrap().process(&buf[..n]);
+                    }
+                }
             }
         });
         let writer = pty.master.take_writer().unwrap();
         Session {
             parser,
             raw,
-            writer,
+            writer: Some(writer),
             child,
-            master: pty.master,
+            master: Some(pty.master),
+            stop,
+            reading: Some(reading),
         }
     }
 
@@ -102,6 +123,8 @@ impl Session {
             .screen_mut()
             .set_size(rows.try_into().unwrap(), cols.try_into().unwrap());
         self.master
+            .as_ref()
+            .expect("the terminal is there")
             .resize(PtySize {
                 rows,
                 cols,
@@ -112,8 +135,9 @@ impl Session {
     }
 
     pub fn send(&mut self, keys: &str) {
-        self.writer.write_all(keys.as_bytes()).unwrap();
-        self.writer.flush().unwrap();
+        let w = self.writer.as_mut().expect("the terminal is there");
+        w.write_all(keys.as_bytes()).unwrap();
+        w.flush().unwrap();
     }
 
     pub fn wait_exit(&mut self) -> portable_pty::ExitStatus {
@@ -135,7 +159,7 @@ impl Session {
     /// The terminal's modes now, as the kernel has them (`ICANON`, `ECHO`
     /// and the rest, in words): raw mode shows as their absence.
     pub fn termios(&self) -> String {
-        format!("{:?}", self.master.get_termios())
+        format!("{:?}", self.master.as_ref().and_then(|m| m.get_termios()))
     }
 
     /// The process id.
@@ -156,6 +180,32 @@ impl Session {
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// The terminal goes away (the SSH connection drops, the tmux window
+    /// is killed): the pty's master side closes; the process stays.
+    pub fn hang_up(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(t) = self.reading.take() {
+            t.join().unwrap();
+        }
+        self.writer = None;
+        self.master = None;
+    }
+
+    /// Whether the process has ended.
+    pub fn exited(&mut self) -> bool {
+        !matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+impl Drop for Session {
+    /// A test that fails leaves no glboard running.
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
 
