@@ -598,3 +598,21 @@ fn no_text_is_invisible_on_its_background_in_either_theme() {
         }
     }
 }
+
+/// The boxed lists keep their border whole at any width: the hint in the
+/// bottom border never overwrites a corner (it did at 60 columns).
+#[test]
+fn box_footers_never_overwrite_the_border() {
+    for w in [30u16, 40, 50, 60, 61, 80, 120, 200] {
+        for ks in ["R", "Rt", "a", "M", "gi"] {
+            let mut s = state(BoardKind::Iteration, w, 24);
+            keys(&mut s, "ll");
+            keys(&mut s, ks);
+            let text = screen(&s);
+            for line in text.lines().filter(|l| l.contains('└')) {
+                let from = line.find('└').unwrap();
+                assert!(line[from..].contains('┘'), "{ks} at {w} columns: {line}");
+            }
+        }
+    }
+}
