@@ -72,7 +72,7 @@ fn main() {
         let mut s = syncer(&fake, dir.path());
         fake.world().log.clear();
         let t = Instant::now();
-        rt.block_on(s.full(Utc::now(), &|_, _| {})).unwrap();
+        rt.block_on(s.full(Utc::now(), None, &|_, _| {})).unwrap();
         full.push(t.elapsed());
         issues = s.snap.ws.issues.len();
         urls = fake
@@ -119,7 +119,7 @@ fn main() {
     // Incremental sync with nothing changed.
     let dir = tempfile::tempdir().unwrap();
     let mut s = syncer(&fake, dir.path());
-    rt.block_on(s.full(Utc::now(), &|_, _| {})).unwrap();
+    rt.block_on(s.full(Utc::now(), None, &|_, _| {})).unwrap();
     let current = glboard::core::iteration::pick(&s.snap.ws.milestones, &team(), today).current;
     let shown = current.map(|m| {
         s.snap
@@ -170,7 +170,7 @@ fn main() {
     {
         let mut s = syncer(&fake, dir.path());
         s.store = Store::open(&cache).unwrap();
-        rt.block_on(s.full(Utc::now(), &|_, _| {})).unwrap();
+        rt.block_on(s.full(Utc::now(), None, &|_, _| {})).unwrap();
     }
     let bin = env!("CARGO_BIN_EXE_glboard");
     let mut starts = Vec::new();

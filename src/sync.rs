@@ -103,25 +103,38 @@ impl Syncer {
     /// Read fresh the cached issues a listing did not return. Offset
     /// pagination skips an item when the list shifts between two pages (an
     /// issue reordered or changed on the web meanwhile), so absence from a
-    /// listing is not proof. One request per project and 100 issues.
+    /// listing is not proof. Read through the group, 100 iids a request:
+    /// as the group's listings and GitLab's boards, it leaves out projects
+    /// that were deleted, archived, hidden from us or moved out of the
+    /// group, so their issues go instead of failing every sync.
     /// Returns the fresh issues that still carry the team label; the other
     /// ids have left the team or were deleted.
     async fn recheck(&self, ids: &HashSet<IssueId>) -> Result<Vec<ApiIssue>, GitlabError> {
-        let mut by_project: HashMap<u64, Vec<u64>> = HashMap::new();
-        for i in self.snap.ws.issues.iter().filter(|i| ids.contains(&i.id)) {
-            by_project.entry(i.project_id).or_default().push(i.iid);
-        }
+        let mut iids: Vec<u64> = self
+            .snap
+            .ws
+            .issues
+            .iter()
+            .filter(|i| ids.contains(&i.id))
+            .map(|i| i.iid)
+            .collect();
+        iids.sort_unstable();
+        iids.dedup();
         let team = self.team_label();
         let mut found = Vec::new();
-        for (project, iids) in by_project {
-            for chunk in iids.chunks(100) {
-                let fresh = self.client.project_issues_by_iid(project, chunk).await?;
-                found.extend(
-                    fresh
-                        .into_iter()
-                        .filter(|a| ids.contains(&a.id) && a.labels.contains(&team)),
-                );
-            }
+        for chunk in iids.chunks(100) {
+            let mut q: Vec<(&str, String)> =
+                chunk.iter().map(|i| ("iids[]", i.to_string())).collect();
+            q.push(("state", "all".into()));
+            let fresh = self
+                .client
+                .group_issues(&self.target.group, &q, &|_, _| {})
+                .await?;
+            found.extend(
+                fresh
+                    .into_iter()
+                    .filter(|a| ids.contains(&a.id) && a.labels.contains(&team)),
+            );
         }
         if !found.is_empty() {
             tracing::info!(
@@ -152,7 +165,7 @@ impl Syncer {
             .full_synced_at
             .is_none_or(|t| now - t > FULL_MAX_AGE);
         if stale || self.snap.meta.max_updated_at.is_none() {
-            self.full(now, progress).await
+            self.full(now, shown, progress).await
         } else {
             self.incremental(now, shown, progress).await
         }
@@ -220,6 +233,7 @@ impl Syncer {
     pub async fn full(
         &mut self,
         now: DateTime<Utc>,
+        shown: Option<MilestoneId>,
         progress: Progress<'_>,
     ) -> Result<SyncReport, SyncError> {
         let before = self.client.request_count();
@@ -257,6 +271,27 @@ impl Syncer {
                 &|_, _| {},
             )
             .await?;
+        // The shown milestone whole: its closed issues of any age.
+        let shown_title = shown.and_then(|id| milestones.iter().find(|m| m.id == id));
+        let whole = match shown_title.map(|m| m.title.clone()) {
+            Some(title) => {
+                self.client
+                    .group_issues(
+                        &group,
+                        &[
+                            ("labels", self.team_label()),
+                            ("milestone", title),
+                            ("state", "closed".into()),
+                            ("order_by", "relative_position".into()),
+                            ("sort", "asc".into()),
+                        ],
+                        &|_, _| {},
+                    )
+                    .await?
+            }
+            None => Vec::new(),
+        };
+        let closed: Vec<ApiIssue> = closed.into_iter().chain(whole).collect();
         let mut fetched = open.len() + closed.len();
         // What the cache had and the listing did not return: gone, or
         // skipped by a list that shifted while it was paged.
@@ -290,6 +325,24 @@ impl Syncer {
             if seen.insert(api.id) {
                 issues.push(api.into_issue(num::signed(n).saturating_mul(1024)));
             }
+        }
+        // Closed issues last changed before the window stay as cached: a
+        // past iteration's Closed column stays complete (a milestone's own
+        // listing, when shown or printed with --refresh, brought them), and
+        // the counts do not change between syncs with nothing changed.
+        let kept_closed: Vec<Issue> = self
+            .snap
+            .ws
+            .issues
+            .iter()
+            .filter(|i| !i.is_open() && i.updated_at < since && !seen.contains(&i.id))
+            .cloned()
+            .collect();
+        for i in kept_closed {
+            if let Some(p) = self.snap.ws.project(i.project_id) {
+                projects.entry(p.id).or_insert_with(|| p.clone());
+            }
+            issues.push(i);
         }
         let lanes = match found {
             Some(f) => self.discovered_lanes(f),

@@ -288,7 +288,8 @@ fn run(seed: u64, rounds: u64) -> (Counts, fake_gitlab::ChaosCounts) {
         outbox_store.outbox_queued().unwrap().is_empty(),
         "seed {seed}: the queue drains once GitLab answers"
     );
-    rt.block_on(syncer.full(Utc::now(), &|_, _| {})).unwrap();
+    rt.block_on(syncer.full(Utc::now(), None, &|_, _| {}))
+        .unwrap();
 
     let w = fake.world();
     for (id, e) in &expect {

@@ -283,6 +283,144 @@ fn an_issue_that_leaves_the_team_leaves_the_board() {
 }
 
 #[test]
+fn deleted_and_archived_projects_leave_the_board_and_sync_goes_on() {
+    let rig = Rig::new(world(200));
+    let mut s = rig.syncer();
+    rig.sync(&mut s).unwrap();
+    let ms = current(&s).unwrap();
+    // Two projects with issues on the shown iteration: one is deleted, one
+    // archived (neither touches its issues' updated_at).
+    let (deleted, archived) = {
+        let w = rig.fake.world();
+        let mut projects: Vec<u64> = w
+            .issues
+            .iter()
+            .filter(|i| i.milestone_id == Some(ms) && i.labels.contains(generate::TEAM))
+            .map(|i| i.project_id)
+            .collect();
+        projects.sort_unstable();
+        projects.dedup();
+        (projects[0], projects[1])
+    };
+    let before = |p: u64| {
+        s.snap
+            .ws
+            .issues
+            .iter()
+            .filter(|i| i.project_id == p)
+            .count()
+    };
+    assert!(before(deleted) > 0 && before(archived) > 0);
+    {
+        let mut w = rig.fake.world();
+        w.delete_project(deleted);
+        w.archive_project(archived);
+    }
+    for round in 0..2 {
+        let report = rig
+            .sync(&mut s)
+            .unwrap_or_else(|e| panic!("sync {round}: {e}"));
+        // The boards an incremental sync lists (the backlog, the shown
+        // iteration) lose them at once.
+        let shown = |p: u64| {
+            s.snap
+                .ws
+                .issues
+                .iter()
+                .filter(|i| i.project_id == p)
+                .filter(|i| {
+                    i.milestone_id == Some(ms)
+                        || (i.is_open() && i.has_label("workflow-infra::Triage"))
+                })
+                .count()
+        };
+        assert_eq!(shown(deleted), 0, "round {round}: {report:?}");
+        assert_eq!(shown(archived), 0, "round {round}: as on GitLab's board");
+    }
+    // A full sync: everywhere.
+    rig.rt
+        .block_on(s.full(Utc::now(), None, &|_, _| {}))
+        .unwrap();
+    assert!(
+        s.snap
+            .ws
+            .issues
+            .iter()
+            .all(|i| i.project_id != deleted && i.project_id != archived)
+    );
+}
+
+#[test]
+fn a_past_iterations_closed_column_is_complete_and_most_recently_closed_first() {
+    let rig = Rig::new(world(300));
+    // Closed long ago (beyond the full sync's window) in an old iteration.
+    let (old_ms, old_ids) = {
+        let mut w = rig.fake.world();
+        let ms = w.milestones.iter().map(|m| m.id).min().unwrap();
+        let long_ago = Utc::now() - chrono::Duration::days(400);
+        let mut ids = Vec::new();
+        for (n, i) in w
+            .issues
+            .iter_mut()
+            .filter(|i| i.labels.contains(generate::TEAM))
+            .take(5)
+            .enumerate()
+        {
+            i.milestone_id = Some(ms);
+            i.state = "closed".into();
+            i.closed_at = Some(long_ago + chrono::Duration::days(n as i64));
+            i.updated_at = long_ago + chrono::Duration::days(n as i64);
+            ids.push(i.id);
+        }
+        (ms, ids)
+    };
+    let mut s = rig.syncer();
+    rig.sync(&mut s).unwrap();
+    // Shown (or printed with --refresh --milestone), its listing is whole.
+    rig.rt
+        .block_on(s.sync(Utc::now(), Some(old_ms), &|_, _| {}))
+        .unwrap();
+    let closed_here = |s: &Syncer| {
+        let mut v: Vec<u64> = s
+            .snap
+            .ws
+            .issues
+            .iter()
+            .filter(|i| i.milestone_id == Some(old_ms) && i.state == IssueState::Closed)
+            .map(|i| i.id)
+            .collect();
+        v.sort_unstable();
+        v
+    };
+    let mut want = old_ids.clone();
+    want.sort_unstable();
+    assert_eq!(closed_here(&s), want);
+    // A full sync (the 120-day window) keeps them: counts do not change
+    // with nothing changed on GitLab.
+    rig.rt
+        .block_on(s.full(Utc::now(), None, &|_, _| {}))
+        .unwrap();
+    assert_eq!(closed_here(&s), want);
+    // The Closed column: most recently closed first.
+    let ws = s.workspace();
+    let layout = glboard::core::board::layout(
+        &ws,
+        glboard::core::board::BoardSpec {
+            kind: glboard::core::board::BoardKind::Iteration,
+            team: &team(),
+            milestone: Some(old_ms),
+            filter: "",
+            sort: glboard::core::board::SortMode::Manual,
+        },
+    );
+    let closed_col = layout.columns.last().unwrap();
+    let shown: Vec<u64> = closed_col.cards.iter().map(|c| c.id).collect();
+    let mut newest_first = old_ids.clone();
+    newest_first.reverse();
+    assert_eq!(shown, newest_first);
+}
+
+#[test]
 fn closing_an_issue_moves_it_to_closed() {
     let rig = Rig::new(world(60));
     let mut s = rig.syncer();
@@ -650,7 +788,9 @@ fn a_list_that_shifts_while_paged_loses_no_issue_and_lists_none_twice() {
 
     // A full sync over a cache, shifting on every later page.
     rig.fake.world().shift_pages = 20;
-    rig.rt.block_on(s.full(Utc::now(), &|_, _| {})).unwrap();
+    rig.rt
+        .block_on(s.full(Utc::now(), None, &|_, _| {}))
+        .unwrap();
     same(cached_ids(&s, true), team_ids(&rig.fake.world(), true));
 
     // The incremental order check of the backlog: nothing it skips is

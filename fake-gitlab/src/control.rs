@@ -130,6 +130,23 @@ pub(crate) fn control(world: &Shared, method: &Method, path: &str, body: &[u8]) 
             serde_json::to_value(&*w).unwrap_or(Value::Null),
         ),
         ("GET", "/__fake/log") => respond(StatusCode::OK, json!(w.log)),
+        // `/__fake/projects/:id/delete` and `/archive`, for a fake running
+        // as its own process.
+        ("POST", p) if p.starts_with("/__fake/projects/") => {
+            let parts: Vec<&str> = p
+                .trim_start_matches("/__fake/projects/")
+                .split('/')
+                .collect();
+            match (
+                parts.first().and_then(|id| id.parse::<u64>().ok()),
+                parts.get(1),
+            ) {
+                (Some(id), Some(&"delete")) => w.delete_project(id),
+                (Some(id), Some(&"archive")) => w.archive_project(id),
+                _ => return not_found_route(),
+            }
+            respond(StatusCode::OK, json!({"ok": true}))
+        }
         _ => not_found_route(),
     }
 }

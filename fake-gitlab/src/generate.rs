@@ -86,6 +86,7 @@ pub fn datastores(n: usize, projects: usize, today: NaiveDate, token: &str) -> W
         .map(|k| FProject {
             id: 7_000_000 + k as u64,
             path: format!("{GROUP}/project-{k:02}"),
+            archived: false,
         })
         .collect();
     w.milestones = milestones(today);
@@ -218,6 +219,7 @@ pub fn from_demo_json(src: &str, today: NaiveDate, token: &str) -> Result<World,
         .map(|p| FProject {
             id: p["id"].as_u64().unwrap_or(0),
             path: s(&p["path"]),
+            archived: p["archived"].as_bool().unwrap_or(false),
         })
         .collect();
     let mut renames = Vec::new();

@@ -48,8 +48,15 @@ pub(crate) fn list_issues(
     let mut items: Vec<&FIssue> = w
         .issues
         .iter()
-        .filter(|i| w.in_group(i.project_id))
-        .filter(|i| project.is_none_or(|pid| i.project_id == pid))
+        .filter(|i| match project {
+            // The group's listing: its projects, archived ones left out
+            // unless `non_archived=false`.
+            None => {
+                w.in_group(i.project_id)
+                    && (get(p, "non_archived") == Some("false") || !w.archived(i.project_id))
+            }
+            Some(pid) => i.project_id == pid,
+        })
         .filter(|i| iids.is_empty() || iids.contains(&i.iid))
         .filter(|i| {
             search.as_ref().is_none_or(|q| {

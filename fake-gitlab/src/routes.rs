@@ -176,9 +176,12 @@ fn route(
             }
         }
         (_, ["projects", pid, "issues", rest @ ..]) => {
-            let Some(project) = pid.parse::<u64>().ok().filter(|id| w.in_group(*id)) else {
+            let Some(project) = pid.parse::<u64>().ok().filter(|id| w.project_exists(*id)) else {
                 return message(404, "404 Project Not Found");
             };
+            if method != Method::GET && w.archived(project) {
+                return message(403, "403 Forbidden - Project is archived");
+            }
             match (method.as_str(), rest) {
                 ("POST", []) => create_issue(w, project, p),
                 ("GET", []) => list_issues(w, Some(project), p, raw_path),

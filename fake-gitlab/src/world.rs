@@ -28,6 +28,10 @@ pub struct FProject {
     pub id: u64,
     /// Full path, `group/sub/project`.
     pub path: String,
+    /// Archived: read-only, and left out of the group's issue listings
+    /// (the API's `non_archived` defaults to true) and its boards.
+    #[serde(default)]
+    pub archived: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -192,6 +196,33 @@ impl World {
             labels.retain(|l| l.rfind("::").is_none_or(|j| &l[..j] != scope));
         }
         labels.insert(label.to_owned());
+    }
+
+    /// Delete a project, as GitLab does: it and its issues are gone, and
+    /// `/projects/:id/...` answers 404 "Project Not Found".
+    pub fn delete_project(&mut self, project_id: u64) {
+        self.projects.retain(|p| p.id != project_id);
+        self.issues.retain(|i| i.project_id != project_id);
+    }
+
+    /// Archive a project: its issues stay readable through the project,
+    /// and leave the group's listings.
+    pub fn archive_project(&mut self, project_id: u64) {
+        if let Some(p) = self.projects.iter_mut().find(|p| p.id == project_id) {
+            p.archived = true;
+        }
+    }
+
+    /// Whether a project exists (in the group or not).
+    pub(crate) fn project_exists(&self, project_id: u64) -> bool {
+        self.projects.iter().any(|p| p.id == project_id)
+    }
+
+    /// Whether a project is archived.
+    pub(crate) fn archived(&self, project_id: u64) -> bool {
+        self.projects
+            .iter()
+            .any(|p| p.id == project_id && p.archived)
     }
 
     pub(crate) fn in_group(&self, project_id: u64) -> bool {

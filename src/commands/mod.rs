@@ -174,6 +174,18 @@ pub(crate) fn sync_now(
     today: chrono::NaiveDate,
     progress: bool,
 ) -> Result<Snapshot, Failure> {
+    sync_showing(live, today, progress, None)
+}
+
+/// [`sync_now`], keeping `milestone` (a title, `current`, `next`) complete:
+/// its issues, open and closed, are read whole (`print --refresh
+/// --milestone X` refreshes X). Unknown: the current iteration.
+pub(crate) fn sync_showing(
+    live: &Live,
+    today: chrono::NaiveDate,
+    progress: bool,
+    milestone: Option<&str>,
+) -> Result<Snapshot, Failure> {
     let rt = runtime()?;
     let client = live.client()?;
     let store = live.store()?;
@@ -190,7 +202,10 @@ pub(crate) fn sync_now(
     sync::report_flush(&flushed);
     let mut syncer =
         Syncer::new(client, store, live.target()).map_err(|e| fail(EX_FAILURE, e.to_string()))?;
-    let shown = iteration::pick(&syncer.snap.ws.milestones, &team, today).current;
+    let shown = milestone
+        .and_then(|m| find_milestone(&syncer.snap.ws.milestones, &team, today, m).ok())
+        .map(|m| m.id)
+        .or_else(|| iteration::pick(&syncer.snap.ws.milestones, &team, today).current);
     let bar = progress && std::io::stderr().is_terminal();
     let show = move |fetched: usize, total: Option<u64>| {
         if bar {

@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 
 use chrono::Utc;
 
-use super::{EX_FAILURE, EX_OK, EX_USAGE, Failure, Live, fail, find_milestone, sync_now};
+use super::{EX_FAILURE, EX_OK, EX_USAGE, Failure, Live, fail, find_milestone, sync_showing};
 use crate::cli::{BoardArg, Cli, Format};
 use crate::core::board::{self, BoardKind, BoardSpec, SortMode};
 use crate::core::model::{IssueId, TeamConfig, Workspace};
@@ -52,7 +52,10 @@ fn load_board_data(
         });
     };
     let (snap, store) = if refresh {
-        (sync_now(&live, today, false)?, live.store()?)
+        (
+            sync_showing(&live, today, false, Some(milestone))?,
+            live.store()?,
+        )
     } else {
         let store = live.store_for_reading()?;
         // Milestones first (no issues), then only the printed board's issues.

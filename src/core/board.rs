@@ -326,7 +326,19 @@ pub fn layout(ws: &Workspace, spec: BoardSpec<'_>) -> BoardLayout {
     }
 
     for col in &mut columns {
-        sort_cards(&mut col.cards, ws, spec.sort);
+        if col.kind == ColumnKind::Closed {
+            // As GitLab's Closed list: most recently closed first.
+            col.cards.sort_by_cached_key(|c| {
+                c.issue(ws).map(|i| {
+                    (
+                        std::cmp::Reverse(i.closed_at.unwrap_or(i.updated_at)),
+                        std::cmp::Reverse(i.id),
+                    )
+                })
+            });
+        } else {
+            sort_cards(&mut col.cards, ws, spec.sort);
+        }
         col.weight = col
             .cards
             .iter()
