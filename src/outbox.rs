@@ -117,6 +117,24 @@ pub fn stored_body(body: &str) -> String {
         .to_owned()
 }
 
+/// What applying a change gave: the issue as GitLab has it now, and what
+/// GitLab said it did beyond it (a comment's quick actions: "Added 1h
+/// spent time.").
+#[derive(Debug, Clone)]
+pub struct Applied {
+    pub issue: Issue,
+    pub said: Vec<String>,
+}
+
+impl From<Issue> for Applied {
+    fn from(issue: Issue) -> Applied {
+        Applied {
+            issue,
+            said: Vec::new(),
+        }
+    }
+}
+
 /// Apply one change to GitLab (for tests: no earlier changes, fresh read).
 pub async fn send_one(
     client: &Client,
@@ -124,7 +142,9 @@ pub async fn send_one(
     team: &TeamConfig,
     me: Option<&User>,
 ) -> Result<Issue, SendError> {
-    send_with(client, change, team, me, None, &[]).await
+    send_with(client, change, team, me, None, &[])
+        .await
+        .map(|a| a.issue)
 }
 
 /// Apply one change to GitLab, with the issue already read fresh (by
@@ -137,9 +157,9 @@ pub async fn send_with(
     me: Option<&User>,
     prefetched: Option<Issue>,
     earlier: &[Change],
-) -> Result<Issue, SendError> {
+) -> Result<Applied, SendError> {
     if let Some(new) = &change.edit.create {
-        return create(client, change, new, me).await;
+        return create(client, change, new, me).await.map(Applied::from);
     }
     let refused = |e: GitlabError, issue: Option<&Issue>| {
         // A rejected token (revoked mid-session) pauses the queue: the
@@ -225,23 +245,32 @@ pub async fn send_with(
                 .into_issue(0),
         );
     }
+    let mut said = Vec::new();
     if let Some(body) = &change.edit.comment {
         // Not idempotent: after an attempt without an answer, the note may
         // be there already (GitLab stores it without its quick actions).
+        // A note of only quick actions leaves no note, but its effects
+        // leave system notes: any of mine since the attempt means it went
+        // through, and the commands are not run a second time.
         let mut posted = false;
         let stored = stored_body(body);
-        if change.attempts > 0 && !stored.is_empty() {
+        if change.attempts > 0 {
             let since = change.attempted_at.map(|t| t - LOOKBACK);
             let notes = client
                 .recent_notes(change.project, change.iid)
                 .await
                 .map_err(|e| refused(e, latest.as_ref()))?;
-            posted = notes.iter().any(|n| {
-                !n.system
-                    && n.body.trim() == stored
-                    && me.is_none_or(|m| m.id == n.author.id)
-                    && since.is_none_or(|s| n.created_at >= s)
-            });
+            let mine = |n: &&crate::gitlab::ApiNote| {
+                me.is_none_or(|m| m.id == n.author.id) && since.is_none_or(|s| n.created_at >= s)
+            };
+            posted = if stored.is_empty() {
+                notes.iter().filter(mine).any(|n| n.system)
+            } else {
+                notes
+                    .iter()
+                    .filter(mine)
+                    .any(|n| !n.system && n.body.trim() == stored)
+            };
             if posted {
                 tracing::info!(
                     id = change.id,
@@ -258,19 +287,22 @@ pub async fn send_with(
                 NotePosted::Note(_) => {}
                 NotePosted::Commands { summary } => {
                     tracing::info!(id = change.id, ?summary, "quick actions applied");
+                    said = summary;
                 }
             }
         }
     }
-    match latest {
-        Some(i) => Ok(i),
-        // Only a comment: read the issue so the cache has GitLab's version.
-        None => Ok(client
+    let issue = match latest {
+        Some(i) => i,
+        // A comment: read the issue again, its quick actions may have
+        // changed it; the cache gets GitLab's version.
+        None => client
             .issue(change.project, change.iid)
             .await
             .map_err(not_found)?
-            .into_issue(0)),
-    }
+            .into_issue(0),
+    };
+    Ok(Applied { issue, said })
 }
 
 /// Create an issue. After an attempt without an answer, the issue may
@@ -363,6 +395,8 @@ pub struct BatchOutcome {
     pub busy: Option<Lease>,
     /// What each finished change did, in words.
     pub summaries: std::collections::HashMap<u64, String>,
+    /// What GitLab said a change did beyond it (quick actions).
+    pub said: Vec<(u64, String)>,
 }
 
 /// Send the next batch of `queue` (oldest change of each issue, up to
@@ -405,7 +439,7 @@ pub async fn send_batch(
         let pre = fresh.remove(&c.issue);
         futs.push(send_with(client, c, team, me, pre, earlier));
     }
-    let results: Vec<Result<Issue, SendError>> = futures_util::stream::iter(futs)
+    let results: Vec<Result<Applied, SendError>> = futures_util::stream::iter(futs)
         .buffered(IN_FLIGHT)
         .collect()
         .await;
@@ -416,8 +450,11 @@ pub async fn send_batch(
             out.summaries.insert(change.id, change.summary.clone());
         }
         match result {
-            Ok(issue) => {
+            Ok(Applied { issue, said }) => {
                 tracing::info!(id = change.id, summary = %change.summary, "change applied");
+                if !said.is_empty() {
+                    out.said.push((change.id, said.join(" ")));
+                }
                 out.finished.push(change.id);
                 finished.push(Finished::Sent {
                     id: change.id,
@@ -505,6 +542,7 @@ pub async fn flush(
             total.sent.extend(o.sent);
             total.refused.extend(o.refused);
             total.summaries.extend(o.summaries);
+            total.said.extend(o.said);
             if o.waiting.is_some() || !progressed {
                 total.waiting = o.waiting;
                 return Ok(());
@@ -588,6 +626,12 @@ pub async fn run(
         };
         if !outcome.finished.is_empty() {
             written();
+        }
+        for (id, text) in &outcome.said {
+            let what = outcome.summaries.get(id).cloned().unwrap_or_default();
+            let _ = actions.send(Action::Outbox(OutboxEvent::Said {
+                text: format!("{what}: GitLab: {text}"),
+            }));
         }
         if outcome.busy.is_some() {
             // Another glboard sends; look again in a moment.

@@ -572,6 +572,80 @@ fn a_note_whose_answer_is_lost_is_posted_once_through_the_outbox() {
 }
 
 #[test]
+fn a_spend_comment_is_applied_once_and_says_what_it_did() {
+    // As GitLab: a note of only quick actions answers 202 and leaves no
+    // note, only system notes; its answer lost, it is not run again.
+    let r = rig(Tier::Premium);
+    let f = r.find(open_in("Ready"));
+    let seen = r.seen(&f);
+    let (_dir, store) = outbox(&r);
+    let c = r.change(
+        &seen,
+        Edit {
+            comment: Some("/spend 1h".into()),
+            ..Edit::default()
+        },
+    );
+    store.enqueue(&[c]).unwrap();
+    r.fake.world().faults.push_back(Fault::AppliedThenReset);
+    let o = flush(&r, &store);
+    assert!(o.waiting.is_some() && o.sent.is_empty(), "{o:?}");
+    let o = flush(&r, &store);
+    assert_eq!(o.sent.len(), 1, "{o:?}");
+    assert!(store.outbox_queued().unwrap().is_empty());
+    let w = r.fake.world();
+    let i = w.issues.iter().find(|i| i.id == f.id).unwrap();
+    assert_eq!(i.time_spent_secs, 3600, "applied once, not twice");
+    assert!(
+        !w.notes.iter().any(|n| n.issue_id == f.id && !n.system),
+        "no note, as GitLab"
+    );
+    drop(w);
+    // Answered: it says what GitLab did.
+    let c = r.change(
+        &r.seen(&r.server(f.id)),
+        Edit {
+            comment: Some("/spend 30m".into()),
+            ..Edit::default()
+        },
+    );
+    store.enqueue(&[c]).unwrap();
+    let o = flush(&r, &store);
+    assert_eq!(o.said.len(), 1, "{o:?}");
+    assert!(o.said[0].1.contains("Added 30m spent time."), "{o:?}");
+}
+
+#[test]
+fn a_mixed_comment_is_stored_without_its_commands_and_posted_once() {
+    let r = rig(Tier::Premium);
+    let f = r.find(open_in("Ready"));
+    let seen = r.seen(&f);
+    let (_dir, store) = outbox(&r);
+    let c = r.change(
+        &seen,
+        Edit {
+            comment: Some("Measured the lag.\n/spend 2h\nDone for today.".into()),
+            ..Edit::default()
+        },
+    );
+    store.enqueue(&[c]).unwrap();
+    r.fake.world().faults.push_back(Fault::AppliedThenReset);
+    let _ = flush(&r, &store);
+    let o = flush(&r, &store);
+    assert_eq!(o.sent.len(), 1, "{o:?}");
+    let w = r.fake.world();
+    let bodies: Vec<&str> = w
+        .notes
+        .iter()
+        .filter(|n| n.issue_id == f.id && !n.system)
+        .map(|n| n.body.as_str())
+        .collect();
+    assert_eq!(bodies, ["Measured the lag.\nDone for today."]);
+    let i = w.issues.iter().find(|i| i.id == f.id).unwrap();
+    assert_eq!(i.time_spent_secs, 7200);
+}
+
+#[test]
 fn a_new_issue_whose_answer_is_lost_is_created_once_through_the_outbox() {
     let r = rig(Tier::Premium);
     let project = r.find(open_in("Ready")).project_id;

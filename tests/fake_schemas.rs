@@ -70,6 +70,7 @@ fn world(tier: Tier) -> fake_gitlab::World {
         body: "a note".into(),
         author_id: w.me,
         created_at: chrono::Utc::now(),
+        system: false,
     });
     w
 }

@@ -169,6 +169,7 @@ pub fn datastores(n: usize, projects: usize, today: NaiveDate, token: &str) -> W
             updated_at: t,
             closed_at: closed.then_some(t),
             relative_position: (k as i64) * 1024,
+            time_spent_secs: 0,
         });
     }
     w.next_id = 171_000_000;
@@ -279,6 +280,7 @@ pub fn from_demo_json(src: &str, today: NaiveDate, token: &str) -> Result<World,
             updated_at: time(&i["updated_at"]).map(at).unwrap_or(created),
             closed_at: time(&i["closed_at"]).map(at),
             relative_position: n as i64 * 1024,
+            time_spent_secs: 0,
         });
     }
     w.labels = labels.into_iter().collect();

@@ -366,6 +366,7 @@ pub(crate) fn create_issue(w: &mut World, project: u64, p: &[(String, String)]) 
         updated_at: now,
         closed_at: None,
         relative_position: top - 1024,
+        time_spent_secs: 0,
     };
     w.issues.push(issue.clone());
     respond(StatusCode::CREATED, w.issue_json(&issue))

@@ -55,7 +55,7 @@ impl World {
             "user_notes_count": notes, "merge_requests_count": 0, "upvotes": 0, "downvotes": 0,
             "due_date": Value::Null, "confidential": false, "discussion_locked": Value::Null,
             "web_url": format!("{}/{path}/-/issues/{}", self.host, i.iid),
-            "time_stats": {"time_estimate": 0, "total_time_spent": 0, "human_time_estimate": Value::Null, "human_total_time_spent": Value::Null},
+            "time_stats": {"time_estimate": 0, "total_time_spent": i.time_spent_secs, "human_time_estimate": Value::Null, "human_total_time_spent": Value::Null},
             "task_completion_status": {"count": 0, "completed_count": 0},
             "has_tasks": false,
             "references": {"short": format!("#{}", i.iid), "relative": format!("{name}#{}", i.iid), "full": format!("{path}#{}", i.iid)},
@@ -84,7 +84,7 @@ pub(crate) fn note_json(w: &World, n: &FNote, issue: &FIssue) -> Value {
     json!({
         "id": n.id, "type": Value::Null, "body": n.body, "attachment": Value::Null,
         "author": w.user_json(n.author_id), "created_at": ts(n.created_at), "updated_at": ts(n.created_at),
-        "system": false, "noteable_id": issue.id, "noteable_iid": issue.iid, "noteable_type": "Issue",
+        "system": n.system, "noteable_id": issue.id, "noteable_iid": issue.iid, "noteable_type": "Issue",
         "resolvable": false, "confidential": false,
     })
 }

@@ -3,7 +3,9 @@
 //! behaviour (see `shared/gitlab-api/API-NOTES.md`): offset pagination with
 //! `x-*` and `Link` headers (no totals above 10,000), AND-filtered labels,
 //! scoped-label exclusivity on Premium, `updated_at` bumps, manual order via
-//! `/reorder`, token checks, and switchable faults (latency, 401/403/404,
+//! `/reorder`, quick actions in notes (202 for a note of only commands,
+//! command lines taken out of a mixed one), archived and deleted projects,
+//! token checks, and switchable faults (latency, 401/403/404,
 //! 429 with `Retry-After`, 5xx, 409 resource lock, malformed or truncated
 //! JSON, connection reset).
 
@@ -14,6 +16,7 @@ mod http;
 mod issues;
 mod json;
 mod pagination;
+mod quick_actions;
 mod routes;
 mod world;
 

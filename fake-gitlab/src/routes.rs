@@ -15,6 +15,7 @@ use crate::http::{Shared, get, lock, message, not_found_route, pairs, plain, res
 use crate::issues::{create_issue, list_issues, reorder, update_issue};
 use crate::json::{note_json, ts};
 use crate::pagination::paginate;
+use crate::quick_actions::run as run_quick_actions;
 use crate::world::{FNote, World};
 
 /// Every answer carries the fake's own clock in `Date`, as a real server's.
@@ -236,18 +237,30 @@ fn route(
                             json!({"error": "body is missing"}),
                         );
                     };
+                    let Some(done) = run_quick_actions(w, project, issue.iid, body) else {
+                        return message(404, "404 Issue Not Found");
+                    };
+                    if done.body.is_empty() {
+                        // Only commands: no note; what they did.
+                        return respond(
+                            StatusCode::ACCEPTED,
+                            json!({"commands_changes": done.changes, "summary": done.summary}),
+                        );
+                    }
                     let note = FNote {
                         id: w.fresh_id(),
                         issue_id: issue.id,
-                        body: body.to_owned(),
+                        body: done.body,
                         author_id: w.me,
                         created_at: w.now(),
+                        system: false,
                     };
                     w.notes.push(note.clone());
                     let now = w.now();
                     if let Some(i) = w.issue_mut(project, issue.iid) {
                         i.updated_at = now;
                     }
+                    let issue = w.issue(project, issue.iid).cloned().unwrap_or(issue);
                     respond(StatusCode::CREATED, note_json(w, &note, &issue))
                 }
                 _ => not_found_route(),

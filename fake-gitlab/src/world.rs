@@ -64,6 +64,9 @@ pub struct FIssue {
     pub updated_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
     pub relative_position: i64,
+    /// Time spent (`/spend`), in seconds.
+    #[serde(default)]
+    pub time_spent_secs: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -73,6 +76,9 @@ pub struct FNote {
     pub body: String,
     pub author_id: u64,
     pub created_at: DateTime<Utc>,
+    /// A note GitLab wrote about a change (a quick action's effect).
+    #[serde(default)]
+    pub system: bool,
 }
 
 /// A resource milestone event: the issue was added to or removed from a milestone.

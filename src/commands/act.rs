@@ -142,6 +142,9 @@ pub fn act(cli: &Cli, reference: &str, act: Act) -> Result<u8, Failure> {
     let d = deliver(&live, &store, &team, ws.me.as_ref(), &ids)?;
     if !d.sent.is_empty() {
         println!("{}", planned.summary);
+        for text in &d.said {
+            println!("GitLab: {text}");
+        }
         return Ok(EX_OK);
     }
     if let Some((id, reason)) = d.refused.first() {

@@ -253,6 +253,8 @@ pub(crate) struct Delivery {
     /// Still queued (GitLab unreachable, failing, rate-limited).
     pub queued: Vec<u64>,
     pub waiting: Option<GitlabError>,
+    /// What GitLab said the changes did beyond them (quick actions).
+    pub said: Vec<String>,
 }
 
 /// Send what is queued (by any process, in order) until GitLab answered
@@ -270,11 +272,18 @@ pub(crate) fn deliver(
     let holder = outbox::holder();
     let deadline = std::time::Instant::now() + WAIT_FOR_SENDER;
     let mut waiting = None;
+    let mut said = Vec::new();
     loop {
         let o = rt.block_on(outbox::flush(&client, store, team, me, &holder))?;
         if o.waiting.is_some() {
             waiting = o.waiting.clone();
         }
+        said.extend(
+            o.said
+                .iter()
+                .filter(|(id, _)| ids.contains(id))
+                .map(|(_, t)| t.clone()),
+        );
         let open = ids
             .iter()
             .filter(|id| {
@@ -293,6 +302,7 @@ pub(crate) fn deliver(
     }
     let mut d = Delivery {
         waiting,
+        said,
         ..Delivery::default()
     };
     for id in ids {

@@ -15,6 +15,9 @@ pub(crate) fn report_flush(o: &outbox::BatchOutcome) {
     for (id, _) in &o.sent {
         eprintln!("sent: {}", what(id));
     }
+    for (id, text) in &o.said {
+        eprintln!("{}: GitLab: {text}", what(id));
+    }
     for (id, reason, _) in &o.refused {
         eprintln!(
             "{}: {} (see glboard pending)",

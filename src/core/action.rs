@@ -21,6 +21,8 @@ pub enum OutboxEvent {
     Waiting { why: String },
     /// Changes flow again.
     Flowing,
+    /// GitLab said what a change did beyond it ("#12: Added 1h spent time.").
+    Said { text: String },
 }
 
 /// What the cache holds now that the board does not show yet: written by

@@ -403,6 +403,7 @@ pub fn on_outbox(state: &mut AppState, ev: OutboxEvent) -> Vec<Effect> {
         }
         OutboxEvent::Waiting { why } => state.outbox_wait = Some(why),
         OutboxEvent::Flowing => state.outbox_wait = None,
+        OutboxEvent::Said { text } => state.info(text),
     }
     Vec::new()
 }
