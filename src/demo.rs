@@ -197,6 +197,7 @@ pub fn load(today: NaiveDate) -> Result<(Workspace, TeamConfig), serde_json::Err
         projects: file.projects,
         me,
         is_demo: true,
+        free_tier: false,
     };
     Ok((ws, file.team))
 }
@@ -299,6 +300,7 @@ pub fn synthetic(n: usize, today: NaiveDate) -> Result<(Workspace, TeamConfig), 
             issues,
             name: format!("synthetic · {n} issues"),
             is_demo: false,
+            free_tier: false,
             ..demo
         },
         team,

@@ -205,6 +205,7 @@ pub async fn send_with(
         None
     };
     let mut latest = fresh.clone();
+    let mut dropped: Vec<String> = Vec::new();
     let form = put_form(change, fresh.as_ref());
     if !form.is_empty() {
         let after = client
@@ -231,6 +232,38 @@ pub async fn send_with(
                 issue: Some(Box::new(after)),
             });
         }
+        // GitLab Free drops extra assignees and weights without a word:
+        // say what it kept, never report it as done.
+        let wanted: Vec<u64> = form
+            .iter()
+            .filter(|(k, _)| k == "assignee_ids[]")
+            .filter_map(|(_, v)| v.parse().ok())
+            .collect();
+        let kept: Vec<u64> = after.assignees.iter().map(|u| u.id).collect();
+        if wanted.len() > 1 && kept.len() < wanted.len() {
+            let names: Vec<String> = after
+                .assignees
+                .iter()
+                .map(|u| format!("@{}", u.username))
+                .collect();
+            dropped.push(format!(
+                "{}: only {} stays assigned",
+                crate::core::workflow::FREE_ONE_ASSIGNEE,
+                if names.is_empty() {
+                    "nobody".to_owned()
+                } else {
+                    names.join(" ")
+                }
+            ));
+        }
+        if let Some(Some(w)) = e.weight
+            && after.weight != Some(w)
+        {
+            dropped.push(format!(
+                "{}: the weight was not kept",
+                crate::core::workflow::FREE_NO_WEIGHT
+            ));
+        }
         latest = Some(after);
     }
     if let Some(r) = e.reorder {
@@ -245,7 +278,7 @@ pub async fn send_with(
                 .into_issue(0),
         );
     }
-    let mut said = Vec::new();
+    let mut said = dropped;
     if let Some(body) = &change.edit.comment {
         // Not idempotent: after an attempt without an answer, the note may
         // be there already (GitLab stores it without its quick actions).
@@ -287,7 +320,7 @@ pub async fn send_with(
                 NotePosted::Note(_) => {}
                 NotePosted::Commands { summary } => {
                     tracing::info!(id = change.id, ?summary, "quick actions applied");
-                    said = summary;
+                    said.extend(summary);
                 }
             }
         }

@@ -293,6 +293,10 @@ impl Syncer {
         };
         let closed: Vec<ApiIssue> = closed.into_iter().chain(whole).collect();
         let mut fetched = open.len() + closed.len();
+        // GitLab Free leaves the weight field out of every issue.
+        let free = crate::gitlab::dto::free_tier(&open)
+            .or(crate::gitlab::dto::free_tier(&closed))
+            .or(self.snap.meta.free_tier);
         // What the cache had and the listing did not return: gone, or
         // skipped by a list that shifted while it was paged.
         let listed: HashSet<IssueId> = open.iter().chain(&closed).map(|i| i.id).collect();
@@ -362,6 +366,7 @@ impl Syncer {
                 projects,
                 me: Some(me),
                 is_demo: false,
+                free_tier: free == Some(true),
                 // Histories are read separately (refresh_history) and kept.
                 history: std::mem::take(&mut self.snap.ws.history),
             },
@@ -372,6 +377,7 @@ impl Syncer {
                 lists_synced_at: Some(now),
                 max_updated_at: max_updated.or(self.snap.meta.max_updated_at).or(Some(now)),
                 lanes,
+                free_tier: free,
             },
         };
         self.rev = self.store.save_full(&snap)?;
@@ -505,6 +511,11 @@ impl Syncer {
                 fetched += 1;
                 updates.push(api);
             }
+        }
+
+        if let Some(free) = crate::gitlab::dto::free_tier(&updates) {
+            delta.meta.free_tier = Some(free);
+            self.snap.ws.free_tier = free;
         }
 
         // Apply: upsert what came back (newest wins), drop what left.

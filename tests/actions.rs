@@ -572,6 +572,48 @@ fn a_note_whose_answer_is_lost_is_posted_once_through_the_outbox() {
 }
 
 #[test]
+fn on_gitlab_free_a_second_assignee_is_dropped_and_said_so() {
+    // GitLab Free keeps the first of several assignee_ids, silently.
+    let r = rig(Tier::Free);
+    let f = r.find(|i| {
+        i.state == "opened" && i.assignee_ids.len() == 1 && i.labels.contains("team::Datastores")
+    });
+    let seen = r.seen(&f);
+    let (_dir, store) = outbox(&r);
+    let me = r.fake.world().me;
+    assert_ne!(f.assignee_ids[0], me);
+    let c = r.change(
+        &seen,
+        Edit {
+            assign: vec![me],
+            ..Edit::default()
+        },
+    );
+    store.enqueue(&[c]).unwrap();
+    let o = flush(&r, &store);
+    assert_eq!(o.sent.len(), 1, "{o:?}");
+    assert_eq!(
+        r.server(f.id).assignee_ids,
+        f.assignee_ids,
+        "as GitLab Free"
+    );
+    assert!(
+        o.said
+            .iter()
+            .any(|(_, t)| t.contains("one assignee") && t.contains("stays assigned")),
+        "{o:?}"
+    );
+    // The cache holds what GitLab kept.
+    let cached = o.sent[0]
+        .1
+        .assignees
+        .iter()
+        .map(|u| u.id)
+        .collect::<Vec<_>>();
+    assert_eq!(cached, f.assignee_ids);
+}
+
+#[test]
 fn a_spend_comment_is_applied_once_and_says_what_it_did() {
     // As GitLab: a note of only quick actions answers 202 and leaves no
     // note, only system notes; its answer lost, it is not run again.

@@ -633,6 +633,16 @@ fn free_tier_issues_have_no_weight_and_still_sync() {
     let mut s = rig.syncer();
     rig.sync(&mut s).unwrap();
     assert!(s.snap.ws.issues.iter().all(|i| i.weight.is_none()));
+    // Known as Free from its answers (no weight field), and remembered.
+    assert!(s.snap.ws.free_tier);
+    assert_eq!(s.snap.meta.free_tier, Some(true));
+    let again = rig.syncer();
+    assert!(again.snap.ws.free_tier, "read back from the cache");
+    // Premium: not Free.
+    let rig = Rig::new(world(30));
+    let mut s = rig.syncer();
+    rig.sync(&mut s).unwrap();
+    assert!(!s.snap.ws.free_tier);
 }
 
 #[test]

@@ -174,19 +174,22 @@ pub(crate) fn update_issue(
                 .collect()
         })
     };
-    if let Some(a) = &assignees {
-        if w.tier == Tier::Free && a.len() > 1 {
-            return respond(
-                StatusCode::BAD_REQUEST,
-                json!({"message": {"assignees": ["Only 1 assignee is allowed on GitLab Free"]}}),
-            );
+    // GitLab Free keeps the first assignee and drops the others, silently
+    // (`IssuableBaseService#filter_assignees_using_checks`).
+    let assignees = match assignees {
+        Some(mut a) if w.tier == Tier::Free => {
+            a.truncate(1);
+            Some(a)
         }
-        if let Some(bad) = a.iter().find(|id| !w.users.iter().any(|u| u.id == **id)) {
-            return respond(
-                StatusCode::BAD_REQUEST,
-                json!({"message": {"assignees": [format!("user {bad} not found")]}}),
-            );
-        }
+        a => a,
+    };
+    if let Some(a) = &assignees
+        && let Some(bad) = a.iter().find(|id| !w.users.iter().any(|u| u.id == **id))
+    {
+        return respond(
+            StatusCode::BAD_REQUEST,
+            json!({"message": {"assignees": [format!("user {bad} not found")]}}),
+        );
     }
     let mut labels = w.issue(project, iid).expect("checked").labels.clone();
     if let Some(all) = get(p, "labels") {

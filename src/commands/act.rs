@@ -120,6 +120,7 @@ pub fn act(cli: &Cli, reference: &str, act: Act) -> Result<u8, Failure> {
         members: &ws.members,
         me: ws.me.as_ref(),
         current: iteration::pick(&ws.milestones, &team, today).current,
+        free_tier: ws.free_tier,
     };
     let planned = match workflow::plan(&ctx, &issue, &name, &what) {
         Ok(p) => p,

@@ -165,6 +165,7 @@ pub fn act(state: &mut AppState, issue: &Issue, intent: Intent) -> Vec<Effect> {
         members: &state.ws.members,
         me: me.as_ref(),
         current: state.iteration.current,
+        free_tier: state.ws.free_tier,
     };
     let undo = if matches!(intent, Intent::Comment(_)) {
         UndoAs::Never

@@ -219,6 +219,9 @@ pub struct Workspace {
     /// The token's user, when known.
     pub me: Option<User>,
     pub is_demo: bool,
+    /// The instance keeps no weights and one assignee per issue (GitLab
+    /// Free), as its answers show.
+    pub free_tier: bool,
     /// Milestones each issue was added to, oldest first (GitLab's resource
     /// milestone events), where known.
     pub history: std::collections::HashMap<IssueId, Vec<MilestoneId>>,

@@ -84,6 +84,13 @@ fn accept_pick(state: &mut AppState, p: Picker) -> Vec<Effect> {
         return Vec::new();
     };
     match p.purpose {
+        PickPurpose::Assignees if !p.multi => match p.current().map(|i| i.value.clone()) {
+            Some(PickValue::Member(id)) => act(state, &issue, Intent::Assignees(vec![id])),
+            _ => {
+                state.info("nothing matches");
+                Vec::new()
+            }
+        },
         PickPurpose::Assignees => {
             let chosen: Vec<u64> = p
                 .selected

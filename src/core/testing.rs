@@ -98,6 +98,7 @@ pub fn workspace(issues: Vec<Issue>) -> Workspace {
         ],
         me: None,
         is_demo: false,
+        free_tier: false,
         history: Default::default(),
     }
 }

@@ -41,7 +41,14 @@ pub struct Context<'a> {
     pub me: Option<&'a User>,
     /// The team's current iteration (for take from the backlog).
     pub current: Option<MilestoneId>,
+    /// GitLab Free: one assignee per issue, no weights (GitLab drops the
+    /// rest silently, so the workflow never asks for them).
+    pub free_tier: bool,
 }
+
+/// What GitLab Free cannot keep, in words.
+pub const FREE_ONE_ASSIGNEE: &str = "this GitLab (Free) keeps one assignee per issue";
+pub const FREE_NO_WEIGHT: &str = "this GitLab (Free) keeps no weights";
 
 /// Why an action makes no change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,11 +136,30 @@ pub fn plan(
                     others.join(" ")
                 )));
             }
-            let e = edit::take(issue, team, me.id, ctx.current, in_backlog(issue, team));
-            (
-                e,
-                format!("{name} taken by @{}, {}", me.username, team.doing_lane),
-            )
+            let mut e = edit::take(issue, team, me.id, ctx.current, in_backlog(issue, team));
+            if ctx.free_tier && !others.is_empty() {
+                // One assignee: taking it is replacing them, and said so.
+                e.unassign = issue
+                    .assignees
+                    .iter()
+                    .filter(|u| u.id != me.id)
+                    .map(|u| u.id)
+                    .collect();
+                (
+                    e,
+                    format!(
+                        "{name} taken by @{} (instead of {}: {FREE_ONE_ASSIGNEE}), {}",
+                        me.username,
+                        others.join(" "),
+                        team.doing_lane
+                    ),
+                )
+            } else {
+                (
+                    e,
+                    format!("{name} taken by @{}, {}", me.username, team.doing_lane),
+                )
+            }
         }
         Intent::Promote(m) => {
             let m = milestone(*m)?;
@@ -179,6 +205,35 @@ pub fn plan(
             },
             format!("{name} reopened"),
         ),
+        Intent::Assignees(chosen) | Intent::Assign(chosen) if ctx.free_tier && chosen.len() > 1 => {
+            return Err(Refusal::Invalid(format!("{FREE_ONE_ASSIGNEE}: choose one")));
+        }
+        Intent::Assign(ids) if ctx.free_tier => {
+            // One assignee: assigning is replacing.
+            let now: Vec<UserId> = issue.assignees.iter().map(|u| u.id).collect();
+            let others: Vec<UserId> = now.iter().filter(|id| !ids.contains(id)).copied().collect();
+            let instead = if others.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (instead of {}: {FREE_ONE_ASSIGNEE})",
+                    member_names(ctx, &others)
+                )
+            };
+            (
+                Edit {
+                    assign: ids.iter().filter(|id| !now.contains(id)).copied().collect(),
+                    unassign: others,
+                    ..Edit::default()
+                },
+                format!("{name} assigned to {}{instead}", member_names(ctx, ids)),
+            )
+        }
+        Intent::Weight(Some(_)) if ctx.free_tier => {
+            return Err(Refusal::Invalid(format!(
+                "{FREE_NO_WEIGHT}: GitLab would drop it"
+            )));
+        }
         Intent::Assignees(chosen) => {
             let now: Vec<UserId> = issue.assignees.iter().map(|u| u.id).collect();
             (
@@ -314,6 +369,7 @@ mod tests {
             members: std::slice::from_ref(me),
             me: Some(me),
             current: Some(45),
+            free_tier: false,
         }
     }
 
@@ -403,5 +459,33 @@ mod tests {
         assert!(p.edit.add_labels.is_empty());
         let p = plan(&c, &i, "#1", &Intent::Priority(0)).unwrap();
         assert_eq!(p.edit.remove_labels.len(), 2);
+    }
+
+    #[test]
+    fn on_gitlab_free_take_replaces_and_nothing_asks_for_what_free_drops() {
+        let t = team();
+        let me = user(7, "zoe", "Zoë");
+        let m = [ms(45, false)];
+        let mut c = ctx(&t, &me, &m);
+        c.free_tier = true;
+        let mut i = issue(1, 1, &["team::Datastores", "workflow-infra::Ready"]);
+        i.milestone_id = Some(45);
+        i.assignees = vec![user(8, "ben", "Ben")];
+        let p = plan(&c, &i, "#1", &Intent::Take).unwrap();
+        assert_eq!(
+            (p.edit.assign.clone(), p.edit.unassign.clone()),
+            (vec![7], vec![8])
+        );
+        assert!(p.summary.contains("instead of @ben"), "{}", p.summary);
+        let p = plan(&c, &i, "#1", &Intent::Assign(vec![7])).unwrap();
+        assert_eq!(p.edit.unassign, vec![8], "assigning replaces");
+        assert!(matches!(
+            plan(&c, &i, "#1", &Intent::Assign(vec![7, 8])),
+            Err(Refusal::Invalid(why)) if why.contains("one assignee")
+        ));
+        assert!(matches!(
+            plan(&c, &i, "#1", &Intent::Weight(Some(3))),
+            Err(Refusal::Invalid(why)) if why.contains("no weights")
+        ));
     }
 }

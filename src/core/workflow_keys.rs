@@ -106,6 +106,12 @@ pub fn card_action(state: &mut AppState, cmd: Command, id: IssueId) -> Option<Ve
         Command::MoveCardDown => reorder(state, &issue, 1),
         Command::PickAssignees => open_member_picker(state, &issue),
         Command::UnassignMe => unassign_me(state, &issue),
+        Command::Weight if state.ws.free_tier => {
+            return Some(warn(
+                state,
+                &format!("{}: GitLab would drop it", super::workflow::FREE_NO_WEIGHT),
+            ));
+        }
         Command::Weight => {
             state.mode = Mode::Input {
                 purpose: InputPurpose::Weight,
@@ -495,12 +501,19 @@ fn open_member_picker(state: &mut AppState, issue: &Issue) -> Vec<Effect> {
             value: PickValue::Member(u.id),
         })
         .collect();
+    let free = state.ws.free_tier;
     let mut p = Picker::new(
         PickPurpose::Assignees,
-        format!("Assignees of {}", state.short_ref(issue)),
+        if free {
+            // One assignee (GitLab Free): choosing is replacing.
+            format!("Assignee of {} (GitLab Free: one)", state.short_ref(issue))
+        } else {
+            format!("Assignees of {}", state.short_ref(issue))
+        },
         issue.id,
         items,
     );
+    p.multi = !free;
     for (n, item) in p.items.iter().enumerate() {
         if let PickValue::Member(id) = item.value
             && issue.assignees.iter().any(|u| u.id == id)

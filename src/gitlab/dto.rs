@@ -52,9 +52,10 @@ pub struct ApiIssue {
     pub assignees: Vec<ApiUser>,
     #[serde(default)]
     pub author: Option<ApiUser>,
-    /// Premium and above; absent on Free.
-    #[serde(default)]
-    pub weight: Option<u32>,
+    /// Premium and above; the field is absent on Free (`None`), and `null`
+    /// for an issue with no weight (`Some(None)`).
+    #[serde(default, deserialize_with = "present")]
+    pub weight: Option<Option<u32>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     #[serde(default)]
@@ -104,7 +105,7 @@ impl ApiIssue {
             milestone_id: self.milestone.map(|m| m.id),
             assignees: self.assignees.into_iter().map(User::from).collect(),
             author: self.author.map(User::from),
-            weight: self.weight,
+            weight: self.weight.flatten(),
             created_at: self.created_at,
             updated_at: self.updated_at,
             closed_at: self.closed_at,
@@ -221,6 +222,19 @@ fn html_summary(body: &[u8]) -> Option<String> {
         }
     }
     Some(out.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// A field that is present, even as `null`, is `Some`.
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Whether a listing shows a GitLab that keeps no weights (Free): none of
+/// its issues has the field. `None` for an empty listing.
+pub fn free_tier(issues: &[ApiIssue]) -> Option<bool> {
+    (!issues.is_empty()).then(|| issues.iter().all(|i| i.weight.is_none()))
 }
 
 #[cfg(test)]

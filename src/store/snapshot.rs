@@ -24,6 +24,9 @@ pub struct SyncMeta {
     pub max_updated_at: Option<DateTime<Utc>>,
     /// Lanes discovered from the group's labels.
     pub lanes: Vec<String>,
+    /// The instance keeps no weights and one assignee per issue (GitLab
+    /// Free): its issues come without a `weight` field. `None`: not known.
+    pub free_tier: Option<bool>,
 }
 
 /// Everything the cache holds.
@@ -96,6 +99,7 @@ impl Store {
                 .meta_get("lanes")?
                 .and_then(|s| serde_json::from_str(&s).ok())
                 .unwrap_or_default(),
+            free_tier: self.meta_get("free_tier")?.map(|v| v == "true"),
         };
         let me: Option<User> = self
             .meta_get("me")?
@@ -168,6 +172,7 @@ impl Store {
             projects,
             me,
             is_demo: false,
+            free_tier: meta.free_tier == Some(true),
         };
         Ok(Some(Snapshot {
             ws,
@@ -512,6 +517,9 @@ fn write_meta(tx: &rusqlite::Transaction<'_>, meta: &SyncMeta) -> rusqlite::Resu
         "lanes",
         serde_json::to_string(&meta.lanes).unwrap_or_default()
     ])?;
+    if let Some(free) = meta.free_tier {
+        stmt.execute(params!["free_tier", free.to_string()])?;
+    }
     Ok(())
 }
 
@@ -538,6 +546,7 @@ pub(super) mod tests {
                 lists_synced_at: Some(t),
                 max_updated_at: Some(t),
                 lanes: vec!["Ready".into()],
+                free_tier: None,
             },
         }
     }
