@@ -71,9 +71,18 @@ pub enum Cmd {
         /// GitLab instance, e.g. https://gitlab.com
         #[arg(long, default_value = "https://gitlab.com")]
         host: String,
-        /// Full path of the group, e.g. gitlab-com/gl-infra
-        #[arg(long)]
-        group: String,
+        /// Full path of the group, e.g. gitlab-com/gl-infra (a starter file to edit)
+        #[arg(long, required_unless_present = "board")]
+        group: Option<String>,
+        /// A group board's web address (repeatable: the backlog and the
+        /// iteration board): host, group, team label, lanes in board order,
+        /// WIP limits and milestone prefix are read from GitLab's board
+        /// definition (needs GITLAB_TOKEN).
+        #[arg(long, value_name = "URL", conflicts_with = "group")]
+        board: Vec<String>,
+        /// With --board: print what was found and the config, write nothing.
+        #[arg(long, requires = "board")]
+        dry_run: bool,
     },
     /// Print a board from the cache (no UI).
     Print {

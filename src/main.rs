@@ -55,7 +55,18 @@ fn main() -> ExitCode {
     }
     use glboard::commands::{self, Act};
     let result = match &cli.command {
-        Some(Cmd::Init { host, group }) => return init(&cli, host, group),
+        Some(Cmd::Init { board, dry_run, .. }) if !board.is_empty() => match config_path(&cli) {
+            Some(path) => commands::init_from_boards(&path, board, *dry_run),
+            None => {
+                return fail(
+                    EXIT_FAILURE,
+                    "cannot find a config directory; pass --config FILE",
+                );
+            }
+        },
+        Some(Cmd::Init { host, group, .. }) => {
+            return init(&cli, host, group.as_deref().unwrap_or_default());
+        }
         None => return board(&cli),
         Some(Cmd::Print {
             board,

@@ -726,3 +726,65 @@ fn print_without_a_config_says_how_to_get_one_or_the_demo() {
     assert!(o.status.success());
     assert!(stdout(&o).contains("DEMO"));
 }
+
+#[test]
+fn init_from_the_teams_boards_writes_a_working_config() {
+    let server = fake();
+    let home = Home::new();
+    let (title, lane_order) = {
+        let w = server.world();
+        (w.milestones[2].title.clone(), w.boards[0].lists.len())
+    };
+    let iteration = format!(
+        "{}/groups/{}/-/boards/1688503?milestone_title={}&label_name[]=team%3A%3ADatastores",
+        server.url(),
+        fake_gitlab::generate::GROUP,
+        title.replace(' ', "%20")
+    );
+    let backlog = format!(
+        "{}/groups/{}/-/boards/1688504",
+        server.url(),
+        fake_gitlab::generate::GROUP
+    );
+    // Shown first, nothing written.
+    let o = home.run(&[
+        "init",
+        "--board",
+        &iteration,
+        "--board",
+        &backlog,
+        "--dry-run",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("team label        team::Datastores"), "{out}");
+    assert!(
+        out.contains("Triage, Ready, In Progress, Under Review, Blocked, Done, Cancelled"),
+        "lanes in the lists' order: {out}"
+    );
+    assert!(
+        out.contains("In Progress 6"),
+        "WIP from max_issue_count: {out}"
+    );
+    assert!(out.contains("\"Datastores team - \""), "{out}");
+    assert!(!home.path("config/glboard/config.toml").exists());
+    assert!(lane_order > 0);
+    // Written, and it works: sync and print.
+    let o = home.run(&["init", "--board", &iteration, "--board", &backlog]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = home.run(&["sync"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = home.run(&["print", "--format", "plain"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains(&title), "{}", stdout(&o));
+    // Again: never over an existing file.
+    let o = home.run(&["init", "--board", &iteration]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    // A board that is not there, an address that is not a board: 2.
+    let gone = iteration.replace("1688503", "999");
+    let o = home.run(&["init", "--board", &gone, "--dry-run"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let o = home.run(&["init", "--board", "https://example.com/a/b", "--dry-run"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("group board"), "{}", stderr(&o));
+}

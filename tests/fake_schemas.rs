@@ -22,9 +22,20 @@ fn schema(name: &str) -> jsonschema::Validator {
 fn fix_uri_type(v: &mut Value) {
     match v {
         Value::Object(m) => {
-            if m.get("type") == Some(&Value::String("uri".into())) {
-                m.insert("type".into(), Value::String("string".into()));
-                m.insert("format".into(), Value::String("uri".into()));
+            // Likewise board.json's `"type": "date"`: a string holding a date.
+            for (t, f) in [("uri", "uri"), ("date", "date-time")] {
+                if m.get("type") == Some(&Value::String(t.into())) {
+                    m.insert("type".into(), Value::String("string".into()));
+                    m.insert("format".into(), Value::String(f.into()));
+                }
+            }
+            // A Ruby possessive quantifier (`{1,2}+`) Rust's regex reads
+            // otherwise: the same colour rule, written portably.
+            if m.get("pattern") == Some(&Value::String("^#[0-9A-Fa-f]{3}{1,2}+$".into())) {
+                m.insert(
+                    "pattern".into(),
+                    Value::String("^#([0-9A-Fa-f]{3}){1,2}$".into()),
+                );
             }
             m.values_mut().for_each(fix_uri_type);
         }
@@ -152,4 +163,28 @@ fn pagination_headers_follow_the_documented_example() {
     for rel in ["prev", "next", "first", "last"] {
         assert!(link.contains(&format!("rel=\"{rel}\"")), "{link}");
     }
+}
+
+#[test]
+fn boards_validate_against_gitlabs_board_schema() {
+    let fake = FakeGitlab::start(world(Tier::Premium));
+    let v = schema("board.json");
+    let (boards, _) = get(&fake, "/groups/gitlab-com%2Fgl-infra/boards");
+    let boards = boards.as_array().unwrap().clone();
+    assert_eq!(boards.len(), 2);
+    for b in &boards {
+        assert_valid(&v, b, "board");
+    }
+    let (one, _) = get(&fake, "/groups/gitlab-com%2Fgl-infra/boards/1688503");
+    assert_valid(&v, &one, "board");
+    // The lists endpoint: label lists by position (no Open, no Closed).
+    let (lists, _) = get(&fake, "/groups/gitlab-com%2Fgl-infra/boards/1688503/lists");
+    let positions: Vec<i64> = lists
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["position"].as_i64().unwrap())
+        .collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{positions:?}");
+    assert!(lists[0]["label"]["id"].as_u64().is_some());
 }

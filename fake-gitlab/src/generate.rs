@@ -76,6 +76,41 @@ pub fn milestones(today: NaiveDate) -> Vec<FMilestone> {
         .collect()
 }
 
+/// The handbook's two boards: the backlog (scoped to the team and Triage)
+/// and the iteration board (a list per lane, in board order, with a WIP
+/// limit on In Progress), as `GET /groups/:id/boards` gives them.
+pub fn boards() -> Vec<crate::FBoard> {
+    let list = |id: u64, lane: &str, position: i64, max: u32| crate::FList {
+        id,
+        label: format!("{SCOPE}::{lane}"),
+        position,
+        max_issue_count: max,
+    };
+    vec![
+        crate::FBoard {
+            id: 1_688_503,
+            name: "Datastores: iteration".into(),
+            labels: vec![],
+            milestone_id: None,
+            lists: vec![
+                list(1, "Ready", 0, 0),
+                list(2, "In Progress", 1, 6),
+                list(3, "Under Review", 2, 4),
+                list(4, "Blocked", 3, 0),
+                list(5, "Done", 4, 0),
+                list(6, "Cancelled", 5, 0),
+            ],
+        },
+        crate::FBoard {
+            id: 1_688_504,
+            name: "Datastores: backlog".into(),
+            labels: vec![TEAM.into(), format!("{SCOPE}::Triage")],
+            milestone_id: None,
+            lists: vec![],
+        },
+    ]
+}
+
 /// A generated group: `n` team issues over `projects` projects, plus a few
 /// issues of other teams that must never show.
 pub fn datastores(n: usize, projects: usize, today: NaiveDate, token: &str) -> World {
@@ -90,6 +125,7 @@ pub fn datastores(n: usize, projects: usize, today: NaiveDate, token: &str) -> W
         })
         .collect();
     w.milestones = milestones(today);
+    w.boards = boards();
     w.labels = LANES.iter().map(|l| format!("{SCOPE}::{l}")).collect();
     w.labels.extend([
         TEAM.to_owned(),
@@ -284,6 +320,7 @@ pub fn from_demo_json(src: &str, today: NaiveDate, token: &str) -> Result<World,
         });
     }
     w.labels = labels.into_iter().collect();
+    w.boards = boards();
     w.next_id = w.issues.iter().map(|i| i.id).max().unwrap_or(0) + 1000;
     seed_milestone_history(&mut w);
     Ok(w)

@@ -7,6 +7,45 @@ use serde_json::{Value, json};
 use crate::world::{FIssue, FMilestone, FNote, Tier, World};
 
 impl World {
+    /// A label as boards show it, with the id the labels endpoint gives.
+    fn label_json(&self, name: &str) -> Value {
+        let id = self
+            .labels
+            .iter()
+            .position(|l| l == name)
+            .map_or(0, |n| 500 + n);
+        json!({"id": id, "name": name, "color": "#428BCA", "description": Value::Null, "text_color": "#FFFFFF"})
+    }
+
+    /// A board's label lists, as `GET /groups/:id/boards/:board_id/lists`.
+    pub(crate) fn lists_json(&self, b: &crate::world::FBoard) -> Vec<Value> {
+        let mut lists: Vec<&crate::world::FList> = b.lists.iter().collect();
+        lists.sort_by_key(|l| l.position);
+        lists
+            .into_iter()
+            .map(|l| {
+                json!({
+                    "id": l.id, "label": self.label_json(&l.label), "position": l.position,
+                    "max_issue_count": l.max_issue_count, "max_issue_weight": 0,
+                })
+            })
+            .collect()
+    }
+
+    /// A group board, as `GET /groups/:id/boards/:board_id` (doc/api/group_boards.md).
+    pub(crate) fn board_json(&self, b: &crate::world::FBoard) -> Value {
+        json!({
+            "id": b.id, "name": b.name, "hide_backlog_list": false, "hide_closed_list": false,
+            "project": Value::Null,
+            "group": {"id": self.group_id, "name": self.group_path.rsplit('/').next(), "web_url": format!("{}/groups/{}", self.host, self.group_path)},
+            "milestone": b.milestone_id.and_then(|id| self.milestones.iter().find(|m| m.id == id)).map(|m| json!({"id": m.id, "title": m.title})),
+            "assignee": Value::Null,
+            "labels": b.labels.iter().map(|l| self.label_json(l)).collect::<Vec<_>>(),
+            "weight": Value::Null,
+            "lists": self.lists_json(b),
+        })
+    }
+
     pub(crate) fn user_json(&self, id: u64) -> Value {
         match self.users.iter().find(|u| u.id == id) {
             Some(u) => json!({

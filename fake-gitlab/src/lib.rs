@@ -23,4 +23,6 @@ mod world;
 pub use control::FakeGitlab;
 pub use faults::{Chaos, ChaosCounts, Fault};
 pub use json::ts;
-pub use world::{FIssue, FMilestone, FMilestoneEvent, FNote, FProject, FUser, Tier, World};
+pub use world::{
+    FBoard, FIssue, FList, FMilestone, FMilestoneEvent, FNote, FProject, FUser, Tier, World,
+};

@@ -165,6 +165,23 @@ fn route(
                         .collect();
                     paginate(w, items, p, raw_path)
                 }
+                ["boards"] => {
+                    let items: Vec<Value> = w.boards.iter().map(|b| w.board_json(b)).collect();
+                    paginate(w, items, p, raw_path)
+                }
+                ["boards", id] => match w.boards.iter().find(|b| b.id.to_string() == *id) {
+                    Some(b) => respond(StatusCode::OK, w.board_json(b)),
+                    None => message(404, "404 Board Not Found"),
+                },
+                ["boards", id, "lists"] => {
+                    match w.boards.iter().find(|b| b.id.to_string() == *id) {
+                        Some(b) => {
+                            let items: Vec<Value> = w.lists_json(b);
+                            paginate(w, items, p, raw_path)
+                        }
+                        None => message(404, "404 Board Not Found"),
+                    }
+                }
                 ["projects"] => {
                     let items: Vec<Value> = w
                         .projects

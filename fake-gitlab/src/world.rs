@@ -92,6 +92,27 @@ pub struct FMilestoneEvent {
     pub created_at: DateTime<Utc>,
 }
 
+/// A group issue board: its scope and its label lists.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FBoard {
+    pub id: u64,
+    pub name: String,
+    /// Scope (Premium): labels every issue on it carries, a milestone.
+    pub labels: Vec<String>,
+    pub milestone_id: Option<u64>,
+    pub lists: Vec<FList>,
+}
+
+/// A label list of a board (the Open and Closed lists are not lists).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FList {
+    pub id: u64,
+    pub label: String,
+    pub position: i64,
+    /// 0: no limit.
+    pub max_issue_count: u32,
+}
+
 /// The fake's whole state.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct World {
@@ -110,6 +131,9 @@ pub struct World {
     /// Milestone history (`resource_milestone_events`).
     #[serde(default)]
     pub milestone_events: Vec<FMilestoneEvent>,
+    /// The group's issue boards.
+    #[serde(default)]
+    pub boards: Vec<FBoard>,
     pub next_id: u64,
     /// Faults for the next requests, in order.
     pub faults: VecDeque<Fault>,
@@ -150,6 +174,7 @@ impl World {
             issues: Vec::new(),
             notes: Vec::new(),
             milestone_events: Vec::new(),
+            boards: Vec::new(),
             next_id: 1_000_000,
             faults: VecDeque::new(),
             always: None,

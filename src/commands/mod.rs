@@ -8,6 +8,7 @@
 
 mod act;
 mod doctor;
+mod init_board;
 mod pending;
 mod print;
 mod replan;
@@ -15,6 +16,7 @@ mod sync;
 
 pub use act::{Act, act};
 pub use doctor::doctor;
+pub use init_board::init_from_boards;
 pub use pending::pending;
 pub use print::print;
 pub use replan::replan;

@@ -3,6 +3,7 @@
 
 pub mod action;
 pub mod board;
+pub mod board_setup;
 pub mod capacity;
 pub mod commit;
 pub mod compose;

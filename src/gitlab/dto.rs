@@ -224,6 +224,39 @@ fn html_summary(body: &[u8]) -> Option<String> {
     Some(out.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
+/// A list of a group board (`GET /groups/:id/boards/:board_id/lists`): a
+/// label list, or (Premium) a milestone, assignee or iteration list with
+/// no label.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ApiList {
+    pub id: u64,
+    #[serde(default)]
+    pub label: Option<ApiLabel>,
+    #[serde(default)]
+    pub position: Option<i64>,
+    #[serde(default)]
+    pub max_issue_count: Option<u32>,
+}
+
+/// A board's milestone, as boards show it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ApiBoardMilestone {
+    pub title: String,
+}
+
+/// A group board (`GET /groups/:id/boards/:board_id`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ApiBoard {
+    pub id: u64,
+    pub name: String,
+    #[serde(default)]
+    pub labels: Vec<ApiLabel>,
+    #[serde(default)]
+    pub milestone: Option<ApiBoardMilestone>,
+    #[serde(default)]
+    pub lists: Vec<ApiList>,
+}
+
 /// A field that is present, even as `null`, is `Some`.
 fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
     d: D,

@@ -530,6 +530,28 @@ impl Client {
     }
 
     /// The group's milestones (and its ancestors'), every state.
+    /// A group board, with its scope.
+    pub async fn group_board(&self, group: &str, board: u64) -> Result<dto::ApiBoard, GitlabError> {
+        let path = format!("/groups/{}/boards/{board}", Self::group_path(group));
+        Ok(self
+            .get_json(&self.url(&path, &[]), "board")
+            .await
+            .map_err(|e| name_group(e, group))?
+            .0)
+    }
+
+    /// A group board's lists (label lists and, on Premium, others), every page.
+    pub async fn board_lists(
+        &self,
+        group: &str,
+        board: u64,
+    ) -> Result<Vec<dto::ApiList>, GitlabError> {
+        let path = format!("/groups/{}/boards/{board}/lists", Self::group_path(group));
+        self.get_all(&path, &[], |l: &dto::ApiList| l.id, &|_, _| {})
+            .await
+            .map_err(|e| name_group(e, group))
+    }
+
     pub async fn group_milestones(&self, group: &str) -> Result<Vec<ApiMilestone>, GitlabError> {
         let path = format!("/groups/{}/milestones", Self::group_path(group));
         self.get_all(

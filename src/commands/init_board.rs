@@ -1,0 +1,149 @@
+//! `glboard init --board URL [--board URL]`: the config written from the
+//! team's GitLab boards (their scope, label lists, limits and the
+//! milestones in use), shown before it is written.
+
+use std::path::Path;
+
+use secrecy::SecretString;
+
+use super::{EX_OK, EX_USAGE, Failure, fail, runtime};
+use crate::config::{self, ConfigError};
+use crate::core::board_setup::{self, FoundBoard, List};
+use crate::gitlab::{Client, GitlabError, RetryPolicy};
+
+/// Read the boards, show what they say, write the config to `path`
+/// (never over an existing file; `dry_run` only prints it).
+pub fn init_from_boards(path: &Path, urls: &[String], dry_run: bool) -> Result<u8, Failure> {
+    let parsed = urls
+        .iter()
+        .map(|u| board_setup::parse_board_url(u).map_err(|e| fail(EX_USAGE, e)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let first = parsed
+        .first()
+        .ok_or_else(|| fail(EX_USAGE, "no --board given"))?;
+    if let Some(other) = parsed.iter().find(|u| u.host != first.host) {
+        return Err(fail(
+            EX_USAGE,
+            format!(
+                "the boards are on different hosts ({} and {})",
+                first.host, other.host
+            ),
+        ));
+    }
+    if !dry_run && path.exists() {
+        return Err(fail(
+            EX_USAGE,
+            ConfigError::Exists {
+                path: path.to_owned(),
+            }
+            .to_string(),
+        ));
+    }
+    config::check_host(&first.host).map_err(|e| fail(EX_USAGE, e.to_string()))?;
+    let token = std::env::var("GITLAB_TOKEN")
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| {
+            fail(
+                EX_USAGE,
+                "set GITLAB_TOKEN to a token with read_api to read the boards",
+            )
+        })?;
+    let client = Client::new(
+        &first.host,
+        &SecretString::from(token),
+        RetryPolicy::default(),
+    )
+    .map_err(|e| fail(EX_USAGE, e.to_string()))?;
+    let rt = runtime()?;
+    let gitlab = |e: GitlabError| match e {
+        GitlabError::NotFound(what) => fail(
+            EX_USAGE,
+            format!(
+                "not found on GitLab: {what} (is the address right, and can the token see it?)"
+            ),
+        ),
+        GitlabError::Unauthorized => fail(EX_USAGE, "GitLab rejects the token (401)"),
+        e => fail(super::EX_FAILURE, e.to_string()),
+    };
+    let mut found = Vec::new();
+    for url in &parsed {
+        let (board, lists) = rt
+            .block_on(async {
+                let board = client.group_board(&url.group, url.board_id).await?;
+                let lists = client.board_lists(&url.group, url.board_id).await?;
+                Ok::<_, GitlabError>((board, lists))
+            })
+            .map_err(gitlab)?;
+        found.push(FoundBoard {
+            url: url.clone(),
+            name: board.name,
+            scope_labels: board.labels.into_iter().map(|l| l.name).collect(),
+            scope_milestone: board.milestone.map(|m| m.title),
+            lists: lists
+                .into_iter()
+                .filter_map(|l| {
+                    Some(List {
+                        label: l.label?.name,
+                        position: l.position.unwrap_or(0),
+                        max_issue_count: l.max_issue_count.unwrap_or(0),
+                    })
+                })
+                .collect(),
+        });
+    }
+    let milestones: Vec<String> = rt
+        .block_on(client.group_milestones(&first.group))
+        .map_err(gitlab)?
+        .into_iter()
+        .filter(|m| m.state == "active")
+        .map(|m| m.title)
+        .collect();
+    let setup = board_setup::derive(&found, &milestones).map_err(|e| fail(EX_USAGE, e))?;
+    // What was found, before anything is written.
+    println!("From GitLab's boards:");
+    for b in &found {
+        println!(
+            "  board {} \"{}\" in {}",
+            b.url.board_id, b.name, b.url.group
+        );
+    }
+    println!("  team label        {}", setup.team_label);
+    println!(
+        "  lanes             {}::{{{}}}",
+        setup.workflow_scope,
+        setup.lanes.join(", ")
+    );
+    println!(
+        "  backlog, ready, doing, done   {}, {}, {}, {}",
+        setup.backlog_lane, setup.ready_lane, setup.doing_lane, setup.done_lane
+    );
+    if !setup.wip.is_empty() {
+        let wip: Vec<String> = setup.wip.iter().map(|(l, n)| format!("{l} {n}")).collect();
+        println!("  WIP limits        {}", wip.join(", "));
+    }
+    println!("  milestone prefix  {:?}", setup.milestone_prefix);
+    let text = board_setup::config_text(&setup, &found);
+    if dry_run {
+        println!();
+        print!("{text}");
+        return Ok(EX_OK);
+    }
+    if let Some(dir) = path.parent() {
+        crate::fsutil::create_private_dir(dir).map_err(|e| {
+            fail(
+                super::EX_FAILURE,
+                format!("cannot create {}: {e}", dir.display()),
+            )
+        })?;
+    }
+    crate::fsutil::write_private(path, text.as_bytes()).map_err(|e| {
+        fail(
+            super::EX_FAILURE,
+            format!("cannot write {}: {e}", path.display()),
+        )
+    })?;
+    println!("wrote {}", path.display());
+    println!("run glboard (GITLAB_TOKEN set) to open the iteration board");
+    Ok(EX_OK)
+}
