@@ -54,6 +54,12 @@ struct DemoIssue {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     closed_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    issue_type: Option<String>,
+    #[serde(default)]
+    confidential: bool,
+    #[serde(default)]
+    due_date: Option<NaiveDate>,
 }
 
 /// The demo's dates move by whole iterations (14 days), so milestones keep
@@ -160,6 +166,11 @@ pub fn load(today: NaiveDate) -> Result<(Workspace, TeamConfig), serde_json::Err
             closed_at: i.closed_at.map(at),
             // The file lists issues in the team's manual board order.
             position: num::signed(pos).saturating_mul(1000),
+            marks: crate::core::model::Marks {
+                confidential: i.confidential,
+                incident: i.issue_type.as_deref() == Some("incident"),
+                due_date: i.due_date.map(|d| d + shift),
+            },
         })
         .collect();
     let me = user(&file.me);

@@ -78,6 +78,11 @@ struct JsonIssue {
     /// A change to it is queued and not yet applied by GitLab: shown as it
     /// will be.
     pending: bool,
+    confidential: bool,
+    /// `issue` or `incident`.
+    #[serde(rename = "type")]
+    kind: &'static str,
+    due_date: Option<String>,
 }
 
 fn kind_name(k: &ColumnKind) -> &'static str {
@@ -206,6 +211,15 @@ impl Report<'_> {
                 if let Some(wt) = i.weight {
                     meta.push(format!("w{wt}"));
                 }
+                if i.marks.confidential {
+                    meta.push("confidential".into());
+                }
+                if i.marks.incident {
+                    meta.push("incident".into());
+                }
+                if let Some(d) = i.marks.due_date {
+                    meta.push(format!("due {d}"));
+                }
                 if card.flags.no_lane {
                     meta.push("⚑no-lane".into());
                 } else if card.flags.multi_lane {
@@ -281,6 +295,15 @@ impl Report<'_> {
                 if let Some(wt) = i.weight {
                     line.push_str(&format!(" · weight {wt}"));
                 }
+                if i.marks.confidential {
+                    line.push_str(" · **confidential**");
+                }
+                if i.marks.incident {
+                    line.push_str(" · incident");
+                }
+                if let Some(d) = i.marks.due_date {
+                    line.push_str(&format!(" · due {d}"));
+                }
                 if self.pending_issues.contains(&i.id) {
                     line.push_str(" · _pending_");
                 }
@@ -339,6 +362,13 @@ impl Report<'_> {
                                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                             flags,
                             pending: self.pending_issues.contains(&i.id),
+                            confidential: i.marks.confidential,
+                            kind: if i.marks.incident {
+                                "incident"
+                            } else {
+                                "issue"
+                            },
+                            due_date: i.marks.due_date.map(|d| d.to_string()),
                         }
                     })
                     .collect(),

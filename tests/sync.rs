@@ -928,3 +928,39 @@ fn html_error_pages_are_retried_and_named_in_one_line() {
         assert!(!err.contains('<') && !err.contains('\n'), "{err}");
     }
 }
+
+#[test]
+fn the_board_shows_issues_and_incidents_with_their_marks_and_no_other_work_items() {
+    let rig = Rig::new(world(40));
+    let (task, incident, secret) = {
+        let mut w = rig.fake.world();
+        let team: Vec<usize> = w
+            .issues
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.labels.contains(generate::TEAM) && i.state == "opened")
+            .map(|(n, _)| n)
+            .take(4)
+            .collect();
+        w.issues[team[0]].issue_type = "task".into();
+        w.issues[team[1]].issue_type = "test_case".into();
+        w.issues[team[2]].issue_type = "incident".into();
+        w.issues[team[3]].confidential = true;
+        w.issues[team[3]].due_date = Some(today());
+        (
+            w.issues[team[0]].id,
+            w.issues[team[2]].id,
+            w.issues[team[3]].id,
+        )
+    };
+    let mut s = rig.syncer();
+    rig.sync(&mut s).unwrap();
+    assert!(s.snap.ws.issue(task).is_none(), "tasks are not on boards");
+    assert!(s.snap.ws.issue(incident).unwrap().marks.incident);
+    let i = s.snap.ws.issue(secret).unwrap();
+    assert!(i.marks.confidential);
+    assert_eq!(i.marks.due_date, Some(today()));
+    // Kept in the cache as they are.
+    let again = rig.syncer();
+    assert!(again.snap.ws.issue(secret).unwrap().marks.confidential);
+}

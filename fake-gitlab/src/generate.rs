@@ -206,6 +206,9 @@ pub fn datastores(n: usize, projects: usize, today: NaiveDate, token: &str) -> W
             closed_at: closed.then_some(t),
             relative_position: (k as i64) * 1024,
             time_spent_secs: 0,
+            issue_type: "issue".into(),
+            confidential: false,
+            due_date: None,
         });
     }
     w.next_id = 171_000_000;
@@ -317,6 +320,9 @@ pub fn from_demo_json(src: &str, today: NaiveDate, token: &str) -> Result<World,
             closed_at: time(&i["closed_at"]).map(at),
             relative_position: n as i64 * 1024,
             time_spent_secs: 0,
+            issue_type: i["issue_type"].as_str().unwrap_or("issue").to_owned(),
+            confidential: i["confidential"].as_bool().unwrap_or(false),
+            due_date: date(&i["due_date"]).map(|d| d + shift),
         });
     }
     w.labels = labels.into_iter().collect();

@@ -370,6 +370,9 @@ pub(crate) fn create_issue(w: &mut World, project: u64, p: &[(String, String)]) 
         closed_at: None,
         relative_position: top - 1024,
         time_spent_secs: 0,
+        issue_type: "issue".into(),
+        confidential: false,
+        due_date: None,
     };
     w.issues.push(issue.clone());
     respond(StatusCode::CREATED, w.issue_json(&issue))

@@ -67,6 +67,18 @@ pub struct FIssue {
     /// Time spent (`/spend`), in seconds.
     #[serde(default)]
     pub time_spent_secs: i64,
+    /// The work item type: `issue`, `incident`, `task`, `test_case`,
+    /// `objective`, `key_result` (REST lists them all).
+    #[serde(default = "issue_type")]
+    pub issue_type: String,
+    #[serde(default)]
+    pub confidential: bool,
+    #[serde(default)]
+    pub due_date: Option<NaiveDate>,
+}
+
+fn issue_type() -> String {
+    "issue".into()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -55,6 +55,7 @@ pub fn placeholder(
         closed_at: None,
         web_url: String::new(),
         position: i64::MIN / 2,
+        marks: Default::default(),
     }
 }
 

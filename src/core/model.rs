@@ -93,6 +93,27 @@ pub struct Issue {
     pub web_url: String,
     /// Rank in GitLab's manual order (`order_by=relative_position`), lower first.
     pub position: i64,
+    /// What the web board's cards mark: confidential, incident, due date.
+    #[serde(default, skip_serializing_if = "Marks::is_empty")]
+    pub marks: Marks,
+}
+
+/// What GitLab's board cards show besides labels and people.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Marks {
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub confidential: bool,
+    /// An incident (a work item type the web board shows, with its icon).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub incident: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_date: Option<NaiveDate>,
+}
+
+impl Marks {
+    pub fn is_empty(&self) -> bool {
+        *self == Marks::default()
+    }
 }
 
 impl Issue {

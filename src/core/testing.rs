@@ -44,6 +44,7 @@ pub fn issue(id: IssueId, iid: u64, labels: &[&str]) -> Issue {
         closed_at: None,
         web_url: format!("https://gitlab.example.com/grp/alpha/-/issues/{iid}"),
         position: id as i64,
+        marks: Default::default(),
     }
 }
 

@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
-use crate::core::model::{Issue, IssueState, Milestone, MilestoneState, Project, User};
+use crate::core::model::{Issue, IssueState, Marks, Milestone, MilestoneState, Project, User};
 use crate::core::sanitize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -61,6 +61,13 @@ pub struct ApiIssue {
     #[serde(default)]
     pub closed_at: Option<DateTime<Utc>>,
     pub web_url: String,
+    /// `issue`, `incident`, `test_case`, `task` (REST lists every type).
+    #[serde(default)]
+    pub issue_type: Option<String>,
+    #[serde(default)]
+    pub confidential: bool,
+    #[serde(default)]
+    pub due_date: Option<NaiveDate>,
     #[serde(default)]
     pub references: Option<ApiReferences>,
 }
@@ -111,7 +118,22 @@ impl ApiIssue {
             closed_at: self.closed_at,
             web_url: sanitize::line(&self.web_url),
             position,
+            marks: Marks {
+                confidential: self.confidential,
+                incident: self.issue_type.as_deref() == Some("incident"),
+                due_date: self.due_date,
+            },
         }
+    }
+
+    /// Whether GitLab's web board shows this work item: issues and
+    /// incidents (`Issue::TYPES_FOR_BOARD_LIST`); tasks, test cases,
+    /// objectives and key results are left out.
+    pub fn on_boards(&self) -> bool {
+        matches!(
+            self.issue_type.as_deref(),
+            None | Some("issue") | Some("incident")
+        )
     }
 }
 

@@ -615,6 +615,9 @@ impl Client {
             out.extend(earlier);
             moved = m;
         }
+        // What the web board shows: issues and incidents, not tasks,
+        // test cases, objectives or key results.
+        out.retain(ApiIssue::on_boards);
         Ok(out)
     }
 }

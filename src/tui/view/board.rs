@@ -168,7 +168,19 @@ fn draw_card(
     let tw = (r.w as usize).saturating_sub(2);
     let x0 = r.x + 1;
     let reference = state.short_ref(issue);
-    let flag = if card.flags.any() { " ⚑" } else { "" };
+    // Marks after the reference, as on the web board's cards: lane
+    // problems, confidential, incident.
+    let mut marks = String::new();
+    if card.flags.any() {
+        marks.push_str(" ⚑");
+    }
+    if issue.marks.confidential {
+        marks.push_str(" 🔒");
+    }
+    if issue.marks.incident {
+        marks.push_str(" ⚠");
+    }
+    let flag = marks.as_str();
     let head = format!("{reference}{flag}");
     let lines = text::wrap(&format!("{head} {}", issue.title), tw, 2);
     for (i, line) in lines.iter().enumerate() {
@@ -216,6 +228,18 @@ fn draw_card(
         if carried > 0 {
             segments.push((format!("↻{carried}"), theme.flag()));
         }
+    }
+    if let Some(due) = issue.marks.due_date
+        && issue.is_open()
+    {
+        let days = (due - state.today).num_days();
+        let (t, style) = match days {
+            d if d < 0 => (format!("overdue {}d", -d), theme.flag()),
+            0 => ("due today".to_owned(), theme.flag()),
+            d if d < 7 => (format!("due {d}d"), theme.weight()),
+            _ => (format!("due {}", due.format("%b %-d")), theme.dim()),
+        };
+        segments.push((t, style));
     }
     if let Some(p) = issue.priority() {
         segments.push((format!("P{p}"), theme.priority()));
