@@ -368,7 +368,7 @@ async fn create(
                 iid = existing.iid,
                 "issue was created already; not creating it again"
             );
-            return Ok(existing.into_issue(0));
+            return Ok(existing.into_issue(crate::core::edit::AT_END));
         }
     }
     let mut form = vec![
@@ -385,7 +385,7 @@ async fn create(
         .create_issue(new.project, &form)
         .await
         .map_err(refused)?
-        .into_issue(0))
+        .into_issue(crate::core::edit::AT_END))
 }
 
 /// Read the issues a batch of changes touches, fresh, one request per

@@ -723,9 +723,20 @@ fn a_new_issue_whose_answer_is_lost_is_created_once_through_the_outbox() {
         .filter(|i| i.title == title)
         .count();
     assert_eq!(n, 1);
-    // The created issue is in the cache, last in its lists.
+    // The created issue is in the cache, last in its lists: GitLab gives
+    // a new issue no position and lists it last, so it never jumps.
     let created = &o.sent[0].1;
-    assert_eq!(store.issues_by_id(&[created.id]).unwrap().len(), 1);
+    let cached = store.issues_by_id(&[created.id]).unwrap();
+    assert_eq!(cached.len(), 1);
+    assert!(cached[0].position > 0, "after what the cache holds");
+    let w = r.fake.world();
+    let last = w
+        .issues
+        .iter()
+        .filter(|i| i.project_id == project)
+        .max_by_key(|i| i.relative_position)
+        .unwrap();
+    assert_eq!(last.title, title, "the fake lists it last, as GitLab");
 }
 
 #[test]

@@ -337,11 +337,12 @@ pub(crate) fn create_issue(w: &mut World, project: u64, p: &[(String, String)]) 
     {
         w.add_label(&mut labels, l);
     }
-    let top = w
+    // GitLab creates it with no position; it lists last (nulls last).
+    let bottom = w
         .issues
         .iter()
         .map(|i| i.relative_position)
-        .min()
+        .max()
         .unwrap_or(0);
     let now = w.now();
     let issue = FIssue {
@@ -368,7 +369,7 @@ pub(crate) fn create_issue(w: &mut World, project: u64, p: &[(String, String)]) 
         created_at: now,
         updated_at: now,
         closed_at: None,
-        relative_position: top - 1024,
+        relative_position: bottom + 1024,
         time_spent_secs: 0,
         issue_type: "issue".into(),
         confidential: false,

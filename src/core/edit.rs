@@ -30,6 +30,11 @@ pub struct NewIssue {
     pub milestone: Option<MilestoneId>,
 }
 
+/// Where a new issue goes in the manual order: GitLab creates it with no
+/// position and places it at the end (nulls sort last), so glboard shows it
+/// there at once instead of letting it jump at the next sync.
+pub const AT_END: i64 = i64::MAX / 4;
+
 /// The card of an issue being created.
 pub fn placeholder(
     id: IssueId,
@@ -54,7 +59,7 @@ pub fn placeholder(
         updated_at: t,
         closed_at: None,
         web_url: String::new(),
-        position: i64::MIN / 2,
+        position: AT_END,
         marks: Default::default(),
     }
 }

@@ -233,9 +233,8 @@ pub fn apply_pending(ws: &mut super::model::Workspace, changes: &[Change]) -> Ha
             }
             None => {
                 if let Some(new) = &c.edit.create {
-                    let mut card = edit::placeholder(c.issue, new, ws.me.clone(), None);
-                    card.position = ws.issues.iter().map(|i| i.position).max().unwrap_or(0) + 1024;
-                    ws.issues.push(card);
+                    ws.issues
+                        .push(edit::placeholder(c.issue, new, ws.me.clone(), None));
                     pending.insert(c.issue);
                 }
             }
