@@ -36,6 +36,12 @@ pub struct FileConfig {
     /// A shell command printing the token (e.g. `pass show gitlab/token`).
     #[serde(default)]
     pub token_command: Option<String>,
+    /// How the token is sent: `personal` (personal, project or group access
+    /// token: `PRIVATE-TOKEN`), `oauth` (glab's web login, an OAuth
+    /// application: `Authorization: Bearer`), `job` (a CI job token:
+    /// `JOB-TOKEN`). Absent: told by the token's prefix.
+    #[serde(default)]
+    pub token_type: Option<crate::gitlab::TokenKind>,
     /// Seconds between background refreshes while the board is open (0: never).
     #[serde(default = "default_refresh")]
     pub refresh_seconds: u64,

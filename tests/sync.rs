@@ -964,3 +964,29 @@ fn the_board_shows_issues_and_incidents_with_their_marks_and_no_other_work_items
     let again = rig.syncer();
     assert!(again.snap.ws.issue(secret).unwrap().marks.confidential);
 }
+
+#[test]
+fn oauth_and_ci_job_tokens_are_sent_as_gitlab_takes_them() {
+    // An OAuth token (glab's web login): only as `Authorization: Bearer`.
+    let oauth = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    let mut w = world(20);
+    w.token = oauth.into();
+    let rig = Rig::new(w);
+    let store = Store::open(&rig.dir.path().join("cache.sqlite")).unwrap();
+    let target = Target {
+        group: generate::GROUP.into(),
+        team: team(),
+        lanes_configured: true,
+    };
+    let mut s = Syncer::new(rig.client(oauth), store, target.clone()).unwrap();
+    rig.sync(&mut s).expect("an OAuth token goes as Bearer");
+    // A CI job token: read access.
+    let job = "glcbt-64_abcdefghijklmnopqrstu";
+    let mut w = world(20);
+    w.token = job.into();
+    let rig = Rig::new(w);
+    let store = Store::open(&rig.dir.path().join("cache.sqlite")).unwrap();
+    let mut s = Syncer::new(rig.client(job), store, target).unwrap();
+    rig.sync(&mut s).expect("a job token reads");
+    assert!(rig.fake.world().log.iter().all(|l| l.starts_with("GET")));
+}

@@ -59,11 +59,24 @@ async fn answer(
     if let Some(r) = fault.as_ref().and_then(fault_response) {
         return r;
     }
+    // As GitLab's auth finders: `PRIVATE-TOKEN` takes personal, project and
+    // group access tokens only; `Authorization: Bearer` takes those and
+    // OAuth tokens; `JOB-TOKEN` takes a CI job token, which may only read.
     let token_ok = {
         let w = lock(&world);
-        headers.get("private-token").and_then(|v| v.to_str().ok()) == Some(w.token.as_str())
-            || headers.get("authorization").and_then(|v| v.to_str().ok())
-                == Some(format!("Bearer {}", w.token).as_str())
+        let t = w.token.as_str();
+        let oauth = t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit());
+        let job = t.starts_with("glcbt-");
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        if job && header("job-token") == Some(t) {
+            if method != Method::GET {
+                return message(403, "403 Forbidden");
+            }
+            true
+        } else {
+            (!oauth && !job && header("private-token") == Some(t))
+                || (!job && header("authorization") == Some(format!("Bearer {t}").as_str()))
+        }
     };
     if !token_ok {
         return message(401, "401 Unauthorized");

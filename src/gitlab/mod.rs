@@ -160,7 +160,9 @@ pub struct Client {
     /// `https://host/api/v4`
     base: String,
     host: String,
-    token: HeaderValue,
+    /// The header carrying the token (`PRIVATE-TOKEN`, `Authorization`,
+    /// `JOB-TOKEN`), its value marked sensitive.
+    auth: (reqwest::header::HeaderName, HeaderValue),
     pub policy: RetryPolicy,
     /// Requests sent (every attempt counts), shared by clones.
     requests: std::sync::Arc<std::sync::atomic::AtomicU64>,
@@ -182,8 +184,55 @@ pub fn install_crypto() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
+/// The header that carries the token, marked sensitive (never logged).
+fn auth_header(
+    kind: TokenKind,
+    token: &SecretString,
+) -> Result<(reqwest::header::HeaderName, HeaderValue), GitlabError> {
+    let t = token.expose_secret().trim();
+    let (name, value) = match kind {
+        TokenKind::Personal => ("private-token", t.to_owned()),
+        TokenKind::Oauth => ("authorization", format!("Bearer {t}")),
+        TokenKind::Job => ("job-token", t.to_owned()),
+    };
+    let mut value = HeaderValue::from_str(&value).map_err(|_| {
+        GitlabError::Setup("the token contains characters a header can't carry".into())
+    })?;
+    value.set_sensitive(true);
+    Ok((reqwest::header::HeaderName::from_static(name), value))
+}
+
 fn encode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// How GitLab takes a token (`lib/gitlab/auth/auth_finders.rb`): personal,
+/// project and group access tokens as `PRIVATE-TOKEN`, OAuth tokens as
+/// `Authorization: Bearer`, CI job tokens as `JOB-TOKEN`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenKind {
+    Personal,
+    #[serde(alias = "bearer")]
+    Oauth,
+    Job,
+}
+
+impl TokenKind {
+    /// Told by the token itself: `glcbt-` is a CI job token, a 64-digit
+    /// hexadecimal string an OAuth access token (what `glab auth login`
+    /// with the web flow stores), anything else (`glpat-…`) a personal,
+    /// project or group access token.
+    pub fn detect(token: &str) -> TokenKind {
+        let t = token.trim();
+        if t.starts_with("glcbt-") {
+            TokenKind::Job
+        } else if t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()) {
+            TokenKind::Oauth
+        } else {
+            TokenKind::Personal
+        }
+    }
 }
 
 impl Client {
@@ -204,19 +253,30 @@ impl Client {
         token: &SecretString,
         policy: RetryPolicy,
     ) -> Result<Client, GitlabError> {
-        if cfg.file.allow_insecure_http {
+        let mut client = if cfg.file.allow_insecure_http {
             Self::build(&cfg.host, token, policy)
         } else {
             Self::new(&cfg.host, token, policy)
+        }?;
+        if let Some(kind) = cfg.file.token_type {
+            client = client.sending_as(kind, token)?;
         }
+        Ok(client)
+    }
+
+    /// Send the token as `kind` says (instead of as its prefix tells).
+    pub fn sending_as(
+        mut self,
+        kind: TokenKind,
+        token: &SecretString,
+    ) -> Result<Client, GitlabError> {
+        self.auth = auth_header(kind, token)?;
+        Ok(self)
     }
 
     fn build(host: &str, token: &SecretString, policy: RetryPolicy) -> Result<Client, GitlabError> {
         install_crypto();
-        let mut token = HeaderValue::from_str(token.expose_secret().trim()).map_err(|_| {
-            GitlabError::Setup("the token contains characters a header can't carry".into())
-        })?;
-        token.set_sensitive(true);
+        let auth = auth_header(TokenKind::detect(token.expose_secret()), token)?;
         let http = reqwest::Client::builder()
             .user_agent(concat!("glboard/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(10))
@@ -231,7 +291,7 @@ impl Client {
             http,
             base: format!("{host}/api/v4"),
             host,
-            token,
+            auth,
             policy,
             requests: Default::default(),
             clock_offset: Default::default(),
@@ -307,7 +367,7 @@ impl Client {
             let mut req = self
                 .http
                 .request(method.clone(), url)
-                .header("PRIVATE-TOKEN", self.token.clone());
+                .header(self.auth.0.clone(), self.auth.1.clone());
             if !form.is_empty() {
                 req = req.form(form);
             }
@@ -885,6 +945,28 @@ fn name_group(e: GitlabError, group: &str) -> GitlabError {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn tokens_are_told_apart_by_their_prefix() {
+        assert_eq!(TokenKind::detect("glpat-abc123"), TokenKind::Personal);
+        assert_eq!(TokenKind::detect("glcbt-64_abc"), TokenKind::Job);
+        assert_eq!(
+            TokenKind::detect(&"a1".repeat(32)),
+            TokenKind::Oauth,
+            "64 hex digits: an OAuth access token"
+        );
+        assert_eq!(TokenKind::detect("short-old-token"), TokenKind::Personal);
+        for (kind, name) in [
+            (TokenKind::Personal, "private-token"),
+            (TokenKind::Oauth, "authorization"),
+            (TokenKind::Job, "job-token"),
+        ] {
+            let (h, v) = auth_header(kind, &SecretString::from("t".to_owned())).unwrap();
+            assert_eq!(h.as_str(), name);
+            assert!(v.is_sensitive());
+        }
+    }
+
     use super::*;
 
     #[test]
