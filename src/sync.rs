@@ -66,6 +66,9 @@ pub struct Syncer {
     /// The cache's revision `snap` reflects: when another writer (the
     /// sender, another process) moved it on, `snap` is read again.
     rev: i64,
+    /// GraphQL answered the board order (`None`: not tried yet). An
+    /// instance without it (disabled, too old) is asked through REST.
+    graphql: Option<bool>,
 }
 
 /// Whether a cached issue belonged to a listed board before this sync.
@@ -84,6 +87,7 @@ impl Syncer {
             target,
             snap,
             rev,
+            graphql: None,
         })
     }
 
@@ -110,7 +114,7 @@ impl Syncer {
     /// Returns the fresh issues that still carry the team label; the other
     /// ids have left the team or were deleted.
     async fn recheck(&self, ids: &HashSet<IssueId>) -> Result<Vec<ApiIssue>, GitlabError> {
-        let mut iids: Vec<u64> = self
+        let iids: Vec<u64> = self
             .snap
             .ws
             .issues
@@ -118,6 +122,24 @@ impl Syncer {
             .filter(|i| ids.contains(&i.id))
             .map(|i| i.iid)
             .collect();
+        let found = self.by_iids(&iids, ids).await?;
+        if !found.is_empty() {
+            tracing::info!(
+                kept = found.len(),
+                "issues missing from a listing are still there (the list shifted while paged)"
+            );
+        }
+        Ok(found)
+    }
+
+    /// The team's issues `ids` (with these iids), read through the group,
+    /// 100 iids a request.
+    async fn by_iids(
+        &self,
+        iids: &[u64],
+        ids: &HashSet<IssueId>,
+    ) -> Result<Vec<ApiIssue>, GitlabError> {
+        let mut iids = iids.to_vec();
         iids.sort_unstable();
         iids.dedup();
         let team = self.team_label();
@@ -136,13 +158,37 @@ impl Syncer {
                     .filter(|a| ids.contains(&a.id) && a.labels.contains(&team)),
             );
         }
-        if !found.is_empty() {
-            tracing::info!(
-                kept = found.len(),
-                "issues missing from a listing are still there (the list shifted while paged)"
-            );
-        }
         Ok(found)
+    }
+
+    /// A board's order through GraphQL; `None` when this GitLab does not
+    /// answer it (then REST lists it, and GraphQL is not asked again).
+    async fn order(
+        &mut self,
+        group: &str,
+        labels: &[String],
+        milestone: Option<&str>,
+        state: &str,
+    ) -> Result<Option<Vec<crate::gitlab::dto::OrderedIssue>>, GitlabError> {
+        if self.graphql == Some(false) {
+            return Ok(None);
+        }
+        match self
+            .client
+            .issue_order(group, labels, milestone, state)
+            .await
+        {
+            Ok(order) => {
+                self.graphql = Some(true);
+                Ok(Some(order))
+            }
+            Err(e) if e.is_transient() || e == GitlabError::Unauthorized => Err(e),
+            Err(e) => {
+                tracing::info!(error = %e, "no board order from GraphQL; reading it through REST");
+                self.graphql = Some(false);
+                Ok(None)
+            }
+        }
     }
 
     /// Full when never synced or too long ago, else incremental.
@@ -447,61 +493,82 @@ impl Syncer {
         let mut fetched = changed.len();
         let mut updates: Vec<ApiIssue> = changed;
 
-        // 2. The order (and membership) of the backlog and the shown milestone.
+        // 2. The order (and membership) of the backlog and the shown
+        // milestone: ids and places through GraphQL (a fraction of the
+        // bytes), else every card through REST.
         let backlog_label = self.target.team.lane_label(&self.target.team.backlog_lane);
-        let mut lists: Vec<(Vec<ApiIssue>, WasOn)> = Vec::new();
-        let backlog = self
-            .client
-            .group_issues(
-                &group,
-                &[
-                    ("labels", format!("{team},{backlog_label}")),
-                    ("state", "opened".into()),
-                    ("order_by", "relative_position".into()),
-                    ("sort", "asc".into()),
-                ],
-                &|_, _| {},
-            )
-            .await?;
+        let mut specs: Vec<(Vec<String>, Option<String>, &'static str, WasOn)> = Vec::new();
         let bl = backlog_label.clone();
-        lists.push((
-            backlog,
+        specs.push((
+            vec![team.clone(), backlog_label.clone()],
+            None,
+            "opened",
             Box::new(move |i: &Issue| i.is_open() && i.has_label(&bl)),
         ));
         if let Some(mid) = shown
             && let Some(title) = self.snap.ws.milestone(mid).map(|m| m.title.clone())
         {
-            let ms = self
-                .client
-                .group_issues(
-                    &group,
-                    &[
-                        ("labels", team.clone()),
-                        ("milestone", title),
-                        ("state", "all".into()),
-                        ("order_by", "relative_position".into()),
-                        ("sort", "asc".into()),
-                    ],
-                    &|_, _| {},
-                )
-                .await?;
-            lists.push((ms, Box::new(move |i: &Issue| i.milestone_id == Some(mid))));
+            specs.push((
+                vec![team.clone()],
+                Some(title),
+                "all",
+                Box::new(move |i: &Issue| i.milestone_id == Some(mid)),
+            ));
         }
-
-        // Issues that were on a listed board, changed no field GitLab's
-        // filter can see, and are gone from its list have left the team.
+        let known: HashSet<IssueId> = self.snap.ws.issues.iter().map(|i| i.id).collect();
         let mut removed: HashSet<IssueId> = HashSet::new();
         let mut orders: Vec<Vec<IssueId>> = Vec::new();
-        for (list, was_on) in lists {
-            let ids: HashSet<IssueId> = list.iter().map(|i| i.id).collect();
+        let mut unknown_iids: Vec<u64> = Vec::new();
+        let mut unknown_ids: HashSet<IssueId> = HashSet::new();
+        for (labels, milestone, state, was_on) in specs {
+            let ids: Vec<IssueId> = match self
+                .order(&group, &labels, milestone.as_deref(), state)
+                .await?
+            {
+                Some(order) => {
+                    for o in &order {
+                        if !known.contains(&o.id) && !changed_ids.contains(&o.id) {
+                            unknown_iids.push(o.iid);
+                            unknown_ids.insert(o.id);
+                        }
+                    }
+                    fetched += order.len();
+                    order.iter().map(|o| o.id).collect()
+                }
+                None => {
+                    let mut q: Vec<(&str, String)> = vec![
+                        ("labels", labels.join(",")),
+                        ("state", state.into()),
+                        ("order_by", "relative_position".into()),
+                        ("sort", "asc".into()),
+                    ];
+                    if let Some(m) = milestone {
+                        q.push(("milestone", m));
+                    }
+                    let list = self.client.group_issues(&group, &q, &|_, _| {}).await?;
+                    fetched += list.len();
+                    let ids = list.iter().map(|i| i.id).collect();
+                    updates.extend(list);
+                    ids
+                }
+            };
+            // Issues that were on this board, changed no field GitLab's
+            // filter can see, and are gone from it have left the team.
+            let on: HashSet<IssueId> = ids.iter().copied().collect();
             for i in &self.snap.ws.issues {
-                if was_on(i) && !ids.contains(&i.id) && !changed_ids.contains(&i.id) {
+                if was_on(i) && !on.contains(&i.id) && !changed_ids.contains(&i.id) {
                     removed.insert(i.id);
                 }
             }
-            orders.push(list.iter().map(|i| i.id).collect());
-            fetched += list.len();
-            updates.extend(list);
+            orders.push(ids);
+        }
+        // On a board with no change GitLab's `updated_after` sees (a
+        // renamed label or milestone): read them.
+        if !unknown_iids.is_empty() {
+            for api in self.by_iids(&unknown_iids, &unknown_ids).await? {
+                fetched += 1;
+                updates.push(api);
+            }
         }
         // Absent from a list is not proof (a list can shift while paged):
         // what is still on the team is kept, with GitLab's fresh version.

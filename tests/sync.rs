@@ -990,3 +990,57 @@ fn oauth_and_ci_job_tokens_are_sent_as_gitlab_takes_them() {
     rig.sync(&mut s).expect("a job token reads");
     assert!(rig.fake.world().log.iter().all(|l| l.starts_with("GET")));
 }
+
+/// What an incremental sync with nothing changed costs, against a full
+/// sync: requests and bytes, at 1,500 and 5,000 issues. The order of the
+/// two shown boards comes from GraphQL (ids and places), so it transfers a
+/// small part of a full sync; with GraphQL off it falls back to REST pages
+/// and the boards still come out the same. `--nocapture` prints the
+/// figures BENCHMARKS.md quotes.
+#[test]
+fn an_incremental_sync_with_nothing_changed_transfers_little() {
+    for n in [1_500usize, 5_000] {
+        let mut figures = Vec::new();
+        let mut orders = Vec::new();
+        for graphql in [true, false] {
+            let mut w = world(n);
+            w.no_graphql = !graphql;
+            let rig = Rig::new(w);
+            let mut s = rig.syncer();
+            let (r0, b0) = (s.client.request_count(), s.client.bytes_received());
+            rig.sync(&mut s).unwrap();
+            let (full_r, full_b) = (
+                s.client.request_count() - r0,
+                s.client.bytes_received() - b0,
+            );
+            let (r1, b1) = (s.client.request_count(), s.client.bytes_received());
+            let report = rig.sync(&mut s).unwrap();
+            assert!(!report.full);
+            let (inc_r, inc_b) = (
+                s.client.request_count() - r1,
+                s.client.bytes_received() - b1,
+            );
+            println!(
+                "{n} issues, GraphQL {}: full {full_r} requests {full_b} bytes; incremental {inc_r} requests {inc_b} bytes ({:.1}% of full)",
+                if graphql { "on" } else { "off" },
+                inc_b as f64 * 100.0 / full_b as f64
+            );
+            figures.push((inc_b, full_b));
+            let mut ids: Vec<(u64, i64)> = s
+                .snap
+                .ws
+                .issues
+                .iter()
+                .map(|i| (i.id, i.position))
+                .collect();
+            ids.sort_by_key(|(_, p)| *p);
+            orders.push(ids.into_iter().map(|(id, _)| id).collect::<Vec<_>>());
+        }
+        let (inc, full) = figures[0];
+        assert!(
+            inc * 10 < full,
+            "{n}: nothing changed costs under a tenth of a full sync ({inc} of {full} bytes)"
+        );
+        assert_eq!(orders[0], orders[1], "{n}: GraphQL and REST give one order");
+    }
+}

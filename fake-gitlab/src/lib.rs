@@ -12,6 +12,7 @@
 mod control;
 mod faults;
 pub mod generate;
+mod graphql;
 mod http;
 mod issues;
 mod json;

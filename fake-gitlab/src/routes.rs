@@ -81,6 +81,17 @@ async fn answer(
     if !token_ok {
         return message(401, "401 Unauthorized");
     }
+    if uri.path() == "/api/graphql" && method == Method::POST {
+        let r = {
+            let w = lock(&world);
+            if w.no_graphql {
+                message(404, "404 Not Found")
+            } else {
+                crate::graphql::graphql(&w, &body)
+            }
+        };
+        return spoil(fault.as_ref(), r).await;
+    }
     let mut params = pairs(uri.query().unwrap_or(""));
     let ctype = headers
         .get("content-type")

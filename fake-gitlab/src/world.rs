@@ -166,6 +166,9 @@ pub struct World {
     /// first move the top issue to the bottom (a web reorder while paging).
     #[serde(default)]
     pub shift_pages: u32,
+    /// GraphQL switched off (as an administrator can): `/api/graphql` is 404.
+    #[serde(default)]
+    pub no_graphql: bool,
     /// Every request as `METHOD /path?query`.
     pub log: Vec<String>,
 }
@@ -195,6 +198,7 @@ impl World {
             chaos: None,
             chaos_counts: ChaosCounts::default(),
             shift_pages: 0,
+            no_graphql: false,
             log: Vec::new(),
         }
     }

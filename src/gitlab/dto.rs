@@ -279,6 +279,41 @@ pub struct ApiBoard {
     pub lists: Vec<ApiList>,
 }
 
+/// An issue's place in the board order, from GraphQL: its global id
+/// (`gid://gitlab/Issue/123`), iid, project and relative position (null
+/// for a new issue not placed yet: it goes last).
+#[derive(Debug, Clone, Deserialize)]
+pub struct OrderedIssue {
+    #[serde(deserialize_with = "global_id")]
+    pub id: u64,
+    #[serde(deserialize_with = "string_number")]
+    pub iid: u64,
+    #[serde(rename = "projectId")]
+    pub project_id: u64,
+    #[serde(rename = "relativePosition", default)]
+    pub relative_position: Option<i64>,
+}
+
+/// `gid://gitlab/Issue/123` as 123.
+fn global_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    let s = String::deserialize(d)?;
+    s.rsplit('/')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| serde::de::Error::custom(format!("not a global id: {s}")))
+}
+
+/// GraphQL sends iids as strings.
+fn string_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    let v = serde_json::Value::deserialize(d)?;
+    match &v {
+        serde_json::Value::String(s) => s.parse().ok(),
+        serde_json::Value::Number(n) => n.as_u64(),
+        _ => None,
+    }
+    .ok_or_else(|| serde::de::Error::custom(format!("not a number: {v}")))
+}
+
 /// A field that is present, even as `null`, is `Some`.
 fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
     d: D,

@@ -1,0 +1,88 @@
+//! The part of GitLab's GraphQL API glboard reads: a group's issues in
+//! board order (`sort: RELATIVE_POSITION_ASC`), filtered by labels,
+//! milestone, state and work item types, as ids and positions with cursor
+//! pagination (`pageInfo { hasNextPage endCursor }`). Other queries get
+//! GraphQL's error answer (HTTP 200 with `errors`).
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use crate::http::respond;
+use crate::world::{FIssue, World};
+
+const PAGE: usize = 100;
+
+fn error(message: &str) -> Response {
+    respond(StatusCode::OK, json!({"errors": [{"message": message}]}))
+}
+
+pub(crate) fn graphql(w: &World, body: &[u8]) -> Response {
+    let Ok(v) = serde_json::from_slice::<Value>(body) else {
+        return respond(
+            StatusCode::BAD_REQUEST,
+            json!({"errors": [{"message": "Invalid JSON"}]}),
+        );
+    };
+    let query = v["query"].as_str().unwrap_or("");
+    if !query.contains("group(") || !query.contains("issues(") {
+        return error("this fake answers only a group's issues in board order");
+    }
+    let vars = &v["variables"];
+    let path = vars["fullPath"].as_str().unwrap_or("");
+    if path != w.group_path {
+        return respond(StatusCode::OK, json!({"data": {"group": null}}));
+    }
+    let labels: Vec<&str> = vars["labels"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let milestone = vars["milestone"]
+        .as_array()
+        .and_then(|a| a.first())
+        .and_then(Value::as_str);
+    let state = vars["state"].as_str().unwrap_or("all");
+    let offset: usize = vars["after"]
+        .as_str()
+        .and_then(|c| c.strip_prefix("offset:"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let mut items: Vec<&FIssue> = w
+        .issues
+        .iter()
+        .filter(|i| w.in_group(i.project_id) && !w.archived(i.project_id))
+        .filter(|i| matches!(i.issue_type.as_str(), "issue" | "incident"))
+        .filter(|i| labels.iter().all(|l| i.labels.contains(*l)))
+        .filter(|i| state == "all" || i.state == state)
+        .filter(|i| {
+            milestone.is_none_or(|m| {
+                i.milestone_id
+                    .and_then(|id| w.milestones.iter().find(|x| x.id == id))
+                    .is_some_and(|x| x.title == m)
+            })
+        })
+        .collect();
+    items.sort_by_key(|i| (i.relative_position, i.id));
+    let page: Vec<Value> = items
+        .iter()
+        .skip(offset)
+        .take(PAGE)
+        .map(|i| {
+            json!({
+                "id": format!("gid://gitlab/Issue/{}", i.id),
+                "iid": i.iid.to_string(),
+                "projectId": i.project_id,
+                "relativePosition": i.relative_position,
+            })
+        })
+        .collect();
+    let next = offset + page.len();
+    let more = next < items.len();
+    respond(
+        StatusCode::OK,
+        json!({"data": {"group": {"issues": {
+            "nodes": page,
+            "pageInfo": {"hasNextPage": more, "endCursor": if more { Value::String(format!("offset:{next}")) } else { Value::Null }},
+        }}}}),
+    )
+}
