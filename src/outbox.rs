@@ -232,6 +232,32 @@ pub async fn send_with(
                 issue: Some(Box::new(after)),
             });
         }
+        // A milestone GitLab no longer has (deleted meanwhile) is set to
+        // none without an error: put the issue's milestone back and say so.
+        if let Some(Some(m)) = e.milestone
+            && after.milestone_id != Some(m)
+        {
+            let before = fresh.as_ref().and_then(|f| f.milestone_id);
+            let restored = if after.milestone_id != before {
+                let form = vec![(
+                    "milestone_id".to_owned(),
+                    before.map_or("0".to_owned(), |b| b.to_string()),
+                )];
+                client
+                    .update_issue(change.project, change.iid, &form)
+                    .await
+                    .map(|a| a.into_issue(0))
+                    .unwrap_or(after.clone())
+            } else {
+                after.clone()
+            };
+            return Err(SendError::Refused {
+                reason: format!(
+                    "the milestone (id {m}) is no longer on GitLab (deleted?): the issue keeps its milestone; pick another"
+                ),
+                issue: Some(Box::new(restored)),
+            });
+        }
         // GitLab Free drops extra assignees and weights without a word:
         // say what it kept, never report it as done.
         let wanted: Vec<u64> = form

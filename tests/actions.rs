@@ -757,3 +757,39 @@ fn an_applied_change_is_in_the_cache_when_it_leaves_the_queue() {
         cached[0].labels
     );
 }
+
+#[test]
+fn a_change_to_a_milestone_deleted_meanwhile_is_reported_and_clears_nothing() {
+    // GitLab sets a milestone it does not have to none, silently.
+    let r = rig(Tier::Premium);
+    let f = r.find(|i| {
+        i.state == "opened" && i.milestone_id.is_some() && i.labels.contains("team::Datastores")
+    });
+    let seen = r.seen(&f);
+    let target = {
+        let w = r.fake.world();
+        w.milestones
+            .iter()
+            .map(|m| m.id)
+            .find(|m| Some(*m) != f.milestone_id)
+            .unwrap()
+    };
+    let (_dir, store) = outbox(&r);
+    let c = r.change(
+        &seen,
+        Edit {
+            milestone: Some(Some(target)),
+            ..Edit::default()
+        },
+    );
+    store.enqueue(&[c]).unwrap();
+    r.fake.world().milestones.retain(|m| m.id != target);
+    let o = flush(&r, &store);
+    assert_eq!(o.refused.len(), 1, "{o:?}");
+    assert!(o.refused[0].1.contains("no longer on GitLab"), "{o:?}");
+    assert_eq!(
+        r.server(f.id).milestone_id,
+        f.milestone_id,
+        "the issue keeps its milestone"
+    );
+}

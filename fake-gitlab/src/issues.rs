@@ -149,9 +149,8 @@ pub(crate) fn update_issue(
                 json!({"error": "milestone_id is invalid"}),
             );
         };
-        if !w.milestones.iter().any(|x| x.id == mid) {
-            return message(404, "404 Milestone Not Found");
-        }
+        // An unknown milestone is no error: it is set to none below.
+        let _ = mid;
     }
     let assignees: Option<Vec<u64>> = if p
         .iter()
@@ -212,11 +211,17 @@ pub(crate) fn update_issue(
         }
     }
     let tier = w.tier;
+    // A milestone that is not there (deleted) is set to none, silently
+    // (`IssuableBaseService#ensure_milestone_available`).
+    let known: Vec<u64> = w.milestones.iter().map(|m| m.id).collect();
     let i = w.issue_mut(project, iid).expect("checked");
     i.labels = labels;
     let mut moved: Option<(Option<u64>, Option<u64>)> = None;
     if let Some(m) = get(p, "milestone_id") {
-        let new = m.parse::<u64>().ok().filter(|id| *id != 0);
+        let new = m
+            .parse::<u64>()
+            .ok()
+            .filter(|id| *id != 0 && known.contains(id));
         if new != i.milestone_id {
             moved = Some((i.milestone_id, new));
         }
