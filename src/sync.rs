@@ -686,11 +686,16 @@ impl Syncer {
             .issues
             .iter()
             .filter(|i| i.milestone_id == Some(m) && i.is_open() && i.has_label(&team))
-            .filter(|i| {
-                self.snap
-                    .history_fetched
-                    .get(&i.id)
-                    .is_none_or(|t| i.updated_at > *t)
+            // Read once, then again only when the issue went to another
+            // milestone since (its history then ends elsewhere): an edit
+            // of anything else changes no history. An issue whose history
+            // GitLab refused (404, 403) counts as read.
+            .filter(|i| match self.snap.history_fetched.get(&i.id) {
+                None => true,
+                Some(at) => {
+                    let last = self.snap.ws.history.get(&i.id).and_then(|h| h.last());
+                    i.updated_at > *at && last.is_some_and(|l| *l != m)
+                }
             })
             .take(HISTORY_BATCH)
             .map(|i| (i.id, i.project_id, i.iid))
@@ -721,7 +726,11 @@ impl Syncer {
                     rows.push((id, added));
                 }
                 Err(e) if e.is_transient() => return Err(e.into()),
-                Err(e) => tracing::debug!(error = %e, issue = id, "no milestone history"),
+                Err(e) => {
+                    // Remembered: not asked again until the issue changes.
+                    tracing::debug!(error = %e, issue = id, "no milestone history");
+                    rows.push((id, Vec::new()));
+                }
             }
         }
         self.store.save_history(&rows, now)?;

@@ -736,6 +736,29 @@ fn milestone_history_gives_carry_over_counts() {
         .unwrap();
     let moved = s.snap.ws.issue(i.id).unwrap().clone();
     assert!(s.snap.ws.carried_over(&t, &moved) >= 1);
+    // Read once: edits that move no milestone ask for no history again.
+    {
+        let mut w = rig.fake.world();
+        for x in w.issues.iter_mut().filter(|x| x.milestone_id == Some(next)) {
+            x.title.push_str(" (edited)");
+            x.updated_at = Utc::now();
+        }
+    }
+    rig.sync(&mut s).unwrap();
+    rig.fake.world().log.clear();
+    let n = rig
+        .rt
+        .block_on(s.refresh_history(Utc::now(), Some(next)))
+        .unwrap();
+    assert_eq!(n, 0, "{:?}", rig.fake.world().log);
+    assert!(
+        rig.fake
+            .world()
+            .log
+            .iter()
+            .all(|l| !l.contains("resource_milestone_events")),
+        "no request"
+    );
 }
 
 #[test]
