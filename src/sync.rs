@@ -219,7 +219,7 @@ impl Syncer {
 
     async fn lists(
         &self,
-    ) -> Result<(User, Vec<Milestone>, Vec<User>, Option<Vec<String>>), GitlabError> {
+    ) -> Result<(User, Vec<Milestone>, Vec<User>, Option<(Vec<String>, bool)>), GitlabError> {
         let group = &self.target.group;
         let me: User = self.client.current_user().await?.into();
         let milestones = self
@@ -244,18 +244,60 @@ impl Syncer {
                 .client
                 .group_labels(group, &format!("{scope}::"))
                 .await?;
-            let found: Vec<String> = names
+            let mut found: Vec<String> = names
                 .iter()
                 .filter(|n| crate::core::model::label_scope(n) == Some(scope.as_str()))
                 .filter_map(|n| crate::core::model::label_value(n).map(crate::core::sanitize::line))
                 .collect();
-            Some(found)
+            // In the order of the group's board lists (positions), as the
+            // web board shows them; the others after. Best effort.
+            if let Ok(boards) = self.client.group_boards(group).await {
+                let mut lists: Vec<(i64, String)> = boards
+                    .iter()
+                    .flat_map(|b| b.lists.iter())
+                    .filter_map(|l| Some((l.position.unwrap_or(0), l.label.as_ref()?.name.clone())))
+                    .filter(|(_, n)| crate::core::model::label_scope(n) == Some(scope.as_str()))
+                    .collect();
+                lists.sort_by_key(|(p, _)| *p);
+                let ordered: Vec<String> = lists
+                    .into_iter()
+                    .filter_map(|(_, n)| {
+                        crate::core::model::label_value(&n).map(crate::core::sanitize::line)
+                    })
+                    .collect();
+                let mut by_board: Vec<String> = Vec::new();
+                for l in ordered {
+                    if found.contains(&l) && !by_board.contains(&l) {
+                        by_board.push(l);
+                    }
+                }
+                if !by_board.is_empty() {
+                    found.retain(|l| !by_board.contains(l));
+                    found.sort();
+                    by_board.extend(found);
+                    return Ok((me, milestones, members, Some((by_board, true))));
+                }
+            }
+            Some((found, false))
         };
         Ok((me, milestones, members, lanes))
     }
 
-    fn discovered_lanes(&self, found: Vec<String>) -> Vec<String> {
+    /// The lanes from the group's labels: in the board lists' order when
+    /// `ordered` (the backlog lane first, the done lane last if the board
+    /// leaves it out), else the configured roles first and the others
+    /// alphabetically.
+    fn discovered_lanes(&self, (found, ordered): (Vec<String>, bool)) -> Vec<String> {
         let t = &self.target.team;
+        if ordered {
+            let mut out = found;
+            out.retain(|l| *l != t.backlog_lane);
+            out.insert(0, t.backlog_lane.clone());
+            if !out.contains(&t.done_lane) {
+                out.push(t.done_lane.clone());
+            }
+            return out;
+        }
         let mut out: Vec<String> = Vec::new();
         for l in [&t.backlog_lane, &t.ready_lane, &t.doing_lane] {
             if !out.contains(l) {
@@ -505,6 +547,20 @@ impl Syncer {
             "opened",
             Box::new(move |i: &Issue| i.is_open() && i.has_label(&bl)),
         ));
+        // Now and then (with the lists, every 30 minutes), every open team
+        // issue's id: issues that left everywhere else (a deleted or
+        // archived project, a label removed without `updated_at`) go
+        // within the half hour, not at the next full sync. Through GraphQL
+        // only: ids are cheap there.
+        let sweep = delta.meta.lists_synced_at == Some(now) && self.graphql != Some(false);
+        if sweep {
+            specs.push((
+                vec![team.clone()],
+                None,
+                "opened",
+                Box::new(|i: &Issue| i.is_open()),
+            ));
+        }
         if let Some(mid) = shown
             && let Some(title) = self.snap.ws.milestone(mid).map(|m| m.title.clone())
         {
@@ -520,11 +576,14 @@ impl Syncer {
         let mut orders: Vec<Vec<IssueId>> = Vec::new();
         let mut unknown_iids: Vec<u64> = Vec::new();
         let mut unknown_ids: HashSet<IssueId> = HashSet::new();
-        for (labels, milestone, state, was_on) in specs {
+        let n_specs = specs.len();
+        for (k, (labels, milestone, state, was_on)) in specs.into_iter().enumerate() {
+            let is_sweep = sweep && k == n_specs - 1 && milestone.is_none() && labels.len() == 1;
             let ids: Vec<IssueId> = match self
                 .order(&group, &labels, milestone.as_deref(), state)
                 .await?
             {
+                None if is_sweep => continue,
                 Some(order) => {
                     for o in &order {
                         if !known.contains(&o.id) && !changed_ids.contains(&o.id) {
@@ -560,7 +619,9 @@ impl Syncer {
                     removed.insert(i.id);
                 }
             }
-            orders.push(ids);
+            if !is_sweep {
+                orders.push(ids);
+            }
         }
         // On a board with no change GitLab's `updated_after` sees (a
         // renamed label or milestone): read them.

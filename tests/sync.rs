@@ -457,6 +457,29 @@ fn discovered_lanes_come_from_the_group_labels() {
         team: t,
         lanes_configured: false,
     };
+    let mut s = Syncer::new(rig.client(TOKEN), store, target.clone()).unwrap();
+    rig.sync(&mut s).unwrap();
+    // In the order of the board's lists (their positions), as the web
+    // board shows them, the backlog lane first: not the alphabet.
+    assert_eq!(
+        s.lanes(),
+        [
+            "Triage",
+            "Ready",
+            "In Progress",
+            "Under Review",
+            "Blocked",
+            "Done",
+            "Cancelled"
+        ]
+        .map(String::from)
+        .to_vec()
+    );
+    // A group with no board lists: the roles first, the others by name.
+    let mut w = world(10);
+    w.boards.clear();
+    let rig = Rig::new(w);
+    let store = Store::open(&rig.dir.path().join("c.sqlite")).unwrap();
     let mut s = Syncer::new(rig.client(TOKEN), store, target).unwrap();
     rig.sync(&mut s).unwrap();
     assert_eq!(
@@ -473,6 +496,46 @@ fn discovered_lanes_come_from_the_group_labels() {
         .map(String::from)
         .to_vec()
     );
+}
+
+#[test]
+fn issues_that_leave_anywhere_go_within_the_half_hour_sweep() {
+    // An issue on neither shown board leaves the team without a change
+    // `updated_after` sees (its project archived): the half-hourly sweep
+    // of ids drops it, long before the next full sync.
+    let rig = Rig::new(world(200));
+    let mut s = rig.syncer();
+    rig.sync(&mut s).unwrap();
+    let ms = current(&s);
+    let (gone, project) = {
+        let w = rig.fake.world();
+        let i = w
+            .issues
+            .iter()
+            .find(|i| {
+                i.state == "opened"
+                    && i.labels.contains(generate::TEAM)
+                    && i.milestone_id != ms
+                    && !i.labels.contains("workflow-infra::Triage")
+            })
+            .unwrap();
+        (i.id, i.project_id)
+    };
+    rig.fake.world().archive_project(project);
+    rig.sync(&mut s).unwrap();
+    assert!(
+        s.snap.ws.issue(gone).is_some(),
+        "not yet: no sweep this round"
+    );
+    // Half an hour later the lists (and the sweep) come round.
+    rig.rt
+        .block_on(s.sync(
+            Utc::now() + chrono::Duration::minutes(31),
+            current(&s),
+            &|_, _| {},
+        ))
+        .unwrap();
+    assert!(s.snap.ws.issue(gone).is_none(), "swept");
 }
 
 fn fault_once(rig: &Rig, f: Fault) {

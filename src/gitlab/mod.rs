@@ -705,6 +705,14 @@ impl Client {
         }
     }
 
+    /// The group's boards, with their lists.
+    pub async fn group_boards(&self, group: &str) -> Result<Vec<dto::ApiBoard>, GitlabError> {
+        let path = format!("/groups/{}/boards", Self::group_path(group));
+        self.get_all(&path, &[], |b: &dto::ApiBoard| b.id, &|_, _| {})
+            .await
+            .map_err(|e| name_group(e, group))
+    }
+
     /// A group board, with its scope.
     pub async fn group_board(&self, group: &str, board: u64) -> Result<dto::ApiBoard, GitlabError> {
         let path = format!("/groups/{}/boards/{board}", Self::group_path(group));
