@@ -1130,3 +1130,28 @@ fn an_incremental_sync_with_nothing_changed_transfers_little() {
         assert_eq!(orders[0], orders[1], "{n}: GraphQL and REST give one order");
     }
 }
+
+#[test]
+fn milestones_of_parent_groups_and_subgroups_come_as_the_web_picker_shows_them() {
+    for version in ["18.5.1-ee", "16.6.2-ee"] {
+        let mut w = world(20);
+        w.version = version.into();
+        let mut parent = w.milestones[3].clone();
+        parent.id = 9_000_001;
+        parent.title = "Datastores team - parent".into();
+        parent.lives = "ancestor".into();
+        let mut child = parent.clone();
+        child.id = 9_000_002;
+        child.title = "Datastores team - subgroup".into();
+        child.lives = "descendant".into();
+        w.milestones.extend([parent, child]);
+        let rig = Rig::new(w);
+        let mut s = rig.syncer();
+        rig.sync(&mut s)
+            .unwrap_or_else(|e| panic!("{version}: {e}"));
+        let has = |id: u64| s.snap.ws.milestones.iter().any(|m| m.id == id);
+        assert!(has(9_000_001), "{version}: the parent group's milestone");
+        // Subgroups' milestones exist in the API from 16.7 on.
+        assert_eq!(has(9_000_002), version.starts_with("18"), "{version}");
+    }
+}

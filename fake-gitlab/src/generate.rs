@@ -71,6 +71,7 @@ pub fn milestones(today: NaiveDate) -> Vec<FMilestone> {
                 } else {
                     "active".into()
                 },
+                lives: String::new(),
             }
         })
         .collect()
@@ -281,6 +282,7 @@ pub fn from_demo_json(src: &str, today: NaiveDate, token: &str) -> Result<World,
                 start_date: start,
                 due_date: date(&m["due_date"]).map(|d| d + shift),
                 state: s(&m["state"]),
+                lives: String::new(),
             }
         })
         .collect();

@@ -143,6 +143,10 @@ fn route(
 ) -> Response {
     match (method.as_str(), segs) {
         ("GET", ["user"]) => respond(StatusCode::OK, w.user_json(w.me)),
+        ("GET", ["version"]) => respond(
+            StatusCode::OK,
+            json!({"version": w.version, "revision": "fake", "kas": {"enabled": false}, "enterprise": w.version.ends_with("-ee")}),
+        ),
         ("GET", ["groups", g, rest @ ..]) => {
             if !group_matches(w, g) {
                 return message(404, "404 Group Not Found");
@@ -155,9 +159,30 @@ fn route(
                 ["milestones"] => {
                     let state = get(p, "state");
                     let title = get(p, "title");
+                    // Ancestors' and descendants' milestones as the API
+                    // of w.version takes it: 16.7 added include_ancestors
+                    // and include_descendants (mutually exclusive with the
+                    // older include_parent_milestones); before, they are
+                    // unknown and ignored.
+                    let modern = w.version_at_least(16, 7);
+                    let yes = |k: &str| get(p, k) == Some("true");
+                    if modern && yes("include_ancestors") && yes("include_parent_milestones") {
+                        return respond(
+                            StatusCode::BAD_REQUEST,
+                            json!({"error": "include_ancestors, include_parent_milestones are mutually exclusive"}),
+                        );
+                    }
+                    let ancestors =
+                        yes("include_parent_milestones") || (modern && yes("include_ancestors"));
+                    let descendants = modern && yes("include_descendants");
                     let items: Vec<Value> = w
                         .milestones
                         .iter()
+                        .filter(|m| match m.lives.as_str() {
+                            "ancestor" => ancestors,
+                            "descendant" => descendants,
+                            _ => true,
+                        })
                         .filter(|m| state.is_none_or(|s| m.state == s))
                         .filter(|m| title.is_none_or(|t| m.title == t))
                         .map(|m| w.milestone_json(m))

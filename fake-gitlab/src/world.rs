@@ -44,6 +44,10 @@ pub struct FMilestone {
     pub due_date: Option<NaiveDate>,
     /// `active` or `closed`.
     pub state: String,
+    /// Where it lives relative to the group: `""` the group itself,
+    /// `"ancestor"` a parent group, `"descendant"` a subgroup.
+    #[serde(default)]
+    pub lives: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -75,6 +79,10 @@ pub struct FIssue {
     pub confidential: bool,
     #[serde(default)]
     pub due_date: Option<NaiveDate>,
+}
+
+fn default_version() -> String {
+    "18.5.1-ee".into()
 }
 
 fn issue_type() -> String {
@@ -169,6 +177,11 @@ pub struct World {
     /// GraphQL switched off (as an administrator can): `/api/graphql` is 404.
     #[serde(default)]
     pub no_graphql: bool,
+    /// GitLab's version, as `GET /version` says (`include_ancestors` and
+    /// `include_descendants` exist on group milestones from 16.7; older
+    /// instances take `include_parent_milestones` and ignore the others).
+    #[serde(default = "default_version")]
+    pub version: String,
     /// Every request as `METHOD /path?query`.
     pub log: Vec<String>,
 }
@@ -199,8 +212,19 @@ impl World {
             chaos_counts: ChaosCounts::default(),
             shift_pages: 0,
             no_graphql: false,
+            version: default_version(),
             log: Vec::new(),
         }
+    }
+
+    /// Whether `version` is at least `major.minor`.
+    pub fn version_at_least(&self, major: u32, minor: u32) -> bool {
+        let mut parts = self
+            .version
+            .split(|c: char| !c.is_ascii_digit())
+            .filter_map(|p| p.parse::<u32>().ok());
+        let v = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+        v >= (major, minor)
     }
 
     /// The fake server's own clock.

@@ -735,16 +735,36 @@ impl Client {
             .map_err(|e| name_group(e, group))
     }
 
+    /// GitLab's version (`GET /version`) as (major, minor); `None` when
+    /// it does not say.
+    pub async fn version(&self) -> Option<(u32, u32)> {
+        let (v, _): (serde_json::Value, _) = self
+            .get_json(&self.url("/version", &[]), "version")
+            .await
+            .ok()?;
+        let mut parts = v["version"]
+            .as_str()?
+            .split(|c: char| !c.is_ascii_digit())
+            .filter_map(|p| p.parse::<u32>().ok());
+        Some((parts.next()?, parts.next()?))
+    }
+
+    /// The group's milestones with its ancestors' and descendants', as
+    /// the web's milestone picker offers them: `include_ancestors` and
+    /// `include_descendants` from GitLab 16.7, `include_parent_milestones`
+    /// before (where the newer ones are unknown and ignored).
     pub async fn group_milestones(&self, group: &str) -> Result<Vec<ApiMilestone>, GitlabError> {
         let path = format!("/groups/{}/milestones", Self::group_path(group));
-        self.get_all(
-            &path,
-            &[("include_ancestors", "true".into())],
-            |m: &ApiMilestone| m.id,
-            &|_, _| {},
-        )
-        .await
-        .map_err(|e| name_group(e, group))
+        let query: Vec<(&str, String)> = match self.version().await {
+            Some(v) if v < (16, 7) => vec![("include_parent_milestones", "true".into())],
+            _ => vec![
+                ("include_ancestors", "true".into()),
+                ("include_descendants", "true".into()),
+            ],
+        };
+        self.get_all(&path, &query, |m: &ApiMilestone| m.id, &|_, _| {})
+            .await
+            .map_err(|e| name_group(e, group))
     }
 
     /// Label names of the group matching `search`.
