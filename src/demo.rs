@@ -60,6 +60,8 @@ struct DemoIssue {
     confidential: bool,
     #[serde(default)]
     due_date: Option<NaiveDate>,
+    #[serde(default)]
+    blocked: bool,
 }
 
 /// The demo's dates move by whole iterations (14 days), so milestones keep
@@ -170,6 +172,7 @@ pub fn load(today: NaiveDate) -> Result<(Workspace, TeamConfig), serde_json::Err
                 confidential: i.confidential,
                 incident: i.issue_type.as_deref() == Some("incident"),
                 due_date: i.due_date.map(|d| d + shift),
+                blocked: i.blocked,
             },
         })
         .collect();

@@ -83,6 +83,7 @@ struct JsonIssue {
     #[serde(rename = "type")]
     kind: &'static str,
     due_date: Option<String>,
+    blocked: bool,
 }
 
 fn kind_name(k: &ColumnKind) -> &'static str {
@@ -217,6 +218,9 @@ impl Report<'_> {
                 if i.marks.incident {
                     meta.push("incident".into());
                 }
+                if i.marks.blocked {
+                    meta.push("blocked".into());
+                }
                 if let Some(d) = i.marks.due_date {
                     meta.push(format!("due {d}"));
                 }
@@ -301,6 +305,9 @@ impl Report<'_> {
                 if i.marks.incident {
                     line.push_str(" · incident");
                 }
+                if i.marks.blocked {
+                    line.push_str(" · blocked");
+                }
                 if let Some(d) = i.marks.due_date {
                     line.push_str(&format!(" · due {d}"));
                 }
@@ -369,6 +376,7 @@ impl Report<'_> {
                                 "issue"
                             },
                             due_date: i.marks.due_date.map(|d| d.to_string()),
+                            blocked: i.marks.blocked,
                         }
                     })
                     .collect(),

@@ -418,6 +418,19 @@ impl Syncer {
                 issues.push(api.into_issue(num::signed(n).saturating_mul(1024)));
             }
         }
+        // Blocked comes with the board order (GraphQL), not in REST: keep
+        // what the cache knew until the next incremental sync says.
+        let was_blocked: HashSet<IssueId> = self
+            .snap
+            .ws
+            .issues
+            .iter()
+            .filter(|i| i.marks.blocked)
+            .map(|i| i.id)
+            .collect();
+        for i in issues.iter_mut() {
+            i.marks.blocked = was_blocked.contains(&i.id);
+        }
         // Closed issues last changed before the window stay as cached: a
         // past iteration's Closed column stays complete (a milestone's own
         // listing, when shown or printed with --refresh, brought them), and
@@ -576,6 +589,8 @@ impl Syncer {
         let mut orders: Vec<Vec<IssueId>> = Vec::new();
         let mut unknown_iids: Vec<u64> = Vec::new();
         let mut unknown_ids: HashSet<IssueId> = HashSet::new();
+        // Blocked (issue links) is only in GraphQL: taken with the order.
+        let mut blocked: HashMap<IssueId, bool> = HashMap::new();
         let n_specs = specs.len();
         for (k, (labels, milestone, state, was_on)) in specs.into_iter().enumerate() {
             let is_sweep = sweep && k == n_specs - 1 && milestone.is_none() && labels.len() == 1;
@@ -586,6 +601,7 @@ impl Syncer {
                 None if is_sweep => continue,
                 Some(order) => {
                     for o in &order {
+                        blocked.insert(o.id, o.blocked);
                         if !known.contains(&o.id) && !changed_ids.contains(&o.id) {
                             unknown_iids.push(o.iid);
                             unknown_ids.insert(o.id);
@@ -678,7 +694,10 @@ impl Syncer {
                     let old = &self.snap.ws.issues[n];
                     if api.updated_at >= old.updated_at {
                         let pos = old.position;
-                        self.snap.ws.issues[n] = api.into_issue(pos);
+                        let was_blocked = old.marks.blocked;
+                        let mut fresh = api.into_issue(pos);
+                        fresh.marks.blocked = was_blocked;
+                        self.snap.ws.issues[n] = fresh;
                     }
                 }
                 None => {
@@ -688,6 +707,14 @@ impl Syncer {
                 }
             }
             upserted.insert(id);
+        }
+        for (id, b) in blocked {
+            if let Some(&n) = by_id.get(&id)
+                && self.snap.ws.issues[n].marks.blocked != b
+            {
+                self.snap.ws.issues[n].marks.blocked = b;
+                upserted.insert(id);
+            }
         }
         // The lists may share issues (a Triage issue in the milestone):
         // merge them into one order before handing out positions.

@@ -1155,3 +1155,50 @@ fn milestones_of_parent_groups_and_subgroups_come_as_the_web_picker_shows_them()
         assert_eq!(has(9_000_002), version.starts_with("18"), "{version}");
     }
 }
+
+#[test]
+fn blocked_issues_are_marked_from_graphql_and_the_mark_survives_other_reads() {
+    let rig = Rig::new(world(100));
+    let mut s = rig.syncer();
+    rig.sync(&mut s).unwrap();
+    let ms = current(&s);
+    let id = {
+        let mut w = rig.fake.world();
+        let i = w
+            .issues
+            .iter_mut()
+            .find(|i| {
+                i.state == "opened" && i.milestone_id == ms && i.labels.contains(generate::TEAM)
+            })
+            .unwrap();
+        // An issue link does not touch updated_at.
+        i.blocked = true;
+        i.id
+    };
+    rig.sync(&mut s).unwrap();
+    assert!(s.snap.ws.issue(id).unwrap().marks.blocked);
+    // Changed on the web: the REST read keeps the mark.
+    {
+        let mut w = rig.fake.world();
+        let i = w.issues.iter_mut().find(|i| i.id == id).unwrap();
+        i.title.push_str(" (renamed)");
+        i.updated_at = Utc::now();
+    }
+    rig.sync(&mut s).unwrap();
+    let i = s.snap.ws.issue(id).unwrap();
+    assert!(i.title.ends_with("(renamed)") && i.marks.blocked);
+    // A full sync keeps it; unblocked, the next sync clears it.
+    rig.rt
+        .block_on(s.full(Utc::now(), None, &|_, _| {}))
+        .unwrap();
+    assert!(s.snap.ws.issue(id).unwrap().marks.blocked);
+    rig.fake
+        .world()
+        .issues
+        .iter_mut()
+        .find(|i| i.id == id)
+        .unwrap()
+        .blocked = false;
+    rig.sync(&mut s).unwrap();
+    assert!(!s.snap.ws.issue(id).unwrap().marks.blocked);
+}

@@ -210,6 +210,7 @@ pub fn datastores(n: usize, projects: usize, today: NaiveDate, token: &str) -> W
             issue_type: "issue".into(),
             confidential: false,
             due_date: None,
+            blocked: false,
         });
     }
     w.next_id = 171_000_000;
@@ -325,6 +326,7 @@ pub fn from_demo_json(src: &str, today: NaiveDate, token: &str) -> Result<World,
             issue_type: i["issue_type"].as_str().unwrap_or("issue").to_owned(),
             confidential: i["confidential"].as_bool().unwrap_or(false),
             due_date: date(&i["due_date"]).map(|d| d + shift),
+            blocked: i["blocked"].as_bool().unwrap_or(false),
         });
     }
     w.labels = labels.into_iter().collect();

@@ -73,6 +73,7 @@ pub(crate) fn graphql(w: &World, body: &[u8]) -> Response {
                 "iid": i.iid.to_string(),
                 "projectId": i.project_id,
                 "relativePosition": i.relative_position,
+                "blocked": i.blocked,
             })
         })
         .collect();

@@ -379,6 +379,7 @@ pub(crate) fn create_issue(w: &mut World, project: u64, p: &[(String, String)]) 
         issue_type: "issue".into(),
         confidential: false,
         due_date: None,
+        blocked: false,
     };
     w.issues.push(issue.clone());
     respond(StatusCode::CREATED, w.issue_json(&issue))

@@ -79,6 +79,9 @@ pub struct FIssue {
     pub confidential: bool,
     #[serde(default)]
     pub due_date: Option<NaiveDate>,
+    /// Blocked by an open issue (issue links); GraphQL's `blocked`.
+    #[serde(default)]
+    pub blocked: bool,
 }
 
 fn default_version() -> String {

@@ -108,6 +108,10 @@ pub struct Marks {
     pub incident: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_date: Option<NaiveDate>,
+    /// Blocked by another open issue (issue links), as GitLab's GraphQL
+    /// `blocked` says; read with the board order.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub blocked: bool,
 }
 
 impl Marks {

@@ -122,6 +122,8 @@ impl ApiIssue {
                 confidential: self.confidential,
                 incident: self.issue_type.as_deref() == Some("incident"),
                 due_date: self.due_date,
+                // Not in REST: the sync keeps what GraphQL said.
+                blocked: false,
             },
         }
     }
@@ -292,6 +294,9 @@ pub struct OrderedIssue {
     pub project_id: u64,
     #[serde(rename = "relativePosition", default)]
     pub relative_position: Option<i64>,
+    /// Blocked by an open issue (issue links).
+    #[serde(default)]
+    pub blocked: bool,
 }
 
 /// `gid://gitlab/Issue/123` as 123.

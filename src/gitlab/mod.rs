@@ -663,7 +663,7 @@ impl Client {
         milestone: Option<&str>,
         state: &str,
     ) -> Result<Vec<dto::OrderedIssue>, GitlabError> {
-        const QUERY: &str = "query($fullPath: ID!, $labels: [String!], $milestone: [String], $state: IssuableState, $after: String) { group(fullPath: $fullPath) { issues(labelName: $labels, milestoneTitle: $milestone, state: $state, types: [ISSUE, INCIDENT], includeSubgroups: true, sort: RELATIVE_POSITION_ASC, first: 100, after: $after) { nodes { id iid projectId relativePosition } pageInfo { hasNextPage endCursor } } } }";
+        const QUERY: &str = "query($fullPath: ID!, $labels: [String!], $milestone: [String], $state: IssuableState, $after: String) { group(fullPath: $fullPath) { issues(labelName: $labels, milestoneTitle: $milestone, state: $state, types: [ISSUE, INCIDENT], includeSubgroups: true, sort: RELATIVE_POSITION_ASC, first: 100, after: $after) { nodes { id iid projectId relativePosition blocked } pageInfo { hasNextPage endCursor } } } }";
         let mut out: Vec<dto::OrderedIssue> = Vec::new();
         let mut seen = std::collections::HashSet::new();
         let mut after: Option<String> = None;

@@ -169,7 +169,7 @@ fn draw_card(
     let x0 = r.x + 1;
     let reference = state.short_ref(issue);
     // Marks after the reference, as on the web board's cards: lane
-    // problems, confidential, incident.
+    // problems, confidential, incident, blocked.
     let mut marks = String::new();
     if card.flags.any() {
         marks.push_str(" ⚑");
@@ -179,6 +179,9 @@ fn draw_card(
     }
     if issue.marks.incident {
         marks.push_str(" ⚠");
+    }
+    if issue.marks.blocked {
+        marks.push_str(" ⊘");
     }
     let flag = marks.as_str();
     let head = format!("{reference}{flag}");
