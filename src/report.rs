@@ -212,15 +212,7 @@ impl Report<'_> {
                 if let Some(wt) = i.weight {
                     meta.push(format!("w{wt}"));
                 }
-                if i.marks.confidential {
-                    meta.push("confidential".into());
-                }
-                if i.marks.incident {
-                    meta.push("incident".into());
-                }
-                if i.marks.blocked {
-                    meta.push("blocked".into());
-                }
+                meta.extend(i.marks.shown().into_iter().map(|(w, _)| w.to_owned()));
                 if let Some(d) = i.marks.due_date {
                     meta.push(format!("due {d}"));
                 }
@@ -299,14 +291,14 @@ impl Report<'_> {
                 if let Some(wt) = i.weight {
                     line.push_str(&format!(" · weight {wt}"));
                 }
-                if i.marks.confidential {
-                    line.push_str(" · **confidential**");
-                }
-                if i.marks.incident {
-                    line.push_str(" · incident");
-                }
-                if i.marks.blocked {
-                    line.push_str(" · blocked");
+                for (word, _) in i.marks.shown() {
+                    // Confidential stands out: pasted into a comment, it
+                    // warns before the issue is discussed in the open.
+                    if word == "confidential" {
+                        line.push_str(&format!(" · **{word}**"));
+                    } else {
+                        line.push_str(&format!(" · {word}"));
+                    }
                 }
                 if let Some(d) = i.marks.due_date {
                     line.push_str(&format!(" · due {d}"));

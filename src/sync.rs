@@ -74,6 +74,16 @@ pub struct Syncer {
 /// Whether a cached issue belonged to a listed board before this sync.
 type WasOn = Box<dyn Fn(&Issue) -> bool + Send + Sync>;
 
+/// A board whose order and members an incremental sync reads.
+struct Listed {
+    labels: Vec<String>,
+    milestone: Option<String>,
+    state: &'static str,
+    was_on: WasOn,
+    /// Every open team issue, ids only (GraphQL): for removals, not order.
+    sweep: bool,
+}
+
 type Progress<'a> = &'a (dyn Fn(usize, Option<u64>) + Send + Sync);
 
 impl Syncer {
@@ -552,14 +562,15 @@ impl Syncer {
         // milestone: ids and places through GraphQL (a fraction of the
         // bytes), else every card through REST.
         let backlog_label = self.target.team.lane_label(&self.target.team.backlog_lane);
-        let mut specs: Vec<(Vec<String>, Option<String>, &'static str, WasOn)> = Vec::new();
+        let mut specs: Vec<Listed> = Vec::new();
         let bl = backlog_label.clone();
-        specs.push((
-            vec![team.clone(), backlog_label.clone()],
-            None,
-            "opened",
-            Box::new(move |i: &Issue| i.is_open() && i.has_label(&bl)),
-        ));
+        specs.push(Listed {
+            labels: vec![team.clone(), backlog_label.clone()],
+            milestone: None,
+            state: "opened",
+            was_on: Box::new(move |i: &Issue| i.is_open() && i.has_label(&bl)),
+            sweep: false,
+        });
         // Now and then (with the lists, every 30 minutes), every open team
         // issue's id: issues that left everywhere else (a deleted or
         // archived project, a label removed without `updated_at`) go
@@ -567,22 +578,24 @@ impl Syncer {
         // only: ids are cheap there.
         let sweep = delta.meta.lists_synced_at == Some(now) && self.graphql != Some(false);
         if sweep {
-            specs.push((
-                vec![team.clone()],
-                None,
-                "opened",
-                Box::new(|i: &Issue| i.is_open()),
-            ));
+            specs.push(Listed {
+                labels: vec![team.clone()],
+                milestone: None,
+                state: "opened",
+                was_on: Box::new(|i: &Issue| i.is_open()),
+                sweep: true,
+            });
         }
         if let Some(mid) = shown
             && let Some(title) = self.snap.ws.milestone(mid).map(|m| m.title.clone())
         {
-            specs.push((
-                vec![team.clone()],
-                Some(title),
-                "all",
-                Box::new(move |i: &Issue| i.milestone_id == Some(mid)),
-            ));
+            specs.push(Listed {
+                labels: vec![team.clone()],
+                milestone: Some(title),
+                state: "all",
+                was_on: Box::new(move |i: &Issue| i.milestone_id == Some(mid)),
+                sweep: false,
+            });
         }
         let known: HashSet<IssueId> = self.snap.ws.issues.iter().map(|i| i.id).collect();
         let mut removed: HashSet<IssueId> = HashSet::new();
@@ -591,9 +604,14 @@ impl Syncer {
         let mut unknown_ids: HashSet<IssueId> = HashSet::new();
         // Blocked (issue links) is only in GraphQL: taken with the order.
         let mut blocked: HashMap<IssueId, bool> = HashMap::new();
-        let n_specs = specs.len();
-        for (k, (labels, milestone, state, was_on)) in specs.into_iter().enumerate() {
-            let is_sweep = sweep && k == n_specs - 1 && milestone.is_none() && labels.len() == 1;
+        for Listed {
+            labels,
+            milestone,
+            state,
+            was_on,
+            sweep: is_sweep,
+        } in specs
+        {
             let ids: Vec<IssueId> = match self
                 .order(&group, &labels, milestone.as_deref(), state)
                 .await?

@@ -289,13 +289,7 @@ fn a_comment_is_posted_once_even_when_sent_twice() {
     let r = rig(Tier::Premium);
     let f = r.find(open_in("Ready"));
     let seen = r.seen(&f);
-    let c = r.change(
-        &seen,
-        Edit {
-            comment: Some("Taking this one.".into()),
-            ..Edit::default()
-        },
-    );
+    let c = comment(&r, &seen, "Taking this one.");
     r.send(&c).unwrap();
     // The answer was lost; the outbox sends it again after a restart,
     // knowing it was attempted.
@@ -537,19 +531,24 @@ fn flush(r: &Rig, store: &glboard::store::Store) -> glboard::outbox::BatchOutcom
     .unwrap()
 }
 
+/// A change that posts `body` as a comment on `seen`.
+fn comment(r: &Rig, seen: &Issue, body: &str) -> Change {
+    r.change(
+        seen,
+        Edit {
+            comment: Some(body.into()),
+            ..Edit::default()
+        },
+    )
+}
+
 #[test]
 fn a_note_whose_answer_is_lost_is_posted_once_through_the_outbox() {
     let r = rig(Tier::Premium);
     let f = r.find(open_in("Ready"));
     let seen = r.seen(&f);
     let (_dir, store) = outbox(&r);
-    let c = r.change(
-        &seen,
-        Edit {
-            comment: Some("Taking this one.".into()),
-            ..Edit::default()
-        },
-    );
+    let c = comment(&r, &seen, "Taking this one.");
     store.enqueue(&[c]).unwrap();
     // GitLab posts it, and the answer is lost: the client does not post it
     // again by itself; the change waits.
@@ -621,13 +620,7 @@ fn a_spend_comment_is_applied_once_and_says_what_it_did() {
     let f = r.find(open_in("Ready"));
     let seen = r.seen(&f);
     let (_dir, store) = outbox(&r);
-    let c = r.change(
-        &seen,
-        Edit {
-            comment: Some("/spend 1h".into()),
-            ..Edit::default()
-        },
-    );
+    let c = comment(&r, &seen, "/spend 1h");
     store.enqueue(&[c]).unwrap();
     r.fake.world().faults.push_back(Fault::AppliedThenReset);
     let o = flush(&r, &store);
@@ -644,13 +637,7 @@ fn a_spend_comment_is_applied_once_and_says_what_it_did() {
     );
     drop(w);
     // Answered: it says what GitLab did.
-    let c = r.change(
-        &r.seen(&r.server(f.id)),
-        Edit {
-            comment: Some("/spend 30m".into()),
-            ..Edit::default()
-        },
-    );
+    let c = comment(&r, &r.seen(&r.server(f.id)), "/spend 30m");
     store.enqueue(&[c]).unwrap();
     let o = flush(&r, &store);
     assert_eq!(o.said.len(), 1, "{o:?}");
@@ -663,13 +650,7 @@ fn a_mixed_comment_is_stored_without_its_commands_and_posted_once() {
     let f = r.find(open_in("Ready"));
     let seen = r.seen(&f);
     let (_dir, store) = outbox(&r);
-    let c = r.change(
-        &seen,
-        Edit {
-            comment: Some("Measured the lag.\n/spend 2h\nDone for today.".into()),
-            ..Edit::default()
-        },
-    );
+    let c = comment(&r, &seen, "Measured the lag.\n/spend 2h\nDone for today.");
     store.enqueue(&[c]).unwrap();
     r.fake.world().faults.push_back(Fault::AppliedThenReset);
     let _ = flush(&r, &store);

@@ -60,17 +60,25 @@ impl Rig {
     }
 
     fn syncer(&self) -> Syncer {
-        let store = Store::open(&self.dir.path().join("cache.sqlite")).unwrap();
-        let target = Target {
-            group: generate::GROUP.into(),
-            team: team(),
-            lanes_configured: true,
-        };
-        Syncer::new(self.client(TOKEN), store, target).unwrap()
+        self.syncer_for(target(), TOKEN, "cache.sqlite")
+    }
+
+    /// A syncer for `target` with `token`, on the cache file `cache`.
+    fn syncer_for(&self, target: Target, token: &str, cache: &str) -> Syncer {
+        let store = Store::open(&self.dir.path().join(cache)).unwrap();
+        Syncer::new(self.client(token), store, target).unwrap()
     }
 
     fn sync(&self, s: &mut Syncer) -> Result<glboard::sync::SyncReport, SyncError> {
         self.rt.block_on(s.sync(Utc::now(), current(s), &|_, _| {}))
+    }
+}
+
+fn target() -> Target {
+    Target {
+        group: generate::GROUP.into(),
+        team: team(),
+        lanes_configured: true,
     }
 }
 
@@ -449,15 +457,14 @@ fn closing_an_issue_moves_it_to_closed() {
 #[test]
 fn discovered_lanes_come_from_the_group_labels() {
     let rig = Rig::new(world(10));
-    let store = Store::open(&rig.dir.path().join("c.sqlite")).unwrap();
     let mut t = team();
     t.lanes.clear();
     let target = Target {
-        group: generate::GROUP.into(),
         team: t,
         lanes_configured: false,
+        ..target()
     };
-    let mut s = Syncer::new(rig.client(TOKEN), store, target.clone()).unwrap();
+    let mut s = rig.syncer_for(target.clone(), TOKEN, "c.sqlite");
     rig.sync(&mut s).unwrap();
     // In the order of the board's lists (their positions), as the web
     // board shows them, the backlog lane first: not the alphabet.
@@ -479,8 +486,7 @@ fn discovered_lanes_come_from_the_group_labels() {
     let mut w = world(10);
     w.boards.clear();
     let rig = Rig::new(w);
-    let store = Store::open(&rig.dir.path().join("c.sqlite")).unwrap();
-    let mut s = Syncer::new(rig.client(TOKEN), store, target).unwrap();
+    let mut s = rig.syncer_for(target, TOKEN, "c.sqlite");
     rig.sync(&mut s).unwrap();
     assert_eq!(
         s.lanes(),
@@ -570,13 +576,7 @@ fn auth_faults_are_named_and_never_show_the_token() {
         assert!(!format!("{err:?}").contains(TOKEN));
     }
     // A wrong token is a 401 from the server itself.
-    let store = Store::open(&rig.dir.path().join("other.sqlite")).unwrap();
-    let target = Target {
-        group: generate::GROUP.into(),
-        team: team(),
-        lanes_configured: true,
-    };
-    let mut bad = Syncer::new(rig.client("glpat-wrong"), store, target).unwrap();
+    let mut bad = rig.syncer_for(target(), "glpat-wrong", "other.sqlite");
     let err = rig
         .rt
         .block_on(bad.sync(Utc::now(), None, &|_, _| {}))
@@ -1058,21 +1058,14 @@ fn oauth_and_ci_job_tokens_are_sent_as_gitlab_takes_them() {
     let mut w = world(20);
     w.token = oauth.into();
     let rig = Rig::new(w);
-    let store = Store::open(&rig.dir.path().join("cache.sqlite")).unwrap();
-    let target = Target {
-        group: generate::GROUP.into(),
-        team: team(),
-        lanes_configured: true,
-    };
-    let mut s = Syncer::new(rig.client(oauth), store, target.clone()).unwrap();
+    let mut s = rig.syncer_for(target(), oauth, "cache.sqlite");
     rig.sync(&mut s).expect("an OAuth token goes as Bearer");
     // A CI job token: read access.
     let job = "glcbt-64_abcdefghijklmnopqrstu";
     let mut w = world(20);
     w.token = job.into();
     let rig = Rig::new(w);
-    let store = Store::open(&rig.dir.path().join("cache.sqlite")).unwrap();
-    let mut s = Syncer::new(rig.client(job), store, target).unwrap();
+    let mut s = rig.syncer_for(target(), job, "cache.sqlite");
     rig.sync(&mut s).expect("a job token reads");
     assert!(rig.fake.world().log.iter().all(|l| l.starts_with("GET")));
 }

@@ -143,14 +143,14 @@ pub(crate) fn update_issue(
         );
     }
     if let Some(m) = get(p, "milestone_id").filter(|m| !m.is_empty() && *m != "0") {
-        let Ok(mid) = m.parse::<u64>() else {
+        // Not a number is an error; an unknown milestone is not: it is
+        // set to none below.
+        if m.parse::<u64>().is_err() {
             return respond(
                 StatusCode::BAD_REQUEST,
                 json!({"error": "milestone_id is invalid"}),
             );
-        };
-        // An unknown milestone is no error: it is set to none below.
-        let _ = mid;
+        }
     }
     let assignees: Option<Vec<u64>> = if p
         .iter()

@@ -49,11 +49,7 @@ pub fn parse_board_url(url: &str) -> Result<BoardUrl, String> {
     if scheme != "https" && scheme != "http" {
         return Err(format!("{url:?}: {expected}"));
     }
-    let (rest, fragment_free) = match rest.split_once('#') {
-        Some((r, _)) => (r, true),
-        None => (rest, false),
-    };
-    let _ = fragment_free;
+    let rest = rest.split_once('#').map_or(rest, |(r, _)| r);
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
     let (authority, path) = path.split_once('/').unwrap_or((path, ""));
     if authority.is_empty() {

@@ -118,6 +118,20 @@ impl Marks {
     pub fn is_empty(&self) -> bool {
         *self == Marks::default()
     }
+
+    /// The flags set, in the order cards and `print` show them, as
+    /// (word, glyph): confidential 🔒, incident ⚠, blocked ⊘.
+    pub fn shown(&self) -> Vec<(&'static str, &'static str)> {
+        [
+            (self.confidential, ("confidential", "🔒")),
+            (self.incident, ("incident", "⚠")),
+            (self.blocked, ("blocked", "⊘")),
+        ]
+        .into_iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, m)| m)
+        .collect()
+    }
 }
 
 impl Issue {

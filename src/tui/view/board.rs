@@ -174,14 +174,9 @@ fn draw_card(
     if card.flags.any() {
         marks.push_str(" ⚑");
     }
-    if issue.marks.confidential {
-        marks.push_str(" 🔒");
-    }
-    if issue.marks.incident {
-        marks.push_str(" ⚠");
-    }
-    if issue.marks.blocked {
-        marks.push_str(" ⊘");
+    for (_, glyph) in issue.marks.shown() {
+        marks.push(' ');
+        marks.push_str(glyph);
     }
     let flag = marks.as_str();
     let head = format!("{reference}{flag}");
