@@ -77,7 +77,7 @@ fn main() {
                         .issue(t.project_id, t.iid)
                         .await
                         .unwrap()
-                        .into_issue(0),
+                        .into_issue(0, &Default::default()),
                 );
             }
             v

@@ -19,6 +19,7 @@ use tokio::sync::mpsc;
 use crate::core::action::{Action, OutboxEvent};
 use crate::core::conflict::conflict;
 use crate::core::edit::{Change, NewIssue};
+use crate::core::lane_labels::LaneLabels;
 use crate::core::model::{Issue, IssueState, TeamConfig, User};
 use crate::gitlab::{Client, GitlabError, NotePosted, RetryPolicy};
 use crate::store::{Finished, Lease, Store, StoreError};
@@ -35,15 +36,22 @@ pub enum SendError {
     },
 }
 
-/// The `PUT` form for a change over the fresh issue (empty: nothing to put).
-pub fn put_form(change: &Change, fresh: Option<&Issue>) -> Vec<(String, String)> {
+/// The `PUT` form for a change over the fresh issue (empty: nothing to
+/// put); lane labels go under their titles on GitLab now (`lanes`).
+pub fn put_form(
+    change: &Change,
+    fresh: Option<&Issue>,
+    lanes: &LaneLabels,
+) -> Vec<(String, String)> {
     let e = &change.edit;
     let mut form = Vec::new();
-    if !e.add_labels.is_empty() {
-        form.push(("add_labels".to_owned(), e.add_labels.join(",")));
+    let add = lanes.all_on_gitlab(&e.add_labels);
+    if !add.is_empty() {
+        form.push(("add_labels".to_owned(), add.join(",")));
     }
-    if !e.remove_labels.is_empty() {
-        form.push(("remove_labels".to_owned(), e.remove_labels.join(",")));
+    let remove = lanes.all_on_gitlab(&e.remove_labels);
+    if !remove.is_empty() {
+        form.push(("remove_labels".to_owned(), remove.join(",")));
     }
     if let Some(m) = e.milestone {
         form.push(("milestone_id".to_owned(), m.unwrap_or(0).to_string()));
@@ -192,7 +200,7 @@ pub async fn send_with(
                 .issue(change.project, change.iid)
                 .await
                 .map_err(not_found)?
-                .into_issue(0),
+                .into_issue(0, &client.lanes()),
         };
         if let Some(why) = conflict(change, &fresh, team, earlier) {
             return Err(SendError::Refused {
@@ -206,7 +214,7 @@ pub async fn send_with(
     };
     let mut latest = fresh.clone();
     let mut dropped: Vec<String> = Vec::new();
-    let form = put_form(change, fresh.as_ref());
+    let form = put_form(change, fresh.as_ref(), &client.lanes());
     if !form.is_empty() {
         let after = client
             .update_issue(change.project, change.iid, &form)
@@ -215,7 +223,7 @@ pub async fn send_with(
                 (None, e @ GitlabError::NotFound(_)) => not_found(e),
                 (f, e) => refused(e, f.as_ref()),
             })?
-            .into_issue(0);
+            .into_issue(0, &client.lanes());
         // A lane someone else set meanwhile shows as an extra lane label.
         let lanes_touched = e
             .add_labels
@@ -246,7 +254,7 @@ pub async fn send_with(
                 client
                     .update_issue(change.project, change.iid, &form)
                     .await
-                    .map(|a| a.into_issue(0))
+                    .map(|a| a.into_issue(0, &client.lanes()))
                     .unwrap_or(after.clone())
             } else {
                 after.clone()
@@ -301,7 +309,7 @@ pub async fn send_with(
                     (None, e @ GitlabError::NotFound(_)) => not_found(e),
                     (l, e) => refused(e, l.as_ref()),
                 })?
-                .into_issue(0),
+                .into_issue(0, &client.lanes()),
         );
     }
     let mut said = dropped;
@@ -359,7 +367,7 @@ pub async fn send_with(
             .issue(change.project, change.iid)
             .await
             .map_err(not_found)?
-            .into_issue(0),
+            .into_issue(0, &client.lanes()),
     };
     Ok(Applied { issue, said })
 }
@@ -394,12 +402,15 @@ async fn create(
                 iid = existing.iid,
                 "issue was created already; not creating it again"
             );
-            return Ok(existing.into_issue(crate::core::edit::AT_END));
+            return Ok(existing.into_issue(crate::core::edit::AT_END, &client.lanes()));
         }
     }
     let mut form = vec![
         ("title".to_owned(), new.title.clone()),
-        ("labels".to_owned(), new.labels.join(",")),
+        (
+            "labels".to_owned(),
+            client.lanes().all_on_gitlab(&new.labels).join(","),
+        ),
     ];
     if !new.description.is_empty() {
         form.push(("description".to_owned(), new.description.clone()));
@@ -411,7 +422,7 @@ async fn create(
         .create_issue(new.project, &form)
         .await
         .map_err(refused)?
-        .into_issue(crate::core::edit::AT_END))
+        .into_issue(crate::core::edit::AT_END, &client.lanes()))
 }
 
 /// Read the issues a batch of changes touches, fresh, one request per
@@ -430,7 +441,7 @@ pub async fn read_fresh(
             match client.project_issues_by_iid(project, chunk).await {
                 Ok(list) => {
                     for api in list.into_iter().filter(|i| i.project_id == project) {
-                        let issue = api.into_issue(0);
+                        let issue = api.into_issue(0, &client.lanes());
                         out.insert(issue.id, issue);
                     }
                 }
@@ -470,6 +481,8 @@ pub async fn send_batch(
     queue: &[Change],
 ) -> Result<BatchOutcome, StoreError> {
     use futures_util::StreamExt;
+    // The lanes' labels as the last sync (of any process) learnt them.
+    client.set_lanes(store.lane_labels()?);
     let mut issues = std::collections::HashSet::new();
     let batch: Vec<Change> = queue
         .iter()
@@ -808,7 +821,7 @@ mod tests {
                 ..Edit::default()
             },
         );
-        let form = put_form(&c, Some(&seen));
+        let form = put_form(&c, Some(&seen), &LaneLabels::default());
         assert_eq!(
             form,
             vec![
@@ -824,7 +837,7 @@ mod tests {
             },
         );
         assert_eq!(
-            put_form(&c, Some(&seen)),
+            put_form(&c, Some(&seen), &LaneLabels::default()),
             vec![("assignee_ids".into(), "0".into())]
         );
     }
@@ -875,6 +888,6 @@ mod tests {
                 ..Edit::default()
             },
         );
-        assert!(put_form(&c, Some(&i)).is_empty());
+        assert!(put_form(&c, Some(&i), &LaneLabels::default()).is_empty());
     }
 }

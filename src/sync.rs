@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 
 use crate::core::action::{Action, SyncEvent};
+use crate::core::lane_labels::LaneLabels;
 use crate::core::model::{
     Issue, IssueId, Milestone, MilestoneId, Project, TeamConfig, User, Workspace,
 };
@@ -91,6 +92,7 @@ impl Syncer {
     pub fn new(client: Client, store: Store, target: Target) -> Result<Syncer, SyncError> {
         let rev = store.rev()?;
         let snap = store.load()?.unwrap_or_default();
+        client.set_lanes(snap.meta.lane_labels.clone());
         Ok(Syncer {
             client,
             store,
@@ -165,7 +167,7 @@ impl Syncer {
             found.extend(
                 fresh
                     .into_iter()
-                    .filter(|a| ids.contains(&a.id) && a.labels.contains(&team)),
+                    .filter(|a| ids.contains(&a.id) && a.labels.iter().any(|l| l.name == team)),
             );
         }
         Ok(found)
@@ -214,6 +216,7 @@ impl Syncer {
         if rev != self.rev {
             self.snap = self.store.load()?.unwrap_or_default();
             self.rev = rev;
+            self.client.set_lanes(self.snap.meta.lane_labels.clone());
         }
         let stale = self
             .snap
@@ -225,6 +228,44 @@ impl Syncer {
         } else {
             self.incremental(now, shown, progress).await
         }
+    }
+
+    /// The configured lanes' labels among the group's: followed by id from
+    /// what the cache knew (a renamed lane keeps its cards), else by title.
+    /// Best effort: without an answer, what was known stays.
+    async fn learn_lane_labels(&self) -> Result<LaneLabels, GitlabError> {
+        let group = &self.target.group;
+        let team = &self.target.team;
+        let known = &self.snap.meta.lane_labels;
+        let mut found = match self
+            .client
+            .group_labels_with_ids(group, &format!("{}::", team.workflow_scope))
+            .await
+        {
+            Ok(f) => f,
+            Err(e) if e.is_transient() || e == GitlabError::Unauthorized => return Err(e),
+            Err(e) => {
+                tracing::info!(error = %e, "cannot list the group's labels; lanes stay as known");
+                return Ok(known.clone());
+            }
+        };
+        // A lane's label renamed out of the search (another scope): by id.
+        for l in known.lanes.values() {
+            if !found.iter().any(|(id, _)| *id == l.id)
+                && let Some(f) = self.client.group_label(group, l.id).await?
+            {
+                found.push(f);
+            }
+        }
+        let learnt = LaneLabels::learn(team, known, &found);
+        for (lane, now) in learnt.renamed() {
+            tracing::info!(
+                lane,
+                now,
+                "a lane's label was renamed on GitLab; following it by id"
+            );
+        }
+        Ok(learnt)
     }
 
     async fn lists(
@@ -337,6 +378,8 @@ impl Syncer {
         let before = self.client.request_count();
         let group = self.target.group.clone();
         let (me, milestones, members, found) = self.lists().await?;
+        let lane_labels = self.learn_lane_labels().await?;
+        self.client.set_lanes(lane_labels.clone());
         let team = self.team_label();
         let open = self
             .client
@@ -425,7 +468,7 @@ impl Syncer {
                 projects.insert(p.id, p);
             }
             if seen.insert(api.id) {
-                issues.push(api.into_issue(num::signed(n).saturating_mul(1024)));
+                issues.push(api.into_issue(num::signed(n).saturating_mul(1024), &lane_labels));
             }
         }
         // Blocked comes with the board order (GraphQL), not in REST: keep
@@ -489,6 +532,7 @@ impl Syncer {
                 max_updated_at: max_updated.or(self.snap.meta.max_updated_at).or(Some(now)),
                 lanes,
                 free_tier: free,
+                lane_labels,
             },
         };
         self.rev = self.store.save_full(&snap)?;
@@ -524,6 +568,10 @@ impl Syncer {
             .is_none_or(|t| now - t > LISTS_MAX_AGE)
         {
             let (me, milestones, members, found) = self.lists().await?;
+            let lane_labels = self.learn_lane_labels().await?;
+            self.client.set_lanes(lane_labels.clone());
+            self.snap.meta.lane_labels = lane_labels.clone();
+            delta.meta.lane_labels = lane_labels;
             self.snap.ws.me = Some(me);
             self.snap.ws.milestones = milestones.clone();
             self.snap.ws.members = members.clone();
@@ -562,10 +610,17 @@ impl Syncer {
         // milestone: ids and places through GraphQL (a fraction of the
         // bytes), else every card through REST.
         let backlog_label = self.target.team.lane_label(&self.target.team.backlog_lane);
+        let lane_labels = self.client.lanes();
         let mut specs: Vec<Listed> = Vec::new();
         let bl = backlog_label.clone();
         specs.push(Listed {
-            labels: vec![team.clone(), backlog_label.clone()],
+            // GitLab filters by the label's title there now.
+            labels: vec![
+                team.clone(),
+                lane_labels
+                    .on_gitlab(&backlog_label)
+                    .unwrap_or(backlog_label),
+            ],
             milestone: None,
             state: "opened",
             was_on: Box::new(move |i: &Issue| i.is_open() && i.has_label(&bl)),
@@ -713,13 +768,16 @@ impl Syncer {
                     if api.updated_at >= old.updated_at {
                         let pos = old.position;
                         let was_blocked = old.marks.blocked;
-                        let mut fresh = api.into_issue(pos);
+                        let mut fresh = api.into_issue(pos, &lane_labels);
                         fresh.marks.blocked = was_blocked;
                         self.snap.ws.issues[n] = fresh;
                     }
                 }
                 None => {
-                    self.snap.ws.issues.push(api.into_issue(next_pos));
+                    self.snap
+                        .ws
+                        .issues
+                        .push(api.into_issue(next_pos, &lane_labels));
                     next_pos += 1024;
                     by_id.insert(id, self.snap.ws.issues.len() - 1);
                 }

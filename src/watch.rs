@@ -55,6 +55,7 @@ pub fn read(
             failed: ch.failed,
             sent: ch.sent,
             synced_at: ch.synced_at,
+            free_tier: ch.free_tier,
         },
         ch.rev,
     )))

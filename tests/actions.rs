@@ -48,7 +48,7 @@ impl Rig {
         self.rt
             .block_on(self.client.issue(f.project_id, f.iid))
             .unwrap()
-            .into_issue(0)
+            .into_issue(0, &self.client.lanes())
     }
 
     fn find(&self, pred: impl Fn(&FIssue) -> bool) -> FIssue {

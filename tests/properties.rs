@@ -83,7 +83,7 @@ proptest! {
             "updated_at": "2025-01-01T00:00:00Z", "web_url": "https://gitlab.example.com/a/b/-/issues/2"
         });
         let api: glboard::gitlab::dto::ApiIssue = serde_json::from_value(v).unwrap();
-        let issue = api.into_issue(0);
+        let issue = api.into_issue(0, &Default::default());
         prop_assert!(is_safe(&issue.title) && is_safe(&issue.description));
         prop_assert!(issue.labels.iter().all(|l| is_safe(l)));
     }

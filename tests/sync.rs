@@ -1195,3 +1195,108 @@ fn blocked_issues_are_marked_from_graphql_and_the_mark_survives_other_reads() {
     rig.sync(&mut s).unwrap();
     assert!(!s.snap.ws.issue(id).unwrap().marks.blocked);
 }
+
+/// An open team issue of the fake in `lane`: (id, project, iid).
+fn open_in_lane(rig: &Rig, lane: &str) -> (u64, u64, u64) {
+    let w = rig.fake.world();
+    let i = w
+        .issues
+        .iter()
+        .find(|i| {
+            i.state == "opened"
+                && i.labels.contains(generate::TEAM)
+                && i.labels.contains(&format!("workflow-infra::{lane}"))
+        })
+        .expect("an issue in that lane");
+    (i.id, i.project_id, i.iid)
+}
+
+#[test]
+fn a_renamed_lane_keeps_its_cards_and_changes_go_under_its_new_title() {
+    use glboard::core::edit::{self, Change, Seen};
+    let rig = Rig::new(world(80));
+    let mut s = rig.syncer();
+    rig.sync(&mut s).unwrap();
+    let (doing_issue, _, _) = open_in_lane(&rig, "In Progress");
+    let (ready_issue, _, _) = open_in_lane(&rig, "Ready");
+    let doing = "workflow-infra::In Progress";
+    // Renamed on GitLab: the label keeps its id; no issue's updated_at moves.
+    assert!(
+        rig.fake
+            .world()
+            .rename_label(doing, "workflow-infra::Doing")
+    );
+    // Labels are read again with the lists (a full sync reads them all).
+    rig.rt
+        .block_on(s.full(Utc::now(), current(&s), &|_, _| {}))
+        .unwrap();
+    let cached = s.snap.ws.issue(doing_issue).unwrap();
+    assert_eq!(
+        team().lanes_of(cached),
+        vec!["In Progress"],
+        "the lane keeps its cards"
+    );
+    assert_eq!(
+        s.snap.meta.lane_labels.renamed(),
+        vec![(doing, "workflow-infra::Doing")]
+    );
+    // A move to the lane is sent under the label's title now: GitLab
+    // does not create a new `In Progress` label the board would not show.
+    let seen = s.snap.ws.issue(ready_issue).unwrap().clone();
+    let change = Change {
+        id: 1,
+        issue: seen.id,
+        project: seen.project_id,
+        iid: seen.iid,
+        seen: Seen::of(&seen, &team()),
+        edit: edit::to_lane(&seen, &team(), Some("In Progress")),
+        summary: "move".into(),
+        ..Change::default()
+    };
+    let back = rig
+        .rt
+        .block_on(glboard::outbox::send_one(&s.client, &change, &team(), None))
+        .unwrap();
+    assert_eq!(team().lanes_of(&back), vec!["In Progress"]);
+    let w = rig.fake.world();
+    let server = w.issues.iter().find(|i| i.id == ready_issue).unwrap();
+    assert!(
+        server.labels.contains("workflow-infra::Doing"),
+        "{:?}",
+        server.labels
+    );
+    assert!(
+        !w.labels.iter().any(|l| l == doing),
+        "no label of the old title made"
+    );
+    drop(w);
+    // Another process (a fresh syncer on the same cache) knows it too.
+    let again = rig.syncer();
+    assert_eq!(again.client.lanes().renamed().len(), 1);
+}
+
+#[test]
+fn a_project_label_named_like_a_lane_is_not_the_lane() {
+    let rig = Rig::new(world(80));
+    let mut s = rig.syncer();
+    rig.sync(&mut s).unwrap();
+    let (id, project, iid) = open_in_lane(&rig, "Ready");
+    {
+        // The project's own `workflow-infra::Ready` (scoped: it replaces
+        // the group's label on Premium), as a change on the web would.
+        let mut w = rig.fake.world();
+        assert!(w.add_project_label(project, iid, "workflow-infra::Ready"));
+        let now = w.now();
+        w.issues.iter_mut().find(|i| i.id == id).unwrap().updated_at = now;
+    }
+    rig.sync(&mut s).unwrap();
+    let cached = s.snap.ws.issue(id).unwrap();
+    let lanes = team().lanes_of(cached);
+    assert_eq!(lanes.len(), 1);
+    assert_ne!(
+        lanes[0], "Ready",
+        "a label of the same title is not the lane"
+    );
+    let flags = glboard::core::board::flags(&team(), cached);
+    assert!(flags.unknown_lane, "{flags:?}");
+}

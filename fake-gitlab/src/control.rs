@@ -132,6 +132,38 @@ pub(crate) fn control(world: &Shared, method: &Method, path: &str, body: &[u8]) 
         ("GET", "/__fake/log") => respond(StatusCode::OK, json!(w.log)),
         // `/__fake/projects/:id/delete` and `/archive`, for a fake running
         // as its own process.
+        // Rename a label (its id stays): `{"from": ..., "to": ...}`.
+        ("POST", "/__fake/labels/rename") => {
+            let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+            let (Some(from), Some(to)) = (v["from"].as_str(), v["to"].as_str()) else {
+                return respond(StatusCode::BAD_REQUEST, json!({"error": "from and to"}));
+            };
+            if w.rename_label(from, to) {
+                respond(StatusCode::OK, json!({"renamed": from}))
+            } else {
+                not_found_route()
+            }
+        }
+        // Give an issue a project label named like a group label:
+        // `{"project_id": ..., "iid": ..., "title": ...}`.
+        ("POST", "/__fake/labels/project") => {
+            let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+            let (Some(project), Some(iid), Some(title)) = (
+                v["project_id"].as_u64(),
+                v["iid"].as_u64(),
+                v["title"].as_str(),
+            ) else {
+                return respond(
+                    StatusCode::BAD_REQUEST,
+                    json!({"error": "project_id, iid and title"}),
+                );
+            };
+            if w.add_project_label(project, iid, title) {
+                respond(StatusCode::OK, json!({"added": title}))
+            } else {
+                not_found_route()
+            }
+        }
         ("POST", p) if p.starts_with("/__fake/projects/") => {
             let parts: Vec<&str> = p
                 .trim_start_matches("/__fake/projects/")

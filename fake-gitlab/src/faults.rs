@@ -171,7 +171,7 @@ impl World {
         if let Some(top) = self
             .issues
             .iter_mut()
-            .filter(|i| labels.iter().all(|l| i.labels.contains(*l)))
+            .filter(|i| labels.iter().all(|l| i.has_label_titled(l)))
             .filter(|i| state == "all" || i.state == state)
             .min_by_key(|i| (i.relative_position, i.id))
         {

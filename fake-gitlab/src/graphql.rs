@@ -52,7 +52,7 @@ pub(crate) fn graphql(w: &World, body: &[u8]) -> Response {
         .iter()
         .filter(|i| w.in_group(i.project_id) && !w.archived(i.project_id))
         .filter(|i| matches!(i.issue_type.as_str(), "issue" | "incident"))
-        .filter(|i| labels.iter().all(|l| i.labels.contains(*l)))
+        .filter(|i| labels.iter().all(|l| i.has_label_titled(l)))
         .filter(|i| state == "all" || i.state == state)
         .filter(|i| {
             milestone.is_none_or(|m| {

@@ -75,7 +75,7 @@ pub(crate) fn list_issues(
         .filter(|i| match labels.first().map(|l| l.to_lowercase()) {
             Some(l) if l == "none" && labels.len() == 1 => i.labels.is_empty(),
             Some(l) if l == "any" && labels.len() == 1 => !i.labels.is_empty(),
-            _ => labels.iter().all(|l| i.labels.contains(l)),
+            _ => labels.iter().all(|l| i.has_label_titled(l)),
         })
         .filter(|i| match milestone {
             None => true,
@@ -96,7 +96,26 @@ pub(crate) fn list_issues(
     if !asc {
         items.reverse();
     }
-    paginate_with(w, items, |i| w.issue_json(i), p, raw_path)
+    // `with_labels_details=true`: labels as objects with their ids.
+    let details = get(p, "with_labels_details") == Some("true");
+    paginate_with(
+        w,
+        items,
+        |i| {
+            let mut v = w.issue_json(i);
+            if details {
+                v["labels"] = json!(
+                    w.sorted_labels(i)
+                        .iter()
+                        .map(|l| w.label_json(l))
+                        .collect::<Vec<_>>()
+                );
+            }
+            v
+        },
+        p,
+        raw_path,
+    )
 }
 
 fn touch(i: &mut FIssue, now: DateTime<Utc>) {
@@ -198,6 +217,7 @@ pub(crate) fn update_issue(
         }
     }
     if let Some(rm) = get(p, "remove_labels") {
+        // By title: GitLab finds one label per title, the group's first.
         for l in rm.split(',').map(str::trim) {
             labels.remove(l);
         }

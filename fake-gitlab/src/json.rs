@@ -4,17 +4,24 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
-use crate::world::{FIssue, FMilestone, FNote, Tier, World};
+use crate::world::{FIssue, FMilestone, FNote, Tier, World, label_title};
 
 impl World {
     /// A label as boards show it, with the id the labels endpoint gives.
-    fn label_json(&self, name: &str) -> Value {
+    pub(crate) fn label_json(&self, key: &str) -> Value {
         let id = self
             .labels
             .iter()
-            .position(|l| l == name)
+            .position(|l| l == key)
             .map_or(0, |n| 500 + n);
-        json!({"id": id, "name": name, "color": "#428BCA", "description": Value::Null, "text_color": "#FFFFFF"})
+        json!({"id": id, "name": label_title(key), "color": "#428BCA", "description": Value::Null, "description_html": "", "text_color": "#FFFFFF"})
+    }
+
+    /// An issue's label keys sorted by title, as GitLab lists them.
+    pub(crate) fn sorted_labels<'a>(&self, i: &'a FIssue) -> Vec<&'a str> {
+        let mut v: Vec<&str> = i.labels.iter().map(String::as_str).collect();
+        v.sort_by_key(|k| label_title(k));
+        v
     }
 
     /// A board's label lists, as `GET /groups/:id/boards/:board_id/lists`.
@@ -85,7 +92,7 @@ impl World {
             "description": i.description, "state": i.state,
             "created_at": ts(i.created_at), "updated_at": ts(i.updated_at),
             "closed_at": i.closed_at.map(ts), "closed_by": Value::Null,
-            "labels": i.labels.iter().collect::<Vec<_>>(),
+            "labels": self.sorted_labels(i).into_iter().map(label_title).collect::<Vec<_>>(),
             "milestone": i.milestone_id.and_then(|id| self.milestones.iter().find(|m| m.id == id)).map(|m| self.milestone_json(m)),
             "assignees": assignees,
             "assignee": assignees.first().cloned().unwrap_or(Value::Null),

@@ -205,14 +205,25 @@ fn route(
                 }
                 ["labels"] => {
                     let search = get(p, "search").unwrap_or("").to_lowercase();
+                    // The group's labels (`only_group_labels` is the
+                    // default): project labels are not listed.
                     let items: Vec<Value> = w
                         .labels
                         .iter()
-                        .enumerate()
-                        .filter(|(_, l)| l.to_lowercase().contains(&search))
-                        .map(|(n, l)| json!({"id": 500 + n, "name": l, "color": "#428BCA", "description": Value::Null, "text_color": "#FFFFFF"}))
+                        .filter(|l| !l.contains('\u{0}'))
+                        .filter(|l| l.to_lowercase().contains(&search))
+                        .map(|l| w.label_json(l))
                         .collect();
                     paginate(w, items, p, raw_path)
+                }
+                // One group label, by id or by title (`GET /groups/:id/labels/:label_id`).
+                ["labels", id] => {
+                    match w.labels.iter().enumerate().find(|(n, l)| {
+                        !l.contains('\u{0}') && ((500 + n).to_string() == *id || l == id)
+                    }) {
+                        Some((_, l)) => respond(StatusCode::OK, w.label_json(l)),
+                        None => message(404, "404 Label Not Found"),
+                    }
                 }
                 ["boards"] => {
                     let items: Vec<Value> = w.boards.iter().map(|b| w.board_json(b)).collect();

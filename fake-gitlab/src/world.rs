@@ -267,9 +267,62 @@ impl World {
             && let Some(i) = label.rfind("::")
         {
             let scope = &label[..i];
-            labels.retain(|l| l.rfind("::").is_none_or(|j| &l[..j] != scope));
+            labels.retain(|l| {
+                let t = label_title(l);
+                t.rfind("::").is_none_or(|j| &t[..j] != scope)
+            });
         }
         labels.insert(label.to_owned());
+    }
+
+    /// Rename a label, as GitLab's label edit does: its id stays, and every
+    /// issue and board list that had it shows the new title (no issue's
+    /// `updated_at` moves).
+    pub fn rename_label(&mut self, from: &str, to: &str) -> bool {
+        let Some(n) = self.labels.iter().position(|l| l == from) else {
+            return false;
+        };
+        self.labels[n] = to.to_owned();
+        for i in &mut self.issues {
+            if i.labels.remove(from) {
+                i.labels.insert(to.to_owned());
+            }
+        }
+        for b in &mut self.boards {
+            for l in &mut b.lists {
+                if l.label == from {
+                    l.label = to.to_owned();
+                }
+            }
+            for l in &mut b.labels {
+                if l == from {
+                    *l = to.to_owned();
+                }
+            }
+        }
+        true
+    }
+
+    /// Give an issue a project label of its own project titled `title`: a
+    /// label of the same name as a group label, but another label (another
+    /// id), which GitLab's group boards do not count as the group label's
+    /// list. Kept as `title` NUL project id, so the two stay apart.
+    pub fn add_project_label(&mut self, project: u64, iid: u64, title: &str) -> bool {
+        let key = format!("{title}\u{0}{project}");
+        if !self.labels.contains(&key) {
+            self.labels.push(key.clone());
+        }
+        let Some(i) = self
+            .issues
+            .iter()
+            .position(|i| i.project_id == project && i.iid == iid)
+        else {
+            return false;
+        };
+        let mut set = self.issues[i].labels.clone();
+        self.add_label(&mut set, &key);
+        self.issues[i].labels = set;
+        true
     }
 
     /// Delete a project, as GitLab does: it and its issues are gone, and
@@ -304,5 +357,19 @@ impl World {
         self.projects
             .iter()
             .any(|p| p.id == project_id && p.path.starts_with(&prefix))
+    }
+}
+
+/// The title of a label as the world keeps it (a project label's key ends
+/// in NUL and its project's id).
+pub fn label_title(key: &str) -> &str {
+    key.split('\u{0}').next().unwrap_or(key)
+}
+
+impl FIssue {
+    /// Whether the issue has a label of this title (group or project label:
+    /// GitLab's `labels=` filter goes by title).
+    pub fn has_label_titled(&self, title: &str) -> bool {
+        self.labels.iter().any(|l| label_title(l) == title)
     }
 }

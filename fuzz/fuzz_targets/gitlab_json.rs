@@ -10,7 +10,7 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(issues) = serde_json::from_slice::<Vec<ApiIssue>>(data) {
         for api in issues {
             let _ = api.project_path();
-            let issue = api.into_issue(0);
+            let issue = api.into_issue(0, &Default::default());
             assert!(is_safe(&issue.title) && !issue.title.contains('\n'));
             assert!(is_safe(&issue.description));
             assert!(issue.labels.iter().all(|l| is_safe(l)));

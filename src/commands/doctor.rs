@@ -83,9 +83,28 @@ pub fn doctor(cli: &Cli) -> Result<u8, Failure> {
                 );
                 if live.cfg.file.lanes.is_some() {
                     let team = live.cfg.team(&[]);
+                    // Lanes are followed by label id: a renamed one is
+                    // still the lane (the cache knows its id).
+                    let known = live
+                        .store()
+                        .and_then(|s| Ok(s.lane_labels()?))
+                        .unwrap_or_default();
                     for lane in &team.lanes {
                         let label = team.lane_label(lane);
-                        if !lanes.contains(&label) {
+                        if let Some(now) = known
+                            .lanes
+                            .get(&label)
+                            .filter(|l| l.title != label && lanes.contains(&l.title))
+                        {
+                            line(
+                                true,
+                                "lane",
+                                format!(
+                                    "{label} is called {} on GitLab now: glboard follows it by its id; rename it in `lanes` when you like",
+                                    now.title
+                                ),
+                            );
+                        } else if !lanes.contains(&label) {
                             line(
                                 false,
                                 "lane",

@@ -215,12 +215,24 @@ pub(crate) fn sync_showing(
             eprint!("\r\x1b[2Ksyncing… {fetched}{t} issues");
         }
     };
+    let was_free = syncer.snap.meta.free_tier;
     let result = rt.block_on(syncer.sync(Utc::now(), shown, &show));
     if bar {
         eprint!("\r\x1b[2K");
     }
     match result {
         Ok(r) => {
+            // Said once: when this sync found out.
+            if syncer.snap.meta.free_tier == Some(true) && was_free != Some(true) {
+                eprintln!("note: {}", crate::core::workflow::FREE_TIER_NOTICE);
+            }
+            for (lane, now) in syncer.snap.meta.lane_labels.renamed() {
+                if progress {
+                    eprintln!(
+                        "note: lane {lane} is called {now} on GitLab now (followed by its id)"
+                    );
+                }
+            }
             if progress {
                 eprintln!(
                     "synced: {} issues fetched in {} requests",

@@ -43,6 +43,8 @@ pub struct StoreUpdate {
     /// creation made.
     pub sent: Vec<(Change, Option<IssueId>)>,
     pub synced_at: Option<DateTime<Utc>>,
+    /// The instance turned out to be GitLab Free (or not) since.
+    pub free_tier: Option<bool>,
 }
 
 /// What the background sync reports.

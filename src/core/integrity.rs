@@ -55,10 +55,22 @@ pub fn integrity(state: &AppState) -> Vec<IntegrityItem> {
                 furthest.or(Some(default_lane.to_owned())),
             )
         } else if known.is_empty() {
-            (
-                format!("lane {} is not configured", lanes.join(", ")),
-                Some(default_lane.to_owned()),
-            )
+            let another = lanes
+                .iter()
+                .find_map(|l| l.strip_suffix(super::lane_labels::ANOTHER_LABEL));
+            let problem = match another {
+                // A project's (or subgroup's) own label of a lane's name:
+                // GitLab's board does not show it in the lane either.
+                Some(name) => format!(
+                    "its {}::{name} is another label of the lane's name (a project's own?), not the board's",
+                    team.workflow_scope
+                ),
+                None => format!("lane {} is not configured", lanes.join(", ")),
+            };
+            let lane = another
+                .filter(|n| team.lanes.iter().any(|c| c == n))
+                .unwrap_or(default_lane);
+            (problem, Some(lane.to_owned()))
         } else {
             (String::new(), None)
         };

@@ -15,6 +15,7 @@ pub mod help;
 pub mod integrity;
 pub mod iteration;
 pub mod keymap;
+pub mod lane_labels;
 pub mod markdown;
 pub mod model;
 pub mod navigation;

@@ -133,7 +133,17 @@ impl AppState {
             failed,
             sent,
             synced_at,
+            free_tier,
         } = u;
+        if let Some(free) = free_tier
+            && free != self.ws.free_tier
+        {
+            // Found out since the board opened (a sync, a change's answer).
+            self.ws.free_tier = free;
+            if free {
+                self.info(crate::core::workflow::FREE_TIER_NOTICE);
+            }
+        }
         // Refusals new to this board are said once.
         let known: HashSet<u64> = self.problems.iter().map(|p| p.change.id).collect();
         if let Some((c, reason)) = failed.iter().rev().find(|(c, _)| !known.contains(&c.id)) {

@@ -1250,4 +1250,22 @@ mod tests {
         );
         assert_eq!(selected_iid(&s), Some(106));
     }
+
+    #[test]
+    fn the_board_learns_gitlab_free_from_the_cache_and_says_so_once() {
+        let mut s = state();
+        assert!(!s.ws.free_tier);
+        let free = || {
+            Action::Store(Box::new(crate::core::action::StoreUpdate {
+                free_tier: Some(true),
+                ..Default::default()
+            }))
+        };
+        update(&mut s, free());
+        assert!(s.ws.free_tier, "found out by a sync after the board opened");
+        let said = s.status.take().expect("said").text;
+        assert!(said.contains("Free"), "{said}");
+        update(&mut s, free());
+        assert_eq!(s.status, None, "once");
+    }
 }

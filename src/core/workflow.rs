@@ -49,6 +49,9 @@ pub struct Context<'a> {
 /// What GitLab Free cannot keep, in words.
 pub const FREE_ONE_ASSIGNEE: &str = "this GitLab (Free) keeps one assignee per issue";
 pub const FREE_NO_WEIGHT: &str = "this GitLab (Free) keeps no weights";
+/// Said once, when glboard finds out.
+pub const FREE_TIER_NOTICE: &str =
+    "this GitLab is Free: one assignee per issue and no weights; glboard offers only what it keeps";
 
 /// Why an action makes no change.
 #[derive(Debug, Clone, PartialEq, Eq)]

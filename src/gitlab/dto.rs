@@ -5,6 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
+use crate::core::lane_labels::LaneLabels;
 use crate::core::model::{Issue, IssueState, Marks, Milestone, MilestoneState, Project, User};
 use crate::core::sanitize;
 
@@ -44,8 +45,9 @@ pub struct ApiIssue {
     #[serde(default)]
     pub description: Option<String>,
     pub state: String,
+    /// Titles; objects with ids when asked `with_labels_details=true`.
     #[serde(default)]
-    pub labels: Vec<String>,
+    pub labels: Vec<IssueLabel>,
     #[serde(default)]
     pub milestone: Option<ApiMilestoneRef>,
     #[serde(default)]
@@ -93,9 +95,15 @@ impl ApiIssue {
         })
     }
 
-    /// The core issue; `position` is set by the sync from GitLab's order.
-    pub fn into_issue(self, position: i64) -> Issue {
-        let mut labels: Vec<String> = self.labels.iter().map(|l| sanitize::line(l)).collect();
+    /// The core issue; `position` is set by the sync from GitLab's order,
+    /// and lane labels are known by id (`lanes`).
+    pub fn into_issue(self, position: i64, lanes: &LaneLabels) -> Issue {
+        let given: Vec<(Option<u64>, String)> = self
+            .labels
+            .iter()
+            .map(|l| (l.id, sanitize::line(&l.name)))
+            .collect();
+        let mut labels = lanes.canonical(&given);
         labels.sort();
         Issue {
             id: self.id,
@@ -176,7 +184,40 @@ impl From<ApiMilestone> for Milestone {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct ApiLabel {
+    #[serde(default)]
+    pub id: u64,
     pub name: String,
+}
+
+/// A label of an issue: its title, and its id when GitLab gave details.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssueLabel {
+    pub id: Option<u64>,
+    pub name: String,
+}
+
+impl<'de> Deserialize<'de> for IssueLabel {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Either {
+            Name(String),
+            Detail { id: u64, name: String },
+        }
+        Ok(match Either::deserialize(d)? {
+            Either::Name(name) => IssueLabel { id: None, name },
+            Either::Detail { id, name } => IssueLabel { id: Some(id), name },
+        })
+    }
+}
+
+impl IssueLabel {
+    pub fn named(name: &str) -> IssueLabel {
+        IssueLabel {
+            id: None,
+            name: name.to_owned(),
+        }
+    }
 }
 
 /// An error body: `message` may be a string or an object; `error` a string.
@@ -369,7 +410,7 @@ mod tests {
             let issues: Vec<ApiIssue> =
                 serde_json::from_str(&src).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert!(!issues.is_empty());
-            let i = issues[0].clone().into_issue(0);
+            let i = issues[0].clone().into_issue(0, &LaneLabels::default());
             assert!(i.iid > 0);
         }
         if let Some(src) = example("group_issues_list.example.json") {
@@ -405,7 +446,7 @@ mod tests {
     fn control_characters_from_gitlab_never_reach_the_core() {
         let src = r#"{"id":1,"iid":2,"project_id":3,"title":"evil \u001b]0;pwned\u0007 title\u001b[2J","description":"x\u001b[31mred","state":"opened","labels":["a\u0007b"],"created_at":"2025-01-01T00:00:00Z","updated_at":"2025-01-01T00:00:00Z","web_url":"https://gl.example.com/a/b/-/issues/2"}"#;
         let i: ApiIssue = serde_json::from_str(src).unwrap();
-        let issue = i.into_issue(0);
+        let issue = i.into_issue(0, &LaneLabels::default());
         for s in [&issue.title, &issue.description, &issue.labels[0]] {
             assert!(!s.chars().any(|c| c.is_control() && c != '\n'), "{s:?}");
         }

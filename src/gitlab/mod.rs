@@ -14,6 +14,7 @@ use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 
+use crate::core::lane_labels::LaneLabels;
 use dto::{ApiErrorBody, ApiIssue, ApiLabel, ApiMilestone, ApiUser};
 use pagination::PageInfo;
 
@@ -170,6 +171,10 @@ pub struct Client {
     received: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// GitLab's clock minus ours, in milliseconds (from `Date` headers).
     clock_offset: std::sync::Arc<std::sync::atomic::AtomicI64>,
+    /// The lanes' labels by id, to read GitLab's labels and send ours
+    /// under their titles now (shared by clones; set by the sync and the
+    /// sender from the cache).
+    lanes: std::sync::Arc<std::sync::RwLock<std::sync::Arc<LaneLabels>>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -298,10 +303,26 @@ impl Client {
             requests: Default::default(),
             received: Default::default(),
             clock_offset: Default::default(),
+            lanes: Default::default(),
         })
     }
 
     /// How many HTTP requests this client (and its clones) has sent.
+    /// The lanes' labels as last learnt.
+    pub fn lanes(&self) -> std::sync::Arc<LaneLabels> {
+        self.lanes
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    pub fn set_lanes(&self, lanes: LaneLabels) {
+        *self
+            .lanes
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = std::sync::Arc::new(lanes);
+    }
+
     pub fn request_count(&self) -> u64 {
         self.requests.load(std::sync::atomic::Ordering::Relaxed)
     }
@@ -773,18 +794,55 @@ impl Client {
         group: &str,
         search: &str,
     ) -> Result<Vec<String>, GitlabError> {
+        Ok(self
+            .group_labels_with_ids(group, search)
+            .await?
+            .into_iter()
+            .map(|(_, name)| name)
+            .collect())
+    }
+
+    /// The group's labels (and its ancestors') whose title contains
+    /// `search`, with their ids.
+    pub async fn group_labels_with_ids(
+        &self,
+        group: &str,
+        search: &str,
+    ) -> Result<Vec<(u64, String)>, GitlabError> {
         let path = format!("/groups/{}/labels", Self::group_path(group));
-        // Labels have ids, but names are what we keep; hash the name for dedupe.
         let labels = self
             .get_all(
                 &path,
-                &[("search", search.into())],
-                |l: &ApiLabel| fxhash(&l.name),
+                &[
+                    ("search", search.into()),
+                    ("include_ancestor_groups", "true".into()),
+                ],
+                |l: &ApiLabel| if l.id != 0 { l.id } else { fxhash(&l.name) },
                 &|_, _| {},
             )
             .await
             .map_err(|e| name_group(e, group))?;
-        Ok(labels.into_iter().map(|l| l.name).collect())
+        Ok(labels
+            .into_iter()
+            .map(|l| (l.id, crate::core::sanitize::line(&l.name)))
+            .collect())
+    }
+
+    /// One group label by id (`None`: deleted, or not the group's).
+    pub async fn group_label(
+        &self,
+        group: &str,
+        id: u64,
+    ) -> Result<Option<(u64, String)>, GitlabError> {
+        let url = self.url(
+            &format!("/groups/{}/labels/{id}", Self::group_path(group)),
+            &[],
+        );
+        match self.get_json::<ApiLabel>(&url, "label").await {
+            Ok((l, _)) => Ok(Some((l.id, crate::core::sanitize::line(&l.name)))),
+            Err(GitlabError::NotFound(_) | GitlabError::Forbidden(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// Issues of the group matching `query` (`labels`, `state`, `milestone`,
@@ -796,6 +854,10 @@ impl Client {
         progress: &(dyn Fn(usize, Option<u64>) + Send + Sync),
     ) -> Result<Vec<ApiIssue>, GitlabError> {
         let path = format!("/groups/{}/issues", Self::group_path(group));
+        // Labels with their ids: lanes are labels, not titles.
+        let mut query = query.to_vec();
+        query.push(("with_labels_details", "true".into()));
+        let query = &query[..];
         let list = async |progress: &(dyn Fn(usize, Option<u64>) + Send + Sync)| {
             self.get_all_checked(&path, query, |i: &ApiIssue| i.id, progress)
                 .await
@@ -871,6 +933,7 @@ impl Client {
         let mut q: Vec<(&str, String)> = iids.iter().map(|i| ("iids[]", i.to_string())).collect();
         q.push(("per_page", PER_PAGE.to_string()));
         q.push(("state", "all".into()));
+        q.push(("with_labels_details", "true".into()));
         Ok(self
             .get_json(
                 &self.url(&format!("/projects/{project}/issues"), &q),

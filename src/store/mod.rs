@@ -202,6 +202,14 @@ impl Store {
         StoreError::db(&self.path, &e)
     }
 
+    /// The lanes' labels as the last sync learnt them (see `lane_labels`).
+    pub fn lane_labels(&self) -> Result<crate::core::lane_labels::LaneLabels, StoreError> {
+        Ok(self
+            .meta_get("lane_labels")?
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default())
+    }
+
     fn meta_get(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.conn()
             .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))

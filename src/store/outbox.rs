@@ -51,6 +51,8 @@ pub struct StoreChanges {
     /// creation made.
     pub sent: Vec<(Change, Option<IssueId>)>,
     pub synced_at: Option<DateTime<Utc>>,
+    /// GitLab Free (as its answers show), when known.
+    pub free_tier: Option<bool>,
 }
 
 /// Applied changes kept for conflict checks and other readers.
@@ -382,6 +384,7 @@ impl Store {
             let synced_at = meta("synced_at")?
                 .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
                 .map(|d| d.with_timezone(&Utc));
+            let free_tier = meta("free_tier")?.map(|v| v == "true");
             let full = since == 0 || epoch > since;
             let mut upsert = Vec::new();
             let mut delete = Vec::new();
@@ -439,6 +442,7 @@ impl Store {
                 failed,
                 sent,
                 synced_at,
+                free_tier,
             })
         };
         let out = read().map_err(|e| self.err(e))?;

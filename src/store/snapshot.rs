@@ -27,6 +27,8 @@ pub struct SyncMeta {
     /// The instance keeps no weights and one assignee per issue (GitLab
     /// Free): its issues come without a `weight` field. `None`: not known.
     pub free_tier: Option<bool>,
+    /// The configured lanes' labels on GitLab, by id (renames followed).
+    pub lane_labels: crate::core::lane_labels::LaneLabels,
 }
 
 /// Everything the cache holds.
@@ -100,6 +102,10 @@ impl Store {
                 .and_then(|s| serde_json::from_str(&s).ok())
                 .unwrap_or_default(),
             free_tier: self.meta_get("free_tier")?.map(|v| v == "true"),
+            lane_labels: self
+                .meta_get("lane_labels")?
+                .and_then(|s| serde_json::from_str(&s).ok())
+                .unwrap_or_default(),
         };
         let me: Option<User> = self
             .meta_get("me")?
@@ -520,6 +526,10 @@ fn write_meta(tx: &rusqlite::Transaction<'_>, meta: &SyncMeta) -> rusqlite::Resu
     if let Some(free) = meta.free_tier {
         stmt.execute(params!["free_tier", free.to_string()])?;
     }
+    stmt.execute(params![
+        "lane_labels",
+        serde_json::to_string(&meta.lane_labels).unwrap_or_default()
+    ])?;
     Ok(())
 }
 
@@ -547,6 +557,7 @@ pub(super) mod tests {
                 max_updated_at: Some(t),
                 lanes: vec!["Ready".into()],
                 free_tier: None,
+                lane_labels: Default::default(),
             },
         }
     }
