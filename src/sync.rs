@@ -532,7 +532,8 @@ impl Syncer {
                 max_updated_at: max_updated.or(self.snap.meta.max_updated_at).or(Some(now)),
                 lanes,
                 free_tier: free,
-                lane_labels,
+                // With renames seen in the issues' labels meanwhile.
+                lane_labels: (*self.client.lanes()).clone(),
             },
         };
         self.rev = self.store.save_full(&snap)?;
@@ -821,6 +822,8 @@ impl Syncer {
             .map(|i| i.updated_at)
             .max()
             .max(self.snap.meta.max_updated_at);
+        // Renames seen in the issues' labels meanwhile.
+        delta.meta.lane_labels = (*self.client.lanes()).clone();
         let rev = self.store.save_delta(&delta)?;
         self.rev = rev;
         self.snap.meta = delta.meta;

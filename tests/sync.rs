@@ -1226,16 +1226,28 @@ fn a_renamed_lane_keeps_its_cards_and_changes_go_under_its_new_title() {
             .world()
             .rename_label(doing, "workflow-infra::Doing")
     );
-    // Labels are read again with the lists (a full sync reads them all).
-    rig.rt
-        .block_on(s.full(Utc::now(), current(&s), &|_, _| {}))
-        .unwrap();
+    // Before the group's labels are read again (every 30 minutes): an
+    // issue of the lane read meanwhile keeps its lane (by the label's id).
+    rig.fake
+        .world()
+        .issues
+        .iter_mut()
+        .find(|i| i.id == doing_issue)
+        .unwrap()
+        .updated_at = Utc::now();
+    rig.sync(&mut s).unwrap();
     let cached = s.snap.ws.issue(doing_issue).unwrap();
     assert_eq!(
         team().lanes_of(cached),
         vec!["In Progress"],
         "the lane keeps its cards"
     );
+    // A full sync reads the group's labels again.
+    rig.rt
+        .block_on(s.full(Utc::now(), current(&s), &|_, _| {}))
+        .unwrap();
+    let cached = s.snap.ws.issue(doing_issue).unwrap();
+    assert_eq!(team().lanes_of(cached), vec!["In Progress"]);
     assert_eq!(
         s.snap.meta.lane_labels.renamed(),
         vec![(doing, "workflow-infra::Doing")]
@@ -1299,4 +1311,40 @@ fn a_project_label_named_like_a_lane_is_not_the_lane() {
     );
     let flags = glboard::core::board::flags(&team(), cached);
     assert!(flags.unknown_lane, "{flags:?}");
+}
+
+#[test]
+fn a_move_right_after_a_lane_was_renamed_goes_under_its_new_title() {
+    use glboard::core::edit::{self, Change, Seen};
+    let rig = Rig::new(world(80));
+    let mut s = rig.syncer();
+    rig.sync(&mut s).unwrap();
+    let (ready_issue, _, _) = open_in_lane(&rig, "Ready");
+    assert!(
+        rig.fake
+            .world()
+            .rename_label("workflow-infra::In Progress", "workflow-infra::Doing")
+    );
+    // No sync between: the sender reads the lane label's title by id.
+    let seen = s.snap.ws.issue(ready_issue).unwrap().clone();
+    let change = Change {
+        id: 1,
+        issue: seen.id,
+        project: seen.project_id,
+        iid: seen.iid,
+        seen: Seen::of(&seen, &team()),
+        edit: edit::to_lane(&seen, &team(), Some("In Progress")),
+        summary: "move".into(),
+        ..Change::default()
+    };
+    let back = rig
+        .rt
+        .block_on(glboard::outbox::send_one(&s.client, &change, &team(), None))
+        .unwrap();
+    assert_eq!(team().lanes_of(&back), vec!["In Progress"]);
+    let w = rig.fake.world();
+    assert!(
+        !w.labels.iter().any(|l| l == "workflow-infra::In Progress"),
+        "no label of the old name made"
+    );
 }

@@ -253,6 +253,23 @@ fn route(
                 _ => not_found_route(),
             }
         }
+        // One label available to a project (its own, or its groups'), by
+        // id or title: `GET /projects/:id/labels/:label_id`.
+        ("GET", ["projects", pid, "labels", id]) => {
+            let Some(project) = pid.parse::<u64>().ok().filter(|id| w.project_exists(*id)) else {
+                return message(404, "404 Project Not Found");
+            };
+            let mine = |l: &str| match l.split_once('\u{0}') {
+                Some((_, p)) => p == project.to_string(),
+                None => true,
+            };
+            match w.labels.iter().enumerate().find(|(n, l)| {
+                mine(l) && ((500 + n).to_string() == *id || crate::world::label_title(l) == *id)
+            }) {
+                Some((_, l)) => respond(StatusCode::OK, w.label_json(l)),
+                None => message(404, "404 Label Not Found"),
+            }
+        }
         (_, ["projects", pid, "issues", rest @ ..]) => {
             let Some(project) = pid.parse::<u64>().ok().filter(|id| w.project_exists(*id)) else {
                 return message(404, "404 Project Not Found");

@@ -59,6 +59,23 @@ impl LaneLabels {
         LaneLabels { lanes }
     }
 
+    /// Follow renames seen in issues' labels (ids with titles): a lane's
+    /// label under another title now. Whether anything changed.
+    pub fn observe(&mut self, labels: &[(u64, &str)]) -> bool {
+        let mut changed = false;
+        for (id, title) in labels {
+            if let Some(l) = self
+                .lanes
+                .values_mut()
+                .find(|l| l.id == *id && l.title != *title)
+            {
+                l.title = (*title).to_owned();
+                changed = true;
+            }
+        }
+        changed
+    }
+
     /// An issue's labels as glboard keeps them, from GitLab's (id when
     /// GitLab gave it, title): a lane's label under its canonical title; a
     /// label titled like a lane that is another label marked as such.
@@ -211,6 +228,21 @@ mod tests {
         assert_eq!(
             lanes.on_gitlab("team::Datastores").as_deref(),
             Some("team::Datastores")
+        );
+    }
+
+    #[test]
+    fn a_rename_seen_in_an_issues_labels_is_followed_at_once() {
+        let mut lanes = LaneLabels::learn(
+            &team(),
+            &LaneLabels::default(),
+            &found(&[(7, "workflow-infra::Ready")]),
+        );
+        assert!(!lanes.observe(&[(7, "workflow-infra::Ready"), (3, "team::Datastores")]));
+        assert!(lanes.observe(&[(7, "workflow-infra::Ready now")]));
+        assert_eq!(
+            lanes.on_gitlab("workflow-infra::Ready").as_deref(),
+            Some("workflow-infra::Ready now")
         );
     }
 

@@ -316,6 +316,24 @@ impl Client {
             .clone()
     }
 
+    /// Follow a lane's label renamed on GitLab, as issues read with their
+    /// labels' ids show it (before the next refresh of the group's labels).
+    fn observe_labels(&self, issues: &[ApiIssue]) {
+        let seen: Vec<(u64, &str)> = issues
+            .iter()
+            .flat_map(|i| i.labels.iter())
+            .filter_map(|l| Some((l.id?, l.name.as_str())))
+            .collect();
+        if seen.is_empty() {
+            return;
+        }
+        let mut lanes = (*self.lanes()).clone();
+        if lanes.observe(&seen) {
+            tracing::info!("a lane's label was renamed on GitLab; following it by id");
+            self.set_lanes(lanes);
+        }
+    }
+
     pub fn set_lanes(&self, lanes: LaneLabels) {
         *self
             .lanes
@@ -828,6 +846,46 @@ impl Client {
             .collect())
     }
 
+    /// A label available to a project (its own or its groups'), by id.
+    pub async fn project_label(
+        &self,
+        project: u64,
+        id: u64,
+    ) -> Result<Option<(u64, String)>, GitlabError> {
+        let url = self.url(&format!("/projects/{project}/labels/{id}"), &[]);
+        match self.get_json::<ApiLabel>(&url, "label").await {
+            Ok((l, _)) => Ok(Some((l.id, crate::core::sanitize::line(&l.name)))),
+            Err(GitlabError::NotFound(_) | GitlabError::Forbidden(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Before lane labels are sent: their titles on GitLab now, read by id
+    /// (a lane renamed since the last refresh would otherwise be sent
+    /// under its old title, and GitLab would make a new label of it).
+    pub async fn refresh_lane_titles(
+        &self,
+        project: u64,
+        lanes: &[&str],
+    ) -> Result<(), GitlabError> {
+        let known = self.lanes();
+        let mut seen: Vec<(u64, String)> = Vec::new();
+        for lane in lanes {
+            if let Some(l) = known.lanes.get(*lane)
+                && let Some(found) = self.project_label(project, l.id).await?
+            {
+                seen.push(found);
+            }
+        }
+        let seen: Vec<(u64, &str)> = seen.iter().map(|(id, t)| (*id, t.as_str())).collect();
+        let mut lanes = (*known).clone();
+        if lanes.observe(&seen) {
+            tracing::info!("a lane's label was renamed on GitLab; sending it under its title now");
+            self.set_lanes(lanes);
+        }
+        Ok(())
+    }
+
     /// One group label by id (`None`: deleted, or not the group's).
     pub async fn group_label(
         &self,
@@ -883,6 +941,7 @@ impl Client {
         // What the web board shows: issues and incidents, not tasks,
         // test cases, objectives or key results.
         out.retain(ApiIssue::on_boards);
+        self.observe_labels(&out);
         Ok(out)
     }
 }
@@ -934,13 +993,15 @@ impl Client {
         q.push(("per_page", PER_PAGE.to_string()));
         q.push(("state", "all".into()));
         q.push(("with_labels_details", "true".into()));
-        Ok(self
+        let list: Vec<ApiIssue> = self
             .get_json(
                 &self.url(&format!("/projects/{project}/issues"), &q),
                 "issues by iid",
             )
             .await?
-            .0)
+            .0;
+        self.observe_labels(&list);
+        Ok(list)
     }
 
     /// Issues of a project with this title, by this author, created since then.
