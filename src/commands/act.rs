@@ -129,6 +129,7 @@ pub fn act(cli: &Cli, reference: &str, act: Act) -> Result<u8, Failure> {
             return Ok(EX_OK);
         }
         Err(Refusal::Invalid(why)) => return Err(fail(EX_FAILURE, why)),
+        Err(Refusal::Unsupported(why)) => return Err(fail(EX_USAGE, why)),
     };
     let change = Change {
         issue: issue.id,

@@ -178,7 +178,7 @@ pub fn act(state: &mut AppState, issue: &Issue, intent: Intent) -> Vec<Effect> {
             state.info(format!("nothing to change: {name}"));
             Vec::new()
         }
-        Err(Refusal::Invalid(why)) => {
+        Err(Refusal::Invalid(why) | Refusal::Unsupported(why)) => {
             state.warn(why);
             Vec::new()
         }

@@ -60,6 +60,9 @@ pub enum Refusal {
     NothingToChange,
     /// It cannot be done (and why, in words for the user).
     Invalid(String),
+    /// Not something this GitLab keeps (Free: several assignees, a
+    /// weight): a usage error, asked differently it can be done.
+    Unsupported(String),
 }
 
 /// The change an action makes, and how to say it.
@@ -209,7 +212,9 @@ pub fn plan(
             format!("{name} reopened"),
         ),
         Intent::Assignees(chosen) | Intent::Assign(chosen) if ctx.free_tier && chosen.len() > 1 => {
-            return Err(Refusal::Invalid(format!("{FREE_ONE_ASSIGNEE}: choose one")));
+            return Err(Refusal::Unsupported(format!(
+                "{FREE_ONE_ASSIGNEE}: choose one"
+            )));
         }
         Intent::Assign(ids) if ctx.free_tier => {
             // One assignee: assigning is replacing.
@@ -233,7 +238,7 @@ pub fn plan(
             )
         }
         Intent::Weight(Some(_)) if ctx.free_tier => {
-            return Err(Refusal::Invalid(format!(
+            return Err(Refusal::Unsupported(format!(
                 "{FREE_NO_WEIGHT}: GitLab would drop it"
             )));
         }
@@ -484,11 +489,11 @@ mod tests {
         assert_eq!(p.edit.unassign, vec![8], "assigning replaces");
         assert!(matches!(
             plan(&c, &i, "#1", &Intent::Assign(vec![7, 8])),
-            Err(Refusal::Invalid(why)) if why.contains("one assignee")
+            Err(Refusal::Unsupported(why)) if why.contains("one assignee")
         ));
         assert!(matches!(
             plan(&c, &i, "#1", &Intent::Weight(Some(3))),
-            Err(Refusal::Invalid(why)) if why.contains("no weights")
+            Err(Refusal::Unsupported(why)) if why.contains("no weights")
         ));
     }
 }
