@@ -49,6 +49,40 @@ pub enum Format {
     Json,
 }
 
+/// How `cadence` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Plain,
+    Json,
+}
+
+/// How the planning summary is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SummaryFormat {
+    Markdown,
+    Json,
+}
+
+/// What `planning` does.
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum PlanningCmd {
+    /// The iteration's planning summary: committed issues by lane and by
+    /// person, capacity over 2, 4 and 6 weeks, carry-overs, what needs a
+    /// weight or an assignee.
+    Summary {
+        /// current, next, or a milestone title.
+        #[arg(long, default_value = "current")]
+        milestone: String,
+        /// Write it into the planning issue's description, between
+        /// <!-- glboard:summary --> markers, keeping the rest.
+        #[arg(long)]
+        write: bool,
+        /// markdown (as written) or json.
+        #[arg(long, value_enum, default_value = "markdown")]
+        format: SummaryFormat,
+    },
+}
+
 /// What `pending` does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PendingAction {
@@ -186,6 +220,24 @@ pub enum Cmd {
         /// Do it without asking (needed when stdin is not a terminal).
         #[arg(long)]
         yes: bool,
+    },
+    /// The fortnight's cadence: make sure the next iterations exist as
+    /// milestones, and the next iteration's planning issue (for a CI schedule).
+    Cadence {
+        /// How many iterations after the current one must exist.
+        #[arg(long, default_value_t = 3)]
+        ahead: u32,
+        /// Show what would be created; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// plain or json.
+        #[arg(long, value_enum, default_value = "plain")]
+        format: ReportFormat,
+    },
+    /// The Iteration Planning issue: its summary.
+    Planning {
+        #[command(subcommand)]
+        what: PlanningCmd,
     },
     /// List queued and refused changes; retry or discard one.
     Pending {

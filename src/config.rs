@@ -60,6 +60,50 @@ pub struct FileConfig {
     /// Lanes the re-plan leaves where they are, besides the done lane.
     #[serde(default = "default_replan_skip_lanes")]
     pub replan_skip_lanes: Vec<String>,
+    /// `[[absence]]` user, from, to: planned absences (capacity drops by
+    /// the working days missed).
+    #[serde(default)]
+    pub absence: Vec<FileAbsence>,
+    /// Title pattern of new iteration milestones (`glboard cadence`):
+    /// `{week}` (ISO week of the start, two digits), `{year}`, `{n}`.
+    /// Absent: `<milestone_prefix>W{week}`.
+    #[serde(default)]
+    pub milestone_title: Option<String>,
+    /// Project (full path or id) where `glboard cadence` creates each
+    /// iteration's planning issue.
+    #[serde(default)]
+    pub planning_project: Option<String>,
+    /// A Markdown file whose text, filled in, is a new planning issue's
+    /// description (relative paths are from the config file's directory).
+    #[serde(default)]
+    pub planning_template: Option<PathBuf>,
+}
+
+/// A planned absence in the file; dates as `"2026-12-21"` or TOML dates.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct FileAbsence {
+    pub user: String,
+    pub from: FileDate,
+    pub to: FileDate,
+}
+
+/// A day, written quoted or as a TOML date.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum FileDate {
+    Text(String),
+    Toml(toml::value::Datetime),
+}
+
+impl FileDate {
+    fn day(&self) -> Option<chrono::NaiveDate> {
+        let s = match self {
+            FileDate::Text(s) => s.clone(),
+            FileDate::Toml(d) => d.to_string(),
+        };
+        chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
+    }
 }
 
 fn default_replan_skip_lanes() -> Vec<String> {
@@ -181,6 +225,38 @@ pub fn parse(path: &Path, src: &str, env_host: Option<&str>) -> Result<Config, C
             }
         }
     }
+    for (n, a) in file.absence.iter().enumerate() {
+        // The line of the n-th `[[absence]]`.
+        let line = src
+            .match_indices("[[absence]]")
+            .nth(n)
+            .map_or(1, |(at, _)| line_of(src, at));
+        let at = |message: String| ConfigError::Invalid {
+            path: path.to_owned(),
+            line,
+            message,
+        };
+        match (a.from.day(), a.to.day()) {
+            (Some(f), Some(t)) if f <= t => {}
+            (Some(_), Some(_)) => {
+                return Err(at(format!("absence of {}: `to` is before `from`", a.user)));
+            }
+            _ => {
+                return Err(at(format!(
+                    "absence of {}: write dates as YYYY-MM-DD, e.g. from = \"2026-12-21\"",
+                    a.user
+                )));
+            }
+        }
+    }
+    if let Some(p) = &file.milestone_title
+        && !p.contains("{week}")
+        && !p.contains("{n}")
+    {
+        return Err(bad(format!(
+            "`milestone_title` = {p:?} has neither {{week}} nor {{n}}: every iteration would get the same title"
+        )));
+    }
     let host = env_host
         .filter(|h| !h.trim().is_empty())
         .unwrap_or(&file.host);
@@ -289,6 +365,18 @@ impl Config {
             capacity: f.capacity.clone(),
             planning_title: f.planning_title.clone(),
             replan_skip_lanes: f.replan_skip_lanes.clone(),
+            absences: f
+                .absence
+                .iter()
+                .filter_map(|a| {
+                    Some(crate::core::model::Absence {
+                        user: a.user.trim_start_matches('@').to_owned(),
+                        from: a.from.day()?,
+                        to: a.to.day()?,
+                    })
+                })
+                .collect(),
+            milestone_title: f.milestone_title.clone().unwrap_or_default(),
         }
     }
 

@@ -242,6 +242,8 @@ pub fn datastores_team() -> TeamConfig {
         capacity: Default::default(),
         planning_title: "Iteration Planning".into(),
         replan_skip_lanes: vec!["Cancelled".into()],
+        absences: Vec::new(),
+        milestone_title: String::new(),
     }
 }
 

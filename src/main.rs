@@ -126,6 +126,19 @@ fn main() -> ExitCode {
             dry_run,
             yes,
         }) => commands::replan(&cli, from, to, *reset_lane, *dry_run, *yes),
+        Some(Cmd::Cadence {
+            ahead,
+            dry_run,
+            format,
+        }) => commands::cadence(&cli, *ahead, *dry_run, *format),
+        Some(Cmd::Planning {
+            what:
+                glboard::cli::PlanningCmd::Summary {
+                    milestone,
+                    write,
+                    format,
+                },
+        }) => commands::planning_summary(&cli, milestone, *write, *format),
         Some(Cmd::Doctor) => commands::doctor(&cli),
         Some(Cmd::Completions { shell }) => {
             use clap::CommandFactory;

@@ -18,9 +18,9 @@ use tokio::sync::mpsc;
 
 use crate::core::action::{Action, OutboxEvent};
 use crate::core::conflict::conflict;
-use crate::core::edit::{Change, NewIssue};
+use crate::core::edit::{Change, NewIssue, NewMilestone};
 use crate::core::lane_labels::LaneLabels;
-use crate::core::model::{Issue, IssueState, TeamConfig, User};
+use crate::core::model::{Issue, IssueState, Milestone, TeamConfig, User};
 use crate::gitlab::{Client, GitlabError, NotePosted, RetryPolicy};
 use crate::store::{Finished, Lease, Store, StoreError};
 
@@ -55,6 +55,9 @@ pub fn put_form(
     }
     if let Some(m) = e.milestone {
         form.push(("milestone_id".to_owned(), m.unwrap_or(0).to_string()));
+    }
+    if let Some(d) = &e.description {
+        form.push(("description".to_owned(), d.text.clone()));
     }
     if !e.assign.is_empty() || !e.unassign.is_empty() {
         // The full set, from the fresh read: others' assignees are kept.
@@ -104,7 +107,9 @@ const LOOKBACK: chrono::Duration = chrono::Duration::minutes(2);
 
 /// Whether sending this change twice would do it twice.
 pub fn not_idempotent(change: &Change) -> bool {
-    change.edit.create.is_some() || change.edit.comment.is_some()
+    change.edit.create.is_some()
+        || change.edit.comment.is_some()
+        || change.edit.create_milestone.is_some()
 }
 
 /// A comment's text as GitLab stores it: quick-action lines (`/spend 1h`)
@@ -130,14 +135,18 @@ pub fn stored_body(body: &str) -> String {
 /// spent time.").
 #[derive(Debug, Clone)]
 pub struct Applied {
-    pub issue: Issue,
+    /// The issue as GitLab has it now (`None` for a milestone created).
+    pub issue: Option<Issue>,
+    /// A milestone created.
+    pub milestone: Option<Milestone>,
     pub said: Vec<String>,
 }
 
 impl From<Issue> for Applied {
     fn from(issue: Issue) -> Applied {
         Applied {
-            issue,
+            issue: Some(issue),
+            milestone: None,
             said: Vec::new(),
         }
     }
@@ -150,9 +159,11 @@ pub async fn send_one(
     team: &TeamConfig,
     me: Option<&User>,
 ) -> Result<Issue, SendError> {
-    send_with(client, change, team, me, None, &[])
-        .await
-        .map(|a| a.issue)
+    let a = send_with(client, change, team, me, None, &[]).await?;
+    a.issue.ok_or_else(|| SendError::Refused {
+        reason: "not a change to an issue".into(),
+        issue: None,
+    })
 }
 
 /// Apply one change to GitLab, with the issue already read fresh (by
@@ -168,6 +179,13 @@ pub async fn send_with(
 ) -> Result<Applied, SendError> {
     if let Some(new) = &change.edit.create {
         return create(client, change, new, me).await.map(Applied::from);
+    }
+    if let Some(new) = &change.edit.create_milestone {
+        return create_milestone(client, new).await.map(|m| Applied {
+            issue: None,
+            milestone: Some(m),
+            said: Vec::new(),
+        });
     }
     let refused = |e: GitlabError, issue: Option<&Issue>| {
         // A rejected token (revoked mid-session) pauses the queue: the
@@ -381,7 +399,69 @@ pub async fn send_with(
             .map_err(not_found)?
             .into_issue(0, &client.lanes()),
     };
-    Ok(Applied { issue, said })
+    Ok(Applied {
+        issue: Some(issue),
+        milestone: None,
+        said,
+    })
+}
+
+/// Create a milestone in a group. Titles are unique in a group (closed
+/// milestones included): one of this title there already is adopted when
+/// it has these dates (an earlier attempt whose answer was lost), else the
+/// change is refused with what holds the title. Never made twice.
+async fn create_milestone(client: &Client, new: &NewMilestone) -> Result<Milestone, SendError> {
+    let refused = |e: GitlabError| {
+        if e.is_transient() || e == GitlabError::Unauthorized {
+            SendError::Transient(e)
+        } else {
+            SendError::Refused {
+                reason: e.to_string(),
+                issue: None,
+            }
+        }
+    };
+    let taken = |m: &Milestone| SendError::Refused {
+        reason: format!(
+            "the title {} is taken by another milestone ({}{}): choose another `milestone_title`",
+            new.title,
+            match m.state {
+                crate::core::model::MilestoneState::Active => "open",
+                crate::core::model::MilestoneState::Closed => "closed",
+            },
+            m.start_date
+                .map(|d| format!(", starting {d}"))
+                .unwrap_or_default()
+        ),
+        issue: None,
+    };
+    let ours =
+        |m: &Milestone| m.start_date == Some(new.start_date) && m.due_date == Some(new.due_date);
+    if let Some(m) = client
+        .group_milestone_titled(&new.group, &new.title)
+        .await
+        .map_err(refused)?
+    {
+        let m = Milestone::from(m);
+        if ours(&m) {
+            tracing::info!(title = %new.title, "the milestone exists already; not creating it again");
+            return Ok(m);
+        }
+        return Err(taken(&m));
+    }
+    let mut form = vec![
+        ("title".to_owned(), new.title.clone()),
+        ("start_date".to_owned(), new.start_date.to_string()),
+        ("due_date".to_owned(), new.due_date.to_string()),
+    ];
+    if !new.description.is_empty() {
+        form.push(("description".to_owned(), new.description.clone()));
+    }
+    client
+        .create_group_milestone(&new.group, &form)
+        .await
+        .map(Milestone::from)
+        .map_err(refused)
 }
 
 /// Create an issue. After an attempt without an answer, the issue may
@@ -491,6 +571,8 @@ pub struct BatchOutcome {
     pub summaries: std::collections::HashMap<u64, String>,
     /// What GitLab said a change did beyond it (quick actions).
     pub said: Vec<(u64, String)>,
+    /// Milestones created.
+    pub milestones: Vec<(u64, Milestone)>,
 }
 
 /// Send the next batch of `queue` (oldest change of each issue, up to
@@ -546,7 +628,11 @@ pub async fn send_batch(
             out.summaries.insert(change.id, change.summary.clone());
         }
         match result {
-            Ok(Applied { issue, said }) => {
+            Ok(Applied {
+                issue,
+                milestone,
+                said,
+            }) => {
                 tracing::info!(id = change.id, summary = %change.summary, "change applied");
                 if !said.is_empty() {
                     out.said.push((change.id, said.join(" ")));
@@ -554,9 +640,15 @@ pub async fn send_batch(
                 out.finished.push(change.id);
                 finished.push(Finished::Sent {
                     id: change.id,
-                    issue: Some(issue.clone()),
+                    issue: issue.clone(),
+                    milestone: milestone.clone(),
                 });
-                out.sent.push((change.id, issue));
+                if let Some(issue) = issue {
+                    out.sent.push((change.id, issue));
+                }
+                if let Some(m) = milestone {
+                    out.milestones.push((change.id, m));
+                }
             }
             Err(SendError::Refused { reason, issue }) => {
                 tracing::warn!(id = change.id, %reason, "change refused");
@@ -639,6 +731,7 @@ pub async fn flush(
             total.refused.extend(o.refused);
             total.summaries.extend(o.summaries);
             total.said.extend(o.said);
+            total.milestones.extend(o.milestones);
             if o.waiting.is_some() || !progressed {
                 total.waiting = o.waiting;
                 return Ok(());

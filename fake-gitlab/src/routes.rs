@@ -147,6 +147,56 @@ fn route(
             StatusCode::OK,
             json!({"version": w.version, "revision": "fake", "kas": {"enabled": false}, "enterprise": w.version.ends_with("-ee")}),
         ),
+        // `POST /groups/:id/milestones` (doc/api/group_milestones.md):
+        // titles are unique among the group's milestones, closed ones too
+        // (`Milestone#uniqueness_of_title`), answered as the API does.
+        ("POST", ["groups", g, "milestones"]) => {
+            if !group_matches(w, g) {
+                return message(404, "404 Group Not Found");
+            }
+            let Some(title) = get(p, "title").map(str::trim).filter(|t| !t.is_empty()) else {
+                return respond(
+                    StatusCode::BAD_REQUEST,
+                    json!({"error": "title is missing"}),
+                );
+            };
+            if w.milestones
+                .iter()
+                .any(|m| m.lives.is_empty() && m.title == title)
+            {
+                return message(
+                    400,
+                    "Failed to create milestone {:title=>[\"already being used for another group or project milestone.\"]}",
+                );
+            }
+            let day = |k: &str| {
+                get(p, k).and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            };
+            let (start, due) = (day("start_date"), day("due_date"));
+            if let (Some(s), Some(d)) = (start, due)
+                && d < s
+            {
+                return message(
+                    400,
+                    "Failed to create milestone {:due_date=>[\"must be greater than start date\"]}",
+                );
+            }
+            let id = w.fresh_id();
+            let iid = w.milestones.iter().map(|m| m.iid).max().unwrap_or(0) + 1;
+            let m = crate::world::FMilestone {
+                id,
+                iid,
+                title: title.to_owned(),
+                description: get(p, "description").unwrap_or("").to_owned(),
+                start_date: start,
+                due_date: due,
+                state: "active".into(),
+                lives: String::new(),
+            };
+            let v = w.milestone_json(&m);
+            w.milestones.push(m);
+            respond(StatusCode::CREATED, v)
+        }
         ("GET", ["groups", g, rest @ ..]) => {
             if !group_matches(w, g) {
                 return message(404, "404 Group Not Found");

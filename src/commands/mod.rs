@@ -7,17 +7,21 @@
 //! than 5 minutes).
 
 mod act;
+mod cadence;
 mod doctor;
 mod init_board;
 mod pending;
+mod planning;
 mod print;
 mod replan;
 mod sync;
 
 pub use act::{Act, act};
+pub use cadence::cadence;
 pub use doctor::doctor;
 pub use init_board::init_from_boards;
 pub use pending::pending;
+pub use planning::planning_summary;
 pub use print::print;
 pub use replan::replan;
 pub use sync::sync;
@@ -244,6 +248,29 @@ pub(crate) fn sync_showing(
         Err(crate::sync::SyncError::Gitlab(e)) => Err(gitlab_failure(e)),
         Err(e) => Err(fail(EX_FAILURE, e.to_string())),
     }
+}
+
+/// The cache with the milestone histories (carry-overs, ↻) of the open
+/// team issues of `milestones` read; a history GitLab does not give is
+/// said, not fatal.
+pub(crate) fn with_history(live: &Live, milestones: &[u64]) -> Result<Snapshot, Failure> {
+    let rt = runtime()?;
+    let mut syncer = Syncer::new(live.client()?, live.store()?, live.target())
+        .map_err(|e| fail(EX_FAILURE, e.to_string()))?;
+    for m in milestones {
+        // HISTORY_BATCH issues a round; an iteration has far fewer rounds.
+        for _ in 0..50 {
+            match rt.block_on(syncer.refresh_history(Utc::now(), Some(*m))) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) => {
+                    eprintln!("note: milestone history not read ({e}); carry-overs may be missing");
+                    break;
+                }
+            }
+        }
+    }
+    Ok(syncer.snap)
 }
 
 pub(crate) fn gitlab_failure(e: GitlabError) -> Failure {

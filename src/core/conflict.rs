@@ -14,6 +14,7 @@ pub struct Fields {
     pub assignees: bool,
     pub state: bool,
     pub weight: bool,
+    pub description: bool,
 }
 
 impl Fields {
@@ -29,6 +30,7 @@ impl Fields {
             assignees: !e.assign.is_empty() || !e.unassign.is_empty(),
             state: e.state.is_some(),
             weight: e.weight.is_some(),
+            description: e.description.is_some(),
         }
     }
 }
@@ -159,6 +161,19 @@ pub fn conflict(
     if touched.weight && !ok(&|s| s.weight == now.weight) {
         return Some(format!("{CONFLICT}its weight changed on GitLab meanwhile"));
     }
+    if let Some(d) = &change.edit.description {
+        let fine = fresh.description == d.before
+            || fresh.description == d.text
+            || earlier
+                .iter()
+                .filter_map(|c| c.edit.description.as_ref())
+                .any(|e| e.text == fresh.description);
+        if !fine {
+            return Some(format!(
+                "{CONFLICT}its description was edited on GitLab meanwhile (nothing overwritten: write it again over the new text)"
+            ));
+        }
+    }
     None
 }
 
@@ -175,6 +190,7 @@ pub fn without_superseded(change: &Change, newer: &[Change], team: &TeamConfig) 
         later.assignees |= f.assignees;
         later.state |= f.state;
         later.weight |= f.weight;
+        later.description |= f.description;
     }
     let e = &mut c.edit;
     if later.lanes {
@@ -194,6 +210,9 @@ pub fn without_superseded(change: &Change, newer: &[Change], team: &TeamConfig) 
     }
     if later.weight {
         e.weight = None;
+    }
+    if later.description {
+        e.description = None;
     }
     (!c.edit.is_empty()).then_some(c)
 }

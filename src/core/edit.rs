@@ -98,6 +98,33 @@ pub struct Edit {
     /// Create this issue (the change's `issue` is a placeholder id).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create: Option<NewIssue>,
+    /// Replace the description (the planning summary), with the text the
+    /// user saw: someone else's edit meanwhile is a conflict.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<DescriptionEdit>,
+    /// Create this milestone (the change's `issue` is a placeholder id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_milestone: Option<NewMilestone>,
+}
+
+/// A milestone to create in a group (`glboard cadence`). Titles are unique
+/// in a group, so one of this title and these dates there already is this
+/// one (an earlier attempt whose answer was lost).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewMilestone {
+    pub group: String,
+    pub title: String,
+    pub start_date: chrono::NaiveDate,
+    pub due_date: chrono::NaiveDate,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// A new description, and the one it replaces.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DescriptionEdit {
+    pub text: String,
+    pub before: String,
 }
 
 /// A field that is present (even as `null`) is `Some`; an absent one is
@@ -124,6 +151,7 @@ impl Edit {
             || !self.unassign.is_empty()
             || self.state.is_some()
             || self.weight.is_some()
+            || self.description.is_some()
     }
 }
 
@@ -215,6 +243,9 @@ pub fn apply(issue: &mut Issue, edit: &Edit, members: &[User]) {
     if let Some(w) = edit.weight {
         issue.weight = w;
     }
+    if let Some(d) = &edit.description {
+        issue.description = d.text.clone();
+    }
 }
 
 /// The edit that undoes `edit`, given what was seen before it.
@@ -240,6 +271,11 @@ pub fn inverse(edit: &Edit, seen: &Seen) -> Edit {
         reorder: None,
         comment: None,
         create: None,
+        description: edit.description.as_ref().map(|d| DescriptionEdit {
+            text: d.before.clone(),
+            before: d.text.clone(),
+        }),
+        create_milestone: None,
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod action;
 pub mod board;
 pub mod board_setup;
+pub mod cadence;
 pub mod capacity;
 pub mod commit;
 pub mod compose;
@@ -26,6 +27,8 @@ pub mod panes;
 pub mod picker;
 pub mod picker_mode;
 pub mod planning_issue;
+pub mod planning_summary;
+pub mod planning_template;
 pub mod problems;
 pub mod prompt;
 pub mod replan;

@@ -192,6 +192,22 @@ pub struct TeamConfig {
     /// Lanes the re-plan leaves where they are, besides the done lane.
     #[serde(default = "default_replan_skip_lanes")]
     pub replan_skip_lanes: Vec<String>,
+    /// Planned absences: capacity is reduced by the working days missed.
+    #[serde(default)]
+    pub absences: Vec<Absence>,
+    /// How iteration milestones are titled (`{week}`, `{year}`, `{n}`);
+    /// empty: the prefix and `W{week}`.
+    #[serde(default)]
+    pub milestone_title: String,
+}
+
+/// A planned absence (`[[absence]]` in the config), both days included.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Absence {
+    pub user: String,
+    pub from: chrono::NaiveDate,
+    pub to: chrono::NaiveDate,
 }
 
 fn default_replan_skip_lanes() -> Vec<String> {
@@ -217,6 +233,15 @@ impl TeamConfig {
             .filter(|l| label_scope(l) == Some(self.workflow_scope.as_str()))
             .filter_map(|l| label_value(l))
             .collect()
+    }
+
+    /// The pattern of the team's iteration titles.
+    pub fn milestone_pattern(&self) -> String {
+        if self.milestone_title.is_empty() {
+            super::cadence::default_pattern(&self.milestone_prefix)
+        } else {
+            self.milestone_title.clone()
+        }
     }
 
     /// Whether a milestone is one of this team's iterations.

@@ -17,16 +17,7 @@ pub(super) fn planning_issue(state: &mut AppState) -> Vec<Effect> {
     };
     let team_label = state.team.team_label.clone();
     let planning = state.team.planning_title.clone();
-    let needle = planning.to_lowercase();
-    let short = state.team.short_milestone_title(&m).to_owned();
-    let found = state
-        .ws
-        .issues
-        .iter()
-        .filter(|i| i.has_label(&team_label) && i.title.to_lowercase().contains(&needle))
-        .find(|i| {
-            i.milestone_id == Some(m.id) || i.title.contains(&m.title) || i.title.contains(&short)
-        })
+    let found = super::planning_template::find(&state.ws, &state.team, &m)
         .map(|i| (i.id, i.project_id, i.iid));
     match found {
         Some((issue, project, iid)) => {

@@ -806,6 +806,56 @@ impl Client {
             .map_err(|e| name_group(e, group))
     }
 
+    /// The group's own milestone of this title, any state (titles are
+    /// unique in a group).
+    pub async fn group_milestone_titled(
+        &self,
+        group: &str,
+        title: &str,
+    ) -> Result<Option<ApiMilestone>, GitlabError> {
+        let path = format!("/groups/{}/milestones", Self::group_path(group));
+        let url = self.url(&path, &[("title", title.to_owned())]);
+        let (list, _): (Vec<ApiMilestone>, _) = self
+            .get_json(&url, "milestones")
+            .await
+            .map_err(|e| name_group(e, group))?;
+        Ok(list.into_iter().find(|m| m.title == title))
+    }
+
+    /// `POST /groups/:id/milestones`.
+    pub async fn create_group_milestone(
+        &self,
+        group: &str,
+        form: &[(String, String)],
+    ) -> Result<ApiMilestone, GitlabError> {
+        self.send_json(
+            Method::POST,
+            &format!("/groups/{}/milestones", Self::group_path(group)),
+            form,
+            "created milestone",
+        )
+        .await
+        .map_err(|e| name_group(e, group))
+    }
+
+    /// A project by full path or id: its id and path.
+    pub async fn project(
+        &self,
+        path_or_id: &str,
+    ) -> Result<crate::core::model::Project, GitlabError> {
+        #[derive(serde::Deserialize)]
+        struct P {
+            id: u64,
+            path_with_namespace: String,
+        }
+        let url = self.url(&format!("/projects/{}", encode(path_or_id)), &[]);
+        let (p, _): (P, _) = self.get_json(&url, "project").await?;
+        Ok(crate::core::model::Project {
+            id: p.id,
+            path: crate::core::sanitize::line(&p.path_with_namespace),
+        })
+    }
+
     /// Label names of the group matching `search`.
     pub async fn group_labels(
         &self,

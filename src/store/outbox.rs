@@ -17,8 +17,13 @@ use crate::core::model::{Issue, IssueId};
 /// What became of a change that was sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Finished {
-    /// GitLab applied it; the issue as GitLab has it now, when known.
-    Sent { id: u64, issue: Option<Issue> },
+    /// GitLab applied it; the issue as GitLab has it now, when known, or
+    /// the milestone it created.
+    Sent {
+        id: u64,
+        issue: Option<Issue>,
+        milestone: Option<crate::core::model::Milestone>,
+    },
     /// GitLab refused it (or it conflicts); the issue as GitLab has it.
     Refused {
         id: u64,
@@ -239,13 +244,22 @@ impl Store {
                 match r {
                     // Only the process that takes the change off the queue
                     // writes its answer.
-                    Finished::Sent { id, issue } => {
+                    Finished::Sent {
+                        id,
+                        issue,
+                        milestone,
+                    } => {
                         let taken = tx.execute(
                             "UPDATE outbox SET state = 'sent', rev = ?2, done_at = ?3, result_issue = ?4, reason = NULL WHERE id = ?1 AND state = 'queued'",
                             params![sql_id(*id), rev, now, issue.as_ref().map(|i| sql_id(i.id))],
                         )?;
                         if let Some(i) = issue.as_ref().filter(|_| taken > 0) {
                             write_issue(i)?;
+                        }
+                        if let Some(m) = milestone.as_ref().filter(|_| taken > 0) {
+                            // A new milestone: readers take the lists again.
+                            super::snapshot::write_milestone(tx, m)?;
+                            super::snapshot::set_epoch(tx, rev)?;
                         }
                     }
                     Finished::Refused { id, reason, issue } => {
@@ -513,6 +527,7 @@ mod tests {
             .finish(&[Finished::Sent {
                 id: ids[0],
                 issue: Some(answered),
+                milestone: None,
             }])
             .unwrap();
         let ch = store.changes_since(rev).unwrap();
@@ -549,6 +564,7 @@ mod tests {
             .finish(&[Finished::Sent {
                 id: ids[0],
                 issue: Some(older.clone()),
+                milestone: None,
             }])
             .unwrap();
         let cached = store.issues_by_id(&[7]).unwrap();
@@ -561,6 +577,7 @@ mod tests {
             .finish(&[Finished::Sent {
                 id: ids[0],
                 issue: Some(later),
+                milestone: None,
             }])
             .unwrap();
         let cached = store.issues_by_id(&[7]).unwrap();

@@ -486,6 +486,20 @@ pub(crate) fn bump_rev(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<i64> 
 }
 
 /// Readers reload everything (not only newer rows) from this revision on.
+/// One milestone's row (a milestone glboard created).
+pub(super) fn write_milestone(
+    tx: &rusqlite::Transaction<'_>,
+    m: &Milestone,
+) -> rusqlite::Result<()> {
+    let json = serde_json::to_string(m)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    tx.execute(
+        "INSERT OR REPLACE INTO milestones (id, data) VALUES (?1, ?2)",
+        params![sql_id(m.id), json],
+    )
+    .map(drop)
+}
+
 pub(super) fn set_epoch(tx: &rusqlite::Transaction<'_>, rev: i64) -> rusqlite::Result<()> {
     tx.execute(
         "INSERT OR REPLACE INTO meta (key, value) VALUES ('epoch', ?1)",
