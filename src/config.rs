@@ -380,6 +380,22 @@ impl Config {
         }
     }
 
+    /// Where `planning_template` is (relative to the config file's directory).
+    pub fn planning_template_path(&self) -> Option<PathBuf> {
+        let p = self.file.planning_template.as_ref()?;
+        Some(if p.is_relative() {
+            self.path.parent().map_or(p.clone(), |d| d.join(p))
+        } else {
+            p.clone()
+        })
+    }
+
+    /// The text of `planning_template`, when set and readable (the board
+    /// falls back to the built-in one; `glboard cadence` says why).
+    pub fn planning_template_text(&self) -> Option<String> {
+        std::fs::read_to_string(self.planning_template_path()?).ok()
+    }
+
     /// The token: `GITLAB_TOKEN`, else `token_command`'s first line of output.
     pub fn token(&self) -> Result<SecretString, ConfigError> {
         if let Ok(t) = std::env::var("GITLAB_TOKEN")

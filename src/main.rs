@@ -400,6 +400,10 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
     state.sync.enabled = true;
     state.sync.last_success = synced_at;
     state.editor = glboard::tui::editor().is_some();
+    state.planning_setup = glboard::core::state::PlanningSetup {
+        project: cfg.file.planning_project.clone(),
+        template: cfg.planning_template_text(),
+    };
     state.session = fastrand::u64(..);
     state.clock_today = cli.today.is_none();
     if let Some(w) = cfg.warnings.first() {

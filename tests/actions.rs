@@ -774,3 +774,148 @@ fn a_change_to_a_milestone_deleted_meanwhile_is_reported_and_clears_nothing() {
         "the issue keeps its milestone"
     );
 }
+
+/// A change that creates milestone `title` in the fake's group.
+fn new_milestone(title: &str, start: &str, due: &str) -> Change {
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    Change {
+        issue: glboard::core::overlay::placeholder_id(9, 1),
+        summary: format!("milestone {title}"),
+        edit: Edit {
+            create_milestone: Some(edit::NewMilestone {
+                group: generate::GROUP.into(),
+                title: title.into(),
+                start_date: day(start),
+                due_date: day(due),
+                description: String::new(),
+            }),
+            ..Edit::default()
+        },
+        ..Change::default()
+    }
+}
+
+#[test]
+fn a_milestone_whose_answer_is_lost_is_created_once() {
+    let r = rig(Tier::Premium);
+    let (_dir, mut store) = outbox(&r);
+    // A cache synced once (empty).
+    store
+        .save_full(&glboard::store::Snapshot {
+            meta: glboard::store::SyncMeta {
+                synced_at: Some(Utc::now()),
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+        .unwrap();
+    let title = "Datastores team - W07";
+    store
+        .enqueue(&[new_milestone(title, "2027-02-15", "2027-02-28")])
+        .unwrap();
+    // The look for it first passes; GitLab makes it and the answer is lost.
+    r.fake
+        .world()
+        .faults
+        .extend([Fault::Pass, Fault::AppliedThenReset]);
+    let o = flush(&r, &store);
+    assert!(o.waiting.is_some() && o.milestones.is_empty(), "{o:?}");
+    let count = |r: &Rig| {
+        r.fake
+            .world()
+            .milestones
+            .iter()
+            .filter(|m| m.title == title)
+            .count()
+    };
+    assert_eq!(count(&r), 1, "GitLab made it");
+    // Sent again: the one the first attempt made is adopted.
+    let o = flush(&r, &store);
+    assert_eq!(o.milestones.len(), 1, "{o:?}");
+    assert_eq!(count(&r), 1, "not made twice");
+    assert!(store.outbox_queued().unwrap().is_empty());
+    // The cache has it.
+    let snap = store.load().unwrap().unwrap_or_default();
+    assert!(snap.ws.milestones.iter().any(|m| m.title == title));
+}
+
+#[test]
+fn a_milestone_title_taken_by_another_is_refused_saying_by_what() {
+    let r = rig(Tier::Premium);
+    let (_dir, store) = outbox(&r);
+    let taken = r.fake.world().milestones[0].title.clone();
+    store
+        .enqueue(&[new_milestone(&taken, "2030-01-07", "2030-01-20")])
+        .unwrap();
+    let o = flush(&r, &store);
+    assert_eq!(o.refused.len(), 1, "{o:?}");
+    assert!(
+        o.refused[0].1.contains("is taken by another milestone"),
+        "{o:?}"
+    );
+    // And GitLab's own answer to a duplicate (found by no look-up first)
+    // is a 400 naming the title.
+    let resp = r.rt.block_on(
+        r.client
+            .create_group_milestone(generate::GROUP, &[("title".into(), taken.clone())]),
+    );
+    assert!(
+        matches!(&resp, Err(glboard::gitlab::GitlabError::Rejected { status: 400, message }) if message.contains("already being used")),
+        "{resp:?}"
+    );
+}
+
+#[test]
+fn a_description_edited_meanwhile_is_a_conflict_never_overwritten() {
+    use glboard::core::planning_summary::{BEGIN, END, splice};
+    let r = rig(Tier::Premium);
+    let f = r.find(open_in("Ready"));
+    r.fake
+        .world()
+        .issues
+        .iter_mut()
+        .find(|i| i.id == f.id)
+        .unwrap()
+        .description = Some("## Priorities\n\n1. the team's text".into());
+    let seen = r.seen(&f);
+    let (_dir, store) = outbox(&r);
+    let write = |seen: &Issue, body: &str| {
+        r.change(
+            seen,
+            Edit {
+                description: Some(edit::DescriptionEdit {
+                    text: splice(&seen.description, &format!("{BEGIN}\n{body}\n{END}")),
+                    before: seen.description.clone(),
+                }),
+                ..Edit::default()
+            },
+        )
+    };
+    store.enqueue(&[write(&seen, "summary one")]).unwrap();
+    let o = flush(&r, &store);
+    assert_eq!(o.sent.len(), 1, "{o:?}");
+    let now = r.server(f.id).description.unwrap();
+    assert!(
+        now.starts_with("## Priorities\n\n1. the team's text\n\n"),
+        "{now}"
+    );
+    assert!(now.contains("summary one"));
+    // Someone edits it on the web after glboard read it.
+    let seen = r.seen(&f);
+    r.fake
+        .world()
+        .issues
+        .iter_mut()
+        .find(|i| i.id == f.id)
+        .unwrap()
+        .description = Some(format!("{now}\n\n2. added on the web"));
+    store.enqueue(&[write(&seen, "summary two")]).unwrap();
+    let o = flush(&r, &store);
+    assert_eq!(o.refused.len(), 1, "{o:?}");
+    assert!(
+        o.refused[0].1.starts_with("conflict: its description"),
+        "{o:?}"
+    );
+    let after = r.server(f.id).description.unwrap();
+    assert!(after.contains("added on the web") && !after.contains("summary two"));
+}

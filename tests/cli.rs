@@ -788,3 +788,106 @@ fn init_from_the_teams_boards_writes_a_working_config() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("group board"), "{}", stderr(&o));
 }
+
+#[test]
+fn cadence_makes_each_milestone_and_the_planning_issue_once() {
+    let server = fake();
+    let next = server.world().milestones[3].id;
+    let is_next_planning = |i: &fake_gitlab::FIssue| {
+        i.title.contains("Iteration Planning") && i.milestone_id == Some(next)
+    };
+    // The next iteration has no planning issue yet.
+    server.world().issues.retain(|i| !is_next_planning(i));
+    let home = synced_home(&server);
+    let before = server.world().milestones.len();
+    let o = home.run(&["cadence", "--ahead", "5", "--dry-run"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert_eq!(out.matches("would create").count(), 3, "{out}");
+    assert_eq!(
+        server.world().milestones.len(),
+        before,
+        "a dry run makes nothing"
+    );
+    let o = home.run(&["cadence", "--ahead", "5"]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
+    assert_eq!(
+        server.world().milestones.len(),
+        before + 2,
+        "{}",
+        stdout(&o)
+    );
+    let made = server
+        .world()
+        .issues
+        .iter()
+        .filter(|i| is_next_planning(i))
+        .count();
+    assert_eq!(made, 1, "{}", stdout(&o));
+    // Again: nothing to do, nothing made.
+    let o = home.run(&["cadence", "--ahead", "5"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("nothing to do"), "{}", stdout(&o));
+    let o = home.run(&["cadence", "--ahead", "5", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(
+        v["milestones"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["status"] == "exists"),
+        "{v}"
+    );
+    assert_eq!(v["planning_issue"]["status"], "exists");
+    assert_eq!(server.world().milestones.len(), before + 2);
+    assert_eq!(
+        server
+            .world()
+            .issues
+            .iter()
+            .filter(|i| is_next_planning(i))
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn planning_summary_is_written_between_markers_keeping_the_teams_text() {
+    let server = fake();
+    let home = synced_home(&server);
+    let cur = server.world().milestones[2].id;
+    let planning = |server: &fake_gitlab::FakeGitlab| {
+        server
+            .world()
+            .issues
+            .iter()
+            .find(|i| i.title.contains("Iteration Planning") && i.milestone_id == Some(cur))
+            .cloned()
+            .expect("the current planning issue")
+    };
+    let before = planning(&server).description.unwrap_or_default();
+    assert!(!before.is_empty());
+    let o = home.run(&["planning", "summary", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(
+        v["by_lane"].as_array().is_some_and(|a| !a.is_empty()),
+        "{v}"
+    );
+    assert!(v["outlook"].is_array() && v["no_weight"].is_array(), "{v}");
+    let o = home.run(&["planning", "summary", "--write"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let after = planning(&server).description.unwrap_or_default();
+    assert!(
+        after.starts_with(before.trim_end()),
+        "the team's text first"
+    );
+    assert_eq!(after.matches("<!-- glboard:summary -->").count(), 1);
+    assert!(after.contains("### Committed, by lane"), "{after}");
+    // Again: the block replaced, not added.
+    let o = home.run(&["planning", "summary", "--write"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let again = planning(&server).description.unwrap_or_default();
+    assert_eq!(again.matches("<!-- glboard:summary -->").count(), 1);
+}

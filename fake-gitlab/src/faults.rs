@@ -39,6 +39,9 @@ pub enum Fault {
     /// The request is applied, then the connection drops before the answer
     /// (a write whose answer is lost).
     AppliedThenReset,
+    /// No fault for this request: aims the faults queued after it at later
+    /// requests.
+    Pass,
 }
 
 impl Fault {
@@ -54,6 +57,7 @@ impl Fault {
             Fault::Redirect(_) => "redirect".into(),
             Fault::Html(s) => format!("html {s}"),
             Fault::AppliedThenReset => "applied then reset".into(),
+            Fault::Pass => "pass".into(),
         }
     }
 }
@@ -190,6 +194,9 @@ impl World {
             latency += extra;
             fault = f;
         }
+        if fault == Some(Fault::Pass) {
+            return (latency, None);
+        }
         if let Some(f) = &fault {
             *self.chaos_counts.faults.entry(f.name()).or_default() += 1;
         }
@@ -281,7 +288,7 @@ pub(crate) fn fault_response(f: &Fault) -> Option<Response> {
             r
         }
         Fault::Reset => reset_connection("reset by the fake"),
-        Fault::Truncated | Fault::AppliedThenReset => return None,
+        Fault::Truncated | Fault::AppliedThenReset | Fault::Pass => return None,
     })
 }
 

@@ -237,23 +237,13 @@ fn planning_issue(
             }
         },
     };
-    let template = match &live.cfg.file.planning_template {
-        Some(path) => {
-            let path = if path.is_relative() {
-                live.cfg
-                    .path
-                    .parent()
-                    .map_or(path.clone(), |d| d.join(path))
-            } else {
-                path.clone()
-            };
-            std::fs::read_to_string(&path).map_err(|e| {
-                fail(
-                    EX_USAGE,
-                    format!("planning_template: cannot read {}: {e}", path.display()),
-                )
-            })?
-        }
+    let template = match live.cfg.planning_template_path() {
+        Some(path) => std::fs::read_to_string(&path).map_err(|e| {
+            fail(
+                EX_USAGE,
+                format!("planning_template: cannot read {}: {e}", path.display()),
+            )
+        })?,
         None => planning_template::BUILT_IN.to_owned(),
     };
     let description = planning_template::fill(&template, ws, team, next, current).map_err(|e| {

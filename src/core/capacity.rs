@@ -139,6 +139,21 @@ pub fn outlook(ws: &Workspace, team: &TeamConfig, milestones: &[&Milestone]) -> 
         .collect()
 }
 
+/// Planning mode's panel: the shown iteration and the two after it, and
+/// each person's committed weight against capacity in each.
+pub fn planning_outlook<'a>(
+    ws: &'a Workspace,
+    team: &TeamConfig,
+    shown: MilestoneId,
+) -> (Vec<&'a Milestone>, Vec<PersonLoad>) {
+    let Some(m) = ws.milestone(shown) else {
+        return (Vec::new(), Vec::new());
+    };
+    let horizon = and_after(&ws.milestones, team, m, 3);
+    let loads = outlook(ws, team, &horizon);
+    (horizon, loads)
+}
+
 /// The iteration `m` and the ones after it, `n` in all (by start date).
 pub fn and_after<'a>(
     milestones: &'a [Milestone],

@@ -60,6 +60,27 @@ pub struct TooSmall {
     pub need_h: u16,
 }
 
+/// Width of planning mode's capacity panel, beside the two columns.
+pub const CAPACITY_PANEL_W: u16 = 34;
+
+/// The cards' area, and in planning mode (when the screen is wide enough
+/// for two columns beside it) the capacity panel on the right.
+pub fn split_planning(board: Rect, planning: bool) -> (Rect, Option<Rect>) {
+    if !planning || board.w < 2 * MIN_COLUMN_W + CAPACITY_PANEL_W {
+        return (board, None);
+    }
+    let cards = Rect {
+        w: board.w - CAPACITY_PANEL_W,
+        ..board
+    };
+    let panel = Rect {
+        x: board.x + cards.w,
+        w: CAPACITY_PANEL_W,
+        ..board
+    };
+    (cards, Some(panel))
+}
+
 /// Split the terminal into regions, or say it is too small.
 pub fn screen(w: u16, h: u16) -> Result<Screen, TooSmall> {
     if w < MIN_W || h < MIN_H {

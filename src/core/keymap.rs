@@ -131,6 +131,8 @@ pub enum Command {
     MoveCardTop,
     MoveCardBottom,
     PlanningIssue,
+    /// Write the planning summary into the planning issue (preview first).
+    WriteSummary,
     Replan,
     QuickView,
     JumpMilestone,
@@ -298,6 +300,12 @@ pub const BINDINGS: &[Binding] = &[
     ),
     b(
         Board,
+        "S",
+        C::WriteSummary,
+        "write the planning summary into the planning issue (preview first)",
+    ),
+    b(
+        Board,
         "R",
         C::Replan,
         "re-plan: move what is not Done to another iteration",
@@ -370,6 +378,12 @@ pub const BINDINGS: &[Binding] = &[
         "promote the backlog card into the iteration on the right",
     ),
     b(Planning, "q|<Esc>", C::Back, "close planning mode"),
+    b(
+        Detail,
+        "S",
+        C::WriteSummary,
+        "write the planning summary into the planning issue (preview first)",
+    ),
     b(Detail, "j|<Down>", C::Down, "scroll down"),
     b(Detail, "k|<Up>", C::Up, "scroll up"),
     b(Detail, "<C-d>|<PageDown>|<Space>", C::PageDown, "page down"),
@@ -479,6 +493,8 @@ pub const BINDINGS: &[Binding] = &[
     b(Picker, "<C-u>", C::ClearText, "clear the search"),
     b(Picker, "<C-c>", C::Quit, "quit"),
     b(Confirm, "y|<Enter>", C::Yes, "yes"),
+    b(Confirm, "j|<Down>", C::Down, "scroll what will be written"),
+    b(Confirm, "k|<Up>", C::Up, "scroll back"),
     b(Confirm, "n|<Esc>|q", C::No, "no"),
     b(Confirm, "<C-c>", C::Quit, "quit"),
     b(Input, "<Enter>", C::Accept, "done"),

@@ -1,24 +1,35 @@
-//! `i`: the shown iteration's planning issue, opened in the detail pane.
+//! `i`: the shown iteration's planning issue, opened in the detail pane, or
+//! offered for creation (from the template, shown first) when there is
+//! none; `S`: the planning summary written into it (shown first), as
+//! `glboard planning summary --write` does.
 
 use super::action::Effect;
+use super::edit::{DescriptionEdit, Edit, NewIssue};
+use super::model::{Milestone, ProjectId};
 use super::state::{AppState, Mode};
+use super::{planning_summary, planning_template};
 
-/// The shown iteration's planning issue: a team issue with "Iteration
-/// Planning" in its title, in that milestone or naming it.
-pub(super) fn planning_issue(state: &mut AppState) -> Vec<Effect> {
-    let Some(m) = state.shown_milestone().cloned().or_else(|| {
+/// The milestone `i` and `S` are about: the shown one, else the current.
+fn milestone(state: &mut AppState) -> Option<Milestone> {
+    let m = state.shown_milestone().cloned().or_else(|| {
         state
             .iteration
             .current
             .and_then(|id| state.ws.milestone(id).cloned())
-    }) else {
+    });
+    if m.is_none() {
         state.warn("no milestone shown");
+    }
+    m
+}
+
+/// The shown iteration's planning issue, or the question whether to create it.
+pub(super) fn planning_issue(state: &mut AppState) -> Vec<Effect> {
+    let Some(m) = milestone(state) else {
         return Vec::new();
     };
-    let team_label = state.team.team_label.clone();
-    let planning = state.team.planning_title.clone();
-    let found = super::planning_template::find(&state.ws, &state.team, &m)
-        .map(|i| (i.id, i.project_id, i.iid));
+    let found =
+        planning_template::find(&state.ws, &state.team, &m).map(|i| (i.id, i.project_id, i.iid));
     match found {
         Some((issue, project, iid)) => {
             state.mode = Mode::Detail { issue, scroll: 0 };
@@ -31,24 +42,141 @@ pub(super) fn planning_issue(state: &mut AppState) -> Vec<Effect> {
             }
             Vec::new()
         }
-        None => {
-            state.warn(format!(
-                "no planning issue for {}: looked for {team_label} issues titled \"{planning}\" in it or naming it",
-                m.title
-            ));
-            Vec::new()
-        }
+        None => offer_to_create(state, &m),
     }
+}
+
+/// Where a new planning issue goes: `planning_project`, else the project
+/// of the previous iteration's planning issue.
+fn project_for(state: &AppState, m: &Milestone) -> Option<ProjectId> {
+    if let Some(p) = &state.planning_setup.project {
+        return state
+            .ws
+            .projects
+            .iter()
+            .find(|x| x.path == *p || x.name() == p || p.parse::<u64>().ok() == Some(x.id))
+            .map(|x| x.id);
+    }
+    let earlier = state
+        .ws
+        .milestones
+        .iter()
+        .filter(|x| {
+            state.team.is_team_milestone(x)
+                && x.start_date.zip(m.start_date).is_some_and(|(a, b)| a < b)
+        })
+        .max_by_key(|x| x.start_date)?;
+    planning_template::find(&state.ws, &state.team, earlier).map(|i| i.project_id)
+}
+
+fn offer_to_create(state: &mut AppState, m: &Milestone) -> Vec<Effect> {
+    let Some(project) = project_for(state, m) else {
+        state.warn(format!(
+            "no planning issue for {}, and no project to create it in: set planning_project in the config",
+            m.title
+        ));
+        return Vec::new();
+    };
+    let previous = state
+        .ws
+        .milestones
+        .iter()
+        .filter(|x| {
+            state.team.is_team_milestone(x)
+                && x.start_date.zip(m.start_date).is_some_and(|(a, b)| a < b)
+        })
+        .max_by_key(|x| x.start_date)
+        .cloned();
+    let template = state
+        .planning_setup
+        .template
+        .clone()
+        .unwrap_or_else(|| planning_template::BUILT_IN.to_owned());
+    let description =
+        match planning_template::fill(&template, &state.ws, &state.team, m, previous.as_ref()) {
+            Ok(d) => d,
+            Err(e) => {
+                state.warn(format!("planning_template: {e}"));
+                return Vec::new();
+            }
+        };
+    let title = planning_template::title(&state.team, m);
+    let path = state
+        .ws
+        .project(project)
+        .map_or(String::new(), |p| p.path.clone());
+    let new = NewIssue {
+        project,
+        title: title.clone(),
+        description: description.clone(),
+        labels: vec![
+            state.team.team_label.clone(),
+            state.team.lane_label(&state.team.doing_lane),
+        ],
+        milestone: Some(m.id),
+    };
+    state.mode = Mode::Confirm {
+        prompt: format!(
+            "No planning issue for {}: create \"{title}\" in {path}? y/n (j/k scroll)",
+            m.title
+        ),
+        issue: 0,
+        edit: Box::new(Edit {
+            create: Some(new),
+            ..Edit::default()
+        }),
+        summary: format!("planning issue {title} created"),
+        preview: Some(description),
+        scroll: 0,
+    };
+    Vec::new()
+}
+
+/// `S`: the planning summary of the shown iteration, to write into its
+/// planning issue between markers (the rest stays as the team wrote it).
+pub(super) fn write_summary(state: &mut AppState) -> Vec<Effect> {
+    let Some(m) = milestone(state) else {
+        return Vec::new();
+    };
+    let Some(issue) = planning_template::find(&state.ws, &state.team, &m).cloned() else {
+        return offer_to_create(state, &m);
+    };
+    let Some(summary) = planning_summary::summary(&state.ws, &state.team, m.id) else {
+        return Vec::new();
+    };
+    let block = planning_summary::markdown(&summary, state.today);
+    let text = planning_summary::splice(&issue.description, &block);
+    let name = state.short_ref(&issue);
+    if text == issue.description {
+        state.info(format!("{name}: the summary there is up to date"));
+        return Vec::new();
+    }
+    state.mode = Mode::Confirm {
+        prompt: format!("Write this summary into {name}? y/n (j/k scroll)"),
+        issue: issue.id,
+        edit: Box::new(Edit {
+            description: Some(DescriptionEdit {
+                text,
+                before: issue.description.clone(),
+            }),
+            ..Edit::default()
+        }),
+        summary: format!("{name}: planning summary written"),
+        preview: Some(block),
+        scroll: 0,
+    };
+    Vec::new()
 }
 
 #[cfg(test)]
 mod tests {
     use crate::core::state::Mode;
-    use crate::core::testing::{issue, keys, state};
+    use crate::core::testing::{enqueued, issue, keys, state};
 
     #[test]
-    fn the_planning_issue_opens_in_the_detail_pane() {
+    fn the_planning_issue_opens_in_the_detail_pane_or_is_offered() {
         let mut s = state();
+        // None, and no project known to make it in: said.
         keys(&mut s, "i");
         assert!(
             s.status
@@ -57,6 +185,29 @@ mod tests {
                 .text
                 .contains("no planning issue")
         );
+        // With a project: offered, its text shown first; n keeps nothing.
+        s.planning_setup.project = Some(s.ws.projects[0].path.clone());
+        keys(&mut s, "i");
+        let Mode::Confirm { preview, edit, .. } = &s.mode else {
+            panic!("{:?}", s.mode);
+        };
+        assert!(preview.as_ref().unwrap().contains("Priorities"));
+        assert!(edit.create.is_some());
+        keys(&mut s, "jjk");
+        let fx = keys(&mut s, "y");
+        let made = enqueued(&fx);
+        assert_eq!(made.len(), 1);
+        assert!(
+            made[0]
+                .edit
+                .create
+                .as_ref()
+                .unwrap()
+                .title
+                .ends_with("Iteration Planning")
+        );
+        // There: opened.
+        let mut s = state();
         let mut p = issue(
             60,
             160,
@@ -65,6 +216,19 @@ mod tests {
         p.title = "Datastores team - W45 Iteration Planning".into();
         s.ws.issues.push(p);
         keys(&mut s, "i");
+        assert!(matches!(s.mode, Mode::Detail { issue: 60, .. }));
+        // S from there: the summary shown, then written as a description
+        // change that knows what it replaces; back in the pane after.
+        keys(&mut s, "S");
+        let Mode::Confirm { preview, .. } = &s.mode else {
+            panic!("{:?}", s.mode);
+        };
+        assert!(preview.as_ref().unwrap().contains("Planning summary"));
+        let fx = keys(&mut s, "y");
+        let c = enqueued(&fx)[0];
+        let d = c.edit.description.as_ref().unwrap();
+        assert!(d.text.contains("<!-- glboard:summary -->"));
+        assert_eq!(d.before, "");
         assert!(matches!(s.mode, Mode::Detail { issue: 60, .. }));
     }
 }

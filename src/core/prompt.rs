@@ -20,7 +20,27 @@ pub fn confirm_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
                 summary,
                 ..
             },
-        ) => commit(state, issue, *edit, summary, None, UndoAs::Step),
+        ) => match edit.create {
+            // A new issue (the planning issue): its card shows at once.
+            Some(new) => super::commit::create(state, new),
+            None => commit(state, issue, *edit, summary, None, UndoAs::Step),
+        },
+        (Command::Down, mode @ Mode::Confirm { .. })
+        | (Command::Up, mode @ Mode::Confirm { .. }) => {
+            state.mode = mode;
+            if let Mode::Confirm {
+                scroll, preview, ..
+            } = &mut state.mode
+            {
+                let lines = preview.as_ref().map_or(0, |p| p.lines().count());
+                *scroll = if cmd == Command::Down {
+                    (*scroll + 1).min(lines.saturating_sub(1))
+                } else {
+                    scroll.saturating_sub(1)
+                };
+            }
+            Vec::new()
+        }
         (Command::No, _) => {
             state.info("cancelled");
             Vec::new()

@@ -40,6 +40,10 @@ pub enum Mode {
         issue: IssueId,
         edit: Box<Edit>,
         summary: String,
+        /// Markdown shown above the question (what will be written), and
+        /// how far it is scrolled.
+        preview: Option<String>,
+        scroll: usize,
     },
     /// A one-line prompt.
     Input {
@@ -59,6 +63,14 @@ pub enum Mode {
     Integrity {
         cursor: usize,
     },
+}
+
+/// How the board makes a planning issue: the config's `planning_project`
+/// (a project path) and the text of its `planning_template`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PlanningSetup {
+    pub project: Option<String>,
+    pub template: Option<String>,
 }
 
 /// The Friday re-plan screen.
@@ -379,6 +391,8 @@ pub struct AppState {
     pub undo: Vec<UndoEntry>,
     /// `$VISUAL` or `$EDITOR` is set: comments are written there.
     pub editor: bool,
+    /// Where a new planning issue goes and its template (from the config).
+    pub planning_setup: PlanningSetup,
     /// The milestone the iteration board follows (remembered per workspace).
     pub followed: Option<MilestoneId>,
     pub quick: QuickFilter,
@@ -444,6 +458,7 @@ impl AppState {
             notes: Default::default(),
             retired: Vec::new(),
             editor: false,
+            planning_setup: PlanningSetup::default(),
             last_project: None,
             draft: None,
             followed: None,
@@ -625,9 +640,10 @@ impl AppState {
         let Ok(scr) = geometry::screen(w, h) else {
             return;
         };
-        let per_col = geometry::cards_per_column(scr.board.h);
+        let (cards, _) = geometry::split_planning(scr.board, self.board == BoardKind::Planning);
+        let per_col = geometry::cards_per_column(cards.h);
         let ncols = self.layout.columns.len();
-        let visible_cols = geometry::visible_columns(scr.board.w, ncols);
+        let visible_cols = geometry::visible_columns(cards.w, ncols);
         let lens: Vec<usize> = self.layout.columns.iter().map(|c| c.cards.len()).collect();
         let v = self.view_mut();
         if v.col < v.col_offset {

@@ -442,6 +442,13 @@ fn overlay_command(state: &mut AppState, cmd: Command) {
 /// (a picker or prompt they open returns to the pane).
 fn detail_command(state: &mut AppState, cmd: Command, issue: IssueId) -> Vec<Effect> {
     let before = state.mode.clone();
+    if cmd == Command::WriteSummary {
+        let fx = super::planning_issue::write_summary(state);
+        if matches!(state.mode, Mode::Confirm { .. }) {
+            state.back = Some(Box::new(before));
+        }
+        return fx;
+    }
     match workflow_keys::card_action(state, cmd, issue) {
         Some(fx) => {
             if !matches!(state.mode, Mode::Board | Mode::Detail { .. }) {
@@ -517,7 +524,8 @@ fn on_mouse(state: &mut AppState, m: MouseInput) {
         return;
     };
     let v = state.view().clone();
-    let cols = geometry::column_rects(scr.board, state.layout.columns.len(), v.col_offset);
+    let (cards, _) = geometry::split_planning(scr.board, state.board == BoardKind::Planning);
+    let cols = geometry::column_rects(cards, state.layout.columns.len(), v.col_offset);
     let Some(cr) = cols.iter().find(|c| c.rect.contains(m.x, m.y)) else {
         return;
     };

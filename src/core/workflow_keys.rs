@@ -27,6 +27,7 @@ pub fn board_action(state: &mut AppState, cmd: Command) -> Option<Vec<Effect>> {
         Command::ShowProblems => problems::show_problems(state),
         Command::Undo => undo(state),
         Command::PlanningIssue => planning_issue::planning_issue(state),
+        Command::WriteSummary => planning_issue::write_summary(state),
         Command::Replan => replan::open_replan(state),
         Command::ShowIntegrity => integrity::show_integrity(state),
         Command::QuickView => {
@@ -161,6 +162,8 @@ pub fn card_action(state: &mut AppState, cmd: Command, id: IssueId) -> Option<Ve
                         "reopened"
                     }
                 ),
+                preview: None,
+                scroll: 0,
             };
             Vec::new()
         }
@@ -304,6 +307,8 @@ pub(super) fn to_column(state: &mut AppState, issue: &Issue, target: &ColumnKind
                     ..Edit::default()
                 }),
                 summary: format!("{r} closed"),
+                preview: None,
+                scroll: 0,
             };
             Vec::new()
         }

@@ -124,7 +124,14 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
             ));
         }
     }
-    let capacity = capacity::team_capacity(&state.team);
+    // Absences counted, as in planning mode's panel.
+    let capacity = state
+        .milestone
+        .and_then(|m| state.ws.milestone(m))
+        .map_or_else(
+            || capacity::team_capacity(&state.team),
+            |m| capacity::team_capacity_in(&state.team, m),
+        );
     let committed = state
         .milestone
         .map_or(0, |m| capacity::committed_weight(&state.ws, &state.team, m));

@@ -7,6 +7,7 @@
 //! and holds the small drawing helpers they share.
 
 mod board;
+mod capacity;
 mod detail;
 mod header;
 mod help;
@@ -43,7 +44,12 @@ pub fn render(buf: &mut Buffer, area: TRect, state: &AppState, theme: &Theme) {
         Ok(scr) => {
             header::draw(buf, scr.header, state, theme);
             if state.loaded {
-                board::draw(buf, scr.board, state, theme);
+                let planning = state.board == crate::core::board::BoardKind::Planning;
+                let (cards, panel) = geometry::split_planning(scr.board, planning);
+                board::draw(buf, cards, state, theme);
+                if let Some(p) = panel {
+                    capacity::draw(buf, p, state, theme);
+                }
             } else {
                 board::not_loaded(buf, scr.board, state, theme);
             }
@@ -73,6 +79,22 @@ fn overlay(buf: &mut Buffer, area: TRect, state: &AppState, mode: &Mode, theme: 
         Mode::Problems { cursor } => problems::draw(buf, area, state, *cursor, theme),
         Mode::Replan(r) => replan::draw(buf, area, state, r, theme),
         Mode::Integrity { cursor } => integrity::draw(buf, area, state, *cursor, theme),
+        // What a question will write (a planning issue, its summary).
+        Mode::Confirm {
+            preview: Some(text),
+            scroll,
+            summary,
+            ..
+        } => {
+            let r = crate::core::geometry::overlay(area.width, area.height);
+            let inner = crate::core::geometry::overlay_inner(r);
+            let lines = crate::core::markdown::wrap_lines(
+                &crate::core::markdown::render(text),
+                inner.w.saturating_sub(1) as usize,
+            );
+            let title = format!(" To write: {summary} ");
+            pager::draw(buf, r, &title, &lines, *scroll, theme);
+        }
         Mode::Board
         | Mode::Filter { .. }
         | Mode::Confirm { .. }

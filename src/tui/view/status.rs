@@ -152,7 +152,17 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
                 put(buf, x, r.y, room, &text::truncate(&detail, room), style);
             }
             None => {
+                let planning = |id| {
+                    state.ws.issue(id).is_some_and(|i| {
+                        i.title
+                            .to_lowercase()
+                            .contains(&state.team.planning_title.to_lowercase())
+                    })
+                };
                 let hint = match state.mode {
+                    Mode::Detail { issue, .. } if planning(issue) => {
+                        "S write the planning summary here (shown first) · j/k scroll · card keys act here · Esc close"
+                    }
                     Mode::Detail { .. } => {
                         "j/k scroll · card keys (t H L a c w x) act here · Esc close · ? help"
                     }

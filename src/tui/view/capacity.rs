@@ -1,0 +1,105 @@
+//! Planning mode's capacity panel: each person's committed weight against
+//! capacity (absences counted) in the shown iteration and the two after
+//! it, and the team's total, beside the backlog and the iteration.
+
+use ratatui::buffer::Buffer;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Widget};
+
+use super::{put, trect};
+use crate::core::capacity::{self, Load};
+use crate::core::geometry::Rect;
+use crate::core::state::{AppState, Severity};
+use crate::core::text;
+use crate::tui::theme::Theme;
+
+const NAME_W: u16 = 11;
+const LOAD_W: u16 = 7;
+
+fn load(l: Load) -> String {
+    if l.capacity == 0 {
+        format!("{}/–", l.committed)
+    } else {
+        format!("{}/{}", l.committed, l.capacity)
+    }
+}
+
+pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
+    let area = trect(r);
+    Block::bordered()
+        .border_style(theme.border())
+        .title(Line::styled(" Capacity: committed/capacity ", theme.bold()))
+        .render(area, buf);
+    let (x0, w) = (r.x + 1, r.w.saturating_sub(2) as usize);
+    let mut y = r.y + 1;
+    let bottom = r.y + r.h.saturating_sub(1);
+    let Some(shown) = state.milestone else {
+        put(buf, x0, y, w, "no iteration shown", theme.dim());
+        return;
+    };
+    let (horizon, people) = capacity::planning_outlook(&state.ws, &state.team, shown);
+    // The iterations, short.
+    let mut x = x0 + NAME_W;
+    for m in &horizon {
+        let t = text::truncate(state.team.short_milestone_title(m), usize::from(LOAD_W - 1));
+        put(
+            buf,
+            x,
+            y,
+            usize::from(LOAD_W),
+            &format!("{t:>6}"),
+            theme.bold(),
+        );
+        x += LOAD_W;
+    }
+    y += 1;
+    if people.is_empty() {
+        put(buf, x0, y, w, "no [capacity] in the config", theme.dim());
+        return;
+    }
+    let row = |buf: &mut Buffer, y: u16, name: &str, loads: &[Load]| {
+        put(
+            buf,
+            x0,
+            y,
+            usize::from(NAME_W),
+            &text::truncate(name, usize::from(NAME_W - 1)),
+            theme.plain(),
+        );
+        let mut x = x0 + NAME_W;
+        for l in loads {
+            let style = if l.capacity > 0 && l.committed > l.capacity {
+                theme.severity(Severity::Warning)
+            } else {
+                theme.plain()
+            };
+            put(
+                buf,
+                x,
+                y,
+                usize::from(LOAD_W),
+                &format!("{:>6}", load(*l)),
+                style,
+            );
+            x += LOAD_W;
+        }
+    };
+    for p in &people {
+        if y >= bottom.saturating_sub(1) {
+            break;
+        }
+        row(buf, y, &format!("@{}", p.user), &p.iterations);
+        y += 1;
+    }
+    // The team: the same numbers as the header's capacity.
+    let team: Vec<Load> = horizon
+        .iter()
+        .map(|m| Load {
+            committed: capacity::committed_weight(&state.ws, &state.team, m.id),
+            capacity: capacity::team_capacity_in(&state.team, m),
+        })
+        .collect();
+    if y < bottom {
+        row(buf, y, "team", &team);
+    }
+}
