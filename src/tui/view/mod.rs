@@ -92,7 +92,7 @@ fn overlay(buf: &mut Buffer, area: TRect, state: &AppState, mode: &Mode, theme: 
                 &crate::core::markdown::render(text),
                 inner.w.saturating_sub(1) as usize,
             );
-            let title = format!(" To write: {summary} ");
+            let title = format!(" What will be written ({summary}) ");
             pager::draw(buf, r, &title, &lines, *scroll, theme);
         }
         Mode::Board
