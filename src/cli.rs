@@ -146,62 +146,66 @@ pub enum Cmd {
     Sync,
     /// Promote: ready lane and a milestone (default: the current iteration).
     Promote {
-        /// The issue: `group/project#123`, `project#123`, `#123` or `123` (when unique).
-        reference: String,
+        /// The issues: `group/project#123`, `project#123`, `#123` or `123` (when unique).
+        #[arg(required = true, value_name = "REF")]
+        references: Vec<String>,
         /// current, next, or a milestone title.
         #[arg(long, default_value = "current")]
         to: String,
     },
     /// Take: assign yourself and move to the doing lane.
     Take {
-        /// The issue: `group/project#123`, `project#123`, `#123` or `123` (when unique).
-        reference: String,
+        /// The issues: `group/project#123`, `project#123`, `#123` or `123` (when unique).
+        #[arg(required = true, value_name = "REF")]
+        references: Vec<String>,
     },
-    /// Move to a lane (exactly one lane label afterwards).
+    /// Move to a lane (exactly one lane label afterwards): `move REF... LANE`.
     Move {
-        /// The issue: `group/project#123`, `project#123`, `#123` or `123` (when unique).
-        reference: String,
-        /// The lane, as configured (case does not matter), e.g. "In Progress".
-        lane: String,
+        /// The issues, then the lane as configured (case does not matter), e.g. "In Progress".
+        #[arg(required = true, num_args = 2.., value_name = "REF... LANE")]
+        args: Vec<String>,
     },
-    /// Add assignees (usernames, with or without @).
+    /// Add assignees: `assign REF USER...`, or `assign REF... --user USER...`.
     Assign {
-        /// The issue: `group/project#123`, `project#123`, `#123` or `123` (when unique).
-        reference: String,
-        /// Usernames of group members, with or without @.
-        #[arg(required = true)]
+        /// The issue and the usernames (with or without @); with --user, only issues.
+        #[arg(required = true, value_name = "REF... | REF USER...")]
+        args: Vec<String>,
+        /// A username (repeatable): every argument is then an issue.
+        #[arg(long = "user", value_name = "USER")]
         users: Vec<String>,
     },
-    /// Remove assignees (default: yourself).
+    /// Remove assignees (default: yourself): `unassign REF [USER...]`, or `unassign REF... --user USER...`.
     Unassign {
-        /// The issue: `group/project#123`, `project#123`, `#123` or `123` (when unique).
-        reference: String,
-        /// Usernames, with or without @ (none: yourself).
+        /// The issue and the usernames (none: yourself); with --user, only issues.
+        #[arg(required = true, value_name = "REF... | REF USER...")]
+        args: Vec<String>,
+        /// A username (repeatable): every argument is then an issue.
+        #[arg(long = "user", value_name = "USER")]
         users: Vec<String>,
     },
-    /// Set the milestone (a title, current, next) or clear it (none).
+    /// Set the milestone (a title, current, next) or clear it (none): `milestone REF... TITLE`.
     Milestone {
-        /// The issue: `group/project#123`, `project#123`, `#123` or `123` (when unique).
-        reference: String,
-        /// current, next, a title (or a unique part of one), or none to clear it.
-        milestone: String,
+        /// The issues, then current, next, a title (or a unique part of one), or none to clear it.
+        #[arg(required = true, num_args = 2.., value_name = "REF... MILESTONE")]
+        args: Vec<String>,
     },
-    /// Set the weight (a number) or clear it (none).
+    /// Set the weight (a number) or clear it (none): `weight REF... N`.
     Weight {
-        /// The issue: `group/project#123`, `project#123`, `#123` or `123` (when unique).
-        reference: String,
-        /// A whole number, or none to clear it.
-        weight: String,
+        /// The issues, then a whole number, or none to clear it.
+        #[arg(required = true, num_args = 2.., value_name = "REF... WEIGHT")]
+        args: Vec<String>,
     },
-    /// Close the issue.
+    /// Close the issues.
     Close {
-        /// The issue: `group/project#123`, `project#123`, `#123` or `123` (when unique).
-        reference: String,
+        /// The issues: `group/project#123`, `project#123`, `#123` or `123` (when unique).
+        #[arg(required = true, value_name = "REF")]
+        references: Vec<String>,
     },
-    /// Reopen the issue.
+    /// Reopen the issues.
     Reopen {
-        /// The issue: `group/project#123`, `project#123`, `#123` or `123` (when unique).
-        reference: String,
+        /// The issues: `group/project#123`, `project#123`, `#123` or `123` (when unique).
+        #[arg(required = true, value_name = "REF")]
+        references: Vec<String>,
     },
     /// The Friday re-plan: move every issue not Done from one iteration to another.
     Replan {
@@ -303,9 +307,14 @@ mod tests {
     fn actions_take_a_reference() {
         let cli = Cli::try_parse_from(["glboard", "move", "#123", "In Progress"]).unwrap();
         assert!(
-            matches!(cli.command, Some(Cmd::Move { ref reference, ref lane }) if reference == "#123" && lane == "In Progress")
+            matches!(cli.command, Some(Cmd::Move { ref args }) if args == &["#123", "In Progress"])
         );
-        let err = Cli::try_parse_from(["glboard", "assign", "#1"]).unwrap_err();
+        let cli = Cli::try_parse_from(["glboard", "move", "#1", "#2", "Done"]).unwrap();
+        assert!(matches!(cli.command, Some(Cmd::Move { ref args }) if args.len() == 3));
+        let err = Cli::try_parse_from(["glboard", "move", "#123"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        // `assign #1` with nobody: refused when run (exit 2, tests/cli.rs).
+        let err = Cli::try_parse_from(["glboard", "assign"]).unwrap_err();
         assert_eq!(err.exit_code(), 2);
         let cli = Cli::try_parse_from([
             "glboard",

@@ -77,6 +77,48 @@ pub struct FileConfig {
     /// description (relative paths are from the config file's directory).
     #[serde(default)]
     pub planning_template: Option<PathBuf>,
+    /// `[keys.MODE]` action = "key" (or a list of keys): rebindings.
+    #[serde(default)]
+    pub keys: std::collections::BTreeMap<
+        String,
+        std::collections::BTreeMap<String, toml::Spanned<KeySpec>>,
+    >,
+    /// `[[commands]]`: the team's own commands.
+    #[serde(default)]
+    pub commands: Vec<toml::Spanned<FileCommand>>,
+}
+
+/// Keys of a rebinding: one, or several.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum KeySpec {
+    One(String),
+    Several(Vec<String>),
+}
+
+impl KeySpec {
+    fn list(&self) -> Vec<String> {
+        match self {
+            KeySpec::One(k) => vec![k.clone()],
+            KeySpec::Several(v) => v.clone(),
+        }
+    }
+}
+
+/// One `[[commands]]` entry.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct FileCommand {
+    /// Its key (in the board, and the detail pane).
+    pub key: String,
+    /// What the help overlay and the status line call it.
+    pub title: String,
+    /// A shell command with placeholders ({reference}, {iid}, {project},
+    /// {web_url}, {title}, {branch}; {references}, {iids}, {web_urls}).
+    pub command: String,
+    /// Run in the terminal (the board suspended) instead of the background.
+    #[serde(default)]
+    pub interactive: bool,
 }
 
 /// A planned absence in the file; dates as `"2026-12-21"` or TOML dates.
@@ -138,6 +180,9 @@ fn default_refresh() -> u64 {
 pub struct Config {
     pub path: PathBuf,
     pub file: FileConfig,
+    /// The keys in effect (the defaults, `[keys]`, `[[commands]]`).
+    pub keymap: crate::core::keys::Keymap,
+    pub commands: Vec<crate::core::custom_command::CustomCommand>,
     /// `host` after the `GITLAB_HOST` override, without a trailing slash.
     pub host: String,
     /// Things to tell the user at start (insecure settings).
@@ -257,6 +302,7 @@ pub fn parse(path: &Path, src: &str, env_host: Option<&str>) -> Result<Config, C
             "`milestone_title` = {p:?} has neither {{week}} nor {{n}}: every iteration would get the same title"
         )));
     }
+    let (keymap, commands) = keys_and_commands(path, src, &file)?;
     let host = env_host
         .filter(|h| !h.trim().is_empty())
         .unwrap_or(&file.host);
@@ -273,8 +319,91 @@ pub fn parse(path: &Path, src: &str, env_host: Option<&str>) -> Result<Config, C
         path: path.to_owned(),
         host,
         file,
+        keymap,
+        commands,
         warnings,
     })
+}
+
+/// The keymap the file asks for, and its commands; a conflict or an
+/// unknown name is an error naming the line.
+fn keys_and_commands(
+    path: &Path,
+    src: &str,
+    file: &FileConfig,
+) -> Result<
+    (
+        crate::core::keys::Keymap,
+        Vec<crate::core::custom_command::CustomCommand>,
+    ),
+    ConfigError,
+> {
+    use crate::core::keys::{Keymap, KeysError, Rebind};
+    let at = |e: KeysError| ConfigError::Invalid {
+        path: path.to_owned(),
+        line: e.line,
+        message: e.message,
+    };
+    let rebinds: Vec<Rebind> = file
+        .keys
+        .iter()
+        .flat_map(|(mode, actions)| {
+            actions.iter().map(move |(action, spec)| Rebind {
+                context: mode.clone(),
+                action: action.clone(),
+                keys: spec.get_ref().list(),
+                line: line_of(src, spec.span().start),
+            })
+        })
+        .collect();
+    let mut keymap = Keymap::default().rebound(&rebinds).map_err(at)?;
+    let mut commands = Vec::new();
+    for (n, c) in file.commands.iter().enumerate() {
+        let line = line_of(src, c.span().start);
+        let c = c.get_ref();
+        let n = u8::try_from(n).map_err(|_| ConfigError::Invalid {
+            path: path.to_owned(),
+            line,
+            message: "at most 255 [[commands]]".into(),
+        })?;
+        // Its placeholders are checked now, not when the key is pressed.
+        let singles: Vec<(&str, String)> = crate::core::custom_command::PLACEHOLDERS[..6]
+            .iter()
+            .map(|p| (*p, String::new()))
+            .collect();
+        let lists: Vec<(&str, Vec<String>)> = crate::core::custom_command::PLACEHOLDERS[6..]
+            .iter()
+            .map(|p| (*p, Vec::new()))
+            .collect();
+        crate::core::custom_command::expand(&c.command, &singles, &lists).map_err(|e| {
+            ConfigError::Invalid {
+                path: path.to_owned(),
+                line,
+                message: format!("[[commands]] {:?}: {e}", c.title),
+            }
+        })?;
+        for context in [
+            crate::core::keymap::Context::Board,
+            crate::core::keymap::Context::Detail,
+        ] {
+            keymap
+                .add(
+                    context,
+                    &c.key,
+                    crate::core::keymap::Command::Custom(n),
+                    &c.title,
+                    line,
+                )
+                .map_err(at)?;
+        }
+        commands.push(crate::core::custom_command::CustomCommand {
+            key: c.key.clone(),
+            title: c.title.clone(),
+            command: c.command.clone(),
+            interactive: c.interactive,
+        });
+    }
+    Ok((keymap, commands))
 }
 
 /// `gitlab.example.com` → `https://gitlab.example.com`; no trailing slash.
@@ -529,6 +658,38 @@ team_label = "team::Datastores"
 workflow_scope = "workflow-infra"
 milestone_prefix = "Datastores team - "
 "#;
+
+    #[test]
+    fn keys_and_commands_are_checked_with_their_lines() {
+        let ok = format!(
+            "{GOOD}\n[keys.board]\ntake = \"T\"\nmove-card-top = [\"gT\"]\n\n[[commands]]\nkey = \"gb\"\ntitle = \"branch\"\ncommand = \"git switch -c {{branch}}\"\ninteractive = true\n"
+        );
+        let c = parse(&p(), &ok, None).unwrap();
+        assert_eq!(
+            c.keymap.keys_of(
+                crate::core::keymap::Context::Board,
+                crate::core::keymap::Command::Take
+            ),
+            Some("T")
+        );
+        assert_eq!(c.commands.len(), 1);
+        assert!(c.commands[0].interactive);
+        // A key another action has: both named, and the line.
+        let bad = format!("{GOOD}\n[keys.board]\ntake = \"j\"\n");
+        let line = bad.lines().position(|l| l.starts_with("take")).unwrap() + 1;
+        let err = parse(&p(), &bad, None).unwrap_err().to_string();
+        assert!(err.contains(&format!("config.toml:{line}:")), "{err}");
+        assert!(err.contains("take") && err.contains("next card"), "{err}");
+        // A command's key in the way of a binding, an unknown placeholder.
+        let bad = format!("{GOOD}\n[[commands]]\nkey = \"t\"\ntitle = \"x\"\ncommand = \"echo\"\n");
+        let err = parse(&p(), &bad, None).unwrap_err().to_string();
+        assert!(err.contains("conflicts with take"), "{err}");
+        let bad = format!(
+            "{GOOD}\n[[commands]]\nkey = \"Z\"\ntitle = \"x\"\ncommand = \"echo {{titel}}\"\n"
+        );
+        let err = parse(&p(), &bad, None).unwrap_err().to_string();
+        assert!(err.contains("unknown placeholder {titel}"), "{err}");
+    }
 
     #[test]
     fn the_starter_file_parses() {

@@ -132,8 +132,23 @@ impl Runner {
                 });
                 None
             }
-            // The terminal adapter writes comments and quits itself.
-            Effect::Compose { .. } | Effect::Quit => None,
+            Effect::RunCommand {
+                title,
+                script,
+                args,
+                interactive: false,
+            } => {
+                // In the background: its answer comes when it ends.
+                let tx = self.actions.clone();
+                std::thread::spawn(move || {
+                    let (ok, output) = run_command(&script, &args);
+                    let _ = tx.send(Action::CommandDone { title, ok, output });
+                });
+                None
+            }
+            // The terminal adapter writes comments, runs interactive
+            // commands and quits itself.
+            Effect::Compose { .. } | Effect::RunCommand { .. } | Effect::Quit => None,
         }
     }
 
@@ -164,6 +179,37 @@ fn open_url(url: &str) {
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn();
+}
+
+/// Run a `[[commands]]` command in the background: `sh -c script glboard
+/// args...` (the values only ever as arguments), stdin closed; whether it
+/// succeeded and its output (stdout, else stderr).
+pub fn run_command(script: &str, args: &[String]) -> (bool, String) {
+    match std::process::Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .arg("glboard")
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+    {
+        Ok(out) => {
+            let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+            let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+            let text = if stdout.trim().is_empty() {
+                stderr
+            } else {
+                stdout
+            };
+            let text = if out.status.success() {
+                text
+            } else {
+                format!("{} ({})", text.trim(), out.status)
+            };
+            (out.status.success(), text)
+        }
+        Err(e) => (false, format!("cannot run sh: {e}")),
+    }
 }
 
 /// Put text on the clipboard with OSC 52: the terminal does it, so it

@@ -78,46 +78,32 @@ fn main() -> ExitCode {
             ..
         }) => commands::print(&cli, *board, milestone, lanes, *mine, *format, *refresh),
         Some(Cmd::Sync) => commands::sync(&cli),
-        Some(Cmd::Promote { reference, to }) => {
-            commands::act(&cli, reference, Act::Promote { to: to.clone() })
+        Some(Cmd::Promote { references, to }) => {
+            commands::act(&cli, references, Act::Promote { to: to.clone() })
         }
-        Some(Cmd::Take { reference }) => commands::act(&cli, reference, Act::Take),
-        Some(Cmd::Move { reference, lane }) => {
-            commands::act(&cli, reference, Act::Move { lane: lane.clone() })
+        Some(Cmd::Take { references }) => commands::act(&cli, references, Act::Take),
+        Some(Cmd::Move { args }) => {
+            let (refs, lane) = split_last(args);
+            commands::act(&cli, refs, Act::Move { lane })
         }
-        Some(Cmd::Assign { reference, users }) => commands::act(
-            &cli,
-            reference,
-            Act::Assign {
-                users: users.clone(),
-            },
-        ),
-        Some(Cmd::Unassign { reference, users }) => commands::act(
-            &cli,
-            reference,
-            Act::Unassign {
-                users: users.clone(),
-            },
-        ),
-        Some(Cmd::Milestone {
-            reference,
-            milestone,
-        }) => commands::act(
-            &cli,
-            reference,
-            Act::Milestone {
-                milestone: milestone.clone(),
-            },
-        ),
-        Some(Cmd::Weight { reference, weight }) => commands::act(
-            &cli,
-            reference,
-            Act::Weight {
-                weight: weight.clone(),
-            },
-        ),
-        Some(Cmd::Close { reference }) => commands::act(&cli, reference, Act::Close),
-        Some(Cmd::Reopen { reference }) => commands::act(&cli, reference, Act::Reopen),
+        Some(Cmd::Assign { args, users }) => {
+            let (refs, users) = refs_and_users(args, users);
+            commands::act(&cli, &refs, Act::Assign { users })
+        }
+        Some(Cmd::Unassign { args, users }) => {
+            let (refs, users) = refs_and_users(args, users);
+            commands::act(&cli, &refs, Act::Unassign { users })
+        }
+        Some(Cmd::Milestone { args }) => {
+            let (refs, milestone) = split_last(args);
+            commands::act(&cli, refs, Act::Milestone { milestone })
+        }
+        Some(Cmd::Weight { args }) => {
+            let (refs, weight) = split_last(args);
+            commands::act(&cli, refs, Act::Weight { weight })
+        }
+        Some(Cmd::Close { references }) => commands::act(&cli, references, Act::Close),
+        Some(Cmd::Reopen { references }) => commands::act(&cli, references, Act::Reopen),
         Some(Cmd::Pending { action, id }) => commands::pending(&cli, *action, *id),
         Some(Cmd::Replan {
             from,
@@ -400,6 +386,8 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
     state.sync.enabled = true;
     state.sync.last_success = synced_at;
     state.editor = glboard::tui::editor().is_some();
+    state.keymap = std::sync::Arc::new(cfg.keymap.clone());
+    state.commands = cfg.commands.clone();
     state.planning_setup = glboard::core::state::PlanningSetup {
         project: cfg.file.planning_project.clone(),
         template: cfg.planning_template_text(),
@@ -562,5 +550,26 @@ fn open_on_milestone(cli: &Cli, state: &mut AppState) -> Result<(), ExitCode> {
         // An empty cache has no milestones yet: the board opens as usual.
         Err(_) if state.ws.milestones.is_empty() => Ok(()),
         Err(f) => Err(fail(f.code, f.message)),
+    }
+}
+
+/// `REF... LAST`: the references and the last argument (clap asks for two
+/// or more).
+fn split_last(args: &[String]) -> (&[String], String) {
+    match args.split_last() {
+        Some((last, refs)) => (refs, last.clone()),
+        None => (&[], String::new()),
+    }
+}
+
+/// `REF USER...` (one issue, then people), or `REF... --user USER...`.
+fn refs_and_users(args: &[String], users: &[String]) -> (Vec<String>, Vec<String>) {
+    if users.is_empty() {
+        match args.split_first() {
+            Some((r, rest)) => (vec![r.clone()], rest.to_vec()),
+            None => (Vec::new(), Vec::new()),
+        }
+    } else {
+        (args.to_vec(), users.to_vec())
     }
 }

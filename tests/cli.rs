@@ -891,3 +891,82 @@ fn planning_summary_is_written_between_markers_keeping_the_teams_text() {
     let again = planning(&server).description.unwrap_or_default();
     assert_eq!(again.matches("<!-- glboard:summary -->").count(), 1);
 }
+
+#[test]
+fn actions_take_several_references_and_an_unknown_one_stops_none_of_the_others() {
+    let server = fake();
+    let home = synced_home(&server);
+    let (a, b) = {
+        let w = server.world();
+        let cur = w.milestones[2].id;
+        let mut ready: Vec<_> = w
+            .issues
+            .iter()
+            .filter(|i| {
+                i.state == "opened"
+                    && i.milestone_id == Some(cur)
+                    && i.labels.contains("workflow-infra::Ready")
+            })
+            .filter(|i| w.issues.iter().filter(|j| j.iid == i.iid).count() == 1)
+            .map(|i| (i.iid, i.id))
+            .collect();
+        ready.sort();
+        (ready[0], ready[1])
+    };
+    let (ra, rb) = (format!("#{}", a.0), format!("#{}", b.0));
+    // An unknown reference in the middle: the others still go, exit 1.
+    let o = home.run(&["weight", &ra, "#999999", &rb, "5"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("#999999"), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o).lines().count(),
+        2,
+        "a line per issue: {}",
+        stdout(&o)
+    );
+    let weight = |id: u64| {
+        server
+            .world()
+            .issues
+            .iter()
+            .find(|i| i.id == id)
+            .unwrap()
+            .weight
+    };
+    assert_eq!((weight(a.1), weight(b.1)), (Some(5), Some(5)));
+    // Several issues, several people.
+    let o = home.run(&[
+        "assign",
+        &ra,
+        &rb,
+        "--user",
+        "bwright",
+        "--user",
+        "@eoconnor",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let has = |id: u64, who: &str| {
+        let w = server.world();
+        let u = w.users.iter().find(|u| u.username == who).unwrap().id;
+        w.issues
+            .iter()
+            .find(|i| i.id == id)
+            .unwrap()
+            .assignee_ids
+            .contains(&u)
+    };
+    assert!(has(a.1, "bwright") && has(b.1, "eoconnor"));
+    // The one-issue forms as before.
+    let o = home.run(&["unassign", &ra, "bwright"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!has(a.1, "bwright") && has(b.1, "bwright"));
+    let o = home.run(&["move", &ra, &rb, "Under Review"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 2);
+    let o = home.run(&["assign", &ra]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "no one to assign is a usage error"
+    );
+}

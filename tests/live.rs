@@ -635,3 +635,116 @@ fn a_catalogue_of_escapes_from_gitlab_reaches_no_view_output_or_log() {
         "the log got them"
     );
 }
+
+#[test]
+fn a_marked_column_moves_to_the_next_milestone_as_one_action_and_one_undo() {
+    let server = fake();
+    let home = Home::new();
+    home.write_config(&server.url());
+    let (current, next, next_title, ready) = {
+        let w = server.world();
+        let (cur, next) = (w.milestones[2].id, w.milestones[3].clone());
+        let ready: Vec<u64> = w
+            .issues
+            .iter()
+            .filter(|i| {
+                i.state == "opened"
+                    && i.milestone_id == Some(cur)
+                    && i.labels.contains("workflow-infra::Ready")
+                    && i.labels.contains("team::Datastores")
+            })
+            .map(|i| i.id)
+            .collect();
+        (cur, next.id, next.title, ready)
+    };
+    assert!(ready.len() >= 3, "{ready:?}");
+    let mut s = home.start();
+    s.wait_for("synced just now");
+    // Open, Triage, Ready: mark the whole column.
+    s.send("llV");
+    s.wait_for(&format!("{} marked", ready.len()));
+    // One milestone for all of them.
+    s.send("M");
+    s.wait_for("Milestone");
+    let short = next_title.rsplit(' ').next().unwrap().to_owned();
+    s.send(&format!("{short}\r"));
+    s.wait_for(&format!("{} issues →", ready.len()));
+    eventually(&server, "every marked issue in the next milestone", |w| {
+        ready.iter().all(|id| {
+            w.issues
+                .iter()
+                .find(|i| i.id == *id)
+                .is_some_and(|i| i.milestone_id == Some(next))
+        })
+    });
+    // One undo puts every one back.
+    s.send("u");
+    eventually(&server, "every issue back in the current milestone", |w| {
+        ready.iter().all(|id| {
+            w.issues
+                .iter()
+                .find(|i| i.id == *id)
+                .is_some_and(|i| i.milestone_id == Some(current))
+        })
+    });
+    s.send("\x1b");
+    s.send("q");
+    assert!(s.wait_exit().success());
+}
+
+#[test]
+fn a_rebound_key_works_and_a_command_gets_a_hostile_title_as_data() {
+    let server = fake();
+    let home = Home::new();
+    home.write_config(&server.url());
+    let out = home.path("command-output.txt");
+    let pwned = home.path("PWNED");
+    let hostile = format!(
+        "Zebracorn it's \"$(touch {p})\" `touch {p}` $HOME; touch {p}",
+        p = pwned.display()
+    );
+    let id = {
+        let mut w = server.world();
+        let cur = w.milestones[2].id;
+        let i = w
+            .issues
+            .iter_mut()
+            .find(|i| {
+                i.state == "opened"
+                    && i.milestone_id == Some(cur)
+                    && i.labels.contains("workflow-infra::Ready")
+            })
+            .unwrap();
+        i.title = hostile.clone();
+        i.id
+    };
+    let config = home.path("config/glboard/config.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&format!(
+        "\n[keys.board]\ntake = \"T\"\nmove-card-top = \"gT\"\n\n[[commands]]\nkey = \"gx\"\ntitle = \"record\"\ncommand = \"printf '%s|' {{title}} {{reference}} {{branch}} > '{}'\"\n",
+        out.display()
+    ));
+    std::fs::write(&config, text).unwrap();
+    let mut s = home.start();
+    s.wait_for("synced just now");
+    s.send("/Zebracorn\r");
+    s.wait_for("Ready 1/1");
+    s.send("gx");
+    s.wait_for("record: done");
+    let got = std::fs::read_to_string(&out).unwrap();
+    let (title, rest) = got.split_once('|').unwrap();
+    assert_eq!(title, hostile, "the title arrives whole, as data");
+    assert!(rest.starts_with('#'), "{got}");
+    assert!(!pwned.exists(), "nothing in the title ran");
+    // The rebound key takes; the old one no longer does.
+    s.send("t");
+    s.send("T");
+    s.wait_for("taken");
+    eventually(&server, "taken with the rebound key", |w| {
+        let i = w.issues.iter().find(|i| i.id == id).unwrap();
+        i.labels.contains("workflow-infra::In Progress") && i.assignee_ids.contains(&w.me)
+    });
+    s.send("\x1b");
+    s.send("q");
+    assert!(s.wait_exit().success());
+}

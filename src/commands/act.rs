@@ -76,8 +76,131 @@ fn intent(
     })
 }
 
-/// Run an action: queue it in the outbox, send the queue, report.
-pub fn act(cli: &Cli, reference: &str, act: Act) -> Result<u8, Failure> {
+/// Run an action on one or several issues: queued in the outbox as one
+/// batch, the queue sent, a line per issue, one exit status for all.
+pub fn act(cli: &Cli, references: &[String], act: Act) -> Result<u8, Failure> {
+    match references {
+        [one] => act_one(cli, one, act),
+        [] => Err(fail(EX_USAGE, "name at least one issue")),
+        many => act_many(cli, many, act),
+    }
+}
+
+/// The worst of two exit statuses: a usage error, then a failure, then
+/// "queued", then done.
+fn worst(a: u8, b: u8) -> u8 {
+    let rank = |c: u8| match c {
+        EX_USAGE => 3,
+        EX_FAILURE => 2,
+        EX_TEMPFAIL => 1,
+        _ => 0,
+    };
+    if rank(b) > rank(a) { b } else { a }
+}
+
+fn act_many(cli: &Cli, references: &[String], act: Act) -> Result<u8, Failure> {
+    let today = cli.today();
+    let Some(live) = Live::open(cli)? else {
+        return Err(fail(
+            EX_USAGE,
+            "no configuration: run glboard init first (actions need GitLab)",
+        ));
+    };
+    live.token()?;
+    let store = live.store()?;
+    let snap = match store.load()? {
+        Some(s) => s,
+        None => sync_now(&live, today, false)?,
+    };
+    let team = live.team(&snap);
+    let (ws, _) = current_view(&store, snap.ws)?;
+    if let Act::Assign { users } = &act
+        && users.is_empty()
+    {
+        return Err(fail(EX_USAGE, "name the people to assign: --user USER"));
+    }
+    let what = intent(&act, &ws, &team, today)?;
+    let ambiguous = board::ambiguous_iids(&ws);
+    let ctx = workflow::Context {
+        team: &team,
+        milestones: &ws.milestones,
+        members: &ws.members,
+        me: ws.me.as_ref(),
+        current: iteration::pick(&ws.milestones, &team, today).current,
+        free_tier: ws.free_tier,
+    };
+    let mut code = EX_OK;
+    let mut changes = Vec::new();
+    // Every reference first: one unknown does not stop the others.
+    for r in references {
+        let issue = match resolve(&ws, &team, r) {
+            Ok(i) => i.clone(),
+            Err(f) => {
+                eprintln!("{r}: {}", f.message);
+                code = worst(code, f.code);
+                continue;
+            }
+        };
+        let name = board::short_ref(&ws, &issue, &ambiguous);
+        match workflow::plan(&ctx, &issue, &name, &what) {
+            Ok(p) => changes.push(Change {
+                issue: issue.id,
+                project: issue.project_id,
+                iid: issue.iid,
+                seen: Seen::of(&issue, &team),
+                edit: p.edit,
+                summary: p.summary,
+                ..Change::default()
+            }),
+            Err(Refusal::NothingToChange) => println!("nothing to change: {name}"),
+            Err(Refusal::Invalid(why)) => {
+                eprintln!("{name}: {why}");
+                code = worst(code, EX_FAILURE);
+            }
+            Err(Refusal::Unsupported(why)) => {
+                eprintln!("{name}: {why}");
+                code = worst(code, EX_USAGE);
+            }
+        }
+    }
+    if changes.is_empty() {
+        return Ok(code);
+    }
+    // One batch, in one transaction.
+    let ids = store.enqueue(&changes)?;
+    let d = deliver(&live, &store, &team, ws.me.as_ref(), &ids)?;
+    for (c, id) in changes.iter().zip(&ids) {
+        if let Some((_, reason)) = d.refused.iter().find(|(r, _)| r == id) {
+            eprintln!(
+                "{}: {} (glboard pending retry {id} sends it again, discard {id} drops it)",
+                c.summary,
+                crate::core::conflict::problem_text(reason)
+            );
+            code = worst(code, EX_FAILURE);
+        } else if d.queued.contains(id) {
+            eprintln!("{}: queued, not sent yet", c.summary);
+            code = worst(code, EX_TEMPFAIL);
+        } else {
+            println!("{}", c.summary);
+        }
+    }
+    for text in &d.said {
+        println!("GitLab: {text}");
+    }
+    if !d.queued.is_empty() {
+        let why = d
+            .waiting
+            .map_or("an earlier change is waiting".to_owned(), |e| e.to_string());
+        eprintln!(
+            "{} queued: {why}. glboard or `glboard sync` will send them.",
+            d.queued.len()
+        );
+    }
+    Ok(code)
+}
+
+/// Run an action on one issue: queue it in the outbox, send the queue, report.
+fn act_one(cli: &Cli, reference: &str, act: Act) -> Result<u8, Failure> {
     let today = cli.today();
     let Some(live) = Live::open(cli)? else {
         return Err(fail(
@@ -110,6 +233,14 @@ pub fn act(cli: &Cli, reference: &str, act: Act) -> Result<u8, Failure> {
     // As the user sees it: with every change queued (by any process).
     let (ws, _) = current_view(&store, snap.ws)?;
     let issue = resolve(&ws, &team, reference)?.clone();
+    if let Act::Assign { users } = &act
+        && users.is_empty()
+    {
+        return Err(fail(
+            EX_USAGE,
+            "name the people to assign: assign REF USER..., or assign REF... --user USER",
+        ));
+    }
     let what = intent(&act, &ws, &team, today)?;
     // Named as the board and `print` name it: `#123`, or `project#123`
     // when the iid alone is ambiguous.

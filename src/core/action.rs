@@ -121,6 +121,13 @@ pub enum Action {
         issue: IssueId,
         text: Result<String, String>,
     },
+    /// A `[[commands]]` command ended: whether it succeeded, and what it
+    /// printed (stdout, else stderr).
+    CommandDone {
+        title: String,
+        ok: bool,
+        output: String,
+    },
 }
 
 /// What the outside world should do after an update.
@@ -158,6 +165,14 @@ pub enum Effect {
     /// Write a comment in `$EDITOR` (the terminal adapter suspends the UI);
     /// `header` goes in the file as `#` lines.
     Compose { issue: IssueId, header: String },
+    /// Run a `[[commands]]` command: `sh -c script glboard args...`, in
+    /// the background, or in the terminal with the board suspended.
+    RunCommand {
+        title: String,
+        script: String,
+        args: Vec<String>,
+        interactive: bool,
+    },
     /// Read an issue's comments for the detail pane.
     LoadNotes {
         issue: IssueId,

@@ -157,6 +157,11 @@ pub fn commit(
 
 /// Ask the workflow what `intent` changes on `issue`, and make it.
 pub fn act(state: &mut AppState, issue: &Issue, intent: Intent) -> Vec<Effect> {
+    // Marked cards: the action is for all of them, as one.
+    if !state.marked.is_empty() && !matches!(intent, Intent::Comment(_)) {
+        let ids = super::bulk::targets(state, issue.id, &intent);
+        return super::bulk::act_all(state, &ids, intent);
+    }
     let name = state.short_ref(issue);
     let me = state.ws.me.clone();
     let ctx = workflow::Context {

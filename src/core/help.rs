@@ -33,34 +33,43 @@ fn run(text: impl Into<String>, emphasis: Emphasis) -> Run {
 /// The overlay's lines, narrowed to `query` (case-insensitive) when it is
 /// not empty: a binding shows when its keys or its description contain the
 /// query, a whole mode when its name does.
-pub fn help_lines(query: &str) -> Vec<RichLine> {
+pub fn help_lines(km: &super::keys::Keymap, query: &str) -> Vec<RichLine> {
     let q = query.trim().to_lowercase();
     let mut lines = Vec::new();
-    let key_w = keymap::BINDINGS
+    let key_w = km
+        .bound
         .iter()
-        .map(|b| super::text::width(&keymap::display_keys(b.keys)))
+        .map(|b| super::text::width(&keymap::display_keys(&b.keys)))
         .max()
         .unwrap_or(0)
         + 2;
     for &ctx in SECTIONS {
         let whole = q.is_empty() || ctx.title().to_lowercase().contains(&q);
-        let rows: Vec<RichLine> = keymap::BINDINGS
+        let rows: Vec<RichLine> = km
+            .bound
             .iter()
-            .filter(|b| b.context == ctx)
+            .filter(|b| b.context == ctx && !b.sequences.is_empty())
             .filter(|b| {
-                let keys = keymap::display_keys(b.keys);
+                let keys = keymap::display_keys(&b.keys);
+                let name = super::keys::action_name(b.command);
                 whole
                     || b.help.to_lowercase().contains(&q)
                     || keys.to_lowercase().contains(&q)
                     || b.keys.to_lowercase().contains(&q)
+                    || name.contains(&q)
             })
             .map(|b| {
                 vec![
                     run(
-                        format!("  {:<key_w$}", keymap::display_keys(b.keys)),
+                        format!("  {:<key_w$}", keymap::display_keys(&b.keys)),
                         Emphasis::Strong,
                     ),
-                    run(b.help, Emphasis::Plain),
+                    run(b.help.clone(), Emphasis::Plain),
+                    // The name `[keys]` in the config rebinds it by.
+                    run(
+                        format!("  ({})", super::keys::action_name(b.command)),
+                        Emphasis::Marker,
+                    ),
                 ]
             })
             .collect();
@@ -163,7 +172,7 @@ mod tests {
 
     #[test]
     fn the_overlay_lists_every_binding_of_every_mode() {
-        let all = text(&help_lines(""));
+        let all = text(&help_lines(&Default::default(), ""));
         for b in keymap::BINDINGS {
             assert!(
                 SECTIONS.contains(&b.context),
@@ -186,11 +195,11 @@ mod tests {
 
     #[test]
     fn a_search_narrows_to_matching_keys_and_modes() {
-        let found = text(&help_lines("grab"));
+        let found = text(&help_lines(&Default::default(), "grab"));
         assert!(found.contains("grab the card"));
         assert!(found.contains("carry up"), "the whole Grab section shows");
         assert!(!found.contains("open in the browser"));
-        assert!(text(&help_lines("zzzz")).contains("no key matches"));
+        assert!(text(&help_lines(&Default::default(), "zzzz")).contains("no key matches"));
     }
 
     #[test]

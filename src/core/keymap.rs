@@ -163,6 +163,14 @@ pub enum Command {
     MoveCardUp,
     MoveCardDown,
     Grab,
+    /// Mark or unmark the card for a bulk change.
+    MarkCard,
+    /// Mark the whole column.
+    MarkColumn,
+    /// Mark everything the board shows.
+    MarkShown,
+    /// The n-th `[[commands]]` entry of the config.
+    Custom(u8),
     Comment,
     Create,
     CloseReopen,
@@ -339,6 +347,19 @@ pub const BINDINGS: &[Binding] = &[
         "<Space>",
         C::Grab,
         "grab the card: carry it with hjkl, Enter drops",
+    ),
+    b(
+        Board,
+        "v",
+        C::MarkCard,
+        "mark / unmark the card: card actions then apply to every marked card",
+    ),
+    b(Board, "V", C::MarkColumn, "mark / unmark the whole column"),
+    b(
+        Board,
+        "*",
+        C::MarkShown,
+        "mark / unmark everything the board shows (after the filter)",
     ),
     b(Board, "a", C::PickAssignees, "assign / unassign members"),
     b(Board, "A", C::UnassignMe, "unassign yourself"),

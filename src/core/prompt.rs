@@ -23,6 +23,16 @@ pub fn confirm_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
         ) => match edit.create {
             // A new issue (the planning issue): its card shows at once.
             Some(new) => super::commit::create(state, new),
+            // Close or reopen the marked cards.
+            None if !state.marked.is_empty() && edit.state.is_some() => {
+                let ids = super::bulk::marked(state);
+                let intent = if edit.state == Some(super::model::IssueState::Closed) {
+                    Intent::Close
+                } else {
+                    Intent::Reopen
+                };
+                super::bulk::act_all(state, &ids, intent)
+            }
             None => commit(state, issue, *edit, summary, None, UndoAs::Step),
         },
         (Command::Down, mode @ Mode::Confirm { .. })

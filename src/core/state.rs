@@ -393,6 +393,12 @@ pub struct AppState {
     pub editor: bool,
     /// Where a new planning issue goes and its template (from the config).
     pub planning_setup: PlanningSetup,
+    /// Cards marked for a bulk change, in the order marked.
+    pub marked: Vec<IssueId>,
+    /// The keys in effect: the defaults with the config's `[keys]`.
+    pub keymap: std::sync::Arc<super::keys::Keymap>,
+    /// The config's `[[commands]]`.
+    pub commands: Vec<super::custom_command::CustomCommand>,
     /// The milestone the iteration board follows (remembered per workspace).
     pub followed: Option<MilestoneId>,
     pub quick: QuickFilter,
@@ -459,6 +465,9 @@ impl AppState {
             retired: Vec::new(),
             editor: false,
             planning_setup: PlanningSetup::default(),
+            marked: Vec::new(),
+            keymap: Default::default(),
+            commands: Vec::new(),
             last_project: None,
             draft: None,
             followed: None,

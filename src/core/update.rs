@@ -60,6 +60,10 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Composed { issue, text } => workflow_keys::on_composed(state, issue, text),
+        Action::CommandDone { title, ok, output } => {
+            super::custom_command::done(state, &title, ok, &output);
+            Vec::new()
+        }
         Action::Notes { issue, notes } => {
             state.notes.insert(issue, notes);
             Vec::new()
@@ -152,7 +156,8 @@ fn on_key(state: &mut AppState, key: KeyPress) -> Vec<Effect> {
         } else {
             &[ctx]
         };
-    match keymap::resolve_layered(layers, &pending, key) {
+    let keymap = state.keymap.clone();
+    match keymap.resolve_layered(layers, &pending, key) {
         Resolution::Command(cmd) => run(state, cmd),
         Resolution::Pending => {
             state.pending_keys = pending;
@@ -315,7 +320,8 @@ fn board_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
         Command::Back | Command::Escape => {
             // Close what is open, innermost first; only q on the plain
             // board quits.
-            if !state.filter.is_empty() {
+            if super::bulk::clear(state) {
+            } else if !state.filter.is_empty() {
                 state.filter.clear();
                 state.relayout();
                 state.info("filter cleared");
@@ -398,7 +404,7 @@ fn overlay_lines(state: &AppState) -> Option<(usize, usize)> {
             let issue = state.ws.issue(*issue)?;
             panes::detail_lines(state, issue, inner.w as usize).len()
         }
-        Mode::Help { query, .. } => help::help_lines(query).len(),
+        Mode::Help { query, .. } => help::help_lines(&state.keymap, query).len(),
         _ => return None,
     };
     Some((total, visible))
@@ -442,6 +448,10 @@ fn overlay_command(state: &mut AppState, cmd: Command) {
 /// (a picker or prompt they open returns to the pane).
 fn detail_command(state: &mut AppState, cmd: Command, issue: IssueId) -> Vec<Effect> {
     let before = state.mode.clone();
+    if let Command::Custom(n) = cmd {
+        let i = state.ws.issue(issue).cloned();
+        return super::custom_command::run(state, usize::from(n), i.as_ref());
+    }
     if cmd == Command::WriteSummary {
         let fx = super::planning_issue::write_summary(state);
         if matches!(state.mode, Mode::Confirm { .. }) {

@@ -52,6 +52,10 @@ pub fn board_action(state: &mut AppState, cmd: Command) -> Option<Vec<Effect>> {
             open_milestone_picker(state, &shown, PickPurpose::Browse)
         }
         Command::Create => new_issue::start_new_issue(state),
+        Command::MarkCard => super::bulk::toggle(state),
+        Command::Custom(n) => super::custom_command::run(state, usize::from(n), None),
+        Command::MarkColumn => super::bulk::column(state),
+        Command::MarkShown => super::bulk::shown(state),
         _ => match state.selected_issue() {
             Some(i) => {
                 let id = i.id;
@@ -140,6 +144,27 @@ pub fn card_action(state: &mut AppState, cmd: Command, id: IssueId) -> Option<Ve
             };
             Vec::new()
         }
+        Command::CloseReopen if !state.marked.is_empty() => {
+            // Marked cards: closed, or reopened when the acting card is closed.
+            let n = super::bulk::marked(state).len();
+            let (verb, to) = if issue.is_open() {
+                ("Close", IssueState::Closed)
+            } else {
+                ("Reopen", IssueState::Opened)
+            };
+            state.mode = Mode::Confirm {
+                prompt: format!("{verb} the {n} marked issues? y/n"),
+                issue: issue.id,
+                edit: Box::new(Edit {
+                    state: Some(to),
+                    ..Edit::default()
+                }),
+                summary: format!("{n} issues {}", verb.to_lowercase()),
+                preview: None,
+                scroll: 0,
+            };
+            Vec::new()
+        }
         Command::CloseReopen => {
             let (verb, to) = if issue.is_open() {
                 ("Close", IssueState::Closed)
@@ -214,6 +239,14 @@ fn is_workflow(cmd: Command) -> bool {
             | Command::CopyUrl
             | Command::Grab
     )
+}
+
+/// What a picker acts on: the card, or the marked cards.
+fn subject(state: &AppState, issue: &Issue) -> String {
+    match super::bulk::marked(state).len() {
+        0 => state.short_ref(issue),
+        n => format!("the {n} marked issues"),
+    }
 }
 
 fn warn(state: &mut AppState, text: &str) -> Vec<Effect> {
@@ -415,7 +448,7 @@ fn open_lane_picker(state: &mut AppState, issue: &Issue) -> Vec<Effect> {
         detail: "Open column".into(),
         value: PickValue::Lane(None),
     });
-    let title = format!("Move {} to lane", state.short_ref(issue));
+    let title = format!("Move {} to lane", subject(state, issue));
     state.mode = Mode::Picker(Box::new(Picker::new(
         PickPurpose::Lane,
         title,
@@ -480,7 +513,7 @@ fn open_milestone_picker(state: &mut AppState, issue: &Issue, purpose: PickPurpo
             value: PickValue::Milestone(None),
         });
     }
-    let r = state.short_ref(issue);
+    let r = subject(state, issue);
     let title = match purpose {
         PickPurpose::Promote => format!("Promote {r} to"),
         PickPurpose::Browse => "Show milestone".to_owned(),
@@ -511,9 +544,9 @@ fn open_member_picker(state: &mut AppState, issue: &Issue) -> Vec<Effect> {
         PickPurpose::Assignees,
         if free {
             // One assignee (GitLab Free): choosing is replacing.
-            format!("Assignee of {} (GitLab Free: one)", state.short_ref(issue))
+            format!("Assignee of {} (GitLab Free: one)", subject(state, issue))
         } else {
-            format!("Assignees of {}", state.short_ref(issue))
+            format!("Assignees of {}", subject(state, issue))
         },
         issue.id,
         items,

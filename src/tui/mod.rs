@@ -149,6 +149,35 @@ pub async fn run(
                     queue.extend(update(&mut state, Action::Composed { issue, text }));
                     answered = true;
                 }
+                Effect::RunCommand {
+                    title,
+                    script,
+                    args,
+                    interactive: true,
+                } => {
+                    // In the terminal, which it has to itself.
+                    reader.pause();
+                    guard.suspend();
+                    let status = std::process::Command::new("sh")
+                        .arg("-c")
+                        .arg(&script)
+                        .arg("glboard")
+                        .args(&args)
+                        .status();
+                    let back = guard.resume();
+                    reader.resume();
+                    back?;
+                    let (ok, output) = match status {
+                        Ok(s) if s.success() => (true, String::new()),
+                        Ok(s) => (false, format!("exited with {s}")),
+                        Err(e) => (false, format!("cannot run sh: {e}")),
+                    };
+                    queue.extend(update(
+                        &mut state,
+                        Action::CommandDone { title, ok, output },
+                    ));
+                    answered = true;
+                }
                 Effect::Quit => quit = true,
                 other => {
                     if let Some(answer) = on_effect(other) {

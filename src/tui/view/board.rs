@@ -165,6 +165,10 @@ fn draw_card(
             put(buf, r.x, r.y + dy, 1, "▌", theme.over(theme.bar(), base));
         }
     }
+    // Marked for a bulk change.
+    if state.marked.contains(&issue.id) {
+        put(buf, r.x, r.y, 1, "✓", theme.over(theme.weight(), base));
+    }
     let tw = (r.w as usize).saturating_sub(2);
     let x0 = r.x + 1;
     let reference = state.short_ref(issue);

@@ -158,6 +158,9 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
         ));
     }
     parts.extend(capacity_part);
+    if !state.marked.is_empty() {
+        parts.push((format!("{} marked", state.marked.len()), theme.weight()));
+    }
     if state.quick != crate::core::state::QuickFilter::All {
         parts.push((format!("view: {}", state.quick.name()), theme.weight()));
     }

@@ -12,6 +12,7 @@ use crate::tui::theme::Theme;
 pub(super) fn draw(
     buf: &mut Buffer,
     area: TRect,
+    state: &crate::core::state::AppState,
     scroll: usize,
     query: &str,
     typing: bool,
@@ -23,5 +24,12 @@ pub(super) fn draw(
     } else {
         " Keys ".to_owned()
     };
-    pager::draw(buf, r, &title, &help::help_lines(query), scroll, theme);
+    pager::draw(
+        buf,
+        r,
+        &title,
+        &help::help_lines(&state.keymap, query),
+        scroll,
+        theme,
+    );
 }

@@ -74,7 +74,7 @@ fn overlay(buf: &mut Buffer, area: TRect, state: &AppState, mode: &Mode, theme: 
             scroll,
             query,
             typing,
-        } => help::draw(buf, area, *scroll, query, *typing, theme),
+        } => help::draw(buf, area, state, *scroll, query, *typing, theme),
         Mode::Picker(p) => picker::draw(buf, area, p, theme),
         Mode::Problems { cursor } => problems::draw(buf, area, state, *cursor, theme),
         Mode::Replan(r) => replan::draw(buf, area, state, r, theme),
