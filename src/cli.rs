@@ -132,6 +132,12 @@ pub enum Cmd {
         /// Only issues assigned to you.
         #[arg(long)]
         mine: bool,
+        /// A saved view of the config (`[views.NAME]`).
+        #[arg(long, value_name = "NAME")]
+        view: Option<String>,
+        /// What changed since a day (YYYY-MM-DD) or since the board last closed (last), instead of the board.
+        #[arg(long, value_name = "DATE|last")]
+        since: Option<String>,
         /// plain (fits the terminal), markdown (pastes into a GitLab comment) or json (docs/print.schema.json).
         #[arg(long, value_enum, default_value = "plain")]
         format: Format,

@@ -86,6 +86,34 @@ pub struct FileConfig {
     /// `[[commands]]`: the team's own commands.
     #[serde(default)]
     pub commands: Vec<toml::Spanned<FileCommand>>,
+    /// `[views.NAME]`: saved filters (`f` in the board, `print --view`).
+    #[serde(default)]
+    pub views: std::collections::BTreeMap<String, FileView>,
+}
+
+/// One `[views.NAME]`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct FileView {
+    #[serde(default)]
+    pub lanes: Vec<String>,
+    #[serde(default)]
+    pub assignees: Vec<String>,
+    #[serde(default)]
+    pub labels: Vec<String>,
+    #[serde(default)]
+    pub text: String,
+    /// `true` (14 days) or a number of days.
+    #[serde(default)]
+    pub stale: Option<StaleSpec>,
+}
+
+/// `stale = true` or `stale = 30`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum StaleSpec {
+    Yes(bool),
+    Days(u32),
 }
 
 /// Keys of a rebinding: one, or several.
@@ -183,6 +211,8 @@ pub struct Config {
     /// The keys in effect (the defaults, `[keys]`, `[[commands]]`).
     pub keymap: crate::core::keys::Keymap,
     pub commands: Vec<crate::core::custom_command::CustomCommand>,
+    /// The saved views, by name.
+    pub saved_views: Vec<crate::core::saved_view::SavedView>,
     /// `host` after the `GITLAB_HOST` override, without a trailing slash.
     pub host: String,
     /// Things to tell the user at start (insecure settings).
@@ -303,6 +333,22 @@ pub fn parse(path: &Path, src: &str, env_host: Option<&str>) -> Result<Config, C
         )));
     }
     let (keymap, commands) = keys_and_commands(path, src, &file)?;
+    let saved_views: Vec<crate::core::saved_view::SavedView> = file
+        .views
+        .iter()
+        .map(|(name, v)| crate::core::saved_view::SavedView {
+            name: name.clone(),
+            lanes: v.lanes.clone(),
+            assignees: v.assignees.clone(),
+            labels: v.labels.clone(),
+            text: v.text.clone(),
+            stale_days: match v.stale {
+                None | Some(StaleSpec::Yes(false)) => None,
+                Some(StaleSpec::Yes(true)) => Some(14),
+                Some(StaleSpec::Days(d)) => Some(i64::from(d)),
+            },
+        })
+        .collect();
     let host = env_host
         .filter(|h| !h.trim().is_empty())
         .unwrap_or(&file.host);
@@ -321,6 +367,7 @@ pub fn parse(path: &Path, src: &str, env_host: Option<&str>) -> Result<Config, C
         file,
         keymap,
         commands,
+        saved_views,
         warnings,
     })
 }

@@ -69,14 +69,33 @@ fn main() -> ExitCode {
         }
         None => return board(&cli),
         Some(Cmd::Print {
+            format,
+            refresh,
+            view: None,
+            since: Some(since),
+            ..
+        }) => commands::print_since(&cli, since, *format, *refresh),
+        Some(Cmd::Print {
             board,
             milestone,
             lanes,
             mine,
             format,
             refresh,
+            view,
             ..
-        }) => commands::print(&cli, *board, milestone, lanes, *mine, *format, *refresh),
+        }) => commands::print(
+            &cli,
+            *board,
+            milestone,
+            commands::PrintFilter {
+                lanes,
+                mine: *mine,
+                view: view.as_deref(),
+            },
+            *format,
+            *refresh,
+        ),
         Some(Cmd::Sync) => commands::sync(&cli),
         Some(Cmd::Promote { references, to }) => {
             commands::act(&cli, references, Act::Promote { to: to.clone() })
@@ -388,6 +407,7 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
     state.editor = glboard::tui::editor().is_some();
     state.keymap = std::sync::Arc::new(cfg.keymap.clone());
     state.commands = cfg.commands.clone();
+    state.saved_views = cfg.saved_views.clone();
     state.planning_setup = glboard::core::state::PlanningSetup {
         project: cfg.file.planning_project.clone(),
         template: cfg.planning_template_text(),
@@ -401,6 +421,8 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
         tracing::warn!(%w, "cache set aside");
         state.warn(w);
     }
+    // What the board showed when it last closed: cards changed since are marked.
+    state.last_look = store.last_look().ok().flatten();
     // Changes queued or refused earlier (by any glboard process) show at once.
     match (store.outbox_queued(), store.outbox_failed()) {
         (Ok(queued), Ok(failed)) => {
@@ -512,6 +534,16 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
         runner.run(effect)
     }));
     rt.shutdown_timeout(Duration::from_millis(200));
+    // Remember what it showed, for "what changed since you last looked".
+    if let Ok(last) = &result
+        && last.loaded
+        && let Ok(s) = Store::open(&store_path)
+    {
+        let seen = glboard::core::since::glimpses(&last.ws, &last.team);
+        if let Err(e) = s.save_look(chrono::Utc::now(), &seen) {
+            tracing::warn!(error = %e, "cannot remember what the board showed");
+        }
+    }
     match result {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => fail(EXIT_FAILURE, unexpected(e, "the terminal failed")),

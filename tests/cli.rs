@@ -970,3 +970,29 @@ fn actions_take_several_references_and_an_unknown_one_stops_none_of_the_others()
         "no one to assign is a usage error"
     );
 }
+
+#[test]
+fn print_a_saved_view() {
+    let server = fake();
+    let home = synced_home(&server);
+    let config = home.path("config/glboard/config.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("\n[views.ready-unassigned]\nlanes = [\"Ready\"]\nassignees = [\"none\"]\n");
+    std::fs::write(&config, text).unwrap();
+    let o = home.run(&["print", "--view", "ready-unassigned", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let lanes = v["lanes"].as_array().unwrap();
+    assert_eq!(lanes.len(), 1, "{v}");
+    assert_eq!(lanes[0]["name"], "Ready");
+    let issues = lanes[0]["issues"].as_array().unwrap();
+    assert!(!issues.is_empty());
+    assert!(
+        issues
+            .iter()
+            .all(|i| i["assignees"].as_array().unwrap().is_empty())
+    );
+    let o = home.run(&["print", "--view", "nope"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("ready-unassigned"), "{}", stderr(&o));
+}

@@ -748,3 +748,67 @@ fn a_rebound_key_works_and_a_command_gets_a_hostile_title_as_data() {
     s.send("q");
     assert!(s.wait_exit().success());
 }
+
+#[test]
+fn what_changed_since_you_last_looked_is_marked_listed_and_printed() {
+    let server = fake();
+    let home = Home::new();
+    home.write_config(&server.url());
+    // No look yet: said.
+    let o = home.run(&["print", "--since", "last"]);
+    assert_eq!(o.status.code(), Some(1));
+    let mut s = home.start();
+    s.wait_for("synced just now");
+    s.send("q");
+    assert!(s.wait_exit().success());
+    // Meanwhile on GitLab: an issue of the current iteration moves on.
+    let (id, iid) = {
+        let mut w = server.world();
+        let cur = w.milestones[2].id;
+        let now = w.now();
+        let i = w
+            .issues
+            .iter_mut()
+            .find(|i| {
+                i.state == "opened"
+                    && i.milestone_id == Some(cur)
+                    && i.labels.contains("workflow-infra::Ready")
+            })
+            .unwrap();
+        i.labels.remove("workflow-infra::Ready");
+        i.labels.insert("workflow-infra::Under Review".into());
+        i.updated_at = now;
+        (i.id, i.iid)
+    };
+    let o = home.run(&["sync"]);
+    assert!(o.status.success());
+    let o = home.run(&["print", "--since", "last", "--format", "json"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let changes = v["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{v}");
+    assert!(
+        changes[0]["reference"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("#{iid}"))
+    );
+    assert_eq!(changes[0]["what"][0]["kind"], "moved");
+    assert_eq!(changes[0]["what"][0]["to"], "Under Review");
+    let o = home.run(&["print", "--since", "2000-01-01"]);
+    assert!(o.status.success());
+    // The board marks it and lists it.
+    let mut s = home.start();
+    s.wait_for("synced just now");
+    s.send("gc");
+    s.wait_for("moved Ready → Under Review");
+    s.send("q");
+    s.send("q");
+    assert!(s.wait_exit().success());
+    let _ = id;
+}

@@ -22,7 +22,8 @@ pub use doctor::doctor;
 pub use init_board::init_from_boards;
 pub use pending::pending;
 pub use planning::planning_summary;
-pub use print::print;
+pub use print::PrintFilter;
+pub use print::{print, print_since};
 pub use replan::replan;
 pub use sync::sync;
 

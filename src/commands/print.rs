@@ -102,16 +102,57 @@ fn load_board_data(
 
 /// `glboard print`.
 #[allow(clippy::too_many_arguments)]
+/// What `print` narrows the board to.
+pub struct PrintFilter<'a> {
+    pub lanes: &'a [String],
+    pub mine: bool,
+    /// A saved view's name.
+    pub view: Option<&'a str>,
+}
+
 pub fn print(
     cli: &Cli,
     board_arg: BoardArg,
     milestone: &str,
-    lanes: &[String],
-    mine: bool,
+    filter: PrintFilter<'_>,
     format: Format,
     refresh: bool,
 ) -> Result<u8, Failure> {
+    let PrintFilter { lanes, mine, view } = filter;
     let today = cli.today();
+    // A saved view: known before anything is read.
+    let view = match view {
+        None => None,
+        Some(name) => {
+            let views = if cli.demo {
+                Vec::new()
+            } else {
+                Live::open(cli)?
+                    .map(|l| l.cfg.saved_views)
+                    .unwrap_or_default()
+            };
+            match views.iter().find(|v| v.name == name) {
+                Some(v) => Some(v.clone()),
+                None => {
+                    return Err(fail(
+                        EX_USAGE,
+                        if views.is_empty() {
+                            format!("no saved view {name:?}: the config has no [views.NAME]")
+                        } else {
+                            format!(
+                                "no saved view {name:?}; views: {}",
+                                views
+                                    .iter()
+                                    .map(|v| v.name.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        },
+                    ));
+                }
+            }
+        }
+    };
     let kind = match board_arg {
         BoardArg::Backlog => BoardKind::Backlog,
         BoardArg::Iteration => BoardKind::Iteration,
@@ -181,6 +222,9 @@ pub fn print(
                 .sum();
         }
     }
+    if let Some(v) = &view {
+        v.apply(&mut layout, &ws, today);
+    }
     let report = Report {
         ws: &ws,
         team: &team,
@@ -213,6 +257,98 @@ pub fn print(
     };
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`| head`) is not an error worth reporting.
+    let _ = stdout.write_all(out.as_bytes());
+    let _ = stdout.flush();
+    Ok(EX_OK)
+}
+
+/// `print --since DATE|last`: what changed since then, for a stand-up.
+pub fn print_since(cli: &Cli, since: &str, format: Format, refresh: bool) -> Result<u8, Failure> {
+    let today = cli.today();
+    let Some(live) = Live::open(cli)?.filter(|_| !cli.demo) else {
+        return Err(fail(
+            EX_USAGE,
+            "the demo keeps no history: --since needs a configured board",
+        ));
+    };
+    let look = {
+        let store = live.store_for_reading()?;
+        if since.eq_ignore_ascii_case("last") {
+            store.last_look()?
+        } else {
+            let day = chrono::NaiveDate::parse_from_str(since, "%Y-%m-%d").map_err(|_| {
+                fail(
+                    EX_USAGE,
+                    format!("--since {since:?}: a day (YYYY-MM-DD) or last"),
+                )
+            })?;
+            store.look_before(day)?
+        }
+    };
+    let Some((at, before)) = look else {
+        return Err(fail(
+            EX_FAILURE,
+            "nothing to compare with yet: glboard remembers what the board shows when it closes (open it once)",
+        ));
+    };
+    // Every team issue, closed ones too, as the user would see them now.
+    let snap = if refresh {
+        super::sync_now(&live, today, false)?
+    } else {
+        match live
+            .store_for_reading()?
+            .load_undescribed(store::IssueFilter::All)?
+        {
+            Some(s) => s,
+            None => {
+                return Err(fail(
+                    EX_FAILURE,
+                    "no cached data yet: run `glboard sync` (or add --refresh)",
+                ));
+            }
+        }
+    };
+    let team = live.team(&snap);
+    let (ws, _) = super::current_view(&live.store_for_reading()?, snap.ws)?;
+    let list = crate::core::since::changes(&before, &ws, &team);
+    let when = at.format("%a %b %-d %H:%M UTC").to_string();
+    let out = match format {
+        Format::Json => {
+            let v = serde_json::json!({
+                "schema": 1,
+                "since": at.to_rfc3339(),
+                "changes": list,
+            });
+            format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
+        }
+        Format::Markdown => {
+            let mut o = format!("**Since {when}** ({} issues)\n\n", list.len());
+            for c in &list {
+                let what: Vec<String> = c.what.iter().map(|w| w.words()).collect();
+                o.push_str(&format!(
+                    "- {} {}: {}\n",
+                    c.reference,
+                    c.title,
+                    what.join(", ")
+                ));
+            }
+            o
+        }
+        Format::Plain => {
+            let mut o = format!("Since {when}: {} issues changed\n", list.len());
+            for c in &list {
+                let what: Vec<String> = c.what.iter().map(|w| w.words()).collect();
+                o.push_str(&format!(
+                    "  {:<8} {}  ({})\n",
+                    c.reference,
+                    c.title,
+                    what.join(", ")
+                ));
+            }
+            o
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(out.as_bytes());
     let _ = stdout.flush();
     Ok(EX_OK)

@@ -19,6 +19,7 @@ pub const SECTIONS: &[Context] = &[
     Context::Filter,
     Context::Problems,
     Context::Integrity,
+    Context::Changes,
     Context::Replan,
     Context::Help,
 ];

@@ -82,6 +82,8 @@ pub enum Context {
     Integrity,
     /// A lifted card being carried (grab mode).
     Grab,
+    /// What changed since you last looked (`gc`).
+    Changes,
 }
 
 impl Context {
@@ -99,6 +101,7 @@ impl Context {
             Context::Replan => "Re-plan screen",
             Context::Integrity => "Lane integrity",
             Context::Grab => "Grab mode",
+            Context::Changes => "What changed since you last looked",
         }
     }
 }
@@ -137,6 +140,8 @@ pub enum Command {
     QuickView,
     JumpMilestone,
     ShowIntegrity,
+    /// What changed since you last looked.
+    ShowChanges,
     ShowPlanning,
     Fix,
     /// The re-plan's target, chosen in the milestone picker.
@@ -212,8 +217,8 @@ const fn b(context: Context, keys: &'static str, command: Command, help: &'stati
 
 use Command as C;
 use Context::{
-    Board, Confirm, Detail, Filter, Grab, Help, Input, Integrity, Picker, Planning, Problems,
-    Replan,
+    Board, Changes, Confirm, Detail, Filter, Grab, Help, Input, Integrity, Picker, Planning,
+    Problems, Replan,
 };
 
 /// The default keymap. Order is the order of the help overlay.
@@ -335,6 +340,12 @@ pub const BINDINGS: &[Binding] = &[
         "gp",
         C::ShowPlanning,
         "planning mode: backlog and iteration side by side",
+    ),
+    b(
+        Board,
+        "gc",
+        C::ShowChanges,
+        "what changed since you last looked (marked ✦ on the cards)",
     ),
     b(
         Board,
@@ -529,6 +540,10 @@ pub const BINDINGS: &[Binding] = &[
     b(Problems, "d", C::Discard, "discard the change"),
     b(Problems, "q|<Esc>|!", C::Back, "close"),
     b(Problems, "<C-c>", C::Quit, "quit"),
+    b(Changes, "k|<Up>", C::Up, "scroll up"),
+    b(Changes, "j|<Down>", C::Down, "scroll down"),
+    b(Changes, "q|<Esc>", C::Back, "close"),
+    b(Changes, "<C-c>", C::Quit, "quit"),
     b(Integrity, "k|<Up>", C::Up, "previous issue"),
     b(Integrity, "j|<Down>", C::Down, "next issue"),
     b(Integrity, "<Enter>|x", C::Fix, "apply the fix shown"),

@@ -76,10 +76,11 @@ pub fn context_name(c: Context) -> &'static str {
         Context::Replan => "replan",
         Context::Integrity => "integrity",
         Context::Grab => "grab",
+        Context::Changes => "changes",
     }
 }
 
-const CONTEXTS: [Context; 12] = [
+const CONTEXTS: [Context; 13] = [
     Context::Board,
     Context::Planning,
     Context::Detail,
@@ -92,6 +93,7 @@ const CONTEXTS: [Context; 12] = [
     Context::Replan,
     Context::Integrity,
     Context::Grab,
+    Context::Changes,
 ];
 
 impl Default for Keymap {

@@ -36,6 +36,8 @@ pub mod problems;
 pub mod prompt;
 pub mod replan;
 pub mod sanitize;
+pub mod saved_view;
+pub mod since;
 pub mod state;
 pub mod text;
 pub mod update;

@@ -63,6 +63,10 @@ pub enum Mode {
     Integrity {
         cursor: usize,
     },
+    /// What changed since you last looked (`gc`), scrolled.
+    Changes {
+        scroll: usize,
+    },
 }
 
 /// How the board makes a planning issue: the config's `planning_project`
@@ -108,26 +112,41 @@ pub enum QuickFilter {
     Stale,
     /// No lane, several lanes, or an unknown lane.
     Flagged,
+    /// The n-th saved view of the config (`[views.NAME]`).
+    Saved(u8),
 }
 
 impl QuickFilter {
-    pub fn next(self) -> Self {
+    /// The next view: the built-in ones, then the `saved` ones, then all.
+    pub fn next(self, saved: usize) -> Self {
+        let first_saved = || {
+            if saved > 0 {
+                QuickFilter::Saved(0)
+            } else {
+                QuickFilter::All
+            }
+        };
         match self {
             QuickFilter::All => QuickFilter::Mine,
             QuickFilter::Mine => QuickFilter::Unassigned,
             QuickFilter::Unassigned => QuickFilter::Stale,
             QuickFilter::Stale => QuickFilter::Flagged,
-            QuickFilter::Flagged => QuickFilter::All,
+            QuickFilter::Flagged => first_saved(),
+            QuickFilter::Saved(n) if usize::from(n) + 1 < saved => QuickFilter::Saved(n + 1),
+            QuickFilter::Saved(_) => QuickFilter::All,
         }
     }
 
-    pub fn name(self) -> &'static str {
+    pub fn name(self, saved: &[super::saved_view::SavedView]) -> String {
         match self {
-            QuickFilter::All => "all",
-            QuickFilter::Mine => "mine",
-            QuickFilter::Unassigned => "unassigned",
-            QuickFilter::Stale => "stale (14 days)",
-            QuickFilter::Flagged => "flagged",
+            QuickFilter::All => "all".into(),
+            QuickFilter::Mine => "mine".into(),
+            QuickFilter::Unassigned => "unassigned".into(),
+            QuickFilter::Stale => "stale (14 days)".into(),
+            QuickFilter::Flagged => "flagged".into(),
+            QuickFilter::Saved(n) => saved
+                .get(usize::from(n))
+                .map_or("saved view".into(), |v| v.name.clone()),
         }
     }
 }
@@ -215,6 +234,7 @@ impl Mode {
             Mode::Grab { .. } => Context::Grab,
             Mode::Replan(_) => Context::Replan,
             Mode::Integrity { .. } => Context::Integrity,
+            Mode::Changes { .. } => Context::Changes,
         }
     }
 }
@@ -399,6 +419,14 @@ pub struct AppState {
     pub keymap: std::sync::Arc<super::keys::Keymap>,
     /// The config's `[[commands]]`.
     pub commands: Vec<super::custom_command::CustomCommand>,
+    /// The config's `[views.NAME]`, after the built-in quick views.
+    pub saved_views: Vec<super::saved_view::SavedView>,
+    /// What the board showed when it last closed (and when): cards changed
+    /// since are marked.
+    pub last_look: Option<(
+        DateTime<Utc>,
+        std::collections::BTreeMap<IssueId, super::since::Glimpse>,
+    )>,
     /// The milestone the iteration board follows (remembered per workspace).
     pub followed: Option<MilestoneId>,
     pub quick: QuickFilter,
@@ -468,6 +496,8 @@ impl AppState {
             marked: Vec::new(),
             keymap: Default::default(),
             commands: Vec::new(),
+            saved_views: Vec::new(),
+            last_look: None,
             last_project: None,
             draft: None,
             followed: None,
@@ -588,6 +618,8 @@ impl AppState {
                         QuickFilter::Unassigned => i.assignees.is_empty(),
                         QuickFilter::Stale => i.updated_at.date_naive() < stale_before,
                         QuickFilter::Flagged => c.flags.any(),
+                        // Narrowed below, columns and all.
+                        QuickFilter::Saved(_) => true,
                     }
                 });
                 col.weight = col
@@ -596,6 +628,11 @@ impl AppState {
                     .filter_map(|c| c.issue(ws).and_then(|i| i.weight))
                     .sum();
             }
+        }
+        if let QuickFilter::Saved(n) = self.quick
+            && let Some(v) = self.saved_views.get(usize::from(n))
+        {
+            v.apply(&mut self.layout, &self.ws, self.today);
         }
         let ncols = self.layout.columns.len();
         let selected = self.view().selected;

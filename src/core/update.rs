@@ -211,6 +211,7 @@ fn run(state: &mut AppState, cmd: Command) -> Vec<Effect> {
         Mode::Grab { .. } => return grab::grab_command(state, cmd),
         Mode::Replan(_) => return replan::replan_command(state, cmd),
         Mode::Integrity { .. } => return integrity::integrity_command(state, cmd),
+        Mode::Changes { .. } => return super::since::changes_command(state, cmd),
     }
     Vec::new()
 }

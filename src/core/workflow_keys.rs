@@ -30,11 +30,15 @@ pub fn board_action(state: &mut AppState, cmd: Command) -> Option<Vec<Effect>> {
         Command::WriteSummary => planning_issue::write_summary(state),
         Command::Replan => replan::open_replan(state),
         Command::ShowIntegrity => integrity::show_integrity(state),
+        Command::ShowChanges => super::since::show_changes(state),
         Command::QuickView => {
-            state.quick = state.quick.next();
+            state.quick = state.quick.next(state.saved_views.len());
             state.relayout();
             let n = state.layout.card_count();
-            state.info(format!("view: {} ({n} cards)", state.quick.name()));
+            state.info(format!(
+                "view: {} ({n} cards)",
+                state.quick.name(&state.saved_views)
+            ));
             Vec::new()
         }
         Command::JumpMilestone => {

@@ -70,6 +70,9 @@ pub(super) const MIGRATIONS: &[&str] = &[
          SELECT id, json_extract(data, '$.description') FROM issues
           WHERE COALESCE(json_extract(data, '$.description'), '') != '';
      UPDATE issues SET data = json_set(data, '$.description', '');",
+    // 7: what the board showed when it closed, one look a day (for "what
+    // changed since you last looked" and `print --since`).
+    "CREATE TABLE looks (day TEXT PRIMARY KEY, at TEXT NOT NULL, glimpses TEXT NOT NULL);",
 ];
 
 /// The tables of the current schema.
@@ -84,6 +87,7 @@ pub(super) const TABLES: &[&str] = &[
     "tombstones",
     "lease",
     "descriptions",
+    "looks",
 ];
 
 impl Store {

@@ -182,6 +182,14 @@ fn draw_card(
         marks.push(' ');
         marks.push_str(glyph);
     }
+    // Changed since you last looked (gc lists how).
+    if state
+        .last_look
+        .as_ref()
+        .is_some_and(|(_, before)| crate::core::since::is_changed(before, &state.team, issue))
+    {
+        marks.push_str(" ✦");
+    }
     let flag = marks.as_str();
     let head = format!("{reference}{flag}");
     let lines = text::wrap(&format!("{head} {}", issue.title), tw, 2);

@@ -162,7 +162,10 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
         parts.push((format!("{} marked", state.marked.len()), theme.weight()));
     }
     if state.quick != crate::core::state::QuickFilter::All {
-        parts.push((format!("view: {}", state.quick.name()), theme.weight()));
+        parts.push((
+            format!("view: {}", state.quick.name(&state.saved_views)),
+            theme.weight(),
+        ));
     }
     if !state.filter.trim().is_empty() && !matches!(state.mode, Mode::Filter { .. }) {
         parts.push((format!("filter: {}", state.filter.trim()), theme.weight()));

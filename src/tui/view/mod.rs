@@ -79,6 +79,26 @@ fn overlay(buf: &mut Buffer, area: TRect, state: &AppState, mode: &Mode, theme: 
         Mode::Problems { cursor } => problems::draw(buf, area, state, *cursor, theme),
         Mode::Replan(r) => replan::draw(buf, area, state, r, theme),
         Mode::Integrity { cursor } => integrity::draw(buf, area, state, *cursor, theme),
+        Mode::Changes { scroll } => {
+            let r = crate::core::geometry::overlay(area.width, area.height);
+            let lines: Vec<crate::core::markdown::RichLine> = crate::core::since::lines(state)
+                .into_iter()
+                .map(|l| {
+                    vec![crate::core::markdown::Run {
+                        text: l,
+                        emphasis: crate::core::markdown::Emphasis::Plain,
+                    }]
+                })
+                .collect();
+            pager::draw(
+                buf,
+                r,
+                " What changed since you last looked ",
+                &lines,
+                *scroll,
+                theme,
+            );
+        }
         // What a question will write (a planning issue, its summary).
         Mode::Confirm {
             preview: Some(text),
