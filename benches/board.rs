@@ -70,7 +70,7 @@ fn layout_and_frame(c: &mut Criterion) {
     g.finish();
 
     let mut g = c.benchmark_group("frame_120x40");
-    let theme = Theme { color: true };
+    let theme = Theme::new(true, false);
     for (n, ws, team) in workspaces() {
         let mut state = AppState::new(ws, team, today(), BoardKind::Iteration);
         update(
@@ -206,7 +206,7 @@ fn held_key_while_a_sync_lands(c: &mut Criterion) {
         let k = glboard::core::keymap::parse_sequence("l").unwrap()[0];
         update(&mut state, Action::Key(k));
     }
-    let theme = Theme { color: true };
+    let theme = Theme::new(true, false);
     let area = Rect::new(0, 0, 120, 40);
     let mut buf = Buffer::empty(area);
     let j = glboard::core::keymap::parse_sequence("j").unwrap()[0];

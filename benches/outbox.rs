@@ -199,7 +199,7 @@ fn key_press_to_frame() {
     for _ in 0..2 {
         update(&mut state, Action::Key(KeyPress::char('l')));
     }
-    let theme = Theme { color: true };
+    let theme = Theme::new(true, false);
     let area = Rect::new(0, 0, 120, 40);
     let mut buf = Buffer::empty(area);
     let mut times = Vec::new();

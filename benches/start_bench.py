@@ -63,6 +63,7 @@ def pty_until(cmd, env, marker, timeout=10.0):
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     buf = b""
     elapsed = None
+    answered = False
     while time.perf_counter() - t < timeout:
         r, _, _ = select.select([fd], [], [], 0.05)
         if not r:
@@ -74,6 +75,11 @@ def pty_until(cmd, env, marker, timeout=10.0):
         if not chunk:
             break
         buf += chunk
+        # Answer the colour query (theme = "auto") as a dark terminal does,
+        # at once, as a local terminal would.
+        if not answered and b"\x1b[c" in buf:
+            os.write(fd, b"\x1b]10;rgb:ffff/ffff/ffff\x1b\\\x1b]11;rgb:0000/0000/0000\x1b\\\x1b[?62;22c")
+            answered = True
         if marker and marker in buf:
             elapsed = time.perf_counter() - t
             break

@@ -89,6 +89,16 @@ pub struct FileConfig {
     /// `[views.NAME]`: saved filters (`f` in the board, `print --view`).
     #[serde(default)]
     pub views: std::collections::BTreeMap<String, FileView>,
+    /// `dark`, `light` or `auto` (ask the terminal).
+    #[serde(default = "default_theme")]
+    pub theme: String,
+    /// `[styles]` name = "colour and modifiers": single styles overridden.
+    #[serde(default)]
+    pub styles: std::collections::BTreeMap<String, toml::Spanned<String>>,
+}
+
+fn default_theme() -> String {
+    "auto".into()
 }
 
 /// One `[views.NAME]`.
@@ -213,6 +223,8 @@ pub struct Config {
     pub commands: Vec<crate::core::custom_command::CustomCommand>,
     /// The saved views, by name.
     pub saved_views: Vec<crate::core::saved_view::SavedView>,
+    /// `[styles]`, parsed.
+    pub styles: std::collections::BTreeMap<String, ratatui::style::Style>,
     /// `host` after the `GITLAB_HOST` override, without a trailing slash.
     pub host: String,
     /// Things to tell the user at start (insecure settings).
@@ -333,6 +345,32 @@ pub fn parse(path: &Path, src: &str, env_host: Option<&str>) -> Result<Config, C
         )));
     }
     let (keymap, commands) = keys_and_commands(path, src, &file)?;
+    if !["dark", "light", "auto"].contains(&file.theme.as_str()) {
+        let line = src.find("theme").map_or(1, |at| line_of(src, at));
+        return Err(ConfigError::Invalid {
+            path: path.to_owned(),
+            line,
+            message: format!("theme = {:?}: dark, light or auto", file.theme),
+        });
+    }
+    let mut styles = std::collections::BTreeMap::new();
+    for (name, text) in &file.styles {
+        let line = line_of(src, text.span().start);
+        let at = |message: String| ConfigError::Invalid {
+            path: path.to_owned(),
+            line,
+            message,
+        };
+        if !crate::tui::theme::STYLE_NAMES.contains(&name.as_str()) {
+            return Err(at(format!(
+                "[styles] {name}: no such style; styles: {}",
+                crate::tui::theme::STYLE_NAMES.join(", ")
+            )));
+        }
+        let style = crate::tui::theme::parse_style(text.get_ref())
+            .map_err(|e| at(format!("[styles] {name}: {e}")))?;
+        styles.insert(name.clone(), style);
+    }
     let saved_views: Vec<crate::core::saved_view::SavedView> = file
         .views
         .iter()
@@ -368,6 +406,7 @@ pub fn parse(path: &Path, src: &str, env_host: Option<&str>) -> Result<Config, C
         keymap,
         commands,
         saved_views,
+        styles,
         warnings,
     })
 }
@@ -736,6 +775,33 @@ milestone_prefix = "Datastores team - "
         );
         let err = parse(&p(), &bad, None).unwrap_err().to_string();
         assert!(err.contains("unknown placeholder {titel}"), "{err}");
+    }
+
+    #[test]
+    fn theme_and_styles_are_checked() {
+        let ok = format!(
+            "{GOOD}theme = \"light\"\n[styles]\nreference = \"magenta bold\"\nselection = \"on light-blue\"\n"
+        );
+        let c = parse(&p(), &ok, None).unwrap();
+        assert_eq!(c.file.theme, "light");
+        assert_eq!(c.styles.len(), 2);
+        let bad = format!("{GOOD}theme = \"sepia\"\n");
+        assert!(
+            parse(&p(), &bad, None)
+                .unwrap_err()
+                .to_string()
+                .contains("dark, light or auto")
+        );
+        let bad = format!("{GOOD}[styles]\nreference = \"puce\"\n");
+        let err = parse(&p(), &bad, None).unwrap_err().to_string();
+        assert!(err.contains(":7:") && err.contains("not a colour"), "{err}");
+        let bad = format!("{GOOD}[styles]\nbackground = \"red\"\n");
+        assert!(
+            parse(&p(), &bad, None)
+                .unwrap_err()
+                .to_string()
+                .contains("no such style")
+        );
     }
 
     #[test]

@@ -285,7 +285,11 @@ fn demo(cli: &Cli, hint: Option<String>) -> ExitCode {
         Err(code) => return code,
     };
     let (_tx, rx) = mpsc::unbounded_channel();
-    match rt.block_on(glboard::tui::run(state, rx, |_| None)) {
+    // The demo: the dark or light palette as the terminal says.
+    let theme = glboard::tui::theme::Theme::chosen("auto", Default::default(), || {
+        glboard::tui::theme::terminal_is_light(THEME_QUERY)
+    });
+    match rt.block_on(glboard::tui::run(state, theme, rx, |_| None)) {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => fail(EXIT_FAILURE, unexpected(e, "the terminal failed")),
     }
@@ -530,7 +534,10 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
         actions: action_tx,
         notes: Some((notes_client, handle)),
     };
-    let result = rt.block_on(glboard::tui::run(state, action_rx, move |effect| {
+    let theme = glboard::tui::theme::Theme::chosen(&cfg.file.theme, cfg.styles.clone(), || {
+        glboard::tui::theme::terminal_is_light(THEME_QUERY)
+    });
+    let result = rt.block_on(glboard::tui::run(state, theme, action_rx, move |effect| {
         runner.run(effect)
     }));
     rt.shutdown_timeout(Duration::from_millis(200));
@@ -549,6 +556,11 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
         Err(e) => fail(EXIT_FAILURE, unexpected(e, "the terminal failed")),
     }
 }
+
+/// How long the terminal has to say whether its background is light
+/// (`theme = "auto"`): a local terminal answers in a millisecond; past
+/// this (a slow SSH link, a terminal that never answers) the dark palette.
+const THEME_QUERY: Duration = Duration::from_millis(150);
 
 /// Let SIGPIPE end the process (Rust ignores it, so a write to a closed
 /// pipe panics in `println!`).

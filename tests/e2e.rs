@@ -115,3 +115,53 @@ fn print_on_a_terminal_is_bold_unless_no_color() {
         assert!(screen.screen().contents().contains("Datastores team - W45"));
     }
 }
+
+/// Wait until the program wrote `what` to the terminal.
+fn wait_for_raw(s: &Session, what: &[u8]) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::time::Instant::now() < deadline {
+        if s.raw_since(0).windows(what.len()).any(|w| w == what) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    panic!(
+        "the program never wrote {:?}",
+        String::from_utf8_lossy(what)
+    );
+}
+
+fn wrote(s: &Session, what: &str) -> bool {
+    s.raw_since(0)
+        .windows(what.len())
+        .any(|w| w == what.as_bytes())
+}
+
+#[test]
+fn a_light_terminal_gets_the_light_theme_and_a_silent_one_the_dark_in_time() {
+    // A light terminal answers the background query (OSC 11) and the
+    // device attributes that follow it.
+    // NO_COLOR (the sessions' default) would skip the question: colour on.
+    let colour = [("NO_COLOR", "")];
+    let mut s = Session::start_with_env(&["--demo", "--today", "2025-11-05"], &colour, 100, 30);
+    wait_for_raw(&s, b"\x1b]11;?");
+    s.send("\x1b]10;rgb:0000/0000/0000\x1b\\\x1b]11;rgb:ffff/ffff/ffff\x1b\\\x1b[?62;22c");
+    s.wait_for("DEMO");
+    s.wait_for("Datastores team - W45");
+    // The accent is blue, not the dark palette's cyan.
+    assert!(
+        wrote(&s, "38;5;4;"),
+        "blue accents on a light terminal: {:?}",
+        String::from_utf8_lossy(&s.raw_since(0)[..600.min(s.raw_len())])
+    );
+    assert!(!wrote(&s, "38;5;6;"), "no cyan on a light terminal");
+    s.send("q");
+    assert!(s.wait_exit().success());
+    // A terminal that never answers: the board comes anyway, dark.
+    let mut s = Session::start_with_env(&["--demo", "--today", "2025-11-05"], &colour, 100, 30);
+    s.wait_for("Datastores team - W45");
+    assert!(wrote(&s, "\x1b]11;?"), "it asked");
+    assert!(wrote(&s, "38;5;6;"), "the dark palette");
+    s.send("q");
+    assert!(s.wait_exit().success());
+}

@@ -27,10 +27,10 @@ const TICK: std::time::Duration = std::time::Duration::from_secs(15);
 /// `update` takes before anything else.
 pub async fn run(
     mut state: AppState,
+    theme: Theme,
     mut background: mpsc::UnboundedReceiver<Action>,
     mut on_effect: impl FnMut(Effect) -> Option<Action>,
 ) -> io::Result<AppState> {
-    let theme = Theme::from_env();
     let mut guard = TerminalGuard::enter()?;
     let size = guard.terminal.size()?;
     update(

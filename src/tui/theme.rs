@@ -1,22 +1,130 @@
 //! Styles: what each part of the screen looks like. Uses the 16 ANSI colours
-//! so it reads on any terminal and over SSH; `NO_COLOR` turns colour off
-//! (selection then shows in reverse video).
+//! so it reads on any terminal and over SSH, in a dark and a light palette
+//! (chosen by `theme = "dark" | "light" | "auto"`: auto asks the terminal
+//! for its background, briefly, and takes dark when it does not answer);
+//! `[theme.styles]` overrides single styles; `NO_COLOR` turns colour off
+//! whatever the config says (selection then shows in reverse video).
+
+use std::collections::BTreeMap;
 
 use ratatui::style::{Color, Modifier, Style};
 
 use crate::core::markdown::Emphasis;
 use crate::core::state::Severity;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Theme {
     pub color: bool,
+    /// The light palette (dark text on a light background).
+    pub light: bool,
+    /// `[theme.styles]`: a style's name and what replaces it.
+    pub overrides: BTreeMap<String, Style>,
+}
+
+/// The names `[theme.styles]` overrides.
+pub const STYLE_NAMES: [&str; 14] = [
+    "accent",
+    "selection",
+    "dim",
+    "reference",
+    "flag",
+    "assignee",
+    "weight",
+    "priority",
+    "warning",
+    "error",
+    "code",
+    "link",
+    "heading",
+    "border",
+];
+
+/// A style from the config: colour names (`blue`, `light-red`, `#3366ff`,
+/// `on gray` for a background) and `bold` / `italic` / `underlined` /
+/// `dim`, space-separated.
+pub fn parse_style(text: &str) -> Result<Style, String> {
+    let mut style = Style::new();
+    let mut words = text.split_whitespace().peekable();
+    while let Some(w) = words.next() {
+        match w.to_lowercase().as_str() {
+            "bold" => style = style.add_modifier(Modifier::BOLD),
+            "italic" => style = style.add_modifier(Modifier::ITALIC),
+            "underlined" | "underline" => style = style.add_modifier(Modifier::UNDERLINED),
+            "dim" => style = style.add_modifier(Modifier::DIM),
+            "on" => {
+                let c = words.next().ok_or("`on` needs a colour after it")?;
+                style = style.bg(color(c)?);
+            }
+            _ => style = style.fg(color(w)?),
+        }
+    }
+    Ok(style)
+}
+
+fn color(name: &str) -> Result<Color, String> {
+    name.replace('-', " ")
+        .parse::<Color>()
+        .map_err(|_| format!("{name:?} is not a colour (black, red, green, yellow, blue, magenta, cyan, gray, dark-gray, light-red, ..., white, or #rrggbb)"))
 }
 
 impl Theme {
-    /// Colour unless `NO_COLOR` is set (https://no-color.org).
+    /// The dark palette, colour unless `NO_COLOR` is set (https://no-color.org).
     pub fn from_env() -> Self {
         Theme {
-            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            color: no_color_unset(),
+            ..Theme::default()
+        }
+    }
+
+    pub fn new(color: bool, light: bool) -> Self {
+        Theme {
+            color,
+            light,
+            overrides: BTreeMap::new(),
+        }
+    }
+
+    /// The theme the config asks for: `choice` is `dark`, `light` or `auto`
+    /// (`ask` tells whether the terminal's background is light, within its
+    /// timeout); `NO_COLOR` wins over both.
+    pub fn chosen(
+        choice: &str,
+        overrides: BTreeMap<String, Style>,
+        ask: impl FnOnce() -> Option<bool>,
+    ) -> Self {
+        let color = no_color_unset();
+        let light = match choice {
+            "light" => true,
+            "dark" => false,
+            _ if !color => false,
+            _ => ask().unwrap_or(false),
+        };
+        Theme {
+            color,
+            light,
+            overrides: if color { overrides } else { BTreeMap::new() },
+        }
+    }
+
+    /// A style by name: the override, else `base`.
+    fn named(&self, name: &str, base: Style) -> Style {
+        match self.overrides.get(name) {
+            Some(o) if self.color => base.patch(*o),
+            _ => base,
+        }
+    }
+
+    /// The palette's accent (titles, borders, references).
+    fn accent_color(&self) -> Color {
+        if self.light { Color::Blue } else { Color::Cyan }
+    }
+
+    fn warm(&self) -> Color {
+        // Yellow does not read on white.
+        if self.light {
+            Color::Magenta
+        } else {
+            Color::Yellow
         }
     }
 
@@ -32,17 +140,21 @@ impl Theme {
         Style::new()
     }
     pub fn dim(&self) -> Style {
-        if self.color {
+        let base = if self.color {
             Style::new().fg(Color::DarkGray)
         } else {
             Style::new().add_modifier(Modifier::DIM)
-        }
+        };
+        self.named("dim", base)
     }
     pub fn bold(&self) -> Style {
         Style::new().add_modifier(Modifier::BOLD)
     }
     pub fn app(&self) -> Style {
-        self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
+        self.named(
+            "accent",
+            self.fg(self.accent_color()).add_modifier(Modifier::BOLD),
+        )
     }
     pub fn demo(&self) -> Style {
         if self.color {
@@ -57,8 +169,12 @@ impl Theme {
     pub fn tab(&self, active: bool) -> Style {
         match (active, self.color) {
             (true, true) => Style::new()
-                .fg(Color::Black)
-                .bg(Color::Cyan)
+                .fg(if self.light {
+                    Color::White
+                } else {
+                    Color::Black
+                })
+                .bg(self.accent_color())
                 .add_modifier(Modifier::BOLD),
             (true, false) => Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD),
             (false, _) => self.dim(),
@@ -66,61 +182,81 @@ impl Theme {
     }
     pub fn column_title(&self, selected: bool) -> Style {
         if selected {
-            self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
+            self.fg(self.accent_color()).add_modifier(Modifier::BOLD)
         } else {
             self.bold()
         }
     }
     pub fn rule(&self, selected: bool) -> Style {
         if selected {
-            self.fg(Color::Cyan)
+            self.fg(self.accent_color())
         } else {
             self.dim()
         }
     }
     pub fn card(&self, selected: bool) -> Style {
         match (selected, self.color) {
-            (true, true) => Style::new().bg(Color::DarkGray),
+            (true, true) => self.named(
+                "selection",
+                Style::new().bg(if self.light {
+                    Color::Gray
+                } else {
+                    Color::DarkGray
+                }),
+            ),
             (true, false) => Style::new().add_modifier(Modifier::REVERSED),
             (false, _) => Style::new(),
         }
     }
     pub fn bar(&self) -> Style {
-        self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
+        self.fg(self.accent_color()).add_modifier(Modifier::BOLD)
     }
     pub fn reference(&self) -> Style {
-        self.fg(Color::Cyan)
+        self.named("reference", self.fg(self.accent_color()))
     }
     pub fn flag(&self) -> Style {
-        self.fg(Color::Red).add_modifier(Modifier::BOLD)
+        self.named("flag", self.fg(Color::Red).add_modifier(Modifier::BOLD))
     }
     pub fn assignee(&self) -> Style {
-        self.fg(Color::Green)
+        self.named("assignee", self.fg(Color::Green))
     }
     pub fn weight(&self) -> Style {
-        self.fg(Color::Yellow)
+        self.named("weight", self.fg(self.warm()))
     }
     pub fn priority(&self) -> Style {
-        self.fg(Color::Magenta)
+        let c = if self.light {
+            Color::Red
+        } else {
+            Color::Magenta
+        };
+        self.named("priority", self.fg(c))
     }
     pub fn severity(&self, s: Severity) -> Style {
         match s {
             Severity::Info => self.plain(),
-            Severity::Warning => self.fg(Color::Yellow),
-            Severity::Error => self.fg(Color::Red).add_modifier(Modifier::BOLD),
+            Severity::Warning => self.named("warning", self.fg(self.warm())),
+            Severity::Error => {
+                self.named("error", self.fg(Color::Red).add_modifier(Modifier::BOLD))
+            }
         }
     }
     pub fn border(&self) -> Style {
-        self.fg(Color::Cyan)
+        self.named("border", self.fg(self.accent_color()))
     }
     pub fn emphasis(&self, e: Emphasis) -> Style {
         match e {
             Emphasis::Plain => self.plain(),
             Emphasis::Strong => self.bold(),
             Emphasis::Italic => Style::new().add_modifier(Modifier::ITALIC),
-            Emphasis::Code => self.fg(Color::Yellow),
-            Emphasis::Heading => self.fg(Color::Cyan).add_modifier(Modifier::BOLD),
-            Emphasis::Link => self.fg(Color::Blue).add_modifier(Modifier::UNDERLINED),
+            Emphasis::Code => self.named("code", self.fg(self.warm())),
+            Emphasis::Heading => self.named(
+                "heading",
+                self.fg(self.accent_color()).add_modifier(Modifier::BOLD),
+            ),
+            Emphasis::Link => self.named(
+                "link",
+                self.fg(Color::Blue).add_modifier(Modifier::UNDERLINED),
+            ),
             Emphasis::Quote => self.dim().add_modifier(Modifier::ITALIC),
             Emphasis::Marker => self.dim(),
         }
@@ -180,4 +316,44 @@ pub fn readable(fg: Color, bg: Color) -> bool {
         )
     };
     !(dark(fg) && dark(bg) || pale(fg) && pale(bg))
+}
+
+fn no_color_unset() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Whether text in `fg` reads on `bg` on a terminal with a light (`light`)
+/// or dark background: the terminal's own colours (`Reset`) are those.
+pub fn readable_on(fg: Color, bg: Color, light: bool) -> bool {
+    let (dfg, dbg) = if light {
+        (Color::Black, Color::White)
+    } else {
+        (Color::White, Color::Black)
+    };
+    let fg = if fg == Color::Reset { dfg } else { fg };
+    let bg = if bg == Color::Reset { dbg } else { bg };
+    if fg == dfg && bg == dbg {
+        return true;
+    }
+    readable(fg, bg)
+}
+
+/// Ask the terminal whether its background is light (OSC 11), within
+/// `timeout`; `None` when it does not say (not a terminal, `TERM=dumb`, no
+/// answer in time, as over a slow SSH link).
+pub fn terminal_is_light(timeout: std::time::Duration) -> Option<bool> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() || std::env::var("TERM").is_ok_and(|t| t == "dumb") {
+        return None;
+    }
+    let mut options = terminal_colorsaurus::QueryOptions::default();
+    options.timeout = timeout;
+    match terminal_colorsaurus::theme_mode(options) {
+        Ok(terminal_colorsaurus::ThemeMode::Light) => Some(true),
+        Ok(terminal_colorsaurus::ThemeMode::Dark) => Some(false),
+        Err(e) => {
+            tracing::debug!(error = %e, "the terminal did not say its background");
+            None
+        }
+    }
 }

@@ -200,7 +200,7 @@ mod tests {
         let (w, h) = s.viewport;
         let area = TRect::new(0, 0, w, h);
         let mut buf = Buffer::empty(area);
-        render(&mut buf, area, s, &Theme { color: false });
+        render(&mut buf, area, s, &Theme::new(false, false));
         (0..h)
             .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect())
             .collect()
