@@ -37,6 +37,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE", env = "GLBOARD_CONFIG")]
     pub config: Option<PathBuf>,
 
+    /// A profile of the config (`[profiles.NAME]`): another host, group, team or lanes, with a cache of its own.
+    #[arg(long, global = true, value_name = "NAME", env = "GLBOARD_PROFILE")]
+    pub profile: Option<String>,
+
     #[command(subcommand)]
     pub command: Option<Cmd>,
 }

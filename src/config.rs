@@ -95,10 +95,83 @@ pub struct FileConfig {
     /// `[styles]` name = "colour and modifiers": single styles overridden.
     #[serde(default)]
     pub styles: std::collections::BTreeMap<String, toml::Spanned<String>>,
+    /// `[profiles.NAME]`: other teams and hosts (`--profile NAME`).
+    #[serde(default)]
+    pub profiles: std::collections::BTreeMap<String, toml::Spanned<ProfileFile>>,
 }
 
 fn default_theme() -> String {
     "auto".into()
+}
+
+/// One `[profiles.NAME]`: another host, group, team or lanes; what it does
+/// not say comes from the top level (the default profile).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileFile {
+    pub host: Option<String>,
+    pub group: Option<String>,
+    pub team_label: Option<String>,
+    pub workflow_scope: Option<String>,
+    pub lanes: Option<Vec<String>>,
+    pub backlog_lane: Option<String>,
+    pub ready_lane: Option<String>,
+    pub doing_lane: Option<String>,
+    pub done_lane: Option<String>,
+    pub milestone_prefix: Option<String>,
+    pub milestone_title: Option<String>,
+    pub token_command: Option<String>,
+    pub token_type: Option<crate::gitlab::TokenKind>,
+    pub wip: Option<std::collections::BTreeMap<String, u32>>,
+    pub capacity: Option<std::collections::BTreeMap<String, u32>>,
+    pub planning_title: Option<String>,
+    pub planning_project: Option<String>,
+    pub planning_template: Option<PathBuf>,
+    pub replan_skip_lanes: Option<Vec<String>>,
+}
+
+impl FileConfig {
+    /// The file as profile `name` sees it: its keys over the top level's.
+    fn with_profile(&self, p: &ProfileFile) -> FileConfig {
+        let mut f = self.clone();
+        macro_rules! take {
+            ($($k:ident),*) => { $( if let Some(v) = &p.$k { f.$k = v.clone(); } )* };
+        }
+        take!(
+            host,
+            group,
+            team_label,
+            workflow_scope,
+            backlog_lane,
+            ready_lane,
+            doing_lane,
+            done_lane,
+            milestone_prefix,
+            wip,
+            capacity,
+            planning_title,
+            replan_skip_lanes
+        );
+        if p.lanes.is_some() {
+            f.lanes = p.lanes.clone();
+        }
+        if p.milestone_title.is_some() {
+            f.milestone_title = p.milestone_title.clone();
+        }
+        if p.token_command.is_some() {
+            f.token_command = p.token_command.clone();
+        }
+        if p.token_type.is_some() {
+            f.token_type = p.token_type;
+        }
+        if p.planning_project.is_some() {
+            f.planning_project = p.planning_project.clone();
+        }
+        if p.planning_template.is_some() {
+            f.planning_template = p.planning_template.clone();
+        }
+        f
+    }
 }
 
 /// One `[views.NAME]`.
@@ -218,6 +291,8 @@ fn default_refresh() -> u64 {
 pub struct Config {
     pub path: PathBuf,
     pub file: FileConfig,
+    /// The profile in use (`None`: the top level, the default).
+    pub profile: Option<String>,
     /// The keys in effect (the defaults, `[keys]`, `[[commands]]`).
     pub keymap: crate::core::keys::Keymap,
     pub commands: Vec<crate::core::custom_command::CustomCommand>,
@@ -273,6 +348,16 @@ fn line_of(src: &str, offset: usize) -> usize {
 
 /// Parse a config file's text. `path` is only used in messages.
 pub fn parse(path: &Path, src: &str, env_host: Option<&str>) -> Result<Config, ConfigError> {
+    parse_profile(path, src, env_host, None)
+}
+
+/// Parse a config file's text as profile `profile` sees it.
+pub fn parse_profile(
+    path: &Path,
+    src: &str,
+    env_host: Option<&str>,
+    profile: Option<&str>,
+) -> Result<Config, ConfigError> {
     let file: FileConfig = toml::from_str(src).map_err(|e| {
         let line = e.span().map_or(1, |s| line_of(src, s.start));
         ConfigError::Invalid {
@@ -281,6 +366,25 @@ pub fn parse(path: &Path, src: &str, env_host: Option<&str>) -> Result<Config, C
             message: e.message().trim().to_owned(),
         }
     })?;
+    let file = match profile {
+        None => file,
+        Some(name) => match file.profiles.get(name) {
+            Some(p) => file.with_profile(p.get_ref()),
+            None => {
+                return Err(ConfigError::Value {
+                    path: path.to_owned(),
+                    message: if file.profiles.is_empty() {
+                        format!("no profile {name:?}: the file has no [profiles.NAME]")
+                    } else {
+                        format!(
+                            "no profile {name:?}; profiles: {}",
+                            file.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
+                        )
+                    },
+                });
+            }
+        },
+    };
     let bad = |message: String| ConfigError::Value {
         path: path.to_owned(),
         message,
@@ -401,6 +505,7 @@ pub fn parse(path: &Path, src: &str, env_host: Option<&str>) -> Result<Config, C
     }
     Ok(Config {
         path: path.to_owned(),
+        profile: profile.map(str::to_owned),
         host,
         file,
         keymap,
@@ -525,8 +630,13 @@ pub fn check_host(host: &str) -> Result<(), ConfigError> {
     Err(ConfigError::InsecureHost(host.to_owned()))
 }
 
-/// Read and parse the config file.
+/// Read and parse the config file (the default profile).
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    load_profile(path, None)
+}
+
+/// Read and parse the config file as `profile` sees it.
+pub fn load_profile(path: &Path, profile: Option<&str>) -> Result<Config, ConfigError> {
     let src = match std::fs::read_to_string(path) {
         Ok(s) => s,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -540,7 +650,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         }
     };
     let env_host = std::env::var("GITLAB_HOST").ok();
-    let mut cfg = parse(path, &src, env_host.as_deref())?;
+    let mut cfg = parse_profile(path, &src, env_host.as_deref(), profile)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -236,7 +236,7 @@ fn board(cli: &Cli) -> ExitCode {
     let Some(path) = config_path(cli) else {
         return demo(cli, None);
     };
-    match config::load(&path) {
+    match config::load_profile(&path, cli.profile.as_deref()) {
         Ok(cfg) => live(cli, cfg),
         // No configuration at the default place: the demo, with a hint.
         Err(ConfigError::Missing(_)) if cli.config.is_none() => demo(
@@ -346,7 +346,12 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
     let Some(dirs) = directories::ProjectDirs::from("", "", "glboard") else {
         return fail(EXIT_FAILURE, "cannot find a cache directory");
     };
-    let store_path = store::path_for(dirs.cache_dir(), &cfg.host, &cfg.file.group);
+    let store_path = store::path_for_profile(
+        dirs.cache_dir(),
+        &cfg.host,
+        &cfg.file.group,
+        cfg.profile.as_deref(),
+    );
     let (store, store_warning) = match Store::open_or_set_aside(&store_path) {
         Ok(s) => s,
         Err(e) => return fail(EXIT_FAILURE, e),
@@ -392,7 +397,10 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
         .split_once("://")
         .map_or(cfg.host.as_str(), |(_, h)| h)
         .to_owned();
-    let name = format!("{host} · {}", cfg.file.group);
+    let name = match &cfg.profile {
+        Some(p) => format!("{p}: {host} · {}", cfg.file.group),
+        None => format!("{host} · {}", cfg.file.group),
+    };
     let synced_at = snap.meta.synced_at;
     let ws = if cached {
         Workspace { name, ..snap.ws }
@@ -412,6 +420,8 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
     state.keymap = std::sync::Arc::new(cfg.keymap.clone());
     state.commands = cfg.commands.clone();
     state.saved_views = cfg.saved_views.clone();
+    state.profiles = cfg.file.profiles.keys().cloned().collect();
+    state.profile = cfg.profile.clone();
     state.planning_setup = glboard::core::state::PlanningSetup {
         project: cfg.file.planning_project.clone(),
         template: cfg.planning_template_text(),
@@ -551,9 +561,61 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
             tracing::warn!(error = %e, "cannot remember what the board showed");
         }
     }
+    // The switcher chose another profile: the board again, on it.
+    if let Ok(last) = &result
+        && let Some(next) = &last.switch_profile
+    {
+        return reopen_on_profile(next.as_deref());
+    }
     match result {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => fail(EXIT_FAILURE, unexpected(e, "the terminal failed")),
+    }
+}
+
+/// Run glboard again with the same arguments on another profile (the
+/// terminal is already restored): `--profile NAME`, or none for the
+/// default one.
+fn reopen_on_profile(profile: Option<&str>) -> ExitCode {
+    let mut args: Vec<String> = Vec::new();
+    let mut skip = false;
+    for a in std::env::args().skip(1) {
+        if skip {
+            skip = false;
+            continue;
+        }
+        if a == "--profile" {
+            skip = true;
+            continue;
+        }
+        if a.starts_with("--profile=") {
+            continue;
+        }
+        args.push(a);
+    }
+    if let Some(p) = profile {
+        args.push("--profile".into());
+        args.push(p.to_owned());
+    }
+    let Ok(me) = std::env::current_exe() else {
+        return fail(
+            EXIT_FAILURE,
+            "cannot find glboard to open the other profile",
+        );
+    };
+    let mut cmd = std::process::Command::new(me);
+    cmd.args(&args).env_remove("GLBOARD_PROFILE");
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        let e = cmd.exec();
+        fail(EXIT_FAILURE, format!("cannot open the other profile: {e}"))
+    }
+    #[cfg(not(unix))]
+    match cmd.status() {
+        Ok(s) if s.success() => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::FAILURE,
+        Err(e) => fail(EXIT_FAILURE, format!("cannot open the other profile: {e}")),
     }
 }
 

@@ -6,7 +6,7 @@ mod common;
 
 use std::process::{Command, Output};
 
-use common::{Home, TOKEN, fake};
+use common::{Home, TOKEN, fake, files_under};
 use fake_gitlab::Fault;
 
 /// Run glboard with no config (the demo) and no terminal.
@@ -995,4 +995,57 @@ fn print_a_saved_view() {
     let o = home.run(&["print", "--view", "nope"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("ready-unassigned"), "{}", stderr(&o));
+}
+
+#[test]
+fn two_profiles_on_two_servers_each_with_its_own_cache() {
+    let (one, two) = (fake(), fake());
+    // The second server's team is told apart by a title.
+    {
+        let mut w = two.world();
+        let cur = w.milestones[2].id;
+        let i = w
+            .issues
+            .iter_mut()
+            .find(|i| i.state == "opened" && i.milestone_id == Some(cur))
+            .unwrap();
+        i.title = "Only on the second server".into();
+    }
+    let home = Home::new();
+    home.write_config(&one.url());
+    let config = home.path("config/glboard/config.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&format!(
+        "\n[profiles.second]\nhost = \"{}\"\nmilestone_prefix = \"Datastores team - \"\n",
+        two.url()
+    ));
+    std::fs::write(&config, text).unwrap();
+    let o = home.run(&["sync"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = home.run(&["--profile", "second", "sync"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let caches: Vec<_> = files_under(&home.path("cache"))
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "sqlite"))
+        .collect();
+    assert_eq!(caches.len(), 2, "a cache each: {caches:?}");
+    let o = home.run(&["print"]);
+    assert!(!stdout(&o).contains("Only on the second server"));
+    let o = home.run(&["print", "--profile", "second"]);
+    assert!(
+        stdout(&o).contains("Only on the second server"),
+        "{}",
+        stdout(&o)
+    );
+    // GLBOARD_PROFILE too.
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_glboard"));
+    cmd.args(["print"]);
+    for (k, v) in home.env() {
+        cmd.env(k, v);
+    }
+    let o = cmd.env("GLBOARD_PROFILE", "second").output().unwrap();
+    assert!(stdout(&o).contains("Only on the second server"));
+    let o = home.run(&["--profile", "third", "print"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("profiles: second"), "{}", stderr(&o));
 }

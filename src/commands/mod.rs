@@ -106,14 +106,20 @@ impl Live {
             Some(p) => p,
             None => return Ok(None),
         };
-        let cfg = match config::load(&path) {
+        let cfg = match config::load_profile(&path, cli.profile.as_deref()) {
             Ok(c) => c,
             Err(ConfigError::Missing(_)) if cli.config.is_none() => return Ok(None),
             Err(e) => return Err(e.into()),
         };
         let dirs = directories::ProjectDirs::from("", "", "glboard")
             .ok_or_else(|| fail(EX_FAILURE, "no cache directory"))?;
-        let store_path = store::path_for(dirs.cache_dir(), &cfg.host, &cfg.file.group);
+        // One cache per profile.
+        let store_path = store::path_for_profile(
+            dirs.cache_dir(),
+            &cfg.host,
+            &cfg.file.group,
+            cfg.profile.as_deref(),
+        );
         Ok(Some(Live { cfg, store_path }))
     }
 

@@ -142,6 +142,8 @@ pub enum Command {
     ShowIntegrity,
     /// What changed since you last looked.
     ShowChanges,
+    /// Switch to another profile of the config.
+    SwitchProfile,
     ShowPlanning,
     Fix,
     /// The re-plan's target, chosen in the milestone picker.
@@ -340,6 +342,12 @@ pub const BINDINGS: &[Binding] = &[
         "gp",
         C::ShowPlanning,
         "planning mode: backlog and iteration side by side",
+    ),
+    b(
+        Board,
+        "gw",
+        C::SwitchProfile,
+        "switch profile: another team or host of the config",
     ),
     b(
         Board,

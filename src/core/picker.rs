@@ -18,6 +18,8 @@ pub enum PickValue {
     Milestone(Option<MilestoneId>),
     Member(UserId),
     Project(ProjectId),
+    /// A profile of the config (`None`: the default one).
+    Profile(Option<String>),
 }
 
 /// What the picker is for.
@@ -34,6 +36,8 @@ pub enum PickPurpose {
     Browse,
     /// The re-plan screen's target milestone.
     ReplanTarget,
+    /// Another profile of the config (`gw`).
+    Profile,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -74,6 +74,20 @@ fn accept_pick(state: &mut AppState, p: Picker) -> Vec<Effect> {
         }
         return Vec::new();
     }
+    if p.purpose == PickPurpose::Profile {
+        if let Some(PickValue::Profile(name)) = p.current().map(|i| i.value.clone()) {
+            if name == state.profile {
+                state.info("that is the profile shown");
+                return Vec::new();
+            }
+            // The board closes and opens again on the other profile (its
+            // own host, group, team and cache).
+            state.switch_profile = Some(name);
+            state.quit = true;
+            return vec![Effect::Quit];
+        }
+        return Vec::new();
+    }
     if p.purpose == PickPurpose::Browse {
         if let Some(PickValue::Milestone(Some(m))) = p.current().map(|i| i.value.clone()) {
             return show_milestone(state, m);

@@ -421,6 +421,11 @@ pub struct AppState {
     pub commands: Vec<super::custom_command::CustomCommand>,
     /// The config's `[views.NAME]`, after the built-in quick views.
     pub saved_views: Vec<super::saved_view::SavedView>,
+    /// The config's profiles, and the one shown (`None`: the default).
+    pub profiles: Vec<String>,
+    pub profile: Option<String>,
+    /// Chosen in the switcher (`gw`): open the board again on it.
+    pub switch_profile: Option<Option<String>>,
     /// What the board showed when it last closed (and when): cards changed
     /// since are marked.
     pub last_look: Option<(
@@ -498,6 +503,9 @@ impl AppState {
             commands: Vec::new(),
             saved_views: Vec::new(),
             last_look: None,
+            profiles: Vec::new(),
+            profile: None,
+            switch_profile: None,
             last_project: None,
             draft: None,
             followed: None,

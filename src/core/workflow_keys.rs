@@ -31,6 +31,7 @@ pub fn board_action(state: &mut AppState, cmd: Command) -> Option<Vec<Effect>> {
         Command::Replan => replan::open_replan(state),
         Command::ShowIntegrity => integrity::show_integrity(state),
         Command::ShowChanges => super::since::show_changes(state),
+        Command::SwitchProfile => open_profile_picker(state),
         Command::QuickView => {
             state.quick = state.quick.next(state.saved_views.len());
             state.relayout();
@@ -243,6 +244,41 @@ fn is_workflow(cmd: Command) -> bool {
             | Command::CopyUrl
             | Command::Grab
     )
+}
+
+/// `gw`: the config's profiles to switch to.
+fn open_profile_picker(state: &mut AppState) -> Vec<Effect> {
+    if state.profiles.is_empty() {
+        state.info("one profile only: [profiles.NAME] in the config adds others");
+        return Vec::new();
+    }
+    let mut items = vec![PickItem {
+        label: "default".into(),
+        detail: if state.profile.is_none() {
+            "the top level of the config  (shown)".into()
+        } else {
+            "the top level of the config".into()
+        },
+        value: PickValue::Profile(None),
+    }];
+    for p in &state.profiles {
+        items.push(PickItem {
+            label: p.clone(),
+            detail: if state.profile.as_deref() == Some(p) {
+                "(shown)".into()
+            } else {
+                String::new()
+            },
+            value: PickValue::Profile(Some(p.clone())),
+        });
+    }
+    state.mode = Mode::Picker(Box::new(Picker::new(
+        PickPurpose::Profile,
+        "Switch to profile",
+        0,
+        items,
+    )));
+    Vec::new()
 }
 
 /// What a picker acts on: the card, or the marked cards.

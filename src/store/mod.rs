@@ -17,7 +17,7 @@ mod open;
 mod outbox;
 mod prefs;
 mod snapshot;
-pub use open::path_for;
+pub use open::{path_for, path_for_profile};
 pub use outbox::{Finished, Lease, StoreChanges};
 pub use snapshot::{Delta, IssueFilter, Snapshot, SyncMeta};
 

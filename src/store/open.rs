@@ -48,6 +48,37 @@ fn salvage_outbox(path: &Path) -> Result<Vec<OutboxRow>, String> {
     .map_err(|e| e.to_string())
 }
 
+/// The cache file of a profile: the default profile's is
+/// `<dir>/<host>_<group>.sqlite`, profile `NAME`'s `<host>_<group>@NAME.sqlite`.
+pub fn path_for_profile(
+    cache_dir: &Path,
+    host: &str,
+    group: &str,
+    profile: Option<&str>,
+) -> PathBuf {
+    let base = path_for(cache_dir, host, group);
+    match profile {
+        None => base,
+        Some(p) => {
+            let name: String = p
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            let file = base
+                .file_name()
+                .map(|f| f.to_string_lossy().trim_end_matches(".sqlite").to_owned())
+                .unwrap_or_default();
+            base.with_file_name(format!("{file}@{name}.sqlite"))
+        }
+    }
+}
+
 /// The cache file for a host and group: `<dir>/<host>_<group>.sqlite`.
 pub fn path_for(cache_dir: &Path, host: &str, group: &str) -> PathBuf {
     let host = host.split_once("://").map_or(host, |(_, h)| h);
@@ -369,5 +400,14 @@ mod tests {
     fn cache_paths_are_per_host_and_group() {
         let p = path_for(Path::new("/c"), "https://gitlab.com", "gitlab-com/gl-infra");
         assert_eq!(p, PathBuf::from("/c/gitlab.com_gitlab-com_gl-infra.sqlite"));
+        assert_eq!(
+            path_for_profile(
+                Path::new("/c"),
+                "https://gitlab.com",
+                "gitlab-com/gl-infra",
+                Some("ops team")
+            ),
+            PathBuf::from("/c/gitlab.com_gitlab-com_gl-infra@ops_team.sqlite")
+        );
     }
 }
