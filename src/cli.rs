@@ -87,6 +87,25 @@ pub enum PlanningCmd {
     },
 }
 
+/// What `auth` does.
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum AuthCmd {
+    /// Store a token for the host in the system keyring (read from the
+    /// terminal, not shown; or from stdin): used when GITLAB_TOKEN and
+    /// token_command give none.
+    Login {
+        /// The GitLab host (default: the config's).
+        #[arg(long, value_name = "URL")]
+        host: Option<String>,
+    },
+    /// Remove the host's token from the system keyring.
+    Logout {
+        /// The GitLab host (default: the config's).
+        #[arg(long, value_name = "URL")]
+        host: Option<String>,
+    },
+}
+
 /// What `pending` does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PendingAction {
@@ -247,6 +266,11 @@ pub enum Cmd {
         /// plain or json.
         #[arg(long, value_enum, default_value = "plain")]
         format: ReportFormat,
+    },
+    /// The token in the system keyring: login, logout.
+    Auth {
+        #[command(subcommand)]
+        what: AuthCmd,
     },
     /// The Iteration Planning issue: its summary.
     Planning {

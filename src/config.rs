@@ -324,7 +324,9 @@ pub enum ConfigError {
     },
     #[error("{path}: {message}")]
     Value { path: PathBuf, message: String },
-    #[error("no GitLab token: set GITLAB_TOKEN, or token_command in {0}")]
+    #[error(
+        "no GitLab token: set GITLAB_TOKEN, token_command in {0}, log in with `glboard auth login`, or with glab"
+    )]
     NoToken(PathBuf),
     #[error("token_command failed: {0}")]
     TokenCommand(String),
@@ -721,13 +723,19 @@ impl Config {
         std::fs::read_to_string(self.planning_template_path()?).ok()
     }
 
-    /// The token: `GITLAB_TOKEN`, else `token_command`'s first line of output.
+    /// The token: `GITLAB_TOKEN`, `token_command`, the system keyring,
+    /// glab's login (see [`crate::credentials`]).
     pub fn token(&self) -> Result<SecretString, ConfigError> {
-        if let Ok(t) = std::env::var("GITLAB_TOKEN")
-            && !t.trim().is_empty()
-        {
-            return Ok(SecretString::from(t.trim().to_owned()));
-        }
+        crate::credentials::find(self).map(|c| c.token)
+    }
+
+    /// The token and where it came from.
+    pub fn credentials(&self) -> Result<crate::credentials::Credentials, ConfigError> {
+        crate::credentials::find(self)
+    }
+
+    /// `token_command`'s first line of output.
+    pub fn token_from_command(&self) -> Result<SecretString, ConfigError> {
         let Some(cmd) = &self.file.token_command else {
             return Err(ConfigError::NoToken(self.path.clone()));
         };

@@ -37,6 +37,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod core;
+pub mod credentials;
 pub mod demo;
 pub mod effects;
 pub mod fsutil;

@@ -144,6 +144,7 @@ fn main() -> ExitCode {
                     format,
                 },
         }) => commands::planning_summary(&cli, milestone, *write, *format),
+        Some(Cmd::Auth { what }) => commands::auth(&cli, what),
         Some(Cmd::Doctor) => commands::doctor(&cli),
         Some(Cmd::Completions { shell }) => {
             use clap::CommandFactory;
@@ -322,8 +323,8 @@ fn logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
 
 fn live(cli: &Cli, cfg: Config) -> ExitCode {
     let today = cli.today();
-    let token = match cfg.token() {
-        Ok(t) => t,
+    let creds = match cfg.credentials() {
+        Ok(c) => c,
         Err(e) => return fail(EXIT_USAGE, e),
     };
     let _log = logging();
@@ -338,7 +339,7 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
     }
     let client_thread = {
         let cfg = cfg.clone();
-        std::thread::spawn(move || Client::for_config(&cfg, &token, RetryPolicy::default()))
+        std::thread::spawn(move || Client::for_config(&cfg, &creds, RetryPolicy::default()))
     };
     if let Err(code) = need_terminal() {
         return code;

@@ -1049,3 +1049,105 @@ fn two_profiles_on_two_servers_each_with_its_own_cache() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("profiles: second"), "{}", stderr(&o));
 }
+
+/// `glboard ARGS` in `home` with no GITLAB_TOKEN (and `HOME` there).
+fn without_token(home: &Home, args: &[&str], stdin: &str) -> Output {
+    use std::io::Write;
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_glboard"));
+    cmd.args(args);
+    for (k, v) in home.env() {
+        cmd.env(k, v);
+    }
+    cmd.env_remove("GITLAB_TOKEN")
+        .env_remove("GITLAB_HOST")
+        .env("HOME", home.path(""))
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn the_login_glab_has_is_used_for_its_host_only_and_never_written() {
+    let server = fake();
+    let home = Home::new();
+    home.write_config(&server.url());
+    let port = server.url().rsplit(':').next().unwrap().to_owned();
+    let glab_dir = home.path("config/glab-cli");
+    std::fs::create_dir_all(&glab_dir).unwrap();
+    let glab = glab_dir.join("config.yml");
+    // Another host's token first: it must not be sent here.
+    let text = format!(
+        "git_protocol: ssh\nhosts:\n  gitlab.com:\n    token: glpat-not-for-this-host\n    api_protocol: https\n  127.0.0.1:\n    token: {TOKEN}\n    api_host: 127.0.0.1:{port}\n    api_protocol: http\n    user: dsilva\n"
+    );
+    std::fs::write(&glab, &text).unwrap();
+    let o = without_token(&home, &["sync"], "");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = without_token(&home, &["doctor"], "");
+    assert!(
+        stdout(&o).contains("token: from glab's login"),
+        "{}",
+        stdout(&o)
+    );
+    for out in [stdout(&o), stderr(&o)] {
+        assert!(!out.contains(TOKEN) && !out.contains("glpat-not-for"));
+    }
+    assert_eq!(
+        std::fs::read_to_string(&glab).unwrap(),
+        text,
+        "glab's file unchanged"
+    );
+    // glboard's own files never hold it.
+    for f in files_under(&home.path("")) {
+        if f == glab {
+            continue;
+        }
+        let bytes = std::fs::read(&f).unwrap();
+        assert!(
+            !bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()),
+            "token in {}",
+            f.display()
+        );
+    }
+    // With glab's entry for another port only: no token, said so (exit 2).
+    std::fs::write(&glab, text.replace(&format!(":{port}"), ":9")).unwrap();
+    let o = without_token(&home, &["sync"], "");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no GitLab token"), "{}", stderr(&o));
+}
+
+#[test]
+fn auth_login_without_a_keyring_says_so_and_writes_no_file() {
+    let server = fake();
+    let home = Home::new();
+    home.write_config(&server.url());
+    let before = files_under(&home.path(""));
+    let o = without_token(&home, &["auth", "login"], &format!("{TOKEN}\n"));
+    match o.status.code() {
+        // A machine with a keyring (a desktop): kept there, then removed.
+        Some(0) => {
+            assert!(stdout(&o).contains("stored in the system keyring"));
+            let o = without_token(&home, &["auth", "logout"], "");
+            assert_eq!(o.status.code(), Some(0));
+        }
+        // No keyring (CI, SSH): said, with what to do instead.
+        code => {
+            assert_eq!(code, Some(1), "{}", stderr(&o));
+            assert!(stderr(&o).contains("GITLAB_TOKEN"), "{}", stderr(&o));
+            assert!(stderr(&o).contains("never keeps tokens in plain files"));
+        }
+    }
+    assert!(!stdout(&o).contains(TOKEN) && !stderr(&o).contains(TOKEN));
+    assert_eq!(files_under(&home.path("")), before, "no file written");
+    // A token GitLab does not take is not kept.
+    let o = without_token(&home, &["auth", "login"], "glpat-wrong\n");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}

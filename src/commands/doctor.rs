@@ -44,11 +44,11 @@ pub fn doctor(cli: &Cli) -> Result<u8, Failure> {
     };
     let client = match live.client() {
         Ok(c) => {
-            line(
-                true,
-                "token",
-                "found (GITLAB_TOKEN or token_command)".into(),
-            );
+            let from = live
+                .cfg
+                .credentials()
+                .map_or_else(|_| "found".to_owned(), |c| format!("from {}", c.source));
+            line(true, "token", from);
             Some(c)
         }
         Err(f) => {

@@ -7,6 +7,7 @@
 //! than 5 minutes).
 
 mod act;
+mod auth;
 mod cadence;
 mod doctor;
 mod init_board;
@@ -17,6 +18,7 @@ mod replan;
 mod sync;
 
 pub use act::{Act, act};
+pub use auth::auth;
 pub use cadence::cadence;
 pub use doctor::doctor;
 pub use init_board::init_from_boards;
@@ -128,11 +130,11 @@ impl Live {
     }
 
     pub fn client(&self) -> Result<Client, Failure> {
-        let token = self.token()?;
+        let creds = self.cfg.credentials()?;
         for w in &self.cfg.warnings {
             eprintln!("glboard: warning: {w}");
         }
-        Client::for_config(&self.cfg, &token, cli_policy())
+        Client::for_config(&self.cfg, &creds, cli_policy())
             .map_err(|e| fail(EX_USAGE, e.to_string()))
     }
 

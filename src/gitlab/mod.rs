@@ -257,15 +257,21 @@ impl Client {
     /// with `allow_insecure_http` (already warned about).
     pub fn for_config(
         cfg: &crate::config::Config,
-        token: &SecretString,
+        creds: &crate::credentials::Credentials,
         policy: RetryPolicy,
     ) -> Result<Client, GitlabError> {
+        let token = &creds.token;
         let mut client = if cfg.file.allow_insecure_http {
             Self::build(&cfg.host, token, policy)
         } else {
             Self::new(&cfg.host, token, policy)
         }?;
-        if let Some(kind) = cfg.file.token_type {
+        // The config says; else glab's OAuth login goes as OAuth.
+        let kind = cfg
+            .file
+            .token_type
+            .or(creds.oauth.then_some(TokenKind::Oauth));
+        if let Some(kind) = kind {
             client = client.sending_as(kind, token)?;
         }
         Ok(client)
