@@ -267,6 +267,40 @@ pub enum Cmd {
         #[arg(long, value_enum, default_value = "plain")]
         format: ReportFormat,
     },
+    /// What to work on next: the planning issue's priorities, the ready lane, the backlog.
+    Next {
+        /// plain (fits 80 columns), markdown or json (docs/next.schema.json).
+        #[arg(long, value_enum, default_value = "plain")]
+        format: Format,
+        /// How many priorities, ready issues and backlog issues to list, each.
+        #[arg(long, default_value_t = 4)]
+        limit: usize,
+        /// Take the first suggestion (assign yourself, doing lane, the current milestone from the backlog).
+        #[arg(long)]
+        take: bool,
+        /// Take it without asking (needed when stdin is not a terminal).
+        #[arg(long, requires = "take")]
+        yes: bool,
+    },
+    /// Comment on an issue: `-m TEXT`, `-F FILE`, or `-` for stdin; quick actions (/spend 1h) work as on GitLab.
+    Comment {
+        /// The issue: `group/project#123`, `project#123`, `#123` or `123` (when unique).
+        reference: String,
+        /// `-`: the comment from stdin.
+        #[arg(value_name = "-")]
+        stdin: Option<String>,
+        /// The comment's text.
+        #[arg(short = 'm', long = "message", value_name = "TEXT", conflicts_with_all = ["file", "stdin"])]
+        message: Option<String>,
+        /// A file holding the comment.
+        #[arg(
+            short = 'F',
+            long = "file",
+            value_name = "FILE",
+            conflicts_with = "stdin"
+        )]
+        file: Option<PathBuf>,
+    },
     /// The token in the system keyring: login, logout.
     Auth {
         #[command(subcommand)]

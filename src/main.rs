@@ -145,6 +145,21 @@ fn main() -> ExitCode {
                 },
         }) => commands::planning_summary(&cli, milestone, *write, *format),
         Some(Cmd::Auth { what }) => commands::auth(&cli, what),
+        Some(Cmd::Next {
+            format,
+            limit,
+            take,
+            yes,
+        }) => commands::next(&cli, *format, *limit, *take, *yes),
+        Some(Cmd::Comment {
+            reference,
+            stdin,
+            message,
+            file,
+        }) => match commands::comment_text(stdin.as_deref(), message.as_deref(), file.as_deref()) {
+            Ok(text) => commands::act(&cli, std::slice::from_ref(reference), Act::Comment { text }),
+            Err(f) => Err(f),
+        },
         Some(Cmd::Doctor) => commands::doctor(&cli),
         Some(Cmd::Completions { shell }) => {
             use clap::CommandFactory;

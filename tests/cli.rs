@@ -1151,3 +1151,99 @@ fn auth_login_without_a_keyring_says_so_and_writes_no_file() {
     let o = without_token(&home, &["auth", "login"], "glpat-wrong\n");
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
+
+#[test]
+fn next_lists_priorities_ready_and_backlog_and_takes_the_first() {
+    let server = fake();
+    let home = synced_home(&server);
+    let o = home.run(&["next", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["schema"], 1);
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../docs/next.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    assert!(validator.is_valid(&v), "{v}");
+    // The demo's planning issue lists its priorities with references.
+    let priorities = v["priorities"].as_array().unwrap();
+    assert!(!priorities.is_empty(), "{v}");
+    assert!(priorities[0]["issues"][0]["reference"].is_string());
+    assert!(v["ready"].as_array().is_some() && v["backlog"].as_array().is_some());
+    // Plain fits 80 columns and one screen.
+    let o = home.run(&["next"]);
+    let out = stdout(&o);
+    assert!(out.lines().all(|l| common::width(l) <= 80), "{out}");
+    assert!(out.lines().count() <= 22, "{out}");
+    let a = out.find("A. Priorities").unwrap();
+    let b = out.find("B. Ready").unwrap();
+    let c = out.find("C. Top of the backlog").unwrap();
+    assert!(a < b && b < c);
+    // Taking needs --yes without a terminal; then GitLab has it as `take` would.
+    let o = home.run(&["next", "--take"]);
+    assert_eq!(o.status.code(), Some(2));
+    let first = v["first"]["reference"].as_str().unwrap().to_owned();
+    let o = home.run(&["next", "--take", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(&format!("{first} taken")),
+        "{}",
+        stdout(&o)
+    );
+    let iid: u64 = first.rsplit('#').next().unwrap().parse().unwrap();
+    let w = server.world();
+    let me = w.me;
+    let taken = w
+        .issues
+        .iter()
+        .find(|i| i.iid == iid && i.assignee_ids.contains(&me))
+        .expect("taken");
+    assert!(taken.labels.contains("workflow-infra::In Progress"));
+}
+
+#[test]
+fn comments_from_a_shell_with_and_without_quick_actions() {
+    let server = fake();
+    let home = synced_home(&server);
+    let (iid, id) = first_ready(&server);
+    let r = format!("#{iid}");
+    let notes = |server: &fake_gitlab::FakeGitlab| {
+        server
+            .world()
+            .notes
+            .iter()
+            .filter(|n| n.issue_id == id && !n.system)
+            .map(|n| n.body.clone())
+            .collect::<Vec<_>>()
+    };
+    let o = home.run(&["comment", &r, "-m", "Plain words."]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(notes(&server), vec!["Plain words."]);
+    // Only quick actions: no comment, and what GitLab did is said; once.
+    let o = home.run(&["comment", &r, "-m", "/spend 1h"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("GitLab: Added 1h spent time."),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(notes(&server).len(), 1);
+    let spent = |s: &fake_gitlab::FakeGitlab| {
+        s.world()
+            .issues
+            .iter()
+            .find(|i| i.id == id)
+            .unwrap()
+            .time_spent_secs
+    };
+    assert_eq!(spent(&server), 3600);
+    // Mixed: stored without the command line, the command run.
+    let file = home.path("note.md");
+    std::fs::write(&file, "Half an hour on it.\n/spend 30m\n").unwrap();
+    let o = home.run(&["comment", &r, "-F", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(notes(&server)[1], "Half an hour on it.");
+    assert_eq!(spent(&server), 5400);
+    // Nothing to say: a usage error.
+    let o = home.run(&["comment", &r]);
+    assert_eq!(o.status.code(), Some(2));
+}

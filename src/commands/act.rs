@@ -28,6 +28,7 @@ pub enum Act {
     Weight { weight: String },
     Close,
     Reopen,
+    Comment { text: String },
 }
 
 /// The workflow's intent for the command's arguments (unknown names are
@@ -73,6 +74,7 @@ fn intent(
         })?)),
         Act::Close => Intent::Close,
         Act::Reopen => Intent::Reopen,
+        Act::Comment { text } => Intent::Comment(text.clone()),
     })
 }
 
@@ -302,4 +304,39 @@ fn act_one(cli: &Cli, reference: &str, act: Act) -> Result<u8, Failure> {
         EX_TEMPFAIL,
         format!("queued, not sent yet: {why}. glboard or `glboard sync` will send it."),
     ))
+}
+
+/// A comment's text: `-m TEXT`, `-F FILE`, or `-` (stdin).
+pub fn comment_text(
+    stdin: Option<&str>,
+    message: Option<&str>,
+    file: Option<&std::path::Path>,
+) -> Result<String, Failure> {
+    let text = match (stdin, message, file) {
+        (_, Some(m), _) => m.to_owned(),
+        (_, None, Some(f)) => std::fs::read_to_string(f)
+            .map_err(|e| fail(EX_USAGE, format!("cannot read {}: {e}", f.display())))?,
+        (Some("-"), None, None) => {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+                .map_err(|e| fail(EX_FAILURE, format!("cannot read stdin: {e}")))?;
+            s
+        }
+        (Some(other), None, None) => {
+            return Err(fail(
+                EX_USAGE,
+                format!("{other:?}: give the comment with -m TEXT, -F FILE, or - for stdin"),
+            ));
+        }
+        (None, None, None) => {
+            return Err(fail(
+                EX_USAGE,
+                "no comment: give it with -m TEXT, -F FILE, or - for stdin",
+            ));
+        }
+    };
+    if text.trim().is_empty() {
+        return Err(fail(EX_USAGE, "empty comment: nothing sent"));
+    }
+    Ok(text)
 }

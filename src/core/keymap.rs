@@ -84,6 +84,8 @@ pub enum Context {
     Grab,
     /// What changed since you last looked (`gc`).
     Changes,
+    /// What to work on next (`gn`).
+    Next,
 }
 
 impl Context {
@@ -102,6 +104,7 @@ impl Context {
             Context::Integrity => "Lane integrity",
             Context::Grab => "Grab mode",
             Context::Changes => "What changed since you last looked",
+            Context::Next => "What to work on next",
         }
     }
 }
@@ -144,6 +147,8 @@ pub enum Command {
     ShowChanges,
     /// Switch to another profile of the config.
     SwitchProfile,
+    /// What to work on next.
+    ShowNext,
     ShowPlanning,
     Fix,
     /// The re-plan's target, chosen in the milestone picker.
@@ -219,7 +224,7 @@ const fn b(context: Context, keys: &'static str, command: Command, help: &'stati
 
 use Command as C;
 use Context::{
-    Board, Changes, Confirm, Detail, Filter, Grab, Help, Input, Integrity, Picker, Planning,
+    Board, Changes, Confirm, Detail, Filter, Grab, Help, Input, Integrity, Next, Picker, Planning,
     Problems, Replan,
 };
 
@@ -342,6 +347,12 @@ pub const BINDINGS: &[Binding] = &[
         "gp",
         C::ShowPlanning,
         "planning mode: backlog and iteration side by side",
+    ),
+    b(
+        Board,
+        "gn",
+        C::ShowNext,
+        "what to work on next: priorities, ready lane, backlog (t takes)",
     ),
     b(
         Board,
@@ -548,6 +559,17 @@ pub const BINDINGS: &[Binding] = &[
     b(Problems, "d", C::Discard, "discard the change"),
     b(Problems, "q|<Esc>|!", C::Back, "close"),
     b(Problems, "<C-c>", C::Quit, "quit"),
+    b(Next, "k|<Up>", C::Up, "previous suggestion"),
+    b(Next, "j|<Down>", C::Down, "next suggestion"),
+    b(
+        Next,
+        "t",
+        C::Take,
+        "take it: assign yourself, doing lane (from the backlog also the current milestone)",
+    ),
+    b(Next, "<Enter>", C::OpenDetail, "open its details"),
+    b(Next, "q|<Esc>", C::Back, "close"),
+    b(Next, "<C-c>", C::Quit, "quit"),
     b(Changes, "k|<Up>", C::Up, "scroll up"),
     b(Changes, "j|<Down>", C::Down, "scroll down"),
     b(Changes, "q|<Esc>", C::Back, "close"),

@@ -77,10 +77,11 @@ pub fn context_name(c: Context) -> &'static str {
         Context::Integrity => "integrity",
         Context::Grab => "grab",
         Context::Changes => "changes",
+        Context::Next => "next",
     }
 }
 
-const CONTEXTS: [Context; 13] = [
+const CONTEXTS: [Context; 14] = [
     Context::Board,
     Context::Planning,
     Context::Detail,
@@ -94,6 +95,7 @@ const CONTEXTS: [Context; 13] = [
     Context::Integrity,
     Context::Grab,
     Context::Changes,
+    Context::Next,
 ];
 
 impl Default for Keymap {

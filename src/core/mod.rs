@@ -24,6 +24,7 @@ pub mod markdown;
 pub mod model;
 pub mod navigation;
 pub mod new_issue;
+pub mod next;
 pub mod num;
 pub mod overlay;
 pub mod panes;

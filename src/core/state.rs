@@ -67,6 +67,10 @@ pub enum Mode {
     Changes {
         scroll: usize,
     },
+    /// What to work on next (`gn`), a suggestion selected.
+    Next {
+        cursor: usize,
+    },
 }
 
 /// How the board makes a planning issue: the config's `planning_project`
@@ -235,6 +239,7 @@ impl Mode {
             Mode::Replan(_) => Context::Replan,
             Mode::Integrity { .. } => Context::Integrity,
             Mode::Changes { .. } => Context::Changes,
+            Mode::Next { .. } => Context::Next,
         }
     }
 }

@@ -212,6 +212,7 @@ fn run(state: &mut AppState, cmd: Command) -> Vec<Effect> {
         Mode::Replan(_) => return replan::replan_command(state, cmd),
         Mode::Integrity { .. } => return integrity::integrity_command(state, cmd),
         Mode::Changes { .. } => return super::since::changes_command(state, cmd),
+        Mode::Next { .. } => return super::next::next_command(state, cmd),
     }
     Vec::new()
 }

@@ -32,6 +32,7 @@ pub fn board_action(state: &mut AppState, cmd: Command) -> Option<Vec<Effect>> {
         Command::ShowIntegrity => integrity::show_integrity(state),
         Command::ShowChanges => super::since::show_changes(state),
         Command::SwitchProfile => open_profile_picker(state),
+        Command::ShowNext => super::next::show_next(state),
         Command::QuickView => {
             state.quick = state.quick.next(state.saved_views.len());
             state.relayout();

@@ -79,6 +79,35 @@ fn overlay(buf: &mut Buffer, area: TRect, state: &AppState, mode: &Mode, theme: 
         Mode::Problems { cursor } => problems::draw(buf, area, state, *cursor, theme),
         Mode::Replan(r) => replan::draw(buf, area, state, r, theme),
         Mode::Integrity { cursor } => integrity::draw(buf, area, state, *cursor, theme),
+        Mode::Next { cursor } => {
+            let r = crate::core::geometry::overlay(area.width, area.height);
+            let all = crate::core::next::board_lines(state, *cursor);
+            // Keep the selected line in view.
+            let at = all.iter().position(|l| l.starts_with('▶')).unwrap_or(0);
+            let visible = crate::core::geometry::overlay_inner(r).h.saturating_sub(2) as usize;
+            let scroll = at.saturating_sub(visible.saturating_sub(1));
+            let lines: Vec<crate::core::markdown::RichLine> = all
+                .into_iter()
+                .map(|l| {
+                    let emphasis = if l.starts_with('▶') {
+                        crate::core::markdown::Emphasis::Strong
+                    } else if l.starts_with(['A', 'B', 'C']) {
+                        crate::core::markdown::Emphasis::Heading
+                    } else {
+                        crate::core::markdown::Emphasis::Plain
+                    };
+                    vec![crate::core::markdown::Run { text: l, emphasis }]
+                })
+                .collect();
+            pager::draw(
+                buf,
+                r,
+                " What to work on next · t takes · Enter opens ",
+                &lines,
+                scroll,
+                theme,
+            );
+        }
         Mode::Changes { scroll } => {
             let r = crate::core::geometry::overlay(area.width, area.height);
             let lines: Vec<crate::core::markdown::RichLine> = crate::core::since::lines(state)

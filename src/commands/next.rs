@@ -1,0 +1,253 @@
+//! `glboard next`: what to work on next, in the handbook's order, in one
+//! screen of an 80-column terminal (or Markdown, or JSON after
+//! `docs/next.schema.json`); `--take` takes the first suggestion through the
+//! same workflow as `t` (and `glboard take`).
+
+use std::io::{IsTerminal, Write};
+
+use super::act::{Act, act};
+use super::{EX_OK, EX_USAGE, Failure, Live, current_view, fail, sync_now};
+use crate::cli::{Cli, Format};
+use crate::core::iteration;
+use crate::core::next::{Group, Item, Next, next as suggest};
+use crate::core::text;
+
+fn width() -> usize {
+    if std::io::stdout().is_terminal() {
+        crossterm::terminal::size().map_or(80, |(w, _)| usize::from(w).min(120))
+    } else {
+        80
+    }
+}
+
+fn line(i: &Item, w: usize) -> String {
+    let who = if i.assignees.is_empty() {
+        "unassigned".to_owned()
+    } else {
+        i.assignees
+            .iter()
+            .map(|a| format!("@{a}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let lane = match (i.state.as_str(), &i.lane) {
+        ("closed", _) => "closed".to_owned(),
+        (_, Some(l)) => l.clone(),
+        (_, None) => "no lane".to_owned(),
+    };
+    let head = format!("  {} ", i.reference);
+    let tail = format!("  {lane} · {who}");
+    let room = w.saturating_sub(text::width(&head) + text::width(&tail));
+    format!("{head}{}{tail}", text::truncate(&i.title, room.max(10)))
+}
+
+fn plain(n: &Next, w: usize, limit: usize) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "What to work on next · {}\n",
+        n.milestone.as_deref().unwrap_or("no current iteration")
+    ));
+    // The priorities with work left, one line each: the first issue a
+    // priority names, its lane and people, then the priority's words.
+    let open: Vec<_> = n.priorities.iter().filter(|p| !p.done).collect();
+    out.push_str(&match &n.planning_issue {
+        Some(p) if open.len() > limit => format!(
+            "\nA. Priorities of the planning issue {p} (the first {limit} of {} with work left)\n",
+            open.len()
+        ),
+        Some(p) => format!("\nA. Priorities of the planning issue {p}\n"),
+        None => "\nA. No planning issue for this iteration: no priorities\n".to_owned(),
+    });
+    if n.planning_issue.is_some() && open.is_empty() {
+        out.push_str("  (none with work left)\n");
+    }
+    for p in open.iter().take(limit) {
+        let head = format!("  {}. ", p.rank);
+        let body = match p.issues.first() {
+            Some(i) => {
+                let who = if i.assignees.is_empty() {
+                    "unassigned".to_owned()
+                } else {
+                    i.assignees
+                        .iter()
+                        .map(|a| format!("@{a}"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                };
+                let more = if p.issues.len() > 1 {
+                    format!(" +{}", p.issues.len() - 1)
+                } else {
+                    String::new()
+                };
+                // The priority's words without the references, shown already.
+                let words: Vec<&str> = p
+                    .text
+                    .split_whitespace()
+                    .filter(|w| crate::core::next::references(w).is_empty())
+                    .collect();
+                format!(
+                    "{}{more} [{} · {who}] {}",
+                    i.reference,
+                    i.lane.as_deref().unwrap_or("no lane"),
+                    words.join(" ")
+                )
+            }
+            None => p.text.clone(),
+        };
+        out.push_str(&format!(
+            "{head}{}\n",
+            text::truncate(&body, w.saturating_sub(text::width(&head)))
+        ));
+    }
+    out.push_str("\nB. Ready in the iteration (unassigned first, then yours)\n");
+    if n.ready.is_empty() {
+        out.push_str("  (none)\n");
+    }
+    for i in &n.ready {
+        out.push_str(&format!("{}\n", line(i, w)));
+    }
+    out.push_str("\nC. Top of the backlog (glboard promote REF brings one in)\n");
+    if n.backlog.is_empty() {
+        out.push_str("  (none)\n");
+    }
+    for i in &n.backlog {
+        out.push_str(&format!("{}\n", line(i, w)));
+    }
+    if n.blocked_left_out > 0 {
+        out.push_str(&format!(
+            "\n{} blocked {} left out.\n",
+            n.blocked_left_out,
+            if n.blocked_left_out == 1 {
+                "issue"
+            } else {
+                "issues"
+            }
+        ));
+    }
+    out
+}
+
+fn markdown(n: &Next) -> String {
+    let item = |i: &Item| {
+        let who = if i.assignees.is_empty() {
+            "unassigned".to_owned()
+        } else {
+            i.assignees
+                .iter()
+                .map(|a| format!("`@{a}`"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        format!(
+            "[{}]({}) {} · {} · {who}",
+            i.reference,
+            i.web_url,
+            i.title.replace('|', "\\|"),
+            i.lane.as_deref().unwrap_or("no lane")
+        )
+    };
+    let mut out = format!(
+        "## What to work on next · {}\n\n### A. Priorities\n\n",
+        n.milestone.as_deref().unwrap_or("no current iteration")
+    );
+    for p in &n.priorities {
+        out.push_str(&format!("{}. {}\n", p.rank, p.text));
+        for i in &p.issues {
+            out.push_str(&format!("   - {}\n", item(i)));
+        }
+    }
+    out.push_str("\n### B. Ready\n\n");
+    for i in &n.ready {
+        out.push_str(&format!("- {}\n", item(i)));
+    }
+    out.push_str("\n### C. Backlog\n\n");
+    for i in &n.backlog {
+        out.push_str(&format!("- {}\n", item(i)));
+    }
+    if n.blocked_left_out > 0 {
+        out.push_str(&format!("\n_{} blocked left out._\n", n.blocked_left_out));
+    }
+    out
+}
+
+/// `glboard next`.
+pub fn next(cli: &Cli, format: Format, limit: usize, take: bool, yes: bool) -> Result<u8, Failure> {
+    let today = cli.today();
+    let (ws, team) = match Live::open(cli)?.filter(|_| !cli.demo) {
+        Some(live) => {
+            let store = live.store_for_reading()?;
+            let snap = match store.load()? {
+                Some(s) => s,
+                None => sync_now(&live, today, false)?,
+            };
+            let team = live.team(&snap);
+            let (ws, _) = current_view(&store, snap.ws)?;
+            (ws, team)
+        }
+        None => {
+            if take {
+                return Err(fail(
+                    EX_USAGE,
+                    "the demo has no GitLab to take an issue on: configure glboard first",
+                ));
+            }
+            crate::demo::load(today)
+                .map_err(|e| fail(super::EX_FAILURE, format!("the demo data is broken: {e}")))?
+        }
+    };
+    let current = iteration::pick(&ws.milestones, &team, today).current;
+    let n = suggest(&ws, &team, current, limit);
+    let out = match format {
+        Format::Plain => plain(&n, width(), limit),
+        Format::Markdown => markdown(&n),
+        Format::Json => {
+            let mut v = serde_json::to_value(&n).unwrap_or_default();
+            v["schema"] = serde_json::json!(1);
+            v["first"] = serde_json::to_value(
+                n.first(ws.me.as_ref())
+                    .map(|(i, g)| serde_json::json!({"reference": i.reference, "group": g})),
+            )
+            .unwrap_or_default();
+            format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
+        }
+    };
+    if !take {
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(out.as_bytes());
+        let _ = stdout.flush();
+        return Ok(EX_OK);
+    }
+    let Some((first, group)) = n.first(ws.me.as_ref()) else {
+        println!("nothing to take: no open, unblocked issue is free");
+        return Ok(EX_OK);
+    };
+    let from = match group {
+        Group::Priorities => "the first priority",
+        Group::Ready => "the ready lane",
+        Group::Backlog => "the backlog",
+    };
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(fail(
+                EX_USAGE,
+                "not a terminal, so nobody can answer: add --yes to take it",
+            ));
+        }
+        eprint!(
+            "take {} {} (from {from})? [y/N] ",
+            first.reference, first.title
+        );
+        let mut answer = String::new();
+        let _ = std::io::stdin().read_line(&mut answer);
+        if !answer.trim().eq_ignore_ascii_case("y") {
+            println!("nothing taken");
+            return Ok(EX_OK);
+        }
+    }
+    // The same take as `t` and `glboard take`: by its full reference.
+    let full = ws
+        .issue(first.issue)
+        .map(|i| crate::core::board::full_ref(&ws, i))
+        .unwrap_or_else(|| first.reference.clone());
+    act(cli, &[full], Act::Take)
+}
