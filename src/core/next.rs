@@ -467,16 +467,17 @@ pub fn board_lines(state: &super::state::AppState, cursor: usize) -> Vec<String>
                 .join(" ")
         };
         let rank = i.priority.map_or(String::new(), |p| format!("{p}. "));
+        // Lane and people before the title: a narrow screen cuts the end.
         out.push(format!(
-            "{} {rank}{} {} · {} · {who}",
+            "{} {rank}{} [{} · {who}] {}",
             if k == cursor { "▶" } else { " " },
             i.reference,
-            i.title,
             if i.state == "closed" {
                 "closed"
             } else {
                 i.lane.as_deref().unwrap_or("no lane")
             },
+            i.title,
         ));
     }
     if n.blocked_left_out > 0 {
@@ -605,6 +606,42 @@ mod tests {
             c[0].edit
                 .add_labels
                 .contains(&"workflow-infra::In Progress".to_owned())
+        );
+    }
+
+    #[test]
+    fn closed_and_other_iteration_issues_in_the_priorities() {
+        let mut s = state();
+        let cur = s.iteration.current.unwrap();
+        // 100 closed; 150 (the backlog, no milestone) another iteration's.
+        for i in s.ws.issues.iter_mut() {
+            if i.iid == 100 {
+                i.state = crate::core::model::IssueState::Closed;
+            }
+        }
+        let mut p = issue(
+            60,
+            160,
+            &["team::Datastores", "workflow-infra::In Progress"],
+        );
+        p.title = "Datastores team - W45 Iteration Planning".into();
+        p.milestone_id = Some(cur);
+        p.description = "Priorities, no heading:\n\n- #100 shipped\n- #150 next one\n".into();
+        s.ws.issues.push(p);
+        let n = next(&s.ws, &s.team, Some(cur), 5);
+        assert_eq!(n.priorities.len(), 2);
+        assert!(
+            n.priorities[0].done,
+            "a closed issue's priority has no work left"
+        );
+        assert_eq!(n.priorities[0].issues[0].state, "closed");
+        assert!(!n.priorities[1].done);
+        assert_eq!(n.priorities[1].issues[0].milestone, None);
+        // The closed one is never the one to take; the backlog's is.
+        let (first, group) = n.first(s.ws.me.as_ref()).unwrap();
+        assert_eq!(
+            (first.reference.as_str(), group),
+            ("#150", Group::Priorities)
         );
     }
 
