@@ -232,18 +232,11 @@ pub async fn send_with(
     };
     let mut latest = fresh.clone();
     let mut dropped: Vec<String> = Vec::new();
-    let adding_lanes: Vec<&str> = e
-        .add_labels
-        .iter()
-        .filter(|l| client.lanes().lanes.contains_key(*l))
-        .map(String::as_str)
-        .collect();
-    if !adding_lanes.is_empty() {
-        client
-            .refresh_lane_titles(change.project, &adding_lanes)
-            .await
-            .map_err(|e| refused(e, fresh.as_ref()))?;
-    }
+    // A lane's title on GitLab now, read by id before it is sent.
+    client
+        .refresh_lane_titles(change.project, &e.add_labels)
+        .await
+        .map_err(|e| refused(e, fresh.as_ref()))?;
     let form = put_form(change, fresh.as_ref(), &client.lanes());
     if !form.is_empty() {
         let after = client
@@ -497,18 +490,10 @@ async fn create(
             return Ok(existing.into_issue(crate::core::edit::AT_END, &client.lanes()));
         }
     }
-    let lanes: Vec<&str> = new
-        .labels
-        .iter()
-        .filter(|l| client.lanes().lanes.contains_key(*l))
-        .map(String::as_str)
-        .collect();
-    if !lanes.is_empty() {
-        client
-            .refresh_lane_titles(new.project, &lanes)
-            .await
-            .map_err(refused)?;
-    }
+    client
+        .refresh_lane_titles(new.project, &new.labels)
+        .await
+        .map_err(refused)?;
     let mut form = vec![
         ("title".to_owned(), new.title.clone()),
         (

@@ -21,15 +21,7 @@ fn width() -> usize {
 }
 
 fn line(i: &Item, w: usize) -> String {
-    let who = if i.assignees.is_empty() {
-        "unassigned".to_owned()
-    } else {
-        i.assignees
-            .iter()
-            .map(|a| format!("@{a}"))
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
+    let who = i.people();
     let lane = match (i.state.as_str(), &i.lane) {
         ("closed", _) => "closed".to_owned(),
         (_, Some(l)) => l.clone(),
@@ -65,15 +57,7 @@ fn plain(n: &Next, w: usize, limit: usize) -> String {
         let head = format!("  {}. ", p.rank);
         let body = match p.issues.first() {
             Some(i) => {
-                let who = if i.assignees.is_empty() {
-                    "unassigned".to_owned()
-                } else {
-                    i.assignees
-                        .iter()
-                        .map(|a| format!("@{a}"))
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                };
+                let who = i.people();
                 let more = if p.issues.len() > 1 {
                     format!(" +{}", p.issues.len() - 1)
                 } else {

@@ -160,6 +160,21 @@ pub struct Item {
     pub priority: Option<usize>,
 }
 
+impl Item {
+    /// Its people as `@a @b`, or `unassigned`.
+    pub fn people(&self) -> String {
+        if self.assignees.is_empty() {
+            "unassigned".to_owned()
+        } else {
+            self.assignees
+                .iter()
+                .map(|a| format!("@{a}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+    }
+}
+
 /// One line of the planning issue's priorities.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Priority {
@@ -457,15 +472,7 @@ pub fn board_lines(state: &super::state::AppState, cursor: usize) -> Vec<String>
             });
             last = Some(g);
         }
-        let who = if i.assignees.is_empty() {
-            "unassigned".to_owned()
-        } else {
-            i.assignees
-                .iter()
-                .map(|a| format!("@{a}"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
+        let who = i.people();
         let rank = i.priority.map_or(String::new(), |p| format!("{p}. "));
         // Lane and people before the title: a narrow screen cuts the end.
         out.push(format!(

@@ -57,15 +57,7 @@ fn project_for(state: &AppState, m: &Milestone) -> Option<ProjectId> {
             .find(|x| x.path == *p || x.name() == p || p.parse::<u64>().ok() == Some(x.id))
             .map(|x| x.id);
     }
-    let earlier = state
-        .ws
-        .milestones
-        .iter()
-        .filter(|x| {
-            state.team.is_team_milestone(x)
-                && x.start_date.zip(m.start_date).is_some_and(|(a, b)| a < b)
-        })
-        .max_by_key(|x| x.start_date)?;
+    let earlier = planning_summary::previous(&state.ws, &state.team, m)?;
     planning_template::find(&state.ws, &state.team, earlier).map(|i| i.project_id)
 }
 
@@ -77,16 +69,7 @@ fn offer_to_create(state: &mut AppState, m: &Milestone) -> Vec<Effect> {
         ));
         return Vec::new();
     };
-    let previous = state
-        .ws
-        .milestones
-        .iter()
-        .filter(|x| {
-            state.team.is_team_milestone(x)
-                && x.start_date.zip(m.start_date).is_some_and(|(a, b)| a < b)
-        })
-        .max_by_key(|x| x.start_date)
-        .cloned();
+    let previous = planning_summary::previous(&state.ws, &state.team, m).cloned();
     let template = state
         .planning_setup
         .template

@@ -90,7 +90,7 @@ fn item(ws: &Workspace, team: &TeamConfig, ambiguous: &HashSet<u64>, i: &Issue) 
 }
 
 /// The team iteration before `m` (by start date).
-fn previous<'a>(ws: &'a Workspace, team: &TeamConfig, m: &Milestone) -> Option<&'a Milestone> {
+pub fn previous<'a>(ws: &'a Workspace, team: &TeamConfig, m: &Milestone) -> Option<&'a Milestone> {
     ws.milestones
         .iter()
         .filter(|x| {

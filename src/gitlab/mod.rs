@@ -922,11 +922,17 @@ impl Client {
     pub async fn refresh_lane_titles(
         &self,
         project: u64,
-        lanes: &[&str],
+        labels: &[String],
     ) -> Result<(), GitlabError> {
         let known = self.lanes();
+        // Only the lanes' labels among them.
+        let lanes: Vec<&str> = labels
+            .iter()
+            .filter(|l| known.lanes.contains_key(*l))
+            .map(String::as_str)
+            .collect();
         let mut seen: Vec<(u64, String)> = Vec::new();
-        for lane in lanes {
+        for lane in &lanes {
             if let Some(l) = known.lanes.get(*lane)
                 && let Some(found) = self.project_label(project, l.id).await?
             {
