@@ -285,6 +285,70 @@ fn reorder_at_the_top_middle_and_bottom() {
 }
 
 #[test]
+fn a_move_between_neighbours_given_the_wrong_way_round_lands_between_them() {
+    // A board whose order was stale names the card above as the one
+    // below: GitLab sorts the two by position (RelativePositioning#
+    // move_between) and puts the issue between them.
+    let r = rig(Tier::Premium);
+    let order = backlog_order(&r);
+    assert!(order.len() >= 6);
+    let moving = order[4];
+    let seen = r.seen(&r.server(moving));
+    r.send(&r.change(
+        &seen,
+        Edit {
+            reorder: Some(Reorder {
+                after: Some(order[2]),
+                before: Some(order[0]),
+            }),
+            ..Edit::default()
+        },
+    ))
+    .unwrap();
+    let pos = |id| r.server(id).relative_position;
+    assert!(
+        pos(order[0]) < pos(moving) && pos(moving) < pos(order[2]),
+        "between the two: {} < {} < {}",
+        pos(order[0]),
+        pos(moving),
+        pos(order[2])
+    );
+    // Two neighbours at one position (GitLab's midpoints can meet another
+    // issue's place): GitLab makes room, and the issue lands between them.
+    let same = pos(order[1]);
+    r.fake
+        .world()
+        .issues
+        .iter_mut()
+        .find(|i| i.id == order[3])
+        .unwrap()
+        .relative_position = same;
+    let (a, b) = if order[1] < order[3] {
+        (order[1], order[3])
+    } else {
+        (order[3], order[1])
+    };
+    r.send(&r.change(
+        &seen,
+        Edit {
+            reorder: Some(Reorder {
+                after: Some(a),
+                before: Some(b),
+            }),
+            ..Edit::default()
+        },
+    ))
+    .unwrap();
+    assert!(
+        pos(a) < pos(moving) && pos(moving) < pos(b),
+        "between the two: {} < {} < {}",
+        pos(a),
+        pos(moving),
+        pos(b)
+    );
+}
+
+#[test]
 fn a_comment_is_posted_once_even_when_sent_twice() {
     let r = rig(Tier::Premium);
     let f = r.find(open_in("Ready"));

@@ -4,21 +4,35 @@
 //! number of rounds of changes, syncs and outbox flushes, through the real
 //! client, sync engine, outbox and SQLite cache.
 //!
-//! glboard never panics; after every sync attempt the cache on disk is one
-//! whole snapshot (the new one, or the previous one untouched); once the
-//! chaos stops every queued change reaches GitLab exactly in effect, and
-//! none is refused or lost. The counts are printed (`--nocapture`).
+//! Two writers share one cache, as a board and a command in another shell
+//! do: each queues changes from what it sees (its own snapshot, or the
+//! cache as it is now, with every queued change over it), both try to send
+//! at once (one holds the lease), and the second syncs while the first
+//! sends. The changes: lanes, assignees, weights, milestones, comments
+//! (some with a quick action, `/spend`) and new issues.
 //!
-//! CI runs 3 seeds × 40 rounds; the long version:
-//! `CHAOS_SEEDS=50 CHAOS_ROUNDS=200 cargo test --release --test chaos -- --nocapture`.
+//! glboard never panics; after every sync attempt of the first writer the
+//! cache on disk is one whole snapshot (the new one, or the previous one
+//! untouched); once the chaos stops every queued change reaches GitLab
+//! exactly in effect: the last intent for every field, each comment and
+//! each new issue exactly once, none refused, lost or doubled. The counts
+//! are printed (`--nocapture`). A seed replays the same faults (the fake
+//! draws each request's faults from a stream of its own).
+//!
+//! CI runs 3 seeds × 40 rounds and the two seeds that once lost a change
+//! (issue #19) × 120 rounds; the release checklist's run:
+//! `CHAOS_SEEDS=50 CHAOS_ROUNDS=200 cargo test --release --test chaos -- --nocapture`;
+//! one seed: `CHAOS_SEED=24312 CHAOS_ROUNDS=120 cargo test --release --test chaos -- --nocapture`;
+//! add `CHAOS_TRACE=<issue id>` to follow one issue: its changes as
+//! queued and as GitLab answered them.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 use chrono::Utc;
 use fake_gitlab::{Chaos, FakeGitlab, World, generate};
-use glboard::core::edit::{self, Change, Edit, Seen};
-use glboard::core::model::{Issue, IssueId, IssueState};
+use glboard::core::edit::{self, Change, Edit, NewIssue, Seen};
+use glboard::core::model::{Issue, IssueId, IssueState, TeamConfig, User};
 use glboard::gitlab::{Client, RetryPolicy};
 use glboard::outbox;
 use glboard::store::Store;
@@ -26,6 +40,10 @@ use glboard::sync::{Syncer, Target};
 use secrecy::SecretString;
 
 const TOKEN: &str = "glpat-chaos-secret";
+/// The first seed of a run of several.
+const FIRST_SEED: u64 = 0x5eed;
+/// What a comment with a quick action spends.
+const SPEND_SECS: i64 = 300;
 
 fn env(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -41,6 +59,7 @@ struct Expect {
     assignees: Option<BTreeSet<u64>>,
     weight: Option<Option<u32>>,
     milestone: Option<Option<u64>>,
+    state: Option<IssueState>,
 }
 
 #[derive(Debug, Default)]
@@ -49,11 +68,37 @@ struct Counts {
     syncs: u64,
     syncs_ok: u64,
     flushes: u64,
+    busy: u64,
     queued: u64,
     applied: u64,
     refused: u64,
     lost: u64,
+    duplicated: u64,
+    comments: u64,
+    spends: u64,
+    created: u64,
+    reorders_checked: u64,
     snapshots_checked: u64,
+}
+
+impl Counts {
+    fn add(&mut self, c: &Counts) {
+        self.rounds += c.rounds;
+        self.syncs += c.syncs;
+        self.syncs_ok += c.syncs_ok;
+        self.flushes += c.flushes;
+        self.busy += c.busy;
+        self.queued += c.queued;
+        self.applied += c.applied;
+        self.refused += c.refused;
+        self.lost += c.lost;
+        self.duplicated += c.duplicated;
+        self.comments += c.comments;
+        self.spends += c.spends;
+        self.created += c.created;
+        self.reorders_checked += c.reorders_checked;
+        self.snapshots_checked += c.snapshots_checked;
+    }
 }
 
 /// The cache as another process would read it now.
@@ -73,6 +118,62 @@ fn sorted(mut issues: Vec<Issue>) -> Vec<Issue> {
     issues
 }
 
+/// A queued change over the board, as the board shows it (a moved card
+/// between its new neighbours).
+fn replay(view: &mut HashMap<IssueId, Issue>, e: &Edit, id: IssueId, members: &[User]) {
+    let pos = |id: Option<IssueId>| id.and_then(|id| view.get(&id)).map(|i| i.position);
+    let place = e
+        .reorder
+        .map(|r| edit::position_between(pos(r.after), pos(r.before)));
+    if let Some(i) = view.get_mut(&id) {
+        edit::apply(i, e, members);
+        if let Some(p) = place {
+            i.position = p;
+        }
+    }
+}
+
+/// Whether `CHAOS_TRACE` names this issue.
+fn traced(id: IssueId) -> bool {
+    std::env::var("CHAOS_TRACE").is_ok_and(|t| t == id.to_string())
+}
+
+/// One glboard process: its own connection to the cache, its own idea of
+/// the board (a snapshot), its own name for the sender lease.
+struct Writer {
+    syncer: Syncer,
+    store: Store,
+    holder: String,
+}
+
+fn writer(client: &Client, path: &std::path::Path, team: &TeamConfig, holder: &str) -> Writer {
+    Writer {
+        syncer: Syncer::new(
+            client.clone(),
+            Store::open(path).unwrap(),
+            Target {
+                group: generate::GROUP.into(),
+                team: team.clone(),
+                lanes_configured: true,
+            },
+        )
+        .unwrap(),
+        store: Store::open(path).unwrap(),
+        holder: holder.into(),
+    }
+}
+
+/// This writer sends what is queued (any writer's), if it gets the lease.
+async fn send(
+    client: &Client,
+    w: &Writer,
+    team: &TeamConfig,
+    me: &User,
+) -> Result<outbox::BatchOutcome, glboard::store::StoreError> {
+    outbox::flush(client, &w.store, team, Some(me), &w.holder).await
+}
+
+/// What one seed did.
 fn run(seed: u64, rounds: u64) -> (Counts, fake_gitlab::ChaosCounts) {
     let team = glboard::demo::datastores_team();
     let world: World = generate::datastores(300, 4, Utc::now().date_naive(), TOKEN);
@@ -91,19 +192,29 @@ fn run(seed: u64, rounds: u64) -> (Counts, fake_gitlab::ChaosCounts) {
         timeout: Duration::from_secs(5),
     };
     let client = Client::new(&fake.url(), &SecretString::from(TOKEN.to_owned()), policy).unwrap();
-    let target = Target {
-        group: generate::GROUP.into(),
-        team: team.clone(),
-        lanes_configured: true,
-    };
-    let mut syncer = Syncer::new(client.clone(), Store::open(&path).unwrap(), target).unwrap();
-    rt.block_on(syncer.sync(Utc::now(), None, &|_, _| {}))
+    let mut board = writer(&client, &path, &team, "board");
+    rt.block_on(board.syncer.sync(Utc::now(), None, &|_, _| {}))
         .expect("the first sync, before the chaos");
-    let me = syncer.snap.ws.me.clone().expect("me");
-    let members = syncer.snap.ws.members.clone();
-    let milestones: Vec<u64> = syncer.snap.ws.milestones.iter().map(|m| m.id).collect();
+    let mut writers = [board, writer(&client, &path, &team, "shell")];
+    let snap = writers[0].syncer.snap.clone();
+    let me = snap.ws.me.clone().expect("me");
+    let members = snap.ws.members.clone();
+    let milestones: Vec<u64> = snap.ws.milestones.iter().map(|m| m.id).collect();
+    let projects: Vec<u64> = snap
+        .ws
+        .issues
+        .iter()
+        .map(|i| i.project_id)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let lanes = ["Ready", "In Progress", "Under Review", "Blocked"];
-    let outbox_store = Store::open(&path).unwrap();
+    let spent_before: HashMap<u64, i64> = fake
+        .world()
+        .issues
+        .iter()
+        .map(|i| (i.id, i.time_spent_secs))
+        .collect();
 
     fake.world().chaos = Some(Chaos {
         seed,
@@ -114,39 +225,56 @@ fn run(seed: u64, rounds: u64) -> (Counts, fake_gitlab::ChaosCounts) {
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut c = Counts::default();
     let mut expect: HashMap<IssueId, Expect> = HashMap::new();
+    // Comments asked for: (issue, the note's text as GitLab keeps it).
+    let mut comments: Vec<(IssueId, String)> = Vec::new();
+    let mut spends: HashMap<IssueId, i64> = HashMap::new();
+    let mut created: Vec<String> = Vec::new();
+    // Reorders asked for, in order: (the issue, the ones above and below).
+    let mut reorders: Vec<(IssueId, Option<IssueId>, Option<IssueId>)> = Vec::new();
+    let mut closed_by_us: BTreeSet<IssueId> = BTreeSet::new();
     let mut next_change = 1u64;
 
     for _ in 0..rounds {
         c.rounds += 1;
-        // The board as the user sees it: the cache with the queued changes
-        // replayed over it.
-        let mut view: HashMap<IssueId, Issue> = syncer
-            .snap
-            .ws
-            .issues
-            .iter()
-            .map(|i| (i.id, i.clone()))
-            .collect();
-        for q in outbox_store.outbox_queued().unwrap() {
-            if let Some(i) = view.get_mut(&q.issue) {
-                edit::apply(i, &q.edit, &members);
-            }
+        // One writer acts. Its board: its snapshot, or the cache as it is
+        // now, with every queued change (any process's) replayed over it.
+        let w = rng.usize(..writers.len());
+        let base = if rng.bool() {
+            writers[w].syncer.snap.ws.issues.clone()
+        } else {
+            on_disk(&path)
+        };
+        let mut view: HashMap<IssueId, Issue> = base.into_iter().map(|i| (i.id, i)).collect();
+        for q in writers[w].store.outbox_queued().unwrap() {
+            replay(&mut view, &q.edit, q.issue, &members);
         }
-        let mut open: Vec<&Issue> = view
-            .values()
-            .filter(|i| i.state == IssueState::Opened && team.lanes_of(i).len() == 1)
-            .collect();
-        open.sort_by_key(|i| i.id);
+        // The cards a user can act on: open ones in one lane, and those
+        // this run closed (to reopen them).
+        let open_of = |view: &HashMap<IssueId, Issue>, closed: &BTreeSet<IssueId>| {
+            let mut open: Vec<Issue> = view
+                .values()
+                .filter(|i| i.state == IssueState::Opened || closed.contains(&i.id))
+                .filter(|i| team.lanes_of(i).len() == 1)
+                .cloned()
+                .collect();
+            open.sort_by_key(|i| i.id);
+            open
+        };
+        let mut open = open_of(&view, &closed_by_us);
         for _ in 0..rng.usize(1..=3) {
-            let issue = open[rng.usize(..open.len())];
-            let e = expect.entry(issue.id).or_default();
-            let edit = match rng.u8(..4) {
-                0 => {
+            let issue = open[rng.usize(..open.len())].clone();
+            let n = next_change;
+            next_change += 1;
+            let kind = rng.u8(..24);
+            // What this issue must end as, unless this change is nothing.
+            let was = expect.get(&issue.id).cloned();
+            let edit = match kind {
+                0..=3 => {
                     let lane = lanes[rng.usize(..lanes.len())];
-                    e.lane = Some(lane.to_owned());
-                    edit::to_lane(issue, &team, Some(lane))
+                    expect.entry(issue.id).or_default().lane = Some(lane.to_owned());
+                    edit::to_lane(&issue, &team, Some(lane))
                 }
-                1 => {
+                4..=7 => {
                     let mut now: BTreeSet<u64> = issue.assignees.iter().map(|u| u.id).collect();
                     let edit = if now.contains(&me.id) {
                         now.remove(&me.id);
@@ -161,64 +289,165 @@ fn run(seed: u64, rounds: u64) -> (Counts, fake_gitlab::ChaosCounts) {
                             ..Edit::default()
                         }
                     };
-                    e.assignees = Some(now);
+                    expect.entry(issue.id).or_default().assignees = Some(now);
                     edit
                 }
-                2 => {
+                8..=11 => {
                     let w = Some(rng.u32(1..9));
-                    e.weight = Some(w);
+                    expect.entry(issue.id).or_default().weight = Some(w);
                     Edit {
                         weight: Some(w),
                         ..Edit::default()
                     }
                 }
-                _ => {
+                12..=15 => {
                     let m = Some(milestones[rng.usize(..milestones.len())]);
-                    e.milestone = Some(m);
+                    expect.entry(issue.id).or_default().milestone = Some(m);
                     Edit {
                         milestone: Some(m),
                         ..Edit::default()
                     }
                 }
+                16..=18 => {
+                    let text = format!("chaos note {seed}-{n}");
+                    comments.push((issue.id, text.clone()));
+                    // Now and then a quick action too: it must run once.
+                    let body = if kind == 18 {
+                        *spends.entry(issue.id).or_default() += SPEND_SECS;
+                        format!("{text}\n/spend {}m", SPEND_SECS / 60)
+                    } else {
+                        text
+                    };
+                    Edit {
+                        comment: Some(body),
+                        ..Edit::default()
+                    }
+                }
+                20 | 21 => {
+                    // Up or down one place in its lane, as `K`/`J` do:
+                    // between the two cards it lands between.
+                    let lane = team.lanes_of(&issue)[0].to_owned();
+                    let mut column: Vec<&Issue> = view
+                        .values()
+                        .filter(|i| {
+                            i.state == IssueState::Opened && team.lanes_of(i) == [lane.as_str()]
+                        })
+                        .collect();
+                    column.sort_by_key(|i| (i.position, i.id));
+                    let Some(row) = column.iter().position(|i| i.id == issue.id) else {
+                        continue;
+                    };
+                    let at = |r: Option<usize>| r.and_then(|r| column.get(r)).map(|i| i.id);
+                    let (above, below) = if kind == 20 {
+                        (
+                            row.checked_sub(2).and_then(|r| at(Some(r))),
+                            at(row.checked_sub(1)),
+                        )
+                    } else {
+                        (at(Some(row + 1)), at(Some(row + 2)))
+                    };
+                    if above.is_none() && below.is_none() {
+                        continue;
+                    }
+                    reorders.push((issue.id, above, below));
+                    Edit {
+                        reorder: Some(edit::Reorder {
+                            after: above,
+                            before: below,
+                        }),
+                        ..Edit::default()
+                    }
+                }
+                22 | 23 => {
+                    let to = if issue.state == IssueState::Opened {
+                        closed_by_us.insert(issue.id);
+                        IssueState::Closed
+                    } else {
+                        IssueState::Opened
+                    };
+                    expect.entry(issue.id).or_default().state = Some(to);
+                    Edit {
+                        state: Some(to),
+                        ..Edit::default()
+                    }
+                }
+                _ => {
+                    let title = format!("chaos new issue {seed}-{n}");
+                    created.push(title.clone());
+                    let new = NewIssue {
+                        project: projects[rng.usize(..projects.len())],
+                        title,
+                        description: String::new(),
+                        labels: vec![
+                            generate::TEAM.to_owned(),
+                            "workflow-infra::Ready".to_owned(),
+                        ],
+                        milestone: Some(milestones[rng.usize(..milestones.len())]),
+                    };
+                    let change = Change {
+                        issue: glboard::core::overlay::placeholder_id(seed, n),
+                        project: new.project,
+                        iid: 0,
+                        edit: Edit {
+                            create: Some(new),
+                            ..Edit::default()
+                        },
+                        summary: format!("chaos change {n}"),
+                        ..Change::default()
+                    };
+                    writers[w]
+                        .store
+                        .enqueue(std::slice::from_ref(&change))
+                        .unwrap();
+                    c.queued += 1;
+                    continue;
+                }
             };
             if edit.is_empty() {
+                // Already so on this board (a stale one, maybe): nothing
+                // is queued, and nothing is asked of GitLab.
+                match was {
+                    Some(e) => expect.insert(issue.id, e),
+                    None => expect.remove(&issue.id),
+                };
                 continue;
             }
             let change = Change {
                 issue: issue.id,
                 project: issue.project_id,
                 iid: issue.iid,
-                seen: Seen::of(issue, &team),
+                seen: Seen::of(&issue, &team),
                 edit,
-                summary: format!("chaos change {next_change}"),
+                summary: format!("chaos change {n}"),
                 ..Change::default()
             };
-            next_change += 1;
-            outbox_store.enqueue(std::slice::from_ref(&change)).unwrap();
+            let ids = writers[w]
+                .store
+                .enqueue(std::slice::from_ref(&change))
+                .unwrap();
+            if traced(issue.id) {
+                eprintln!(
+                    "TRACE round {}: writer {w} queued {ids:?}: {:?} seen {:?}",
+                    c.rounds, change.edit, change.seen
+                );
+            }
             c.queued += 1;
             // The next change of this round sees this one (as on the board).
-            let id = issue.id;
-            let mut after = issue.clone();
-            edit::apply(&mut after, &change.edit, &members);
-            view.insert(id, after);
-            open = view
-                .values()
-                .filter(|i| i.state == IssueState::Opened && team.lanes_of(i).len() == 1)
-                .collect();
-            open.sort_by_key(|i| i.id);
+            replay(&mut view, &change.edit, issue.id, &members);
+            open = open_of(&view, &closed_by_us);
         }
 
-        // A sync: afterwards the disk holds the new snapshot, or the old
-        // one untouched.
+        // The first writer syncs: afterwards the disk holds the new
+        // snapshot, or the old one untouched.
         let before = on_disk(&path);
         c.syncs += 1;
         let shown = milestones.get(rng.usize(..milestones.len())).copied();
-        match rt.block_on(syncer.sync(Utc::now(), shown, &|_, _| {})) {
+        match rt.block_on(writers[0].syncer.sync(Utc::now(), shown, &|_, _| {})) {
             Ok(_) => {
                 c.syncs_ok += 1;
                 assert_eq!(
                     on_disk(&path),
-                    sorted(syncer.snap.ws.issues.clone()),
+                    sorted(writers[0].syncer.snap.ws.issues.clone()),
                     "seed {seed}: the cache is the synced snapshot"
                 );
             }
@@ -229,36 +458,61 @@ fn run(seed: u64, rounds: u64) -> (Counts, fake_gitlab::ChaosCounts) {
                     "seed {seed}: a failed sync ({e}) left the cache as it was"
                 );
                 // The UI starts again from the cache after a failure.
-                syncer = Syncer::new(
-                    client.clone(),
-                    Store::open(&path).unwrap(),
-                    Target {
-                        group: generate::GROUP.into(),
-                        team: team.clone(),
-                        lanes_configured: true,
-                    },
-                )
-                .unwrap();
+                writers[0] = writer(&client, &path, &team, "board");
             }
         }
         c.snapshots_checked += 1;
 
-        // A flush of the outbox.
+        // Both writers send at once (one holds the lease, the other finds
+        // it busy); now and then the second syncs while the first sends,
+        // as `glboard sync` from cron does beside an open board.
         c.flushes += 1;
-        let o = rt
-            .block_on(outbox::flush(
-                &client,
-                &outbox_store,
-                &team,
-                Some(&me),
-                "chaos",
-            ))
-            .expect("the outbox store works");
-        c.applied += o.sent.len() as u64;
-        for (id, reason, _) in &o.refused {
-            eprintln!("seed {seed}: change {id} refused: {reason}");
+        let [a, b] = &mut writers;
+        let (first, second) = if rng.bool() { (a, b) } else { (b, a) };
+        let outcomes = if rng.u8(..4) == 0 {
+            let (o, synced) = rt.block_on(async {
+                tokio::join!(
+                    send(&client, first, &team, &me),
+                    second.syncer.sync(Utc::now(), shown, &|_, _| {})
+                )
+            });
+            c.syncs += 1;
+            if synced.is_ok() {
+                c.syncs_ok += 1;
+            }
+            vec![o]
+        } else {
+            let (o1, o2) = rt.block_on(async {
+                tokio::join!(
+                    send(&client, first, &team, &me),
+                    send(&client, second, &team, &me)
+                )
+            });
+            vec![o1, o2]
+        };
+        for o in outcomes {
+            let o = o.expect("the outbox store works");
+            for (id, i) in o.sent.iter().filter(|(_, i)| traced(i.id)) {
+                eprintln!(
+                    "TRACE round {}: {id} applied: {:?}",
+                    c.rounds,
+                    Seen::of(i, &team)
+                );
+            }
+            if let Some(e) = o
+                .waiting
+                .as_ref()
+                .filter(|_| std::env::var("CHAOS_TRACE").is_ok())
+            {
+                eprintln!("TRACE round {}: waiting: {e}", c.rounds);
+            }
+            c.busy += u64::from(o.busy.is_some());
+            c.applied += o.sent.len() as u64;
+            for (id, reason, _) in &o.refused {
+                eprintln!("seed {seed}: change {id} refused: {reason}");
+            }
+            c.refused += o.refused.len() as u64;
         }
-        c.refused += o.refused.len() as u64;
     }
 
     // The chaos stops: everything queued goes, in effect exactly once.
@@ -268,28 +522,36 @@ fn run(seed: u64, rounds: u64) -> (Counts, fake_gitlab::ChaosCounts) {
         w.faults.clear();
         w.chaos_counts.clone()
     };
+    let store = &writers[0].store;
     for _ in 0..10 {
         let o = rt
-            .block_on(outbox::flush(
-                &client,
-                &outbox_store,
-                &team,
-                Some(&me),
-                "chaos",
-            ))
+            .block_on(outbox::flush(&client, store, &team, Some(&me), "chaos"))
             .unwrap();
         c.applied += o.sent.len() as u64;
+        for (id, reason, _) in &o.refused {
+            eprintln!("seed {seed}: change {id} refused: {reason}");
+        }
         c.refused += o.refused.len() as u64;
-        if outbox_store.outbox_queued().unwrap().is_empty() {
+        if store.outbox_queued().unwrap().is_empty() {
             break;
         }
     }
     assert!(
-        outbox_store.outbox_queued().unwrap().is_empty(),
+        store.outbox_queued().unwrap().is_empty(),
         "seed {seed}: the queue drains once GitLab answers"
     );
-    rt.block_on(syncer.full(Utc::now(), None, &|_, _| {}))
+    // An ordinary sync, then the cache says what GitLab says: no older
+    // answer (of a resend, of another writer's sync) stayed over a newer.
+    let syncer = &mut writers[0].syncer;
+    rt.block_on(syncer.sync(Utc::now(), None, &|_, _| {}))
         .unwrap();
+    let cached_now: HashMap<IssueId, Issue> = syncer
+        .snap
+        .ws
+        .issues
+        .iter()
+        .map(|i| (i.id, i.clone()))
+        .collect();
 
     let w = fake.world();
     for (id, e) in &expect {
@@ -299,15 +561,15 @@ fn run(seed: u64, rounds: u64) -> (Counts, fake_gitlab::ChaosCounts) {
             .find(|i| i.id == *id)
             .expect("never deleted");
         let mut wrong = Vec::new();
-        if let Some(lane) = &e.lane {
-            let on: Vec<&String> = s
-                .labels
-                .iter()
-                .filter(|l| l.starts_with("workflow-infra::"))
-                .collect();
-            if on != [&format!("workflow-infra::{lane}")] {
-                wrong.push(format!("lanes {on:?}, wanted {lane}"));
-            }
+        let on: Vec<&String> = s
+            .labels
+            .iter()
+            .filter(|l| l.starts_with("workflow-infra::"))
+            .collect();
+        if let Some(lane) = &e.lane
+            && on != [&format!("workflow-infra::{lane}")]
+        {
+            wrong.push(format!("lanes {on:?}, wanted {lane}"));
         }
         if let Some(a) = &e.assignees {
             let on: BTreeSet<u64> = s.assignee_ids.iter().copied().collect();
@@ -325,15 +587,138 @@ fn run(seed: u64, rounds: u64) -> (Counts, fake_gitlab::ChaosCounts) {
         {
             wrong.push(format!("milestone {:?}, wanted {m:?}", s.milestone_id));
         }
+        let state = match s.state.as_str() {
+            "closed" => IssueState::Closed,
+            _ => IssueState::Opened,
+        };
+        if let Some(st) = e.state
+            && state != st
+        {
+            wrong.push(format!("{state:?}, wanted {st:?}"));
+        }
         if !wrong.is_empty() {
             eprintln!("seed {seed}: issue {id}: {}", wrong.join("; "));
             c.lost += 1;
         }
-        // The cache, after the chaos, says what GitLab says.
-        let cached = syncer.snap.ws.issues.iter().find(|i| i.id == *id).unwrap();
-        assert_eq!(cached.milestone_id, s.milestone_id, "seed {seed}");
-        assert_eq!(cached.weight, s.weight, "seed {seed}");
+        // The cache, after the chaos, says what GitLab says (a closed
+        // issue may have left it).
+        let Some(cached) = cached_now.get(id) else {
+            assert_eq!(state, IssueState::Closed, "seed {seed}: {id} is cached");
+            continue;
+        };
+        assert_eq!(cached.state, state, "seed {seed}: {id}");
+        let cached_lanes: Vec<String> = team
+            .lanes_of(cached)
+            .iter()
+            .map(|l| format!("workflow-infra::{l}"))
+            .collect();
+        let server_lanes: Vec<String> = on.iter().map(|l| l.to_string()).collect();
+        assert_eq!(cached_lanes, server_lanes, "seed {seed}: lanes of {id}");
+        assert_eq!(cached.milestone_id, s.milestone_id, "seed {seed}: {id}");
+        assert_eq!(cached.weight, s.weight, "seed {seed}: {id}");
+        let cached_people: BTreeSet<u64> = cached.assignees.iter().map(|u| u.id).collect();
+        let server_people: BTreeSet<u64> = s.assignee_ids.iter().copied().collect();
+        assert_eq!(cached_people, server_people, "seed {seed}: {id}");
     }
+    // Each issue's last move holds: it is between the cards it was put
+    // between, unless a later move took one of them elsewhere (or the
+    // fake's page shifts did).
+    let pos = |id: IssueId| {
+        w.issues
+            .iter()
+            .find(|i| i.id == id)
+            .map(|i| i.relative_position)
+    };
+    for (k, (issue, above, below)) in reorders.iter().enumerate() {
+        let moved_later = |x: &IssueId| reorders[k + 1..].iter().any(|(i, _, _)| i == x);
+        let involved = [Some(*issue), *above, *below];
+        if involved
+            .iter()
+            .flatten()
+            .any(|x| moved_later(x) || chaos.shifted.contains(x))
+        {
+            continue;
+        }
+        c.reorders_checked += 1;
+        // Two neighbours are taken in GitLab's order, whatever the board
+        // showed (RelativePositioning#move_between sorts them).
+        let p = pos(*issue);
+        let ok = match (above.and_then(pos), below.and_then(pos)) {
+            (Some(a), Some(b)) => a.min(b) < p.unwrap_or(0) && p.unwrap_or(0) < a.max(b),
+            (a, b) => a.is_none_or(|a| Some(a) < p) && b.is_none_or(|b| p < Some(b)),
+        };
+        if !ok {
+            eprintln!(
+                "seed {seed}: issue {issue} is not between {above:?} and {below:?}: {:?} {:?} {:?}",
+                above.and_then(pos),
+                p,
+                below.and_then(pos)
+            );
+            c.lost += 1;
+        }
+    }
+    // Each comment once; each quick action ran once.
+    for (issue, text) in &comments {
+        c.comments += 1;
+        let n = w
+            .notes
+            .iter()
+            .filter(|n| n.issue_id == *issue && !n.system && n.body.trim() == text)
+            .count();
+        match n {
+            1 => {}
+            0 => {
+                eprintln!("seed {seed}: the comment {text:?} never reached GitLab");
+                c.lost += 1;
+            }
+            n => {
+                eprintln!("seed {seed}: the comment {text:?} is on GitLab {n} times");
+                c.duplicated += 1;
+            }
+        }
+    }
+    for (issue, secs) in &spends {
+        c.spends += 1;
+        let s = w.issues.iter().find(|i| i.id == *issue).unwrap();
+        let spent = s.time_spent_secs - spent_before.get(issue).copied().unwrap_or(0);
+        if spent != *secs {
+            eprintln!("seed {seed}: issue {issue}: {spent} s spent, wanted {secs} s");
+            if spent > *secs {
+                c.duplicated += 1;
+            } else {
+                c.lost += 1;
+            }
+        }
+    }
+    // Each new issue once, and in the cache.
+    for title in &created {
+        c.created += 1;
+        let made: Vec<u64> = w
+            .issues
+            .iter()
+            .filter(|i| &i.title == title)
+            .map(|i| i.id)
+            .collect();
+        match made.as_slice() {
+            [id] => assert!(
+                cached_now.contains_key(id),
+                "seed {seed}: the new issue {title:?} is in the cache"
+            ),
+            [] => {
+                eprintln!("seed {seed}: {title:?} was never created");
+                c.lost += 1;
+            }
+            more => {
+                eprintln!("seed {seed}: {title:?} was created {} times", more.len());
+                c.duplicated += 1;
+            }
+        }
+    }
+    drop(w);
+    let syncer = &mut writers[0].syncer;
+    rt.block_on(syncer.full(Utc::now(), None, &|_, _| {}))
+        .unwrap();
+    let w = fake.world();
     let server: BTreeSet<u64> = w
         .issues
         .iter()
@@ -355,24 +740,15 @@ fn run(seed: u64, rounds: u64) -> (Counts, fake_gitlab::ChaosCounts) {
     (c, chaos)
 }
 
-#[test]
-fn under_chaos_no_change_is_lost_and_the_cache_stays_whole() {
-    let seeds = env("CHAOS_SEEDS", 3);
-    let rounds = env("CHAOS_ROUNDS", 40);
+/// Run these seeds, print the counts, and check that nothing was lost,
+/// refused or doubled.
+fn seeds(seeds: &[u64], rounds: u64) {
     let mut total = Counts::default();
-    let mut faults: std::collections::BTreeMap<String, u64> = Default::default();
+    let mut faults: BTreeMap<String, u64> = Default::default();
     let (mut requests, mut shifts) = (0, 0);
-    for seed in 0..seeds {
-        let (c, chaos) = run(0x5eed + seed, rounds);
-        total.rounds += c.rounds;
-        total.syncs += c.syncs;
-        total.syncs_ok += c.syncs_ok;
-        total.flushes += c.flushes;
-        total.queued += c.queued;
-        total.applied += c.applied;
-        total.refused += c.refused;
-        total.lost += c.lost;
-        total.snapshots_checked += c.snapshots_checked;
+    for &seed in seeds {
+        let (c, chaos) = run(seed, rounds);
+        total.add(&c);
         requests += chaos.requests;
         shifts += chaos.shifts;
         for (k, v) in chaos.faults {
@@ -380,20 +756,52 @@ fn under_chaos_no_change_is_lost_and_the_cache_stays_whole() {
         }
     }
     eprintln!(
-        "chaos: {seeds} seeds × {rounds} rounds; {requests} requests, {} faults injected {faults:?}, {shifts} page shifts; \
-         syncs attempted {} (succeeded {}), cache snapshots checked {}; flushes {}; \
-         changes queued {}, applied {}, refused {}, lost {}",
+        "chaos: {} seeds × {rounds} rounds; {requests} requests, {} faults injected {faults:?}, {shifts} page shifts; \
+         syncs attempted {} (succeeded {}), cache snapshots checked {}; flushes {} (lease busy {}); \
+         changes queued {}, applied {}, refused {}, lost {}, duplicated {} \
+         (comments {}, with /spend {}, new issues {}, moves checked {})",
+        seeds.len(),
         faults.values().sum::<u64>(),
         total.syncs,
         total.syncs_ok,
         total.snapshots_checked,
         total.flushes,
+        total.busy,
         total.queued,
         total.applied,
         total.refused,
         total.lost,
+        total.duplicated,
+        total.comments,
+        total.spends,
+        total.created,
+        total.reorders_checked,
     );
     assert!(faults.values().sum::<u64>() > 0, "chaos did inject faults");
     assert_eq!(total.lost, 0, "no change lost");
+    assert_eq!(total.duplicated, 0, "nothing done twice");
     assert_eq!(total.refused, 0, "no change refused: nobody else edits");
+    assert_eq!(total.applied, total.queued, "every change applied once");
+}
+
+#[test]
+fn under_chaos_no_change_is_lost_and_the_cache_stays_whole() {
+    if let Ok(one) = std::env::var("CHAOS_SEED") {
+        let seed = one.parse().expect("CHAOS_SEED is a number");
+        return seeds(&[seed], env("CHAOS_ROUNDS", 120));
+    }
+    let n = env("CHAOS_SEEDS", 3);
+    let all: Vec<u64> = (0..n).map(|i| FIRST_SEED + i).collect();
+    seeds(&all, env("CHAOS_ROUNDS", 40));
+}
+
+/// Issue #19: at 12 seeds × 120 rounds these two seeds once lost a change
+/// to a false conflict (glboard's own earlier change, whose answer was
+/// lost, taken for someone else's).
+#[test]
+fn the_seeds_that_once_lost_a_change_lose_nothing() {
+    if std::env::var("CHAOS_SEED").is_ok() {
+        return;
+    }
+    seeds(&[FIRST_SEED + 1, FIRST_SEED + 11], 120);
 }

@@ -65,7 +65,8 @@ impl Fault {
 /// Chaos mode: every request may be slowed down or get a random fault
 /// (429 storms, 5xx with HTML, resets, truncated or malformed bodies, a
 /// write applied whose answer is lost), and an issue list may shift while
-/// it is paged. Deterministic for a seed.
+/// it is paged. Deterministic for a seed: each request draws from a stream
+/// of its own (see `chaos_pick`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Chaos {
     pub seed: u64,
@@ -85,6 +86,10 @@ pub struct ChaosCounts {
     pub faults: BTreeMap<String, u64>,
     /// Lists shifted between two pages.
     pub shifts: u64,
+    /// The issues moved to the bottom by those shifts (their place in the
+    /// order is the fake's doing, not a client's).
+    #[serde(default)]
+    pub shifted: std::collections::BTreeSet<u64>,
 }
 
 impl ChaosCounts {
@@ -93,36 +98,55 @@ impl ChaosCounts {
     }
 }
 
+/// splitmix64: the next number of a stream, in `0..n`.
+fn draw(state: &mut u64, n: u64) -> u64 {
+    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    (z ^ (z >> 31)) % n.max(1)
+}
+
+/// FNV-1a: a request's key as a number.
+fn fnv(key: &str) -> u64 {
+    key.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 impl World {
-    /// Draw from the chaos generator: a number in `0..n`.
+    /// Draw from the current request's chaos stream: a number in `0..n`.
     fn roll(&mut self, n: u64) -> u64 {
-        let Some(c) = self.chaos.as_mut() else {
-            return n;
-        };
-        // splitmix64
-        c.seed = c.seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = c.seed;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        (z ^ (z >> 31)) % n.max(1)
+        draw(&mut self.chaos_stream, n)
     }
 
     /// Chaos mode's pick for one request: a latency and maybe a fault.
-    fn chaos_pick(&mut self, write: bool) -> (u64, Option<Fault>) {
+    /// Each request draws from its own stream, seeded by the chaos seed,
+    /// the request's key and how many requests of that key came before:
+    /// what a request gets does not depend on how concurrent requests
+    /// interleave, so a seed replays the same faults.
+    fn chaos_pick(&mut self, write: bool, key: &str) -> (u64, Option<Fault>) {
         let Some(c) = self.chaos.clone() else {
             return (0, None);
         };
         self.chaos_counts.requests += 1;
+        let nth = self.chaos_seen.entry(key.to_owned()).or_default();
+        *nth += 1;
+        self.chaos_stream = c.seed ^ fnv(key) ^ nth.wrapping_mul(0xd6e8_feb8_6659_fd93);
+        // A storm goes on: this request's retries are rate-limited too.
+        if let Some(left) = self.chaos_storms.get_mut(key).filter(|n| **n > 0) {
+            *left -= 1;
+            return (0, Some(Fault::RateLimit { retry_after: 0 }));
+        }
         let latency = self.roll(c.max_latency_ms + 1);
         if self.roll(1000) >= u64::from(c.fault_permille) {
             return (latency, None);
         }
         let fault = match self.roll(if write { 10 } else { 9 }) {
             0 => {
-                // A storm: this one and up to four more are rate-limited.
-                for _ in 0..self.roll(5) {
-                    self.faults.push_back(Fault::RateLimit { retry_after: 0 });
-                }
+                // A storm: this one and up to four more tries of it.
+                let more = u32::try_from(self.roll(5)).unwrap_or(0);
+                self.chaos_storms.insert(key.to_owned(), more);
                 Fault::RateLimit { retry_after: 0 }
             }
             1 => Fault::Status(500),
@@ -181,16 +205,18 @@ impl World {
         {
             top.relative_position = bottom + 1024;
             self.chaos_counts.shifts += 1;
+            self.chaos_counts.shifted.insert(top.id);
         }
     }
 
-    /// The fault and latency for the next request: a queued fault, else the
-    /// standing one, else chaos mode's pick; a fault is counted by kind.
-    pub(crate) fn next_fault(&mut self, write: bool) -> (u64, Option<Fault>) {
+    /// The fault and latency for the next request (`key`: its method, path
+    /// and page): a queued fault, else the standing one, else chaos mode's
+    /// pick; a fault is counted by kind.
+    pub(crate) fn next_fault(&mut self, write: bool, key: &str) -> (u64, Option<Fault>) {
         let mut fault = self.faults.pop_front().or_else(|| self.always.clone());
         let mut latency = self.latency_ms;
         if fault.is_none() && self.chaos.is_some() {
-            let (extra, f) = self.chaos_pick(write);
+            let (extra, f) = self.chaos_pick(write, key);
             latency += extra;
             fault = f;
         }

@@ -303,30 +303,52 @@ pub(crate) fn reorder(w: &mut World, project: u64, iid: u64, p: &[(String, Strin
             json!({"error": "move_after_id, move_before_id are missing, at least one parameter must be provided"}),
         );
     }
-    let pos = |id: Option<u64>| {
+    // Places in the order: position, then id (as GitLab lists them).
+    let place = |id: Option<u64>| {
         id.and_then(|id| w.issues.iter().find(|i| i.id == id))
-            .map(|i| i.relative_position)
+            .map(|i| (i.relative_position, i.id))
     };
-    let (bp, ap) = (pos(before), pos(after));
+    let (bp, ap) = (place(before), place(after));
     if bp.is_none() && ap.is_none() {
         return respond(
             StatusCode::UNPROCESSABLE_ENTITY,
             json!({"message": {"error": "Unprocessable Entity"}}),
         );
     }
-    // The moved issue lands between them: before.pos < moved.pos < after.pos.
-    let new_pos = match (bp, ap) {
-        (Some(b), Some(a)) if a - b > 1 => b + (a - b) / 2,
-        (Some(b), Some(_)) => {
-            // No room: spread everything after `b` out.
-            for i in w.issues.iter_mut().filter(|i| i.relative_position > b) {
+    // As GitLab's RelativePositioning#move_between: two neighbours given
+    // the wrong way round (the client's order was stale) are sorted by
+    // position; one neighbour: the issue goes between it and the next (or
+    // previous) issue of the whole order.
+    let others = || {
+        w.issues
+            .iter()
+            .filter(|i| i.id != moved)
+            .map(|i| (i.relative_position, i.id))
+    };
+    let (lo, hi) = match (bp, ap) {
+        (Some(b), Some(a)) => (Some(b.min(a)), Some(b.max(a))),
+        (Some(b), None) => (Some(b), others().filter(|k| *k > b).min()),
+        (None, Some(a)) => (others().filter(|k| *k < a).max(), Some(a)),
+        (None, None) => (None, None),
+    };
+    // The moved issue lands between them: lo < moved.pos < hi.
+    let new_pos = match (lo, hi) {
+        (Some((l, _)), Some((h, _))) if h - l > 1 => l + (h - l) / 2,
+        (Some(lk), Some(_)) => {
+            // No room (or both at one position): as GitLab's mover makes
+            // room, everything after `lo` in the order moves down.
+            for i in w
+                .issues
+                .iter_mut()
+                .filter(|i| i.id != moved && (i.relative_position, i.id) > lk)
+            {
                 i.relative_position += 1024;
             }
-            b + 512
+            lk.0 + 512
         }
-        (Some(b), None) => b + 512,
-        (None, Some(a)) => a - 512,
-        (None, None) => unreachable!(),
+        (Some((l, _)), None) => l + 512,
+        (None, Some((h, _))) => h - 512,
+        (None, None) => 0,
     };
     let i = w.issues.iter_mut().find(|i| i.id == moved).expect("exists");
     i.relative_position = new_pos;

@@ -45,13 +45,21 @@ async fn answer(
     if uri.path().starts_with("/__fake/") {
         return control(&world, &method, uri.path(), &body);
     }
-    let (latency, fault) = {
+    let (latency, fault, stream) = {
         let mut w = lock(&world);
         w.log.push(format!(
             "{method} {}",
             uri.path_and_query().map_or("", |p| p.as_str())
         ));
-        w.next_fault(method != Method::GET)
+        // What a request is, for chaos mode: its method, path and page.
+        let page = pairs(uri.query().unwrap_or(""))
+            .into_iter()
+            .find(|(k, _)| k == "page")
+            .map(|(_, v)| v)
+            .unwrap_or_default();
+        let key = format!("{method} {} {page}", uri.path());
+        let (latency, fault) = w.next_fault(method != Method::GET, &key);
+        (latency, fault, w.chaos_stream)
     };
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;
@@ -125,6 +133,8 @@ async fn answer(
     let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
     let resp = {
         let mut w = lock(&world);
+        // A page shift draws from this request's chaos stream.
+        w.chaos_stream = stream;
         route(&mut w, &method, &segs, &params, uri.path())
     };
     spoil(fault.as_ref(), resp).await

@@ -173,6 +173,15 @@ pub struct World {
     pub chaos: Option<Chaos>,
     #[serde(default)]
     pub chaos_counts: ChaosCounts,
+    /// Chaos mode: how many requests of each key came so far.
+    #[serde(skip)]
+    pub chaos_seen: std::collections::HashMap<String, u64>,
+    /// Chaos mode: the 429 storm still ahead of each key.
+    #[serde(skip)]
+    pub chaos_storms: std::collections::HashMap<String, u32>,
+    /// Chaos mode: the current request's stream (a page shift draws from it).
+    #[serde(skip)]
+    pub chaos_stream: u64,
     /// The next this many requests for a later page of a group's issues
     /// first move the top issue to the bottom (a web reorder while paging).
     #[serde(default)]
@@ -213,6 +222,9 @@ impl World {
             clock_offset_secs: 0,
             chaos: None,
             chaos_counts: ChaosCounts::default(),
+            chaos_seen: Default::default(),
+            chaos_storms: Default::default(),
+            chaos_stream: 0,
             shift_pages: 0,
             no_graphql: false,
             version: default_version(),

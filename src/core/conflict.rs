@@ -264,6 +264,118 @@ mod tests {
     }
 
     #[test]
+    fn a_change_of_ours_whose_answer_was_lost_is_applied_for_every_field() {
+        // Issue #19: GitLab applied the change, the answer never came, the
+        // resend finds GitLab already as the change leaves it; and the next
+        // change, made on a board that showed the first one pending, finds
+        // the first one's result. Neither is someone else's edit.
+        let t = team();
+        let i = issue(1, 1, &["team::Datastores", "workflow-infra::Ready"]);
+        let edits: Vec<(&str, Edit, Edit)> = vec![
+            (
+                "lane",
+                to_lane(&i, &t, Some("In Progress")),
+                to_lane(&lane(&i, "In Progress"), &t, Some("Blocked")),
+            ),
+            (
+                "assignees",
+                Edit {
+                    assign: vec![7],
+                    ..Edit::default()
+                },
+                Edit {
+                    unassign: vec![7],
+                    ..Edit::default()
+                },
+            ),
+            (
+                "milestone",
+                Edit {
+                    milestone: Some(Some(3)),
+                    ..Edit::default()
+                },
+                Edit {
+                    milestone: Some(Some(4)),
+                    ..Edit::default()
+                },
+            ),
+            (
+                "weight",
+                Edit {
+                    weight: Some(Some(3)),
+                    ..Edit::default()
+                },
+                Edit {
+                    weight: Some(Some(4)),
+                    ..Edit::default()
+                },
+            ),
+            (
+                "state",
+                Edit {
+                    state: Some(crate::core::model::IssueState::Closed),
+                    ..Edit::default()
+                },
+                Edit {
+                    state: Some(crate::core::model::IssueState::Opened),
+                    ..Edit::default()
+                },
+            ),
+            (
+                "order",
+                Edit {
+                    reorder: Some(crate::core::edit::Reorder {
+                        after: Some(5),
+                        before: None,
+                    }),
+                    ..Edit::default()
+                },
+                Edit {
+                    reorder: Some(crate::core::edit::Reorder {
+                        after: None,
+                        before: Some(5),
+                    }),
+                    ..Edit::default()
+                },
+            ),
+        ];
+        let zoe = [user(7, "zoe", "Z")];
+        for (field, e1, e2) in edits {
+            let first = change(1, &i, e1.clone());
+            let mut applied = i.clone();
+            crate::core::edit::apply(&mut applied, &e1, &zoe);
+            assert_eq!(
+                conflict(&first, &applied, &t, &[]),
+                None,
+                "{field}: a resend after a lost answer"
+            );
+            // The second, made while the first showed as pending.
+            let second = change(2, &applied, e2.clone());
+            assert_eq!(
+                conflict(&second, &applied, &t, std::slice::from_ref(&first)),
+                None,
+                "{field}: the next change over the first"
+            );
+            // The second, made on a board that had not seen the first
+            // (another process's stale snapshot): the first is ours too.
+            let stale = change(2, &i, e2.clone());
+            assert_eq!(
+                conflict(&stale, &applied, &t, std::slice::from_ref(&first)),
+                None,
+                "{field}: over a stale board"
+            );
+            // The second resent after its own answer was lost.
+            let mut both = applied.clone();
+            crate::core::edit::apply(&mut both, &e2, &zoe);
+            assert_eq!(
+                conflict(&second, &both, &t, std::slice::from_ref(&first)),
+                None,
+                "{field}: the second resent"
+            );
+        }
+    }
+
+    #[test]
     fn a_retry_keeps_the_fields_no_newer_change_touched() {
         let t = team();
         let i = issue(1, 1, &["team::Datastores", "workflow-infra::Ready"]);
