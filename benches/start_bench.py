@@ -14,6 +14,7 @@ Markdown: headings, task lists, code blocks, links), as real infra issues
 carry.
 
 Run: cargo build --release --workspace && python3 benches/start_bench.py
+(KEEP_HOME=/tmp/bench-home keeps the cache and config there, to profile.)
 """
 import os, pty, random, select, shutil, sqlite3, statistics, subprocess, sys, tempfile, time
 
@@ -100,7 +101,9 @@ def main():
     fake = subprocess.Popen([os.path.join(BIN, "fake-gitlab"), "--issues", "5000", "--projects", "20", "--token", TOKEN],
                             stdout=subprocess.PIPE, text=True)
     url = fake.stdout.readline().strip()
-    home = tempfile.mkdtemp()
+    # KEEP_HOME=DIR keeps the home (config and the 5,000-issue cache) there,
+    # for a profiler afterwards.
+    home = os.environ.get("KEEP_HOME") or tempfile.mkdtemp()
     env = dict(os.environ, XDG_CONFIG_HOME=f"{home}/config", XDG_CACHE_HOME=f"{home}/cache",
                XDG_STATE_HOME=f"{home}/state", GITLAB_TOKEN=TOKEN, TERM="xterm-256color")
     env.pop("GITLAB_HOST", None)
@@ -153,7 +156,8 @@ def main():
     finally:
         if fake.poll() is None:
             fake.terminate()
-        shutil.rmtree(home, ignore_errors=True)
+        if not os.environ.get("KEEP_HOME"):
+            shutil.rmtree(home, ignore_errors=True)
 
 
 if __name__ == "__main__":
