@@ -16,8 +16,9 @@
 //! untouched); once the chaos stops every queued change reaches GitLab
 //! exactly in effect: the last intent for every field, each comment and
 //! each new issue exactly once, none refused, lost or doubled. The counts
-//! are printed (`--nocapture`). A seed replays the same faults (the fake
-//! draws each request's faults from a stream of its own).
+//! are printed (`--nocapture`). A seed replays its faults (the fake draws
+//! each request's faults from a stream of its own, whatever order
+//! concurrent requests arrive in; only what depends on the clock differs).
 //!
 //! CI runs 3 seeds × 40 rounds and the two seeds that once lost a change
 //! (issue #19) × 120 rounds; the release checklist's run:
