@@ -226,6 +226,14 @@ fn backlog_order(r: &Rig) -> Vec<u64> {
     v.into_iter().map(|i| i.id).collect()
 }
 
+/// A move between these two issues (either may be absent at an end).
+fn between(after: Option<u64>, before: Option<u64>) -> Edit {
+    Edit {
+        reorder: Some(Reorder { after, before }),
+        ..Edit::default()
+    }
+}
+
 #[test]
 fn reorder_at_the_top_middle_and_bottom() {
     let r = rig(Tier::Premium);
@@ -235,45 +243,17 @@ fn reorder_at_the_top_middle_and_bottom() {
     let f = r.server(moving);
     // To the top: before the first.
     let seen = r.seen(&f);
-    r.send(&r.change(
-        &seen,
-        Edit {
-            reorder: Some(Reorder {
-                after: None,
-                before: Some(order[0]),
-            }),
-            ..Edit::default()
-        },
-    ))
-    .unwrap();
+    r.send(&r.change(&seen, between(None, Some(order[0]))))
+        .unwrap();
     assert_eq!(backlog_order(&r)[0], moving);
     // To the bottom: after the last.
     let last = *order.last().unwrap();
-    r.send(&r.change(
-        &seen,
-        Edit {
-            reorder: Some(Reorder {
-                after: Some(last),
-                before: None,
-            }),
-            ..Edit::default()
-        },
-    ))
-    .unwrap();
+    r.send(&r.change(&seen, between(Some(last), None))).unwrap();
     assert_eq!(*backlog_order(&r).last().unwrap(), moving);
     // Between the 2nd and 3rd (of the original order, without the mover).
     let rest: Vec<u64> = order.iter().copied().filter(|id| *id != moving).collect();
-    r.send(&r.change(
-        &seen,
-        Edit {
-            reorder: Some(Reorder {
-                after: Some(rest[1]),
-                before: Some(rest[2]),
-            }),
-            ..Edit::default()
-        },
-    ))
-    .unwrap();
+    r.send(&r.change(&seen, between(Some(rest[1]), Some(rest[2]))))
+        .unwrap();
     let now = backlog_order(&r);
     let at = now.iter().position(|id| *id == moving).unwrap();
     assert_eq!((now[at - 1], now[at + 1]), (rest[1], rest[2]));
@@ -294,17 +274,8 @@ fn a_move_between_neighbours_given_the_wrong_way_round_lands_between_them() {
     assert!(order.len() >= 6);
     let moving = order[4];
     let seen = r.seen(&r.server(moving));
-    r.send(&r.change(
-        &seen,
-        Edit {
-            reorder: Some(Reorder {
-                after: Some(order[2]),
-                before: Some(order[0]),
-            }),
-            ..Edit::default()
-        },
-    ))
-    .unwrap();
+    r.send(&r.change(&seen, between(Some(order[2]), Some(order[0]))))
+        .unwrap();
     let pos = |id| r.server(id).relative_position;
     assert!(
         pos(order[0]) < pos(moving) && pos(moving) < pos(order[2]),
@@ -328,17 +299,7 @@ fn a_move_between_neighbours_given_the_wrong_way_round_lands_between_them() {
     } else {
         (order[3], order[1])
     };
-    r.send(&r.change(
-        &seen,
-        Edit {
-            reorder: Some(Reorder {
-                after: Some(a),
-                before: Some(b),
-            }),
-            ..Edit::default()
-        },
-    ))
-    .unwrap();
+    r.send(&r.change(&seen, between(Some(a), Some(b)))).unwrap();
     assert!(
         pos(a) < pos(moving) && pos(moving) < pos(b),
         "between the two: {} < {} < {}",

@@ -5,8 +5,8 @@
 //! and GitLab's answer decides the exit code.
 
 use super::{
-    EX_FAILURE, EX_OK, EX_TEMPFAIL, EX_USAGE, Failure, Live, current_view, deliver, fail,
-    find_milestone, find_user, resolve, sync_now,
+    EX_FAILURE, EX_OK, EX_TEMPFAIL, EX_USAGE, Failure, Live, deliver, fail, find_milestone,
+    find_user, resolve,
 };
 use crate::cli::Cli;
 use crate::core::board;
@@ -110,12 +110,7 @@ fn act_many(cli: &Cli, references: &[String], act: Act) -> Result<u8, Failure> {
     };
     live.token()?;
     let store = live.store()?;
-    let snap = match store.load()? {
-        Some(s) => s,
-        None => sync_now(&live, today, false)?,
-    };
-    let team = live.team(&snap);
-    let (ws, _) = current_view(&store, snap.ws)?;
+    let (ws, team) = live.seen(&store, today)?;
     if let Act::Assign { users } = &act
         && users.is_empty()
     {
@@ -227,13 +222,8 @@ fn act_one(cli: &Cli, reference: &str, act: Act) -> Result<u8, Failure> {
         }
         Err(e) => return Err(not_made(e)),
     };
-    let snap = match store.load()? {
-        Some(s) => s,
-        None => sync_now(&live, today, false)?,
-    };
-    let team = live.team(&snap);
     // As the user sees it: with every change queued (by any process).
-    let (ws, _) = current_view(&store, snap.ws)?;
+    let (ws, team) = live.seen(&store, today)?;
     let issue = resolve(&ws, &team, reference)?.clone();
     if let Act::Assign { users } = &act
         && users.is_empty()

@@ -183,6 +183,22 @@ impl Live {
     pub fn team(&self, snap: &Snapshot) -> TeamConfig {
         self.cfg.team(&snap.meta.lanes)
     }
+
+    /// The cache as the user sees it (synced first when it is empty):
+    /// GitLab's state with every change still queued on top, and the team.
+    pub fn seen(
+        &self,
+        store: &Store,
+        today: chrono::NaiveDate,
+    ) -> Result<(Workspace, TeamConfig), Failure> {
+        let snap = match store.load()? {
+            Some(s) => s,
+            None => sync_now(self, today, false)?,
+        };
+        let team = self.team(&snap);
+        let (ws, _) = current_view(store, snap.ws)?;
+        Ok((ws, team))
+    }
 }
 
 /// Sync now: send pending changes, then refresh the cache.

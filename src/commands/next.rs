@@ -6,7 +6,7 @@
 use std::io::{IsTerminal, Write};
 
 use super::act::{Act, act};
-use super::{EX_OK, EX_USAGE, Failure, Live, current_view, fail, sync_now};
+use super::{EX_OK, EX_USAGE, Failure, Live, fail};
 use crate::cli::{Cli, Format};
 use crate::core::iteration;
 use crate::core::next::{Group, Item, Next, next as suggest};
@@ -113,15 +113,7 @@ fn plain(n: &Next, w: usize, limit: usize) -> String {
 
 fn markdown(n: &Next) -> String {
     let item = |i: &Item| {
-        let who = if i.assignees.is_empty() {
-            "unassigned".to_owned()
-        } else {
-            i.assignees
-                .iter()
-                .map(|a| format!("`@{a}`"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
+        let who = i.people_as(|a| format!("`@{a}`"));
         format!(
             "[{}]({}) {} · {} · {who}",
             i.reference,
@@ -158,16 +150,7 @@ fn markdown(n: &Next) -> String {
 pub fn next(cli: &Cli, format: Format, limit: usize, take: bool, yes: bool) -> Result<u8, Failure> {
     let today = cli.today();
     let (ws, team) = match Live::open(cli)?.filter(|_| !cli.demo) {
-        Some(live) => {
-            let store = live.store_for_reading()?;
-            let snap = match store.load()? {
-                Some(s) => s,
-                None => sync_now(&live, today, false)?,
-            };
-            let team = live.team(&snap);
-            let (ws, _) = current_view(&store, snap.ws)?;
-            (ws, team)
-        }
+        Some(live) => live.seen(&live.store_for_reading()?, today)?,
         None => {
             if take {
                 return Err(fail(

@@ -163,12 +163,17 @@ pub struct Item {
 impl Item {
     /// Its people as `@a @b`, or `unassigned`.
     pub fn people(&self) -> String {
+        self.people_as(|a| format!("@{a}"))
+    }
+
+    /// Its people, each written by `one` (a username in), or `unassigned`.
+    pub fn people_as(&self, one: impl Fn(&str) -> String) -> String {
         if self.assignees.is_empty() {
             "unassigned".to_owned()
         } else {
             self.assignees
                 .iter()
-                .map(|a| format!("@{a}"))
+                .map(|a| one(a))
                 .collect::<Vec<_>>()
                 .join(" ")
         }
@@ -499,6 +504,19 @@ mod tests {
     use super::*;
     use crate::core::testing::{issue, state, user};
 
+    /// The iteration's planning issue (#160) with this description.
+    fn planning_issue(milestone: u64, description: &str) -> Issue {
+        let mut p = issue(
+            60,
+            160,
+            &["team::Datastores", "workflow-infra::In Progress"],
+        );
+        p.title = "Datastores team - W45 Iteration Planning".into();
+        p.milestone_id = Some(milestone);
+        p.description = description.into();
+        p
+    }
+
     #[test]
     fn references_are_read_as_gitlab_writes_them() {
         let r = references(
@@ -555,16 +573,10 @@ mod tests {
             }
         }
         // The planning issue lists 101 (In Progress) and the backlog's 150.
-        let mut p = issue(
-            60,
-            160,
-            &["team::Datastores", "workflow-infra::In Progress"],
-        );
-        p.title = "Datastores team - W45 Iteration Planning".into();
-        p.milestone_id = Some(cur);
-        p.description =
-            "## Priorities\n1. #101 the upgrade\n2. #150 from the backlog\n3. #999 gone".into();
-        s.ws.issues.push(p);
+        s.ws.issues.push(planning_issue(
+            cur,
+            "## Priorities\n1. #101 the upgrade\n2. #150 from the backlog\n3. #999 gone",
+        ));
         let n = next(&s.ws, &s.team, Some(cur), 5);
         assert_eq!(n.planning_issue.as_deref(), Some("#160"));
         assert_eq!(n.priorities.len(), 3);
@@ -626,15 +638,10 @@ mod tests {
                 i.state = crate::core::model::IssueState::Closed;
             }
         }
-        let mut p = issue(
-            60,
-            160,
-            &["team::Datastores", "workflow-infra::In Progress"],
-        );
-        p.title = "Datastores team - W45 Iteration Planning".into();
-        p.milestone_id = Some(cur);
-        p.description = "Priorities, no heading:\n\n- #100 shipped\n- #150 next one\n".into();
-        s.ws.issues.push(p);
+        s.ws.issues.push(planning_issue(
+            cur,
+            "Priorities, no heading:\n\n- #100 shipped\n- #150 next one\n",
+        ));
         let n = next(&s.ws, &s.team, Some(cur), 5);
         assert_eq!(n.priorities.len(), 2);
         assert!(
