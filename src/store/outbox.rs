@@ -218,14 +218,46 @@ impl Store {
         let now = Utc::now().to_rfc3339();
         self.write(|tx| {
             let rev = bump_rev(tx)?;
-            let write_issue = |issue: &Issue| -> rusqlite::Result<()> {
-                let pos: Option<i64> = tx
+            let cached_position = |id: IssueId| -> rusqlite::Result<Option<i64>> {
+                tx.query_row(
+                    "SELECT position FROM issues WHERE id = ?1",
+                    [sql_id(id)],
+                    |r| r.get(0),
+                )
+                .optional()
+            };
+            // A move the sender applied: the place it put the issue, between
+            // its new neighbours (as the board showed it while pending), not
+            // the place it left.
+            let moved_to = |change: u64| -> rusqlite::Result<Option<i64>> {
+                let json: Option<String> = tx
                     .query_row(
-                        "SELECT position FROM issues WHERE id = ?1",
-                        [sql_id(issue.id)],
+                        "SELECT change FROM outbox WHERE id = ?1",
+                        [sql_id(change)],
                         |r| r.get(0),
                     )
                     .optional()?;
+                let Some(r) = json
+                    .and_then(|j| serde_json::from_str::<Change>(&j).ok())
+                    .and_then(|c| c.edit.reorder)
+                else {
+                    return Ok(None);
+                };
+                let near = |id: Option<IssueId>| -> rusqlite::Result<Option<i64>> {
+                    Ok(match id {
+                        Some(id) => cached_position(id)?,
+                        None => None,
+                    })
+                };
+                let (above, below) = (near(r.after)?, near(r.before)?);
+                Ok((above.is_some() || below.is_some())
+                    .then(|| crate::core::edit::position_between(above, below)))
+            };
+            let write_issue = |issue: &Issue, moved: Option<i64>| -> rusqlite::Result<()> {
+                let pos = match moved {
+                    Some(p) => Some(p),
+                    None => cached_position(issue.id)?,
+                };
                 let pos = match pos {
                     Some(p) => p,
                     None => {
@@ -254,7 +286,7 @@ impl Store {
                             params![sql_id(*id), rev, now, issue.as_ref().map(|i| sql_id(i.id))],
                         )?;
                         if let Some(i) = issue.as_ref().filter(|_| taken > 0) {
-                            write_issue(i)?;
+                            write_issue(i, moved_to(*id)?)?;
                         }
                         if let Some(m) = milestone.as_ref().filter(|_| taken > 0) {
                             // A new milestone: readers take the lists again.
@@ -268,7 +300,7 @@ impl Store {
                             params![sql_id(*id), rev, now, reason],
                         )?;
                         if let Some(i) = issue.as_ref().filter(|_| taken > 0) {
-                            write_issue(i)?;
+                            write_issue(i, None)?;
                         }
                     }
                 }
@@ -545,6 +577,49 @@ mod tests {
         let again = store.changes_since(ch.rev).unwrap();
         assert!(again.upsert.is_empty() && again.sent.is_empty());
         assert_eq!(store.sent_before(7, ids[1]).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn an_applied_move_keeps_the_place_it_moved_to() {
+        // Seen on the board against the fake: J moved a card down, GitLab
+        // applied it, and the card jumped back to its old place when the
+        // answer landed (the answer has no place; the old one was kept).
+        let (_dir, mut store) = open();
+        let mut snap = crate::store::Snapshot::default();
+        snap.ws.issues = [(1, 100), (2, 200), (3, 300)]
+            .map(|(id, pos)| {
+                let mut i = issue(id, id * 10, &["team::Datastores"]);
+                i.position = pos;
+                i
+            })
+            .to_vec();
+        snap.meta.synced_at = Some(Utc::now());
+        store.save_full(&snap).unwrap();
+        let rev = store.rev().unwrap();
+        // 1 moves down, between 2 and 3.
+        let mv = Change {
+            edit: Edit {
+                reorder: Some(crate::core::edit::Reorder {
+                    after: Some(2),
+                    before: Some(3),
+                }),
+                ..Edit::default()
+            },
+            ..change(1, 0)
+        };
+        let ids = store.enqueue(&[mv]).unwrap();
+        let mut answered = snap.ws.issues[0].clone();
+        answered.position = 0; // GitLab's payload has no place
+        store
+            .finish(&[Finished::Sent {
+                id: ids[0],
+                issue: Some(answered),
+                milestone: None,
+            }])
+            .unwrap();
+        let ch = store.changes_since(rev).unwrap();
+        let pos = ch.upsert[0].position;
+        assert!(200 < pos && pos < 300, "between its new neighbours: {pos}");
     }
 
     #[test]
