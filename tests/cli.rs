@@ -790,6 +790,108 @@ fn init_from_the_teams_boards_writes_a_working_config() {
 }
 
 #[test]
+fn init_takes_the_teams_prefix_and_lanes_not_the_groups() {
+    let server = fake();
+    let home = Home::new();
+    {
+        let mut w = server.world();
+        // Another team plans in the group, with more milestones than ours.
+        fake_gitlab::generate::another_team(
+            &mut w,
+            "Gitaly team - ",
+            12,
+            chrono::Local::now().date_naive(),
+        );
+        // The backlog board lists its Triage lane, and Ready.
+        let b = w.boards.iter_mut().find(|b| b.id == 1_688_504).unwrap();
+        for (id, lane, position) in [(11, "Triage", 0), (12, "Ready", 1)] {
+            b.lists.push(fake_gitlab::FList {
+                id,
+                label: format!("workflow-infra::{lane}"),
+                position,
+                max_issue_count: 0,
+            });
+        }
+    }
+    // No milestone in the addresses, none on the boards.
+    let iteration = format!(
+        "{}/groups/{}/-/boards/1688503?label_name[]=team%3A%3ADatastores",
+        server.url(),
+        fake_gitlab::generate::GROUP,
+    );
+    let backlog = format!(
+        "{}/groups/{}/-/boards/1688504",
+        server.url(),
+        fake_gitlab::generate::GROUP
+    );
+    let flow =
+        "workflow-infra::{Triage, Ready, In Progress, Under Review, Blocked, Done, Cancelled}";
+    let roles = "backlog, ready, doing, done   Triage, Ready, In Progress, Done";
+    for boards in [[&iteration, &backlog], [&backlog, &iteration]] {
+        let o = home.run(&[
+            "init",
+            "--board",
+            boards[0],
+            "--board",
+            boards[1],
+            "--dry-run",
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let out = stdout(&o);
+        assert!(out.contains(flow) && out.contains(roles), "{out}");
+        assert!(
+            out.contains(
+                "milestone prefix  \"Datastores team - \" (from the milestones of the team's issues)"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains("milestones seen   Datastores team - W") && !out.contains("Gitaly"),
+            "{out}"
+        );
+    }
+    // The iteration board alone: the backlog lane from the group's labels.
+    let o = home.run(&["init", "--board", &iteration]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains(flow) && out.contains(roles), "{out}");
+    let cfg = home.path("config/glboard/config.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    assert!(
+        text.contains("milestone_prefix = \"Datastores team - \""),
+        "{text}"
+    );
+    // The board it writes is the team's, and doctor agrees.
+    let o = home.run(&["sync"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = with_dumb_term(&home, &["doctor"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("ok   iteration: Datastores team - W"),
+        "{}",
+        stdout(&o)
+    );
+    // With the other team's prefix the board would be empty: doctor fails.
+    std::fs::write(
+        &cfg,
+        text.replace(
+            "milestone_prefix = \"Datastores team - \"",
+            "milestone_prefix = \"Gitaly team - \"",
+        ),
+    )
+    .unwrap();
+    let o = with_dumb_term(&home, &["doctor"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("FAIL iteration: the current iteration Gitaly team - W")
+            && out.contains("holds no team issue while the team has")
+            && out.contains("its open issues are in Datastores team - W"),
+        "{out}"
+    );
+}
+
+#[test]
 fn cadence_makes_each_milestone_and_the_planning_issue_once() {
     let server = fake();
     let next = server.world().milestones[3].id;

@@ -380,3 +380,65 @@ pub fn seed_milestone_history(w: &mut crate::World) {
     w.next_id = next + 1;
     w.milestone_events = events;
 }
+
+/// Another team planning in the same group (as several do in
+/// gitlab-com/gl-infra): `n` active weekly milestones titled
+/// `<prefix>W<week>` around `today` (`n` below 52), each holding one issue of
+/// `team::Other` in its Ready lane: more milestones than the team's own
+/// when `n` is large enough, none of them the team's.
+pub fn another_team(w: &mut World, prefix: &str, n: usize, today: NaiveDate) {
+    let monday = today - Duration::days(today.weekday().num_days_from_monday() as i64);
+    let project = w.projects.first().map_or(0, |p| p.id);
+    let first_iid = w
+        .issues
+        .iter()
+        .filter(|i| i.project_id == project)
+        .map(|i| i.iid)
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let at = Utc.from_utc_datetime(&monday.and_hms_opt(9, 0, 0).expect("time"));
+    for k in 0..n {
+        let start = monday + Duration::days(7 * (k as i64 - (n as i64) / 2));
+        w.next_id += 1;
+        let milestone = w.next_id;
+        w.milestones.push(FMilestone {
+            id: milestone,
+            iid: 900 + k as u64,
+            title: format!("{prefix}W{:02}", start.iso_week().week()),
+            description: "Another team's iteration.".into(),
+            start_date: Some(start),
+            due_date: Some(start + Duration::days(6)),
+            state: "active".into(),
+            lives: String::new(),
+        });
+        w.next_id += 1;
+        w.issues.push(FIssue {
+            id: w.next_id,
+            iid: first_iid + k as u64,
+            project_id: project,
+            title: format!("{prefix}work {k}"),
+            description: None,
+            state: "opened".into(),
+            labels: ["team::Other".to_owned(), format!("{SCOPE}::Ready")]
+                .into_iter()
+                .collect(),
+            milestone_id: Some(milestone),
+            assignee_ids: vec![],
+            author_id: w.me,
+            weight: None,
+            created_at: at,
+            updated_at: at,
+            closed_at: None,
+            relative_position: (k as i64 + 1) * 100_000,
+            time_spent_secs: 0,
+            issue_type: "issue".into(),
+            confidential: false,
+            due_date: None,
+            blocked: false,
+        });
+    }
+    if !w.labels.iter().any(|l| l == "team::Other") {
+        w.labels.push("team::Other".into());
+    }
+}

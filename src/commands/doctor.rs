@@ -1,9 +1,11 @@
 //! `glboard doctor`: each check as ok/FAIL with the fix.
 
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 
 use super::{EX_FAILURE, EX_OK, EX_USAGE, Failure, Live, runtime};
 use crate::cli::Cli;
+use crate::core::iteration;
+use crate::core::model::{Issue, IssueState, TeamConfig, Workspace};
 
 /// `glboard doctor`: each check as ok/fail with a fix.
 pub fn doctor(cli: &Cli) -> Result<u8, Failure> {
@@ -147,18 +149,22 @@ pub fn doctor(cli: &Cli) -> Result<u8, Failure> {
     }) {
         Ok((snap, q, f)) => {
             match snap {
-                Some(s) => line(
-                    true,
-                    "cache",
-                    format!(
-                        "{} ({} issues, synced {})",
-                        live.store_path.display(),
-                        s.ws.issues.len(),
-                        s.meta
-                            .synced_at
-                            .map_or("never".into(), |t| crate::core::state::age(t, Utc::now()))
-                    ),
-                ),
+                Some(s) => {
+                    line(
+                        true,
+                        "cache",
+                        format!(
+                            "{} ({} issues, synced {})",
+                            live.store_path.display(),
+                            s.ws.issues.len(),
+                            s.meta
+                                .synced_at
+                                .map_or("never".into(), |t| crate::core::state::age(t, Utc::now()))
+                        ),
+                    );
+                    let (ok, detail) = iteration_check(&s.ws, &live.team(&s), cli.today());
+                    line(ok, "iteration", detail);
+                }
                 None => line(false, "cache", "empty: run `glboard sync`".into()),
             }
             line(
@@ -173,6 +179,71 @@ pub fn doctor(cli: &Cli) -> Result<u8, Failure> {
         Err(e) => line(false, "cache", e.message),
     }
     Ok(if bad == 0 { EX_OK } else { EX_FAILURE })
+}
+
+/// The current iteration holds team issues when the team has open ones;
+/// else `milestone_prefix` names another team's milestones (or none), and
+/// the board is empty though `sync` succeeds.
+fn iteration_check(ws: &Workspace, team: &TeamConfig, today: NaiveDate) -> (bool, String) {
+    let ours: Vec<&Issue> = ws
+        .issues
+        .iter()
+        .filter(|i| i.has_label(&team.team_label))
+        .collect();
+    let open = ours
+        .iter()
+        .filter(|i| i.state == IssueState::Opened)
+        .count();
+    let prefix = &team.milestone_prefix;
+    // Where the team's open issues are instead, most first.
+    let elsewhere = || {
+        let mut by: std::collections::BTreeMap<&str, usize> = Default::default();
+        for i in ours.iter().filter(|i| i.state == IssueState::Opened) {
+            if let Some(m) = i.milestone_id.and_then(|m| ws.milestone(m)) {
+                *by.entry(m.title.as_str()).or_default() += 1;
+            }
+        }
+        let mut v: Vec<(&str, usize)> = by.into_iter().collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        if v.is_empty() {
+            String::new()
+        } else {
+            let top: Vec<String> = v
+                .iter()
+                .take(3)
+                .map(|(t, n)| format!("{t} ({n})"))
+                .collect();
+            format!("; its open issues are in {}", top.join(", "))
+        }
+    };
+    let current = iteration::pick(&ws.milestones, team, today)
+        .current
+        .and_then(|id| ws.milestone(id));
+    match current {
+        Some(m) => {
+            let n = ours.iter().filter(|i| i.milestone_id == Some(m.id)).count();
+            if n > 0 || open == 0 {
+                (true, format!("{} holds {n} team issues", m.title))
+            } else {
+                (
+                    false,
+                    format!(
+                        "the current iteration {} (milestone_prefix {prefix:?}) holds no team issue while the team has {open} open issues{}: set milestone_prefix to the start of the team's iteration milestones' titles",
+                        m.title,
+                        elsewhere()
+                    ),
+                )
+            }
+        }
+        None if open > 0 => (
+            false,
+            format!(
+                "no open milestone's title starts with milestone_prefix {prefix:?} while the team has {open} open issues{}: fix milestone_prefix",
+                elsewhere()
+            ),
+        ),
+        None => (true, "no current iteration, and no open team issue".into()),
+    }
 }
 
 /// ` (did you mean X?)` for the closest of `known`, when one is close.
@@ -192,7 +263,41 @@ fn did_you_mean(wanted: &str, known: &[String]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::did_you_mean;
+    use super::{did_you_mean, iteration_check};
+    use crate::core::testing::state;
+
+    #[test]
+    fn an_iteration_without_team_issues_fails_while_the_team_has_open_ones() {
+        let s = state();
+        let today = s.today;
+        let (ok, detail) = iteration_check(&s.ws, &s.team, today);
+        assert!(ok, "{detail}");
+        // The prefix of another team that plans in the group.
+        let mut other = s.team.clone();
+        let mut ws = s.ws.clone();
+        for m in ws.milestones.clone() {
+            let mut o = m.clone();
+            o.id = m.id + 1000;
+            o.title = format!("Gitaly - {}", m.title);
+            ws.milestones.push(o);
+        }
+        other.milestone_prefix = "Gitaly - ".into();
+        let (ok, detail) = iteration_check(&ws, &other, today);
+        assert!(!ok, "{detail}");
+        assert!(
+            detail.contains("holds no team issue") && detail.contains("its open issues are in"),
+            "{detail}"
+        );
+        // A prefix no milestone has.
+        other.milestone_prefix = "Nobody - ".into();
+        let (ok, detail) = iteration_check(&ws, &other, today);
+        assert!(!ok && detail.contains("no open milestone"), "{detail}");
+        // No open team issue: nothing to say.
+        for i in &mut ws.issues {
+            i.state = crate::core::model::IssueState::Closed;
+        }
+        assert!(iteration_check(&ws, &other, today).0);
+    }
 
     #[test]
     fn near_misses_are_named() {

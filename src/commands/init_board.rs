@@ -92,14 +92,33 @@ pub fn init_from_boards(path: &Path, urls: &[String], dry_run: bool) -> Result<u
                 .collect(),
         });
     }
-    let milestones: Vec<String> = rt
-        .block_on(client.group_milestones(&first.group))
+    let (scope, team_label) = board_setup::scope_and_team(&found).map_err(|e| fail(EX_USAGE, e))?;
+    let group = &first.group;
+    // The group's labels of the lanes' scope: the backlog lane (Triage)
+    // when the backlog board is not given.
+    let lane_prefix = format!("{scope}::");
+    let scope_labels: Vec<String> = rt
+        .block_on(client.group_labels(group, &lane_prefix))
         .map_err(gitlab)?
         .into_iter()
-        .filter(|m| m.state == "active")
-        .map(|m| m.title)
+        .filter(|l| l.starts_with(&lane_prefix))
         .collect();
-    let setup = board_setup::derive(&found, &milestones).map_err(|e| fail(EX_USAGE, e))?;
+    // The milestone prefix, when neither an address nor a board names a
+    // milestone: from the milestones of the team's own issues.
+    let named = found
+        .iter()
+        .any(|b| b.url.milestone_title.is_some() || b.scope_milestone.is_some());
+    let team_milestones = if named {
+        Vec::new()
+    } else {
+        rt.block_on(team_milestones(&client, group, &team_label))
+            .map_err(gitlab)?
+    };
+    let seen = board_setup::Seen {
+        scope_labels,
+        team_milestones,
+    };
+    let setup = board_setup::derive(&found, &seen).map_err(|e| fail(EX_USAGE, e))?;
     // What was found, before anything is written.
     println!("From GitLab's boards:");
     for b in &found {
@@ -122,7 +141,14 @@ pub fn init_from_boards(path: &Path, urls: &[String], dry_run: bool) -> Result<u
         let wip: Vec<String> = setup.wip.iter().map(|(l, n)| format!("{l} {n}")).collect();
         println!("  WIP limits        {}", wip.join(", "));
     }
-    println!("  milestone prefix  {:?}", setup.milestone_prefix);
+    if !named {
+        println!("  milestones seen   {}", seen_line(&seen.team_milestones));
+    }
+    println!(
+        "  milestone prefix  {:?} ({})",
+        setup.milestone_prefix,
+        setup.prefix_from.describe()
+    );
     let text = board_setup::config_text(&setup, &found);
     if dry_run {
         println!();
@@ -146,4 +172,71 @@ pub fn init_from_boards(path: &Path, urls: &[String], dry_run: bool) -> Result<u
     println!("wrote {}", path.display());
     println!("run glboard (GITLAB_TOKEN set) to open the iteration board");
     Ok(EX_OK)
+}
+
+/// How many recent days of the team's issues tell its milestones.
+const RECENT_DAYS: i64 = 120;
+
+/// The milestones of the team's issues (those with the team label)
+/// updated in the last [`RECENT_DAYS`], open or closed: each title with
+/// how many of them it holds, most first.
+async fn team_milestones(
+    client: &Client,
+    group: &str,
+    team_label: &str,
+) -> Result<Vec<(String, usize)>, GitlabError> {
+    let since = chrono::Utc::now() - chrono::Duration::days(RECENT_DAYS);
+    let issues = client
+        .group_issues(
+            group,
+            &[
+                ("labels", team_label.to_owned()),
+                ("milestone", "Any".to_owned()),
+                ("state", "all".to_owned()),
+                (
+                    "updated_after",
+                    since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                ),
+            ],
+            &|_, _| {},
+        )
+        .await?;
+    let titles: std::collections::HashMap<u64, String> = client
+        .group_milestones(group)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, crate::core::sanitize::line(&m.title)))
+        .collect();
+    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+    for m in issues.iter().filter_map(|i| i.milestone.as_ref()) {
+        if let Some(t) = titles.get(&m.id) {
+            *counts.entry(t).or_default() += 1;
+        }
+    }
+    let mut out: Vec<(String, usize)> =
+        counts.into_iter().map(|(t, n)| (t.to_owned(), n)).collect();
+    out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Ok(out)
+}
+
+/// `W45 (12 issues), W47 (3), … and 4 more`, or that there are none.
+fn seen_line(milestones: &[(String, usize)]) -> String {
+    const SHOWN: usize = 5;
+    if milestones.is_empty() {
+        return format!("none: no team issue updated in {RECENT_DAYS} days is in a milestone");
+    }
+    let mut parts: Vec<String> = milestones
+        .iter()
+        .take(SHOWN)
+        .enumerate()
+        .map(|(k, (t, n))| match (k, n) {
+            (0, 1) => format!("{t} (1 issue)"),
+            (0, n) => format!("{t} ({n} issues)"),
+            (_, n) => format!("{t} ({n})"),
+        })
+        .collect();
+    if milestones.len() > SHOWN {
+        parts.push(format!("and {} more", milestones.len() - SHOWN));
+    }
+    parts.join(", ")
 }

@@ -49,9 +49,12 @@ pub fn references(text: &str) -> Vec<Written> {
             continue;
         };
         // What is written before the #, back to a space or a bracket.
+        // Past that character, whatever its width in bytes (a no-break
+        // space is two).
         let start = text[..at]
-            .rfind(|c: char| c.is_whitespace() || "([<,*_`".contains(c))
-            .map_or(0, |i| i + 1);
+            .char_indices()
+            .rfind(|(_, c)| c.is_whitespace() || "([<,*_`".contains(*c))
+            .map_or(0, |(i, c)| i + c.len_utf8());
         let project = &text[start..at];
         // Inside a web address (`.../issues/1#note_2`) or a heading marker.
         if project.contains("://") || (at > 0 && bytes[at - 1] == b'&') {
@@ -546,6 +549,33 @@ mod tests {
         assert!(
             references("## Heading, no refs & #1 x".replace("& #1", "&#1").as_str()).is_empty()
         );
+    }
+
+    #[test]
+    fn a_multi_byte_space_before_a_reference_is_a_space() {
+        // A no-break space, an em space, an ideographic space: GitLab's
+        // editor writes the first after a colon in French text.
+        for space in ['\u{a0}', '\u{2003}', '\u{3000}'] {
+            let text = format!("Priorité{space}#12 et{space}chef-repo#13");
+            assert_eq!(
+                references(&text),
+                vec![
+                    Written {
+                        project: None,
+                        iid: 12
+                    },
+                    Written {
+                        project: Some("chef-repo".into()),
+                        iid: 13
+                    },
+                ],
+                "{text:?}"
+            );
+        }
+        let d = "## Priorities\n\n1. Fix\u{a0}#12 first\n2. Then\u{3000}#13 second\n";
+        let items = priority_items(d);
+        assert_eq!(items.len(), 2, "{items:?}");
+        assert!(items.iter().all(|i| !references(i).is_empty()), "{items:?}");
     }
 
     #[test]
