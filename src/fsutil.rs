@@ -16,7 +16,22 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
-/// Create `path` if missing, as an empty owner-only file; tighten it if it exists.
+/// Make an existing file owner-only, by its path (no descriptor opened).
+pub fn make_private(path: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(0o600))?;
+    }
+    #[cfg(not(unix))]
+    fs::metadata(path)?;
+    Ok(())
+}
+
+/// Create `path` if missing, as an empty owner-only file; tighten it if it
+/// exists. Never for the cache database (or its -wal and -shm): closing the
+/// descriptor opened here drops every POSIX lock the process holds on the
+/// file, its SQLite connections' included (see `Store::open`).
 pub fn touch_private(path: &Path) -> io::Result<()> {
     let mut opts = OpenOptions::new();
     opts.create(true).append(true);

@@ -240,6 +240,124 @@ fn what_another_process_synced_reaches_an_open_board() {
     assert!(s.wait_exit().success());
 }
 
+/// The cache's files a process has open that were deleted under it
+/// (`/proc/PID/fd` links ending in "(deleted)").
+fn deleted_under(pid: u32, cache: &std::path::Path) -> Vec<String> {
+    let name = cache.file_name().unwrap().to_string_lossy().into_owned();
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|rd| {
+            rd.filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+                .map(|l| l.display().to_string())
+                .filter(|l| l.contains(&name) && l.ends_with("(deleted)"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The cache's files a process has open.
+fn cache_fds(pid: u32, cache: &std::path::Path) -> Vec<String> {
+    let name = cache.file_name().unwrap().to_string_lossy().into_owned();
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|rd| {
+            rd.filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+                .map(|l| l.display().to_string())
+                .filter(|l| l.contains(&name))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether a process holds a lock on the database file itself (in WAL
+/// mode every SQLite connection keeps a shared one while it is open: it
+/// tells a closing connection elsewhere that it is not the last).
+fn holds_db_lock(pid: u32, cache: &std::path::Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let inode = std::fs::metadata(cache).unwrap().ino();
+    std::fs::read_to_string("/proc/locks")
+        .unwrap()
+        .lines()
+        .any(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            // "1: POSIX  ADVISORY  READ 4242 fe:00:123 1073741826 1073742335"
+            f.len() >= 8
+                && f[4] == pid.to_string()
+                && f[5].rsplit(':').next() == Some(inode.to_string().as_str())
+        })
+}
+
+/// Another program reads the cache and closes it, as `sqlite3 CACHE
+/// "select count(*) from issues"` does: the system's `sqlite3` when there
+/// is one (Debian 12's 3.40 deletes the WAL on close when no other process
+/// holds a lock on the database file; the 3.53 bundled here also looks at
+/// the -shm file's locks first), and SQLite's library here.
+fn foreign_read(cache: &std::path::Path) {
+    if let Ok(o) = std::process::Command::new("sqlite3")
+        .arg(cache)
+        .arg("select count(*) from issues")
+        .output()
+    {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let db = rusqlite::Connection::open(cache).unwrap();
+    db.busy_timeout(Duration::from_secs(5)).unwrap();
+    let _: i64 = db
+        .query_row("SELECT count(*) FROM issues", [], |r| r.get(0))
+        .unwrap();
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn readers_in_other_processes_leave_an_open_board_its_files_and_its_queued_change() {
+    let server = fake();
+    let home = Home::new();
+    home.write_config(&server.url());
+    let mut s = home.start();
+    s.wait_for("synced just now");
+    s.wait_for(TITLE_WORD);
+    let cache = cache_file(&home);
+    let pid = s.pid();
+    let wal = format!("{}-wal", cache.display());
+    assert!(
+        cache_fds(pid, &cache).iter().any(|l| l == &wal),
+        "the board has its write-ahead log open: {:?}",
+        cache_fds(pid, &cache)
+    );
+    // Other processes open and close the cache: SQLite's own library (as
+    // `sqlite3` would), and a second glboard, while the board syncs.
+    let neighbours = |home: &Home| {
+        for round in 0..30 {
+            foreign_read(&cache);
+            if round % 10 == 0 {
+                assert!(home.run(&["pending"]).status.success());
+            }
+            let gone = deleted_under(pid, &cache);
+            assert!(gone.is_empty(), "deleted under the board: {gone:?}");
+            assert!(
+                holds_db_lock(pid, &cache),
+                "the board lost its lock on the cache (round {round})"
+            );
+        }
+    };
+    s.send("r");
+    neighbours(&home);
+    // GitLab is away: a weight set on the board waits in the outbox.
+    server.world().always = Some(Fault::Status(503));
+    s.send("ll");
+    s.wait_for("Ready 1/");
+    s.send("w8\r");
+    s.wait_for("1 change pending");
+    neighbours(&home);
+    let o = home.run(&["pending"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("queued"), "another shell sees it: {out}");
+    // The board dies without a word; its change is still there.
+    s.kill();
+    foreign_read(&cache);
+    let o = home.run(&["pending"]);
+    let after = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(after, out, "the queued change survives kill -9");
+}
+
 /// What the test asked for on one issue, in the order it asked.
 #[derive(Debug, Clone)]
 struct Tracked {

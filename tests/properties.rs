@@ -24,6 +24,131 @@ fn hostile() -> impl Strategy<Value = String> {
     prop::collection::vec(piece, 0..8).prop_map(|v| v.concat())
 }
 
+/// Text as people write planning issues, board addresses and templates:
+/// references, multi-byte spaces, percent escapes, list markers, braces.
+fn written() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        "[a-z0-9 #%/:.?&=+\\-]{0,10}",
+        Just("\u{a0}#12".to_owned()),
+        Just("\u{3000}chef-repo#1889".to_owned()),
+        Just("\u{2003}gitlab-com/gl-infra/reliability#24427".to_owned()),
+        Just("https://gitlab.com/a/b/-/issues/7#note_1".to_owned()),
+        Just("&#1".to_owned()),
+        Just("\n## Priorities\n".to_owned()),
+        Just("\n1. ".to_owned()),
+        Just("\n- [ ] ".to_owned()),
+        Just("\n    * ".to_owned()),
+        Just("%".to_owned()),
+        Just("%e9%80".to_owned()),
+        Just("%€".to_owned()),
+        Just("%\u{a0}".to_owned()),
+        Just("label_name[]=team%3A%3A".to_owned()),
+        Just("?milestone_title=".to_owned()),
+        Just("/-/boards/".to_owned()),
+        Just("{milestone}".to_owned()),
+        Just("{{".to_owned()),
+        Just("}".to_owned()),
+        Just("{unknown_one}".to_owned()),
+        Just("東京🔥e\u{301}".to_owned()),
+        any::<String>(),
+    ];
+    prop::collection::vec(piece, 0..10).prop_map(|v| v.concat())
+}
+
+/// The demo's workspace, team, and its current and next iterations.
+fn demo_iterations() -> (
+    glboard::core::model::Workspace,
+    glboard::core::model::TeamConfig,
+    glboard::core::model::Milestone,
+    glboard::core::model::Milestone,
+) {
+    let (ws, team) =
+        glboard::demo::load(chrono::NaiveDate::from_ymd_opt(2025, 11, 5).unwrap()).unwrap();
+    let mut ms: Vec<_> = glboard::core::iteration::team_milestones(&ws.milestones, &team)
+        .into_iter()
+        .cloned()
+        .collect();
+    let next = ms.pop().unwrap();
+    let current = ms.pop().unwrap();
+    (ws, team, current, next)
+}
+
+/// The checks of the `priorities` fuzz target.
+fn check_priorities(description: &str) {
+    use glboard::core::next;
+    for item in next::priority_items(description) {
+        assert!(description.contains(item.as_str()), "{item:?}");
+        for r in next::references(&item) {
+            assert!(item.contains(&r.iid.to_string()), "{r:?} in {item:?}");
+        }
+    }
+    for r in next::references(description) {
+        assert!(description.contains(&r.iid.to_string()), "{r:?}");
+        if let Some(p) = &r.project {
+            assert!(!p.is_empty() && description.contains(p.as_str()), "{r:?}");
+        }
+    }
+}
+
+/// The checks of the `board_url` fuzz target.
+fn check_board_url(s: &str) {
+    use glboard::core::board_setup::{self, FoundBoard, List, Seen};
+    let check = |url: &str| {
+        let u = board_setup::parse_board_url(url).ok()?;
+        assert!(
+            u.host.starts_with("https://") || u.host.starts_with("http://"),
+            "{u:?}"
+        );
+        Some(u)
+    };
+    let _ = check(s);
+    let composed = format!(
+        "https://gitlab.example.com/groups/{s}/-/boards/7?milestone_title={s}&label_name[]={s}"
+    );
+    if let Some(u) = check(&composed) {
+        let board = FoundBoard {
+            url: u,
+            name: s.to_owned(),
+            scope_labels: s.split(' ').map(str::to_owned).collect(),
+            scope_milestone: Some(s.to_owned()),
+            lists: s
+                .split('\n')
+                .enumerate()
+                .map(|(n, l)| List {
+                    label: l.to_owned(),
+                    position: n as i64,
+                    max_issue_count: 0,
+                })
+                .collect(),
+        };
+        let seen = Seen {
+            scope_labels: s.split(',').map(str::to_owned).collect(),
+            team_milestones: vec![(s.to_owned(), 1)],
+        };
+        if let Ok(setup) = board_setup::derive(std::slice::from_ref(&board), &seen) {
+            let text = board_setup::config_text(&setup, &[board]);
+            let t: toml::Table = toml::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+            assert_eq!(t["team_label"].as_str(), Some(setup.team_label.as_str()));
+            assert_eq!(
+                t["milestone_prefix"].as_str(),
+                Some(setup.milestone_prefix.as_str())
+            );
+            assert_eq!(setup.lanes.first(), Some(&setup.backlog_lane));
+        }
+    }
+    let _ = board_setup::prefix_of(s);
+}
+
+/// The checks of the `planning_template` fuzz target.
+fn check_planning_template(template: &str) {
+    let (ws, team, current, next) = demo_iterations();
+    match glboard::core::planning_template::fill(template, &ws, &team, &next, Some(&current)) {
+        Ok(text) if !template.contains(['{', '}']) => assert_eq!(text, template),
+        Ok(_) => {}
+        Err(e) => assert!(e.starts_with("line "), "{e}"),
+    }
+}
+
 fn is_safe(s: &str) -> bool {
     s.chars().all(|c| {
         let control = c.is_control() && c != '\n';
@@ -89,6 +214,21 @@ proptest! {
     }
 
     #[test]
+    fn priorities_and_their_references_never_panic(d in written()) {
+        check_priorities(&d);
+    }
+
+    #[test]
+    fn board_addresses_never_panic_and_write_toml(s in written()) {
+        check_board_url(&s);
+    }
+
+    #[test]
+    fn planning_templates_never_panic(t in written()) {
+        check_planning_template(&t);
+    }
+
+    #[test]
     fn reference_parsing_never_panics(r in hostile()) {
         let (ws, team) = glboard::demo::load(chrono::NaiveDate::from_ymd_opt(2025, 11, 5).unwrap()).unwrap();
         let _ = glboard::commands::resolve(&ws, &team, &r);
@@ -107,6 +247,7 @@ fn fuzz_findings_stay_fixed() {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let data = std::fs::read(&path).unwrap();
         seen += 1;
+        // The target's name, before the first `-` (names have `_`).
         match name.split('-').next().unwrap() {
             // libFuzzer's (u8, &str): a width byte, then the text.
             "markdown" => {
@@ -134,6 +275,15 @@ fn fuzz_findings_stay_fixed() {
                     &String::from_utf8_lossy(&data),
                     None,
                 );
+            }
+            "priorities" => check_priorities(&String::from_utf8_lossy(&data)),
+            "board_url" => check_board_url(&String::from_utf8_lossy(&data)),
+            "planning_template" => check_planning_template(&String::from_utf8_lossy(&data)),
+            "reference" => {
+                let (ws, team) =
+                    glboard::demo::load(chrono::NaiveDate::from_ymd_opt(2025, 11, 5).unwrap())
+                        .unwrap();
+                let _ = glboard::commands::resolve(&ws, &team, &String::from_utf8_lossy(&data));
             }
             other => panic!("{name}: no target {other}"),
         }

@@ -14,7 +14,10 @@ fuzz_target!(|input: (u8, &str)| {
     for line in markdown::wrap_lines(&lines, width) {
         let joined: String = line.iter().map(|r| r.text.as_str()).collect();
         assert!(is_safe(&joined), "{joined:?}");
-        assert!(text::width(&joined) <= width.max(4), "{joined:?} wider than {width}");
+        assert!(
+            text::width(&joined) <= width.max(4),
+            "{joined:?} wider than {width}"
+        );
     }
     for line in markdown::render_plain(&clean) {
         assert!(is_safe(&line));

@@ -4,8 +4,10 @@
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 
-static DEMO: OnceLock<(glboard::core::model::Workspace, glboard::core::model::TeamConfig)> =
-    OnceLock::new();
+static DEMO: OnceLock<(
+    glboard::core::model::Workspace,
+    glboard::core::model::TeamConfig,
+)> = OnceLock::new();
 
 fuzz_target!(|r: &str| {
     let (ws, team) = DEMO.get_or_init(|| {

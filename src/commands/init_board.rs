@@ -75,16 +75,18 @@ pub fn init_from_boards(path: &Path, urls: &[String], dry_run: bool) -> Result<u
                 Ok::<_, GitlabError>((board, lists))
             })
             .map_err(gitlab)?;
+        // GitLab's text, sanitized as everywhere it enters: it is printed.
+        let clean = |t: &str| crate::core::sanitize::line(t);
         found.push(FoundBoard {
             url: url.clone(),
-            name: board.name,
-            scope_labels: board.labels.into_iter().map(|l| l.name).collect(),
-            scope_milestone: board.milestone.map(|m| m.title),
+            name: clean(&board.name),
+            scope_labels: board.labels.iter().map(|l| clean(&l.name)).collect(),
+            scope_milestone: board.milestone.map(|m| clean(&m.title)),
             lists: lists
                 .into_iter()
                 .filter_map(|l| {
                     Some(List {
-                        label: l.label?.name,
+                        label: clean(&l.label?.name),
                         position: l.position.unwrap_or(0),
                         max_issue_count: l.max_issue_count.unwrap_or(0),
                     })

@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use super::sanitize;
+
 /// A group board's web address, taken apart:
 /// `https://host/groups/acme/infra/-/boards/1688503?milestone_title=…&label_name[]=team::Datastores`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,14 +64,16 @@ pub fn parse_board_url(url: &str) -> Result<BoardUrl, String> {
     // As a browser decodes a form: `+` is a space, escapes are UTF-8.
     for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
         match k.as_ref() {
-            "milestone_title" => milestone_title = Some(v.into_owned()).filter(|m| !m.is_empty()),
-            "label_name[]" | "label_name" => labels.push(v.into_owned()),
+            "milestone_title" => {
+                milestone_title = Some(sanitize::line(&v)).filter(|m| !m.is_empty())
+            }
+            "label_name[]" | "label_name" => labels.push(sanitize::line(&v)),
             _ => {}
         }
     }
     Ok(BoardUrl {
         host: format!("{scheme}://{authority}"),
-        group: decode_path(group),
+        group: sanitize::line(&decode_path(group)),
         board_id,
         milestone_title,
         labels,
@@ -359,9 +363,12 @@ pub fn config_text(s: &Setup, boards: &[FoundBoard]) -> String {
     let from: Vec<String> = boards
         .iter()
         .map(|b| {
+            // A comment: one line, and no control character (TOML).
             format!(
                 "#   {} (board {} \"{}\")",
-                b.url.group, b.url.board_id, b.name
+                sanitize::line(&b.url.group),
+                b.url.board_id,
+                sanitize::line(&b.name)
             )
         })
         .collect();

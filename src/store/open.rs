@@ -48,6 +48,13 @@ fn salvage_outbox(path: &Path) -> Result<Vec<OutboxRow>, String> {
     .map_err(|e| e.to_string())
 }
 
+/// A file SQLite keeps next to a database: `<path>-wal`, `<path>-shm`.
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
 /// The cache file of a profile: the default profile's is
 /// `<dir>/<host>_<group>.sqlite`, profile `NAME`'s `<host>_<group>@NAME.sqlite`.
 pub fn path_for_profile(
@@ -102,8 +109,16 @@ impl Store {
         if let Some(dir) = path.parent() {
             crate::fsutil::create_private_dir(dir).map_err(|e| err(&e))?;
         }
-        crate::fsutil::touch_private(path).map_err(|e| err(&e))?;
+        // SQLite itself creates the file: closing any descriptor of it
+        // drops every POSIX lock this process holds on it, those of its
+        // other open connections included ("How To Corrupt An SQLite
+        // Database File", 2.2), and the next process to close the cache
+        // would then think itself the last one and delete the WAL under
+        // them. So the file is never opened outside SQLite; it is made
+        // owner-only by its path, before anything is written into it (the
+        // -wal and -shm files SQLite creates take its mode).
         let conn = Connection::open(path).map_err(|e| err(&e))?;
+        crate::fsutil::make_private(path).map_err(|e| err(&e))?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(|e| err(&e))?;
         // Switching to WAL needs a moment alone with the file; once it is
@@ -217,8 +232,13 @@ impl Store {
                         _ => DbFault::Damaged,
                     },
                 })?;
-                for ext in ["sqlite-wal", "sqlite-shm"] {
-                    let _ = std::fs::remove_file(path.with_extension(ext));
+                // Its WAL and shared memory go with it, renamed, never
+                // deleted: another process may still have them open (a
+                // file deleted under a live connection takes the changes
+                // written into it along), and the new cache must not
+                // start from them.
+                for suffix in ["-wal", "-shm"] {
+                    let _ = std::fs::rename(sibling(path, suffix), sibling(&aside, suffix));
                 }
                 let store = Store::open(path)?;
                 // Its queued changes come along when they can be read.
@@ -296,6 +316,37 @@ mod tests {
             let mode = f.metadata().unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o600, "{:?}", f.path());
         }
+    }
+
+    /// Whether this process holds a POSIX lock on `path` (`/proc/locks`).
+    #[cfg(target_os = "linux")]
+    fn locked_by_me(path: &Path) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        let inode = std::fs::metadata(path).unwrap().ino().to_string();
+        let pid = std::process::id().to_string();
+        std::fs::read_to_string("/proc/locks")
+            .unwrap()
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .any(|f| f.len() >= 8 && f[4] == pid && f[5].rsplit(':').next() == Some(inode.as_str()))
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn opening_the_cache_again_keeps_the_locks_of_the_connections_open() {
+        use crate::store::snapshot::tests::snap;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.sqlite");
+        let mut first = Store::open(&path).unwrap();
+        first.save_full(&snap()).unwrap();
+        assert!(first.load().unwrap().is_some());
+        assert!(locked_by_me(&path), "a WAL connection holds a shared lock");
+        let _second = Store::open(&path).unwrap();
+        let _third = Store::open_or_set_aside(&path).unwrap();
+        assert!(
+            locked_by_me(&path),
+            "another open must not drop the first connection's lock"
+        );
     }
 
     #[test]
