@@ -127,6 +127,7 @@ pub fn load(today: NaiveDate) -> Result<(Workspace, TeamConfig), serde_json::Err
                 due_date: Some(m.due_date + shift),
                 state: m.state,
                 web_url: format!("{host}/groups/{}/-/milestones/{}", file.group, m.iid),
+                owner: Some(crate::core::model::MilestoneOwner::Group),
             }
         })
         .collect();
@@ -168,6 +169,7 @@ pub fn load(today: NaiveDate) -> Result<(Workspace, TeamConfig), serde_json::Err
             closed_at: i.closed_at.map(at),
             // The file lists issues in the team's manual board order.
             position: num::signed(pos).saturating_mul(1000),
+            raw_description: None,
             marks: crate::core::model::Marks {
                 confidential: i.confidential,
                 incident: i.issue_type.as_deref() == Some("incident"),

@@ -112,22 +112,10 @@ pub fn not_idempotent(change: &Change) -> bool {
         || change.edit.create_milestone.is_some()
 }
 
-/// A comment's text as GitLab stores it: quick-action lines (`/spend 1h`)
-/// are removed from the note's body.
+/// A comment's text as GitLab stores it: the lines of quick actions it
+/// recognises (`/spend 1h`) are removed, others (`/etc/hosts`) stay.
 pub fn stored_body(body: &str) -> String {
-    body.lines()
-        .filter(|l| {
-            let t = l.trim_start();
-            !(t.starts_with('/')
-                && t[1..]
-                    .chars()
-                    .next()
-                    .is_some_and(|c| c.is_ascii_alphabetic()))
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-        .trim()
-        .to_owned()
+    crate::core::quick_actions::stored_body(body)
 }
 
 /// What applying a change gave: the issue as GitLab has it now, and what
@@ -140,6 +128,11 @@ pub struct Applied {
     /// A milestone created.
     pub milestone: Option<Milestone>,
     pub said: Vec<String>,
+    /// What GitLab did not keep of the change (people it dropped from the
+    /// assignees, a weight), in words: applied in part.
+    pub not_kept: Vec<String>,
+    /// GitLab Free or not, as the answer showed (`None`: it did not say).
+    pub free_tier: Option<bool>,
 }
 
 impl From<Issue> for Applied {
@@ -148,6 +141,8 @@ impl From<Issue> for Applied {
             issue: Some(issue),
             milestone: None,
             said: Vec::new(),
+            not_kept: Vec::new(),
+            free_tier: None,
         }
     }
 }
@@ -185,6 +180,8 @@ pub async fn send_with(
             issue: None,
             milestone: Some(m),
             said: Vec::new(),
+            not_kept: Vec::new(),
+            free_tier: None,
         });
     }
     let refused = |e: GitlabError, issue: Option<&Issue>| {
@@ -231,7 +228,8 @@ pub async fn send_with(
         None
     };
     let mut latest = fresh.clone();
-    let mut dropped: Vec<String> = Vec::new();
+    let mut not_kept: Vec<String> = Vec::new();
+    let mut learnt_free: Option<bool> = None;
     // A lane's title on GitLab now, read by id before it is sent.
     client
         .refresh_lane_titles(change.project, &e.add_labels)
@@ -239,14 +237,17 @@ pub async fn send_with(
         .map_err(|e| refused(e, fresh.as_ref()))?;
     let form = put_form(change, fresh.as_ref(), &client.lanes());
     if !form.is_empty() {
-        let after = client
+        let answer = client
             .update_issue(change.project, change.iid, &form)
             .await
             .map_err(|e| match (&fresh, e) {
                 (None, e @ GitlabError::NotFound(_)) => not_found(e),
                 (f, e) => refused(e, f.as_ref()),
-            })?
-            .into_issue(0, &client.lanes());
+            })?;
+        // The answer tells the tier too: a weighable issue without the
+        // `weight` field is GitLab Free (incidents say nothing).
+        let answered_free = crate::gitlab::dto::free_tier(std::iter::once(&answer));
+        let after = answer.into_issue(0, &client.lanes());
         // A lane someone else set meanwhile shows as an extra lane label.
         let lanes_touched = e
             .add_labels
@@ -289,37 +290,69 @@ pub async fn send_with(
                 issue: Some(Box::new(restored)),
             });
         }
-        // GitLab Free drops extra assignees and weights without a word:
-        // say what it kept, never report it as done.
+        // GitLab drops assignees and weights without a word (Free keeps
+        // one assignee and no weight; any tier drops a user who cannot see
+        // the project): compare what was asked with what GitLab kept, name
+        // who was not kept, never report it as done.
         let wanted: Vec<u64> = form
             .iter()
             .filter(|(k, _)| k == "assignee_ids[]")
             .filter_map(|(_, v)| v.parse().ok())
             .collect();
         let kept: Vec<u64> = after.assignees.iter().map(|u| u.id).collect();
-        if wanted.len() > 1 && kept.len() < wanted.len() {
-            let names: Vec<String> = after
+        let lost: Vec<u64> = wanted
+            .iter()
+            .copied()
+            .filter(|id| !kept.contains(id))
+            .collect();
+        if !lost.is_empty() {
+            let known = fresh
+                .iter()
+                .flat_map(|f| f.assignees.iter())
+                .chain(me)
+                .chain(after.assignees.iter());
+            let known: Vec<&User> = known.collect();
+            let name = |id: &u64| {
+                known
+                    .iter()
+                    .find(|u| u.id == *id)
+                    .map_or(format!("user {id}"), |u| format!("@{}", u.username))
+            };
+            let lost_names: Vec<String> = lost.iter().map(name).collect();
+            let kept_names: Vec<String> = after
                 .assignees
                 .iter()
                 .map(|u| format!("@{}", u.username))
                 .collect();
-            dropped.push(format!(
-                "{}: only {} stays assigned",
-                crate::core::workflow::FREE_ONE_ASSIGNEE,
-                if names.is_empty() {
+            // Free keeps the first of several; only then is Free to blame.
+            let free = answered_free == Some(true)
+                || (answered_free.is_none() && wanted.len() > 1 && kept == wanted[..1]);
+            let why = if free {
+                crate::core::workflow::FREE_ONE_ASSIGNEE.to_owned()
+            } else {
+                "GitLab drops an assignee who cannot see the project (or is blocked) without a word"
+                    .to_owned()
+            };
+            not_kept.push(format!(
+                "{} not kept as assignee ({why}); assigned now: {}",
+                lost_names.join(" "),
+                if kept_names.is_empty() {
                     "nobody".to_owned()
                 } else {
-                    names.join(" ")
+                    kept_names.join(" ")
                 }
             ));
         }
         if let Some(Some(w)) = e.weight
             && after.weight != Some(w)
         {
-            dropped.push(format!(
+            not_kept.push(format!(
                 "{}: the weight was not kept",
                 crate::core::workflow::FREE_NO_WEIGHT
             ));
+        }
+        if let Some(f) = answered_free {
+            learnt_free = Some(f);
         }
         latest = Some(after);
     }
@@ -335,7 +368,7 @@ pub async fn send_with(
                 .into_issue(0, &client.lanes()),
         );
     }
-    let mut said = dropped;
+    let mut said = Vec::new();
     if let Some(body) = &change.edit.comment {
         // Not idempotent: after an attempt without an answer, the note may
         // be there already (GitLab stores it without its quick actions).
@@ -354,7 +387,26 @@ pub async fn send_with(
                 me.is_none_or(|m| m.id == n.author.id) && since.is_none_or(|s| n.created_at >= s)
             };
             posted = if stored.is_empty() {
-                notes.iter().filter(mine).any(|n| n.system)
+                // Commands only: done when their effect shows (the issue
+                // read fresh; a `/spend` by a time note of its amount),
+                // never because some other note of mine is there.
+                let fresh = client
+                    .issue(change.project, change.iid)
+                    .await
+                    .map_err(not_found)?
+                    .into_issue(0, &client.lanes());
+                let system: Vec<&str> = notes
+                    .iter()
+                    .filter(mine)
+                    .filter(|n| n.system)
+                    .map(|n| n.body.as_str())
+                    .collect();
+                crate::core::quick_actions::applied(
+                    body,
+                    &fresh,
+                    &system,
+                    me.map(|m| m.username.as_str()),
+                )
             } else {
                 notes
                     .iter()
@@ -396,6 +448,8 @@ pub async fn send_with(
         issue: Some(issue),
         milestone: None,
         said,
+        not_kept,
+        free_tier: learnt_free,
     })
 }
 
@@ -435,7 +489,7 @@ async fn create_milestone(client: &Client, new: &NewMilestone) -> Result<Milesto
         .await
         .map_err(refused)?
     {
-        let m = Milestone::from(m);
+        let m = m.into_milestone(&new.group);
         if ours(&m) {
             tracing::info!(title = %new.title, "the milestone exists already; not creating it again");
             return Ok(m);
@@ -453,7 +507,7 @@ async fn create_milestone(client: &Client, new: &NewMilestone) -> Result<Milesto
     client
         .create_group_milestone(&new.group, &form)
         .await
-        .map(Milestone::from)
+        .map(|m| m.into_milestone(&new.group))
         .map_err(refused)
 }
 
@@ -556,6 +610,10 @@ pub struct BatchOutcome {
     pub summaries: std::collections::HashMap<u64, String>,
     /// What GitLab said a change did beyond it (quick actions).
     pub said: Vec<(u64, String)>,
+    /// Changes GitLab applied in part: what it did not keep.
+    pub not_kept: Vec<(u64, String)>,
+    /// GitLab Free or not, as an answer showed.
+    pub free_tier: Option<bool>,
     /// Milestones created.
     pub milestones: Vec<(u64, Milestone)>,
 }
@@ -597,6 +655,19 @@ pub async fn send_batch(
             Vec::new()
         });
     }
+    // The lanes' titles on GitLab now, read once for the whole batch (one
+    // at a time, before the sends run side by side); a read that fails is
+    // tried again by the change itself, which reports it.
+    client.lane_batch(true);
+    for c in &batch {
+        let (project, labels) = match &c.edit.create {
+            Some(new) => (new.project, &new.labels),
+            None => (c.project, &c.edit.add_labels),
+        };
+        if let Err(e) = client.refresh_lane_titles(project, labels).await {
+            tracing::info!(error = %e, "a lane's title could not be read before the batch");
+        }
+    }
     let mut futs = Vec::with_capacity(batch.len());
     for (c, earlier) in batch.iter().zip(&earlier) {
         let pre = fresh.remove(&c.issue);
@@ -617,8 +688,16 @@ pub async fn send_batch(
                 issue,
                 milestone,
                 said,
+                not_kept,
+                free_tier,
             }) => {
                 tracing::info!(id = change.id, summary = %change.summary, "change applied");
+                if !not_kept.is_empty() {
+                    out.not_kept.push((change.id, not_kept.join("; ")));
+                }
+                if free_tier.is_some() {
+                    out.free_tier = free_tier;
+                }
                 if !said.is_empty() {
                     out.said.push((change.id, said.join(" ")));
                 }
@@ -653,7 +732,11 @@ pub async fn send_batch(
             }
         }
     }
+    client.lane_batch(false);
     store.finish(&finished)?;
+    if let Some(free) = out.free_tier {
+        store.learn_free_tier(free)?;
+    }
     Ok(out)
 }
 
@@ -716,6 +799,8 @@ pub async fn flush(
             total.refused.extend(o.refused);
             total.summaries.extend(o.summaries);
             total.said.extend(o.said);
+            total.not_kept.extend(o.not_kept);
+            total.free_tier = o.free_tier.or(total.free_tier);
             total.milestones.extend(o.milestones);
             if o.waiting.is_some() || !progressed {
                 total.waiting = o.waiting;
@@ -805,6 +890,12 @@ pub async fn run(
             let what = outcome.summaries.get(id).cloned().unwrap_or_default();
             let _ = actions.send(Action::Outbox(OutboxEvent::Said {
                 text: format!("{what}: GitLab: {text}"),
+            }));
+        }
+        for (id, text) in &outcome.not_kept {
+            let what = outcome.summaries.get(id).cloned().unwrap_or_default();
+            let _ = actions.send(Action::Outbox(OutboxEvent::Said {
+                text: format!("{what}: applied in part: {text}"),
             }));
         }
         if outcome.busy.is_some() {

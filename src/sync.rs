@@ -67,9 +67,36 @@ pub struct Syncer {
     /// The cache's revision `snap` reflects: when another writer (the
     /// sender, another process) moved it on, `snap` is read again.
     rev: i64,
-    /// GraphQL answered the board order (`None`: not tried yet). An
-    /// instance without it (disabled, too old) is asked through REST.
-    graphql: Option<bool>,
+    /// How GraphQL answered the board order: an instance without it
+    /// (disabled, too old, failing) is asked through REST meanwhile.
+    graphql: GraphqlHealth,
+}
+
+/// GraphQL's record in this process: one refusal never switches it off
+/// for good; after failures in a row it rests a while (1, 2, 4 ... 30
+/// minutes) and is asked again.
+#[derive(Debug, Default)]
+struct GraphqlHealth {
+    failures: u32,
+    resting_until: Option<std::time::Instant>,
+}
+
+impl GraphqlHealth {
+    fn usable(&self) -> bool {
+        self.resting_until
+            .is_none_or(|t| std::time::Instant::now() >= t)
+    }
+
+    fn worked(&mut self) {
+        *self = GraphqlHealth::default();
+    }
+
+    fn failed(&mut self) {
+        self.failures = self.failures.saturating_add(1);
+        let minutes = (1u64 << self.failures.min(6).saturating_sub(1)).min(30);
+        self.resting_until =
+            Some(std::time::Instant::now() + std::time::Duration::from_secs(minutes * 60));
+    }
 }
 
 /// Whether a cached issue belonged to a listed board before this sync.
@@ -99,7 +126,7 @@ impl Syncer {
             target,
             snap,
             rev,
-            graphql: None,
+            graphql: GraphqlHealth::default(),
         })
     }
 
@@ -160,6 +187,9 @@ impl Syncer {
             let mut q: Vec<(&str, String)> =
                 chunk.iter().map(|i| ("iids[]", i.to_string())).collect();
             q.push(("state", "all".into()));
+            // An iid matches in every project of the group: the team label
+            // keeps a chunk of 100 to the team's (not thousands of issues).
+            q.push(("labels", team.clone()));
             let fresh = self
                 .client
                 .group_issues(&self.target.group, &q, &|_, _| {})
@@ -174,7 +204,7 @@ impl Syncer {
     }
 
     /// A board's order through GraphQL; `None` when this GitLab does not
-    /// answer it (then REST lists it, and GraphQL is not asked again).
+    /// answer it (then REST lists it, and GraphQL rests a while).
     async fn order(
         &mut self,
         group: &str,
@@ -182,7 +212,7 @@ impl Syncer {
         milestone: Option<&str>,
         state: &str,
     ) -> Result<Option<Vec<crate::gitlab::dto::OrderedIssue>>, GitlabError> {
-        if self.graphql == Some(false) {
+        if !self.graphql.usable() {
             return Ok(None);
         }
         match self
@@ -191,13 +221,13 @@ impl Syncer {
             .await
         {
             Ok(order) => {
-                self.graphql = Some(true);
+                self.graphql.worked();
                 Ok(Some(order))
             }
             Err(e) if e.is_transient() || e == GitlabError::Unauthorized => Err(e),
             Err(e) => {
                 tracing::info!(error = %e, "no board order from GraphQL; reading it through REST");
-                self.graphql = Some(false);
+                self.graphql.failed();
                 Ok(None)
             }
         }
@@ -278,7 +308,7 @@ impl Syncer {
             .group_milestones(group)
             .await?
             .into_iter()
-            .map(Milestone::from)
+            .map(|m| m.into_milestone(group))
             .collect();
         let members = self
             .client
@@ -435,9 +465,9 @@ impl Syncer {
         let closed: Vec<ApiIssue> = closed.into_iter().chain(whole).collect();
         let mut fetched = open.len() + closed.len();
         // GitLab Free leaves the weight field out of every issue.
-        let free = crate::gitlab::dto::free_tier(&open)
-            .or(crate::gitlab::dto::free_tier(&closed))
-            .or(self.snap.meta.free_tier);
+        // (Incidents never carry it, even on Premium: they say nothing.)
+        let free =
+            crate::gitlab::dto::free_tier(open.iter().chain(&closed)).or(self.snap.meta.free_tier);
         // What the cache had and the listing did not return: gone, or
         // skipped by a list that shifted while it was paged.
         let listed: HashSet<IssueId> = open.iter().chain(&closed).map(|i| i.id).collect();
@@ -632,7 +662,7 @@ impl Syncer {
         // archived project, a label removed without `updated_at`) go
         // within the half hour, not at the next full sync. Through GraphQL
         // only: ids are cheap there.
-        let sweep = delta.meta.lists_synced_at == Some(now) && self.graphql != Some(false);
+        let sweep = delta.meta.lists_synced_at == Some(now) && self.graphql.usable();
         if sweep {
             specs.push(Listed {
                 labels: vec![team.clone()],
@@ -731,7 +761,12 @@ impl Syncer {
             }
         }
 
-        if let Some(free) = crate::gitlab::dto::free_tier(&updates) {
+        // Learnt from positive evidence only, and one incremental sync never
+        // turns a known Premium into Free (a full sync or an answer that
+        // dropped what Free drops does).
+        if let Some(free) = crate::gitlab::dto::free_tier(&updates)
+            && !(free && self.snap.meta.free_tier == Some(false))
+        {
             delta.meta.free_tier = Some(free);
             self.snap.ws.free_tier = free;
         }

@@ -622,9 +622,9 @@ fn on_gitlab_free_a_second_assignee_is_dropped_and_said_so() {
         "as GitLab Free"
     );
     assert!(
-        o.said
+        o.not_kept
             .iter()
-            .any(|(_, t)| t.contains("one assignee") && t.contains("stays assigned")),
+            .any(|(_, t)| t.contains("one assignee") && t.contains("not kept")),
         "{o:?}"
     );
     // The cache holds what GitLab kept.
@@ -667,6 +667,52 @@ fn a_spend_comment_is_applied_once_and_says_what_it_did() {
     let o = flush(&r, &store);
     assert_eq!(o.said.len(), 1, "{o:?}");
     assert!(o.said[0].1.contains("Added 30m spent time."), "{o:?}");
+}
+
+#[test]
+fn a_lost_spend_is_matched_by_its_effect_not_by_any_note_of_mine() {
+    // My own take a moment earlier left a system note ("assigned to
+    // @me"); a `/spend` whose request never reached GitLab is sent again,
+    // not taken for done because some note of mine is there.
+    let r = rig(Tier::Premium);
+    let f = r.find(|i| open_in("Ready")(i) && i.assignee_ids.is_empty());
+    let seen = r.seen(&f);
+    let (_dir, store) = outbox(&r);
+    let me = r.fake.world().me;
+    let take = r.change(
+        &seen,
+        Edit {
+            assign: vec![me],
+            ..Edit::default()
+        },
+    );
+    store.enqueue(&[take]).unwrap();
+    let o = flush(&r, &store);
+    assert_eq!(o.sent.len(), 1, "{o:?}");
+    assert!(
+        r.fake
+            .world()
+            .notes
+            .iter()
+            .any(|n| n.issue_id == f.id && n.system && n.body.starts_with("assigned to")),
+        "GitLab notes assignee changes"
+    );
+    let c = comment(&r, &r.seen(&r.server(f.id)), "/spend 1h");
+    store.enqueue(&[c]).unwrap();
+    r.fake.world().faults.push_back(Fault::Reset);
+    let o = flush(&r, &store);
+    assert!(o.waiting.is_some() && o.sent.is_empty(), "{o:?}");
+    let o = flush(&r, &store);
+    assert_eq!(o.sent.len(), 1, "{o:?}");
+    assert_eq!(r.server(f.id).time_spent_secs, 3600, "sent again, once");
+    // Applied, its answer lost: GitLab's time note of that amount says so.
+    let c = comment(&r, &r.seen(&r.server(f.id)), "/spend 90m");
+    store.enqueue(&[c]).unwrap();
+    r.fake.world().faults.push_back(Fault::AppliedThenReset);
+    let _ = flush(&r, &store);
+    let o = flush(&r, &store);
+    assert_eq!(o.sent.len(), 1, "{o:?}");
+    assert_eq!(r.server(f.id).time_spent_secs, 3600 + 5400, "not run twice");
 }
 
 #[test]

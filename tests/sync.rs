@@ -285,9 +285,18 @@ fn an_issue_that_leaves_the_team_leaves_the_board() {
         i.updated_at = Utc::now();
         i.id
     };
+    rig.fake.world().log.clear();
     let report = rig.sync(&mut s).unwrap();
     assert_eq!(report.removed, 1);
     assert!(s.snap.ws.issue(gone).is_none());
+    // Re-checked by iid through the group, where an iid matches in every
+    // project: with the team label, so a chunk stays the team's.
+    let log = rig.fake.world().log.clone();
+    let rechecks: Vec<&String> = log.iter().filter(|l| l.contains("iids")).collect();
+    assert!(!rechecks.is_empty(), "re-checked: {log:#?}");
+    for r in rechecks {
+        assert!(r.contains("labels=team"), "no team label in {r}");
+    }
 }
 
 #[test]

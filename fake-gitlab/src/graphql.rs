@@ -17,6 +17,35 @@ fn error(message: &str) -> Response {
     respond(StatusCode::OK, json!({"errors": [{"message": message}]}))
 }
 
+/// Fields of `Issue` that only EE's schema has
+/// (`ee/app/graphql/ee/types/issue_type.rb`).
+const EE_ISSUE_FIELDS: &[&str] = &[
+    "blocked",
+    "blockedByCount",
+    "weight",
+    "healthStatus",
+    "iteration",
+];
+
+/// A selection naming an EE-only field fails validation on CE, with HTTP
+/// 200 and GraphQL's `undefinedField` error
+/// (`graphql-ruby`'s `FieldsAreDefinedOnType` static validation).
+fn ce_rejects(query: &str) -> Option<Response> {
+    let nodes = query.split_once("nodes {")?.1.split('}').next()?;
+    let field = nodes
+        .split_whitespace()
+        .find(|f| EE_ISSUE_FIELDS.contains(f))?;
+    Some(respond(
+        StatusCode::OK,
+        json!({"errors": [{
+            "message": format!("Field '{field}' doesn't exist on type 'Issue'"),
+            "locations": [{"line": 1, "column": 1}],
+            "path": ["query", "group", "issues", "nodes", field],
+            "extensions": {"code": "undefinedField", "typeName": "Issue", "fieldName": field},
+        }]}),
+    ))
+}
+
 pub(crate) fn graphql(w: &World, body: &[u8]) -> Response {
     let Ok(v) = serde_json::from_slice::<Value>(body) else {
         return respond(
@@ -27,6 +56,11 @@ pub(crate) fn graphql(w: &World, body: &[u8]) -> Response {
     let query = v["query"].as_str().unwrap_or("");
     if !query.contains("group(") || !query.contains("issues(") {
         return error("this fake answers only a group's issues in board order");
+    }
+    if !w.enterprise()
+        && let Some(refusal) = ce_rejects(query)
+    {
+        return refusal;
     }
     let vars = &v["variables"];
     let path = vars["fullPath"].as_str().unwrap_or("");
@@ -68,13 +102,17 @@ pub(crate) fn graphql(w: &World, body: &[u8]) -> Response {
         .skip(offset)
         .take(PAGE)
         .map(|i| {
-            json!({
+            let mut node = json!({
                 "id": format!("gid://gitlab/Issue/{}", i.id),
                 "iid": i.iid.to_string(),
                 "projectId": i.project_id,
                 "relativePosition": i.relative_position,
-                "blocked": i.blocked,
-            })
+            });
+            // Only what was asked for (GraphQL answers the selection).
+            if query.contains("blocked") {
+                node["blocked"] = json!(i.blocked);
+            }
+            node
         })
         .collect();
     let next = offset + page.len();

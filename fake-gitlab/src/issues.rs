@@ -247,7 +247,25 @@ pub(crate) fn update_issue(
         }
         i.milestone_id = new;
     }
+    // Assignee changes leave a system note
+    // (`SystemNotes::IssuablesService#change_issuable_assignees`:
+    // "assigned to @a and unassigned @b").
+    let mut assignee_note: Option<(Vec<u64>, Vec<u64>)> = None;
     if let Some(a) = assignees {
+        let added: Vec<u64> = a
+            .iter()
+            .copied()
+            .filter(|x| !i.assignee_ids.contains(x))
+            .collect();
+        let removed: Vec<u64> = i
+            .assignee_ids
+            .iter()
+            .copied()
+            .filter(|x| !a.contains(x))
+            .collect();
+        if !added.is_empty() || !removed.is_empty() {
+            assignee_note = Some((added, removed));
+        }
         i.assignee_ids = a;
     }
     if let Some(t) = get(p, "title") {
@@ -256,7 +274,11 @@ pub(crate) fn update_issue(
     if let Some(d) = get(p, "description") {
         i.description = Some(d.to_owned());
     }
+    // Weight is kept only where the licence has it and never on incidents
+    // (`EE::IssuableBaseService#filter_params`; `EE::Issue#supports_weight?`
+    // is `!incident?`): dropped without a word.
     if tier == Tier::Premium
+        && i.issue_type != "incident"
         && let Some(wt) = get(p, "weight")
     {
         i.weight = wt.parse().ok();
@@ -274,6 +296,37 @@ pub(crate) fn update_issue(
     }
     touch(i, now);
     let i = i.clone();
+    if let Some((added, removed)) = assignee_note {
+        let name = |id: &u64| {
+            w.users
+                .iter()
+                .find(|u| u.id == *id)
+                .map_or(String::new(), |u| format!("@{}", u.username))
+        };
+        let mut parts = Vec::new();
+        if !added.is_empty() {
+            parts.push(format!(
+                "assigned to {}",
+                added.iter().map(name).collect::<Vec<_>>().join(" and ")
+            ));
+        }
+        if !removed.is_empty() {
+            parts.push(format!(
+                "unassigned {}",
+                removed.iter().map(name).collect::<Vec<_>>().join(" and ")
+            ));
+        }
+        let id = w.fresh_id();
+        let me = w.me;
+        w.notes.push(crate::world::FNote {
+            id,
+            issue_id: i.id,
+            body: parts.join(" and "),
+            author_id: me,
+            created_at: now,
+            system: true,
+        });
+    }
     if let Some((old, new)) = moved {
         for (m, action) in [(old, "remove"), (new, "add")] {
             if let Some(m) = m {

@@ -114,7 +114,11 @@ impl World {
                 "closed_as_duplicate_of": Value::Null,
             },
         });
-        if self.tier == Tier::Premium {
+        // `ee/lib/ee/api/entities/issue_basic.rb`: `expose :weight, if:
+        // ->(issue, _) { issue.weight_available? }`, and
+        // `EE::Issue#weight_available?` needs `supports_weight?`, which is
+        // `!incident?`: incidents never carry the field, even on Premium.
+        if self.tier == Tier::Premium && i.issue_type != "incident" {
             v["weight"] = json!(i.weight);
         }
         v

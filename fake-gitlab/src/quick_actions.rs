@@ -2,7 +2,10 @@
 //! (`Notes::QuickActionsService`, `lib/api/helpers/notes_helpers.rb`):
 //! the command lines are taken out of the body and applied; a body that
 //! was only commands creates no note and answers 202 with
-//! `commands_changes` and `summary`; each effect leaves a system note.
+//! `commands_changes` and `summary`. Time spent leaves a system note
+//! (`SystemNotes::TimeTrackingService#change_time_spent`: "added 1h 30m of
+//! time spent"); label and state changes leave resource events, not notes
+//! (`ResourceEvents::ChangeLabelsService`, `ResourceEvents::ChangeStateService`).
 
 use chrono::Duration;
 use serde_json::{Map, Value, json};
@@ -40,6 +43,20 @@ fn duration(s: &str) -> Option<i64> {
         return None;
     }
     (total > 0).then_some(total)
+}
+
+/// Seconds as GitLab writes them in notes (`Gitlab::TimeTrackingFormatter.output`):
+/// `1h 30m`, `1d 2h` (a day of 8 hours, a week of 5 days).
+fn formatted(secs: i64) -> String {
+    let mut left = secs.abs();
+    let mut parts = Vec::new();
+    for (unit, name) in [(5 * 8 * 3600, "w"), (8 * 3600, "d"), (3600, "h"), (60, "m")] {
+        if left >= unit {
+            parts.push(format!("{}{name}", left / unit));
+            left %= unit;
+        }
+    }
+    parts.join(" ")
 }
 
 /// `~a ~"b c"` as label names.
@@ -86,7 +103,7 @@ pub(crate) fn run(w: &mut World, project: u64, iid: u64, body: &str) -> Option<O
                 let shown = rest.split_whitespace().next().unwrap_or("");
                 summary.push(format!("Added {shown} spent time."));
                 changes.insert("spend_time".into(), json!({"duration": secs}));
-                system.push(format!("added {shown} of time spent"));
+                system.push(format!("added {} of time spent", formatted(secs)));
             }
             "label" => {
                 let add = labels(rest);
@@ -102,7 +119,6 @@ pub(crate) fn run(w: &mut World, project: u64, iid: u64, body: &str) -> Option<O
                 let names: Vec<String> = add.iter().map(|l| format!("~\"{l}\"")).collect();
                 summary.push(format!("Added {} label(s).", names.join(" ")));
                 changes.insert("add_label_ids".into(), json!(add));
-                system.push(format!("added {} label(s)", names.join(" ")));
             }
             "unlabel" => {
                 let rm = labels(rest);
@@ -116,7 +132,6 @@ pub(crate) fn run(w: &mut World, project: u64, iid: u64, body: &str) -> Option<O
                 }
                 summary.push("Removed label(s).".into());
                 changes.insert("remove_label_ids".into(), json!(rm));
-                system.push("removed label(s)".into());
             }
             "close" => {
                 let now = w.now();
@@ -125,7 +140,6 @@ pub(crate) fn run(w: &mut World, project: u64, iid: u64, body: &str) -> Option<O
                 i.closed_at = Some(now);
                 summary.push("Closed this issue.".into());
                 changes.insert("state_event".into(), json!("close"));
-                system.push("closed".into());
             }
             "reopen" => {
                 let i = w.issue_mut(project, iid)?;
@@ -133,12 +147,11 @@ pub(crate) fn run(w: &mut World, project: u64, iid: u64, body: &str) -> Option<O
                 i.closed_at = None;
                 summary.push("Reopened this issue.".into());
                 changes.insert("state_event".into(), json!("reopen"));
-                system.push("reopened".into());
             }
             _ => kept.push(line),
         }
     }
-    if !system.is_empty() {
+    if !summary.is_empty() {
         let now = w.now();
         let me = w.me;
         for text in system {
@@ -175,6 +188,8 @@ mod tests {
         assert_eq!(duration("1h30m"), Some(5400));
         assert_eq!(duration("2d"), Some(57_600));
         assert_eq!(duration("1x"), None);
+        assert_eq!(formatted(5400), "1h 30m");
+        assert_eq!(formatted(3600), "1h");
         assert_eq!(labels("~a ~\"b c\" ~d"), vec!["a", "b c", "d"]);
     }
 }

@@ -153,9 +153,11 @@ fn route(
 ) -> Response {
     match (method.as_str(), segs) {
         ("GET", ["user"]) => respond(StatusCode::OK, w.user_json(w.me)),
-        ("GET", ["version"]) => respond(
+        // `GET /version` and `GET /metadata` (`lib/api/metadata.rb`, 15.2+:
+        // `enterprise` is `Gitlab.ee?`).
+        ("GET", ["version"] | ["metadata"]) => respond(
             StatusCode::OK,
-            json!({"version": w.version, "revision": "fake", "kas": {"enabled": false}, "enterprise": w.version.ends_with("-ee")}),
+            json!({"version": w.version, "revision": "fake", "kas": {"enabled": false}, "enterprise": w.enterprise()}),
         ),
         // `POST /groups/:id/milestones` (doc/api/group_milestones.md):
         // titles are unique among the group's milestones, closed ones too

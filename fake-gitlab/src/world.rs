@@ -243,6 +243,12 @@ impl World {
     }
 
     /// The fake server's own clock.
+    /// GitLab EE (the version ends in `-ee`); CE's GraphQL schema lacks
+    /// EE's fields.
+    pub fn enterprise(&self) -> bool {
+        self.version.ends_with("-ee")
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         Utc::now() + chrono::Duration::seconds(self.clock_offset_secs)
     }

@@ -49,6 +49,13 @@ fn intent(
         Act::Promote { to } => Intent::Promote(find_milestone(&ws.milestones, team, today, to)?.id),
         Act::Take => Intent::Take,
         Act::Move { lane } => {
+            // The board's Closed list: closed, lane labels removed (as the
+            // board's move does; `close` keeps them, as the issue page).
+            if lane.eq_ignore_ascii_case("closed")
+                && !team.lanes.iter().any(|l| l.eq_ignore_ascii_case(lane))
+            {
+                return Ok(Intent::ToClosed);
+            }
             let Some(l) = team.lanes.iter().find(|l| l.eq_ignore_ascii_case(lane)) else {
                 return Err(fail(
                     EX_USAGE,
@@ -177,6 +184,10 @@ fn act_many(cli: &Cli, references: &[String], act: Act) -> Result<u8, Failure> {
         } else if d.queued.contains(id) {
             eprintln!("{}: queued, not sent yet", c.summary);
             code = worst(code, EX_TEMPFAIL);
+        } else if let Some((_, what)) = d.not_kept.iter().find(|(k, _)| k == id) {
+            // Applied in part: what GitLab kept is what is said.
+            eprintln!("{}: applied in part: {what}", c.summary);
+            code = worst(code, EX_FAILURE);
         } else {
             println!("{}", c.summary);
         }
@@ -265,6 +276,13 @@ fn act_one(cli: &Cli, reference: &str, act: Act) -> Result<u8, Failure> {
     };
     let ids = store.enqueue(&[change]).map_err(not_made)?;
     let d = deliver(&live, &store, &team, ws.me.as_ref(), &ids)?;
+    if let Some((_, what)) = d.not_kept.first() {
+        // Applied in part: what GitLab kept is what is said.
+        return Err(fail(
+            EX_FAILURE,
+            format!("{}: applied in part: {what}", planned.summary),
+        ));
+    }
     if !d.sent.is_empty() {
         println!("{}", planned.summary);
         for text in &d.said {

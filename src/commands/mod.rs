@@ -323,6 +323,8 @@ pub(crate) struct Delivery {
     pub waiting: Option<GitlabError>,
     /// What GitLab said the changes did beyond them (quick actions).
     pub said: Vec<String>,
+    /// Changes applied in part: what GitLab did not keep, by change.
+    pub not_kept: Vec<(u64, String)>,
 }
 
 /// Send what is queued (by any process, in order) until GitLab answered
@@ -341,8 +343,15 @@ pub(crate) fn deliver(
     let deadline = std::time::Instant::now() + WAIT_FOR_SENDER;
     let mut waiting = None;
     let mut said = Vec::new();
+    let mut not_kept = Vec::new();
     loop {
         let o = rt.block_on(outbox::flush(&client, store, team, me, &holder))?;
+        not_kept.extend(
+            o.not_kept
+                .iter()
+                .filter(|(id, _)| ids.contains(id))
+                .cloned(),
+        );
         if o.waiting.is_some() {
             waiting = o.waiting.clone();
         }
@@ -371,6 +380,7 @@ pub(crate) fn deliver(
     let mut d = Delivery {
         waiting,
         said,
+        not_kept,
         ..Delivery::default()
     };
     for id in ids {

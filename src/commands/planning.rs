@@ -76,14 +76,15 @@ pub fn planning_summary(
         ));
     };
     let name = board::short_ref(&ws, &issue, &board::ambiguous_iids(&ws));
-    let new = planning_summary::splice(&issue.description, &text);
+    // Spliced into GitLab's text as it is (only what is shown is sanitized).
+    let new = planning_summary::splice(issue.raw_description(), &text);
     if format == SummaryFormat::Json {
         println!(
             "{}",
             serde_json::to_string_pretty(&summary).unwrap_or_default()
         );
     }
-    if new == issue.description {
+    if new == issue.raw_description() {
         println!("{name}: the summary is already there; nothing to write");
         return Ok(EX_OK);
     }
@@ -97,7 +98,7 @@ pub fn planning_summary(
         edit: Edit {
             description: Some(DescriptionEdit {
                 text: new,
-                before: issue.description.clone(),
+                before: issue.raw_description().to_owned(),
             }),
             ..Edit::default()
         },

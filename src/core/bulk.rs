@@ -154,6 +154,7 @@ fn what(state: &AppState, intent: &Intent) -> String {
         Intent::Weight(Some(w)) => format!("weight {w}"),
         Intent::Weight(None) => "weight cleared".into(),
         Intent::Close => "closed".into(),
+        Intent::ToClosed => "moved to Closed".into(),
         Intent::Reopen => "reopened".into(),
         Intent::Comment(_) => "commented".into(),
     }

@@ -265,6 +265,7 @@ mod tests {
             due_date: Some(day(start) + Duration::days(len - 1)),
             state,
             web_url: String::new(),
+            owner: None,
         }
     }
 

@@ -202,6 +202,7 @@ mod tests {
             due_date: Some(day("2026-12-27")),
             state: crate::core::model::MilestoneState::Active,
             web_url: String::new(),
+            owner: None,
         };
         assert_eq!(working_days(day("2026-12-14"), day("2026-12-27")), 10);
         assert_eq!(person_capacity(&t, "akovacs", &m), 10);

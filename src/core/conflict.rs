@@ -162,12 +162,14 @@ pub fn conflict(
         return Some(format!("{CONFLICT}its weight changed on GitLab meanwhile"));
     }
     if let Some(d) = &change.edit.description {
-        let fine = fresh.description == d.before
-            || fresh.description == d.text
+        // Raw with raw: GitLab's bytes against what the user saw.
+        let now = fresh.raw_description();
+        let fine = now == d.before
+            || now == d.text
             || earlier
                 .iter()
                 .filter_map(|c| c.edit.description.as_ref())
-                .any(|e| e.text == fresh.description);
+                .any(|e| e.text == now);
         if !fine {
             return Some(format!(
                 "{CONFLICT}its description was edited on GitLab meanwhile (nothing overwritten: write it again over the new text)"

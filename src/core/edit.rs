@@ -61,6 +61,7 @@ pub fn placeholder(
         web_url: String::new(),
         position: AT_END,
         marks: Default::default(),
+        raw_description: None,
     }
 }
 
@@ -244,7 +245,7 @@ pub fn apply(issue: &mut Issue, edit: &Edit, members: &[User]) {
         issue.weight = w;
     }
     if let Some(d) = &edit.description {
-        issue.description = d.text.clone();
+        issue.set_description(d.text.clone());
     }
 }
 

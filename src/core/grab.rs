@@ -52,9 +52,11 @@ pub fn grab_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
                 }
                 ColumnKind::Lane(l) => edit::to_lane(&cur, &state.team, Some(l)),
                 ColumnKind::Open => edit::to_lane(&cur, &state.team, None),
+                // As GitLab's board: closed, and the lane labels removed
+                // (`Boards::BaseItemMoveService#issuable_params`).
                 ColumnKind::Closed => Edit {
                     state: Some(IssueState::Closed),
-                    ..Edit::default()
+                    ..edit::to_lane(&cur, &state.team, None)
                 },
             };
             if kind != ColumnKind::Closed && !cur.is_open() {

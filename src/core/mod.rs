@@ -35,6 +35,7 @@ pub mod planning_summary;
 pub mod planning_template;
 pub mod problems;
 pub mod prompt;
+pub mod quick_actions;
 pub mod replan;
 pub mod sanitize;
 pub mod saved_view;

@@ -63,9 +63,53 @@ pub struct Milestone {
     pub due_date: Option<NaiveDate>,
     pub state: MilestoneState,
     pub web_url: String,
+    /// Where it lives, seen from the team's group (`None`: not known, a
+    /// cache written before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<MilestoneOwner>,
+}
+
+/// Where a milestone lives, seen from the team's group: GitLab lets an
+/// issue hold only its project's milestones and those of the project's
+/// groups and their ancestors, and drops any other without a word
+/// (`IssuableBaseService#ensure_milestone_available`,
+/// `Milestone#for_projects_and_groups`). `include_descendants` brings
+/// sub-groups' and projects' milestones into the list too.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MilestoneOwner {
+    /// The team's group.
+    Group,
+    /// A parent group (its full path).
+    Ancestor(String),
+    /// A sub-group (its full path).
+    Descendant(String),
+    /// A project (its full path).
+    Project(String),
 }
 
 impl Milestone {
+    /// The group's or an ancestor's: where the team's iterations live
+    /// (a sub-group's or a project's is not available to every project).
+    pub fn of_group_or_ancestor(&self) -> bool {
+        matches!(
+            self.owner,
+            None | Some(MilestoneOwner::Group | MilestoneOwner::Ancestor(_))
+        )
+    }
+
+    /// Whether GitLab lets an issue of the project at `project_path` hold
+    /// this milestone (any other is dropped silently).
+    pub fn available_to(&self, project_path: &str) -> bool {
+        match &self.owner {
+            None | Some(MilestoneOwner::Group | MilestoneOwner::Ancestor(_)) => true,
+            Some(MilestoneOwner::Descendant(g)) => project_path
+                .strip_prefix(g.as_str())
+                .is_some_and(|r| r.starts_with('/')),
+            Some(MilestoneOwner::Project(p)) => p == project_path,
+        }
+    }
+
     /// Days from `today` to the due date, inclusive of today (0 on the due day).
     pub fn days_left(&self, today: NaiveDate) -> Option<i64> {
         self.due_date.map(|d| (d - today).num_days())
@@ -79,6 +123,7 @@ pub struct Issue {
     pub iid: u64,
     pub project_id: ProjectId,
     pub title: String,
+    /// Sanitized, for the screen; [`Issue::raw_description`] is GitLab's text.
     pub description: String,
     pub state: IssueState,
     /// Label titles, as GitLab sends them (sorted by title).
@@ -96,6 +141,11 @@ pub struct Issue {
     /// What the web board's cards mark: confidential, incident, due date.
     #[serde(default, skip_serializing_if = "Marks::is_empty")]
     pub marks: Marks,
+    /// The description as GitLab sent it, where sanitizing changed it
+    /// (tabs, ZWJ emoji, bidi marks): what a write-back splices into and
+    /// the conflict check compares, never shown. `None`: as `description`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw_description: Option<String>,
 }
 
 /// What GitLab's board cards show besides labels and people.
@@ -145,6 +195,24 @@ impl Issue {
 
     pub fn is_open(&self) -> bool {
         self.state == IssueState::Opened
+    }
+
+    /// The description byte for byte as GitLab has it (what is sent back).
+    pub fn raw_description(&self) -> &str {
+        self.raw_description.as_deref().unwrap_or(&self.description)
+    }
+
+    /// Take GitLab's text as the description: sanitized for the screen,
+    /// kept as it is for writing back.
+    pub fn set_description(&mut self, raw: String) {
+        let shown = super::sanitize::text(&raw);
+        if shown == raw {
+            self.description = raw;
+            self.raw_description = None;
+        } else {
+            self.description = shown;
+            self.raw_description = Some(raw);
+        }
     }
 
     pub fn has_label(&self, label: &str) -> bool {
@@ -246,7 +314,7 @@ impl TeamConfig {
 
     /// Whether a milestone is one of this team's iterations.
     pub fn is_team_milestone(&self, m: &Milestone) -> bool {
-        m.title.starts_with(&self.milestone_prefix)
+        m.title.starts_with(&self.milestone_prefix) && m.of_group_or_ancestor()
     }
 
     /// The milestone title without the team prefix (`W45`), for tight spaces.

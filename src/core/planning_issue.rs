@@ -128,9 +128,10 @@ pub(super) fn write_summary(state: &mut AppState) -> Vec<Effect> {
         return Vec::new();
     };
     let block = planning_summary::markdown(&summary, state.today);
-    let text = planning_summary::splice(&issue.description, &block);
+    // Spliced into GitLab's text as it is (only what is shown is sanitized).
+    let text = planning_summary::splice(issue.raw_description(), &block);
     let name = state.short_ref(&issue);
-    if text == issue.description {
+    if text == issue.raw_description() {
         state.info(format!("{name}: the summary there is up to date"));
         return Vec::new();
     }
@@ -140,7 +141,7 @@ pub(super) fn write_summary(state: &mut AppState) -> Vec<Effect> {
         edit: Box::new(Edit {
             description: Some(DescriptionEdit {
                 text,
-                before: issue.description.clone(),
+                before: issue.raw_description().to_owned(),
             }),
             ..Edit::default()
         }),

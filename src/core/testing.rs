@@ -45,6 +45,7 @@ pub fn issue(id: IssueId, iid: u64, labels: &[&str]) -> Issue {
         web_url: format!("https://gitlab.example.com/grp/alpha/-/issues/{iid}"),
         position: id as i64,
         marks: Default::default(),
+        raw_description: None,
     }
 }
 
@@ -63,6 +64,7 @@ pub fn milestone(
         due_date: due.map(|s| s.parse::<NaiveDate>().unwrap()),
         state: MilestoneState::Active,
         web_url: String::new(),
+        owner: None,
     }
 }
 

@@ -19,7 +19,13 @@ pub enum Intent {
     Lane(String),
     /// Out of every lane (the Open column).
     NoLane,
+    /// The issue page's close: labels kept.
     Close,
+    /// A move to the board's Closed list, as GitLab's board makes it:
+    /// closed, and every lane label removed
+    /// (`Boards::BaseItemMoveService#issuable_params` sends
+    /// `remove_label_ids` of every list label of the board).
+    ToClosed,
     Reopen,
     /// Exactly these assignees (the picker's choice).
     Assignees(Vec<UserId>),
@@ -204,6 +210,14 @@ pub fn plan(
             },
             format!("{name} closed"),
         ),
+        Intent::ToClosed => {
+            let mut e = edit::to_lane(issue, team, None);
+            e.state = issue.is_open().then_some(IssueState::Closed);
+            (
+                e,
+                format!("{name} closed (moved to Closed: lane labels removed)"),
+            )
+        }
         Intent::Reopen => (
             Edit {
                 state: (!issue.is_open()).then_some(IssueState::Opened),
@@ -454,6 +468,48 @@ mod tests {
         );
         let p = plan(&c, &i, "#1", &Intent::Close).unwrap();
         assert_eq!(p.edit.state, Some(IssueState::Closed));
+        assert!(
+            p.edit.remove_labels.is_empty(),
+            "the issue page's close keeps labels"
+        );
+    }
+
+    #[test]
+    fn a_move_to_closed_closes_and_removes_the_lane_labels_as_the_board_does() {
+        let t = team();
+        let me = user(7, "zoe", "Zoë");
+        let c = ctx(&t, &me, &[]);
+        let i = issue(
+            1,
+            1,
+            &[
+                "team::Datastores",
+                "workflow-infra::Done",
+                "workflow-infra::Ready",
+            ],
+        );
+        let p = plan(&c, &i, "#1", &Intent::ToClosed).unwrap();
+        assert_eq!(p.edit.state, Some(IssueState::Closed));
+        let mut removed = p.edit.remove_labels.clone();
+        removed.sort();
+        assert_eq!(
+            removed,
+            vec!["workflow-infra::Done", "workflow-infra::Ready"]
+        );
+        assert!(p.edit.add_labels.is_empty());
+        // Closed and without lanes already: nothing to do.
+        let mut closed = issue(2, 2, &["team::Datastores"]);
+        closed.state = IssueState::Closed;
+        assert_eq!(
+            plan(&c, &closed, "#2", &Intent::ToClosed),
+            Err(Refusal::NothingToChange)
+        );
+        // Closed with its lane (closed from the issue page): the label goes.
+        let mut page = issue(3, 3, &["team::Datastores", "workflow-infra::Done"]);
+        page.state = IssueState::Closed;
+        let p = plan(&c, &page, "#3", &Intent::ToClosed).unwrap();
+        assert_eq!(p.edit.state, None);
+        assert_eq!(p.edit.remove_labels, vec!["workflow-infra::Done"]);
     }
 
     #[test]

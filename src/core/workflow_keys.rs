@@ -373,14 +373,35 @@ pub(super) fn to_column(state: &mut AppState, issue: &Issue, target: &ColumnKind
         ColumnKind::Lane(l) => act(state, issue, Intent::Lane(l.clone())),
         ColumnKind::Open => act(state, issue, Intent::NoLane),
         ColumnKind::Closed => {
+            // As GitLab's board: closed, and the lane labels removed.
+            let me = state.ws.me.clone();
+            let ctx = super::workflow::Context {
+                team: &state.team,
+                milestones: &state.ws.milestones,
+                members: &state.ws.members,
+                me: me.as_ref(),
+                current: state.iteration.current,
+                free_tier: state.ws.free_tier,
+            };
+            let planned = match super::workflow::plan(&ctx, issue, &r, &Intent::ToClosed) {
+                Ok(p) => p,
+                Err(super::workflow::Refusal::NothingToChange) => {
+                    state.info(format!("nothing to change: {r}"));
+                    return Vec::new();
+                }
+                Err(
+                    super::workflow::Refusal::Invalid(why)
+                    | super::workflow::Refusal::Unsupported(why),
+                ) => return warn(state, &why),
+            };
             state.mode = Mode::Confirm {
-                prompt: format!("Close {r} {}? y/n", issue.title),
+                prompt: format!(
+                    "Close {r} {} (its lane label removed, as the board does)? y/n",
+                    issue.title
+                ),
                 issue: issue.id,
-                edit: Box::new(Edit {
-                    state: Some(IssueState::Closed),
-                    ..Edit::default()
-                }),
-                summary: format!("{r} closed"),
+                edit: Box::new(planned.edit),
+                summary: planned.summary,
                 preview: None,
                 scroll: 0,
             };
@@ -696,14 +717,20 @@ mod tests {
         assert!(enqueued(&fx).is_empty());
         assert!(matches!(s.mode, Mode::Confirm { .. }));
         let fx = keys(&mut s, "y");
+        // As GitLab's board: closed, and the lane label removed.
         assert_eq!(enqueued(&fx)[0].edit.state, Some(IssueState::Closed));
+        assert_eq!(
+            enqueued(&fx)[0].edit.remove_labels,
+            vec!["workflow-infra::Cancelled"]
+        );
         assert_eq!(col_title(&s), "Closed");
-        // Out of Closed to the left reopens, in the lane it has (here
-        // Cancelled, where it was closed from), with no other label change.
+        // Out of Closed to the left reopens with the label of the list it
+        // goes to, as the board does (here Cancelled, left of Closed).
         let fx = keys(&mut s, "H");
         let c = enqueued(&fx)[0];
         assert_eq!(c.edit.state, Some(IssueState::Opened));
-        assert!(c.edit.add_labels.is_empty() && c.edit.remove_labels.is_empty());
+        assert_eq!(c.edit.add_labels, vec!["workflow-infra::Cancelled"]);
+        assert!(c.edit.remove_labels.is_empty());
         assert_eq!(col_title(&s), "Cancelled");
     }
 

@@ -75,6 +75,12 @@ pub struct ApiIssue {
 }
 
 impl ApiIssue {
+    /// Whether GitLab can keep a weight on this issue where the licence has
+    /// weights: every type but incidents (`EE::Issue#supports_weight?`).
+    pub fn supports_weight(&self) -> bool {
+        self.issue_type.as_deref() != Some("incident")
+    }
+
     /// The project's full path: from `references.full` (`group/project#1`),
     /// else from `web_url` (`https://host/group/project/-/issues/1`).
     pub fn project_path(&self) -> Option<String> {
@@ -105,12 +111,12 @@ impl ApiIssue {
             .collect();
         let mut labels = lanes.canonical(&given);
         labels.sort();
-        Issue {
+        let mut issue = Issue {
             id: self.id,
             iid: self.iid,
             project_id: self.project_id,
             title: sanitize::line(&self.title),
-            description: sanitize::text(self.description.as_deref().unwrap_or("")),
+            description: String::new(),
             state: if self.state == "closed" {
                 IssueState::Closed
             } else {
@@ -133,7 +139,10 @@ impl ApiIssue {
                 // Not in REST: the sync keeps what GraphQL said.
                 blocked: false,
             },
-        }
+            raw_description: None,
+        };
+        issue.set_description(self.description.unwrap_or_default());
+        issue
     }
 
     /// Whether GitLab's web board shows this work item: issues and
@@ -161,6 +170,50 @@ pub struct ApiMilestone {
     pub state: String,
     #[serde(default)]
     pub web_url: Option<String>,
+    /// A group milestone's group, or a project milestone's project.
+    #[serde(default)]
+    pub group_id: Option<u64>,
+    #[serde(default)]
+    pub project_id: Option<u64>,
+}
+
+impl ApiMilestone {
+    /// Where it lives, seen from `group` (a full path): read from its web
+    /// address (`/groups/<path>/-/milestones/N` for a group's,
+    /// `/<project path>/-/milestones/N` for a project's).
+    pub fn owner(&self, group: &str) -> Option<crate::core::model::MilestoneOwner> {
+        use crate::core::model::MilestoneOwner;
+        let url = url::Url::parse(self.web_url.as_deref()?).ok()?;
+        let path = url.path().trim_start_matches('/');
+        let (owner, _) = path.split_once("/-/milestones")?;
+        let owner = percent_decode(owner);
+        let group = group.trim_matches('/');
+        match owner.strip_prefix("groups/") {
+            Some(g) if self.project_id.is_none() => Some(if g == group {
+                MilestoneOwner::Group
+            } else if group.starts_with(&format!("{g}/")) {
+                MilestoneOwner::Ancestor(g.to_owned())
+            } else {
+                MilestoneOwner::Descendant(g.to_owned())
+            }),
+            _ => Some(MilestoneOwner::Project(owner)),
+        }
+    }
+
+    /// As a core milestone, its owner seen from `group`.
+    pub fn into_milestone(self, group: &str) -> Milestone {
+        let owner = self.owner(group);
+        Milestone {
+            owner,
+            ..Milestone::from(self)
+        }
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={s}").as_bytes())
+        .next()
+        .map_or_else(|| s.to_owned(), |(_, v)| v.into_owned())
 }
 
 impl From<ApiMilestone> for Milestone {
@@ -178,6 +231,7 @@ impl From<ApiMilestone> for Milestone {
                 MilestoneState::Active
             },
             web_url: sanitize::line(m.web_url.as_deref().unwrap_or("")),
+            owner: None,
         }
     }
 }
@@ -367,10 +421,27 @@ fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
     Option::<T>::deserialize(d).map(Some)
 }
 
-/// Whether a listing shows a GitLab that keeps no weights (Free): none of
-/// its issues has the field. `None` for an empty listing.
-pub fn free_tier(issues: &[ApiIssue]) -> Option<bool> {
-    (!issues.is_empty()).then(|| issues.iter().all(|i| i.weight.is_none()))
+/// Whether a GraphQL validation error says `field` does not exist (GitLab
+/// CE's schema lacks EE's fields: "Field 'blocked' doesn't exist on type
+/// 'Issue'").
+pub fn names_missing_field(message: &str, field: &str) -> bool {
+    message.contains(&format!("Field '{field}' doesn't exist"))
+}
+
+/// Whether a listing shows a GitLab that keeps no weights (Free), from
+/// positive evidence only: an issue that can carry a weight and has the
+/// field means Premium (`Some(false)`), such issues all without it mean
+/// Free (`Some(true)`). Incidents never carry `weight`, even on Premium
+/// (`EE::Issue#supports_weight?` is `!incident?`, and
+/// `ee/lib/ee/api/entities/issue_basic.rb` exposes it only
+/// `if issue.weight_available?`): they say nothing, and neither does an
+/// empty listing (`None`).
+pub fn free_tier<'a>(issues: impl IntoIterator<Item = &'a ApiIssue>) -> Option<bool> {
+    let weighable: Vec<&ApiIssue> = issues.into_iter().filter(|i| i.supports_weight()).collect();
+    if weighable.iter().any(|i| i.weight.is_some()) {
+        return Some(false);
+    }
+    (!weighable.is_empty()).then_some(true)
 }
 
 #[cfg(test)]

@@ -175,6 +175,12 @@ pub struct Client {
     /// under their titles now (shared by clones; set by the sync and the
     /// sender from the cache).
     lanes: std::sync::Arc<std::sync::RwLock<std::sync::Arc<LaneLabels>>>,
+    /// Whether GraphQL queries may name fields of EE's schema (`blocked`):
+    /// true until an answer says the field does not exist (GitLab CE).
+    ee_fields: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// While a batch is sent: the lane labels whose titles were read for
+    /// it (each read once per batch, not once per change).
+    lane_batch: std::sync::Arc<std::sync::Mutex<Option<std::collections::HashSet<u64>>>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -310,6 +316,8 @@ impl Client {
             received: Default::default(),
             clock_offset: Default::default(),
             lanes: Default::default(),
+            ee_fields: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true)),
+            lane_batch: Default::default(),
         })
     }
 
@@ -708,23 +716,36 @@ impl Client {
         milestone: Option<&str>,
         state: &str,
     ) -> Result<Vec<dto::OrderedIssue>, GitlabError> {
-        const QUERY: &str = "query($fullPath: ID!, $labels: [String!], $milestone: [String], $state: IssuableState, $after: String) { group(fullPath: $fullPath) { issues(labelName: $labels, milestoneTitle: $milestone, state: $state, types: [ISSUE, INCIDENT], includeSubgroups: true, sort: RELATIVE_POSITION_ASC, first: 100, after: $after) { nodes { id iid projectId relativePosition blocked } pageInfo { hasNextPage endCursor } } } }";
+        use std::sync::atomic::Ordering;
+        const QUERY: &str = "query($fullPath: ID!, $labels: [String!], $milestone: [String], $state: IssuableState, $after: String) { group(fullPath: $fullPath) { issues(labelName: $labels, milestoneTitle: $milestone, state: $state, types: [ISSUE, INCIDENT], includeSubgroups: true, sort: RELATIVE_POSITION_ASC, first: 100, after: $after) { nodes { id iid projectId relativePosition NODE_EE } pageInfo { hasNextPage endCursor } } } }";
         let mut out: Vec<dto::OrderedIssue> = Vec::new();
         let mut seen = std::collections::HashSet::new();
         let mut after: Option<String> = None;
         loop {
-            let v = self
-                .graphql(
-                    QUERY,
-                    serde_json::json!({
-                        "fullPath": group,
-                        "labels": labels,
-                        "milestone": milestone.map(|m| vec![m]),
-                        "state": state,
-                        "after": after,
-                    }),
-                )
-                .await?;
+            let variables = serde_json::json!({
+                "fullPath": group,
+                "labels": labels,
+                "milestone": milestone.map(|m| vec![m]),
+                "state": state,
+                "after": after,
+            });
+            // `blocked` is in EE's schema only (`ee/app/graphql/ee/types/
+            // issue_type.rb`): on CE the query fails validation naming it,
+            // and is asked again without it (CE has no blocking links).
+            let ee = self.ee_fields.load(Ordering::Relaxed);
+            let query = QUERY.replace("NODE_EE", if ee { "blocked" } else { "" });
+            let v = match self.graphql(&query, variables.clone()).await {
+                Err(GitlabError::Rejected {
+                    status: 200,
+                    message,
+                }) if ee && dto::names_missing_field(&message, "blocked") => {
+                    tracing::info!("GraphQL has no `blocked` (GitLab CE): asked without it");
+                    self.ee_fields.store(false, Ordering::Relaxed);
+                    self.graphql(&QUERY.replace("NODE_EE", ""), variables)
+                        .await?
+                }
+                other => other?,
+            };
             let issues = &v["data"]["group"]["issues"];
             if issues.is_null() {
                 return Err(GitlabError::NotFound(format!("group {group} (GraphQL)")));
@@ -933,10 +954,22 @@ impl Client {
             .collect();
         let mut seen: Vec<(u64, String)> = Vec::new();
         for lane in &lanes {
-            if let Some(l) = known.lanes.get(*lane)
-                && let Some(found) = self.project_label(project, l.id).await?
-            {
+            let Some(l) = known.lanes.get(*lane) else {
+                continue;
+            };
+            if self.lane_read_in_batch(l.id) {
+                continue;
+            }
+            if let Some(found) = self.project_label(project, l.id).await? {
                 seen.push(found);
+            }
+            if let Some(read) = self
+                .lane_batch
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .as_mut()
+            {
+                read.insert(l.id);
             }
         }
         let seen: Vec<(u64, &str)> = seen.iter().map(|(id, t)| (*id, t.as_str())).collect();
@@ -946,6 +979,24 @@ impl Client {
             self.set_lanes(lanes);
         }
         Ok(())
+    }
+
+    /// Start (`true`) or end a batch of sends: within one, each lane
+    /// label's title is read from GitLab once.
+    pub fn lane_batch(&self, on: bool) {
+        *self
+            .lane_batch
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            on.then(std::collections::HashSet::new);
+    }
+
+    fn lane_read_in_batch(&self, id: u64) -> bool {
+        self.lane_batch
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .is_some_and(|r| r.contains(&id))
     }
 
     /// One group label by id (`None`: deleted, or not the group's).

@@ -73,6 +73,10 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // 7: what the board showed when it closed, one look a day (for "what
     // changed since you last looked" and `print --since`).
     "CREATE TABLE looks (day TEXT PRIMARY KEY, at TEXT NOT NULL, glimpses TEXT NOT NULL);",
+    // 8: descriptions are kept as GitLab sent them (sanitized only when
+    // shown); the ones cached before were sanitized: the next sync is a
+    // full one, which writes every description again.
+    "DELETE FROM meta WHERE key = 'full_synced_at';",
 ];
 
 /// The tables of the current schema.

@@ -211,6 +211,22 @@ impl Store {
     /// issue as GitLab answered goes into the cached snapshot (keeping its
     /// place; a new issue goes last, as GitLab places it) together with the
     /// change leaving the queue.
+    /// The tier an answer of GitLab showed (Free or not), for every
+    /// process on this cache; written only when it changes.
+    pub fn learn_free_tier(&self, free: bool) -> Result<(), StoreError> {
+        if self.meta_get("free_tier")?.as_deref() == Some(&free.to_string()) {
+            return Ok(());
+        }
+        self.write(|tx| {
+            tx.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('free_tier', ?1)",
+                [free.to_string()],
+            )?;
+            bump_rev(tx)?;
+            Ok(())
+        })
+    }
+
     pub fn finish(&self, results: &[Finished]) -> Result<(), StoreError> {
         if results.is_empty() {
             return Ok(());
@@ -451,7 +467,7 @@ impl Store {
                     if let Ok(mut i) = serde_json::from_str::<Issue>(&data) {
                         i.position = pos;
                         if !description.is_empty() {
-                            i.description = description;
+                            i.set_description(description);
                         }
                         upsert.push(i);
                     }

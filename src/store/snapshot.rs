@@ -232,7 +232,7 @@ impl Store {
                         serde_json::from_slice(bytes).map_err(|e| format!("corrupt row: {e}"))?;
                     i.position = *position;
                     if !description.is_empty() {
-                        i.description = std::mem::take(description);
+                        i.set_description(std::mem::take(description));
                     }
                     Ok(i)
                 })
@@ -356,16 +356,18 @@ impl Store {
 
 /// An issue's row: its JSON without the description (which has a column
 /// of its own), and the description.
+/// The column holds GitLab's text as it sent it (sanitized when read).
 fn issue_row(i: &Issue) -> rusqlite::Result<(String, &str)> {
-    let data = if i.description.is_empty() {
+    let data = if i.description.is_empty() && i.raw_description.is_none() {
         serde_json::to_string(i)
     } else {
         let mut shell = i.clone();
         shell.description = String::new();
+        shell.raw_description = None;
         serde_json::to_string(&shell)
     }
     .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-    Ok((data, &i.description))
+    Ok((data, i.raw_description()))
 }
 
 /// Write issues as GitLab has them, stamped with the write's `rev`.
