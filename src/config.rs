@@ -442,6 +442,24 @@ pub fn parse_profile(
             }
         }
     }
+    // A project outside the group gets none of the group's milestones or
+    // labels (GitLab drops them silently): every `cadence` would make a
+    // planning issue no iteration holds, and make it again.
+    if let Some(p) = &file.planning_project
+        && !in_group(p, &file.group)
+    {
+        let line = src
+            .find("planning_project")
+            .map_or(1, |at| line_of(src, at));
+        return Err(ConfigError::Invalid {
+            path: path.to_owned(),
+            line,
+            message: format!(
+                "planning_project = {p:?} is not in the group {:?}: a project elsewhere gets none of the group's milestones or labels; name a project under {}/",
+                file.group, file.group
+            ),
+        });
+    }
     if let Some(p) = &file.milestone_title
         && !p.contains("{week}")
         && !p.contains("{n}")
@@ -610,6 +628,15 @@ pub fn normalize_host(host: &str) -> String {
 }
 
 /// The token may only travel over https, or plain http to this machine.
+/// Whether the project at full path `project` is in `group` or one of its
+/// sub-groups.
+pub fn in_group(project: &str, group: &str) -> bool {
+    project
+        .trim_matches('/')
+        .strip_prefix(group.trim_matches('/'))
+        .is_some_and(|rest| rest.len() > 1 && rest.starts_with('/'))
+}
+
 pub fn check_host(host: &str) -> Result<(), ConfigError> {
     let lower = host.to_ascii_lowercase();
     if lower.starts_with("https://") {

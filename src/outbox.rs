@@ -285,7 +285,10 @@ pub async fn send_with(
             };
             return Err(SendError::Refused {
                 reason: format!(
-                    "the milestone (id {m}) is no longer on GitLab (deleted?): the issue keeps its milestone; pick another"
+                    "GitLab did not keep the milestone (id {m}): it is not available to {} (GitLab takes only the project's own milestones and its groups') or it was deleted; the issue keeps its milestone, pick another",
+                    after
+                        .project_path()
+                        .unwrap_or_else(|| "this issue's project".into())
                 ),
                 issue: Some(Box::new(restored)),
             });

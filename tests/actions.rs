@@ -838,7 +838,10 @@ fn a_change_to_a_milestone_deleted_meanwhile_is_reported_and_clears_nothing() {
     r.fake.world().milestones.retain(|m| m.id != target);
     let o = flush(&r, &store);
     assert_eq!(o.refused.len(), 1, "{o:?}");
-    assert!(o.refused[0].1.contains("no longer on GitLab"), "{o:?}");
+    assert!(
+        o.refused[0].1.contains("not available to") && o.refused[0].1.contains("deleted"),
+        "{o:?}"
+    );
     assert_eq!(
         r.server(f.id).milestone_id,
         f.milestone_id,

@@ -267,3 +267,93 @@ fn what_gitlab_kept_is_what_take_reports() {
     let o = home.run(&["pending"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+/// GitLab lets an issue hold only its project's milestones and its
+/// groups': another project's milestone is refused before it is sent,
+/// named as such; sub-groups' and projects' milestones (which
+/// `include_descendants` lists) are never taken for the team's iteration.
+#[test]
+fn milestones_as_gitlab_allows_them() {
+    let server = fake();
+    let (iid, id) = first_ready(&server);
+    let (other_project, cur_title) = {
+        let mut w = server.world();
+        let issue_project = w.issues.iter().find(|i| i.id == id).unwrap().project_id;
+        let other = w
+            .projects
+            .iter()
+            .find(|p| p.id != issue_project)
+            .unwrap()
+            .id;
+        let cur = w.milestones[2].clone();
+        // Another project's milestone, and a sub-group's dated as the
+        // current iteration, both titled as the team titles iterations.
+        let mut theirs = cur.clone();
+        theirs.id = 9_000_001;
+        theirs.iid = 901;
+        theirs.title = "Datastores team - their project".into();
+        theirs.lives = format!("project:{other}");
+        let mut sub = cur.clone();
+        sub.id = 9_000_002;
+        sub.iid = 902;
+        sub.title = "Datastores team - sub-group".into();
+        sub.lives = "descendant".into();
+        w.milestones.push(theirs);
+        w.milestones.push(sub);
+        (other, cur.title)
+    };
+    let home = synced_home(&server);
+    let o = home.run(&[
+        "milestone",
+        &iid.to_string(),
+        "Datastores team - their project",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    assert!(stderr(&o).contains("not available to"), "{}", stderr(&o));
+    // Sent anyway (say by another client): GitLab drops it silently; the
+    // fake does as GitLab does.
+    {
+        let w = server.world();
+        let i = w.issues.iter().find(|i| i.id == id).unwrap();
+        assert_ne!(i.milestone_id, Some(9_000_001));
+        assert!(w.milestone_available(&w.milestones[2], other_project));
+    }
+    // The current iteration is the group's, not the sub-group's.
+    let o = home.run(&["print", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["milestone"]["title"], cur_title, "{}", v["milestone"]);
+}
+
+/// A planning project outside the group gets none of the group's
+/// milestones or labels: refused when the config is read, with its line,
+/// by every command and by `doctor`.
+#[test]
+fn a_planning_project_outside_the_group_is_a_config_error() {
+    let home = Home::new();
+    home.write_config("https://gitlab.example.com");
+    let file = home.path("config/glboard/config.toml");
+    let mut src = std::fs::read_to_string(&file).unwrap();
+    src.push_str("\nplanning_project = \"elsewhere/plans\"\n");
+    std::fs::write(&file, &src).unwrap();
+    let line = src
+        .lines()
+        .position(|l| l.starts_with("planning_project"))
+        .unwrap()
+        + 1;
+    for cmd in [&["print"][..], &["doctor"][..]] {
+        let o = home.run(cmd);
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "{cmd:?}: {}{}",
+            stdout(&o),
+            stderr(&o)
+        );
+        let said = format!("{}{}", stdout(&o), stderr(&o));
+        assert!(
+            said.contains("not in the group") && said.contains(&format!(":{line}")),
+            "{cmd:?}: {said}"
+        );
+    }
+}

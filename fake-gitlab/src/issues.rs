@@ -231,9 +231,16 @@ pub(crate) fn update_issue(
         }
     }
     let tier = w.tier;
-    // A milestone that is not there (deleted) is set to none, silently
+    // A milestone that is not there (deleted), or not available to the
+    // issue's project (another project's, a sub-group's the project is not
+    // in), is set to none, silently
     // (`IssuableBaseService#ensure_milestone_available`).
-    let known: Vec<u64> = w.milestones.iter().map(|m| m.id).collect();
+    let known: Vec<u64> = w
+        .milestones
+        .iter()
+        .filter(|m| w.milestone_available(m, project))
+        .map(|m| m.id)
+        .collect();
     let i = w.issue_mut(project, iid).expect("checked");
     i.labels = labels;
     let mut moved: Option<(Option<u64>, Option<u64>)> = None;
@@ -453,9 +460,15 @@ pub(crate) fn create_issue(w: &mut World, project: u64, p: &[(String, String)]) 
         description: get(p, "description").map(str::to_owned),
         state: "opened".into(),
         labels,
+        // `ensure_milestone_available`, as for an update.
         milestone_id: get(p, "milestone_id")
-            .and_then(|m| m.parse().ok())
-            .filter(|m| *m != 0),
+            .and_then(|m| m.parse::<u64>().ok())
+            .filter(|m| *m != 0)
+            .filter(|m| {
+                w.milestones
+                    .iter()
+                    .any(|x| x.id == *m && w.milestone_available(x, project))
+            }),
         assignee_ids: get_all(p, "assignee_ids")
             .iter()
             .filter_map(|v| v.parse().ok())

@@ -64,16 +64,45 @@ impl World {
         }
     }
 
+    /// A milestone as `doc/api/group_milestones.md` shows it: a group's
+    /// has `group_id` and a `/groups/<path>/-/milestones/N` address, a
+    /// project's `project_id` and `/<project path>/-/milestones/N`.
     pub(crate) fn milestone_json(&self, m: &FMilestone) -> Value {
         let today = Utc::now().date_naive();
-        json!({
-            "id": m.id, "iid": m.iid, "group_id": self.group_id, "title": m.title,
+        let project = m
+            .lives
+            .strip_prefix("project:")
+            .and_then(|id| id.parse::<u64>().ok())
+            .and_then(|id| self.projects.iter().find(|p| p.id == id));
+        let group = match m.lives.as_str() {
+            "ancestor" => self
+                .group_path
+                .rsplit_once('/')
+                .map_or(self.group_path.clone(), |(a, _)| a.to_owned()),
+            "descendant" => self.sub_group_path(),
+            _ => self.group_path.clone(),
+        };
+        let mut v = json!({
+            "id": m.id, "iid": m.iid, "title": m.title,
             "description": m.description, "state": m.state,
             "created_at": "2025-01-06T09:00:00.000Z", "updated_at": "2025-01-06T09:00:00.000Z",
             "due_date": m.due_date, "start_date": m.start_date,
             "expired": m.due_date.is_some_and(|d| d < today),
-            "web_url": format!("{}/groups/{}/-/milestones/{}", self.host, self.group_path, m.iid),
-        })
+        });
+        match project {
+            Some(p) => {
+                v["project_id"] = json!(p.id);
+                v["web_url"] = json!(format!("{}/{}/-/milestones/{}", self.host, p.path, m.iid));
+            }
+            None => {
+                v["group_id"] = json!(self.group_id);
+                v["web_url"] = json!(format!(
+                    "{}/groups/{group}/-/milestones/{}",
+                    self.host, m.iid
+                ));
+            }
+        }
+        v
     }
 
     /// An issue as GitLab's issue entity shows it (`schemas/issue.json`).

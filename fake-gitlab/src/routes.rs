@@ -172,9 +172,19 @@ fn route(
                     json!({"error": "title is missing"}),
                 );
             };
+            // Unique among the group's own milestones and its direct
+            // projects', closed ones included (`Milestone#uniqueness_of_title`).
+            let direct = |m: &crate::world::FMilestone| {
+                m.lives
+                    .strip_prefix("project:")
+                    .and_then(|id| id.parse::<u64>().ok())
+                    .and_then(|id| w.projects.iter().find(|p| p.id == id))
+                    .and_then(|p| p.path.strip_prefix(&format!("{}/", w.group_path)))
+                    .is_some_and(|name| !name.contains('/'))
+            };
             if w.milestones
                 .iter()
-                .any(|m| m.lives.is_empty() && m.title == title)
+                .any(|m| (m.lives.is_empty() || direct(m)) && m.title == title)
             {
                 return message(
                     400,
@@ -241,9 +251,10 @@ fn route(
                         .milestones
                         .iter()
                         .filter(|m| match m.lives.as_str() {
+                            "" => true,
                             "ancestor" => ancestors,
-                            "descendant" => descendants,
-                            _ => true,
+                            // Sub-groups' and projects' milestones.
+                            _ => descendants,
                         })
                         .filter(|m| state.is_none_or(|s| m.state == s))
                         .filter(|m| title.is_none_or(|t| m.title == t))

@@ -45,7 +45,8 @@ pub struct FMilestone {
     /// `active` or `closed`.
     pub state: String,
     /// Where it lives relative to the group: `""` the group itself,
-    /// `"ancestor"` a parent group, `"descendant"` a subgroup.
+    /// `"ancestor"` a parent group, `"descendant"` a subgroup (`<group>/sub`),
+    /// `"project:<id>"` a project of the group.
     #[serde(default)]
     pub lives: String,
 }
@@ -243,6 +244,34 @@ impl World {
     }
 
     /// The fake server's own clock.
+    /// Whether an issue of `project_id` may hold milestone `m`: its
+    /// project's own, or one of the project's groups' and their ancestors'
+    /// (`Issuable#milestone_available?`, `Project#milestones_available`);
+    /// any other is set to none without a word
+    /// (`IssuableBaseService#ensure_milestone_available`).
+    pub fn milestone_available(&self, m: &FMilestone, project_id: u64) -> bool {
+        let path = self
+            .projects
+            .iter()
+            .find(|p| p.id == project_id)
+            .map_or("", |p| p.path.as_str());
+        match m.lives.as_str() {
+            "" | "ancestor" => true,
+            "descendant" => path.starts_with(&format!("{}/", self.sub_group_path())),
+            other => {
+                other
+                    .strip_prefix("project:")
+                    .and_then(|id| id.parse::<u64>().ok())
+                    == Some(project_id)
+            }
+        }
+    }
+
+    /// The sub-group a `"descendant"` milestone lives in.
+    pub fn sub_group_path(&self) -> String {
+        format!("{}/sub", self.group_path)
+    }
+
     /// GitLab EE (the version ends in `-ee`); CE's GraphQL schema lacks
     /// EE's fields.
     pub fn enterprise(&self) -> bool {

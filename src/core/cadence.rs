@@ -199,7 +199,10 @@ pub fn plan(
         }
         let n = base_n.map(|n| n + (start - base).num_days() / len);
         let t = title(pattern, start, n);
-        if let Some(taken) = milestones.iter().find(|m| m.title == t) {
+        if let Some(taken) = milestones
+            .iter()
+            .find(|m| m.title == t && m.in_title_scope())
+        {
             slots.push(Slot::Collides {
                 title: t,
                 start_date: start,
@@ -364,6 +367,47 @@ mod tests {
                 "+ Datastores team - W51 2026-12-14..2026-12-27",
             ]
         );
+    }
+
+    #[test]
+    fn only_the_groups_and_its_direct_projects_milestones_take_a_title() {
+        use crate::core::model::MilestoneOwner;
+        let t = team();
+        let mut m = vec![ms(
+            2,
+            "Datastores team - W49",
+            "2026-11-30",
+            14,
+            MilestoneState::Active,
+        )];
+        let mut taken = |owner: MilestoneOwner| {
+            let mut x = ms(
+                9,
+                "Datastores team - W51",
+                "2025-12-15",
+                14,
+                MilestoneState::Closed,
+            );
+            x.owner = Some(owner);
+            m.truncate(1);
+            m.push(x);
+            let p = plan(&m, &t, &pattern(), day("2026-12-01"), 1).unwrap();
+            matches!(p.slots[1], Slot::Collides { .. })
+        };
+        assert!(taken(MilestoneOwner::Group));
+        assert!(taken(MilestoneOwner::Project {
+            path: "gitlab-com/gl-infra/alpha".into(),
+            direct: true
+        }));
+        // `Milestone#uniqueness_of_title` looks no further.
+        assert!(!taken(MilestoneOwner::Ancestor("gitlab-com".into())));
+        assert!(!taken(MilestoneOwner::Descendant(
+            "gitlab-com/gl-infra/sub".into()
+        )));
+        assert!(!taken(MilestoneOwner::Project {
+            path: "gitlab-com/gl-infra/sub/beta".into(),
+            direct: false
+        }));
     }
 
     #[test]

@@ -84,8 +84,9 @@ pub enum MilestoneOwner {
     Ancestor(String),
     /// A sub-group (its full path).
     Descendant(String),
-    /// A project (its full path).
-    Project(String),
+    /// A project (its full path); `direct`: a project of the group itself
+    /// (not of a sub-group).
+    Project { path: String, direct: bool },
 }
 
 impl Milestone {
@@ -106,8 +107,20 @@ impl Milestone {
             Some(MilestoneOwner::Descendant(g)) => project_path
                 .strip_prefix(g.as_str())
                 .is_some_and(|r| r.starts_with('/')),
-            Some(MilestoneOwner::Project(p)) => p == project_path,
+            Some(MilestoneOwner::Project { path, .. }) => path == project_path,
         }
+    }
+
+    /// Whether its title counts in the group's title check: a group
+    /// milestone's title is unique among the group's own milestones and
+    /// its direct projects', closed ones included
+    /// (`Milestone#uniqueness_of_title`), not among ancestors' or
+    /// sub-groups'.
+    pub fn in_title_scope(&self) -> bool {
+        matches!(
+            self.owner,
+            None | Some(MilestoneOwner::Group | MilestoneOwner::Project { direct: true, .. })
+        )
     }
 
     /// Days from `today` to the due date, inclusive of today (0 on the due day).
@@ -195,6 +208,14 @@ impl Issue {
 
     pub fn is_open(&self) -> bool {
         self.state == IssueState::Opened
+    }
+
+    /// Its project's full path, from its web address
+    /// (`https://host/<project path>/-/issues/N`).
+    pub fn project_path(&self) -> Option<String> {
+        let url = url::Url::parse(&self.web_url).ok()?;
+        let (path, _) = url.path().trim_start_matches('/').split_once("/-/issues")?;
+        Some(path.to_owned())
     }
 
     /// The description byte for byte as GitLab has it (what is sent back).

@@ -94,6 +94,20 @@ fn member_names(ctx: &Context<'_>, ids: &[UserId]) -> String {
         .join(" ")
 }
 
+/// GitLab lets an issue hold only its project's milestones and those of
+/// the project's groups (any other is dropped without a word,
+/// `IssuableBaseService#ensure_milestone_available`): refused before it
+/// is sent, in words.
+fn available(m: &Milestone, issue: &Issue) -> Result<(), Refusal> {
+    match issue.project_path() {
+        Some(project) if !m.available_to(&project) => Err(Refusal::Invalid(format!(
+            "{} is not available to {project} (GitLab takes only the project's own milestones and its groups')",
+            m.title
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Whether an issue counts as taken "from the backlog": it is in the
 /// backlog lane or has no milestone. The board and the command line decide
 /// by the issue, never by the screen it was taken from.
@@ -178,6 +192,7 @@ pub fn plan(
             if m.state == MilestoneState::Closed {
                 return Err(Refusal::Invalid(format!("{} is closed", m.title)));
             }
+            available(m, issue)?;
             (
                 edit::promote(issue, team, m.id),
                 format!("{name} promoted to {}, {}", m.title, team.ready_lane),
@@ -316,6 +331,7 @@ pub fn plan(
                     if ms.state == MilestoneState::Closed {
                         return Err(Refusal::Invalid(format!("{} is closed", ms.title)));
                     }
+                    available(ms, issue)?;
                     ms.title.clone()
                 }
                 None => "none".into(),

@@ -523,11 +523,14 @@ fn open_lane_picker(state: &mut AppState, issue: &Issue) -> Vec<Effect> {
 fn open_milestone_picker(state: &mut AppState, issue: &Issue, purpose: PickPurpose) -> Vec<Effect> {
     let cur = state.iteration.current;
     let next = state.iteration.next;
+    // Only what GitLab lets this issue hold (its project's and its groups').
+    let project = issue.project_path();
     let mut open: Vec<&Milestone> = state
         .ws
         .milestones
         .iter()
         .filter(|m| m.state == MilestoneState::Active)
+        .filter(|m| project.as_deref().is_none_or(|p| m.available_to(p)))
         .collect();
     open.sort_by(|a, b| {
         let rank = |m: &Milestone| {

@@ -196,7 +196,16 @@ impl ApiMilestone {
             } else {
                 MilestoneOwner::Descendant(g.to_owned())
             }),
-            _ => Some(MilestoneOwner::Project(owner)),
+            _ => {
+                let direct = owner
+                    .strip_prefix(group)
+                    .and_then(|r| r.strip_prefix('/'))
+                    .is_some_and(|name| !name.contains('/'));
+                Some(MilestoneOwner::Project {
+                    path: owner,
+                    direct,
+                })
+            }
         }
     }
 
