@@ -38,8 +38,8 @@ pub struct FileConfig {
     pub token_command: Option<String>,
     /// How the token is sent: `personal` (personal, project or group access
     /// token: `PRIVATE-TOKEN`), `oauth` (glab's web login, an OAuth
-    /// application: `Authorization: Bearer`), `job` (a CI job token:
-    /// `JOB-TOKEN`). Absent: told by the token's prefix.
+    /// application: `Authorization: Bearer`). `job` is refused: a CI job
+    /// token cannot read issues. Absent: told by the token.
     #[serde(default)]
     pub token_type: Option<crate::gitlab::TokenKind>,
     /// Seconds between background refreshes while the board is open (0: never).
@@ -330,6 +330,9 @@ pub enum ConfigError {
     NoToken(PathBuf),
     #[error("token_command failed: {0}")]
     TokenCommand(String),
+    /// glab's login can't be used (expired, and glab could not renew it).
+    #[error("{0}")]
+    GlabLogin(String),
     #[error(
         "refusing to send the token to {0}: use https (plain http is allowed only to localhost)"
     )]

@@ -1154,6 +1154,11 @@ fn two_profiles_on_two_servers_each_with_its_own_cache() {
 
 /// `glboard ARGS` in `home` with no GITLAB_TOKEN (and `HOME` there).
 fn without_token(home: &Home, args: &[&str], stdin: &str) -> Output {
+    without_token_with(home, args, stdin, &[])
+}
+
+/// [`without_token`] with `env` besides (none of glab's variables but these).
+fn without_token_with(home: &Home, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
     use std::io::Write;
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_glboard"));
     cmd.args(args);
@@ -1162,9 +1167,16 @@ fn without_token(home: &Home, args: &[&str], stdin: &str) -> Output {
     }
     cmd.env_remove("GITLAB_TOKEN")
         .env_remove("GITLAB_HOST")
+        .env_remove("GITLAB_ACCESS_TOKEN")
+        .env_remove("OAUTH_TOKEN")
+        .env_remove("GLAB_CONFIG_DIR")
+        .env_remove("XDG_CONFIG_DIRS")
         .env("HOME", home.path(""))
-        .env_remove("DBUS_SESSION_BUS_ADDRESS")
-        .stdin(std::process::Stdio::piped())
+        .env_remove("DBUS_SESSION_BUS_ADDRESS");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     let mut child = cmd.spawn().unwrap();
@@ -1224,6 +1236,207 @@ fn the_login_glab_has_is_used_for_its_host_only_and_never_written() {
     let o = without_token(&home, &["sync"], "");
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("no GitLab token"), "{}", stderr(&o));
+}
+
+/// Two OAuth access tokens (64 hex digits, as GitLab makes them): the one
+/// glab's login holds when it expired, and the one glab renews it to.
+const STALE: &str = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1";
+const RENEWED: &str = "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2";
+
+#[test]
+fn an_expired_glab_login_is_renewed_through_glab_or_named_as_such() {
+    let server = fake();
+    // GitLab takes only the renewed token: the stale one expired.
+    server.world().token = RENEWED.into();
+    let home = Home::new();
+    home.write_config(&server.url());
+    let glab_dir = home.path("config/glab-cli");
+    std::fs::create_dir_all(&glab_dir).unwrap();
+    let glab = glab_dir.join("config.yml");
+    let expired = common::glab_oauth_config(&server.url(), STALE, &common::glab_expiry(-5));
+    std::fs::write(&glab, &expired).unwrap();
+    let tools = tempfile::tempdir().unwrap();
+    let bin = common::fake_glab(tools.path(), &glab);
+    let with_glab = format!("{}:/usr/bin:/bin", bin.display());
+    let log = tools.path().join("glab.log");
+
+    // No glab on PATH: the expired login is named, with what to run.
+    let empty = tempfile::tempdir().unwrap();
+    let nowhere = empty.path().display().to_string();
+    let o = without_token_with(&home, &["sync"], "", &[("PATH", &nowhere)]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("glab's login for 127.0.0.1 expired"), "{err}");
+    assert!(
+        err.contains("glab auth login --hostname 127.0.0.1"),
+        "{err}"
+    );
+    assert!(!err.contains(STALE), "{err}");
+    assert!(
+        server.world().log.is_empty(),
+        "the stale token was not sent"
+    );
+
+    // glab is there but cannot renew it (its refresh token refused): said.
+    let o = without_token_with(&home, &["sync"], "", &[("PATH", &with_glab)]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("glab could not renew it"), "{err}");
+    assert!(err.contains("invalid_grant"), "glab's reason: {err}");
+    assert!(
+        err.contains("glab auth login --hostname 127.0.0.1"),
+        "{err}"
+    );
+
+    // glab renews it (writing its own file): glboard reads it again and syncs.
+    let renewed = common::glab_oauth_config(&server.url(), RENEWED, &common::glab_expiry(120));
+    std::fs::write(tools.path().join("glab-next.yml"), &renewed).unwrap();
+    let o = without_token_with(&home, &["sync"], "", &[("PATH", &with_glab)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let calls = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(
+        calls.lines().last(),
+        Some("api --hostname 127.0.0.1 user"),
+        "a glab command that makes a request to the host: {calls}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&glab).unwrap(),
+        renewed,
+        "glab's file as glab wrote it"
+    );
+    // A login that has not expired is used as it is: glab is not run.
+    let runs = calls.lines().count();
+    let o = without_token_with(&home, &["sync"], "", &[("PATH", &with_glab)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), runs);
+    assert_no_token_anywhere_but(&home, &glab, RENEWED);
+}
+
+/// Neither `token` appears in any file under `home` but `except`.
+fn assert_no_token_anywhere_but(home: &Home, except: &std::path::Path, token: &str) {
+    for f in files_under(&home.path("")) {
+        if f == except {
+            continue;
+        }
+        let bytes = std::fs::read(&f).unwrap();
+        assert!(
+            !bytes.windows(token.len()).any(|w| w == token.as_bytes()),
+            "token in {}",
+            f.display()
+        );
+    }
+}
+
+#[test]
+fn glabs_config_is_found_where_glab_looks_for_it() {
+    let server = fake();
+    let home = Home::new();
+    home.write_config(&server.url());
+    let port = server.url().rsplit(':').next().unwrap().to_owned();
+    let glab_text = |token: &str| {
+        format!(
+            "hosts:\n  127.0.0.1:\n    token: {token}\n    api_host: 127.0.0.1:{port}\n    api_protocol: http\n"
+        )
+    };
+    let put = |dir: &str, token: &str| {
+        let d = home.path(dir);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("config.yml"), glab_text(token)).unwrap();
+    };
+    // The legacy ~/.config/glab-cli before the XDG directory, as glab has it.
+    put("config/glab-cli", "glpat-wrong-xdg");
+    put(".config/glab-cli", TOKEN);
+    let o = without_token(&home, &["sync"], "");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // GLAB_CONFIG_DIR before both.
+    put(".config/glab-cli", "glpat-wrong-legacy");
+    put("glab-elsewhere", TOKEN);
+    let elsewhere = home.path("glab-elsewhere").display().to_string();
+    let o = without_token_with(&home, &["sync"], "", &[("GLAB_CONFIG_DIR", &elsewhere)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = without_token_with(&home, &["doctor"], "", &[("GLAB_CONFIG_DIR", &elsewhere)]);
+    assert!(stdout(&o).contains("glab-elsewhere"), "{}", stdout(&o));
+    // GITLAB_ACCESS_TOKEN and OAUTH_TOKEN, as glab reads them, before its file.
+    for var in ["GITLAB_ACCESS_TOKEN", "OAUTH_TOKEN"] {
+        let o = without_token_with(&home, &["doctor"], "", &[(var, TOKEN)]);
+        assert!(
+            stdout(&o).contains(&format!("token: from {var}")),
+            "{var}: {}",
+            stdout(&o)
+        );
+        assert!(
+            stdout(&o).contains("the token is @"),
+            "{var}: {}",
+            stdout(&o)
+        );
+    }
+    // `init --board` finds the token as every other command does.
+    std::fs::remove_file(home.path("config/glboard/config.toml")).unwrap();
+    let board = format!(
+        "{}/groups/{}/-/boards/1688503?label_name[]=team%3A%3ADatastores",
+        server.url(),
+        fake_gitlab::generate::GROUP
+    );
+    let o = without_token_with(
+        &home,
+        &["init", "--board", &board, "--dry-run"],
+        "",
+        &[("GLAB_CONFIG_DIR", &elsewhere)],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("team::Datastores"), "{}", stdout(&o));
+}
+
+#[test]
+fn ci_job_tokens_are_refused_with_the_reason() {
+    let server = fake();
+    let home = Home::new();
+    home.write_config(&server.url());
+    let file = home.path("config/glboard/config.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, format!("token_type = \"job\"\n{text}")).unwrap();
+    let o = home.run(&["sync"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("config.toml:1"), "file and line: {err}");
+    assert!(err.contains("CI job token cannot read issues"), "{err}");
+    assert!(err.contains("project or group access token"), "{err}");
+    assert!(server.world().log.is_empty(), "nothing sent");
+    // A job token in GITLAB_TOKEN (CI_JOB_TOKEN's glcbt- form) likewise.
+    std::fs::write(&file, text).unwrap();
+    let o = without_token_with(
+        &home,
+        &["sync"],
+        "",
+        &[("GITLAB_TOKEN", "glcbt-64_abcdefghij")],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("CI job token cannot read issues"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn an_oauth_token_sent_as_a_personal_one_suggests_token_type() {
+    let server = fake();
+    server.world().token = RENEWED.into();
+    let home = Home::new();
+    home.write_config(&server.url());
+    let file = home.path("config/glboard/config.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, format!("token_type = \"personal\"\n{text}")).unwrap();
+    let o = without_token_with(&home, &["sync"], "", &[("GITLAB_TOKEN", RENEWED)]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("rejected the token (401)"), "{err}");
+    assert!(err.contains("token_type = \"oauth\""), "{err}");
+    assert!(!err.contains(RENEWED), "{err}");
+    // As OAuth, it goes.
+    std::fs::write(&file, format!("token_type = \"oauth\"\n{text}")).unwrap();
+    let o = without_token_with(&home, &["sync"], "", &[("GITLAB_TOKEN", RENEWED)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
 
 #[test]

@@ -812,3 +812,77 @@ fn what_changed_since_you_last_looked_is_marked_listed_and_printed() {
     assert!(s.wait_exit().success());
     let _ = id;
 }
+
+/// An open board whose token from glab's login expires: GitLab answers
+/// 401, the board reads glab's file again, has glab renew the login (glab
+/// writes its file), and syncs on with the new token.
+#[test]
+fn an_open_board_reads_glabs_login_again_when_its_token_is_rejected() {
+    const FIRST: &str = "c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3";
+    const NEXT: &str = "d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4";
+    let server = fake();
+    server.world().token = FIRST.into();
+    let home = Home::new();
+    home.write_config(&server.url());
+    let glab_dir = home.path("config/glab-cli");
+    std::fs::create_dir_all(&glab_dir).unwrap();
+    let glab = glab_dir.join("config.yml");
+    std::fs::write(
+        &glab,
+        common::glab_oauth_config(&server.url(), FIRST, &common::glab_expiry(60)),
+    )
+    .unwrap();
+    let tools = tempfile::tempdir().unwrap();
+    let bin = common::fake_glab(tools.path(), &glab);
+    let path = format!("{}:/usr/bin:/bin", bin.display());
+    let home_dir = home.path("").display().to_string();
+    let mut env: Vec<(String, String)> = home
+        .env()
+        .into_iter()
+        .filter(|(k, _)| k != "GITLAB_TOKEN")
+        .collect();
+    for (k, v) in [
+        ("GITLAB_TOKEN", ""),
+        ("GITLAB_ACCESS_TOKEN", ""),
+        ("OAUTH_TOKEN", ""),
+        ("GLAB_CONFIG_DIR", ""),
+        ("DBUS_SESSION_BUS_ADDRESS", ""),
+        ("HOME", home_dir.as_str()),
+        ("PATH", path.as_str()),
+    ] {
+        env.push((k.into(), v.into()));
+    }
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut s = Session::start_with_env(&[], &env, 120, 40);
+    s.wait_for("synced just now");
+    s.wait_for(TITLE_WORD);
+    // Two hours on: GitLab takes only the renewed token; glab's file still
+    // holds the first, now past its expiry; glab will renew it.
+    server.world().token = NEXT.into();
+    std::fs::write(
+        &glab,
+        common::glab_oauth_config(&server.url(), FIRST, &common::glab_expiry(-1)),
+    )
+    .unwrap();
+    std::fs::write(
+        tools.path().join("glab-next.yml"),
+        common::glab_oauth_config(&server.url(), NEXT, &common::glab_expiry(120)),
+    )
+    .unwrap();
+    {
+        let mut w = server.world();
+        let i = w
+            .issues
+            .iter_mut()
+            .find(|i| i.state == "opened" && i.title.contains(TITLE_WORD))
+            .unwrap();
+        i.title = format!("Zq9 {}", i.title);
+        i.updated_at = chrono::Utc::now();
+    }
+    s.send("r");
+    s.wait_for("Zq9");
+    assert!(!s.contents().contains("rejected the token"));
+    assert!(std::fs::read_to_string(tools.path().join("glab.log")).is_ok());
+    s.send("q");
+    assert!(s.wait_exit().success());
+}

@@ -1069,14 +1069,50 @@ fn oauth_and_ci_job_tokens_are_sent_as_gitlab_takes_them() {
     let rig = Rig::new(w);
     let mut s = rig.syncer_for(target(), oauth, "cache.sqlite");
     rig.sync(&mut s).expect("an OAuth token goes as Bearer");
-    // A CI job token: read access.
+    // A CI job token cannot read issues: glboard refuses it, saying why...
     let job = "glcbt-64_abcdefghijklmnopqrstu";
+    let refused = Client::new(
+        &rig.fake.url(),
+        &SecretString::from(job.to_owned()),
+        RetryPolicy::default(),
+    );
+    assert!(
+        matches!(&refused, Err(GitlabError::Setup(m)) if m.contains("cannot read issues")),
+        "{:?}",
+        refused.err()
+    );
+    // ...and GitLab answers 401 to it on every endpoint glboard uses, even
+    // when it is the token of a running job.
     let mut w = world(20);
     w.token = job.into();
     let rig = Rig::new(w);
-    let mut s = rig.syncer_for(target(), job, "cache.sqlite");
-    rig.sync(&mut s).expect("a job token reads");
-    assert!(rig.fake.world().log.iter().all(|l| l.starts_with("GET")));
+    let group = generate::GROUP.replace('/', "%2F");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    glboard::gitlab::install_crypto();
+    for (method, path) in [
+        ("GET", format!("/api/v4/groups/{group}/issues")),
+        ("GET", format!("/api/v4/groups/{group}")),
+        ("GET", format!("/api/v4/groups/{group}/labels")),
+        ("GET", format!("/api/v4/groups/{group}/milestones")),
+        ("GET", "/api/v4/users?username=dsilva".to_owned()),
+        ("GET", "/api/v4/user".to_owned()),
+        ("POST", "/api/graphql".to_owned()),
+        ("PUT", "/api/v4/projects/1/issues/1".to_owned()),
+    ] {
+        let status = rt.block_on(async {
+            reqwest::Client::new()
+                .request(method.parse().unwrap(), format!("{}{path}", rig.fake.url()))
+                .header("JOB-TOKEN", job)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        });
+        assert_eq!(status.as_u16(), 401, "{method} {path}");
+    }
 }
 
 /// What an incremental sync with nothing changed costs, against a full

@@ -4,8 +4,6 @@
 
 use std::path::Path;
 
-use secrecy::SecretString;
-
 use super::{EX_OK, EX_USAGE, Failure, fail, runtime};
 use crate::config::{self, ConfigError};
 use crate::core::board_setup::{self, FoundBoard, List};
@@ -40,21 +38,20 @@ pub fn init_from_boards(path: &Path, urls: &[String], dry_run: bool) -> Result<u
         ));
     }
     config::check_host(&first.host).map_err(|e| fail(EX_USAGE, e.to_string()))?;
-    let token = std::env::var("GITLAB_TOKEN")
-        .ok()
-        .filter(|t| !t.trim().is_empty())
-        .ok_or_else(|| {
-            fail(
-                EX_USAGE,
-                "set GITLAB_TOKEN to a token with read_api to read the boards",
-            )
-        })?;
-    let client = Client::new(
-        &first.host,
-        &SecretString::from(token),
-        RetryPolicy::default(),
-    )
-    .map_err(|e| fail(EX_USAGE, e.to_string()))?;
+    // The token as every command finds it (GITLAB_TOKEN, the keyring,
+    // glab's login; token_command too when a config for this host is there).
+    let existing = config::load(path).ok().filter(|c| {
+        c.host
+            .eq_ignore_ascii_case(first.host.trim_end_matches('/'))
+    });
+    let creds = crate::credentials::find_for(&first.host, existing.as_ref(), path)?;
+    let mut client = Client::new(&first.host, &creds.token, RetryPolicy::default())
+        .map_err(|e| fail(EX_USAGE, e.to_string()))?;
+    if creds.oauth {
+        client = client
+            .sending_as(crate::gitlab::TokenKind::Oauth, &creds.token)
+            .map_err(|e| fail(EX_USAGE, e.to_string()))?;
+    }
     let rt = runtime()?;
     let gitlab = |e: GitlabError| match e {
         GitlabError::NotFound(what) => fail(

@@ -26,7 +26,9 @@ pub const CONCURRENT_PAGES: usize = 4;
 /// What went wrong talking to GitLab. Messages are for the status line.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum GitlabError {
-    #[error("GitLab rejected the token (401): check GITLAB_TOKEN or token_command")]
+    /// What to do about it depends on where the token came from and how
+    /// it was sent ([`unauthorized_advice`]).
+    #[error("GitLab rejected the token (401): {}", unauthorized_advice())]
     Unauthorized,
     #[error("forbidden (403): the token lacks the api or read_api scope, or access to this: {0}")]
     Forbidden(String),
@@ -71,6 +73,33 @@ impl GitlabError {
         )
     }
 }
+
+/// What to do about a 401, as the configured client last said (where its
+/// token came from, how it was sent, why glab's login could not be
+/// renewed). One process talks to one configured GitLab at a time, and
+/// `Unauthorized` stays a plain value every caller compares with, so the
+/// advice is kept here rather than in the error.
+static UNAUTHORIZED_ADVICE: std::sync::RwLock<Option<String>> = std::sync::RwLock::new(None);
+
+/// What a 401 should tell the user to check.
+pub fn unauthorized_advice() -> String {
+    UNAUTHORIZED_ADVICE
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone()
+        .unwrap_or_else(|| "check GITLAB_TOKEN or token_command".to_owned())
+}
+
+fn set_unauthorized_advice(advice: String) {
+    *UNAUTHORIZED_ADVICE
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(advice);
+}
+
+/// A fresh token after a 401 (glab's login re-read, and renewed through
+/// glab when it expired): how to send it, or why there is none.
+pub type Reauth =
+    std::sync::Arc<dyn Fn() -> Result<(TokenKind, SecretString), String> + Send + Sync>;
 
 /// `HH:MM` in local time, with the date when it is not today.
 pub fn until_local(until: DateTime<Utc>) -> String {
@@ -161,9 +190,15 @@ pub struct Client {
     /// `https://host/api/v4`
     base: String,
     host: String,
-    /// The header carrying the token (`PRIVATE-TOKEN`, `Authorization`,
-    /// `JOB-TOKEN`), its value marked sensitive.
-    auth: (reqwest::header::HeaderName, HeaderValue),
+    /// The header carrying the token (`PRIVATE-TOKEN` or `Authorization`),
+    /// its value marked sensitive; shared by clones, so that a token
+    /// renewed after a 401 serves them all.
+    auth: std::sync::Arc<std::sync::RwLock<(reqwest::header::HeaderName, HeaderValue)>>,
+    /// Asked once per request for a fresh token when GitLab answers 401
+    /// (a token from glab's login, which glab renews).
+    reauth: Option<Reauth>,
+    /// One renewal at a time (the sync and the sender may both meet the 401).
+    renewing: std::sync::Arc<tokio::sync::Mutex<()>>,
     pub policy: RetryPolicy,
     /// Requests sent (every attempt counts), shared by clones.
     requests: std::sync::Arc<std::sync::atomic::AtomicU64>,
@@ -206,8 +241,10 @@ fn auth_header(
     let (name, value) = match kind {
         TokenKind::Personal => ("private-token", t.to_owned()),
         TokenKind::Oauth => ("authorization", format!("Bearer {t}")),
-        TokenKind::Job => ("job-token", t.to_owned()),
     };
+    if t.starts_with(JOB_TOKEN_PREFIX) {
+        return Err(GitlabError::Setup(JOB_TOKEN_REFUSED.into()));
+    }
     let mut value = HeaderValue::from_str(&value).map_err(|_| {
         GitlabError::Setup("the token contains characters a header can't carry".into())
     })?;
@@ -219,28 +256,53 @@ fn encode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
+/// A CI job token's prefix (GitLab 16.8+).
+const JOB_TOKEN_PREFIX: &str = "glcbt-";
+
+/// Why a CI job token is no use to glboard: GitLab takes one only on the
+/// endpoints whose route says `route_setting :authentication,
+/// job_token_allowed: true` (`lib/api/*.rb`, read by
+/// `find_user_from_job_token` in `lib/gitlab/auth/auth_finders.rb`):
+/// registry, packages, pipelines, releases, deployments... Issues, groups,
+/// labels, milestones, users and GraphQL are not among them.
+pub const JOB_TOKEN_REFUSED: &str = "a CI job token cannot read issues: GitLab accepts job tokens only on a few endpoints (registry, packages, pipelines, releases), not on the issues, groups, labels, milestones, users or GraphQL glboard reads; in CI give glboard a project or group access token with the api scope as GITLAB_TOKEN";
+
 /// How GitLab takes a token (`lib/gitlab/auth/auth_finders.rb`): personal,
 /// project and group access tokens as `PRIVATE-TOKEN`, OAuth tokens as
-/// `Authorization: Bearer`, CI job tokens as `JOB-TOKEN`.
+/// `Authorization: Bearer`. (CI job tokens, `JOB-TOKEN`, cannot read
+/// issues: see [`JOB_TOKEN_REFUSED`].)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(try_from = "String")]
 pub enum TokenKind {
     Personal,
-    #[serde(alias = "bearer")]
     Oauth,
-    Job,
+}
+
+impl TryFrom<String> for TokenKind {
+    type Error = String;
+
+    /// `token_type` in the config: `personal`, `oauth` (or `bearer`); `job`
+    /// is refused with the reason.
+    fn try_from(s: String) -> Result<TokenKind, String> {
+        match s.as_str() {
+            "personal" => Ok(TokenKind::Personal),
+            "oauth" | "bearer" => Ok(TokenKind::Oauth),
+            "job" => Err(format!("token_type = \"job\": {JOB_TOKEN_REFUSED}")),
+            other => Err(format!(
+                "unknown token_type {other:?}: use \"personal\" (personal, project or group access token) or \"oauth\""
+            )),
+        }
+    }
 }
 
 impl TokenKind {
-    /// Told by the token itself: `glcbt-` is a CI job token, a 64-digit
-    /// hexadecimal string an OAuth access token (what `glab auth login`
-    /// with the web flow stores), anything else (`glpat-…`) a personal,
-    /// project or group access token.
+    /// Told by the token itself: a 64-digit hexadecimal string is an
+    /// OAuth access token (what `glab auth login` with the web flow
+    /// stores), anything else (`glpat-…`) a personal, project or group
+    /// access token.
     pub fn detect(token: &str) -> TokenKind {
         let t = token.trim();
-        if t.starts_with("glcbt-") {
-            TokenKind::Job
-        } else if t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()) {
             TokenKind::Oauth
         } else {
             TokenKind::Personal
@@ -280,6 +342,13 @@ impl Client {
         if let Some(kind) = kind {
             client = client.sending_as(kind, token)?;
         }
+        let sent_as = kind.unwrap_or_else(|| TokenKind::detect(token.expose_secret()));
+        set_unauthorized_advice(crate::credentials::advice(cfg, creds, sent_as));
+        if creds.source.is_glab() {
+            let cfg = cfg.clone();
+            client =
+                client.renewing_with(std::sync::Arc::new(move || crate::credentials::renew(&cfg)));
+        }
         Ok(client)
     }
 
@@ -289,13 +358,60 @@ impl Client {
         kind: TokenKind,
         token: &SecretString,
     ) -> Result<Client, GitlabError> {
-        self.auth = auth_header(kind, token)?;
+        self.auth = std::sync::Arc::new(std::sync::RwLock::new(auth_header(kind, token)?));
         Ok(self)
+    }
+
+    /// Ask `reauth` for a fresh token when GitLab answers 401.
+    pub fn renewing_with(mut self, reauth: Reauth) -> Client {
+        self.reauth = Some(reauth);
+        self
+    }
+
+    /// The header the token goes in now.
+    fn auth(&self) -> (reqwest::header::HeaderName, HeaderValue) {
+        self.auth
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// After a 401 to the token in `sent`: a fresh one to try, when there
+    /// is one (another clone may have renewed it meanwhile).
+    async fn renew(&self, sent: &HeaderValue) -> bool {
+        let Some(reauth) = self.reauth.clone() else {
+            return false;
+        };
+        let _one = self.renewing.lock().await;
+        if self.auth().1 != *sent {
+            return true;
+        }
+        let fresh = tokio::task::spawn_blocking(move || reauth())
+            .await
+            .unwrap_or_else(|_| Err("renewing the token failed".into()));
+        match fresh.and_then(|(kind, token)| auth_header(kind, &token).map_err(|e| e.to_string())) {
+            Ok(header) if header.1 != *sent => {
+                tracing::info!("GitLab rejected the token; a fresh one was found");
+                *self
+                    .auth
+                    .write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = header;
+                true
+            }
+            Ok(_) => false,
+            Err(why) => {
+                set_unauthorized_advice(why);
+                false
+            }
+        }
     }
 
     fn build(host: &str, token: &SecretString, policy: RetryPolicy) -> Result<Client, GitlabError> {
         install_crypto();
-        let auth = auth_header(TokenKind::detect(token.expose_secret()), token)?;
+        let auth = std::sync::Arc::new(std::sync::RwLock::new(auth_header(
+            TokenKind::detect(token.expose_secret()),
+            token,
+        )?));
         let http = reqwest::Client::builder()
             .user_agent(concat!("glboard/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(10))
@@ -311,6 +427,8 @@ impl Client {
             base: format!("{host}/api/v4"),
             host,
             auth,
+            reauth: None,
+            renewing: Default::default(),
             policy,
             requests: Default::default(),
             received: Default::default(),
@@ -432,14 +550,16 @@ impl Client {
         idempotent: bool,
     ) -> Result<(HeaderMap, bytes::Bytes), GitlabError> {
         let mut attempt = 0u32;
+        let mut renewed = false;
         loop {
             let mut not_sent = false;
             self.requests
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let (auth_name, auth_value) = self.auth();
             let mut req = self
                 .http
                 .request(method.clone(), url)
-                .header(self.auth.0.clone(), self.auth.1.clone());
+                .header(auth_name, auth_value.clone());
             if !form.is_empty() {
                 req = req.form(form);
             }
@@ -490,7 +610,15 @@ impl Client {
                             let until = now + chrono::Duration::from_std(wait).unwrap_or_default();
                             return Err(GitlabError::RateLimited { until });
                         }
-                        StatusCode::UNAUTHORIZED => return Err(GitlabError::Unauthorized),
+                        // A token from glab's login may have been renewed
+                        // (or may be renewed now): once per request.
+                        StatusCode::UNAUTHORIZED => {
+                            if !renewed && self.renew(&auth_value).await {
+                                renewed = true;
+                                continue;
+                            }
+                            return Err(GitlabError::Unauthorized);
+                        }
                         StatusCode::FORBIDDEN => return Err(GitlabError::Forbidden(message)),
                         StatusCode::NOT_FOUND => return Err(GitlabError::NotFound(message)),
                         StatusCode::CONFLICT if message.contains("Resource lock") => {
@@ -1329,7 +1457,7 @@ mod tests {
     #[test]
     fn tokens_are_told_apart_by_their_prefix() {
         assert_eq!(TokenKind::detect("glpat-abc123"), TokenKind::Personal);
-        assert_eq!(TokenKind::detect("glcbt-64_abc"), TokenKind::Job);
+        assert_eq!(TokenKind::detect("glcbt-64_abc"), TokenKind::Personal);
         assert_eq!(
             TokenKind::detect(&"a1".repeat(32)),
             TokenKind::Oauth,
@@ -1339,11 +1467,13 @@ mod tests {
         for (kind, name) in [
             (TokenKind::Personal, "private-token"),
             (TokenKind::Oauth, "authorization"),
-            (TokenKind::Job, "job-token"),
         ] {
             let (h, v) = auth_header(kind, &SecretString::from("t".to_owned())).unwrap();
             assert_eq!(h.as_str(), name);
             assert!(v.is_sensitive());
+            // A CI job token cannot read issues: refused, with the reason.
+            let job = auth_header(kind, &SecretString::from("glcbt-64_abc".to_owned()));
+            assert!(matches!(job, Err(GitlabError::Setup(m)) if m.contains("cannot read issues")));
         }
     }
 

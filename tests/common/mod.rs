@@ -328,3 +328,41 @@ pub fn assert_no_token_anywhere(home: &Home) {
 pub fn width(s: &str) -> usize {
     glboard::core::text::width(s)
 }
+
+/// glab's `config.yml` holding an OAuth login for the fake at `url` (as
+/// `glab auth login` writes it): `token`, its refresh token and expiry.
+pub fn glab_oauth_config(url: &str, token: &str, expiry: &str) -> String {
+    let port = url.rsplit(':').next().unwrap();
+    format!(
+        "git_protocol: ssh\nhosts:\n  127.0.0.1:\n    token: {token}\n    api_host: 127.0.0.1:{port}\n    api_protocol: http\n    is_oauth2: \"true\"\n    oauth2_refresh_token: refresh-{token}\n    oauth2_expiry_date: {expiry}\n    user: dsilva\n"
+    )
+}
+
+/// `minutes` from now as glab writes `oauth2_expiry_date` (Go's
+/// `time.RFC822`: `07 Dec 26 08:00 UTC`).
+pub fn glab_expiry(minutes: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::minutes(minutes))
+        .format("%d %b %y %H:%M UTC")
+        .to_string()
+}
+
+/// A fake `glab` in `dir/bin` (put that first on PATH): it logs its
+/// arguments to `dir/glab.log`; when `dir/glab-next.yml` exists it writes
+/// that over `target` (glab renewing its login: glab writes its file,
+/// glboard never does) and exits 0, else it fails as glab does when the
+/// refresh token is refused.
+pub fn fake_glab(dir: &Path, target: &Path) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let script = format!(
+        "#!/bin/sh\necho \"$*\" >> '{log}'\nif [ -f '{next}' ]; then cat '{next}' > '{target}'; exit 0; fi\necho 'glab: oauth2: \"invalid_grant\" \"The provided authorization grant is invalid, expired, revoked\"' >&2\nexit 1\n",
+        log = dir.join("glab.log").display(),
+        next = dir.join("glab-next.yml").display(),
+        target = target.display(),
+    );
+    let path = bin.join("glab");
+    std::fs::write(&path, script).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    bin
+}
