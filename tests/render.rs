@@ -626,3 +626,27 @@ fn box_footers_never_overwrite_the_border() {
         }
     }
 }
+
+/// The marked count is in the header at every width (at 80 columns it
+/// was cut off the end), on both boards and in planning mode.
+#[test]
+fn the_marked_count_shows_at_every_width() {
+    for w in [40u16, 60, 80, 120, 200] {
+        for (board, ks) in [
+            (BoardKind::Iteration, "llV"),
+            (BoardKind::Backlog, "*"),
+            (BoardKind::Iteration, "gpV"),
+        ] {
+            let mut s = state(board, w, 24);
+            keys(&mut s, ks);
+            let n = s.marked.len();
+            assert!(n > 0, "{ks}");
+            let text = screen(&s);
+            let header = text.lines().nth(1).unwrap();
+            assert!(
+                header.contains(&format!("{n} marked")),
+                "{ks} at {w} columns: {header}"
+            );
+        }
+    }
+}

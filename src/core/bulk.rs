@@ -2,7 +2,8 @@
 //! board shows), then any card action on all of them at once: move lane,
 //! milestone, promote, take, assign and unassign, priority, weight, close
 //! and reopen. One user action: one batch through the outbox, one undo
-//! step, one progress line. `Esc` clears the marks.
+//! step, one progress line. The action done, the marks are cleared (so
+//! the next action is for one card again); `Esc` clears them too.
 
 use super::action::Effect;
 use super::commit::{Step, UndoAs, commit_action};
@@ -214,7 +215,13 @@ pub(super) fn act_all(state: &mut AppState, ids: &[IssueId], intent: Intent) -> 
         }
         return Vec::new();
     }
-    commit_action(state, steps, label, UndoAs::Step)
+    // Done: the marks go, so the next action is for one card again.
+    state.marked.clear();
+    let fx = commit_action(state, steps, label, UndoAs::Step);
+    if let Some(msg) = state.status.as_mut() {
+        msg.text.push_str(" · marks cleared");
+    }
+    fx
 }
 
 #[cfg(test)]
@@ -240,10 +247,40 @@ mod tests {
         let fx = keys(&mut s, "u");
         assert_eq!(enqueued(&fx).len(), 3, "undone as one");
         // Esc clears the marks; then actions are for the selected card.
-        keys(&mut s, "<Esc>");
+        keys(&mut s, "lv<Esc>");
         assert!(s.marked.is_empty());
         let fx = keys(&mut s, "=3");
         assert_eq!(enqueued(&fx).len(), 1);
+    }
+
+    #[test]
+    fn the_marks_go_once_the_bulk_action_is_done_and_stay_gone_after_its_undo() {
+        let mut s = state();
+        keys(&mut s, "llV");
+        let n = s.marked.len();
+        assert!(n > 1);
+        let fx = keys(&mut s, "L");
+        assert_eq!(enqueued(&fx).len(), n);
+        assert!(s.marked.is_empty(), "marks left after the action");
+        let said = &s.status.as_ref().unwrap().text;
+        assert!(said.ends_with("marks cleared"), "{said}");
+        keys(&mut s, "u");
+        assert!(s.marked.is_empty(), "marks back after the undo");
+        // The next action is for the selected card alone.
+        let fx = keys(&mut s, "w7<Enter>");
+        assert_eq!(enqueued(&fx).len(), 1, "{:?}", s.status);
+    }
+
+    #[test]
+    fn marks_stay_when_the_action_changed_nothing() {
+        let mut s = state();
+        keys(&mut s, "llV");
+        let n = s.marked.len();
+        // They are all in Ready already.
+        keys(&mut s, "m");
+        let fx = keys(&mut s, "Ready<Enter>");
+        assert!(enqueued(&fx).is_empty());
+        assert_eq!(s.marked.len(), n, "{:?}", s.status);
     }
 
     #[test]

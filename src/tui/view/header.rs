@@ -158,9 +158,6 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
         ));
     }
     parts.extend(capacity_part);
-    if !state.marked.is_empty() {
-        parts.push((format!("{} marked", state.marked.len()), theme.weight()));
-    }
     if state.quick != crate::core::state::QuickFilter::All {
         parts.push((
             format!("view: {}", state.quick.name(&state.saved_views)),
@@ -171,7 +168,16 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
         parts.push((format!("filter: {}", state.filter.trim()), theme.weight()));
     }
     let mut x = r.x + 1;
-    let end = r.x + r.w;
+    let mut end = r.x + r.w;
+    // The marked count at the right end, whatever the width: an action
+    // then changes every marked card.
+    if !state.marked.is_empty() {
+        let m = format!(" ✓ {} marked ", state.marked.len());
+        let mw = cells(text::width(&m)).min(r.w.saturating_sub(1));
+        end = end.saturating_sub(mw);
+        put(buf, end, y, mw as usize, &m, theme.weight());
+        end = end.saturating_sub(1);
+    }
     for (i, (t, style)) in parts.iter().enumerate() {
         if i > 0 {
             x = put(buf, x, y, (end - x) as usize, " · ", theme.dim());
