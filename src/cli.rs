@@ -134,7 +134,8 @@ pub enum Cmd {
         /// A group board's web address (repeatable: the backlog and the
         /// iteration board): host, group, team label, lanes in board order,
         /// WIP limits and milestone prefix are read from GitLab's board
-        /// definition (needs GITLAB_TOKEN).
+        /// definition (needs a token with read_api, found as for every
+        /// command: GITLAB_TOKEN, the keyring, glab's login).
         #[arg(long, value_name = "URL", conflicts_with = "group")]
         board: Vec<String>,
         /// With --board: print what was found and the config, write nothing.

@@ -48,7 +48,8 @@ pub fn extra_sections() -> String {
     );
     out.push_str(
         ".SH ENVIRONMENT\n\
-         .TP\n\\fBGITLAB_TOKEN\\fR\nThe token (else \\fBtoken_command\\fR in the config).\n\
+         .TP\n\\fBGITLAB_TOKEN\\fR\nThe token (else \\fBtoken_command\\fR in the config, the system keyring, then glab's login).\n\
+         .TP\n\\fBGITLAB_ACCESS_TOKEN\\fR, \\fBOAUTH_TOKEN\\fR, \\fBGLAB_CONFIG_DIR\\fR\nglab's login, as glab reads them: the tokens (\\fBOAUTH_TOKEN\\fR sent as OAuth) before glab's config.yml, looked for in \\fBGLAB_CONFIG_DIR\\fR, \\fI~/.config/glab\\-cli\\fR, then the XDG config directory; an expired glab OAuth login is renewed by running \\fBglab\\fR.\n\
          .TP\n\\fBGITLAB_HOST\\fR\nOverrides the config's host.\n\
          .TP\n\\fBGLBOARD_CONFIG\\fR\nAnother config file (as \\fB\\-\\-config\\fR).\n\
          .TP\n\\fBVISUAL\\fR, \\fBEDITOR\\fR\nWhere comments and descriptions are written.\n\
