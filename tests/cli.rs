@@ -1562,3 +1562,51 @@ fn comments_from_a_shell_with_and_without_quick_actions() {
     let o = home.run(&["comment", &r]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// A Triage issue with no milestone moved to Ready stays on the backlog
+/// board (its Ready column, printed); moved past Ready it is on neither
+/// board, and the command says so and how to give it a milestone.
+#[test]
+fn a_triage_issue_moved_to_ready_stays_findable() {
+    let server = fake();
+    let home = synced_home(&server);
+    let iid = {
+        let w = server.world();
+        let i = w
+            .issues
+            .iter()
+            .filter(|i| {
+                i.state == "opened"
+                    && i.milestone_id.is_none()
+                    && i.labels.contains("workflow-infra::Triage")
+                    && i.labels.contains("team::Datastores")
+            })
+            .find(|i| w.issues.iter().filter(|j| j.iid == i.iid).count() == 1)
+            .expect("a Triage issue with a unique iid");
+        i.iid.to_string()
+    };
+    let o = home.run(&["move", &iid, "Ready"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("neither board"), "{}", stderr(&o));
+    let o = home.run(&["print", "backlog", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let lane = &v["lanes"][1];
+    assert_eq!(lane["name"], "Ready, no milestone");
+    assert!(
+        lane["issues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["iid"].as_u64().map(|n| n.to_string()) == Some(iid.clone())),
+        "{lane}"
+    );
+    let o = home.run(&["move", &iid, "In Progress"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!(
+            "#{iid} has no milestone, so it is on neither board: `glboard milestone #{iid} current` gives it one"
+        )),
+        "{}",
+        stderr(&o)
+    );
+}

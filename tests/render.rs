@@ -650,3 +650,16 @@ fn the_marked_count_shows_at_every_width() {
         }
     }
 }
+
+/// A Triage card moved to Ready stays on the backlog board, in its Ready
+/// column; the status line keeps the position's count whole at 80
+/// columns (the column's title is what is cut).
+#[test]
+fn a_backlog_card_moved_to_ready_stays_in_sight_at_80x24() {
+    let mut s = state(BoardKind::Backlog, 80, 24);
+    keys(&mut s, "L");
+    let text = screen(&s);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[2].contains("Ready, no milestone 1"), "{text}");
+    assert!(lines[23].trim_end_matches('"').trim_end().ends_with("1/1"), "{text}");
+}

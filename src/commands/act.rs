@@ -190,6 +190,7 @@ fn act_many(cli: &Cli, references: &[String], act: Act) -> Result<u8, Failure> {
             code = worst(code, EX_FAILURE);
         } else {
             println!("{}", c.summary);
+            nowhere(&ws, &team, c);
         }
     }
     for text in &d.said {
@@ -205,6 +206,21 @@ fn act_many(cli: &Cli, references: &[String], act: Act) -> Result<u8, Failure> {
         );
     }
     Ok(code)
+}
+
+/// Says where an issue went that the change leaves on neither board (a
+/// lane past Ready with no milestone), and how to give it a milestone.
+fn nowhere(ws: &Workspace, team: &TeamConfig, c: &Change) {
+    let Some(mut issue) = ws.issue(c.issue).cloned() else {
+        return;
+    };
+    crate::core::edit::apply(&mut issue, &c.edit, &ws.members);
+    if board::on_no_board(team, &issue) {
+        let name = board::short_ref(ws, &issue, &board::ambiguous_iids(ws));
+        eprintln!(
+            "{name} has no milestone, so it is on neither board: `glboard milestone {name} current` gives it one"
+        );
+    }
 }
 
 /// Run an action on one issue: queue it in the outbox, send the queue, report.
@@ -274,6 +290,7 @@ fn act_one(cli: &Cli, reference: &str, act: Act) -> Result<u8, Failure> {
         summary: planned.summary.clone(),
         ..Change::default()
     };
+    let change_done = change.clone();
     let ids = store.enqueue(&[change]).map_err(not_made)?;
     let d = deliver(&live, &store, &team, ws.me.as_ref(), &ids)?;
     if let Some((_, what)) = d.not_kept.first() {
@@ -285,6 +302,7 @@ fn act_one(cli: &Cli, reference: &str, act: Act) -> Result<u8, Failure> {
     }
     if !d.sent.is_empty() {
         println!("{}", planned.summary);
+        nowhere(&ws, &team, &change_done);
         for text in &d.said {
             println!("GitLab: {text}");
         }

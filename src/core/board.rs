@@ -9,7 +9,8 @@ use super::model::{Issue, IssueId, IssueState, MilestoneId, ProjectId, TeamConfi
 /// The two boards the team uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum BoardKind {
-    /// Open team issues in the backlog lane, one column, by priority.
+    /// Open team issues in the backlog lane, and the ready lane's issues
+    /// that no milestone holds (GitLab's backlog board lists Ready too).
     Backlog,
     /// One milestone's team issues, a column per lane plus Open and Closed.
     Iteration,
@@ -202,16 +203,50 @@ pub fn matches_filter(issue: &Issue, filter: &str) -> bool {
     })
 }
 
+/// What the backlog board's ready column says of its cards: no iteration
+/// holds them yet.
+pub const UNPLANNED: &str = ", no milestone";
+
+/// Whether an open team issue is on neither board: in a lane past the
+/// ready lane (or several, none of them the backlog or ready lane) with
+/// no milestone, so no iteration board holds it and the backlog does not.
+pub fn on_no_board(team: &TeamConfig, issue: &Issue) -> bool {
+    if issue.iid == 0
+        || issue.milestone_id.is_some()
+        || issue.state != IssueState::Opened
+        || !issue.has_label(&team.team_label)
+    {
+        return false;
+    }
+    let lanes = team.lanes_of(issue);
+    let known = lanes.iter().any(|l| team.lanes.iter().any(|c| c == *l));
+    known
+        && !lanes
+            .iter()
+            .any(|l| *l == team.backlog_lane || *l == team.ready_lane)
+}
+
 /// Lay out a board.
 pub fn layout(ws: &Workspace, spec: BoardSpec<'_>) -> BoardLayout {
     let team = spec.team;
     let mut columns: Vec<Column> = match spec.kind {
-        BoardKind::Backlog => vec![Column {
-            kind: ColumnKind::Lane(team.backlog_lane.clone()),
-            title: team.backlog_lane.clone(),
-            cards: Vec::new(),
-            weight: 0,
-        }],
+        BoardKind::Backlog => {
+            let mut v = vec![Column {
+                kind: ColumnKind::Lane(team.backlog_lane.clone()),
+                title: team.backlog_lane.clone(),
+                cards: Vec::new(),
+                weight: 0,
+            }];
+            if team.ready_lane != team.backlog_lane {
+                v.push(Column {
+                    kind: ColumnKind::Lane(team.ready_lane.clone()),
+                    title: format!("{}{}", team.ready_lane, UNPLANNED),
+                    cards: Vec::new(),
+                    weight: 0,
+                });
+            }
+            v
+        }
         BoardKind::Iteration => {
             let mut v = vec![Column {
                 kind: ColumnKind::Open,
@@ -294,12 +329,20 @@ pub fn layout(ws: &Workspace, spec: BoardSpec<'_>) -> BoardLayout {
                 if in_backlog || stray {
                     columns[0].cards.push(card);
                 }
+                // Ready for an iteration, in none yet: on no other board.
+                if issue.milestone_id.is_none()
+                    && columns.len() > 1
+                    && lanes.iter().any(|l| *l == team.ready_lane)
+                {
+                    columns[1].cards.push(card);
+                }
             }
             BoardKind::Planning => {
                 if spec.milestone.is_some() && issue.milestone_id == spec.milestone {
                     columns[1].cards.push(card);
                 } else if lanes.iter().any(|l| *l == team.backlog_lane)
-                    || (issue.milestone_id.is_none() && known == 0)
+                    || (issue.milestone_id.is_none()
+                        && (known == 0 || lanes.iter().any(|l| *l == team.ready_lane)))
                 {
                     columns[0].cards.push(card);
                 }
@@ -593,11 +636,44 @@ mod tests {
         ws.issues[2].position = 10;
         let t = team();
         let l = layout(&ws, spec(BoardKind::Backlog, &t, ""));
-        assert_eq!(titles(&l, &ws), vec![("Triage".into(), vec![22, 21, 20])]);
+        let ready = ("Ready, no milestone".to_owned(), vec![23]);
+        assert_eq!(
+            titles(&l, &ws),
+            vec![("Triage".into(), vec![22, 21, 20]), ready.clone()]
+        );
         let mut s = spec(BoardKind::Backlog, &t, "");
         s.sort = SortMode::Priority;
         let l = layout(&ws, s);
-        assert_eq!(titles(&l, &ws), vec![("Triage".into(), vec![21, 20, 22])]);
+        assert_eq!(
+            titles(&l, &ws),
+            vec![("Triage".into(), vec![21, 20, 22]), ready]
+        );
+    }
+
+    /// A Triage card moved to Ready with no milestone stays on the backlog
+    /// board (and in planning mode's backlog), found by the filter; once
+    /// in an iteration it is on that iteration's board instead.
+    #[test]
+    fn a_ready_issue_without_a_milestone_is_on_the_backlog_board() {
+        let mut ws = workspace(vec![
+            issue(1, 20, &["team::Datastores", "workflow-infra::Ready"]),
+            issue(2, 21, &["team::Datastores", "workflow-infra::Ready"]),
+            issue(3, 22, &["team::Datastores", "workflow-infra::In Progress"]),
+        ]);
+        ws.issues[1].milestone_id = Some(1);
+        let t = team();
+        let mut s = spec(BoardKind::Backlog, &t, "");
+        let l = layout(&ws, s);
+        assert_eq!(titles(&l, &ws)[1], ("Ready, no milestone".into(), vec![20]));
+        s.filter = "#20";
+        assert_eq!(layout(&ws, s).card_count(), 1, "found by the filter");
+        s.filter = "";
+        s.kind = BoardKind::Planning;
+        s.milestone = Some(2);
+        assert_eq!(titles(&layout(&ws, s), &ws)[0].1, vec![20]);
+        ws.issues[0].milestone_id = Some(1);
+        let l = layout(&ws, spec(BoardKind::Backlog, &t, ""));
+        assert!(l.columns[1].cards.is_empty());
     }
 
     #[test]

@@ -125,16 +125,32 @@ pub fn commit_action(
         state.view_select(id);
     }
     state.relayout();
+    let said = format!("{label}{}", nowhere(state, &changes));
     if !live {
-        state.info(format!("{label} (demo: changed here, not sent)"));
+        state.info(format!("{said} (demo: changed here, not sent)"));
         return Vec::new();
     }
-    state.info(label);
+    state.info(said);
     state.unsaved.push(Unsaved {
         local,
         changes: changes.clone(),
     });
     vec![Effect::Enqueue { local, changes }]
+}
+
+/// Changed issues now on neither board (a lane past Ready and no
+/// milestone): said, with the keys that bring them back.
+fn nowhere(state: &AppState, changes: &[Change]) -> String {
+    let lost = changes
+        .iter()
+        .filter_map(|c| state.ws.issue(c.issue))
+        .filter(|i| super::board::on_no_board(&state.team, i))
+        .count();
+    match lost {
+        0 => String::new(),
+        1 => " · on neither board: no milestone (gi fixes, u undoes)".into(),
+        n => format!(" · {n} on neither board: no milestone (gi fixes, u undoes)"),
+    }
 }
 
 /// One change to one issue as one action.

@@ -1,6 +1,7 @@
 //! Lane integrity (`gi`): open team issues with no lane, several lanes,
-//! an unknown lane, or a past milestone, each with the edit that fixes it
-//! and the list's keys (Enter or x applies the fix).
+//! an unknown lane, a past milestone, or on neither board (a lane past
+//! Ready and no milestone), each with the edit that fixes it and the
+//! list's keys (Enter or x applies the fix).
 
 use super::action::Effect;
 use super::commit::{UndoAs, commit};
@@ -83,6 +84,23 @@ pub fn integrity(state: &AppState) -> Vec<IntegrityItem> {
             });
             continue;
         }
+        if super::board::on_no_board(team, i)
+            && let Some(cur) = state.iteration.current.and_then(|c| state.ws.milestone(c))
+        {
+            out.push(IntegrityItem {
+                issue: i.id,
+                problem: format!(
+                    "in {} with no milestone: on neither board",
+                    lanes.join(", ")
+                ),
+                fix: format!("move to {}", cur.title),
+                edit: Edit {
+                    milestone: Some(Some(cur.id)),
+                    ..Edit::default()
+                },
+            });
+            continue;
+        }
         let past = i
             .milestone_id
             .and_then(|m| state.ws.milestone(m))
@@ -110,7 +128,7 @@ pub fn integrity(state: &AppState) -> Vec<IntegrityItem> {
 pub(super) fn show_integrity(state: &mut AppState) -> Vec<Effect> {
     if integrity(state).is_empty() {
         state.info(
-            "lane integrity: every team issue has exactly one known lane and no past milestone",
+            "lane integrity: every team issue has exactly one known lane, is on a board and in no past milestone",
         );
     } else {
         state.mode = Mode::Integrity { cursor: 0 };

@@ -352,10 +352,12 @@ fn move_lane(state: &mut AppState, issue: &Issue, delta: i64) -> Vec<Effect> {
         }
         BoardKind::Backlog => {
             let lanes = &state.team.lanes;
-            let here = lanes
-                .iter()
-                .position(|l| *l == state.team.backlog_lane)
-                .unwrap_or(0);
+            // The column's lane (Triage, or Ready with no milestone).
+            let col = match state.layout.columns.get(state.view().col).map(|c| &c.kind) {
+                Some(ColumnKind::Lane(l)) => l.clone(),
+                _ => state.team.backlog_lane.clone(),
+            };
+            let here = lanes.iter().position(|l| *l == col).unwrap_or(0);
             match super::num::step(here, delta, lanes.len()).and_then(|l| lanes.get(l)) {
                 Some(l) => ColumnKind::Lane(l.clone()),
                 None => return warn(state, "no lane further that way"),
@@ -1003,5 +1005,38 @@ mod tests {
         assert!(s.pending.is_empty());
         assert_eq!(col_title(&s), "In Progress");
         assert!(s.status.as_ref().unwrap().text.contains("not sent"));
+    }
+
+    /// A Triage card moved on with `L` stays on the backlog board, in its
+    /// Ready column (no milestone yet); `L` there moves it on from Ready,
+    /// and a card then on neither board says so and `gi` gives it the
+    /// current iteration.
+    #[test]
+    fn a_backlog_card_moved_to_ready_stays_on_the_backlog_board() {
+        let mut s = state();
+        keys(&mut s, "1");
+        let fx = keys(&mut s, "L");
+        assert_eq!(
+            enqueued(&fx)[0].edit.add_labels,
+            vec!["workflow-infra::Ready"]
+        );
+        assert_eq!(col_title(&s), "Ready, no milestone");
+        assert_eq!(sel(&s).iid, 150);
+        let fx = keys(&mut s, "L");
+        assert_eq!(
+            enqueued(&fx)[0].edit.add_labels,
+            vec!["workflow-infra::In Progress"]
+        );
+        let said = &s.status.as_ref().unwrap().text;
+        assert!(
+            said.contains("on neither board: no milestone (gi fixes"),
+            "{said}"
+        );
+        let items = crate::core::integrity::integrity(&s);
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].fix, "move to Datastores team - W45");
+        keys(&mut s, "gi");
+        let fx = keys(&mut s, "<Enter>");
+        assert_eq!(enqueued(&fx)[0].edit.milestone, Some(Some(1)));
     }
 }

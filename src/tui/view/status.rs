@@ -15,16 +15,21 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
     let w = r.w as usize;
     let v = state.view();
     // Right: where the selection is.
+    // The count whole, the column's title cut to fit.
     let pos = match state.layout.columns.get(v.col) {
-        Some(c) if !c.cards.is_empty() => {
-            format!(
-                "{} {}/{}",
-                c.title,
-                v.rows.get(v.col).copied().unwrap_or(0) + 1,
-                c.cards.len()
-            )
+        Some(c) => {
+            let count = if c.cards.is_empty() {
+                "0/0".to_owned()
+            } else {
+                format!(
+                    "{}/{}",
+                    v.rows.get(v.col).copied().unwrap_or(0) + 1,
+                    c.cards.len()
+                )
+            };
+            let room = (w / 4).saturating_sub(text::width(&count) + 1);
+            format!("{} {count}", text::truncate(&c.title, room))
         }
-        Some(c) => format!("{} 0/0", c.title),
         None => String::new(),
     };
     let pos = format!("{} ", text::truncate(&pos, w / 4));
