@@ -48,6 +48,10 @@ pub struct FileConfig {
     /// `[wip]` lane = limit.
     #[serde(default)]
     pub wip: std::collections::BTreeMap<String, u32>,
+    /// `[wip_weight]` lane = limit on the lane's total weight (GitLab
+    /// Premium's list `max_issue_weight`).
+    #[serde(default)]
+    pub wip_weight: std::collections::BTreeMap<String, u32>,
     /// `[capacity]` username = weight per iteration.
     #[serde(default)]
     pub capacity: std::collections::BTreeMap<String, u32>,
@@ -123,6 +127,7 @@ pub struct ProfileFile {
     pub token_command: Option<String>,
     pub token_type: Option<crate::gitlab::TokenKind>,
     pub wip: Option<std::collections::BTreeMap<String, u32>>,
+    pub wip_weight: Option<std::collections::BTreeMap<String, u32>>,
     pub capacity: Option<std::collections::BTreeMap<String, u32>>,
     pub planning_title: Option<String>,
     pub planning_project: Option<String>,
@@ -148,6 +153,7 @@ impl FileConfig {
             done_lane,
             milestone_prefix,
             wip,
+            wip_weight,
             capacity,
             planning_title,
             replan_skip_lanes
@@ -719,6 +725,7 @@ impl Config {
             done_lane: f.done_lane.clone(),
             milestone_prefix: f.milestone_prefix.clone(),
             wip: f.wip.clone(),
+            wip_weight: f.wip_weight.clone(),
             capacity: f.capacity.clone(),
             planning_title: f.planning_title.clone(),
             replan_skip_lanes: f.replan_skip_lanes.clone(),
@@ -1000,11 +1007,13 @@ milestone_prefix = "Datastores team - "
 
     #[test]
     fn wip_limits_and_capacity_are_tables() {
-        let src =
-            format!("{GOOD}[wip]\n\"In Progress\" = 6\n[capacity]\nakovacs = 8\nbwright = 5\n");
+        let src = format!(
+            "{GOOD}[wip]\n\"In Progress\" = 6\n[wip_weight]\n\"In Progress\" = 20\n[capacity]\nakovacs = 8\nbwright = 5\n"
+        );
         let c = parse(&p(), &src, None).unwrap();
         let t = c.team(&[]);
         assert_eq!(t.wip.get("In Progress"), Some(&6));
+        assert_eq!(t.wip_weight.get("In Progress"), Some(&20));
         assert_eq!(t.capacity.values().sum::<u32>(), 13);
         let bad = format!("{GOOD}[wip]\n\"In Progress\" = \"six\"\n");
         let msg = parse(&p(), &bad, None).unwrap_err().to_string();

@@ -241,6 +241,7 @@ pub fn datastores_team() -> TeamConfig {
         done_lane: "Done".into(),
         milestone_prefix: "Datastores team - ".into(),
         wip: Default::default(),
+        wip_weight: Default::default(),
         capacity: Default::default(),
         planning_title: "Iteration Planning".into(),
         replan_skip_lanes: vec!["Cancelled".into()],

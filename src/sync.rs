@@ -47,6 +47,8 @@ pub struct SyncReport {
     pub requests: u64,
     pub fetched: usize,
     pub removed: usize,
+    /// What the user should know (a board of work item statuses).
+    pub warnings: Vec<String>,
 }
 
 /// Which team and group to sync.
@@ -70,6 +72,8 @@ pub struct Syncer {
     /// How GraphQL answered the board order: an instance without it
     /// (disabled, too old, failing) is asked through REST meanwhile.
     graphql: GraphqlHealth,
+    /// What the last refresh of the lists found the user should know.
+    warnings: Vec<String>,
 }
 
 /// GraphQL's record in this process: one refusal never switches it off
@@ -127,6 +131,7 @@ impl Syncer {
             snap,
             rev,
             graphql: GraphqlHealth::default(),
+            warnings: Vec::new(),
         })
     }
 
@@ -299,9 +304,9 @@ impl Syncer {
     }
 
     async fn lists(
-        &self,
+        &mut self,
     ) -> Result<(User, Vec<Milestone>, Vec<User>, Option<(Vec<String>, bool)>), GitlabError> {
-        let group = &self.target.group;
+        let group = &self.target.group.clone();
         let me: User = self.client.current_user().await?.into();
         let milestones = self
             .client
@@ -317,6 +322,13 @@ impl Syncer {
             .into_iter()
             .map(User::from)
             .collect();
+        // The group's boards, best effort (after what the sync needs): lanes
+        // in their lists' order, and a word when a board's lists are work
+        // item statuses (GitLab 18.2+), which glboard does not read.
+        let boards = self.client.group_boards(group).await;
+        if let Ok(b) = &boards {
+            self.warnings = crate::gitlab::dto::status_board_warnings(b);
+        }
         let lanes = if self.target.lanes_configured {
             None
         } else {
@@ -332,7 +344,7 @@ impl Syncer {
                 .collect();
             // In the order of the group's board lists (positions), as the
             // web board shows them; the others after. Best effort.
-            if let Ok(boards) = self.client.group_boards(group).await {
+            if let Ok(boards) = boards {
                 let mut lists: Vec<(i64, String)> = boards
                     .iter()
                     .flat_map(|b| b.lists.iter())
@@ -573,6 +585,7 @@ impl Syncer {
             requests: self.client.request_count() - before,
             fetched,
             removed: 0,
+            warnings: std::mem::take(&mut self.warnings),
         })
     }
 
@@ -867,6 +880,7 @@ impl Syncer {
             requests: self.client.request_count() - before,
             fetched,
             removed: removed.len(),
+            warnings: std::mem::take(&mut self.warnings),
         })
     }
 
@@ -1050,6 +1064,12 @@ pub async fn run(
             Ok(report) => {
                 tracing::info!(?report, "sync done");
                 let _ = actions.send(Action::Sync(SyncEvent::Done { at: now }));
+                for w in &report.warnings {
+                    tracing::warn!(warning = %w, "sync");
+                    let _ = actions.send(Action::Outbox(crate::core::action::OutboxEvent::Said {
+                        text: w.clone(),
+                    }));
+                }
                 written();
                 // Then the carry-over history, which the board can wait for.
                 match syncer.refresh_history(now, shown).await {

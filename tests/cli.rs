@@ -810,6 +810,7 @@ fn init_takes_the_teams_prefix_and_lanes_not_the_groups() {
                 label: format!("workflow-infra::{lane}"),
                 position,
                 max_issue_count: 0,
+                ..Default::default()
             });
         }
     }

@@ -117,7 +117,7 @@ fn check_board_url(s: &str) {
                 .map(|(n, l)| List {
                     label: l.to_owned(),
                     position: n as i64,
-                    max_issue_count: 0,
+                    ..List::default()
                 })
                 .collect(),
         };

@@ -357,3 +357,44 @@ fn a_planning_project_outside_the_group_is_a_config_error() {
         );
     }
 }
+
+/// A board whose lists are work item statuses (GitLab 18.2+): `init
+/// --board` and `sync` say that glboard does not support them yet, instead
+/// of failing or showing a board that is not the web's.
+#[test]
+fn boards_of_work_item_statuses_are_named_as_such() {
+    let server = fake();
+    {
+        let mut w = server.world();
+        let b = w.boards.iter_mut().find(|b| b.id == 1_688_503).unwrap();
+        b.lists.push(fake_gitlab::FList {
+            id: 99,
+            position: 9,
+            status: Some("In progress".into()),
+            ..Default::default()
+        });
+    }
+    // Said when the sync reads the lists (the first, then half-hourly).
+    let home = Home::new();
+    home.write_config(&server.url());
+    let o = home.run(&["sync"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("work item status lists"),
+        "{}",
+        stderr(&o)
+    );
+    let url = format!(
+        "{}/groups/{}/-/boards/1688503",
+        server.url(),
+        fake_gitlab::generate::GROUP
+    );
+    let fresh = Home::new();
+    let o = fresh.run(&["init", "--board", &url]);
+    assert_eq!(o.status.code(), Some(2), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stderr(&o).contains("work item status lists"),
+        "{}",
+        stderr(&o)
+    );
+}

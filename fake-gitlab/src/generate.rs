@@ -86,6 +86,7 @@ pub fn boards() -> Vec<crate::FBoard> {
         label: format!("{SCOPE}::{lane}"),
         position,
         max_issue_count: max,
+        ..Default::default()
     };
     vec![
         crate::FBoard {

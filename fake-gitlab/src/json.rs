@@ -30,11 +30,23 @@ impl World {
         lists.sort_by_key(|l| l.position);
         lists
             .into_iter()
-            .map(|l| {
-                json!({
+            .map(|l| match &l.status {
+                // A status list (GitLab 18.2+, `List#status`): no label,
+                // milestone, iteration or assignee (`lib/api/entities/list.rb`,
+                // `ee/lib/ee/api/entities/list.rb`); its status and type
+                // as GraphQL's `BoardList` names them.
+                Some(s) => json!({
+                    "id": l.id, "label": Value::Null, "list_type": "status",
+                    "status": {"id": format!("gid://gitlab/WorkItems::Statuses::SystemDefined::Status/{}", l.id), "name": s},
+                    "position": l.position,
+                    "max_issue_count": l.max_issue_count, "max_issue_weight": l.max_issue_weight,
+                    "limit_metric": l.limit_metric,
+                }),
+                None => json!({
                     "id": l.id, "label": self.label_json(&l.label), "position": l.position,
-                    "max_issue_count": l.max_issue_count, "max_issue_weight": 0,
-                })
+                    "max_issue_count": l.max_issue_count, "max_issue_weight": l.max_issue_weight,
+                    "limit_metric": l.limit_metric,
+                }),
             })
             .collect()
     }

@@ -128,13 +128,23 @@ pub struct FBoard {
 }
 
 /// A label list of a board (the Open and Closed lists are not lists).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct FList {
     pub id: u64,
     pub label: String,
     pub position: i64,
     /// 0: no limit.
     pub max_issue_count: u32,
+    /// Premium: a limit on the lists's issues' weight (0: none), and which
+    /// limits count (`issue_count`, `issue_weights`, `all_metrics`).
+    #[serde(default)]
+    pub max_issue_weight: u32,
+    #[serde(default)]
+    pub limit_metric: Option<String>,
+    /// A work item status list (GitLab 18.2+, Premium): its status's name;
+    /// `label` is then empty.
+    #[serde(default)]
+    pub status: Option<String>,
 }
 
 /// The fake's whole state.

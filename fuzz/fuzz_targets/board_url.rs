@@ -29,7 +29,7 @@ fuzz_target!(|s: &str| {
             .map(|(n, l)| List {
                 label: l.to_owned(),
                 position: i64::try_from(n).unwrap_or(0),
-                max_issue_count: 0,
+                ..List::default()
             })
             .collect();
         let board = FoundBoard {

@@ -72,6 +72,19 @@ pub fn init_from_boards(path: &Path, urls: &[String], dry_run: bool) -> Result<u
                 Ok::<_, GitlabError>((board, lists))
             })
             .map_err(gitlab)?;
+        // Work item status lists (GitLab 18.2+) are not lanes glboard reads.
+        if lists
+            .iter()
+            .any(crate::gitlab::dto::ApiList::is_status_list)
+        {
+            return Err(fail(
+                EX_USAGE,
+                format!(
+                    "board \"{}\" has work item status lists (GitLab 18.2+), which glboard does not support yet: its lanes are workflow labels. Give a board whose lists are the team's workflow labels, or write the lanes in the config by hand (README: Configuration)",
+                    crate::core::sanitize::line(&board.name)
+                ),
+            ));
+        }
         // GitLab's text, sanitized as everywhere it enters: it is printed.
         let clean = |t: &str| crate::core::sanitize::line(t);
         found.push(FoundBoard {
@@ -85,7 +98,16 @@ pub fn init_from_boards(path: &Path, urls: &[String], dry_run: bool) -> Result<u
                     Some(List {
                         label: clean(&l.label?.name),
                         position: l.position.unwrap_or(0),
-                        max_issue_count: l.max_issue_count.unwrap_or(0),
+                        // A limit counts only where the list's metric
+                        // says so (`limit_metric`; none: both).
+                        max_issue_count: match l.limit_metric.as_deref() {
+                            Some("issue_weights") => 0,
+                            _ => l.max_issue_count.unwrap_or(0),
+                        },
+                        max_issue_weight: match l.limit_metric.as_deref() {
+                            Some("issue_count") => 0,
+                            _ => l.max_issue_weight.unwrap_or(0),
+                        },
                     })
                 })
                 .collect(),
@@ -139,6 +161,14 @@ pub fn init_from_boards(path: &Path, urls: &[String], dry_run: bool) -> Result<u
     if !setup.wip.is_empty() {
         let wip: Vec<String> = setup.wip.iter().map(|(l, n)| format!("{l} {n}")).collect();
         println!("  WIP limits        {}", wip.join(", "));
+    }
+    if !setup.wip_weight.is_empty() {
+        let wip: Vec<String> = setup
+            .wip_weight
+            .iter()
+            .map(|(l, n)| format!("{l} w{n}"))
+            .collect();
+        println!("  weight limits     {}", wip.join(", "));
     }
     if !named {
         println!("  milestones seen   {}", seen_line(&seen.team_milestones));

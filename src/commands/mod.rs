@@ -253,6 +253,9 @@ pub(crate) fn sync_showing(
     }
     match result {
         Ok(r) => {
+            for w in &r.warnings {
+                eprintln!("warning: {w}");
+            }
             // Said once: when this sync found out.
             if syncer.snap.meta.free_tier == Some(true) && was_free != Some(true) {
                 eprintln!("note: {}", crate::core::workflow::FREE_TIER_NOTICE);

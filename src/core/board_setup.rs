@@ -81,12 +81,14 @@ pub fn parse_board_url(url: &str) -> Result<BoardUrl, String> {
 }
 
 /// A label list of a board, as GitLab gives it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct List {
     pub label: String,
     pub position: i64,
     /// 0: no limit.
     pub max_issue_count: u32,
+    /// Premium: a limit on the list's total weight (0: none).
+    pub max_issue_weight: u32,
 }
 
 /// One board, as read from GitLab.
@@ -150,6 +152,8 @@ pub struct Setup {
     pub doing_lane: String,
     pub done_lane: String,
     pub wip: BTreeMap<String, u32>,
+    /// Limits on a lane's total weight, from the lists' `max_issue_weight`.
+    pub wip_weight: BTreeMap<String, u32>,
     pub milestone_prefix: String,
     pub prefix_from: PrefixFrom,
 }
@@ -260,6 +264,7 @@ pub fn derive(boards: &[FoundBoard], seen: &Seen) -> Result<Setup, String> {
     ordered.sort_by_key(|b| scoped_lane(b).is_some());
     let mut lanes: Vec<String> = Vec::new();
     let mut wip: BTreeMap<String, u32> = BTreeMap::new();
+    let mut wip_weight: BTreeMap<String, u32> = BTreeMap::new();
     for b in ordered {
         let mut own: Vec<&List> = b.lists.iter().filter(|l| in_scope(&l.label)).collect();
         own.sort_by_key(|l| l.position);
@@ -268,6 +273,9 @@ pub fn derive(boards: &[FoundBoard], seen: &Seen) -> Result<Setup, String> {
             let lane = value(&l.label).to_owned();
             if l.max_issue_count > 0 {
                 wip.entry(lane.clone()).or_insert(l.max_issue_count);
+            }
+            if l.max_issue_weight > 0 {
+                wip_weight.entry(lane.clone()).or_insert(l.max_issue_weight);
             }
             if !lanes.contains(&lane) {
                 let at = flow_rank(&lane)
@@ -348,6 +356,7 @@ pub fn derive(boards: &[FoundBoard], seen: &Seen) -> Result<Setup, String> {
         doing_lane,
         done_lane,
         wip,
+        wip_weight,
         milestone_prefix,
         prefix_from,
     })
@@ -394,6 +403,14 @@ pub fn config_text(s: &Setup, boards: &[FoundBoard]) -> String {
             t.push_str(&format!("{} = {n}\n", quoted(lane)));
         }
     }
+    if !s.wip_weight.is_empty() {
+        t.push_str(
+            "\n# Limits on a lane's total weight, from the lists' maximum weights.\n[wip_weight]\n",
+        );
+        for (lane, n) in &s.wip_weight {
+            t.push_str(&format!("{} = {n}\n", quoted(lane)));
+        }
+    }
     t
 }
 
@@ -408,6 +425,7 @@ mod tests {
             label: label.into(),
             position,
             max_issue_count: max,
+            ..List::default()
         }
     }
 
@@ -442,7 +460,10 @@ mod tests {
                 list("workflow-infra::Ready", 1, 0),
                 list("workflow-infra::In Progress", 2, 6),
                 list("workflow-infra::Under Review", 3, 4),
-                list("workflow-infra::Blocked", 4, 0),
+                List {
+                    max_issue_weight: 20,
+                    ..list("workflow-infra::Blocked", 4, 0)
+                },
                 list("priority::1", 6, 0),
             ],
         };
@@ -482,9 +503,12 @@ mod tests {
         );
         assert_eq!(s.wip.get("In Progress"), Some(&6));
         assert_eq!(s.wip.get("Under Review"), Some(&4));
+        assert_eq!(s.wip_weight.get("Blocked"), Some(&20));
+        assert_eq!(s.wip.get("Blocked"), None);
         assert_eq!(s.milestone_prefix, "Datastores team - ");
         let text = config_text(&s, &[iteration.clone(), backlog]);
         assert!(text.contains("\"In Progress\" = 6"), "{text}");
+        assert!(text.contains("[wip_weight]\n\"Blocked\" = 20"), "{text}");
         assert_eq!(s.prefix_from, PrefixFrom::Address);
         // No milestone in the address: the prefix the team's issues'
         // milestones share, though another team has more milestones.

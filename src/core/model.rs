@@ -272,6 +272,9 @@ pub struct TeamConfig {
     /// Work-in-progress limits per lane (like GitLab's list limits).
     #[serde(default)]
     pub wip: std::collections::BTreeMap<String, u32>,
+    /// Limits on a lane's total weight (GitLab's list `max_issue_weight`).
+    #[serde(default)]
+    pub wip_weight: std::collections::BTreeMap<String, u32>,
     /// Weight each member can take per iteration, by username.
     #[serde(default)]
     pub capacity: std::collections::BTreeMap<String, u32>,

@@ -364,6 +364,57 @@ pub struct ApiList {
     pub position: Option<i64>,
     #[serde(default)]
     pub max_issue_count: Option<u32>,
+    /// Premium: a limit on the weight of the list's issues
+    /// (`ee/lib/ee/api/entities/list.rb`), with `limit_metric`
+    /// (`issue_count`, `issue_weights` or `all_metrics`).
+    #[serde(default)]
+    pub max_issue_weight: Option<u32>,
+    #[serde(default)]
+    pub limit_metric: Option<String>,
+    /// GitLab 18.2+ (Premium): a list of a work item status instead of a
+    /// label.
+    #[serde(default)]
+    pub status: Option<serde_json::Value>,
+    #[serde(default)]
+    pub list_type: Option<String>,
+    /// Premium's other kinds of list (`ee/lib/ee/api/entities/list.rb`).
+    #[serde(default)]
+    pub milestone: Option<serde_json::Value>,
+    #[serde(default)]
+    pub iteration: Option<serde_json::Value>,
+    #[serde(default)]
+    pub assignee: Option<serde_json::Value>,
+}
+
+impl ApiList {
+    /// A list of a work item status (GitLab 18.2+), which glboard does
+    /// not read yet: its lanes are labels. Told by its status or type
+    /// where the answer names them, else by a list with neither a label
+    /// nor a milestone, iteration or assignee.
+    pub fn is_status_list(&self) -> bool {
+        let set = |v: &Option<serde_json::Value>| v.as_ref().is_some_and(|v| !v.is_null());
+        set(&self.status)
+            || self.list_type.as_deref() == Some("status")
+            || (self.label.is_none()
+                && !set(&self.milestone)
+                && !set(&self.iteration)
+                && !set(&self.assignee))
+    }
+}
+
+/// What a sync says of boards whose lists are work item statuses (GitLab
+/// 18.2+), which glboard does not support yet; empty when none is.
+pub fn status_board_warnings(boards: &[ApiBoard]) -> Vec<String> {
+    boards
+        .iter()
+        .filter(|b| b.lists.iter().any(ApiList::is_status_list))
+        .map(|b| {
+            format!(
+                "board \"{}\" has work item status lists (GitLab 18.2+), which glboard does not support yet: glboard's lanes are the workflow labels, so a card moved between statuses on the web board does not move here; keep label lists on the team's boards",
+                crate::core::sanitize::line(&b.name)
+            )
+        })
+        .collect()
 }
 
 /// A board's milestone, as boards show it.

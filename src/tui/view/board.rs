@@ -33,19 +33,24 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
             x = put(buf, x, rect.y, 2, "◀ ", theme.dim());
         }
         // A lane over its WIP limit says so, like GitLab's list limits.
-        let limit = match &col.kind {
-            crate::core::board::ColumnKind::Lane(l) => state.team.wip.get(l).copied(),
-            _ => None,
+        // By count and by weight, as the list's limits say.
+        let (limit, weight_limit) = match &col.kind {
+            crate::core::board::ColumnKind::Lane(l) => (
+                state.team.wip.get(l).copied(),
+                state.team.wip_weight.get(l).copied(),
+            ),
+            _ => (None, None),
         };
-        let over = limit.is_some_and(|l| col.cards.len() > l as usize);
+        let over = limit.is_some_and(|l| col.cards.len() > l as usize)
+            || weight_limit.is_some_and(|l| col.weight > l);
         let n = match limit {
             Some(l) => format!("{}/{l}", col.cards.len()),
             None => col.cards.len().to_string(),
         };
-        let count = if col.weight > 0 {
-            format!(" {n} · w{}", col.weight)
-        } else {
-            format!(" {n}")
+        let count = match weight_limit {
+            Some(l) => format!(" {n} · w{}/{l}", col.weight),
+            None if col.weight > 0 => format!(" {n} · w{}", col.weight),
+            None => format!(" {n}"),
         };
         let right_room = if more_right { 2 } else { 0 };
         let room = w.saturating_sub((x - rect.x) as usize + right_room);
