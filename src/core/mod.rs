@@ -15,6 +15,7 @@ pub mod edit;
 pub mod geometry;
 pub mod grab;
 pub mod help;
+pub mod insights;
 pub mod integrity;
 pub mod iteration;
 pub mod keymap;
