@@ -15,17 +15,25 @@ pub fn show_board(state: &mut AppState, board: BoardKind) {
     }
 }
 
-/// Show a milestone on the iteration board (browsing; what is followed
-/// stays), and ask the sync to keep it fresh.
+/// Show a milestone on the iteration board, or in planning mode when that
+/// is shown (browsing; what is followed stays), and ask the sync to keep
+/// it fresh.
 pub fn show_milestone(state: &mut AppState, id: MilestoneId) -> Vec<Effect> {
-    show_board(state, BoardKind::Iteration);
+    let planning = state.board == BoardKind::Planning;
+    if !planning {
+        show_board(state, BoardKind::Iteration);
+    }
     state.milestone = Some(id);
     state.relayout();
     let title = state
         .shown_milestone()
         .map(|m| m.title.clone())
         .unwrap_or_default();
-    state.info(format!("showing {title}"));
+    state.info(if planning {
+        format!("planning: backlog → {title}")
+    } else {
+        format!("showing {title}")
+    });
     if state.sync.enabled {
         vec![Effect::ShowMilestone(id)]
     } else {

@@ -347,7 +347,10 @@ fn board_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
 }
 
 fn step_milestone(state: &mut AppState, delta: i32) -> Vec<Effect> {
-    show_board(state, BoardKind::Iteration);
+    // Planning mode stays planning mode, on the next or previous iteration.
+    if state.board != BoardKind::Planning {
+        show_board(state, BoardKind::Iteration);
+    }
     match iteration::step(&state.ws.milestones, &state.team, state.milestone, delta) {
         Some(id) => return show_milestone(state, id),
         None => state.info(if delta < 0 {
@@ -1289,3 +1292,23 @@ mod tests {
         assert_eq!(s.status, None, "once");
     }
 }
+
+    #[test]
+    fn brackets_in_planning_mode_show_the_next_iteration_in_planning_mode() {
+        let mut s = state();
+        keys(&mut s, "gp");
+        assert_eq!(s.milestone, Some(1));
+        keys(&mut s, "]");
+        assert_eq!(s.board, BoardKind::Planning, "] left planning mode");
+        assert_eq!(s.milestone, Some(2));
+        assert_eq!(s.layout.columns[1].title, "W47");
+        assert_eq!(
+            s.status.as_ref().unwrap().text,
+            "planning: backlog → Datastores team - W47"
+        );
+        keys(&mut s, "[");
+        assert_eq!((s.board, s.milestone), (BoardKind::Planning, Some(1)));
+        // The board itself still browses on the iteration board.
+        keys(&mut s, "<Esc>1]");
+        assert_eq!((s.board, s.milestone), (BoardKind::Iteration, Some(2)));
+    }
