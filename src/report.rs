@@ -24,6 +24,9 @@ pub struct Report<'a> {
     pub failed: usize,
     /// Issues with changes not yet applied by GitLab (shown as they will be).
     pub pending_issues: &'a std::collections::HashSet<crate::core::model::IssueId>,
+    /// Iids ambiguous in the whole cache (named `project#iid`); `None`:
+    /// those of `ws`, which then holds every issue.
+    pub ambiguous: Option<&'a std::collections::HashSet<u64>>,
 }
 
 /// Schema version of the JSON output; bumped only on incompatible changes.
@@ -173,14 +176,21 @@ impl Report<'_> {
             text::truncate(&self.headline(), width)
         ));
         out.push_str(&format!("{}\n", text::truncate(&self.freshness(), width)));
-        let amb = board::ambiguous_iids(self.ws);
+        let own;
+        let amb = match self.ambiguous {
+            Some(a) => a,
+            None => {
+                own = board::ambiguous_iids(self.ws);
+                &own
+            }
+        };
         let refs: Vec<Vec<String>> = self
             .layout
             .columns
             .iter()
             .map(|c| {
                 self.cards(c)
-                    .map(|(_, i)| board::short_ref(self.ws, i, &amb))
+                    .map(|(_, i)| board::short_ref(self.ws, i, amb))
                     .collect()
             })
             .collect();
@@ -446,6 +456,7 @@ mod tests {
             pending: 0,
             failed: 0,
             pending_issues: &none,
+            ambiguous: None,
         };
         f(&r);
     }

@@ -19,6 +19,7 @@ fn demo(args: &[&str]) -> Output {
         .env("XDG_CACHE_HOME", dir.path().join("cache"))
         .env("TERM", "dumb")
         .env_remove("NO_COLOR")
+        .env_remove("COLUMNS")
         .output()
         .unwrap()
 }
@@ -1610,4 +1611,67 @@ fn a_triage_issue_moved_to_ready_stays_findable() {
         "{}",
         stderr(&o)
     );
+}
+
+/// An iid two projects have is printed `project#iid` even when the printed
+/// board holds only one of them (as the board names it), so the printed
+/// reference works as an argument.
+#[test]
+fn every_reference_print_shows_works_as_an_argument() {
+    let server = fake();
+    let (iid, ready_id) = first_ready(&server);
+    let project = {
+        let mut w = server.world();
+        let cur = w.milestones[2].id;
+        let ready_project = w
+            .issues
+            .iter()
+            .find(|i| i.id == ready_id)
+            .unwrap()
+            .project_id;
+        // A backlog issue of another project takes the same iid.
+        let other = w
+            .issues
+            .iter_mut()
+            .find(|i| {
+                i.project_id != ready_project
+                    && i.milestone_id != Some(cur)
+                    && i.labels.contains("team::Datastores")
+            })
+            .unwrap();
+        other.iid = iid;
+        let p = w.projects.iter().find(|p| p.id == ready_project).unwrap();
+        p.path.rsplit('/').next().unwrap().to_owned()
+    };
+    let home = synced_home(&server);
+    let o = home.run(&["print", "--format", "plain"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let shown = format!("{project}#{iid}");
+    assert!(
+        stdout(&o).contains(&format!("  {shown} ")),
+        "{shown} in\n{}",
+        stdout(&o)
+    );
+    assert!(!stdout(&o).contains(&format!(" #{iid} ")), "{}", stdout(&o));
+    let o = home.run(&["weight", &shown, "3"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+/// Piped, `print` fits `COLUMNS` when it is set, else 100 columns.
+#[test]
+fn piped_print_honours_columns() {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_glboard"));
+    let dir = tempfile::tempdir().unwrap();
+    let o = cmd
+        .args(["print", "--demo", "--today", "2025-11-05"])
+        .env("XDG_CONFIG_HOME", dir.path().join("config"))
+        .env("XDG_CACHE_HOME", dir.path().join("cache"))
+        .env("TERM", "dumb")
+        .env("COLUMNS", "80")
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let out = stdout(&o);
+    assert!(out.lines().all(|l| common::width(l) <= 80), "{out}");
+    assert!(out.lines().any(|l| common::width(l) > 75), "{out}");
 }

@@ -800,8 +800,21 @@ fn what_changed_since_you_last_looked_is_marked_listed_and_printed() {
     );
     assert_eq!(changes[0]["what"][0]["kind"], "moved");
     assert_eq!(changes[0]["what"][0]["to"], "Under Review");
+    // A day before every look: exit 1, naming the first look (comparing
+    // with a later one would leave out what changed since that day).
     let o = home.run(&["print", "--since", "2000-01-01"]);
-    assert!(o.status.success());
+    assert_eq!(o.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(said.contains("no look before 2000-01-01"), "{said}");
+    let first = said
+        .split("(--since ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap();
+    let o = home.run(&["print", "--since", first]);
+    assert_eq!(o.status.code(), Some(0), "--since {first}");
     // The board marks it and lists it.
     let mut s = home.start();
     s.wait_for("synced just now");

@@ -21,6 +21,9 @@ struct BoardData {
     pending: usize,
     failed: usize,
     pending_issues: HashSet<IssueId>,
+    /// Iids ambiguous in the whole cache; `None` for the demo (all of it
+    /// is loaded).
+    ambiguous: Option<HashSet<u64>>,
 }
 
 /// The workspace and team to print from: the cache (only the printed
@@ -49,6 +52,7 @@ fn load_board_data(
             pending: 0,
             failed: 0,
             pending_issues: HashSet::new(),
+            ambiguous: None,
         });
     };
     let (snap, store) = if refresh {
@@ -90,6 +94,9 @@ fn load_board_data(
     let team = live.team(&snap);
     let (ws, pending_issues) = super::current_view(&store, snap.ws)?;
     let pending = store.outbox_queued()?.len();
+    // Named as a reference resolves: among every cached issue.
+    let mut ambiguous = store.ambiguous_iids()?;
+    ambiguous.extend(board::ambiguous_iids(&ws));
     Ok(BoardData {
         ws,
         team,
@@ -97,6 +104,7 @@ fn load_board_data(
         pending,
         failed,
         pending_issues,
+        ambiguous: Some(ambiguous),
     })
 }
 
@@ -164,6 +172,7 @@ pub fn print(
         pending,
         failed,
         pending_issues,
+        ambiguous,
     } = load_board_data(cli, refresh, kind, milestone)?;
     let ms = match kind {
         BoardKind::Iteration | BoardKind::Planning => {
@@ -236,16 +245,24 @@ pub fn print(
         pending,
         failed,
         pending_issues: &pending_issues,
+        ambiguous: ambiguous.as_ref(),
     };
     let tty = std::io::stdout().is_terminal();
     let out = match format {
         Format::Plain => {
+            // Piped: COLUMNS when set (`COLUMNS=200 glboard print | less`).
+            let columns = std::env::var("COLUMNS")
+                .ok()
+                .and_then(|c| c.trim().parse::<usize>().ok())
+                .filter(|c| *c > 0);
             let width = if tty {
                 crossterm::terminal::size()
                     .map(|(w, _)| w as usize)
+                    .ok()
+                    .or(columns)
                     .unwrap_or(100)
             } else {
-                100
+                columns.unwrap_or(100)
             };
             let color = tty
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
@@ -282,7 +299,23 @@ pub fn print_since(cli: &Cli, since: &str, format: Format, refresh: bool) -> Res
                     format!("--since {since:?}: a day (YYYY-MM-DD) or last"),
                 )
             })?;
-            store.look_before(day)?
+            match store.look_before(day)? {
+                Some(look) => Some(look),
+                // A later look would leave out what changed since `day`.
+                None => match store.first_look()? {
+                    Some((first, _)) => {
+                        let after = first.date_naive() + chrono::Days::new(1);
+                        return Err(fail(
+                            EX_FAILURE,
+                            format!(
+                                "no look before {day}: the first glboard remembers is from {} (--since {after} compares with it)",
+                                first.format("%a %b %-d %H:%M UTC")
+                            ),
+                        ));
+                    }
+                    None => None,
+                },
+            }
         }
     };
     let Some((at, before)) = look else {

@@ -92,15 +92,14 @@ impl Store {
         self.look_where("1", "")
     }
 
-    /// The last look taken before `day` began, else the first one after.
+    /// The last look taken before `day` began; `None` when there is none
+    /// (a later look would leave out what changed since `day`).
     pub fn look_before(&self, day: NaiveDate) -> Result<Option<Look>, StoreError> {
-        match self.look_where("day < ?1", &day.to_string())? {
-            Some(l) => Ok(Some(l)),
-            None => self.first_look(),
-        }
+        self.look_where("day < ?1", &day.to_string())
     }
 
-    fn first_look(&self) -> Result<Option<Look>, StoreError> {
+    /// The first look remembered.
+    pub fn first_look(&self) -> Result<Option<Look>, StoreError> {
         let row: Option<(String, String)> = self
             .conn()
             .query_row(

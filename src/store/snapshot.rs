@@ -277,6 +277,26 @@ impl Store {
         self.issue_rows(&format!("issues.id IN ({})", list.join(",")), true)
     }
 
+    /// Iids that more than one project's cached issues have: those issues
+    /// are named `project#iid` wherever glboard names them (a printed board
+    /// holds only some of the cache's issues, and a reference must resolve
+    /// among all of them).
+    pub fn ambiguous_iids(&self) -> Result<std::collections::HashSet<u64>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(
+                "SELECT json_extract(data, '$.iid') AS iid FROM issues GROUP BY iid \
+                 HAVING COUNT(DISTINCT json_extract(data, '$.project_id')) > 1",
+            )
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([], |r| r.get::<_, i64>(0))
+            .and_then(|rows| {
+                rows.map(|r| r.map(|n| u64::try_from(n).unwrap_or(0)))
+                    .collect()
+            })
+            .map_err(|e| self.err(e))
+    }
+
     /// The cache's revision: it changes with every write readers care about.
     pub fn rev(&self) -> Result<i64, StoreError> {
         Ok(self
