@@ -1675,3 +1675,59 @@ fn piped_print_honours_columns() {
     assert!(out.lines().all(|l| common::width(l) <= 80), "{out}");
     assert!(out.lines().any(|l| common::width(l) > 75), "{out}");
 }
+
+/// A token GitLab rejects is a usage error (2) with one reference or
+/// several: the changes are kept in the queue either way (issue #27).
+#[test]
+fn a_rejected_token_exits_2_with_one_reference_or_several() {
+    let server = fake();
+    let home = synced_home(&server);
+    let refs: Vec<String> = {
+        let w = server.world();
+        let cur = w.milestones[2].id;
+        let mut ready: Vec<_> = w
+            .issues
+            .iter()
+            .filter(|i| i.state == "opened" && i.milestone_id == Some(cur))
+            .filter(|i| w.issues.iter().filter(|j| j.iid == i.iid).count() == 1)
+            .collect();
+        ready.sort_by_key(|i| i.id);
+        ready.iter().take(2).map(|i| i.iid.to_string()).collect()
+    };
+    server.world().token = "glpat-rotated".into();
+    let one = with_dumb_term(&home, &["weight", &refs[0], "13"]);
+    assert_eq!(one.status.code(), Some(2), "{}", stderr(&one));
+    let several = with_dumb_term(&home, &["weight", &refs[0], &refs[1], "8"]);
+    assert_eq!(several.status.code(), Some(2), "{}", stderr(&several));
+    assert!(stdout(&with_dumb_term(&home, &["pending"])).contains("queued"));
+}
+
+/// The re-plan from the shell plans what the user sees (queued changes on
+/// top) and offers the targets the board offers: later, open iterations
+/// (issue #27).
+#[test]
+fn replan_plans_with_queued_changes_and_only_to_later_open_iterations() {
+    let mut server = fake();
+    let home = synced_home(&server);
+    let (iid, _) = first_ready(&server);
+    let prev = server.world().milestones[1].title.clone();
+    // An earlier (still open) iteration is no target, as on the board.
+    let o = with_dumb_term(&home, &["replan", "--to", &prev, "--dry-run"]);
+    assert_eq!(o.status.code(), Some(2), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stderr(&o).contains("not a later open iteration"),
+        "{}",
+        stderr(&o)
+    );
+    // GitLab away: a move to Done stays queued, and the re-plan sees it.
+    server.stop();
+    let o = with_dumb_term(&home, &["move", &iid.to_string(), "Done"]);
+    assert_eq!(o.status.code(), Some(75), "{}", stderr(&o));
+    let o = with_dumb_term(&home, &["replan", "--dry-run"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        !stdout(&o).contains(&format!("#{iid} ")),
+        "the issue moved to Done is not re-planned:\n{}",
+        stdout(&o)
+    );
+}

@@ -661,5 +661,8 @@ fn a_backlog_card_moved_to_ready_stays_in_sight_at_80x24() {
     let text = screen(&s);
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines[2].contains("Ready, no milestone 1"), "{text}");
-    assert!(lines[23].trim_end_matches('"').trim_end().ends_with("1/1"), "{text}");
+    assert!(
+        lines[23].trim_end_matches('"').trim_end().ends_with("1/1"),
+        "{text}"
+    );
 }

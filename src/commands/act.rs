@@ -6,7 +6,7 @@
 
 use super::{
     EX_FAILURE, EX_OK, EX_TEMPFAIL, EX_USAGE, Failure, Live, deliver, fail, find_milestone,
-    find_user, resolve,
+    find_user, resolve, worst,
 };
 use crate::cli::Cli;
 use crate::core::board;
@@ -95,18 +95,6 @@ pub fn act(cli: &Cli, references: &[String], act: Act) -> Result<u8, Failure> {
     }
 }
 
-/// The worst of two exit statuses: a usage error, then a failure, then
-/// "queued", then done.
-fn worst(a: u8, b: u8) -> u8 {
-    let rank = |c: u8| match c {
-        EX_USAGE => 3,
-        EX_FAILURE => 2,
-        EX_TEMPFAIL => 1,
-        _ => 0,
-    };
-    if rank(b) > rank(a) { b } else { a }
-}
-
 fn act_many(cli: &Cli, references: &[String], act: Act) -> Result<u8, Failure> {
     let today = cli.today();
     let Some(live) = Live::open(cli)? else {
@@ -183,7 +171,16 @@ fn act_many(cli: &Cli, references: &[String], act: Act) -> Result<u8, Failure> {
             code = worst(code, EX_FAILURE);
         } else if d.queued.contains(id) {
             eprintln!("{}: queued, not sent yet", c.summary);
-            code = worst(code, EX_TEMPFAIL);
+            // A token GitLab rejects is the user's to fix: a usage error,
+            // as for one reference.
+            code = worst(
+                code,
+                if d.waiting == Some(GitlabError::Unauthorized) {
+                    EX_USAGE
+                } else {
+                    EX_TEMPFAIL
+                },
+            );
         } else if let Some((_, what)) = d.not_kept.iter().find(|(k, _)| k == id) {
             // Applied in part: what GitLab kept is what is said.
             eprintln!("{}: applied in part: {what}", c.summary);

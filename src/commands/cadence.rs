@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::{
     EX_FAILURE, EX_OK, EX_TEMPFAIL, EX_USAGE, Failure, Live, deliver, fail, gitlab_failure,
-    runtime, sync_now,
+    runtime, sync_now, worst,
 };
 use crate::cli::{Cli, ReportFormat};
 use crate::core::cadence::{self, CadencePlan, Slot};
@@ -104,10 +104,10 @@ pub fn cadence(cli: &Cli, ahead: u32, dry_run: bool, format: ReportFormat) -> Re
                 .find(|(r, _)| r == id)
                 .map(|(_, r)| r.clone());
             if d.queued.contains(id) {
-                exit = exit.max(EX_TEMPFAIL);
+                exit = worst(exit, EX_TEMPFAIL);
                 created.push((title, Some("queued, not sent yet".into())));
             } else if let Some(r) = reason {
-                exit = EX_FAILURE;
+                exit = worst(exit, EX_FAILURE);
                 created.push((title, Some(crate::core::conflict::problem_text(&r))));
             } else {
                 created.push((title, None));
@@ -152,7 +152,7 @@ pub fn cadence(cli: &Cli, ahead: u32, dry_run: bool, format: ReportFormat) -> Re
         &mut exit,
     )?;
     if plan.collisions() > 0 {
-        exit = EX_FAILURE;
+        exit = worst(exit, EX_FAILURE);
     }
 
     match format {
@@ -214,7 +214,7 @@ fn planning_issue(
             match runtime()?.block_on(client.project(p)) {
                 Ok(p) => p,
                 Err(crate::gitlab::GitlabError::NotFound(_)) => {
-                    *exit = EX_USAGE;
+                    *exit = worst(*exit, EX_USAGE);
                     return Ok(Planning::Cannot(format!(
                         "planning_project = {p:?} is not a project this token can see: fix it in {}",
                         live.cfg.path.display()
@@ -229,7 +229,7 @@ fn planning_issue(
         {
             Some(p) => p.clone(),
             None => {
-                *exit = EX_USAGE;
+                *exit = worst(*exit, EX_USAGE);
                 return Ok(Planning::Cannot(format!(
                     "no planning_project in {} and no current planning issue to take the project from: set planning_project = \"group/project\"",
                     live.cfg.path.display()
@@ -287,10 +287,10 @@ fn planning_issue(
     let ids = store.enqueue(std::slice::from_ref(&change))?;
     let d = deliver(live, store, team, me, &ids)?;
     let done = if !d.queued.is_empty() {
-        *exit = (*exit).max(EX_TEMPFAIL);
+        *exit = worst(*exit, EX_TEMPFAIL);
         Some("queued, not sent yet".to_owned())
     } else if let Some((_, r)) = d.refused.first() {
-        *exit = EX_FAILURE;
+        *exit = worst(*exit, EX_FAILURE);
         Some(crate::core::conflict::problem_text(r))
     } else {
         // The created issue, from the cache the sender wrote.

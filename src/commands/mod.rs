@@ -48,6 +48,19 @@ use crate::outbox;
 use crate::store::{self, Snapshot, Store};
 use crate::sync::{Syncer, Target};
 
+/// The worse of two exit statuses, by README's rule for every command: a
+/// usage error (2) over a failure (1) over "queued, retry later" (75) over
+/// done (0). Never a numeric `max`, which would let 75 hide a 1 or a 2.
+pub(crate) fn worst(a: u8, b: u8) -> u8 {
+    let rank = |c: u8| match c {
+        EX_USAGE => 3,
+        EX_FAILURE => 2,
+        EX_TEMPFAIL => 1,
+        _ => 0,
+    };
+    if rank(b) > rank(a) { b } else { a }
+}
+
 pub const EX_OK: u8 = 0;
 pub const EX_FAILURE: u8 = 1;
 pub const EX_USAGE: u8 = 2;
@@ -507,4 +520,22 @@ pub(crate) fn find_user<'a>(ws: &'a Workspace, name: &str) -> Result<&'a User, F
         .iter()
         .find(|u| u.username.eq_ignore_ascii_case(n))
         .ok_or_else(|| fail(EX_USAGE, format!("no member @{n} in the group")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_worst_status_is_usage_then_failure_then_queued_then_done() {
+        let all = [EX_OK, EX_TEMPFAIL, EX_FAILURE, EX_USAGE];
+        for (i, a) in all.iter().enumerate() {
+            for (j, b) in all.iter().enumerate() {
+                assert_eq!(worst(*a, *b), all[i.max(j)], "worst({a}, {b})");
+            }
+        }
+        // 75 never hides a refusal, whatever the order.
+        assert_eq!(worst(EX_FAILURE, EX_TEMPFAIL), EX_FAILURE);
+        assert_eq!(worst(EX_TEMPFAIL, EX_FAILURE), EX_FAILURE);
+    }
 }

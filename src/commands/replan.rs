@@ -28,12 +28,13 @@ pub fn replan(
         ));
     };
     let store = live.store()?;
-    let snap = match store.load()? {
-        Some(s) => s,
-        None => sync_now(&live, today, false)?,
-    };
-    let team = live.team(&snap);
-    let ws = &snap.ws;
+    if store.load()?.is_none() {
+        sync_now(&live, today, false)?;
+    }
+    // As the user sees it: GitLab's state with every queued change on top
+    // (a card moved to Done a moment ago is not re-planned).
+    let (ws, team) = live.seen(&store, today)?;
+    let ws = &ws;
     let from_m = find_milestone(&ws.milestones, &team, today, from)?.clone();
     let to_m = find_milestone(&ws.milestones, &team, today, to)?.clone();
     if from_m.id == to_m.id {
@@ -44,6 +45,31 @@ pub fn replan(
     }
     if to_m.state == MilestoneState::Closed {
         return Err(fail(EX_USAGE, format!("{} is closed", to_m.title)));
+    }
+    // The targets the board offers: the team's later, open iterations.
+    let targets = crate::core::replan::targets_after(&ws.milestones, &team, from_m.id);
+    if !targets.contains(&to_m.id) {
+        let names: Vec<&str> = targets
+            .iter()
+            .filter_map(|id| ws.milestones.iter().find(|m| m.id == *id))
+            .map(|m| m.title.as_str())
+            .collect();
+        return Err(fail(
+            EX_USAGE,
+            if names.is_empty() {
+                format!(
+                    "no later open milestone to move issues to from {}",
+                    from_m.title
+                )
+            } else {
+                format!(
+                    "{} is not a later open iteration than {}: re-plan to {}",
+                    to_m.title,
+                    from_m.title,
+                    names.join(", ")
+                )
+            },
+        ));
     }
     let plan = edit::replan(&ws.issues, &team, from_m.id, to_m.id, reset_lane);
     let ambiguous = board::ambiguous_iids(ws);

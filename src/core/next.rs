@@ -442,11 +442,8 @@ pub fn next_command(
             };
             let id = item.issue;
             if cmd == Command::OpenDetail {
-                state.mode = Mode::Detail {
-                    issue: id,
-                    scroll: 0,
-                };
-                return Vec::new();
+                // As from a card: the comments are asked for.
+                return super::panes::open_detail(state, id);
             }
             state.mode = Mode::Board;
             let Some(issue) = state.ws.issue(id).cloned() else {
@@ -655,6 +652,24 @@ mod tests {
             c[0].edit
                 .add_labels
                 .contains(&"workflow-infra::In Progress".to_owned())
+        );
+    }
+
+    #[test]
+    fn an_issue_opened_from_gn_loads_its_comments_as_from_a_card() {
+        let mut s = state();
+        s.sync.enabled = true;
+        crate::core::testing::keys(&mut s, "gn");
+        let fx = crate::core::testing::keys(&mut s, "<Enter>");
+        let crate::core::state::Mode::Detail { issue, .. } = s.mode else {
+            panic!("{:?}", s.mode);
+        };
+        assert!(
+            fx.iter().any(|e| matches!(
+                e,
+                crate::core::action::Effect::LoadNotes { issue: i, .. } if *i == issue
+            )),
+            "{fx:?}"
         );
     }
 

@@ -9,6 +9,24 @@ use super::markdown::{self, Emphasis, RichLine, Run};
 use super::model::Issue;
 use super::state::AppState;
 
+/// Open an issue in the detail pane, from wherever (a card, `gn`, `i`):
+/// its comments are asked for at once, so the pane never waits on
+/// "loading…" for good.
+pub fn open_detail(
+    state: &mut AppState,
+    issue: super::model::IssueId,
+) -> Vec<super::action::Effect> {
+    state.mode = super::state::Mode::Detail { issue, scroll: 0 };
+    match state.ws.issue(issue) {
+        Some(i) if state.sync.enabled => vec![super::action::Effect::LoadNotes {
+            issue,
+            project: i.project_id,
+            iid: i.iid,
+        }],
+        _ => Vec::new(),
+    }
+}
+
 fn run(text: impl Into<String>, emphasis: Emphasis) -> Run {
     Run {
         text: text.into(),

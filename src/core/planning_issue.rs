@@ -28,20 +28,9 @@ pub(super) fn planning_issue(state: &mut AppState) -> Vec<Effect> {
     let Some(m) = milestone(state) else {
         return Vec::new();
     };
-    let found =
-        planning_template::find(&state.ws, &state.team, &m).map(|i| (i.id, i.project_id, i.iid));
+    let found = planning_template::find(&state.ws, &state.team, &m).map(|i| i.id);
     match found {
-        Some((issue, project, iid)) => {
-            state.mode = Mode::Detail { issue, scroll: 0 };
-            if state.sync.enabled {
-                return vec![Effect::LoadNotes {
-                    issue,
-                    project,
-                    iid,
-                }];
-            }
-            Vec::new()
-        }
+        Some(issue) => super::panes::open_detail(state, issue),
         None => offer_to_create(state, &m),
     }
 }

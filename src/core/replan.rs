@@ -13,7 +13,17 @@ use super::state::{AppState, Batch, Mode, ReplanScreen};
 
 /// Open milestones after `from` on the team's timeline (re-plan targets).
 fn targets(state: &AppState, from: u64) -> Vec<u64> {
-    let ms = iteration::team_milestones(&state.ws.milestones, &state.team);
+    targets_after(&state.ws.milestones, &state.team, from)
+}
+
+/// The re-plan's targets, for the board and the command line alike: the
+/// team's open milestones after `from` on its timeline.
+pub fn targets_after(
+    milestones: &[super::model::Milestone],
+    team: &super::model::TeamConfig,
+    from: u64,
+) -> Vec<u64> {
+    let ms = iteration::team_milestones(milestones, team);
     let at = ms.iter().position(|m| m.id == from);
     ms.iter()
         .enumerate()

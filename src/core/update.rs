@@ -282,18 +282,8 @@ fn board_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
         },
         Command::PrevMilestone => return step_milestone(state, -1),
         Command::NextMilestone => return step_milestone(state, 1),
-        Command::OpenDetail => match state.selected_issue() {
-            Some(i) => {
-                let (issue, project, iid) = (i.id, i.project_id, i.iid);
-                state.mode = Mode::Detail { issue, scroll: 0 };
-                if state.sync.enabled {
-                    return vec![Effect::LoadNotes {
-                        issue,
-                        project,
-                        iid,
-                    }];
-                }
-            }
+        Command::OpenDetail => match state.selected_issue().map(|i| i.id) {
+            Some(issue) => return super::panes::open_detail(state, issue),
             None => state.info("no card selected"),
         },
         Command::StartFilter => {
@@ -1291,7 +1281,6 @@ mod tests {
         update(&mut s, free());
         assert_eq!(s.status, None, "once");
     }
-}
 
     #[test]
     fn brackets_in_planning_mode_show_the_next_iteration_in_planning_mode() {
@@ -1312,3 +1301,4 @@ mod tests {
         keys(&mut s, "<Esc>1]");
         assert_eq!((s.board, s.milestone), (BoardKind::Iteration, Some(2)));
     }
+}
