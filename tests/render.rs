@@ -666,3 +666,35 @@ fn a_backlog_card_moved_to_ready_stays_in_sight_at_80x24() {
         "{text}"
     );
 }
+
+/// The `i` and `S` previews ask what will happen, the question whole at
+/// 80x24 (it was cut off the status line) and on top whatever the scroll;
+/// nothing says "created" or "written" before `y`.
+#[test]
+fn previews_ask_first_and_the_question_fits_80x24() {
+    for ks in ["]]i", "S"] {
+        let mut s = state(BoardKind::Iteration, 80, 24);
+        keys(&mut s, ks);
+        let glboard::core::state::Mode::Confirm { prompt, .. } = &s.mode else {
+            panic!("{ks}: no question: {:?}", s.status);
+        };
+        let prompt = prompt.clone();
+        for scroll in ["", "jjjjjjjjjjjj"] {
+            keys(&mut s, scroll);
+            let text = screen(&s);
+            let flat: String = text
+                .lines()
+                // Inside the overlay's borders.
+                .filter_map(|l| Some(&l[l.find('│')? + '│'.len_utf8()..l.rfind('│')?]))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let bare = |t: &str| t.split_whitespace().collect::<String>();
+            assert!(
+                bare(&flat).contains(&bare(&prompt)),
+                "{ks}{scroll}: {prompt}\n{text}"
+            );
+            assert!(!text.contains("created"), "{ks}{scroll}:\n{text}");
+            assert!(!text.contains("summary written"), "{ks}{scroll}:\n{text}");
+        }
+    }
+}

@@ -129,20 +129,35 @@ fn overlay(buf: &mut Buffer, area: TRect, state: &AppState, mode: &Mode, theme: 
             );
         }
         // What a question will write (a planning issue, its summary).
+        // The question stays on top whatever the scroll, wrapped to fit;
+        // nothing is said done until it is.
         Mode::Confirm {
             preview: Some(text),
             scroll,
-            summary,
+            prompt,
             ..
         } => {
+            use crate::core::markdown::{Emphasis, Run, wrap_lines};
             let r = crate::core::geometry::overlay(area.width, area.height);
             let inner = crate::core::geometry::overlay_inner(r);
-            let lines = crate::core::markdown::wrap_lines(
-                &crate::core::markdown::render(text),
-                inner.w.saturating_sub(1) as usize,
+            let width = inner.w.saturating_sub(1) as usize;
+            let lines = wrap_lines(&crate::core::markdown::render(text), width);
+            let question = wrap_lines(
+                &[vec![Run {
+                    text: prompt.clone(),
+                    emphasis: Emphasis::Strong,
+                }]],
+                width,
             );
-            let title = format!(" What will be written ({summary}) ");
-            pager::draw(buf, r, &title, &lines, *scroll, theme);
+            pager::draw_pinned(
+                buf,
+                r,
+                " Preview: nothing is written until y ",
+                &question,
+                &lines,
+                *scroll,
+                theme,
+            );
         }
         Mode::Board
         | Mode::Filter { .. }
