@@ -443,3 +443,283 @@ pub fn another_team(w: &mut World, prefix: &str, n: usize, today: NaiveDate) {
         w.labels.push("team::Other".into());
     }
 }
+
+/// Iteration history for a generated group (issue #29): four more finished
+/// iterations before [`milestones`]' two (six in all, closed), part of the
+/// backlog turned into their work, and resource events (milestone, label,
+/// state) for the team's issues, as GitLab would have written them:
+/// issues committed on the Friday before their iteration, added
+/// mid-iteration, moved out mid-iteration, carried over on the last Friday,
+/// closed in the iteration, reopened and closed again; some issues have no
+/// events at all (older than GitLab's resource events). Deterministic, and
+/// the group's issue count stays the same. Events are never after `today`
+/// 00:00Z.
+pub fn iteration_history(w: &mut World, today: NaiveDate) {
+    let day = |d: NaiveDate| Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).expect("time"));
+    let cap = day(today);
+    let cur = iteration_start(today);
+    for k in -6i64..-2 {
+        let start = cur + Duration::days(14 * k);
+        w.milestones.push(FMilestone {
+            id: 3_560_001 + (k + 6) as u64,
+            iid: 37 + (k + 6) as u64,
+            title: format!("Datastores team - W{:02}", start.iso_week().week()),
+            description: "Iteration goals: see the planning issue.".into(),
+            start_date: Some(start),
+            due_date: Some(start + Duration::days(13)),
+            state: "closed".into(),
+            lives: String::new(),
+        });
+    }
+    // The finished iterations, oldest first, then the current one.
+    let mut ids: Vec<(u64, DateTime<Utc>)> = w
+        .milestones
+        .iter()
+        .filter(|m| m.title.starts_with("Datastores team - W"))
+        .filter_map(|m| Some((m.id, day(m.start_date?))))
+        .filter(|(_, s)| *s <= day(cur))
+        .collect();
+    ids.sort_by_key(|(_, s)| *s);
+    let Some(&(current, cur_start)) = ids.last() else {
+        return;
+    };
+    let past: Vec<(u64, DateTime<Utc>)> = ids[..ids.len() - 1].to_vec();
+    let lane = |l: &str| format!("{SCOPE}::{l}");
+    let me = w.me;
+    let mut ms_events: Vec<(u64, u64, &str, DateTime<Utc>)> = Vec::new();
+    let mut label_events: Vec<(u64, String, &str, DateTime<Utc>)> = Vec::new();
+    let mut state_events: Vec<(u64, bool, DateTime<Utc>)> = Vec::new();
+    // The Friday before a window's start, 14:00Z: planning.
+    let plan = |s: DateTime<Utc>| s - Duration::days(3) + Duration::hours(14);
+    let mut backlog = 0usize;
+    for n in 0..w.issues.len() {
+        let i = &w.issues[n];
+        if !i.labels.contains(TEAM) {
+            continue;
+        }
+        let id = i.id;
+        let c = (i.id % 1_000_000) as usize;
+        if i.milestone_id.is_none() {
+            // Every other backlog issue becomes a finished iteration's work.
+            backlog += 1;
+            if backlog % 2 == 1 || past.is_empty() {
+                continue;
+            }
+            let b = backlog / 2;
+            let j = b % past.len();
+            let (m, s) = past[j];
+            let e = s + Duration::days(14);
+            let variant = b % 11;
+            let created = s - Duration::days(10) + Duration::hours((b % 24) as i64);
+            let mut labels: BTreeSet<String> = [TEAM.to_owned()].into_iter().collect();
+            let mut milestone = Some(m);
+            let mut closed_at = None;
+            let mut last = created;
+            let ev = |t: DateTime<Utc>, last: &mut DateTime<Utc>| {
+                *last = (*last).max(t);
+                t
+            };
+            if variant != 5 {
+                label_events.push((id, TEAM.into(), "add", created));
+                label_events.push((id, lane("Ready"), "add", created));
+            }
+            let doing = s + Duration::days((b % 4) as i64) + Duration::hours(10);
+            let close =
+                |t: DateTime<Utc>,
+                 state_events: &mut Vec<(u64, bool, DateTime<Utc>)>,
+                 label_events: &mut Vec<(u64, String, &str, DateTime<Utc>)>| {
+                    state_events.push((id, true, t));
+                    label_events.push((id, lane("In Progress"), "remove", t));
+                    label_events.push((id, lane("Done"), "add", t));
+                };
+            match variant {
+                // Committed and done.
+                0..=4 | 8 => {
+                    ms_events.push((id, m, "add", ev(plan(s), &mut last)));
+                    label_events.push((id, lane("Ready"), "remove", doing));
+                    label_events.push((id, lane("In Progress"), "add", doing));
+                    let t = s + Duration::days(4 + (b % 8) as i64) + Duration::hours(11);
+                    if variant == 8 {
+                        // Closed, reopened, closed again.
+                        let first = s + Duration::days(4) + Duration::hours(9);
+                        close(first, &mut state_events, &mut label_events);
+                        let again = s + Duration::days(6) + Duration::hours(9);
+                        state_events.push((id, false, again));
+                        label_events.push((id, lane("Done"), "remove", again));
+                        label_events.push((id, lane("In Progress"), "add", again));
+                        let end = s + Duration::days(9) + Duration::hours(16);
+                        close(end, &mut state_events, &mut label_events);
+                        closed_at = Some(ev(end, &mut last));
+                    } else {
+                        close(t, &mut state_events, &mut label_events);
+                        closed_at = Some(ev(t, &mut last));
+                    }
+                    labels.insert(lane("Done"));
+                }
+                // No events at all: done, by its closed_at.
+                5 => {
+                    let t = s + Duration::days(5) + Duration::hours(15);
+                    closed_at = Some(ev(t, &mut last));
+                    labels.insert(lane("Done"));
+                }
+                // Added mid-iteration, then done.
+                6 => {
+                    ms_events.push((
+                        id,
+                        m,
+                        "add",
+                        ev(s + Duration::days(3) + Duration::hours(9), &mut last),
+                    ));
+                    let t = s + Duration::days(8) + Duration::hours(13);
+                    close(t, &mut state_events, &mut label_events);
+                    closed_at = Some(ev(t, &mut last));
+                    labels.insert(lane("Done"));
+                }
+                // Moved out mid-iteration, back to the backlog.
+                7 => {
+                    ms_events.push((id, m, "add", plan(s)));
+                    let t = ev(s + Duration::days(5) + Duration::hours(10), &mut last);
+                    ms_events.push((id, m, "remove", t));
+                    label_events.push((id, lane("Ready"), "remove", t));
+                    label_events.push((id, lane("Triage"), "add", t));
+                    milestone = None;
+                    labels.insert(lane("Triage"));
+                }
+                // Carried over on the last Friday (or, left in it past its
+                // end, on the Monday after), then done in the next
+                // iteration (or still in progress in the current one).
+                _ => {
+                    ms_events.push((id, m, "add", plan(s)));
+                    label_events.push((id, lane("Ready"), "remove", doing));
+                    label_events.push((id, lane("In Progress"), "add", doing));
+                    let moved = if variant == 10 {
+                        e + Duration::hours(9)
+                    } else {
+                        e - Duration::days(3) + Duration::hours(15)
+                    };
+                    let friday = ev(moved.min(cap), &mut last);
+                    let (next, next_start) =
+                        past.get(j + 1).copied().unwrap_or((current, cur_start));
+                    ms_events.push((id, m, "remove", friday));
+                    ms_events.push((id, next, "add", friday));
+                    milestone = Some(next);
+                    let t = next_start + Duration::days(2) + Duration::hours(12);
+                    if next == current {
+                        labels.insert(lane("In Progress"));
+                    } else {
+                        close(t, &mut state_events, &mut label_events);
+                        closed_at = Some(ev(t, &mut last));
+                        labels.insert(lane("Done"));
+                    }
+                }
+            }
+            let i = &mut w.issues[n];
+            i.labels = labels;
+            i.milestone_id = milestone;
+            i.created_at = created;
+            i.updated_at = last.min(cap).max(created);
+            i.closed_at = closed_at;
+            i.state = if closed_at.is_some() {
+                "closed"
+            } else {
+                "opened"
+            }
+            .into();
+            continue;
+        }
+        // The current and next iterations' issues.
+        let m = i.milestone_id.unwrap_or(0);
+        let created = i.created_at;
+        let closed = i.state == "closed";
+        let lanes: Vec<String> = i
+            .labels
+            .iter()
+            .filter(|l| l.starts_with(&format!("{SCOPE}::")))
+            .cloned()
+            .collect();
+        let mut last = created;
+        // Some have no events at all (GitLab before 13.x).
+        if c.is_multiple_of(13) {
+            continue;
+        }
+        label_events.push((id, TEAM.into(), "add", created));
+        if m == current && c % 7 == 3 {
+            // Added mid-iteration.
+            let t = (cur_start + Duration::days(2) + Duration::hours(10)).min(cap);
+            ms_events.push((id, m, "add", t));
+            last = last.max(t);
+        } else if m == current && !closed && c.is_multiple_of(5) && !past.is_empty() {
+            // Carried over from the previous iteration on its last Friday.
+            let (prev, prev_start) = past[past.len() - 1];
+            ms_events.push((id, prev, "add", plan(prev_start).max(created)));
+            let friday = cur_start - Duration::days(3) + Duration::hours(15);
+            ms_events.push((id, prev, "remove", friday));
+            ms_events.push((id, m, "add", friday));
+            last = last.max(friday);
+        } else {
+            let s = w
+                .milestones
+                .iter()
+                .find(|x| x.id == m)
+                .and_then(|x| x.start_date)
+                .map_or(created, day);
+            ms_events.push((id, m, "add", plan(s).max(created).min(cap)));
+        }
+        for l in lanes {
+            // How long a card sits in its lane: In Progress spread over
+            // the last four weeks, the others since the card was created.
+            let t = if l.ends_with("::In Progress") {
+                let t = (cur_start - Duration::days(14)
+                    + Duration::days((c % 20) as i64)
+                    + Duration::hours(9))
+                .min(cap)
+                .max(created);
+                label_events.push((id, lane("Ready"), "add", created));
+                label_events.push((id, lane("Ready"), "remove", t));
+                t
+            } else {
+                created
+            };
+            label_events.push((id, l, "add", t));
+            last = last.max(t);
+        }
+        if closed {
+            let t = (cur_start + Duration::days((c % 9) as i64) + Duration::hours(12)).min(cap);
+            if c.is_multiple_of(11) {
+                // Reopened and closed again.
+                state_events.push((id, true, t - Duration::hours(30)));
+                state_events.push((id, false, t - Duration::hours(6)));
+            }
+            state_events.push((id, true, t));
+            let i = &mut w.issues[n];
+            i.closed_at = Some(t);
+            last = last.max(t);
+        }
+        let i = &mut w.issues[n];
+        i.updated_at = i.updated_at.max(last.min(cap));
+    }
+    for (issue_id, milestone_id, action, created_at) in ms_events {
+        let id = w.fresh_id();
+        w.milestone_events.push(crate::FMilestoneEvent {
+            id,
+            issue_id,
+            milestone_id,
+            action: action.into(),
+            created_at,
+        });
+    }
+    for (issue_id, label, action, created_at) in label_events {
+        let id = w.fresh_id();
+        w.label_events.push(crate::FLabelEvent {
+            id,
+            issue_id,
+            label,
+            action: action.into(),
+            user_id: me,
+            created_at,
+        });
+    }
+    for (issue_id, closed, created_at) in state_events {
+        w.record_state(issue_id, closed, me, created_at);
+    }
+}

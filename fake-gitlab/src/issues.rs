@@ -242,7 +242,8 @@ pub(crate) fn update_issue(
         .map(|m| m.id)
         .collect();
     let i = w.issue_mut(project, iid).expect("checked");
-    i.labels = labels;
+    let labels_before = std::mem::replace(&mut i.labels, labels);
+    let state_before = i.state.clone();
     let mut moved: Option<(Option<u64>, Option<u64>)> = None;
     if let Some(m) = get(p, "milestone_id") {
         let new = m
@@ -303,6 +304,11 @@ pub(crate) fn update_issue(
     }
     touch(i, now);
     let i = i.clone();
+    let me = w.me;
+    w.record_labels(i.id, &labels_before, &i.labels, me, now);
+    if i.state != state_before {
+        w.record_state(i.id, i.state == "closed", me, now);
+    }
     if let Some((added, removed)) = assignee_note {
         let name = |id: &u64| {
             w.users
@@ -490,5 +496,20 @@ pub(crate) fn create_issue(w: &mut World, project: u64, p: &[(String, String)]) 
         blocked: false,
     };
     w.issues.push(issue.clone());
+    // Created with labels and a milestone: their events at its creation
+    // (`Issues::CreateService#after_create` →
+    // `Issuable::CommonSystemNotesService`).
+    let me = w.me;
+    w.record_labels(issue.id, &BTreeSet::new(), &issue.labels, me, now);
+    if let Some(m) = issue.milestone_id {
+        let id = w.fresh_id();
+        w.milestone_events.push(FMilestoneEvent {
+            id,
+            issue_id: issue.id,
+            milestone_id: m,
+            action: "add".into(),
+            created_at: now,
+        });
+    }
     respond(StatusCode::CREATED, w.issue_json(&issue))
 }

@@ -10,6 +10,7 @@
 //! JSON, connection reset).
 
 mod control;
+mod events;
 mod faults;
 pub mod generate;
 mod graphql;
@@ -22,6 +23,7 @@ mod routes;
 mod world;
 
 pub use control::FakeGitlab;
+pub use events::{FLabelEvent, FStateEvent};
 pub use faults::{Chaos, ChaosCounts, Fault};
 pub use json::ts;
 pub use world::{

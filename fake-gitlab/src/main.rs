@@ -2,11 +2,14 @@
 //!
 //! ```text
 //! fake-gitlab [--port N] [--token T] [--issues N] [--projects N]
-//!             [--demo-json assets/demo.json | --world saved.json] [--free] [--latency-ms N]
+//!             [--demo-json assets/demo.json | --world saved.json] [--free] [--ce] [--latency-ms N]
+//!             [--no-history]
 //! ```
 //! Faults can be switched while it runs: `POST /__fake/faults` with
 //! `{"next": [{"Status": 503}], "always": {"RateLimit": {"retry_after": 60}}, "latency_ms": 0}`;
 //! `GET /__fake/world` returns the whole state, which `--world FILE` serves again.
+//! A generated group (`--issues N`) has six finished iterations and resource
+//! events (`generate::iteration_history`) unless `--no-history`.
 
 use std::time::Duration;
 
@@ -21,6 +24,8 @@ fn main() {
     let mut demo: Option<String> = None;
     let mut saved: Option<String> = None;
     let mut free = false;
+    let mut ce = false;
+    let mut history = true;
     let mut latency = 0u64;
     let mut today = chrono::Local::now().date_naive();
     while let Some(a) = args.next() {
@@ -38,6 +43,10 @@ fn main() {
             "--latency-ms" => latency = val().parse().unwrap_or_else(|_| usage("bad --latency-ms")),
             "--today" => today = val().parse().unwrap_or_else(|_| usage("bad --today")),
             "--free" => free = true,
+            // GitLab Community Edition: a version without `-ee`, so its
+            // GraphQL schema lacks EE's fields (`blocked`).
+            "--ce" => ce = true,
+            "--no-history" => history = false,
             "-h" | "--help" => usage(""),
             other => usage(&format!("unknown argument {other}")),
         }
@@ -58,11 +67,21 @@ fn main() {
                 generate::from_demo_json(&src, today, &token)
                     .unwrap_or_else(|e| usage(&format!("{path}: {e}")))
             }
-            None => generate::datastores(issues, projects, today, &token),
+            None => {
+                let mut w = generate::datastores(issues, projects, today, &token);
+                if history {
+                    generate::iteration_history(&mut w, today);
+                }
+                w
+            }
         },
     };
     if free {
         world.tier = Tier::Free;
+    }
+    if ce {
+        world.tier = Tier::Free;
+        world.version = world.version.trim_end_matches("-ee").to_owned();
     }
     world.latency_ms = latency;
     let server = FakeGitlab::start_on(world, format!("127.0.0.1:{port}").parse().expect("address"));
@@ -77,7 +96,7 @@ fn usage(msg: &str) -> ! {
         eprintln!("fake-gitlab: {msg}");
     }
     eprintln!(
-        "usage: fake-gitlab [--port N] [--token T] [--issues N] [--projects N] [--demo-json FILE | --world FILE] [--free] [--latency-ms N] [--today YYYY-MM-DD]"
+        "usage: fake-gitlab [--port N] [--token T] [--issues N] [--projects N] [--demo-json FILE | --world FILE] [--free] [--ce] [--latency-ms N] [--today YYYY-MM-DD] [--no-history]"
     );
     std::process::exit(2)
 }

@@ -81,6 +81,9 @@ fn labels(rest: &str) -> Vec<String> {
 /// is not there.
 pub(crate) fn run(w: &mut World, project: u64, iid: u64, body: &str) -> Option<Outcome> {
     let issue_id = w.issue(project, iid)?.id;
+    // Label and state changes leave resource events (crate::events).
+    let labels_before = w.issue(project, iid)?.labels.clone();
+    let state_before = w.issue(project, iid)?.state.clone();
     let mut kept = Vec::new();
     let mut summary = Vec::new();
     let mut changes = Map::new();
@@ -154,6 +157,14 @@ pub(crate) fn run(w: &mut World, project: u64, iid: u64, body: &str) -> Option<O
     if !summary.is_empty() {
         let now = w.now();
         let me = w.me;
+        let (labels_after, state_after) = {
+            let i = w.issue(project, iid)?;
+            (i.labels.clone(), i.state.clone())
+        };
+        w.record_labels(issue_id, &labels_before, &labels_after, me, now);
+        if state_after != state_before {
+            w.record_state(issue_id, state_after == "closed", me, now);
+        }
         for text in system {
             let id = w.fresh_id();
             w.notes.push(FNote {

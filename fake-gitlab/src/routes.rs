@@ -380,6 +380,22 @@ fn route(
                         .collect();
                     paginate(w, items, p, raw_path)
                 }
+                (
+                    "GET",
+                    [
+                        iid,
+                        kind @ ("resource_label_events" | "resource_state_events"),
+                    ],
+                ) => {
+                    let Some(issue) = w.issue_by_ref(project, iid) else {
+                        return message(404, "404 Issue Not Found");
+                    };
+                    if *kind == "resource_label_events" {
+                        crate::events::label_events(w, &issue, p, raw_path)
+                    } else {
+                        crate::events::state_events(w, &issue, p, raw_path)
+                    }
+                }
                 ("GET", [iid, "notes"]) => {
                     let Some(issue) = w.issue_by_ref(project, iid) else {
                         return message(404, "404 Issue Not Found");

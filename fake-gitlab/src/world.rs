@@ -165,6 +165,12 @@ pub struct World {
     /// Milestone history (`resource_milestone_events`).
     #[serde(default)]
     pub milestone_events: Vec<FMilestoneEvent>,
+    /// Label history (`resource_label_events`).
+    #[serde(default)]
+    pub label_events: Vec<crate::events::FLabelEvent>,
+    /// Close and reopen history (`resource_state_events`).
+    #[serde(default)]
+    pub state_events: Vec<crate::events::FStateEvent>,
     /// The group's issue boards.
     #[serde(default)]
     pub boards: Vec<FBoard>,
@@ -225,6 +231,8 @@ impl World {
             issues: Vec::new(),
             notes: Vec::new(),
             milestone_events: Vec::new(),
+            label_events: Vec::new(),
+            state_events: Vec::new(),
             boards: Vec::new(),
             next_id: 1_000_000,
             faults: VecDeque::new(),
@@ -340,6 +348,7 @@ impl World {
             return false;
         };
         self.labels[n] = to.to_owned();
+        self.rename_label_events(from, to);
         for i in &mut self.issues {
             if i.labels.remove(from) {
                 i.labels.insert(to.to_owned());
