@@ -3,6 +3,7 @@
 //! - [`core`]: pure domain model, board layout and state updates.
 //! - [`demo`]: the bundled demo workspace (and synthetic workspaces for benches).
 //! - [`effects`]: the board's effect runner (what `update` asks of the adapters).
+//! - [`events`]: GitLab's resource events of issues, read when needed and cached (insights).
 //! - [`tui`]: the terminal adapter: event loop, views, terminal guard.
 //! - [`cli`]: the command line.
 //! - [`commands`]: every action without the UI (print, sync, take, ...).
@@ -40,6 +41,7 @@ pub mod core;
 pub mod credentials;
 pub mod demo;
 pub mod effects;
+pub mod events;
 pub mod fsutil;
 pub mod gitlab;
 pub mod man;

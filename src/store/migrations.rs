@@ -77,6 +77,16 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // shown); the ones cached before were sanitized: the next sync is a
     // full one, which writes every description again.
     "DELETE FROM meta WHERE key = 'full_synced_at';",
+    // 9: GitLab's resource events per issue and kind (iteration insights,
+    // issue #29), with the issue's updated_at when read and when.
+    "CREATE TABLE issue_events (
+         issue_id INTEGER NOT NULL,
+         kind TEXT NOT NULL,
+         events TEXT NOT NULL,
+         updated_at TEXT NOT NULL,
+         read_at TEXT NOT NULL,
+         PRIMARY KEY (issue_id, kind)
+     );",
 ];
 
 /// The tables of the current schema.
@@ -92,6 +102,7 @@ pub(super) const TABLES: &[&str] = &[
     "lease",
     "descriptions",
     "looks",
+    "issue_events",
 ];
 
 impl Store {

@@ -12,11 +12,13 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, ffi};
 
+mod events;
 mod migrations;
 mod open;
 mod outbox;
 mod prefs;
 mod snapshot;
+pub use events::EventsRow;
 pub use open::{path_for, path_for_profile};
 pub use outbox::{Finished, Lease, StoreChanges};
 pub use snapshot::{Delta, IssueFilter, Snapshot, SyncMeta};

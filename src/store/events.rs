@@ -1,0 +1,137 @@
+//! GitLab's resource events of each issue (issue #29), as last read: one
+//! row per issue and kind (`milestone`, `state`, `label`), with the issue's
+//! `updated_at` when they were read and when that was. An edit writes an
+//! event and bumps `updated_at`, so a row read at the issue's current
+//! `updated_at` is complete; events older than the row's read time never
+//! change, so a finished iteration's window read after it ended is never
+//! asked again.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+
+use super::{Store, StoreError, from_sql_id, sql_id};
+use crate::core::model::IssueId;
+
+/// One kind of an issue's events as read: their JSON (the core's event
+/// list), the issue's `updated_at` then, and when it was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventsRow {
+    pub events: String,
+    pub updated_at: DateTime<Utc>,
+    pub read_at: DateTime<Utc>,
+}
+
+fn time(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+impl Store {
+    /// Every issue's events of `kind` as last read.
+    pub fn issue_events(
+        &self,
+        kind: &str,
+    ) -> Result<std::collections::HashMap<IssueId, EventsRow>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(
+                "SELECT issue_id, events, updated_at, read_at FROM issue_events WHERE kind = ?1",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([kind], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = std::collections::HashMap::new();
+        for row in rows {
+            let (id, events, updated, read) = row.map_err(|e| self.err(e))?;
+            if let (Some(updated_at), Some(read_at)) = (time(&updated), time(&read)) {
+                out.insert(
+                    from_sql_id(id),
+                    EventsRow {
+                        events,
+                        updated_at,
+                        read_at,
+                    },
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether any events of `kind` were ever read for `issue`.
+    pub fn has_issue_events(&self, kind: &str, issue: IssueId) -> Result<bool, StoreError> {
+        self.conn()
+            .query_row(
+                "SELECT 1 FROM issue_events WHERE kind = ?1 AND issue_id = ?2",
+                params![kind, sql_id(issue)],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|r| r.is_some())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Keep events read from GitLab, in one transaction.
+    pub fn save_issue_events(
+        &self,
+        kind: &str,
+        rows: &[(IssueId, EventsRow)],
+    ) -> Result<(), StoreError> {
+        self.write(|tx| {
+            let mut stmt = tx.prepare(
+                "INSERT OR REPLACE INTO issue_events (issue_id, kind, events, updated_at, read_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for (id, row) in rows {
+                stmt.execute(params![
+                    sql_id(*id),
+                    kind,
+                    row.events,
+                    row.updated_at.to_rfc3339(),
+                    row.read_at.to_rfc3339()
+                ])?;
+            }
+            Ok(())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_are_kept_per_issue_and_kind() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("c.sqlite")).unwrap();
+        let t = |s: &str| time(s).unwrap();
+        let row = EventsRow {
+            events: "[]".into(),
+            updated_at: t("2025-11-05T10:00:00Z"),
+            read_at: t("2025-11-05T11:00:00Z"),
+        };
+        store
+            .save_issue_events("state", &[(7, row.clone())])
+            .unwrap();
+        assert!(store.has_issue_events("state", 7).unwrap());
+        assert!(!store.has_issue_events("label", 7).unwrap());
+        assert_eq!(store.issue_events("state").unwrap().get(&7), Some(&row));
+        let newer = EventsRow {
+            events: "[1]".into(),
+            ..row
+        };
+        store
+            .save_issue_events("state", &[(7, newer.clone())])
+            .unwrap();
+        assert_eq!(store.issue_events("state").unwrap().len(), 1);
+        assert_eq!(store.issue_events("state").unwrap().get(&7), Some(&newer));
+    }
+}
