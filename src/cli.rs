@@ -283,6 +283,21 @@ pub enum Cmd {
         #[arg(long, requires = "take")]
         yes: bool,
     },
+    /// How iterations went: committed, added, removed, done, carried over, say/do; the velocity over the last N.
+    Insights {
+        /// One iteration: current, previous (the default) or a title.
+        #[arg(long, value_name = "current|previous|TITLE", conflicts_with = "last")]
+        milestone: Option<String>,
+        /// The last N finished iterations, newest first, with the velocity.
+        #[arg(long, value_name = "N")]
+        last: Option<usize>,
+        /// plain, markdown or json (docs/insights.schema.json).
+        #[arg(long, value_enum, default_value = "plain")]
+        format: Format,
+        /// From the cache only: no sync, no events read.
+        #[arg(long)]
+        offline: bool,
+    },
     /// Comment on an issue: `-m TEXT`, `-F FILE`, or `-` for stdin; quick actions (/spend 1h) work as on GitLab.
     Comment {
         /// The issue: `group/project#123`, `project#123`, `#123` or `123` (when unique).

@@ -151,6 +151,12 @@ fn main() -> ExitCode {
             take,
             yes,
         }) => commands::next(&cli, *format, *limit, *take, *yes),
+        Some(Cmd::Insights {
+            milestone,
+            last,
+            format,
+            offline,
+        }) => commands::insights(&cli, milestone.as_deref(), *last, *format, *offline),
         Some(Cmd::Comment {
             reference,
             stdin,

@@ -1,0 +1,554 @@
+//! Iteration insights (issue #29) against the fake GitLab: the resource
+//! events the fake writes and serves, `glboard insights` in every format
+//! with its JSON schema and exit codes, the sets the definitions give for
+//! a hand-made iteration, and what is asked of GitLab (events read once,
+//! never again for a finished iteration, none by a sync with nothing new).
+
+mod common;
+
+use std::process::Output;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use common::{Home, TOKEN};
+use fake_gitlab::{FMilestoneEvent, FStateEvent, FakeGitlab, World, generate};
+use glboard::core::insights::{LabelEvent, StateEvent};
+use glboard::events::{self, Kind};
+use glboard::gitlab::{Client, RetryPolicy};
+use secrecy::SecretString;
+
+fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn history_world(n: usize) -> World {
+    let mut w = generate::datastores(n, 4, today(), TOKEN);
+    generate::iteration_history(&mut w, today());
+    w
+}
+
+/// A home whose config points at `fake`.
+fn home_for(fake: &FakeGitlab) -> Home {
+    let home = Home::new();
+    home.write_config(&fake.url());
+    home
+}
+
+fn run(home: &Home, args: &[&str]) -> Output {
+    let day = today().to_string();
+    let mut all = vec!["--today", day.as_str()];
+    all.extend_from_slice(args);
+    home.run(&all)
+}
+
+/// Requests for resource events in the fake's log since it was cleared.
+fn event_requests(fake: &FakeGitlab) -> usize {
+    fake.world()
+        .log
+        .iter()
+        .filter(|l| l.contains("/resource_"))
+        .count()
+}
+
+fn clear_log(fake: &FakeGitlab) {
+    fake.world().log.clear();
+}
+
+fn validate(v: &serde_json::Value) {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../docs/insights.schema.json"))
+            .expect("docs/insights.schema.json");
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(v)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+fn client(fake: &FakeGitlab) -> Client {
+    Client::new(
+        &fake.url(),
+        &SecretString::from(TOKEN.to_owned()),
+        RetryPolicy {
+            retries: 1,
+            base_delay: Duration::from_millis(5),
+            max_delay: Duration::from_millis(20),
+            max_rate_wait: Duration::from_secs(1),
+            timeout: Duration::from_secs(5),
+        },
+    )
+    .unwrap()
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+async fn send(fake: &FakeGitlab, method: reqwest::Method, path: &str, form: &[(&str, &str)]) {
+    glboard::gitlab::install_crypto();
+    let r = reqwest::Client::new()
+        .request(method, format!("{}/api/v4{path}", fake.url()))
+        .header("PRIVATE-TOKEN", TOKEN)
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{path}: {}", r.status());
+}
+
+#[test]
+fn the_fake_writes_label_and_state_events_for_every_change_and_serves_them_by_page() {
+    glboard::gitlab::install_crypto();
+    let fake = FakeGitlab::start(generate::datastores(12, 1, today(), TOKEN));
+    let (pid, iid) = {
+        let w = fake.world();
+        let i = w
+            .issues
+            .iter()
+            .find(|i| i.labels.contains("workflow-infra::Ready") && i.state == "opened")
+            .unwrap();
+        (i.project_id, i.iid)
+    };
+    let issue = format!("/projects/{pid}/issues/{iid}");
+    let rt = rt();
+    rt.block_on(async {
+        // An edit: the lane replaced (a scoped label), then closed.
+        send(
+            &fake,
+            reqwest::Method::PUT,
+            &issue,
+            &[("add_labels", "workflow-infra::In Progress")],
+        )
+        .await;
+        send(
+            &fake,
+            reqwest::Method::PUT,
+            &issue,
+            &[("state_event", "close")],
+        )
+        .await;
+        // Quick actions in a note.
+        send(
+            &fake,
+            reqwest::Method::POST,
+            &format!("{issue}/notes"),
+            &[("body", "/reopen\n/label ~priority::1")],
+        )
+        .await;
+        // A new issue, with labels and a milestone.
+        send(
+            &fake,
+            reqwest::Method::POST,
+            &format!("/projects/{pid}/issues"),
+            &[
+                ("title", "new one"),
+                ("labels", "team::Datastores,workflow-infra::Ready"),
+                ("milestone_id", "3561003"),
+            ],
+        )
+        .await;
+    });
+    let client = client(&fake);
+    let labels: Vec<LabelEvent> = serde_json::from_str(
+        &rt.block_on(events::read(&client, Kind::Label, pid, iid))
+            .unwrap(),
+    )
+    .unwrap();
+    let seen: Vec<(&str, bool)> = labels.iter().map(|e| (e.label.as_str(), e.added)).collect();
+    assert_eq!(
+        seen,
+        vec![
+            ("workflow-infra::In Progress", true),
+            ("workflow-infra::Ready", false),
+            ("priority::1", true),
+        ]
+    );
+    let states: Vec<StateEvent> = serde_json::from_str(
+        &rt.block_on(events::read(&client, Kind::State, pid, iid))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        states.iter().map(|e| e.closed).collect::<Vec<_>>(),
+        vec![true, false]
+    );
+    // The new issue: its labels and milestone as events at its creation.
+    let new_iid = fake
+        .world()
+        .issues
+        .iter()
+        .find(|i| i.title == "new one")
+        .unwrap()
+        .iid;
+    let created: Vec<LabelEvent> = serde_json::from_str(
+        &rt.block_on(events::read(&client, Kind::Label, pid, new_iid))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(created.len(), 2);
+    assert!(created.iter().all(|e| e.added));
+    let ms = rt
+        .block_on(events::read(&client, Kind::Milestone, pid, new_iid))
+        .unwrap();
+    assert!(ms.contains("3561003"), "{ms}");
+    // GitLab's fields, a page at a time.
+    let page = rt.block_on(async {
+        reqwest::Client::new()
+            .get(format!(
+                "{}/api/v4{issue}/resource_label_events?per_page=1&page=2",
+                fake.url()
+            ))
+            .header("PRIVATE-TOKEN", TOKEN)
+            .send()
+            .await
+            .unwrap()
+    });
+    assert_eq!(
+        page.headers()["x-total"].to_str().unwrap(),
+        "3",
+        "paginated"
+    );
+    let body: serde_json::Value = serde_json::from_str(&rt.block_on(page.text()).unwrap()).unwrap();
+    let e = &body[0];
+    for field in ["id", "user", "created_at", "resource_id", "label", "action"] {
+        assert!(!e[field].is_null(), "{field} in {e}");
+    }
+    assert_eq!(e["resource_type"], "Issue");
+    assert_eq!(e["label"]["name"], "workflow-infra::Ready");
+    assert_eq!(e["action"], "remove");
+    let states: serde_json::Value = serde_json::from_str(&rt.block_on(async {
+        reqwest::Client::new()
+            .get(format!(
+                "{}/api/v4{issue}/resource_state_events",
+                fake.url()
+            ))
+            .header("PRIVATE-TOKEN", TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }))
+    .unwrap();
+    assert_eq!(states[0]["state"], "closed");
+    assert_eq!(states[1]["state"], "reopened");
+    assert_eq!(states[0]["resource_type"], "Issue");
+}
+
+fn at(d: NaiveDate, days: i64, hour: u32) -> DateTime<Utc> {
+    Utc.from_utc_datetime(&d.and_hms_opt(hour, 0, 0).unwrap()) + chrono::Duration::days(days)
+}
+
+/// The previous iteration of a small world, with issues whose histories
+/// the definitions decide: committed and done; added and done; moved out;
+/// carried over (still in it, open); closed, reopened, closed again; no
+/// events at all (done by closed_at); closed before the window.
+fn crafted() -> (World, String, Vec<(&'static str, Vec<u64>)>) {
+    let mut w = generate::datastores(12, 1, today(), TOKEN);
+    let prev = w.milestones[1].clone();
+    let cur = w.milestones[2].id;
+    let s = prev.start_date.unwrap();
+    let end = prev.due_date.unwrap() + chrono::Duration::days(1);
+    let team: Vec<usize> = w
+        .issues
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| i.labels.contains(generate::TEAM))
+        .map(|(n, _)| n)
+        .take(7)
+        .collect();
+    let mut evs: Vec<(u64, u64, &str, DateTime<Utc>)> = Vec::new();
+    let mut ms = |issue: u64, m: u64, action: &'static str, t: DateTime<Utc>| {
+        evs.push((issue, m, action, t));
+    };
+    let mut ids = Vec::new();
+    for (k, n) in team.iter().enumerate() {
+        let id = w.issues[*n].id;
+        ids.push(w.issues[*n].iid);
+        let created = at(s, -20, 9);
+        let i = &mut w.issues[*n];
+        i.created_at = created;
+        i.milestone_id = Some(prev.id);
+        i.state = "opened".into();
+        i.closed_at = None;
+        i.updated_at = at(end, 0, 1);
+        let close = |i: &mut fake_gitlab::FIssue, t: DateTime<Utc>| {
+            i.state = "closed".into();
+            i.closed_at = Some(t);
+        };
+        match k {
+            // Committed exactly at the window's start, done.
+            0 => {
+                close(i, at(s, 3, 10));
+                ms(id, prev.id, "add", at(s, 0, 0));
+            }
+            // Added mid-iteration, done.
+            1 => {
+                close(i, at(s, 8, 10));
+                ms(id, prev.id, "add", at(s, 2, 10));
+            }
+            // Moved out mid-iteration, to the current one.
+            2 => {
+                i.milestone_id = Some(cur);
+                ms(id, prev.id, "add", at(s, -3, 14));
+                ms(id, prev.id, "remove", at(s, 5, 10));
+                ms(id, cur, "add", at(s, 5, 10));
+            }
+            // Left in it, open past its end: carried over.
+            3 => ms(id, prev.id, "add", at(s, -3, 14)),
+            // Closed, reopened, closed again inside: done.
+            4 => {
+                close(i, at(s, 9, 10));
+                ms(id, prev.id, "add", at(s, -3, 14));
+            }
+            // No events at all: committed, done by closed_at.
+            5 => close(i, at(s, 4, 10)),
+            // Closed before the window: committed, not done.
+            _ => {
+                close(i, at(s, -1, 10));
+                ms(id, prev.id, "add", at(s, -3, 14));
+            }
+        }
+    }
+    for (n, (issue_id, milestone_id, action, created_at)) in evs.into_iter().enumerate() {
+        w.milestone_events.push(FMilestoneEvent {
+            id: 9_000_000 + n as u64,
+            issue_id,
+            milestone_id,
+            action: action.into(),
+            created_at,
+        });
+    }
+    let issue4 = w.issues[team[4]].id;
+    for (n, (closed, t)) in [
+        (true, at(s, 2, 9)),
+        (false, at(s, 4, 9)),
+        (true, at(s, 9, 10)),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        w.state_events.push(FStateEvent {
+            id: 9_100_000 + n as u64,
+            issue_id: issue4,
+            state: if closed { "closed" } else { "reopened" }.into(),
+            user_id: w.me,
+            created_at: t,
+        });
+    }
+    let r = |k: usize| vec![ids[k]];
+    let expect = vec![
+        (
+            "committed",
+            [0usize, 2, 3, 4, 5, 6].iter().map(|k| ids[*k]).collect(),
+        ),
+        ("added", r(1)),
+        ("removed", r(2)),
+        ("done", [0usize, 1, 4, 5].iter().map(|k| ids[*k]).collect()),
+        ("carried_over", r(3)),
+    ];
+    (w, prev.title, expect)
+}
+
+fn iids(set: &serde_json::Value) -> Vec<u64> {
+    let mut v: Vec<u64> = set["references"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r.as_str()
+                .unwrap()
+                .rsplit('#')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    v.sort_unstable();
+    v
+}
+
+#[test]
+fn one_iteration_lists_exactly_the_issues_the_definitions_give() {
+    let (world, title, expect) = crafted();
+    let fake = FakeGitlab::start(world);
+    let home = home_for(&fake);
+    let o = run(
+        &home,
+        &["insights", "--milestone", &title, "--format", "json"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    validate(&v);
+    let it = &v["iterations"][0];
+    assert_eq!(it["milestone"], title.as_str());
+    for (set, mut want) in expect {
+        want.sort_unstable();
+        assert_eq!(iids(&it[set]), want, "{set}: {it}");
+        assert_eq!(it[set]["issues"], want.len());
+    }
+    // 3 of the 6 committed were done.
+    assert_eq!(it["say_do"], 0.5);
+    let refs = it["done"]["references"][0].as_str().unwrap();
+    assert!(
+        refs.starts_with("gitlab-com/gl-infra/project-00#"),
+        "{refs}"
+    );
+    // Previous is the default; plain and Markdown say the same.
+    let o = run(&home, &["insights"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let plain = stdout(&o);
+    assert!(plain.contains(&title), "{plain}");
+    assert!(plain.contains("say/do"), "{plain}");
+    assert!(plain.contains("50%"), "{plain}");
+    let o = run(&home, &["insights", "--format", "markdown"]);
+    let md = stdout(&o);
+    assert!(md.contains("| Say/do | 50% | |"), "{md}");
+    assert!(md.contains("**Carried over**"), "{md}");
+}
+
+#[test]
+fn the_last_six_then_again_the_second_asks_for_no_event() {
+    let fake = FakeGitlab::start(history_world(300));
+    let home = home_for(&fake);
+    let o = run(&home, &["sync"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    clear_log(&fake);
+    let o = run(&home, &["insights", "--last", "6", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let first = event_requests(&fake);
+    assert!(first > 0, "the first reads the events");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    validate(&v);
+    let its = v["iterations"].as_array().unwrap();
+    assert_eq!(its.len(), 6, "six finished iterations");
+    let starts: Vec<&str> = its
+        .iter()
+        .map(|i| i["start_date"].as_str().unwrap())
+        .collect();
+    assert!(
+        starts.windows(2).all(|w| w[0] > w[1]),
+        "newest first: {starts:?}"
+    );
+    for it in its {
+        assert!(it["done"]["issues"].as_u64().unwrap() > 0, "{it}");
+        assert!(it["committed"]["issues"].as_u64().unwrap() > 0, "{it}");
+    }
+    assert!(
+        its.iter()
+            .any(|i| i["added"]["issues"].as_u64().unwrap() > 0),
+        "added mid-iteration"
+    );
+    assert!(
+        its.iter()
+            .any(|i| i["removed"]["issues"].as_u64().unwrap() > 0),
+        "moved out"
+    );
+    assert!(
+        its.iter()
+            .any(|i| i["carried_over"]["issues"].as_u64().unwrap() > 0),
+        "carried over"
+    );
+    // Again: every event is cached, and the iterations are finished.
+    clear_log(&fake);
+    let o = run(&home, &["insights", "--last", "6"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(event_requests(&fake), 0, "{:?}", fake.world().log);
+    let plain = stdout(&o);
+    assert!(plain.contains("velocity"), "{plain}");
+    assert!(
+        plain.chars().any(|c| ('▁'..='█').contains(&c)),
+        "sparkline: {plain}"
+    );
+    let o = run(&home, &["insights", "--last", "6", "--format", "markdown"]);
+    let md = stdout(&o);
+    assert!(md.contains("| Iteration | Committed |"), "{md}");
+    assert!(md.contains("Velocity"), "{md}");
+    // An incremental sync with nothing changed reads no event either.
+    clear_log(&fake);
+    let o = run(&home, &["sync"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(event_requests(&fake), 0, "{:?}", fake.world().log);
+    // An issue edited since: only its events are read again, and only
+    // when the iteration asked about is still running.
+    let o = run(&home, &["insights", "--milestone", "current"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (pid, iid) = {
+        let w = fake.world();
+        let cur = w.milestones[2].id;
+        let i = w
+            .issues
+            .iter()
+            .find(|i| i.milestone_id == Some(cur) && i.labels.contains(generate::TEAM))
+            .unwrap();
+        (i.project_id, i.iid)
+    };
+    rt().block_on(send(
+        &fake,
+        reqwest::Method::PUT,
+        &format!("/projects/{pid}/issues/{iid}"),
+        &[("weight", "13")],
+    ));
+    clear_log(&fake);
+    let o = run(&home, &["insights", "--last", "6"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(event_requests(&fake), 0, "finished: {:?}", fake.world().log);
+    clear_log(&fake);
+    let o = run(&home, &["insights", "--milestone", "current"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let log: Vec<String> = fake
+        .world()
+        .log
+        .iter()
+        .filter(|l| l.contains("/resource_"))
+        .cloned()
+        .collect();
+    assert!(
+        !log.is_empty() && log.iter().all(|l| l.contains(&format!("/issues/{iid}/"))),
+        "only the edited issue: {log:?}"
+    );
+}
+
+#[test]
+fn exit_codes_unknown_milestone_2_gitlab_away_with_nothing_cached_75() {
+    let fake = FakeGitlab::start(history_world(40));
+    let home = home_for(&fake);
+    let o = run(&home, &["insights", "--milestone", "no such iteration"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no such iteration"), "{}", stderr(&o));
+    let o = run(&home, &["insights", "--last", "0"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let o = run(
+        &home,
+        &["insights", "--last", "2", "--milestone", "current"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    // Nothing cached and GitLab away.
+    let away = Home::new();
+    away.write_config("http://127.0.0.1:9");
+    let o = run(&away, &["insights"]);
+    assert_eq!(o.status.code(), Some(75), "{}", stderr(&o));
+    // Cached, then GitLab away: figures from the cache.
+    let o = run(&home, &["insights", "--last", "3"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut fake = fake;
+    fake.stop();
+    let o = run(&home, &["insights", "--last", "3", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["iterations"].as_array().unwrap().len(), 3);
+}
