@@ -119,6 +119,7 @@ pub fn commit_action(
             label: label.clone(),
             undoable: undo == UndoAs::Step,
             local,
+            board_before: None,
         });
     }
     if let Some(id) = last {
@@ -267,7 +268,43 @@ pub fn undo(state: &mut AppState) -> Vec<Effect> {
         });
     }
     let label = format!("undone: {}", entry.label);
-    commit_action(state, steps, label, UndoAs::Undoing)
+    let mut fx = commit_action(state, steps, label, UndoAs::Undoing);
+    // The board back where the action found it (a re-plan pointed it at
+    // its target and followed it).
+    if let Some(before) = entry.board_before {
+        fx.extend(board_back(state, before));
+    }
+    fx
+}
+
+/// Show and follow again what the board showed and followed before.
+fn board_back(state: &mut AppState, before: super::state::BoardBefore) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    if state.followed != before.followed {
+        fx.push(match before.followed {
+            Some(m) => Effect::Follow(m),
+            None => Effect::Unfollow,
+        });
+        state.followed = before.followed;
+    }
+    if state.milestone != before.milestone {
+        state.milestone = before.milestone;
+        state.relayout();
+        if let Some(m) = before.milestone
+            && state.sync.enabled
+        {
+            fx.push(Effect::ShowMilestone(m));
+        }
+    }
+    if let Some(msg) = state.status.as_mut() {
+        let title = state
+            .milestone
+            .and_then(|m| state.ws.milestone(m))
+            .map_or("no milestone".to_owned(), |m| m.title.clone());
+        msg.text
+            .push_str(&format!("; the board shows {title} again"));
+    }
+    fx
 }
 
 /// Queue the creation and show its card at once (last in its column, where
@@ -306,6 +343,7 @@ pub fn create(state: &mut AppState, new: NewIssue) -> Vec<Effect> {
         label: summary.clone(),
         undoable: false,
         local,
+        board_before: None,
     });
     state.relayout();
     if state.ws.is_demo || !state.sync.enabled {

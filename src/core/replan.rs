@@ -186,8 +186,18 @@ fn apply_replan(state: &mut AppState, r: ReplanScreen) -> Vec<Effect> {
     };
     let label = format!("re-plan {} → {}", short(r.from), short(r.target));
     let total = steps.len();
-    // One user action: one batch in the outbox, one undo step.
+    // One user action: one batch in the outbox, one undo step, which also
+    // points the board back.
+    let before = super::state::BoardBefore {
+        milestone: state.milestone,
+        followed: state.followed,
+    };
     let mut effects = commit_action(state, steps, label.clone(), UndoAs::Step);
+    if let Some(entry) = state.undo.last_mut()
+        && entry.label == label
+    {
+        entry.board_before = Some(before);
+    }
     if let Some(Effect::Enqueue { local, .. }) = effects.first() {
         state.batch = Some(Batch {
             label,
@@ -278,7 +288,19 @@ mod tests {
         let undo = enqueued(&fx);
         assert_eq!(undo.len(), 5);
         assert!(undo.iter().all(|c| c.edit.milestone == Some(Some(1))));
-        assert!(matches!(fx.as_slice(), [Effect::Enqueue { .. }]));
+        assert!(matches!(fx.as_slice(), [Effect::Enqueue { .. }, ..]));
+        // And the board shows and follows what it did before.
+        assert_eq!((s.milestone, s.followed), (Some(1), None));
+        assert!(fx.contains(&Effect::Unfollow), "{fx:?}");
+        assert!(
+            s.status
+                .as_ref()
+                .unwrap()
+                .text
+                .ends_with("; the board shows Datastores team - W45 again"),
+            "{:?}",
+            s.status
+        );
     }
 
     #[test]

@@ -213,6 +213,16 @@ pub struct UndoEntry {
     pub undoable: bool,
     /// The user action's local number (until saved).
     pub local: u64,
+    /// What the board showed and followed before the action, when the
+    /// action pointed it elsewhere (a re-plan): undo points it back.
+    pub board_before: Option<BoardBefore>,
+}
+
+/// The milestone a board showed and the one it followed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BoardBefore {
+    pub milestone: Option<MilestoneId>,
+    pub followed: Option<MilestoneId>,
 }
 
 /// Changes of one user action not yet written down: they show on the
