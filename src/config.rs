@@ -776,13 +776,15 @@ impl Config {
         let Some(cmd) = &self.file.token_command else {
             return Err(ConfigError::NoToken(self.path.clone()));
         };
-        let out = Command::new("sh")
-            .arg("-c")
-            .arg(cmd)
-            .stdin(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .output()
-            .map_err(|e| ConfigError::TokenCommand(format!("cannot run `{cmd}`: {e}")))?;
+        let out = run_with_deadline(
+            Command::new("sh")
+                .arg("-c")
+                .arg(cmd)
+                .stdin(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null()),
+            token_command_timeout(),
+        )
+        .map_err(|e| ConfigError::TokenCommand(format!("`{cmd}`: {e}")))?;
         if !out.status.success() {
             // Its output may hold a partial secret: never show it.
             return Err(ConfigError::TokenCommand(format!(
@@ -800,6 +802,65 @@ impl Config {
             ))),
         }
     }
+}
+
+/// How long `token_command` may take: `GLBOARD_TOKEN_COMMAND_TIMEOUT`
+/// seconds, else 30 (enough to type a passphrase into a pinentry).
+fn token_command_timeout() -> std::time::Duration {
+    std::env::var("GLBOARD_TOKEN_COMMAND_TIMEOUT")
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .map_or(
+            std::time::Duration::from_secs(30),
+            std::time::Duration::from_secs_f64,
+        )
+}
+
+/// Run a command to its end, its output read, or kill it once `deadline`
+/// passed (it stays in glboard's process group: a command that asks for a
+/// passphrase on the terminal can still read it).
+fn run_with_deadline(
+    cmd: &mut Command,
+    deadline: std::time::Duration,
+) -> Result<std::process::Output, String> {
+    use std::io::Read;
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run it: {e}"))?;
+    let mut stdout = child.stdout.take();
+    let reading = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        if let Some(s) = stdout.as_mut() {
+            let _ = s.read_to_end(&mut out);
+        }
+        out
+    });
+    let started = std::time::Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "gave no token within {}",
+                    crate::gitlab::silence::seconds(deadline)
+                ));
+            }
+            Err(e) => return Err(e.to_string()),
+        }
+    };
+    let stdout = reading.join().unwrap_or_default();
+    Ok(std::process::Output {
+        status,
+        stdout,
+        stderr: Vec::new(),
+    })
 }
 
 /// Board order for discovered lanes: backlog, ready, doing, the others by
@@ -899,6 +960,25 @@ team_label = "team::Datastores"
 workflow_scope = "workflow-infra"
 milestone_prefix = "Datastores team - "
 "#;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_command_past_its_deadline_is_killed_and_said() {
+        let started = std::time::Instant::now();
+        let e = run_with_deadline(
+            Command::new("sh").arg("-c").arg("sleep 100"),
+            std::time::Duration::from_millis(200),
+        )
+        .unwrap_err();
+        assert_eq!(e, "gave no token within 0.2 s");
+        assert!(started.elapsed() < std::time::Duration::from_secs(100));
+        let out = run_with_deadline(
+            Command::new("sh").arg("-c").arg("echo glpat-x"),
+            std::time::Duration::from_secs(30),
+        )
+        .unwrap();
+        assert_eq!(out.stdout, b"glpat-x\n");
+    }
 
     #[test]
     fn keys_and_commands_are_checked_with_their_lines() {

@@ -1097,9 +1097,21 @@ pub async fn run(
             Err(e) => {
                 tracing::warn!(error = %e, "sync failed");
                 let offline = matches!(&e, SyncError::Gitlab(g) if g.is_offline());
-                let _ = actions.send(Action::Sync(SyncEvent::Failed {
-                    message: e.to_string(),
-                    offline,
+                let silent = syncer
+                    .client
+                    .silent_since()
+                    .filter(|_| matches!(&e, SyncError::Gitlab(GitlabError::Timeout(_))));
+                let _ = actions.send(Action::Sync(match silent {
+                    Some(since) => SyncEvent::NotAnswering {
+                        since: since
+                            .with_timezone(&chrono::Local)
+                            .format("%H:%M")
+                            .to_string(),
+                    },
+                    None => SyncEvent::Failed {
+                        message: e.to_string(),
+                        offline,
+                    },
                 }));
                 // Retry transient failures sooner than the regular interval.
                 let transient = matches!(&e, SyncError::Gitlab(g) if g.is_transient());

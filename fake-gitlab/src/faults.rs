@@ -42,7 +42,18 @@ pub enum Fault {
     /// No fault for this request: aims the faults queued after it at later
     /// requests.
     Pass,
+    /// Accept the request and answer nothing, not even a status line, for
+    /// a day (a GitLab whose workers are all stuck behind a load balancer
+    /// that still accepts connections); the request is not applied.
+    Hang,
+    /// Apply the request, send the headers and half the body, then nothing
+    /// more, the connection left open (a proxy or a worker that stalls
+    /// mid-answer).
+    Stall,
 }
+
+/// How long [`Fault::Hang`] keeps a request waiting.
+const HANG_MS: u64 = 24 * 3600 * 1000;
 
 impl Fault {
     /// A short name, for counts.
@@ -58,6 +69,8 @@ impl Fault {
             Fault::Html(s) => format!("html {s}"),
             Fault::AppliedThenReset => "applied then reset".into(),
             Fault::Pass => "pass".into(),
+            Fault::Hang => "hang".into(),
+            Fault::Stall => "stall".into(),
         }
     }
 }
@@ -226,6 +239,10 @@ impl World {
         if let Some(f) = &fault {
             *self.chaos_counts.faults.entry(f.name()).or_default() += 1;
         }
+        // A hang is a wait that outlasts any client, before anything is done.
+        if fault == Some(Fault::Hang) {
+            return (HANG_MS, None);
+        }
         (latency, fault)
     }
 }
@@ -314,7 +331,9 @@ pub(crate) fn fault_response(f: &Fault) -> Option<Response> {
             r
         }
         Fault::Reset => reset_connection("reset by the fake"),
-        Fault::Truncated | Fault::AppliedThenReset | Fault::Pass => return None,
+        Fault::Truncated | Fault::AppliedThenReset | Fault::Pass | Fault::Hang | Fault::Stall => {
+            return None;
+        }
     })
 }
 
@@ -331,6 +350,25 @@ pub(crate) async fn spoil(fault: Option<&Fault>, resp: Response) -> Response {
             let half = bytes.slice(..bytes.len() / 2);
             let mut r = Response::from_parts(parts, Body::from(half));
             r.headers_mut().remove("content-length");
+            r
+        }
+        Some(Fault::Stall) => {
+            let (parts, body) = resp.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX)
+                .await
+                .unwrap_or_default();
+            let half = bytes.slice(..bytes.len() / 2);
+            // `content-length` stays the whole body's: the client waits
+            // for the rest.
+            let stream = futures_util::StreamExt::chain(
+                futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(half) }),
+                futures_util::stream::pending(),
+            );
+            let mut r = Response::from_parts(parts, Body::from_stream(stream));
+            r.headers_mut().insert(
+                "content-length",
+                HeaderValue::from_str(&bytes.len().to_string()).expect("digits"),
+            );
             r
         }
         _ => resp,

@@ -2,14 +2,18 @@
 
 use chrono::{NaiveDate, Utc};
 
-use super::{EX_FAILURE, EX_OK, EX_USAGE, Failure, Live, runtime};
+use super::{EX_FAILURE, EX_OK, EX_TEMPFAIL, EX_USAGE, Failure, Live, runtime};
 use crate::cli::Cli;
 use crate::core::iteration;
 use crate::core::model::{Issue, IssueState, TeamConfig, Workspace};
 
-/// `glboard doctor`: each check as ok/fail with a fix.
+/// `glboard doctor`: each check as ok/fail with a fix. Exit 1 when a
+/// check fails, 75 when GitLab did not answer (or could not be reached)
+/// and nothing else failed.
 pub fn doctor(cli: &Cli) -> Result<u8, Failure> {
     let mut bad = 0;
+    // GitLab did not answer: the checks that ask it are not made.
+    let mut silent: Option<String> = None;
     let mut line = |ok: bool, what: &str, detail: String| {
         if !ok {
             bad += 1;
@@ -58,7 +62,7 @@ pub fn doctor(cli: &Cli) -> Result<u8, Failure> {
             None
         }
     };
-    if let Some(client) = client {
+    if let Some(client) = &client {
         let rt = runtime()?;
         match rt.block_on(client.current_user()) {
             Ok(u) => line(
@@ -66,8 +70,17 @@ pub fn doctor(cli: &Cli) -> Result<u8, Failure> {
                 "GitLab",
                 format!("{} answers; the token is @{}'s", live.cfg.host, u.username),
             ),
-            Err(e) => line(false, "GitLab", format!("{e}")),
+            Err(e) => {
+                if e.is_offline() {
+                    silent = Some(e.to_string());
+                }
+                line(false, "GitLab", format!("{e}"));
+            }
         }
+    }
+    let client = client.filter(|_| silent.is_none());
+    if let Some(client) = client {
+        let rt = runtime()?;
         let group = &live.cfg.file.group;
         let scope = format!("{}::", live.cfg.file.workflow_scope);
         // GitLab's label search matches anywhere in the name: keep the
@@ -178,7 +191,11 @@ pub fn doctor(cli: &Cli) -> Result<u8, Failure> {
         }
         Err(e) => line(false, "cache", e.message),
     }
-    Ok(if bad == 0 { EX_OK } else { EX_FAILURE })
+    Ok(match (bad, silent) {
+        (0, _) => EX_OK,
+        (1, Some(_)) => EX_TEMPFAIL,
+        _ => EX_FAILURE,
+    })
 }
 
 /// The current iteration holds team issues when the team has open ones;

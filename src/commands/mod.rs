@@ -105,6 +105,21 @@ fn cli_policy() -> RetryPolicy {
     }
 }
 
+/// The command's patience with GitLab, shared by every client it makes:
+/// GitLab may stay silent for [`crate::gitlab::silence::budget`] from the
+/// first one on (an answer renews it).
+fn command_silence() -> std::sync::Arc<crate::gitlab::silence::Silence> {
+    static SILENCE: std::sync::OnceLock<std::sync::Arc<crate::gitlab::silence::Silence>> =
+        std::sync::OnceLock::new();
+    SILENCE
+        .get_or_init(|| {
+            std::sync::Arc::new(crate::gitlab::silence::Silence::for_command(
+                crate::gitlab::silence::budget(),
+            ))
+        })
+        .clone()
+}
+
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -152,6 +167,7 @@ impl Live {
             eprintln!("glboard: warning: {w}");
         }
         Client::for_config(&self.cfg, &creds, cli_policy())
+            .map(|c| c.with_silence(command_silence()))
             .map_err(|e| fail(EX_USAGE, e.to_string()))
     }
 

@@ -70,6 +70,11 @@ pub enum SyncEvent {
     RateLimited {
         until: String,
     },
+    /// GitLab accepts connections but answers nothing in time; `since`
+    /// (local `HH:MM`) is when the first request it left unanswered went.
+    NotAnswering {
+        since: String,
+    },
 }
 
 /// A mouse event, in terminal cells.

@@ -300,6 +300,10 @@ pub enum SyncPhase {
     RateLimited {
         until: String,
     },
+    /// GitLab answers nothing in time, since `since` (local `HH:MM`).
+    NotAnswering {
+        since: String,
+    },
 }
 
 /// The sync's state as the status line tells it.
@@ -369,6 +373,10 @@ impl SyncStatus {
             SyncPhase::RateLimited { until } => {
                 (format!("rate-limited until {until}"), Severity::Warning)
             }
+            SyncPhase::NotAnswering { since } => (
+                format!("GitLab not answering since {since}"),
+                Severity::Warning,
+            ),
         })
     }
 }

@@ -115,6 +115,10 @@ fn on_today(state: &mut AppState, today: chrono::NaiveDate) {
 fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<Effect> {
     let mut fx = Vec::new();
     let phase = match ev {
+        // Trying again: still said until GitLab answers.
+        SyncEvent::Started if matches!(state.sync.phase, SyncPhase::NotAnswering { .. }) => {
+            return fx;
+        }
         SyncEvent::Started => SyncPhase::Running {
             fetched: 0,
             total: None,
@@ -134,6 +138,7 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<Effect> {
         }
         SyncEvent::Failed { message, offline } => SyncPhase::Failed { message, offline },
         SyncEvent::RateLimited { until } => SyncPhase::RateLimited { until },
+        SyncEvent::NotAnswering { since } => SyncPhase::NotAnswering { since },
     };
     state.sync.phase = phase;
     fx
@@ -1006,6 +1011,36 @@ mod tests {
             s.sync.label(s.now).unwrap().0,
             "offline · last synced 3 min ago"
         );
+    }
+
+    #[test]
+    fn a_gitlab_that_does_not_answer_is_said_with_since_when_until_it_answers() {
+        let mut s = state();
+        s.sync.enabled = true;
+        let at = chrono::Utc::now();
+        update(&mut s, Action::Sync(SyncEvent::Started));
+        update(
+            &mut s,
+            Action::Sync(SyncEvent::NotAnswering {
+                since: "14:05".into(),
+            }),
+        );
+        let said = |s: &AppState| s.sync.label(Some(at)).unwrap();
+        assert_eq!(
+            said(&s),
+            ("GitLab not answering since 14:05".into(), Severity::Warning)
+        );
+        // The next try does not hide it; an answer does.
+        update(&mut s, Action::Sync(SyncEvent::Started));
+        assert_eq!(said(&s).0, "GitLab not answering since 14:05");
+        update(
+            &mut s,
+            Action::Sync(SyncEvent::Progress {
+                fetched: 100,
+                total: None,
+            }),
+        );
+        assert_eq!(said(&s).0, "syncing… 100");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 pub mod dto;
 pub mod pagination;
+pub mod silence;
 
 use std::time::Duration;
 
@@ -42,7 +43,8 @@ pub enum GitlabError {
     Rejected { status: u16, message: String },
     #[error("cannot reach {host}: {reason}")]
     Unreachable { host: String, reason: String },
-    #[error("GitLab did not answer in time ({0})")]
+    /// How long it waited, as [`silence::seconds`] says it.
+    #[error("GitLab did not answer within {0}")]
     Timeout(String),
     #[error("unexpected answer from GitLab ({what}): {detail}")]
     Malformed { what: String, detail: String },
@@ -131,7 +133,7 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_millis(400),
             max_delay: Duration::from_secs(8),
             max_rate_wait: Duration::from_secs(30),
-            timeout: Duration::from_secs(30),
+            timeout: silence::request_timeout(),
         }
     }
 }
@@ -206,6 +208,9 @@ pub struct Client {
     received: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// GitLab's clock minus ours, in milliseconds (from `Date` headers).
     clock_offset: std::sync::Arc<std::sync::atomic::AtomicI64>,
+    /// How long GitLab may stay silent, and since when it has (shared by
+    /// clones).
+    silence: std::sync::Arc<silence::Silence>,
     /// The lanes' labels by id, to read GitLab's labels and send ours
     /// under their titles now (shared by clones; set by the sync and the
     /// sender from the cache).
@@ -414,7 +419,7 @@ impl Client {
         )?));
         let http = reqwest::Client::builder()
             .user_agent(concat!("glboard/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(Duration::from_secs(10))
+            .connect_timeout(policy.timeout.min(Duration::from_secs(10)))
             // Never follow a redirect: the token header would go with it,
             // possibly to another host. GitLab's API does not redirect.
             .redirect(reqwest::redirect::Policy::none())
@@ -433,10 +438,23 @@ impl Client {
             requests: Default::default(),
             received: Default::default(),
             clock_offset: Default::default(),
+            silence: std::sync::Arc::new(silence::Silence::per_request(silence::budget())),
             lanes: Default::default(),
             ee_fields: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true)),
             lane_batch: Default::default(),
         })
+    }
+
+    /// GitLab may stay silent as `silence` says (a command's budget, shared
+    /// by every client of the command).
+    pub fn with_silence(mut self, silence: std::sync::Arc<silence::Silence>) -> Client {
+        self.silence = silence;
+        self
+    }
+
+    /// Since when GitLab has not answered (none while it answers).
+    pub fn silent_since(&self) -> Option<DateTime<Utc>> {
+        self.silence.since()
     }
 
     /// How many HTTP requests this client (and its clones) has sent.
@@ -551,14 +569,25 @@ impl Client {
     ) -> Result<(HeaderMap, bytes::Bytes), GitlabError> {
         let mut attempt = 0u32;
         let mut renewed = false;
+        let began = std::time::Instant::now();
         loop {
             let mut not_sent = false;
+            // The request's deadline, within what the budget has left.
+            let left = self.silence.left(began);
+            if left.is_zero() {
+                return Err(GitlabError::Timeout(silence::seconds(
+                    self.silence.budget(),
+                )));
+            }
+            let deadline = self.policy.timeout.min(left);
+            let sent_at = Utc::now();
             self.requests
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let (auth_name, auth_value) = self.auth();
             let mut req = self
                 .http
                 .request(method.clone(), url)
+                .timeout(deadline)
                 .header(auth_name, auth_value.clone());
             if !form.is_empty() {
                 req = req.form(form);
@@ -587,9 +616,27 @@ impl Client {
                     Err(self.transport_error(&e))
                 }
             };
-            if let Ok((_, headers, _)) = &outcome {
-                self.note_server_clock(headers);
+            match &outcome {
+                Ok((_, headers, _)) => {
+                    self.silence.heard();
+                    self.note_server_clock(headers);
+                }
+                Err(GitlabError::Timeout(_)) => self.silence.unanswered(sent_at),
+                Err(_) => {}
             }
+            // Waited the whole budget: said as the budget.
+            let outcome = match outcome {
+                Err(GitlabError::Timeout(_)) if !self.silence.may_retry(began) => {
+                    return Err(GitlabError::Timeout(silence::seconds(
+                        self.silence.budget(),
+                    )));
+                }
+                // How long GitLab has been silent (said if no retry follows).
+                Err(GitlabError::Timeout(_)) => Err(GitlabError::Timeout(silence::seconds(
+                    self.silence.budget() - self.silence.left(began),
+                ))),
+                o => o,
+            };
             let err = match outcome {
                 Ok((status, headers, body)) if status.is_success() => return Ok((headers, body)),
                 Ok((status, headers, body)) => {
@@ -604,6 +651,8 @@ impl Client {
                                     "rate-limited; waiting"
                                 );
                                 tokio::time::sleep(wait).await;
+                                // Waiting as GitLab asked is not its silence.
+                                self.silence.heard();
                                 attempt += 1;
                                 continue;
                             }
@@ -644,7 +693,7 @@ impl Client {
             if !err.is_transient() || attempt >= self.policy.retries || !(idempotent || not_sent) {
                 return Err(err);
             }
-            let delay = self.policy.backoff(attempt);
+            let delay = self.policy.backoff(attempt).min(self.silence.left(began));
             tracing::warn!(error = %err, attempt, delay_ms = crate::core::num::millis(delay), "transient GitLab error; retrying");
             tokio::time::sleep(delay).await;
             attempt += 1;

@@ -318,6 +318,12 @@ pub(super) fn not_loaded(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Th
             format!("No cached data yet; GitLab asked to wait until {until}."),
             theme.weight(),
         ),
+        SyncPhase::NotAnswering { since } => (
+            format!(
+                "No cached data yet; GitLab has not answered since {since}. glboard keeps trying; q quits."
+            ),
+            theme.weight(),
+        ),
         _ => (
             format!("No cached data yet: fetching the boards from {host}…"),
             theme.bold(),
