@@ -54,6 +54,22 @@ fn main() -> ExitCode {
         default_sigpipe();
     }
     use glboard::commands::{self, Act};
+    // Every command writes the board's log, so that a run from cron leaves
+    // a trace (not the generated completions and man page).
+    let _log = match &cli.command {
+        Some(Cmd::Completions { .. } | Cmd::Man) | None => None,
+        Some(c) => {
+            let log = logging();
+            // The command's name only: its arguments may hold a comment's text.
+            let debug = format!("{c:?}");
+            let name: String = debug
+                .chars()
+                .take_while(char::is_ascii_alphanumeric)
+                .collect();
+            tracing::info!(command = %name.to_lowercase(), "starting");
+            log
+        }
+    };
     let result = match &cli.command {
         Some(Cmd::Init { board, dry_run, .. }) if !board.is_empty() => match config_path(&cli) {
             Some(path) => commands::init_from_boards(&path, board, *dry_run),
@@ -67,7 +83,18 @@ fn main() -> ExitCode {
         Some(Cmd::Init { host, group, .. }) => {
             return init(&cli, host, group.as_deref().unwrap_or_default());
         }
-        None => return board(&cli),
+        None => {
+            let code = board(&cli);
+            // Ended by SIGTERM, SIGHUP or SIGINT: the terminal is restored
+            // and the log written; now end by that signal, as a program
+            // that handles one should (the shell and `timeout` see it).
+            #[cfg(unix)]
+            if let Some(sig) = glboard::tui::ended_by() {
+                let _ = signal_hook::low_level::emulate_default_handler(sig);
+                return ExitCode::from(u8::try_from(128 + sig).unwrap_or(EXIT_FAILURE));
+            }
+            return code;
+        }
         Some(Cmd::Print {
             format,
             refresh,
@@ -194,8 +221,14 @@ fn main() -> ExitCode {
         }
     };
     match result {
-        Ok(code) => ExitCode::from(code),
-        Err(f) => fail(f.code, f.message),
+        Ok(code) => {
+            tracing::info!(code, "done");
+            ExitCode::from(code)
+        }
+        Err(f) => {
+            tracing::info!(code = f.code, message = %f.message, "failed");
+            fail(f.code, f.message)
+        }
     }
 }
 
@@ -317,8 +350,12 @@ fn demo(cli: &Cli, hint: Option<String>) -> ExitCode {
     }
 }
 
+/// The log's size past which it is rotated (at the next start).
+const LOG_ROTATE_BYTES: u64 = 8 * 1024 * 1024;
+
 /// Log to a file under the state directory (never to the terminal the UI
-/// owns); level from `RUST_LOG`, default info.
+/// owns); level from `RUST_LOG`, default info. The board and every command
+/// write it.
 fn logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let dirs = directories::ProjectDirs::from("", "", "glboard")?;
     let dir = dirs
@@ -327,6 +364,11 @@ fn logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
         .to_owned();
     glboard::fsutil::create_private_dir(&dir).ok()?;
     let file = dir.join("glboard.log");
+    // Rotated when it grows past LOG_ROTATE_BYTES: the one before is kept
+    // as glboard.log.1 (a process still writing to it goes on there).
+    if std::fs::metadata(&file).is_ok_and(|m| m.len() > LOG_ROTATE_BYTES) {
+        let _ = std::fs::rename(&file, dir.join("glboard.log.1"));
+    }
     glboard::fsutil::touch_private(&file).ok()?;
     glboard::tui::terminal::set_log_file(file.clone());
     let appender = tracing_appender::rolling::never(&dir, "glboard.log");

@@ -1,6 +1,6 @@
 //! `glboard sync`: send pending changes (any process's), refresh the cache.
 
-use super::{EX_OK, EX_TEMPFAIL, EX_USAGE, Failure, Live, fail, runtime, sync_now};
+use super::{EX_FAILURE, EX_OK, EX_TEMPFAIL, EX_USAGE, Failure, Live, fail, runtime, sync_now};
 use crate::cli::Cli;
 use crate::outbox;
 
@@ -35,6 +35,13 @@ pub fn sync(cli: &Cli) -> Result<u8, Failure> {
             "no configuration: run glboard init first (the demo has nothing to sync)",
         ));
     };
+    // The changes not applied before this run: only new ones make it exit 1.
+    let failed_before: std::collections::HashSet<u64> = live
+        .store()?
+        .outbox_failed()?
+        .iter()
+        .map(|(c, _)| c.id)
+        .collect();
     let snap = sync_now(&live, cli.today(), true)?;
     // Changes queued meanwhile (by another glboard) go too. Only what
     // this run could not send makes it exit 75.
@@ -64,6 +71,19 @@ pub fn sync(cli: &Cli) -> Result<u8, Failure> {
         return Err(fail(
             EX_TEMPFAIL,
             format!("{queued} changes still queued: {e}"),
+        ));
+    }
+    // A change GitLab refused, or one in conflict with an edit made on
+    // GitLab meanwhile, was not applied: exit 1, as for an action.
+    let not_applied = store
+        .outbox_failed()?
+        .iter()
+        .filter(|(c, _)| !failed_before.contains(&c.id))
+        .count();
+    if not_applied > 0 {
+        return Err(fail(
+            EX_FAILURE,
+            format!("{not_applied} changes not applied (glboard pending shows why)"),
         ));
     }
     Ok(EX_OK)

@@ -72,10 +72,12 @@ pub async fn run(
                 Some(Err(e)) => return Err(e),
                 None => break,
             },
-            sig = signals.next() => {
+            (sig, number) = signals.next() => {
                 // SIGTERM, SIGHUP, SIGINT: what is queued is written down
-                // already; leave as from `q` (the guard restores the terminal).
+                // already; leave as from `q` (the guard restores the
+                // terminal), and end as the signal says (see `ended_by`).
                 tracing::info!(signal = sig, "quitting on a signal");
+                ENDED_BY.store(number, std::sync::atomic::Ordering::SeqCst);
                 stop = true;
                 None
             },
@@ -224,10 +226,21 @@ fn suspend(guard: &mut TerminalGuard, reader: &reader::Reader) -> io::Result<()>
     back
 }
 
+/// The signal that ended the board, 0 for none.
+static ENDED_BY: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+/// The signal (SIGTERM, SIGHUP, SIGINT) that ended the last board, if one
+/// did: the process should end by it too once everything is put away
+/// (`signal_hook::low_level::emulate_default_handler`), so that whoever
+/// sent it sees it did.
+pub fn ended_by() -> Option<i32> {
+    Some(ENDED_BY.load(std::sync::atomic::Ordering::SeqCst)).filter(|s| *s != 0)
+}
+
 /// The signals that end the board as `q` does.
 struct Signals {
     #[cfg(unix)]
-    kinds: Vec<(&'static str, tokio::signal::unix::Signal)>,
+    kinds: Vec<(&'static str, i32, tokio::signal::unix::Signal)>,
 }
 
 impl Signals {
@@ -237,9 +250,9 @@ impl Signals {
             use tokio::signal::unix::{SignalKind, signal};
             Ok(Signals {
                 kinds: vec![
-                    ("SIGTERM", signal(SignalKind::terminate())?),
-                    ("SIGHUP", signal(SignalKind::hangup())?),
-                    ("SIGINT", signal(SignalKind::interrupt())?),
+                    ("SIGTERM", libc::SIGTERM, signal(SignalKind::terminate())?),
+                    ("SIGHUP", libc::SIGHUP, signal(SignalKind::hangup())?),
+                    ("SIGINT", libc::SIGINT, signal(SignalKind::interrupt())?),
                 ],
             })
         }
@@ -247,14 +260,14 @@ impl Signals {
         Ok(Signals {})
     }
 
-    /// The next signal's name.
-    async fn next(&mut self) -> &'static str {
+    /// The next signal's name and number.
+    async fn next(&mut self) -> (&'static str, i32) {
         #[cfg(unix)]
         {
-            let waits = self.kinds.iter_mut().map(|(name, s)| {
+            let waits = self.kinds.iter_mut().map(|(name, number, s)| {
                 Box::pin(async move {
                     s.recv().await;
-                    *name
+                    (*name, *number)
                 })
             });
             futures_util::future::select_all(waits).await.0
