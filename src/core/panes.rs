@@ -148,7 +148,7 @@ pub fn detail_lines(state: &AppState, issue: &Issue, width: usize) -> Vec<RichLi
             )]),
             Some(Ok(notes)) => {
                 let people: Vec<_> = notes.iter().filter(|n| !n.system).collect();
-                if people.is_empty() {
+                if people.is_empty() && posting(state, issue.id).is_empty() {
                     lines.push(vec![run("No comments.", Emphasis::Italic)]);
                 }
                 for n in people {
@@ -164,8 +164,69 @@ pub fn detail_lines(state: &AppState, issue: &Issue, width: usize) -> Vec<RichLi
                 }
             }
         }
+        // Posted from here or another shell, not on GitLab yet: shown at
+        // once, newest last.
+        for body in posting(state, issue.id) {
+            lines.push(Vec::new());
+            let me = state
+                .ws
+                .me
+                .as_ref()
+                .map_or("you".to_owned(), |u| format!("@{}", u.username));
+            lines.push(vec![
+                run(me, Emphasis::Strong),
+                run(" · sending…", Emphasis::Marker),
+            ]);
+            lines.extend(markdown::render(body));
+        }
     }
     markdown::wrap_lines(&lines, width)
+}
+
+/// Comments on `issue` queued (by any glboard process) or not yet written
+/// down, oldest first.
+fn posting(state: &AppState, issue: super::model::IssueId) -> Vec<&str> {
+    let unsaved = state.unsaved.iter().flat_map(|u| &u.changes);
+    state
+        .pending
+        .iter()
+        .chain(unsaved)
+        .filter(|c| c.issue == issue)
+        .filter_map(|c| c.edit.comment.as_deref())
+        .collect()
+}
+
+/// The issue the detail pane shows (also under a prompt opened from it).
+fn detail_issue(state: &AppState) -> Option<super::model::IssueId> {
+    let shown = |m: &super::state::Mode| match m {
+        super::state::Mode::Detail { issue, .. } => Some(*issue),
+        _ => None,
+    };
+    shown(&state.mode).or_else(|| state.back.as_deref().and_then(shown))
+}
+
+/// A cache update that touches the issue the detail pane shows (GitLab's
+/// answer to a comment posted from it or from another shell, or the issue
+/// read again): its comments are read again, so the pane shows them
+/// without being opened again.
+pub fn notes_to_reread(
+    state: &AppState,
+    u: &super::action::StoreUpdate,
+) -> Vec<super::action::Effect> {
+    let Some(id) = detail_issue(state).filter(|_| state.sync.enabled) else {
+        return Vec::new();
+    };
+    let touched = u.full.is_some()
+        || u.upsert.iter().any(|i| i.id == id)
+        || u.sent.iter().any(|(c, _)| c.issue == id);
+    match state.ws.issue(id) {
+        Some(i) if touched && i.iid != 0 => vec![super::action::Effect::LoadNotes {
+            issue: id,
+            project: i.project_id,
+            iid: i.iid,
+        }],
+        _ => Vec::new(),
+    }
 }
 
 /// Short name of a column for the status line.
@@ -175,5 +236,100 @@ pub fn column_name(kind: &ColumnKind) -> &str {
         ColumnKind::Lane(l) => l,
         ColumnKind::Closed => "Closed",
         ColumnKind::Iteration => "Iteration",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::action::{Action, Effect, StoreUpdate};
+    use crate::core::testing::{keys, saved, state};
+    use crate::core::update::update;
+
+    fn text(s: &AppState) -> String {
+        let super::super::state::Mode::Detail { issue, .. } = s.mode else {
+            panic!("{:?}", s.mode)
+        };
+        let issue = s.ws.issue(issue).unwrap();
+        detail_lines(s, issue, 80)
+            .iter()
+            .map(|l| l.iter().map(|r| r.text.as_str()).collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn loads_notes(fx: &[Effect]) -> bool {
+        fx.iter().any(|e| matches!(e, Effect::LoadNotes { .. }))
+    }
+
+    /// A comment posted from the pane shows there at once ("sending…"),
+    /// and GitLab's answer has the comments read again; one posted from
+    /// another shell likewise, without opening the pane again.
+    #[test]
+    fn the_detail_pane_shows_a_comment_just_posted() {
+        let mut s = state();
+        let fx = keys(&mut s, "ll<Enter>");
+        assert!(loads_notes(&fx));
+        let super::super::state::Mode::Detail { issue, .. } = s.mode else {
+            panic!()
+        };
+        update(
+            &mut s,
+            Action::Notes {
+                issue,
+                notes: Ok(Vec::new()),
+            },
+        );
+        assert!(text(&s).contains("No comments."));
+        let fx = keys(&mut s, "cShipping today<Enter>");
+        assert!(matches!(s.mode, super::super::state::Mode::Detail { .. }));
+        let t = text(&s);
+        assert!(
+            t.contains("@zoe · sending…") && t.contains("Shipping today"),
+            "{t}"
+        );
+        assert!(!t.contains("No comments."), "{t}");
+        let sent = saved(&mut s, &fx);
+        assert!(text(&s).contains("Shipping today"), "queued: still shown");
+        // GitLab took it: the comments are read again.
+        let fx = update(
+            &mut s,
+            Action::Store(Box::new(StoreUpdate {
+                sent: vec![(sent[0].clone(), None)],
+                ..StoreUpdate::default()
+            })),
+        );
+        assert!(loads_notes(&fx), "{fx:?}");
+        // Another shell's comment: queued there, then sent.
+        let mut other = sent[0].clone();
+        other.id = 5000;
+        other.edit.comment = Some("From the other shell".into());
+        update(
+            &mut s,
+            Action::Store(Box::new(StoreUpdate {
+                queued: vec![other.clone()],
+                ..StoreUpdate::default()
+            })),
+        );
+        assert!(text(&s).contains("From the other shell"));
+        let fx = update(
+            &mut s,
+            Action::Store(Box::new(StoreUpdate {
+                sent: vec![(other, None)],
+                ..StoreUpdate::default()
+            })),
+        );
+        assert!(loads_notes(&fx));
+        // Another issue's news reads nothing.
+        let mut elsewhere = sent[0].clone();
+        elsewhere.issue = 50;
+        let fx = update(
+            &mut s,
+            Action::Store(Box::new(StoreUpdate {
+                sent: vec![(elsewhere, None)],
+                ..StoreUpdate::default()
+            })),
+        );
+        assert!(!loads_notes(&fx));
     }
 }

@@ -55,6 +55,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             fx
         }
         Action::Store(u) => {
+            let notes = super::panes::notes_to_reread(state, &u);
             state.apply_store(*u);
             commit::finish_batch(state);
             Vec::new()
