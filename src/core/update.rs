@@ -58,7 +58,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             let notes = super::panes::notes_to_reread(state, &u);
             state.apply_store(*u);
             commit::finish_batch(state);
-            Vec::new()
+            notes
         }
         Action::Composed { issue, text } => workflow_keys::on_composed(state, issue, text),
         Action::CommandDone { title, ok, output } => {
