@@ -397,8 +397,9 @@ pub(super) fn to_column(state: &mut AppState, issue: &Issue, target: &ColumnKind
                 ) => return warn(state, &why),
             };
             state.mode = Mode::Confirm {
+                // The question first: a narrow screen cuts the title.
                 prompt: format!(
-                    "Close {r} {} (its lane label removed, as the board does)? y/n",
+                    "Close {r} and remove its lane label, as the board does? y/n · {}",
                     issue.title
                 ),
                 issue: issue.id,
