@@ -29,13 +29,19 @@ pub fn references(text: &str) -> Vec<Written> {
             part.trim_matches(|c: char| matches!(c, '(' | ')' | '<' | '>' | '[' | ']' | ',' | '.'));
         if let Some((before, after)) = part.split_once("/-/issues/") {
             let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+            // An address names its project: one without (`https://host/-/issues/7`,
+            // `s:+//-/issues/7`) names no issue.
             let path = before
                 .split_once("://")
                 .map_or(before, |(_, r)| r)
                 .split_once('/')
-                .map(|(_, p)| p.to_owned());
-            if let Ok(iid) = digits.parse() {
-                out.push(Written { project: path, iid });
+                .map(|(_, p)| p.to_owned())
+                .filter(|p| !p.is_empty());
+            if let (Some(path), Ok(iid)) = (path, digits.parse()) {
+                out.push(Written {
+                    project: Some(path),
+                    iid,
+                });
             }
         }
     }
@@ -568,6 +574,17 @@ mod tests {
                 ],
                 "{text:?}"
             );
+        }
+        // An address with no project names no issue (found by the
+        // `priorities` fuzz target: it was a reference to project "").
+        for text in ["https://gitlab.com/-/issues/7", "s:+//-/issues/7"] {
+            assert!(
+                references(text)
+                    .iter()
+                    .all(|w| w.project.as_deref() != Some("")),
+                "{text}"
+            );
+            assert!(!references(text).iter().any(|w| w.iid == 7), "{text}");
         }
         let d = "## Priorities\n\n1. Fix\u{a0}#12 first\n2. Then\u{3000}#13 second\n";
         let items = priority_items(d);
