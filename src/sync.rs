@@ -873,8 +873,18 @@ impl Syncer {
         // Renames seen in the issues' labels meanwhile.
         delta.meta.lane_labels = (*self.client.lanes()).clone();
         let rev = self.store.save_delta(&delta)?;
+        if rev == self.rev + 1 {
+            self.snap.meta = delta.meta;
+        } else {
+            // Another writer (a sender's answer, another process's sync)
+            // wrote to the cache while this sync was on its way: this
+            // snapshot's copy of what it wrote is older than the cache's
+            // (a card moved meanwhile has its old place here), so the
+            // snapshot is read again rather than taken for this revision,
+            // from which a later sync would write the old place back.
+            self.snap = self.store.load()?.unwrap_or_default();
+        }
         self.rev = rev;
-        self.snap.meta = delta.meta;
         Ok(SyncReport {
             full: false,
             requests: self.client.request_count() - before,

@@ -1449,3 +1449,68 @@ fn chaos_mode_gives_a_request_the_same_fault_whatever_the_order() {
         "some requests got a fault: {a:?}"
     );
 }
+
+/// Seed 13579 of the chaos run (issue #26): a sender wrote the answer of a
+/// change (there a move: the card's new place) while a sync was on its
+/// way; the sync saved (keeping the newer answer in the cache) and took its
+/// snapshot, which still had the issue as it was, for the cache at that
+/// revision, and a later sync would have written it back.
+#[test]
+fn an_answer_written_during_a_sync_is_in_the_syncers_snapshot_afterwards() {
+    let rig = Rig::new(world(40));
+    let mut s = rig.syncer();
+    rig.sync(&mut s).unwrap();
+    let sender = Store::open(&rig.dir.path().join("cache.sqlite")).unwrap();
+    let mut moved = s.snap.ws.issues[0].clone();
+    moved.title = "renamed meanwhile".into();
+    moved.updated_at = Utc::now() + chrono::Duration::seconds(1);
+    let id = sender
+        .enqueue(&[glboard::core::edit::Change {
+            issue: moved.id,
+            project: moved.project_id,
+            iid: moved.iid,
+            summary: "a move".into(),
+            ..Default::default()
+        }])
+        .unwrap()[0];
+    // GitLab is slow; the answer lands once the sync has asked its first
+    // question.
+    rig.fake.world().latency_ms = 100;
+    let asked = rig.fake.world().log.len();
+    let shown = current(&s);
+    rig.rt.block_on(async {
+        let sync = s.sync(Utc::now(), shown, &|_, _| {});
+        let answer = async {
+            while rig.fake.world().log.len() == asked {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            sender
+                .finish(&[glboard::store::Finished::Sent {
+                    id,
+                    issue: Some(moved.clone()),
+                    milestone: None,
+                }])
+                .unwrap();
+        };
+        let (synced, ()) = tokio::join!(sync, answer);
+        synced.unwrap();
+    });
+    let on_disk = Store::open(&rig.dir.path().join("cache.sqlite"))
+        .unwrap()
+        .load()
+        .unwrap()
+        .unwrap();
+    let title = |issues: &[glboard::core::model::Issue]| {
+        issues
+            .iter()
+            .find(|i| i.id == moved.id)
+            .map(|i| i.title.clone())
+    };
+    assert_eq!(title(&on_disk.ws.issues), Some(moved.title.clone()));
+    assert_eq!(
+        title(&s.snap.ws.issues),
+        Some(moved.title.clone()),
+        "the syncer's snapshot holds the answer written meanwhile"
+    );
+    assert_eq!(s.snap.ws.issues.len(), on_disk.ws.issues.len());
+}
