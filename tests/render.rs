@@ -698,3 +698,59 @@ fn previews_ask_first_and_the_question_fits_80x24() {
         }
     }
 }
+
+/// At 80x24 the header and the status line say what they say whole: the
+/// milestone's short title and no dates before a cut capacity, a shorter
+/// hint before a cut one.
+#[test]
+fn header_and_status_line_are_not_cut_at_80_columns() {
+    for (board, ks) in [
+        (BoardKind::Iteration, ""),
+        (BoardKind::Backlog, ""),
+        (BoardKind::Iteration, "gp"),
+    ] {
+        let mut s = state(board, 80, 24);
+        keys(&mut s, ks);
+        s.status = None;
+        let text = screen(&s);
+        let lines: Vec<&str> = text.lines().map(|l| l.trim_matches('"')).collect();
+        for row in [0, 1, 23] {
+            assert!(!lines[row].contains('…'), "{ks} row {row}: {}", lines[row]);
+        }
+        if board == BoardKind::Iteration {
+            assert!(lines[1].contains("capacity"), "{ks}: {}", lines[1]);
+        }
+    }
+}
+
+/// The capacity panel's team row keeps its numbers apart however large
+/// they are (it read `2084/47313/46 283/50`).
+#[test]
+fn the_capacity_panels_team_row_keeps_its_numbers_apart() {
+    let mut s = state(BoardKind::Iteration, 120, 40);
+    for i in &mut s.ws.issues {
+        if i.weight.is_some() {
+            i.weight = Some(97);
+        }
+    }
+    keys(&mut s, "gp");
+    let text = screen(&s);
+    let row = text
+        .lines()
+        .find(|l| l.contains("│team "))
+        .unwrap_or_else(|| panic!("no team row:\n{text}"));
+    let after = row
+        .split("│team")
+        .nth(1)
+        .unwrap()
+        .trim_end_matches(['"', '│', ' ']);
+    let loads: Vec<&str> = after.split_whitespace().collect();
+    assert_eq!(loads.len(), 3, "{row}");
+    assert!(
+        loads[0].len() > 6,
+        "large enough to have run together: {row}"
+    );
+    for l in loads {
+        assert_eq!(l.matches('/').count(), 1, "{row}");
+    }
+}

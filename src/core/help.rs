@@ -34,8 +34,10 @@ fn run(text: impl Into<String>, emphasis: Emphasis) -> Run {
 
 /// The overlay's lines, narrowed to `query` (case-insensitive) when it is
 /// not empty: a binding shows when its keys or its description contain the
-/// query, a whole mode when its name does.
-pub fn help_lines(km: &super::keys::Keymap, query: &str) -> Vec<RichLine> {
+/// query, a whole mode when its name does. A binding wider than `width`
+/// wraps under its description, so the action's name (what `[keys]`
+/// rebinds it by) is never cut.
+pub fn help_lines(km: &super::keys::Keymap, query: &str, width: usize) -> Vec<RichLine> {
     let q = query.trim().to_lowercase();
     let mut lines = Vec::new();
     let key_w = km
@@ -60,19 +62,14 @@ pub fn help_lines(km: &super::keys::Keymap, query: &str) -> Vec<RichLine> {
                     || b.keys.to_lowercase().contains(&q)
                     || name.contains(&q)
             })
-            .map(|b| {
-                vec![
-                    run(
-                        format!("  {:<key_w$}", keymap::display_keys(&b.keys)),
-                        Emphasis::Strong,
-                    ),
-                    run(b.help.clone(), Emphasis::Plain),
-                    // The name `[keys]` in the config rebinds it by.
-                    run(
-                        format!("  ({})", super::keys::action_name(b.command)),
-                        Emphasis::Marker,
-                    ),
-                ]
+            .flat_map(|b| {
+                binding_lines(
+                    &keymap::display_keys(&b.keys),
+                    key_w,
+                    &b.help,
+                    &super::keys::action_name(b.command),
+                    width,
+                )
             })
             .collect();
         if rows.is_empty() {
@@ -102,6 +99,45 @@ pub fn help_lines(km: &super::keys::Keymap, query: &str) -> Vec<RichLine> {
         )]);
     }
     lines
+}
+
+/// The lines' width in an overlay `inner_w` cells wide.
+pub fn width(inner_w: u16) -> usize {
+    usize::from(inner_w)
+}
+
+/// One binding: its keys, its description and its action's name (the name
+/// `[keys]` in the config rebinds it by), wrapped within `width` under the
+/// description.
+fn binding_lines(keys: &str, key_w: usize, help: &str, name: &str, width: usize) -> Vec<RichLine> {
+    use super::text;
+    let keys = run(format!("  {keys:<key_w$}"), Emphasis::Strong);
+    let name = format!("  ({name})");
+    let indent = text::width(&keys.text);
+    if indent + text::width(help) + text::width(&name) <= width {
+        return vec![vec![
+            keys,
+            run(help, Emphasis::Plain),
+            run(name, Emphasis::Marker),
+        ]];
+    }
+    let room = width.saturating_sub(indent).max(12);
+    let pad = || run(" ".repeat(indent), Emphasis::Plain);
+    let mut out: Vec<RichLine> = Vec::new();
+    for (n, part) in text::wrap(help, room, usize::MAX).into_iter().enumerate() {
+        let lead = if n == 0 { keys.clone() } else { pad() };
+        out.push(vec![lead, run(part, Emphasis::Plain)]);
+    }
+    let last_w = out
+        .last()
+        .map_or(0, |l| l.iter().skip(1).map(|r| text::width(&r.text)).sum());
+    match out.last_mut() {
+        Some(last) if last_w + text::width(&name) <= room => {
+            last.push(run(name, Emphasis::Marker));
+        }
+        _ => out.push(vec![pad(), run(name.trim_start(), Emphasis::Marker)]),
+    }
+    out
 }
 
 /// `?`: open the overlay; from the detail pane it returns there.
@@ -174,7 +210,7 @@ mod tests {
 
     #[test]
     fn the_overlay_lists_every_binding_of_every_mode() {
-        let all = text(&help_lines(&Default::default(), ""));
+        let all = text(&help_lines(&Default::default(), "", 200));
         for b in keymap::BINDINGS {
             assert!(
                 SECTIONS.contains(&b.context),
@@ -195,13 +231,30 @@ mod tests {
         }
     }
 
+    /// At 80 columns (76 cells inside the overlay) nothing is cut: a long
+    /// line wraps under its description, the action's name whole.
+    #[test]
+    fn at_80_columns_every_line_wraps_and_every_action_name_shows() {
+        let km = Default::default();
+        let lines = help_lines(&km, "", 76);
+        for l in &lines {
+            let w: usize = l.iter().map(|r| super::super::text::width(&r.text)).sum();
+            assert!(w <= 76, "{w}: {:?}", text(std::slice::from_ref(l)));
+        }
+        let all = text(&lines);
+        for b in keymap::BINDINGS {
+            let name = super::super::keys::action_name(b.command);
+            assert!(all.contains(&format!("({name})")), "{name} cut");
+        }
+    }
+
     #[test]
     fn a_search_narrows_to_matching_keys_and_modes() {
-        let found = text(&help_lines(&Default::default(), "grab"));
+        let found = text(&help_lines(&Default::default(), "grab", 200));
         assert!(found.contains("grab the card"));
         assert!(found.contains("carry up"), "the whole Grab section shows");
         assert!(!found.contains("open in the browser"));
-        assert!(text(&help_lines(&Default::default(), "zzzz")).contains("no key matches"));
+        assert!(text(&help_lines(&Default::default(), "zzzz", 200)).contains("no key matches"));
     }
 
     #[test]

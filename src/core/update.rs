@@ -405,7 +405,9 @@ fn overlay_lines(state: &AppState) -> Option<(usize, usize)> {
             let issue = state.ws.issue(*issue)?;
             panes::detail_lines(state, issue, inner.w as usize).len()
         }
-        Mode::Help { query, .. } => help::help_lines(&state.keymap, query).len(),
+        Mode::Help { query, .. } => {
+            help::help_lines(&state.keymap, query, help::width(inner.w)).len()
+        }
         _ => return None,
     };
     Some((total, visible))

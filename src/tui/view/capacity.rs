@@ -38,19 +38,39 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
         return;
     };
     let (horizon, people) = capacity::planning_outlook(&state.ws, &state.team, shown);
+    // The team: the same numbers as the header's capacity.
+    let team: Vec<Load> = horizon
+        .iter()
+        .map(|m| Load {
+            committed: capacity::committed_weight(&state.ws, &state.team, m.id),
+            capacity: capacity::team_capacity_in(&state.team, m),
+        })
+        .collect();
+    // Columns as wide as their widest number and a space, so numbers never
+    // run together (the team's are the largest).
+    let load_w = people
+        .iter()
+        .flat_map(|p| p.iterations.iter())
+        .chain(&team)
+        .map(|l| text::width(&load(*l)) + 1)
+        .fold(usize::from(LOAD_W), usize::max);
+    let col = crate::core::geometry::cells(load_w);
+    // Names give way to numbers that would not fit.
+    let name_w =
+        crate::core::geometry::cells(w.saturating_sub(horizon.len() * load_w)).clamp(6, NAME_W);
     // The iterations, short.
-    let mut x = x0 + NAME_W;
+    let mut x = x0 + name_w;
     for m in &horizon {
-        let t = text::truncate(state.team.short_milestone_title(m), usize::from(LOAD_W - 1));
+        let t = text::truncate(state.team.short_milestone_title(m), load_w - 1);
         put(
             buf,
             x,
             y,
-            usize::from(LOAD_W),
-            &format!("{t:>6}"),
+            load_w,
+            &format!("{t:>w$}", w = load_w - 1),
             theme.bold(),
         );
-        x += LOAD_W;
+        x += col;
     }
     y += 1;
     if people.is_empty() {
@@ -62,11 +82,11 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
             buf,
             x0,
             y,
-            usize::from(NAME_W),
-            &text::truncate(name, usize::from(NAME_W - 1)),
+            usize::from(name_w),
+            &text::truncate(name, usize::from(name_w - 1)),
             theme.plain(),
         );
-        let mut x = x0 + NAME_W;
+        let mut x = x0 + name_w;
         for l in loads {
             let style = if l.capacity > 0 && l.committed > l.capacity {
                 theme.severity(Severity::Warning)
@@ -77,11 +97,11 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
                 buf,
                 x,
                 y,
-                usize::from(LOAD_W),
-                &format!("{:>6}", load(*l)),
+                load_w,
+                &format!("{:>w$}", load(*l), w = load_w - 1),
                 style,
             );
-            x += LOAD_W;
+            x += col;
         }
     };
     for p in &people {
@@ -91,14 +111,6 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
         row(buf, y, &format!("@{}", p.user), &p.iterations);
         y += 1;
     }
-    // The team: the same numbers as the header's capacity.
-    let team: Vec<Load> = horizon
-        .iter()
-        .map(|m| Load {
-            committed: capacity::committed_weight(&state.ws, &state.team, m.id),
-            capacity: capacity::team_capacity_in(&state.team, m),
-        })
-        .collect();
     if y < bottom {
         row(buf, y, "team", &team);
     }

@@ -56,6 +56,10 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
     let y = r.y + 1;
     let (cards, weight) = state.layout.issues_and_weight(&state.ws);
     let mut parts: Vec<(String, Style)> = Vec::new();
+    // What gives way when the row does not fit: the milestone's title to
+    // its short form, then its dates.
+    let mut short_title: Option<(usize, String)> = None;
+    let mut dates: Option<usize> = None;
     if !state.loaded {
         put(
             buf,
@@ -72,6 +76,10 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
             let target = state
                 .shown_milestone()
                 .map_or("no milestone".to_owned(), |m| m.title.clone());
+            if let Some(m) = state.shown_milestone() {
+                let short = state.team.short_milestone_title(m);
+                short_title = Some((parts.len(), format!("Planning: backlog → {short}")));
+            }
             parts.push((format!("Planning: backlog → {target}"), theme.bold()));
             if let Some(c) = state.layout.columns.get(1) {
                 parts.push((
@@ -82,8 +90,10 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
         }
         BoardKind::Iteration => match state.shown_milestone() {
             Some(m) => {
+                short_title = Some((parts.len(), state.team.short_milestone_title(m).to_owned()));
                 parts.push((m.title.clone(), theme.bold()));
                 if let (Some(s), Some(d)) = (m.start_date, m.due_date) {
+                    dates = Some(parts.len());
                     parts.push((
                         format!("{} → {}", s.format("%b %-d"), d.format("%b %-d")),
                         theme.plain(),
@@ -177,6 +187,20 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
         end = end.saturating_sub(mw);
         put(buf, end, y, mw as usize, &m, theme.weight());
         end = end.saturating_sub(1);
+    }
+    let room = end.saturating_sub(x) as usize;
+    let wide = |parts: &[(String, Style)]| {
+        parts.iter().map(|(t, _)| text::width(t) + 3).sum::<usize>() - 3
+    };
+    if !parts.is_empty() && wide(&parts) > room {
+        if let Some((i, short)) = short_title {
+            parts[i].0 = short;
+        }
+        if wide(&parts) > room
+            && let Some(i) = dates
+        {
+            parts.remove(i);
+        }
     }
     for (i, (t, style)) in parts.iter().enumerate() {
         if i > 0 {

@@ -19,6 +19,7 @@ pub(super) fn draw(
     theme: &Theme,
 ) {
     let r = geometry::overlay(area.width, area.height);
+    let width = help::width(geometry::overlay_inner(r).w);
     let title = if typing || !query.is_empty() {
         format!(" Keys · search: {query}{} ", if typing { "▏" } else { "" })
     } else {
@@ -28,7 +29,7 @@ pub(super) fn draw(
         buf,
         r,
         &title,
-        &help::help_lines(&state.keymap, query),
+        &help::help_lines(&state.keymap, query, width),
         scroll,
         theme,
     );

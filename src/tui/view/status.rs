@@ -175,6 +175,8 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
                         "type to search the keys · Enter keep · Esc clear"
                     }
                     Mode::Help { .. } => "j/k scroll · / search · Esc close",
+                    // Shorter where the full one would be cut.
+                    Mode::Board if room < 70 => "? help · / filter · Enter details · q quit",
                     Mode::Board => {
                         "? help · / filter · Enter details · Tab board · [ ] milestone · q quit"
                     }
