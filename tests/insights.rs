@@ -552,3 +552,29 @@ fn exit_codes_unknown_milestone_2_gitlab_away_with_nothing_cached_75() {
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["iterations"].as_array().unwrap().len(), 3);
 }
+
+#[test]
+fn the_planning_summary_carries_the_previous_iteration_and_the_velocity() {
+    let fake = FakeGitlab::start(history_world(120));
+    let home = home_for(&fake);
+    let o = run(&home, &["planning", "summary", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let p = &v["previous"];
+    assert_eq!(p["velocity_iterations"], 6, "{p}");
+    assert!(p["velocity"].as_f64().unwrap() > 0.0, "{p}");
+    assert!(p["committed"]["issues"].as_u64().unwrap() > 0, "{p}");
+    // The same figures as `insights` gives for the previous iteration.
+    let o = run(&home, &["insights", "--format", "json"]);
+    let i: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let prev = &i["iterations"][0];
+    assert_eq!(p["milestone"], prev["milestone"]);
+    for set in ["committed", "added", "removed", "done", "carried_over"] {
+        assert_eq!(p[set]["issues"], prev[set]["issues"], "{set}");
+        assert_eq!(p[set]["weight"], prev[set]["weight"], "{set}");
+    }
+    let o = run(&home, &["planning", "summary"]);
+    let md = stdout(&o);
+    assert!(md.contains("### How "), "{md}");
+    assert!(md.contains("Velocity: **"), "{md}");
+}

@@ -199,7 +199,7 @@ pub fn insights(
     let cached = live.store_for_reading()?.load()?;
     let mut offline = offline;
     let snap = if offline {
-        cached.ok_or_else(|| fail(EX_TEMPFAIL, "no cache yet: run `glboard sync` first"))?
+        cached.ok_or_else(|| fail(super::EX_FAILURE, "no cache yet: run `glboard sync` first"))?
     } else {
         match sync_now(&live, today, false) {
             Ok(s) => s,
@@ -236,6 +236,42 @@ pub fn insights(
     };
     println!("{}", out.trim_end());
     Ok(EX_OK)
+}
+
+/// How the previous iteration went and the velocity of the last six, for
+/// the planning summary: `None` (with a note) when the events cannot be
+/// read and are not cached, or the team has no finished iteration.
+pub(crate) fn past_figures(
+    live: &Live,
+    ws: &Workspace,
+    team: &TeamConfig,
+    today: NaiveDate,
+) -> Option<insights::PastFigures> {
+    let now = now_for(today);
+    let ms: Vec<&Milestone> = finished(ws, team, now).into_iter().take(6).collect();
+    if ms.is_empty() {
+        return None;
+    }
+    let events = match read_events(live, ws, team, &ms, now, false) {
+        Ok(e) => e,
+        Err(f) => {
+            eprintln!(
+                "note: the previous iterations' figures are left out ({})",
+                f.message
+            );
+            return None;
+        }
+    };
+    let none = IssueEvents::default();
+    let issues: Vec<(&Issue, &IssueEvents)> = candidates(ws, team, &ms)
+        .into_iter()
+        .map(|i| (i, events.get(&i.id).unwrap_or(&none)))
+        .collect();
+    let its: Vec<Iteration> = ms
+        .iter()
+        .filter_map(|m| insights::iteration(m, &issues, now))
+        .collect();
+    insights::past_figures(&its)
 }
 
 /// The sets in the order they are shown, with their names.

@@ -25,6 +25,7 @@ pub use cadence::cadence;
 pub use doctor::doctor;
 pub use init_board::init_from_boards;
 pub use insights::insights;
+pub(crate) use insights::past_figures;
 pub use next::next;
 pub use pending::pending;
 pub use planning::planning_summary;

@@ -46,9 +46,13 @@ pub fn planning_summary(
         }
     };
     let m = find_milestone(&ws.milestones, &team, today, milestone)?.clone();
-    let Some(summary) = planning_summary::summary(&ws, &team, m.id) else {
+    let Some(mut summary) = planning_summary::summary(&ws, &team, m.id) else {
         return Err(fail(EX_FAILURE, format!("no milestone {}", m.title)));
     };
+    // How the last iterations went (issue #29), from GitLab's events.
+    if let Some(live) = &live {
+        summary.previous = super::past_figures(live, &ws, &team, today);
+    }
     let text = planning_summary::markdown(&summary, today);
     if !write {
         match format {

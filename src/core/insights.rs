@@ -261,6 +261,58 @@ pub fn velocity(iterations: &[Iteration]) -> Option<f64> {
     })
 }
 
+/// A set's size and weight, for summaries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Figure {
+    pub issues: usize,
+    pub weight: u64,
+}
+
+impl From<&IssueSet> for Figure {
+    fn from(s: &IssueSet) -> Figure {
+        Figure {
+            issues: s.issues.len(),
+            weight: s.weight,
+        }
+    }
+}
+
+/// How the last finished iteration went and the team's velocity, for the
+/// planning summary.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PastFigures {
+    pub milestone: String,
+    pub committed: Figure,
+    pub added: Figure,
+    pub removed: Figure,
+    pub done: Figure,
+    pub carried_over: Figure,
+    pub say_do: Option<f64>,
+    /// The mean done weight of the last finished iterations.
+    pub velocity: Option<f64>,
+    /// How many iterations the velocity is the mean of.
+    pub velocity_iterations: usize,
+}
+
+// The figures are finite numbers (ratios and means of counts).
+impl Eq for PastFigures {}
+
+/// [`PastFigures`] from finished iterations, newest first (`None` for none).
+pub fn past_figures(its: &[Iteration]) -> Option<PastFigures> {
+    let last = its.first()?;
+    Some(PastFigures {
+        milestone: last.title.clone(),
+        committed: (&last.committed).into(),
+        added: (&last.added).into(),
+        removed: (&last.removed).into(),
+        done: (&last.done).into(),
+        carried_over: (&last.carried_over).into(),
+        say_do: last.say_do,
+        velocity: velocity(its),
+        velocity_iterations: its.len(),
+    })
+}
+
 /// When `lane_label` was last added to the issue, from its label events
 /// (`None`: never, as far as the events go).
 pub fn lane_since(events: &[LabelEvent], lane_label: &str) -> Option<DateTime<Utc>> {

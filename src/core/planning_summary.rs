@@ -71,6 +71,10 @@ pub struct Summary {
     pub replanned: Vec<Item>,
     pub no_weight: Vec<Item>,
     pub no_assignee: Vec<Item>,
+    /// How the previous iteration went and the velocity of the last six
+    /// (issue #29), when GitLab's events could be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous: Option<super::insights::PastFigures>,
 }
 
 fn item(ws: &Workspace, team: &TeamConfig, ambiguous: &HashSet<u64>, i: &Issue) -> Item {
@@ -215,7 +219,35 @@ pub fn summary(ws: &Workspace, team: &TeamConfig, milestone: MilestoneId) -> Opt
             .filter(|(_, it)| it.assignees.is_empty())
             .map(|(_, it)| it.clone())
             .collect(),
+        previous: None,
     })
+}
+
+/// The previous iteration's figures and the velocity, beside the capacity.
+fn past(p: &super::insights::PastFigures, capacity: u32) -> String {
+    let f = |f: &super::insights::Figure| format!("{} (weight {})", f.issues, f.weight);
+    let say_do = p.say_do.map_or_else(
+        || "none committed".to_owned(),
+        |x| format!("{:.0}%", x * 100.0),
+    );
+    let velocity = p
+        .velocity
+        .map_or_else(|| "–".to_owned(), |v| format!("{v:.1}"));
+    let against = if capacity > 0 {
+        format!(", against a capacity of {capacity} here")
+    } else {
+        String::new()
+    };
+    format!(
+        "### How {} went\n\n| Committed | Added | Removed | Done | Carried over | Say/do |\n|---:|---:|---:|---:|---:|---:|\n| {} | {} | {} | {} | {} | {say_do} |\n\nVelocity: **{velocity}** (the mean done weight of the last {} iterations){against}.\n\n",
+        cell(&p.milestone),
+        f(&p.committed),
+        f(&p.added),
+        f(&p.removed),
+        f(&p.done),
+        f(&p.carried_over),
+        p.velocity_iterations
+    )
 }
 
 fn group(name: String, issues: Vec<Item>) -> Group {
@@ -288,6 +320,9 @@ pub fn markdown(s: &Summary, today: NaiveDate) -> String {
             String::new()
         }
     ));
+    if let Some(p) = &s.previous {
+        out.push_str(&past(p, s.capacity));
+    }
     out.push_str("### Committed, by lane\n\n");
     if s.by_lane.is_empty() {
         out.push_str("Nothing yet.\n\n");
