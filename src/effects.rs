@@ -161,18 +161,31 @@ impl Runner {
 
 /// Open a URL with the desktop's opener, when there is a desktop; over SSH
 /// the status line already shows the URL.
-fn open_url(url: &str) {
-    let has_display = cfg!(target_os = "macos")
-        || std::env::var_os("DISPLAY").is_some()
-        || std::env::var_os("WAYLAND_DISPLAY").is_some();
-    if !has_display || !(url.starts_with("https://") || url.starts_with("http://")) {
-        return;
-    }
-    let opener = if cfg!(target_os = "macos") {
+fn opener() -> &'static str {
+    if cfg!(target_os = "macos") {
         "open"
     } else {
         "xdg-open"
-    };
+    }
+}
+
+/// Whether `o` can open a browser here: a display (macOS always has one)
+/// and the opener on `PATH`.
+pub fn has_browser() -> bool {
+    let has_display = cfg!(target_os = "macos")
+        || std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty())
+        || std::env::var_os("WAYLAND_DISPLAY").is_some_and(|d| !d.is_empty());
+    has_display
+        && std::env::var_os("PATH").is_some_and(|path| {
+            std::env::split_paths(&path).any(|dir| dir.join(opener()).is_file())
+        })
+}
+
+fn open_url(url: &str) {
+    if !has_browser() || !(url.starts_with("https://") || url.starts_with("http://")) {
+        return;
+    }
+    let opener = opener();
     let _ = std::process::Command::new(opener)
         .arg(url)
         .stdin(std::process::Stdio::null())

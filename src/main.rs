@@ -329,6 +329,9 @@ fn demo(cli: &Cli, hint: Option<String>) -> ExitCode {
     };
     let mut state = AppState::new(ws, team, today, board_kind(cli));
     state.clock_today = cli.today.is_none();
+    // The demo's comments are written in $EDITOR too; `o` knows a browser.
+    state.editor = glboard::tui::editor().is_some();
+    state.browser = glboard::effects::has_browser();
     if let Err(code) = open_on_milestone(cli, &mut state) {
         return code;
     }
@@ -481,6 +484,7 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
     state.sync.enabled = true;
     state.sync.last_success = synced_at;
     state.editor = glboard::tui::editor().is_some();
+    state.browser = glboard::effects::has_browser();
     state.keymap = std::sync::Arc::new(cfg.keymap.clone());
     state.commands = cfg.commands.clone();
     state.saved_views = cfg.saved_views.clone();

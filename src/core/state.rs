@@ -434,6 +434,9 @@ pub struct AppState {
     pub undo: Vec<UndoEntry>,
     /// `$VISUAL` or `$EDITOR` is set: comments are written there.
     pub editor: bool,
+    /// A browser can be opened here (a display and an opener): else `o`
+    /// shows the address.
+    pub browser: bool,
     /// Where a new planning issue goes and its template (from the config).
     pub planning_setup: PlanningSetup,
     /// Cards marked for a bulk change, in the order marked.
@@ -520,6 +523,7 @@ impl AppState {
             notes: Default::default(),
             retired: Vec::new(),
             editor: false,
+            browser: false,
             planning_setup: PlanningSetup::default(),
             marked: Vec::new(),
             keymap: Default::default(),

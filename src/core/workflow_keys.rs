@@ -198,6 +198,11 @@ pub fn card_action(state: &mut AppState, cmd: Command, id: IssueId) -> Option<Ve
             };
             Vec::new()
         }
+        Command::OpenInBrowser if !state.browser => {
+            // Over SSH, or no opener: the address, to open elsewhere.
+            state.info(format!("no browser here: {} (y copies it)", issue.web_url));
+            Vec::new()
+        }
         Command::OpenInBrowser => {
             state.info(format!("opening {}", issue.web_url));
             vec![Effect::OpenUrl(issue.web_url.clone())]
@@ -1039,5 +1044,21 @@ mod tests {
         keys(&mut s, "gi");
         let fx = keys(&mut s, "<Enter>");
         assert_eq!(enqueued(&fx)[0].edit.milestone, Some(Some(1)));
+    }
+
+    /// `o` where no browser can be opened (over SSH) says the address
+    /// instead of "opening…" and nothing.
+    #[test]
+    fn o_without_a_browser_shows_the_address() {
+        let mut s = state();
+        keys(&mut s, "ll");
+        let url = sel(&s).web_url.clone();
+        assert!(keys(&mut s, "o").is_empty());
+        assert_eq!(
+            s.status.as_ref().unwrap().text,
+            format!("no browser here: {url} (y copies it)")
+        );
+        s.browser = true;
+        assert_eq!(keys(&mut s, "o"), vec![Effect::OpenUrl(url)]);
     }
 }
