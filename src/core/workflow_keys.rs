@@ -433,11 +433,17 @@ fn reorder(state: &mut AppState, issue: &Issue, delta: i64) -> Vec<Effect> {
         );
     };
     let r = state.short_ref(issue);
+    let how = match delta {
+        d if d == i64::MIN / 4 => "to the top",
+        d if d == i64::MAX / 4 => "to the bottom",
+        d if d < 0 => "up",
+        _ => "down",
+    };
     commit(
         state,
         issue.id,
         e,
-        format!("{r} moved {}", if delta < 0 { "up" } else { "down" }),
+        format!("{r} moved {how}"),
         Some(pos),
         UndoAs::Step,
     )
@@ -1060,5 +1066,18 @@ mod tests {
         );
         s.browser = true;
         assert_eq!(keys(&mut s, "o"), vec![Effect::OpenUrl(url)]);
+    }
+
+    /// `T` and `B` say where the card went ("moved up" said of `T`).
+    #[test]
+    fn top_and_bottom_say_so() {
+        let mut s = state();
+        keys(&mut s, "lljj");
+        keys(&mut s, "T");
+        assert_eq!(s.status.as_ref().unwrap().text, "#104 moved to the top");
+        keys(&mut s, "B");
+        assert_eq!(s.status.as_ref().unwrap().text, "#104 moved to the bottom");
+        keys(&mut s, "K");
+        assert_eq!(s.status.as_ref().unwrap().text, "#104 moved up");
     }
 }
