@@ -274,14 +274,23 @@ pub(crate) fn past_figures(
     insights::past_figures(&its)
 }
 
-/// The sets in the order they are shown, with their names.
+/// The sets in the order they are shown, with their names (an iteration
+/// still running has no carry-over yet: its open issues are "still open").
 fn sets(it: &Iteration) -> [(&'static str, &'static str, &IssueSet); 5] {
     [
         ("committed", "committed", &it.committed),
         ("added", "added", &it.added),
         ("removed", "removed", &it.removed),
         ("done", "done", &it.done),
-        ("carried_over", "carried over", &it.carried_over),
+        (
+            "carried_over",
+            if it.finished {
+                "carried over"
+            } else {
+                "still open"
+            },
+            &it.carried_over,
+        ),
     ]
 }
 
