@@ -30,7 +30,7 @@ def timed(cmd, env=None, runs=RUNS, setup=None):
 
 
 def main():
-    fake = subprocess.Popen([os.path.join(BIN, "fake-gitlab"), "--issues", "5000", "--projects", "20", "--token", TOKEN],
+    fake = subprocess.Popen([os.path.join(BIN, "fake-gitlab"), "--issues", "5000", "--projects", "20", "--token", TOKEN, "--no-history"],
                             stdout=subprocess.PIPE, text=True)
     url = fake.stdout.readline().strip()
     home = tempfile.mkdtemp()

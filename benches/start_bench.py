@@ -98,7 +98,7 @@ def pty_until(cmd, env, marker, timeout=10.0):
 
 
 def main():
-    fake = subprocess.Popen([os.path.join(BIN, "fake-gitlab"), "--issues", "5000", "--projects", "20", "--token", TOKEN],
+    fake = subprocess.Popen([os.path.join(BIN, "fake-gitlab"), "--issues", "5000", "--projects", "20", "--token", TOKEN, "--no-history"],
                             stdout=subprocess.PIPE, text=True)
     url = fake.stdout.readline().strip()
     # KEEP_HOME=DIR keeps the home (config and the 5,000-issue cache) there,
