@@ -754,3 +754,43 @@ fn the_capacity_panels_team_row_keeps_its_numbers_apart() {
         assert_eq!(l.matches('/').count(), 1, "{row}");
     }
 }
+
+/// `selection = "on light-blue"` (README's own example): the title under
+/// the selection is drawn in a colour that reads on it, not the terminal's
+/// own white.
+#[test]
+fn a_selection_background_from_the_config_gets_a_readable_text_colour() {
+    use glboard::tui::theme::parse_style;
+    use ratatui::style::Color;
+    let mut theme = Theme::new(true, false);
+    theme
+        .overrides
+        .insert("selection".into(), parse_style("on light-blue").unwrap());
+    assert_eq!(theme.card(true).fg, Some(Color::Black));
+    let s = state(BoardKind::Iteration, 120, 40);
+    let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    t.draw(|f| view::draw(f, &s, &theme)).unwrap();
+    let buf = t.backend().buffer();
+    let mut seen = 0;
+    for cell in buf.content() {
+        if cell.bg == Color::LightBlue && cell.symbol().trim() != "" {
+            seen += 1;
+            assert!(
+                !matches!(cell.fg, Color::Reset | Color::White),
+                "{:?} on light blue: {:?}",
+                cell.fg,
+                cell.symbol()
+            );
+        }
+    }
+    assert!(seen > 10, "the selection is drawn: {seen}");
+    let mut dark = Theme::new(true, false);
+    dark.overrides
+        .insert("selection".into(), parse_style("on blue").unwrap());
+    assert_eq!(dark.card(true).fg, Some(Color::White));
+    assert_eq!(
+        Theme::new(true, false).card(true).fg,
+        None,
+        "the palette's own"
+    );
+}

@@ -196,14 +196,31 @@ impl Theme {
     }
     pub fn card(&self, selected: bool) -> Style {
         match (selected, self.color) {
-            (true, true) => self.named(
-                "selection",
-                Style::new().bg(if self.light {
-                    Color::Gray
-                } else {
-                    Color::DarkGray
-                }),
-            ),
+            (true, true) => {
+                let s = self.named(
+                    "selection",
+                    Style::new().bg(if self.light {
+                        Color::Gray
+                    } else {
+                        Color::DarkGray
+                    }),
+                );
+                // A background from the config (`on light-blue`) with no
+                // colour for the text: the text in one that reads on it,
+                // not the terminal's own (white on light blue).
+                match (s.fg, s.bg) {
+                    (None | Some(Color::Reset), Some(bg))
+                        if self.overrides.contains_key("selection") =>
+                    {
+                        s.fg(text_on(bg).unwrap_or(if self.light {
+                            Color::Black
+                        } else {
+                            Color::White
+                        }))
+                    }
+                    _ => s,
+                }
+            }
             (true, false) => Style::new().add_modifier(Modifier::REVERSED),
             (false, _) => Style::new(),
         }
@@ -272,6 +289,32 @@ impl Theme {
             _ => s,
         }
     }
+}
+
+/// Black or white, whichever reads on `bg`; `None` for a colour whose
+/// lightness is not known (an indexed one, the terminal's own).
+fn text_on(bg: Color) -> Option<Color> {
+    // Relative luminance, 0 to 1, of the palette as xterm draws it.
+    let lum = match bg {
+        Color::Rgb(r, g, b) => {
+            (0.2126 * f32::from(r) + 0.7152 * f32::from(g) + 0.0722 * f32::from(b)) / 255.0
+        }
+        Color::Black => 0.0,
+        Color::Blue => 0.08,
+        Color::Red | Color::Magenta => 0.2,
+        Color::DarkGray => 0.25,
+        Color::Green => 0.35,
+        Color::LightRed | Color::LightMagenta => 0.5,
+        Color::Cyan | Color::Yellow | Color::LightBlue => 0.55,
+        Color::Gray => 0.7,
+        Color::LightGreen | Color::LightCyan | Color::LightYellow | Color::White => 0.9,
+        _ => return None,
+    };
+    Some(if lum >= 0.45 {
+        Color::Black
+    } else {
+        Color::White
+    })
 }
 
 /// Dark colours of the 16-colour palette (as terminals draw them).
