@@ -1463,7 +1463,18 @@ fn auth_login_without_a_keyring_says_so_and_writes_no_file() {
         }
     }
     assert!(!stdout(&o).contains(TOKEN) && !stderr(&o).contains(TOKEN));
-    assert_eq!(files_under(&home.path("")), before, "no file written");
+    // Every command writes its log (issue #26), never the token; no other file.
+    let log = home.path("state/glboard/glboard.log");
+    let written: Vec<_> = files_under(&home.path(""))
+        .into_iter()
+        .filter(|f| *f != log)
+        .collect();
+    assert_eq!(written, before, "no file written but the log");
+    assert!(
+        !std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .contains(TOKEN)
+    );
     // A token GitLab does not take is not kept.
     let o = without_token(&home, &["auth", "login"], "glpat-wrong\n");
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));

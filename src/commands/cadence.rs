@@ -12,7 +12,7 @@ use super::{
 };
 use crate::cli::{Cli, ReportFormat};
 use crate::core::cadence::{self, CadencePlan, Slot};
-use crate::core::edit::{self, Change, Edit, NewIssue};
+use crate::core::edit::{self, Change, Edit};
 use crate::core::model::{Milestone, TeamConfig, Workspace};
 use crate::core::overlay::placeholder_id;
 use crate::core::planning_template;
@@ -246,7 +246,11 @@ fn planning_issue(
         })?,
         None => planning_template::BUILT_IN.to_owned(),
     };
-    let description = planning_template::fill(&template, ws, team, next, current).map_err(|e| {
+    // Made as the board makes it (`i`).
+    let new = crate::core::planning_issue::new_planning_issue(
+        ws, team, next, current, &template, project.id,
+    )
+    .map_err(|e| {
         fail(
             EX_USAGE,
             format!(
@@ -259,7 +263,7 @@ fn planning_issue(
             ),
         )
     })?;
-    let title = planning_template::title(team, next);
+    let title = new.title.clone();
     if dry_run {
         return Ok(Planning::Create {
             title,
@@ -267,13 +271,6 @@ fn planning_issue(
             done: None,
         });
     }
-    let new = NewIssue {
-        project: project.id,
-        title: title.clone(),
-        description,
-        labels: vec![team.team_label.clone(), team.lane_label(&team.doing_lane)],
-        milestone: Some(next.id),
-    };
     let change = Change {
         issue: placeholder_id(session, 1000),
         project: project.id,

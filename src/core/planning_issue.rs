@@ -50,6 +50,29 @@ fn project_for(state: &AppState, m: &Milestone) -> Option<ProjectId> {
     planning_template::find(&state.ws, &state.team, earlier).map(|i| i.project_id)
 }
 
+/// An iteration's planning issue, for the board (`i`) and `glboard
+/// cadence` alike: titled `<milestone> Iteration Planning`, in `project`,
+/// with the team label, the doing lane and the milestone, its description
+/// the template filled (`previous`: the iteration before, for what it
+/// leaves unfinished). A template that does not fill is the error, in words.
+pub fn new_planning_issue(
+    ws: &super::model::Workspace,
+    team: &super::model::TeamConfig,
+    m: &Milestone,
+    previous: Option<&Milestone>,
+    template: &str,
+    project: super::model::ProjectId,
+) -> Result<NewIssue, String> {
+    let description = planning_template::fill(template, ws, team, m, previous)?;
+    Ok(NewIssue {
+        project,
+        title: planning_template::title(team, m),
+        description,
+        labels: vec![team.team_label.clone(), team.lane_label(&team.doing_lane)],
+        milestone: Some(m.id),
+    })
+}
+
 fn offer_to_create(state: &mut AppState, m: &Milestone) -> Vec<Effect> {
     let Some(project) = project_for(state, m) else {
         state.warn(format!(
@@ -64,29 +87,25 @@ fn offer_to_create(state: &mut AppState, m: &Milestone) -> Vec<Effect> {
         .template
         .clone()
         .unwrap_or_else(|| planning_template::BUILT_IN.to_owned());
-    let description =
-        match planning_template::fill(&template, &state.ws, &state.team, m, previous.as_ref()) {
-            Ok(d) => d,
-            Err(e) => {
-                state.warn(format!("planning_template: {e}"));
-                return Vec::new();
-            }
-        };
-    let title = planning_template::title(&state.team, m);
+    let new = match new_planning_issue(
+        &state.ws,
+        &state.team,
+        m,
+        previous.as_ref(),
+        &template,
+        project,
+    ) {
+        Ok(n) => n,
+        Err(e) => {
+            state.warn(format!("planning_template: {e}"));
+            return Vec::new();
+        }
+    };
+    let (title, description) = (new.title.clone(), new.description.clone());
     let path = state
         .ws
         .project(project)
         .map_or(String::new(), |p| p.path.clone());
-    let new = NewIssue {
-        project,
-        title: title.clone(),
-        description: description.clone(),
-        labels: vec![
-            state.team.team_label.clone(),
-            state.team.lane_label(&state.team.doing_lane),
-        ],
-        milestone: Some(m.id),
-    };
     state.mode = Mode::Confirm {
         prompt: format!(
             "No planning issue for {}: create \"{title}\" in {path}? y/n (j/k scroll)",
