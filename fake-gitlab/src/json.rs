@@ -30,23 +30,19 @@ impl World {
         lists.sort_by_key(|l| l.position);
         lists
             .into_iter()
-            .map(|l| match &l.status {
-                // A status list (GitLab 18.2+, `List#status`): no label,
-                // milestone, iteration or assignee (`lib/api/entities/list.rb`,
-                // `ee/lib/ee/api/entities/list.rb`); its status and type
-                // as GraphQL's `BoardList` names them.
-                Some(s) => json!({
-                    "id": l.id, "label": Value::Null, "list_type": "status",
-                    "status": {"id": format!("gid://gitlab/WorkItems::Statuses::SystemDefined::Status/{}", l.id), "name": s},
+            // GitLab's list entity (`lib/api/entities/list.rb`,
+            // `ee/lib/ee/api/entities/list.rb`; `spec/fixtures/api/schemas/
+            // public_api/v4/board.json` allows nothing else): id, label,
+            // position and the limits. A work item status list (GitLab
+            // 18.2+, `List#status`) has no label, milestone, iteration or
+            // assignee there: that is all REST shows of it.
+            .map(|l| {
+                json!({
+                    "id": l.id,
+                    "label": if l.status.is_some() { Value::Null } else { self.label_json(&l.label) },
                     "position": l.position,
                     "max_issue_count": l.max_issue_count, "max_issue_weight": l.max_issue_weight,
-                    "limit_metric": l.limit_metric,
-                }),
-                None => json!({
-                    "id": l.id, "label": self.label_json(&l.label), "position": l.position,
-                    "max_issue_count": l.max_issue_count, "max_issue_weight": l.max_issue_weight,
-                    "limit_metric": l.limit_metric,
-                }),
+                })
             })
             .collect()
     }
