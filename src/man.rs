@@ -36,8 +36,8 @@ pub fn extra_sections() -> String {
     out.push_str(
         ".SH EXIT STATUS\n\
          .TP\n\\fB0\\fR\nDone: GitLab confirmed it, or there was nothing to change.\n\
-         .TP\n\\fB1\\fR\nPermanent failure: GitLab refused the change (it waits in \\fBglboard pending\\fR), no cache yet, a change that cannot be saved.\n\
-         .TP\n\\fB2\\fR\nUsage or configuration error: a bad flag, an unknown lane, user, milestone or reference, an ambiguous reference, a bad config, a missing or rejected token.\n\
+         .TP\n\\fB1\\fR\nPermanent failure: GitLab refused the change (it waits in \\fBglboard pending\\fR), an unknown reference, no cache yet, a change that cannot be saved.\n\
+         .TP\n\\fB2\\fR\nUsage or configuration error: a bad flag, an unknown lane, user or milestone, an ambiguous reference or milestone, a bad config, a missing or rejected token.\n\
          .TP\n\\fB75\\fR\nQueued, or retry later: GitLab unreachable or failing, or rate\\-limited for more than 5 minutes (the message says until when).\n",
     );
     out.push_str(
@@ -67,6 +67,21 @@ pub fn render(cmd: clap::Command, out: &mut dyn Write) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    /// The exit statuses as README gives them: an unknown reference is 1,
+    /// an ambiguous milestone 2.
+    #[test]
+    fn the_man_pages_exit_statuses_agree_with_the_readme() {
+        let all = super::extra_sections();
+        let s = all.split(".SH EXIT STATUS").nth(1).unwrap();
+        let one = s.split("\\fB1\\fR\n").nth(1).unwrap();
+        let one = one.split(".TP").next().unwrap();
+        assert!(one.contains("an unknown reference"), "{one}");
+        let two = s.split("\\fB2\\fR\n").nth(1).unwrap();
+        let two = two.split(".TP").next().unwrap();
+        assert!(!two.contains("or reference"), "{two}");
+        assert!(two.contains("ambiguous reference or milestone"), "{two}");
+    }
+
     #[test]
     fn the_man_page_has_keys_exit_codes_files_and_environment() {
         let s = super::extra_sections();

@@ -1742,3 +1742,18 @@ fn replan_plans_with_queued_changes_and_only_to_later_open_iterations() {
         stdout(&o)
     );
 }
+
+/// A milestone several match is a usage error (2), as an unknown one is
+/// and as an ambiguous reference is.
+#[test]
+fn an_ambiguous_milestone_exits_2_like_an_unknown_one() {
+    let o = demo(&["print", "--today", "2025-11-05", "--milestone", "W4"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("matches several milestones"),
+        "{}",
+        stderr(&o)
+    );
+    let o = demo(&["print", "--today", "2025-11-05", "--milestone", "W99"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}

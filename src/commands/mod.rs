@@ -473,8 +473,9 @@ pub fn find_milestone<'a>(
     match found.as_slice() {
         [m] => Ok(m),
         [] => Err(fail(EX_USAGE, format!("no milestone matches {what:?}"))),
+        // A usage error as an unknown one (and as an ambiguous reference).
         many => Err(fail(
-            EX_FAILURE,
+            EX_USAGE,
             format!(
                 "{what:?} matches several milestones: {}",
                 many.iter()
