@@ -10,7 +10,7 @@ fn open_the_demo_move_open_help_and_quit_leaves_a_clean_terminal() {
     let mut s = Session::start(&["--demo", "--today", "2025-11-05"], 120, 40);
     s.wait_for("DEMO");
     s.wait_for("In Progress");
-    s.wait_for("Datastores team - W45");
+    s.wait_for("W45 ·");
     assert!(s.parser.lock().unwrap().screen().alternate_screen());
 
     // Move to the Ready column and down one card: the status line follows.
@@ -68,7 +68,7 @@ fn a_tiny_terminal_gets_a_message_not_garbage() {
 #[test]
 fn a_resize_storm_down_to_one_cell_leaves_it_alive_and_answering() {
     let mut s = Session::start(&["--demo", "--today", "2025-11-05"], 100, 30);
-    s.wait_for("Datastores team - W45");
+    s.wait_for("W45 ·");
     let mut rng = fastrand::Rng::with_seed(7);
     // 300 resizes, keys typed in between, down to 1x1 and up to 300x100.
     for n in 0..300 {
@@ -147,7 +147,7 @@ fn a_light_terminal_gets_the_light_theme_and_a_silent_one_the_dark_in_time() {
     wait_for_raw(&s, b"\x1b]11;?");
     s.send("\x1b]10;rgb:0000/0000/0000\x1b\\\x1b]11;rgb:ffff/ffff/ffff\x1b\\\x1b[?62;22c");
     s.wait_for("DEMO");
-    s.wait_for("Datastores team - W45");
+    s.wait_for("W45 ·");
     // The accent is blue, not the dark palette's cyan.
     assert!(
         wrote(&s, "38;5;4;"),
@@ -159,7 +159,7 @@ fn a_light_terminal_gets_the_light_theme_and_a_silent_one_the_dark_in_time() {
     assert!(s.wait_exit().success());
     // A terminal that never answers: the board comes anyway, dark.
     let mut s = Session::start_with_env(&["--demo", "--today", "2025-11-05"], &colour, 100, 30);
-    s.wait_for("Datastores team - W45");
+    s.wait_for("W45 ·");
     assert!(wrote(&s, "\x1b]11;?"), "it asked");
     assert!(wrote(&s, "38;5;6;"), "the dark palette");
     s.send("q");

@@ -102,7 +102,7 @@ printf '%s\n' "$text" > "$1"
 #[test]
 fn ctrl_z_stops_the_board_and_fg_brings_it_back() {
     let mut s = Session::start(&["--demo", "--today", "2025-11-05"], 100, 30);
-    s.wait_for("Datastores team - W45");
+    s.wait_for("W45 ·");
     let pid = s.pid();
     let from = s.raw_len();
     s.send("\u{1a}");
@@ -124,8 +124,7 @@ fn ctrl_z_stops_the_board_and_fg_brings_it_back() {
         .status()
         .unwrap();
     until("the board is drawn again", || {
-        contains(&s.raw_since(from), b"\x1b[?1049h")
-            && s.contents().contains("Datastores team - W45")
+        contains(&s.raw_since(from), b"\x1b[?1049h") && s.contents().contains("W45 ·")
     });
     assert!(!s.termios().contains("ICANON"), "raw again");
     s.send("q");
@@ -136,7 +135,7 @@ fn ctrl_z_stops_the_board_and_fg_brings_it_back() {
 fn sigterm_sighup_and_sigint_leave_a_sane_terminal_and_end_the_board_by_the_signal() {
     for signal in ["-TERM", "-HUP", "-INT"] {
         let mut s = Session::start(&["--demo", "--today", "2025-11-05"], 100, 30);
-        s.wait_for("Datastores team - W45");
+        s.wait_for("W45 ·");
         assert!(!s.termios().contains("ICANON"), "raw mode while open");
         let from = s.raw_len();
         Command::new("kill")
@@ -264,7 +263,7 @@ fn esc_and_q_close_each_mode_and_never_the_program() {
 #[test]
 fn a_board_whose_terminal_goes_away_ends() {
     let mut s = Session::start(&["--demo", "--today", "2025-11-05"], 100, 30);
-    s.wait_for("Datastores team - W45");
+    s.wait_for("W45 ·");
     s.hang_up();
     until("glboard ends", || s.exited());
 }

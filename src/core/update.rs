@@ -830,6 +830,8 @@ mod tests {
         let fx = type_keys(&mut s, "w3<Enter>");
         assert_eq!(enqueued(&fx)[0].edit.weight, Some(Some(3)));
         assert!(matches!(s.mode, Mode::Detail { .. }), "{:?}", s.mode);
+        // With a browser (a desktop), o opens the address.
+        s.browser = true;
         let fx = type_keys(&mut s, "o");
         assert!(matches!(fx.as_slice(), [Effect::OpenUrl(_)]));
         let fx = type_keys(&mut s, "y");
