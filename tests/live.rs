@@ -899,3 +899,27 @@ fn an_open_board_reads_glabs_login_again_when_its_token_is_rejected() {
     s.send("q");
     assert!(s.wait_exit().success());
 }
+
+/// An interactive command's last output stays on the screen until Enter:
+/// the board is not drawn over it at once.
+#[test]
+fn an_interactive_commands_output_stays_until_enter() {
+    let server = fake();
+    let home = Home::new();
+    home.write_config(&server.url());
+    let config = home.path("config/glboard/config.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(
+        "\n[[commands]]\nkey = \"gx\"\ntitle = \"hello\"\ncommand = \"echo hello-from-the-command\"\ninteractive = true\n",
+    );
+    std::fs::write(&config, text).unwrap();
+    let mut s = home.start();
+    s.wait_for("synced just now");
+    s.send("gx");
+    s.wait_for("hello ended: press Enter to return to the board");
+    s.wait_for("hello-from-the-command");
+    s.send("\r");
+    s.wait_for("hello: done");
+    s.send("q");
+    assert!(s.wait_exit().success());
+}

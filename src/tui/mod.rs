@@ -166,6 +166,9 @@ pub async fn run(
                         .arg("glboard")
                         .args(&args)
                         .status();
+                    // Its last output stays readable until the user is
+                    // done with it.
+                    wait_for_enter(&title);
                     let back = guard.resume();
                     reader.resume();
                     back?;
@@ -200,6 +203,21 @@ pub async fn run(
     reader.stop();
     drop(guard);
     Ok(state)
+}
+
+/// After an interactive command: say it ended and wait for Enter (the
+/// terminal is the shell's, in line mode), so its output is read before
+/// the board is drawn over it.
+fn wait_for_enter(title: &str) {
+    use std::io::{BufRead, Write};
+    let mut out = io::stdout();
+    let _ = write!(
+        out,
+        "\r\n[glboard] {title} ended: press Enter to return to the board "
+    );
+    let _ = out.flush();
+    let mut line = String::new();
+    let _ = io::stdin().lock().read_line(&mut line);
 }
 
 /// `Ctrl-z`: raw mode turns it into a key, so glboard stops itself.
