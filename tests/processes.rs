@@ -67,7 +67,10 @@ fn pick(server: &FakeGitlab, lane: &str) -> (FIssue, String, String) {
     let candidates: Vec<&FIssue> = w
         .issues
         .iter()
+        // Issues, not incidents: GitLab keeps no weight on an incident,
+        // and the weights set here are checked on GitLab.
         .filter(|i| i.state == "opened" && i.milestone_id == current && lanes(i) == [label.clone()])
+        .filter(|i| i.issue_type == "issue")
         .collect();
     for i in candidates {
         let word: String = i

@@ -318,7 +318,11 @@ pub fn from_demo_json(src: &str, today: NaiveDate, token: &str) -> Result<World,
                 .filter_map(|a| uid(&s(a), &w))
                 .collect(),
             author_id: uid(&s(&i["author"]), &w).unwrap_or(0),
-            weight: i["weight"].as_u64().map(|x| x as u32),
+            // GitLab keeps no weight on an incident (`supports_weight?`).
+            weight: i["weight"]
+                .as_u64()
+                .map(|x| x as u32)
+                .filter(|_| i["issue_type"].as_str() != Some("incident")),
             created_at: created,
             updated_at: time(&i["updated_at"]).map(at).unwrap_or(created),
             closed_at: time(&i["closed_at"]).map(at),

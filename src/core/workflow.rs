@@ -271,6 +271,13 @@ pub fn plan(
                 "{FREE_NO_WEIGHT}: GitLab would drop it"
             )));
         }
+        // GitLab keeps no weight on incidents, on any tier
+        // (`EE::Issue#supports_weight?` is `!incident?`): not asked for.
+        Intent::Weight(Some(_)) if issue.marks.incident => {
+            return Err(Refusal::Unsupported(
+                "GitLab keeps no weight on incidents: it would drop it".into(),
+            ));
+        }
         Intent::Assignees(chosen) => {
             let now: Vec<UserId> = issue.assignees.iter().map(|u| u.id).collect();
             (
@@ -488,6 +495,19 @@ mod tests {
             p.edit.remove_labels.is_empty(),
             "the issue page's close keeps labels"
         );
+    }
+
+    #[test]
+    fn an_incident_is_never_given_a_weight_gitlab_would_drop() {
+        let t = team();
+        let me = user(7, "zoe", "Zoë");
+        let c = ctx(&t, &me, &[]);
+        let mut i = issue(1, 1, &["team::Datastores"]);
+        i.marks.incident = true;
+        assert!(matches!(
+            plan(&c, &i, "#1", &Intent::Weight(Some(3))),
+            Err(Refusal::Unsupported(m)) if m.contains("incidents")
+        ));
     }
 
     #[test]
