@@ -288,13 +288,10 @@ fn board_back(state: &mut AppState, before: super::state::BoardBefore) -> Vec<Ef
         state.followed = before.followed;
     }
     if state.milestone != before.milestone {
+        // Shown from the cache, as the board had it before: no sync of its
+        // own (the undo's changes are in flight).
         state.milestone = before.milestone;
         state.relayout();
-        if let Some(m) = before.milestone
-            && state.sync.enabled
-        {
-            fx.push(Effect::ShowMilestone(m));
-        }
     }
     if let Some(msg) = state.status.as_mut() {
         let title = state
