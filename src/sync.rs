@@ -418,6 +418,9 @@ impl Syncer {
         progress: Progress<'_>,
     ) -> Result<SyncReport, SyncError> {
         let before = self.client.request_count();
+        // What others write to the cache from here on is newer than the
+        // listing: the save keeps it.
+        let base = self.store.rev()?;
         let group = self.target.group.clone();
         let (me, milestones, members, found) = self.lists().await?;
         let lane_labels = self.learn_lane_labels().await?;
@@ -578,8 +581,16 @@ impl Syncer {
                 lane_labels: (*self.client.lanes()).clone(),
             },
         };
-        self.rev = self.store.save_full(&snap)?;
-        self.snap = snap;
+        let rev = self.store.save_full_over(&snap, Some(base))?;
+        if rev == base + 1 {
+            self.snap = snap;
+        } else {
+            // Another writer wrote to the cache while this sync was on its
+            // way (see `incremental`): what it wrote was kept, so the
+            // snapshot is the cache's, read again.
+            self.snap = self.store.load()?.unwrap_or_default();
+        }
+        self.rev = rev;
         Ok(SyncReport {
             full: true,
             requests: self.client.request_count() - before,

@@ -1514,3 +1514,93 @@ fn an_answer_written_during_a_sync_is_in_the_syncers_snapshot_afterwards() {
     );
     assert_eq!(s.snap.ws.issues.len(), on_disk.ws.issues.len());
 }
+
+#[test]
+fn an_answer_written_during_a_full_sync_is_kept_over_the_listing_and_a_new_issue_stays() {
+    let rig = Rig::new(world(40));
+    let mut s = rig.syncer();
+    rig.sync(&mut s).unwrap();
+    let sender = Store::open(&rig.dir.path().join("cache.sqlite")).unwrap();
+    let mut moved = s.snap.ws.issues[0].clone();
+    moved.title = "renamed meanwhile".into();
+    moved.updated_at = Utc::now() + chrono::Duration::seconds(1);
+    let id = sender
+        .enqueue(&[glboard::core::edit::Change {
+            issue: moved.id,
+            project: moved.project_id,
+            iid: moved.iid,
+            summary: "a move".into(),
+            ..Default::default()
+        }])
+        .unwrap()[0];
+    let mut created = s.snap.ws.issues[1].clone();
+    created.id = 987_654_321;
+    created.iid = 98_765;
+    created.title = "created meanwhile".into();
+    created.updated_at = Utc::now() + chrono::Duration::seconds(1);
+    // GitLab is slow; the answer lands once the sync has asked its first
+    // question.
+    rig.fake.world().latency_ms = 100;
+    let asked = rig.fake.world().log.len();
+    let shown = current(&s);
+    rig.rt.block_on(async {
+        let sync = s.full(Utc::now(), shown, &|_, _| {});
+        let answer = async {
+            while rig.fake.world().log.len() == asked {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            sender
+                .finish(&[glboard::store::Finished::Sent {
+                    id,
+                    issue: Some(moved.clone()),
+                    milestone: None,
+                }])
+                .unwrap();
+            // And an issue created meanwhile, after the listing was read.
+            let cid = sender
+                .enqueue(&[glboard::core::edit::Change {
+                    issue: created.id,
+                    project: created.project_id,
+                    iid: created.iid,
+                    summary: "a new issue".into(),
+                    ..Default::default()
+                }])
+                .unwrap()[0];
+            sender
+                .finish(&[glboard::store::Finished::Sent {
+                    id: cid,
+                    issue: Some(created.clone()),
+                    milestone: None,
+                }])
+                .unwrap();
+        };
+        let (synced, ()) = tokio::join!(sync, answer);
+        synced.unwrap();
+    });
+    let on_disk = Store::open(&rig.dir.path().join("cache.sqlite"))
+        .unwrap()
+        .load()
+        .unwrap()
+        .unwrap();
+    let title = |issues: &[glboard::core::model::Issue]| {
+        issues
+            .iter()
+            .find(|i| i.id == moved.id)
+            .map(|i| i.title.clone())
+    };
+    assert_eq!(
+        title(&on_disk.ws.issues),
+        Some(moved.title.clone()),
+        "the full sync's older copy did not replace the answer written meanwhile"
+    );
+    assert!(
+        on_disk.ws.issues.iter().any(|i| i.id == created.id),
+        "an issue created while the listing was on its way stays until a sync sees it"
+    );
+    assert_eq!(
+        title(&s.snap.ws.issues),
+        Some(moved.title.clone()),
+        "the syncer's snapshot holds the answer written meanwhile"
+    );
+    assert_eq!(s.snap.ws.issues.len(), on_disk.ws.issues.len());
+}

@@ -320,11 +320,33 @@ impl Store {
 
     /// Replace everything with a full sync's result, in one transaction.
     pub fn save_full(&mut self, snap: &Snapshot) -> Result<i64, StoreError> {
+        self.save_full_over(snap, None)
+    }
+
+    /// Replace everything with a full sync's result, in one transaction,
+    /// keeping what other writers wrote since revision `base` (when the
+    /// sync read the cache): a sender's answer that landed while the
+    /// listing was on its way is newer than the listing's copy of that
+    /// issue (only its place is taken from the listing, as a delta does),
+    /// and an issue written meanwhile that the listing did not hold (one
+    /// just created) stays until a sync sees it.
+    pub fn save_full_over(
+        &mut self,
+        snap: &Snapshot,
+        base: Option<i64>,
+    ) -> Result<i64, StoreError> {
         self.write(|tx| {
             let rev = bump_rev(tx)?;
             set_epoch(tx, rev)?;
-            tx.execute_batch("DELETE FROM issues; DELETE FROM descriptions; DELETE FROM milestones; DELETE FROM members; DELETE FROM projects; DELETE FROM tombstones;")?;
-            write_issues(tx, &snap.ws.issues, rev)?;
+            match base {
+                None => tx.execute_batch("DELETE FROM issues; DELETE FROM descriptions;")?,
+                Some(base) => {
+                    tx.execute("DELETE FROM issues WHERE rev <= ?1", [base])?;
+                    tx.execute("DELETE FROM descriptions WHERE id NOT IN (SELECT id FROM issues)", [])?;
+                }
+            }
+            tx.execute_batch("DELETE FROM milestones; DELETE FROM members; DELETE FROM projects; DELETE FROM tombstones;")?;
+            write_issues_keeping_newer(tx, &snap.ws.issues, rev)?;
             write_lists(tx, Some(&snap.ws.milestones), Some(&snap.ws.members), &snap.ws.projects)?;
             write_meta(tx, &snap.meta)?;
             let kv = [
