@@ -104,6 +104,15 @@ fn hung_gitlab_ends_each_command(fault: Fault) {
         text(&o)
     );
 
+    // Setting up from the team's board waits no longer.
+    let board = format!(
+        "{}/groups/gitlab-com/gl-infra/-/boards/1688503?label_name[]=team%3A%3ADatastores",
+        server.url()
+    );
+    let o = run(&home, &["init", "--board", &board, "--dry-run"]);
+    assert_eq!(o.status.code(), Some(75), "{fault:?}: {}", text(&o));
+    assert!(text(&o).contains(SILENT), "{fault:?}: {}", text(&o));
+
     // The cache answers at once, whatever GitLab does.
     let o = run(&home, &["print", "--format", "json"]);
     assert_eq!(o.status.code(), Some(0), "{fault:?}: {}", text(&o));

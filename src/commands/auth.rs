@@ -10,7 +10,7 @@ use secrecy::SecretString;
 use super::{EX_FAILURE, EX_OK, EX_USAGE, Failure, Live, fail, runtime};
 use crate::cli::{AuthCmd, Cli};
 use crate::credentials;
-use crate::gitlab::{Client, RetryPolicy};
+use crate::gitlab::Client;
 
 /// Read a line from the terminal without showing it.
 fn read_secret(prompt: &str) -> std::io::Result<String> {
@@ -81,11 +81,18 @@ pub fn auth(cli: &Cli, what: &AuthCmd) -> Result<u8, Failure> {
             }
             let token = SecretString::from(text.to_owned());
             // Checked with GitLab before it is kept.
-            let client = Client::new(&host, &token, RetryPolicy::default())
-                .map_err(|e| fail(EX_USAGE, e.to_string()))?;
+            let client = Client::new(&host, &token, super::cli_policy())
+                .map_err(|e| fail(EX_USAGE, e.to_string()))?
+                .with_silence(super::command_silence());
             let me = runtime()?
                 .block_on(client.current_user())
-                .map_err(|e| fail(EX_USAGE, format!("{host} does not take it: {e}")))?;
+                .map_err(|e| match e {
+                    e if e.is_transient() => fail(
+                        super::EX_TEMPFAIL,
+                        format!("{e}: nothing stored, try again"),
+                    ),
+                    e => fail(EX_USAGE, format!("{host} does not take it: {e}")),
+                })?;
             credentials::keyring_store(&host, &token).map_err(|e| {
                 fail(
                     EX_FAILURE,

@@ -7,7 +7,7 @@ use std::path::Path;
 use super::{EX_OK, EX_USAGE, Failure, fail, runtime};
 use crate::config::{self, ConfigError};
 use crate::core::board_setup::{self, FoundBoard, List};
-use crate::gitlab::{Client, GitlabError, RetryPolicy};
+use crate::gitlab::{Client, GitlabError};
 
 /// Read the boards, show what they say, write the config to `path`
 /// (never over an existing file; `dry_run` only prints it).
@@ -45,8 +45,10 @@ pub fn init_from_boards(path: &Path, urls: &[String], dry_run: bool) -> Result<u
             .eq_ignore_ascii_case(first.host.trim_end_matches('/'))
     });
     let creds = crate::credentials::find_for(&first.host, existing.as_ref(), path)?;
-    let mut client = Client::new(&first.host, &creds.token, RetryPolicy::default())
-        .map_err(|e| fail(EX_USAGE, e.to_string()))?;
+    // Under the command's budget, as every command that asks GitLab.
+    let mut client = Client::new(&first.host, &creds.token, super::cli_policy())
+        .map_err(|e| fail(EX_USAGE, e.to_string()))?
+        .with_silence(super::command_silence());
     if creds.oauth {
         client = client
             .sending_as(crate::gitlab::TokenKind::Oauth, &creds.token)
@@ -61,7 +63,7 @@ pub fn init_from_boards(path: &Path, urls: &[String], dry_run: bool) -> Result<u
             ),
         ),
         GitlabError::Unauthorized => fail(EX_USAGE, "GitLab rejects the token (401)"),
-        e => fail(super::EX_FAILURE, e.to_string()),
+        e => super::gitlab_failure(e),
     };
     let mut found = Vec::new();
     for url in &parsed {
