@@ -20,14 +20,27 @@
 //! each request's faults from a stream of its own, whatever order
 //! concurrent requests arrive in; only what depends on the clock differs).
 //!
+//! And the neighbours a cache and a network really have (issue #26): now
+//! and then a GitLab that never answers or stalls mid-answer (each request
+//! then ends at its deadline), other processes opening and closing the
+//! cache at random moments (SQLite's library, and Debian's `sqlite3` when
+//! it is installed) while the writers sync and send, and a disk that fills
+//! for a round (no file of the process may grow: SQLite says the disk is
+//! full): a change that cannot be saved is refused, never sent; one whose
+//! answer cannot be saved stays queued and is made once in effect.
+//!
 //! CI runs 3 seeds × 40 rounds and the two seeds that once lost a change
-//! (issue #19) × 120 rounds; the release checklist's run:
+//! (issue #19) × 120 rounds (those replay their old faults: no neighbours);
+//! `CHAOS_RANDOM_SEEDS=100` runs that many seeds drawn at random, printed
+//! first; the release checklist's run:
 //! `CHAOS_SEEDS=50 CHAOS_ROUNDS=200 cargo test --release --test chaos -- --nocapture`;
 //! one seed: `CHAOS_SEED=24312 CHAOS_ROUNDS=120 cargo test --release --test chaos -- --nocapture`;
 //! add `CHAOS_TRACE=<issue id>` to follow one issue: its changes as
 //! queued and as GitLab answered them.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -80,6 +93,12 @@ struct Counts {
     created: u64,
     reorders_checked: u64,
     snapshots_checked: u64,
+    /// Rounds with a full disk.
+    full_rounds: u64,
+    /// Changes the full disk kept from being queued (refused, not sent).
+    not_saved: u64,
+    /// Sends whose answers the full disk kept from being written down.
+    answers_not_saved: u64,
 }
 
 impl Counts {
@@ -99,6 +118,9 @@ impl Counts {
         self.created += c.created;
         self.reorders_checked += c.reorders_checked;
         self.snapshots_checked += c.snapshots_checked;
+        self.full_rounds += c.full_rounds;
+        self.not_saved += c.not_saved;
+        self.answers_not_saved += c.answers_not_saved;
     }
 }
 
@@ -112,6 +134,109 @@ fn on_disk(path: &std::path::Path) -> Vec<Issue> {
         .unwrap_or_default();
     issues.sort_by_key(|i| i.id);
     issues
+}
+
+/// The neighbours a run has (issue #26).
+#[derive(Debug, Clone, Copy)]
+struct Neighbours {
+    /// Requests per 1000 (among those chaos left alone) that hang or stall.
+    hang_permille: u32,
+    /// A round in this many has a full disk (0: never).
+    disk_full_one_in: u8,
+    /// Other processes open and close the cache at random moments.
+    readers: bool,
+}
+
+impl Neighbours {
+    const NONE: Neighbours = Neighbours {
+        hang_permille: 0,
+        disk_full_one_in: 0,
+        readers: false,
+    };
+
+    fn from_env() -> Neighbours {
+        Neighbours {
+            hang_permille: u32::try_from(env("CHAOS_HANG_PERMILLE", 4)).unwrap_or(4),
+            disk_full_one_in: u8::try_from(env("CHAOS_DISK_FULL_ONE_IN", 8)).unwrap_or(8),
+            readers: env("CHAOS_READERS", 1) == 1,
+        }
+    }
+}
+
+/// The disk limit is the whole process's: one run at a time.
+static ONE_RUN: Mutex<()> = Mutex::new(());
+
+/// A full disk, for as long as this lives: no file of this process grows
+/// past the cache's size now (`RLIMIT_FSIZE`, as `prlimit --fsize` does in
+/// `tests/cli.rs`); SQLite then says "database or disk is full".
+struct FullDisk;
+
+impl FullDisk {
+    fn fill(path: &std::path::Path) -> FullDisk {
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        set_file_size_limit(size);
+        FullDisk
+    }
+}
+
+impl Drop for FullDisk {
+    fn drop(&mut self) {
+        set_file_size_limit(libc::RLIM_INFINITY);
+    }
+}
+
+fn set_file_size_limit(bytes: u64) {
+    // SIGXFSZ would end the process; the write fails with EFBIG instead.
+    // SAFETY: setting a signal to be ignored and this process's soft limit.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+        let mut l = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        assert_eq!(libc::getrlimit(libc::RLIMIT_FSIZE, &mut l), 0);
+        l.rlim_cur = bytes.min(l.rlim_max);
+        assert_eq!(libc::setrlimit(libc::RLIMIT_FSIZE, &l), 0);
+    }
+}
+
+/// How often other programs opened and closed the cache.
+static FOREIGN_OPENS: AtomicU64 = AtomicU64::new(0);
+
+/// Other processes reading the cache while `during` runs: `opens` times
+/// SQLite's library in a thread of its own, and Debian's `sqlite3` (an
+/// older SQLite) now and then, each opening, reading and closing it.
+fn with_readers<T>(path: &std::path::Path, opens: usize, during: impl FnOnce() -> T) -> T {
+    if opens == 0 {
+        return during();
+    }
+    let path = path.to_owned();
+    let reader = std::thread::spawn(move || {
+        for n in 0..opens {
+            if n % 4 == 3
+                && let Ok(o) = std::process::Command::new("sqlite3")
+                    .arg(&path)
+                    .arg("select count(*) from issues")
+                    .output()
+            {
+                assert!(
+                    o.status.success() || !String::from_utf8_lossy(&o.stderr).contains("malformed"),
+                    "sqlite3 reads the cache: {}",
+                    String::from_utf8_lossy(&o.stderr)
+                );
+                FOREIGN_OPENS.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
+            // A busy cache may refuse a read: a reader's trouble, not ours.
+            if let Ok(c) = rusqlite::Connection::open(&path) {
+                let _ = c.query_row("select count(*) from issues", [], |r| r.get::<_, i64>(0));
+                FOREIGN_OPENS.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    });
+    let out = during();
+    reader.join().expect("the reader ends");
+    out
 }
 
 fn sorted(mut issues: Vec<Issue>) -> Vec<Issue> {
@@ -175,7 +300,7 @@ async fn send(
 }
 
 /// What one seed did.
-fn run(seed: u64, rounds: u64) -> (Counts, fake_gitlab::ChaosCounts) {
+fn run(seed: u64, rounds: u64, near: Neighbours) -> (Counts, fake_gitlab::ChaosCounts) {
     let team = glboard::demo::datastores_team();
     let world: World = generate::datastores(300, 4, Utc::now().date_naive(), TOKEN);
     let fake = FakeGitlab::start(world);
@@ -190,7 +315,9 @@ fn run(seed: u64, rounds: u64) -> (Counts, fake_gitlab::ChaosCounts) {
         base_delay: Duration::from_millis(1),
         max_delay: Duration::from_millis(5),
         max_rate_wait: Duration::from_millis(20),
-        timeout: Duration::from_secs(5),
+        // A hung request ends here (a stalled one too: the whole body
+        // counts).
+        timeout: Duration::from_millis(if near.hang_permille > 0 { 1500 } else { 5000 }),
     };
     let client = Client::new(&fake.url(), &SecretString::from(TOKEN.to_owned()), policy).unwrap();
     let mut board = writer(&client, &path, &team, "board");
@@ -222,8 +349,19 @@ fn run(seed: u64, rounds: u64) -> (Counts, fake_gitlab::ChaosCounts) {
         fault_permille: 250,
         max_latency_ms: 3,
         shift_permille: 300,
+        hang_permille: near.hang_permille,
     });
     let mut rng = fastrand::Rng::with_seed(seed);
+    // The neighbours draw from a stream of their own: without them a seed
+    // makes the changes it always made.
+    let mut near_rng = fastrand::Rng::with_seed(seed ^ 0x6e65_6967_6862_6f72);
+    let readers = |near_rng: &mut fastrand::Rng| {
+        if near.readers && near_rng.u8(..3) == 0 {
+            near_rng.usize(1..12)
+        } else {
+            0
+        }
+    };
     let mut c = Counts::default();
     let mut expect: HashMap<IssueId, Expect> = HashMap::new();
     // Comments asked for: (issue, the note's text as GitLab keeps it).
@@ -237,6 +375,10 @@ fn run(seed: u64, rounds: u64) -> (Counts, fake_gitlab::ChaosCounts) {
 
     for _ in 0..rounds {
         c.rounds += 1;
+        // Now and then the disk is full for the whole round.
+        let full = (near.disk_full_one_in > 0 && near_rng.u8(..near.disk_full_one_in) == 0)
+            .then(|| FullDisk::fill(&path));
+        c.full_rounds += u64::from(full.is_some());
         // One writer acts. Its board: its snapshot, or the cache as it is
         // now, with every queued change (any process's) replayed over it.
         let w = rng.usize(..writers.len());
@@ -396,10 +538,13 @@ fn run(seed: u64, rounds: u64) -> (Counts, fake_gitlab::ChaosCounts) {
                         summary: format!("chaos change {n}"),
                         ..Change::default()
                     };
-                    writers[w]
-                        .store
-                        .enqueue(std::slice::from_ref(&change))
-                        .unwrap();
+                    if let Err(e) = writers[w].store.enqueue(std::slice::from_ref(&change)) {
+                        // Not made: the user is told, nothing is sent.
+                        assert!(full.is_some(), "seed {seed}: enqueue failed: {e}");
+                        created.pop();
+                        c.not_saved += 1;
+                        continue;
+                    }
                     c.queued += 1;
                     continue;
                 }
@@ -422,10 +567,32 @@ fn run(seed: u64, rounds: u64) -> (Counts, fake_gitlab::ChaosCounts) {
                 summary: format!("chaos change {n}"),
                 ..Change::default()
             };
-            let ids = writers[w]
-                .store
-                .enqueue(std::slice::from_ref(&change))
-                .unwrap();
+            let ids = match writers[w].store.enqueue(std::slice::from_ref(&change)) {
+                Ok(ids) => ids,
+                Err(e) => {
+                    // Not made: the user is told, nothing is sent; what
+                    // this issue must end as is what it was before.
+                    assert!(full.is_some(), "seed {seed}: enqueue failed: {e}");
+                    match was {
+                        Some(e) => expect.insert(issue.id, e),
+                        None => expect.remove(&issue.id),
+                    };
+                    if let Some(body) = &change.edit.comment {
+                        comments.pop();
+                        if body.contains("/spend") {
+                            *spends.entry(issue.id).or_default() -= SPEND_SECS;
+                        }
+                    }
+                    if change.edit.state == Some(IssueState::Closed) {
+                        closed_by_us.remove(&issue.id);
+                    }
+                    if change.edit.reorder.is_some() {
+                        reorders.pop();
+                    }
+                    c.not_saved += 1;
+                    continue;
+                }
+            };
             if traced(issue.id) {
                 eprintln!(
                     "TRACE round {}: writer {w} queued {ids:?}: {:?} seen {:?}",
@@ -443,7 +610,11 @@ fn run(seed: u64, rounds: u64) -> (Counts, fake_gitlab::ChaosCounts) {
         let before = on_disk(&path);
         c.syncs += 1;
         let shown = milestones.get(rng.usize(..milestones.len())).copied();
-        match rt.block_on(writers[0].syncer.sync(Utc::now(), shown, &|_, _| {})) {
+        let opens = readers(&mut near_rng);
+        let synced = with_readers(&path, opens, || {
+            rt.block_on(writers[0].syncer.sync(Utc::now(), shown, &|_, _| {}))
+        });
+        match synced {
             Ok(_) => {
                 c.syncs_ok += 1;
                 assert_eq!(
@@ -470,29 +641,41 @@ fn run(seed: u64, rounds: u64) -> (Counts, fake_gitlab::ChaosCounts) {
         c.flushes += 1;
         let [a, b] = &mut writers;
         let (first, second) = if rng.bool() { (a, b) } else { (b, a) };
-        let outcomes = if rng.u8(..4) == 0 {
-            let (o, synced) = rt.block_on(async {
-                tokio::join!(
-                    send(&client, first, &team, &me),
-                    second.syncer.sync(Utc::now(), shown, &|_, _| {})
-                )
-            });
-            c.syncs += 1;
-            if synced.is_ok() {
-                c.syncs_ok += 1;
+        let opens = readers(&mut near_rng);
+        let outcomes = with_readers(&path, opens, || {
+            if rng.u8(..4) == 0 {
+                let (o, synced) = rt.block_on(async {
+                    tokio::join!(
+                        send(&client, first, &team, &me),
+                        second.syncer.sync(Utc::now(), shown, &|_, _| {})
+                    )
+                });
+                c.syncs += 1;
+                if synced.is_ok() {
+                    c.syncs_ok += 1;
+                }
+                vec![o]
+            } else {
+                let (o1, o2) = rt.block_on(async {
+                    tokio::join!(
+                        send(&client, first, &team, &me),
+                        send(&client, second, &team, &me)
+                    )
+                });
+                vec![o1, o2]
             }
-            vec![o]
-        } else {
-            let (o1, o2) = rt.block_on(async {
-                tokio::join!(
-                    send(&client, first, &team, &me),
-                    send(&client, second, &team, &me)
-                )
-            });
-            vec![o1, o2]
-        };
+        });
         for o in outcomes {
-            let o = o.expect("the outbox store works");
+            let o = match o {
+                Ok(o) => o,
+                Err(e) => {
+                    // The answer could not be written down: the change
+                    // stays queued, to be made once in effect later.
+                    assert!(full.is_some(), "seed {seed}: the outbox store works: {e}");
+                    c.answers_not_saved += 1;
+                    continue;
+                }
+            };
             for (id, i) in o.sent.iter().filter(|(_, i)| traced(i.id)) {
                 eprintln!(
                     "TRACE round {}: {id} applied: {:?}",
@@ -517,6 +700,7 @@ fn run(seed: u64, rounds: u64) -> (Counts, fake_gitlab::ChaosCounts) {
     }
 
     // The chaos stops: everything queued goes, in effect exactly once.
+    set_file_size_limit(libc::RLIM_INFINITY);
     let chaos = {
         let mut w = fake.world();
         w.chaos = None;
@@ -743,12 +927,14 @@ fn run(seed: u64, rounds: u64) -> (Counts, fake_gitlab::ChaosCounts) {
 
 /// Run these seeds, print the counts, and check that nothing was lost,
 /// refused or doubled.
-fn seeds(seeds: &[u64], rounds: u64) {
+fn seeds(seeds: &[u64], rounds: u64, near: Neighbours) {
+    let _one = ONE_RUN.lock().unwrap_or_else(|e| e.into_inner());
+    let opens_before = FOREIGN_OPENS.load(Ordering::Relaxed);
     let mut total = Counts::default();
     let mut faults: BTreeMap<String, u64> = Default::default();
     let (mut requests, mut shifts) = (0, 0);
     for &seed in seeds {
-        let (c, chaos) = run(seed, rounds);
+        let (c, chaos) = run(seed, rounds, near);
         total.add(&c);
         requests += chaos.requests;
         shifts += chaos.shifts;
@@ -760,7 +946,8 @@ fn seeds(seeds: &[u64], rounds: u64) {
         "chaos: {} seeds × {rounds} rounds; {requests} requests, {} faults injected {faults:?}, {shifts} page shifts; \
          syncs attempted {} (succeeded {}), cache snapshots checked {}; flushes {} (lease busy {}); \
          changes queued {}, applied {}, refused {}, lost {}, duplicated {} \
-         (comments {}, with /spend {}, new issues {}, moves checked {})",
+         (comments {}, with /spend {}, new issues {}, moves checked {}); \
+         {:?}: rounds with a full disk {} (changes not saved {}, answers not saved {}), foreign opens of the cache {}",
         seeds.len(),
         faults.values().sum::<u64>(),
         total.syncs,
@@ -777,23 +964,41 @@ fn seeds(seeds: &[u64], rounds: u64) {
         total.spends,
         total.created,
         total.reorders_checked,
+        near,
+        total.full_rounds,
+        total.not_saved,
+        total.answers_not_saved,
+        FOREIGN_OPENS.load(Ordering::Relaxed) - opens_before,
     );
     assert!(faults.values().sum::<u64>() > 0, "chaos did inject faults");
     assert_eq!(total.lost, 0, "no change lost");
     assert_eq!(total.duplicated, 0, "nothing done twice");
     assert_eq!(total.refused, 0, "no change refused: nobody else edits");
     assert_eq!(total.applied, total.queued, "every change applied once");
+    if near.disk_full_one_in > 0 && total.rounds >= 40 {
+        assert!(total.full_rounds > 0, "the disk did fill");
+    }
 }
 
 #[test]
 fn under_chaos_no_change_is_lost_and_the_cache_stays_whole() {
     if let Ok(one) = std::env::var("CHAOS_SEED") {
         let seed = one.parse().expect("CHAOS_SEED is a number");
-        return seeds(&[seed], env("CHAOS_ROUNDS", 120));
+        return seeds(&[seed], env("CHAOS_ROUNDS", 120), Neighbours::from_env());
+    }
+    if let Ok(n) = std::env::var("CHAOS_RANDOM_SEEDS") {
+        let n: usize = n.parse().expect("CHAOS_RANDOM_SEEDS is a number");
+        let all: Vec<u64> = (0..n).map(|_| fastrand::u64(..1_000_000)).collect();
+        eprintln!("chaos: random seeds {all:?}");
+        for seed in all {
+            eprintln!("chaos: seed {seed}");
+            seeds(&[seed], env("CHAOS_ROUNDS", 120), Neighbours::from_env());
+        }
+        return;
     }
     let n = env("CHAOS_SEEDS", 3);
     let all: Vec<u64> = (0..n).map(|i| FIRST_SEED + i).collect();
-    seeds(&all, env("CHAOS_ROUNDS", 40));
+    seeds(&all, env("CHAOS_ROUNDS", 40), Neighbours::from_env());
 }
 
 /// Issue #19: at 12 seeds × 120 rounds these two seeds once lost a change
@@ -804,5 +1009,5 @@ fn the_seeds_that_once_lost_a_change_lose_nothing() {
     if std::env::var("CHAOS_SEED").is_ok() {
         return;
     }
-    seeds(&[FIRST_SEED + 1, FIRST_SEED + 11], 120);
+    seeds(&[FIRST_SEED + 1, FIRST_SEED + 11], 120, Neighbours::NONE);
 }

@@ -5,6 +5,12 @@
 //! was accepted (queued in the outbox, or already on GitLab) reaches GitLab
 //! in the end: none is lost.
 //!
+//! With the neighbours of issue #26 in the loop: while each command runs,
+//! another program opens and closes the cache (Debian's `sqlite3`, or a
+//! second glboard printing from it), and one run in eight meets a GitLab
+//! that never answers or stalls mid-answer (with a budget of a second,
+//! the command ends with exit 75 and its change queued).
+//!
 //! `CRASH_RUNS=2000 cargo test --release --test crash -- --nocapture` runs
 //! the long version.
 
@@ -16,7 +22,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::Home;
-use fake_gitlab::{FakeGitlab, generate};
+use fake_gitlab::{FakeGitlab, Fault, generate};
 use glboard::store::Store;
 
 fn glboard(home: &Home, args: &[&str]) -> Command {
@@ -91,7 +97,8 @@ fn sigkill_at_random_points_loses_no_change() {
     // Accepted weights: issue id → the value asked for.
     let mut accepted: HashMap<u64, u32> = HashMap::new();
     let mut asked: Vec<(u64, u32)> = Vec::new();
-    let (mut killed, mut finished) = (0u64, 0u64);
+    let (mut killed, mut finished, mut hangs, mut foreign) = (0u64, 0u64, 0u64, 0u64);
+    let has_sqlite3 = Command::new("sqlite3").arg("-version").output().is_ok();
     for n in 0..runs {
         let sync = n % 2 == 1;
         let (issue, reference) = &targets[(n as usize / 2) % (targets.len() - 1) + 1];
@@ -104,7 +111,35 @@ fn sigkill_at_random_points_loses_no_change() {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let budget = if sync { sync_ms } else { weight_ms };
         let delay = Duration::from_micros(rng.u64(0..=budget * 1100));
-        let mut child = glboard(&home, &args).spawn().unwrap();
+        let hung = rng.u8(..8) == 0;
+        let mut cmd = glboard(&home, &args);
+        if hung {
+            let fault = if rng.bool() {
+                Fault::Hang
+            } else {
+                Fault::Stall
+            };
+            server.world().faults.push_back(fault);
+            cmd.env("GLBOARD_REQUEST_TIMEOUT", "1")
+                .env("GLBOARD_GITLAB_BUDGET", "1");
+            hangs += 1;
+        }
+        let mut child = cmd.spawn().unwrap();
+        // Another program opens and closes the cache meanwhile.
+        let mut reader = if rng.bool() && has_sqlite3 {
+            Command::new("sqlite3")
+                .arg(cache_file(&home))
+                .arg("select count(*) from issues")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap()
+        } else {
+            glboard(&home, &["print", "--offline"])
+                .stdout(Stdio::null())
+                .spawn()
+                .unwrap()
+        };
         std::thread::sleep(delay);
         match child.try_wait().unwrap() {
             Some(_) => finished += 1,
@@ -114,6 +149,9 @@ fn sigkill_at_random_points_loses_no_change() {
             }
         }
         let status = child.wait().unwrap();
+        reader.wait().unwrap();
+        foreign += 1;
+        server.world().faults.clear();
         assert!(
             status.code().is_none() || matches!(status.code(), Some(0 | 75)),
             "run {n} {args:?}: {status:?}"
@@ -166,7 +204,7 @@ fn sigkill_at_random_points_loses_no_change() {
         }
     }
     eprintln!(
-        "crash: {runs} runs ({killed} killed by SIGKILL, {finished} finished first); {} changes asked, {} accepted, {} lost",
+        "crash: {runs} runs ({killed} killed by SIGKILL, {finished} finished first; {hangs} against a GitLab that hung or stalled, {foreign} with another program reading the cache); {} changes asked, {} accepted, {} lost",
         asked.len(),
         accepted.len(),
         lost.len()

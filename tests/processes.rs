@@ -484,6 +484,7 @@ fn several_processes_under_chaos_settle_on_the_last_intent() {
         fault_permille: 150,
         max_latency_ms: 20,
         shift_permille: 200,
+        ..Default::default()
     });
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut undo: Vec<UndoStep> = Vec::new();

@@ -1415,6 +1415,7 @@ fn chaos_mode_gives_a_request_the_same_fault_whatever_the_order() {
             fault_permille: 500,
             max_latency_ms: 0,
             shift_permille: 0,
+            ..Default::default()
         });
         glboard::gitlab::install_crypto();
         let http = reqwest::Client::new();

@@ -89,6 +89,12 @@ pub struct Chaos {
     pub max_latency_ms: u64,
     /// Chance per 1000 requests for a later page that the list shifts first.
     pub shift_permille: u32,
+    /// Chance per 1000 requests, among those chaos left alone, of a server
+    /// that never answers ([`Fault::Hang`]) or stalls mid-answer
+    /// ([`Fault::Stall`]), half each. Drawn only when above 0, so a seed
+    /// without it replays the faults it always had.
+    #[serde(default)]
+    pub hang_permille: u32,
 }
 
 /// What chaos mode (and the page shifts) did.
@@ -153,6 +159,14 @@ impl World {
         }
         let latency = self.roll(c.max_latency_ms + 1);
         if self.roll(1000) >= u64::from(c.fault_permille) {
+            if c.hang_permille > 0 && self.roll(1000) < u64::from(c.hang_permille) {
+                let f = if self.roll(2) == 0 {
+                    Fault::Hang
+                } else {
+                    Fault::Stall
+                };
+                return (latency, Some(f));
+            }
             return (latency, None);
         }
         let fault = match self.roll(if write { 10 } else { 9 }) {
