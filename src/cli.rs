@@ -397,7 +397,7 @@ mod tests {
         assert!(matches!(cli.command, Some(Cmd::Move { ref args }) if args.len() == 3));
         let err = Cli::try_parse_from(["glboard", "move", "#123"]).unwrap_err();
         assert_eq!(err.exit_code(), 2);
-        // `assign #1` with nobody: refused when run (exit 2, tests/cli.rs).
+        // `assign #1` with nobody: refused when run (exit 2, tests/it/cli.rs).
         let err = Cli::try_parse_from(["glboard", "assign"]).unwrap_err();
         assert_eq!(err.exit_code(), 2);
         let cli = Cli::try_parse_from([

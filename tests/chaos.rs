@@ -168,7 +168,7 @@ static ONE_RUN: Mutex<()> = Mutex::new(());
 
 /// A full disk, for as long as this lives: no file of this process grows
 /// past the cache's size now (`RLIMIT_FSIZE`, as `prlimit --fsize` does in
-/// `tests/cli.rs`); SQLite then says "database or disk is full".
+/// `tests/it/cli.rs`); SQLite then says "database or disk is full".
 struct FullDisk;
 
 impl FullDisk {

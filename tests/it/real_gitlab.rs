@@ -4,11 +4,9 @@
 //! Each test runs the real binary against the fake GitLab, which answers
 //! as GitLab does (its comments name GitLab's files).
 
-mod common;
-
 use std::process::Output;
 
-use common::{Home, fake};
+use crate::common::{Home, fake};
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

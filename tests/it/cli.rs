@@ -2,11 +2,10 @@
 //! formats, the JSON schema, exit codes for every outcome, references, and
 //! actions against the fake GitLab from a shell with no terminal.
 
-mod common;
-
+use crate::common;
 use std::process::{Command, Output};
 
-use common::{Home, TOKEN, fake, files_under};
+use crate::common::{Home, TOKEN, fake, files_under};
 use fake_gitlab::Fault;
 
 /// Run glboard with no config (the demo) and no terminal.
@@ -76,8 +75,9 @@ fn print_json_golden_and_schema() {
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let schema: serde_json::Value = serde_json::from_str(include_str!("../docs/print.schema.json"))
-        .expect("docs/print.schema.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../docs/print.schema.json"))
+            .expect("docs/print.schema.json");
     let validator = jsonschema::validator_for(&schema).unwrap();
     let errors: Vec<String> = validator
         .iter_errors(&v)
@@ -1489,7 +1489,7 @@ fn next_lists_priorities_ready_and_backlog_and_takes_the_first() {
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["schema"], 1);
     let schema: serde_json::Value =
-        serde_json::from_str(include_str!("../docs/next.schema.json")).unwrap();
+        serde_json::from_str(include_str!("../../docs/next.schema.json")).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     assert!(validator.is_valid(&v), "{v}");
     // The demo's planning issue lists its priorities with references.

@@ -4,12 +4,11 @@
 //! open show and clear; a kill -9 mid-sync leaves a usable cache; bad
 //! configuration exits 2 with a message naming the file and line.
 
-mod common;
-
+use crate::common;
 use std::process::Command;
 
+use crate::common::{Home, Session, TITLE_WORD, TOKEN, assert_no_token_anywhere, fake};
 use chrono::Local;
-use common::{Home, Session, TITLE_WORD, TOKEN, assert_no_token_anywhere, fake};
 use fake_gitlab::{FakeGitlab, Fault};
 
 #[test]

@@ -5,12 +5,10 @@
 //! short here (`GLBOARD_REQUEST_TIMEOUT`, `GLBOARD_GITLAB_BUDGET`); README
 //! states the defaults.
 
-mod common;
-
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Home, fake};
+use crate::common::{Home, fake};
 use fake_gitlab::{FakeGitlab, Fault};
 
 /// The budget the tests give GitLab, in seconds.

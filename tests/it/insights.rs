@@ -4,13 +4,11 @@
 //! a hand-made iteration, and what is asked of GitLab (events read once,
 //! never again for a finished iteration, none by a sync with nothing new).
 
-mod common;
-
 use std::process::Output;
 use std::time::Duration;
 
+use crate::common::{Home, TOKEN};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use common::{Home, TOKEN};
 use fake_gitlab::{FMilestoneEvent, FStateEvent, FakeGitlab, World, generate};
 use glboard::core::insights::{LabelEvent, StateEvent};
 use glboard::events::{self, Kind};
@@ -64,7 +62,7 @@ fn clear_log(fake: &FakeGitlab) {
 
 fn validate(v: &serde_json::Value) {
     let schema: serde_json::Value =
-        serde_json::from_str(include_str!("../docs/insights.schema.json"))
+        serde_json::from_str(include_str!("../../docs/insights.schema.json"))
             .expect("docs/insights.schema.json");
     let validator = jsonschema::validator_for(&schema).unwrap();
     let errors: Vec<String> = validator

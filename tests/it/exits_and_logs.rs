@@ -3,11 +3,9 @@
 //! log (owner-only, rotated), so that "what happened at 03:00" has an
 //! answer.
 
-mod common;
-
 use std::process::{Command, Output};
 
-use common::{Home, fake};
+use crate::common::{Home, fake};
 use fake_gitlab::{FakeGitlab, Fault};
 
 fn run(home: &Home, args: &[&str]) -> Output {

@@ -747,7 +747,7 @@ fn a_server_slower_than_the_timeout_is_a_timeout() {
 fn milestone_history_gives_carry_over_counts() {
     let today = Utc::now().date_naive();
     let world =
-        generate::from_demo_json(include_str!("../assets/demo.json"), today, TOKEN).unwrap();
+        generate::from_demo_json(include_str!("../../assets/demo.json"), today, TOKEN).unwrap();
     let rig = Rig::new(world);
     let mut s = rig.syncer();
     rig.sync(&mut s).unwrap();

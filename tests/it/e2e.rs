@@ -1,9 +1,7 @@
 //! End-to-end: the real `glboard` binary in a pseudo-terminal, read back
 //! through a vt100 emulator, as a user in a terminal would see it.
 
-mod common;
-
-use common::Session;
+use crate::common::Session;
 
 #[test]
 fn open_the_demo_move_open_help_and_quit_leaves_a_clean_terminal() {

@@ -4,13 +4,11 @@
 //! SIGTERM and SIGHUP leave the terminal as it was; a closed pipe ends a
 //! command quietly.
 
-mod common;
-
 use std::io::BufRead;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Home, Session, fake};
+use crate::common::{Home, Session, fake};
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
