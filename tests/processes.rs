@@ -439,6 +439,11 @@ fn cli_ok(o: &std::process::Output, what: &str) {
     );
 }
 
+/// The commands from other shells wait out a rate limit of a second at most
+/// (a 429 without `Retry-After` is a minute): exit 75, queued, and sent by
+/// whoever sends next, as a cron job that would rather try again later.
+const SHORT_RATE_WAIT: &[(&str, &str)] = &[("GLBOARD_MAX_RATE_WAIT", "1")];
+
 /// Several processes on one cache against a GitLab in chaos mode: a board
 /// in a pseudo-terminal, actions and `glboard sync` from other shells, the
 /// same fields changed from both, undo, comments, new issues, a re-plan
@@ -583,13 +588,16 @@ fn several_processes_under_chaos_settle_on_the_last_intent() {
             6 | 7 => {
                 // Another shell: a lane move of the same issues.
                 let to = other(&mut rng, &tracked[k].lane);
-                let o = home.run(&["move", &tracked[k].reference, &to]);
+                let o = home.run_with(&["move", &tracked[k].reference, &to], SHORT_RATE_WAIT);
                 cli_ok(&o, "glboard move");
                 tracked[k].lane = to;
             }
             8 => {
                 let w = rng.u32(1..13);
-                let o = home.run(&["weight", &tracked[k].reference, &w.to_string()]);
+                let o = home.run_with(
+                    &["weight", &tracked[k].reference, &w.to_string()],
+                    SHORT_RATE_WAIT,
+                );
                 cli_ok(&o, "glboard weight");
                 if o.status.success()
                     && String::from_utf8_lossy(&o.stdout).contains("nothing to change")
@@ -601,7 +609,7 @@ fn several_processes_under_chaos_settle_on_the_last_intent() {
             _ => {
                 // Cron, or GitLab going away for a while.
                 if rng.bool() {
-                    let o = home.run(&["sync"]);
+                    let o = home.run_with(&["sync"], SHORT_RATE_WAIT);
                     cli_ok(&o, "glboard sync");
                 } else {
                     server.world().always = Some(Fault::Status(503));

@@ -96,12 +96,23 @@ impl From<store::StoreError> for Failure {
     }
 }
 
-/// A rate limit longer than this makes a command give up with 75.
+/// A rate limit longer than this makes a command give up with 75, unless
+/// `GLBOARD_MAX_RATE_WAIT` (seconds) says less or more.
 pub const MAX_CLI_WAIT: Duration = Duration::from_secs(300);
 
-fn cli_policy() -> RetryPolicy {
+/// How long a command waits out a rate limit: `GLBOARD_MAX_RATE_WAIT`
+/// seconds (a cron job that would rather try again later), else 5 minutes.
+fn max_cli_wait() -> Duration {
+    std::env::var("GLBOARD_MAX_RATE_WAIT")
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map_or(MAX_CLI_WAIT, Duration::from_secs_f64)
+}
+
+pub(crate) fn cli_policy() -> RetryPolicy {
     RetryPolicy {
-        max_rate_wait: MAX_CLI_WAIT,
+        max_rate_wait: max_cli_wait(),
         ..RetryPolicy::default()
     }
 }
@@ -109,7 +120,7 @@ fn cli_policy() -> RetryPolicy {
 /// The command's patience with GitLab, shared by every client it makes:
 /// GitLab may stay silent for [`crate::gitlab::silence::budget`] from the
 /// first one on (an answer renews it).
-fn command_silence() -> std::sync::Arc<crate::gitlab::silence::Silence> {
+pub(crate) fn command_silence() -> std::sync::Arc<crate::gitlab::silence::Silence> {
     static SILENCE: std::sync::OnceLock<std::sync::Arc<crate::gitlab::silence::Silence>> =
         std::sync::OnceLock::new();
     SILENCE

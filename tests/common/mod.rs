@@ -264,11 +264,17 @@ impl Home {
     }
 
     pub fn run(&self, args: &[&str]) -> std::process::Output {
+        self.run_with(args, &[])
+    }
+
+    /// `run` with more environment variables.
+    pub fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_glboard"));
         cmd.args(args);
         for (k, v) in self.env() {
             cmd.env(k, v);
         }
+        cmd.envs(env.iter().copied());
         cmd.env_remove("GITLAB_HOST");
         cmd.output().unwrap()
     }

@@ -108,3 +108,38 @@ fn every_command_writes_the_log_owner_only_and_rotates_it() {
         assert_eq!(mode, 0o600, "{}", f.display());
     }
 }
+
+/// `GLBOARD_MAX_RATE_WAIT` bounds how long a command waits out a rate
+/// limit: a cron job that would rather try again later gets 75 at once,
+/// with the time GitLab gave, and the change stays queued.
+#[test]
+fn a_rate_limit_longer_than_the_wait_asked_for_exits_75_at_once() {
+    let server = fake();
+    let home = Home::new();
+    home.write_config(&server.url());
+    assert_eq!(run(&home, &["sync"]).status.code(), Some(0));
+    let (iid, id) = some_issue(&server);
+    // A 429 without Retry-After: a minute, which a command waits out...
+    server.world().always = Some(Fault::RateLimitRaw(None));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_glboard"));
+    cmd.args(["weight", &iid.to_string(), "8"])
+        .env("TERM", "dumb")
+        .env_remove("GITLAB_HOST")
+        // ...unless told to wait 2 s at most.
+        .env("GLBOARD_MAX_RATE_WAIT", "2");
+    for (k, v) in home.env() {
+        cmd.env(k, v);
+    }
+    let o = cmd.output().unwrap();
+    assert_eq!(o.status.code(), Some(75), "{}", text(&o));
+    assert!(text(&o).contains("rate-limited by GitLab until"), "{}", text(&o));
+    let pending = run(&home, &["pending"]);
+    assert!(text(&pending).contains("queued"), "{}", text(&pending));
+    server.world().always = None;
+    assert_eq!(run(&home, &["sync"]).status.code(), Some(0));
+    let w = server.world();
+    assert_eq!(
+        w.issues.iter().find(|i| i.id == id).unwrap().weight,
+        Some(8)
+    );
+}
