@@ -372,6 +372,8 @@ fn run(seed: u64, rounds: u64, near: Neighbours) -> (Counts, fake_gitlab::ChaosC
     let mut reorders: Vec<(IssueId, Option<IssueId>, Option<IssueId>)> = Vec::new();
     let mut closed_by_us: BTreeSet<IssueId> = BTreeSet::new();
     let mut next_change = 1u64;
+    // The outbox ids of every change queued.
+    let mut enqueued: Vec<u64> = Vec::new();
 
     for _ in 0..rounds {
         c.rounds += 1;
@@ -538,12 +540,15 @@ fn run(seed: u64, rounds: u64, near: Neighbours) -> (Counts, fake_gitlab::ChaosC
                         summary: format!("chaos change {n}"),
                         ..Change::default()
                     };
-                    if let Err(e) = writers[w].store.enqueue(std::slice::from_ref(&change)) {
-                        // Not made: the user is told, nothing is sent.
-                        assert!(full.is_some(), "seed {seed}: enqueue failed: {e}");
-                        created.pop();
-                        c.not_saved += 1;
-                        continue;
+                    match writers[w].store.enqueue(std::slice::from_ref(&change)) {
+                        Ok(ids) => enqueued.extend(ids),
+                        Err(e) => {
+                            // Not made: the user is told, nothing is sent.
+                            assert!(full.is_some(), "seed {seed}: enqueue failed: {e}");
+                            created.pop();
+                            c.not_saved += 1;
+                            continue;
+                        }
                     }
                     c.queued += 1;
                     continue;
@@ -568,7 +573,10 @@ fn run(seed: u64, rounds: u64, near: Neighbours) -> (Counts, fake_gitlab::ChaosC
                 ..Change::default()
             };
             let ids = match writers[w].store.enqueue(std::slice::from_ref(&change)) {
-                Ok(ids) => ids,
+                Ok(ids) => {
+                    enqueued.extend(&ids);
+                    ids
+                }
                 Err(e) => {
                     // Not made: the user is told, nothing is sent; what
                     // this issue must end as is what it was before.
@@ -725,6 +733,25 @@ fn run(seed: u64, rounds: u64, near: Neighbours) -> (Counts, fake_gitlab::ChaosC
         store.outbox_queued().unwrap().is_empty(),
         "seed {seed}: the queue drains once GitLab answers"
     );
+    // What became of each change, as the outbox says: a send whose answer
+    // the full disk kept from being written down had no outcome to count.
+    let applied = enqueued
+        .iter()
+        .filter(|id| {
+            store
+                .change_state(**id)
+                .unwrap()
+                .is_none_or(|(state, _)| state == "sent")
+        })
+        .count() as u64;
+    if applied != c.applied {
+        assert!(
+            c.answers_not_saved > 0,
+            "seed {seed}: {} applied as the sends said, {applied} as the outbox says",
+            c.applied
+        );
+        c.applied = applied;
+    }
     // An ordinary sync, then the cache says what GitLab says: no older
     // answer (of a resend, of another writer's sync) stayed over a newer.
     let syncer = &mut writers[0].syncer;
