@@ -158,6 +158,7 @@ fn what(state: &AppState, intent: &Intent) -> String {
         Intent::ToClosed => "moved to Closed".into(),
         Intent::Reopen => "reopened".into(),
         Intent::Comment(_) => "commented".into(),
+        Intent::Reorder { .. } => "moved".into(),
     }
 }
 

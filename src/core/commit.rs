@@ -174,11 +174,24 @@ pub fn commit(
 
 /// Ask the workflow what `intent` changes on `issue`, and make it.
 pub fn act(state: &mut AppState, issue: &Issue, intent: Intent) -> Vec<Effect> {
-    // Marked cards: the action is for all of them, as one.
-    if !state.marked.is_empty() && !matches!(intent, Intent::Comment(_)) {
+    // Marked cards: the action is for all of them, as one (a comment and a
+    // place are one card's).
+    if !state.marked.is_empty() && !matches!(intent, Intent::Comment(_) | Intent::Reorder { .. }) {
         let ids = super::bulk::targets(state, issue.id, &intent);
         return super::bulk::act_all(state, &ids, intent);
     }
+    act_together(state, issue, &[intent], None)
+}
+
+/// Ask the workflow what `intents` change on `issue` together (a carried
+/// card's new lane and place), and make it as one change; `position` is
+/// the card's new place on this board until GitLab answers.
+pub fn act_together(
+    state: &mut AppState,
+    issue: &Issue,
+    intents: &[Intent],
+    position: Option<i64>,
+) -> Vec<Effect> {
     let name = state.short_ref(issue);
     let me = state.ws.me.clone();
     let ctx = workflow::Context {
@@ -189,13 +202,16 @@ pub fn act(state: &mut AppState, issue: &Issue, intent: Intent) -> Vec<Effect> {
         current: state.iteration.current,
         free_tier: state.ws.free_tier,
     };
-    let undo = if matches!(intent, Intent::Comment(_)) {
+    let undo = if intents.iter().any(|i| matches!(i, Intent::Comment(_))) {
         UndoAs::Never
     } else {
         UndoAs::Step
     };
-    match workflow::plan(&ctx, issue, &name, &intent) {
-        Ok(p) => commit(state, issue.id, p.edit, p.summary, None, undo),
+    match workflow::plan_together(&ctx, issue, &name, intents) {
+        Ok(p) => {
+            let position = position.filter(|_| p.edit.reorder.is_some());
+            commit(state, issue.id, p.edit, p.summary, position, undo)
+        }
         Err(Refusal::NothingToChange) => {
             state.info(format!("nothing to change: {name}"));
             Vec::new()

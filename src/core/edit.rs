@@ -143,6 +143,56 @@ impl Edit {
         *self == Edit::default()
     }
 
+    /// `later` made after this edit, as one edit: a field `later` sets is
+    /// its; labels and assignees it adds or removes cancel what this one
+    /// did to the same label or person.
+    pub fn merge(&mut self, later: Edit) {
+        fn join<T: PartialEq + Clone>(
+            add: &mut Vec<T>,
+            remove: &mut Vec<T>,
+            more: &[T],
+            less: &[T],
+        ) {
+            add.retain(|x| !less.contains(x));
+            remove.retain(|x| !more.contains(x));
+            for x in more {
+                if !add.contains(x) {
+                    add.push(x.clone());
+                }
+            }
+            for x in less {
+                if !remove.contains(x) {
+                    remove.push(x.clone());
+                }
+            }
+        }
+        join(
+            &mut self.add_labels,
+            &mut self.remove_labels,
+            &later.add_labels,
+            &later.remove_labels,
+        );
+        join(
+            &mut self.assign,
+            &mut self.unassign,
+            &later.assign,
+            &later.unassign,
+        );
+        macro_rules! take {
+            ($($f:ident),*) => { $( if later.$f.is_some() { self.$f = later.$f; } )* };
+        }
+        take!(
+            milestone,
+            state,
+            weight,
+            reorder,
+            comment,
+            create,
+            description,
+            create_milestone
+        );
+    }
+
     /// Whether the edit changes any field a `PUT` carries.
     pub fn has_fields(&self) -> bool {
         !self.add_labels.is_empty()
@@ -510,5 +560,35 @@ mod replan_tests {
         let plan = replan(&issues, &t, 45, 47, true);
         assert_eq!(plan[0].1.add_labels, vec!["workflow-infra::Ready"]);
         assert_eq!(plan[0].1.remove_labels, vec!["workflow-infra::In Progress"]);
+    }
+
+    #[test]
+    fn a_later_edit_merged_wins_field_by_field_and_cancels_what_it_undoes() {
+        let mut a = Edit {
+            add_labels: vec!["workflow-infra::Ready".into()],
+            remove_labels: vec!["workflow-infra::Triage".into()],
+            assign: vec![1],
+            weight: Some(Some(3)),
+            ..Edit::default()
+        };
+        a.merge(Edit {
+            add_labels: vec!["workflow-infra::Triage".into()],
+            unassign: vec![1],
+            weight: Some(None),
+            reorder: Some(Reorder {
+                after: Some(7),
+                before: None,
+            }),
+            ..Edit::default()
+        });
+        assert_eq!(
+            a.add_labels,
+            vec!["workflow-infra::Ready", "workflow-infra::Triage"]
+        );
+        assert!(a.remove_labels.is_empty());
+        assert!(a.assign.is_empty());
+        assert_eq!(a.unassign, vec![1]);
+        assert_eq!(a.weight, Some(None));
+        assert_eq!(a.reorder.map(|r| r.after), Some(Some(7)));
     }
 }

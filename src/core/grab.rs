@@ -4,11 +4,12 @@
 
 use super::action::Effect;
 use super::board::{BoardKind, ColumnKind};
-use super::commit::{UndoAs, commit, neighbours};
+use super::commit::{act_together, neighbours};
 use super::edit::{self, Edit, Seen};
 use super::keymap::Command;
 use super::model::{Issue, IssueState};
 use super::state::{AppState, Mode};
+use super::workflow::{Intent, Placement};
 use super::workflow_keys::reorder_edit;
 
 /// Keys in grab mode: carry the card locally; Enter makes one change.
@@ -81,41 +82,37 @@ pub fn grab_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
             };
             let place = neighbours(state, id);
             let moved_place = now.position != original.position;
-            restore(state, original.clone());
-            // One change: the lane (and state) difference, and the new place.
-            let mut e = Edit::default();
-            let before = Seen::of(&original, &state.team);
-            let after = Seen::of(&now, &state.team);
-            e.add_labels = after
-                .lanes
-                .iter()
-                .filter(|l| !before.lanes.contains(l))
-                .cloned()
-                .collect();
-            e.remove_labels = before
-                .lanes
-                .iter()
-                .filter(|l| !after.lanes.contains(l))
-                .cloned()
-                .collect();
-            if now.state != original.state {
-                e.state = Some(now.state);
+            // Where it was dropped, as the workflow's intents: the column
+            // it is in (a lane, Open, Closed) when that is not where it
+            // was, then its place there. One change, planned as the keys
+            // and the command line plan the same move.
+            let mut intents = Vec::new();
+            if Seen::of(&now, &state.team) != Seen::of(&original, &state.team) {
+                let kind = state
+                    .layout
+                    .columns
+                    .get(state.view().col)
+                    .map(|c| c.kind.clone());
+                intents.push(match kind {
+                    Some(ColumnKind::Lane(l)) => Intent::Lane(l),
+                    Some(ColumnKind::Closed) => Intent::ToClosed,
+                    _ => Intent::NoLane,
+                });
             }
-            let position = if moved_place {
-                e.reorder = place;
-                Some(now.position)
-            } else {
-                None
-            };
-            if e.is_empty() {
+            let position = now.position;
+            restore(state, original.clone());
+            if moved_place && let Some(r) = place {
+                intents.push(Intent::Reorder {
+                    after: r.after,
+                    before: r.before,
+                    how: Placement::Carried,
+                });
+            }
+            if intents.is_empty() {
                 state.info("dropped where it was");
                 return Vec::new();
             }
-            let summary = match state.team.lanes_of(&now).first() {
-                Some(l) if !e.add_labels.is_empty() => format!("{} → {l}", state.short_ref(&now)),
-                _ => format!("{} moved", state.short_ref(&now)),
-            };
-            return commit(state, id, e, summary, position, UndoAs::Step);
+            return act_together(state, &original, &intents, Some(position));
         }
         _ => {}
     }
@@ -154,5 +151,39 @@ mod tests {
         let before = s.ws.clone();
         keys(&mut s, "<Space>hk<Esc>");
         assert_eq!(s.ws.issues, before.issues);
+    }
+
+    /// A card carried to Closed or Open is the move the keys and the
+    /// command line make there (issue #27): the same change, in the same
+    /// words (before, it was "#N moved", and its own edit).
+    #[test]
+    fn a_dropped_card_is_planned_as_the_same_move_from_the_keys() {
+        use crate::core::workflow::{self, Intent};
+        let mut s = state();
+        keys(&mut s, "ll");
+        let issue = s.selected_issue().cloned().expect("a card");
+        let name = s.short_ref(&issue);
+        let me = s.ws.me.clone();
+        let ctx = workflow::Context {
+            team: &s.team,
+            milestones: &s.ws.milestones,
+            members: &s.ws.members,
+            me: me.as_ref(),
+            current: s.iteration.current,
+            free_tier: s.ws.free_tier,
+        };
+        let to_closed = workflow::plan(&ctx, &issue, &name, &Intent::ToClosed).unwrap();
+        let ncols = s.layout.columns.len();
+        keys(&mut s, "<Space>");
+        for _ in 0..ncols {
+            keys(&mut s, "l");
+        }
+        let fx = keys(&mut s, "<Enter>");
+        let cs = enqueued(&fx);
+        assert_eq!(cs.len(), 1);
+        assert_eq!(cs[0].edit.add_labels, to_closed.edit.add_labels);
+        assert_eq!(cs[0].edit.remove_labels, to_closed.edit.remove_labels);
+        assert_eq!(cs[0].edit.state, to_closed.edit.state);
+        assert_eq!(cs[0].summary, to_closed.summary);
     }
 }

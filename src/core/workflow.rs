@@ -5,7 +5,7 @@
 
 use super::edit::{self, Edit};
 use super::model::{
-    Issue, IssueState, Milestone, MilestoneId, MilestoneState, TeamConfig, User, UserId,
+    Issue, IssueId, IssueState, Milestone, MilestoneId, MilestoneState, TeamConfig, User, UserId,
 };
 
 /// What a user asks of one issue.
@@ -36,6 +36,36 @@ pub enum Intent {
     /// `priority::N`, or none with 0.
     Priority(u8),
     Comment(String),
+    /// A new place in the issue's column: between these two cards, as
+    /// GitLab's reorder takes it (`after` is the card above).
+    Reorder {
+        after: Option<IssueId>,
+        before: Option<IssueId>,
+        how: Placement,
+    },
+}
+
+/// Where a reorder puts a card, in the summary's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    Top,
+    Bottom,
+    Up,
+    Down,
+    /// Carried there (grab mode).
+    Carried,
+}
+
+impl Placement {
+    fn words(self) -> &'static str {
+        match self {
+            Placement::Top => "moved to the top",
+            Placement::Bottom => "moved to the bottom",
+            Placement::Up => "moved up",
+            Placement::Down => "moved down",
+            Placement::Carried => "moved",
+        }
+    }
 }
 
 /// What the workflow needs to know besides the issue.
@@ -382,6 +412,26 @@ pub fn plan(
             };
             (e, format!("{name}: {what}"))
         }
+        Intent::Reorder { after, before, how } => {
+            if after.is_none() && before.is_none() {
+                return Err(Refusal::NothingToChange);
+            }
+            if *after == Some(issue.id) || *before == Some(issue.id) {
+                return Err(Refusal::Invalid(format!(
+                    "{name} cannot be placed beside itself"
+                )));
+            }
+            (
+                Edit {
+                    reorder: Some(edit::Reorder {
+                        after: *after,
+                        before: *before,
+                    }),
+                    ..Edit::default()
+                },
+                format!("{name} {}", how.words()),
+            )
+        }
         Intent::Comment(body) => {
             let body = body.trim();
             if body.is_empty() {
@@ -400,6 +450,36 @@ pub fn plan(
         return Err(Refusal::NothingToChange);
     }
     Ok(Planned { edit, summary })
+}
+
+/// Several intents on one issue as one change (a carried card dropped in
+/// another lane at a new place): each planned over the issue as the ones
+/// before leave it; the summary is the first change's. Intents that change
+/// nothing are left out; none changing anything is `NothingToChange`.
+pub fn plan_together(
+    ctx: &Context<'_>,
+    issue: &Issue,
+    name: &str,
+    intents: &[Intent],
+) -> Result<Planned, Refusal> {
+    let mut now = issue.clone();
+    let mut all: Option<Planned> = None;
+    for intent in intents {
+        let p = match plan(ctx, &now, name, intent) {
+            Ok(p) => p,
+            Err(Refusal::NothingToChange) => continue,
+            Err(e) => return Err(e),
+        };
+        edit::apply(&mut now, &p.edit, ctx.members);
+        all = Some(match all {
+            None => p,
+            Some(mut a) => {
+                a.edit.merge(p.edit);
+                a
+            }
+        });
+    }
+    all.ok_or(Refusal::NothingToChange)
 }
 
 #[cfg(test)]

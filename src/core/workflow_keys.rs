@@ -10,7 +10,7 @@
 
 use super::action::Effect;
 use super::board::{BoardKind, ColumnKind, SortMode};
-use super::commit::{UndoAs, act, commit, undo};
+use super::commit::{act, undo};
 use super::edit::{self, Edit, Reorder};
 use super::iteration;
 use super::keymap::Command;
@@ -18,7 +18,7 @@ use super::model::{Issue, IssueId, IssueState, Milestone, MilestoneState};
 use super::new_issue::{self, DRAFT};
 use super::picker::{PickItem, PickPurpose, PickValue, Picker};
 use super::state::{AppState, InputPurpose, Mode};
-use super::workflow::Intent;
+use super::workflow::{Intent, Placement};
 use super::{integrity, planning_issue, problems, replan};
 
 /// Run a workflow command from the board; `None` when `cmd` is not one.
@@ -432,21 +432,21 @@ fn reorder(state: &mut AppState, issue: &Issue, delta: i64) -> Vec<Effect> {
             },
         );
     };
-    let r = state.short_ref(issue);
     let how = match delta {
-        d if d == i64::MIN / 4 => "to the top",
-        d if d == i64::MAX / 4 => "to the bottom",
-        d if d < 0 => "up",
-        _ => "down",
+        d if d == i64::MIN / 4 => Placement::Top,
+        d if d == i64::MAX / 4 => Placement::Bottom,
+        d if d < 0 => Placement::Up,
+        _ => Placement::Down,
     };
-    commit(
-        state,
-        issue.id,
-        e,
-        format!("{r} moved {how}"),
-        Some(pos),
-        UndoAs::Step,
-    )
+    let Some(r) = e.reorder else {
+        return Vec::new();
+    };
+    let intent = Intent::Reorder {
+        after: r.after,
+        before: r.before,
+        how,
+    };
+    super::commit::act_together(state, issue, &[intent], Some(pos))
 }
 
 /// The reorder that moves `id` one card up or down in the selected column,
