@@ -41,13 +41,6 @@ const EXIT_USAGE: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // color-eyre reports unexpected errors (and, through the terminal
-    // guard's hook, panics).
-    let _ = color_eyre::config::HookBuilder::default()
-        .display_env_section(false)
-        .into_hooks()
-        .1
-        .install();
     if cli.command.is_some() {
         // A command's output closed early (`glboard print | head -1`) ends
         // it quietly, as it does any Unix tool, not with a panic.
@@ -70,6 +63,12 @@ fn main() -> ExitCode {
             log
         }
     };
+    // color-eyre, once, for every command and the board: unexpected
+    // errors and panics get its report, naming the log file (the board's
+    // terminal guard installs the same hooks, after its own log is set).
+    if cli.command.is_some() {
+        glboard::tui::terminal::install_hooks();
+    }
     let result = match &cli.command {
         Some(Cmd::Init { board, dry_run, .. }) if !board.is_empty() => match config_path(&cli) {
             Some(path) => commands::init_from_boards(&path, board, *dry_run),
@@ -394,6 +393,7 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
         Err(e) => return fail(EXIT_USAGE, e),
     };
     let _log = logging();
+    glboard::tui::terminal::install_hooks();
     tracing::info!(host = %cfg.host, group = %cfg.file.group, "starting");
     // The HTTP client (its TLS set-up takes milliseconds) is built on
     // another thread while the cache is read; a host glboard refuses is a

@@ -25,7 +25,8 @@ pub struct TerminalGuard {
 
 impl TerminalGuard {
     pub fn enter() -> io::Result<Self> {
-        install_panic_hook();
+        install_hooks();
+        HELD.store(true, std::sync::atomic::Ordering::SeqCst);
         enable_raw_mode()?;
         let mut out = io::stdout();
         if let Err(e) = execute!(out, EnterAlternateScreen, EnableMouseCapture, Hide) {
@@ -50,6 +51,7 @@ impl TerminalGuard {
 
     /// Take the terminal back after [`TerminalGuard::suspend`].
     pub fn resume(&mut self) -> io::Result<()> {
+        HELD.store(true, std::sync::atomic::Ordering::SeqCst);
         enable_raw_mode()?;
         execute!(
             io::stdout(),
@@ -74,6 +76,7 @@ impl Drop for TerminalGuard {
 
 /// Put the terminal back as we found it. Safe to call more than once.
 pub fn restore() {
+    HELD.store(false, std::sync::atomic::Ordering::SeqCst);
     let _ = disable_raw_mode();
     let mut out = io::stdout();
     let _ = execute!(out, DisableMouseCapture, LeaveAlternateScreen, Show);
@@ -88,21 +91,37 @@ pub fn set_log_file(path: std::path::PathBuf) {
     let _ = LOG_FILE.set(path);
 }
 
-/// A panic restores the terminal first, then prints color-eyre's report
-/// (naming the log file) on the restored terminal.
-fn install_panic_hook() {
+/// Whether the board holds the terminal (raw mode, the alternate screen):
+/// only then does a panic have a terminal to give back first.
+static HELD: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// color-eyre, once, for the board and every command: an unexpected error
+/// (an `eyre::Report`) and a panic get its report, naming the log file (set
+/// with [`set_log_file`] before); a panic in the board restores the
+/// terminal first and prints the report on the restored terminal. Expected
+/// errors stay one clear line (they never reach here).
+pub fn install_hooks() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let mut builder = color_eyre::config::HookBuilder::default().display_env_section(false);
+        if !std::io::IsTerminal::is_terminal(&io::stderr())
+            || std::env::var_os("NO_COLOR").is_some()
+        {
+            // Into a file or a pipe: no colour codes.
+            builder = builder.theme(color_eyre::config::Theme::new());
+        }
         if let Some(log) = LOG_FILE.get() {
             builder = builder.panic_section(format!(
                 "glboard's log is {}: please attach it to a report",
                 log.display()
             ));
         }
-        let (panic_hook, _) = builder.into_hooks();
+        let (panic_hook, eyre_hook) = builder.into_hooks();
+        let _ = eyre_hook.install();
         std::panic::set_hook(Box::new(move |info| {
-            restore();
+            if HELD.load(std::sync::atomic::Ordering::SeqCst) {
+                restore();
+            }
             eprintln!("{}", panic_hook.panic_report(info));
         }));
     });
