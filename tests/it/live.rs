@@ -81,10 +81,12 @@ fn a_kill_during_sync_leaves_a_usable_cache() {
     // Slow answers: the next sync is in flight when the process dies.
     server.world().latency_ms = 1500;
     server.world().issues[0].updated_at = chrono::Utc::now();
+    let asked = server.world().log.len();
     let mut s = home.start();
     s.wait_for(TITLE_WORD);
-    // Each request now takes 1.5 s: 300 ms in, the sync is in flight.
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // Each request now takes 1.5 s: once GitLab has the first, the sync is
+    // in flight.
+    eventually(&server, "the sync's first request", |w| w.log.len() > asked);
     s.kill();
 
     server.world().latency_ms = 0;
@@ -189,6 +191,21 @@ fn lanes_on_server(
         i.milestone_id,
         i.state.clone(),
     )
+}
+
+/// Wait until the screen satisfies `pred`.
+fn screen_until(s: &Session, what: &str, pred: impl Fn(&str) -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::time::Instant::now() < deadline {
+        if pred(&s.contents()) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!(
+        "the board never showed {what:?} as expected; screen:\n{}",
+        s.contents()
+    );
 }
 
 /// Wait until the fake's state satisfies `pred`.
@@ -380,9 +397,9 @@ fn a_kill_between_the_outbox_write_and_the_send_loses_nothing() {
     s.send("ll");
     s.wait_for("Ready 1/");
     s.send("L");
+    // A change shows as pending only once it is written down: killed the
+    // moment it shows, it is still there.
     s.wait_for("1 change pending");
-    // Give the loop the moment to commit the outbox row after the frame.
-    std::thread::sleep(std::time::Duration::from_millis(300));
     s.kill();
     let puts_before = server
         .world()
@@ -398,7 +415,8 @@ fn a_kill_between_the_outbox_write_and_the_send_loses_nothing() {
         w.log.iter().any(|l| l.starts_with("PUT"))
     });
     s.wait_for("synced just now");
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // Sent and answered: nothing left to send twice.
+    screen_until(&s, "nothing pending", |c| !c.contains("pending"));
     s.send("q");
     assert!(s.wait_exit().success());
     let w = server.world();
@@ -489,6 +507,10 @@ fn a_comment_written_in_the_editor_reaches_gitlab() {
     // Back in the board, with the comment in the detail pane.
     s.send("\r");
     s.wait_for("Milestone");
+    // The comments are read when the pane opens: to their end once read.
+    s.send("G");
+    s.wait_for("Comments");
+    screen_until(&s, "the comments read", |c| !c.contains("loading…"));
     s.send("G");
     s.wait_for("Written in the editor.");
     s.send("q");
@@ -599,12 +621,24 @@ fn a_catalogue_of_escapes_from_gitlab_reaches_no_view_output_or_log() {
     let mut s = Session::start_with_env(&[], &env, 120, 40);
     s.wait_for("synced just now");
     s.wait_for("Evil");
-    for keys in [
-        "\r", "q", "?", "?", "a", "\u{1b}", "M", "\u{1b}", "/Evil", "\r", "q", "q",
+    // Each key, then what it shows (or stops showing) before the next.
+    for (keys, shows, what) in [
+        ("\r", true, "┌ #"),
+        ("q", false, "┌ #"),
+        ("?", true, "┌ Keys"),
+        ("?", false, "┌ Keys"),
+        ("a", true, "Assignees of"),
+        ("\u{1b}", false, "Assignees of"),
+        ("M", true, "Milestone of"),
+        ("\u{1b}", false, "Milestone of"),
+        ("/Evil", true, "/Evil█"),
+        ("\r", true, "filter \"Evil\""),
     ] {
         s.send(keys);
-        std::thread::sleep(std::time::Duration::from_millis(150));
+        screen_until(&s, what, |c| c.contains(what) == shows);
     }
+    s.send("q");
+    s.send("q");
     assert!(s.wait_exit().success());
     let raw = String::from_utf8_lossy(&s.raw.lock().unwrap()).into_owned();
     assert!(raw.contains("Evil"), "the titles were shown");
