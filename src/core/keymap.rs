@@ -677,7 +677,7 @@ pub fn resolve_layered(contexts: &[Context], pending: &[KeyPress], key: KeyPress
 }
 
 /// Resolve `pending` keys followed by `key` in a context.
-pub fn resolve(context: Context, pending: &[KeyPress], key: KeyPress) -> Resolution {
+fn resolve(context: Context, pending: &[KeyPress], key: KeyPress) -> Resolution {
     let mut seq: Vec<KeyPress> = pending.to_vec();
     seq.push(key);
     let mut prefix = false;

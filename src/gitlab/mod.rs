@@ -1089,7 +1089,7 @@ impl Client {
                     ("search", search.into()),
                     ("include_ancestor_groups", "true".into()),
                 ],
-                |l: &ApiLabel| if l.id != 0 { l.id } else { fxhash(&l.name) },
+                |l: &ApiLabel| if l.id != 0 { l.id } else { name_key(&l.name) },
                 &|_, _| {},
             )
             .await
@@ -1483,7 +1483,9 @@ pub enum NotePosted {
     },
 }
 
-fn fxhash(s: &str) -> u64 {
+/// A key for deduplicating a label GitLab sent without an id, from its
+/// name (the standard library's SipHash; any stable hash would do).
+fn name_key(s: &str) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     s.hash(&mut h);
