@@ -343,9 +343,11 @@ fn demo(cli: &Cli, hint: Option<String>) -> ExitCode {
     };
     let (_tx, rx) = mpsc::unbounded_channel();
     // The demo: the dark or light palette as the terminal says.
-    let theme = glboard::tui::theme::Theme::chosen("auto", Default::default(), || {
-        glboard::tui::theme::terminal_is_light(THEME_QUERY)
-    });
+    let theme = glboard::tui::theme::Theme::chosen(
+        "auto",
+        Default::default(),
+        glboard::tui::theme::remembered_palette,
+    );
     match rt.block_on(glboard::tui::run(state, theme, rx, |_| None)) {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => fail(EXIT_FAILURE, unexpected(e, "the terminal failed")),
@@ -612,9 +614,11 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
         actions: action_tx,
         notes: Some((notes_client, handle)),
     };
-    let theme = glboard::tui::theme::Theme::chosen(&cfg.file.theme, cfg.styles.clone(), || {
-        glboard::tui::theme::terminal_is_light(THEME_QUERY)
-    });
+    let theme = glboard::tui::theme::Theme::chosen(
+        &cfg.file.theme,
+        cfg.styles.clone(),
+        glboard::tui::theme::remembered_palette,
+    );
     let result = rt.block_on(glboard::tui::run(state, theme, action_rx, move |effect| {
         runner.run(effect)
     }));
@@ -686,11 +690,6 @@ fn reopen_on_profile(profile: Option<&str>) -> ExitCode {
         Err(e) => fail(EXIT_FAILURE, format!("cannot open the other profile: {e}")),
     }
 }
-
-/// How long the terminal has to say whether its background is light
-/// (`theme = "auto"`): a local terminal answers in a millisecond; past
-/// this (a slow SSH link, a terminal that never answers) the dark palette.
-const THEME_QUERY: Duration = Duration::from_millis(150);
 
 /// Let SIGPIPE end the process (Rust ignores it, so a write to a closed
 /// pipe panics in `println!`).

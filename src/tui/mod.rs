@@ -25,9 +25,15 @@ const TICK: std::time::Duration = std::time::Duration::from_secs(15);
 /// `on_effect` does what `update` asks of the adapters (refresh, write a
 /// change down) and may answer at once (the change is saved), which
 /// `update` takes before anything else.
+/// How long the terminal has to say whether its background is light
+/// (`theme = "auto"`), after the first frame: a local terminal answers in a
+/// millisecond; past this (a slow SSH link, a terminal that never answers)
+/// the palette stays the one it was drawn in.
+const PALETTE_QUERY: std::time::Duration = std::time::Duration::from_millis(150);
+
 pub async fn run(
     mut state: AppState,
-    theme: Theme,
+    mut theme: Theme,
     mut background: mpsc::UnboundedReceiver<Action>,
     mut on_effect: impl FnMut(Effect) -> Option<Action>,
 ) -> io::Result<AppState> {
@@ -48,11 +54,33 @@ pub async fn run(
     );
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The first frame at once, in this terminal's last known palette...
+    guard.terminal.draw(|f| view::draw(f, &state, &theme))?;
+    // ...then the terminal is asked (before the key reader starts, so its
+    // answer is not taken for keys; a key typed before the answer goes
+    // with it, so a terminal that did not answer in time is not asked
+    // again), and the board drawn again only if the answer differs.
+    if theme.ask {
+        let said = theme::terminal_is_light(PALETTE_QUERY);
+        theme::remember_palette(match said {
+            Some(true) => theme::Palette::Light,
+            Some(false) => theme::Palette::Dark,
+            None => theme::Palette::Silent,
+        });
+        if let Some(light) = said
+            && light != theme.light
+        {
+            theme.light = light;
+            // Only the cells whose colours differ are written again (no
+            // clear: ratatui's asks the terminal where the cursor is).
+            guard.terminal.draw(|f| view::draw(f, &state, &theme))?;
+        }
+        theme.ask = false;
+    }
     let (event_tx, mut events) = mpsc::unbounded_channel();
     let mut reader = reader::Reader::start(event_tx)?;
     let mut signals = Signals::new()?;
     let mut background_open = true;
-    guard.terminal.draw(|f| view::draw(f, &state, &theme))?;
     loop {
         let mut stop = false;
         let first = tokio::select! {

@@ -19,6 +19,9 @@ pub struct Theme {
     pub light: bool,
     /// `[theme.styles]`: a style's name and what replaces it.
     pub overrides: BTreeMap<String, Style>,
+    /// `theme = "auto"`: the palette is this terminal's last known one (or
+    /// dark) until the terminal says, after the first frame.
+    pub ask: bool,
 }
 
 /// The names `[theme.styles]` overrides.
@@ -81,28 +84,35 @@ impl Theme {
             color,
             light,
             overrides: BTreeMap::new(),
+            ask: false,
         }
     }
 
     /// The theme the config asks for: `choice` is `dark`, `light` or `auto`
-    /// (`ask` tells whether the terminal's background is light, within its
-    /// timeout); `NO_COLOR` wins over both.
+    /// (`remembered`: what this kind of terminal said when last asked; it
+    /// is asked again after the first frame, see [`Theme::ask`], unless it
+    /// did not answer then); `NO_COLOR` wins over both.
     pub fn chosen(
         choice: &str,
         overrides: BTreeMap<String, Style>,
-        ask: impl FnOnce() -> Option<bool>,
+        remembered: impl FnOnce() -> Option<Palette>,
     ) -> Self {
         let color = no_color_unset();
-        let light = match choice {
-            "light" => true,
-            "dark" => false,
-            _ if !color => false,
-            _ => ask().unwrap_or(false),
+        let (light, ask) = match choice {
+            "light" => (true, false),
+            "dark" => (false, false),
+            _ if !color => (false, false),
+            _ => match remembered() {
+                Some(Palette::Silent) => (false, false),
+                Some(Palette::Light) => (true, true),
+                Some(Palette::Dark) | None => (false, true),
+            },
         };
         Theme {
             color,
             light,
             overrides: if color { overrides } else { BTreeMap::new() },
+            ask,
         }
     }
 
@@ -379,6 +389,78 @@ pub fn readable_on(fg: Color, bg: Color, light: bool) -> bool {
         return true;
     }
     readable(fg, bg)
+}
+
+/// This terminal's kind, for remembering its palette: `$TERM` and
+/// `$TERM_PROGRAM` (a multiplexer or SSH keeps them).
+fn terminal_kind() -> String {
+    let var = |v: &str| std::env::var(v).unwrap_or_default();
+    format!("{}|{}", var("TERM"), var("TERM_PROGRAM"))
+}
+
+/// Where the palettes terminals said are kept: the state directory.
+fn palettes_file() -> Option<std::path::PathBuf> {
+    let dirs = directories::ProjectDirs::from("", "", "glboard")?;
+    Some(dirs.state_dir()?.join("palettes"))
+}
+
+/// What a kind of terminal said when it was last asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Palette {
+    Light,
+    Dark,
+    /// It did not answer in time: not asked again (a console, a serial
+    /// line, some multiplexers), and dark.
+    Silent,
+}
+
+impl Palette {
+    fn word(self) -> &'static str {
+        match self {
+            Palette::Light => "light",
+            Palette::Dark => "dark",
+            Palette::Silent => "silent",
+        }
+    }
+}
+
+/// What this kind of terminal said when it was last asked.
+pub fn remembered_palette() -> Option<Palette> {
+    let text = std::fs::read_to_string(palettes_file()?).ok()?;
+    let kind = terminal_kind();
+    text.lines().find_map(|l| {
+        let (k, v) = l.rsplit_once('\t')?;
+        (k == kind).then_some(match v {
+            "light" => Palette::Light,
+            "silent" => Palette::Silent,
+            _ => Palette::Dark,
+        })
+    })
+}
+
+/// Remember what this kind of terminal said (best effort: a start that
+/// cannot write it asks again next time).
+pub fn remember_palette(said: Palette) {
+    let Some(path) = palettes_file() else {
+        return;
+    };
+    let kind = terminal_kind();
+    let old = std::fs::read_to_string(&path).unwrap_or_default();
+    let mut text: String = old
+        .lines()
+        .filter(|l| l.rsplit_once('\t').is_some_and(|(k, _)| k != kind))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    text.push_str(&format!("{kind}\t{}\n", said.word()));
+    if let Some(dir) = path.parent() {
+        let _ = crate::fsutil::create_private_dir(dir);
+    }
+    // Written aside, then renamed over: a reader sees the old or the new.
+    let aside = path.with_extension(format!("new-{}", std::process::id()));
+    let _ = std::fs::remove_file(&aside);
+    if crate::fsutil::write_private(&aside, text.as_bytes()).is_ok() {
+        let _ = std::fs::rename(&aside, &path);
+    }
 }
 
 /// Ask the terminal whether its background is light (OSC 11), within

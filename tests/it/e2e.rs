@@ -137,29 +137,74 @@ fn wrote(s: &Session, what: &str) -> bool {
 
 #[test]
 fn a_light_terminal_gets_the_light_theme_and_a_silent_one_the_dark_in_time() {
+    // NO_COLOR (the sessions' default) would skip the question: colour on;
+    // the palettes terminals said are kept in this home's state directory.
+    let home = crate::common::Home::new();
+    let mut env = home.env();
+    env.push(("NO_COLOR".into(), String::new()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let args = ["--demo", "--today", "2025-11-05"];
+    let frame = "Backlog";
     // A light terminal answers the background query (OSC 11) and the
-    // device attributes that follow it.
-    // NO_COLOR (the sessions' default) would skip the question: colour on.
-    let colour = [("NO_COLOR", "")];
-    let mut s = Session::start_with_env(&["--demo", "--today", "2025-11-05"], &colour, 100, 30);
+    // device attributes that follow it. The first frame does not wait for
+    // the answer: it comes first, dark (nothing known of this terminal),
+    // then the board is drawn again in the light palette.
+    let mut s = Session::start_with_env(&args, &env, 100, 30);
     wait_for_raw(&s, b"\x1b]11;?");
-    s.send("\x1b]10;rgb:0000/0000/0000\x1b\\\x1b]11;rgb:ffff/ffff/ffff\x1b\\\x1b[?62;22c");
-    s.wait_for("DEMO");
-    s.wait_for("W45 ·");
-    // The accent is blue, not the dark palette's cyan.
     assert!(
-        wrote(&s, "38;5;4;"),
-        "blue accents on a light terminal: {:?}",
-        String::from_utf8_lossy(&s.raw_since(0)[..600.min(s.raw_len())])
+        before(&s, frame, "\x1b]11;?"),
+        "the first frame came before the question"
     );
-    assert!(!wrote(&s, "38;5;6;"), "no cyan on a light terminal");
+    let asked_at = s.raw_len();
+    s.send("\x1b]10;rgb:0000/0000/0000\x1b\\\x1b]11;rgb:ffff/ffff/ffff\x1b\\\x1b[?62;22c");
+    // The accent turns blue, not the dark palette's cyan.
+    wait_for_raw(&s, b"38;5;4;");
+    assert!(
+        !String::from_utf8_lossy(&s.raw_since(asked_at)).contains("38;5;6;"),
+        "no cyan once the terminal said it is light"
+    );
     s.send("q");
     assert!(s.wait_exit().success());
-    // A terminal that never answers: the board comes anyway, dark.
-    let mut s = Session::start_with_env(&["--demo", "--today", "2025-11-05"], &colour, 100, 30);
-    s.wait_for("W45 ·");
-    assert!(wrote(&s, "\x1b]11;?"), "it asked");
+    // The same kind of terminal again: light from the first frame on.
+    let mut s = Session::start_with_env(&args, &env, 100, 30);
+    wait_for_raw(&s, b"\x1b]11;?");
+    assert!(wrote(&s, "38;5;4;"), "blue from the first frame");
+    assert!(!wrote(&s, "38;5;6;"), "no cyan on a terminal known light");
+    s.kill();
+    // A terminal that never answers: the board comes first anyway, in
+    // the palette last known (another kind of terminal: dark)...
+    let mut silent = env.clone();
+    silent.push(("TERM_PROGRAM", "silent"));
+    let mut s = Session::start_with_env(&args, &silent, 100, 30);
+    wait_for_raw(&s, b"\x1b]11;?");
+    assert!(before(&s, frame, "\x1b]11;?"), "the first frame came first");
     assert!(wrote(&s, "38;5;6;"), "the dark palette");
+    // ...and once the question has gone unanswered, it is not asked again.
+    let palettes = home.path("state/glboard/palettes");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !std::fs::read_to_string(&palettes).is_ok_and(|t| t.contains("|silent\tsilent")) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the silence remembered"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     s.send("q");
     assert!(s.wait_exit().success());
+    let mut s = Session::start_with_env(&args, &silent, 100, 30);
+    s.wait_for("W45 ·");
+    s.send("q");
+    assert!(s.wait_exit().success());
+    assert!(
+        !wrote(&s, "\x1b]11;?"),
+        "a silent terminal is not asked again"
+    );
+    assert!(wrote(&s, "38;5;6;"), "the dark palette");
+}
+
+/// Whether `first` was written before `then`.
+fn before(s: &Session, first: &str, then: &str) -> bool {
+    let raw = s.raw_since(0);
+    let at = |what: &str| raw.windows(what.len()).position(|w| w == what.as_bytes());
+    matches!((at(first), at(then)), (Some(a), Some(b)) if a < b)
 }
