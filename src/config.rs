@@ -45,6 +45,10 @@ pub struct FileConfig {
     /// Seconds between background refreshes while the board is open (0: never).
     #[serde(default = "default_refresh")]
     pub refresh_seconds: u64,
+    /// Seconds between the live probes while the board is open (one
+    /// request: did a team issue change?); 0: none, only `refresh_seconds`.
+    #[serde(default = "default_live")]
+    pub live_seconds: u64,
     /// `[wip]` lane = limit.
     #[serde(default)]
     pub wip: std::collections::BTreeMap<String, u32>,
@@ -290,6 +294,10 @@ fn default_done() -> String {
 }
 fn default_refresh() -> u64 {
     300
+}
+
+fn default_live() -> u64 {
+    crate::sync::LIVE_PROBE.as_secs()
 }
 
 /// A configuration ready to use.

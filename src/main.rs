@@ -551,6 +551,9 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
     let (poke_tx, poke_rx) = mpsc::unbounded_channel::<()>();
     let interval =
         (cfg.file.refresh_seconds > 0).then(|| Duration::from_secs(cfg.file.refresh_seconds));
+    // The live probe only where the board refreshes at all.
+    let live = (interval.is_some() && cfg.file.live_seconds > 0)
+        .then(|| Duration::from_secs(cfg.file.live_seconds));
     let client = match client_thread.join() {
         Ok(Ok(c)) => c,
         Ok(Err(e)) => return fail(EXIT_USAGE, e),
@@ -584,7 +587,9 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
         let (actions, written) = (action_tx.clone(), poke(&poke_tx));
         rt.spawn(async move {
             match Syncer::new(client, store, target) {
-                Ok(syncer) => sync::run(syncer, sync_rx, actions, interval, shown, written).await,
+                Ok(syncer) => {
+                    sync::run(syncer, sync_rx, actions, interval, live, shown, written).await;
+                }
                 Err(e) => {
                     let _ = actions.send(glboard::core::action::Action::Sync(
                         glboard::core::action::SyncEvent::Failed {

@@ -238,6 +238,32 @@ impl Syncer {
         }
     }
 
+    /// Others wrote to the cache since (answers to changes, another
+    /// process's sync): start from what it holds now.
+    fn catch_up(&mut self) -> Result<(), SyncError> {
+        let rev = self.store.rev()?;
+        if rev != self.rev {
+            self.snap = self.store.load()?.unwrap_or_default();
+            self.rev = rev;
+            self.client.set_lanes(self.snap.meta.lane_labels.clone());
+        }
+        Ok(())
+    }
+
+    /// Whether a team issue changed on GitLab since the last sync saw: one
+    /// request (the most recently updated one), for the board's live
+    /// probe. A change that leaves no `updated_at` (a reorder within a
+    /// lane, an issue leaving the team) waits for the next regular sync.
+    pub async fn changed_on_gitlab(&mut self) -> Result<bool, SyncError> {
+        self.catch_up()?;
+        let Some(known) = self.snap.meta.max_updated_at else {
+            return Ok(true);
+        };
+        let team = self.team_label();
+        let latest = self.client.latest_update(&self.target.group, &team).await?;
+        Ok(latest.is_some_and(|t| t > known))
+    }
+
     /// Full when never synced or too long ago, else incremental.
     pub async fn sync(
         &mut self,
@@ -245,14 +271,7 @@ impl Syncer {
         shown: Option<MilestoneId>,
         progress: Progress<'_>,
     ) -> Result<SyncReport, SyncError> {
-        // Others wrote to the cache since (answers to changes, another
-        // process's sync): start from what it holds now.
-        let rev = self.store.rev()?;
-        if rev != self.rev {
-            self.snap = self.store.load()?.unwrap_or_default();
-            self.rev = rev;
-            self.client.set_lanes(self.snap.meta.lane_labels.clone());
-        }
+        self.catch_up()?;
         let stale = self
             .snap
             .meta
@@ -1062,13 +1081,21 @@ pub enum SyncRequest {
     Show(MilestoneId),
 }
 
+/// How often the board asks GitLab whether anything changed, unless the
+/// config's `live_seconds` says.
+pub const LIVE_PROBE: Duration = Duration::from_secs(10);
+
 /// The background task: sync at start, on request, and every `interval`;
-/// report each step as an [`Action`]. Ends when the UI's channel closes.
+/// every `live` in between it asks GitLab whether a team issue changed
+/// (one request) and syncs at once when one did, so that what others do
+/// on either board shows within `live` and a sync. Reports
+/// each step as an [`Action`]. Ends when the UI's channel closes.
 pub async fn run(
     mut syncer: Syncer,
     mut requests: mpsc::UnboundedReceiver<SyncRequest>,
     actions: mpsc::UnboundedSender<Action>,
     interval: Option<Duration>,
+    live: Option<Duration>,
     mut shown: Option<MilestoneId>,
     written: impl Fn() + Send + 'static,
 ) {
@@ -1144,14 +1171,33 @@ pub async fn run(
                 retry.map(|d| tokio::time::Instant::now() + d)
             }
         };
-        // Wait for a request, or the next periodic sync.
+        // Wait for a request, the next periodic sync, or (not
+        // rate-limited) the next probe.
         loop {
-            let req = match next {
-                Some(at) => tokio::select! {
+            let now = tokio::time::Instant::now();
+            let probe = live
+                .filter(|_| wait_until.is_none_or(|w| w <= now))
+                .map(|d| now + d)
+                .filter(|p| next.is_none_or(|n| *p < n));
+            let req = match (probe, next) {
+                (Some(at), _) => tokio::select! {
+                    r = requests.recv() => r,
+                    _ = tokio::time::sleep_until(at) => {
+                        match syncer.changed_on_gitlab().await {
+                            Ok(true) => break,
+                            Ok(false) => continue,
+                            Err(e) => {
+                                tracing::debug!(error = %e, "the live probe failed");
+                                continue;
+                            }
+                        }
+                    },
+                },
+                (None, Some(at)) => tokio::select! {
                     r = requests.recv() => r,
                     _ = tokio::time::sleep_until(at) => break,
                 },
-                None => requests.recv().await,
+                (None, None) => requests.recv().await,
             };
             match req {
                 None => return,

@@ -752,3 +752,39 @@ fn until_nothing_pending_syncing(home: &Home) {
     let o = home.run(&["pending"]);
     panic!("still pending: {}", String::from_utf8_lossy(&o.stdout));
 }
+
+/// Live during the planning call (issue #31): with the iteration board
+/// open, a lane move made by another client (the web) shows within the
+/// live probe's period and a sync, with no key pressed.
+#[test]
+fn a_move_made_elsewhere_shows_on_an_open_board_by_itself() {
+    let server = fake();
+    let home = Home::new();
+    home.write_config(&server.url());
+    let cfg = home.path("config/glboard/config.toml");
+    let config = std::fs::read_to_string(&cfg).unwrap();
+    // A probe a second (10 by default).
+    std::fs::write(&cfg, format!("live_seconds = 1\n{config}")).unwrap();
+    let mut s = home.start();
+    s.wait_for("synced just now");
+    let (issue, word, _) = pick(&server, "Ready");
+    let t = Tracked {
+        id: issue.id,
+        word,
+        reference: String::new(),
+        lane: "Ready".into(),
+        weight: issue.weight,
+    };
+    show_only(&mut s, &t);
+    {
+        let mut w = server.world();
+        let i = w.issues.iter_mut().find(|i| i.id == issue.id).unwrap();
+        i.labels.remove("workflow-infra::Ready");
+        i.labels.insert("workflow-infra::In Progress".into());
+        i.updated_at = chrono::Utc::now();
+    }
+    s.wait_for("In Progress 1/1");
+    s.send("q");
+    s.send("q");
+    assert!(s.wait_exit().success());
+}

@@ -1195,6 +1195,36 @@ impl Client {
 
     /// Issues of the group matching `query` (`labels`, `state`, `milestone`,
     /// `updated_after`, `order_by`, `sort`, ...), every page.
+    /// When the group's most recently updated issue with these labels (any
+    /// state) was updated: one request of one item, whatever changed, for
+    /// the board's live probe. `None`: no such issue.
+    pub async fn latest_update(
+        &self,
+        group: &str,
+        labels: &str,
+    ) -> Result<Option<DateTime<Utc>>, GitlabError> {
+        #[derive(serde::Deserialize)]
+        struct Stamp {
+            updated_at: DateTime<Utc>,
+        }
+        let path = format!("/groups/{}/issues", Self::group_path(group));
+        let url = self.url(
+            &path,
+            &[
+                ("labels", labels.to_owned()),
+                ("state", "all".into()),
+                ("order_by", "updated_at".into()),
+                ("sort", "desc".into()),
+                ("per_page", "1".into()),
+            ],
+        );
+        let (stamps, _): (Vec<Stamp>, _) = self
+            .get_json(&url, "the latest update")
+            .await
+            .map_err(|e| name_group(e, group))?;
+        Ok(stamps.into_iter().map(|s| s.updated_at).next())
+    }
+
     pub async fn group_issues(
         &self,
         group: &str,

@@ -1605,3 +1605,47 @@ fn an_answer_written_during_a_full_sync_is_kept_over_the_listing_and_a_new_issue
     );
     assert_eq!(s.snap.ws.issues.len(), on_disk.ws.issues.len());
 }
+
+/// The board's live probe (issue #31): whether anything changed costs one
+/// request of one item, and says no until someone changes an issue; the
+/// sync that follows then shows the change.
+#[test]
+fn the_live_probe_costs_one_request_and_sees_an_edit_made_elsewhere() {
+    let rig = Rig::new(world(700));
+    let mut s = rig.syncer();
+    rig.sync(&mut s).unwrap();
+    rig.sync(&mut s).unwrap();
+    rig.fake.world().log.clear();
+    for _ in 0..3 {
+        let changed = rig.rt.block_on(s.changed_on_gitlab()).unwrap();
+        assert!(!changed, "nothing changed");
+    }
+    let log = rig.fake.world().log.clone();
+    assert_eq!(log.len(), 3, "one request a probe: {log:#?}");
+    assert!(
+        log.iter().all(|l| l.contains("per_page=1")),
+        "one item each: {log:#?}"
+    );
+
+    // Someone moves an issue to another lane on the web.
+    let moved = {
+        let mut w = rig.fake.world();
+        let i = w
+            .issues
+            .iter_mut()
+            .find(|i| i.labels.contains("workflow-infra::Ready") && i.state == "opened")
+            .unwrap();
+        i.labels.remove("workflow-infra::Ready");
+        i.labels.insert("workflow-infra::In Progress".into());
+        i.updated_at = Utc::now();
+        i.id
+    };
+    assert!(rig.rt.block_on(s.changed_on_gitlab()).unwrap());
+    rig.sync(&mut s).unwrap();
+    let i = s.snap.ws.issues.iter().find(|i| i.id == moved).unwrap();
+    assert!(i.has_label("workflow-infra::In Progress"));
+    assert!(
+        !rig.rt.block_on(s.changed_on_gitlab()).unwrap(),
+        "seen by the sync"
+    );
+}
