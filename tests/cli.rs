@@ -997,6 +997,95 @@ fn planning_summary_is_written_between_markers_keeping_the_teams_text() {
 }
 
 #[test]
+fn planning_summary_reads_the_cache_without_a_token_and_leaves_the_planning_issue_out() {
+    let server = fake();
+    let home = synced_home(&server);
+    let cur = server.world().milestones[2].id;
+    let planning = server
+        .world()
+        .issues
+        .iter()
+        .find(|i| i.title.contains("Iteration Planning") && i.milestone_id == Some(cur))
+        .cloned()
+        .expect("the current planning issue");
+    // Printing only reads the cache: no token needed (issue #28).
+    let o = without_token(&home, &["planning", "summary", "--format", "json"], "");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(
+        v["by_lane"].as_array().is_some_and(|a| !a.is_empty()),
+        "{v}"
+    );
+    // The planning issue is where the summary goes, not planned work.
+    let refs: Vec<&str> = v["by_lane"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["issues"].as_array().unwrap())
+        .filter_map(|i| i["web_url"].as_str())
+        .collect();
+    assert!(
+        !refs
+            .iter()
+            .any(|u| u.ends_with(&format!("/-/issues/{}", planning.iid))),
+        "{refs:?}"
+    );
+    // Writing it still needs the token.
+    let o = without_token(&home, &["planning", "summary", "--write"], "");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+#[test]
+fn config_mistakes_are_said_with_their_line() {
+    let server = fake();
+    let home = synced_home(&server);
+    let path = home.path("config/glboard/config.toml");
+    let good = std::fs::read_to_string(&path).unwrap();
+    // An unclosed key name: an error naming the file and line (exit 2),
+    // not the four keys <, C, -, q.
+    let bad = format!("{good}\n[keys.board]\ntake = \"<C-q\"\n");
+    let line = bad.lines().position(|l| l.starts_with("take")).unwrap() + 1;
+    std::fs::write(&path, &bad).unwrap();
+    let o = home.run(&["print"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains(&format!("config.toml:{line}: \"<C-q\" is not a key")),
+        "{}",
+        stderr(&o)
+    );
+    // A [capacity] member the group does not have: a warning with its line.
+    let bad = format!("{good}\n[capacity]\nakovacs = 8\nnobody-here = 5\n");
+    let line = bad
+        .lines()
+        .position(|l| l.starts_with("nobody-here"))
+        .unwrap()
+        + 1;
+    std::fs::write(&path, &bad).unwrap();
+    let o = with_dumb_term(&home, &["doctor"]);
+    assert!(
+        stdout(&o).contains(&format!(
+            "warn capacity: {}:{line}: [capacity] nobody-here is not a member",
+            path.display()
+        )),
+        "{}",
+        stdout(&o)
+    );
+    assert!(!stdout(&o).contains("akovacs is not"), "{}", stdout(&o));
+    // An empty GLBOARD_CONFIG is as unset: the default file.
+    std::fs::write(&path, &good).unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_glboard"));
+    cmd.args(["print"])
+        .env("GLBOARD_CONFIG", "")
+        .env_remove("GITLAB_HOST");
+    for (k, v) in home.env() {
+        cmd.env(k, v);
+    }
+    let o = cmd.output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("Datastores team"), "{}", stdout(&o));
+}
+
+#[test]
 fn actions_take_several_references_and_an_unknown_one_stops_none_of_the_others() {
     let server = fake();
     let home = synced_home(&server);

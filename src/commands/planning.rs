@@ -31,10 +31,11 @@ pub fn planning_summary(
                 }
             };
             let team = live.team(&snap);
-            // Carry-overs: the iteration's milestone histories.
+            // Carry-overs: the iteration's milestone histories, read when
+            // there is a token (without one, printing reads the cache only).
             let snap = match find_milestone(&snap.ws.milestones, &team, today, milestone) {
-                Ok(m) => with_history(&live, &[m.id])?,
-                Err(_) => snap,
+                Ok(m) if write || live.token().is_ok() => with_history(&live, &[m.id])?,
+                _ => snap,
             };
             let (ws, _) = current_view(&live.store_for_reading()?, snap.ws)?;
             (ws, team, Some(live))

@@ -109,11 +109,13 @@ pub fn previous<'a>(ws: &'a Workspace, team: &TeamConfig, m: &Milestone) -> Opti
 pub fn summary(ws: &Workspace, team: &TeamConfig, milestone: MilestoneId) -> Option<Summary> {
     let m = ws.milestone(milestone)?;
     let ambiguous = board::ambiguous_iids(ws);
+    // The planning issue is where the summary goes, not planned work.
+    let planning = super::planning_template::find(ws, team, m).map(|i| i.id);
     let mut issues: Vec<&Issue> = ws
         .issues
         .iter()
         .filter(|i| i.milestone_id == Some(milestone) && i.has_label(&team.team_label))
-        .filter(|i| i.iid != 0)
+        .filter(|i| i.iid != 0 && Some(i.id) != planning)
         .collect();
     issues.sort_by_key(|i| (i.position, i.id));
     let items: Vec<(&Issue, Item)> = issues
@@ -474,5 +476,29 @@ mod tests {
         assert!(md.contains("| Person |"));
         // People are named without notifying them.
         assert!(!md.contains(" @ada"), "{md}");
+    }
+
+    #[test]
+    fn the_planning_issue_is_not_counted_in_its_own_summary() {
+        let mut s = state();
+        let m = s.milestone.unwrap();
+        let before = summary(&s.ws, &s.team, m).unwrap();
+        let title = s.ws.milestone(m).unwrap().title.clone();
+        let mut planning =
+            s.ws.issues
+                .iter()
+                .find(|i| i.milestone_id == Some(m))
+                .unwrap()
+                .clone();
+        planning.id = 999_999;
+        planning.iid = 99_999;
+        planning.weight = Some(1);
+        planning.title = format!("{title} {}", s.team.planning_title);
+        s.ws.issues.push(planning);
+        let after = summary(&s.ws, &s.team, m).unwrap();
+        assert_eq!(after.issues, before.issues);
+        assert_eq!(after.weight, before.weight);
+        let md = markdown(&after, day("2026-12-04"));
+        assert!(!md.contains("99999"), "{md}");
     }
 }
