@@ -1086,6 +1086,90 @@ fn config_mistakes_are_said_with_their_line() {
 }
 
 #[test]
+fn gitlab_messages_name_the_cause() {
+    let server = fake();
+    let home = synced_home(&server);
+    // A single sign-on proxy's sign-in page where the API's JSON was due:
+    // said as such (the change stays queued, exit 75), not as JSON that
+    // does not parse.
+    server.world().always = Some(Fault::SignIn);
+    let o = with_dumb_term(&home, &["sync"]);
+    assert_eq!(o.status.code(), Some(75), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("answered with a web page (Sign in · Example Corp SSO)")
+            && err.contains("a proxy or single sign-on is in the way"),
+        "{err}"
+    );
+    assert!(!err.contains("expected value"), "{err}");
+    // A proxy sending the browser to its sign-in page: the same, with where.
+    server.world().always = Some(Fault::Redirect("https://sso.example.com/login".into()));
+    let err = stderr(&with_dumb_term(&home, &["sync"]));
+    assert!(
+        err.contains("web page (redirected to https://sso.example.com/login)"),
+        "{err}"
+    );
+    server.world().always = None;
+
+    // A write to an archived project: GitLab's bare 403 is asked about
+    // and named, not blamed on the token's scopes.
+    let (project, iid) = {
+        let w = server.world();
+        let i = w
+            .issues
+            .iter()
+            .find(|i| {
+                i.project_id != w.projects[0].id
+                    && i.state == "opened"
+                    && i.labels.contains("team::Datastores")
+                    && i.weight != Some(7)
+            })
+            .unwrap();
+        (i.project_id, i.iid)
+    };
+    let path = server
+        .world()
+        .projects
+        .iter()
+        .find(|p| p.id == project)
+        .unwrap()
+        .path
+        .clone();
+    let reference = format!("{path}#{iid}");
+    server.world().archive_project(project);
+    let o = with_dumb_term(&home, &["weight", &reference, "7"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("project {path} is archived")),
+        "{err}"
+    );
+    assert!(!err.contains("scope"), "{err}");
+
+    // A board the group lacks is not a group that does not exist.
+    let o = home.run(&[
+        "init",
+        "--dry-run",
+        "--board",
+        &format!(
+            "{}/groups/{}/-/boards/999",
+            server.url(),
+            fake_gitlab::generate::GROUP
+        ),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!(
+            "group {} has no board 999",
+            fake_gitlab::generate::GROUP
+        )) && err.contains("its boards: 1688503"),
+        "{err}"
+    );
+    assert!(!err.contains("does not exist"), "{err}");
+}
+
+#[test]
 fn actions_take_several_references_and_an_unknown_one_stops_none_of_the_others() {
     let server = fake();
     let home = synced_home(&server);

@@ -188,6 +188,7 @@ pub fn act(state: &mut AppState, issue: &Issue, intent: Intent) -> Vec<Effect> {
         me: me.as_ref(),
         current: state.iteration.current,
         free_tier: state.ws.free_tier,
+        command_line: false,
     };
     let undo = if matches!(intent, Intent::Comment(_)) {
         UndoAs::Never

@@ -389,6 +389,7 @@ pub(super) fn to_column(state: &mut AppState, issue: &Issue, target: &ColumnKind
                 me: me.as_ref(),
                 current: state.iteration.current,
                 free_tier: state.ws.free_tier,
+                command_line: false,
             };
             let planned = match super::workflow::plan(&ctx, issue, &r, &Intent::ToClosed) {
                 Ok(p) => p,
