@@ -915,6 +915,16 @@ fn cadence_makes_each_milestone_and_the_planning_issue_once() {
     );
     let o = home.run(&["cadence", "--ahead", "5"]);
     assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
+    // What it waits for is said (issue #28: a first run took seconds
+    // with nothing on the screen), on stderr: stdout keeps the report.
+    for step in [
+        "cadence: syncing the cache",
+        "milestones, every state…",
+        "cadence: creating 2 milestones…",
+    ] {
+        assert!(stderr(&o).contains(step), "{step}: {}", stderr(&o));
+        assert!(!stdout(&o).contains(step), "{}", stdout(&o));
+    }
     assert_eq!(
         server.world().milestones.len(),
         before + 2,
