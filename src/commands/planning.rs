@@ -99,7 +99,7 @@ pub fn planning_summary(
         project: issue.project_id,
         iid: issue.iid,
         seen: Seen::of(&issue, &team),
-        summary: format!("{name}: planning summary written"),
+        summary: planning_summary::change_summary(&name),
         edit: Edit {
             description: Some(DescriptionEdit {
                 text: new,

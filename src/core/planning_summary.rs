@@ -416,10 +416,78 @@ pub fn splice(description: &str, block: &str) -> String {
     }
 }
 
+/// What a planning summary's write is called (the problems panel, the
+/// queue, `glboard pending`): what it will do, not "written" before it is.
+pub fn change_summary(name: &str) -> String {
+    format!("{name}: write the planning summary")
+}
+
+/// The summary block a description change writes, if it writes one.
+fn block_of(text: &str) -> Option<&str> {
+    let b = text.rfind(END)? + END.len();
+    let a = text[..b].rfind(BEGIN)?;
+    Some(&text[a..b])
+}
+
+/// A retry of a planning summary's write (after a conflict: the team
+/// edited the issue meanwhile): the same block written over the issue's
+/// text as GitLab has it now, the team's edits kept, so the retry does not
+/// make the same conflict again. `false` (nothing changed) for any other
+/// change.
+pub fn write_again_over(change: &mut super::edit::Change, now: &Issue) -> bool {
+    let Some(d) = change.edit.description.as_mut() else {
+        return false;
+    };
+    let Some(block) = block_of(&d.text).map(str::to_owned) else {
+        return false;
+    };
+    d.text = splice(now.raw_description(), &block);
+    d.before = now.raw_description().to_owned();
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::core::testing::state;
+
+    #[test]
+    fn a_summary_retried_is_written_over_gitlabs_text_as_it_is_now() {
+        use crate::core::edit::{Change, DescriptionEdit, Edit};
+        let block = format!("{BEGIN}\nnew figures\n{END}");
+        let was = format!("Priorities:\n1. #12\n\n{BEGIN}\nold\n{END}\n");
+        let mut c = Change {
+            edit: Edit {
+                description: Some(DescriptionEdit {
+                    text: splice(&was, &block),
+                    before: was.clone(),
+                }),
+                ..Edit::default()
+            },
+            ..Change::default()
+        };
+        // The team added a priority meanwhile: kept, the block written again.
+        let mut now = crate::core::testing::issue(1, 1, &[]);
+        now.description = format!("Priorities:\n1. #12\n2. #13\n\n{BEGIN}\nold\n{END}\n");
+        assert!(write_again_over(&mut c, &now));
+        let d = c.edit.description.as_ref().unwrap();
+        assert_eq!(d.before, now.raw_description());
+        assert_eq!(d.text, format!("Priorities:\n1. #12\n2. #13\n\n{block}\n"));
+        // Any other description change is retried as it was.
+        let mut other = Change {
+            edit: Edit {
+                description: Some(DescriptionEdit {
+                    text: "mine".into(),
+                    before: "theirs".into(),
+                }),
+                ..Edit::default()
+            },
+            ..Change::default()
+        };
+        assert!(!write_again_over(&mut other, &now));
+        assert_eq!(other.edit.description.as_ref().unwrap().before, "theirs");
+        assert_eq!(change_summary("#7"), "#7: write the planning summary");
+    }
 
     fn day(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
