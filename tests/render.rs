@@ -795,6 +795,47 @@ fn a_selection_background_from_the_config_gets_a_readable_text_colour() {
     );
 }
 
+/// A planning summary in conflict, in the problems panel at 80x24: it says
+/// what it is ("write the planning summary", not "written") and what `r`
+/// does for it, whole.
+#[test]
+fn a_summary_conflict_says_what_r_does_at_80x24() {
+    let mut s = live_state(true);
+    update(
+        &mut s,
+        Action::Resize {
+            width: 80,
+            height: 24,
+        },
+    );
+    let mut changes = Vec::new();
+    for k in ["S", "y"] {
+        for key in keymap::parse_sequence(k).unwrap() {
+            let fx = update(&mut s, Action::Key(key));
+            changes.extend(saved(&mut s, &fx));
+        }
+    }
+    assert_eq!(changes.len(), 1, "{:?}", s.status);
+    update(
+        &mut s,
+        Action::Store(Box::new(glboard::core::action::StoreUpdate {
+            failed: vec![(
+                changes[0].clone(),
+                "conflict: its description was edited on GitLab meanwhile".to_owned(),
+            )],
+            ..Default::default()
+        })),
+    );
+    keys(&mut s, "!");
+    let text = screen(&s);
+    assert!(text.contains("write the planning summary"), "{text}");
+    assert!(!text.contains("summary written"), "{text}");
+    assert!(
+        text.contains("r read GitLab's text again, write the summary over it"),
+        "{text}"
+    );
+}
+
 /// Every screen at 80x24 says its words whole where wrapping fits: a
 /// word cut off by the screen's or a box's edge (no "…") is a word no
 /// wider rendering of the same screen has (issue #28: the help cut
