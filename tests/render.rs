@@ -906,6 +906,11 @@ fn no_screen_cuts_a_word_at_80x24() {
         }
     }
     assert!(cut.is_empty(), "cut words at 80x24:\n{}", cut.join("\n"));
+    // What gi proposes is whole at 80 columns (it read "move to Datastores …").
+    let mut s = state(BoardKind::Iteration, 80, 24);
+    keys(&mut s, "gi");
+    let text = screen(&s);
+    assert!(text.contains("→ fix: move to W45 "), "{text}");
 }
 
 #[test]

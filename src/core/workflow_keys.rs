@@ -1047,7 +1047,7 @@ mod tests {
         );
         let items = crate::core::integrity::integrity(&s);
         assert_eq!(items.len(), 1);
-        assert_eq!(items[0].fix, "move to Datastores team - W45");
+        assert_eq!(items[0].fix, "move to W45");
         keys(&mut s, "gi");
         let fx = keys(&mut s, "<Enter>");
         assert_eq!(enqueued(&fx)[0].edit.milestone, Some(Some(1)));
