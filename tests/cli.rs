@@ -1006,6 +1006,84 @@ fn planning_summary_is_written_between_markers_keeping_the_teams_text() {
     assert_eq!(again.matches("<!-- glboard:summary -->").count(), 1);
 }
 
+/// A planning summary in conflict (the team edited the planning issue
+/// after glboard read it) is retried by `pending retry` over GitLab's text
+/// as it is now: the team's edit kept, the summary written (issue #28: the
+/// retry made the same conflict again).
+#[test]
+fn a_planning_summary_in_conflict_is_retried_over_gitlabs_text() {
+    use glboard::core::edit::{Change, DescriptionEdit, Edit};
+    const BEGIN: &str = "<!-- glboard:summary -->";
+    let server = fake();
+    let home = synced_home(&server);
+    let cur = server.world().milestones[2].id;
+    let planning = server
+        .world()
+        .issues
+        .iter()
+        .find(|i| i.title.contains("Iteration Planning") && i.milestone_id == Some(cur))
+        .cloned()
+        .expect("the current planning issue");
+    let seen = planning.description.clone().unwrap_or_default();
+    // The summary as glboard would write it over what it read.
+    let block = format!("{BEGIN}\nthe figures\n<!-- /glboard:summary -->");
+    let cache = files_under(&home.path("cache"))
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == "sqlite"))
+        .unwrap();
+    let store = glboard::store::Store::open(&cache).unwrap();
+    store
+        .enqueue(&[Change {
+            issue: planning.id,
+            project: planning.project_id,
+            iid: planning.iid,
+            summary: format!("#{}: write the planning summary", planning.iid),
+            edit: Edit {
+                description: Some(DescriptionEdit {
+                    text: format!("{}\n\n{block}\n", seen.trim_end()),
+                    before: seen.clone(),
+                }),
+                ..Edit::default()
+            },
+            ..Change::default()
+        }])
+        .unwrap();
+    drop(store);
+    // Meanwhile the team adds a priority on GitLab.
+    let edited = format!("{}\n\nAdded by the team.\n", seen.trim_end());
+    {
+        let mut w = server.world();
+        let i = w.issues.iter_mut().find(|i| i.id == planning.id).unwrap();
+        i.description = Some(edited.clone());
+        i.updated_at = chrono::Utc::now();
+    }
+    let o = with_dumb_term(&home, &["sync"]);
+    assert_eq!(o.status.code(), Some(1), "a conflict: {}", stderr(&o));
+    let listed = stdout(&with_dumb_term(&home, &["pending"]));
+    assert!(listed.contains("write the planning summary"), "{listed}");
+    assert!(listed.contains("description was edited"), "{listed}");
+    let id = listed.split_whitespace().next().unwrap().to_owned();
+    let o = with_dumb_term(&home, &["pending", "retry", &id]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
+    let now = server
+        .world()
+        .issues
+        .iter()
+        .find(|i| i.id == planning.id)
+        .unwrap()
+        .description
+        .clone()
+        .unwrap_or_default();
+    assert!(
+        now.starts_with(edited.trim_end()),
+        "the team's edit kept: {now}"
+    );
+    assert_eq!(now.matches(BEGIN).count(), 1, "{now}");
+    assert!(now.contains("the figures"), "{now}");
+    let left = stdout(&with_dumb_term(&home, &["pending"]));
+    assert!(!left.contains("refused"), "{left}");
+}
+
 #[test]
 fn planning_summary_reads_the_cache_without_a_token_and_leaves_the_planning_issue_out() {
     let server = fake();
