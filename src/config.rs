@@ -596,14 +596,17 @@ impl Config {
             .keys()
             .filter(|name| {
                 let name = name.trim_start_matches('@');
-                !members.iter().any(|u| u.username.eq_ignore_ascii_case(name))
+                !members
+                    .iter()
+                    .any(|u| u.username.eq_ignore_ascii_case(name))
             })
             .map(|name| {
                 let line = self.capacity_lines.get(name).copied().unwrap_or(1);
+                // What is wrong first: the board's status line is short.
                 format!(
-                    "{}:{line}: [capacity] {name} is not a member of {}: their capacity counts for nobody (a misspelt username?)",
-                    self.path.display(),
-                    self.file.group
+                    "[capacity] {name} is not a member of {} (a misspelt username? {}:{line})",
+                    self.file.group,
+                    self.path.display()
                 )
             })
             .collect()
@@ -1098,8 +1101,11 @@ milestone_prefix = "Datastores team - "
         }];
         let w = c.capacity_warnings(&members);
         assert_eq!(w.len(), 1, "{w:?}");
-        assert!(w[0].contains(&format!("config.toml:{line}:")), "{w:?}");
-        assert!(w[0].contains("nobody is not a member"), "{w:?}");
+        assert!(w[0].contains(&format!("config.toml:{line})")), "{w:?}");
+        assert!(
+            w[0].starts_with("[capacity] nobody is not a member"),
+            "{w:?}"
+        );
         // Before the first sync nobody is known: nothing said.
         assert!(c.capacity_warnings(&[]).is_empty());
     }

@@ -1152,7 +1152,8 @@ fn config_mistakes_are_said_with_their_line() {
     let o = with_dumb_term(&home, &["doctor"]);
     assert!(
         stdout(&o).contains(&format!(
-            "warn capacity: {}:{line}: [capacity] nobody-here is not a member",
+            "warn capacity: [capacity] nobody-here is not a member of {} (a misspelt username? {}:{line})",
+            fake_gitlab::generate::GROUP,
             path.display()
         )),
         "{}",
