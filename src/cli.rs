@@ -33,12 +33,12 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "DATE")]
     pub today: Option<NaiveDate>,
 
-    /// Config file (default: $XDG_CONFIG_HOME/glboard/config.toml).
-    #[arg(long, global = true, value_name = "FILE", env = "GLBOARD_CONFIG")]
+    /// Config file (default: $GLBOARD_CONFIG, else $XDG_CONFIG_HOME/glboard/config.toml; an empty GLBOARD_CONFIG is as unset).
+    #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// A profile of the config (`[profiles.NAME]`): another host, group, team or lanes, with a cache of its own.
-    #[arg(long, global = true, value_name = "NAME", env = "GLBOARD_PROFILE")]
+    /// A profile of the config (`[profiles.NAME]`): another host, group, team or lanes, with a cache of its own (default: $GLBOARD_PROFILE; empty is as unset).
+    #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
 
     #[command(subcommand)]
@@ -348,6 +348,26 @@ pub enum Cmd {
 }
 
 impl Cli {
+    /// The flags `GLBOARD_CONFIG` and `GLBOARD_PROFILE` stand for, where
+    /// the command line does not give them; an empty one is as unset
+    /// (`GLBOARD_CONFIG= glboard` is the default config, as `EDITOR=` is
+    /// no editor), not a flag without its value.
+    pub fn with_env(
+        mut self,
+        config: Option<std::ffi::OsString>,
+        profile: Option<std::ffi::OsString>,
+    ) -> Cli {
+        if self.config.is_none() {
+            self.config = config.filter(|v| !v.is_empty()).map(PathBuf::from);
+        }
+        if self.profile.is_none() {
+            self.profile = profile
+                .filter(|v| !v.is_empty())
+                .map(|v| v.to_string_lossy().into_owned());
+        }
+        self
+    }
+
     /// Today's date: `--today`, else the local clock.
     pub fn today(&self) -> NaiveDate {
         self.today
@@ -422,6 +442,21 @@ mod tests {
 
     #[test]
     fn today_must_be_a_date() {
+        // GLBOARD_CONFIG and GLBOARD_PROFILE: the flag first, empty is unset.
+        let env = |c: &str, p: &str| {
+            Cli::try_parse_from(["glboard", "print"])
+                .unwrap()
+                .with_env(Some(c.into()), Some(p.into()))
+        };
+        let cli = env("", "");
+        assert_eq!((cli.config, cli.profile), (None, None));
+        let cli = env("/x/c.toml", "ops");
+        assert_eq!(cli.config, Some(PathBuf::from("/x/c.toml")));
+        assert_eq!(cli.profile.as_deref(), Some("ops"));
+        let cli = Cli::try_parse_from(["glboard", "--config", "/y.toml", "print"])
+            .unwrap()
+            .with_env(Some("/x/c.toml".into()), None);
+        assert_eq!(cli.config, Some(PathBuf::from("/y.toml")));
         let cli = Cli::try_parse_from(["glboard", "--today", "2025-11-05"]).unwrap();
         assert_eq!(cli.today(), NaiveDate::from_ymd_opt(2025, 11, 5).unwrap());
         let err = Cli::try_parse_from(["glboard", "--today", "tomorrow"]).unwrap_err();

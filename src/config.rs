@@ -318,6 +318,8 @@ pub struct Config {
     pub host: String,
     /// Things to tell the user at start (insecure settings).
     pub warnings: Vec<String>,
+    /// The line of each `[capacity]` member, for warnings that name it.
+    pub capacity_lines: std::collections::BTreeMap<String, usize>,
 }
 
 /// Why the configuration can't be used. Messages are for users: they name
@@ -540,6 +542,7 @@ pub fn parse_profile(
         )),
         Err(e) => return Err(e),
     }
+    let capacity_lines = capacity_lines(src, profile);
     Ok(Config {
         path: path.to_owned(),
         profile: profile.map(str::to_owned),
@@ -550,7 +553,72 @@ pub fn parse_profile(
         saved_views,
         styles,
         warnings,
+        capacity_lines,
     })
+}
+
+/// The line of each member of the `[capacity]` table in effect (the
+/// profile's, when it has one, else the top level's).
+fn capacity_lines(src: &str, profile: Option<&str>) -> std::collections::BTreeMap<String, usize> {
+    let headers: Vec<String> = profile
+        .map(|p| format!("[profiles.{p}.capacity]"))
+        .into_iter()
+        .chain(profile.map(|p| format!("[profiles.\"{p}\".capacity]")))
+        .chain(std::iter::once("[capacity]".to_owned()))
+        .collect();
+    let table = |header: &str| {
+        let mut out = std::collections::BTreeMap::new();
+        let mut inside = false;
+        for (n, line) in src.lines().enumerate() {
+            let t = line.trim();
+            if t.starts_with('[') {
+                inside = t.split('#').next().map(str::trim) == Some(header);
+                continue;
+            }
+            if inside && let Some((k, _)) = t.split_once('=') {
+                let k = k.trim().trim_matches('"').trim_matches('\'');
+                if !k.is_empty() && !k.starts_with('#') {
+                    out.insert(k.to_owned(), n + 1);
+                }
+            }
+        }
+        out
+    };
+    headers
+        .iter()
+        .map(|h| table(h))
+        .find(|t| !t.is_empty())
+        .unwrap_or_default()
+}
+
+impl Config {
+    /// `[capacity]` members the group does not have (as the cache knows
+    /// its members): a warning each, naming the file and line, since their
+    /// capacity counts for nobody. None before the first sync.
+    pub fn capacity_warnings(&self, members: &[crate::core::model::User]) -> Vec<String> {
+        if members.is_empty() {
+            return Vec::new();
+        }
+        self.file
+            .capacity
+            .keys()
+            .filter(|name| {
+                let name = name.trim_start_matches('@');
+                !members
+                    .iter()
+                    .any(|u| u.username.eq_ignore_ascii_case(name))
+            })
+            .map(|name| {
+                let line = self.capacity_lines.get(name).copied().unwrap_or(1);
+                // What is wrong first: the board's status line is short.
+                format!(
+                    "[capacity] {name} is not a member of {} (a misspelt username? {}:{line})",
+                    self.file.group,
+                    self.path.display()
+                )
+            })
+            .collect()
+    }
 }
 
 /// The keymap the file asks for, and its commands; a conflict or an
@@ -1009,6 +1077,15 @@ milestone_prefix = "Datastores team - "
         let err = parse(&p(), &bad, None).unwrap_err().to_string();
         assert!(err.contains(&format!("config.toml:{line}:")), "{err}");
         assert!(err.contains("take") && err.contains("next card"), "{err}");
+        // An unclosed key name is a mistake named with its line, not the
+        // keys <, C, -, q (issue #28); a lone < is the key itself.
+        let bad = format!("{GOOD}\n[keys.board]\ntake = \"<C-q\"\n");
+        let line = bad.lines().position(|l| l.starts_with("take")).unwrap() + 1;
+        let err = parse(&p(), &bad, None).unwrap_err().to_string();
+        assert!(err.contains(&format!("config.toml:{line}:")), "{err}");
+        assert!(err.contains("\"<C-q\" is not a key"), "{err}");
+        let ok = format!("{GOOD}\n[keys.board]\ntake = \"<\"\n");
+        assert!(parse(&p(), &ok, None).is_ok());
         // A command's key in the way of a binding, an unknown placeholder.
         let bad = format!("{GOOD}\n[[commands]]\nkey = \"t\"\ntitle = \"x\"\ncommand = \"echo\"\n");
         let err = parse(&p(), &bad, None).unwrap_err().to_string();
@@ -1018,6 +1095,27 @@ milestone_prefix = "Datastores team - "
         );
         let err = parse(&p(), &bad, None).unwrap_err().to_string();
         assert!(err.contains("unknown placeholder {titel}"), "{err}");
+    }
+
+    #[test]
+    fn a_capacity_member_the_group_lacks_is_a_warning_naming_its_line() {
+        let src = format!("{GOOD}[capacity]\nakovacs = 8\nnobody = 5\n");
+        let c = parse(&p(), &src, None).unwrap();
+        let line = src.lines().position(|l| l.starts_with("nobody")).unwrap() + 1;
+        let members = vec![crate::core::model::User {
+            id: 1,
+            username: "akovacs".into(),
+            name: "A".into(),
+        }];
+        let w = c.capacity_warnings(&members);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].contains(&format!("config.toml:{line})")), "{w:?}");
+        assert!(
+            w[0].starts_with("[capacity] nobody is not a member"),
+            "{w:?}"
+        );
+        // Before the first sync nobody is known: nothing said.
+        assert!(c.capacity_warnings(&[]).is_empty());
     }
 
     #[test]

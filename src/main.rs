@@ -40,7 +40,10 @@ const EXIT_FAILURE: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse().with_env(
+        std::env::var_os("GLBOARD_CONFIG"),
+        std::env::var_os("GLBOARD_PROFILE"),
+    );
     if cli.command.is_some() {
         // A command's output closed early (`glboard print | head -1`) ends
         // it quietly, as it does any Unix tool, not with a panic.
@@ -498,7 +501,8 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
     };
     state.session = fastrand::u64(..);
     state.clock_today = cli.today.is_none();
-    if let Some(w) = cfg.warnings.first() {
+    let capacity = cfg.capacity_warnings(&state.ws.members);
+    if let Some(w) = cfg.warnings.first().or(capacity.first()) {
         state.warn(format!("warning: {w}"));
     }
     if let Some(w) = store_warning {

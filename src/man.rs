@@ -51,7 +51,8 @@ pub fn extra_sections() -> String {
          .TP\n\\fBGITLAB_TOKEN\\fR\nThe token (else \\fBtoken_command\\fR in the config, the system keyring, then glab's login).\n\
          .TP\n\\fBGITLAB_ACCESS_TOKEN\\fR, \\fBOAUTH_TOKEN\\fR, \\fBGLAB_CONFIG_DIR\\fR\nglab's login, as glab reads them: the tokens (\\fBOAUTH_TOKEN\\fR sent as OAuth) before glab's config.yml, looked for in \\fBGLAB_CONFIG_DIR\\fR, \\fI~/.config/glab\\-cli\\fR, then the XDG config directory; an expired glab OAuth login is renewed by running \\fBglab\\fR.\n\
          .TP\n\\fBGITLAB_HOST\\fR\nOverrides the config's host.\n\
-         .TP\n\\fBGLBOARD_CONFIG\\fR\nAnother config file (as \\fB\\-\\-config\\fR).\n\
+         .TP\n\\fBGLBOARD_CONFIG\\fR\nAnother config file (as \\fB\\-\\-config\\fR); empty is as unset.\n\
+         .TP\n\\fBGLBOARD_PROFILE\\fR\nA profile of the config (as \\fB\\-\\-profile\\fR); empty is as unset.\n\
          .TP\n\\fBVISUAL\\fR, \\fBEDITOR\\fR\nWhere comments and descriptions are written.\n\
          .TP\n\\fBNO_COLOR\\fR\nNo colours.\n\
          .TP\n\\fBRUST_LOG\\fR\nThe log's level (default info).\n",
@@ -59,9 +60,48 @@ pub fn extra_sections() -> String {
     out
 }
 
-/// Write the whole man page.
+/// The COMMANDS section: every command (and sub-command) with its usage
+/// and what it does, here, since there is no `glboard-COMMAND(1)` page
+/// (clap's own section would name such pages).
+pub fn commands_section(cmd: &clap::Command) -> String {
+    fn walk(out: &mut String, prefix: &str, cmd: &clap::Command) {
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            let name = format!("{prefix} {}", sub.get_name());
+            if sub.get_subcommands().any(|s| !s.is_hide_set()) {
+                walk(out, &name, sub);
+                continue;
+            }
+            let mut usage = sub.clone().bin_name(name.clone());
+            let usage = usage.render_usage().to_string();
+            let usage = usage.trim_start_matches("Usage: ").trim();
+            out.push_str(&format!(".TP\n\\fB{}\\fR\n", roff(usage)));
+            if let Some(about) = sub.get_about().or_else(|| sub.get_long_about()) {
+                for line in about.to_string().lines() {
+                    out.push_str(&format!("{}\n", roff(line)));
+                }
+            }
+        }
+    }
+    let mut out = String::from(".SH COMMANDS\n");
+    walk(&mut out, cmd.get_name(), cmd);
+    out
+}
+
+/// Write the whole man page: clap's sections but its list of sub-command
+/// pages, which are not made, then the commands and the extra sections.
 pub fn render(cmd: clap::Command, out: &mut dyn Write) -> std::io::Result<()> {
-    clap_mangen::Man::new(cmd).render(out)?;
+    let man = clap_mangen::Man::new(cmd.clone());
+    man.render_title(out)?;
+    man.render_name_section(out)?;
+    man.render_synopsis_section(out)?;
+    man.render_description_section(out)?;
+    if cmd.get_arguments().any(|a| !a.is_hide_set()) {
+        man.render_options_section(out)?;
+    }
+    out.write_all(commands_section(&cmd).as_bytes())?;
+    if cmd.get_version().is_some() {
+        man.render_version_section(out)?;
+    }
     out.write_all(extra_sections().as_bytes())
 }
 
@@ -80,6 +120,23 @@ mod tests {
         let two = two.split(".TP").next().unwrap();
         assert!(!two.contains("or reference"), "{two}");
         assert!(two.contains("ambiguous reference or milestone"), "{two}");
+    }
+
+    /// No `glboard-take(1)` is ever made, so none is named; every command
+    /// is in the page itself, with its usage.
+    #[test]
+    fn the_man_page_names_no_page_it_cannot_produce_and_lists_every_command() {
+        use clap::CommandFactory;
+        let mut page = Vec::new();
+        super::render(crate::cli::Cli::command(), &mut page).unwrap();
+        let page = String::from_utf8(page).unwrap();
+        assert!(!page.contains("glboard\\-take(1)"), "{page}");
+        assert!(!page.contains("(1)\n"), "a page reference is left");
+        assert!(page.contains(".SH COMMANDS"));
+        for want in ["glboard take", "glboard planning summary", "glboard print"] {
+            assert!(page.contains(&super::roff(want)), "{want}");
+        }
+        assert!(page.contains(".SH EXIT STATUS"));
     }
 
     #[test]

@@ -175,6 +175,11 @@ pub(crate) fn control(world: &Shared, method: &Method, path: &str, body: &[u8]) 
             ) {
                 (Some(id), Some(&"delete")) => w.delete_project(id),
                 (Some(id), Some(&"archive")) => w.archive_project(id),
+                (Some(id), Some(&"unarchive")) => {
+                    if let Some(p) = w.projects.iter_mut().find(|p| p.id == id) {
+                        p.archived = false;
+                    }
+                }
                 _ => return not_found_route(),
             }
             respond(StatusCode::OK, json!({"ok": true}))

@@ -36,6 +36,11 @@ pub enum Fault {
     /// This status with an HTML body, as a proxy in front of GitLab sends
     /// (502/503 while GitLab restarts).
     Html(u16),
+    /// 200 with a sign-in page, as a single sign-on proxy in front of
+    /// GitLab answers a request it has no session for (not GitLab's own
+    /// behaviour: its API answers 401 JSON, `lib/api/helpers.rb`
+    /// `unauthorized!`).
+    SignIn,
     /// The request is applied, then the connection drops before the answer
     /// (a write whose answer is lost).
     AppliedThenReset,
@@ -67,6 +72,7 @@ impl Fault {
             Fault::Reset => "reset".into(),
             Fault::Redirect(_) => "redirect".into(),
             Fault::Html(s) => format!("html {s}"),
+            Fault::SignIn => "sign-in page".into(),
             Fault::AppliedThenReset => "applied then reset".into(),
             Fault::Pass => "pass".into(),
             Fault::Hang => "hang".into(),
@@ -338,6 +344,16 @@ pub(crate) fn fault_response(f: &Fault) -> Option<Response> {
             );
             let mut r = Response::new(Body::from(page));
             *r.status_mut() = code;
+            r.headers_mut().insert(
+                "content-type",
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            r
+        }
+        Fault::SignIn => {
+            let page = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n  <title>Sign in · Example Corp SSO</title>\n</head>\n<body>\n  <form method=\"post\" action=\"/oauth2/start\"><button>Sign in with Example Corp</button></form>\n</body>\n</html>\n";
+            let mut r = Response::new(Body::from(page));
+            *r.status_mut() = StatusCode::OK;
             r.headers_mut().insert(
                 "content-type",
                 HeaderValue::from_static("text/html; charset=utf-8"),

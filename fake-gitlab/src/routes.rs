@@ -301,9 +301,15 @@ fn route(
                     let items: Vec<Value> = w.boards.iter().map(|b| w.board_json(b)).collect();
                     paginate(w, items, p, raw_path)
                 }
+                // An unknown board is `board_parent.boards.find` raising
+                // RecordNotFound (`lib/api/boards_responses.rb`), which the
+                // API answers with a bare "404 Not found" (`lib/api/api.rb`
+                // `rescue_from ActiveRecord::RecordNotFound`): not "Board
+                // Not Found", and unlike an unknown group's "404 Group Not
+                // Found".
                 ["boards", id] => match w.boards.iter().find(|b| b.id.to_string() == *id) {
                     Some(b) => respond(StatusCode::OK, w.board_json(b)),
-                    None => message(404, "404 Board Not Found"),
+                    None => message(404, "404 Not found"),
                 },
                 ["boards", id, "lists"] => {
                     match w.boards.iter().find(|b| b.id.to_string() == *id) {
@@ -311,7 +317,7 @@ fn route(
                             let items: Vec<Value> = w.lists_json(b);
                             paginate(w, items, p, raw_path)
                         }
-                        None => message(404, "404 Board Not Found"),
+                        None => message(404, "404 Not found"),
                     }
                 }
                 ["projects"] => {
@@ -323,6 +329,17 @@ fn route(
                     paginate(w, items, p, raw_path)
                 }
                 _ => not_found_route(),
+            }
+        }
+        // One project (`lib/api/projects.rb`, `GET /projects/:id`), with
+        // `archived` as `API::Entities::Project` gives it.
+        ("GET", ["projects", pid]) => {
+            match w.projects.iter().find(|pr| pr.id.to_string() == *pid) {
+                Some(pr) => respond(
+                    StatusCode::OK,
+                    json!({"id": pr.id, "name": pr.path.rsplit('/').next(), "path": pr.path.rsplit('/').next(), "path_with_namespace": pr.path, "web_url": format!("{}/{}", w.host, pr.path), "archived": pr.archived}),
+                ),
+                None => message(404, "404 Project Not Found"),
             }
         }
         // One label available to a project (its own, or its groups'), by
@@ -346,8 +363,13 @@ fn route(
             let Some(project) = pid.parse::<u64>().ok().filter(|id| w.project_exists(*id)) else {
                 return message(404, "404 Project Not Found");
             };
+            // An archived project is read-only: its policy prevents every
+            // write ability (`app/policies/project_policy.rb`, `rule {
+            // archived }.policy { prevent(*archived_abilities) }`) and the
+            // API's `authorize!` answers a bare `forbidden!`
+            // (`lib/api/helpers.rb`): the body does not say why.
             if method != Method::GET && w.archived(project) {
-                return message(403, "403 Forbidden - Project is archived");
+                return message(403, "403 Forbidden");
             }
             match (method.as_str(), rest) {
                 ("POST", []) => create_issue(w, project, p),

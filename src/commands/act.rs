@@ -120,6 +120,7 @@ fn act_many(cli: &Cli, references: &[String], act: Act) -> Result<u8, Failure> {
         me: ws.me.as_ref(),
         current: iteration::pick(&ws.milestones, &team, today).current,
         free_tier: ws.free_tier,
+        command_line: true,
     };
     let mut code = EX_OK;
     let mut changes = Vec::new();
@@ -268,6 +269,7 @@ fn act_one(cli: &Cli, reference: &str, act: Act) -> Result<u8, Failure> {
         me: ws.me.as_ref(),
         current: iteration::pick(&ws.milestones, &team, today).current,
         free_tier: ws.free_tier,
+        command_line: true,
     };
     let planned = match workflow::plan(&ctx, &issue, &name, &what) {
         Ok(p) => p,

@@ -47,10 +47,15 @@ pub fn cadence(cli: &Cli, ahead: u32, dry_run: bool, format: ReportFormat) -> Re
     // The cache up to date (the planning issue may exist already), and
     // the group's milestones read now, every state: a title is unique
     // among them all.
-    let snap = sync_now(&live, today, false)?;
+    // What it waits for is said on stderr (a first run reads the whole
+    // group: seconds), stdout keeps the report.
+    let step = |what: &str| eprintln!("cadence: {what}…");
+    step("syncing the cache (a first run reads every team issue)");
+    let snap = sync_now(&live, today, true)?;
     let client = live.client()?;
     let rt = runtime()?;
     let group = live.cfg.file.group.clone();
+    step(&format!("reading {group}'s milestones, every state"));
     let milestones: Vec<Milestone> = rt
         .block_on(client.group_milestones(&group))
         .map_err(gitlab_failure)?
@@ -90,6 +95,7 @@ pub fn cadence(cli: &Cli, ahead: u32, dry_run: bool, format: ReportFormat) -> Re
             })
             .collect();
         let ids = store.enqueue(&changes)?;
+        step(&format!("creating {} milestones", changes.len()));
         let d = deliver(&live, &store, &team, me.as_ref(), &ids)?;
         for (c, id) in changes.iter().zip(&ids) {
             let title = c
@@ -130,7 +136,10 @@ pub fn cadence(cli: &Cli, ahead: u32, dry_run: bool, format: ReportFormat) -> Re
             .map(|m| m.id)
     });
     let fresh = match current_id {
-        Some(c) if !dry_run => super::with_history(&live, &[c])?,
+        Some(c) if !dry_run => {
+            step("reading the current iteration's milestone histories (carry-overs)");
+            super::with_history(&live, &[c])?
+        }
         _ => store.load()?.unwrap_or_default(),
     };
     let mut all = milestones.clone();

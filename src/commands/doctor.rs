@@ -177,6 +177,10 @@ pub fn doctor(cli: &Cli) -> Result<u8, Failure> {
                     );
                     let (ok, detail) = iteration_check(&s.ws, &live.team(&s), cli.today());
                     line(ok, "iteration", detail);
+                    // A warning, not a failure: the board works without it.
+                    for w in live.cfg.capacity_warnings(&s.ws.members) {
+                        println!("warn capacity: {w}");
+                    }
                 }
                 None => line(false, "cache", "empty: run `glboard sync`".into()),
             }

@@ -69,7 +69,35 @@ pub fn init_from_boards(path: &Path, urls: &[String], dry_run: bool) -> Result<u
     for url in &parsed {
         let (board, lists) = rt
             .block_on(async {
-                let board = client.group_board(&url.group, url.board_id).await?;
+                let board = match client.group_board(&url.group, url.board_id).await {
+                    // The group is there but not this board: name the
+                    // boards it has, as GitLab's boards page would.
+                    Err(GitlabError::NotFound(what)) if what.contains(" has no board ") => {
+                        let theirs = client
+                            .group_boards(&url.group)
+                            .await
+                            .map(|bs| {
+                                bs.iter()
+                                    .map(|b| {
+                                        format!(
+                                            "{} \"{}\"",
+                                            b.id,
+                                            crate::core::sanitize::line(&b.name)
+                                        )
+                                    })
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            })
+                            .unwrap_or_default();
+                        let what = if theirs.is_empty() {
+                            what
+                        } else {
+                            format!("{what}; its boards: {theirs}")
+                        };
+                        return Err(GitlabError::NotFound(what));
+                    }
+                    r => r?,
+                };
                 let lists = client.board_lists(&url.group, url.board_id).await?;
                 Ok::<_, GitlabError>((board, lists))
             })

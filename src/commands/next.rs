@@ -48,7 +48,7 @@ fn plain(n: &Next, w: usize, limit: usize) -> String {
             open.len()
         ),
         Some(p) => format!("\nA. Priorities of the planning issue {p}\n"),
-        None => "\nA. No planning issue for this iteration: no priorities\n".to_owned(),
+        None => format!("\n{}\n", crate::core::next::NO_PLANNING_ISSUE),
     });
     if n.planning_issue.is_some() && open.is_empty() {
         out.push_str("  (none with work left)\n");
@@ -97,16 +97,8 @@ fn plain(n: &Next, w: usize, limit: usize) -> String {
     for i in &n.backlog {
         out.push_str(&format!("{}\n", line(i, w)));
     }
-    if n.blocked_left_out > 0 {
-        out.push_str(&format!(
-            "\n{} blocked {} left out.\n",
-            n.blocked_left_out,
-            if n.blocked_left_out == 1 {
-                "issue"
-            } else {
-                "issues"
-            }
-        ));
+    if let Some(line) = crate::core::next::blocked_left_out(n.blocked_left_out) {
+        out.push_str(&format!("\n{line}\n"));
     }
     out
 }

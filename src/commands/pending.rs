@@ -62,6 +62,13 @@ pub fn pending(cli: &Cli, action: Option<PendingAction>, id: Option<u64>) -> Res
                     let team = live.team(&snap);
                     if let Some(i) = snap.ws.issue(change.issue) {
                         change.seen = Seen::of(i, &team);
+                        // A planning summary: written again over GitLab's
+                        // text as it is now, not into the same conflict.
+                        if crate::core::planning_summary::write_again_over(&mut change, i) {
+                            eprintln!(
+                                "the summary is written over GitLab's text as it is now (what the team wrote meanwhile kept)"
+                            );
+                        }
                     }
                     change.attempts = 0;
                     change.attempted_at = None;

@@ -31,10 +31,11 @@ pub fn planning_summary(
                 }
             };
             let team = live.team(&snap);
-            // Carry-overs: the iteration's milestone histories.
+            // Carry-overs: the iteration's milestone histories, read when
+            // there is a token (without one, printing reads the cache only).
             let snap = match find_milestone(&snap.ws.milestones, &team, today, milestone) {
-                Ok(m) => with_history(&live, &[m.id])?,
-                Err(_) => snap,
+                Ok(m) if write || live.token().is_ok() => with_history(&live, &[m.id])?,
+                _ => snap,
             };
             let (ws, _) = current_view(&live.store_for_reading()?, snap.ws)?;
             (ws, team, Some(live))
@@ -98,7 +99,7 @@ pub fn planning_summary(
         project: issue.project_id,
         iid: issue.iid,
         seen: Seen::of(&issue, &team),
-        summary: format!("{name}: planning summary written"),
+        summary: planning_summary::change_summary(&name),
         edit: Edit {
             description: Some(DescriptionEdit {
                 text: new,

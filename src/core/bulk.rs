@@ -174,6 +174,7 @@ pub(super) fn act_all(state: &mut AppState, ids: &[IssueId], intent: Intent) -> 
         me: me.as_ref(),
         current: state.iteration.current,
         free_tier: state.ws.free_tier,
+        command_line: false,
     };
     let intent = match intent {
         // A set chosen for one card, given to many: added to each.

@@ -201,6 +201,7 @@ pub fn act_together(
         me: me.as_ref(),
         current: state.iteration.current,
         free_tier: state.ws.free_tier,
+        command_line: false,
     };
     let undo = if intents.iter().any(|i| matches!(i, Intent::Comment(_))) {
         UndoAs::Never
@@ -377,12 +378,16 @@ pub fn create(state: &mut AppState, new: NewIssue) -> Vec<Effect> {
 /// Queue a refused change again, on top of what GitLab has now.
 pub fn retry(state: &mut AppState, mut change: Change) -> Vec<Effect> {
     let old = change.id;
+    let mut again = false;
     if let Some(i) = state
         .base
         .get(&change.issue)
         .or(state.ws.issue(change.issue))
     {
         change.seen = Seen::of(i, &state.team);
+        // A planning summary is written again over GitLab's text as it is
+        // now, not sent into the same conflict.
+        again = super::planning_summary::write_again_over(&mut change, i);
     }
     change.id = 0;
     change.attempts = 0;
@@ -395,7 +400,14 @@ pub fn retry(state: &mut AppState, mut change: Change) -> Vec<Effect> {
     });
     state.rebuild(&std::iter::once(issue).collect());
     state.relayout();
-    state.info(format!("retrying: {}", change.summary));
+    state.info(if again {
+        format!(
+            "retrying: {} over GitLab's text as it is now",
+            change.summary
+        )
+    } else {
+        format!("retrying: {}", change.summary)
+    });
     vec![Effect::Retry {
         local,
         old,

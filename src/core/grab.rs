@@ -171,6 +171,7 @@ mod tests {
             me: me.as_ref(),
             current: s.iteration.current,
             free_tier: s.ws.free_tier,
+            command_line: false,
         };
         let to_closed = workflow::plan(&ctx, &issue, &name, &Intent::ToClosed).unwrap();
         let ncols = s.layout.columns.len();

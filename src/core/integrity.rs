@@ -93,7 +93,9 @@ pub fn integrity(state: &AppState) -> Vec<IntegrityItem> {
                     "in {} with no milestone: on neither board",
                     lanes.join(", ")
                 ),
-                fix: format!("move to {}", cur.title),
+                // The milestone as the header names it (its short title):
+                // the fix is whole at 80 columns.
+                fix: format!("move to {}", team.short_milestone_title(cur)),
                 edit: Edit {
                     milestone: Some(Some(cur.id)),
                     ..Edit::default()
@@ -109,10 +111,10 @@ pub fn integrity(state: &AppState) -> Vec<IntegrityItem> {
             let cur_title = state
                 .ws
                 .milestone(cur)
-                .map_or(String::new(), |m| m.title.clone());
+                .map_or(String::new(), |m| team.short_milestone_title(m).to_owned());
             out.push(IntegrityItem {
                 issue: i.id,
-                problem: format!("open in past milestone {}", m.title),
+                problem: format!("open in past milestone {}", team.short_milestone_title(m)),
                 fix: format!("move to {cur_title}"),
                 edit: Edit {
                     milestone: Some(Some(cur)),

@@ -704,8 +704,11 @@ pub fn parse_sequence(s: &str) -> Option<Vec<KeyPress>> {
     let mut rest = s;
     while !rest.is_empty() {
         if let Some(inner) = rest.strip_prefix('<')
-            && let Some(end) = inner.find('>')
+            && !inner.is_empty()
         {
+            // `<C-q` (unclosed) is a mistake, not the keys <, C, -, q; a
+            // lone `<` is the key itself.
+            let end = inner.find('>')?;
             out.push(parse_named(&inner[..end])?);
             rest = &inner[end + 1..];
             continue;

@@ -120,9 +120,15 @@ fn parse_keys(keys: &[String], line: usize) -> Result<Vec<Vec<KeyPress>>, KeysEr
         .map(|k| {
             keymap::parse_sequence(k).filter(|s| !s.is_empty()).ok_or_else(|| KeysError {
                 line,
-                message: format!(
-                    "{k:?} is not a key: write letters, or <Enter> <Esc> <Tab> <Space> <Up> <F5> <C-x> <S-Left> <A-x>"
-                ),
+                message: match k.rfind('<') {
+                    Some(at) if k.len() > 1 && !k[at..].contains('>') => format!(
+                        "{k:?} is not a key: its < is not closed (write {:?})",
+                        format!("{k}>")
+                    ),
+                    _ => format!(
+                        "{k:?} is not a key: write letters, or <Enter> <Esc> <Tab> <Space> <Up> <F5> <C-x> <S-Left> <A-x>"
+                    ),
+                },
             })
         })
         .collect()

@@ -86,7 +86,8 @@ pub fn wrap_lines(lines: &[RichLine], width: usize) -> Vec<RichLine> {
             }
         };
         for run in line {
-            for word in run.text.split_word_bounds() {
+            for word in &glued(&run.text) {
+                let word = word.as_str();
                 let ww = text::width(word);
                 let blank = word.trim().is_empty();
                 if cur_w + ww > width && cur_w > indent {
@@ -122,6 +123,21 @@ pub fn wrap_lines(lines: &[RichLine], width: usize) -> Vec<RichLine> {
         }
         if !cur.is_empty() {
             out.push(cur);
+        }
+    }
+    out
+}
+
+/// Word bounds to wrap at, closing punctuation kept with the word before
+/// it: "below." never wraps as "below" and a lone ".".
+fn glued(text: &str) -> Vec<String> {
+    use unicode_segmentation::UnicodeSegmentation;
+    let mut out: Vec<String> = Vec::new();
+    for w in text.split_word_bounds() {
+        let closing = w.chars().all(|c| ".,;:!?)]}»”’…".contains(c));
+        match out.last_mut() {
+            Some(last) if closing && !last.trim().is_empty() => last.push_str(w),
+            _ => out.push(w.to_owned()),
         }
     }
     out

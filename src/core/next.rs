@@ -467,6 +467,17 @@ pub fn next_command(
 pub fn board_lines(state: &super::state::AppState, cursor: usize) -> Vec<String> {
     let n = for_board(state);
     let mut out = Vec::new();
+    // Section A as `glboard next` says it, also when it has nothing.
+    let open_priorities = n.priorities.iter().any(|p| !p.done);
+    match &n.planning_issue {
+        None => out.extend([NO_PLANNING_ISSUE.to_owned(), String::new()]),
+        Some(p) if !open_priorities => out.extend([
+            format!("A. Priorities of the planning issue {p}"),
+            "  (none with work left)".to_owned(),
+            String::new(),
+        ]),
+        Some(_) => {}
+    }
     let mut last: Option<Group> = None;
     for (k, (i, g)) in n.all().into_iter().enumerate() {
         if last != Some(g) {
@@ -498,11 +509,25 @@ pub fn board_lines(state: &super::state::AppState, cursor: usize) -> Vec<String>
             i.title,
         ));
     }
-    if n.blocked_left_out > 0 {
+    if let Some(line) = blocked_left_out(n.blocked_left_out) {
         out.push(String::new());
-        out.push(format!("{} blocked left out", n.blocked_left_out));
+        out.push(line);
     }
     out
+}
+
+/// Section A's heading when the iteration has no planning issue (`gn` and
+/// `glboard next`).
+pub const NO_PLANNING_ISSUE: &str = "A. No planning issue for this iteration: no priorities";
+
+/// The blocked issues left out, in words (`gn` and `glboard next`).
+pub fn blocked_left_out(n: usize) -> Option<String> {
+    (n > 0).then(|| {
+        format!(
+            "{n} blocked {} left out.",
+            if n == 1 { "issue" } else { "issues" }
+        )
+    })
 }
 
 #[cfg(test)]
@@ -636,6 +661,14 @@ mod tests {
             "unassigned first, then mine; blocked out"
         );
         assert_eq!(n.blocked_left_out, 1);
+        // gn says it as `glboard next` does.
+        s.ws.me = Some(me.clone());
+        let lines = board_lines(&s, 0);
+        assert_eq!(
+            lines.last().map(String::as_str),
+            Some("1 blocked issue left out."),
+            "{lines:?}"
+        );
         // The backlog's referenced issue comes first there.
         assert_eq!(n.backlog[0].reference, "#150");
         assert_eq!(n.backlog[0].priority, Some(2));
@@ -656,7 +689,9 @@ mod tests {
             crate::core::state::Mode::Next { cursor: 0 }
         ));
         let lines = board_lines(&s, 0);
-        assert!(lines[0].starts_with("B. Ready"), "{lines:?}");
+        // Section A says there is no planning issue, as `glboard next` does.
+        assert_eq!(lines[0], NO_PLANNING_ISSUE, "{lines:?}");
+        assert!(lines[2].starts_with("B. Ready"), "{lines:?}");
         let fx = crate::core::testing::keys(&mut s, "jt");
         let c = crate::core::testing::enqueued(&fx);
         assert_eq!(c.len(), 1);

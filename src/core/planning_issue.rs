@@ -153,7 +153,7 @@ pub(super) fn write_summary(state: &mut AppState) -> Vec<Effect> {
             }),
             ..Edit::default()
         }),
-        summary: format!("{name}: planning summary written"),
+        summary: planning_summary::change_summary(&name),
         preview: Some(block),
         scroll: 0,
     };

@@ -109,11 +109,13 @@ pub fn previous<'a>(ws: &'a Workspace, team: &TeamConfig, m: &Milestone) -> Opti
 pub fn summary(ws: &Workspace, team: &TeamConfig, milestone: MilestoneId) -> Option<Summary> {
     let m = ws.milestone(milestone)?;
     let ambiguous = board::ambiguous_iids(ws);
+    // The planning issue is where the summary goes, not planned work.
+    let planning = super::planning_template::find(ws, team, m).map(|i| i.id);
     let mut issues: Vec<&Issue> = ws
         .issues
         .iter()
         .filter(|i| i.milestone_id == Some(milestone) && i.has_label(&team.team_label))
-        .filter(|i| i.iid != 0)
+        .filter(|i| i.iid != 0 && Some(i.id) != planning)
         .collect();
     issues.sort_by_key(|i| (i.position, i.id));
     let items: Vec<(&Issue, Item)> = issues
@@ -414,10 +416,78 @@ pub fn splice(description: &str, block: &str) -> String {
     }
 }
 
+/// What a planning summary's write is called (the problems panel, the
+/// queue, `glboard pending`): what it will do, not "written" before it is.
+pub fn change_summary(name: &str) -> String {
+    format!("{name}: write the planning summary")
+}
+
+/// The summary block a description change writes, if it writes one.
+fn block_of(text: &str) -> Option<&str> {
+    let b = text.rfind(END)? + END.len();
+    let a = text[..b].rfind(BEGIN)?;
+    Some(&text[a..b])
+}
+
+/// A retry of a planning summary's write (after a conflict: the team
+/// edited the issue meanwhile): the same block written over the issue's
+/// text as GitLab has it now, the team's edits kept, so the retry does not
+/// make the same conflict again. `false` (nothing changed) for any other
+/// change.
+pub fn write_again_over(change: &mut super::edit::Change, now: &Issue) -> bool {
+    let Some(d) = change.edit.description.as_mut() else {
+        return false;
+    };
+    let Some(block) = block_of(&d.text).map(str::to_owned) else {
+        return false;
+    };
+    d.text = splice(now.raw_description(), &block);
+    d.before = now.raw_description().to_owned();
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::core::testing::state;
+
+    #[test]
+    fn a_summary_retried_is_written_over_gitlabs_text_as_it_is_now() {
+        use crate::core::edit::{Change, DescriptionEdit, Edit};
+        let block = format!("{BEGIN}\nnew figures\n{END}");
+        let was = format!("Priorities:\n1. #12\n\n{BEGIN}\nold\n{END}\n");
+        let mut c = Change {
+            edit: Edit {
+                description: Some(DescriptionEdit {
+                    text: splice(&was, &block),
+                    before: was.clone(),
+                }),
+                ..Edit::default()
+            },
+            ..Change::default()
+        };
+        // The team added a priority meanwhile: kept, the block written again.
+        let mut now = crate::core::testing::issue(1, 1, &[]);
+        now.description = format!("Priorities:\n1. #12\n2. #13\n\n{BEGIN}\nold\n{END}\n");
+        assert!(write_again_over(&mut c, &now));
+        let d = c.edit.description.as_ref().unwrap();
+        assert_eq!(d.before, now.raw_description());
+        assert_eq!(d.text, format!("Priorities:\n1. #12\n2. #13\n\n{block}\n"));
+        // Any other description change is retried as it was.
+        let mut other = Change {
+            edit: Edit {
+                description: Some(DescriptionEdit {
+                    text: "mine".into(),
+                    before: "theirs".into(),
+                }),
+                ..Edit::default()
+            },
+            ..Change::default()
+        };
+        assert!(!write_again_over(&mut other, &now));
+        assert_eq!(other.edit.description.as_ref().unwrap().before, "theirs");
+        assert_eq!(change_summary("#7"), "#7: write the planning summary");
+    }
 
     fn day(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -474,5 +544,29 @@ mod tests {
         assert!(md.contains("| Person |"));
         // People are named without notifying them.
         assert!(!md.contains(" @ada"), "{md}");
+    }
+
+    #[test]
+    fn the_planning_issue_is_not_counted_in_its_own_summary() {
+        let mut s = state();
+        let m = s.milestone.unwrap();
+        let before = summary(&s.ws, &s.team, m).unwrap();
+        let title = s.ws.milestone(m).unwrap().title.clone();
+        let mut planning =
+            s.ws.issues
+                .iter()
+                .find(|i| i.milestone_id == Some(m))
+                .unwrap()
+                .clone();
+        planning.id = 999_999;
+        planning.iid = 99_999;
+        planning.weight = Some(1);
+        planning.title = format!("{title} {}", s.team.planning_title);
+        s.ws.issues.push(planning);
+        let after = summary(&s.ws, &s.team, m).unwrap();
+        assert_eq!(after.issues, before.issues);
+        assert_eq!(after.weight, before.weight);
+        let md = markdown(&after, day("2026-12-04"));
+        assert!(!md.contains("99999"), "{md}");
     }
 }

@@ -16,6 +16,19 @@ pub(super) fn show_problems(state: &mut AppState) -> Vec<Effect> {
     Vec::new()
 }
 
+/// The panel's keys, as `r` does for the selected change: a planning
+/// summary is written again over GitLab's text as it is now.
+pub fn hint(selected: Option<&super::state::Problem>) -> &'static str {
+    let summary = selected
+        .and_then(|p| p.change.edit.description.as_ref())
+        .is_some_and(|d| d.text.contains(super::planning_summary::BEGIN));
+    if summary {
+        "r read GitLab's text again, write the summary over it · d discard · Esc"
+    } else {
+        "r retry · d discard · Esc close"
+    }
+}
+
 /// Keys in the problems panel.
 pub fn problems_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
     let Mode::Problems { cursor } = &mut state.mode else {
@@ -82,5 +95,63 @@ mod tests {
         assert_eq!(s.pending.len(), 1);
         answered(&mut s, &[(again[0].id, None)], &[]);
         assert!(s.pending.is_empty());
+    }
+
+    /// A planning summary in conflict (the team edited the issue since it
+    /// was read) is retried by reading GitLab's text again and writing the
+    /// summary over it, not by sending the same conflict again; its entry
+    /// says what it will do, not "written".
+    #[test]
+    fn a_summary_in_conflict_is_retried_over_gitlabs_text_as_it_is_now() {
+        use crate::core::planning_summary::BEGIN;
+        let mut s = state();
+        let mut p = crate::core::testing::issue(
+            60,
+            160,
+            &["team::Datastores", "workflow-infra::In Progress"],
+        );
+        p.title = "Datastores team - W45 Iteration Planning".into();
+        p.milestone_id = s.iteration.current;
+        p.description = "Priorities:\n1. #101\n".into();
+        s.ws.issues.push(p);
+        s.relayout();
+        keys(&mut s, "S");
+        let fx = keys(&mut s, "y");
+        let c = saved(&mut s, &fx)[0].clone();
+        assert_eq!(c.summary, "#160: write the planning summary");
+        // The team added a priority meanwhile: a conflict.
+        let mut fresh = s.ws.issue(60).unwrap().clone();
+        fresh.description = "Priorities:\n1. #101\n2. #102\n".into();
+        fresh.raw_description = None;
+        answered(
+            &mut s,
+            &[],
+            &[(
+                c.id,
+                "conflict: the description was edited on GitLab",
+                Some(fresh.clone()),
+            )],
+        );
+        keys(&mut s, "!");
+        assert!(hint(s.problems.first()).contains("read GitLab's text again"));
+        let fx = keys(&mut s, "r");
+        let [Effect::Retry { change, .. }] = fx.as_slice() else {
+            panic!("{fx:?}");
+        };
+        let d = change.edit.description.as_ref().unwrap();
+        assert_eq!(d.before, fresh.description, "over GitLab's text now");
+        assert!(
+            d.text.starts_with("Priorities:\n1. #101\n2. #102\n"),
+            "{}",
+            d.text
+        );
+        assert_eq!(d.text.matches(BEGIN).count(), 1);
+        assert!(
+            s.status
+                .as_ref()
+                .unwrap()
+                .text
+                .contains("over GitLab's text as it is now")
+        );
     }
 }

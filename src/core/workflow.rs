@@ -80,6 +80,9 @@ pub struct Context<'a> {
     /// GitLab Free: one assignee per issue, no weights (GitLab drops the
     /// rest silently, so the workflow never asks for them).
     pub free_tier: bool,
+    /// Asked from the command line: what to do instead is said as
+    /// commands, not as the board's keys.
+    pub command_line: bool,
 }
 
 /// What GitLab Free cannot keep, in words.
@@ -186,8 +189,16 @@ pub fn plan(
                 && !others.is_empty()
                 && issue.is_open()
             {
+                let instead = if ctx.command_line {
+                    format!(
+                        "`glboard assign {name} {}` or `glboard move {name} LANE`",
+                        me.username
+                    )
+                } else {
+                    "assign yourself (a) or move it (m)".to_owned()
+                };
                 return Err(Refusal::Invalid(format!(
-                    "{name} is in {} with {}: not taken; assign yourself (a) or move it (m) if you mean to",
+                    "{name} is in {} with {}: not taken; {instead} if you mean to",
                     team.lanes[f],
                     others.join(" ")
                 )));
@@ -495,6 +506,7 @@ mod tests {
             me: Some(me),
             current: Some(45),
             free_tier: false,
+            command_line: false,
         }
     }
 
@@ -539,6 +551,22 @@ mod tests {
         let why = plan(&c, &i, "#1", &Intent::Take).unwrap_err();
         assert!(
             matches!(&why, Refusal::Invalid(m) if m.contains("Under Review") && m.contains("@ben")),
+            "{why:?}"
+        );
+        assert!(
+            matches!(&why, Refusal::Invalid(m) if m.contains("(a)") && m.contains("(m)")),
+            "the board's keys on the board: {why:?}"
+        );
+        // From the command line: commands, not the board's keys.
+        let cli = Context {
+            command_line: true,
+            ..c
+        };
+        let why = plan(&cli, &i, "#1", &Intent::Take).unwrap_err();
+        assert!(
+            matches!(&why, Refusal::Invalid(m) if m.contains("`glboard assign #1 zoe`")
+                && m.contains("`glboard move #1 LANE`")
+                && !m.contains("(a)")),
             "{why:?}"
         );
         // Unassigned, or mine: taken as usual.

@@ -389,6 +389,7 @@ pub(super) fn to_column(state: &mut AppState, issue: &Issue, target: &ColumnKind
                 me: me.as_ref(),
                 current: state.iteration.current,
                 free_tier: state.ws.free_tier,
+                command_line: false,
             };
             let planned = match super::workflow::plan(&ctx, issue, &r, &Intent::ToClosed) {
                 Ok(p) => p,
@@ -1046,7 +1047,7 @@ mod tests {
         );
         let items = crate::core::integrity::integrity(&s);
         assert_eq!(items.len(), 1);
-        assert_eq!(items[0].fix, "move to Datastores team - W45");
+        assert_eq!(items[0].fix, "move to W45");
         keys(&mut s, "gi");
         let fx = keys(&mut s, "<Enter>");
         assert_eq!(enqueued(&fx)[0].edit.milestone, Some(Some(1)));

@@ -35,6 +35,11 @@ pub enum GitlabError {
     Forbidden(String),
     #[error("not found (404): {0}")]
     NotFound(String),
+    /// A write to an archived project (GitLab answers a bare 403).
+    #[error(
+        "project {0} is archived: GitLab keeps it read-only (unarchive it on GitLab, or move the issue to another project)"
+    )]
+    Archived(String),
     #[error("rate-limited by GitLab until {}", until_local(*.until))]
     RateLimited { until: DateTime<Utc> },
     #[error("GitLab error {status}: {message}")]
@@ -48,6 +53,12 @@ pub enum GitlabError {
     Timeout(String),
     #[error("unexpected answer from GitLab ({what}): {detail}")]
     Malformed { what: String, detail: String },
+    /// A web page where the API answers JSON: a proxy's or single
+    /// sign-on's login page in the way, or a host that is not GitLab's.
+    #[error(
+        "{host} answered with a web page ({page}), not GitLab's API: a proxy or single sign-on is in the way (sign in to it, or set host to an address that reaches GitLab's API directly), or host is not GitLab's address"
+    )]
+    NotApi { host: String, page: String },
     #[error("{0}")]
     Setup(String),
 }
@@ -64,6 +75,9 @@ impl GitlabError {
                 // A cut or garbled body (a proxy's error page, a dropped
                 // connection): the next try usually reads it whole.
                 | GitlabError::Malformed { .. }
+                // Signed in to the proxy, the changes go through: they
+                // stay queued, not refused.
+                | GitlabError::NotApi { .. }
         )
     }
 
@@ -556,7 +570,39 @@ impl Client {
         form: &[(String, String)],
         idempotent: bool,
     ) -> Result<(HeaderMap, bytes::Bytes), GitlabError> {
-        self.exchange(method, url, form, None, idempotent).await
+        let write = method != Method::GET;
+        match self.exchange(method, url, form, None, idempotent).await {
+            Err(GitlabError::Forbidden(m)) if write => Err(self.why_forbidden(url, m).await),
+            r => r,
+        }
+    }
+
+    /// A write refused with 403: GitLab's body does not say why
+    /// (`forbidden!`), and an archived project refuses every write
+    /// (`ProjectPolicy`'s `archived` rule) whatever the token's scopes, so
+    /// the project is asked; an archived one is named as such.
+    async fn why_forbidden(&self, url: &str, message: String) -> GitlabError {
+        let Some(id) = url
+            .split_once("/projects/")
+            .and_then(|(_, rest)| rest.split(['/', '?']).next())
+            .filter(|id| !id.is_empty())
+        else {
+            return GitlabError::Forbidden(message);
+        };
+        let project_url = self.url(&format!("/projects/{id}"), &[]);
+        let project = self
+            .exchange(Method::GET, &project_url, &[], None, true)
+            .await
+            .ok()
+            .and_then(|(_, body)| serde_json::from_slice::<serde_json::Value>(&body).ok());
+        match project {
+            Some(p) if p["archived"].as_bool() == Some(true) => GitlabError::Archived(
+                p["path_with_namespace"]
+                    .as_str()
+                    .map_or_else(|| id.to_owned(), crate::core::sanitize::line),
+            ),
+            _ => GitlabError::Forbidden(message),
+        }
     }
 
     async fn exchange(
@@ -638,7 +684,32 @@ impl Client {
                 o => o,
             };
             let err = match outcome {
+                // A login page (a proxy, single sign-on) where JSON was
+                // due: said as such, not as JSON that does not parse.
+                Ok((status, headers, body))
+                    if status.is_success() && is_web_page(&headers, &body) =>
+                {
+                    return Err(GitlabError::NotApi {
+                        host: self.host.clone(),
+                        page: dto::ApiErrorBody::summarize(&body),
+                    });
+                }
                 Ok((status, headers, body)) if status.is_success() => return Ok((headers, body)),
+                // GitLab's API never redirects; a proxy sending the browser
+                // to its sign-in page does (never followed: the token
+                // would go along).
+                Ok((status, headers, _)) if status.is_redirection() => {
+                    let to = headers
+                        .get(reqwest::header::LOCATION)
+                        .and_then(|v| v.to_str().ok())
+                        .map_or(String::new(), |l| {
+                            format!(" to {}", crate::core::sanitize::line(l))
+                        });
+                    return Err(GitlabError::NotApi {
+                        host: self.host.clone(),
+                        page: format!("redirected{to}"),
+                    });
+                }
                 Ok((status, headers, body)) => {
                     let message = ApiErrorBody::summarize(&body);
                     match status {
@@ -962,7 +1033,7 @@ impl Client {
         Ok(self
             .get_json(&self.url(&path, &[]), "board")
             .await
-            .map_err(|e| name_group(e, group))?
+            .map_err(|e| name_board(e, group, board))?
             .0)
     }
 
@@ -975,7 +1046,7 @@ impl Client {
         let path = format!("/groups/{}/boards/{board}/lists", Self::group_path(group));
         self.get_all(&path, &[], |l: &dto::ApiList| l.id, &|_, _| {})
             .await
-            .map_err(|e| name_group(e, group))
+            .map_err(|e| name_board(e, group, board))
     }
 
     /// GitLab's version (`GET /version`) as (major, minor); `None` when
@@ -1520,6 +1591,34 @@ fn name_key(s: &str) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     s.hash(&mut h);
     h.finish()
+}
+
+/// An HTML page: its content type says so, or its doctype does (a body
+/// that only starts like HTML under a JSON type is a garbled answer).
+fn is_web_page(headers: &HeaderMap, body: &[u8]) -> bool {
+    let html_type = headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.to_ascii_lowercase().starts_with("text/html"));
+    let head: Vec<u8> = body
+        .iter()
+        .skip_while(|b| b.is_ascii_whitespace())
+        .take(14)
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    html_type || head.starts_with(b"<!doctype html")
+}
+
+/// A 404 on a board: GitLab says "404 Group Not Found" for the group
+/// (`find_group!`), a bare "404 Not found" for a board the group lacks
+/// (`lib/api/boards_responses.rb`).
+fn name_board(e: GitlabError, group: &str, board: u64) -> GitlabError {
+    match e {
+        GitlabError::NotFound(m) if !m.to_ascii_lowercase().contains("group") => {
+            GitlabError::NotFound(format!("group {group} has no board {board}"))
+        }
+        e => name_group(e, group),
+    }
 }
 
 /// A 404 on a group endpoint means the group (or access to it) is missing.

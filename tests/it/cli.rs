@@ -915,6 +915,16 @@ fn cadence_makes_each_milestone_and_the_planning_issue_once() {
     );
     let o = home.run(&["cadence", "--ahead", "5"]);
     assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
+    // What it waits for is said (issue #28: a first run took seconds
+    // with nothing on the screen), on stderr: stdout keeps the report.
+    for step in [
+        "cadence: syncing the cache",
+        "milestones, every state…",
+        "cadence: creating 2 milestones…",
+    ] {
+        assert!(stderr(&o).contains(step), "{step}: {}", stderr(&o));
+        assert!(!stdout(&o).contains(step), "{}", stdout(&o));
+    }
     assert_eq!(
         server.world().milestones.len(),
         before + 2,
@@ -994,6 +1004,258 @@ fn planning_summary_is_written_between_markers_keeping_the_teams_text() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let again = planning(&server).description.unwrap_or_default();
     assert_eq!(again.matches("<!-- glboard:summary -->").count(), 1);
+}
+
+/// A planning summary in conflict (the team edited the planning issue
+/// after glboard read it) is retried by `pending retry` over GitLab's text
+/// as it is now: the team's edit kept, the summary written (issue #28: the
+/// retry made the same conflict again).
+#[test]
+fn a_planning_summary_in_conflict_is_retried_over_gitlabs_text() {
+    use glboard::core::edit::{Change, DescriptionEdit, Edit};
+    const BEGIN: &str = "<!-- glboard:summary -->";
+    let server = fake();
+    let home = synced_home(&server);
+    let cur = server.world().milestones[2].id;
+    let planning = server
+        .world()
+        .issues
+        .iter()
+        .find(|i| i.title.contains("Iteration Planning") && i.milestone_id == Some(cur))
+        .cloned()
+        .expect("the current planning issue");
+    let seen = planning.description.clone().unwrap_or_default();
+    // The summary as glboard would write it over what it read.
+    let block = format!("{BEGIN}\nthe figures\n<!-- /glboard:summary -->");
+    let cache = files_under(&home.path("cache"))
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == "sqlite"))
+        .unwrap();
+    let store = glboard::store::Store::open(&cache).unwrap();
+    store
+        .enqueue(&[Change {
+            issue: planning.id,
+            project: planning.project_id,
+            iid: planning.iid,
+            summary: format!("#{}: write the planning summary", planning.iid),
+            edit: Edit {
+                description: Some(DescriptionEdit {
+                    text: format!("{}\n\n{block}\n", seen.trim_end()),
+                    before: seen.clone(),
+                }),
+                ..Edit::default()
+            },
+            ..Change::default()
+        }])
+        .unwrap();
+    drop(store);
+    // Meanwhile the team adds a priority on GitLab.
+    let edited = format!("{}\n\nAdded by the team.\n", seen.trim_end());
+    {
+        let mut w = server.world();
+        let i = w.issues.iter_mut().find(|i| i.id == planning.id).unwrap();
+        i.description = Some(edited.clone());
+        i.updated_at = chrono::Utc::now();
+    }
+    let o = with_dumb_term(&home, &["sync"]);
+    assert_eq!(o.status.code(), Some(1), "a conflict: {}", stderr(&o));
+    let listed = stdout(&with_dumb_term(&home, &["pending"]));
+    assert!(listed.contains("write the planning summary"), "{listed}");
+    assert!(listed.contains("description was edited"), "{listed}");
+    let id = listed.split_whitespace().next().unwrap().to_owned();
+    let o = with_dumb_term(&home, &["pending", "retry", &id]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
+    let now = server
+        .world()
+        .issues
+        .iter()
+        .find(|i| i.id == planning.id)
+        .unwrap()
+        .description
+        .clone()
+        .unwrap_or_default();
+    assert!(
+        now.starts_with(edited.trim_end()),
+        "the team's edit kept: {now}"
+    );
+    assert_eq!(now.matches(BEGIN).count(), 1, "{now}");
+    assert!(now.contains("the figures"), "{now}");
+    let left = stdout(&with_dumb_term(&home, &["pending"]));
+    assert!(!left.contains("refused"), "{left}");
+}
+
+#[test]
+fn planning_summary_reads_the_cache_without_a_token_and_leaves_the_planning_issue_out() {
+    let server = fake();
+    let home = synced_home(&server);
+    let cur = server.world().milestones[2].id;
+    let planning = server
+        .world()
+        .issues
+        .iter()
+        .find(|i| i.title.contains("Iteration Planning") && i.milestone_id == Some(cur))
+        .cloned()
+        .expect("the current planning issue");
+    // Printing only reads the cache: no token needed (issue #28).
+    let o = without_token(&home, &["planning", "summary", "--format", "json"], "");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(
+        v["by_lane"].as_array().is_some_and(|a| !a.is_empty()),
+        "{v}"
+    );
+    // The planning issue is where the summary goes, not planned work.
+    let refs: Vec<&str> = v["by_lane"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["issues"].as_array().unwrap())
+        .filter_map(|i| i["web_url"].as_str())
+        .collect();
+    assert!(
+        !refs
+            .iter()
+            .any(|u| u.ends_with(&format!("/-/issues/{}", planning.iid))),
+        "{refs:?}"
+    );
+    // Writing it still needs the token.
+    let o = without_token(&home, &["planning", "summary", "--write"], "");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+#[test]
+fn config_mistakes_are_said_with_their_line() {
+    let server = fake();
+    let home = synced_home(&server);
+    let path = home.path("config/glboard/config.toml");
+    let good = std::fs::read_to_string(&path).unwrap();
+    // An unclosed key name: an error naming the file and line (exit 2),
+    // not the four keys <, C, -, q.
+    let bad = format!("{good}\n[keys.board]\ntake = \"<C-q\"\n");
+    let line = bad.lines().position(|l| l.starts_with("take")).unwrap() + 1;
+    std::fs::write(&path, &bad).unwrap();
+    let o = home.run(&["print"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains(&format!("config.toml:{line}: \"<C-q\" is not a key")),
+        "{}",
+        stderr(&o)
+    );
+    // A [capacity] member the group does not have: a warning with its line.
+    let bad = format!("{good}\n[capacity]\nakovacs = 8\nnobody-here = 5\n");
+    let line = bad
+        .lines()
+        .position(|l| l.starts_with("nobody-here"))
+        .unwrap()
+        + 1;
+    std::fs::write(&path, &bad).unwrap();
+    let o = with_dumb_term(&home, &["doctor"]);
+    assert!(
+        stdout(&o).contains(&format!(
+            "warn capacity: [capacity] nobody-here is not a member of {} (a misspelt username? {}:{line})",
+            fake_gitlab::generate::GROUP,
+            path.display()
+        )),
+        "{}",
+        stdout(&o)
+    );
+    assert!(!stdout(&o).contains("akovacs is not"), "{}", stdout(&o));
+    // An empty GLBOARD_CONFIG is as unset: the default file.
+    std::fs::write(&path, &good).unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_glboard"));
+    cmd.args(["print"])
+        .env("GLBOARD_CONFIG", "")
+        .env_remove("GITLAB_HOST");
+    for (k, v) in home.env() {
+        cmd.env(k, v);
+    }
+    let o = cmd.output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("Datastores team"), "{}", stdout(&o));
+}
+
+#[test]
+fn gitlab_messages_name_the_cause() {
+    let server = fake();
+    let home = synced_home(&server);
+    // A single sign-on proxy's sign-in page where the API's JSON was due:
+    // said as such (the change stays queued, exit 75), not as JSON that
+    // does not parse.
+    server.world().always = Some(Fault::SignIn);
+    let o = with_dumb_term(&home, &["sync"]);
+    assert_eq!(o.status.code(), Some(75), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("answered with a web page (Sign in · Example Corp SSO)")
+            && err.contains("a proxy or single sign-on is in the way"),
+        "{err}"
+    );
+    assert!(!err.contains("expected value"), "{err}");
+    // A proxy sending the browser to its sign-in page: the same, with where.
+    server.world().always = Some(Fault::Redirect("https://sso.example.com/login".into()));
+    let err = stderr(&with_dumb_term(&home, &["sync"]));
+    assert!(
+        err.contains("web page (redirected to https://sso.example.com/login)"),
+        "{err}"
+    );
+    server.world().always = None;
+
+    // A write to an archived project: GitLab's bare 403 is asked about
+    // and named, not blamed on the token's scopes.
+    let (project, iid) = {
+        let w = server.world();
+        let i = w
+            .issues
+            .iter()
+            .find(|i| {
+                i.project_id != w.projects[0].id
+                    && i.state == "opened"
+                    && i.labels.contains("team::Datastores")
+                    && i.weight != Some(7)
+            })
+            .unwrap();
+        (i.project_id, i.iid)
+    };
+    let path = server
+        .world()
+        .projects
+        .iter()
+        .find(|p| p.id == project)
+        .unwrap()
+        .path
+        .clone();
+    let reference = format!("{path}#{iid}");
+    server.world().archive_project(project);
+    let o = with_dumb_term(&home, &["weight", &reference, "7"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("project {path} is archived")),
+        "{err}"
+    );
+    assert!(!err.contains("scope"), "{err}");
+
+    // A board the group lacks is not a group that does not exist.
+    let o = home.run(&[
+        "init",
+        "--dry-run",
+        "--board",
+        &format!(
+            "{}/groups/{}/-/boards/999",
+            server.url(),
+            fake_gitlab::generate::GROUP
+        ),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!(
+            "group {} has no board 999",
+            fake_gitlab::generate::GROUP
+        )) && err.contains("its boards: 1688503"),
+        "{err}"
+    );
+    assert!(!err.contains("does not exist"), "{err}");
 }
 
 #[test]

@@ -132,7 +132,11 @@ fn a_rate_limit_longer_than_the_wait_asked_for_exits_75_at_once() {
     }
     let o = cmd.output().unwrap();
     assert_eq!(o.status.code(), Some(75), "{}", text(&o));
-    assert!(text(&o).contains("rate-limited by GitLab until"), "{}", text(&o));
+    assert!(
+        text(&o).contains("rate-limited by GitLab until"),
+        "{}",
+        text(&o)
+    );
     let pending = run(&home, &["pending"]);
     assert!(text(&pending).contains("queued"), "{}", text(&pending));
     server.world().always = None;

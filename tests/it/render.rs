@@ -794,3 +794,158 @@ fn a_selection_background_from_the_config_gets_a_readable_text_colour() {
         "the palette's own"
     );
 }
+
+/// A planning summary in conflict, in the problems panel at 80x24: it says
+/// what it is ("write the planning summary", not "written") and what `r`
+/// does for it, whole.
+#[test]
+fn a_summary_conflict_says_what_r_does_at_80x24() {
+    let mut s = live_state(true);
+    update(
+        &mut s,
+        Action::Resize {
+            width: 80,
+            height: 24,
+        },
+    );
+    let mut changes = Vec::new();
+    for k in ["S", "y"] {
+        for key in keymap::parse_sequence(k).unwrap() {
+            let fx = update(&mut s, Action::Key(key));
+            changes.extend(saved(&mut s, &fx));
+        }
+    }
+    assert_eq!(changes.len(), 1, "{:?}", s.status);
+    update(
+        &mut s,
+        Action::Store(Box::new(glboard::core::action::StoreUpdate {
+            failed: vec![(
+                changes[0].clone(),
+                "conflict: its description was edited on GitLab meanwhile".to_owned(),
+            )],
+            ..Default::default()
+        })),
+    );
+    keys(&mut s, "!");
+    let text = screen(&s);
+    assert!(text.contains("write the planning summary"), "{text}");
+    assert!(!text.contains("summary written"), "{text}");
+    assert!(
+        text.contains("r read GitLab's text again, write the summary over it"),
+        "{text}"
+    );
+}
+
+/// Every screen at 80x24 says its words whole where wrapping fits: a
+/// word cut off by the screen's or a box's edge (no "…") is a word no
+/// wider rendering of the same screen has (issue #28: the help cut
+/// "(prev-mileston", `gn` cut its titles mid-word).
+#[test]
+fn no_screen_cuts_a_word_at_80x24() {
+    /// The words of a screen; in a row with a box, the box's inside only
+    /// (what the box covers is hidden, not cut).
+    fn words(text: &str, inside: bool) -> Vec<String> {
+        text.lines()
+            // TestBackend quotes each row and may add a note after it.
+            .filter_map(|l| {
+                let l = l.strip_prefix('"')?;
+                Some(match l.split_once("\" Hidden by") {
+                    Some((row, _)) => row,
+                    None => l.trim_end_matches('"'),
+                })
+            })
+            .map(
+                |row| match (row.find(['│', '┌', '└']), row.rfind(['│', '┐', '┘'])) {
+                    (Some(a), Some(b)) if inside && a < b => &row[a..b],
+                    _ => row,
+                },
+            )
+            .flat_map(|row| {
+                row.split(|c: char| c.is_whitespace() || "│┌┐└┘─▌▶◀".contains(c))
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .filter(|w| !w.is_empty())
+            .collect()
+    }
+    let mut cut = Vec::new();
+    for (board, ks) in SCREENS {
+        let mut s = state(*board, 80, 24);
+        keys(&mut s, ks);
+        let narrow = screen(&s);
+        // The same screen wider (and taller, from its top: a scroll goes
+        // elsewhere on a taller one).
+        let unscrolled = ks.trim_end_matches("<PageDown>");
+        let mut whole = std::collections::HashSet::new();
+        for (w, h, ks) in [
+            (120u16, 24u16, *ks),
+            (200, 24, *ks),
+            (400, 24, *ks),
+            (400, 200, unscrolled),
+        ] {
+            let mut wide = state(*board, w, h);
+            keys(&mut wide, ks);
+            whole.extend(words(&screen(&wide), false));
+        }
+        for w in words(&narrow, true) {
+            // A long address or path wrapped where it breaks: its pieces.
+            let piece = whole.iter().any(|x| {
+                x.len() > w.len()
+                    && (x.contains(w.as_str()) && w.ends_with(['-', '/'])
+                        || x.ends_with(&w) && x[..x.len() - w.len()].ends_with(['-', '/', '<']))
+            });
+            let allowed = whole.contains(&w)
+                || piece
+                || w.ends_with('…')
+                // Counts and positions differ with the width ("1-19 of 246").
+                || w.chars().all(|c| c.is_ascii_digit() || c == '-' || c == '/')
+                || !w.chars().any(char::is_alphanumeric);
+            if !allowed {
+                cut.push(format!("{ks:?}: {w:?}"));
+            }
+        }
+    }
+    assert!(cut.is_empty(), "cut words at 80x24:\n{}", cut.join("\n"));
+    // What gi proposes is whole at 80 columns (it read "move to Datastores …").
+    let mut s = state(BoardKind::Iteration, 80, 24);
+    keys(&mut s, "gi");
+    let text = screen(&s);
+    assert!(text.contains("→ fix: move to W45 "), "{text}");
+}
+
+#[test]
+#[ignore = "prints every screen at 80x24, to look at"]
+fn dump_screens_80x24() {
+    for (board, ks) in SCREENS {
+        let mut s = state(*board, 80, 24);
+        keys(&mut s, ks);
+        println!("=== {ks:?}\n{}", screen(&s));
+    }
+}
+
+const SCREENS: &[(BoardKind, &str)] = &[
+    (BoardKind::Iteration, ""),
+    (BoardKind::Backlog, ""),
+    (BoardKind::Iteration, "?"),
+    (BoardKind::Iteration, "?<PageDown>"),
+    (BoardKind::Iteration, "/vac"),
+    (BoardKind::Iteration, "ll<Enter>"),
+    (BoardKind::Iteration, "ll<Enter>?"),
+    (BoardKind::Iteration, "lla"),
+    (BoardKind::Iteration, "llm"),
+    (BoardKind::Iteration, "llM"),
+    (BoardKind::Iteration, "llw"),
+    (BoardKind::Iteration, "llx"),
+    (BoardKind::Iteration, "n"),
+    (BoardKind::Iteration, "R"),
+    (BoardKind::Iteration, "gi"),
+    (BoardKind::Iteration, "gn"),
+    (BoardKind::Iteration, "gc"),
+    (BoardKind::Iteration, "gp"),
+    (BoardKind::Iteration, "gm"),
+    (BoardKind::Iteration, "S"),
+    (BoardKind::Iteration, "]]i"),
+    (BoardKind::Iteration, "i"),
+    (BoardKind::Iteration, "!"),
+    (BoardKind::Iteration, "f"),
+];

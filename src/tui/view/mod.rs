@@ -81,24 +81,67 @@ fn overlay(buf: &mut Buffer, area: TRect, state: &AppState, mode: &Mode, theme: 
         Mode::Integrity { cursor } => integrity::draw(buf, area, state, *cursor, theme),
         Mode::Next { cursor } => {
             let r = crate::core::geometry::overlay(area.width, area.height);
+            use crate::core::markdown::{Emphasis, Run};
             let all = crate::core::next::board_lines(state, *cursor);
-            // Keep the selected line in view.
-            let at = all.iter().position(|l| l.starts_with('▶')).unwrap_or(0);
-            let visible = crate::core::geometry::overlay_inner(r).h.saturating_sub(2) as usize;
-            let scroll = at.saturating_sub(visible.saturating_sub(1));
-            let lines: Vec<crate::core::markdown::RichLine> = all
-                .into_iter()
-                .map(|l| {
-                    let emphasis = if l.starts_with('▶') {
-                        crate::core::markdown::Emphasis::Strong
-                    } else if l.starts_with(['A', 'B', 'C']) {
-                        crate::core::markdown::Emphasis::Heading
-                    } else {
-                        crate::core::markdown::Emphasis::Plain
-                    };
-                    vec![crate::core::markdown::Run { text: l, emphasis }]
-                })
-                .collect();
+            let inner = crate::core::geometry::overlay_inner(r);
+            // Each suggestion wrapped under its reference (a narrow screen
+            // cut titles mid-word), the selected one marked.
+            let mut lines: Vec<crate::core::markdown::RichLine> = Vec::new();
+            let mut at = 0;
+            for l in all {
+                let emphasis = if l.starts_with('▶') {
+                    at = lines.len();
+                    Emphasis::Strong
+                } else if l.starts_with(['A', 'B', 'C']) {
+                    Emphasis::Heading
+                } else {
+                    Emphasis::Plain
+                };
+                // The marker and rank ("▶ 3. ") indent what wraps.
+                let lead: String = match l.split_once(' ') {
+                    Some((m, rest)) if m == "▶" || m.is_empty() => {
+                        let rank = rest
+                            .trim_start()
+                            .split_once(". ")
+                            .filter(|(n, _)| n.chars().all(|c| c.is_ascii_digit()))
+                            .map_or(0, |(n, _)| n.len() + 2);
+                        l.chars()
+                            .take(
+                                m.chars().count()
+                                    + 1
+                                    + (rest.len() - rest.trim_start().len())
+                                    + rank,
+                            )
+                            .collect()
+                    }
+                    _ => String::new(),
+                };
+                let rest = l[lead.len()..].to_owned();
+                let line = if lead.is_empty() {
+                    vec![Run {
+                        text: rest,
+                        emphasis,
+                    }]
+                } else {
+                    vec![
+                        Run {
+                            text: lead,
+                            emphasis: Emphasis::Marker,
+                        },
+                        Run {
+                            text: rest,
+                            emphasis,
+                        },
+                    ]
+                };
+                lines.extend(crate::core::markdown::wrap_lines(
+                    &[line],
+                    usize::from(inner.w),
+                ));
+            }
+            // Keep the selected suggestion in view, its wrapped lines too.
+            let visible = inner.h.saturating_sub(2) as usize;
+            let scroll = (at + 2).saturating_sub(visible.saturating_sub(1));
             pager::draw(
                 buf,
                 r,

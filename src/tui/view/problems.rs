@@ -17,7 +17,7 @@ pub(super) fn draw(buf: &mut Buffer, area: TRect, state: &AppState, cursor: usiz
         90,
         cells(n).saturating_mul(2).saturating_add(3).min(24),
         &format!("{n} change{} not applied", if n == 1 { "" } else { "s" }),
-        "r retry · d discard · Esc close",
+        crate::core::problems::hint(state.problems.get(cursor)),
         theme,
     );
     list::two_line_rows(
