@@ -625,11 +625,25 @@ fn run(seed: u64, rounds: u64, near: Neighbours) -> (Counts, fake_gitlab::ChaosC
         match synced {
             Ok(_) => {
                 c.syncs_ok += 1;
-                assert_eq!(
-                    on_disk(&path),
-                    sorted(writers[0].syncer.snap.ws.issues.clone()),
-                    "seed {seed}: the cache is the synced snapshot"
-                );
+                let disk = on_disk(&path);
+                let snap = sorted(writers[0].syncer.snap.ws.issues.clone());
+                if disk != snap {
+                    let ids: BTreeSet<IssueId> = disk.iter().chain(&snap).map(|i| i.id).collect();
+                    let differ: Vec<(Option<&Issue>, Option<&Issue>)> = ids
+                        .iter()
+                        .map(|id| {
+                            (
+                                disk.iter().find(|i| i.id == *id),
+                                snap.iter().find(|i| i.id == *id),
+                            )
+                        })
+                        .filter(|(a, b)| a != b)
+                        .collect();
+                    panic!(
+                        "seed {seed} round {}: the cache is the synced snapshot; (on disk, synced) differ: {differ:#?}",
+                        c.rounds
+                    );
+                }
             }
             Err(e) => {
                 assert_eq!(
