@@ -15,8 +15,8 @@ use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use serde::Deserialize;
 
-use crate::core::insights::{IssueEvents, LabelEvent, MilestoneEvent, StateEvent};
-use crate::core::model::{Issue, IssueId};
+use crate::core::insights::{self, IssueEvents, LabelEvent, MilestoneEvent, StateEvent};
+use crate::core::model::{Issue, IssueId, Milestone, MilestoneId, TeamConfig, Workspace};
 use crate::gitlab::{CONCURRENT_PAGES, Client, GitlabError};
 use crate::store::{EventsRow, Store, StoreError};
 
@@ -183,13 +183,16 @@ pub async fn refresh(
     if todo.is_empty() {
         return Ok(out);
     }
-    let mut results = futures_util::stream::iter(todo.iter().map(|i| async move {
-        (
-            i.id,
-            i.updated_at,
-            read(client, kind, i.project_id, i.iid).await,
-        )
-    }))
+    // Owned values in the stream: its futures stay Send for a spawned task.
+    let owned: Vec<(IssueId, DateTime<Utc>, u64, u64)> = todo
+        .iter()
+        .map(|i| (i.id, i.updated_at, i.project_id, i.iid))
+        .collect();
+    let mut results = futures_util::stream::iter(owned.into_iter().map(
+        |(id, updated_at, project, iid)| async move {
+            (id, updated_at, read(client, kind, project, iid).await)
+        },
+    ))
     .buffer_unordered(CONCURRENT_PAGES);
     let mut done: Vec<(IssueId, EventsRow)> = Vec::new();
     while let Some((id, updated_at, r)) = results.next().await {
@@ -232,11 +235,91 @@ pub fn load(store: &Store, kinds: &[Kind]) -> Result<HashMap<IssueId, IssueEvent
             match kind {
                 Kind::Milestone => {
                     e.milestone = serde_json::from_str(&row.events).unwrap_or_default();
+                    e.read.milestone = true;
                 }
-                Kind::State => e.state = serde_json::from_str(&row.events).unwrap_or_default(),
-                Kind::Label => e.label = serde_json::from_str(&row.events).unwrap_or_default(),
+                Kind::State => {
+                    e.state = serde_json::from_str(&row.events).unwrap_or_default();
+                    e.read.state = true;
+                }
+                Kind::Label => {
+                    e.label = serde_json::from_str(&row.events).unwrap_or_default();
+                    e.read.label = true;
+                }
             }
         }
     }
     Ok(out)
+}
+
+/// Whether an issue's milestone events mention one of `ms`, or it is in
+/// one now: its state events matter.
+fn touches(i: &Issue, e: Option<&IssueEvents>, ms: &[&Milestone]) -> bool {
+    let mine = |id: u64| ms.iter().any(|m| m.id == id);
+    i.milestone_id.is_some_and(mine)
+        || e.is_some_and(|e| e.milestone.iter().any(|x| x.milestone.is_some_and(mine)))
+}
+
+/// Read what the cache lacks for the insights of iterations `ms`: the
+/// milestone events of the candidates ([`insights::candidates`]), then
+/// the state events of those that were in one of them. When every one
+/// has ended, events read after the newest end (and a margin) are never
+/// read again. `Some((why, missing))` when GitLab failed on the way, with
+/// how many issues are still without events.
+pub async fn refresh_insights(
+    client: &Client,
+    store: &Store,
+    ws: &Workspace,
+    team: &TeamConfig,
+    ms: &[&Milestone],
+    now: DateTime<Utc>,
+) -> Result<Option<(String, usize)>, EventsError> {
+    let cands = insights::candidates(ws, team, ms);
+    let settled = if ms.iter().all(|m| insights::finished(m, now)) {
+        ms.iter()
+            .filter_map(|m| insights::window(m).map(|(_, e)| e + SETTLE_MARGIN))
+            .max()
+    } else {
+        None
+    };
+    let r = refresh(client, store, Kind::Milestone, &cands, settled, now).await?;
+    if let Some(f) = r.failed {
+        return Ok(Some((f, r.missing)));
+    }
+    let loaded = load(store, &[Kind::Milestone])?;
+    let relevant: Vec<&Issue> = cands
+        .iter()
+        .copied()
+        .filter(|i| touches(i, loaded.get(&i.id), ms))
+        .collect();
+    let r = refresh(client, store, Kind::State, &relevant, settled, now).await?;
+    Ok(r.failed.map(|f| (f, r.missing)))
+}
+
+/// The issues whose cards show their age in the lane: the open team
+/// issues of milestone `shown` with a lane.
+pub fn aging_cards<'a>(ws: &'a Workspace, team: &TeamConfig, shown: MilestoneId) -> Vec<&'a Issue> {
+    ws.issues
+        .iter()
+        .filter(|i| {
+            i.milestone_id == Some(shown)
+                && i.is_open()
+                && i.iid != 0
+                && i.has_label(&team.team_label)
+                && !team.lanes_of(i).is_empty()
+        })
+        .collect()
+}
+
+/// Read the label events of the cards of milestone `shown` that need it
+/// (never read, or changed since: [`stale`]), for their age in the lane.
+pub async fn refresh_lanes(
+    client: &Client,
+    store: &Store,
+    ws: &Workspace,
+    team: &TeamConfig,
+    shown: MilestoneId,
+    now: DateTime<Utc>,
+) -> Result<Refreshed, EventsError> {
+    let cards = aging_cards(ws, team, shown);
+    refresh(client, store, Kind::Label, &cards, None, now).await
 }

@@ -496,7 +496,15 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
     };
     state.session = fastrand::u64(..);
     state.clock_today = cli.today.is_none();
-    if let Some(w) = cfg.warnings.first() {
+    let aging = if state.team.lanes.is_empty() {
+        Vec::new()
+    } else {
+        cfg.aging_warnings(&state.team.lanes)
+    };
+    for w in &aging {
+        tracing::warn!(%w, "config");
+    }
+    if let Some(w) = cfg.warnings.first().or(aging.first()) {
         state.warn(format!("warning: {w}"));
     }
     if let Some(w) = store_warning {

@@ -565,6 +565,7 @@ impl Syncer {
                 free_tier: free == Some(true),
                 // Histories are read separately (refresh_history) and kept.
                 history: std::mem::take(&mut self.snap.ws.history),
+                events: std::mem::take(&mut self.snap.ws.events),
             },
             history_fetched: std::mem::take(&mut self.snap.history_fetched),
             meta: SyncMeta {
@@ -968,6 +969,84 @@ impl Syncer {
         Ok(n)
     }
 
+    /// The team with the lanes shown (configured, or discovered).
+    fn shown_team(&self) -> TeamConfig {
+        let mut team = self.target.team.clone();
+        team.lanes = self.lanes();
+        team
+    }
+
+    /// Read the label events of the shown iteration's cards that changed
+    /// since they were last read (their age in the lane, issue #29), and
+    /// take every cached event into the snapshot. Best effort: a failure
+    /// is said in the log; what was read is kept. Returns how many issues'
+    /// events were read.
+    pub async fn refresh_lane_events(
+        &mut self,
+        now: DateTime<Utc>,
+        shown: Option<MilestoneId>,
+    ) -> Result<usize, SyncError> {
+        let team = self.shown_team();
+        // A first sync knows the milestones only now: the current one.
+        let shown = shown.or_else(|| {
+            crate::core::iteration::pick(&self.snap.ws.milestones, &team, now.date_naive()).current
+        });
+        let Some(m) = shown else { return Ok(0) };
+        let r =
+            crate::events::refresh_lanes(&self.client, &self.store, &self.snap.ws, &team, m, now)
+                .await
+                .map_err(|crate::events::EventsError::Store(e)| SyncError::Store(e))?;
+        if let Some(why) = &r.failed {
+            tracing::warn!(%why, "label events not read");
+        }
+        if r.read > 0 {
+            self.snap.ws.events = self.store.all_issue_events()?;
+        }
+        Ok(r.read)
+    }
+
+    /// Read what the board's insights (the panel, `S`) need and the cache
+    /// lacks: the milestone and state events of the last finished
+    /// iterations' issues and of the shown one's (see
+    /// [`crate::events::refresh_insights`]: a finished iteration's are read
+    /// once). Best effort, as [`Syncer::refresh_lane_events`].
+    pub async fn refresh_insight_events(
+        &mut self,
+        now: DateTime<Utc>,
+        shown: Option<MilestoneId>,
+    ) -> Result<(), SyncError> {
+        use crate::core::insights;
+        let team = self.shown_team();
+        let ws = &self.snap.ws;
+        let shown = shown.or_else(|| {
+            crate::core::iteration::pick(&ws.milestones, &team, now.date_naive()).current
+        });
+        let finished: Vec<&Milestone> = insights::finished_iterations(ws, &team, now)
+            .into_iter()
+            .take(insights::VELOCITY_ITERATIONS)
+            .collect();
+        let running: Vec<&Milestone> = shown
+            .and_then(|id| ws.milestone(id))
+            .filter(|m| !insights::finished(m, now) && insights::window(m).is_some())
+            .into_iter()
+            .collect();
+        for ms in [finished, running] {
+            if ms.is_empty() {
+                continue;
+            }
+            let failed =
+                crate::events::refresh_insights(&self.client, &self.store, ws, &team, &ms, now)
+                    .await
+                    .map_err(|crate::events::EventsError::Store(e)| SyncError::Store(e))?;
+            if let Some((why, _)) = failed {
+                tracing::warn!(%why, "milestone and state events not read");
+                break;
+            }
+        }
+        self.snap.ws.events = self.store.all_issue_events()?;
+        Ok(())
+    }
+
     /// The workspace to show, named for the status line.
     pub fn workspace(&self) -> Workspace {
         let mut ws = self.snap.ws.clone();
@@ -1089,6 +1168,14 @@ pub async fn run(
                         written();
                     }
                     Err(e) => tracing::warn!(error = %e, "milestone history not read"),
+                }
+                // Then the events: the cards' age in their lane, and the
+                // insights panel's figures (issue #29).
+                if let Err(e) = syncer.refresh_lane_events(now, shown).await {
+                    tracing::warn!(error = %e, "label events not read");
+                }
+                if let Err(e) = syncer.refresh_insight_events(now, shown).await {
+                    tracing::warn!(error = %e, "insight events not read");
                 }
                 wait_until = None;
                 interval.map(|d| tokio::time::Instant::now() + d)

@@ -578,3 +578,159 @@ fn the_planning_summary_carries_the_previous_iteration_and_the_velocity() {
     assert!(md.contains("### How "), "{md}");
     assert!(md.contains("Velocity: **"), "{md}");
 }
+
+fn validate_print(v: &serde_json::Value) {
+    let schema: serde_json::Value = serde_json::from_str(include_str!("../docs/print.schema.json"))
+        .expect("docs/print.schema.json");
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(v)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+/// The time the fake last added `label` to the issue `project#iid`.
+fn last_added(fake: &FakeGitlab, project: &str, iid: u64, label: &str) -> Option<DateTime<Utc>> {
+    let w = fake.world();
+    let pid = w.projects.iter().find(|p| p.path == project)?.id;
+    let id = w
+        .issues
+        .iter()
+        .find(|i| i.project_id == pid && i.iid == iid)?
+        .id;
+    w.label_events
+        .iter()
+        .filter(|e| e.issue_id == id && e.label == label && e.action == "add")
+        .map(|e| e.created_at)
+        .max()
+}
+
+/// The open cards of the printed iteration board's lanes: (project, iid,
+/// lane label, lane_since).
+fn lane_cards(v: &serde_json::Value) -> Vec<(String, u64, String, Option<String>)> {
+    let mut out = Vec::new();
+    for lane in v["lanes"].as_array().unwrap() {
+        if lane["kind"] != "lane" {
+            continue;
+        }
+        let name = lane["name"].as_str().unwrap();
+        for i in lane["issues"].as_array().unwrap() {
+            if i["state"] != "opened" {
+                continue;
+            }
+            out.push((
+                i["project"].as_str().unwrap().to_owned(),
+                i["iid"].as_u64().unwrap(),
+                format!("{}::{name}", generate::SCOPE),
+                i["lane_since"].as_str().map(str::to_owned),
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn print_json_gives_each_card_its_lane_since_from_the_label_events_sync_read() {
+    let fake = FakeGitlab::start(history_world(120));
+    let home = home_for(&fake);
+    // An [aging] lane the board lacks is a warning naming its line.
+    let path = home.path("config/glboard/config.toml");
+    let mut src = std::fs::read_to_string(&path).unwrap();
+    src.push_str("\n[aging]\n\"In Progress\" = 10\n\"Doing\" = 3\n");
+    let line = src.lines().count();
+    std::fs::write(&path, &src).unwrap();
+    let o = run(&home, &["sync"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!(
+            "config.toml:{line}: [aging] \"Doing\" is not a lane"
+        )),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        event_requests(&fake) > 0,
+        "sync reads the cards' label events"
+    );
+    // print reads the cache: no request at all.
+    clear_log(&fake);
+    let o = run(&home, &["print", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(fake.world().log.is_empty(), "{:?}", fake.world().log);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    validate_print(&v);
+    let cards = lane_cards(&v);
+    assert!(cards.len() > 5, "{cards:?}");
+    let mut known = 0;
+    for (project, iid, label, since) in &cards {
+        let want = last_added(&fake, project, *iid, label);
+        let got = since
+            .as_deref()
+            .map(|s| s.parse::<DateTime<Utc>>().unwrap());
+        assert_eq!(got, want, "{project}#{iid} in {label}");
+        if let Some(s) = since {
+            assert!(s.ends_with('Z'), "RFC 3339 UTC: {s}");
+            known += 1;
+        }
+    }
+    assert!(
+        known > 0 && known < cards.len(),
+        "some with events, some without: {cards:?}"
+    );
+    // A card moved on GitLab: the next sync reads its events again (and
+    // only its), and print shows the new lane's time.
+    let (project, iid, _, _) = cards
+        .iter()
+        .find(|(_, _, l, s)| l.ends_with("::Ready") && s.is_some())
+        .cloned()
+        .expect("a Ready card with events");
+    let pid = fake
+        .world()
+        .projects
+        .iter()
+        .find(|p| p.path == project)
+        .unwrap()
+        .id;
+    let before = Utc::now() - chrono::Duration::seconds(5);
+    rt().block_on(send(
+        &fake,
+        reqwest::Method::PUT,
+        &format!("/projects/{pid}/issues/{iid}"),
+        &[
+            ("add_labels", &format!("{}::In Progress", generate::SCOPE)),
+            ("remove_labels", &format!("{}::Ready", generate::SCOPE)),
+        ],
+    ));
+    clear_log(&fake);
+    let o = run(&home, &["sync"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let read: Vec<String> = fake
+        .world()
+        .log
+        .iter()
+        .filter(|l| l.contains("/resource_"))
+        .cloned()
+        .collect();
+    assert!(
+        !read.is_empty()
+            && read
+                .iter()
+                .all(|l| l.contains(&format!("/projects/{pid}/issues/{iid}/"))),
+        "only the moved card: {read:?}"
+    );
+    let o = run(&home, &["print", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let moved = lane_cards(&v)
+        .into_iter()
+        .find(|(p, i, _, _)| *p == project && *i == iid)
+        .unwrap();
+    assert!(moved.2.ends_with("::In Progress"), "{moved:?}");
+    let since: DateTime<Utc> = moved.3.as_deref().unwrap().parse().unwrap();
+    assert!(since >= before, "{since} is the move's time");
+    // Nothing changed: a sync reads no event.
+    clear_log(&fake);
+    let o = run(&home, &["sync"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(event_requests(&fake), 0, "{:?}", fake.world().log);
+}
