@@ -734,3 +734,118 @@ fn print_json_gives_each_card_its_lane_since_from_the_label_events_sync_read() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(event_requests(&fake), 0, "{:?}", fake.world().log);
 }
+
+/// The team's current iteration in the fake: (id, title).
+fn current_iteration(fake: &FakeGitlab) -> (u64, String) {
+    let w = fake.world();
+    let m = w
+        .milestones
+        .iter()
+        .find(|m| {
+            m.title.starts_with("Datastores team - W")
+                && m.start_date.is_some_and(|s| s <= today())
+                && m.due_date.is_some_and(|d| d >= today())
+        })
+        .expect("a current iteration");
+    (m.id, m.title.clone())
+}
+
+#[test]
+fn the_board_at_80x24_shows_ages_warns_past_aging_opens_the_panel_and_s_agrees_with_the_cli() {
+    // Every open In Progress card of the current iteration entered the
+    // lane 15 days ago ([aging] In Progress = 10).
+    let mut w = history_world(120);
+    let entered = Utc::now() - chrono::Duration::days(15) - chrono::Duration::hours(1);
+    let lane = format!("{}::In Progress", generate::SCOPE);
+    let current = {
+        let today = Utc::now();
+        w.milestones
+            .iter()
+            .find(|m| {
+                m.title.starts_with("Datastores team - W")
+                    && m.start_date.is_some_and(|s| s <= today.date_naive())
+                    && m.due_date.is_some_and(|d| d >= today.date_naive())
+            })
+            .unwrap()
+            .id
+    };
+    let doing: Vec<u64> = w
+        .issues
+        .iter()
+        .filter(|i| {
+            i.milestone_id == Some(current) && i.state == "opened" && i.labels.contains(&lane)
+        })
+        .map(|i| i.id)
+        .collect();
+    assert!(!doing.is_empty());
+    for e in w.label_events.iter_mut() {
+        if doing.contains(&e.issue_id) && e.label == lane && e.action == "add" {
+            e.created_at = entered;
+        }
+    }
+    let fake = FakeGitlab::start(w);
+    let home = home_for(&fake);
+    let path = home.path("config/glboard/config.toml");
+    let mut src = std::fs::read_to_string(&path).unwrap();
+    src.push_str("\n[aging]\n\"In Progress\" = 10\n");
+    std::fs::write(&path, &src).unwrap();
+    // The iteration's planning issue, for S.
+    let (mid, title) = current_iteration(&fake);
+    let pid = fake.world().projects[0].id;
+    rt().block_on(send(
+        &fake,
+        reqwest::Method::POST,
+        &format!("/projects/{pid}/issues"),
+        &[
+            ("title", &format!("{title} Iteration Planning")),
+            ("labels", generate::TEAM),
+            ("milestone_id", &mid.to_string()),
+        ],
+    ));
+    let env = home.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut s = common::Session::start_with_env(&[], &env, 80, 24);
+    s.wait_for("synced just now");
+    // To the In Progress column: its cards' age, a warning past 10 days.
+    s.send("lll");
+    s.wait_for("In Progress");
+    s.wait_for("15d!");
+    // The panel: the iteration so far, its burn-up, the last iterations.
+    s.send("I");
+    s.wait_for("Iteration insights");
+    s.wait_for("velocity");
+    let panel = s.contents();
+    assert!(panel.contains("so far"), "{panel}");
+    assert!(
+        panel.contains("committed w"),
+        "the burn-up's legend: {panel}"
+    );
+    assert!(panel.contains("done w"), "{panel}");
+    s.send("q");
+    // S: the previous iteration's figures, as the command line gives them.
+    let o = run(&home, &["planning", "summary"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let cli = stdout(&o);
+    let row = cli
+        .lines()
+        .skip_while(|l| !l.starts_with("### How"))
+        .find(|l| l.starts_with("| ") && l.contains("weight"))
+        .expect("the previous iteration's row")
+        .to_owned();
+    let velocity = cli
+        .lines()
+        .find(|l| l.starts_with("Velocity: "))
+        .unwrap()
+        .replace("**", "");
+    s.send("S");
+    s.wait_for("Write this summary into");
+    s.send("jjjjjj");
+    s.wait_for("How Datastores team - W");
+    let shown = s.contents();
+    let first = row.split('|').nth(1).unwrap().trim();
+    assert!(shown.contains(first), "{first} in:\n{shown}");
+    s.wait_for(velocity.trim_end_matches('.').split(',').next().unwrap());
+    s.send("n");
+    s.send("q");
+    assert!(s.wait_exit().success());
+}

@@ -361,13 +361,16 @@ pub fn finished_iterations<'a>(
 
 /// The team's issues that may have been in one of `ms` inside its window:
 /// those in one of them now, and those changed since the oldest window
-/// began (a move out of it changed them). Issues and incidents carrying
-/// the team label now.
+/// began (a move out of it changed them), but none created after the
+/// newest window ended (it was in none of them). Issues and incidents
+/// carrying the team label now.
 pub fn candidates<'a>(ws: &'a Workspace, team: &TeamConfig, ms: &[&Milestone]) -> Vec<&'a Issue> {
     let oldest = ms.iter().filter_map(|m| window(m).map(|(s, _)| s)).min();
+    let newest_end = ms.iter().filter_map(|m| window(m).map(|(_, e)| e)).max();
     ws.issues
         .iter()
         .filter(|i| i.has_label(&team.team_label) && i.iid != 0)
+        .filter(|i| newest_end.is_none_or(|e| i.created_at < e))
         .filter(|i| {
             i.milestone_id
                 .is_some_and(|id| ms.iter().any(|m| m.id == id))
@@ -1087,6 +1090,15 @@ mod tests {
             &last_finished(&half, &team, after())
         ));
         assert_eq!(past_figures_of(&half, &team, after()), None);
+        // An issue created after the window ended, its events not read
+        // yet (a new planning issue): it was in no finished window.
+        let mut new = ws.clone();
+        let mut late = issue(9, Some(NEXT), 1);
+        late.labels.push(team.team_label.clone());
+        late.created_at = end();
+        late.updated_at = after();
+        new.issues.push(late);
+        assert_eq!(past_figures_of(&new, &team, after()), Some(p.clone()));
         // Running: not finished, no figures.
         assert_eq!(past_figures_of(&ws, &team, t(10, 9)), None);
     }
