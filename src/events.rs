@@ -263,8 +263,9 @@ fn touches(i: &Issue, e: Option<&IssueEvents>, ms: &[&Milestone]) -> bool {
 /// milestone events of the candidates ([`insights::candidates`]), then
 /// the state events of those that were in one of them. When every one
 /// has ended, events read after the newest end (and a margin) are never
-/// read again. `Some((why, missing))` when GitLab failed on the way, with
-/// how many issues are still without events.
+/// read again. Returns how many issues' lists were read, and `Some((why,
+/// missing))` when GitLab failed on the way, with how many issues are
+/// still without events.
 pub async fn refresh_insights(
     client: &Client,
     store: &Store,
@@ -272,7 +273,7 @@ pub async fn refresh_insights(
     team: &TeamConfig,
     ms: &[&Milestone],
     now: DateTime<Utc>,
-) -> Result<Option<(String, usize)>, EventsError> {
+) -> Result<(usize, Option<(String, usize)>), EventsError> {
     let cands = insights::candidates(ws, team, ms);
     let settled = if ms.iter().all(|m| insights::finished(m, now)) {
         ms.iter()
@@ -283,8 +284,9 @@ pub async fn refresh_insights(
     };
     let r = refresh(client, store, Kind::Milestone, &cands, settled, now).await?;
     if let Some(f) = r.failed {
-        return Ok(Some((f, r.missing)));
+        return Ok((r.read, Some((f, r.missing))));
     }
+    let first = r.read;
     let loaded = load(store, &[Kind::Milestone])?;
     let relevant: Vec<&Issue> = cands
         .iter()
@@ -292,7 +294,7 @@ pub async fn refresh_insights(
         .filter(|i| touches(i, loaded.get(&i.id), ms))
         .collect();
     let r = refresh(client, store, Kind::State, &relevant, settled, now).await?;
-    Ok(r.failed.map(|f| (f, r.missing)))
+    Ok((first + r.read, r.failed.map(|f| (f, r.missing))))
 }
 
 /// The issues whose cards show their age in the lane: the open team

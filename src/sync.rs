@@ -1030,20 +1030,24 @@ impl Syncer {
             .filter(|m| !insights::finished(m, now) && insights::window(m).is_some())
             .into_iter()
             .collect();
+        let mut read = 0;
         for ms in [finished, running] {
             if ms.is_empty() {
                 continue;
             }
-            let failed =
+            let (n, failed) =
                 crate::events::refresh_insights(&self.client, &self.store, ws, &team, &ms, now)
                     .await
                     .map_err(|crate::events::EventsError::Store(e)| SyncError::Store(e))?;
+            read += n;
             if let Some((why, _)) = failed {
                 tracing::warn!(%why, "milestone and state events not read");
                 break;
             }
         }
-        self.snap.ws.events = self.store.all_issue_events()?;
+        if read > 0 {
+            self.snap.ws.events = self.store.all_issue_events()?;
+        }
         Ok(())
     }
 

@@ -866,3 +866,21 @@ fn the_insights_panel_shows_the_iteration_so_far_and_its_burn_up_80x24() {
     assert!(shown.contains("velocity"), "{shown}");
     insta::assert_snapshot!(shown);
 }
+
+#[test]
+fn planning_mode_lists_the_oldest_cards_in_their_lanes() {
+    let (mut s, first) = aged_state("In Progress");
+    update(
+        &mut s,
+        Action::Resize {
+            width: 100,
+            height: 30,
+        },
+    );
+    keys(&mut s, "gp");
+    let shown = screen(&s);
+    assert!(shown.contains("Oldest in their lane"), "{shown}");
+    assert!(shown.contains(&first), "{first} first:\n{shown}");
+    assert!(shown.contains("16d!"), "{shown}");
+    insta::assert_snapshot!(shown);
+}

@@ -83,7 +83,7 @@ fn read_events(
     if !offline {
         let rt = super::runtime()?;
         let client = live.client()?;
-        let failed = rt
+        let (_, failed) = rt
             .block_on(ev::refresh_insights(&client, &store, ws, team, ms, now))
             .map_err(|e| fail(super::EX_FAILURE, e.to_string()))?;
         match failed {
