@@ -531,6 +531,9 @@ pub struct Panel {
     pub last_read: bool,
     /// Likewise for the shown iteration.
     pub shown_read: bool,
+    /// The shown iteration's window has begun (else its sets are what is
+    /// planned so far, and there is no burn-up).
+    pub started: bool,
 }
 
 /// The panel for iteration `shown` from the workspace's cached events.
@@ -550,6 +553,7 @@ pub fn panel(
     let velocity = velocity(&last);
     let m = shown.and_then(|id| ws.milestone(id));
     let shown_read = m.is_some_and(|m| events_complete(ws, team, &[m]));
+    let started = m.and_then(window).is_some_and(|(start, _)| start <= now);
     let (shown, burnup, days) = match m.and_then(|m| Some((m, window(m)?))) {
         Some((m, (start, end))) => {
             let none = IssueEvents::default();
@@ -582,6 +586,7 @@ pub fn panel(
         days,
         last_read: complete,
         shown_read,
+        started,
     }
 }
 
@@ -1131,6 +1136,11 @@ mod tests {
         // Nov 3 0, Nov 4 3, Nov 5 (closed and reopened) 3, Nov 6 8, Nov 7 8.
         assert_eq!(p.burnup, vec![(0, 0), (1, 3), (2, 3), (3, 8), (4, 8)]);
         assert!(p.last.is_empty(), "nothing finished yet");
+        assert!(p.started);
+        // Before its start: nothing burnt up, not started.
+        let p = panel(&ws, &team, Some(M), t(2, 10));
+        assert!(!p.started);
+        assert!(p.burnup.is_empty());
         // Finished: the whole window, and W45 among the last.
         let p = panel(&ws, &team, Some(M), after());
         assert_eq!(p.burnup.len(), 14);

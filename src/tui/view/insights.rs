@@ -68,11 +68,25 @@ pub(super) fn draw(buf: &mut Buffer, area: TRect, state: &AppState, theme: &Them
                 it.title,
                 it.start_date.format("%b %-d"),
                 it.due_date.format("%b %-d"),
-                if it.finished { "" } else { " · so far" }
+                if it.finished {
+                    ""
+                } else if p.started {
+                    " · so far"
+                } else {
+                    " · not started"
+                }
             );
             put(buf, x0, y, w, &text::truncate(&title, w), theme.bold());
             y += 1;
-            if p.shown_read {
+            if !p.started {
+                let planned = format!(
+                    "planned so far: {} issues, weight {}",
+                    it.committed.issues.len(),
+                    it.committed.weight
+                );
+                put(buf, x0, y, w, &planned, theme.plain());
+                y += 1;
+            } else if p.shown_read {
                 // Two lines of figures, each `name n/wW`.
                 let f = figures(it);
                 for half in f.chunks(3) {
@@ -117,7 +131,11 @@ pub(super) fn draw(buf: &mut Buffer, area: TRect, state: &AppState, theme: &Them
         u16::try_from(p.last.len()).unwrap_or(6) + 3
     };
     let chart_h = bottom.saturating_sub(y).saturating_sub(table_h);
-    if let Some(it) = p.shown.as_ref().filter(|_| p.shown_read && chart_h >= 5) {
+    if let Some(it) = p
+        .shown
+        .as_ref()
+        .filter(|_| p.started && p.shown_read && chart_h >= 5)
+    {
         burnup(
             buf,
             TRect {
