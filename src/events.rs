@@ -154,6 +154,8 @@ pub struct Refreshed {
     pub failed: Option<String>,
     /// Issues still without events (never read) after it.
     pub missing: usize,
+    /// Issues that needed it were left for another round (a limit).
+    pub more: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -173,13 +175,30 @@ pub async fn refresh(
     settled: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<Refreshed, EventsError> {
+    refresh_at_most(client, store, kind, issues, settled, now, usize::MAX).await
+}
+
+/// [`refresh`], reading at most `limit` issues (the rest: `more`).
+pub async fn refresh_at_most(
+    client: &Client,
+    store: &Store,
+    kind: Kind,
+    issues: &[&Issue],
+    settled: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> Result<Refreshed, EventsError> {
     let rows = store.issue_events(kind.name())?;
-    let todo: Vec<&Issue> = issues
+    let all: Vec<&Issue> = issues
         .iter()
         .copied()
         .filter(|i| stale(rows.get(&i.id), i, settled))
         .collect();
-    let mut out = Refreshed::default();
+    let mut out = Refreshed {
+        more: all.len() > limit,
+        ..Refreshed::default()
+    };
+    let todo: &[&Issue] = &all[..all.len().min(limit)];
     if todo.is_empty() {
         return Ok(out);
     }
@@ -219,7 +238,7 @@ pub async fn refresh(
     drop(results);
     store.save_issue_events(kind.name(), &done)?;
     out.read = done.len();
-    out.missing = todo
+    out.missing = all
         .iter()
         .filter(|i| !rows.contains_key(&i.id) && !done.iter().any(|(d, _)| *d == i.id))
         .count();
@@ -263,9 +282,7 @@ fn touches(i: &Issue, e: Option<&IssueEvents>, ms: &[&Milestone]) -> bool {
 /// milestone events of the candidates ([`insights::candidates`]), then
 /// the state events of those that were in one of them. When every one
 /// has ended, events read after the newest end (and a margin) are never
-/// read again. Returns how many issues' lists were read, and `Some((why,
-/// missing))` when GitLab failed on the way, with how many issues are
-/// still without events.
+/// read again. At most `limit` issues' lists of each kind are read.
 pub async fn refresh_insights(
     client: &Client,
     store: &Store,
@@ -273,7 +290,8 @@ pub async fn refresh_insights(
     team: &TeamConfig,
     ms: &[&Milestone],
     now: DateTime<Utc>,
-) -> Result<(usize, Option<(String, usize)>), EventsError> {
+    limit: usize,
+) -> Result<InsightsRead, EventsError> {
     let cands = insights::candidates(ws, team, ms);
     let settled = if ms.iter().all(|m| insights::finished(m, now)) {
         ms.iter()
@@ -282,9 +300,14 @@ pub async fn refresh_insights(
     } else {
         None
     };
-    let r = refresh(client, store, Kind::Milestone, &cands, settled, now).await?;
-    if let Some(f) = r.failed {
-        return Ok((r.read, Some((f, r.missing))));
+    let r = refresh_at_most(client, store, Kind::Milestone, &cands, settled, now, limit).await?;
+    if r.failed.is_some() || r.more {
+        // The state events wait for every milestone list.
+        return Ok(InsightsRead {
+            read: r.read,
+            more: r.more && r.failed.is_none(),
+            failed: r.failed.map(|f| (f, r.missing)),
+        });
     }
     let first = r.read;
     let loaded = load(store, &[Kind::Milestone])?;
@@ -293,8 +316,24 @@ pub async fn refresh_insights(
         .copied()
         .filter(|i| touches(i, loaded.get(&i.id), ms))
         .collect();
-    let r = refresh(client, store, Kind::State, &relevant, settled, now).await?;
-    Ok((first + r.read, r.failed.map(|f| (f, r.missing))))
+    let r = refresh_at_most(client, store, Kind::State, &relevant, settled, now, limit).await?;
+    Ok(InsightsRead {
+        read: first + r.read,
+        more: r.more && r.failed.is_none(),
+        failed: r.failed.map(|f| (f, r.missing)),
+    })
+}
+
+/// What [`refresh_insights`] did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct InsightsRead {
+    /// Issues' lists read.
+    pub read: usize,
+    /// Lists left for another round (the limit).
+    pub more: bool,
+    /// GitLab failed on the way: why, and how many issues are still
+    /// without events.
+    pub failed: Option<(String, usize)>,
 }
 
 /// The issues whose cards show their age in the lane: the open team
@@ -321,7 +360,8 @@ pub async fn refresh_lanes(
     team: &TeamConfig,
     shown: MilestoneId,
     now: DateTime<Utc>,
+    limit: usize,
 ) -> Result<Refreshed, EventsError> {
     let cards = aging_cards(ws, team, shown);
-    refresh(client, store, Kind::Label, &cards, None, now).await
+    refresh_at_most(client, store, Kind::Label, &cards, None, now, limit).await
 }

@@ -849,3 +849,81 @@ fn the_board_at_80x24_shows_ages_warns_past_aging_opens_the_panel_and_s_agrees_w
     s.send("q");
     assert!(s.wait_exit().success());
 }
+
+#[test]
+fn the_boards_rounds_read_at_most_a_batch_of_issues_and_say_more_are_left() {
+    use glboard::core::model::Issue;
+    let fake = FakeGitlab::start(history_world(60));
+    let home = home_for(&fake);
+    let o = run(&home, &["sync"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let dir = tempfile::tempdir().unwrap();
+    let store = glboard::store::Store::open(&dir.path().join("c.sqlite")).unwrap();
+    let cache = std::fs::read_dir(home.path("cache/glboard"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "sqlite"))
+        .unwrap();
+    let ws = glboard::store::Store::open(&cache)
+        .unwrap()
+        .load()
+        .unwrap()
+        .unwrap()
+        .ws;
+    let issues: Vec<&Issue> = ws.issues.iter().filter(|i| i.iid != 0).take(7).collect();
+    let client = client(&fake);
+    let now = Utc::now();
+    let rt = rt();
+    clear_log(&fake);
+    let r = rt
+        .block_on(events::refresh_at_most(
+            &client,
+            &store,
+            Kind::Milestone,
+            &issues,
+            None,
+            now,
+            3,
+        ))
+        .unwrap();
+    assert_eq!((r.read, r.more), (3, true));
+    assert_eq!(event_requests(&fake), 3);
+    let r = rt
+        .block_on(events::refresh_at_most(
+            &client,
+            &store,
+            Kind::Milestone,
+            &issues,
+            None,
+            now,
+            3,
+        ))
+        .unwrap();
+    assert_eq!((r.read, r.more), (3, true), "the next three");
+    let r = rt
+        .block_on(events::refresh_at_most(
+            &client,
+            &store,
+            Kind::Milestone,
+            &issues,
+            None,
+            now,
+            3,
+        ))
+        .unwrap();
+    assert_eq!((r.read, r.more), (1, false), "the last one");
+    clear_log(&fake);
+    let r = rt
+        .block_on(events::refresh_at_most(
+            &client,
+            &store,
+            Kind::Milestone,
+            &issues,
+            None,
+            now,
+            3,
+        ))
+        .unwrap();
+    assert_eq!((r.read, r.more), (0, false));
+    assert_eq!(event_requests(&fake), 0, "every one read");
+}

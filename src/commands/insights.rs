@@ -83,9 +83,18 @@ fn read_events(
     if !offline {
         let rt = super::runtime()?;
         let client = live.client()?;
-        let (_, failed) = rt
-            .block_on(ev::refresh_insights(&client, &store, ws, team, ms, now))
+        let failed = rt
+            .block_on(ev::refresh_insights(
+                &client,
+                &store,
+                ws,
+                team,
+                ms,
+                now,
+                usize::MAX,
+            ))
             .map_err(|e| fail(super::EX_FAILURE, e.to_string()))?;
+        let failed = failed.failed;
         match failed {
             Some((why, missing)) if missing > 0 => {
                 return Err(fail(

@@ -324,7 +324,10 @@ pub(crate) fn sync_showing(
             // A first sync knows the milestones only now.
             let shown =
                 shown.or_else(|| iteration::pick(&syncer.snap.ws.milestones, &team, today).current);
-            if lanes && let Err(e) = rt.block_on(syncer.refresh_lane_events(Utc::now(), shown)) {
+            if lanes
+                && let Err(e) =
+                    rt.block_on(syncer.refresh_lane_events(Utc::now(), shown, usize::MAX))
+            {
                 eprintln!("note: label events not read ({e}); lane_since may be missing");
             }
             Ok(syncer.snap)
