@@ -59,6 +59,10 @@ pub struct FileConfig {
     /// `[capacity]` username = weight per iteration.
     #[serde(default)]
     pub capacity: std::collections::BTreeMap<String, u32>,
+    /// `[aging]` lane = days: a card that has sat in the lane longer shows
+    /// its age there as a warning (issue #29).
+    #[serde(default)]
+    pub aging: std::collections::BTreeMap<String, toml::Spanned<u32>>,
     /// Allow plain http to a non-loopback host (the token travels in clear).
     #[serde(default)]
     pub allow_insecure_http: bool,
@@ -133,6 +137,7 @@ pub struct ProfileFile {
     pub wip: Option<std::collections::BTreeMap<String, u32>>,
     pub wip_weight: Option<std::collections::BTreeMap<String, u32>>,
     pub capacity: Option<std::collections::BTreeMap<String, u32>>,
+    pub aging: Option<std::collections::BTreeMap<String, toml::Spanned<u32>>>,
     pub planning_title: Option<String>,
     pub planning_project: Option<String>,
     pub planning_template: Option<PathBuf>,
@@ -159,6 +164,7 @@ impl FileConfig {
             wip,
             wip_weight,
             capacity,
+            aging,
             planning_title,
             replan_skip_lanes
         );
@@ -320,6 +326,8 @@ pub struct Config {
     pub warnings: Vec<String>,
     /// The line of each `[capacity]` member, for warnings that name it.
     pub capacity_lines: std::collections::BTreeMap<String, usize>,
+    /// The line of each `[aging]` lane, for warnings.
+    pub aging_lines: std::collections::BTreeMap<String, usize>,
 }
 
 /// Why the configuration can't be used. Messages are for users: they name
@@ -543,10 +551,16 @@ pub fn parse_profile(
         Err(e) => return Err(e),
     }
     let capacity_lines = capacity_lines(src, profile);
+    let aging_lines = file
+        .aging
+        .iter()
+        .map(|(lane, days)| (lane.clone(), line_of(src, days.span().start)))
+        .collect();
     Ok(Config {
         path: path.to_owned(),
         profile: profile.map(str::to_owned),
         host,
+        aging_lines,
         file,
         keymap,
         commands,
@@ -783,6 +797,24 @@ pub fn load_profile(path: &Path, profile: Option<&str>) -> Result<Config, Config
 }
 
 impl Config {
+    /// `[aging]` lanes that are not lanes of the board (`lanes`, the ones
+    /// shown): a warning naming the file and line of each.
+    pub fn aging_warnings(&self, lanes: &[String]) -> Vec<String> {
+        self.file
+            .aging
+            .keys()
+            .filter(|lane| !lanes.iter().any(|l| l == *lane))
+            .map(|lane| {
+                format!(
+                    "{}:{}: [aging] \"{lane}\" is not a lane of the board ({})",
+                    self.path.display(),
+                    self.aging_lines.get(lane).copied().unwrap_or(1),
+                    lanes.join(", ")
+                )
+            })
+            .collect()
+    }
+
     /// The team configuration for the core; `lanes` are the configured ones,
     /// or `discovered` when the file has none.
     pub fn team(&self, discovered: &[String]) -> TeamConfig {
@@ -803,6 +835,11 @@ impl Config {
             wip: f.wip.clone(),
             wip_weight: f.wip_weight.clone(),
             capacity: f.capacity.clone(),
+            aging: f
+                .aging
+                .iter()
+                .map(|(lane, days)| (lane.clone(), *days.get_ref()))
+                .collect(),
             planning_title: f.planning_title.clone(),
             replan_skip_lanes: f.replan_skip_lanes.clone(),
             absences: f
@@ -995,6 +1032,10 @@ refresh_seconds = 300
 # Work-in-progress limits: a lane's header turns to a warning above it.
 # [wip]
 # "In Progress" = 6
+
+# Days a card may sit in a lane before its age there turns to a warning.
+# [aging]
+# "In Progress" = 10
 
 # Weight each member takes per iteration; the header compares it with the
 # weight committed to the shown iteration.
@@ -1201,6 +1242,21 @@ milestone_prefix = "Datastores team - "
         assert_eq!(t.wip.get("In Progress"), Some(&6));
         assert_eq!(t.wip_weight.get("In Progress"), Some(&20));
         assert_eq!(t.capacity.values().sum::<u32>(), 13);
+        // [aging]: days per lane; a lane the board lacks is a warning with
+        // its line.
+        let src = format!("{GOOD}[aging]\n\"In Progress\" = 10\n\"Doing\" = 3\n");
+        let c = parse(&p(), &src, None).unwrap();
+        assert_eq!(c.team(&[]).aging.get("In Progress"), Some(&10));
+        let lanes: Vec<String> = ["Triage", "Ready", "In Progress", "Done"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        let w = c.aging_warnings(&lanes);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].contains("config.toml:8:") && w[0].contains("\"Doing\" is not a lane"),
+            "{w:?}"
+        );
         let bad = format!("{GOOD}[wip]\n\"In Progress\" = \"six\"\n");
         let msg = parse(&p(), &bad, None).unwrap_err().to_string();
         assert!(

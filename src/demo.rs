@@ -214,6 +214,7 @@ pub fn load(today: NaiveDate) -> Result<(Workspace, TeamConfig), serde_json::Err
         me,
         is_demo: true,
         free_tier: false,
+        events: Default::default(),
     };
     Ok((ws, file.team))
 }
@@ -247,6 +248,7 @@ pub fn datastores_team() -> TeamConfig {
         replan_skip_lanes: vec!["Cancelled".into()],
         absences: Vec::new(),
         milestone_title: String::new(),
+        aging: [("In Progress".to_owned(), 10)].into_iter().collect(),
     }
 }
 

@@ -15,8 +15,8 @@ use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use serde::Deserialize;
 
-use crate::core::insights::{IssueEvents, LabelEvent, MilestoneEvent, StateEvent};
-use crate::core::model::{Issue, IssueId};
+use crate::core::insights::{self, IssueEvents, LabelEvent, MilestoneEvent, StateEvent};
+use crate::core::model::{Issue, IssueId, Milestone, MilestoneId, TeamConfig, Workspace};
 use crate::gitlab::{CONCURRENT_PAGES, Client, GitlabError};
 use crate::store::{EventsRow, Store, StoreError};
 
@@ -154,6 +154,8 @@ pub struct Refreshed {
     pub failed: Option<String>,
     /// Issues still without events (never read) after it.
     pub missing: usize,
+    /// Issues that needed it were left for another round (a limit).
+    pub more: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -173,23 +175,43 @@ pub async fn refresh(
     settled: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<Refreshed, EventsError> {
+    refresh_at_most(client, store, kind, issues, settled, now, usize::MAX).await
+}
+
+/// [`refresh`], reading at most `limit` issues (the rest: `more`).
+pub async fn refresh_at_most(
+    client: &Client,
+    store: &Store,
+    kind: Kind,
+    issues: &[&Issue],
+    settled: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> Result<Refreshed, EventsError> {
     let rows = store.issue_events(kind.name())?;
-    let todo: Vec<&Issue> = issues
+    let all: Vec<&Issue> = issues
         .iter()
         .copied()
         .filter(|i| stale(rows.get(&i.id), i, settled))
         .collect();
-    let mut out = Refreshed::default();
+    let mut out = Refreshed {
+        more: all.len() > limit,
+        ..Refreshed::default()
+    };
+    let todo: &[&Issue] = &all[..all.len().min(limit)];
     if todo.is_empty() {
         return Ok(out);
     }
-    let mut results = futures_util::stream::iter(todo.iter().map(|i| async move {
-        (
-            i.id,
-            i.updated_at,
-            read(client, kind, i.project_id, i.iid).await,
-        )
-    }))
+    // Owned values in the stream: its futures stay Send for a spawned task.
+    let owned: Vec<(IssueId, DateTime<Utc>, u64, u64)> = todo
+        .iter()
+        .map(|i| (i.id, i.updated_at, i.project_id, i.iid))
+        .collect();
+    let mut results = futures_util::stream::iter(owned.into_iter().map(
+        |(id, updated_at, project, iid)| async move {
+            (id, updated_at, read(client, kind, project, iid).await)
+        },
+    ))
     .buffer_unordered(CONCURRENT_PAGES);
     let mut done: Vec<(IssueId, EventsRow)> = Vec::new();
     while let Some((id, updated_at, r)) = results.next().await {
@@ -216,7 +238,7 @@ pub async fn refresh(
     drop(results);
     store.save_issue_events(kind.name(), &done)?;
     out.read = done.len();
-    out.missing = todo
+    out.missing = all
         .iter()
         .filter(|i| !rows.contains_key(&i.id) && !done.iter().any(|(d, _)| *d == i.id))
         .count();
@@ -232,11 +254,114 @@ pub fn load(store: &Store, kinds: &[Kind]) -> Result<HashMap<IssueId, IssueEvent
             match kind {
                 Kind::Milestone => {
                     e.milestone = serde_json::from_str(&row.events).unwrap_or_default();
+                    e.read.milestone = true;
                 }
-                Kind::State => e.state = serde_json::from_str(&row.events).unwrap_or_default(),
-                Kind::Label => e.label = serde_json::from_str(&row.events).unwrap_or_default(),
+                Kind::State => {
+                    e.state = serde_json::from_str(&row.events).unwrap_or_default();
+                    e.read.state = true;
+                }
+                Kind::Label => {
+                    e.label = serde_json::from_str(&row.events).unwrap_or_default();
+                    e.read.label = true;
+                }
             }
         }
     }
     Ok(out)
+}
+
+/// Whether an issue's milestone events mention one of `ms`, or it is in
+/// one now: its state events matter.
+fn touches(i: &Issue, e: Option<&IssueEvents>, ms: &[&Milestone]) -> bool {
+    let mine = |id: u64| ms.iter().any(|m| m.id == id);
+    i.milestone_id.is_some_and(mine)
+        || e.is_some_and(|e| e.milestone.iter().any(|x| x.milestone.is_some_and(mine)))
+}
+
+/// Read what the cache lacks for the insights of iterations `ms`: the
+/// milestone events of the candidates ([`insights::candidates`]), then
+/// the state events of those that were in one of them. When every one
+/// has ended, events read after the newest end (and a margin) are never
+/// read again. At most `limit` issues' lists of each kind are read.
+pub async fn refresh_insights(
+    client: &Client,
+    store: &Store,
+    ws: &Workspace,
+    team: &TeamConfig,
+    ms: &[&Milestone],
+    now: DateTime<Utc>,
+    limit: usize,
+) -> Result<InsightsRead, EventsError> {
+    let cands = insights::candidates(ws, team, ms);
+    let settled = if ms.iter().all(|m| insights::finished(m, now)) {
+        ms.iter()
+            .filter_map(|m| insights::window(m).map(|(_, e)| e + SETTLE_MARGIN))
+            .max()
+    } else {
+        None
+    };
+    let r = refresh_at_most(client, store, Kind::Milestone, &cands, settled, now, limit).await?;
+    if r.failed.is_some() || r.more {
+        // The state events wait for every milestone list.
+        return Ok(InsightsRead {
+            read: r.read,
+            more: r.more && r.failed.is_none(),
+            failed: r.failed.map(|f| (f, r.missing)),
+        });
+    }
+    let first = r.read;
+    let loaded = load(store, &[Kind::Milestone])?;
+    let relevant: Vec<&Issue> = cands
+        .iter()
+        .copied()
+        .filter(|i| touches(i, loaded.get(&i.id), ms))
+        .collect();
+    let r = refresh_at_most(client, store, Kind::State, &relevant, settled, now, limit).await?;
+    Ok(InsightsRead {
+        read: first + r.read,
+        more: r.more && r.failed.is_none(),
+        failed: r.failed.map(|f| (f, r.missing)),
+    })
+}
+
+/// What [`refresh_insights`] did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct InsightsRead {
+    /// Issues' lists read.
+    pub read: usize,
+    /// Lists left for another round (the limit).
+    pub more: bool,
+    /// GitLab failed on the way: why, and how many issues are still
+    /// without events.
+    pub failed: Option<(String, usize)>,
+}
+
+/// The issues whose cards show their age in the lane: the open team
+/// issues of milestone `shown` with a lane.
+pub fn aging_cards<'a>(ws: &'a Workspace, team: &TeamConfig, shown: MilestoneId) -> Vec<&'a Issue> {
+    ws.issues
+        .iter()
+        .filter(|i| {
+            i.milestone_id == Some(shown)
+                && i.is_open()
+                && i.iid != 0
+                && i.has_label(&team.team_label)
+                && !team.lanes_of(i).is_empty()
+        })
+        .collect()
+}
+
+/// Read the label events of the cards of milestone `shown` that need it
+/// (never read, or changed since: [`stale`]), for their age in the lane.
+pub async fn refresh_lanes(
+    client: &Client,
+    store: &Store,
+    ws: &Workspace,
+    team: &TeamConfig,
+    shown: MilestoneId,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> Result<Refreshed, EventsError> {
+    let cards = aging_cards(ws, team, shown);
+    refresh_at_most(client, store, Kind::Label, &cards, None, now, limit).await
 }

@@ -502,7 +502,15 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
     state.session = fastrand::u64(..);
     state.clock_today = cli.today.is_none();
     let capacity = cfg.capacity_warnings(&state.ws.members);
-    if let Some(w) = cfg.warnings.first().or(capacity.first()) {
+    let aging = if state.team.lanes.is_empty() {
+        Vec::new()
+    } else {
+        cfg.aging_warnings(&state.team.lanes)
+    };
+    for w in &aging {
+        tracing::warn!(%w, "config");
+    }
+    if let Some(w) = cfg.warnings.first().or(capacity.first()).or(aging.first()) {
         state.warn(format!("warning: {w}"));
     }
     if let Some(w) = store_warning {

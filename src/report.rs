@@ -77,6 +77,9 @@ struct JsonIssue {
     weight: Option<u32>,
     web_url: String,
     updated_at: String,
+    /// When its current lane label was last added (its age in the lane),
+    /// from the cached label events; null when not known.
+    lane_since: Option<String>,
     flags: Vec<&'static str>,
     /// A change to it is queued and not yet applied by GitLab: shown as it
     /// will be.
@@ -369,6 +372,10 @@ impl Report<'_> {
                             updated_at: i
                                 .updated_at
                                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                            lane_since: crate::core::insights::card_lane_since(
+                                self.ws, self.team, i,
+                            )
+                            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
                             flags,
                             pending: self.pending_issues.contains(&i.id),
                             confidential: i.marks.confidential,

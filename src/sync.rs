@@ -29,6 +29,9 @@ pub const SAFETY_MARGIN: chrono::Duration = chrono::Duration::minutes(5);
 pub const LISTS_MAX_AGE: chrono::Duration = chrono::Duration::minutes(30);
 /// Milestone histories read per sync round.
 pub const HISTORY_BATCH: usize = 200;
+/// Issues whose resource events (of one kind) the board's background
+/// sync reads before it looks for a request from the board again.
+pub const EVENTS_BATCH: usize = 200;
 /// Everything is fetched again after this long.
 pub const FULL_MAX_AGE: chrono::Duration = chrono::Duration::hours(12);
 
@@ -587,6 +590,7 @@ impl Syncer {
                 free_tier: free == Some(true),
                 // Histories are read separately (refresh_history) and kept.
                 history: std::mem::take(&mut self.snap.ws.history),
+                events: std::mem::take(&mut self.snap.ws.events),
             },
             history_fetched: std::mem::take(&mut self.snap.history_fetched),
             meta: SyncMeta {
@@ -998,6 +1002,115 @@ impl Syncer {
         Ok(n)
     }
 
+    /// The team with the lanes shown (configured, or discovered).
+    fn shown_team(&self) -> TeamConfig {
+        let mut team = self.target.team.clone();
+        team.lanes = self.lanes();
+        team
+    }
+
+    /// Read the label events of the shown iteration's cards that changed
+    /// since they were last read (their age in the lane, issue #29), and
+    /// take every cached event into the snapshot. Best effort: a failure
+    /// is said in the log; what was read is kept. At most `limit` issues
+    /// are read; returns whether more are left for another round.
+    pub async fn refresh_lane_events(
+        &mut self,
+        now: DateTime<Utc>,
+        shown: Option<MilestoneId>,
+        limit: usize,
+    ) -> Result<bool, SyncError> {
+        let team = self.shown_team();
+        // A first sync knows the milestones only now: the current one.
+        let shown = shown.or_else(|| {
+            crate::core::iteration::pick(&self.snap.ws.milestones, &team, now.date_naive()).current
+        });
+        let Some(m) = shown else {
+            return Ok(false);
+        };
+        let r = crate::events::refresh_lanes(
+            &self.client,
+            &self.store,
+            &self.snap.ws,
+            &team,
+            m,
+            now,
+            limit,
+        )
+        .await
+        .map_err(|crate::events::EventsError::Store(e)| SyncError::Store(e))?;
+        if let Some(why) = &r.failed {
+            tracing::warn!(%why, "label events not read");
+        }
+        if r.read > 0 {
+            self.snap.ws.events = self.store.all_issue_events()?;
+        }
+        Ok(r.more && r.failed.is_none())
+    }
+
+    /// Read what the board's insights (the panel, `S`) need and the cache
+    /// lacks: the milestone and state events of the last finished
+    /// iterations' issues and of the shown one's (see
+    /// [`crate::events::refresh_insights`]: a finished iteration's are read
+    /// once). Best effort, as [`Syncer::refresh_lane_events`]; at most
+    /// `limit` issues' lists of each kind a round, returning whether more
+    /// are left.
+    pub async fn refresh_insight_events(
+        &mut self,
+        now: DateTime<Utc>,
+        shown: Option<MilestoneId>,
+        limit: usize,
+    ) -> Result<bool, SyncError> {
+        use crate::core::insights;
+        let team = self.shown_team();
+        let ws = &self.snap.ws;
+        let shown = shown.or_else(|| {
+            crate::core::iteration::pick(&ws.milestones, &team, now.date_naive()).current
+        });
+        let finished: Vec<&Milestone> = insights::finished_iterations(ws, &team, now)
+            .into_iter()
+            .take(insights::VELOCITY_ITERATIONS)
+            .collect();
+        let running: Vec<&Milestone> = shown
+            .and_then(|id| ws.milestone(id))
+            .filter(|m| !insights::finished(m, now) && insights::window(m).is_some())
+            .into_iter()
+            .collect();
+        let mut read = 0;
+        let mut more = false;
+        for ms in [finished, running] {
+            if ms.is_empty() {
+                continue;
+            }
+            let r = crate::events::refresh_insights(
+                &self.client,
+                &self.store,
+                ws,
+                &team,
+                &ms,
+                now,
+                limit,
+            )
+            .await
+            .map_err(|crate::events::EventsError::Store(e)| SyncError::Store(e))?;
+            read += r.read;
+            if let Some((why, _)) = r.failed {
+                tracing::warn!(%why, "milestone and state events not read");
+                more = false;
+                break;
+            }
+            if r.more {
+                // The finished iterations first; the shown one next round.
+                more = true;
+                break;
+            }
+        }
+        if read > 0 {
+            self.snap.ws.events = self.store.all_issue_events()?;
+        }
+        Ok(more)
+    }
+
     /// The workspace to show, named for the status line.
     pub fn workspace(&self) -> Workspace {
         let mut ws = self.snap.ws.clone();
@@ -1127,6 +1240,29 @@ pub async fn run(
                         written();
                     }
                     Err(e) => tracing::warn!(error = %e, "milestone history not read"),
+                }
+                // Then the events: the cards' age in their lane, and the
+                // insights panel's figures (issue #29), EVENTS_BATCH issues
+                // a round: the board's requests (r, another milestone)
+                // wait for one round at most.
+                loop {
+                    let lanes = syncer.refresh_lane_events(now, shown, EVENTS_BATCH).await;
+                    let insights = syncer
+                        .refresh_insight_events(now, shown, EVENTS_BATCH)
+                        .await;
+                    written();
+                    let more = match (lanes, insights) {
+                        (Ok(a), Ok(b)) => a || b,
+                        (a, b) => {
+                            for e in [a.err(), b.err()].into_iter().flatten() {
+                                tracing::warn!(error = %e, "events not read");
+                            }
+                            false
+                        }
+                    };
+                    if !more || !requests.is_empty() {
+                        break;
+                    }
                 }
                 wait_until = None;
                 interval.map(|d| tokio::time::Instant::now() + d)

@@ -11,12 +11,11 @@ use super::{EX_OK, EX_TEMPFAIL, EX_USAGE, Failure, Live, fail, find_milestone, s
 use crate::cli::{Cli, Format};
 use crate::core::board::full_ref;
 use crate::core::insights::{self, IssueEvents, IssueSet, Iteration};
-use crate::core::iteration;
-use crate::core::model::{Issue, Milestone, TeamConfig, Workspace};
+use crate::core::model::{Milestone, TeamConfig, Workspace};
 use crate::events::{self as ev, Kind};
 
 /// The instant the command takes as now: the clock, or noon of `--today`.
-fn now_for(today: NaiveDate) -> DateTime<Utc> {
+pub(crate) fn now_for(today: NaiveDate) -> DateTime<Utc> {
     let real = Utc::now();
     if real.date_naive() == today {
         real
@@ -27,15 +26,7 @@ fn now_for(today: NaiveDate) -> DateTime<Utc> {
     }
 }
 
-/// The team's finished iterations (window ended by `now`), newest first.
-fn finished<'a>(ws: &'a Workspace, team: &TeamConfig, now: DateTime<Utc>) -> Vec<&'a Milestone> {
-    let mut v: Vec<&Milestone> = iteration::team_milestones(&ws.milestones, team)
-        .into_iter()
-        .filter(|m| insights::finished(m, now))
-        .collect();
-    v.reverse();
-    v
-}
+use insights::finished_iterations as finished;
 
 /// The iterations asked for, newest first.
 fn chosen<'a>(
@@ -78,36 +69,7 @@ fn chosen<'a>(
     Ok(vec![m])
 }
 
-/// The team's issues that may have been in one of `ms` inside its window:
-/// those in one of them now, and those changed since the oldest window
-/// began (a move out of it changed them). Issues and incidents carrying
-/// the team label now.
-fn candidates<'a>(ws: &'a Workspace, team: &TeamConfig, ms: &[&Milestone]) -> Vec<&'a Issue> {
-    let oldest = ms
-        .iter()
-        .filter_map(|m| insights::window(m).map(|(s, _)| s))
-        .min();
-    ws.issues
-        .iter()
-        .filter(|i| i.has_label(&team.team_label))
-        .filter(|i| {
-            i.milestone_id
-                .is_some_and(|id| ms.iter().any(|m| m.id == id))
-                || oldest.is_some_and(|s| i.updated_at >= s)
-        })
-        .collect()
-}
-
-/// Whether an issue's milestone events mention one of `ms`, or it is in
-/// one now: its state events matter.
-fn touches(i: &Issue, e: Option<&IssueEvents>, ms: &[&Milestone]) -> bool {
-    let mine = |id: u64| ms.iter().any(|m| m.id == id);
-    i.milestone_id.is_some_and(mine)
-        || e.is_some_and(|e| e.milestone.iter().any(|x| x.milestone.is_some_and(mine)))
-}
-
-/// Read what the cache lacks: milestone events of the candidates, then
-/// state events of those that were in one of the iterations. `Err` with
+/// Read what the cache lacks (see [`ev::refresh_insights`]). `Err` with
 /// 75 when GitLab is away and events are missing.
 fn read_events(
     live: &Live,
@@ -118,50 +80,21 @@ fn read_events(
     offline: bool,
 ) -> Result<std::collections::HashMap<u64, IssueEvents>, Failure> {
     let store = live.store()?;
-    let cands = candidates(ws, team, ms);
-    // Every iteration asked about has ended: events read after the newest
-    // end (and a margin) hold every window whole.
-    let settled = if ms.iter().all(|m| insights::finished(m, now)) {
-        ms.iter()
-            .filter_map(|m| insights::window(m).map(|(_, e)| e + ev::SETTLE_MARGIN))
-            .max()
-    } else {
-        None
-    };
     if !offline {
         let rt = super::runtime()?;
         let client = live.client()?;
-        let r = rt
-            .block_on(ev::refresh(
+        let failed = rt
+            .block_on(ev::refresh_insights(
                 &client,
                 &store,
-                Kind::Milestone,
-                &cands,
-                settled,
+                ws,
+                team,
+                ms,
                 now,
+                usize::MAX,
             ))
             .map_err(|e| fail(super::EX_FAILURE, e.to_string()))?;
-        let failed = if r.failed.is_some() {
-            r.failed.map(|f| (f, r.missing))
-        } else {
-            let loaded = ev::load(&store, &[Kind::Milestone])?;
-            let relevant: Vec<&Issue> = cands
-                .iter()
-                .copied()
-                .filter(|i| touches(i, loaded.get(&i.id), ms))
-                .collect();
-            let r = rt
-                .block_on(ev::refresh(
-                    &client,
-                    &store,
-                    Kind::State,
-                    &relevant,
-                    settled,
-                    now,
-                ))
-                .map_err(|e| fail(super::EX_FAILURE, e.to_string()))?;
-            r.failed.map(|f| (f, r.missing))
-        };
+        let failed = failed.failed;
         match failed {
             Some((why, missing)) if missing > 0 => {
                 return Err(fail(
@@ -177,7 +110,10 @@ fn read_events(
             None => {}
         }
     }
-    Ok(ev::load(&store, &[Kind::Milestone, Kind::State])?)
+    Ok(ev::load(
+        &store,
+        &[Kind::Milestone, Kind::State, Kind::Label],
+    )?)
 }
 
 /// `glboard insights`.
@@ -215,18 +151,15 @@ pub fn insights(
         }
     };
     let team = live.team(&snap);
-    let ws = &snap.ws;
-    let ms = chosen(ws, &team, today, now, milestone, last)?;
-    let events = read_events(&live, ws, &team, &ms, now, offline)?;
-    let none = IssueEvents::default();
-    let team_issues: Vec<(&Issue, &IssueEvents)> = candidates(ws, &team, &ms)
+    let mut ws = snap.ws;
+    let ms: Vec<Milestone> = chosen(&ws, &team, today, now, milestone, last)?
         .into_iter()
-        .map(|i| (i, events.get(&i.id).unwrap_or(&none)))
+        .cloned()
         .collect();
-    let its: Vec<Iteration> = ms
-        .iter()
-        .filter_map(|m| insights::iteration(m, &team_issues, now))
-        .collect();
+    let ms: Vec<&Milestone> = ms.iter().collect();
+    ws.events = read_events(&live, &ws, &team, &ms, now, offline)?;
+    let its = insights::iterations_of(&ws, &team, &ms, now);
+    let ws = &ws;
     let out = match format {
         Format::Json => serde_json::to_string_pretty(&to_json(ws, &its)).unwrap_or_default(),
         Format::Plain if last.is_some() => plain_many(&its),
@@ -243,17 +176,22 @@ pub fn insights(
 /// read and are not cached, or the team has no finished iteration.
 pub(crate) fn past_figures(
     live: &Live,
-    ws: &Workspace,
+    ws: &mut Workspace,
     team: &TeamConfig,
     today: NaiveDate,
 ) -> Option<insights::PastFigures> {
     let now = now_for(today);
-    let ms: Vec<&Milestone> = finished(ws, team, now).into_iter().take(6).collect();
+    let ms: Vec<Milestone> = finished(ws, team, now)
+        .into_iter()
+        .take(insights::VELOCITY_ITERATIONS)
+        .cloned()
+        .collect();
     if ms.is_empty() {
         return None;
     }
-    let events = match read_events(live, ws, team, &ms, now, false) {
-        Ok(e) => e,
+    let refs: Vec<&Milestone> = ms.iter().collect();
+    match read_events(live, ws, team, &refs, now, false) {
+        Ok(e) => ws.events = e,
         Err(f) => {
             eprintln!(
                 "note: the previous iterations' figures are left out ({})",
@@ -261,17 +199,9 @@ pub(crate) fn past_figures(
             );
             return None;
         }
-    };
-    let none = IssueEvents::default();
-    let issues: Vec<(&Issue, &IssueEvents)> = candidates(ws, team, &ms)
-        .into_iter()
-        .map(|i| (i, events.get(&i.id).unwrap_or(&none)))
-        .collect();
-    let its: Vec<Iteration> = ms
-        .iter()
-        .filter_map(|m| insights::iteration(m, &issues, now))
-        .collect();
-    insights::past_figures(&its)
+    }
+    // The same computation as the board's S.
+    insights::past_figures_of(ws, team, now)
 }
 
 /// The sets in the order they are shown, with their names (an iteration

@@ -224,7 +224,17 @@ impl Live {
 
     /// The team with the lanes to show (configured, or discovered at the last sync).
     pub fn team(&self, snap: &Snapshot) -> TeamConfig {
-        self.cfg.team(&snap.meta.lanes)
+        let team = self.cfg.team(&snap.meta.lanes);
+        // An [aging] lane the board lacks: said once (lanes known).
+        static AGING: std::sync::Once = std::sync::Once::new();
+        if !team.lanes.is_empty() {
+            AGING.call_once(|| {
+                for w in self.cfg.aging_warnings(&team.lanes) {
+                    eprintln!("glboard: warning: {w}");
+                }
+            });
+        }
+        team
     }
 
     /// The cache as the user sees it (synced first when it is empty):
@@ -250,7 +260,10 @@ pub(crate) fn sync_now(
     today: chrono::NaiveDate,
     progress: bool,
 ) -> Result<Snapshot, Failure> {
-    sync_showing(live, today, progress, None)
+    // `glboard sync` (the one with progress) also reads the label events
+    // of the cards whose lane age `print` shows; the other commands' syncs
+    // ask GitLab for nothing more than they need.
+    sync_showing(live, today, progress, None, progress)
 }
 
 /// [`sync_now`], keeping `milestone` (a title, `current`, `next`) complete:
@@ -261,6 +274,7 @@ pub(crate) fn sync_showing(
     today: chrono::NaiveDate,
     progress: bool,
     milestone: Option<&str>,
+    lanes: bool,
 ) -> Result<Snapshot, Failure> {
     let rt = runtime()?;
     let client = live.client()?;
@@ -315,6 +329,17 @@ pub(crate) fn sync_showing(
                     "synced: {} issues fetched in {} requests",
                     r.fetched, r.requests
                 );
+            }
+            // The cards' age in their lane (print's lane_since): the label
+            // events of the shown iteration's cards that changed.
+            // A first sync knows the milestones only now.
+            let shown =
+                shown.or_else(|| iteration::pick(&syncer.snap.ws.milestones, &team, today).current);
+            if lanes
+                && let Err(e) =
+                    rt.block_on(syncer.refresh_lane_events(Utc::now(), shown, usize::MAX))
+            {
+                eprintln!("note: label events not read ({e}); lane_since may be missing");
             }
             Ok(syncer.snap)
         }

@@ -19,7 +19,7 @@ pub fn planning_summary(
     format: SummaryFormat,
 ) -> Result<u8, Failure> {
     let today = cli.today();
-    let (ws, team, live) = match Live::open(cli)? {
+    let (mut ws, team, live) = match Live::open(cli)? {
         Some(live) if !cli.demo => {
             // Written over what GitLab has now: sync first.
             let snap = if write {
@@ -52,7 +52,7 @@ pub fn planning_summary(
     };
     // How the last iterations went (issue #29), from GitLab's events.
     if let Some(live) = &live {
-        summary.previous = super::past_figures(live, &ws, &team, today);
+        summary.previous = super::past_figures(live, &mut ws, &team, today);
     }
     let text = planning_summary::markdown(&summary, today);
     if !write {

@@ -57,7 +57,7 @@ fn load_board_data(
     };
     let (snap, store) = if refresh {
         (
-            sync_showing(&live, today, false, Some(milestone))?,
+            sync_showing(&live, today, false, Some(milestone), true)?,
             live.store()?,
         )
     } else {

@@ -20,6 +20,7 @@ pub const SECTIONS: &[Context] = &[
     Context::Problems,
     Context::Integrity,
     Context::Changes,
+    Context::Insights,
     Context::Next,
     Context::Replan,
     Context::Help,

@@ -21,7 +21,7 @@
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::model::{Issue, IssueId, Milestone, MilestoneId};
+use super::model::{Issue, IssueId, Milestone, MilestoneId, TeamConfig, Workspace};
 
 /// A resource milestone event: the issue was added to or removed from a
 /// milestone.
@@ -54,6 +54,18 @@ pub struct IssueEvents {
     pub milestone: Vec<MilestoneEvent>,
     pub state: Vec<StateEvent>,
     pub label: Vec<LabelEvent>,
+    /// Which of the lists were read (an empty list read is no events;
+    /// one not read is not known).
+    #[serde(skip)]
+    pub read: ReadKinds,
+}
+
+/// Which of an issue's event lists the cache holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadKinds {
+    pub milestone: bool,
+    pub state: bool,
+    pub label: bool,
 }
 
 /// The window of an iteration: [start 00:00Z, due + 1 day 00:00Z). `None`
@@ -328,6 +340,256 @@ pub fn age_days(since: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
     (now - since).num_days().max(0)
 }
 
+/// How many finished iterations the velocity is the mean of, in the
+/// planning summary and the board's panel.
+pub const VELOCITY_ITERATIONS: usize = 6;
+
+/// The team's iteration milestones whose window ended by `now`, newest
+/// first.
+pub fn finished_iterations<'a>(
+    ws: &'a Workspace,
+    team: &TeamConfig,
+    now: DateTime<Utc>,
+) -> Vec<&'a Milestone> {
+    let mut v: Vec<&Milestone> = super::iteration::team_milestones(&ws.milestones, team)
+        .into_iter()
+        .filter(|m| finished(m, now))
+        .collect();
+    v.reverse();
+    v
+}
+
+/// The team's issues that may have been in one of `ms` inside its window:
+/// those in one of them now, and those changed since the oldest window
+/// began (a move out of it changed them), but none created after the
+/// newest window ended (it was in none of them). Issues and incidents
+/// carrying the team label now.
+pub fn candidates<'a>(ws: &'a Workspace, team: &TeamConfig, ms: &[&Milestone]) -> Vec<&'a Issue> {
+    let oldest = ms.iter().filter_map(|m| window(m).map(|(s, _)| s)).min();
+    let newest_end = ms.iter().filter_map(|m| window(m).map(|(_, e)| e)).max();
+    ws.issues
+        .iter()
+        .filter(|i| i.has_label(&team.team_label) && i.iid != 0)
+        .filter(|i| newest_end.is_none_or(|e| i.created_at < e))
+        .filter(|i| {
+            i.milestone_id
+                .is_some_and(|id| ms.iter().any(|m| m.id == id))
+                || oldest.is_some_and(|s| i.updated_at >= s)
+        })
+        .collect()
+}
+
+/// The iterations `ms` (in that order) from the events the workspace
+/// holds (an issue without cached events has none).
+pub fn iterations_of(
+    ws: &Workspace,
+    team: &TeamConfig,
+    ms: &[&Milestone],
+    now: DateTime<Utc>,
+) -> Vec<Iteration> {
+    let none = IssueEvents::default();
+    let issues: Vec<(&Issue, &IssueEvents)> = candidates(ws, team, ms)
+        .into_iter()
+        .map(|i| (i, ws.events.get(&i.id).unwrap_or(&none)))
+        .collect();
+    ms.iter()
+        .filter_map(|m| iteration(m, &issues, now))
+        .collect()
+}
+
+/// Whether the workspace holds the events the insights of `ms` need: the
+/// milestone events of every candidate, and the state events of those in
+/// one of `ms` now or by their events (what `glboard insights` reads).
+pub fn events_complete(ws: &Workspace, team: &TeamConfig, ms: &[&Milestone]) -> bool {
+    let mine = |id: MilestoneId| ms.iter().any(|m| m.id == id);
+    candidates(ws, team, ms).iter().all(|i| {
+        let Some(e) = ws.events.get(&i.id) else {
+            return false;
+        };
+        let touches = i.milestone_id.is_some_and(mine)
+            || e.milestone.iter().any(|x| x.milestone.is_some_and(mine));
+        e.read.milestone && (!touches || e.read.state)
+    })
+}
+
+/// The last [`VELOCITY_ITERATIONS`] finished iterations, newest first.
+pub fn last_finished<'a>(
+    ws: &'a Workspace,
+    team: &TeamConfig,
+    now: DateTime<Utc>,
+) -> Vec<&'a Milestone> {
+    finished_iterations(ws, team, now)
+        .into_iter()
+        .take(VELOCITY_ITERATIONS)
+        .collect()
+}
+
+/// How the previous iteration went and the velocity of the last
+/// [`VELOCITY_ITERATIONS`] finished ones, from the events the workspace
+/// holds: the one computation of the CLI's `planning summary` and the
+/// board's `S`.
+/// `None` when the team has no finished iteration, or the workspace lacks
+/// some of the events they need ([`events_complete`]): never figures from
+/// half the events.
+pub fn past_figures_of(
+    ws: &Workspace,
+    team: &TeamConfig,
+    now: DateTime<Utc>,
+) -> Option<PastFigures> {
+    let ms = last_finished(ws, team, now);
+    if !events_complete(ws, team, &ms) {
+        return None;
+    }
+    past_figures(&iterations_of(ws, team, &ms, now))
+}
+
+/// When the issue's current lane label was last added (its card's age in
+/// the lane), from its cached label events: `None` for an issue without a
+/// lane, without cached label events, or whose events never add it.
+pub fn card_lane_since(ws: &Workspace, team: &TeamConfig, issue: &Issue) -> Option<DateTime<Utc>> {
+    let lane = team.lanes_of(issue).into_iter().next()?;
+    let events = ws.events.get(&issue.id)?;
+    lane_since(&events.label, &team.lane_label(lane))
+}
+
+/// A card's age in its lane: whole days, and whether it is past the
+/// lane's `[aging]` limit (a warning).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CardAge {
+    pub days: i64,
+    pub warning: bool,
+}
+
+/// The card's age in its lane at `now`, for an open issue whose lane
+/// label's addition is known.
+pub fn card_age(
+    ws: &Workspace,
+    team: &TeamConfig,
+    issue: &Issue,
+    now: DateTime<Utc>,
+) -> Option<CardAge> {
+    if !issue.is_open() {
+        return None;
+    }
+    let since = card_lane_since(ws, team, issue)?;
+    let days = age_days(since, now);
+    let lane = team.lanes_of(issue).into_iter().next()?;
+    let warning = team
+        .aging
+        .get(lane)
+        .is_some_and(|limit| days > i64::from(*limit));
+    Some(CardAge { days, warning })
+}
+
+/// `4d`, `12d`; `3w` past 99 days would not fit: weeks from 100 days on.
+pub fn age_text(days: i64) -> String {
+    if days >= 100 {
+        format!("{}w", days / 7)
+    } else {
+        format!("{days}d")
+    }
+}
+
+/// The oldest cards of iteration `m` in their lanes: open team issues of
+/// it whose lane age is known, oldest first, at most `n`.
+pub fn oldest_cards<'a>(
+    ws: &'a Workspace,
+    team: &TeamConfig,
+    m: MilestoneId,
+    now: DateTime<Utc>,
+    n: usize,
+) -> Vec<(&'a Issue, String, CardAge)> {
+    let mut v: Vec<(&Issue, String, CardAge)> = ws
+        .issues
+        .iter()
+        .filter(|i| i.milestone_id == Some(m) && i.is_open() && i.has_label(&team.team_label))
+        .filter_map(|i| {
+            let lane = team.lanes_of(i).into_iter().next()?.to_owned();
+            Some((i, lane, card_age(ws, team, i, now)?))
+        })
+        .collect();
+    v.sort_by_key(|(i, _, a)| (std::cmp::Reverse(a.days), i.id));
+    v.truncate(n);
+    v
+}
+
+/// What the board's insights panel shows (`gI`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Panel {
+    /// The shown iteration, so far when it is running.
+    pub shown: Option<Iteration>,
+    /// The last finished iterations, newest first.
+    pub last: Vec<Iteration>,
+    pub velocity: Option<f64>,
+    /// The burn-up of the shown iteration: for each day of its window up
+    /// to now, (day number from 0, done weight at that day's end).
+    pub burnup: Vec<(u32, u64)>,
+    /// The days of the shown iteration's window.
+    pub days: u32,
+    /// The cache holds every event the last iterations' figures need (else
+    /// `last` is empty: the next sync reads them).
+    pub last_read: bool,
+    /// Likewise for the shown iteration.
+    pub shown_read: bool,
+    /// The shown iteration's window has begun (else its sets are what is
+    /// planned so far, and there is no burn-up).
+    pub started: bool,
+}
+
+/// The panel for iteration `shown` from the workspace's cached events.
+pub fn panel(
+    ws: &Workspace,
+    team: &TeamConfig,
+    shown: Option<MilestoneId>,
+    now: DateTime<Utc>,
+) -> Panel {
+    let last_ms = last_finished(ws, team, now);
+    let complete = events_complete(ws, team, &last_ms);
+    let last = if complete {
+        iterations_of(ws, team, &last_ms, now)
+    } else {
+        Vec::new()
+    };
+    let velocity = velocity(&last);
+    let m = shown.and_then(|id| ws.milestone(id));
+    let shown_read = m.is_some_and(|m| events_complete(ws, team, &[m]));
+    let started = m.and_then(window).is_some_and(|(start, _)| start <= now);
+    let (shown, burnup, days) = match m.and_then(|m| Some((m, window(m)?))) {
+        Some((m, (start, end))) => {
+            let none = IssueEvents::default();
+            let issues: Vec<(&Issue, &IssueEvents)> = candidates(ws, team, &[m])
+                .into_iter()
+                .map(|i| (i, ws.events.get(&i.id).unwrap_or(&none)))
+                .collect();
+            let days = u32::try_from((end - start).num_days()).unwrap_or(0);
+            let mut burnup = Vec::new();
+            for d in 0..days {
+                let day_end = start + chrono::Duration::days(i64::from(d) + 1);
+                // A day not begun yet is not drawn.
+                if day_end - chrono::Duration::days(1) > now {
+                    break;
+                }
+                let at = (day_end - chrono::Duration::seconds(1)).min(now);
+                if let Some(it) = iteration(m, &issues, at) {
+                    burnup.push((d, it.done.weight));
+                }
+            }
+            (iteration(m, &issues, now), burnup, days)
+        }
+        None => (None, Vec::new(), 0),
+    };
+    Panel {
+        shown,
+        last,
+        velocity,
+        burnup,
+        days,
+        last_read: complete,
+        shown_read,
+        started,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -426,6 +688,7 @@ mod tests {
             milestone,
             state,
             label: vec![],
+            read: ReadKinds::default(),
         }
     }
 
@@ -724,5 +987,164 @@ mod tests {
         assert_eq!(lane_since(&[], "workflow-infra::Done"), None);
         assert_eq!(age_days(t(5, 9), t(19, 10)), 14);
         assert_eq!(age_days(t(19, 10), t(5, 9)), 0);
+    }
+
+    fn lane(at: DateTime<Utc>, lane: &str, added: bool) -> LabelEvent {
+        LabelEvent {
+            at,
+            label: format!("workflow-infra::{lane}"),
+            added,
+        }
+    }
+
+    /// A workspace of W45 (`milestone()`) with `issues` on the team, their
+    /// events read.
+    fn ws_of(issues: Vec<(Issue, IssueEvents)>) -> (Workspace, TeamConfig) {
+        let mut team = crate::demo::datastores_team();
+        team.aging = [("In Progress".to_owned(), 10)].into_iter().collect();
+        let mut ws = crate::core::testing::workspace(vec![]);
+        ws.milestones = vec![milestone()];
+        for (mut i, mut e) in issues {
+            i.labels.insert(0, team.team_label.clone());
+            e.read = ReadKinds {
+                milestone: true,
+                state: true,
+                label: true,
+            };
+            ws.events.insert(i.id, e);
+            ws.issues.push(i);
+        }
+        (ws, team)
+    }
+
+    fn in_lane(mut i: Issue, lane: &str) -> Issue {
+        i.labels.push(format!("workflow-infra::{lane}"));
+        i
+    }
+
+    #[test]
+    fn a_cards_age_is_from_its_current_lane_label_and_warns_past_the_lanes_days() {
+        let mut e = events(vec![], vec![]);
+        e.label = vec![
+            lane(t(1, 9), "Ready", true),
+            lane(t(2, 9), "Ready", false),
+            lane(t(2, 9), "In Progress", true),
+        ];
+        let (ws, team) = ws_of(vec![
+            (in_lane(issue(1, Some(M), 3), "In Progress"), e.clone()),
+            (in_lane(issue(2, Some(M), 3), "Ready"), e.clone()),
+            (in_lane(issue(3, Some(M), 3), "Under Review"), e),
+        ]);
+        let at = |id| ws.issue(id).unwrap();
+        assert_eq!(card_lane_since(&ws, &team, at(1)), Some(t(2, 9)));
+        assert_eq!(card_lane_since(&ws, &team, at(2)), Some(t(1, 9)));
+        assert_eq!(card_lane_since(&ws, &team, at(3)), None, "never added");
+        // Ten days is not past ten; eleven is (In Progress = 10).
+        let ten = card_age(&ws, &team, at(1), t(12, 10)).unwrap();
+        assert_eq!((ten.days, ten.warning), (10, false));
+        let sixteen = card_age(&ws, &team, at(1), t(18, 10)).unwrap();
+        assert_eq!((sixteen.days, sixteen.warning), (16, true));
+        // A lane with no [aging] days never warns.
+        assert!(!card_age(&ws, &team, at(2), t(28, 10)).unwrap().warning);
+        // Not read: no age; closed: none shown.
+        let mut unread = ws.clone();
+        unread.events.clear();
+        assert_eq!(card_age(&unread, &team, at(1), t(18, 10)), None);
+        let mut shut = ws.clone();
+        shut.issues[0] = closed(shut.issues[0].clone(), t(5, 9));
+        assert_eq!(card_age(&shut, &team, &shut.issues[0], t(18, 10)), None);
+        assert_eq!(age_text(4), "4d");
+        assert_eq!(age_text(99), "99d");
+        assert_eq!(age_text(140), "20w");
+        // The oldest first, with their lanes.
+        let oldest = oldest_cards(&ws, &team, M, t(18, 10), 2);
+        let got: Vec<(u64, &str, i64)> = oldest
+            .iter()
+            .map(|(i, l, a)| (i.id, l.as_str(), a.days))
+            .collect();
+        assert_eq!(got, vec![(2, "Ready", 17), (1, "In Progress", 16)]);
+    }
+
+    #[test]
+    fn past_figures_need_every_event_read_and_match_the_sets() {
+        // W45 finished: 1 committed and done, 2 committed and carried over,
+        // 3 added on day 5.
+        let cases = vec![
+            (
+                closed(issue(1, Some(M), 3), t(6, 9)),
+                events(vec![add(t(1, 9), M)], vec![close(t(6, 9))]),
+            ),
+            (issue(2, Some(M), 5), events(vec![add(t(1, 9), M)], vec![])),
+            (issue(3, Some(M), 2), events(vec![add(t(5, 9), M)], vec![])),
+        ];
+        let (ws, team) = ws_of(cases);
+        let p = past_figures_of(&ws, &team, after()).unwrap();
+        assert_eq!(p.milestone, milestone().title);
+        assert_eq!((p.committed.issues, p.committed.weight), (2, 8));
+        assert_eq!((p.added.issues, p.done.weight), (1, 3));
+        assert_eq!(p.carried_over.issues, 2);
+        assert_eq!(p.say_do, Some(0.5));
+        assert_eq!(p.velocity, Some(3.0));
+        assert_eq!(p.velocity_iterations, 1);
+        // One issue's milestone events not read: no figures at all.
+        let mut half = ws.clone();
+        half.events.get_mut(&3).unwrap().read.milestone = false;
+        assert!(!events_complete(
+            &half,
+            &team,
+            &last_finished(&half, &team, after())
+        ));
+        assert_eq!(past_figures_of(&half, &team, after()), None);
+        // An issue created after the window ended, its events not read
+        // yet (a new planning issue): it was in no finished window.
+        let mut new = ws.clone();
+        let mut late = issue(9, Some(NEXT), 1);
+        late.labels.push(team.team_label.clone());
+        late.created_at = end();
+        late.updated_at = after();
+        new.issues.push(late);
+        assert_eq!(past_figures_of(&new, &team, after()), Some(p.clone()));
+        // Running: not finished, no figures.
+        assert_eq!(past_figures_of(&ws, &team, t(10, 9)), None);
+    }
+
+    #[test]
+    fn the_panel_burns_up_done_weight_day_by_day() {
+        let cases = vec![
+            (
+                closed(issue(1, Some(M), 3), t(4, 9)),
+                events(vec![add(t(1, 9), M)], vec![close(t(4, 9))]),
+            ),
+            (
+                closed(issue(2, Some(M), 5), t(6, 9)),
+                events(
+                    vec![add(t(1, 9), M)],
+                    vec![close(t(5, 9)), reopen(t(5, 12)), close(t(6, 9))],
+                ),
+            ),
+            (issue(3, Some(M), 2), events(vec![add(t(1, 9), M)], vec![])),
+        ];
+        let (ws, team) = ws_of(cases);
+        // On day 5 (Nov 7) at 10:00, the iteration is running.
+        let p = panel(&ws, &team, Some(M), t(7, 10));
+        let shown = p.shown.unwrap();
+        assert!(!shown.finished);
+        assert!(p.shown_read);
+        assert_eq!(shown.committed.weight, 10);
+        assert_eq!(shown.done.weight, 8);
+        assert_eq!(p.days, 14);
+        // Nov 3 0, Nov 4 3, Nov 5 (closed and reopened) 3, Nov 6 8, Nov 7 8.
+        assert_eq!(p.burnup, vec![(0, 0), (1, 3), (2, 3), (3, 8), (4, 8)]);
+        assert!(p.last.is_empty(), "nothing finished yet");
+        assert!(p.started);
+        // Before its start: nothing burnt up, not started.
+        let p = panel(&ws, &team, Some(M), t(2, 10));
+        assert!(!p.started);
+        assert!(p.burnup.is_empty());
+        // Finished: the whole window, and W45 among the last.
+        let p = panel(&ws, &team, Some(M), after());
+        assert_eq!(p.burnup.len(), 14);
+        assert_eq!(p.last.len(), 1);
+        assert_eq!(p.velocity, Some(8.0));
     }
 }

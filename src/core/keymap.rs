@@ -86,6 +86,8 @@ pub enum Context {
     Changes,
     /// What to work on next (`gn`).
     Next,
+    /// The iteration insights panel (`I`).
+    Insights,
 }
 
 impl Context {
@@ -105,6 +107,7 @@ impl Context {
             Context::Grab => "Grab mode",
             Context::Changes => "What changed since you last looked",
             Context::Next => "What to work on next",
+            Context::Insights => "Iteration insights (I)",
         }
     }
 }
@@ -145,6 +148,8 @@ pub enum Command {
     ShowIntegrity,
     /// What changed since you last looked.
     ShowChanges,
+    /// The iteration insights panel.
+    ShowInsights,
     /// Switch to another profile of the config.
     SwitchProfile,
     /// What to work on next.
@@ -224,8 +229,8 @@ const fn b(context: Context, keys: &'static str, command: Command, help: &'stati
 
 use Command as C;
 use Context::{
-    Board, Changes, Confirm, Detail, Filter, Grab, Help, Input, Integrity, Next, Picker, Planning,
-    Problems, Replan,
+    Board, Changes, Confirm, Detail, Filter, Grab, Help, Input, Insights, Integrity, Next, Picker,
+    Planning, Problems, Replan,
 };
 
 /// The default keymap. Order is the order of the help overlay.
@@ -371,6 +376,12 @@ pub const BINDINGS: &[Binding] = &[
         "gi",
         C::ShowIntegrity,
         "lane integrity: issues with lane problems",
+    ),
+    b(
+        Board,
+        "I",
+        C::ShowInsights,
+        "iteration insights: this iteration so far, the last ones, velocity, burn-up",
     ),
     b(
         Board,
@@ -570,6 +581,8 @@ pub const BINDINGS: &[Binding] = &[
     b(Next, "<Enter>", C::OpenDetail, "open its details"),
     b(Next, "q|<Esc>", C::Back, "close"),
     b(Next, "<C-c>", C::Quit, "quit"),
+    b(Insights, "q|<Esc>|I", C::Back, "close"),
+    b(Insights, "<C-c>", C::Quit, "quit"),
     b(Changes, "k|<Up>", C::Up, "scroll up"),
     b(Changes, "j|<Down>", C::Down, "scroll down"),
     b(Changes, "q|<Esc>", C::Back, "close"),

@@ -78,10 +78,11 @@ pub fn context_name(c: Context) -> &'static str {
         Context::Grab => "grab",
         Context::Changes => "changes",
         Context::Next => "next",
+        Context::Insights => "insights",
     }
 }
 
-const CONTEXTS: [Context; 14] = [
+const CONTEXTS: [Context; 15] = [
     Context::Board,
     Context::Planning,
     Context::Detail,
@@ -96,6 +97,7 @@ const CONTEXTS: [Context; 14] = [
     Context::Grab,
     Context::Changes,
     Context::Next,
+    Context::Insights,
 ];
 
 impl Default for Keymap {

@@ -16,6 +16,7 @@ pub mod geometry;
 pub mod grab;
 pub mod help;
 pub mod insights;
+pub mod insights_panel;
 pub mod integrity;
 pub mod iteration;
 pub mod keymap;

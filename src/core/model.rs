@@ -291,6 +291,10 @@ pub struct TeamConfig {
     /// empty: the prefix and `W{week}`.
     #[serde(default)]
     pub milestone_title: String,
+    /// `[aging]`: days a card may sit in a lane before its age there is a
+    /// warning, by lane.
+    #[serde(default)]
+    pub aging: std::collections::BTreeMap<String, u32>,
 }
 
 /// A planned absence (`[[absence]]` in the config), both days included.
@@ -381,6 +385,9 @@ pub struct Workspace {
     /// Milestones each issue was added to, oldest first (GitLab's resource
     /// milestone events), where known.
     pub history: std::collections::HashMap<IssueId, Vec<MilestoneId>>,
+    /// GitLab's resource events of each issue as last read (issue #29):
+    /// milestone, state and label events, oldest first, where cached.
+    pub events: std::collections::HashMap<IssueId, super::insights::IssueEvents>,
 }
 
 impl Workspace {

@@ -132,9 +132,12 @@ pub(super) fn write_summary(state: &mut AppState) -> Vec<Effect> {
     let Some(issue) = planning_template::find(&state.ws, &state.team, &m).cloned() else {
         return offer_to_create(state, &m);
     };
-    let Some(summary) = planning_summary::summary(&state.ws, &state.team, m.id) else {
+    let Some(mut summary) = planning_summary::summary(&state.ws, &state.team, m.id) else {
         return Vec::new();
     };
+    // How the last iterations went, from the cached events: the same
+    // computation as `glboard planning summary` (issue #29).
+    summary.previous = super::insights::past_figures_of(&state.ws, &state.team, state.instant());
     let block = planning_summary::markdown(&summary, state.today);
     // Spliced into GitLab's text as it is (only what is shown is sanitized).
     let text = planning_summary::splice(issue.raw_description(), &block);

@@ -71,6 +71,9 @@ pub enum Mode {
     Next {
         cursor: usize,
     },
+    /// The iteration insights panel (`I`): the shown iteration so far, the
+    /// last iterations with the velocity, the burn-up.
+    Insights,
 }
 
 /// How the board makes a planning issue: the config's `planning_project`
@@ -250,6 +253,7 @@ impl Mode {
             Mode::Integrity { .. } => Context::Integrity,
             Mode::Changes { .. } => Context::Changes,
             Mode::Next { .. } => Context::Next,
+            Mode::Insights => Context::Insights,
         }
     }
 }
@@ -762,5 +766,19 @@ impl AppState {
     /// The short reference of an issue (`#123` or `project#123` when ambiguous).
     pub fn short_ref(&self, issue: &Issue) -> String {
         board::short_ref(&self.ws, issue, &self.ambiguous_iids)
+    }
+
+    /// The instant ages are counted to: the clock at the last tick when
+    /// today follows it, else noon of today (`--today` pins it).
+    pub fn instant(&self) -> DateTime<Utc> {
+        let noon = self
+            .today
+            .and_hms_opt(12, 0, 0)
+            .map(|t| chrono::TimeZone::from_utc_datetime(&Utc, &t))
+            .unwrap_or_default();
+        match self.now {
+            Some(now) if self.clock_today && now.date_naive() == self.today => now,
+            _ => noon,
+        }
     }
 }

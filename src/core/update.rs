@@ -219,6 +219,7 @@ fn run(state: &mut AppState, cmd: Command) -> Vec<Effect> {
         Mode::Integrity { .. } => return integrity::integrity_command(state, cmd),
         Mode::Changes { .. } => return super::since::changes_command(state, cmd),
         Mode::Next { .. } => return super::next::next_command(state, cmd),
+        Mode::Insights => return super::insights_panel::insights_command(state, cmd),
     }
     Vec::new()
 }

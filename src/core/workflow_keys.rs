@@ -31,6 +31,7 @@ pub fn board_action(state: &mut AppState, cmd: Command) -> Option<Vec<Effect>> {
         Command::Replan => replan::open_replan(state),
         Command::ShowIntegrity => integrity::show_integrity(state),
         Command::ShowChanges => super::since::show_changes(state),
+        Command::ShowInsights => super::insights_panel::show_insights(state),
         Command::SwitchProfile => open_profile_picker(state),
         Command::ShowNext => super::next::show_next(state),
         Command::QuickView => {

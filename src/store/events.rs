@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError, from_sql_id, sql_id};
+use crate::core::insights::IssueEvents;
 use crate::core::model::IssueId;
 
 /// One kind of an issue's events as read: their JSON (the core's event
@@ -79,13 +80,48 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// Keep events read from GitLab, in one transaction.
+    /// Every issue's cached events of the three kinds, for the core (a
+    /// row that does not parse counts as none).
+    pub fn all_issue_events(
+        &self,
+    ) -> Result<std::collections::HashMap<IssueId, IssueEvents>, StoreError> {
+        let mut out: std::collections::HashMap<IssueId, IssueEvents> =
+            std::collections::HashMap::new();
+        for kind in ["milestone", "state", "label"] {
+            for (id, row) in self.issue_events(kind)? {
+                let e = out.entry(id).or_default();
+                match kind {
+                    "milestone" => {
+                        e.milestone = serde_json::from_str(&row.events).unwrap_or_default();
+                        e.read.milestone = true;
+                    }
+                    "state" => {
+                        e.state = serde_json::from_str(&row.events).unwrap_or_default();
+                        e.read.state = true;
+                    }
+                    _ => {
+                        e.label = serde_json::from_str(&row.events).unwrap_or_default();
+                        e.read.label = true;
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Keep events read from GitLab, in one transaction. Cards show what
+    /// they tell (a lane's age, the insights panel): readers reload.
     pub fn save_issue_events(
         &self,
         kind: &str,
         rows: &[(IssueId, EventsRow)],
     ) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
         self.write(|tx| {
+            let rev = super::snapshot::bump_rev(tx)?;
+            super::snapshot::set_epoch(tx, rev)?;
             let mut stmt = tx.prepare(
                 "INSERT OR REPLACE INTO issue_events (issue_id, kind, events, updated_at, read_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)",

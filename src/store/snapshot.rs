@@ -167,8 +167,10 @@ impl Store {
                 }
             }
         }
+        let events = self.all_issue_events()?;
         let ws = Workspace {
             history,
+            events,
             name: String::new(),
             host: self.meta_get("host")?.unwrap_or_default(),
             group: self.meta_get("group")?.unwrap_or_default(),

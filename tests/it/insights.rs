@@ -7,7 +7,7 @@
 use std::process::Output;
 use std::time::Duration;
 
-use crate::common::{Home, TOKEN};
+use crate::common::{self, Home, TOKEN};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use fake_gitlab::{FMilestoneEvent, FStateEvent, FakeGitlab, World, generate};
 use glboard::core::insights::{LabelEvent, StateEvent};
@@ -575,4 +575,354 @@ fn the_planning_summary_carries_the_previous_iteration_and_the_velocity() {
     let md = stdout(&o);
     assert!(md.contains("### How "), "{md}");
     assert!(md.contains("Velocity: **"), "{md}");
+}
+
+fn validate_print(v: &serde_json::Value) {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../docs/print.schema.json"))
+            .expect("docs/print.schema.json");
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(v)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+/// The time the fake last added `label` to the issue `project#iid`.
+fn last_added(fake: &FakeGitlab, project: &str, iid: u64, label: &str) -> Option<DateTime<Utc>> {
+    let w = fake.world();
+    let pid = w.projects.iter().find(|p| p.path == project)?.id;
+    let id = w
+        .issues
+        .iter()
+        .find(|i| i.project_id == pid && i.iid == iid)?
+        .id;
+    w.label_events
+        .iter()
+        .filter(|e| e.issue_id == id && e.label == label && e.action == "add")
+        .map(|e| e.created_at)
+        .max()
+}
+
+/// The open cards of the printed iteration board's lanes: (project, iid,
+/// lane label, lane_since).
+fn lane_cards(v: &serde_json::Value) -> Vec<(String, u64, String, Option<String>)> {
+    let mut out = Vec::new();
+    for lane in v["lanes"].as_array().unwrap() {
+        if lane["kind"] != "lane" {
+            continue;
+        }
+        let name = lane["name"].as_str().unwrap();
+        for i in lane["issues"].as_array().unwrap() {
+            if i["state"] != "opened" {
+                continue;
+            }
+            out.push((
+                i["project"].as_str().unwrap().to_owned(),
+                i["iid"].as_u64().unwrap(),
+                format!("{}::{name}", generate::SCOPE),
+                i["lane_since"].as_str().map(str::to_owned),
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn print_json_gives_each_card_its_lane_since_from_the_label_events_sync_read() {
+    let fake = FakeGitlab::start(history_world(120));
+    let home = home_for(&fake);
+    // An [aging] lane the board lacks is a warning naming its line.
+    let path = home.path("config/glboard/config.toml");
+    let mut src = std::fs::read_to_string(&path).unwrap();
+    src.push_str("\n[aging]\n\"In Progress\" = 10\n\"Doing\" = 3\n");
+    let line = src.lines().count();
+    std::fs::write(&path, &src).unwrap();
+    let o = run(&home, &["sync"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!(
+            "config.toml:{line}: [aging] \"Doing\" is not a lane"
+        )),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        event_requests(&fake) > 0,
+        "sync reads the cards' label events"
+    );
+    // print reads the cache: no request at all.
+    clear_log(&fake);
+    let o = run(&home, &["print", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(fake.world().log.is_empty(), "{:?}", fake.world().log);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    validate_print(&v);
+    let cards = lane_cards(&v);
+    assert!(cards.len() > 5, "{cards:?}");
+    let mut known = 0;
+    for (project, iid, label, since) in &cards {
+        let want = last_added(&fake, project, *iid, label);
+        let got = since
+            .as_deref()
+            .map(|s| s.parse::<DateTime<Utc>>().unwrap());
+        assert_eq!(got, want, "{project}#{iid} in {label}");
+        if let Some(s) = since {
+            assert!(s.ends_with('Z'), "RFC 3339 UTC: {s}");
+            known += 1;
+        }
+    }
+    assert!(
+        known > 0 && known < cards.len(),
+        "some with events, some without: {cards:?}"
+    );
+    // A card moved on GitLab: the next sync reads its events again (and
+    // only its), and print shows the new lane's time.
+    let (project, iid, _, _) = cards
+        .iter()
+        .find(|(_, _, l, s)| l.ends_with("::Ready") && s.is_some())
+        .cloned()
+        .expect("a Ready card with events");
+    let pid = fake
+        .world()
+        .projects
+        .iter()
+        .find(|p| p.path == project)
+        .unwrap()
+        .id;
+    let before = Utc::now() - chrono::Duration::seconds(5);
+    rt().block_on(send(
+        &fake,
+        reqwest::Method::PUT,
+        &format!("/projects/{pid}/issues/{iid}"),
+        &[
+            ("add_labels", &format!("{}::In Progress", generate::SCOPE)),
+            ("remove_labels", &format!("{}::Ready", generate::SCOPE)),
+        ],
+    ));
+    clear_log(&fake);
+    let o = run(&home, &["sync"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let read: Vec<String> = fake
+        .world()
+        .log
+        .iter()
+        .filter(|l| l.contains("/resource_"))
+        .cloned()
+        .collect();
+    assert!(
+        !read.is_empty()
+            && read
+                .iter()
+                .all(|l| l.contains(&format!("/projects/{pid}/issues/{iid}/"))),
+        "only the moved card: {read:?}"
+    );
+    let o = run(&home, &["print", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let moved = lane_cards(&v)
+        .into_iter()
+        .find(|(p, i, _, _)| *p == project && *i == iid)
+        .unwrap();
+    assert!(moved.2.ends_with("::In Progress"), "{moved:?}");
+    let since: DateTime<Utc> = moved.3.as_deref().unwrap().parse().unwrap();
+    assert!(since >= before, "{since} is the move's time");
+    // Nothing changed: a sync reads no event.
+    clear_log(&fake);
+    let o = run(&home, &["sync"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(event_requests(&fake), 0, "{:?}", fake.world().log);
+}
+
+/// The team's current iteration in the fake: (id, title).
+fn current_iteration(fake: &FakeGitlab) -> (u64, String) {
+    let w = fake.world();
+    let m = w
+        .milestones
+        .iter()
+        .find(|m| {
+            m.title.starts_with("Datastores team - W")
+                && m.start_date.is_some_and(|s| s <= today())
+                && m.due_date.is_some_and(|d| d >= today())
+        })
+        .expect("a current iteration");
+    (m.id, m.title.clone())
+}
+
+#[test]
+fn the_board_at_80x24_shows_ages_warns_past_aging_opens_the_panel_and_s_agrees_with_the_cli() {
+    // Every open In Progress card of the current iteration entered the
+    // lane 15 days ago ([aging] In Progress = 10).
+    let mut w = history_world(120);
+    let entered = Utc::now() - chrono::Duration::days(15) - chrono::Duration::hours(1);
+    let lane = format!("{}::In Progress", generate::SCOPE);
+    let current = {
+        let today = Utc::now();
+        w.milestones
+            .iter()
+            .find(|m| {
+                m.title.starts_with("Datastores team - W")
+                    && m.start_date.is_some_and(|s| s <= today.date_naive())
+                    && m.due_date.is_some_and(|d| d >= today.date_naive())
+            })
+            .unwrap()
+            .id
+    };
+    let doing: Vec<u64> = w
+        .issues
+        .iter()
+        .filter(|i| {
+            i.milestone_id == Some(current) && i.state == "opened" && i.labels.contains(&lane)
+        })
+        .map(|i| i.id)
+        .collect();
+    assert!(!doing.is_empty());
+    for e in w.label_events.iter_mut() {
+        if doing.contains(&e.issue_id) && e.label == lane && e.action == "add" {
+            e.created_at = entered;
+        }
+    }
+    let fake = FakeGitlab::start(w);
+    let home = home_for(&fake);
+    let path = home.path("config/glboard/config.toml");
+    let mut src = std::fs::read_to_string(&path).unwrap();
+    src.push_str("\n[aging]\n\"In Progress\" = 10\n");
+    std::fs::write(&path, &src).unwrap();
+    // The iteration's planning issue, for S.
+    let (mid, title) = current_iteration(&fake);
+    let pid = fake.world().projects[0].id;
+    rt().block_on(send(
+        &fake,
+        reqwest::Method::POST,
+        &format!("/projects/{pid}/issues"),
+        &[
+            ("title", &format!("{title} Iteration Planning")),
+            ("labels", generate::TEAM),
+            ("milestone_id", &mid.to_string()),
+        ],
+    ));
+    let env = home.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut s = common::Session::start_with_env(&[], &env, 80, 24);
+    s.wait_for("synced just now");
+    // To the In Progress column: its cards' age, a warning past 10 days.
+    s.send("lll");
+    s.wait_for("In Progress");
+    s.wait_for("15d!");
+    // The panel: the iteration so far, its burn-up, the last iterations.
+    s.send("I");
+    s.wait_for("Iteration insights");
+    s.wait_for("velocity");
+    let panel = s.contents();
+    assert!(panel.contains("so far"), "{panel}");
+    assert!(
+        panel.contains("committed w"),
+        "the burn-up's legend: {panel}"
+    );
+    assert!(panel.contains("done w"), "{panel}");
+    s.send("q");
+    // S: the previous iteration's figures, as the command line gives them.
+    let o = run(&home, &["planning", "summary"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let cli = stdout(&o);
+    let row = cli
+        .lines()
+        .skip_while(|l| !l.starts_with("### How"))
+        .find(|l| l.starts_with("| ") && l.contains("weight"))
+        .expect("the previous iteration's row")
+        .to_owned();
+    let velocity = cli
+        .lines()
+        .find(|l| l.starts_with("Velocity: "))
+        .unwrap()
+        .replace("**", "");
+    s.send("S");
+    s.wait_for("Write this summary into");
+    s.send("jjjjjj");
+    s.wait_for("How Datastores team - W");
+    let shown = s.contents();
+    let first = row.split('|').nth(1).unwrap().trim();
+    assert!(shown.contains(first), "{first} in:\n{shown}");
+    s.wait_for(velocity.trim_end_matches('.').split(',').next().unwrap());
+    s.send("n");
+    s.send("q");
+    assert!(s.wait_exit().success());
+}
+
+#[test]
+fn the_boards_rounds_read_at_most_a_batch_of_issues_and_say_more_are_left() {
+    use glboard::core::model::Issue;
+    let fake = FakeGitlab::start(history_world(60));
+    let home = home_for(&fake);
+    let o = run(&home, &["sync"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let dir = tempfile::tempdir().unwrap();
+    let store = glboard::store::Store::open(&dir.path().join("c.sqlite")).unwrap();
+    let cache = std::fs::read_dir(home.path("cache/glboard"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "sqlite"))
+        .unwrap();
+    let ws = glboard::store::Store::open(&cache)
+        .unwrap()
+        .load()
+        .unwrap()
+        .unwrap()
+        .ws;
+    let issues: Vec<&Issue> = ws.issues.iter().filter(|i| i.iid != 0).take(7).collect();
+    let client = client(&fake);
+    let now = Utc::now();
+    let rt = rt();
+    clear_log(&fake);
+    let r = rt
+        .block_on(events::refresh_at_most(
+            &client,
+            &store,
+            Kind::Milestone,
+            &issues,
+            None,
+            now,
+            3,
+        ))
+        .unwrap();
+    assert_eq!((r.read, r.more), (3, true));
+    assert_eq!(event_requests(&fake), 3);
+    let r = rt
+        .block_on(events::refresh_at_most(
+            &client,
+            &store,
+            Kind::Milestone,
+            &issues,
+            None,
+            now,
+            3,
+        ))
+        .unwrap();
+    assert_eq!((r.read, r.more), (3, true), "the next three");
+    let r = rt
+        .block_on(events::refresh_at_most(
+            &client,
+            &store,
+            Kind::Milestone,
+            &issues,
+            None,
+            now,
+            3,
+        ))
+        .unwrap();
+    assert_eq!((r.read, r.more), (1, false), "the last one");
+    clear_log(&fake);
+    let r = rt
+        .block_on(events::refresh_at_most(
+            &client,
+            &store,
+            Kind::Milestone,
+            &issues,
+            None,
+            now,
+            3,
+        ))
+        .unwrap();
+    assert_eq!((r.read, r.more), (0, false));
+    assert_eq!(event_requests(&fake), 0, "every one read");
 }

@@ -949,3 +949,93 @@ const SCREENS: &[(BoardKind, &str)] = &[
     (BoardKind::Iteration, "!"),
     (BoardKind::Iteration, "f"),
 ];
+
+/// The live board at 80x24 with every card's events read: each card
+/// entered its lane three days ago, `first` sixteen days ago; In Progress
+/// warns past 10 days.
+fn aged_state(first_in: &str) -> (AppState, String) {
+    use chrono::{Duration, TimeZone, Utc};
+    use glboard::core::insights::{IssueEvents, LabelEvent, ReadKinds};
+    let mut s = live_state(true);
+    s.team.aging = [("In Progress".to_owned(), 10)].into_iter().collect();
+    let noon = Utc.from_utc_datetime(&today().and_hms_opt(12, 0, 0).unwrap());
+    let mut first = None;
+    let team = s.team.clone();
+    for i in &s.ws.issues {
+        let lane = team.lanes_of(i).first().map(|l| (*l).to_owned());
+        let days = if first.is_none()
+            && lane.as_deref() == Some(first_in)
+            && i.milestone_id == s.milestone
+        {
+            first = Some(s.short_ref(i));
+            16
+        } else {
+            3
+        };
+        let e = IssueEvents {
+            label: lane
+                .map(|lane| LabelEvent {
+                    at: noon - Duration::days(days),
+                    label: team.lane_label(&lane),
+                    added: true,
+                })
+                .into_iter()
+                .collect(),
+            read: ReadKinds {
+                milestone: true,
+                state: true,
+                label: true,
+            },
+            ..IssueEvents::default()
+        };
+        s.ws.events.insert(i.id, e);
+    }
+    update(
+        &mut s,
+        Action::Resize {
+            width: 80,
+            height: 24,
+        },
+    );
+    (s, first.expect("a card in the lane"))
+}
+
+#[test]
+fn cards_show_their_age_in_the_lane_and_warn_past_its_days_80x24() {
+    let (mut s, first) = aged_state("In Progress");
+    // To the In Progress column.
+    keys(&mut s, "lll");
+    let shown = screen(&s);
+    assert!(shown.contains("16d!"), "{first} warns:\n{shown}");
+    assert!(shown.contains("3d"), "{shown}");
+    insta::assert_snapshot!(shown);
+}
+
+#[test]
+fn the_insights_panel_shows_the_iteration_so_far_and_its_burn_up_80x24() {
+    let (mut s, _) = aged_state("In Progress");
+    keys(&mut s, "I");
+    let shown = screen(&s);
+    assert!(shown.contains("Iteration insights"), "{shown}");
+    assert!(shown.contains("committed"), "{shown}");
+    assert!(shown.contains("velocity"), "{shown}");
+    insta::assert_snapshot!(shown);
+}
+
+#[test]
+fn planning_mode_lists_the_oldest_cards_in_their_lanes() {
+    let (mut s, first) = aged_state("In Progress");
+    update(
+        &mut s,
+        Action::Resize {
+            width: 100,
+            height: 30,
+        },
+    );
+    keys(&mut s, "gp");
+    let shown = screen(&s);
+    assert!(shown.contains("Oldest in their lane"), "{shown}");
+    assert!(shown.contains(&first), "{first} first:\n{shown}");
+    assert!(shown.contains("16d!"), "{shown}");
+    insta::assert_snapshot!(shown);
+}

@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use super::{put, trect};
 use crate::core::board::{BoardKind, Card};
 use crate::core::geometry::{self, Rect, cells};
-use crate::core::state::AppState;
+use crate::core::state::{AppState, Severity};
 use crate::core::text;
 use crate::tui::theme::Theme;
 
@@ -238,6 +238,18 @@ fn draw_card(
     // Meta line: assignees on the left; carry-over, priority and weight on the right.
     let y = r.y + 2;
     let mut segments: Vec<(String, Style)> = Vec::new();
+    // How long it has sat in its lane; past the lane's [aging] days a
+    // warning (with `!`, which shows without colour too).
+    if let Some(age) =
+        crate::core::insights::card_age(&state.ws, &state.team, issue, state.instant())
+    {
+        let t = crate::core::insights::age_text(age.days);
+        segments.push(if age.warning {
+            (format!("{t}!"), theme.severity(Severity::Warning))
+        } else {
+            (t, theme.dim())
+        });
+    }
     if state.board == BoardKind::Iteration {
         let carried = state.ws.carried_over(&state.team, issue);
         if carried > 0 {

@@ -113,5 +113,71 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
     }
     if y < bottom {
         row(buf, y, "team", &team);
+        y += 1;
+    }
+    oldest(buf, x0, y + 1, w, bottom, state, theme, shown);
+}
+
+/// The iteration's oldest cards in their lanes (issue #29): reference,
+/// lane, age; past the lane's `[aging]` days a warning.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn oldest(
+    buf: &mut Buffer,
+    x0: u16,
+    mut y: u16,
+    w: usize,
+    bottom: u16,
+    state: &AppState,
+    theme: &Theme,
+    shown: crate::core::model::MilestoneId,
+) {
+    use crate::core::insights;
+    // The demo has no GitLab events to tell ages by.
+    if y >= bottom || state.ws.is_demo {
+        return;
+    }
+    let room = usize::from(bottom - y).saturating_sub(1);
+    let cards = insights::oldest_cards(&state.ws, &state.team, shown, state.instant(), room);
+    put(buf, x0, y, w, "Oldest in their lane", theme.bold());
+    y += 1;
+    if cards.is_empty() {
+        if y < bottom {
+            put(buf, x0, y, w, "no lane ages read yet", theme.dim());
+        }
+        return;
+    }
+    for (issue, lane, age) in cards {
+        if y >= bottom {
+            break;
+        }
+        let reference = state.short_ref(issue);
+        let days = insights::age_text(age.days) + if age.warning { "!" } else { "" };
+        let style = if age.warning {
+            theme.severity(Severity::Warning)
+        } else {
+            theme.plain()
+        };
+        // The age on the right, the reference and as much lane as fits.
+        let age_w = text::width(&days);
+        let left_w = w.saturating_sub(age_w + 1);
+        let left = text::truncate(&format!("{reference} {lane}"), left_w);
+        let x = put(buf, x0, y, left_w, &reference, theme.reference());
+        put(
+            buf,
+            x,
+            y,
+            left_w.saturating_sub(text::width(&reference)),
+            left.get(reference.len()..).unwrap_or(""),
+            theme.dim(),
+        );
+        put(
+            buf,
+            x0 + crate::core::geometry::cells(w.saturating_sub(age_w)),
+            y,
+            age_w,
+            &days,
+            style,
+        );
+        y += 1;
     }
 }

@@ -11,6 +11,7 @@ mod capacity;
 mod detail;
 mod header;
 mod help;
+mod insights;
 mod integrity;
 mod list;
 mod pager;
@@ -79,6 +80,7 @@ fn overlay(buf: &mut Buffer, area: TRect, state: &AppState, mode: &Mode, theme: 
         Mode::Problems { cursor } => problems::draw(buf, area, state, *cursor, theme),
         Mode::Replan(r) => replan::draw(buf, area, state, r, theme),
         Mode::Integrity { cursor } => integrity::draw(buf, area, state, *cursor, theme),
+        Mode::Insights => insights::draw(buf, area, state, theme),
         Mode::Next { cursor } => {
             let r = crate::core::geometry::overlay(area.width, area.height);
             use crate::core::markdown::{Emphasis, Run};
