@@ -214,6 +214,7 @@ pub fn load(today: NaiveDate) -> Result<(Workspace, TeamConfig), serde_json::Err
         me,
         is_demo: true,
         free_tier: false,
+        merge_requests: Vec::new(),
     };
     Ok((ws, file.team))
 }

@@ -565,6 +565,8 @@ impl Syncer {
                 free_tier: free == Some(true),
                 // Histories are read separately (refresh_history) and kept.
                 history: std::mem::take(&mut self.snap.ws.history),
+                // Read separately (refresh_merge_requests) and kept.
+                merge_requests: std::mem::take(&mut self.snap.ws.merge_requests),
             },
             history_fetched: std::mem::take(&mut self.snap.history_fetched),
             meta: SyncMeta {
@@ -1089,6 +1091,17 @@ pub async fn run(
                         written();
                     }
                     Err(e) => tracing::warn!(error = %e, "milestone history not read"),
+                }
+                // And the merge requests behind the cards (issue #30):
+                // what changed, and the open ones' pipelines.
+                match syncer.refresh_merge_requests(now).await {
+                    Ok(r) => {
+                        tracing::info!(?r, "merge requests read");
+                        if r.read + r.pipelines + r.changed > 0 {
+                            written();
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "merge requests not read"),
                 }
                 wait_until = None;
                 interval.map(|d| tokio::time::Instant::now() + d)

@@ -305,6 +305,19 @@ pub(crate) fn sync_showing(
                     r.fetched, r.requests
                 );
             }
+            // The merge requests behind the cards (issue #30): best effort,
+            // the issues are synced either way.
+            match rt.block_on(syncer.refresh_merge_requests(Utc::now())) {
+                Ok(m) => {
+                    if progress {
+                        eprintln!(
+                            "merge requests: {} changed, {} read in {} requests",
+                            m.changed, m.read, m.requests
+                        );
+                    }
+                }
+                Err(e) => eprintln!("note: merge requests not read ({e})"),
+            }
             Ok(syncer.snap)
         }
         Err(crate::sync::SyncError::Gitlab(e)) => Err(gitlab_failure(e)),

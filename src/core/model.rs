@@ -381,6 +381,8 @@ pub struct Workspace {
     /// Milestones each issue was added to, oldest first (GitLab's resource
     /// milestone events), where known.
     pub history: std::collections::HashMap<IssueId, Vec<MilestoneId>>,
+    /// The merge requests that close cached issues (issue #30).
+    pub merge_requests: Vec<crate::core::merge_requests::MergeRequest>,
 }
 
 impl Workspace {

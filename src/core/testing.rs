@@ -103,6 +103,7 @@ pub fn workspace(issues: Vec<Issue>) -> Workspace {
         is_demo: false,
         free_tier: false,
         history: Default::default(),
+        merge_requests: Vec::new(),
     }
 }
 

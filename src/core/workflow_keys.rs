@@ -198,15 +198,7 @@ pub fn card_action(state: &mut AppState, cmd: Command, id: IssueId) -> Option<Ve
             };
             Vec::new()
         }
-        Command::OpenInBrowser if !state.browser => {
-            // Over SSH, or no opener: the address, to open elsewhere.
-            state.info(format!("no browser here: {} (y copies it)", issue.web_url));
-            Vec::new()
-        }
-        Command::OpenInBrowser => {
-            state.info(format!("opening {}", issue.web_url));
-            vec![Effect::OpenUrl(issue.web_url.clone())]
-        }
+        Command::OpenInBrowser => open_url(state, &issue.web_url.clone()),
         Command::CopyUrl => {
             state.info(format!("copied {}", issue.web_url));
             vec![Effect::Copy(issue.web_url.clone())]
@@ -285,6 +277,47 @@ fn open_profile_picker(state: &mut AppState) -> Vec<Effect> {
         items,
     )));
     Vec::new()
+}
+
+/// Open an address in the browser; over SSH, or with no opener, say it
+/// (to open elsewhere).
+pub fn open_url(state: &mut AppState, url: &str) -> Vec<Effect> {
+    if state.browser {
+        state.info(format!("opening {url}"));
+        vec![Effect::OpenUrl(url.to_owned())]
+    } else {
+        state.info(format!("no browser here: {url} (y copies it)"));
+        Vec::new()
+    }
+}
+
+/// `o` in the detail pane of an issue with merge requests: a picker of
+/// the issue and its merge requests (issue #30). `None` without any.
+pub fn open_choice(state: &mut AppState, issue: &Issue) -> Option<Vec<Effect>> {
+    use super::merge_requests as mrs;
+    let closing = mrs::closing(&state.ws.merge_requests, issue.id);
+    if closing.is_empty() {
+        return None;
+    }
+    let mut items = vec![PickItem {
+        label: format!("{} (the issue)", state.short_ref(issue)),
+        detail: String::new(),
+        value: PickValue::Url(issue.web_url.clone()),
+    }];
+    for m in closing {
+        items.push(PickItem {
+            label: format!("{} {}", mrs::mark_for(m, issue.project_id), m.title),
+            detail: m.reference.clone(),
+            value: PickValue::Url(m.web_url.clone()),
+        });
+    }
+    state.mode = Mode::Picker(Box::new(Picker::new(
+        PickPurpose::Open,
+        "Open",
+        issue.id,
+        items,
+    )));
+    Some(Vec::new())
 }
 
 /// What a picker acts on: the card, or the marked cards.
