@@ -196,7 +196,7 @@ pub fn describe(mr: &MergeRequest) -> String {
 /// The merge requests that close `issue`, open ones first.
 pub fn closing(mrs: &[MergeRequest], issue: IssueId) -> Vec<&MergeRequest> {
     let mut out: Vec<&MergeRequest> = mrs.iter().filter(|m| m.closes.contains(&issue)).collect();
-    out.sort_by_key(|m| (m.state != MrState::Opened, m.project_id, m.iid));
+    out.sort_by_key(|m| (m.state != MrState::Opened, m.id));
     out
 }
 
