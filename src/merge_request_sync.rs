@@ -24,9 +24,16 @@ use crate::gitlab::merge_requests::ApiMergeRequest;
 use crate::store::MrCursor;
 use crate::sync::{CLOSED_WINDOW_DAYS, SAFETY_MARGIN, SyncError, Syncer};
 
+/// Changed merge requests read per round, oldest change first: a first
+/// round on a large group writes what it read every 200 and goes on in
+/// the next round (the cursor moves to the last one read).
+pub const MR_BATCH: usize = 200;
+
 /// What a round did, for tests, benches and the log.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MrReport {
+    /// More changed merge requests than [`MR_BATCH`]: another round reads on.
+    pub more: bool,
     pub requests: u64,
     /// Merge requests listed as changed.
     pub changed: usize,
@@ -59,6 +66,8 @@ impl Syncer {
             .iter()
             .map(|m| (m.id, m.clone()))
             .collect();
+        let mut listed = listed;
+        listed.sort_by_key(|m| (m.updated_at, m.id));
         let mut new_cursor = MrCursor {
             updated_at: listed
                 .iter()
@@ -68,12 +77,19 @@ impl Syncer {
             pipelines_at: cursor.pipelines_at,
         };
         // Listed again only for the safety margin: nothing new.
-        let changed: Vec<ApiMergeRequest> = listed
+        let mut changed: Vec<ApiMergeRequest> = listed
             .into_iter()
             .filter(|m| known.get(&m.id).is_none_or(|k| m.updated_at > k.updated_at))
             .collect();
+        let more = changed.len() > MR_BATCH;
+        if more {
+            changed.truncate(MR_BATCH);
+            // The next round lists on from the last one read.
+            new_cursor.updated_at = changed.last().map(|m| m.updated_at).or(cursor.updated_at);
+        }
         let cached: HashSet<u64> = self.snap.ws.issues.iter().map(|i| i.id).collect();
         let mut report = MrReport {
+            more,
             changed: changed.len(),
             ..MrReport::default()
         };

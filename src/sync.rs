@@ -1094,14 +1094,24 @@ pub async fn run(
                 }
                 // And the merge requests behind the cards (issue #30):
                 // what changed, and the open ones' pipelines.
-                match syncer.refresh_merge_requests(now).await {
-                    Ok(r) => {
-                        tracing::info!(?r, "merge requests read");
-                        if r.read + r.pipelines + r.changed > 0 {
-                            written();
+                // MR_BATCH a round, each written as read (the cards show
+                // them as they come).
+                for _ in 0..100 {
+                    match syncer.refresh_merge_requests(now).await {
+                        Ok(r) => {
+                            tracing::info!(?r, "merge requests read");
+                            if r.read + r.pipelines + r.changed > 0 {
+                                written();
+                            }
+                            if !r.more {
+                                break;
+                            }
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "merge requests not read");
+                            break;
                         }
                     }
-                    Err(e) => tracing::warn!(error = %e, "merge requests not read"),
                 }
                 wait_until = None;
                 interval.map(|d| tokio::time::Instant::now() + d)

@@ -15,7 +15,7 @@ use fake_gitlab::merge_requests::FMergeRequest;
 use fake_gitlab::{FakeGitlab, World, generate};
 use glboard::core::merge_requests::{MergeRequest, MrState};
 use glboard::gitlab::{Client, RetryPolicy};
-use glboard::merge_request_sync::MrReport;
+use glboard::merge_request_sync::{MR_BATCH, MrReport};
 use glboard::store::Store;
 use glboard::sync::{Syncer, Target};
 use secrecy::SecretString;
@@ -62,15 +62,32 @@ impl Rig {
         Syncer::new(client, store, target).unwrap()
     }
 
-    /// A sync and its merge request round, as the board's background
-    /// sync and `glboard sync` run them.
-    fn sync(&self, s: &mut Syncer) -> MrReport {
+    /// A sync and its merge request rounds (as many as it takes), as the
+    /// board's background sync and `glboard sync` run them; the rounds'
+    /// sums, and how many rounds.
+    fn sync_rounds(&self, s: &mut Syncer) -> (MrReport, usize) {
         self.rt
             .block_on(s.sync(Utc::now(), None, &|_, _| {}))
             .unwrap();
-        self.rt
-            .block_on(s.refresh_merge_requests(Utc::now()))
-            .unwrap()
+        let mut sum = MrReport::default();
+        for round in 1..100 {
+            let r = self
+                .rt
+                .block_on(s.refresh_merge_requests(Utc::now()))
+                .unwrap();
+            sum.requests += r.requests;
+            sum.changed += r.changed;
+            sum.read += r.read;
+            sum.pipelines += r.pipelines;
+            if !r.more {
+                return (sum, round);
+            }
+        }
+        panic!("merge request rounds never end");
+    }
+
+    fn sync(&self, s: &mut Syncer) -> MrReport {
+        self.sync_rounds(s).0
     }
 
     /// The merge request requests of the fake's log since `from`.
@@ -346,16 +363,27 @@ fn a_round_with_nothing_changed_asks_a_handful_of_times() {
     for n in [120, 1500] {
         let rig = Rig::new(world(n));
         let mut s = rig.syncer();
-        let first = rig.sync(&mut s);
+        let (first, rounds) = rig.sync_rounds(&mut s);
         let (relevant, all) = {
             let w = rig.fake.world();
             (closing_team_issues(&w).len(), w.merge_requests.len())
         };
+        let asked = rig.mr_requests(0);
+        let lists = asked.iter().filter(|l| l.contains("/groups/")).count();
+        // A round after the first lists the pipelines of what earlier
+        // rounds read: one list per project.
+        let probes = asked.iter().filter(|l| l.contains("/pipelines")).count();
+        assert!(probes <= 4 * (rounds - 1), "{probes} in {rounds} rounds");
+        assert_eq!(rounds, all.div_ceil(MR_BATCH), "{MR_BATCH} a round");
         assert_eq!(
             first.requests as usize,
-            all.div_ceil(100) + 3 * relevant + (all - relevant),
-            "the first round: the list (100 a page), and per merge request its links, \
-             and for those closing a team issue itself and its approvals ({first:?})"
+            lists + probes + 3 * relevant + (all - relevant),
+            "the first rounds: the lists, and per merge request its links, and for \
+             those closing a team issue itself and its approvals ({first:?})"
+        );
+        assert!(
+            lists <= rounds + all / 100,
+            "{lists} lists in {rounds} rounds"
         );
         let from = rig.fake.world().log.len();
         let again = rig.sync(&mut s);

@@ -307,16 +307,25 @@ pub(crate) fn sync_showing(
             }
             // The merge requests behind the cards (issue #30): best effort,
             // the issues are synced either way.
-            match rt.block_on(syncer.refresh_merge_requests(Utc::now())) {
-                Ok(m) => {
-                    if progress {
-                        eprintln!(
-                            "merge requests: {} changed, {} read in {} requests",
-                            m.changed, m.read, m.requests
-                        );
+            let (mut changed, mut read, mut requests) = (0, 0, 0);
+            // MR_BATCH a round; a first sync of a large group takes several.
+            for _ in 0..100 {
+                match rt.block_on(syncer.refresh_merge_requests(Utc::now())) {
+                    Ok(m) => {
+                        (changed, read, requests) =
+                            (changed + m.changed, read + m.read, requests + m.requests);
+                        if !m.more {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        eprintln!("note: merge requests not read ({e})");
+                        break;
                     }
                 }
-                Err(e) => eprintln!("note: merge requests not read ({e})"),
+            }
+            if progress {
+                eprintln!("merge requests: {changed} changed, {read} read in {requests} requests");
             }
             Ok(syncer.snap)
         }
