@@ -471,3 +471,22 @@ fn print_json_lists_each_issues_merge_requests_and_next_marks_someone_elses() {
     let by = theirs[0]["merge_request_by"].as_str().unwrap();
     assert!(plain.contains(&format!("by @{by}")), "{plain}");
 }
+
+/// GitLab Free (and CE) answers the approvals endpoint with `approved`
+/// and `approved_by` only: what Free has is read the same.
+#[test]
+fn on_free_the_approvals_endpoint_says_approved_too() {
+    let mut w = world(120);
+    w.tier = fake_gitlab::Tier::Free;
+    w.version = "18.5.1".into();
+    let rig = Rig::new(w);
+    let mut s = rig.syncer();
+    rig.sync(&mut s);
+    let w = rig.fake.world().clone();
+    let truth = closing_team_issues(&w);
+    assert!(truth.iter().any(|m| m.approved_by.is_empty()));
+    assert!(truth.iter().any(|m| !m.approved_by.is_empty()));
+    for m in &truth {
+        assert_eq!(cached(&s, m.id).approved, !m.approved_by.is_empty());
+    }
+}

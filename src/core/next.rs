@@ -496,7 +496,11 @@ pub fn board_lines(state: &super::state::AppState, cursor: usize) -> Vec<String>
             });
             last = Some(g);
         }
-        let who = i.people();
+        let mut who = i.people();
+        // Someone else's merge request closes it (issue #30).
+        if let (Some(m), Some(by)) = (&i.merge_request, &i.merge_request_by) {
+            who.push_str(&format!(" · {m} by @{by}"));
+        }
         let rank = i.priority.map_or(String::new(), |p| format!("{p}. "));
         // Lane and people before the title: a narrow screen cuts the end.
         out.push(format!(
@@ -705,6 +709,14 @@ mod tests {
         assert_eq!(other.merge_request_by, None, "merged, or mine");
         let (first, _) = n.first(Some(&me)).unwrap();
         assert_ne!(first.reference, "#100", "left to ben");
+        // gn says so too.
+        let lines = board_lines(&s, 0);
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("#100") && l.contains("!1 ◌ by @ben")),
+            "{lines:#?}"
+        );
     }
 
     #[test]

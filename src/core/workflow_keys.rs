@@ -1101,6 +1101,65 @@ mod tests {
         assert_eq!(keys(&mut s, "o"), vec![Effect::OpenUrl(url)]);
     }
 
+    /// `o` in the detail pane of an issue with merge requests asks which
+    /// to open (issue #30); on the board it opens the issue as before.
+    #[test]
+    fn o_in_the_detail_pane_picks_the_issue_or_a_merge_request() {
+        use crate::core::merge_requests::{MergeRequest, MrState};
+        let mut s = state();
+        s.browser = true;
+        keys(&mut s, "ll");
+        let issue = sel(&s).clone();
+        s.ws.merge_requests = vec![MergeRequest {
+            id: 1,
+            project_id: issue.project_id,
+            iid: 42,
+            reference: "grp/alpha!42".into(),
+            title: "Fix it".into(),
+            author: "ben".into(),
+            reviewers: vec![],
+            state: MrState::Opened,
+            draft: false,
+            pipeline: Some("failed".into()),
+            pipeline_id: None,
+            pipeline_updated_at: None,
+            sha: None,
+            approved: false,
+            web_url: "https://gitlab.example.com/grp/alpha/-/merge_requests/42".into(),
+            closes: vec![issue.id],
+            updated_at: issue.updated_at,
+        }];
+        assert_eq!(
+            keys(&mut s, "o"),
+            vec![Effect::OpenUrl(issue.web_url.clone())],
+            "the board's o opens the issue"
+        );
+        keys(&mut s, "<Enter>");
+        assert!(keys(&mut s, "o").is_empty());
+        let Mode::Picker(p) = &s.mode else {
+            panic!("{:?}", s.mode)
+        };
+        let labels: Vec<&str> = p.items.iter().map(|i| i.label.as_str()).collect();
+        assert_eq!(labels.len(), 2);
+        assert!(labels[1].starts_with("!42 ✗ Fix it"), "{labels:?}");
+        assert_eq!(
+            keys(&mut s, "42<Enter>"),
+            vec![Effect::OpenUrl(
+                "https://gitlab.example.com/grp/alpha/-/merge_requests/42".into()
+            )]
+        );
+        assert!(matches!(s.mode, Mode::Detail { .. }), "back to the pane");
+        // Without a browser, the address is said.
+        s.browser = false;
+        keys(&mut s, "o");
+        assert!(keys(&mut s, "42<Enter>").is_empty());
+        assert!(
+            s.status.as_ref().unwrap().text.contains(
+                "no browser here: https://gitlab.example.com/grp/alpha/-/merge_requests/42"
+            )
+        );
+    }
+
     /// `T` and `B` say where the card went ("moved up" said of `T`).
     #[test]
     fn top_and_bottom_say_so() {
