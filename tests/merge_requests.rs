@@ -490,3 +490,46 @@ fn on_free_the_approvals_endpoint_says_approved_too() {
         assert_eq!(cached(&s, m.id).approved, !m.approved_by.is_empty());
     }
 }
+
+/// As a user sees it: the board at 120x40 against the fake shows an
+/// in-review card's running pipeline; the pipeline fails on GitLab, `r`
+/// syncs, and the card says so.
+#[test]
+fn the_board_shows_a_pipeline_that_failed_after_the_next_sync() {
+    let server = common::fake();
+    let (project, iid) = {
+        let w = server.world();
+        let review: HashSet<u64> = w
+            .issues
+            .iter()
+            .filter(|i| i.state == "opened" && i.has_label_titled("workflow-infra::Under Review"))
+            .map(|i| i.id)
+            .collect();
+        let m = w
+            .merge_requests
+            .iter()
+            .find(|m| {
+                m.state == "opened"
+                    && m.closes.iter().any(|c| review.contains(c))
+                    && m.head_pipeline
+                        .and_then(|id| w.pipelines.iter().find(|p| p.id == id))
+                        .is_some_and(|p| p.status == "running")
+            })
+            .expect("a running pipeline in review");
+        (m.project_id, m.iid)
+    };
+    let home = common::Home::new();
+    home.write_config(&server.url());
+    let mut s = home.start();
+    s.wait_for("synced just now");
+    s.wait_for("In Progress");
+    s.send("llll");
+    s.wait_for("Under Review");
+    s.wait_for(&format!("!{iid} ◌"));
+    assert!(server.world().set_pipeline_status(project, iid, "failed"));
+    s.send("r");
+    s.wait_for(&format!("!{iid} ✗"));
+    assert!(!s.contents().contains(&format!("!{iid} ◌")));
+    s.send("q");
+    s.wait_exit();
+}
