@@ -454,6 +454,27 @@ fn print_json_lists_each_issues_merge_requests_and_next_marks_someone_elses() {
         }
     }
     assert!(seen >= 5, "the in-review cards have theirs: {seen}");
+    // Plain shows the marks beside the issue, Markdown the full references.
+    let first = v["lanes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|l| l["issues"].as_array().unwrap())
+        .find(|i| !i["merge_requests"].as_array().unwrap().is_empty())
+        .unwrap()
+        .clone();
+    let reference = first["merge_requests"][0]["reference"].as_str().unwrap();
+    let iid = reference.rsplit_once('!').unwrap().1;
+    let o = home.run(&["print", "iteration", "--format", "plain"]);
+    let plain = String::from_utf8_lossy(&o.stdout);
+    let line = plain
+        .lines()
+        .find(|l| l.contains(&format!("#{} ", first["iid"])))
+        .unwrap_or_else(|| panic!("{plain}"));
+    assert!(line.contains(&format!("!{iid} ")), "{line}");
+    let o = home.run(&["print", "iteration", "--format", "markdown"]);
+    let md = String::from_utf8_lossy(&o.stdout);
+    assert!(md.contains(reference), "{md}");
     // The Ready issue someone else has a merge request for: marked, and
     // not what --take would take.
     let o = home.run(&["next", "--format", "json"]);
