@@ -43,6 +43,13 @@ pub struct MrReport {
     pub pipelines: usize,
 }
 
+/// An error that ends the round (GitLab away, rate-limited, the token
+/// refused); any other (404, 403 on one merge request or project) skips
+/// what it was about.
+fn fatal(e: &GitlabError) -> bool {
+    e.is_transient() || *e == GitlabError::Unauthorized
+}
+
 impl Syncer {
     /// One round of merge request reads (see the module's comment).
     pub async fn refresh_merge_requests(
@@ -98,12 +105,16 @@ impl Syncer {
         let known_ref = &known;
         let read: Vec<Result<Option<MergeRequest>, GitlabError>> =
             futures_util::stream::iter(changed.into_iter().map(|m| async move {
-                let closes: Vec<u64> = client
-                    .closes_issues(m.project_id, m.iid)
-                    .await?
-                    .into_iter()
-                    .map(|i| i.id)
-                    .collect();
+                let closes: Vec<u64> = match client.closes_issues(m.project_id, m.iid).await {
+                    Ok(list) => list.into_iter().map(|i| i.id).collect(),
+                    Err(e) if fatal(&e) => return Err(e),
+                    Err(e) => {
+                        // One merge request GitLab will not show (404,
+                        // 403) holds up none of the others.
+                        tracing::info!(error = %e, project = m.project_id, iid = m.iid, "merge request not read");
+                        return Ok(None);
+                    }
+                };
                 let old = known_ref.get(&m.id);
                 if !closes.iter().any(|id| cached_ref.contains(id)) {
                     // Closes no issue of ours: remembered by its links
@@ -114,8 +125,19 @@ impl Syncer {
                     let approved = old.is_some_and(|o| o.approved);
                     return Ok(Some(m.into_merge_request(closes, approved, old)));
                 }
-                let whole = client.merge_request(m.project_id, m.iid).await?;
-                let approved = client.approvals(m.project_id, m.iid).await?.approved;
+                let whole = match client.merge_request(m.project_id, m.iid).await {
+                    Ok(w) => w,
+                    Err(e) if fatal(&e) => return Err(e),
+                    // Listed but not readable: what the list says.
+                    Err(_) => m.clone(),
+                };
+                // An instance without the approvals endpoint (GitLab CE
+                // before 13.2 answers 404): not approved, as far as known.
+                let approved = match client.approvals(m.project_id, m.iid).await {
+                    Ok(a) => a.approved,
+                    Err(e) if fatal(&e) => return Err(e),
+                    Err(_) => false,
+                };
                 Ok(Some(whole.into_merge_request(closes, approved, old)))
             }))
             .buffer_unordered(crate::gitlab::CONCURRENT_PAGES)
@@ -153,7 +175,15 @@ impl Syncer {
             let since = cursor.pipelines_at.unwrap_or(round_start) - SAFETY_MARGIN;
             let mut reread: Vec<MergeRequest> = Vec::new();
             for p in projects {
-                let pipelines = self.client.pipelines_since(p, since).await?;
+                let pipelines = match self.client.pipelines_since(p, since).await {
+                    Ok(list) => list,
+                    Err(e) if fatal(&e) => return Err(e.into()),
+                    Err(e) => {
+                        // CI off in that project, or not ours to see.
+                        tracing::info!(error = %e, project = p, "pipelines not read");
+                        continue;
+                    }
+                };
                 for pl in pipelines {
                     for m in watched.iter().filter(|m| m.project_id == p) {
                         let mut m = fresh.get(&m.id).cloned().unwrap_or_else(|| m.clone());
@@ -177,7 +207,11 @@ impl Syncer {
                 }
             }
             for m in reread {
-                let whole = self.client.merge_request(m.project_id, m.iid).await?;
+                let whole = match self.client.merge_request(m.project_id, m.iid).await {
+                    Ok(w) => w,
+                    Err(e) if fatal(&e) => return Err(e.into()),
+                    Err(_) => continue,
+                };
                 let approved = m.approved;
                 let closes = m.closes.clone();
                 report.read += 1;

@@ -554,3 +554,60 @@ fn the_board_shows_a_pipeline_that_failed_after_the_next_sync() {
     s.send("q");
     s.wait_exit();
 }
+
+/// A merge request GitLab will not show (404 on its links) holds up none
+/// of the others, and the round goes on; GitLab away ends the round with
+/// the cache as it was.
+#[test]
+fn one_unreadable_merge_request_holds_up_none_of_the_others() {
+    let rig = Rig::new(world(120));
+    let mut s = rig.syncer();
+    rig.sync(&mut s);
+    let (a, b) = {
+        let mut w = rig.fake.world();
+        let now = w.now();
+        let open: Vec<FMergeRequest> = closing_team_issues(&w)
+            .into_iter()
+            .filter(|m| m.state == "opened")
+            .take(2)
+            .collect();
+        for (k, m) in open.iter().enumerate() {
+            let f = w.merge_request_mut(m.project_id, m.iid).unwrap();
+            f.title = format!("Renamed {k}");
+            f.updated_at = now + chrono::Duration::seconds(k as i64);
+        }
+        (open[0].clone(), open[1].clone())
+    };
+    rig.rt
+        .block_on(s.sync(Utc::now(), None, &|_, _| {}))
+        .unwrap();
+    // The list passes; the first links asked for are refused.
+    rig.fake.world().faults =
+        vec![fake_gitlab::Fault::Pass, fake_gitlab::Fault::Status(404)].into();
+    let r = rig
+        .rt
+        .block_on(s.refresh_merge_requests(Utc::now()))
+        .unwrap();
+    assert_eq!((r.changed, r.read), (2, 1), "{r:?}");
+    // Read at once, whichever of the two the 404 hit, the other is read.
+    let read: Vec<bool> = [(&a, "Renamed 0"), (&b, "Renamed 1")]
+        .iter()
+        .map(|(m, t)| cached(&s, m.id).title == *t)
+        .collect();
+    assert_eq!(read.iter().filter(|r| **r).count(), 1, "{read:?}");
+    let (kept, title) = if read[0] {
+        (&a, "Renamed 0")
+    } else {
+        (&b, "Renamed 1")
+    };
+    // GitLab failing: the round fails, nothing is lost.
+    rig.fake.world().always = Some(fake_gitlab::Fault::Status(503));
+    assert!(
+        rig.rt
+            .block_on(s.refresh_merge_requests(Utc::now()))
+            .is_err()
+    );
+    rig.fake.world().always = None;
+    let again = rig.syncer();
+    assert_eq!(cached(&again, kept.id).title, title);
+}
