@@ -215,6 +215,7 @@ pub fn load(today: NaiveDate) -> Result<(Workspace, TeamConfig), serde_json::Err
         is_demo: true,
         free_tier: false,
         events: Default::default(),
+        merge_requests: Vec::new(),
     };
     Ok((ws, file.team))
 }

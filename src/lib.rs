@@ -45,6 +45,7 @@ pub mod events;
 pub mod fsutil;
 pub mod gitlab;
 pub mod man;
+pub mod merge_request_sync;
 pub mod outbox;
 pub mod report;
 pub mod store;

@@ -2,6 +2,7 @@
 //! ANSI bold), Markdown (pastes into a GitLab comment) and JSON (a stable,
 //! documented schema; see README). Pure functions of a laid-out board.
 
+use crate::core::merge_requests as mrs;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
@@ -90,6 +91,18 @@ struct JsonIssue {
     kind: &'static str,
     due_date: Option<String>,
     blocked: bool,
+    /// The merge requests that close it when merged (issue #30).
+    merge_requests: Vec<JsonMergeRequest>,
+}
+
+#[derive(Serialize)]
+struct JsonMergeRequest {
+    /// `group/project!iid`
+    reference: String,
+    state: &'static str,
+    draft: bool,
+    pipeline: Option<String>,
+    approved: bool,
 }
 
 fn kind_name(k: &ColumnKind) -> &'static str {
@@ -239,6 +252,10 @@ impl Report<'_> {
                 if self.pending_issues.contains(&i.id) {
                     meta.push("(pending)".into());
                 }
+                // Its merge requests, as on the card: `!42 ✓`.
+                for m in mrs::closing(&self.ws.merge_requests, i.id) {
+                    meta.push(mrs::mark_for(m, i.project_id));
+                }
                 let meta = meta.join(" ");
                 let lead = format!("  {}  ", text::fit(&reference, ref_w));
                 let room = width
@@ -319,6 +336,10 @@ impl Report<'_> {
                 if self.pending_issues.contains(&i.id) {
                     line.push_str(" · _pending_");
                 }
+                // Full references: GitLab links them.
+                for m in mrs::closing(&self.ws.merge_requests, i.id) {
+                    line.push_str(&format!(" · {} ({})", m.reference, mrs::describe(m)));
+                }
                 out.push_str(&line);
                 out.push('\n');
             }
@@ -386,6 +407,16 @@ impl Report<'_> {
                             },
                             due_date: i.marks.due_date.map(|d| d.to_string()),
                             blocked: i.marks.blocked,
+                            merge_requests: mrs::closing(&self.ws.merge_requests, i.id)
+                                .into_iter()
+                                .map(|m| JsonMergeRequest {
+                                    reference: m.reference.clone(),
+                                    state: m.state.as_str(),
+                                    draft: m.draft,
+                                    pipeline: m.pipeline.clone(),
+                                    approved: m.approved,
+                                })
+                                .collect(),
                         }
                     })
                     .collect(),

@@ -591,6 +591,8 @@ impl Syncer {
                 // Histories are read separately (refresh_history) and kept.
                 history: std::mem::take(&mut self.snap.ws.history),
                 events: std::mem::take(&mut self.snap.ws.events),
+                // Read separately (refresh_merge_requests) and kept.
+                merge_requests: std::mem::take(&mut self.snap.ws.merge_requests),
             },
             history_fetched: std::mem::take(&mut self.snap.history_fetched),
             meta: SyncMeta {
@@ -1262,6 +1264,27 @@ pub async fn run(
                     };
                     if !more || !requests.is_empty() {
                         break;
+                    }
+                }
+                // And the merge requests behind the cards (issue #30):
+                // what changed, and the open ones' pipelines.
+                // MR_BATCH a round, each written as read (the cards show
+                // them as they come).
+                for _ in 0..100 {
+                    match syncer.refresh_merge_requests(now).await {
+                        Ok(r) => {
+                            tracing::info!(?r, "merge requests read");
+                            if r.read + r.pipelines + r.changed > 0 {
+                                written();
+                            }
+                            if !r.more {
+                                break;
+                            }
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "merge requests not read");
+                            break;
+                        }
                     }
                 }
                 wait_until = None;

@@ -164,6 +164,33 @@ pub(crate) fn control(world: &Shared, method: &Method, path: &str, body: &[u8]) 
                 not_found_route()
             }
         }
+        // A merge request's head pipeline gets a status (its merge
+        // request's `updated_at` stays), or a user approves it:
+        // `{"project_id": ..., "iid": ..., "status": "failed"}`,
+        // `{"project_id": ..., "iid": ..., "user_id": ...}`.
+        ("POST", "/__fake/pipelines/status" | "/__fake/merge_requests/approve") => {
+            let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+            let (Some(project), Some(iid)) = (v["project_id"].as_u64(), v["iid"].as_u64()) else {
+                return respond(
+                    StatusCode::BAD_REQUEST,
+                    json!({"error": "project_id and iid"}),
+                );
+            };
+            let done = if path == "/__fake/pipelines/status" {
+                let Some(status) = v["status"].as_str() else {
+                    return respond(StatusCode::BAD_REQUEST, json!({"error": "status"}));
+                };
+                w.set_pipeline_status(project, iid, status)
+            } else {
+                let user = v["user_id"].as_u64().unwrap_or(w.me);
+                w.approve(project, iid, user)
+            };
+            if done {
+                respond(StatusCode::OK, json!({"ok": true}))
+            } else {
+                not_found_route()
+            }
+        }
         ("POST", p) if p.starts_with("/__fake/projects/") => {
             let parts: Vec<&str> = p
                 .trim_start_matches("/__fake/projects/")

@@ -216,7 +216,20 @@ pub fn datastores(n: usize, projects: usize, today: NaiveDate, token: &str) -> W
     }
     w.next_id = 171_000_000;
     w.tier = Tier::Premium;
+    seed_merge_requests(&mut w);
     w
+}
+
+/// The team's merge requests (see [`crate::merge_requests::seed`]).
+pub fn seed_merge_requests(w: &mut World) {
+    let l = |lane: &str| format!("{SCOPE}::{lane}");
+    crate::merge_requests::seed(
+        w,
+        &l("Under Review"),
+        &l("In Progress"),
+        &l("Done"),
+        &l("Ready"),
+    );
 }
 
 /// The world of glboard's demo file (`assets/demo.json`), its dates shifted
@@ -338,6 +351,7 @@ pub fn from_demo_json(src: &str, today: NaiveDate, token: &str) -> Result<World,
     w.boards = boards();
     w.next_id = w.issues.iter().map(|i| i.id).max().unwrap_or(0) + 1000;
     seed_milestone_history(&mut w);
+    seed_merge_requests(&mut w);
     Ok(w)
 }
 

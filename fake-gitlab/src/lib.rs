@@ -17,6 +17,7 @@ mod graphql;
 mod http;
 mod issues;
 mod json;
+pub mod merge_requests;
 mod pagination;
 mod quick_actions;
 mod routes;

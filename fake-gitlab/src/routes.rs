@@ -320,6 +320,7 @@ fn route(
                         None => message(404, "404 Not found"),
                     }
                 }
+                ["merge_requests"] => crate::merge_requests::list(w, None, p, raw_path),
                 ["projects"] => {
                     let items: Vec<Value> = w
                         .projects
@@ -357,6 +358,29 @@ fn route(
             }) {
                 Some((_, l)) => respond(StatusCode::OK, w.label_json(l)),
                 None => message(404, "404 Label Not Found"),
+            }
+        }
+        (
+            "GET",
+            [
+                "projects",
+                pid,
+                kind @ ("merge_requests" | "pipelines"),
+                rest @ ..,
+            ],
+        ) => {
+            let Some(project) = pid.parse::<u64>().ok().filter(|id| w.project_exists(*id)) else {
+                return message(404, "404 Project Not Found");
+            };
+            match (*kind, rest) {
+                ("merge_requests", []) => {
+                    crate::merge_requests::list(w, Some(project), p, raw_path)
+                }
+                ("merge_requests", [iid, more @ ..]) => {
+                    crate::merge_requests::one(w, project, iid, more, p, raw_path)
+                }
+                ("pipelines", []) => crate::merge_requests::pipelines(w, project, p, raw_path),
+                _ => not_found_route(),
             }
         }
         (_, ["projects", pid, "issues", rest @ ..]) => {
@@ -417,6 +441,19 @@ fn route(
                     } else {
                         crate::events::state_events(w, &issue, p, raw_path)
                     }
+                }
+                ("GET", [iid, kind @ ("closed_by" | "related_merge_requests")]) => {
+                    let Some(issue) = w.issue_by_ref(project, iid) else {
+                        return message(404, "404 Issue Not Found");
+                    };
+                    crate::merge_requests::of_issue(
+                        w,
+                        project,
+                        issue.id,
+                        *kind == "closed_by",
+                        p,
+                        raw_path,
+                    )
                 }
                 ("GET", [iid, "notes"]) => {
                     let Some(issue) = w.issue_by_ref(project, iid) else {

@@ -174,6 +174,12 @@ pub struct World {
     /// The group's issue boards.
     #[serde(default)]
     pub boards: Vec<FBoard>,
+    /// Merge requests of the group's projects (issue #30).
+    #[serde(default)]
+    pub merge_requests: Vec<crate::merge_requests::FMergeRequest>,
+    /// Their pipelines.
+    #[serde(default)]
+    pub pipelines: Vec<crate::merge_requests::FPipeline>,
     pub next_id: u64,
     /// Faults for the next requests, in order.
     pub faults: VecDeque<Fault>,
@@ -234,6 +240,8 @@ impl World {
             label_events: Vec::new(),
             state_events: Vec::new(),
             boards: Vec::new(),
+            merge_requests: Vec::new(),
+            pipelines: Vec::new(),
             next_id: 1_000_000,
             faults: VecDeque::new(),
             always: None,

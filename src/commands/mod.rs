@@ -341,6 +341,28 @@ pub(crate) fn sync_showing(
             {
                 eprintln!("note: label events not read ({e}); lane_since may be missing");
             }
+            // The merge requests behind the cards (issue #30): best effort,
+            // the issues are synced either way.
+            let (mut changed, mut read, mut requests) = (0, 0, 0);
+            // MR_BATCH a round; a first sync of a large group takes several.
+            for _ in 0..100 {
+                match rt.block_on(syncer.refresh_merge_requests(Utc::now())) {
+                    Ok(m) => {
+                        (changed, read, requests) =
+                            (changed + m.changed, read + m.read, requests + m.requests);
+                        if !m.more {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        eprintln!("note: merge requests not read ({e})");
+                        break;
+                    }
+                }
+            }
+            if progress {
+                eprintln!("merge requests: {changed} changed, {read} read in {requests} requests");
+            }
             Ok(syncer.snap)
         }
         Err(crate::sync::SyncError::Gitlab(e)) => Err(gitlab_failure(e)),

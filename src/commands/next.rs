@@ -28,7 +28,12 @@ fn line(i: &Item, w: usize) -> String {
         (_, None) => "no lane".to_owned(),
     };
     let head = format!("  {} ", i.reference);
-    let tail = format!("  {lane} · {who}");
+    // Someone else's merge request closes it: theirs, not to take.
+    let theirs = match (&i.merge_request, &i.merge_request_by) {
+        (Some(m), Some(by)) => format!(" · {m} by @{by}"),
+        _ => String::new(),
+    };
+    let tail = format!("  {lane} · {who}{theirs}");
     let room = w.saturating_sub(text::width(&head) + text::width(&tail));
     format!("{head}{}{tail}", text::truncate(&i.title, room.max(10)))
 }
@@ -112,7 +117,10 @@ fn markdown(n: &Next) -> String {
             i.web_url,
             i.title.replace('|', "\\|"),
             i.lane.as_deref().unwrap_or("no lane")
-        )
+        ) + &match (&i.merge_request, &i.merge_request_by) {
+            (Some(m), Some(by)) => format!(" · {m} by `@{by}`"),
+            _ => String::new(),
+        }
     };
     let mut out = format!(
         "## What to work on next · {}\n\n### A. Priorities\n\n",

@@ -501,7 +501,12 @@ pub const BINDINGS: &[Binding] = &[
     b(Detail, "w", C::Weight, "set the weight"),
     b(Detail, "c", C::Comment, "comment on the issue"),
     b(Detail, "x", C::CloseReopen, "close (or reopen) the issue"),
-    b(Detail, "o", C::OpenInBrowser, "open in the browser"),
+    b(
+        Detail,
+        "o",
+        C::OpenInBrowser,
+        "open in the browser (the issue, or one of its merge requests)",
+    ),
     b(Detail, "y", C::CopyUrl, "copy the issue's URL"),
     b(Detail, "u", C::Undo, "undo your last change"),
     b(Detail, "?", C::Help, "help"),

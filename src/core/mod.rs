@@ -23,6 +23,7 @@ pub mod keymap;
 pub mod keys;
 pub mod lane_labels;
 pub mod markdown;
+pub mod merge_requests;
 pub mod model;
 pub mod navigation;
 pub mod new_issue;

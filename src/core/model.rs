@@ -388,6 +388,8 @@ pub struct Workspace {
     /// GitLab's resource events of each issue as last read (issue #29):
     /// milestone, state and label events, oldest first, where cached.
     pub events: std::collections::HashMap<IssueId, super::insights::IssueEvents>,
+    /// The merge requests that close cached issues (issue #30).
+    pub merge_requests: Vec<crate::core::merge_requests::MergeRequest>,
 }
 
 impl Workspace {

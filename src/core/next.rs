@@ -167,6 +167,10 @@ pub struct Item {
     pub doing: bool,
     /// The priority (1-based) that references it.
     pub priority: Option<usize>,
+    /// Someone else's open merge request closes it (issue #30): its
+    /// mark (`!42 ◌`) and author. `take` leaves such an issue to them.
+    pub merge_request: Option<String>,
+    pub merge_request_by: Option<String>,
 }
 
 impl Item {
@@ -226,6 +230,7 @@ impl Next {
                 && (i.assignees.is_empty() || mine(i))
                 && !(i.doing && mine(i))
                 && i.lane.is_some()
+                && i.merge_request_by.is_none()
         };
         if let Some(i) = self
             .priorities
@@ -272,6 +277,12 @@ fn item(
     i: &Issue,
     priority: Option<usize>,
 ) -> Item {
+    use super::merge_requests as mrs;
+    let me = ws.me.as_ref().map_or("", |u| u.username.as_str());
+    let closing = mrs::closing(&ws.merge_requests, i.id);
+    let theirs = closing
+        .iter()
+        .find(|m| m.state == mrs::MrState::Opened && !m.author.eq_ignore_ascii_case(me));
     Item {
         issue: i.id,
         reference: board::short_ref(ws, i, ambiguous),
@@ -294,6 +305,8 @@ fn item(
             || team.lanes_of(i).contains(&team.done_lane.as_str()),
         doing: team.lanes_of(i).contains(&team.doing_lane.as_str()),
         priority,
+        merge_request: theirs.map(|m| mrs::mark_for(m, i.project_id)),
+        merge_request_by: theirs.map(|m| m.author.clone()),
     }
 }
 
@@ -494,7 +507,11 @@ pub fn board_lines(state: &super::state::AppState, cursor: usize) -> Vec<String>
             });
             last = Some(g);
         }
-        let who = i.people();
+        let mut who = i.people();
+        // Someone else's merge request closes it (issue #30).
+        if let (Some(m), Some(by)) = (&i.merge_request, &i.merge_request_by) {
+            who.push_str(&format!(" · {m} by @{by}"));
+        }
         let rank = i.priority.map_or(String::new(), |p| format!("{p}. "));
         // Lane and people before the title: a narrow screen cuts the end.
         out.push(format!(
@@ -677,6 +694,61 @@ mod tests {
         assert_eq!(
             (first.reference.as_str(), group),
             ("#101", Group::Priorities)
+        );
+    }
+
+    #[test]
+    fn someone_elses_open_merge_request_marks_the_issue_and_take_skips_it() {
+        use crate::core::merge_requests::{MergeRequest, MrState};
+        let mut s = state();
+        let cur = s.iteration.current.unwrap();
+        let me = user(7, "zoe", "Zoë");
+        s.ws.me = Some(me.clone());
+        let id_of = |s: &crate::core::state::AppState, iid| {
+            s.ws.issues.iter().find(|i| i.iid == iid).unwrap().id
+        };
+        let mr = |iid: u64, author: &str, state: MrState, closes| MergeRequest {
+            id: iid,
+            project_id: 1,
+            iid,
+            reference: format!("grp/alpha!{iid}"),
+            title: "fix".into(),
+            author: author.into(),
+            reviewers: vec![],
+            state,
+            draft: false,
+            pipeline: Some("running".into()),
+            pipeline_id: None,
+            pipeline_updated_at: None,
+            sha: None,
+            approved: false,
+            web_url: String::new(),
+            closes: vec![closes],
+            updated_at: chrono::DateTime::<chrono::Utc>::MIN_UTC,
+        };
+        // #100 (the first ready) has ben's open merge request; #102 a
+        // merged one of ben's and an open one of mine.
+        let (a, b) = (id_of(&s, 100), id_of(&s, 102));
+        s.ws.merge_requests = vec![
+            mr(1, "ben", MrState::Opened, a),
+            mr(2, "ben", MrState::Merged, b),
+            mr(3, "zoe", MrState::Opened, b),
+        ];
+        let n = next(&s.ws, &s.team, Some(cur), 5);
+        let hundred = n.ready.iter().find(|i| i.reference == "#100").unwrap();
+        assert_eq!(hundred.merge_request.as_deref(), Some("!1 ◌"));
+        assert_eq!(hundred.merge_request_by.as_deref(), Some("ben"));
+        let other = n.ready.iter().find(|i| i.reference == "#102").unwrap();
+        assert_eq!(other.merge_request_by, None, "merged, or mine");
+        let (first, _) = n.first(Some(&me)).unwrap();
+        assert_ne!(first.reference, "#100", "left to ben");
+        // gn says so too.
+        let lines = board_lines(&s, 0);
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("#100") && l.contains("!1 ◌ by @ben")),
+            "{lines:#?}"
         );
     }
 

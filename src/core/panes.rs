@@ -130,6 +130,7 @@ pub fn detail_lines(state: &AppState, issue: &Issue, width: usize) -> Vec<RichLi
         run(format!("{:<11}", "URL"), Emphasis::Marker),
         run(issue.web_url.clone(), Emphasis::Link),
     ]);
+    merge_request_lines(&mut lines, state, issue);
     lines.push(vec![run("─".repeat(width.min(60)), Emphasis::Marker)]);
     let body = markdown::render(&issue.description);
     if body.is_empty() {
@@ -181,6 +182,42 @@ pub fn detail_lines(state: &AppState, issue: &Issue, width: usize) -> Vec<RichLi
         }
     }
     markdown::wrap_lines(&lines, width)
+}
+
+/// The merge requests that close the issue (issue #30): each with its
+/// mark, title, state in words, author, reviewers and address (`o`
+/// chooses one to open).
+fn merge_request_lines(lines: &mut Vec<RichLine>, state: &AppState, issue: &Issue) {
+    use super::merge_requests as mrs;
+    let closing = mrs::closing(&state.ws.merge_requests, issue.id);
+    if closing.is_empty() {
+        return;
+    }
+    lines.push(Vec::new());
+    lines.push(vec![
+        run("Merge requests", Emphasis::Heading),
+        run("  (o opens one)", Emphasis::Marker),
+    ]);
+    for m in closing {
+        lines.push(vec![
+            run(mrs::mark_for(m, issue.project_id), Emphasis::Strong),
+            run(format!(" {}", m.title), Emphasis::Plain),
+        ]);
+        let reviewers = if m.reviewers.is_empty() {
+            "no reviewers".to_owned()
+        } else {
+            let names: Vec<String> = m.reviewers.iter().map(|r| format!("@{r}")).collect();
+            format!("reviewers {}", names.join(", "))
+        };
+        lines.push(vec![run(
+            format!("  {} · by @{} · {reviewers}", mrs::describe(m), m.author),
+            Emphasis::Marker,
+        )]);
+        lines.push(vec![
+            run("  ", Emphasis::Plain),
+            run(m.web_url.clone(), Emphasis::Link),
+        ]);
+    }
 }
 
 /// Comments on `issue` queued (by any glboard process) or not yet written

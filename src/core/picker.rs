@@ -20,6 +20,8 @@ pub enum PickValue {
     Project(ProjectId),
     /// A profile of the config (`None`: the default one).
     Profile(Option<String>),
+    /// An address to open (the issue, one of its merge requests).
+    Url(String),
 }
 
 /// What the picker is for.
@@ -38,6 +40,8 @@ pub enum PickPurpose {
     ReplanTarget,
     /// Another profile of the config (`gw`).
     Profile,
+    /// What to open from the detail pane: the issue or a merge request.
+    Open,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -88,6 +88,12 @@ fn accept_pick(state: &mut AppState, p: Picker) -> Vec<Effect> {
         }
         return Vec::new();
     }
+    if p.purpose == PickPurpose::Open {
+        if let Some(PickValue::Url(url)) = p.current().map(|i| i.value.clone()) {
+            return super::workflow_keys::open_url(state, &url);
+        }
+        return Vec::new();
+    }
     if p.purpose == PickPurpose::Browse {
         if let Some(PickValue::Milestone(Some(m))) = p.current().map(|i| i.value.clone()) {
             return show_milestone(state, m);

@@ -104,6 +104,7 @@ pub fn workspace(issues: Vec<Issue>) -> Workspace {
         free_tier: false,
         history: Default::default(),
         events: Default::default(),
+        merge_requests: Vec::new(),
     }
 }
 

@@ -463,6 +463,14 @@ fn detail_command(state: &mut AppState, cmd: Command, issue: IssueId) -> Vec<Eff
         }
         return fx;
     }
+    // `o` on an issue with merge requests: which to open (issue #30).
+    if cmd == Command::OpenInBrowser
+        && let Some(i) = state.ws.issue(issue).cloned()
+        && let Some(fx) = workflow_keys::open_choice(state, &i)
+    {
+        state.back = Some(Box::new(before));
+        return fx;
+    }
     match workflow_keys::card_action(state, cmd, issue) {
         Some(fx) => {
             if !matches!(state.mode, Mode::Board | Mode::Detail { .. }) {

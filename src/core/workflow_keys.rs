@@ -199,15 +199,7 @@ pub fn card_action(state: &mut AppState, cmd: Command, id: IssueId) -> Option<Ve
             };
             Vec::new()
         }
-        Command::OpenInBrowser if !state.browser => {
-            // Over SSH, or no opener: the address, to open elsewhere.
-            state.info(format!("no browser here: {} (y copies it)", issue.web_url));
-            Vec::new()
-        }
-        Command::OpenInBrowser => {
-            state.info(format!("opening {}", issue.web_url));
-            vec![Effect::OpenUrl(issue.web_url.clone())]
-        }
+        Command::OpenInBrowser => open_url(state, &issue.web_url.clone()),
         Command::CopyUrl => {
             state.info(format!("copied {}", issue.web_url));
             vec![Effect::Copy(issue.web_url.clone())]
@@ -286,6 +278,47 @@ fn open_profile_picker(state: &mut AppState) -> Vec<Effect> {
         items,
     )));
     Vec::new()
+}
+
+/// Open an address in the browser; over SSH, or with no opener, say it
+/// (to open elsewhere).
+pub fn open_url(state: &mut AppState, url: &str) -> Vec<Effect> {
+    if state.browser {
+        state.info(format!("opening {url}"));
+        vec![Effect::OpenUrl(url.to_owned())]
+    } else {
+        state.info(format!("no browser here: {url} (y copies it)"));
+        Vec::new()
+    }
+}
+
+/// `o` in the detail pane of an issue with merge requests: a picker of
+/// the issue and its merge requests (issue #30). `None` without any.
+pub fn open_choice(state: &mut AppState, issue: &Issue) -> Option<Vec<Effect>> {
+    use super::merge_requests as mrs;
+    let closing = mrs::closing(&state.ws.merge_requests, issue.id);
+    if closing.is_empty() {
+        return None;
+    }
+    let mut items = vec![PickItem {
+        label: format!("{} (the issue)", state.short_ref(issue)),
+        detail: String::new(),
+        value: PickValue::Url(issue.web_url.clone()),
+    }];
+    for m in closing {
+        items.push(PickItem {
+            label: format!("{} {}", mrs::mark_for(m, issue.project_id), m.title),
+            detail: m.reference.clone(),
+            value: PickValue::Url(m.web_url.clone()),
+        });
+    }
+    state.mode = Mode::Picker(Box::new(Picker::new(
+        PickPurpose::Open,
+        "Open",
+        issue.id,
+        items,
+    )));
+    Some(Vec::new())
 }
 
 /// What a picker acts on: the card, or the marked cards.
@@ -1068,6 +1101,65 @@ mod tests {
         );
         s.browser = true;
         assert_eq!(keys(&mut s, "o"), vec![Effect::OpenUrl(url)]);
+    }
+
+    /// `o` in the detail pane of an issue with merge requests asks which
+    /// to open (issue #30); on the board it opens the issue as before.
+    #[test]
+    fn o_in_the_detail_pane_picks_the_issue_or_a_merge_request() {
+        use crate::core::merge_requests::{MergeRequest, MrState};
+        let mut s = state();
+        s.browser = true;
+        keys(&mut s, "ll");
+        let issue = sel(&s).clone();
+        s.ws.merge_requests = vec![MergeRequest {
+            id: 1,
+            project_id: issue.project_id,
+            iid: 42,
+            reference: "grp/alpha!42".into(),
+            title: "Fix it".into(),
+            author: "ben".into(),
+            reviewers: vec![],
+            state: MrState::Opened,
+            draft: false,
+            pipeline: Some("failed".into()),
+            pipeline_id: None,
+            pipeline_updated_at: None,
+            sha: None,
+            approved: false,
+            web_url: "https://gitlab.example.com/grp/alpha/-/merge_requests/42".into(),
+            closes: vec![issue.id],
+            updated_at: issue.updated_at,
+        }];
+        assert_eq!(
+            keys(&mut s, "o"),
+            vec![Effect::OpenUrl(issue.web_url.clone())],
+            "the board's o opens the issue"
+        );
+        keys(&mut s, "<Enter>");
+        assert!(keys(&mut s, "o").is_empty());
+        let Mode::Picker(p) = &s.mode else {
+            panic!("{:?}", s.mode)
+        };
+        let labels: Vec<&str> = p.items.iter().map(|i| i.label.as_str()).collect();
+        assert_eq!(labels.len(), 2);
+        assert!(labels[1].starts_with("!42 ✗ Fix it"), "{labels:?}");
+        assert_eq!(
+            keys(&mut s, "42<Enter>"),
+            vec![Effect::OpenUrl(
+                "https://gitlab.example.com/grp/alpha/-/merge_requests/42".into()
+            )]
+        );
+        assert!(matches!(s.mode, Mode::Detail { .. }), "back to the pane");
+        // Without a browser, the address is said.
+        s.browser = false;
+        keys(&mut s, "o");
+        assert!(keys(&mut s, "42<Enter>").is_empty());
+        assert!(
+            s.status.as_ref().unwrap().text.contains(
+                "no browser here: https://gitlab.example.com/grp/alpha/-/merge_requests/42"
+            )
+        );
     }
 
     /// `T` and `B` say where the card went ("moved up" said of `T`).

@@ -3,6 +3,7 @@
 //! do. The token is sent only in a sensitive header and never printed.
 
 pub mod dto;
+pub mod merge_requests;
 pub mod pagination;
 pub mod silence;
 

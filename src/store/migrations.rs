@@ -87,6 +87,10 @@ pub(super) const MIGRATIONS: &[&str] = &[
          read_at TEXT NOT NULL,
          PRIMARY KEY (issue_id, kind)
      );",
+    // 10: the merge requests that close cached issues (issue #30), as
+    // JSON; what the last reads reached is in `meta` (`mr_updated_at`,
+    // `mr_pipelines_at`).
+    "CREATE TABLE merge_requests (id INTEGER PRIMARY KEY, data TEXT NOT NULL);",
 ];
 
 /// The tables of the current schema.
@@ -103,6 +107,7 @@ pub(super) const TABLES: &[&str] = &[
     "descriptions",
     "looks",
     "issue_events",
+    "merge_requests",
 ];
 
 impl Store {

@@ -13,12 +13,14 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, ffi};
 
 mod events;
+mod merge_requests;
 mod migrations;
 mod open;
 mod outbox;
 mod prefs;
 mod snapshot;
 pub use events::EventsRow;
+pub use merge_requests::MrCursor;
 pub use open::{path_for, path_for_profile};
 pub use outbox::{Finished, Lease, StoreChanges};
 pub use snapshot::{Delta, IssueFilter, Snapshot, SyncMeta};

@@ -181,6 +181,7 @@ impl Store {
             me,
             is_demo: false,
             free_tier: meta.free_tier == Some(true),
+            merge_requests: self.merge_requests()?,
         };
         Ok(Some(Snapshot {
             ws,
@@ -307,7 +308,10 @@ impl Store {
             .unwrap_or(0))
     }
 
-    fn rows<T: serde::de::DeserializeOwned>(&self, sql: &str) -> Result<Vec<T>, StoreError> {
+    pub(super) fn rows<T: serde::de::DeserializeOwned>(
+        &self,
+        sql: &str,
+    ) -> Result<Vec<T>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare(sql).map_err(|e| self.err(e))?;
         let texts = stmt

@@ -14,6 +14,7 @@ mod fake_schemas;
 mod hung_server;
 mod insights;
 mod live;
+mod merge_requests;
 mod properties;
 mod real_gitlab;
 mod render;

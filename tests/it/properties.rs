@@ -213,6 +213,28 @@ proptest! {
         prop_assert!(issue.labels.iter().all(|l| is_safe(l)));
     }
 
+    /// A merge request's hostile title, names, reference and pipeline
+    /// status reach the cache and a card's mark sanitized, and its mark
+    /// fits any width (issue #30).
+    #[test]
+    fn merge_requests_decode_sanitized_and_their_marks_fit(t in hostile(), width in 0usize..30, junk in any::<Vec<u8>>()) {
+        use glboard::gitlab::merge_requests::ApiMergeRequest;
+        let _ = serde_json::from_slice::<Vec<ApiMergeRequest>>(&junk);
+        let v = serde_json::json!({
+            "id": 1, "iid": 42, "project_id": 3, "title": t, "state": t, "draft": false,
+            "author": {"username": t}, "reviewers": [{"username": t}],
+            "updated_at": "2025-01-01T00:00:00Z", "references": {"full": t},
+            "head_pipeline": {"id": 9, "status": t},
+        });
+        let api: ApiMergeRequest = serde_json::from_value(v).unwrap();
+        let m = api.into_merge_request(vec![7], true, None);
+        prop_assert!(is_safe(&m.title) && is_safe(&m.author) && is_safe(&m.reference));
+        prop_assert!(m.reviewers.iter().all(|r| is_safe(r)));
+        prop_assert!(m.pipeline.as_deref().is_none_or(is_safe));
+        let mark = glboard::core::merge_requests::card_marks(&[&m], 5, width);
+        prop_assert!(is_safe(&mark) && text::width(&mark) <= width, "{mark:?}");
+    }
+
     #[test]
     fn priorities_and_their_references_never_panic(d in written()) {
         check_priorities(&d);

@@ -1039,3 +1039,101 @@ fn planning_mode_lists_the_oldest_cards_in_their_lanes() {
     assert!(shown.contains("16d!"), "{shown}");
     insta::assert_snapshot!(shown);
 }
+
+/// The demo with merge requests behind its cards (issue #30), as the
+/// fake's world has them: each issue in review has one (green and
+/// approved, failed, running, draft, awaiting approval in turn), the
+/// first a second one in another project, some closed ones a merged one.
+fn with_merge_requests(s: &mut AppState) {
+    use glboard::core::merge_requests::{MergeRequest, MrState};
+    let review = s.team.lane_label("Under Review");
+    let done = s.team.lane_label(&s.team.done_lane);
+    let kinds = [
+        (false, Some("success"), true),
+        (false, Some("failed"), false),
+        (false, Some("running"), false),
+        (true, Some("success"), false),
+        (false, Some("success"), false),
+    ];
+    let mut mrs = Vec::new();
+    let mut n = 0u64;
+    let mut mr = |i: &glboard::core::model::Issue,
+                  project: &str,
+                  state,
+                  (draft, pipeline, approved): (bool, Option<&str>, bool)| {
+        n += 1;
+        MergeRequest {
+            id: 9000 + n,
+            project_id: if project.is_empty() { i.project_id } else { 1 },
+            iid: 40 + n,
+            reference: format!(
+                "gitlab-com/gl-infra/{}!{}",
+                if project.is_empty() { "x" } else { project },
+                40 + n
+            ),
+            title: format!("Fix: {}", i.title),
+            author: i
+                .assignees
+                .first()
+                .map_or("bwright".into(), |u| u.username.clone()),
+            reviewers: vec!["gpetrova".into()],
+            state,
+            draft,
+            pipeline: pipeline.map(str::to_owned),
+            pipeline_id: None,
+            pipeline_updated_at: None,
+            sha: None,
+            approved,
+            web_url: format!(
+                "https://gitlab.com/gitlab-com/gl-infra/x/-/merge_requests/{}",
+                40 + n
+            ),
+            closes: vec![i.id],
+            updated_at: i.updated_at,
+        }
+    };
+    let mut k = 0;
+    for i in &s.ws.issues {
+        if i.is_open() && i.has_label(&review) {
+            mrs.push(mr(i, "", MrState::Opened, kinds[k % kinds.len()]));
+            if k == 0 {
+                mrs.push(mr(
+                    i,
+                    "chef-repo",
+                    MrState::Opened,
+                    (false, Some("success"), true),
+                ));
+            }
+            k += 1;
+        } else if !i.is_open() && i.has_label(&done) {
+            mrs.push(mr(i, "", MrState::Merged, (false, Some("success"), true)));
+        }
+    }
+    s.ws.merge_requests = mrs;
+    s.relayout();
+}
+
+#[test]
+fn merge_requests_on_cards_80x24() {
+    let mut s = state(BoardKind::Iteration, 80, 24);
+    with_merge_requests(&mut s);
+    keys(&mut s, "llll");
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn merge_requests_on_cards_200x50() {
+    let mut s = state(BoardKind::Iteration, 200, 50);
+    with_merge_requests(&mut s);
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn merge_requests_in_the_detail_pane_80x24() {
+    let mut s = state(BoardKind::Iteration, 80, 24);
+    with_merge_requests(&mut s);
+    keys(&mut s, "llll<Enter>");
+    // Down to the merge requests.
+    keys(&mut s, "jjjjjjjjjjjj");
+    insta::assert_snapshot!(screen(&s));
+}

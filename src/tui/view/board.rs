@@ -274,6 +274,16 @@ fn draw_card(
     if let Some(wt) = issue.weight {
         segments.push((format!("w{wt}"), theme.weight()));
     }
+    // The merge requests behind it (issue #30), before the rest, in the
+    // room the other marks leave (at least half the card for the people).
+    let others: usize = segments.iter().map(|(t, _)| text::width(t) + 1).sum();
+    let mr_room = tw.saturating_sub(others + 1).min(tw.saturating_sub(tw / 3));
+    let closing = crate::core::merge_requests::closing(&state.ws.merge_requests, issue.id);
+    let mr_marks = crate::core::merge_requests::card_marks(&closing, issue.project_id, mr_room);
+    if !mr_marks.is_empty() {
+        let style = merge_request_style(&closing, theme);
+        segments.insert(0, (mr_marks, style));
+    }
     let right: String = segments
         .iter()
         .map(|(t, _)| t.as_str())
@@ -307,6 +317,24 @@ fn draw_card(
             }
             x = put(buf, x, y, right_w, t, theme.over(*style, base));
         }
+    }
+}
+
+/// The colour of a card's merge request marks: its first (open) one's
+/// pipeline; the marks read without it.
+fn merge_request_style(mrs: &[&crate::core::merge_requests::MergeRequest], theme: &Theme) -> Style {
+    use crate::core::merge_requests::{MrState, PipelineKind, pipeline_kind};
+    use crate::core::state::Severity;
+    match mrs.first() {
+        Some(m) if m.state == MrState::Opened && !m.draft => {
+            match pipeline_kind(m.pipeline.as_deref()) {
+                PipelineKind::Failed => theme.severity(Severity::Error),
+                PipelineKind::Running => theme.weight(),
+                PipelineKind::Green | PipelineKind::None if m.approved => theme.assignee(),
+                _ => theme.dim(),
+            }
+        }
+        _ => theme.dim(),
     }
 }
 

@@ -1,0 +1,135 @@
+//! The merge requests that close cached issues (issue #30): one JSON row
+//! each, and how far the last reads went (the newest merge request
+//! `updated_at` and head pipeline `updated_at` seen), so the next sync
+//! asks GitLab only for what changed since.
+
+use chrono::{DateTime, Utc};
+use rusqlite::params;
+
+use super::{Store, StoreError, sql_id};
+use crate::core::merge_requests::MergeRequest;
+
+/// How far the merge request reads went.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MrCursor {
+    /// The newest merge request `updated_at` seen in the group's list.
+    pub updated_at: Option<DateTime<Utc>>,
+    /// The newest head pipeline `updated_at` seen.
+    pub pipelines_at: Option<DateTime<Utc>>,
+}
+
+impl Store {
+    /// Every cached merge request, by id.
+    pub(super) fn merge_requests(&self) -> Result<Vec<MergeRequest>, StoreError> {
+        self.rows("SELECT data FROM merge_requests ORDER BY id")
+    }
+
+    /// How far the last merge request reads went.
+    pub fn mr_cursor(&self) -> Result<MrCursor, StoreError> {
+        let time = |k: &str| -> Result<Option<DateTime<Utc>>, StoreError> {
+            Ok(self
+                .meta_get(k)?
+                .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
+                .map(|d| d.with_timezone(&Utc)))
+        };
+        Ok(MrCursor {
+            updated_at: time("mr_updated_at")?,
+            pipelines_at: time("mr_pipelines_at")?,
+        })
+    }
+
+    /// Write merge requests read again (replacing their rows), drop those
+    /// that close no cached issue any more, and move the cursor, in one
+    /// transaction. Readers reload (cards show them).
+    pub fn save_merge_requests(
+        &mut self,
+        upsert: &[MergeRequest],
+        delete: &[u64],
+        cursor: MrCursor,
+    ) -> Result<(), StoreError> {
+        self.write(|tx| {
+            if !upsert.is_empty() || !delete.is_empty() {
+                let rev = super::snapshot::bump_rev(tx)?;
+                super::snapshot::set_epoch(tx, rev)?;
+            }
+            let mut put = tx.prepare_cached(
+                "INSERT OR REPLACE INTO merge_requests (id, data) VALUES (?1, ?2)",
+            )?;
+            for m in upsert {
+                let json = serde_json::to_string(m)
+                    .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+                put.execute(params![sql_id(m.id), json])?;
+            }
+            let mut del = tx.prepare_cached("DELETE FROM merge_requests WHERE id = ?1")?;
+            for id in delete {
+                del.execute([sql_id(*id)])?;
+            }
+            let mut meta =
+                tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?;
+            for (k, v) in [
+                ("mr_updated_at", cursor.updated_at),
+                ("mr_pipelines_at", cursor.pipelines_at),
+            ] {
+                if let Some(t) = v {
+                    meta.execute(params![k, t.to_rfc3339()])?;
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::merge_requests::MrState;
+
+    fn mr(id: u64) -> MergeRequest {
+        MergeRequest {
+            id,
+            project_id: 1,
+            iid: id,
+            reference: format!("g/p!{id}"),
+            title: "t".into(),
+            author: "a".into(),
+            reviewers: vec!["b".into()],
+            state: MrState::Opened,
+            draft: false,
+            pipeline: Some("running".into()),
+            pipeline_id: Some(9),
+            pipeline_updated_at: None,
+            sha: None,
+            approved: false,
+            web_url: String::new(),
+            closes: vec![5],
+            updated_at: DateTime::<Utc>::MIN_UTC,
+        }
+    }
+
+    #[test]
+    fn merge_requests_round_trip_with_their_cursor() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("c.sqlite")).unwrap();
+        store
+            .save_full(&crate::store::snapshot::tests::snap())
+            .unwrap();
+        let at = DateTime::parse_from_rfc3339("2025-11-05T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let cursor = MrCursor {
+            updated_at: Some(at),
+            pipelines_at: None,
+        };
+        store
+            .save_merge_requests(&[mr(1), mr(2)], &[], cursor)
+            .unwrap();
+        let mut failed = mr(2);
+        failed.pipeline = Some("failed".into());
+        store
+            .save_merge_requests(&[failed.clone()], &[1], cursor)
+            .unwrap();
+        let snap = store.load().unwrap().unwrap();
+        assert_eq!(snap.ws.merge_requests, vec![failed]);
+        assert_eq!(store.mr_cursor().unwrap(), cursor);
+    }
+}
