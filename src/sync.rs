@@ -280,11 +280,20 @@ impl Syncer {
             .meta
             .full_synced_at
             .is_none_or(|t| now - t > FULL_MAX_AGE);
-        if stale || self.snap.meta.max_updated_at.is_none() {
+        let result = if stale || self.snap.meta.max_updated_at.is_none() {
             self.full(now, shown, progress).await
         } else {
             self.incremental(now, shown, progress).await
+        };
+        if result.is_err() {
+            // A sync that failed part way (GitLab, or a save the disk
+            // refused) may have changed this snapshot without the cache:
+            // the next one starts from the cache again, never from a copy
+            // ahead of it (from which a delta would leave the cache and
+            // this snapshot apart, and a later save write old places back).
+            self.rev = -1;
         }
+        result
     }
 
     /// The configured lanes' labels among the group's: followed by id from

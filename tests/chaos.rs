@@ -1052,3 +1052,15 @@ fn the_seeds_that_once_lost_a_change_lose_nothing() {
     }
     seeds(&[FIRST_SEED + 1, FIRST_SEED + 11], 120, Neighbours::NONE);
 }
+
+/// Issue #26: among 100 seeds drawn at random, this one failed at round
+/// 99 with the cache and the syncer's snapshot apart on one card's place:
+/// a sync whose save the full disk refused had changed its snapshot
+/// without the cache, and the next one started from it.
+#[test]
+fn the_seed_that_found_a_snapshot_ahead_of_the_cache() {
+    if std::env::var("CHAOS_SEED").is_ok() {
+        return;
+    }
+    seeds(&[454_784], 100, Neighbours::from_env());
+}
