@@ -32,7 +32,7 @@ use glboard::core::model::Workspace;
 use glboard::core::state::AppState;
 use glboard::gitlab::{Client, RetryPolicy};
 use glboard::outbox;
-use glboard::store::{self, Store};
+use glboard::store::Store;
 use glboard::sync::{self, Syncer, Target};
 use tokio::sync::mpsc;
 
@@ -290,20 +290,20 @@ fn board(cli: &Cli) -> ExitCode {
     if cli.demo {
         return demo(cli, None);
     }
-    let Some(path) = config_path(cli) else {
-        return demo(cli, None);
-    };
-    match config::load_profile(&path, cli.profile.as_deref()) {
-        Ok(cfg) => live(cli, cfg),
+    // The configuration as every command finds and reads it (one loader).
+    match glboard::commands::Live::open(cli) {
+        Ok(Some(live_cfg)) => live(cli, live_cfg.cfg, live_cfg.store_path),
         // No configuration at the default place: the demo, with a hint.
-        Err(ConfigError::Missing(_)) if cli.config.is_none() => demo(
+        Ok(None) => demo(
             cli,
-            Some(format!(
-                "no config at {}: showing the demo (glboard init --group PATH sets one up)",
-                path.display()
-            )),
+            config_path(cli).map(|path| {
+                format!(
+                    "no config at {}: showing the demo (glboard init --group PATH sets one up)",
+                    path.display()
+                )
+            }),
         ),
-        Err(e) => fail(EXIT_USAGE, e),
+        Err(f) => fail(f.code, f.message),
     }
 }
 
@@ -391,7 +391,7 @@ fn logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
     Some(guard)
 }
 
-fn live(cli: &Cli, cfg: Config) -> ExitCode {
+fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
     let today = cli.today();
     let creds = match cfg.credentials() {
         Ok(c) => c,
@@ -415,15 +415,6 @@ fn live(cli: &Cli, cfg: Config) -> ExitCode {
     if let Err(code) = need_terminal() {
         return code;
     }
-    let Some(dirs) = directories::ProjectDirs::from("", "", "glboard") else {
-        return fail(EXIT_FAILURE, "cannot find a cache directory");
-    };
-    let store_path = store::path_for_profile(
-        dirs.cache_dir(),
-        &cfg.host,
-        &cfg.file.group,
-        cfg.profile.as_deref(),
-    );
     let (store, store_warning) = match Store::open_or_set_aside(&store_path) {
         Ok(s) => s,
         Err(e) => return fail(EXIT_FAILURE, e),
