@@ -7,11 +7,12 @@
 //!    lists only its own project's merge requests), and, for those that
 //!    close a cached issue, their head pipeline (a single read: lists
 //!    carry none) and approvals;
-//! 2. for the open ones, each of their projects' pipelines updated since
-//!    the last round (a pipeline that goes from running to failed does
-//!    not touch its merge request's `updated_at`): one request per such
-//!    project, a status taken from the list, a new pipeline of the branch
-//!    read through its merge request.
+//! 2. for the open ones, their head pipelines (a pipeline that goes from
+//!    running to failed does not touch its merge request's `updated_at`):
+//!    through GraphQL, one request per ten projects; without GraphQL, each
+//!    of their projects' pipelines updated since the last round, one
+//!    request per project, a status taken from the list, a new pipeline of
+//!    the branch read through its merge request.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -171,7 +172,54 @@ impl Syncer {
             .cloned()
             .collect();
         let projects: BTreeSet<u64> = watched.iter().map(|m| m.project_id).collect();
-        if !projects.is_empty() {
+        // Through GraphQL: every watched merge request's head pipeline in
+        // one request (per ten projects), whatever the group's size; REST's
+        // pipelines lists, one per project, when GraphQL is not there.
+        let mut by_graphql = false;
+        if !watched.is_empty() && self.graphql_usable() {
+            let mut wanted: Vec<(String, Vec<u64>)> = Vec::new();
+            for m in &watched {
+                let Some((path, _)) = m.reference.rsplit_once('!') else {
+                    continue;
+                };
+                match wanted.iter_mut().find(|(p, _)| p == path) {
+                    Some((_, iids)) => iids.push(m.iid),
+                    None => wanted.push((path.to_owned(), vec![m.iid])),
+                }
+            }
+            match self.client.head_pipelines(&wanted).await {
+                Ok(heads) => {
+                    self.graphql_answered(true);
+                    by_graphql = true;
+                    for m in &watched {
+                        let Some((path, _)) = m.reference.rsplit_once('!') else {
+                            continue;
+                        };
+                        let Some(head) = heads.get(&(path.to_owned(), m.iid)) else {
+                            continue;
+                        };
+                        let mut m = fresh.get(&m.id).cloned().unwrap_or_else(|| m.clone());
+                        let (id, status) = match head {
+                            Some((id, status)) => (Some(*id), Some(status.clone())),
+                            None => (None, None),
+                        };
+                        if m.pipeline_id != id || m.pipeline != status {
+                            m.pipeline_id = id;
+                            m.pipeline = status;
+                            m.pipeline_updated_at = Some(round_start);
+                            report.pipelines += 1;
+                            fresh.insert(m.id, m);
+                        }
+                    }
+                }
+                Err(e) if fatal(&e) => return Err(e.into()),
+                Err(e) => {
+                    tracing::info!(error = %e, "head pipelines not read through GraphQL: REST");
+                    self.graphql_answered(false);
+                }
+            }
+        }
+        if !projects.is_empty() && !by_graphql {
             let since = cursor.pipelines_at.unwrap_or(round_start) - SAFETY_MARGIN;
             let mut reread: Vec<MergeRequest> = Vec::new();
             for p in projects {

@@ -122,6 +122,20 @@ struct Listed {
 type Progress<'a> = &'a (dyn Fn(usize, Option<u64>) + Send + Sync);
 
 impl Syncer {
+    /// Whether GraphQL is worth asking now (it did not fail lately).
+    pub(crate) fn graphql_usable(&self) -> bool {
+        self.graphql.usable()
+    }
+
+    /// How a GraphQL request went, for [`Syncer::graphql_usable`].
+    pub(crate) fn graphql_answered(&mut self, worked: bool) {
+        if worked {
+            self.graphql.worked();
+        } else {
+            self.graphql.failed();
+        }
+    }
+
     /// A syncer starting from whatever the cache holds.
     pub fn new(client: Client, store: Store, target: Target) -> Result<Syncer, SyncError> {
         let rev = store.rev()?;

@@ -54,6 +54,9 @@ pub(crate) fn graphql(w: &World, body: &[u8]) -> Response {
         );
     };
     let query = v["query"].as_str().unwrap_or("");
+    if query.contains("mergeRequests(iids:") {
+        return head_pipelines(w, &v["variables"]);
+    }
     if !query.contains("group(") || !query.contains("issues(") {
         return error("this fake answers only a group's issues in board order");
     }
@@ -124,4 +127,57 @@ pub(crate) fn graphql(w: &World, body: &[u8]) -> Response {
             "pageInfo": {"hasNextPage": more, "endCursor": if more { Value::String(format!("offset:{next}")) } else { Value::Null }},
         }}}}),
     )
+}
+
+/// Projects' merge requests by iid with their head pipelines, one aliased
+/// `project(fullPath: $pN) { mergeRequests(iids: $iN) { nodes { iid
+/// headPipeline { id status } } } }` per project, as GitLab's
+/// `app/graphql/types/project_type.rb` (`mergeRequests`, its `iids`
+/// argument), `app/graphql/types/merge_request_type.rb` (`headPipeline`)
+/// and `app/graphql/types/ci/pipeline_status_enum.rb` (the status in
+/// capitals) answer: a project the token cannot see is `null`, an iid it
+/// does not have is left out, the pipeline's id is a global id.
+fn head_pipelines(w: &World, vars: &Value) -> Response {
+    let mut data = serde_json::Map::new();
+    let Some(vars) = vars.as_object() else {
+        return error("variables are missing");
+    };
+    for (key, path) in vars.iter().filter(|(k, _)| k.starts_with('p')) {
+        let n = &key[1..];
+        let Some(project) = path
+            .as_str()
+            .and_then(|p| w.projects.iter().find(|x| x.path == p))
+        else {
+            data.insert(key.clone(), Value::Null);
+            continue;
+        };
+        let iids: Vec<u64> = vars
+            .get(&format!("i{n}"))
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().and_then(|s| s.parse().ok()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let nodes: Vec<Value> = w
+            .merge_requests
+            .iter()
+            .filter(|m| m.project_id == project.id && iids.contains(&m.iid))
+            .map(|m| {
+                let head = m
+                    .head_pipeline
+                    .and_then(|id| w.pipelines.iter().find(|p| p.id == id))
+                    .map_or(Value::Null, |p| {
+                        json!({
+                            "id": format!("gid://gitlab/Ci::Pipeline/{}", p.id),
+                            "status": p.status.to_uppercase(),
+                        })
+                    });
+                json!({"iid": m.iid.to_string(), "headPipeline": head})
+            })
+            .collect();
+        data.insert(key.clone(), json!({"mergeRequests": {"nodes": nodes}}));
+    }
+    respond(StatusCode::OK, json!({ "data": data }))
 }

@@ -22,6 +22,14 @@ pub struct ApiReferences {
     pub full: String,
 }
 
+/// Projects asked about in one GraphQL query of [`Client::head_pipelines`]
+/// (well within GitLab's query complexity: each connection of at most
+/// 100 nodes adds about one).
+pub const PROJECTS_A_QUERY: usize = 10;
+
+/// (project path, merge request iid) → its head pipeline (id, status).
+pub type HeadPipelines = std::collections::HashMap<(String, u64), Option<(u64, String)>>;
+
 /// A pipeline, as a merge request's `head_pipeline` or a project's list
 /// gives it.
 #[derive(Debug, Clone, Deserialize)]
@@ -191,6 +199,60 @@ impl Client {
     }
 
     /// A project's pipelines updated since `since`.
+    /// The head pipelines of these merge requests (by project path, their
+    /// iids), through GraphQL: one request for up to [`PROJECTS_A_QUERY`]
+    /// projects (`Project.mergeRequests(iids:)`, `MergeRequest.headPipeline`
+    /// in GitLab's `app/graphql/types/`), where REST needs one pipelines list
+    /// per project. Answers (path, iid) → the head pipeline's id and status
+    /// in REST's words (`failed`), `None` without one; a merge request
+    /// GitLab did not return is absent.
+    pub async fn head_pipelines(
+        &self,
+        wanted: &[(String, Vec<u64>)],
+    ) -> Result<HeadPipelines, GitlabError> {
+        let mut out = HeadPipelines::new();
+        for chunk in wanted.chunks(PROJECTS_A_QUERY) {
+            let mut params = Vec::new();
+            let mut fields = Vec::new();
+            let mut vars = serde_json::Map::new();
+            for (n, (path, iids)) in chunk.iter().enumerate() {
+                params.push(format!("$p{n}: ID!, $i{n}: [String!]"));
+                fields.push(format!(
+                    "p{n}: project(fullPath: $p{n}) {{ mergeRequests(iids: $i{n}, first: 100) {{ nodes {{ iid headPipeline {{ id status }} }} }} }}"
+                ));
+                vars.insert(format!("p{n}"), serde_json::json!(path));
+                vars.insert(
+                    format!("i{n}"),
+                    serde_json::json!(iids.iter().map(u64::to_string).collect::<Vec<_>>()),
+                );
+            }
+            let query = format!("query({}) {{ {} }}", params.join(", "), fields.join(" "));
+            let v = self
+                .graphql(&query, serde_json::Value::Object(vars))
+                .await?;
+            for (n, (path, _)) in chunk.iter().enumerate() {
+                let nodes = v["data"][format!("p{n}")]["mergeRequests"]["nodes"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                for node in nodes {
+                    let Some(iid) = node["iid"].as_str().and_then(|s| s.parse::<u64>().ok()) else {
+                        continue;
+                    };
+                    let head = &node["headPipeline"];
+                    let pipeline = head["id"]
+                        .as_str()
+                        .and_then(|g| g.rsplit('/').next())
+                        .and_then(|id| id.parse::<u64>().ok())
+                        .zip(head["status"].as_str())
+                        .map(|(id, status)| (id, sanitize::line(&status.to_lowercase())));
+                    out.insert((path.clone(), iid), pipeline);
+                }
+            }
+        }
+        Ok(out)
+    }
+
     pub async fn pipelines_since(
         &self,
         project: u64,

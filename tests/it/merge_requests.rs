@@ -93,7 +93,11 @@ impl Rig {
     fn mr_requests(&self, from: usize) -> Vec<String> {
         self.fake.world().log[from..]
             .iter()
-            .filter(|l| l.contains("merge_requests") || l.contains("/pipelines"))
+            .filter(|l| {
+                l.contains("merge_requests")
+                    || l.contains("/pipelines")
+                    || l.ends_with("/api/graphql mergeRequests")
+            })
             .cloned()
             .collect()
     }
@@ -353,10 +357,10 @@ fn a_merged_merge_request_and_a_new_one_are_picked_up() {
     assert_eq!(new.pipeline, None);
 }
 
-/// Nothing changed: one list of the group's merge requests and one list
-/// of pipelines per project with open merge requests on open issues;
+/// Nothing changed: one list of the group's merge requests and one
+/// GraphQL request for the open ones' head pipelines (per ten projects);
 /// no merge request, its links or approvals read again, whatever the
-/// number of issues.
+/// number of issues or projects.
 #[test]
 fn a_round_with_nothing_changed_asks_a_handful_of_times() {
     for n in [120, 1500] {
@@ -369,10 +373,13 @@ fn a_round_with_nothing_changed_asks_a_handful_of_times() {
         };
         let asked = rig.mr_requests(0);
         let lists = asked.iter().filter(|l| l.contains("/groups/")).count();
-        // A round after the first lists the pipelines of what earlier
-        // rounds read: one list per project.
-        let probes = asked.iter().filter(|l| l.contains("/pipelines")).count();
-        assert!(probes <= 4 * (rounds - 1), "{probes} in {rounds} rounds");
+        // A round after the first asks for the head pipelines of what
+        // earlier rounds read: one GraphQL request.
+        let probes = asked
+            .iter()
+            .filter(|l| l.contains("/pipelines") || l.ends_with("mergeRequests"))
+            .count();
+        assert!(probes < rounds, "{probes} in {rounds} rounds");
         assert_eq!(rounds, all.div_ceil(MR_BATCH), "{MR_BATCH} a round");
         assert_eq!(
             first.requests as usize,
@@ -388,7 +395,7 @@ fn a_round_with_nothing_changed_asks_a_handful_of_times() {
         let again = rig.sync(&mut s);
         let asked = rig.mr_requests(from);
         assert_eq!(again.requests as usize, asked.len(), "{asked:#?}");
-        assert!(again.requests <= 5, "{n} issues: {asked:#?}");
+        assert!(again.requests <= 2, "{n} issues: {asked:#?}");
         assert_eq!(
             asked
                 .iter()
@@ -402,6 +409,52 @@ fn a_round_with_nothing_changed_asks_a_handful_of_times() {
                 && !l.contains("merge_requests/")),
             "{asked:#?}"
         );
+        assert_eq!((again.changed, again.read, again.pipelines), (0, 0, 0));
+    }
+}
+
+/// The quiet round's cost does not grow with the group's projects: on 20
+/// projects, one list and two GraphQL requests (ten projects each); on a
+/// GitLab without GraphQL, REST's pipelines lists, one per project.
+#[test]
+fn a_quiet_round_costs_the_same_on_twenty_projects_and_rest_without_graphql() {
+    for graphql in [true, false] {
+        let mut w = generate::datastores(1500, 20, Utc::now().date_naive(), TOKEN);
+        w.no_graphql = !graphql;
+        let rig = Rig::new(w);
+        let mut s = rig.syncer();
+        rig.sync_rounds(&mut s);
+        let projects: HashSet<u64> = {
+            let w = rig.fake.world();
+            let open: HashSet<u64> = w
+                .issues
+                .iter()
+                .filter(|i| i.state == "opened")
+                .map(|i| i.id)
+                .collect();
+            closing_team_issues(&w)
+                .iter()
+                .filter(|m| m.state == "opened" && m.closes.iter().any(|c| open.contains(c)))
+                .map(|m| m.project_id)
+                .collect()
+        };
+        assert!(projects.len() > 10, "{} projects", projects.len());
+        let from = rig.fake.world().log.len();
+        let again = rig.sync(&mut s);
+        let asked = rig.mr_requests(from);
+        if graphql {
+            assert_eq!(
+                again.requests as usize,
+                1 + projects.len().div_ceil(10),
+                "{asked:#?}"
+            );
+        } else {
+            assert_eq!(
+                asked.iter().filter(|l| l.contains("/pipelines")).count(),
+                projects.len(),
+                "{asked:#?}"
+            );
+        }
         assert_eq!((again.changed, again.read, again.pipelines), (0, 0, 0));
     }
 }
