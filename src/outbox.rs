@@ -16,7 +16,7 @@ use std::time::Duration;
 use chrono::Utc;
 use tokio::sync::mpsc;
 
-use crate::core::action::{Action, OutboxEvent};
+use crate::core::action::{Action, OutboxEvent, WaitReason};
 use crate::core::conflict::conflict;
 use crate::core::edit::{Change, NewIssue, NewMilestone};
 use crate::core::lane_labels::LaneLabels;
@@ -879,7 +879,7 @@ pub async fn run(
             Err(e) => {
                 tracing::error!(error = %e, "the outbox cannot be updated");
                 let _ = actions.send(Action::Outbox(OutboxEvent::Waiting {
-                    why: format!("the cache cannot be written: {e}"),
+                    why: WaitReason::CacheUnwritable(e.to_string()),
                 }));
                 tokio::time::sleep(backoff(&policy, failures)).await;
                 failures += 1;
@@ -919,17 +919,19 @@ pub async fn run(
         };
         let (why, wait) = match &e {
             GitlabError::RateLimited { until } => (
-                format!("rate-limited until {}", crate::gitlab::until_local(*until)),
+                WaitReason::RateLimited {
+                    until: crate::gitlab::until_local(*until),
+                },
                 (*until - Utc::now())
                     .to_std()
                     .unwrap_or(Duration::from_secs(1)),
             ),
-            e if e.is_offline() => ("offline".to_owned(), backoff(&policy, failures)),
-            GitlabError::Unauthorized => (
-                "paused: GitLab rejects the token (401); changes are kept".to_owned(),
+            e if e.is_offline() => (WaitReason::Offline, backoff(&policy, failures)),
+            GitlabError::Unauthorized => (WaitReason::TokenRejected, backoff(&policy, failures)),
+            e => (
+                WaitReason::Failing(e.to_string()),
                 backoff(&policy, failures),
             ),
-            e => (format!("GitLab failing: {e}"), backoff(&policy, failures)),
         };
         failures += 1;
         was_waiting = true;

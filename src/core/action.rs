@@ -18,7 +18,7 @@ pub enum OutboxEvent {
     /// are neither saved nor sent.
     SaveFailed { local: u64, reason: String },
     /// Queued changes wait: offline, GitLab failing, rate-limited.
-    Waiting { why: String },
+    Waiting { why: WaitReason },
     /// Changes flow again.
     Flowing,
     /// GitLab said what a change did beyond it ("#12: Added 1h spent time.").
@@ -184,4 +184,34 @@ pub enum Effect {
         project: u64,
         iid: u64,
     },
+}
+
+/// Why queued changes wait (issue #27: a type, not a word compared as
+/// text). `Display` gives the status line's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WaitReason {
+    /// GitLab cannot be reached: they go as soon as a sync gets through.
+    Offline,
+    /// Rate-limited until this local time (`HH:MM`).
+    RateLimited { until: String },
+    /// GitLab rejects the token (401): paused, kept.
+    TokenRejected,
+    /// GitLab answers with errors.
+    Failing(String),
+    /// The cache cannot be written (a full or read-only disk).
+    CacheUnwritable(String),
+}
+
+impl std::fmt::Display for WaitReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WaitReason::Offline => f.write_str("offline"),
+            WaitReason::RateLimited { until } => write!(f, "rate-limited until {until}"),
+            WaitReason::TokenRejected => {
+                f.write_str("paused: GitLab rejects the token (401); changes are kept")
+            }
+            WaitReason::Failing(e) => write!(f, "GitLab failing: {e}"),
+            WaitReason::CacheUnwritable(e) => write!(f, "the cache cannot be written: {e}"),
+        }
+    }
 }

@@ -434,7 +434,7 @@ pub struct AppState {
     /// Changes GitLab refused.
     pub problems: Vec<Problem>,
     /// Why queued changes wait ("offline", "rate-limited until 14:05").
-    pub outbox_wait: Option<String>,
+    pub outbox_wait: Option<super::action::WaitReason>,
     pub undo: Vec<UndoEntry>,
     /// `$VISUAL` or `$EDITOR` is set: comments are written there.
     pub editor: bool,

@@ -131,7 +131,7 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<Effect> {
             state.now = Some(state.now.map_or(at, |n| n.max(at)));
             // GitLab answers: changes waiting offline go now, and the
             // status line no longer says offline next to "synced".
-            if state.outbox_wait.as_deref() == Some("offline") {
+            if state.outbox_wait == Some(crate::core::action::WaitReason::Offline) {
                 state.outbox_wait = None;
                 fx.push(Effect::SendNow);
             }
@@ -885,10 +885,13 @@ mod tests {
         update(
             &mut s,
             Action::Outbox(OutboxEvent::Waiting {
-                why: "offline".into(),
+                why: crate::core::action::WaitReason::Offline,
             }),
         );
-        assert_eq!(s.outbox_wait.as_deref(), Some("offline"));
+        assert_eq!(
+            s.outbox_wait,
+            Some(crate::core::action::WaitReason::Offline)
+        );
         let fx = update(
             &mut s,
             Action::Sync(SyncEvent::Done {
@@ -904,7 +907,9 @@ mod tests {
         update(
             &mut s,
             Action::Outbox(OutboxEvent::Waiting {
-                why: "rate-limited until 14:05".into(),
+                why: crate::core::action::WaitReason::RateLimited {
+                    until: "14:05".into(),
+                },
             }),
         );
         let fx = update(

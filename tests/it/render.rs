@@ -271,7 +271,7 @@ fn pending_changes_and_the_problems_panel() {
     update(
         &mut s,
         Action::Outbox(OutboxEvent::Waiting {
-            why: "offline".into(),
+            why: glboard::core::action::WaitReason::Offline,
         }),
     );
     let pending = screen(&s);

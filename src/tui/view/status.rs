@@ -52,7 +52,7 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
     if !state.pending.is_empty() {
         let why = state
             .outbox_wait
-            .as_deref()
+            .as_ref()
             .map(|w| format!(" · {w}"))
             .unwrap_or_default();
         let n = state.pending.len();
