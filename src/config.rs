@@ -800,7 +800,8 @@ impl Config {
     /// `[aging]` lanes that are not lanes of the board (`lanes`, the ones
     /// shown): a warning naming the file and line of each.
     pub fn aging_warnings(&self, lanes: &[String]) -> Vec<String> {
-        self.file
+        let mut out: Vec<String> = self
+            .file
             .aging
             .keys()
             .filter(|lane| !lanes.iter().any(|l| l == *lane))
@@ -812,7 +813,19 @@ impl Config {
                     lanes.join(", ")
                 )
             })
-            .collect()
+            .collect();
+        // A saved view naming a lane the board lacks shows nothing there.
+        for v in &self.saved_views {
+            for lane in v.unknown_lanes(lanes) {
+                out.push(format!(
+                    "{}: [views.{}] lanes: \"{lane}\" is not a lane of the board ({})",
+                    self.path.display(),
+                    v.name,
+                    lanes.join(", ")
+                ));
+            }
+        }
+        out
     }
 
     /// The team configuration for the core; `lanes` are the configured ones,
@@ -1255,6 +1268,15 @@ milestone_prefix = "Datastores team - "
         assert_eq!(w.len(), 1, "{w:?}");
         assert!(
             w[0].contains("config.toml:8:") && w[0].contains("\"Doing\" is not a lane"),
+            "{w:?}"
+        );
+        // A saved view naming a lane the board lacks: said the same way.
+        let src = format!("{GOOD}[views.mine]\nlanes = [\"Ready\", \"Doing\", \"closed\"]\n");
+        let c = parse(&p(), &src, None).unwrap();
+        let w = c.aging_warnings(&lanes);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].contains("[views.mine]") && w[0].contains("\"Doing\" is not a lane"),
             "{w:?}"
         );
         let bad = format!("{GOOD}[wip]\n\"In Progress\" = \"six\"\n");

@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 
 use super::board::{self, BoardLayout, ColumnKind};
-use super::model::{Issue, TeamConfig, User, Workspace};
+use super::model::{Issue, User, Workspace};
 
 /// A named filter.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -77,11 +77,11 @@ impl SavedView {
     }
 
     /// Lanes it names that the team does not have (a config mistake).
-    pub fn unknown_lanes(&self, team: &TeamConfig) -> Vec<String> {
+    pub fn unknown_lanes(&self, lanes: &[String]) -> Vec<String> {
         self.lanes
             .iter()
             .filter(|l| {
-                !team.lanes.iter().any(|t| t.eq_ignore_ascii_case(l))
+                !lanes.iter().any(|t| t.eq_ignore_ascii_case(l))
                     && !["open", "closed", "backlog", "iteration"]
                         .contains(&l.to_lowercase().as_str())
             })
@@ -135,7 +135,7 @@ mod tests {
         assert!(lanes.shows_column("Ready", &ColumnKind::Lane("Ready".into())));
         assert!(!lanes.shows_column("Done", &ColumnKind::Lane("Done".into())));
         assert_eq!(
-            lanes.unknown_lanes(&crate::core::testing::team()),
+            lanes.unknown_lanes(&crate::core::testing::team().lanes),
             vec!["Nope".to_owned()]
         );
     }
