@@ -181,6 +181,7 @@ impl Report<'_> {
     /// wraps lane names in ANSI bold (only for terminals).
     pub fn plain(&self, width: usize, bold: bool) -> String {
         let width = width.max(40);
+        let closing = mrs::ClosingIndex::new(&self.ws.merge_requests);
         let mut out = String::new();
         let (b, r) = if bold {
             ("\x1b[1m", "\x1b[0m")
@@ -253,7 +254,7 @@ impl Report<'_> {
                     meta.push("(pending)".into());
                 }
                 // Its merge requests, as on the card: `!42 ✓`.
-                for m in mrs::closing(&self.ws.merge_requests, i.id) {
+                for m in closing.of(i.id) {
                     meta.push(mrs::mark_for(m, i.project_id));
                 }
                 let meta = meta.join(" ");
@@ -275,6 +276,7 @@ impl Report<'_> {
     /// Markdown: a heading per lane, a task-list item per issue with its
     /// full reference (GitLab links it).
     pub fn markdown(&self) -> String {
+        let closing = mrs::ClosingIndex::new(&self.ws.merge_requests);
         let mut out = format!(
             "## {}\n\n_{}_\n",
             md_escape(&self.headline()),
@@ -337,7 +339,7 @@ impl Report<'_> {
                     line.push_str(" · _pending_");
                 }
                 // Full references: GitLab links them.
-                for m in mrs::closing(&self.ws.merge_requests, i.id) {
+                for m in closing.of(i.id) {
                     line.push_str(&format!(" · {} ({})", m.reference, mrs::describe(m)));
                 }
                 out.push_str(&line);
@@ -349,6 +351,7 @@ impl Report<'_> {
 
     /// JSON with the documented schema (README, "JSON output").
     pub fn json(&self) -> String {
+        let closing = mrs::ClosingIndex::new(&self.ws.merge_requests);
         let milestone_title = |i: &Issue| {
             i.milestone_id
                 .and_then(|id| self.ws.milestone(id))
@@ -407,8 +410,9 @@ impl Report<'_> {
                             },
                             due_date: i.marks.due_date.map(|d| d.to_string()),
                             blocked: i.marks.blocked,
-                            merge_requests: mrs::closing(&self.ws.merge_requests, i.id)
-                                .into_iter()
+                            merge_requests: closing
+                                .of(i.id)
+                                .iter()
                                 .map(|m| JsonMergeRequest {
                                     reference: m.reference.clone(),
                                     state: m.state.as_str(),

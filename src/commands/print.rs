@@ -35,6 +35,7 @@ fn load_board_data(
     milestone: &str,
 ) -> Result<BoardData, Failure> {
     let today = cli.today();
+    let started = std::time::Instant::now();
     let live = if cli.demo { None } else { Live::open(cli)? };
     let Some(live) = live else {
         if !cli.demo {
@@ -87,16 +88,19 @@ fn load_board_data(
             .map(|c| c.issue)
             .filter(|id| !have.contains(id))
             .collect();
-        snap.ws.issues.extend(store.issues_by_id(&more)?);
+        store.load_more(&mut snap, &more)?;
         (snap, store)
     };
+    let loaded = started.elapsed();
     let failed = store.outbox_failed()?.len();
     let team = live.team(&snap);
     let (ws, pending_issues) = super::current_view(&store, snap.ws)?;
     let pending = store.outbox_queued()?.len();
     // Named as a reference resolves: among every cached issue.
+    let viewed = started.elapsed();
     let mut ambiguous = store.ambiguous_iids()?;
     ambiguous.extend(board::ambiguous_iids(&ws));
+    tracing::debug!(?loaded, ?viewed, total = ?started.elapsed(), "print: board read");
     Ok(BoardData {
         ws,
         team,
@@ -165,6 +169,7 @@ pub fn print(
         BoardArg::Backlog => BoardKind::Backlog,
         BoardArg::Iteration => BoardKind::Iteration,
     };
+    let started = std::time::Instant::now();
     let BoardData {
         ws,
         team,
@@ -272,6 +277,7 @@ pub fn print(
         Format::Markdown => report.markdown(),
         Format::Json => report.json(),
     };
+    tracing::debug!(elapsed = ?started.elapsed(), "print: laid out and formatted");
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`| head`) is not an error worth reporting.
     let _ = stdout.write_all(out.as_bytes());

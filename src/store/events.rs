@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError, from_sql_id, sql_id};
-use crate::core::insights::IssueEvents;
+use crate::core::insights::{IssueEvents, LabelEvent};
 use crate::core::model::IssueId;
 
 /// One kind of an issue's events as read: their JSON (the core's event
@@ -134,10 +134,88 @@ impl Store {
                     row.updated_at.to_rfc3339(),
                     row.read_at.to_rfc3339()
                 ])?;
+                if kind == "label" {
+                    write_label_added(tx, *id, &row.events)?;
+                }
             }
             Ok(())
         })
     }
+
+    /// What the cards of the issues `issues` (an SQL query of issue ids)
+    /// selects need of their events: each label's last addition, as the
+    /// one label event that tells it (a card's age in its lane is the
+    /// time its lane label was last added). Read instead of every event
+    /// for a board's first frame and `print`, which show nothing else of
+    /// them; the whole cache's events follow with the rest of it.
+    pub(super) fn label_additions_for(
+        &self,
+        issues: &str,
+    ) -> Result<std::collections::HashMap<IssueId, IssueEvents>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT issue_id, label, at FROM label_added WHERE issue_id IN ({issues})"
+            ))
+            .map_err(|e| self.err(e))?;
+        let mut out: std::collections::HashMap<IssueId, IssueEvents> =
+            std::collections::HashMap::new();
+        let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let id: i64 = r.get(0).map_err(|e| self.err(e))?;
+            let label: String = r.get(1).map_err(|e| self.err(e))?;
+            let at: i64 = r.get(2).map_err(|e| self.err(e))?;
+            let e = out.entry(from_sql_id(id)).or_default();
+            e.read.label = true;
+            e.label.push(LabelEvent {
+                at: DateTime::from_timestamp_nanos(at),
+                label,
+                added: true,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Each label's last addition among an issue's label events (their
+/// JSON), in `label_added`, replacing what it held for the issue.
+fn write_label_added(
+    tx: &rusqlite::Transaction<'_>,
+    issue: IssueId,
+    events: &str,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached("DELETE FROM label_added WHERE issue_id = ?1")?
+        .execute([sql_id(issue)])?;
+    let list: Vec<LabelEvent> = serde_json::from_str(events).unwrap_or_default();
+    let mut last: std::collections::BTreeMap<&str, DateTime<Utc>> =
+        std::collections::BTreeMap::new();
+    for e in list.iter().filter(|e| e.added) {
+        let at = last.entry(&e.label).or_insert(e.at);
+        *at = (*at).max(e.at);
+    }
+    let mut put = tx.prepare_cached(
+        "INSERT OR REPLACE INTO label_added (issue_id, label, at) VALUES (?1, ?2, ?3)",
+    )?;
+    for (label, at) in last {
+        // Outside what 64-bit nanoseconds hold (years before 1677 or after
+        // 2262): not a time GitLab writes; left out.
+        if let Some(ns) = at.timestamp_nanos_opt() {
+            put.execute(params![sql_id(issue), label, ns])?;
+        }
+    }
+    Ok(())
+}
+
+/// `label_added` from every cached issue's label events (migration 11).
+pub(super) fn fill_label_added(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare("SELECT issue_id, events FROM issue_events WHERE kind = 'label'")?;
+    let rows: Vec<(i64, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (id, events) in rows {
+        write_label_added(tx, from_sql_id(id), &events)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -24,6 +24,18 @@ impl Store {
         self.rows("SELECT data FROM merge_requests ORDER BY id")
     }
 
+    /// The merge requests that close any of the issues `issues` (an SQL
+    /// query of issue ids) selects.
+    pub(super) fn merge_requests_closing(
+        &self,
+        issues: &str,
+    ) -> Result<Vec<MergeRequest>, StoreError> {
+        self.rows(&format!(
+            "SELECT data FROM merge_requests WHERE id IN \
+             (SELECT mr_id FROM mr_closes WHERE issue_id IN ({issues})) ORDER BY id"
+        ))
+    }
+
     /// How far the last merge request reads went.
     pub fn mr_cursor(&self) -> Result<MrCursor, StoreError> {
         let time = |k: &str| -> Result<Option<DateTime<Utc>>, StoreError> {
@@ -55,14 +67,25 @@ impl Store {
             let mut put = tx.prepare_cached(
                 "INSERT OR REPLACE INTO merge_requests (id, data) VALUES (?1, ?2)",
             )?;
+            // Which issues each closes, beside it: a board reads only its
+            // cards' merge requests.
+            let mut unlink = tx.prepare_cached("DELETE FROM mr_closes WHERE mr_id = ?1")?;
+            let mut link = tx.prepare_cached(
+                "INSERT OR IGNORE INTO mr_closes (issue_id, mr_id) VALUES (?1, ?2)",
+            )?;
             for m in upsert {
                 let json = serde_json::to_string(m)
                     .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
                 put.execute(params![sql_id(m.id), json])?;
+                unlink.execute([sql_id(m.id)])?;
+                for issue in &m.closes {
+                    link.execute(params![sql_id(*issue), sql_id(m.id)])?;
+                }
             }
             let mut del = tx.prepare_cached("DELETE FROM merge_requests WHERE id = ?1")?;
             for id in delete {
                 del.execute([sql_id(*id)])?;
+                unlink.execute([sql_id(*id)])?;
             }
             let mut meta =
                 tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?;

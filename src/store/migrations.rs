@@ -91,7 +91,57 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // JSON; what the last reads reached is in `meta` (`mr_updated_at`,
     // `mr_pipelines_at`).
     "CREATE TABLE merge_requests (id INTEGER PRIMARY KEY, data TEXT NOT NULL);",
+    // 11: what boards and `print` show of an issue, as columns (issue
+    // #31: no JSON parse per issue at start; `issue_row`). The table is
+    // rebuilt: rows are copied into it one by one from their JSON
+    // ([`FILL_ISSUE_COLUMNS`]), which stays only where the columns cannot
+    // hold an issue, so a row is a third of its size and a board's rows
+    // are read from a third of the pages. Iids by project, for names that
+    // need the project; which issues each merge request closes, so a
+    // board reads only its cards' ones; when each label was last added to
+    // each issue (from its label events), for a card's age in its lane.
+    "CREATE TABLE issues_v11 (
+         id INTEGER PRIMARY KEY,
+         position INTEGER NOT NULL,
+         milestone_id INTEGER,
+         open INTEGER NOT NULL DEFAULT 1,
+         rev INTEGER NOT NULL DEFAULT 0,
+         title TEXT,
+         iid INTEGER,
+         project_id INTEGER,
+         state TEXT,
+         labels TEXT,
+         assignees TEXT,
+         author TEXT,
+         weight INTEGER,
+         created_at INTEGER,
+         updated_at INTEGER,
+         closed_at INTEGER,
+         web_url TEXT,
+         marks INTEGER,
+         due_date TEXT,
+         data TEXT
+     );
+     CREATE TABLE mr_closes (issue_id INTEGER NOT NULL, mr_id INTEGER NOT NULL,
+                             PRIMARY KEY (issue_id, mr_id)) WITHOUT ROWID;
+     CREATE INDEX mr_closes_by_mr ON mr_closes (mr_id);
+     INSERT OR IGNORE INTO mr_closes (issue_id, mr_id)
+         SELECT j.value, m.id FROM merge_requests m, json_each(m.data, '$.closes') j;
+     CREATE TABLE label_added (issue_id INTEGER NOT NULL, label TEXT NOT NULL, at INTEGER NOT NULL,
+                               PRIMARY KEY (issue_id, label)) WITHOUT ROWID;",
 ];
+
+/// The migration (an index into [`MIGRATIONS`]) after whose SQL every
+/// issue is copied into the new table from its JSON, then
+/// [`AFTER_FILL`] runs, in the same transaction.
+const FILL_ISSUE_COLUMNS: usize = 10;
+
+/// The end of migration 11, after the rows were copied.
+const AFTER_FILL: &str = "DROP TABLE issues;
+     ALTER TABLE issues_v11 RENAME TO issues;
+     CREATE INDEX issues_by_milestone ON issues (milestone_id);
+     CREATE INDEX issues_by_rev ON issues (rev);
+     CREATE INDEX issues_by_iid ON issues (iid, project_id);";
 
 /// The tables of the current schema.
 pub(super) const TABLES: &[&str] = &[
@@ -108,6 +158,8 @@ pub(super) const TABLES: &[&str] = &[
     "looks",
     "issue_events",
     "merge_requests",
+    "mr_closes",
+    "label_added",
 ];
 
 impl Store {
@@ -142,6 +194,11 @@ impl Store {
                 continue;
             }
             tx.execute_batch(sql).map_err(|e| self.err(e))?;
+            if i == FILL_ISSUE_COLUMNS {
+                super::issue_row::copy_into_columns(&tx).map_err(|e| self.err(e))?;
+                super::events::fill_label_added(&tx).map_err(|e| self.err(e))?;
+                tx.execute_batch(AFTER_FILL).map_err(|e| self.err(e))?;
+            }
             tx.pragma_update(None, "user_version", num::signed(i + 1))
                 .map_err(|e| self.err(e))?;
             tx.commit().map_err(|e| self.err(e))?;
@@ -180,6 +237,108 @@ mod tests {
         let store = Store::open(&path).unwrap();
         let got = store.load_with(IssueFilter::Milestone(9)).unwrap().unwrap();
         assert_eq!(got.ws.issues, vec![i]);
+    }
+
+    /// A cache as glboard wrote it before issue #31 (schema 10): issues
+    /// as JSON, label events, a merge request.
+    fn version_10_cache(path: &std::path::Path, issues: &[crate::core::model::Issue]) {
+        let conn = Connection::open(path).unwrap();
+        for sql in &MIGRATIONS[..10] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 10).unwrap();
+        for i in issues {
+            conn.execute(
+                "INSERT INTO issues (id, position, data, milestone_id, open, rev) VALUES (?1, ?2, ?3, ?4, ?5, 1)",
+                rusqlite::params![
+                    i.id as i64,
+                    i.position,
+                    serde_json::to_string(i).unwrap(),
+                    i.milestone_id.map(|m| m as i64),
+                    i.is_open()
+                ],
+            )
+            .unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO meta (key, value) VALUES ('synced_at', '2025-11-05T10:00:00+00:00');
+             INSERT INTO issue_events (issue_id, kind, events, updated_at, read_at) VALUES
+               (5, 'label', '[{\"at\":\"2025-10-01T08:00:00Z\",\"label\":\"workflow-infra::Ready\",\"added\":true},
+                              {\"at\":\"2025-10-03T08:00:00Z\",\"label\":\"workflow-infra::Ready\",\"added\":false},
+                              {\"at\":\"2025-10-04T09:30:00.5Z\",\"label\":\"workflow-infra::Ready\",\"added\":true}]',
+                '2025-11-01T12:00:00Z', '2025-11-05T10:00:00Z');",
+        )
+        .unwrap();
+        let mr = serde_json::json!({
+            "id": 70, "project_id": 1, "iid": 7, "reference": "grp/alpha!7", "title": "fix",
+            "author": "ann", "reviewers": [], "state": "opened", "draft": false,
+            "pipeline": null, "pipeline_id": null, "pipeline_updated_at": null,
+            "approved": false, "web_url": "https://gitlab.example.com/grp/alpha/-/merge_requests/7",
+            "closes": [5], "updated_at": "2025-11-01T12:00:00Z"
+        });
+        conn.execute(
+            "INSERT INTO merge_requests (id, data) VALUES (70, ?1)",
+            [mr.to_string()],
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn a_version_10_cache_is_migrated_in_place_to_columns_and_reads_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.sqlite");
+        let mut ready = issue(5, 50, &["team::Datastores", "workflow-infra::Ready"]);
+        ready.milestone_id = Some(9);
+        let mut other = issue(6, 51, &["team::Datastores"]);
+        other.title = "held as JSON: \u{1e}".into();
+        version_10_cache(&path, &[ready.clone(), other.clone()]);
+        let store = Store::open(&path).unwrap();
+        let all = store.load().unwrap().unwrap();
+        assert_eq!(all.ws.issues, vec![ready.clone(), other]);
+        // One board read alone: its issue, its merge request, and its
+        // card's age in the lane as the whole cache's events tell it.
+        let board = store
+            .load_undescribed(IssueFilter::Milestone(9))
+            .unwrap()
+            .unwrap();
+        assert_eq!(board.ws.issues, vec![ready.clone()]);
+        assert_eq!(board.ws.merge_requests, all.ws.merge_requests);
+        assert_eq!(board.ws.merge_requests.len(), 1);
+        let team = crate::core::testing::team();
+        let since = |ws| crate::core::insights::card_lane_since(ws, &team, &ready);
+        assert_eq!(since(&board.ws), since(&all.ws));
+        assert_eq!(
+            since(&board.ws).map(|t| t.to_rfc3339()),
+            Some("2025-10-04T09:30:00.500+00:00".to_owned())
+        );
+        // Events read again replace what the board reads of them.
+        let t = |s: &str| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .unwrap()
+                .with_timezone(&chrono::Utc)
+        };
+        let events =
+            r#"[{"at":"2025-11-02T07:00:00Z","label":"workflow-infra::Ready","added":true}]"#;
+        store
+            .save_issue_events(
+                "label",
+                &[(
+                    5,
+                    crate::store::EventsRow {
+                        events: events.into(),
+                        updated_at: t("2025-11-02T07:00:00Z"),
+                        read_at: t("2025-11-05T11:00:00Z"),
+                    },
+                )],
+            )
+            .unwrap();
+        let all = store.load().unwrap().unwrap();
+        let board = store
+            .load_undescribed(IssueFilter::Milestone(9))
+            .unwrap()
+            .unwrap();
+        assert_eq!(since(&board.ws), since(&all.ws));
+        assert_eq!(since(&board.ws), Some(t("2025-11-02T07:00:00Z")));
     }
 
     #[test]

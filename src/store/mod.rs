@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, ffi};
 
 mod events;
+mod issue_row;
 mod merge_requests;
 mod migrations;
 mod open;

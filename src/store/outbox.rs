@@ -451,21 +451,16 @@ impl Store {
             let mut upsert = Vec::new();
             let mut delete = Vec::new();
             if !full {
-                let mut stmt = tx.prepare_cached(
-                    "SELECT data, position, COALESCE(d.description, '') FROM issues
+                let mut stmt = tx.prepare_cached(&format!(
+                    "SELECT {}, COALESCE(d.description, '') FROM issues
                        LEFT JOIN descriptions d ON d.id = issues.id WHERE rev > ?1",
-                )?;
-                let rows = stmt.query_map([since], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, String>(2)?,
-                    ))
-                })?;
-                for row in rows {
-                    let (data, pos, description) = row?;
-                    if let Ok(mut i) = serde_json::from_str::<Issue>(&data) {
-                        i.position = pos;
+                    super::issue_row::SELECT
+                ))?;
+                let mut rows = stmt.query([since])?;
+                while let Some(r) = rows.next()? {
+                    // A row that does not read is left out, as before.
+                    if let Ok(mut i) = super::issue_row::read(r, 0) {
+                        let description: String = r.get(super::issue_row::WIDTH)?;
                         if !description.is_empty() {
                             i.set_description(description);
                         }

@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
-use super::{Store, StoreError, from_sql_id, sql_id};
+use super::{Store, StoreError, from_sql_id, issue_row, sql_id};
 use crate::core::model::{Issue, IssueId, Milestone, Project, User, Workspace};
 
 /// What the last syncs left behind, besides the data.
@@ -110,20 +110,22 @@ impl Store {
         let me: Option<User> = self
             .meta_get("me")?
             .and_then(|s| serde_json::from_str(&s).ok());
-        let issues: Vec<Issue> = match filter {
-            IssueFilter::All => self.issue_rows("1", described)?,
-            IssueFilter::Open => self.issue_rows("issues.open = 1", described)?,
-            IssueFilter::Milestone(m) => {
-                self.issue_rows(&format!("issues.milestone_id = {m}"), described)?
-            }
+        // The issues, and what is kept about them (history, events,
+        // merge requests) only for those read: a board or a printed
+        // milestone costs what it shows, not the whole cache.
+        let selected = match filter {
+            IssueFilter::All => None,
+            IssueFilter::Open => Some("issues.open = 1".to_owned()),
+            IssueFilter::Milestone(m) => Some(format!("issues.milestone_id = {m}")),
             IssueFilter::Milestones(ms) => {
                 let list: Vec<String> = ms.iter().map(|m| m.to_string()).collect();
-                self.issue_rows(
-                    &format!("issues.milestone_id IN ({})", list.join(",")),
-                    described,
-                )?
+                Some(format!("issues.milestone_id IN ({})", list.join(",")))
             }
         };
+        let started = std::time::Instant::now();
+        let issues: Vec<Issue> = self.issue_rows(selected.as_deref().unwrap_or("1"), described)?;
+        let read_issues = started.elapsed();
+        let ids = selected.map(|w| format!("SELECT id FROM issues WHERE {w}"));
         let milestones: Vec<Milestone> = self.rows("SELECT data FROM milestones ORDER BY id")?;
         let members: Vec<User> = self.rows("SELECT data FROM members ORDER BY id")?;
         let conn = self.conn();
@@ -141,33 +143,15 @@ impl Store {
             .map_err(|e| self.err(e))?;
         drop(stmt);
         drop(conn);
-        let mut history = std::collections::HashMap::new();
-        let mut history_fetched = std::collections::HashMap::new();
-        {
-            let conn = self.conn();
-            let mut stmt = conn
-                .prepare("SELECT issue_id, milestones, fetched_at FROM milestone_history")
-                .map_err(|e| self.err(e))?;
-            let rows = stmt
-                .query_map([], |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                    ))
-                })
-                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-                .map_err(|e| self.err(e))?;
-            for (id, ms, at) in rows {
-                if let Ok(list) = serde_json::from_str::<Vec<u64>>(&ms) {
-                    history.insert(from_sql_id(id), list);
-                }
-                if let Ok(t) = DateTime::parse_from_rfc3339(&at) {
-                    history_fetched.insert(from_sql_id(id), t.with_timezone(&Utc));
-                }
-            }
-        }
-        let events = self.all_issue_events()?;
+        let read_lists = started.elapsed();
+        let (history, history_fetched) = self.history_for(ids.as_deref())?;
+        // A board or a printed milestone shows of the events only each
+        // card's age in its lane; the whole cache reads them all.
+        let events = match &ids {
+            None => self.all_issue_events()?,
+            Some(q) => self.label_additions_for(q)?,
+        };
+        let read_events = started.elapsed();
         let ws = Workspace {
             history,
             events,
@@ -181,8 +165,20 @@ impl Store {
             me,
             is_demo: false,
             free_tier: meta.free_tier == Some(true),
-            merge_requests: self.merge_requests()?,
+            merge_requests: match &ids {
+                None => self.merge_requests()?,
+                Some(q) => self.merge_requests_closing(q)?,
+            },
         };
+        // RUST_LOG=glboard=debug: where a load's time goes (BENCHMARKS.md).
+        tracing::debug!(
+            issues = ws.issues.len(),
+            read_issues = ?read_issues,
+            read_lists = ?read_lists,
+            read_events = ?read_events,
+            total = ?started.elapsed(),
+            "cache read"
+        );
         Ok(Some(Snapshot {
             ws,
             meta,
@@ -192,7 +188,8 @@ impl Store {
 
     /// Cached issues matching `filter` (SQL), in board order; the place
     /// is the `position` column's. Without descriptions when `described`
-    /// is false (the board's first frame, `print`). Sorted here, not by
+    /// is false (the board's first frame, `print`). Read from the row's
+    /// columns ([`super::issue_row`]), not its JSON. Sorted here, not by
     /// SQLite: its sorter would carry every row's data along.
     fn issue_rows(&self, filter: &str, described: bool) -> Result<Vec<Issue>, StoreError> {
         let conn = self.conn();
@@ -206,67 +203,25 @@ impl Store {
         };
         let mut stmt = conn
             .prepare(&format!(
-                "SELECT data, position, {desc} FROM issues {join} WHERE {filter}"
+                "SELECT {}, {desc} FROM issues {join} WHERE {filter}",
+                issue_row::SELECT
             ))
             .map_err(|e| self.err(e))?;
-        // Read the rows, then parse them on every core: JSON decoding is
-        // most of a large cache's load.
-        let mut raw: Vec<(Vec<u8>, i64, String)> = Vec::new();
+        let mut out = Vec::new();
         let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
         while let Some(r) = rows.next().map_err(|e| self.err(e))? {
-            let data = r.get_ref(0).map_err(|e| self.err(e))?;
-            let bytes = data.as_bytes().map_err(|e| self.err(e))?.to_vec();
-            let position: i64 = r.get(1).map_err(|e| self.err(e))?;
-            let description: String = if described {
-                r.get(2).map_err(|e| self.err(e))?
-            } else {
-                String::new()
-            };
-            raw.push((bytes, position, description));
+            let mut i = issue_row::read(r, 0).map_err(|e| self.err(e))?;
+            if described {
+                let description: String = r.get(issue_row::WIDTH).map_err(|e| self.err(e))?;
+                if !description.is_empty() {
+                    i.set_description(description);
+                }
+            }
+            out.push(i);
         }
         drop(rows);
         drop(stmt);
         drop(conn);
-        let parse = |chunk: &mut [(Vec<u8>, i64, String)]| -> Result<Vec<Issue>, String> {
-            chunk
-                .iter_mut()
-                .map(|(bytes, position, description)| {
-                    let mut i: Issue =
-                        serde_json::from_slice(bytes).map_err(|e| format!("corrupt row: {e}"))?;
-                    i.position = *position;
-                    if !description.is_empty() {
-                        i.set_description(std::mem::take(description));
-                    }
-                    Ok(i)
-                })
-                .collect()
-        };
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(4);
-        let mut out = if raw.len() < 512 || threads < 2 {
-            parse(&mut raw).map_err(|e| self.err(e))?
-        } else {
-            let size = raw.len().div_ceil(threads);
-            let parts: Vec<Result<Vec<Issue>, String>> = std::thread::scope(|scope| {
-                let handles: Vec<_> = raw
-                    .chunks_mut(size)
-                    .map(|chunk| scope.spawn(move || parse(chunk)))
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| {
-                        h.join()
-                            .unwrap_or_else(|_| Err("a parser thread failed".into()))
-                    })
-                    .collect()
-            });
-            let mut out = Vec::with_capacity(raw.len());
-            for p in parts {
-                out.extend(p.map_err(|e| self.err(e))?);
-            }
-            out
-        };
         out.sort_by_key(|i| (i.position, i.id));
         Ok(out)
     }
@@ -280,6 +235,74 @@ impl Store {
         self.issue_rows(&format!("issues.id IN ({})", list.join(",")), true)
     }
 
+    /// The milestones each issue was in, and when that was read, of the
+    /// issues `issues` (an SQL query of issue ids) selects, or of all.
+    #[allow(clippy::type_complexity)]
+    fn history_for(
+        &self,
+        issues: Option<&str>,
+    ) -> Result<
+        (
+            std::collections::HashMap<IssueId, Vec<u64>>,
+            std::collections::HashMap<IssueId, DateTime<Utc>>,
+        ),
+        StoreError,
+    > {
+        let mut history = std::collections::HashMap::new();
+        let mut fetched = std::collections::HashMap::new();
+        let conn = self.conn();
+        let only = issues.map_or(String::new(), |q| format!(" WHERE issue_id IN ({q})"));
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT issue_id, milestones, fetched_at FROM milestone_history{only}"
+            ))
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.err(e))?;
+        for (id, ms, at) in rows {
+            if let Ok(list) = serde_json::from_str::<Vec<u64>>(&ms) {
+                history.insert(from_sql_id(id), list);
+            }
+            if let Ok(t) = DateTime::parse_from_rfc3339(&at) {
+                fetched.insert(from_sql_id(id), t.with_timezone(&Utc));
+            }
+        }
+        Ok((history, fetched))
+    }
+
+    /// Add these cached issues to a snapshot read for some of them (an
+    /// issue with a queued change may be moving onto a printed board),
+    /// with their events and merge requests, without their descriptions.
+    pub fn load_more(&self, snap: &mut Snapshot, ids: &[IssueId]) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let list: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+        let ids = list.join(",");
+        snap.ws
+            .issues
+            .extend(self.issue_rows(&format!("issues.id IN ({ids})"), false)?);
+        snap.ws.events.extend(self.label_additions_for(&ids)?);
+        let (history, fetched) = self.history_for(Some(&ids))?;
+        snap.ws.history.extend(history);
+        snap.history_fetched.extend(fetched);
+        for m in self.merge_requests_closing(&ids)? {
+            if !snap.ws.merge_requests.iter().any(|have| have.id == m.id) {
+                snap.ws.merge_requests.push(m);
+            }
+        }
+        snap.ws.merge_requests.sort_by_key(|m| m.id);
+        Ok(())
+    }
+
     /// Iids that more than one project's cached issues have: those issues
     /// are named `project#iid` wherever glboard names them (a printed board
     /// holds only some of the cache's issues, and a reference must resolve
@@ -287,10 +310,7 @@ impl Store {
     pub fn ambiguous_iids(&self) -> Result<std::collections::HashSet<u64>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn
-            .prepare(
-                "SELECT json_extract(data, '$.iid') AS iid FROM issues GROUP BY iid \
-                 HAVING COUNT(DISTINCT json_extract(data, '$.project_id')) > 1",
-            )
+            .prepare("SELECT iid FROM issues GROUP BY iid HAVING COUNT(DISTINCT project_id) > 1")
             .map_err(|e| self.err(e))?;
         stmt.query_map([], |r| r.get::<_, i64>(0))
             .and_then(|rows| {
@@ -402,41 +422,53 @@ impl Store {
     }
 }
 
-/// An issue's row: its JSON without the description (which has a column
-/// of its own), and the description.
-/// The column holds GitLab's text as it sent it (sanitized when read).
-fn issue_row(i: &Issue) -> rusqlite::Result<(String, &str)> {
-    let data = if i.description.is_empty() && i.raw_description.is_none() {
-        serde_json::to_string(i)
-    } else {
-        let mut shell = i.clone();
-        shell.description = String::new();
-        shell.raw_description = None;
-        serde_json::to_string(&shell)
-    }
-    .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-    Ok((data, i.raw_description()))
-}
-
-/// Write issues as GitLab has them, stamped with the write's `rev`.
+/// Write issues as GitLab has them, stamped with the write's `rev`: a
+/// column per field ([`issue_row`]; the JSON only for an issue the
+/// columns cannot hold), and the description in its own table, as GitLab
+/// sent it (sanitized when read).
 pub(crate) fn write_issues(
     tx: &rusqlite::Transaction<'_>,
     issues: &[Issue],
     rev: i64,
 ) -> rusqlite::Result<()> {
-    let mut stmt = tx
-        .prepare_cached("INSERT OR REPLACE INTO issues (id, position, data, milestone_id, open, rev) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
+    let mut stmt = tx.prepare_cached(issue_row::INSERT)?;
     for i in issues {
-        let (data, description) = issue_row(i)?;
+        let c = issue_row::columns(i);
+        let data = match c.title {
+            Some(_) => None,
+            None => {
+                let mut shell = i.clone();
+                shell.description = String::new();
+                shell.raw_description = None;
+                Some(
+                    serde_json::to_string(&shell)
+                        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?,
+                )
+            }
+        };
         stmt.execute(params![
             sql_id(i.id),
             i.position,
             data,
             i.milestone_id.map(sql_id),
             i.is_open(),
-            rev
+            rev,
+            c.title,
+            c.iid,
+            c.project_id,
+            c.state,
+            c.labels,
+            c.assignees,
+            c.author,
+            c.weight,
+            c.created_at,
+            c.updated_at,
+            c.closed_at,
+            c.web_url,
+            c.marks,
+            c.due_date,
         ])?;
-        write_description(tx, i.id, description)?;
+        write_description(tx, i.id, i.raw_description())?;
     }
     Ok(())
 }
@@ -498,7 +530,9 @@ pub(crate) fn write_issues_keeping_newer(
     rev: i64,
 ) -> rusqlite::Result<()> {
     let mut kept = tx.prepare_cached(
-        "SELECT unixepoch(json_extract(data, '$.updated_at'), 'subsec') > unixepoch(?2, 'subsec') FROM issues WHERE id = ?1",
+        "SELECT CASE WHEN title IS NOT NULL THEN updated_at > ?3 \
+         ELSE unixepoch(json_extract(data, '$.updated_at'), 'subsec') > unixepoch(?2, 'subsec') END \
+         FROM issues WHERE id = ?1",
     )?;
     let mut place = tx.prepare_cached("UPDATE issues SET position = ?2, rev = ?3 WHERE id = ?1")?;
     for i in issues {
@@ -507,7 +541,8 @@ pub(crate) fn write_issues_keeping_newer(
                 params![
                     sql_id(i.id),
                     i.updated_at
-                        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+                        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                    i.updated_at.timestamp_nanos_opt().unwrap_or(i64::MAX)
                 ],
                 |r| r.get::<_, Option<bool>>(0),
             )
