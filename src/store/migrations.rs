@@ -3,7 +3,7 @@
 //! schema has, and applying what is missing when a cache is opened.
 
 use super::{Store, StoreError};
-use crate::core::num;
+use crate::core::domain::num;
 
 /// The schema, one step per version: `user_version` is how many were applied.
 pub(super) const MIGRATIONS: &[&str] = &[
