@@ -8,11 +8,11 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use glboard::core::action::Action;
-use glboard::core::board::{self, BoardKind, BoardSpec, SortMode};
-use glboard::core::model::{TeamConfig, Workspace};
-use glboard::core::state::AppState;
-use glboard::core::update::update;
+use glboard::core::app::action::Action;
+use glboard::core::app::state::AppState;
+use glboard::core::app::update::update;
+use glboard::core::domain::board::{self, BoardKind, BoardSpec, SortMode};
+use glboard::core::domain::model::{TeamConfig, Workspace};
 use glboard::demo;
 use glboard::tui::theme::Theme;
 use glboard::tui::view;
@@ -37,7 +37,8 @@ fn workspaces() -> Vec<(usize, Workspace, TeamConfig)> {
 fn layout_and_frame(c: &mut Criterion) {
     let mut g = c.benchmark_group("layout");
     for (n, ws, team) in workspaces() {
-        let current = glboard::core::iteration::pick(&ws.milestones, &team, today()).current;
+        let current =
+            glboard::core::domain::iteration::pick(&ws.milestones, &team, today()).current;
         g.bench_with_input(BenchmarkId::new("iteration", n), &n, |b, _| {
             b.iter(|| {
                 board::layout(
@@ -181,7 +182,7 @@ fn start_to_first_frame(c: &mut Criterion) {
 /// budget is a 16 ms frame.
 fn held_key_while_a_sync_lands(c: &mut Criterion) {
     let (mut ws, team) = demo::synthetic(10_000, today()).unwrap();
-    let current = glboard::core::iteration::pick(&ws.milestones, &team, today())
+    let current = glboard::core::domain::iteration::pick(&ws.milestones, &team, today())
         .current
         .unwrap();
     let ready = team.lane_label("Ready");
@@ -189,7 +190,7 @@ fn held_key_while_a_sync_lands(c: &mut Criterion) {
         i.labels.retain(|l| !l.starts_with("workflow-infra::"));
         i.labels.push(ready.clone());
         i.milestone_id = Some(current);
-        i.state = glboard::core::model::IssueState::Opened;
+        i.state = glboard::core::domain::model::IssueState::Opened;
     }
     let mut state = AppState::new(ws, team, today(), BoardKind::Iteration);
     update(
@@ -203,14 +204,14 @@ fn held_key_while_a_sync_lands(c: &mut Criterion) {
         .title
         .contains("Ready")
     {
-        let k = glboard::core::keymap::parse_sequence("l").unwrap()[0];
+        let k = glboard::core::app::keymap::parse_sequence("l").unwrap()[0];
         update(&mut state, Action::Key(k));
     }
     let theme = Theme::new(true, false);
     let area = Rect::new(0, 0, 120, 40);
     let mut buf = Buffer::empty(area);
-    let j = glboard::core::keymap::parse_sequence("j").unwrap()[0];
-    let k = glboard::core::keymap::parse_sequence("k").unwrap()[0];
+    let j = glboard::core::app::keymap::parse_sequence("j").unwrap()[0];
+    let k = glboard::core::app::keymap::parse_sequence("k").unwrap()[0];
     let mut g = c.benchmark_group("held_key_10k_issues_1k_in_a_lane");
     let mut down = true;
     let mut n = 0;
@@ -237,7 +238,7 @@ fn held_key_while_a_sync_lands(c: &mut Criterion) {
                 let t = Instant::now();
                 update(
                     &mut state,
-                    Action::Store(Box::new(glboard::core::action::StoreUpdate {
+                    Action::Store(Box::new(glboard::core::app::action::StoreUpdate {
                         full: Some((ws, lanes.clone())),
                         ..Default::default()
                     })),

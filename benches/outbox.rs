@@ -10,12 +10,12 @@ use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, Utc};
 use fake_gitlab::{FakeGitlab, generate};
-use glboard::core::action::{Action, Effect, OutboxEvent};
-use glboard::core::board::BoardKind;
-use glboard::core::edit::{self, Change, Seen};
-use glboard::core::keymap::KeyPress;
-use glboard::core::state::AppState;
-use glboard::core::update::update;
+use glboard::core::app::action::{Action, Effect, OutboxEvent};
+use glboard::core::app::keymap::KeyPress;
+use glboard::core::app::state::AppState;
+use glboard::core::app::update::update;
+use glboard::core::domain::board::BoardKind;
+use glboard::core::domain::edit::{self, Change, Seen};
 use glboard::gitlab::{Client, RetryPolicy};
 use glboard::store::Store;
 use glboard::tui::theme::Theme;
@@ -28,7 +28,7 @@ const TOKEN: &str = "glpat-bench";
 const MOVES: usize = 500;
 const RUNS: usize = 5;
 
-fn team() -> glboard::core::model::TeamConfig {
+fn team() -> glboard::core::domain::model::TeamConfig {
     glboard::demo::datastores_team()
 }
 

@@ -21,7 +21,7 @@ use secrecy::SecretString;
 const TOKEN: &str = "glpat-bench";
 const RUNS: usize = 7;
 
-fn team() -> glboard::core::model::TeamConfig {
+fn team() -> glboard::core::domain::model::TeamConfig {
     glboard::demo::datastores_team()
 }
 
@@ -120,7 +120,8 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = syncer(&fake, dir.path());
     rt.block_on(s.full(Utc::now(), None, &|_, _| {})).unwrap();
-    let current = glboard::core::iteration::pick(&s.snap.ws.milestones, &team(), today).current;
+    let current =
+        glboard::core::domain::iteration::pick(&s.snap.ws.milestones, &team(), today).current;
     let shown = current.map(|m| {
         s.snap
             .ws

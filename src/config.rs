@@ -9,7 +9,7 @@ use std::process::Command;
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use crate::core::model::TeamConfig;
+use crate::core::domain::model::TeamConfig;
 
 /// The file's keys. Unknown keys are an error, so typos are caught.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -314,10 +314,10 @@ pub struct Config {
     /// The profile in use (`None`: the top level, the default).
     pub profile: Option<String>,
     /// The keys in effect (the defaults, `[keys]`, `[[commands]]`).
-    pub keymap: crate::core::keys::Keymap,
-    pub commands: Vec<crate::core::custom_command::CustomCommand>,
+    pub keymap: crate::core::app::keys::Keymap,
+    pub commands: Vec<crate::core::app::custom_command::CustomCommand>,
     /// The saved views, by name.
-    pub saved_views: Vec<crate::core::saved_view::SavedView>,
+    pub saved_views: Vec<crate::core::domain::saved_view::SavedView>,
     /// `[styles]`, parsed.
     pub styles: std::collections::BTreeMap<String, ratatui::style::Style>,
     /// `host` after the `GITLAB_HOST` override, without a trailing slash.
@@ -522,10 +522,10 @@ pub fn parse_profile(
             .map_err(|e| at(format!("[styles] {name}: {e}")))?;
         styles.insert(name.clone(), style);
     }
-    let saved_views: Vec<crate::core::saved_view::SavedView> = file
+    let saved_views: Vec<crate::core::domain::saved_view::SavedView> = file
         .views
         .iter()
-        .map(|(name, v)| crate::core::saved_view::SavedView {
+        .map(|(name, v)| crate::core::domain::saved_view::SavedView {
             name: name.clone(),
             lanes: v.lanes.clone(),
             assignees: v.assignees.clone(),
@@ -609,7 +609,7 @@ impl Config {
     /// `[capacity]` members the group does not have (as the cache knows
     /// its members): a warning each, naming the file and line, since their
     /// capacity counts for nobody. None before the first sync.
-    pub fn capacity_warnings(&self, members: &[crate::core::model::User]) -> Vec<String> {
+    pub fn capacity_warnings(&self, members: &[crate::core::domain::model::User]) -> Vec<String> {
         if members.is_empty() {
             return Vec::new();
         }
@@ -643,12 +643,12 @@ fn keys_and_commands(
     file: &FileConfig,
 ) -> Result<
     (
-        crate::core::keys::Keymap,
-        Vec<crate::core::custom_command::CustomCommand>,
+        crate::core::app::keys::Keymap,
+        Vec<crate::core::app::custom_command::CustomCommand>,
     ),
     ConfigError,
 > {
-    use crate::core::keys::{Keymap, KeysError, Rebind};
+    use crate::core::app::keys::{Keymap, KeysError, Rebind};
     let at = |e: KeysError| ConfigError::Invalid {
         path: path.to_owned(),
         line: e.line,
@@ -677,15 +677,15 @@ fn keys_and_commands(
             message: "at most 255 [[commands]]".into(),
         })?;
         // Its placeholders are checked now, not when the key is pressed.
-        let singles: Vec<(&str, String)> = crate::core::custom_command::PLACEHOLDERS[..6]
+        let singles: Vec<(&str, String)> = crate::core::app::custom_command::PLACEHOLDERS[..6]
             .iter()
             .map(|p| (*p, String::new()))
             .collect();
-        let lists: Vec<(&str, Vec<String>)> = crate::core::custom_command::PLACEHOLDERS[6..]
+        let lists: Vec<(&str, Vec<String>)> = crate::core::app::custom_command::PLACEHOLDERS[6..]
             .iter()
             .map(|p| (*p, Vec::new()))
             .collect();
-        crate::core::custom_command::expand(&c.command, &singles, &lists).map_err(|e| {
+        crate::core::app::custom_command::expand(&c.command, &singles, &lists).map_err(|e| {
             ConfigError::Invalid {
                 path: path.to_owned(),
                 line,
@@ -693,20 +693,20 @@ fn keys_and_commands(
             }
         })?;
         for context in [
-            crate::core::keymap::Context::Board,
-            crate::core::keymap::Context::Detail,
+            crate::core::app::keymap::Context::Board,
+            crate::core::app::keymap::Context::Detail,
         ] {
             keymap
                 .add(
                     context,
                     &c.key,
-                    crate::core::keymap::Command::Custom(n),
+                    crate::core::app::keymap::Command::Custom(n),
                     &c.title,
                     line,
                 )
                 .map_err(at)?;
         }
-        commands.push(crate::core::custom_command::CustomCommand {
+        commands.push(crate::core::app::custom_command::CustomCommand {
             key: c.key.clone(),
             title: c.title.clone(),
             command: c.command.clone(),
@@ -859,7 +859,7 @@ impl Config {
                 .absence
                 .iter()
                 .filter_map(|a| {
-                    Some(crate::core::model::Absence {
+                    Some(crate::core::domain::model::Absence {
                         user: a.user.trim_start_matches('@').to_owned(),
                         from: a.from.day()?,
                         to: a.to.day()?,
@@ -1118,8 +1118,8 @@ milestone_prefix = "Datastores team - "
         let c = parse(&p(), &ok, None).unwrap();
         assert_eq!(
             c.keymap.keys_of(
-                crate::core::keymap::Context::Board,
-                crate::core::keymap::Command::Take
+                crate::core::app::keymap::Context::Board,
+                crate::core::app::keymap::Command::Take
             ),
             Some("T")
         );
@@ -1156,7 +1156,7 @@ milestone_prefix = "Datastores team - "
         let src = format!("{GOOD}[capacity]\nakovacs = 8\nnobody = 5\n");
         let c = parse(&p(), &src, None).unwrap();
         let line = src.lines().position(|l| l.starts_with("nobody")).unwrap() + 1;
-        let members = vec![crate::core::model::User {
+        let members = vec![crate::core::domain::model::User {
             id: 1,
             username: "akovacs".into(),
             name: "A".into(),

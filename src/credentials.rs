@@ -330,7 +330,7 @@ fn run_glab(key: &str) -> Result<(), GlabRun> {
         .map(str::trim)
         .rfind(|l| !l.is_empty())
         .map(|l| {
-            crate::core::sanitize::line(l)
+            crate::core::domain::sanitize::line(l)
                 .chars()
                 .take(200)
                 .collect::<String>()

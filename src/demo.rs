@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use serde::Deserialize;
 
-use crate::core::model::{
+use crate::core::domain::model::{
     Issue, IssueState, Milestone, MilestoneState, Project, TeamConfig, User, Workspace,
 };
-use crate::core::{num, sanitize};
+use crate::core::domain::{num, sanitize};
 
 const DEMO_JSON: &str = include_str!("../assets/demo.json");
 
@@ -127,7 +127,7 @@ pub fn load(today: NaiveDate) -> Result<(Workspace, TeamConfig), serde_json::Err
                 due_date: Some(m.due_date + shift),
                 state: m.state,
                 web_url: format!("{host}/groups/{}/-/milestones/{}", file.group, m.iid),
-                owner: Some(crate::core::model::MilestoneOwner::Group),
+                owner: Some(crate::core::domain::model::MilestoneOwner::Group),
             }
         })
         .collect();
@@ -170,7 +170,7 @@ pub fn load(today: NaiveDate) -> Result<(Workspace, TeamConfig), serde_json::Err
             // The file lists issues in the team's manual board order.
             position: num::signed(pos).saturating_mul(1000),
             raw_description: None,
-            marks: crate::core::model::Marks {
+            marks: crate::core::domain::model::Marks {
                 confidential: i.confidential,
                 incident: i.issue_type.as_deref() == Some("incident"),
                 due_date: i.due_date.map(|d| d + shift),
@@ -259,7 +259,7 @@ pub fn datastores_team() -> TeamConfig {
 pub fn synthetic(n: usize, today: NaiveDate) -> Result<(Workspace, TeamConfig), serde_json::Error> {
     let (demo, team) = load(today)?;
     let lanes = team.lanes.clone();
-    let current = crate::core::iteration::pick(&demo.milestones, &team, today);
+    let current = crate::core::domain::iteration::pick(&demo.milestones, &team, today);
     let targets = [current.current, current.next];
     let words = [
         "Upgrade",
@@ -332,8 +332,8 @@ pub fn synthetic(n: usize, today: NaiveDate) -> Result<(Workspace, TeamConfig), 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::board::{self, BoardKind, BoardSpec, SortMode};
-    use crate::core::iteration;
+    use crate::core::domain::board::{self, BoardKind, BoardSpec, SortMode};
+    use crate::core::domain::iteration;
 
     fn day(s: &str) -> NaiveDate {
         s.parse().unwrap()

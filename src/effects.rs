@@ -6,9 +6,9 @@
 
 use tokio::sync::mpsc;
 
-use crate::core::action::{Action, Effect, OutboxEvent};
-use crate::core::conflict::without_superseded;
-use crate::core::model::TeamConfig;
+use crate::core::app::action::{Action, Effect, OutboxEvent};
+use crate::core::domain::conflict::without_superseded;
+use crate::core::domain::model::TeamConfig;
 use crate::gitlab::Client;
 use crate::outbox::Wake;
 use crate::store::Store;
@@ -239,7 +239,7 @@ fn copy_osc52(text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::edit::{Change, Edit, to_lane};
+    use crate::core::domain::edit::{Change, Edit, to_lane};
     use crate::core::testing::{issue, team};
     use crate::store::Finished;
 

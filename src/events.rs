@@ -15,8 +15,8 @@ use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use serde::Deserialize;
 
-use crate::core::insights::{self, IssueEvents, LabelEvent, MilestoneEvent, StateEvent};
-use crate::core::model::{Issue, IssueId, Milestone, MilestoneId, TeamConfig, Workspace};
+use crate::core::domain::insights::{self, IssueEvents, LabelEvent, MilestoneEvent, StateEvent};
+use crate::core::domain::model::{Issue, IssueId, Milestone, MilestoneId, TeamConfig, Workspace};
 use crate::gitlab::{CONCURRENT_PAGES, Client, GitlabError};
 use crate::store::{EventsRow, Store, StoreError};
 
@@ -121,7 +121,7 @@ pub async fn read(
                 .filter_map(|e| {
                     Some(LabelEvent {
                         at: e.created_at,
-                        label: crate::core::sanitize::line(&e.label.as_ref()?.name),
+                        label: crate::core::domain::sanitize::line(&e.label.as_ref()?.name),
                         added: added(e),
                     })
                 })

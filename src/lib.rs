@@ -17,8 +17,8 @@
 //! - [`watch`]: an open board's view of what any process wrote to the cache.
 
 // No panics and no silent truncation in shipped code: errors propagate,
-// screen arithmetic saturates (`core::geometry::cells`), index steps are
-// checked (`core::num`). Unit tests (`cfg(test)`) may unwrap.
+// screen arithmetic saturates (`core::app::geometry::cells`), index steps are
+// checked (`core::domain::num`). Unit tests (`cfg(test)`) may unwrap.
 #![cfg_attr(
     not(test),
     deny(

@@ -3,8 +3,8 @@
 //! failure, 2 usage or configuration error, 75 retry later.
 
 // No panics and no silent truncation in shipped code: errors propagate,
-// screen arithmetic saturates (`core::geometry::cells`), index steps are
-// checked (`core::num`). Unit tests (`cfg(test)`) may unwrap.
+// screen arithmetic saturates (`core::app::geometry::cells`), index steps are
+// checked (`core::domain::num`). Unit tests (`cfg(test)`) may unwrap.
 #![cfg_attr(
     not(test),
     deny(
@@ -27,9 +27,9 @@ use std::time::Duration;
 use clap::Parser;
 use glboard::cli::{BoardArg, Cli, Cmd};
 use glboard::config::{self, Config, ConfigError};
-use glboard::core::board::BoardKind;
-use glboard::core::model::Workspace;
-use glboard::core::state::AppState;
+use glboard::core::app::state::AppState;
+use glboard::core::domain::board::BoardKind;
+use glboard::core::domain::model::Workspace;
 use glboard::gitlab::{Client, RetryPolicy};
 use glboard::outbox;
 use glboard::store::Store;
@@ -442,7 +442,8 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
     let first_board = match (board_kind(cli), &lists) {
         (_, None) => None,
         (BoardKind::Iteration, Some(l)) => {
-            let current = glboard::core::iteration::pick(&l.ws.milestones, &team, today).current;
+            let current =
+                glboard::core::domain::iteration::pick(&l.ws.milestones, &team, today).current;
             let shown: Vec<u64> = current.into_iter().chain(remembered).collect();
             Some(glboard::store::IssueFilter::Milestones(shown))
         }
@@ -486,7 +487,7 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
     state.saved_views = cfg.saved_views.clone();
     state.profiles = cfg.file.profiles.keys().cloned().collect();
     state.profile = cfg.profile.clone();
-    state.planning_setup = glboard::core::state::PlanningSetup {
+    state.planning_setup = glboard::core::app::state::PlanningSetup {
         project: cfg.file.planning_project.clone(),
         template: cfg.planning_template_text(),
     };
@@ -514,7 +515,7 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
     match (store.outbox_queued(), store.outbox_failed()) {
         (Ok(queued), Ok(failed)) => {
             let n = queued.len();
-            state.apply_store(glboard::core::action::StoreUpdate {
+            state.apply_store(glboard::core::app::action::StoreUpdate {
                 queued,
                 failed,
                 ..Default::default()
@@ -594,8 +595,8 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
                     sync::run(syncer, sync_rx, actions, interval, live, shown, written).await;
                 }
                 Err(e) => {
-                    let _ = actions.send(glboard::core::action::Action::Sync(
-                        glboard::core::action::SyncEvent::Failed {
+                    let _ = actions.send(glboard::core::app::action::Action::Sync(
+                        glboard::core::app::action::SyncEvent::Failed {
                             message: e.to_string(),
                             offline: false,
                         },
@@ -636,7 +637,7 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
         && last.loaded
         && let Ok(s) = Store::open(&store_path)
     {
-        let seen = glboard::core::since::glimpses(&last.ws, &last.team);
+        let seen = glboard::core::domain::since::glimpses(&last.ws, &last.team);
         if let Err(e) = s.save_look(chrono::Utc::now(), &seen) {
             tracing::warn!(error = %e, "cannot remember what the board showed");
         }

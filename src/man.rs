@@ -5,7 +5,7 @@
 
 use std::io::Write;
 
-use crate::core::keymap::{BINDINGS, display_keys};
+use crate::core::app::keymap::{BINDINGS, display_keys};
 
 /// Quote text for roff: a leading `.` or `'` would be read as a request.
 fn roff(text: &str) -> String {

@@ -19,7 +19,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 
-use crate::core::merge_requests::{MergeRequest, MrState};
+use crate::core::domain::merge_requests::{MergeRequest, MrState};
 use crate::gitlab::GitlabError;
 use crate::gitlab::merge_requests::ApiMergeRequest;
 use crate::store::MrCursor;
@@ -237,7 +237,7 @@ impl Syncer {
                         let mut m = fresh.get(&m.id).cloned().unwrap_or_else(|| m.clone());
                         if m.pipeline_id == Some(pl.id) {
                             if m.pipeline.as_deref() != Some(pl.status.as_str()) {
-                                m.pipeline = Some(crate::core::sanitize::line(&pl.status));
+                                m.pipeline = Some(crate::core::domain::sanitize::line(&pl.status));
                                 m.pipeline_updated_at = pl.updated_at;
                                 report.pipelines += 1;
                                 fresh.insert(m.id, m);

@@ -16,11 +16,11 @@ use std::time::Duration;
 use chrono::Utc;
 use tokio::sync::mpsc;
 
-use crate::core::action::{Action, OutboxEvent, WaitReason};
-use crate::core::conflict::conflict;
-use crate::core::edit::{Change, NewIssue, NewMilestone};
-use crate::core::lane_labels::LaneLabels;
-use crate::core::model::{Issue, IssueState, Milestone, TeamConfig, User};
+use crate::core::app::action::{Action, OutboxEvent, WaitReason};
+use crate::core::domain::conflict::conflict;
+use crate::core::domain::edit::{Change, NewIssue, NewMilestone};
+use crate::core::domain::lane_labels::LaneLabels;
+use crate::core::domain::model::{Issue, IssueState, Milestone, TeamConfig, User};
 use crate::gitlab::{Client, GitlabError, NotePosted, RetryPolicy};
 use crate::store::{Finished, Lease, Store, StoreError};
 
@@ -115,7 +115,7 @@ pub fn not_idempotent(change: &Change) -> bool {
 /// A comment's text as GitLab stores it: the lines of quick actions it
 /// recognises (`/spend 1h`) are removed, others (`/etc/hosts`) stay.
 pub fn stored_body(body: &str) -> String {
-    crate::core::quick_actions::stored_body(body)
+    crate::core::domain::quick_actions::stored_body(body)
 }
 
 /// What applying a change gave: the issue as GitLab has it now, and what
@@ -249,17 +249,15 @@ pub async fn send_with(
         let answered_free = crate::gitlab::dto::free_tier(std::iter::once(&answer));
         let after = answer.into_issue(0, &client.lanes());
         // A lane someone else set meanwhile shows as an extra lane label.
-        let lanes_touched = e
-            .add_labels
-            .iter()
-            .chain(&e.remove_labels)
-            .any(|l| crate::core::model::label_scope(l) == Some(team.workflow_scope.as_str()));
+        let lanes_touched = e.add_labels.iter().chain(&e.remove_labels).any(|l| {
+            crate::core::domain::model::label_scope(l) == Some(team.workflow_scope.as_str())
+        });
         if lanes_touched && team.lanes_of(&after).len() > 1 {
             let lanes = team.lanes_of(&after).join(", ");
             return Err(SendError::Refused {
                 reason: format!(
                     "{}its lane changed on GitLab meanwhile (now {lanes})",
-                    crate::core::conflict::CONFLICT
+                    crate::core::domain::conflict::CONFLICT
                 ),
                 issue: Some(Box::new(after)),
             });
@@ -331,7 +329,7 @@ pub async fn send_with(
             let free = answered_free == Some(true)
                 || (answered_free.is_none() && wanted.len() > 1 && kept == wanted[..1]);
             let why = if free {
-                crate::core::workflow::FREE_ONE_ASSIGNEE.to_owned()
+                crate::core::domain::workflow::FREE_ONE_ASSIGNEE.to_owned()
             } else {
                 "GitLab drops an assignee who cannot see the project (or is blocked) without a word"
                     .to_owned()
@@ -351,7 +349,7 @@ pub async fn send_with(
         {
             not_kept.push(format!(
                 "{}: the weight was not kept",
-                crate::core::workflow::FREE_NO_WEIGHT
+                crate::core::domain::workflow::FREE_NO_WEIGHT
             ));
         }
         if let Some(f) = answered_free {
@@ -404,7 +402,7 @@ pub async fn send_with(
                     .filter(|n| n.system)
                     .map(|n| n.body.as_str())
                     .collect();
-                crate::core::quick_actions::applied(
+                crate::core::domain::quick_actions::applied(
                     body,
                     &fresh,
                     &system,
@@ -476,8 +474,8 @@ async fn create_milestone(client: &Client, new: &NewMilestone) -> Result<Milesto
             "the title {} is taken by another milestone ({}{}): choose another `milestone_title`",
             new.title,
             match m.state {
-                crate::core::model::MilestoneState::Active => "open",
-                crate::core::model::MilestoneState::Closed => "closed",
+                crate::core::domain::model::MilestoneState::Active => "open",
+                crate::core::domain::model::MilestoneState::Closed => "closed",
             },
             m.start_date
                 .map(|d| format!(", starting {d}"))
@@ -544,7 +542,7 @@ async fn create(
                 iid = existing.iid,
                 "issue was created already; not creating it again"
             );
-            return Ok(existing.into_issue(crate::core::edit::AT_END, &client.lanes()));
+            return Ok(existing.into_issue(crate::core::domain::edit::AT_END, &client.lanes()));
         }
     }
     client
@@ -568,7 +566,7 @@ async fn create(
         .create_issue(new.project, &form)
         .await
         .map_err(refused)?
-        .into_issue(crate::core::edit::AT_END, &client.lanes()))
+        .into_issue(crate::core::domain::edit::AT_END, &client.lanes()))
 }
 
 /// Read the issues a batch of changes touches, fresh, one request per
@@ -1002,8 +1000,8 @@ mod tests {
         let mv = |id: u64, issue: u64, after: Option<u64>, before: Option<u64>| Change {
             id,
             issue,
-            edit: crate::core::edit::Edit {
-                reorder: Some(crate::core::edit::Reorder { after, before }),
+            edit: crate::core::domain::edit::Edit {
+                reorder: Some(crate::core::domain::edit::Reorder { after, before }),
                 ..Default::default()
             },
             ..Change::default()
@@ -1020,7 +1018,7 @@ mod tests {
         let queue = [mv(1, 10, Some(11), None), mv(2, 20, None, Some(21))];
         assert_eq!(ids(next_batch(&queue)), vec![1, 2]);
     }
-    use crate::core::edit::{Edit, Seen};
+    use crate::core::domain::edit::{Edit, Seen};
     use crate::core::testing::{issue, team, user};
 
     fn change(i: &Issue, edit: Edit) -> Change {
@@ -1095,7 +1093,7 @@ mod tests {
         let seen = issue(1, 1, &["team::Datastores", "workflow-infra::Ready"]);
         let c = change(
             &seen,
-            crate::core::edit::to_lane(&seen, &t, Some("In Progress")),
+            crate::core::domain::edit::to_lane(&seen, &t, Some("In Progress")),
         );
         // Someone else moved it to Blocked: a conflict.
         let mut fresh = seen.clone();

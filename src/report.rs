@@ -2,15 +2,15 @@
 //! ANSI bold), Markdown (pastes into a GitLab comment) and JSON (a stable,
 //! documented schema; see README). Pure functions of a laid-out board.
 
-use crate::core::merge_requests as mrs;
+use crate::core::domain::merge_requests as mrs;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use crate::core::board::{self, BoardKind, BoardLayout, Card, Column, ColumnKind};
-use crate::core::iteration;
-use crate::core::model::{Issue, IssueState, Milestone, TeamConfig, Workspace};
-use crate::core::state::age;
-use crate::core::text;
+use crate::core::app::state::age;
+use crate::core::domain::board::{self, BoardKind, BoardLayout, Card, Column, ColumnKind};
+use crate::core::domain::iteration;
+use crate::core::domain::model::{Issue, IssueState, Milestone, TeamConfig, Workspace};
+use crate::core::domain::text;
 
 /// Everything a printed board shows.
 pub struct Report<'a> {
@@ -24,7 +24,7 @@ pub struct Report<'a> {
     pub pending: usize,
     pub failed: usize,
     /// Issues with changes not yet applied by GitLab (shown as they will be).
-    pub pending_issues: &'a std::collections::HashSet<crate::core::model::IssueId>,
+    pub pending_issues: &'a std::collections::HashSet<crate::core::domain::model::IssueId>,
     /// Iids ambiguous in the whole cache (named `project#iid`); `None`:
     /// those of `ws`, which then holds every issue.
     pub ambiguous: Option<&'a std::collections::HashSet<u64>>,
@@ -396,7 +396,7 @@ impl Report<'_> {
                             updated_at: i
                                 .updated_at
                                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                            lane_since: crate::core::insights::card_lane_since(
+                            lane_since: crate::core::domain::insights::card_lane_since(
                                 self.ws, self.team, i,
                             )
                             .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
@@ -436,8 +436,8 @@ impl Report<'_> {
                 due_date: m.due_date,
                 days_left: m.due_date.map(|d| (d - self.today).num_days()),
                 state: match m.state {
-                    crate::core::model::MilestoneState::Active => "active",
-                    crate::core::model::MilestoneState::Closed => "closed",
+                    crate::core::domain::model::MilestoneState::Active => "active",
+                    crate::core::domain::model::MilestoneState::Closed => "closed",
                 },
             }),
             synced_at: self
@@ -474,7 +474,7 @@ mod tests {
     fn report_on(today: &str, f: impl FnOnce(&Report<'_>)) {
         let today: NaiveDate = today.parse().unwrap();
         let (ws, team) = crate::demo::load(today).unwrap();
-        let pick = crate::core::iteration::pick(&ws.milestones, &team, today);
+        let pick = crate::core::domain::iteration::pick(&ws.milestones, &team, today);
         let next = pick.next.and_then(|id| ws.milestone(id)).unwrap();
         let layout = board::layout(
             &ws,

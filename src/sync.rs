@@ -10,12 +10,12 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 
-use crate::core::action::{Action, SyncEvent};
-use crate::core::lane_labels::LaneLabels;
-use crate::core::model::{
+use crate::core::app::action::{Action, SyncEvent};
+use crate::core::domain::lane_labels::LaneLabels;
+use crate::core::domain::model::{
     Issue, IssueId, Milestone, MilestoneId, Project, TeamConfig, User, Workspace,
 };
-use crate::core::num;
+use crate::core::domain::num;
 use crate::gitlab::dto::ApiIssue;
 use crate::gitlab::{Client, GitlabError};
 use crate::store::{Delta, Snapshot, Store, StoreError, SyncMeta};
@@ -384,8 +384,11 @@ impl Syncer {
                 .await?;
             let mut found: Vec<String> = names
                 .iter()
-                .filter(|n| crate::core::model::label_scope(n) == Some(scope.as_str()))
-                .filter_map(|n| crate::core::model::label_value(n).map(crate::core::sanitize::line))
+                .filter(|n| crate::core::domain::model::label_scope(n) == Some(scope.as_str()))
+                .filter_map(|n| {
+                    crate::core::domain::model::label_value(n)
+                        .map(crate::core::domain::sanitize::line)
+                })
                 .collect();
             // In the order of the group's board lists (positions), as the
             // web board shows them; the others after. Best effort.
@@ -394,13 +397,16 @@ impl Syncer {
                     .iter()
                     .flat_map(|b| b.lists.iter())
                     .filter_map(|l| Some((l.position.unwrap_or(0), l.label.as_ref()?.name.clone())))
-                    .filter(|(_, n)| crate::core::model::label_scope(n) == Some(scope.as_str()))
+                    .filter(|(_, n)| {
+                        crate::core::domain::model::label_scope(n) == Some(scope.as_str())
+                    })
                     .collect();
                 lists.sort_by_key(|(p, _)| *p);
                 let ordered: Vec<String> = lists
                     .into_iter()
                     .filter_map(|(_, n)| {
-                        crate::core::model::label_value(&n).map(crate::core::sanitize::line)
+                        crate::core::domain::model::label_value(&n)
+                            .map(crate::core::domain::sanitize::line)
                     })
                     .collect();
                 let mut by_board: Vec<String> = Vec::new();
@@ -1048,7 +1054,8 @@ impl Syncer {
         let team = self.shown_team();
         // A first sync knows the milestones only now: the current one.
         let shown = shown.or_else(|| {
-            crate::core::iteration::pick(&self.snap.ws.milestones, &team, now.date_naive()).current
+            crate::core::domain::iteration::pick(&self.snap.ws.milestones, &team, now.date_naive())
+                .current
         });
         let Some(m) = shown else {
             return Ok(false);
@@ -1086,11 +1093,11 @@ impl Syncer {
         shown: Option<MilestoneId>,
         limit: usize,
     ) -> Result<bool, SyncError> {
-        use crate::core::insights;
+        use crate::core::domain::insights;
         let team = self.shown_team();
         let ws = &self.snap.ws;
         let shown = shown.or_else(|| {
-            crate::core::iteration::pick(&ws.milestones, &team, now.date_naive()).current
+            crate::core::domain::iteration::pick(&ws.milestones, &team, now.date_naive()).current
         });
         let finished: Vec<&Milestone> = insights::finished_iterations(ws, &team, now)
             .into_iter()
@@ -1252,9 +1259,9 @@ pub async fn run(
                 let _ = actions.send(Action::Sync(SyncEvent::Done { at: now }));
                 for w in &report.warnings {
                     tracing::warn!(warning = %w, "sync");
-                    let _ = actions.send(Action::Outbox(crate::core::action::OutboxEvent::Said {
-                        text: w.clone(),
-                    }));
+                    let _ = actions.send(Action::Outbox(
+                        crate::core::app::action::OutboxEvent::Said { text: w.clone() },
+                    ));
                 }
                 written();
                 // Then the carry-over history, which the board can wait for.

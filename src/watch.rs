@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use crate::core::action::{Action, StoreUpdate};
+use crate::core::app::action::{Action, StoreUpdate};
 use crate::store::{Store, StoreError};
 
 /// How often the cache is looked at.

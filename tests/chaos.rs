@@ -45,8 +45,8 @@ use std::time::Duration;
 
 use chrono::Utc;
 use fake_gitlab::{Chaos, FakeGitlab, World, generate};
-use glboard::core::edit::{self, Change, Edit, NewIssue, Seen};
-use glboard::core::model::{Issue, IssueId, IssueState, TeamConfig, User};
+use glboard::core::domain::edit::{self, Change, Edit, NewIssue, Seen};
+use glboard::core::domain::model::{Issue, IssueId, IssueState, TeamConfig, User};
 use glboard::gitlab::{Client, RetryPolicy};
 use glboard::outbox;
 use glboard::store::Store;
@@ -530,7 +530,7 @@ fn run(seed: u64, rounds: u64, near: Neighbours) -> (Counts, fake_gitlab::ChaosC
                         milestone: Some(milestones[rng.usize(..milestones.len())]),
                     };
                     let change = Change {
-                        issue: glboard::core::overlay::placeholder_id(seed, n),
+                        issue: glboard::core::app::overlay::placeholder_id(seed, n),
                         project: new.project,
                         iid: 0,
                         edit: Edit {

@@ -61,7 +61,7 @@ fn lanes(i: &FIssue) -> Vec<String> {
 fn pick(server: &FakeGitlab, lane: &str) -> (FIssue, String, String) {
     let today = Local::now().date_naive();
     let (demo, team) = glboard::demo::load(today).unwrap();
-    let current = glboard::core::iteration::pick(&demo.milestones, &team, today).current;
+    let current = glboard::core::domain::iteration::pick(&demo.milestones, &team, today).current;
     let w = server.world();
     let label = format!("workflow-infra::{lane}");
     let candidates: Vec<&FIssue> = w

@@ -4,7 +4,7 @@
 //! boards' label lists, whatever their titles, give a setup or an error,
 //! and the config written from a setup is TOML that reads back the same.
 #![no_main]
-use glboard::core::board_setup::{self, FoundBoard, List};
+use glboard::core::domain::board_setup::{self, FoundBoard, List};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|s: &str| {

@@ -1,7 +1,7 @@
 //! Any bytes as a GitLab response: decoding never panics, and whatever decodes
 //! reaches the core sanitized.
 #![no_main]
-use glboard::core::model::Milestone;
+use glboard::core::domain::model::Milestone;
 use glboard::gitlab::dto::{ApiErrorBody, ApiIssue, ApiMilestone, ApiUser};
 use glboard_fuzz::is_safe;
 use libfuzzer_sys::fuzz_target;

@@ -2,7 +2,7 @@
 //! terminal and wraps within the width asked (never narrower than 4 cells,
 //! the renderer's floor).
 #![no_main]
-use glboard::core::{markdown, sanitize, text};
+use glboard::core::domain::{markdown, sanitize, text};
 use glboard_fuzz::is_safe;
 use libfuzzer_sys::fuzz_target;
 

@@ -5,7 +5,7 @@
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 
-use glboard::core::model::{Milestone, TeamConfig, Workspace};
+use glboard::core::domain::model::{Milestone, TeamConfig, Workspace};
 
 static DEMO: OnceLock<(Workspace, TeamConfig, Milestone, Milestone)> = OnceLock::new();
 
@@ -13,12 +13,12 @@ fuzz_target!(|template: &str| {
     let (ws, team, current, next) = DEMO.get_or_init(|| {
         let (ws, team) =
             glboard::demo::load(chrono::NaiveDate::from_ymd_opt(2025, 11, 5).unwrap()).unwrap();
-        let mut ms = glboard::core::iteration::team_milestones(&ws.milestones, &team);
+        let mut ms = glboard::core::domain::iteration::team_milestones(&ws.milestones, &team);
         let next = ms.pop().unwrap().clone();
         let current = ms.pop().unwrap().clone();
         (ws, team, current, next)
     });
-    let filled = glboard::core::planning_template::fill(template, ws, team, next, Some(current));
+    let filled = glboard::core::planning::template::fill(template, ws, team, next, Some(current));
     match filled {
         Ok(text) if !template.contains(['{', '}']) => assert_eq!(text, template),
         Ok(_) => {}

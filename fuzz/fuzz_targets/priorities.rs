@@ -2,7 +2,7 @@
 //! them are read without a panic (a no-break space before `#12` once
 //! panicked), and every reference read is written in the text.
 #![no_main]
-use glboard::core::next;
+use glboard::core::domain::next;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|description: &str| {

@@ -5,8 +5,8 @@ use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 
 static DEMO: OnceLock<(
-    glboard::core::model::Workspace,
-    glboard::core::model::TeamConfig,
+    glboard::core::domain::model::Workspace,
+    glboard::core::domain::model::TeamConfig,
 )> = OnceLock::new();
 
 fuzz_target!(|r: &str| {

@@ -1,7 +1,7 @@
 //! Any text: sanitized, it has no control, escape, bidi or zero-width
 //! character; sanitizing twice changes nothing; width-aware cuts fit.
 #![no_main]
-use glboard::core::{sanitize, text};
+use glboard::core::domain::{sanitize, text};
 use glboard_fuzz::is_safe;
 use libfuzzer_sys::fuzz_target;
 

@@ -9,11 +9,11 @@ use super::{
     find_user, resolve, worst,
 };
 use crate::cli::Cli;
-use crate::core::board;
-use crate::core::edit::{Change, Seen};
-use crate::core::iteration;
-use crate::core::model::{TeamConfig, Workspace};
-use crate::core::workflow::{self, Intent, Refusal};
+use crate::core::domain::board;
+use crate::core::domain::edit::{Change, Seen};
+use crate::core::domain::iteration;
+use crate::core::domain::model::{TeamConfig, Workspace};
+use crate::core::domain::workflow::{self, Intent, Refusal};
 use crate::gitlab::GitlabError;
 use crate::store::{self, Store};
 
@@ -167,7 +167,7 @@ fn act_many(cli: &Cli, references: &[String], act: Act) -> Result<u8, Failure> {
             eprintln!(
                 "{}: {} (glboard pending retry {id} sends it again, discard {id} drops it)",
                 c.summary,
-                crate::core::conflict::problem_text(reason)
+                crate::core::domain::conflict::problem_text(reason)
             );
             code = worst(code, EX_FAILURE);
         } else if d.queued.contains(id) {
@@ -212,7 +212,7 @@ fn nowhere(ws: &Workspace, team: &TeamConfig, c: &Change) {
     let Some(mut issue) = ws.issue(c.issue).cloned() else {
         return;
     };
-    crate::core::edit::apply(&mut issue, &c.edit, &ws.members);
+    crate::core::domain::edit::apply(&mut issue, &c.edit, &ws.members);
     if board::on_no_board(team, &issue) {
         let name = board::short_ref(ws, &issue, &board::ambiguous_iids(ws));
         eprintln!(
@@ -312,7 +312,7 @@ fn act_one(cli: &Cli, reference: &str, act: Act) -> Result<u8, Failure> {
             EX_FAILURE,
             format!(
                 "{} (glboard pending retry {id} sends it again, discard {id} drops it)",
-                crate::core::conflict::problem_text(reason)
+                crate::core::domain::conflict::problem_text(reason)
             ),
         ));
     }

@@ -4,6 +4,7 @@
 //! twice, also when an answer is lost). Safe to run from a CI schedule:
 //! a second run changes nothing.
 
+use crate::core::planning;
 use serde_json::json;
 
 use super::{
@@ -11,11 +12,10 @@ use super::{
     runtime, sync_now, worst,
 };
 use crate::cli::{Cli, ReportFormat};
-use crate::core::cadence::{self, CadencePlan, Slot};
-use crate::core::edit::{self, Change, Edit};
-use crate::core::model::{Milestone, TeamConfig, Workspace};
-use crate::core::overlay::placeholder_id;
-use crate::core::planning_template;
+use crate::core::app::overlay::placeholder_id;
+use crate::core::domain::cadence::{self, CadencePlan, Slot};
+use crate::core::domain::edit::{self, Change, Edit};
+use crate::core::domain::model::{Milestone, TeamConfig, Workspace};
 use crate::store::Store;
 
 /// What became of the planning issue.
@@ -114,7 +114,7 @@ pub fn cadence(cli: &Cli, ahead: u32, dry_run: bool, format: ReportFormat) -> Re
                 created.push((title, Some("queued, not sent yet".into())));
             } else if let Some(r) = reason {
                 exit = worst(exit, EX_FAILURE);
-                created.push((title, Some(crate::core::conflict::problem_text(&r))));
+                created.push((title, Some(crate::core::domain::conflict::problem_text(&r))));
             } else {
                 created.push((title, None));
             }
@@ -181,7 +181,7 @@ fn planning_issue(
     plan: &CadencePlan,
     dry_run: bool,
     session: u64,
-    me: Option<&crate::core::model::User>,
+    me: Option<&crate::core::domain::model::User>,
     exit: &mut u8,
 ) -> Result<Planning, Failure> {
     // The iteration after today's.
@@ -210,10 +210,10 @@ fn planning_issue(
         }
         None => return Ok(Planning::NoMilestone),
     };
-    let ambiguous = crate::core::board::ambiguous_iids(ws);
-    if let Some(i) = planning_template::find(ws, team, next) {
+    let ambiguous = crate::core::domain::board::ambiguous_iids(ws);
+    if let Some(i) = planning::template::find(ws, team, next) {
         return Ok(Planning::Exists {
-            reference: crate::core::board::short_ref(ws, i, &ambiguous),
+            reference: crate::core::domain::board::short_ref(ws, i, &ambiguous),
         });
     }
     // Where: `planning_project`, else the project of the current one.
@@ -233,7 +233,7 @@ fn planning_issue(
             }
         }
         None => match current
-            .and_then(|c| planning_template::find(ws, team, c))
+            .and_then(|c| planning::template::find(ws, team, c))
             .and_then(|i| ws.project(i.project_id))
         {
             Some(p) => p.clone(),
@@ -253,10 +253,10 @@ fn planning_issue(
                 format!("planning_template: cannot read {}: {e}", path.display()),
             )
         })?,
-        None => planning_template::BUILT_IN.to_owned(),
+        None => planning::template::BUILT_IN.to_owned(),
     };
     // Made as the board makes it (`i`).
-    let new = crate::core::planning_issue::new_planning_issue(
+    let new = crate::core::planning::issue::new_planning_issue(
         ws, team, next, current, &template, project.id,
     )
     .map_err(|e| {
@@ -297,7 +297,7 @@ fn planning_issue(
         Some("queued, not sent yet".to_owned())
     } else if let Some((_, r)) = d.refused.first() {
         *exit = worst(*exit, EX_FAILURE);
-        Some(crate::core::conflict::problem_text(r))
+        Some(crate::core::domain::conflict::problem_text(r))
     } else {
         // The created issue, from the cache the sender wrote.
         let after = store.load()?.unwrap_or_default();
@@ -312,10 +312,10 @@ fn planning_issue(
             done: Some(made.map_or("created".to_owned(), |i| {
                 format!(
                     "created {}",
-                    crate::core::board::short_ref(
+                    crate::core::domain::board::short_ref(
                         &after.ws,
                         i,
-                        &crate::core::board::ambiguous_iids(&after.ws)
+                        &crate::core::domain::board::ambiguous_iids(&after.ws)
                     )
                 )
             })),
@@ -337,7 +337,7 @@ fn planning_project_name(
 ) -> String {
     live.cfg.file.planning_project.clone().unwrap_or_else(|| {
         current
-            .and_then(|c| planning_template::find(ws, team, c))
+            .and_then(|c| planning::template::find(ws, team, c))
             .and_then(|i| ws.project(i.project_id))
             .map_or("(no planning_project set)".into(), |p| p.path.clone())
     })

@@ -4,8 +4,8 @@ use chrono::{NaiveDate, Utc};
 
 use super::{EX_FAILURE, EX_OK, EX_TEMPFAIL, EX_USAGE, Failure, Live, runtime};
 use crate::cli::Cli;
-use crate::core::iteration;
-use crate::core::model::{Issue, IssueState, TeamConfig, Workspace};
+use crate::core::domain::iteration;
+use crate::core::domain::model::{Issue, IssueState, TeamConfig, Workspace};
 
 /// `glboard doctor`: each check as ok/fail with a fix. Exit 1 when a
 /// check fails, 75 when GitLab did not answer (or could not be reached)
@@ -170,9 +170,9 @@ pub fn doctor(cli: &Cli) -> Result<u8, Failure> {
                             "{} ({} issues, synced {})",
                             live.store_path.display(),
                             s.ws.issues.len(),
-                            s.meta
-                                .synced_at
-                                .map_or("never".into(), |t| crate::core::state::age(t, Utc::now()))
+                            s.meta.synced_at.map_or("never".into(), |t| {
+                                crate::core::app::state::age(t, Utc::now())
+                            })
                         ),
                     );
                     let (ok, detail) = iteration_check(&s.ws, &live.team(&s), cli.today());
@@ -315,7 +315,7 @@ mod tests {
         assert!(!ok && detail.contains("no open milestone"), "{detail}");
         // No open team issue: nothing to say.
         for i in &mut ws.issues {
-            i.state = crate::core::model::IssueState::Closed;
+            i.state = crate::core::domain::model::IssueState::Closed;
         }
         assert!(iteration_check(&ws, &other, today).0);
     }

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::{EX_OK, EX_USAGE, Failure, fail, runtime};
 use crate::config::{self, ConfigError};
-use crate::core::board_setup::{self, FoundBoard, List};
+use crate::core::domain::board_setup::{self, FoundBoard, List};
 use crate::gitlab::{Client, GitlabError};
 
 /// Read the boards, show what they say, write the config to `path`
@@ -82,7 +82,7 @@ pub fn init_from_boards(path: &Path, urls: &[String], dry_run: bool) -> Result<u
                                         format!(
                                             "{} \"{}\"",
                                             b.id,
-                                            crate::core::sanitize::line(&b.name)
+                                            crate::core::domain::sanitize::line(&b.name)
                                         )
                                     })
                                     .collect::<Vec<_>>()
@@ -111,12 +111,12 @@ pub fn init_from_boards(path: &Path, urls: &[String], dry_run: bool) -> Result<u
                 EX_USAGE,
                 format!(
                     "board \"{}\" has work item status lists (GitLab 18.2+), which glboard does not support yet: its lanes are workflow labels. Give a board whose lists are the team's workflow labels, or write the lanes in the config by hand (README: Configuration)",
-                    crate::core::sanitize::line(&board.name)
+                    crate::core::domain::sanitize::line(&board.name)
                 ),
             ));
         }
         // GitLab's text, sanitized as everywhere it enters: it is printed.
-        let clean = |t: &str| crate::core::sanitize::line(t);
+        let clean = |t: &str| crate::core::domain::sanitize::line(t);
         found.push(FoundBoard {
             url: url.clone(),
             name: clean(&board.name),
@@ -264,7 +264,7 @@ async fn team_milestones(
         .group_milestones(group)
         .await?
         .into_iter()
-        .map(|m| (m.id, crate::core::sanitize::line(&m.title)))
+        .map(|m| (m.id, crate::core::domain::sanitize::line(&m.title)))
         .collect();
     let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
     for m in issues.iter().filter_map(|i| i.milestone.as_ref()) {

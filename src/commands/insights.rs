@@ -2,16 +2,16 @@
 //! and carried over in an iteration, with say/do, or the last N finished
 //! iterations with the velocity (issue #29). The cache is synced first;
 //! the issues' resource events are read only where the cache lacks them
-//! (see [`crate::events`]), then replayed by [`crate::core::insights`].
+//! (see [`crate::events`]), then replayed by [`crate::core::domain::insights`].
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde_json::{Value, json};
 
 use super::{EX_OK, EX_TEMPFAIL, EX_USAGE, Failure, Live, fail, find_milestone, sync_now};
 use crate::cli::{Cli, Format};
-use crate::core::board::full_ref;
-use crate::core::insights::{self, IssueEvents, IssueSet, Iteration};
-use crate::core::model::{Milestone, TeamConfig, Workspace};
+use crate::core::domain::board::full_ref;
+use crate::core::domain::insights::{self, IssueEvents, IssueSet, Iteration};
+use crate::core::domain::model::{Milestone, TeamConfig, Workspace};
 use crate::events::{self as ev, Kind};
 
 /// The instant the command takes as now: the clock, or noon of `--today`.
@@ -299,7 +299,7 @@ fn plain_one(ws: &Workspace, it: &Iteration) -> String {
             out.push_str(&format!(
                 "  {}  {}{w}\n",
                 full_ref(ws, i),
-                crate::core::text::truncate(&i.title, 60)
+                crate::core::domain::text::truncate(&i.title, 60)
             ));
         }
     }
@@ -344,7 +344,7 @@ fn plain_many(its: &[Iteration]) -> String {
     for it in its {
         out.push_str(&format!(
             "{:<28} {:>10} {:>10} {:>10} {:>10} {:>10} {:>7}\n",
-            crate::core::text::truncate(&it.title, 28),
+            crate::core::domain::text::truncate(&it.title, 28),
             cell(&it.committed),
             cell(&it.added),
             cell(&it.removed),

@@ -43,9 +43,9 @@ use secrecy::SecretString;
 
 use crate::cli::Cli;
 use crate::config::{self, Config, ConfigError};
-use crate::core::board;
-use crate::core::iteration;
-use crate::core::model::{Issue, Milestone, TeamConfig, User, Workspace};
+use crate::core::domain::board;
+use crate::core::domain::iteration;
+use crate::core::domain::model::{Issue, Milestone, TeamConfig, User, Workspace};
 use crate::gitlab::{Client, GitlabError, RetryPolicy};
 use crate::outbox;
 use crate::store::{self, Snapshot, Store};
@@ -315,7 +315,7 @@ pub(crate) fn sync_showing(
             }
             // Said once: when this sync found out.
             if syncer.snap.meta.free_tier == Some(true) && was_free != Some(true) {
-                eprintln!("note: {}", crate::core::workflow::FREE_TIER_NOTICE);
+                eprintln!("note: {}", crate::core::domain::workflow::FREE_TIER_NOTICE);
             }
             for (lane, now) in syncer.snap.meta.lane_labels.renamed() {
                 if progress {
@@ -495,7 +495,7 @@ pub(crate) fn current_view(
     mut ws: Workspace,
 ) -> Result<(Workspace, std::collections::HashSet<u64>), Failure> {
     let queued = store.outbox_queued()?;
-    let pending = crate::core::overlay::apply_pending(&mut ws, &queued);
+    let pending = crate::core::app::overlay::apply_pending(&mut ws, &queued);
     Ok((ws, pending))
 }
 

@@ -8,9 +8,9 @@ use std::io::{IsTerminal, Write};
 use super::act::{Act, act};
 use super::{EX_OK, EX_USAGE, Failure, Live, fail};
 use crate::cli::{Cli, Format};
-use crate::core::iteration;
-use crate::core::next::{Group, Item, Next, next as suggest};
-use crate::core::text;
+use crate::core::domain::iteration;
+use crate::core::domain::next::{Group, Item, Next, next as suggest};
+use crate::core::domain::text;
 
 fn width() -> usize {
     if std::io::stdout().is_terminal() {
@@ -53,7 +53,7 @@ fn plain(n: &Next, w: usize, limit: usize) -> String {
             open.len()
         ),
         Some(p) => format!("\nA. Priorities of the planning issue {p}\n"),
-        None => format!("\n{}\n", crate::core::next::NO_PLANNING_ISSUE),
+        None => format!("\n{}\n", crate::core::domain::next::NO_PLANNING_ISSUE),
     });
     if n.planning_issue.is_some() && open.is_empty() {
         out.push_str("  (none with work left)\n");
@@ -72,7 +72,7 @@ fn plain(n: &Next, w: usize, limit: usize) -> String {
                 let words: Vec<&str> = p
                     .text
                     .split_whitespace()
-                    .filter(|w| crate::core::next::references(w).is_empty())
+                    .filter(|w| crate::core::domain::next::references(w).is_empty())
                     .collect();
                 format!(
                     "{}{more} [{} · {who}] {}",
@@ -102,7 +102,7 @@ fn plain(n: &Next, w: usize, limit: usize) -> String {
     for i in &n.backlog {
         out.push_str(&format!("{}\n", line(i, w)));
     }
-    if let Some(line) = crate::core::next::blocked_left_out(n.blocked_left_out) {
+    if let Some(line) = crate::core::domain::next::blocked_left_out(n.blocked_left_out) {
         out.push_str(&format!("\n{line}\n"));
     }
     out
@@ -214,7 +214,7 @@ pub fn next(cli: &Cli, format: Format, limit: usize, take: bool, yes: bool) -> R
     // The same take as `t` and `glboard take`: by its full reference.
     let full = ws
         .issue(first.issue)
-        .map(|i| crate::core::board::full_ref(&ws, i))
+        .map(|i| crate::core::domain::board::full_ref(&ws, i))
         .unwrap_or_else(|| first.reference.clone());
     act(cli, &[full], Act::Take)
 }

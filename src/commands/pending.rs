@@ -2,8 +2,8 @@
 
 use super::{EX_FAILURE, EX_OK, EX_TEMPFAIL, EX_USAGE, Failure, Live, deliver, fail};
 use crate::cli::{Cli, PendingAction};
-use crate::core::conflict::without_superseded;
-use crate::core::edit::Seen;
+use crate::core::domain::conflict::without_superseded;
+use crate::core::domain::edit::Seen;
 
 /// `glboard pending [retry|discard ID]`.
 pub fn pending(cli: &Cli, action: Option<PendingAction>, id: Option<u64>) -> Result<u8, Failure> {
@@ -27,7 +27,8 @@ pub fn pending(cli: &Cli, action: Option<PendingAction>, id: Option<u64>) -> Res
                 println!("{}  queued   {}", c.id, c.summary);
             }
             for (c, reason) in &failed {
-                let (kind, why) = match reason.strip_prefix(crate::core::conflict::CONFLICT) {
+                let (kind, why) = match reason.strip_prefix(crate::core::domain::conflict::CONFLICT)
+                {
                     Some(why) => ("conflict", why),
                     None => ("refused ", reason.as_str()),
                 };
@@ -64,7 +65,7 @@ pub fn pending(cli: &Cli, action: Option<PendingAction>, id: Option<u64>) -> Res
                         change.seen = Seen::of(i, &team);
                         // A planning summary: written again over GitLab's
                         // text as it is now, not into the same conflict.
-                        if crate::core::planning_summary::write_again_over(&mut change, i) {
+                        if crate::core::planning::summary::write_again_over(&mut change, i) {
                             eprintln!(
                                 "the summary is written over GitLab's text as it is now (what the team wrote meanwhile kept)"
                             );
@@ -91,7 +92,7 @@ pub fn pending(cli: &Cli, action: Option<PendingAction>, id: Option<u64>) -> Res
                             EX_FAILURE,
                             format!(
                                 "{} (glboard pending retry {id} sends it again, discard {id} drops it)",
-                                crate::core::conflict::problem_text(reason)
+                                crate::core::domain::conflict::problem_text(reason)
                             ),
                         ))
                     } else {

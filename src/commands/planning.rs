@@ -8,8 +8,9 @@ use super::{
     find_milestone, sync_now, with_history,
 };
 use crate::cli::{Cli, SummaryFormat};
-use crate::core::edit::{Change, DescriptionEdit, Edit, Seen};
-use crate::core::{board, planning_summary, planning_template};
+use crate::core::domain::board;
+use crate::core::domain::edit::{Change, DescriptionEdit, Edit, Seen};
+use crate::core::planning;
 
 /// `glboard planning summary`.
 pub fn planning_summary(
@@ -47,14 +48,14 @@ pub fn planning_summary(
         }
     };
     let m = find_milestone(&ws.milestones, &team, today, milestone)?.clone();
-    let Some(mut summary) = planning_summary::summary(&ws, &team, m.id) else {
+    let Some(mut summary) = planning::summary::summary(&ws, &team, m.id) else {
         return Err(fail(EX_FAILURE, format!("no milestone {}", m.title)));
     };
     // How the last iterations went (issue #29), from GitLab's events.
     if let Some(live) = &live {
         summary.previous = super::past_figures(live, &mut ws, &team, today);
     }
-    let text = planning_summary::markdown(&summary, today);
+    let text = planning::summary::markdown(&summary, today);
     if !write {
         match format {
             SummaryFormat::Markdown => println!("{text}"),
@@ -71,7 +72,7 @@ pub fn planning_summary(
             "the demo has no GitLab to write to: configure glboard (glboard init) first",
         ));
     };
-    let Some(issue) = planning_template::find(&ws, &team, &m).cloned() else {
+    let Some(issue) = planning::template::find(&ws, &team, &m).cloned() else {
         return Err(fail(
             EX_FAILURE,
             format!(
@@ -82,7 +83,7 @@ pub fn planning_summary(
     };
     let name = board::short_ref(&ws, &issue, &board::ambiguous_iids(&ws));
     // Spliced into GitLab's text as it is (only what is shown is sanitized).
-    let new = planning_summary::splice(issue.raw_description(), &text);
+    let new = planning::summary::splice(issue.raw_description(), &text);
     if format == SummaryFormat::Json {
         println!(
             "{}",
@@ -99,7 +100,7 @@ pub fn planning_summary(
         project: issue.project_id,
         iid: issue.iid,
         seen: Seen::of(&issue, &team),
-        summary: planning_summary::change_summary(&name),
+        summary: planning::summary::change_summary(&name),
         edit: Edit {
             description: Some(DescriptionEdit {
                 text: new,
@@ -114,7 +115,10 @@ pub fn planning_summary(
     if let Some((_, reason)) = d.refused.first() {
         return Err(fail(
             EX_FAILURE,
-            format!("{name}: {}", crate::core::conflict::problem_text(reason)),
+            format!(
+                "{name}: {}",
+                crate::core::domain::conflict::problem_text(reason)
+            ),
         ));
     }
     if !d.queued.is_empty() {

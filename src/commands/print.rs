@@ -8,8 +8,8 @@ use chrono::Utc;
 
 use super::{EX_FAILURE, EX_OK, EX_USAGE, Failure, Live, fail, find_milestone, sync_showing};
 use crate::cli::{BoardArg, Cli, Format};
-use crate::core::board::{self, BoardKind, BoardSpec, SortMode};
-use crate::core::model::{IssueId, TeamConfig, Workspace};
+use crate::core::domain::board::{self, BoardKind, BoardSpec, SortMode};
+use crate::core::domain::model::{IssueId, TeamConfig, Workspace};
 use crate::report::Report;
 use crate::store;
 
@@ -349,7 +349,7 @@ pub fn print_since(cli: &Cli, since: &str, format: Format, refresh: bool) -> Res
     };
     let team = live.team(&snap);
     let (ws, _) = super::current_view(&live.store_for_reading()?, snap.ws)?;
-    let list = crate::core::since::changes(&before, &ws, &team);
+    let list = crate::core::domain::since::changes(&before, &ws, &team);
     let when = at.format("%a %b %-d %H:%M UTC").to_string();
     let out = match format {
         Format::Json => {

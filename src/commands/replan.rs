@@ -7,9 +7,9 @@ use super::{
     sync_now,
 };
 use crate::cli::Cli;
-use crate::core::board;
-use crate::core::edit::{self, Change, Seen};
-use crate::core::model::MilestoneState;
+use crate::core::domain::board;
+use crate::core::domain::edit::{self, Change, Seen};
+use crate::core::domain::model::MilestoneState;
 
 /// `glboard replan`: every issue not Done of `from` to `to`, through the outbox.
 pub fn replan(
@@ -47,7 +47,8 @@ pub fn replan(
         return Err(fail(EX_USAGE, format!("{} is closed", to_m.title)));
     }
     // The targets the board offers: the team's later, open iterations.
-    let targets = crate::core::replan::targets_after(&ws.milestones, &team, from_m.id);
+    let targets =
+        crate::core::app::screens::replan::targets_after(&ws.milestones, &team, from_m.id);
     if !targets.contains(&to_m.id) {
         let names: Vec<&str> = targets
             .iter()
@@ -153,7 +154,7 @@ pub fn replan(
     for (id, reason) in &d.refused {
         println!(
             "  change {id}: {}",
-            crate::core::conflict::problem_text(reason)
+            crate::core::domain::conflict::problem_text(reason)
         );
     }
     if !d.queued.is_empty() {

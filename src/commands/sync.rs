@@ -22,7 +22,7 @@ pub(crate) fn report_flush(o: &outbox::BatchOutcome) {
         eprintln!(
             "{}: {} (see glboard pending)",
             what(id),
-            crate::core::conflict::problem_text(reason)
+            crate::core::domain::conflict::problem_text(reason)
         );
     }
 }

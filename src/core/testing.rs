@@ -5,13 +5,13 @@
 
 use chrono::{NaiveDate, TimeZone, Utc};
 
-use super::action::{Action, Effect, OutboxEvent, StoreUpdate};
-use super::board::BoardKind;
-use super::edit::Change;
-use super::keymap;
-use super::model::*;
-use super::state::AppState;
-use super::update::update;
+use super::app::action::{Action, Effect, OutboxEvent, StoreUpdate};
+use super::app::keymap;
+use super::app::state::AppState;
+use super::app::update::update;
+use super::domain::board::BoardKind;
+use super::domain::edit::Change;
+use super::domain::model::*;
 
 pub fn team() -> TeamConfig {
     crate::demo::datastores_team()

@@ -5,9 +5,11 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
-use crate::core::lane_labels::LaneLabels;
-use crate::core::model::{Issue, IssueState, Marks, Milestone, MilestoneState, Project, User};
-use crate::core::sanitize;
+use crate::core::domain::lane_labels::LaneLabels;
+use crate::core::domain::model::{
+    Issue, IssueState, Marks, Milestone, MilestoneState, Project, User,
+};
+use crate::core::domain::sanitize;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct ApiUser {
@@ -181,8 +183,8 @@ impl ApiMilestone {
     /// Where it lives, seen from `group` (a full path): read from its web
     /// address (`/groups/<path>/-/milestones/N` for a group's,
     /// `/<project path>/-/milestones/N` for a project's).
-    pub fn owner(&self, group: &str) -> Option<crate::core::model::MilestoneOwner> {
-        use crate::core::model::MilestoneOwner;
+    pub fn owner(&self, group: &str) -> Option<crate::core::domain::model::MilestoneOwner> {
+        use crate::core::domain::model::MilestoneOwner;
         let url = url::Url::parse(self.web_url.as_deref()?).ok()?;
         let path = url.path().trim_start_matches('/');
         let (owner, _) = path.split_once("/-/milestones")?;
@@ -296,7 +298,7 @@ impl ApiErrorBody {
     /// A one-line summary of a response body (JSON or plain text), sanitized and short.
     pub fn summarize(body: &[u8]) -> String {
         if let Some(text) = html_summary(body) {
-            return crate::core::text::truncate(&sanitize::line(&text), 200);
+            return crate::core::domain::text::truncate(&sanitize::line(&text), 200);
         }
         let text = match serde_json::from_slice::<ApiErrorBody>(body) {
             Ok(b) => match (b.message, b.error) {
@@ -307,7 +309,7 @@ impl ApiErrorBody {
             },
             Err(_) => String::from_utf8_lossy(body).into_owned(),
         };
-        crate::core::text::truncate(&sanitize::line(text.trim()), 200)
+        crate::core::domain::text::truncate(&sanitize::line(text.trim()), 200)
     }
 }
 
@@ -411,7 +413,7 @@ pub fn status_board_warnings(boards: &[ApiBoard]) -> Vec<String> {
         .map(|b| {
             format!(
                 "board \"{}\" has work item status lists (GitLab 18.2+), which glboard does not support yet: glboard's lanes are the workflow labels, so a card moved between statuses on the web board does not move here; keep label lists on the team's boards",
-                crate::core::sanitize::line(&b.name)
+                crate::core::domain::sanitize::line(&b.name)
             )
         })
         .collect()

@@ -8,9 +8,9 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::{Client, GitlabError};
-use crate::core::merge_requests::{MergeRequest, MrState};
-use crate::core::model::IssueId;
-use crate::core::sanitize;
+use crate::core::domain::merge_requests::{MergeRequest, MrState};
+use crate::core::domain::model::IssueId;
+use crate::core::domain::sanitize;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct ApiUserRef {

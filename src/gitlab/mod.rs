@@ -16,7 +16,7 @@ use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 
-use crate::core::lane_labels::LaneLabels;
+use crate::core::domain::lane_labels::LaneLabels;
 use dto::{ApiErrorBody, ApiIssue, ApiLabel, ApiMilestone, ApiUser};
 use pagination::PageInfo;
 
@@ -160,7 +160,7 @@ impl RetryPolicy {
             .base_delay
             .saturating_mul(1u32 << n.min(16))
             .min(self.max_delay);
-        let ms = crate::core::num::millis(cap);
+        let ms = crate::core::domain::num::millis(cap);
         Duration::from_millis(ms / 2 + fastrand::u64(0..=ms / 2))
     }
 }
@@ -600,7 +600,7 @@ impl Client {
             Some(p) if p["archived"].as_bool() == Some(true) => GitlabError::Archived(
                 p["path_with_namespace"]
                     .as_str()
-                    .map_or_else(|| id.to_owned(), crate::core::sanitize::line),
+                    .map_or_else(|| id.to_owned(), crate::core::domain::sanitize::line),
             ),
             _ => GitlabError::Forbidden(message),
         }
@@ -704,7 +704,7 @@ impl Client {
                         .get(reqwest::header::LOCATION)
                         .and_then(|v| v.to_str().ok())
                         .map_or(String::new(), |l| {
-                            format!(" to {}", crate::core::sanitize::line(l))
+                            format!(" to {}", crate::core::domain::sanitize::line(l))
                         });
                     return Err(GitlabError::NotApi {
                         host: self.host.clone(),
@@ -766,7 +766,7 @@ impl Client {
                 return Err(err);
             }
             let delay = self.policy.backoff(attempt).min(self.silence.left(began));
-            tracing::warn!(error = %err, attempt, delay_ms = crate::core::num::millis(delay), "transient GitLab error; retrying");
+            tracing::warn!(error = %err, attempt, delay_ms = crate::core::domain::num::millis(delay), "transient GitLab error; retrying");
             tokio::time::sleep(delay).await;
             attempt += 1;
         }
@@ -944,7 +944,7 @@ impl Client {
             let message = errors
                 .iter()
                 .filter_map(|e| e.get("message").and_then(|m| m.as_str()))
-                .map(crate::core::sanitize::line)
+                .map(crate::core::domain::sanitize::line)
                 .collect::<Vec<_>>()
                 .join("; ");
             return Err(GitlabError::Rejected {
@@ -1118,7 +1118,7 @@ impl Client {
     pub async fn project(
         &self,
         path_or_id: &str,
-    ) -> Result<crate::core::model::Project, GitlabError> {
+    ) -> Result<crate::core::domain::model::Project, GitlabError> {
         #[derive(serde::Deserialize)]
         struct P {
             id: u64,
@@ -1126,9 +1126,9 @@ impl Client {
         }
         let url = self.url(&format!("/projects/{}", encode(path_or_id)), &[]);
         let (p, _): (P, _) = self.get_json(&url, "project").await?;
-        Ok(crate::core::model::Project {
+        Ok(crate::core::domain::model::Project {
             id: p.id,
-            path: crate::core::sanitize::line(&p.path_with_namespace),
+            path: crate::core::domain::sanitize::line(&p.path_with_namespace),
         })
     }
 
@@ -1168,7 +1168,7 @@ impl Client {
             .map_err(|e| name_group(e, group))?;
         Ok(labels
             .into_iter()
-            .map(|l| (l.id, crate::core::sanitize::line(&l.name)))
+            .map(|l| (l.id, crate::core::domain::sanitize::line(&l.name)))
             .collect())
     }
 
@@ -1180,7 +1180,7 @@ impl Client {
     ) -> Result<Option<(u64, String)>, GitlabError> {
         let url = self.url(&format!("/projects/{project}/labels/{id}"), &[]);
         match self.get_json::<ApiLabel>(&url, "label").await {
-            Ok((l, _)) => Ok(Some((l.id, crate::core::sanitize::line(&l.name)))),
+            Ok((l, _)) => Ok(Some((l.id, crate::core::domain::sanitize::line(&l.name)))),
             Err(GitlabError::NotFound(_) | GitlabError::Forbidden(_)) => Ok(None),
             Err(e) => Err(e),
         }
@@ -1259,7 +1259,7 @@ impl Client {
             &[],
         );
         match self.get_json::<ApiLabel>(&url, "label").await {
-            Ok((l, _)) => Ok(Some((l.id, crate::core::sanitize::line(&l.name)))),
+            Ok((l, _)) => Ok(Some((l.id, crate::core::domain::sanitize::line(&l.name)))),
             Err(GitlabError::NotFound(_) | GitlabError::Forbidden(_)) => Ok(None),
             Err(e) => Err(e),
         }
@@ -1359,11 +1359,11 @@ pub struct ApiMilestoneEvent {
 }
 
 impl ApiNote {
-    pub fn into_note(self) -> crate::core::model::Note {
-        crate::core::model::Note {
+    pub fn into_note(self) -> crate::core::domain::model::Note {
+        crate::core::domain::model::Note {
             id: self.id,
-            author: crate::core::sanitize::line(&self.author.username),
-            body: crate::core::sanitize::text(&self.body),
+            author: crate::core::domain::sanitize::line(&self.author.username),
+            body: crate::core::domain::sanitize::text(&self.body),
             created_at: self.created_at,
             system: self.system,
         }
@@ -1567,7 +1567,7 @@ impl Client {
             .and_then(|s| s.as_array())
             .map(|a| {
                 a.iter()
-                    .filter_map(|v| v.as_str().map(crate::core::sanitize::line))
+                    .filter_map(|v| v.as_str().map(crate::core::domain::sanitize::line))
                     .collect()
             })
             .unwrap_or_default();

@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError, from_sql_id, sql_id};
-use crate::core::insights::{IssueEvents, LabelEvent};
-use crate::core::model::IssueId;
+use crate::core::domain::insights::{IssueEvents, LabelEvent};
+use crate::core::domain::model::IssueId;
 
 /// One kind of an issue's events as read: their JSON (the core's event
 /// list), the issue's `updated_at` then, and when it was read.

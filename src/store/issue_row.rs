@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::types::ValueRef;
 
 use super::{from_sql_id, sql_id};
-use crate::core::model::{Issue, IssueState, Marks, User};
+use crate::core::domain::model::{Issue, IssueState, Marks, User};
 
 /// Between a list's items (labels, users).
 const ITEM: char = '\u{1e}';

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::params;
 
 use super::{Store, StoreError, sql_id};
-use crate::core::merge_requests::MergeRequest;
+use crate::core::domain::merge_requests::MergeRequest;
 
 /// How far the merge request reads went.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -105,7 +105,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::merge_requests::MrState;
+    use crate::core::domain::merge_requests::MrState;
 
     fn mr(id: u64) -> MergeRequest {
         MergeRequest {

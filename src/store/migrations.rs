@@ -3,7 +3,7 @@
 //! schema has, and applying what is missing when a cache is opened.
 
 use super::{Store, StoreError};
-use crate::core::num;
+use crate::core::domain::num;
 
 /// The schema, one step per version: `user_version` is how many were applied.
 pub(super) const MIGRATIONS: &[&str] = &[
@@ -241,7 +241,7 @@ mod tests {
 
     /// A cache as glboard wrote it before issue #31 (schema 10): issues
     /// as JSON, label events, a merge request.
-    fn version_10_cache(path: &std::path::Path, issues: &[crate::core::model::Issue]) {
+    fn version_10_cache(path: &std::path::Path, issues: &[crate::core::domain::model::Issue]) {
         let conn = Connection::open(path).unwrap();
         for sql in &MIGRATIONS[..10] {
             conn.execute_batch(sql).unwrap();
@@ -305,7 +305,7 @@ mod tests {
         assert_eq!(board.ws.merge_requests, all.ws.merge_requests);
         assert_eq!(board.ws.merge_requests.len(), 1);
         let team = crate::core::testing::team();
-        let since = |ws| crate::core::insights::card_lane_since(ws, &team, &ready);
+        let since = |ws| crate::core::domain::insights::card_lane_since(ws, &team, &ready);
         assert_eq!(since(&board.ws), since(&all.ws));
         assert_eq!(
             since(&board.ws).map(|t| t.to_rfc3339()),

@@ -170,7 +170,7 @@ fn hint(fault: &DbFault) -> &'static str {
 /// An id (GitLab's, or a change's) as an SQLite integer, bit for bit.
 /// SQLite integers are signed and ids are `u64`: GitLab's and the outbox's
 /// row ids are below 2^63, but a placeholder id (the card of an issue being
-/// created, [`crate::core::overlay::placeholder_id`]) has the top bit set and
+/// created, [`crate::core::app::overlay::placeholder_id`]) has the top bit set and
 /// is stored as a negative number. [`from_sql_id`] reads it back unchanged.
 fn sql_id(id: u64) -> i64 {
     i64::from_ne_bytes(id.to_ne_bytes())
@@ -208,7 +208,7 @@ impl Store {
     }
 
     /// The lanes' labels as the last sync learnt them (see `lane_labels`).
-    pub fn lane_labels(&self) -> Result<crate::core::lane_labels::LaneLabels, StoreError> {
+    pub fn lane_labels(&self) -> Result<crate::core::domain::lane_labels::LaneLabels, StoreError> {
         Ok(self
             .meta_get("lane_labels")?
             .and_then(|s| serde_json::from_str(&s).ok())
@@ -250,7 +250,7 @@ mod tests {
 
     #[test]
     fn ids_go_through_sqlite_integers_unchanged() {
-        let placeholder = crate::core::overlay::placeholder_id(7, 1);
+        let placeholder = crate::core::app::overlay::placeholder_id(7, 1);
         for id in [0, 1, 500_000, (1 << 63) - 1, 1 << 63, placeholder, u64::MAX] {
             assert_eq!(from_sql_id(sql_id(id)), id);
         }

@@ -11,7 +11,7 @@ use rusqlite::{Connection, params};
 
 use super::migrations::{MIGRATIONS, TABLES};
 use super::{Cause, DbFault, Store, StoreError};
-use crate::core::edit::Change;
+use crate::core::domain::edit::Change;
 
 /// What an error says of a database glboard did not write (or lacks tables).
 const NOT_OURS: &str = "not a glboard cache";
@@ -198,7 +198,7 @@ impl Store {
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(|e| err(&e))?;
-        if version != crate::core::num::signed(MIGRATIONS.len()) {
+        if version != crate::core::domain::num::signed(MIGRATIONS.len()) {
             return Err(err(&format!(
                 "schema {version}, this glboard reads {}",
                 MIGRATIONS.len()
@@ -392,7 +392,7 @@ mod tests {
                     issue: 7,
                     project: 1,
                     iid: 70,
-                    edit: crate::core::edit::Edit {
+                    edit: crate::core::domain::edit::Edit {
                         weight: Some(Some(3)),
                         ..Default::default()
                     },

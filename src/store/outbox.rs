@@ -11,8 +11,8 @@ use rusqlite::{OptionalExtension, params};
 
 use super::snapshot::{bump_rev, write_issues_keeping_newer};
 use super::{Store, StoreError, from_sql_id, sql_id};
-use crate::core::edit::Change;
-use crate::core::model::{Issue, IssueId};
+use crate::core::domain::edit::Change;
+use crate::core::domain::model::{Issue, IssueId};
 
 /// What became of a change that was sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,7 +22,7 @@ pub enum Finished {
     Sent {
         id: u64,
         issue: Option<Issue>,
-        milestone: Option<crate::core::model::Milestone>,
+        milestone: Option<crate::core::domain::model::Milestone>,
     },
     /// GitLab refused it (or it conflicts); the issue as GitLab has it.
     Refused {
@@ -267,7 +267,7 @@ impl Store {
                 };
                 let (above, below) = (near(r.after)?, near(r.before)?);
                 Ok((above.is_some() || below.is_some())
-                    .then(|| crate::core::edit::position_between(above, below)))
+                    .then(|| crate::core::domain::edit::position_between(above, below)))
             };
             let write_issue = |issue: &Issue, moved: Option<i64>| -> rusqlite::Result<()> {
                 let pos = match moved {
@@ -511,7 +511,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::edit::Edit;
+    use crate::core::domain::edit::Edit;
     use crate::core::testing::issue;
 
     fn change(issue: u64, w: u32) -> Change {
@@ -610,7 +610,7 @@ mod tests {
         // 1 moves down, between 2 and 3.
         let mv = Change {
             edit: Edit {
-                reorder: Some(crate::core::edit::Reorder {
+                reorder: Some(crate::core::domain::edit::Reorder {
                     after: Some(2),
                     before: Some(3),
                 }),

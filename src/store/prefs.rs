@@ -8,8 +8,8 @@ use rusqlite::OptionalExtension;
 use rusqlite::params;
 
 use super::{Store, StoreError};
-use crate::core::model::IssueId;
-use crate::core::since::Glimpse;
+use crate::core::domain::model::IssueId;
+use crate::core::domain::since::Glimpse;
 
 /// Looks kept: a month of days.
 const LOOKS_KEPT: i64 = 31;

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError, from_sql_id, issue_row, sql_id};
-use crate::core::model::{Issue, IssueId, Milestone, Project, User, Workspace};
+use crate::core::domain::model::{Issue, IssueId, Milestone, Project, User, Workspace};
 
 /// What the last syncs left behind, besides the data.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -28,7 +28,7 @@ pub struct SyncMeta {
     /// Free): its issues come without a `weight` field. `None`: not known.
     pub free_tier: Option<bool>,
     /// The configured lanes' labels on GitLab, by id (renames followed).
-    pub lane_labels: crate::core::lane_labels::LaneLabels,
+    pub lane_labels: crate::core::domain::lane_labels::LaneLabels,
 }
 
 /// Everything the cache holds.
@@ -667,7 +667,7 @@ pub(super) mod tests {
         let mut store = Store::open(&dir.path().join("c.sqlite")).unwrap();
         let mut s = snap();
         s.ws.issues[0].milestone_id = Some(1);
-        s.ws.issues[1].state = crate::core::model::IssueState::Closed;
+        s.ws.issues[1].state = crate::core::domain::model::IssueState::Closed;
         store.save_full(&s).unwrap();
         let ids = |f| {
             store

@@ -5,8 +5,8 @@ use crossterm::event::{
     Event, KeyCode as CtKey, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind,
 };
 
-use crate::core::action::{Action, MouseInput, MouseKind};
-use crate::core::keymap::{KeyCode, KeyPress};
+use crate::core::app::action::{Action, MouseInput, MouseKind};
+use crate::core::app::keymap::{KeyCode, KeyPress};
 
 /// The action for a terminal event, if it means anything to the board.
 pub fn to_action(event: &Event) -> Option<Action> {

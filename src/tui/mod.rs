@@ -11,9 +11,9 @@ use std::io;
 
 use tokio::sync::mpsc;
 
-use crate::core::action::{Action, Effect};
-use crate::core::state::AppState;
-use crate::core::update::update;
+use crate::core::app::action::{Action, Effect};
+use crate::core::app::state::AppState;
+use crate::core::app::update::update;
 use terminal::TerminalGuard;
 use theme::Theme;
 
@@ -332,7 +332,7 @@ pub fn editor() -> Option<String> {
 }
 
 /// Write a comment in the user's editor: a private temporary file laid
-/// out by [`crate::core::compose::template`]; returns what the user wrote.
+/// out by [`crate::core::domain::compose::template`]; returns what the user wrote.
 fn compose(header: &str) -> Result<String, String> {
     let editor = editor().ok_or("no $EDITOR")?;
     let dir = std::env::temp_dir();
@@ -341,7 +341,7 @@ fn compose(header: &str) -> Result<String, String> {
         std::process::id(),
         chrono::Utc::now().timestamp_millis()
     ));
-    let template = crate::core::compose::template(header);
+    let template = crate::core::domain::compose::template(header);
     crate::fsutil::write_private(&path, template.as_bytes())
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     // Through the shell, so EDITOR may carry arguments ("code --wait").
@@ -355,7 +355,7 @@ fn compose(header: &str) -> Result<String, String> {
     let _ = std::fs::remove_file(&path);
     match status {
         Ok(s) if s.success() => text
-            .map(|t| crate::core::compose::written(&t, header))
+            .map(|t| crate::core::domain::compose::written(&t, header))
             .map_err(|e| format!("cannot read the comment back: {e}")),
         Ok(s) => Err(format!("{editor} exited with {s}: comment not sent")),
         Err(e) => Err(format!("cannot run {editor}: {e}")),

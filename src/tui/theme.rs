@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 
 use ratatui::style::{Color, Modifier, Style};
 
-use crate::core::markdown::Emphasis;
-use crate::core::state::Severity;
+use crate::core::app::state::Severity;
+use crate::core::domain::markdown::Emphasis;
 
 #[derive(Debug, Clone, Default)]
 pub struct Theme {

@@ -332,7 +332,7 @@ pub fn assert_no_token_anywhere(home: &Home) {
 
 /// Display width in terminal cells.
 pub fn width(s: &str) -> usize {
-    glboard::core::text::width(s)
+    glboard::core::domain::text::width(s)
 }
 
 /// glab's `config.yml` holding an OAuth login for the fake at `url` (as

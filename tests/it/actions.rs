@@ -5,15 +5,15 @@ use std::time::Duration;
 
 use chrono::Utc;
 use fake_gitlab::{FIssue, FakeGitlab, Fault, Tier, World, generate};
-use glboard::core::edit::{self, Change, Edit, Reorder, Seen};
-use glboard::core::model::{Issue, IssueState};
+use glboard::core::domain::edit::{self, Change, Edit, Reorder, Seen};
+use glboard::core::domain::model::{Issue, IssueState};
 use glboard::gitlab::{Client, RetryPolicy};
 use glboard::outbox::{SendError, send_one};
 use secrecy::SecretString;
 
 const TOKEN: &str = "glpat-actions-secret";
 
-fn team() -> glboard::core::model::TeamConfig {
+fn team() -> glboard::core::domain::model::TeamConfig {
     glboard::demo::datastores_team()
 }
 
@@ -85,7 +85,7 @@ impl Rig {
     }
 
     fn send(&self, c: &Change) -> Result<Issue, SendError> {
-        let me = glboard::core::model::User {
+        let me = glboard::core::domain::model::User {
             id: 4001004,
             username: "dsilva".into(),
             name: "Diego Silva".into(),
@@ -498,7 +498,7 @@ fn creating_an_issue_twice_after_a_lost_answer_creates_one() {
     };
     let c = Change {
         id: 1,
-        issue: glboard::core::overlay::placeholder_id(1, 1),
+        issue: glboard::core::app::overlay::placeholder_id(1, 1),
         project,
         iid: 0,
         edit: Edit {
@@ -541,7 +541,7 @@ fn outbox(r: &Rig) -> (tempfile::TempDir, glboard::store::Store) {
 }
 
 fn flush(r: &Rig, store: &glboard::store::Store) -> glboard::outbox::BatchOutcome {
-    let me = glboard::core::model::User {
+    let me = glboard::core::domain::model::User {
         id: 4001004,
         username: "dsilva".into(),
         name: "Diego Silva".into(),
@@ -746,7 +746,7 @@ fn a_new_issue_whose_answer_is_lost_is_created_once_through_the_outbox() {
     let (_dir, store) = outbox(&r);
     let title = "Runbook: failover drill for the registry cluster";
     let c = Change {
-        issue: glboard::core::overlay::placeholder_id(7, 1),
+        issue: glboard::core::app::overlay::placeholder_id(7, 1),
         project,
         edit: Edit {
             create: Some(edit::NewIssue {
@@ -853,7 +853,7 @@ fn a_change_to_a_milestone_deleted_meanwhile_is_reported_and_clears_nothing() {
 fn new_milestone(title: &str, start: &str, due: &str) -> Change {
     let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
     Change {
-        issue: glboard::core::overlay::placeholder_id(9, 1),
+        issue: glboard::core::app::overlay::placeholder_id(9, 1),
         summary: format!("milestone {title}"),
         edit: Edit {
             create_milestone: Some(edit::NewMilestone {
@@ -941,7 +941,7 @@ fn a_milestone_title_taken_by_another_is_refused_saying_by_what() {
 
 #[test]
 fn a_description_edited_meanwhile_is_a_conflict_never_overwritten() {
-    use glboard::core::planning_summary::{BEGIN, END, splice};
+    use glboard::core::planning::summary::{BEGIN, END, splice};
     let r = rig(Tier::Premium);
     let f = r.find(open_in("Ready"));
     r.fake

@@ -1012,7 +1012,7 @@ fn planning_summary_is_written_between_markers_keeping_the_teams_text() {
 /// retry made the same conflict again).
 #[test]
 fn a_planning_summary_in_conflict_is_retried_over_gitlabs_text() {
-    use glboard::core::edit::{Change, DescriptionEdit, Edit};
+    use glboard::core::domain::edit::{Change, DescriptionEdit, Edit};
     const BEGIN: &str = "<!-- glboard:summary -->";
     let server = fake();
     let home = synced_home(&server);

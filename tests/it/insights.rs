@@ -10,7 +10,7 @@ use std::time::Duration;
 use crate::common::{self, Home, TOKEN};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use fake_gitlab::{FMilestoneEvent, FStateEvent, FakeGitlab, World, generate};
-use glboard::core::insights::{LabelEvent, StateEvent};
+use glboard::core::domain::insights::{LabelEvent, StateEvent};
 use glboard::events::{self, Kind};
 use glboard::gitlab::{Client, RetryPolicy};
 use secrecy::SecretString;
@@ -851,7 +851,7 @@ fn the_board_at_80x24_shows_ages_warns_past_aging_opens_the_panel_and_s_agrees_w
 
 #[test]
 fn the_boards_rounds_read_at_most_a_batch_of_issues_and_say_more_are_left() {
-    use glboard::core::model::Issue;
+    use glboard::core::domain::model::Issue;
     let fake = FakeGitlab::start(history_world(60));
     let home = home_for(&fake);
     let o = run(&home, &["sync"]);

@@ -244,7 +244,7 @@ fn promote_take_and_move_reach_gitlab() {
     };
     s.send("p");
     s.wait_for("promoted to");
-    let current = glboard::core::iteration::pick(
+    let current = glboard::core::domain::iteration::pick(
         &glboard::demo::load(Local::now().date_naive())
             .unwrap()
             .0

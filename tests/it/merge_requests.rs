@@ -12,7 +12,7 @@ use std::time::Duration;
 use chrono::Utc;
 use fake_gitlab::merge_requests::FMergeRequest;
 use fake_gitlab::{FakeGitlab, World, generate};
-use glboard::core::merge_requests::{MergeRequest, MrState};
+use glboard::core::domain::merge_requests::{MergeRequest, MrState};
 use glboard::gitlab::{Client, RetryPolicy};
 use glboard::merge_request_sync::{MR_BATCH, MrReport};
 use glboard::store::Store;
@@ -190,7 +190,7 @@ fn every_merge_request_that_closes_a_team_issue_is_cached_as_gitlab_has_it() {
         .ws
         .merge_requests
         .iter()
-        .map(glboard::core::merge_requests::status_mark)
+        .map(glboard::core::domain::merge_requests::status_mark)
         .collect();
     for want in ["✓", "✗", "◌", "review", "draft", "merged", "closed"] {
         assert!(statuses.contains(want), "{want} in {statuses:?}");
@@ -284,7 +284,7 @@ fn a_pipeline_that_fails_and_an_approval_show_after_the_next_sync() {
     let report = rig.sync(&mut s);
     assert_eq!(cached(&s, running.id).pipeline.as_deref(), Some("failed"));
     assert_eq!(
-        glboard::core::merge_requests::mark(&cached(&s, running.id)),
+        glboard::core::domain::merge_requests::mark(&cached(&s, running.id)),
         format!("!{} ✗", running.iid)
     );
     assert!(cached(&s, waiting.id).approved);
@@ -351,7 +351,7 @@ fn a_merged_merge_request_and_a_new_one_are_picked_up() {
     assert_eq!(cached(&s, open.id).state, MrState::Merged);
     let new = cached(&s, 599_000_777);
     assert_eq!(
-        glboard::core::merge_requests::mark(&new),
+        glboard::core::domain::merge_requests::mark(&new),
         "!777 draft".to_owned()
     );
     assert_eq!(new.pipeline, None);

@@ -2,9 +2,9 @@
 //! targets locally, see RELIABILITY.md): hostile input never panics, and
 //! sanitized text never carries a control or escape sequence.
 
-use glboard::core::markdown;
-use glboard::core::sanitize;
-use glboard::core::text;
+use glboard::core::domain::markdown;
+use glboard::core::domain::sanitize;
+use glboard::core::domain::text;
 use proptest::prelude::*;
 
 /// Strings mixing printable text with escapes, controls, bidi and wide characters.
@@ -57,14 +57,14 @@ fn written() -> impl Strategy<Value = String> {
 
 /// The demo's workspace, team, and its current and next iterations.
 fn demo_iterations() -> (
-    glboard::core::model::Workspace,
-    glboard::core::model::TeamConfig,
-    glboard::core::model::Milestone,
-    glboard::core::model::Milestone,
+    glboard::core::domain::model::Workspace,
+    glboard::core::domain::model::TeamConfig,
+    glboard::core::domain::model::Milestone,
+    glboard::core::domain::model::Milestone,
 ) {
     let (ws, team) =
         glboard::demo::load(chrono::NaiveDate::from_ymd_opt(2025, 11, 5).unwrap()).unwrap();
-    let mut ms: Vec<_> = glboard::core::iteration::team_milestones(&ws.milestones, &team)
+    let mut ms: Vec<_> = glboard::core::domain::iteration::team_milestones(&ws.milestones, &team)
         .into_iter()
         .cloned()
         .collect();
@@ -75,7 +75,7 @@ fn demo_iterations() -> (
 
 /// The checks of the `priorities` fuzz target.
 fn check_priorities(description: &str) {
-    use glboard::core::next;
+    use glboard::core::domain::next;
     for item in next::priority_items(description) {
         assert!(description.contains(item.as_str()), "{item:?}");
         for r in next::references(&item) {
@@ -92,7 +92,7 @@ fn check_priorities(description: &str) {
 
 /// The checks of the `board_url` fuzz target.
 fn check_board_url(s: &str) {
-    use glboard::core::board_setup::{self, FoundBoard, List, Seen};
+    use glboard::core::domain::board_setup::{self, FoundBoard, List, Seen};
     let check = |url: &str| {
         let u = board_setup::parse_board_url(url).ok()?;
         assert!(
@@ -142,7 +142,7 @@ fn check_board_url(s: &str) {
 /// The checks of the `planning_template` fuzz target.
 fn check_planning_template(template: &str) {
     let (ws, team, current, next) = demo_iterations();
-    match glboard::core::planning_template::fill(template, &ws, &team, &next, Some(&current)) {
+    match glboard::core::planning::template::fill(template, &ws, &team, &next, Some(&current)) {
         Ok(text) if !template.contains(['{', '}']) => assert_eq!(text, template),
         Ok(_) => {}
         Err(e) => assert!(e.starts_with("line "), "{e}"),
@@ -231,7 +231,7 @@ proptest! {
         prop_assert!(is_safe(&m.title) && is_safe(&m.author) && is_safe(&m.reference));
         prop_assert!(m.reviewers.iter().all(|r| is_safe(r)));
         prop_assert!(m.pipeline.as_deref().is_none_or(is_safe));
-        let mark = glboard::core::merge_requests::card_marks(&[&m], 5, width);
+        let mark = glboard::core::domain::merge_requests::card_marks(&[&m], 5, width);
         prop_assert!(is_safe(&mark) && text::width(&mark) <= width, "{mark:?}");
     }
 

@@ -2,11 +2,11 @@
 //! `TestBackend` from the demo workspace at a pinned date, compared with insta.
 
 use chrono::NaiveDate;
-use glboard::core::action::Action;
-use glboard::core::board::BoardKind;
-use glboard::core::keymap;
-use glboard::core::state::AppState;
-use glboard::core::update::update;
+use glboard::core::app::action::Action;
+use glboard::core::app::keymap;
+use glboard::core::app::state::AppState;
+use glboard::core::app::update::update;
+use glboard::core::domain::board::BoardKind;
 use glboard::demo;
 use glboard::tui::theme::Theme;
 use glboard::tui::view;
@@ -143,7 +143,7 @@ fn no_frame_panics_at_any_size() {
 }
 
 fn live_state(loaded: bool) -> AppState {
-    use glboard::core::model::Workspace;
+    use glboard::core::domain::model::Workspace;
     let (ws, team) = demo::load(today()).unwrap();
     let ws = if loaded {
         Workspace {
@@ -178,7 +178,7 @@ fn at(hm: &str) -> chrono::DateTime<chrono::Utc> {
 
 #[test]
 fn empty_cache_while_the_first_sync_runs() {
-    use glboard::core::action::SyncEvent;
+    use glboard::core::app::action::SyncEvent;
     let mut s = live_state(false);
     update(
         &mut s,
@@ -192,7 +192,7 @@ fn empty_cache_while_the_first_sync_runs() {
 
 #[test]
 fn empty_cache_and_the_first_sync_failed() {
-    use glboard::core::action::SyncEvent;
+    use glboard::core::app::action::SyncEvent;
     let mut s = live_state(false);
     update(
         &mut s,
@@ -206,7 +206,7 @@ fn empty_cache_and_the_first_sync_failed() {
 
 #[test]
 fn cached_board_offline_and_rate_limited() {
-    use glboard::core::action::SyncEvent;
+    use glboard::core::app::action::SyncEvent;
     let mut s = live_state(true);
     s.sync.last_success = Some(at("09:00"));
     update(&mut s, Action::Tick { now: at("11:05") });
@@ -256,7 +256,7 @@ fn milestone_picker() {
 
 #[test]
 fn pending_changes_and_the_problems_panel() {
-    use glboard::core::action::OutboxEvent;
+    use glboard::core::app::action::OutboxEvent;
     let mut s = live_state(true);
     s.now = Some(at("10:00"));
     s.sync.last_success = Some(at("09:58"));
@@ -271,7 +271,7 @@ fn pending_changes_and_the_problems_panel() {
     update(
         &mut s,
         Action::Outbox(OutboxEvent::Waiting {
-            why: glboard::core::action::WaitReason::Offline,
+            why: glboard::core::app::action::WaitReason::Offline,
         }),
     );
     let pending = screen(&s);
@@ -283,7 +283,7 @@ fn pending_changes_and_the_problems_panel() {
     let queued = vec![changes[0].clone(), changes[2].clone()];
     update(
         &mut s,
-        Action::Store(Box::new(glboard::core::action::StoreUpdate {
+        Action::Store(Box::new(glboard::core::app::action::StoreUpdate {
             queued,
             failed,
             ..Default::default()
@@ -302,7 +302,7 @@ fn close_asks_first() {
 
 #[test]
 fn detail_pane_with_comments_newest_last() {
-    use glboard::core::model::Note;
+    use glboard::core::domain::model::Note;
     let mut s = live_state(true);
     keys(&mut s, "ll<Enter>");
     let issue = s.selected_issue().unwrap().id;
@@ -380,7 +380,7 @@ fn replan_progress_bar() {
     let sent: Vec<_> = changes[..10].iter().map(|c| (c.clone(), None)).collect();
     update(
         &mut s,
-        Action::Store(Box::new(glboard::core::action::StoreUpdate {
+        Action::Store(Box::new(glboard::core::app::action::StoreUpdate {
             queued: changes[10..].to_vec(),
             sent,
             ..Default::default()
@@ -427,7 +427,7 @@ fn a_one_megabyte_title_and_a_thousand_labels_render() {
 /// 10,000 cached issues, 1,000 of them in one lane of the shown iteration.
 fn ten_thousand_with_a_thousand_in_one_lane() -> AppState {
     let (mut ws, team) = demo::synthetic(10_000, today()).unwrap();
-    let current = glboard::core::iteration::pick(&ws.milestones, &team, today())
+    let current = glboard::core::domain::iteration::pick(&ws.milestones, &team, today())
         .current
         .unwrap();
     let ready = team.lane_label("Ready");
@@ -435,7 +435,7 @@ fn ten_thousand_with_a_thousand_in_one_lane() -> AppState {
         i.labels.retain(|l| !l.starts_with("workflow-infra::"));
         i.labels.push(ready.clone());
         i.milestone_id = Some(current);
-        i.state = glboard::core::model::IssueState::Opened;
+        i.state = glboard::core::domain::model::IssueState::Opened;
     }
     let mut s = AppState::new(ws, team, today(), BoardKind::Iteration);
     update(
@@ -468,7 +468,7 @@ fn a_held_key_through_a_thousand_cards_while_a_sync_lands() {
             let before = s.selected_issue().map(|i| i.id);
             update(
                 &mut s,
-                Action::Store(Box::new(glboard::core::action::StoreUpdate {
+                Action::Store(Box::new(glboard::core::app::action::StoreUpdate {
                     full: Some((ws, lanes)),
                     ..Default::default()
                 })),
@@ -499,10 +499,10 @@ fn a_held_key_through_a_thousand_cards_while_a_sync_lands() {
 
 /// The outbox adapter: what was enqueued is written down, with ids.
 fn saved(
-    s: &mut glboard::core::state::AppState,
-    fx: &[glboard::core::action::Effect],
-) -> Vec<glboard::core::edit::Change> {
-    use glboard::core::action::{Effect, OutboxEvent};
+    s: &mut glboard::core::app::state::AppState,
+    fx: &[glboard::core::app::action::Effect],
+) -> Vec<glboard::core::domain::edit::Change> {
+    use glboard::core::app::action::{Effect, OutboxEvent};
     let mut out = Vec::new();
     for e in fx {
         if let Effect::Enqueue { local, changes } = e {
@@ -675,7 +675,7 @@ fn previews_ask_first_and_the_question_fits_80x24() {
     for ks in ["]]i", "S"] {
         let mut s = state(BoardKind::Iteration, 80, 24);
         keys(&mut s, ks);
-        let glboard::core::state::Mode::Confirm { prompt, .. } = &s.mode else {
+        let glboard::core::app::state::Mode::Confirm { prompt, .. } = &s.mode else {
             panic!("{ks}: no question: {:?}", s.status);
         };
         let prompt = prompt.clone();
@@ -818,7 +818,7 @@ fn a_summary_conflict_says_what_r_does_at_80x24() {
     assert_eq!(changes.len(), 1, "{:?}", s.status);
     update(
         &mut s,
-        Action::Store(Box::new(glboard::core::action::StoreUpdate {
+        Action::Store(Box::new(glboard::core::app::action::StoreUpdate {
             failed: vec![(
                 changes[0].clone(),
                 "conflict: its description was edited on GitLab meanwhile".to_owned(),
@@ -955,7 +955,7 @@ const SCREENS: &[(BoardKind, &str)] = &[
 /// warns past 10 days.
 fn aged_state(first_in: &str) -> (AppState, String) {
     use chrono::{Duration, TimeZone, Utc};
-    use glboard::core::insights::{IssueEvents, LabelEvent, ReadKinds};
+    use glboard::core::domain::insights::{IssueEvents, LabelEvent, ReadKinds};
     let mut s = live_state(true);
     s.team.aging = [("In Progress".to_owned(), 10)].into_iter().collect();
     let noon = Utc.from_utc_datetime(&today().and_hms_opt(12, 0, 0).unwrap());
@@ -1045,7 +1045,7 @@ fn planning_mode_lists_the_oldest_cards_in_their_lanes() {
 /// approved, failed, running, draft, awaiting approval in turn), the
 /// first a second one in another project, some closed ones a merged one.
 fn with_merge_requests(s: &mut AppState) {
-    use glboard::core::merge_requests::{MergeRequest, MrState};
+    use glboard::core::domain::merge_requests::{MergeRequest, MrState};
     let review = s.team.lane_label("Under Review");
     let done = s.team.lane_label(&s.team.done_lane);
     let kinds = [
@@ -1057,7 +1057,7 @@ fn with_merge_requests(s: &mut AppState) {
     ];
     let mut mrs = Vec::new();
     let mut n = 0u64;
-    let mut mr = |i: &glboard::core::model::Issue,
+    let mut mr = |i: &glboard::core::domain::model::Issue,
                   project: &str,
                   state,
                   (draft, pipeline, approved): (bool, Option<&str>, bool)| {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{NaiveDate, Utc};
 use fake_gitlab::{FakeGitlab, Fault, Tier, World, generate};
-use glboard::core::model::IssueState;
+use glboard::core::domain::model::IssueState;
 use glboard::gitlab::{Client, GitlabError, RetryPolicy};
 use glboard::store::Store;
 use glboard::sync::{SyncError, Syncer, Target};
@@ -28,7 +28,7 @@ fn policy() -> RetryPolicy {
     }
 }
 
-fn team() -> glboard::core::model::TeamConfig {
+fn team() -> glboard::core::domain::model::TeamConfig {
     glboard::demo::datastores_team()
 }
 
@@ -83,7 +83,7 @@ fn target() -> Target {
 }
 
 fn current(s: &Syncer) -> Option<u64> {
-    glboard::core::iteration::pick(&s.snap.ws.milestones, &team(), today()).current
+    glboard::core::domain::iteration::pick(&s.snap.ws.milestones, &team(), today()).current
 }
 
 fn world(n: usize) -> World {
@@ -420,14 +420,14 @@ fn a_past_iterations_closed_column_is_complete_and_most_recently_closed_first() 
     assert_eq!(closed_here(&s), want);
     // The Closed column: most recently closed first.
     let ws = s.workspace();
-    let layout = glboard::core::board::layout(
+    let layout = glboard::core::domain::board::layout(
         &ws,
-        glboard::core::board::BoardSpec {
-            kind: glboard::core::board::BoardKind::Iteration,
+        glboard::core::domain::board::BoardSpec {
+            kind: glboard::core::domain::board::BoardKind::Iteration,
             team: &team(),
             milestone: Some(old_ms),
             filter: "",
-            sort: glboard::core::board::SortMode::Manual,
+            sort: glboard::core::domain::board::SortMode::Manual,
         },
     );
     let closed_col = layout.columns.last().unwrap();
@@ -795,7 +795,7 @@ fn milestone_history_gives_carry_over_counts() {
         .find(|i| i.milestone_id == cur && i.is_open())
         .unwrap()
         .clone();
-    let next = glboard::core::iteration::pick(&s.snap.ws.milestones, &t, today)
+    let next = glboard::core::domain::iteration::pick(&s.snap.ws.milestones, &t, today)
         .next
         .unwrap();
     let form = [("milestone_id".to_owned(), next.to_string())];
@@ -1259,7 +1259,7 @@ fn open_in_lane(rig: &Rig, lane: &str) -> (u64, u64, u64) {
 
 #[test]
 fn a_renamed_lane_keeps_its_cards_and_changes_go_under_its_new_title() {
-    use glboard::core::edit::{self, Change, Seen};
+    use glboard::core::domain::edit::{self, Change, Seen};
     let rig = Rig::new(world(80));
     let mut s = rig.syncer();
     rig.sync(&mut s).unwrap();
@@ -1355,13 +1355,13 @@ fn a_project_label_named_like_a_lane_is_not_the_lane() {
         lanes[0], "Ready",
         "a label of the same title is not the lane"
     );
-    let flags = glboard::core::board::flags(&team(), cached);
+    let flags = glboard::core::domain::board::flags(&team(), cached);
     assert!(flags.unknown_lane, "{flags:?}");
 }
 
 #[test]
 fn a_move_right_after_a_lane_was_renamed_goes_under_its_new_title() {
-    use glboard::core::edit::{self, Change, Seen};
+    use glboard::core::domain::edit::{self, Change, Seen};
     let rig = Rig::new(world(80));
     let mut s = rig.syncer();
     rig.sync(&mut s).unwrap();
@@ -1467,7 +1467,7 @@ fn an_answer_written_during_a_sync_is_in_the_syncers_snapshot_afterwards() {
     moved.title = "renamed meanwhile".into();
     moved.updated_at = Utc::now() + chrono::Duration::seconds(1);
     let id = sender
-        .enqueue(&[glboard::core::edit::Change {
+        .enqueue(&[glboard::core::domain::edit::Change {
             issue: moved.id,
             project: moved.project_id,
             iid: moved.iid,
@@ -1502,7 +1502,7 @@ fn an_answer_written_during_a_sync_is_in_the_syncers_snapshot_afterwards() {
         .load()
         .unwrap()
         .unwrap();
-    let title = |issues: &[glboard::core::model::Issue]| {
+    let title = |issues: &[glboard::core::domain::model::Issue]| {
         issues
             .iter()
             .find(|i| i.id == moved.id)
@@ -1527,7 +1527,7 @@ fn an_answer_written_during_a_full_sync_is_kept_over_the_listing_and_a_new_issue
     moved.title = "renamed meanwhile".into();
     moved.updated_at = Utc::now() + chrono::Duration::seconds(1);
     let id = sender
-        .enqueue(&[glboard::core::edit::Change {
+        .enqueue(&[glboard::core::domain::edit::Change {
             issue: moved.id,
             project: moved.project_id,
             iid: moved.iid,
@@ -1560,7 +1560,7 @@ fn an_answer_written_during_a_full_sync_is_kept_over_the_listing_and_a_new_issue
                 .unwrap();
             // And an issue created meanwhile, after the listing was read.
             let cid = sender
-                .enqueue(&[glboard::core::edit::Change {
+                .enqueue(&[glboard::core::domain::edit::Change {
                     issue: created.id,
                     project: created.project_id,
                     iid: created.iid,
@@ -1584,7 +1584,7 @@ fn an_answer_written_during_a_full_sync_is_kept_over_the_listing_and_a_new_issue
         .load()
         .unwrap()
         .unwrap();
-    let title = |issues: &[glboard::core::model::Issue]| {
+    let title = |issues: &[glboard::core::domain::model::Issue]| {
         issues
             .iter()
             .find(|i| i.id == moved.id)

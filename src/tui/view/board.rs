@@ -5,10 +5,10 @@ use ratatui::buffer::Buffer;
 use ratatui::style::Style;
 
 use super::{put, trect};
-use crate::core::board::{BoardKind, Card};
-use crate::core::geometry::{self, Rect, cells};
-use crate::core::state::{AppState, Severity};
-use crate::core::text;
+use crate::core::app::geometry::{self, Rect, cells};
+use crate::core::app::state::{AppState, Severity};
+use crate::core::domain::board::{BoardKind, Card};
+use crate::core::domain::text;
 use crate::tui::theme::Theme;
 
 pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
@@ -35,7 +35,7 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
         // A lane over its WIP limit says so, like GitLab's list limits.
         // By count and by weight, as the list's limits say.
         let (limit, weight_limit) = match &col.kind {
-            crate::core::board::ColumnKind::Lane(l) => (
+            crate::core::domain::board::ColumnKind::Lane(l) => (
                 state.team.wip.get(l).copied(),
                 state.team.wip_weight.get(l).copied(),
             ),
@@ -71,7 +71,7 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
             room.saturating_sub((x - start) as usize),
             &count,
             if over {
-                theme.severity(crate::core::state::Severity::Warning)
+                theme.severity(crate::core::app::state::Severity::Warning)
             } else {
                 theme.dim()
             },
@@ -188,11 +188,9 @@ fn draw_card(
         marks.push_str(glyph);
     }
     // Changed since you last looked (gc lists how).
-    if state
-        .last_look
-        .as_ref()
-        .is_some_and(|(_, before)| crate::core::since::is_changed(before, &state.team, issue))
-    {
+    if state.last_look.as_ref().is_some_and(|(_, before)| {
+        crate::core::domain::since::is_changed(before, &state.team, issue)
+    }) {
         marks.push_str(" ✦");
     }
     let flag = marks.as_str();
@@ -241,9 +239,9 @@ fn draw_card(
     // How long it has sat in its lane; past the lane's [aging] days a
     // warning (with `!`, which shows without colour too).
     if let Some(age) =
-        crate::core::insights::card_age(&state.ws, &state.team, issue, state.instant())
+        crate::core::domain::insights::card_age(&state.ws, &state.team, issue, state.instant())
     {
-        let t = crate::core::insights::age_text(age.days);
+        let t = crate::core::domain::insights::age_text(age.days);
         segments.push(if age.warning {
             (format!("{t}!"), theme.severity(Severity::Warning))
         } else {
@@ -278,8 +276,9 @@ fn draw_card(
     // room the other marks leave (at least half the card for the people).
     let others: usize = segments.iter().map(|(t, _)| text::width(t) + 1).sum();
     let mr_room = tw.saturating_sub(others + 1).min(tw.saturating_sub(tw / 3));
-    let closing = crate::core::merge_requests::closing(&state.ws.merge_requests, issue.id);
-    let mr_marks = crate::core::merge_requests::card_marks(&closing, issue.project_id, mr_room);
+    let closing = crate::core::domain::merge_requests::closing(&state.ws.merge_requests, issue.id);
+    let mr_marks =
+        crate::core::domain::merge_requests::card_marks(&closing, issue.project_id, mr_room);
     if !mr_marks.is_empty() {
         let style = merge_request_style(&closing, theme);
         segments.insert(0, (mr_marks, style));
@@ -322,9 +321,12 @@ fn draw_card(
 
 /// The colour of a card's merge request marks: its first (open) one's
 /// pipeline; the marks read without it.
-fn merge_request_style(mrs: &[&crate::core::merge_requests::MergeRequest], theme: &Theme) -> Style {
-    use crate::core::merge_requests::{MrState, PipelineKind, pipeline_kind};
-    use crate::core::state::Severity;
+fn merge_request_style(
+    mrs: &[&crate::core::domain::merge_requests::MergeRequest],
+    theme: &Theme,
+) -> Style {
+    use crate::core::app::state::Severity;
+    use crate::core::domain::merge_requests::{MrState, PipelineKind, pipeline_kind};
     match mrs.first() {
         Some(m) if m.state == MrState::Opened && !m.draft => {
             match pipeline_kind(m.pipeline.as_deref()) {
@@ -341,7 +343,7 @@ fn merge_request_style(mrs: &[&crate::core::merge_requests::MergeRequest], theme
 /// No data yet (an empty cache): say what is happening instead of drawing
 /// an empty board that looks real.
 pub(super) fn not_loaded(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
-    use crate::core::state::SyncPhase;
+    use crate::core::app::state::SyncPhase;
     let host = if state.ws.host.is_empty() {
         "GitLab"
     } else {
@@ -352,7 +354,7 @@ pub(super) fn not_loaded(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Th
             format!(
                 "No cached data, and the first sync failed: {message}. Press r to retry, q to quit."
             ),
-            theme.severity(crate::core::state::Severity::Error),
+            theme.severity(crate::core::app::state::Severity::Error),
         ),
         SyncPhase::RateLimited { until } => (
             format!("No cached data yet; GitLab asked to wait until {until}."),

@@ -7,10 +7,10 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Widget};
 
 use super::{put, trect};
-use crate::core::capacity::{self, Load};
-use crate::core::geometry::Rect;
-use crate::core::state::{AppState, Severity};
-use crate::core::text;
+use crate::core::app::geometry::Rect;
+use crate::core::app::state::{AppState, Severity};
+use crate::core::domain::capacity::{self, Load};
+use crate::core::domain::text;
 use crate::tui::theme::Theme;
 
 const NAME_W: u16 = 11;
@@ -54,10 +54,10 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
         .chain(&team)
         .map(|l| text::width(&load(*l)) + 1)
         .fold(usize::from(LOAD_W), usize::max);
-    let col = crate::core::geometry::cells(load_w);
+    let col = crate::core::app::geometry::cells(load_w);
     // Names give way to numbers that would not fit.
-    let name_w =
-        crate::core::geometry::cells(w.saturating_sub(horizon.len() * load_w)).clamp(6, NAME_W);
+    let name_w = crate::core::app::geometry::cells(w.saturating_sub(horizon.len() * load_w))
+        .clamp(6, NAME_W);
     // The iterations, short.
     let mut x = x0 + name_w;
     for m in &horizon {
@@ -129,9 +129,9 @@ pub(super) fn oldest(
     bottom: u16,
     state: &AppState,
     theme: &Theme,
-    shown: crate::core::model::MilestoneId,
+    shown: crate::core::domain::model::MilestoneId,
 ) {
-    use crate::core::insights;
+    use crate::core::domain::insights;
     // The demo has no GitLab events to tell ages by.
     if y >= bottom || state.ws.is_demo {
         return;
@@ -172,7 +172,7 @@ pub(super) fn oldest(
         );
         put(
             buf,
-            x0 + crate::core::geometry::cells(w.saturating_sub(age_w)),
+            x0 + crate::core::app::geometry::cells(w.saturating_sub(age_w)),
             y,
             age_w,
             &days,

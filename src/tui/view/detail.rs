@@ -1,14 +1,14 @@
 //! The detail overlay: one issue in full (title, fields, description,
-//! comments), as `core::panes` lays it out.
+//! comments), as `core::app::panes` lays it out.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect as TRect;
 
 use super::pager;
-use crate::core::geometry;
-use crate::core::model::IssueId;
-use crate::core::panes;
-use crate::core::state::AppState;
+use crate::core::app::geometry;
+use crate::core::app::panes;
+use crate::core::app::state::AppState;
+use crate::core::domain::model::IssueId;
 use crate::tui::theme::Theme;
 
 /// The detail of `issue`, scrolled by `scroll` lines; nothing if the issue

@@ -6,12 +6,12 @@ use ratatui::buffer::Buffer;
 use ratatui::style::Style;
 
 use super::put;
-use crate::core::board::{BoardKind, SortMode};
-use crate::core::capacity;
-use crate::core::geometry::{Rect, cells};
-use crate::core::iteration;
-use crate::core::state::{AppState, Mode};
-use crate::core::text;
+use crate::core::app::geometry::{Rect, cells};
+use crate::core::app::state::{AppState, Mode};
+use crate::core::domain::board::{BoardKind, SortMode};
+use crate::core::domain::capacity;
+use crate::core::domain::iteration;
+use crate::core::domain::text;
 use crate::tui::theme::Theme;
 
 pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
@@ -147,7 +147,7 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
         .map_or(0, |m| capacity::committed_weight(&state.ws, &state.team, m));
     let capacity_part = (state.board != BoardKind::Backlog && capacity > 0).then(|| {
         let style = if committed > capacity {
-            theme.severity(crate::core::state::Severity::Warning)
+            theme.severity(crate::core::app::state::Severity::Warning)
         } else {
             theme.plain()
         };
@@ -168,7 +168,7 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
         ));
     }
     parts.extend(capacity_part);
-    if state.quick != crate::core::state::QuickFilter::All {
+    if state.quick != crate::core::app::state::QuickFilter::All {
         parts.push((
             format!("view: {}", state.quick.name(&state.saved_views)),
             theme.weight(),

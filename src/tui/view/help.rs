@@ -5,14 +5,14 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect as TRect;
 
 use super::pager;
-use crate::core::geometry;
-use crate::core::help;
+use crate::core::app::geometry;
+use crate::core::app::screens::help;
 use crate::tui::theme::Theme;
 
 pub(super) fn draw(
     buf: &mut Buffer,
     area: TRect,
-    state: &crate::core::state::AppState,
+    state: &crate::core::app::state::AppState,
     scroll: usize,
     query: &str,
     typing: bool,

@@ -2,7 +2,7 @@
 //! far (committed, added, removed, done, still open, say/do), a burn-up of
 //! its done weight against the committed weight (ratatui's `Chart`), and
 //! the last finished iterations with the team's velocity (a `Sparkline`).
-//! What it shows is computed by `core::insights::panel` from the cache.
+//! What it shows is computed by `core::domain::insights::panel` from the cache.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect as TRect;
@@ -11,10 +11,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Block, Chart, Clear, Dataset, GraphType, Sparkline, Widget};
 
 use super::{clear_wide_edge, put, trect};
-use crate::core::geometry;
-use crate::core::insights::{self, IssueSet, Iteration};
-use crate::core::state::{AppState, Severity};
-use crate::core::text;
+use crate::core::app::geometry;
+use crate::core::app::state::{AppState, Severity};
+use crate::core::domain::insights::{self, IssueSet, Iteration};
+use crate::core::domain::text;
 use crate::tui::theme::Theme;
 
 fn cell(s: &IssueSet) -> String {

@@ -5,12 +5,12 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect as TRect;
 
 use super::list;
-use crate::core::geometry::cells;
-use crate::core::state::AppState;
+use crate::core::app::geometry::cells;
+use crate::core::app::state::AppState;
 use crate::tui::theme::Theme;
 
 pub(super) fn draw(buf: &mut Buffer, area: TRect, state: &AppState, cursor: usize, theme: &Theme) {
-    let items = crate::core::integrity::integrity(state);
+    let items = crate::core::app::screens::integrity::integrity(state);
     let n = items.len();
     let inner = list::boxed(
         buf,

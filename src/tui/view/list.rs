@@ -9,8 +9,8 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Widget};
 
 use super::{clear_wide_edge, put};
-use crate::core::geometry::{Rect, cells};
-use crate::core::text;
+use crate::core::app::geometry::{Rect, cells};
+use crate::core::domain::text;
 use crate::tui::theme::Theme;
 
 /// A centred box of at most `w` x `h` cells, cleared and bordered; returns

@@ -1,6 +1,6 @@
 //! Drawing: the state as a frame. Header, columns of cards, status line,
 //! the detail and help overlays, and the "terminal too small" message. Reads
-//! the state, never changes it; positions come from `core::geometry`, so
+//! the state, never changes it; positions come from `core::app::geometry`, so
 //! what is drawn is what mouse clicks hit.
 //!
 //! One file per screen region or overlay; this module puts them together
@@ -28,9 +28,9 @@ use ratatui::layout::Rect as TRect;
 use ratatui::style::Style;
 
 use super::theme::Theme;
-use crate::core::geometry::{self, Rect};
-use crate::core::state::{AppState, Mode};
-use crate::core::text;
+use crate::core::app::geometry::{self, Rect};
+use crate::core::app::state::{AppState, Mode};
+use crate::core::domain::text;
 
 /// Draw the whole screen.
 pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
@@ -45,7 +45,7 @@ pub fn render(buf: &mut Buffer, area: TRect, state: &AppState, theme: &Theme) {
         Ok(scr) => {
             header::draw(buf, scr.header, state, theme);
             if state.loaded {
-                let planning = state.board == crate::core::board::BoardKind::Planning;
+                let planning = state.board == crate::core::domain::board::BoardKind::Planning;
                 let (cards, panel) = geometry::split_planning(scr.board, planning);
                 board::draw(buf, cards, state, theme);
                 if let Some(p) = panel {
@@ -82,13 +82,13 @@ fn overlay(buf: &mut Buffer, area: TRect, state: &AppState, mode: &Mode, theme: 
         Mode::Integrity { cursor } => integrity::draw(buf, area, state, *cursor, theme),
         Mode::Insights => insights::draw(buf, area, state, theme),
         Mode::Next { cursor } => {
-            let r = crate::core::geometry::overlay(area.width, area.height);
-            use crate::core::markdown::{Emphasis, Run};
-            let all = crate::core::next::board_lines(state, *cursor);
-            let inner = crate::core::geometry::overlay_inner(r);
+            let r = crate::core::app::geometry::overlay(area.width, area.height);
+            use crate::core::domain::markdown::{Emphasis, Run};
+            let all = crate::core::domain::next::board_lines(state, *cursor);
+            let inner = crate::core::app::geometry::overlay_inner(r);
             // Each suggestion wrapped under its reference (a narrow screen
             // cut titles mid-word), the selected one marked.
-            let mut lines: Vec<crate::core::markdown::RichLine> = Vec::new();
+            let mut lines: Vec<crate::core::domain::markdown::RichLine> = Vec::new();
             let mut at = 0;
             for l in all {
                 let emphasis = if l.starts_with('▶') {
@@ -136,7 +136,7 @@ fn overlay(buf: &mut Buffer, area: TRect, state: &AppState, mode: &Mode, theme: 
                         },
                     ]
                 };
-                lines.extend(crate::core::markdown::wrap_lines(
+                lines.extend(crate::core::domain::markdown::wrap_lines(
                     &[line],
                     usize::from(inner.w),
                 ));
@@ -154,16 +154,17 @@ fn overlay(buf: &mut Buffer, area: TRect, state: &AppState, mode: &Mode, theme: 
             );
         }
         Mode::Changes { scroll } => {
-            let r = crate::core::geometry::overlay(area.width, area.height);
-            let lines: Vec<crate::core::markdown::RichLine> = crate::core::since::lines(state)
-                .into_iter()
-                .map(|l| {
-                    vec![crate::core::markdown::Run {
-                        text: l,
-                        emphasis: crate::core::markdown::Emphasis::Plain,
-                    }]
-                })
-                .collect();
+            let r = crate::core::app::geometry::overlay(area.width, area.height);
+            let lines: Vec<crate::core::domain::markdown::RichLine> =
+                crate::core::domain::since::lines(state)
+                    .into_iter()
+                    .map(|l| {
+                        vec![crate::core::domain::markdown::Run {
+                            text: l,
+                            emphasis: crate::core::domain::markdown::Emphasis::Plain,
+                        }]
+                    })
+                    .collect();
             pager::draw(
                 buf,
                 r,
@@ -182,11 +183,11 @@ fn overlay(buf: &mut Buffer, area: TRect, state: &AppState, mode: &Mode, theme: 
             prompt,
             ..
         } => {
-            use crate::core::markdown::{Emphasis, Run, wrap_lines};
-            let r = crate::core::geometry::overlay(area.width, area.height);
-            let inner = crate::core::geometry::overlay_inner(r);
+            use crate::core::domain::markdown::{Emphasis, Run, wrap_lines};
+            let r = crate::core::app::geometry::overlay(area.width, area.height);
+            let inner = crate::core::app::geometry::overlay_inner(r);
             let width = inner.w.saturating_sub(1) as usize;
-            let lines = wrap_lines(&crate::core::markdown::render(text), width);
+            let lines = wrap_lines(&crate::core::domain::markdown::render(text), width);
             let question = wrap_lines(
                 &[vec![Run {
                     text: prompt.clone(),
@@ -247,21 +248,21 @@ fn put(buf: &mut Buffer, x: u16, y: u16, max: usize, s: &str, style: Style) -> u
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::action::Action;
-    use crate::core::edit::Change;
-    use crate::core::model::IssueId;
-    use crate::core::picker::{PickItem, PickPurpose, PickValue, Picker};
-    use crate::core::state::Problem;
+    use crate::core::app::action::Action;
+    use crate::core::app::picker::{PickItem, PickPurpose, PickValue, Picker};
+    use crate::core::app::state::Problem;
+    use crate::core::app::update::update;
+    use crate::core::domain::edit::Change;
+    use crate::core::domain::model::IssueId;
     use crate::core::testing::{issue, keys, team, workspace};
-    use crate::core::update::update;
 
     /// A state of `issues` on the W45 iteration board, 120 x 40.
-    fn board_of(issues: Vec<crate::core::model::Issue>) -> AppState {
+    fn board_of(issues: Vec<crate::core::domain::model::Issue>) -> AppState {
         let mut s = AppState::new(
             workspace(issues),
             team(),
             chrono::NaiveDate::from_ymd_opt(2025, 11, 5).unwrap(),
-            crate::core::board::BoardKind::Iteration,
+            crate::core::domain::board::BoardKind::Iteration,
         );
         update(
             &mut s,
@@ -274,7 +275,7 @@ mod tests {
     }
 
     /// `n` open team issues of W45 with these labels (ids and iids 1..=n).
-    fn many(n: u64, labels: &[&str]) -> Vec<crate::core::model::Issue> {
+    fn many(n: u64, labels: &[&str]) -> Vec<crate::core::domain::model::Issue> {
         (1..=n)
             .map(|id| {
                 let mut i = issue(id, id, labels);

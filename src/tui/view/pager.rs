@@ -6,8 +6,8 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Widget};
 
 use super::{clear_wide_edge, put, trect};
-use crate::core::geometry::{self, Rect, cells};
-use crate::core::markdown::RichLine;
+use crate::core::app::geometry::{self, Rect, cells};
+use crate::core::domain::markdown::RichLine;
 use crate::tui::theme::Theme;
 
 pub(super) fn draw(

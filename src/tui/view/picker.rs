@@ -5,11 +5,16 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect as TRect;
 
 use super::{list, put};
-use crate::core::geometry::cells;
-use crate::core::text;
+use crate::core::app::geometry::cells;
+use crate::core::domain::text;
 use crate::tui::theme::Theme;
 
-pub(super) fn draw(buf: &mut Buffer, area: TRect, p: &crate::core::picker::Picker, theme: &Theme) {
+pub(super) fn draw(
+    buf: &mut Buffer,
+    area: TRect,
+    p: &crate::core::app::picker::Picker,
+    theme: &Theme,
+) {
     let hint = if p.multi {
         "Tab select · Enter done · Esc cancel"
     } else {

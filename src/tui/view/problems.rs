@@ -5,8 +5,8 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect as TRect;
 
 use super::list;
-use crate::core::geometry::cells;
-use crate::core::state::AppState;
+use crate::core::app::geometry::cells;
+use crate::core::app::state::AppState;
 use crate::tui::theme::Theme;
 
 pub(super) fn draw(buf: &mut Buffer, area: TRect, state: &AppState, cursor: usize, theme: &Theme) {
@@ -17,7 +17,7 @@ pub(super) fn draw(buf: &mut Buffer, area: TRect, state: &AppState, cursor: usiz
         90,
         cells(n).saturating_mul(2).saturating_add(3).min(24),
         &format!("{n} change{} not applied", if n == 1 { "" } else { "s" }),
-        crate::core::problems::hint(state.problems.get(cursor)),
+        crate::core::app::screens::problems::hint(state.problems.get(cursor)),
         theme,
     );
     list::two_line_rows(
@@ -25,7 +25,7 @@ pub(super) fn draw(buf: &mut Buffer, area: TRect, state: &AppState, cursor: usiz
         inner,
         n,
         cursor,
-        theme.severity(crate::core::state::Severity::Error),
+        theme.severity(crate::core::app::state::Severity::Error),
         theme,
         |k| {
             let p = state.problems.get(k)?;

@@ -5,8 +5,8 @@
 use ratatui::buffer::Buffer;
 
 use super::put;
-use crate::core::state::{InputPurpose, Severity, StatusMessage};
-use crate::core::text;
+use crate::core::app::state::{InputPurpose, Severity, StatusMessage};
+use crate::core::domain::text;
 use crate::tui::theme::Theme;
 
 /// A question waiting for y or n, at (x, y) within `room` cells.
@@ -18,7 +18,7 @@ pub(super) fn confirm(buf: &mut Buffer, x: u16, y: u16, room: usize, prompt: &st
         room,
         &text::truncate(prompt, room),
         theme
-            .severity(crate::core::state::Severity::Warning)
+            .severity(crate::core::app::state::Severity::Warning)
             .add_modifier(ratatui::style::Modifier::BOLD),
     );
 }

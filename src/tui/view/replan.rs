@@ -5,16 +5,16 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect as TRect;
 
 use super::{list, put};
-use crate::core::geometry::cells;
-use crate::core::state::AppState;
-use crate::core::text;
+use crate::core::app::geometry::cells;
+use crate::core::app::state::AppState;
+use crate::core::domain::text;
 use crate::tui::theme::Theme;
 
 pub(super) fn draw(
     buf: &mut Buffer,
     area: TRect,
     state: &AppState,
-    r: &crate::core::state::ReplanScreen,
+    r: &crate::core::app::state::ReplanScreen,
     theme: &Theme,
 ) {
     let title = |id| {
@@ -67,7 +67,7 @@ pub(super) fn draw(
             inner.y + 1,
             w,
             &text::truncate(&q, w),
-            theme.severity(crate::core::state::Severity::Warning),
+            theme.severity(crate::core::app::state::Severity::Warning),
         );
     }
     // Rows: a lane header when the lane changes, then the issue.

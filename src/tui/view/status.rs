@@ -6,9 +6,9 @@ use ratatui::buffer::Buffer;
 use ratatui::style::Style;
 
 use super::{prompt, put};
-use crate::core::geometry::{Rect, cells};
-use crate::core::state::{AppState, Mode};
-use crate::core::text;
+use crate::core::app::geometry::{Rect, cells};
+use crate::core::app::state::{AppState, Mode};
+use crate::core::domain::text;
 use crate::tui::theme::Theme;
 
 pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
@@ -42,11 +42,11 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
         outbox.push((
             format!(
                 "{} (!)  ",
-                crate::core::conflict::problems_count(
+                crate::core::domain::conflict::problems_count(
                     state.problems.iter().map(|p| p.reason.as_str())
                 )
             ),
-            theme.severity(crate::core::state::Severity::Error),
+            theme.severity(crate::core::app::state::Severity::Error),
         ));
     }
     if !state.pending.is_empty() {
@@ -72,7 +72,7 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
         let label = format!("{}  ", text::truncate(&label, w / 3));
         let lw = text::width(&label);
         left_room = left_room.saturating_sub(lw);
-        let style = if severity == crate::core::state::Severity::Info {
+        let style = if severity == crate::core::app::state::Severity::Info {
             theme.dim()
         } else {
             theme.severity(severity)
@@ -116,7 +116,7 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
             && state
                 .status
                 .as_ref()
-                .is_none_or(|m| m.severity == crate::core::state::Severity::Info) =>
+                .is_none_or(|m| m.severity == crate::core::app::state::Severity::Info) =>
         {
             let (sent, refused, total) = state.batch_progress().unwrap_or((0, 0, 1));
             let label = state.batch.as_ref().map_or("", |b| b.label.as_str());
@@ -153,7 +153,7 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
             }
             None if state.sync.error_detail().is_some() => {
                 let detail = state.sync.error_detail().unwrap_or_default();
-                let style = theme.severity(crate::core::state::Severity::Error);
+                let style = theme.severity(crate::core::app::state::Severity::Error);
                 put(buf, x, r.y, room, &text::truncate(&detail, room), style);
             }
             None => {

@@ -5,8 +5,8 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect as TRect;
 
 use super::put;
-use crate::core::geometry::{TooSmall, cells};
-use crate::core::text;
+use crate::core::app::geometry::{TooSmall, cells};
+use crate::core::domain::text;
 use crate::tui::theme::Theme;
 
 pub(super) fn draw(buf: &mut Buffer, area: TRect, small: TooSmall, theme: &Theme) {

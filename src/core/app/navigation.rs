@@ -1,0 +1,42 @@
+//! Showing a board or a milestone: the moves between boards and iterations
+//! that both the board's own keys ([`crate::core::app::update`]) and the pickers
+//! ([`crate::core::app::screens::picker`]) make.
+
+use crate::core::app::action::Effect;
+use crate::core::app::state::AppState;
+use crate::core::domain::board::BoardKind;
+use crate::core::domain::model::MilestoneId;
+
+/// Switch to `board`, laying it out again when it was not shown.
+pub fn show_board(state: &mut AppState, board: BoardKind) {
+    if state.board != board {
+        state.board = board;
+        state.relayout();
+    }
+}
+
+/// Show a milestone on the iteration board, or in planning mode when that
+/// is shown (browsing; what is followed stays), and ask the sync to keep
+/// it fresh.
+pub fn show_milestone(state: &mut AppState, id: MilestoneId) -> Vec<Effect> {
+    let planning = state.board == BoardKind::Planning;
+    if !planning {
+        show_board(state, BoardKind::Iteration);
+    }
+    state.milestone = Some(id);
+    state.relayout();
+    let title = state
+        .shown_milestone()
+        .map(|m| m.title.clone())
+        .unwrap_or_default();
+    state.info(if planning {
+        format!("planning: backlog → {title}")
+    } else {
+        format!("showing {title}")
+    });
+    if state.sync.enabled {
+        vec![Effect::ShowMilestone(id)]
+    } else {
+        Vec::new()
+    }
+}

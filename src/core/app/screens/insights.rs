@@ -1,0 +1,46 @@
+//! The board's iteration insights panel (`I`, issue #29): opening and
+//! closing it. What it shows is [`crate::core::domain::insights::panel`], from the
+//! events the cache holds (the background sync reads them); drawn by
+//! `tui/view/insights.rs`.
+
+use crate::core::app::action::Effect;
+use crate::core::app::keymap::Command;
+use crate::core::app::state::{AppState, Mode};
+
+/// `I`: open the panel on the shown iteration.
+pub(crate) fn show_insights(state: &mut AppState) -> Vec<Effect> {
+    if state.ws.is_demo {
+        state.info("the demo has no GitLab events: iteration insights need a GitLab group");
+        return Vec::new();
+    }
+    state.mode = Mode::Insights;
+    Vec::new()
+}
+
+/// Keys in the panel.
+pub fn insights_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
+    match cmd {
+        Command::Back | Command::ShowInsights => state.mode = Mode::Board,
+        Command::Quit => state.quit = true,
+        _ => {}
+    }
+    Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::core::app::state::Mode;
+    use crate::core::testing::{keys, state};
+
+    #[test]
+    fn i_opens_the_panel_and_q_or_esc_closes_it() {
+        let mut s = state();
+        keys(&mut s, "I");
+        assert_eq!(s.mode, Mode::Insights);
+        keys(&mut s, "q");
+        assert_eq!(s.mode, Mode::Board);
+        keys(&mut s, "I");
+        keys(&mut s, "I");
+        assert_eq!(s.mode, Mode::Board, "I again closes it");
+    }
+}

@@ -1,0 +1,184 @@
+//! Prompts: the one-line input (weight, comment, a new issue's title) and
+//! the yes/no question (close, reopen), their keys and what accepting does.
+
+use crate::core::app::action::Effect;
+use crate::core::app::commit::{UndoAs, act, commit};
+use crate::core::app::keymap::Command;
+use crate::core::app::new_issue;
+use crate::core::app::state::{AppState, InputPurpose, Mode};
+use crate::core::domain::workflow::Intent;
+
+/// Keys in a yes/no question.
+pub fn confirm_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
+    let mode = std::mem::replace(&mut state.mode, Mode::Board);
+    match (cmd, mode) {
+        (
+            Command::Yes,
+            Mode::Confirm {
+                issue,
+                edit,
+                summary,
+                ..
+            },
+        ) => match edit.create {
+            // A new issue (the planning issue): its card shows at once.
+            Some(new) => crate::core::app::commit::create(state, new),
+            // Close or reopen the marked cards.
+            None if !state.marked.is_empty() && edit.state.is_some() => {
+                let ids = crate::core::app::bulk::marked(state);
+                let intent = if edit.state == Some(crate::core::domain::model::IssueState::Closed) {
+                    Intent::Close
+                } else {
+                    Intent::Reopen
+                };
+                crate::core::app::bulk::act_all(state, &ids, intent)
+            }
+            None => commit(state, issue, *edit, summary, None, UndoAs::Step),
+        },
+        (Command::Down, mode @ Mode::Confirm { .. })
+        | (Command::Up, mode @ Mode::Confirm { .. }) => {
+            state.mode = mode;
+            if let Mode::Confirm {
+                scroll, preview, ..
+            } = &mut state.mode
+            {
+                let lines = preview.as_ref().map_or(0, |p| p.lines().count());
+                *scroll = if cmd == Command::Down {
+                    (*scroll + 1).min(lines.saturating_sub(1))
+                } else {
+                    scroll.saturating_sub(1)
+                };
+            }
+            Vec::new()
+        }
+        (Command::No, _) => {
+            state.info("cancelled");
+            Vec::new()
+        }
+        (_, mode) => {
+            state.mode = mode;
+            Vec::new()
+        }
+    }
+}
+
+/// Keys in a one-line prompt.
+pub fn input_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
+    let Mode::Input {
+        purpose,
+        issue,
+        text,
+    } = &mut state.mode
+    else {
+        return Vec::new();
+    };
+    match cmd {
+        Command::Backspace => {
+            text.pop();
+        }
+        Command::ClearText => text.clear(),
+        Command::Cancel => {
+            // The prompt's own complaint ("a weight is a whole number")
+            // goes with it.
+            state.mode = Mode::Board;
+            state.status = None;
+        }
+        Command::Accept => {
+            let (purpose, id, text) = (purpose.clone(), *issue, text.trim().to_owned());
+            state.mode = Mode::Board;
+            if let InputPurpose::NewTitle { lane } = purpose {
+                return new_issue::new_issue_titled(state, text, lane);
+            }
+            let Some(issue) = state.ws.issue(id).cloned() else {
+                return Vec::new();
+            };
+            match purpose {
+                InputPurpose::Weight => {
+                    if text.is_empty() {
+                        state.info("weight unchanged");
+                        return Vec::new();
+                    }
+                    let w = if text.eq_ignore_ascii_case("none") {
+                        None
+                    } else {
+                        match text.parse::<u32>() {
+                            Ok(w) => Some(w),
+                            Err(_) => {
+                                // The prompt stays, with what was typed.
+                                state.mode = Mode::Input {
+                                    purpose: InputPurpose::Weight,
+                                    issue: id,
+                                    text,
+                                };
+                                state.warn(
+                                    "a weight is a whole number (0, 1, 2, …) or none: Enter again, Esc to cancel",
+                                );
+                                return Vec::new();
+                            }
+                        }
+                    };
+                    return act(state, &issue, Intent::Weight(w));
+                }
+                InputPurpose::NewTitle { .. } => {}
+                InputPurpose::Comment => {
+                    if text.is_empty() {
+                        state.info("empty comment: nothing sent");
+                        return Vec::new();
+                    }
+                    return act(state, &issue, Intent::Comment(text));
+                }
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// A typed character in a prompt.
+pub fn input_type(state: &mut AppState, c: char) {
+    if let Mode::Input { purpose, text, .. } = &mut state.mode {
+        if *purpose == InputPurpose::Weight && !(c.is_ascii_alphanumeric()) {
+            return;
+        }
+        text.push(c);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::core::app::state::Mode;
+    use crate::core::testing::{enqueued, keys, sel, state};
+
+    #[test]
+    fn weight_and_comment_prompts() {
+        let mut s = state();
+        keys(&mut s, "ll");
+        let fx = keys(&mut s, "w5<Enter>");
+        assert_eq!(enqueued(&fx)[0].edit.weight, Some(Some(5)));
+        assert_eq!(sel(&s).weight, Some(5));
+        let fx = keys(&mut s, "w<C-u>none<Enter>");
+        assert_eq!(enqueued(&fx)[0].edit.weight, Some(None));
+        // Bad input keeps the prompt and what was typed, and says why; so
+        // `w abc Enter Esc` cancels the prompt and never quits.
+        let fx = keys(&mut s, "wabc<Enter>");
+        assert!(enqueued(&fx).is_empty());
+        assert!(
+            matches!(&s.mode, Mode::Input { text, .. } if text == "abc"),
+            "{:?}",
+            s.mode
+        );
+        assert!(
+            s.status
+                .as_ref()
+                .is_some_and(|m| m.text.contains("whole number"))
+        );
+        let fx = keys(&mut s, "<Esc>");
+        assert!(fx.is_empty() && !s.quit);
+        assert_eq!(s.mode, Mode::Board);
+        let fx = keys(&mut s, "cLooks good, taking it<Enter>");
+        assert_eq!(
+            enqueued(&fx)[0].edit.comment.as_deref(),
+            Some("Looks good, taking it")
+        );
+    }
+}

@@ -1,0 +1,785 @@
+//! Application state: what is shown (board, milestone, filter, sort), where
+//! the selection and scroll positions are, which overlay is open, and the
+//! status line. Changed only by [`crate::core::app::update::update`].
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::core::app::geometry;
+use crate::core::app::keymap::{Context, KeyPress};
+use crate::core::app::picker::Picker;
+use crate::core::domain::board::{self, BoardKind, BoardLayout, BoardSpec, SortMode};
+use crate::core::domain::edit::{Change, Edit, Reorder};
+use crate::core::domain::iteration::{self, IterationPick};
+use crate::core::domain::model::{Issue, IssueId, Milestone, MilestoneId, TeamConfig, Workspace};
+
+/// Which screen has the keyboard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Board,
+    /// The detail pane of one issue, scrolled by `scroll` lines.
+    Detail {
+        issue: IssueId,
+        scroll: usize,
+    },
+    /// The keys; `query` narrows them, typed after `/` (`typing`).
+    Help {
+        scroll: usize,
+        query: String,
+        typing: bool,
+    },
+    /// Typing a filter; `previous` is restored on cancel.
+    Filter {
+        previous: String,
+    },
+    Picker(Box<Picker>),
+    /// Asking before a change (closing an issue).
+    Confirm {
+        prompt: String,
+        issue: IssueId,
+        edit: Box<Edit>,
+        summary: String,
+        /// Markdown shown above the question (what will be written), and
+        /// how far it is scrolled.
+        preview: Option<String>,
+        scroll: usize,
+    },
+    /// A one-line prompt.
+    Input {
+        purpose: InputPurpose,
+        issue: IssueId,
+        text: String,
+    },
+    Problems {
+        cursor: usize,
+    },
+    /// A card lifted with Space: moves are local until Enter.
+    Grab {
+        original: Box<Issue>,
+    },
+    Replan(Box<ReplanScreen>),
+    /// The lane-integrity list (`gi`).
+    Integrity {
+        cursor: usize,
+    },
+    /// What changed since you last looked (`gc`), scrolled.
+    Changes {
+        scroll: usize,
+    },
+    /// What to work on next (`gn`), a suggestion selected.
+    Next {
+        cursor: usize,
+    },
+    /// The iteration insights panel (`I`): the shown iteration so far, the
+    /// last iterations with the velocity, the burn-up.
+    Insights,
+}
+
+/// How the board makes a planning issue: the config's `planning_project`
+/// (a project path) and the text of its `planning_template`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PlanningSetup {
+    pub project: Option<String>,
+    pub template: Option<String>,
+}
+
+/// The Friday re-plan screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplanScreen {
+    pub from: MilestoneId,
+    pub target: MilestoneId,
+    /// The issues not Done, in board order, and whether each goes.
+    pub items: Vec<(IssueId, bool)>,
+    pub reset_lane: bool,
+    pub cursor: usize,
+    /// Enter was pressed: the summary question is showing.
+    pub confirming: bool,
+}
+
+/// What a one-line prompt is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputPurpose {
+    Weight,
+    Comment,
+    /// The title of a new issue in this lane (`None`: no lane).
+    NewTitle {
+        lane: Option<String>,
+    },
+}
+
+/// Quick views (`f` cycles them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum QuickFilter {
+    #[default]
+    All,
+    Mine,
+    Unassigned,
+    /// Not updated in 14 days.
+    Stale,
+    /// No lane, several lanes, or an unknown lane.
+    Flagged,
+    /// The n-th saved view of the config (`[views.NAME]`).
+    Saved(u8),
+}
+
+impl QuickFilter {
+    /// The next view: the built-in ones, then the `saved` ones, then all.
+    pub fn next(self, saved: usize) -> Self {
+        let first_saved = || {
+            if saved > 0 {
+                QuickFilter::Saved(0)
+            } else {
+                QuickFilter::All
+            }
+        };
+        match self {
+            QuickFilter::All => QuickFilter::Mine,
+            QuickFilter::Mine => QuickFilter::Unassigned,
+            QuickFilter::Unassigned => QuickFilter::Stale,
+            QuickFilter::Stale => QuickFilter::Flagged,
+            QuickFilter::Flagged => first_saved(),
+            QuickFilter::Saved(n) if usize::from(n) + 1 < saved => QuickFilter::Saved(n + 1),
+            QuickFilter::Saved(_) => QuickFilter::All,
+        }
+    }
+
+    pub fn name(self, saved: &[crate::core::domain::saved_view::SavedView]) -> String {
+        match self {
+            QuickFilter::All => "all".into(),
+            QuickFilter::Mine => "mine".into(),
+            QuickFilter::Unassigned => "unassigned".into(),
+            QuickFilter::Stale => "stale (14 days)".into(),
+            QuickFilter::Flagged => "flagged".into(),
+            QuickFilter::Saved(n) => saved
+                .get(usize::from(n))
+                .map_or("saved view".into(), |v| v.name.clone()),
+        }
+    }
+}
+
+/// Changes sent together (a re-plan): how far along they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Batch {
+    pub label: String,
+    /// The user action (until saved).
+    pub local: u64,
+    pub total: usize,
+    /// Their ids, once saved.
+    pub changes: Vec<u64>,
+}
+
+impl AppState {
+    /// `(sent, refused, total)` of the running batch.
+    pub fn batch_progress(&self) -> Option<(usize, usize, usize)> {
+        let b = self.batch.as_ref()?;
+        if b.changes.is_empty() {
+            return Some((0, 0, b.total));
+        }
+        let refused = b
+            .changes
+            .iter()
+            .filter(|id| self.problems.iter().any(|p| p.change.id == **id))
+            .count();
+        let waiting = b
+            .changes
+            .iter()
+            .filter(|id| self.pending.iter().any(|c| c.id == **id))
+            .count();
+        Some((
+            b.changes.len() - waiting - refused,
+            refused,
+            b.changes.len(),
+        ))
+    }
+}
+
+/// A change GitLab refused, kept until retried or discarded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub change: Change,
+    pub reason: String,
+}
+
+/// A user action of this session, for `u`: all its changes are undone
+/// together (a re-plan of 500 is one step).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UndoEntry {
+    /// The action's changes, each with what was seen before it.
+    pub changes: Vec<Change>,
+    /// Where each card was before a reorder: its neighbours then.
+    pub places: Vec<Option<Reorder>>,
+    /// What the action did, in words.
+    pub label: String,
+    /// False for what GitLab cannot take back (a comment, a new issue):
+    /// `u` says so instead of silently skipping it.
+    pub undoable: bool,
+    /// The user action's local number (until saved).
+    pub local: u64,
+    /// What the board showed and followed before the action, when the
+    /// action pointed it elsewhere (a re-plan): undo points it back.
+    pub board_before: Option<BoardBefore>,
+}
+
+/// The milestone a board showed and the one it followed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BoardBefore {
+    pub milestone: Option<MilestoneId>,
+    pub followed: Option<MilestoneId>,
+}
+
+/// Changes of one user action not yet written down: they show on the
+/// board, but count as pending only once durable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsaved {
+    pub local: u64,
+    pub changes: Vec<Change>,
+}
+
+impl Mode {
+    pub fn context(&self) -> Context {
+        match self {
+            Mode::Board => Context::Board,
+            Mode::Detail { .. } => Context::Detail,
+            Mode::Help { typing: true, .. } => Context::Filter,
+            Mode::Help { .. } => Context::Help,
+            Mode::Filter { .. } => Context::Filter,
+            Mode::Picker(_) => Context::Picker,
+            Mode::Confirm { .. } => Context::Confirm,
+            Mode::Input { .. } => Context::Input,
+            Mode::Problems { .. } => Context::Problems,
+            Mode::Grab { .. } => Context::Grab,
+            Mode::Replan(_) => Context::Replan,
+            Mode::Integrity { .. } => Context::Integrity,
+            Mode::Changes { .. } => Context::Changes,
+            Mode::Next { .. } => Context::Next,
+            Mode::Insights => Context::Insights,
+        }
+    }
+}
+
+/// Selection and scroll position of one board.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BoardView {
+    /// Selected column.
+    pub col: usize,
+    /// Selected row in each column.
+    pub rows: Vec<usize>,
+    /// First visible card in each column.
+    pub offsets: Vec<usize>,
+    /// First visible column.
+    pub col_offset: usize,
+    /// The selected issue, kept across re-layouts.
+    pub selected: Option<IssueId>,
+}
+
+/// How serious a status message is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+/// A message on the status line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusMessage {
+    pub text: String,
+    pub severity: Severity,
+}
+
+/// Where the background sync stands.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum SyncPhase {
+    #[default]
+    Idle,
+    Running {
+        fetched: usize,
+        total: Option<u64>,
+    },
+    Failed {
+        message: String,
+        offline: bool,
+    },
+    RateLimited {
+        until: String,
+    },
+    /// GitLab answers nothing in time, since `since` (local `HH:MM`).
+    NotAnswering {
+        since: String,
+    },
+}
+
+/// The sync's state as the status line tells it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SyncStatus {
+    /// False for the demo: nothing to sync with.
+    pub enabled: bool,
+    pub last_success: Option<DateTime<Utc>>,
+    pub phase: SyncPhase,
+}
+
+/// "3 min ago" style age of `then` at `now`.
+pub fn age(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let s = (now - then).num_seconds().max(0);
+    match s {
+        0..=59 => "just now".into(),
+        60..=3599 => format!("{} min ago", s / 60),
+        3600..=86_399 => format!("{} h ago", s / 3600),
+        _ => format!("{} d ago", s / 86_400),
+    }
+}
+
+impl SyncStatus {
+    /// The whole error of a failed sync, for the status line's wide part.
+    pub fn error_detail(&self) -> Option<String> {
+        match &self.phase {
+            SyncPhase::Failed {
+                message,
+                offline: false,
+            } if self.enabled => Some(format!("sync failed: {message}")),
+            _ => None,
+        }
+    }
+
+    /// The status line's words for the sync, and how loud to say them.
+    pub fn label(&self, now: Option<DateTime<Utc>>) -> Option<(String, Severity)> {
+        if !self.enabled {
+            return None;
+        }
+        let synced = match (self.last_success, now) {
+            (Some(t), Some(now)) => Some(format!("synced {}", age(t, now))),
+            (Some(_), None) => Some("synced".to_owned()),
+            (None, _) => None,
+        };
+        Some(match &self.phase {
+            SyncPhase::Idle => (
+                synced.unwrap_or_else(|| "not synced yet".into()),
+                Severity::Info,
+            ),
+            SyncPhase::Running { fetched, total } => (
+                match total {
+                    Some(t) if *fetched > 0 => format!("syncing… {fetched}/{t}"),
+                    _ if *fetched > 0 => format!("syncing… {fetched}"),
+                    _ => "syncing…".into(),
+                },
+                Severity::Info,
+            ),
+            SyncPhase::Failed { offline: true, .. } => (
+                // "last synced": the data on screen is from then.
+                match synced {
+                    Some(s) => format!("offline · last {s}"),
+                    None => "offline".into(),
+                },
+                Severity::Warning,
+            ),
+            SyncPhase::Failed { offline: false, .. } => ("sync failed".into(), Severity::Error),
+            SyncPhase::RateLimited { until } => {
+                (format!("rate-limited until {until}"), Severity::Warning)
+            }
+            SyncPhase::NotAnswering { since } => (
+                format!("GitLab not answering since {since}"),
+                Severity::Warning,
+            ),
+        })
+    }
+}
+
+/// Everything the UI shows and remembers.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub ws: Workspace,
+    pub team: TeamConfig,
+    pub today: NaiveDate,
+    /// Today follows the local clock (not pinned by `--today`).
+    pub clock_today: bool,
+    pub iteration: IterationPick,
+    pub board: BoardKind,
+    /// The iteration board's milestone.
+    pub milestone: Option<MilestoneId>,
+    pub sort: SortMode,
+    /// Filter text as typed.
+    pub filter: String,
+    pub mode: Mode,
+    /// The mode a picker, prompt or help opened from (the detail pane, the
+    /// re-plan screen) returns to when it closes, instead of the board.
+    pub back: Option<Box<Mode>>,
+    pub layout: BoardLayout,
+    /// Per board (indexed by [`BoardKind::index`]).
+    pub views: [BoardView; 3],
+    /// Terminal size in cells.
+    pub viewport: (u16, u16),
+    /// Keys of an unfinished chord (`g` waiting for `g`).
+    pub pending_keys: Vec<KeyPress>,
+    pub status: Option<StatusMessage>,
+    pub ambiguous_iids: HashSet<u64>,
+    pub quit: bool,
+    /// False until there is data to show (an empty cache before the first sync).
+    pub loaded: bool,
+    pub sync: SyncStatus,
+    /// The wall clock at the last tick (the core has no clock of its own).
+    pub now: Option<DateTime<Utc>>,
+    /// Changes written down but not yet applied by GitLab (from any
+    /// glboard process), oldest first.
+    pub pending: Vec<Change>,
+    /// This process's changes not yet written down.
+    pub unsaved: Vec<Unsaved>,
+    /// GitLab's version of each issue that has changes over it (pending
+    /// or unsaved): `ws` shows it with those changes applied.
+    pub base: std::collections::HashMap<IssueId, Issue>,
+    /// Numbers this process's user actions (and placeholder cards).
+    pub local_seq: u64,
+    /// Random per process: placeholder ids of different processes differ.
+    pub session: u64,
+    /// Changes GitLab refused.
+    pub problems: Vec<Problem>,
+    /// Why queued changes wait ("offline", "rate-limited until 14:05").
+    pub outbox_wait: Option<crate::core::app::action::WaitReason>,
+    pub undo: Vec<UndoEntry>,
+    /// `$VISUAL` or `$EDITOR` is set: comments are written there.
+    pub editor: bool,
+    /// A browser can be opened here (a display and an opener): else `o`
+    /// shows the address.
+    pub browser: bool,
+    /// Where a new planning issue goes and its template (from the config).
+    pub planning_setup: PlanningSetup,
+    /// Cards marked for a bulk change, in the order marked.
+    pub marked: Vec<IssueId>,
+    /// The keys in effect: the defaults with the config's `[keys]`.
+    pub keymap: std::sync::Arc<crate::core::app::keys::Keymap>,
+    /// The config's `[[commands]]`.
+    pub commands: Vec<crate::core::app::custom_command::CustomCommand>,
+    /// The config's `[views.NAME]`, after the built-in quick views.
+    pub saved_views: Vec<crate::core::domain::saved_view::SavedView>,
+    /// The config's profiles, and the one shown (`None`: the default).
+    pub profiles: Vec<String>,
+    pub profile: Option<String>,
+    /// Chosen in the switcher (`gw`): open the board again on it.
+    pub switch_profile: Option<Option<String>>,
+    /// What the board showed when it last closed (and when): cards changed
+    /// since are marked.
+    pub last_look: Option<(
+        DateTime<Utc>,
+        std::collections::BTreeMap<IssueId, crate::core::domain::since::Glimpse>,
+    )>,
+    /// The milestone the iteration board follows (remembered per workspace).
+    pub followed: Option<MilestoneId>,
+    pub quick: QuickFilter,
+    /// A batch of changes being sent (a re-plan), for its progress bar.
+    pub batch: Option<Batch>,
+    /// The project new issues went to last.
+    pub last_project: Option<crate::core::domain::model::ProjectId>,
+    /// A new issue waiting for its description from the editor.
+    pub draft: Option<crate::core::domain::edit::NewIssue>,
+    /// Comments of issues whose detail pane was opened: `Err` says why not.
+    pub notes:
+        std::collections::HashMap<IssueId, Result<Vec<crate::core::domain::model::Note>, String>>,
+    /// Workspaces replaced by a sync, for the terminal adapter to free off
+    /// the UI thread (freeing 10,000 issues takes milliseconds).
+    pub retired: Vec<Workspace>,
+}
+
+impl AppState {
+    /// A new state showing `board`; the iteration board opens on the current iteration.
+    pub fn new(ws: Workspace, team: TeamConfig, today: NaiveDate, board: BoardKind) -> Self {
+        let iteration = iteration::pick(&ws.milestones, &team, today);
+        let ambiguous_iids = board::ambiguous_iids(&ws);
+        let status = iteration.rule.explain().map(|text| StatusMessage {
+            text,
+            severity: Severity::Info,
+        });
+        let mut s = AppState {
+            milestone: iteration.current,
+            iteration,
+            ws,
+            team,
+            today,
+            clock_today: false,
+            board,
+            sort: SortMode::Manual,
+            filter: String::new(),
+            mode: Mode::Board,
+            layout: BoardLayout {
+                kind: board,
+                columns: Vec::new(),
+            },
+            views: [
+                BoardView::default(),
+                BoardView::default(),
+                BoardView::default(),
+            ],
+            viewport: (80, 24),
+            pending_keys: Vec::new(),
+            back: None,
+            status,
+            ambiguous_iids,
+            quit: false,
+            loaded: true,
+            sync: SyncStatus::default(),
+            now: None,
+            pending: Vec::new(),
+            problems: Vec::new(),
+            outbox_wait: None,
+            undo: Vec::new(),
+            unsaved: Vec::new(),
+            base: Default::default(),
+            local_seq: 0,
+            session: 0,
+            notes: Default::default(),
+            retired: Vec::new(),
+            editor: false,
+            browser: false,
+            planning_setup: PlanningSetup::default(),
+            marked: Vec::new(),
+            keymap: Default::default(),
+            commands: Vec::new(),
+            saved_views: Vec::new(),
+            last_look: None,
+            profiles: Vec::new(),
+            profile: None,
+            switch_profile: None,
+            last_project: None,
+            draft: None,
+            followed: None,
+            quick: QuickFilter::All,
+            batch: None,
+        };
+        s.relayout();
+        s
+    }
+
+    /// Take new data (GitLab's state) from the cache, keeping the board,
+    /// milestone, filter and selection where they still make sense; the
+    /// pending changes are shown over it.
+    pub fn replace_workspace(&mut self, ws: Workspace, lanes: Vec<String>) {
+        let keep_name = std::mem::take(&mut self.ws.name);
+        let old = std::mem::replace(&mut self.ws, ws);
+        self.retired.push(old);
+        self.base.clear();
+        if self.ws.name.is_empty() {
+            self.ws.name = keep_name;
+        }
+        if !lanes.is_empty() {
+            self.team.lanes = lanes;
+        }
+        let old_explain = self.iteration.rule.explain();
+        self.iteration = iteration::pick(&self.ws.milestones, &self.team, self.today);
+        // Replace a stale explanation of the iteration pick.
+        if self
+            .status
+            .as_ref()
+            .is_some_and(|m| Some(&m.text) == old_explain.as_ref())
+        {
+            self.status = self.iteration.rule.explain().map(|text| StatusMessage {
+                text,
+                severity: Severity::Info,
+            });
+        }
+        if self
+            .milestone
+            .is_none_or(|id| self.ws.milestone(id).is_none())
+        {
+            self.milestone = self.iteration.current;
+        }
+        let ids = self.overlay_ids();
+        self.rebuild(&ids);
+        self.ambiguous_iids = board::ambiguous_iids(&self.ws);
+        self.loaded = true;
+        if let Mode::Detail { issue, .. } = self.mode
+            && self.ws.issue(issue).is_none()
+        {
+            self.mode = Mode::Board;
+        }
+        self.relayout();
+    }
+
+    /// Follow a remembered milestone when it is open and not past; else
+    /// the current iteration.
+    pub fn follow_remembered(&mut self, remembered: Option<MilestoneId>) {
+        let usable = remembered.and_then(|id| self.ws.milestone(id)).filter(|m| {
+            m.state == crate::core::domain::model::MilestoneState::Active
+                && m.due_date.is_none_or(|d| d >= self.today)
+        });
+        if let Some(m) = usable {
+            self.followed = Some(m.id);
+            self.milestone = Some(m.id);
+            self.relayout();
+        }
+    }
+
+    /// The shown milestone of the iteration board.
+    pub fn shown_milestone(&self) -> Option<&Milestone> {
+        self.milestone.and_then(|id| self.ws.milestone(id))
+    }
+
+    pub fn view(&self) -> &BoardView {
+        &self.views[self.board.index()]
+    }
+
+    fn view_mut(&mut self) -> &mut BoardView {
+        &mut self.views[self.board.index()]
+    }
+
+    /// The selected card's issue, if the selected column has cards.
+    pub fn selected_issue(&self) -> Option<&Issue> {
+        let v = self.view();
+        let col = self.layout.columns.get(v.col)?;
+        let card = col.cards.get(*v.rows.get(v.col)?)?;
+        card.issue(&self.ws)
+    }
+
+    /// Recompute the layout after the data, board, milestone, filter or sort
+    /// changed, keeping the selected issue selected where it still shows.
+    pub fn relayout(&mut self) {
+        let filter = self.filter.to_lowercase();
+        self.layout = board::layout(
+            &self.ws,
+            BoardSpec {
+                kind: self.board,
+                team: &self.team,
+                milestone: self.milestone,
+                filter: filter.trim(),
+                sort: self.sort,
+            },
+        );
+        if self.quick != QuickFilter::All {
+            let me = self.ws.me.as_ref().map(|u| u.id);
+            let stale_before = self.today - chrono::Duration::days(14);
+            let quick = self.quick;
+            let ws = &self.ws;
+            for col in &mut self.layout.columns {
+                col.cards.retain(|c| {
+                    let Some(i) = c.issue(ws) else {
+                        return false;
+                    };
+                    match quick {
+                        QuickFilter::All => true,
+                        QuickFilter::Mine => i.assignees.iter().any(|u| Some(u.id) == me),
+                        QuickFilter::Unassigned => i.assignees.is_empty(),
+                        QuickFilter::Stale => i.updated_at.date_naive() < stale_before,
+                        QuickFilter::Flagged => c.flags.any(),
+                        // Narrowed below, columns and all.
+                        QuickFilter::Saved(_) => true,
+                    }
+                });
+                col.weight = col
+                    .cards
+                    .iter()
+                    .filter_map(|c| c.issue(ws).and_then(|i| i.weight))
+                    .sum();
+            }
+        }
+        if let QuickFilter::Saved(n) = self.quick
+            && let Some(v) = self.saved_views.get(usize::from(n))
+        {
+            v.apply(&mut self.layout, &self.ws, self.today);
+        }
+        let ncols = self.layout.columns.len();
+        let selected = self.view().selected;
+        let layout = &self.layout;
+        let v = &mut self.views[self.board.index()];
+        v.rows.resize(ncols, 0);
+        v.offsets.resize(ncols, 0);
+        v.col = v.col.min(ncols.saturating_sub(1));
+        if let Some(id) = selected {
+            // Stay on the selected issue: in its column if it is still there,
+            // else in whichever column now holds it.
+            let here = layout
+                .columns
+                .get(v.col)
+                .and_then(|c| c.cards.iter().position(|c| c.id == id));
+            if let Some(row) = here {
+                v.rows[v.col] = row;
+            } else if let Some((col, row)) = layout
+                .columns
+                .iter()
+                .enumerate()
+                .find_map(|(ci, c)| c.cards.iter().position(|k| k.id == id).map(|r| (ci, r)))
+            {
+                v.col = col;
+                v.rows[col] = row;
+            }
+        }
+        for (row, c) in v.rows.iter_mut().zip(&layout.columns) {
+            *row = (*row).min(c.cards.len().saturating_sub(1));
+        }
+        self.sync_selected();
+        self.ensure_visible();
+    }
+
+    /// Select this issue (on the shown board) at the next re-layout.
+    pub fn view_select(&mut self, id: IssueId) {
+        self.view_mut().selected = Some(id);
+    }
+
+    /// Remember which issue is selected after the selection moved.
+    pub fn sync_selected(&mut self) {
+        let id = self.selected_issue().map(|i| i.id);
+        if id.is_some() {
+            self.view_mut().selected = id;
+        }
+    }
+
+    /// Scroll so the selected card and column are on screen.
+    pub fn ensure_visible(&mut self) {
+        let (w, h) = self.viewport;
+        let Ok(scr) = geometry::screen(w, h) else {
+            return;
+        };
+        let (cards, _) = geometry::split_planning(scr.board, self.board == BoardKind::Planning);
+        let per_col = geometry::cards_per_column(cards.h);
+        let ncols = self.layout.columns.len();
+        let visible_cols = geometry::visible_columns(cards.w, ncols);
+        let lens: Vec<usize> = self.layout.columns.iter().map(|c| c.cards.len()).collect();
+        let v = self.view_mut();
+        if v.col < v.col_offset {
+            v.col_offset = v.col;
+        } else if v.col >= v.col_offset + visible_cols {
+            v.col_offset = v.col + 1 - visible_cols;
+        }
+        v.col_offset = v.col_offset.min(ncols.saturating_sub(visible_cols));
+        for ((len, &row), off) in lens.into_iter().zip(&v.rows).zip(&mut v.offsets) {
+            if row < *off {
+                *off = row;
+            } else if row >= *off + per_col {
+                *off = row + 1 - per_col;
+            }
+            *off = (*off).min(len.saturating_sub(per_col));
+        }
+    }
+
+    /// Set an informational status message.
+    pub fn info(&mut self, text: impl Into<String>) {
+        self.status = Some(StatusMessage {
+            text: text.into(),
+            severity: Severity::Info,
+        });
+    }
+
+    /// Set a warning status message.
+    pub fn warn(&mut self, text: impl Into<String>) {
+        self.status = Some(StatusMessage {
+            text: text.into(),
+            severity: Severity::Warning,
+        });
+    }
+
+    /// The short reference of an issue (`#123` or `project#123` when ambiguous).
+    pub fn short_ref(&self, issue: &Issue) -> String {
+        board::short_ref(&self.ws, issue, &self.ambiguous_iids)
+    }
+
+    /// The instant ages are counted to: the clock at the last tick when
+    /// today follows it, else noon of today (`--today` pins it).
+    pub fn instant(&self) -> DateTime<Utc> {
+        let noon = self
+            .today
+            .and_hms_opt(12, 0, 0)
+            .map(|t| chrono::TimeZone::from_utc_datetime(&Utc, &t))
+            .unwrap_or_default();
+        match self.now {
+            Some(now) if self.clock_today && now.date_naive() == self.today => now,
+            _ => noon,
+        }
+    }
+}
