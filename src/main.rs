@@ -393,7 +393,7 @@ fn logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
 
 fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
     let today = cli.today();
-    let creds = match cfg.credentials() {
+    let creds = match glboard::credentials::find(&cfg) {
         Ok(c) => c,
         Err(e) => return fail(EXIT_USAGE, e),
     };
@@ -410,7 +410,13 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
     }
     let client_thread = {
         let cfg = cfg.clone();
-        std::thread::spawn(move || Client::for_config(&cfg, &creds, RetryPolicy::default()))
+        std::thread::spawn(move || {
+            Client::connect(glboard::credentials::connection(
+                &cfg,
+                &creds,
+                RetryPolicy::default(),
+            ))
+        })
     };
     if let Err(code) = need_terminal() {
         return code;

@@ -170,17 +170,21 @@ impl Live {
     }
 
     pub fn token(&self) -> Result<SecretString, Failure> {
-        Ok(self.cfg.token()?)
+        Ok(crate::credentials::find(&self.cfg)?.token)
     }
 
     pub fn client(&self) -> Result<Client, Failure> {
-        let creds = self.cfg.credentials()?;
+        let creds = crate::credentials::find(&self.cfg)?;
         for w in &self.cfg.warnings {
             eprintln!("glboard: warning: {w}");
         }
-        Client::for_config(&self.cfg, &creds, cli_policy())
-            .map(|c| c.with_silence(command_silence()))
-            .map_err(|e| fail(EX_USAGE, e.to_string()))
+        Client::connect(crate::credentials::connection(
+            &self.cfg,
+            &creds,
+            cli_policy(),
+        ))
+        .map(|c| c.with_silence(command_silence()))
+        .map_err(|e| fail(EX_USAGE, e.to_string()))
     }
 
     pub fn target(&self) -> Target {
