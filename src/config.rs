@@ -102,18 +102,14 @@ pub struct FileConfig {
     #[serde(default)]
     pub views: std::collections::BTreeMap<String, FileView>,
     /// `dark`, `light` or `auto` (ask the terminal).
-    #[serde(default = "default_theme")]
-    pub theme: String,
+    #[serde(default)]
+    pub theme: crate::tui::theme::ThemeChoice,
     /// `[styles]` name = "colour and modifiers": single styles overridden.
     #[serde(default)]
     pub styles: std::collections::BTreeMap<String, toml::Spanned<String>>,
     /// `[profiles.NAME]`: other teams and hosts (`--profile NAME`).
     #[serde(default)]
     pub profiles: std::collections::BTreeMap<String, toml::Spanned<ProfileFile>>,
-}
-
-fn default_theme() -> String {
-    "auto".into()
 }
 
 /// One `[profiles.NAME]`: another host, group, team or lanes; what it does
@@ -494,14 +490,6 @@ pub fn parse_profile(
         )));
     }
     let (keymap, commands) = keys_and_commands(path, src, &file)?;
-    if !["dark", "light", "auto"].contains(&file.theme.as_str()) {
-        let line = src.find("theme").map_or(1, |at| line_of(src, at));
-        return Err(ConfigError::Invalid {
-            path: path.to_owned(),
-            line,
-            message: format!("theme = {:?}: dark, light or auto", file.theme),
-        });
-    }
     let mut styles = std::collections::BTreeMap::new();
     for (name, text) in &file.styles {
         let line = line_of(src, text.span().start);
@@ -1148,14 +1136,13 @@ milestone_prefix = "Datastores team - "
             "{GOOD}theme = \"light\"\n[styles]\nreference = \"magenta bold\"\nselection = \"on light-blue\"\n"
         );
         let c = parse(&p(), &ok, None).unwrap();
-        assert_eq!(c.file.theme, "light");
+        assert_eq!(c.file.theme, crate::tui::theme::ThemeChoice::Light);
         assert_eq!(c.styles.len(), 2);
         let bad = format!("{GOOD}theme = \"sepia\"\n");
+        let err = parse(&p(), &bad, None).unwrap_err().to_string();
         assert!(
-            parse(&p(), &bad, None)
-                .unwrap_err()
-                .to_string()
-                .contains("dark, light or auto")
+            err.contains(":6:") && err.contains("theme = \"sepia\": dark, light or auto"),
+            "{err}"
         );
         let bad = format!("{GOOD}[styles]\nreference = \"puce\"\n");
         let err = parse(&p(), &bad, None).unwrap_err().to_string();

@@ -347,7 +347,7 @@ fn demo(cli: &Cli, hint: Option<String>) -> ExitCode {
     let (_tx, rx) = mpsc::unbounded_channel();
     // The demo: the dark or light palette as the terminal says.
     let theme = glboard::tui::theme::Theme::chosen(
-        "auto",
+        glboard::tui::theme::ThemeChoice::Auto,
         Default::default(),
         glboard::tui::theme::remembered_palette,
     );
@@ -629,7 +629,7 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
         notes: Some((notes_client, handle)),
     };
     let theme = glboard::tui::theme::Theme::chosen(
-        &cfg.file.theme,
+        cfg.file.theme,
         cfg.styles.clone(),
         glboard::tui::theme::remembered_palette,
     );
