@@ -85,12 +85,29 @@ struct GlabConfig {
     hosts: std::collections::BTreeMap<String, GlabHost>,
 }
 
-/// `https://host:port/...` → (`https`, `host:port`, `host`).
+/// `https://host:port/...` → (`https`, `host:port`, `host`); an address
+/// without a scheme is https. Lowercase; no port when it is the scheme's
+/// own; nothing but the scheme when it is not an address.
 fn parts(host: &str) -> (String, String, String) {
-    let (scheme, rest) = host.split_once("://").unwrap_or(("https", host));
-    let authority = rest.split('/').next().unwrap_or("").to_lowercase();
-    let name = authority.split(':').next().unwrap_or("").to_owned();
-    (scheme.to_lowercase(), authority, name)
+    let url = if host.contains("://") {
+        url::Url::parse(host)
+    } else {
+        url::Url::parse(&format!("https://{host}"))
+    };
+    match url {
+        Ok(u) => {
+            let name = u.host_str().unwrap_or("").to_owned();
+            let authority = match u.port() {
+                Some(p) => format!("{name}:{p}"),
+                None => name.clone(),
+            };
+            (u.scheme().to_owned(), authority, name)
+        }
+        Err(_) => {
+            let scheme = host.split_once("://").map_or("https", |(s, _)| s);
+            (scheme.to_lowercase(), String::new(), String::new())
+        }
+    }
 }
 
 /// glab's config file, found where glab looks for it

@@ -461,11 +461,7 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
     };
     let cached = snap.is_some();
     let snap = snap.unwrap_or_default();
-    let host = cfg
-        .host
-        .split_once("://")
-        .map_or(cfg.host.as_str(), |(_, h)| h)
-        .to_owned();
+    let host = glboard::gitlab::address::shown(&cfg.host);
     let name = match &cfg.profile {
         Some(p) => format!("{p}: {host} · {}", cfg.file.group),
         None => format!("{host} · {}", cfg.file.group),

@@ -2,6 +2,7 @@
 //! retries with backoff and jitter, rate limits, and errors that say what to
 //! do. The token is sent only in a sensitive header and never printed.
 
+pub mod address;
 pub mod dto;
 pub mod merge_requests;
 pub mod pagination;
@@ -17,6 +18,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 
 use crate::core::lane_labels::LaneLabels;
+pub use address::{InsecureHost, check_host};
 use dto::{ApiErrorBody, ApiIssue, ApiLabel, ApiMilestone, ApiUser};
 use pagination::PageInfo;
 
@@ -328,36 +330,6 @@ impl TokenKind {
             TokenKind::Personal
         }
     }
-}
-
-/// Plain http goes only to loopback: the token would cross the network
-/// readable by anyone on the way.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("refusing to send the token to {0}: use https (plain http is allowed only to localhost)")]
-pub struct InsecureHost(pub String);
-
-/// Whether the token may go to `host`: https, or plain http to localhost
-/// or a loopback address.
-pub fn check_host(host: &str) -> Result<(), InsecureHost> {
-    let lower = host.to_ascii_lowercase();
-    if lower.starts_with("https://") {
-        return Ok(());
-    }
-    if let Some(rest) = lower.strip_prefix("http://") {
-        let authority = rest.split('/').next().unwrap_or("");
-        let hostname = if let Some(v6) = authority.strip_prefix('[') {
-            v6.split(']').next().unwrap_or("")
-        } else {
-            authority.split(':').next().unwrap_or("")
-        };
-        let loopback_ip = hostname
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
-        if hostname == "localhost" || loopback_ip {
-            return Ok(());
-        }
-    }
-    Err(InsecureHost(host.to_owned()))
 }
 
 /// What the client needs to reach GitLab, as plain values: the adapters
