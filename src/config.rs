@@ -102,18 +102,14 @@ pub struct FileConfig {
     #[serde(default)]
     pub views: std::collections::BTreeMap<String, FileView>,
     /// `dark`, `light` or `auto` (ask the terminal).
-    #[serde(default = "default_theme")]
-    pub theme: String,
+    #[serde(default)]
+    pub theme: crate::tui::theme::ThemeChoice,
     /// `[styles]` name = "colour and modifiers": single styles overridden.
     #[serde(default)]
     pub styles: std::collections::BTreeMap<String, toml::Spanned<String>>,
     /// `[profiles.NAME]`: other teams and hosts (`--profile NAME`).
     #[serde(default)]
     pub profiles: std::collections::BTreeMap<String, toml::Spanned<ProfileFile>>,
-}
-
-fn default_theme() -> String {
-    "auto".into()
 }
 
 /// One `[profiles.NAME]`: another host, group, team or lanes; what it does
@@ -357,10 +353,8 @@ pub enum ConfigError {
     /// glab's login can't be used (expired, and glab could not renew it).
     #[error("{0}")]
     GlabLogin(String),
-    #[error(
-        "refusing to send the token to {0}: use https (plain http is allowed only to localhost)"
-    )]
-    InsecureHost(String),
+    #[error(transparent)]
+    InsecureHost(#[from] crate::gitlab::InsecureHost),
     #[error("{path} already exists; not overwriting it")]
     Exists { path: PathBuf },
 }
@@ -496,14 +490,6 @@ pub fn parse_profile(
         )));
     }
     let (keymap, commands) = keys_and_commands(path, src, &file)?;
-    if !["dark", "light", "auto"].contains(&file.theme.as_str()) {
-        let line = src.find("theme").map_or(1, |at| line_of(src, at));
-        return Err(ConfigError::Invalid {
-            path: path.to_owned(),
-            line,
-            message: format!("theme = {:?}: dark, light or auto", file.theme),
-        });
-    }
     let mut styles = std::collections::BTreeMap::new();
     for (name, text) in &file.styles {
         let line = line_of(src, text.span().start);
@@ -726,7 +712,6 @@ pub fn normalize_host(host: &str) -> String {
     }
 }
 
-/// The token may only travel over https, or plain http to this machine.
 /// Whether the project at full path `project` is in `group` or one of its
 /// sub-groups.
 pub fn in_group(project: &str, group: &str) -> bool {
@@ -736,26 +721,10 @@ pub fn in_group(project: &str, group: &str) -> bool {
         .is_some_and(|rest| rest.len() > 1 && rest.starts_with('/'))
 }
 
+/// The token may only travel over https, or plain http to this machine
+/// ([`crate::gitlab::check_host`]).
 pub fn check_host(host: &str) -> Result<(), ConfigError> {
-    let lower = host.to_ascii_lowercase();
-    if lower.starts_with("https://") {
-        return Ok(());
-    }
-    if let Some(rest) = lower.strip_prefix("http://") {
-        let authority = rest.split('/').next().unwrap_or("");
-        let hostname = if let Some(v6) = authority.strip_prefix('[') {
-            v6.split(']').next().unwrap_or("")
-        } else {
-            authority.split(':').next().unwrap_or("")
-        };
-        let loopback_ip = hostname
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
-        if hostname == "localhost" || loopback_ip {
-            return Ok(());
-        }
-    }
-    Err(ConfigError::InsecureHost(host.to_owned()))
+    Ok(crate::gitlab::check_host(host)?)
 }
 
 /// Read and parse the config file (the default profile).
@@ -884,17 +853,6 @@ impl Config {
     /// falls back to the built-in one; `glboard cadence` says why).
     pub fn planning_template_text(&self) -> Option<String> {
         std::fs::read_to_string(self.planning_template_path()?).ok()
-    }
-
-    /// The token: `GITLAB_TOKEN`, `token_command`, the system keyring,
-    /// glab's login (see [`crate::credentials`]).
-    pub fn token(&self) -> Result<SecretString, ConfigError> {
-        crate::credentials::find(self).map(|c| c.token)
-    }
-
-    /// The token and where it came from.
-    pub fn credentials(&self) -> Result<crate::credentials::Credentials, ConfigError> {
-        crate::credentials::find(self)
     }
 
     /// `token_command`'s first line of output.
@@ -1178,14 +1136,13 @@ milestone_prefix = "Datastores team - "
             "{GOOD}theme = \"light\"\n[styles]\nreference = \"magenta bold\"\nselection = \"on light-blue\"\n"
         );
         let c = parse(&p(), &ok, None).unwrap();
-        assert_eq!(c.file.theme, "light");
+        assert_eq!(c.file.theme, crate::tui::theme::ThemeChoice::Light);
         assert_eq!(c.styles.len(), 2);
         let bad = format!("{GOOD}theme = \"sepia\"\n");
+        let err = parse(&p(), &bad, None).unwrap_err().to_string();
         assert!(
-            parse(&p(), &bad, None)
-                .unwrap_err()
-                .to_string()
-                .contains("dark, light or auto")
+            err.contains(":6:") && err.contains("theme = \"sepia\": dark, light or auto"),
+            "{err}"
         );
         let bad = format!("{GOOD}[styles]\nreference = \"puce\"\n");
         let err = parse(&p(), &bad, None).unwrap_err().to_string();
@@ -1304,7 +1261,9 @@ milestone_prefix = "Datastores team - "
         let err = parse(&p(), GOOD, Some("http://gitlab.example.com")).unwrap_err();
         assert_eq!(
             err,
-            ConfigError::InsecureHost("http://gitlab.example.com".into())
+            ConfigError::InsecureHost(crate::gitlab::InsecureHost(
+                "http://gitlab.example.com".into()
+            ))
         );
         assert!(check_host("http://localhost.evil.com").is_err());
         assert!(check_host("http://127.0.0.1.evil.com").is_err());

@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::config::{Config, ConfigError};
+use crate::gitlab::{Connection, RetryPolicy, TokenKind};
 
 /// The keyring service glboard's own tokens are kept under (the host is
 /// the user name).
@@ -84,12 +85,29 @@ struct GlabConfig {
     hosts: std::collections::BTreeMap<String, GlabHost>,
 }
 
-/// `https://host:port/...` → (`https`, `host:port`, `host`).
+/// `https://host:port/...` → (`https`, `host:port`, `host`); an address
+/// without a scheme is https. Lowercase; no port when it is the scheme's
+/// own; nothing but the scheme when it is not an address.
 fn parts(host: &str) -> (String, String, String) {
-    let (scheme, rest) = host.split_once("://").unwrap_or(("https", host));
-    let authority = rest.split('/').next().unwrap_or("").to_lowercase();
-    let name = authority.split(':').next().unwrap_or("").to_owned();
-    (scheme.to_lowercase(), authority, name)
+    let url = if host.contains("://") {
+        url::Url::parse(host)
+    } else {
+        url::Url::parse(&format!("https://{host}"))
+    };
+    match url {
+        Ok(u) => {
+            let name = u.host_str().unwrap_or("").to_owned();
+            let authority = match u.port() {
+                Some(p) => format!("{name}:{p}"),
+                None => name.clone(),
+            };
+            (u.scheme().to_owned(), authority, name)
+        }
+        Err(_) => {
+            let scheme = host.split_once("://").map_or("https", |(s, _)| s);
+            (scheme.to_lowercase(), String::new(), String::new())
+        }
+    }
 }
 
 /// glab's config file, found where glab looks for it
@@ -472,19 +490,43 @@ pub fn find_for(host: &str, cfg: Option<&Config>, path: &Path) -> Result<Credent
 /// A fresh token after GitLab rejected one from glab's login: glab's file
 /// read again (glab may have renewed it since), and renewed through glab
 /// when it has expired; how to send it, or why there is none.
-pub fn renew(cfg: &Config) -> Result<(crate::gitlab::TokenKind, SecretString), String> {
+pub fn renew(cfg: &Config) -> Result<(TokenKind, SecretString), String> {
     let c = find(cfg).map_err(|e| e.to_string())?;
     let kind = cfg
         .file
         .token_type
-        .or(c.oauth.then_some(crate::gitlab::TokenKind::Oauth))
-        .unwrap_or_else(|| crate::gitlab::TokenKind::detect(c.token.expose_secret()));
+        .or(c.oauth.then_some(TokenKind::Oauth))
+        .unwrap_or_else(|| TokenKind::detect(c.token.expose_secret()));
     Ok((kind, c.token))
+}
+
+/// What the GitLab client needs, from the configuration and the
+/// credentials: the token sent as the config says, else glab's OAuth login
+/// as OAuth; glab's login read again (and renewed) after a 401.
+pub fn connection(cfg: &Config, creds: &Credentials, policy: RetryPolicy) -> Connection {
+    let kind = cfg
+        .file
+        .token_type
+        .or(creds.oauth.then_some(TokenKind::Oauth));
+    let sent_as = kind.unwrap_or_else(|| TokenKind::detect(creds.token.expose_secret()));
+    let reauth: Option<crate::gitlab::Reauth> = creds.source.is_glab().then(|| {
+        let cfg = cfg.clone();
+        std::sync::Arc::new(move || renew(&cfg)) as crate::gitlab::Reauth
+    });
+    Connection {
+        host: cfg.host.clone(),
+        token: creds.token.clone(),
+        kind,
+        allow_insecure_http: cfg.file.allow_insecure_http,
+        unauthorized_advice: advice(cfg, creds, sent_as),
+        reauth,
+        policy,
+    }
 }
 
 /// What to check when GitLab rejects the token (401): where it came from,
 /// and, for a token sent as a personal one that may be OAuth, `token_type`.
-pub fn advice(cfg: &Config, creds: &Credentials, sent_as: crate::gitlab::TokenKind) -> String {
+pub fn advice(cfg: &Config, creds: &Credentials, sent_as: TokenKind) -> String {
     let file = cfg.path.display();
     let mut advice = match &creds.source {
         Source::Env => "check GITLAB_TOKEN".to_owned(),
@@ -496,9 +538,7 @@ pub fn advice(cfg: &Config, creds: &Credentials, sent_as: crate::gitlab::TokenKi
             parts(&cfg.host).2
         ),
     };
-    if sent_as == crate::gitlab::TokenKind::Personal
-        && !creds.token.expose_secret().starts_with("glpat-")
-    {
+    if sent_as == TokenKind::Personal && !creds.token.expose_secret().starts_with("glpat-") {
         advice.push_str(&format!(
             "; it was sent as a personal access token: if it is an OAuth token (glab's web login, an OAuth application), set token_type = \"oauth\" in {file}"
         ));

@@ -347,7 +347,7 @@ fn demo(cli: &Cli, hint: Option<String>) -> ExitCode {
     let (_tx, rx) = mpsc::unbounded_channel();
     // The demo: the dark or light palette as the terminal says.
     let theme = glboard::tui::theme::Theme::chosen(
-        "auto",
+        glboard::tui::theme::ThemeChoice::Auto,
         Default::default(),
         glboard::tui::theme::remembered_palette,
     );
@@ -393,7 +393,7 @@ fn logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
 
 fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
     let today = cli.today();
-    let creds = match cfg.credentials() {
+    let creds = match glboard::credentials::find(&cfg) {
         Ok(c) => c,
         Err(e) => return fail(EXIT_USAGE, e),
     };
@@ -410,7 +410,13 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
     }
     let client_thread = {
         let cfg = cfg.clone();
-        std::thread::spawn(move || Client::for_config(&cfg, &creds, RetryPolicy::default()))
+        std::thread::spawn(move || {
+            Client::connect(glboard::credentials::connection(
+                &cfg,
+                &creds,
+                RetryPolicy::default(),
+            ))
+        })
     };
     if let Err(code) = need_terminal() {
         return code;
@@ -456,11 +462,7 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
     };
     let cached = snap.is_some();
     let snap = snap.unwrap_or_default();
-    let host = cfg
-        .host
-        .split_once("://")
-        .map_or(cfg.host.as_str(), |(_, h)| h)
-        .to_owned();
+    let host = glboard::gitlab::address::shown(&cfg.host);
     let name = match &cfg.profile {
         Some(p) => format!("{p}: {host} · {}", cfg.file.group),
         None => format!("{host} · {}", cfg.file.group),
@@ -624,7 +626,7 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
         notes: Some((notes_client, handle)),
     };
     let theme = glboard::tui::theme::Theme::chosen(
-        &cfg.file.theme,
+        cfg.file.theme,
         cfg.styles.clone(),
         glboard::tui::theme::remembered_palette,
     );

@@ -219,7 +219,7 @@ pub async fn send_with(
         };
         if let Some(why) = conflict(change, &fresh, team, earlier) {
             return Err(SendError::Refused {
-                reason: why,
+                reason: why.to_string(),
                 issue: Some(Box::new(fresh)),
             });
         }
@@ -253,12 +253,13 @@ pub async fn send_with(
             crate::core::domain::model::label_scope(l) == Some(team.workflow_scope.as_str())
         });
         if lanes_touched && team.lanes_of(&after).len() > 1 {
-            let lanes = team.lanes_of(&after).join(", ");
+            let now = team
+                .lanes_of(&after)
+                .into_iter()
+                .map(str::to_owned)
+                .collect();
             return Err(SendError::Refused {
-                reason: format!(
-                    "{}its lane changed on GitLab meanwhile (now {lanes})",
-                    crate::core::domain::conflict::CONFLICT
-                ),
+                reason: crate::core::domain::conflict::Conflict::Lane { now }.to_string(),
                 issue: Some(Box::new(after)),
             });
         }
@@ -1098,7 +1099,12 @@ mod tests {
         // Someone else moved it to Blocked: a conflict.
         let mut fresh = seen.clone();
         fresh.labels = vec!["team::Datastores".into(), "workflow-infra::Blocked".into()];
-        assert!(conflict(&c, &fresh, &t, &[]).unwrap().contains("Blocked"));
+        assert!(
+            conflict(&c, &fresh, &t, &[])
+                .unwrap()
+                .to_string()
+                .contains("Blocked")
+        );
         // Someone else moved it where we wanted: fine.
         fresh.labels = vec![
             "team::Datastores".into(),
@@ -1119,7 +1125,12 @@ mod tests {
         );
         let mut fresh = seen.clone();
         fresh.assignees = vec![user(8, "ben", "B")];
-        assert!(conflict(&c, &fresh, &t, &[]).unwrap().contains("@ben"));
+        assert!(
+            conflict(&c, &fresh, &t, &[])
+                .unwrap()
+                .to_string()
+                .contains("@ben")
+        );
     }
 
     #[test]

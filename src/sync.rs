@@ -1146,11 +1146,7 @@ impl Syncer {
     /// The workspace to show, named for the status line.
     pub fn workspace(&self) -> Workspace {
         let mut ws = self.snap.ws.clone();
-        let host = ws
-            .host
-            .split_once("://")
-            .map_or(ws.host.as_str(), |(_, h)| h)
-            .to_owned();
+        let host = crate::gitlab::address::shown(&ws.host);
         ws.name = format!("{host} · {}", self.target.group);
         ws
     }

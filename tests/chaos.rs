@@ -755,7 +755,7 @@ fn run(seed: u64, rounds: u64, near: Neighbours) -> (Counts, fake_gitlab::ChaosC
             store
                 .change_state(**id)
                 .unwrap()
-                .is_none_or(|(state, _)| state == "sent")
+                .is_none_or(|(state, _)| state == glboard::store::ChangeState::Sent)
         })
         .count() as u64;
     if applied != c.applied {

@@ -50,9 +50,7 @@ pub fn doctor(cli: &Cli) -> Result<u8, Failure> {
     };
     let client = match live.client() {
         Ok(c) => {
-            let from = live
-                .cfg
-                .credentials()
+            let from = crate::credentials::find(&live.cfg)
                 .map_or_else(|_| "found".to_owned(), |c| format!("from {}", c.source));
             line(true, "token", from);
             Some(c)

@@ -48,7 +48,7 @@ use crate::core::domain::iteration;
 use crate::core::domain::model::{Issue, Milestone, TeamConfig, User, Workspace};
 use crate::gitlab::{Client, GitlabError, RetryPolicy};
 use crate::outbox;
-use crate::store::{self, Snapshot, Store};
+use crate::store::{self, ChangeState, Snapshot, Store};
 use crate::sync::{Syncer, Target};
 
 /// The worse of two exit statuses, by README's rule for every command: a
@@ -170,17 +170,21 @@ impl Live {
     }
 
     pub fn token(&self) -> Result<SecretString, Failure> {
-        Ok(self.cfg.token()?)
+        Ok(crate::credentials::find(&self.cfg)?.token)
     }
 
     pub fn client(&self) -> Result<Client, Failure> {
-        let creds = self.cfg.credentials()?;
+        let creds = crate::credentials::find(&self.cfg)?;
         for w in &self.cfg.warnings {
             eprintln!("glboard: warning: {w}");
         }
-        Client::for_config(&self.cfg, &creds, cli_policy())
-            .map(|c| c.with_silence(command_silence()))
-            .map_err(|e| fail(EX_USAGE, e.to_string()))
+        Client::connect(crate::credentials::connection(
+            &self.cfg,
+            &creds,
+            cli_policy(),
+        ))
+        .map(|c| c.with_silence(command_silence()))
+        .map_err(|e| fail(EX_USAGE, e.to_string()))
     }
 
     pub fn target(&self) -> Target {
@@ -461,7 +465,7 @@ pub(crate) fn deliver(
                     .change_state(**id)
                     .ok()
                     .flatten()
-                    .is_some_and(|(s, _)| s == "queued")
+                    .is_some_and(|(s, _)| s == ChangeState::Queued)
             })
             .count();
         if open == 0 || o.busy.is_none() || std::time::Instant::now() > deadline {
@@ -478,9 +482,11 @@ pub(crate) fn deliver(
     };
     for id in ids {
         match store.change_state(*id)? {
-            Some((s, _)) if s == "sent" => d.sent.push(*id),
-            Some((s, reason)) if s == "failed" => d.refused.push((*id, reason.unwrap_or_default())),
-            Some(_) => d.queued.push(*id),
+            Some((ChangeState::Sent, _)) => d.sent.push(*id),
+            Some((ChangeState::Failed, reason)) => {
+                d.refused.push((*id, reason.unwrap_or_default()))
+            }
+            Some((ChangeState::Queued, _)) => d.queued.push(*id),
             // Gone: discarded meanwhile (or long since applied and pruned).
             None => d.sent.push(*id),
         }

@@ -2,7 +2,7 @@
 
 use super::{EX_FAILURE, EX_OK, EX_TEMPFAIL, EX_USAGE, Failure, Live, deliver, fail};
 use crate::cli::{Cli, PendingAction};
-use crate::core::domain::conflict::without_superseded;
+use crate::core::domain::conflict::{Problem, without_superseded};
 use crate::core::domain::edit::Seen;
 
 /// `glboard pending [retry|discard ID]`.
@@ -27,10 +27,9 @@ pub fn pending(cli: &Cli, action: Option<PendingAction>, id: Option<u64>) -> Res
                 println!("{}  queued   {}", c.id, c.summary);
             }
             for (c, reason) in &failed {
-                let (kind, why) = match reason.strip_prefix(crate::core::domain::conflict::CONFLICT)
-                {
-                    Some(why) => ("conflict", why),
-                    None => ("refused ", reason.as_str()),
+                let (kind, why) = match Problem::of(reason) {
+                    Problem::Conflict(why) => ("conflict", why),
+                    Problem::Refused(why) => ("refused ", why),
                 };
                 println!("{}  {kind} {}: {why}", c.id, c.summary);
             }

@@ -2,6 +2,11 @@
 //! [`update`] for the workflow's tests: [`state`] (an iteration board
 //! with six cards and a backlog one), [`keys`] to type, and the outbox
 //! adapter's part played by [`saved`] and [`answered`].
+//!
+//! Test support only: compiled for the unit tests, never shipped (the
+//! integration tests and benches build their own, in `tests/common` and
+//! `benches/`).
+#![cfg(test)]
 
 use chrono::{NaiveDate, TimeZone, Utc};
 

@@ -91,9 +91,9 @@ impl ApiIssue {
         {
             return Some(sanitize::line(path));
         }
-        let (before, _) = self.web_url.split_once("/-/issues/")?;
-        let after_scheme = before.split_once("://").map_or(before, |(_, r)| r);
-        after_scheme.split_once('/').map(|(_, p)| sanitize::line(p))
+        let url = url::Url::parse(&self.web_url).ok()?;
+        let (path, _) = url.path().split_once("/-/issues/")?;
+        Some(sanitize::line(path.trim_start_matches('/')))
     }
 
     pub fn project(&self) -> Option<Project> {
@@ -188,7 +188,9 @@ impl ApiMilestone {
         let url = url::Url::parse(self.web_url.as_deref()?).ok()?;
         let path = url.path().trim_start_matches('/');
         let (owner, _) = path.split_once("/-/milestones")?;
-        let owner = percent_decode(owner);
+        let owner = percent_encoding::percent_decode_str(owner)
+            .decode_utf8_lossy()
+            .into_owned();
         let group = group.trim_matches('/');
         match owner.strip_prefix("groups/") {
             Some(g) if self.project_id.is_none() => Some(if g == group {
@@ -219,12 +221,6 @@ impl ApiMilestone {
             ..Milestone::from(self)
         }
     }
-}
-
-fn percent_decode(s: &str) -> String {
-    url::form_urlencoded::parse(format!("x={s}").as_bytes())
-        .next()
-        .map_or_else(|| s.to_owned(), |(_, v)| v.into_owned())
 }
 
 impl From<ApiMilestone> for Milestone {
@@ -570,9 +566,67 @@ mod tests {
 
     #[test]
     fn project_path_falls_back_to_the_web_url() {
-        let src = r#"{"id":1,"iid":2,"project_id":3,"title":"t","state":"opened","created_at":"2025-01-01T00:00:00Z","updated_at":"2025-01-01T00:00:00Z","web_url":"https://gl.example.com/a/b/c/-/issues/2"}"#;
-        let i: ApiIssue = serde_json::from_str(src).unwrap();
-        assert_eq!(i.project_path().as_deref(), Some("a/b/c"));
+        let path = |web_url: &str| {
+            let src = format!(
+                r#"{{"id":1,"iid":2,"project_id":3,"title":"t","state":"opened","created_at":"2025-01-01T00:00:00Z","updated_at":"2025-01-01T00:00:00Z","web_url":"{web_url}"}}"#
+            );
+            serde_json::from_str::<ApiIssue>(&src)
+                .unwrap()
+                .project_path()
+        };
+        assert_eq!(
+            path("https://gl.example.com/a/b/c/-/issues/2").as_deref(),
+            Some("a/b/c")
+        );
+        assert_eq!(
+            path("http://127.0.0.1:3000/a/b/-/issues/2?x=1#note_3").as_deref(),
+            Some("a/b")
+        );
+        assert_eq!(path("https://gl.example.com/a/b/-/merge_requests/2"), None);
+        assert_eq!(path("a/b/-/issues/2"), None);
+    }
+
+    #[test]
+    fn a_milestones_owner_is_read_from_its_decoded_address() {
+        use crate::core::domain::model::MilestoneOwner;
+        let owner = |web_url: &str, project: bool| {
+            let src = format!(
+                r#"{{"id":1,"iid":2,"title":"W1","state":"active","web_url":"{web_url}","project_id":{}}}"#,
+                if project { "5" } else { "null" }
+            );
+            serde_json::from_str::<ApiMilestone>(&src)
+                .unwrap()
+                .owner("acme/infra")
+        };
+        let h = "https://gl.example.com";
+        assert_eq!(
+            owner(&format!("{h}/groups/acme/infra/-/milestones/2"), false),
+            Some(MilestoneOwner::Group)
+        );
+        assert_eq!(
+            owner(&format!("{h}/groups/acme/-/milestones/2"), false),
+            Some(MilestoneOwner::Ancestor("acme".into()))
+        );
+        assert_eq!(
+            owner(&format!("{h}/groups/acme/infra/db/-/milestones/2"), false),
+            Some(MilestoneOwner::Descendant("acme/infra/db".into()))
+        );
+        assert_eq!(
+            owner(&format!("{h}/acme/infra/r%C3%A9seau/-/milestones/2"), true),
+            Some(MilestoneOwner::Project {
+                path: "acme/infra/réseau".into(),
+                direct: true
+            })
+        );
+        // A path's `+` is a plus (a form's would be a space).
+        assert_eq!(
+            owner(&format!("{h}/acme/infra/db/c+d/-/milestones/2"), true),
+            Some(MilestoneOwner::Project {
+                path: "acme/infra/db/c+d".into(),
+                direct: false
+            })
+        );
+        assert_eq!(owner("not an address", false), None);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! retries with backoff and jitter, rate limits, and errors that say what to
 //! do. The token is sent only in a sensitive header and never printed.
 
+pub mod address;
 pub mod dto;
 pub mod merge_requests;
 pub mod pagination;
@@ -17,6 +18,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 
 use crate::core::domain::lane_labels::LaneLabels;
+pub use address::{InsecureHost, check_host};
 use dto::{ApiErrorBody, ApiIssue, ApiLabel, ApiMilestone, ApiUser};
 use pagination::PageInfo;
 
@@ -330,6 +332,25 @@ impl TokenKind {
     }
 }
 
+/// What the client needs to reach GitLab, as plain values: the adapters
+/// fill it from the configuration and the credentials (the client reads
+/// neither).
+pub struct Connection {
+    /// `https://gitlab.example.com`
+    pub host: String,
+    pub token: SecretString,
+    /// How to send the token; `None`: as the token itself tells
+    /// ([`TokenKind::detect`]).
+    pub kind: Option<TokenKind>,
+    /// Plain http to a host that is not loopback (already warned about).
+    pub allow_insecure_http: bool,
+    /// What a 401 should tell the user to check.
+    pub unauthorized_advice: String,
+    /// Asked for a fresh token when GitLab answers 401 (glab's login).
+    pub reauth: Option<Reauth>,
+    pub policy: RetryPolicy,
+}
+
 impl Client {
     /// A client for `host` (already checked to be https or loopback http).
     pub fn new(
@@ -337,37 +358,25 @@ impl Client {
         token: &SecretString,
         policy: RetryPolicy,
     ) -> Result<Client, GitlabError> {
-        crate::config::check_host(host).map_err(|e| GitlabError::Setup(e.to_string()))?;
+        check_host(host).map_err(|e| GitlabError::Setup(e.to_string()))?;
         Self::build(host, token, policy)
     }
 
-    /// A client for a configuration: plain http to a non-loopback host only
-    /// with `allow_insecure_http` (already warned about).
-    pub fn for_config(
-        cfg: &crate::config::Config,
-        creds: &crate::credentials::Credentials,
-        policy: RetryPolicy,
-    ) -> Result<Client, GitlabError> {
-        let token = &creds.token;
-        let mut client = if cfg.file.allow_insecure_http {
-            Self::build(&cfg.host, token, policy)
+    /// A client for a connection: plain http to a non-loopback host only
+    /// with `allow_insecure_http`.
+    pub fn connect(c: Connection) -> Result<Client, GitlabError> {
+        let token = &c.token;
+        let mut client = if c.allow_insecure_http {
+            Self::build(&c.host, token, c.policy)
         } else {
-            Self::new(&cfg.host, token, policy)
+            Self::new(&c.host, token, c.policy)
         }?;
-        // The config says; else glab's OAuth login goes as OAuth.
-        let kind = cfg
-            .file
-            .token_type
-            .or(creds.oauth.then_some(TokenKind::Oauth));
-        if let Some(kind) = kind {
+        if let Some(kind) = c.kind {
             client = client.sending_as(kind, token)?;
         }
-        let sent_as = kind.unwrap_or_else(|| TokenKind::detect(token.expose_secret()));
-        set_unauthorized_advice(crate::credentials::advice(cfg, creds, sent_as));
-        if creds.source.is_glab() {
-            let cfg = cfg.clone();
-            client =
-                client.renewing_with(std::sync::Arc::new(move || crate::credentials::renew(&cfg)));
+        set_unauthorized_advice(c.unauthorized_advice);
+        if let Some(reauth) = c.reauth {
+            client = client.renewing_with(reauth);
         }
         Ok(client)
     }

@@ -23,7 +23,7 @@ mod snapshot;
 pub use events::EventsRow;
 pub use merge_requests::MrCursor;
 pub use open::{path_for, path_for_profile};
-pub use outbox::{Finished, Lease, StoreChanges};
+pub use outbox::{ChangeState, Finished, Lease, StoreChanges};
 pub use snapshot::{Delta, IssueFilter, Snapshot, SyncMeta};
 
 #[derive(Debug, thiserror::Error)]

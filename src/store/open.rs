@@ -249,7 +249,12 @@ impl Store {
                             .iter()
                             .filter(|(_, _, json, state, _)| {
                                 serde_json::from_str::<Change>(json).is_ok()
-                                    && (state == "queued" || state == "failed")
+                                    && matches!(
+                                        super::ChangeState::parse(state),
+                                        Some(
+                                            super::ChangeState::Queued | super::ChangeState::Failed
+                                        )
+                                    )
                             })
                             .collect();
                         store.write(|tx| {

@@ -32,6 +32,55 @@ pub enum Finished {
     },
 }
 
+/// Where a change stands, as the `state` column keeps it (`queued`,
+/// `sent`, `failed`): the text is converted here and nowhere else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeState {
+    /// Written down, not yet applied by GitLab.
+    Queued,
+    /// Applied by GitLab (kept a while for conflict checks and readers).
+    Sent,
+    /// Refused by GitLab, or in conflict: waits to be retried or discarded.
+    Failed,
+}
+
+impl ChangeState {
+    /// The column's text.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ChangeState::Queued => "queued",
+            ChangeState::Sent => "sent",
+            ChangeState::Failed => "failed",
+        }
+    }
+
+    /// The column's text read back; `None` for a text this version does
+    /// not know.
+    pub fn parse(s: &str) -> Option<ChangeState> {
+        match s {
+            "queued" => Some(ChangeState::Queued),
+            "sent" => Some(ChangeState::Sent),
+            "failed" => Some(ChangeState::Failed),
+            _ => None,
+        }
+    }
+}
+
+impl rusqlite::types::ToSql for ChangeState {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(self.as_str().into())
+    }
+}
+
+impl rusqlite::types::FromSql for ChangeState {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        let text = value.as_str()?;
+        ChangeState::parse(text).ok_or_else(|| {
+            rusqlite::types::FromSqlError::Other(format!("unknown change state {text:?}").into())
+        })
+    }
+}
+
 /// Who holds the sender lease.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lease {
@@ -111,12 +160,18 @@ impl Store {
             let mut ids = Vec::with_capacity(changes.len());
             let mut action = 0i64;
             let mut stmt = tx.prepare_cached(
-                "INSERT INTO outbox (action, issue_id, change, state, rev) VALUES (?1, ?2, ?3, 'queued', ?4)",
+                "INSERT INTO outbox (action, issue_id, change, state, rev) VALUES (?1, ?2, ?3, ?5, ?4)",
             )?;
             for c in changes {
                 let json = serde_json::to_string(c)
                     .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-                stmt.execute(params![action, sql_id(c.issue), json, rev])?;
+                stmt.execute(params![
+                    action,
+                    sql_id(c.issue),
+                    json,
+                    rev,
+                    ChangeState::Queued
+                ])?;
                 let id = tx.last_insert_rowid();
                 if action == 0 {
                     action = id;
@@ -131,7 +186,7 @@ impl Store {
     /// Changes waiting to be sent, oldest first.
     pub fn outbox_queued(&self) -> Result<Vec<Change>, StoreError> {
         let conn = self.conn();
-        Ok(select_changes(&conn, "state = 'queued'", [])
+        Ok(select_changes(&conn, "state = ?1", [ChangeState::Queued])
             .map_err(|e| self.err(format!("outbox: {e}")))?
             .into_iter()
             .map(|(c, _)| c)
@@ -141,7 +196,7 @@ impl Store {
     /// Changes GitLab refused, with the reason.
     pub fn outbox_failed(&self) -> Result<Vec<(Change, String)>, StoreError> {
         let conn = self.conn();
-        Ok(select_changes(&conn, "state = 'failed'", [])
+        Ok(select_changes(&conn, "state = ?1", [ChangeState::Failed])
             .map_err(|e| self.err(format!("outbox: {e}")))?
             .into_iter()
             .map(|(c, r)| (c, r.unwrap_or_default()))
@@ -154,8 +209,8 @@ impl Store {
         let conn = self.conn();
         Ok(select_changes(
             &conn,
-            "state = 'sent' AND issue_id = ?1 AND id < ?2",
-            params![sql_id(issue), sql_id(before)],
+            "state = ?3 AND issue_id = ?1 AND id < ?2",
+            params![sql_id(issue), sql_id(before), ChangeState::Sent],
         )
         .map_err(|e| self.err(e))?
         .into_iter()
@@ -168,8 +223,13 @@ impl Store {
         let conn = self.conn();
         Ok(select_changes(
             &conn,
-            "state IN ('queued', 'sent') AND issue_id = ?1 AND id > ?2",
-            params![sql_id(issue), sql_id(after)],
+            "state IN (?3, ?4) AND issue_id = ?1 AND id > ?2",
+            params![
+                sql_id(issue),
+                sql_id(after),
+                ChangeState::Queued,
+                ChangeState::Sent
+            ],
         )
         .map_err(|e| self.err(e))?
         .into_iter()
@@ -177,9 +237,12 @@ impl Store {
         .collect())
     }
 
-    /// The state of one change: `queued`, `sent`, `failed` (with the
-    /// reason), or `None` when it is gone (discarded).
-    pub fn change_state(&self, id: u64) -> Result<Option<(String, Option<String>)>, StoreError> {
+    /// The state of one change (with the reason it failed), or `None` when
+    /// it is gone (discarded).
+    pub fn change_state(
+        &self,
+        id: u64,
+    ) -> Result<Option<(ChangeState, Option<String>)>, StoreError> {
         self.conn()
             .query_row(
                 "SELECT state, reason FROM outbox WHERE id = ?1",
@@ -298,8 +361,15 @@ impl Store {
                         milestone,
                     } => {
                         let taken = tx.execute(
-                            "UPDATE outbox SET state = 'sent', rev = ?2, done_at = ?3, result_issue = ?4, reason = NULL WHERE id = ?1 AND state = 'queued'",
-                            params![sql_id(*id), rev, now, issue.as_ref().map(|i| sql_id(i.id))],
+                            "UPDATE outbox SET state = ?5, rev = ?2, done_at = ?3, result_issue = ?4, reason = NULL WHERE id = ?1 AND state = ?6",
+                            params![
+                                sql_id(*id),
+                                rev,
+                                now,
+                                issue.as_ref().map(|i| sql_id(i.id)),
+                                ChangeState::Sent,
+                                ChangeState::Queued
+                            ],
                         )?;
                         if let Some(i) = issue.as_ref().filter(|_| taken > 0) {
                             write_issue(i, moved_to(*id)?)?;
@@ -312,8 +382,15 @@ impl Store {
                     }
                     Finished::Refused { id, reason, issue } => {
                         let taken = tx.execute(
-                            "UPDATE outbox SET state = 'failed', rev = ?2, done_at = ?3, reason = ?4 WHERE id = ?1 AND state = 'queued'",
-                            params![sql_id(*id), rev, now, reason],
+                            "UPDATE outbox SET state = ?5, rev = ?2, done_at = ?3, reason = ?4 WHERE id = ?1 AND state = ?6",
+                            params![
+                                sql_id(*id),
+                                rev,
+                                now,
+                                reason,
+                                ChangeState::Failed,
+                                ChangeState::Queued
+                            ],
                         )?;
                         if let Some(i) = issue.as_ref().filter(|_| taken > 0) {
                             write_issue(i, None)?;
@@ -322,8 +399,8 @@ impl Store {
                 }
             }
             tx.execute(
-                "DELETE FROM outbox WHERE state = 'sent' AND id < (SELECT MAX(id) FROM outbox) - ?1",
-                [KEEP_SENT],
+                "DELETE FROM outbox WHERE state = ?2 AND id < (SELECT MAX(id) FROM outbox) - ?1",
+                params![KEEP_SENT, ChangeState::Sent],
             )?;
             Ok(())
         })
@@ -334,8 +411,8 @@ impl Store {
         self.write(|tx| {
             let rev = bump_rev(tx)?;
             let n = tx.execute(
-                "DELETE FROM outbox WHERE id = ?1 AND state = 'failed'",
-                [sql_id(id)],
+                "DELETE FROM outbox WHERE id = ?1 AND state = ?2",
+                params![sql_id(id), ChangeState::Failed],
             )?;
             let _ = rev;
             Ok(n > 0)
@@ -353,15 +430,15 @@ impl Store {
         self.write(|tx| {
             let rev = bump_rev(tx)?;
             tx.execute(
-                "DELETE FROM outbox WHERE id = ?1 AND state = 'failed'",
-                [sql_id(old)],
+                "DELETE FROM outbox WHERE id = ?1 AND state = ?2",
+                params![sql_id(old), ChangeState::Failed],
             )?;
             let Some(c) = new else { return Ok(None) };
             let json = serde_json::to_string(c)
                 .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
             tx.execute(
-                "INSERT INTO outbox (action, issue_id, change, state, rev) VALUES (0, ?1, ?2, 'queued', ?3)",
-                params![sql_id(c.issue), json, rev],
+                "INSERT INTO outbox (action, issue_id, change, state, rev) VALUES (0, ?1, ?2, ?4, ?3)",
+                params![sql_id(c.issue), json, rev, ChangeState::Queued],
             )?;
             let id = tx.last_insert_rowid();
             tx.execute("UPDATE outbox SET action = ?1 WHERE id = ?1", [id])?;
@@ -472,19 +549,19 @@ impl Store {
                     .query_map([since], |r| r.get::<_, i64>(0).map(from_sql_id))?
                     .collect::<Result<_, _>>()?;
             }
-            let queued = select_changes(&tx, "state = 'queued'", [])?
+            let queued = select_changes(&tx, "state = ?1", [ChangeState::Queued])?
                 .into_iter()
                 .map(|(c, _)| c)
                 .collect();
-            let failed = select_changes(&tx, "state = 'failed'", [])?
+            let failed = select_changes(&tx, "state = ?1", [ChangeState::Failed])?
                 .into_iter()
                 .map(|(c, r)| (c, r.unwrap_or_default()))
                 .collect();
             let mut stmt = tx.prepare_cached(&format!(
-                "SELECT {COLUMNS}, result_issue FROM outbox WHERE state = 'sent' AND rev > ?1 ORDER BY id"
+                "SELECT {COLUMNS}, result_issue FROM outbox WHERE state = ?2 AND rev > ?1 ORDER BY id"
             ))?;
             let sent = stmt
-                .query_map([since], |r| {
+                .query_map(params![since, ChangeState::Sent], |r| {
                     let (c, _) = change_from_row(r)?;
                     let created: Option<i64> = r.get("result_issue")?;
                     Ok((c, created.map(from_sql_id)))
@@ -583,7 +660,10 @@ mod tests {
             vec![ids[1]]
         );
         assert_eq!(ch.sent.len(), 1);
-        assert_eq!(store.change_state(ids[0]).unwrap().unwrap().0, "sent");
+        assert_eq!(
+            store.change_state(ids[0]).unwrap().unwrap().0,
+            ChangeState::Sent
+        );
         // Nothing new since: nothing to read.
         let again = store.changes_since(ch.rev).unwrap();
         assert!(again.upsert.is_empty() && again.sent.is_empty());
@@ -668,6 +748,58 @@ mod tests {
             .unwrap();
         let cached = store.issues_by_id(&[7]).unwrap();
         assert!(cached[0].has_label("workflow-infra::Blocked"));
+    }
+
+    #[test]
+    fn a_changes_state_is_kept_as_the_text_earlier_versions_wrote() {
+        let (_dir, store) = open();
+        let ids = store.enqueue(&[change(7, 5), change(8, 6)]).unwrap();
+        store
+            .finish(&[
+                Finished::Sent {
+                    id: ids[0],
+                    issue: None,
+                    milestone: None,
+                },
+                Finished::Refused {
+                    id: ids[1],
+                    reason: "404".into(),
+                    issue: None,
+                },
+            ])
+            .unwrap();
+        let text = |id: u64| -> String {
+            store
+                .conn()
+                .query_row(
+                    "SELECT state FROM outbox WHERE id = ?1",
+                    [sql_id(id)],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        };
+        assert_eq!(text(ids[0]), "sent");
+        assert_eq!(text(ids[1]), "failed");
+        assert_eq!(
+            store.change_state(ids[0]).unwrap(),
+            Some((ChangeState::Sent, None))
+        );
+        assert_eq!(
+            store.change_state(ids[1]).unwrap(),
+            Some((ChangeState::Failed, Some("404".into())))
+        );
+        let queued = store.enqueue(&[change(9, 1)]).unwrap()[0];
+        assert_eq!(text(queued), "queued");
+        assert_eq!(
+            store.change_state(queued).unwrap(),
+            Some((ChangeState::Queued, None))
+        );
+        assert_eq!(store.change_state(queued + 100).unwrap(), None);
+        for s in [ChangeState::Queued, ChangeState::Sent, ChangeState::Failed] {
+            assert_eq!(ChangeState::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(ChangeState::parse("Queued"), None);
+        assert_eq!(ChangeState::parse(""), None);
     }
 
     #[test]

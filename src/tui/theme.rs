@@ -12,6 +12,31 @@ use ratatui::style::{Color, Modifier, Style};
 use crate::core::app::state::Severity;
 use crate::core::domain::markdown::Emphasis;
 
+/// The `theme` setting: a palette, or the one the terminal's background
+/// asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(try_from = "String")]
+pub enum ThemeChoice {
+    Dark,
+    Light,
+    /// Ask the terminal (the default).
+    #[default]
+    Auto,
+}
+
+impl TryFrom<String> for ThemeChoice {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<ThemeChoice, String> {
+        match s.as_str() {
+            "dark" => Ok(ThemeChoice::Dark),
+            "light" => Ok(ThemeChoice::Light),
+            "auto" => Ok(ThemeChoice::Auto),
+            _ => Err(format!("theme = {s:?}: dark, light or auto")),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Theme {
     pub color: bool,
@@ -88,19 +113,19 @@ impl Theme {
         }
     }
 
-    /// The theme the config asks for: `choice` is `dark`, `light` or `auto`
+    /// The theme the config asks for: dark, light or auto
     /// (`remembered`: what this kind of terminal said when last asked; it
     /// is asked again after the first frame, see [`Theme::ask`], unless it
     /// did not answer then); `NO_COLOR` wins over both.
     pub fn chosen(
-        choice: &str,
+        choice: ThemeChoice,
         overrides: BTreeMap<String, Style>,
         remembered: impl FnOnce() -> Option<Palette>,
     ) -> Self {
         let color = no_color_unset();
         let (light, ask) = match choice {
-            "light" => (true, false),
-            "dark" => (false, false),
+            ThemeChoice::Light => (true, false),
+            ThemeChoice::Dark => (false, false),
             _ if !color => (false, false),
             _ => match remembered() {
                 Some(Palette::Silent) => (false, false),

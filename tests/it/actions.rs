@@ -801,7 +801,10 @@ fn an_applied_change_is_in_the_cache_when_it_leaves_the_queue() {
     let ids = store.enqueue(&[c]).unwrap();
     let o = flush(&r, &store);
     assert_eq!(o.sent.len(), 1);
-    assert_eq!(store.change_state(ids[0]).unwrap().unwrap().0, "sent");
+    assert_eq!(
+        store.change_state(ids[0]).unwrap().unwrap().0,
+        glboard::store::ChangeState::Sent
+    );
     let cached = store.issues_by_id(&[f.id]).unwrap();
     assert!(
         cached[0].has_label("workflow-infra::In Progress"),

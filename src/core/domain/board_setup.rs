@@ -33,19 +33,26 @@ fn decode_path(s: &str) -> String {
 pub fn parse_board_url(url: &str) -> Result<BoardUrl, String> {
     let expected = "expected a group board's address, like https://gitlab.example.com/groups/acme/infra/-/boards/1688503";
     let url = url.trim();
-    let (scheme, rest) = url
-        .split_once("://")
-        .ok_or_else(|| format!("{url:?}: no https:// ({expected})"))?;
+    if !url.contains("://") {
+        return Err(format!("{url:?}: no https:// ({expected})"));
+    }
+    // Taken apart as a browser would (`url`): escapes, a port, a fragment.
+    let parsed = url::Url::parse(url).map_err(|e| match e {
+        url::ParseError::EmptyHost => format!("{url:?}: no host ({expected})"),
+        e => format!("{url:?}: {e} ({expected})"),
+    })?;
+    let scheme = parsed.scheme();
     if scheme != "https" && scheme != "http" {
         return Err(format!("{url:?}: {expected}"));
     }
-    let rest = rest.split_once('#').map_or(rest, |(r, _)| r);
-    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    let (authority, path) = path.split_once('/').unwrap_or((path, ""));
-    if authority.is_empty() {
+    let Some(host) = parsed.host_str().filter(|h| !h.is_empty()) else {
         return Err(format!("{url:?}: no host ({expected})"));
-    }
-    let path = path.trim_end_matches('/');
+    };
+    let host = match parsed.port() {
+        Some(port) => format!("{scheme}://{host}:{port}"),
+        None => format!("{scheme}://{host}"),
+    };
+    let path = parsed.path().trim_start_matches('/').trim_end_matches('/');
     let Some(group_and_board) = path.strip_prefix("groups/") else {
         return Err(format!(
             "{url:?}: not a group board (project boards are not supported; {expected})"
@@ -62,7 +69,7 @@ pub fn parse_board_url(url: &str) -> Result<BoardUrl, String> {
     let mut milestone_title = None;
     let mut labels = Vec::new();
     // As a browser decodes a form: `+` is a space, escapes are UTF-8.
-    for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+    for (k, v) in parsed.query_pairs() {
         match k.as_ref() {
             "milestone_title" => {
                 milestone_title = Some(sanitize::line(&v)).filter(|m| !m.is_empty())
@@ -72,7 +79,7 @@ pub fn parse_board_url(url: &str) -> Result<BoardUrl, String> {
         }
     }
     Ok(BoardUrl {
-        host: format!("{scheme}://{authority}"),
+        host,
         group: sanitize::line(&decode_path(group)),
         board_id,
         milestone_title,
@@ -644,6 +651,46 @@ mod tests {
         assert_eq!(u.group, "a+b/c+d");
         assert_eq!(u.milestone_title.as_deref(), Some("Base de données - W45"));
         assert_eq!(u.labels, vec!["team::Réseau"]);
+    }
+
+    #[test]
+    fn odd_addresses_are_taken_apart_as_a_browser_would() {
+        // Case, a port, a trailing slash, a fragment.
+        let u = parse_board_url(
+            "  HTTPS://GitLab.Example.com:8443/groups/a/b/-/boards/3/?label_name[]=x#top ",
+        )
+        .unwrap();
+        assert_eq!(u.host, "https://gitlab.example.com:8443");
+        assert_eq!((u.group.as_str(), u.board_id), ("a/b", 3));
+        assert_eq!(u.labels, vec!["x"]);
+        // The scheme's own port goes, and so does a user name.
+        let u =
+            parse_board_url("https://me:pw@gitlab.example.com:443/groups/a/-/boards/1").unwrap();
+        assert_eq!(u.host, "https://gitlab.example.com");
+        let u = parse_board_url("http://127.0.0.1:3000/groups/my group/-/boards/1").unwrap();
+        assert_eq!(u.host, "http://127.0.0.1:3000");
+        assert_eq!(u.group, "my group");
+        // A milestone_title given twice: the last one.
+        let u = parse_board_url(
+            "https://h/groups/a/-/boards/1?milestone_title=W1&milestone_title=W2&label_name=y",
+        )
+        .unwrap();
+        assert_eq!(u.milestone_title.as_deref(), Some("W2"));
+        assert_eq!(u.labels, vec!["y"]);
+        let no_scheme = parse_board_url("gitlab.example.com:8080/groups/a/-/boards/1").unwrap_err();
+        assert!(no_scheme.contains("no https://"), "{no_scheme}");
+        let no_host = parse_board_url("https://").unwrap_err();
+        assert!(no_host.contains("no host"), "{no_host}");
+        for bad in [
+            "ftp://gitlab.example.com/groups/a/-/boards/1",
+            "https:///groups/a/-/boards/1",
+            "https://gitlab.example.com/groups/a/-/boards/",
+            "https://gitlab.example.com/groups/a/-/boards/1x",
+            "https://gitlab.example.com/groups/a/-/boards/99999999999999999999999",
+            "https://gitlab.example.com:99999/groups/a/-/boards/1",
+        ] {
+            assert!(parse_board_url(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -70,19 +70,90 @@ pub fn target(change: &Change, team: &TeamConfig) -> Seen {
 /// How a conflict's reason starts: glboard found it, GitLab refused nothing.
 pub const CONFLICT: &str = "conflict: ";
 
+/// Why a change was not sent: a field someone else changed on GitLab
+/// since the user saw it. Kept as its text ([`Conflict`]'s `Display`, which
+/// starts with [`CONFLICT`]) among the reasons GitLab gave for refusing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Conflict {
+    /// Its lanes now (none, one someone else set, or two on Premium).
+    Lane {
+        now: Vec<String>,
+    },
+    Milestone,
+    /// Its assignees' usernames now.
+    Assignees {
+        now: Vec<String>,
+    },
+    /// Closed or reopened.
+    State,
+    Weight,
+    Description,
+}
+
+impl std::fmt::Display for Conflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(CONFLICT)?;
+        match self {
+            Conflict::Lane { now } if now.is_empty() => {
+                f.write_str("its lane changed on GitLab meanwhile (now none)")
+            }
+            Conflict::Lane { now } => write!(
+                f,
+                "its lane changed on GitLab meanwhile (now {})",
+                now.join(", ")
+            ),
+            Conflict::Milestone => f.write_str("its milestone changed on GitLab meanwhile"),
+            Conflict::Assignees { now } if now.is_empty() => {
+                f.write_str("its assignees changed on GitLab meanwhile (now nobody)")
+            }
+            Conflict::Assignees { now } => {
+                f.write_str("its assignees changed on GitLab meanwhile (now")?;
+                for u in now {
+                    write!(f, " @{u}")?;
+                }
+                f.write_str(")")
+            }
+            Conflict::State => f.write_str("it was closed or reopened on GitLab meanwhile"),
+            Conflict::Weight => f.write_str("its weight changed on GitLab meanwhile"),
+            Conflict::Description => f.write_str(
+                "its description was edited on GitLab meanwhile (nothing overwritten: write it again over the new text)",
+            ),
+        }
+    }
+}
+
+/// A problem's reason, as the outbox keeps it (text): a conflict glboard
+/// found, or what GitLab said when it refused the change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem<'a> {
+    /// What changed meanwhile (the text after [`CONFLICT`]).
+    Conflict(&'a str),
+    /// GitLab's answer (or why the change could not be sent).
+    Refused(&'a str),
+}
+
+impl<'a> Problem<'a> {
+    /// A reason read back from the outbox.
+    pub fn of(reason: &'a str) -> Problem<'a> {
+        match reason.strip_prefix(CONFLICT) {
+            Some(why) => Problem::Conflict(why),
+            None => Problem::Refused(reason),
+        }
+    }
+}
+
 /// Whether a problem's reason is a conflict glboard found (not a refusal).
 pub fn is_conflict(reason: &str) -> bool {
-    reason.starts_with(CONFLICT)
+    matches!(Problem::of(reason), Problem::Conflict(_))
 }
 
 /// A problem in words, the same in the board's messages and the CLI's:
 /// "conflict: its lane changed on GitLab meanwhile (now Blocked)" or
 /// "GitLab refused: 404 Not Found".
 pub fn problem_text(reason: &str) -> String {
-    if is_conflict(reason) {
-        reason.to_owned()
-    } else {
-        format!("GitLab refused: {reason}")
+    match Problem::of(reason) {
+        Problem::Conflict(_) => reason.to_owned(),
+        Problem::Refused(why) => format!("GitLab refused: {why}"),
     }
 }
 
@@ -90,10 +161,9 @@ pub fn problem_text(reason: &str) -> String {
 pub fn problems_count<'a>(reasons: impl IntoIterator<Item = &'a str>) -> String {
     let (mut conflicts, mut refused) = (0, 0);
     for r in reasons {
-        if is_conflict(r) {
-            conflicts += 1;
-        } else {
-            refused += 1;
+        match Problem::of(r) {
+            Problem::Conflict(_) => conflicts += 1,
+            Problem::Refused(_) => refused += 1,
         }
     }
     let mut parts = Vec::new();
@@ -116,50 +186,32 @@ pub fn conflict(
     fresh: &Issue,
     team: &TeamConfig,
     earlier: &[Change],
-) -> Option<String> {
+) -> Option<Conflict> {
     let touched = Fields::of(change, team);
     let now = Seen::of(fresh, team);
     let mut fine = vec![change.seen.clone(), target(change, team)];
     fine.extend(earlier.iter().map(|c| target(c, team)));
     let ok = |f: &dyn Fn(&Seen) -> bool| fine.iter().any(f);
     if touched.lanes && !ok(&|s| s.lanes == now.lanes) {
-        let lanes: Vec<&str> = team.lanes_of(fresh);
-        return Some(format!(
-            "{CONFLICT}its lane changed on GitLab meanwhile (now {})",
-            if lanes.is_empty() {
-                "none".into()
-            } else {
-                lanes.join(", ")
-            }
-        ));
+        let now = team
+            .lanes_of(fresh)
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        return Some(Conflict::Lane { now });
     }
     if touched.milestone && !ok(&|s| s.milestone == now.milestone) {
-        return Some(format!(
-            "{CONFLICT}its milestone changed on GitLab meanwhile"
-        ));
+        return Some(Conflict::Milestone);
     }
     if touched.assignees && !ok(&|s| s.assignees == now.assignees) {
-        let names: Vec<String> = fresh
-            .assignees
-            .iter()
-            .map(|u| format!("@{}", u.username))
-            .collect();
-        return Some(format!(
-            "{CONFLICT}its assignees changed on GitLab meanwhile (now {})",
-            if names.is_empty() {
-                "nobody".into()
-            } else {
-                names.join(" ")
-            }
-        ));
+        let now = fresh.assignees.iter().map(|u| u.username.clone()).collect();
+        return Some(Conflict::Assignees { now });
     }
     if touched.state && !ok(&|s| s.state == now.state) {
-        return Some(format!(
-            "{CONFLICT}it was closed or reopened on GitLab meanwhile"
-        ));
+        return Some(Conflict::State);
     }
     if touched.weight && !ok(&|s| s.weight == now.weight) {
-        return Some(format!("{CONFLICT}its weight changed on GitLab meanwhile"));
+        return Some(Conflict::Weight);
     }
     if let Some(d) = &change.edit.description {
         // Raw with raw: GitLab's bytes against what the user saw.
@@ -171,9 +223,7 @@ pub fn conflict(
                 .filter_map(|c| c.edit.description.as_ref())
                 .any(|e| e.text == now);
         if !fine {
-            return Some(format!(
-                "{CONFLICT}its description was edited on GitLab meanwhile (nothing overwritten: write it again over the new text)"
-            ));
+            return Some(Conflict::Description);
         }
     }
     None
@@ -391,6 +441,57 @@ mod tests {
     }
 
     #[test]
+    fn a_conflict_says_what_changed_in_the_words_the_outbox_keeps() {
+        let said = |c: Conflict| c.to_string();
+        assert_eq!(
+            said(Conflict::Lane { now: vec![] }),
+            "conflict: its lane changed on GitLab meanwhile (now none)"
+        );
+        assert_eq!(
+            said(Conflict::Lane {
+                now: vec!["Blocked".into(), "Ready".into()]
+            }),
+            "conflict: its lane changed on GitLab meanwhile (now Blocked, Ready)"
+        );
+        assert_eq!(
+            said(Conflict::Assignees { now: vec![] }),
+            "conflict: its assignees changed on GitLab meanwhile (now nobody)"
+        );
+        assert_eq!(
+            said(Conflict::Assignees {
+                now: vec!["ann".into(), "ben".into()]
+            }),
+            "conflict: its assignees changed on GitLab meanwhile (now @ann @ben)"
+        );
+        assert_eq!(
+            said(Conflict::Milestone),
+            "conflict: its milestone changed on GitLab meanwhile"
+        );
+        assert_eq!(
+            said(Conflict::State),
+            "conflict: it was closed or reopened on GitLab meanwhile"
+        );
+        assert_eq!(
+            said(Conflict::Weight),
+            "conflict: its weight changed on GitLab meanwhile"
+        );
+        assert!(said(Conflict::Description).starts_with(
+            "conflict: its description was edited on GitLab meanwhile (nothing overwritten"
+        ));
+        // Read back from the outbox: a conflict, or what GitLab said.
+        let text = said(Conflict::Weight);
+        assert_eq!(
+            Problem::of(&text),
+            Problem::Conflict("its weight changed on GitLab meanwhile")
+        );
+        assert_eq!(
+            Problem::of("409 Conflict"),
+            Problem::Refused("409 Conflict")
+        );
+        assert_eq!(Problem::of("conflict"), Problem::Refused("conflict"));
+    }
+
+    #[test]
     fn someone_elses_assignee_is_a_conflict_and_a_lost_answer_is_not() {
         let t = team();
         let mut i = issue(1, 1, &[]);
@@ -409,7 +510,17 @@ mod tests {
         let mut other = i.clone();
         other.assignees = vec![user(8, "max", "M")];
         let why = conflict(&c, &other, &t, &[]).unwrap();
-        assert!(why.contains("@max"));
+        assert_eq!(
+            why,
+            Conflict::Assignees {
+                now: vec!["max".into()]
+            }
+        );
+        let why = why.to_string();
+        assert_eq!(
+            why,
+            "conflict: its assignees changed on GitLab meanwhile (now @max)"
+        );
         // Said as a conflict glboard found, never as something GitLab refused.
         assert!(is_conflict(&why));
         assert_eq!(problem_text(&why), why);
