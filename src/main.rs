@@ -329,6 +329,7 @@ fn demo(cli: &Cli, hint: Option<String>) -> ExitCode {
             );
         }
     };
+    tracing::debug!("board read");
     let mut state = AppState::new(ws, team, today, board_kind(cli));
     state.clock_today = cli.today.is_none();
     // The demo's comments are written in $EDITOR too; `o` knows a browser.
@@ -351,7 +352,7 @@ fn demo(cli: &Cli, hint: Option<String>) -> ExitCode {
         Default::default(),
         glboard::tui::theme::remembered_palette,
     );
-    match rt.block_on(glboard::tui::run(state, theme, rx, |_| None)) {
+    match rt.block_on(glboard::tui::run(state, theme, rx, |_| None, || ())) {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => fail(EXIT_FAILURE, unexpected(e, "the terminal failed")),
     }
@@ -425,6 +426,12 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(EXIT_FAILURE, e),
     };
+    // What the board showed when it last closed (cards changed since are
+    // marked), read on another core while the board's issues are.
+    let look = {
+        let path = store_path.clone();
+        std::thread::spawn(move || Store::reader(&path).and_then(|s| s.last_look()))
+    };
     let target = Target {
         group: cfg.file.group.clone(),
         team: cfg.team(&[]),
@@ -455,6 +462,7 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
         }
         (_, Some(_)) => Some(glboard::store::IssueFilter::Open),
     };
+    tracing::debug!("lists read");
     let snap = match first_board.map(|f| store.load_undescribed(f)) {
         Some(Ok(s)) => s,
         Some(Err(e)) => return fail(EXIT_FAILURE, e),
@@ -478,6 +486,7 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
             ..Workspace::default()
         }
     };
+    tracing::debug!("board read");
     let mut state = AppState::new(ws, team, today, board_kind(cli));
     state.loaded = cached;
     state.sync.enabled = true;
@@ -512,7 +521,10 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
         state.warn(w);
     }
     // What the board showed when it last closed: cards changed since are marked.
-    state.last_look = store.last_look().ok().flatten();
+    state.last_look = match look.join() {
+        Ok(Ok(look)) => look,
+        _ => store.last_look().ok().flatten(),
+    };
     // Changes queued or refused earlier (by any glboard process) show at once.
     match (store.outbox_queued(), store.outbox_failed()) {
         (Ok(queued), Ok(failed)) => {
@@ -536,6 +548,7 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
     }
     let shown = state.milestone;
 
+    tracing::debug!("board laid out");
     let rt = match runtime() {
         Ok(rt) => rt,
         Err(code) => return code,
@@ -580,18 +593,26 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
             let _ = tx.send(());
         }
     };
+    // What reads the whole cache starts once the first frame is drawn.
+    let (drawn_tx, drawn_rx) = tokio::sync::watch::channel(false);
+    let first_frame = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        // A board that ends before drawing drops the sender: go on.
+        let _ = rx.wait_for(|drawn| *drawn).await;
+    };
     // From revision 0: its first read is the whole cache.
-    rt.spawn(glboard::watch::run(
-        watcher_store,
-        0,
-        naming,
-        action_tx.clone(),
-        poke_rx,
-    ));
+    {
+        let (actions, drawn) = (action_tx.clone(), drawn_rx.clone());
+        rt.spawn(async move {
+            first_frame(drawn).await;
+            glboard::watch::run(watcher_store, 0, naming, actions, poke_rx).await;
+        });
+    }
     // The sync starts from the whole cache, read off the UI thread.
     {
         let (actions, written) = (action_tx.clone(), poke(&poke_tx));
+        let drawn = drawn_rx.clone();
         rt.spawn(async move {
+            first_frame(drawn).await;
             match Syncer::new(client, store, target) {
                 Ok(syncer) => {
                     sync::run(syncer, sync_rx, actions, interval, live, shown, written).await;
@@ -630,9 +651,15 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
         cfg.styles.clone(),
         glboard::tui::theme::remembered_palette,
     );
-    let result = rt.block_on(glboard::tui::run(state, theme, action_rx, move |effect| {
-        runner.run(effect)
-    }));
+    let result = rt.block_on(glboard::tui::run(
+        state,
+        theme,
+        action_rx,
+        move |effect| runner.run(effect),
+        move || {
+            let _ = drawn_tx.send(true);
+        },
+    ));
     rt.shutdown_timeout(Duration::from_millis(200));
     // Remember what it showed, for "what changed since you last looked".
     if let Ok(last) = &result

@@ -189,6 +189,23 @@ impl Store {
 
     /// Open the cache only to read it, touching nothing on disk (no lock,
     /// no WAL index): for showing it when the disk is full or read-only.
+    /// A second connection to a cache another [`Store`] opened (and
+    /// migrated), for reading beside it on another thread.
+    pub fn reader(path: &Path) -> Result<Store, StoreError> {
+        let err = |e: &dyn Cause| StoreError::db(path, e);
+        let conn = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| err(&e))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(|e| err(&e))?;
+        Ok(Store {
+            conn: std::sync::Mutex::new(conn),
+            path: path.to_owned(),
+        })
+    }
+
     pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
         let err = |e: &dyn Cause| StoreError::db(path, e);
         if !path.is_file() {

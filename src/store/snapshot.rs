@@ -51,6 +51,14 @@ pub struct Delta {
     pub meta: SyncMeta,
 }
 
+/// What is kept about some issues besides their rows.
+struct Related {
+    history: std::collections::HashMap<IssueId, Vec<u64>>,
+    history_fetched: std::collections::HashMap<IssueId, DateTime<Utc>>,
+    events: std::collections::HashMap<IssueId, crate::core::domain::insights::IssueEvents>,
+    merge_requests: Vec<crate::core::domain::merge_requests::MergeRequest>,
+}
+
 /// Which cached issues to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IssueFilter {
@@ -123,9 +131,20 @@ impl Store {
             }
         };
         let started = std::time::Instant::now();
+        let ids = selected
+            .as_ref()
+            .map(|w| format!("SELECT id FROM issues WHERE {w}"));
+        // Some issues: what is kept about them is read on a second
+        // connection, on another core, while their rows are read here.
+        let beside = ids.clone().map(|q| {
+            let path = self.path.clone();
+            std::thread::spawn(move || -> Result<Related, StoreError> {
+                let other = Store::reader(&path)?;
+                other.related(&q)
+            })
+        });
         let issues: Vec<Issue> = self.issue_rows(selected.as_deref().unwrap_or("1"), described)?;
         let read_issues = started.elapsed();
-        let ids = selected.map(|w| format!("SELECT id FROM issues WHERE {w}"));
         let milestones: Vec<Milestone> = self.rows("SELECT data FROM milestones ORDER BY id")?;
         let members: Vec<User> = self.rows("SELECT data FROM members ORDER BY id")?;
         let conn = self.conn();
@@ -144,12 +163,28 @@ impl Store {
         drop(stmt);
         drop(conn);
         let read_lists = started.elapsed();
-        let (history, history_fetched) = self.history_for(ids.as_deref())?;
-        // A board or a printed milestone shows of the events only each
-        // card's age in its lane; the whole cache reads them all.
-        let events = match &ids {
-            None => self.all_issue_events()?,
-            Some(q) => self.label_additions_for(q)?,
+        let Related {
+            history,
+            history_fetched,
+            events,
+            merge_requests,
+        } = match beside {
+            None => {
+                let (history, history_fetched) = self.history_for(None)?;
+                Related {
+                    history,
+                    history_fetched,
+                    events: self.all_issue_events()?,
+                    merge_requests: self.merge_requests()?,
+                }
+            }
+            Some(thread) => match thread.join() {
+                Ok(Ok(related)) => related,
+                // A second connection that could not be had (a cache
+                // opened read-only): the same read, here.
+                Ok(Err(_)) => self.related(ids.as_deref().unwrap_or("SELECT id FROM issues"))?,
+                Err(_) => return Err(self.err("a reader thread failed")),
+            },
         };
         let read_events = started.elapsed();
         let ws = Workspace {
@@ -165,10 +200,7 @@ impl Store {
             me,
             is_demo: false,
             free_tier: meta.free_tier == Some(true),
-            merge_requests: match &ids {
-                None => self.merge_requests()?,
-                Some(q) => self.merge_requests_closing(q)?,
-            },
+            merge_requests,
         };
         // RUST_LOG=glboard=debug: where a load's time goes (BENCHMARKS.md).
         tracing::debug!(
@@ -222,8 +254,7 @@ impl Store {
         drop(rows);
         drop(stmt);
         drop(conn);
-        out.sort_by_key(|i| (i.position, i.id));
-        Ok(out)
+        Ok(in_board_order(out))
     }
 
     /// These cached issues (those not cached are left out).
@@ -233,6 +264,21 @@ impl Store {
         }
         let list: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
         self.issue_rows(&format!("issues.id IN ({})", list.join(",")), true)
+    }
+
+    /// What a board or a printed milestone shows about the issues `issues`
+    /// (an SQL query of issue ids) selects, besides their rows: their
+    /// milestone history, each label's last addition (their age in their
+    /// lane; every event only when the whole cache is read), and the
+    /// merge requests that close them.
+    fn related(&self, issues: &str) -> Result<Related, StoreError> {
+        let (history, history_fetched) = self.history_for(Some(issues))?;
+        Ok(Related {
+            history,
+            history_fetched,
+            events: self.label_additions_for(issues)?,
+            merge_requests: self.merge_requests_closing(issues)?,
+        })
     }
 
     /// The milestones each issue was in, and when that was read, of the
@@ -420,6 +466,26 @@ impl Store {
             Ok(rev)
         })
     }
+}
+
+/// Issues sorted by (position, id), each moved once: an issue is a few
+/// hundred bytes, and a sort moving thousands of them a dozen times each
+/// cost more than reading them.
+fn in_board_order(issues: Vec<Issue>) -> Vec<Issue> {
+    let mut order: Vec<(i64, u64, usize)> = issues
+        .iter()
+        .enumerate()
+        .map(|(k, i)| (i.position, i.id, k))
+        .collect();
+    if order.is_sorted() {
+        return issues;
+    }
+    order.sort_unstable();
+    let mut slots: Vec<Option<Issue>> = issues.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .filter_map(|(_, _, k)| slots[k].take())
+        .collect()
 }
 
 /// Write issues as GitLab has them, stamped with the write's `rev`: a
