@@ -227,43 +227,58 @@ impl Report<'_> {
                 String::new()
             };
             out.push_str(&format!("\n{b}{}{r} ({}{w})\n", col.title, col.cards.len()));
+            // Thousands of cards: each line is written in place, its
+            // words into one reused buffer.
+            let mut meta = String::new();
             for ((card, i), reference) in self.cards(col).zip(refs) {
-                let mut meta: Vec<String> = i
-                    .assignees
-                    .iter()
-                    .map(|u| format!("@{}", u.username))
-                    .collect();
+                meta.clear();
+                let word = |meta: &mut String, w: &str| {
+                    if !meta.is_empty() {
+                        meta.push(' ');
+                    }
+                    meta.push_str(w);
+                };
+                for u in &i.assignees {
+                    word(&mut meta, &format!("@{}", u.username));
+                }
                 if let Some(p) = i.priority() {
-                    meta.push(format!("P{p}"));
+                    word(&mut meta, &format!("P{p}"));
                 }
                 if let Some(wt) = i.weight {
-                    meta.push(format!("w{wt}"));
+                    word(&mut meta, &format!("w{wt}"));
                 }
-                meta.extend(i.marks.shown().into_iter().map(|(w, _)| w.to_owned()));
+                for (w, _) in i.marks.shown() {
+                    word(&mut meta, w);
+                }
                 if let Some(d) = i.marks.due_date {
-                    meta.push(format!("due {d}"));
+                    word(&mut meta, &format!("due {d}"));
                 }
                 if card.flags.no_lane {
-                    meta.push("⚑no-lane".into());
+                    word(&mut meta, "⚑no-lane");
                 } else if card.flags.multi_lane {
-                    meta.push("⚑2-lanes".into());
+                    word(&mut meta, "⚑2-lanes");
                 } else if card.flags.unknown_lane {
-                    meta.push("⚑odd-lane".into());
+                    word(&mut meta, "⚑odd-lane");
                 }
                 if self.pending_issues.contains(&i.id) {
-                    meta.push("(pending)".into());
+                    word(&mut meta, "(pending)");
                 }
                 // Its merge requests, as on the card: `!42 ✓`.
                 for m in closing.of(i.id) {
-                    meta.push(mrs::mark_for(m, i.project_id));
+                    word(&mut meta, &mrs::mark_for(m, i.project_id));
                 }
-                let meta = meta.join(" ");
-                let lead = format!("  {}  ", text::fit(&reference, ref_w));
-                let room = width
-                    .saturating_sub(text::width(&lead) + text::width(&meta) + 2)
-                    .max(10);
-                let title = text::fit(&text::truncate(&i.title, room), room);
-                out.push_str(format!("{lead}{title}  {meta}").trim_end());
+                let reference = text::fit(&reference, ref_w);
+                let lead = text::width(&reference) + 4;
+                let room = width.saturating_sub(lead + text::width(&meta) + 2).max(10);
+                let start = out.len();
+                out.push_str("  ");
+                out.push_str(&reference);
+                out.push_str("  ");
+                out.push_str(&text::fit(&i.title, room));
+                out.push_str("  ");
+                out.push_str(&meta);
+                let line = out[start..].trim_end().len();
+                out.truncate(start + line);
                 out.push('\n');
             }
             if col.cards.is_empty() {

@@ -504,9 +504,11 @@ fn a_comment_written_in_the_editor_reaches_gitlab() {
     eventually(&server, "the comment", |w| {
         w.notes.iter().any(|n| n.body == "Written in the editor.")
     });
-    // Back in the board, with the comment in the detail pane.
+    // Back in the board, with the comment in the detail pane (its
+    // `Created` line: no other screen has one; a word the board or the
+    // compose screen also shows let `G` reach the board under load).
     s.send("\r");
-    s.wait_for("Milestone");
+    s.wait_for("Created");
     // The comments are read when the pane opens: to their end once read.
     s.send("G");
     s.wait_for("Comments");
