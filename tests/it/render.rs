@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use glboard::core::app::action::Action;
 use glboard::core::app::keymap;
+use glboard::core::app::screens::prompt::ConfirmScreen;
 use glboard::core::app::state::AppState;
 use glboard::core::app::update::update;
 use glboard::core::domain::board::BoardKind;
@@ -675,7 +676,8 @@ fn previews_ask_first_and_the_question_fits_80x24() {
     for ks in ["]]i", "S"] {
         let mut s = state(BoardKind::Iteration, 80, 24);
         keys(&mut s, ks);
-        let glboard::core::app::state::Mode::Confirm { prompt, .. } = &s.mode else {
+        let glboard::core::app::screens::Mode::Confirm(ConfirmScreen { prompt, .. }) = &s.mode
+        else {
             panic!("{ks}: no question: {:?}", s.status);
         };
         let prompt = prompt.clone();

@@ -5,6 +5,7 @@
 //! changes over it, so a new version from GitLab or a change leaving the
 //! queue is shown at once, with what is still pending replayed on top.
 
+use crate::core::app::screens::detail::DetailScreen;
 use std::collections::{HashMap, HashSet};
 
 use crate::core::app::action::StoreUpdate;
@@ -201,10 +202,10 @@ impl AppState {
         if changed_set || !sent.is_empty() {
             self.ambiguous_iids = board::ambiguous_iids(&self.ws);
         }
-        if let crate::core::app::state::Mode::Detail { issue, .. } = self.mode
+        if let crate::core::app::screens::Mode::Detail(DetailScreen { issue, .. }) = self.mode
             && self.ws.issue(issue).is_none()
         {
-            self.mode = crate::core::app::state::Mode::Board;
+            self.mode = crate::core::app::screens::Mode::Board;
         }
         self.relayout();
     }

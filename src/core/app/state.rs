@@ -7,74 +7,13 @@ use std::collections::HashSet;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::core::app::geometry;
-use crate::core::app::keymap::{Context, KeyPress};
-use crate::core::app::picker::Picker;
+use crate::core::app::keymap::KeyPress;
+use crate::core::app::screens::Mode;
+use crate::core::app::screens::detail::DetailScreen;
 use crate::core::domain::board::{self, BoardKind, BoardLayout, BoardSpec, SortMode};
-use crate::core::domain::edit::{Change, Edit, Reorder};
+use crate::core::domain::edit::{Change, Reorder};
 use crate::core::domain::iteration::{self, IterationPick};
 use crate::core::domain::model::{Issue, IssueId, Milestone, MilestoneId, TeamConfig, Workspace};
-
-/// Which screen has the keyboard.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Mode {
-    Board,
-    /// The detail pane of one issue, scrolled by `scroll` lines.
-    Detail {
-        issue: IssueId,
-        scroll: usize,
-    },
-    /// The keys; `query` narrows them, typed after `/` (`typing`).
-    Help {
-        scroll: usize,
-        query: String,
-        typing: bool,
-    },
-    /// Typing a filter; `previous` is restored on cancel.
-    Filter {
-        previous: String,
-    },
-    Picker(Box<Picker>),
-    /// Asking before a change (closing an issue).
-    Confirm {
-        prompt: String,
-        issue: IssueId,
-        edit: Box<Edit>,
-        summary: String,
-        /// Markdown shown above the question (what will be written), and
-        /// how far it is scrolled.
-        preview: Option<String>,
-        scroll: usize,
-    },
-    /// A one-line prompt.
-    Input {
-        purpose: InputPurpose,
-        issue: IssueId,
-        text: String,
-    },
-    Problems {
-        cursor: usize,
-    },
-    /// A card lifted with Space: moves are local until Enter.
-    Grab {
-        original: Box<Issue>,
-    },
-    Replan(Box<ReplanScreen>),
-    /// The lane-integrity list (`gi`).
-    Integrity {
-        cursor: usize,
-    },
-    /// What changed since you last looked (`gc`), scrolled.
-    Changes {
-        scroll: usize,
-    },
-    /// What to work on next (`gn`), a suggestion selected.
-    Next {
-        cursor: usize,
-    },
-    /// The iteration insights panel (`I`): the shown iteration so far, the
-    /// last iterations with the velocity, the burn-up.
-    Insights,
-}
 
 /// How the board makes a planning issue: the config's `planning_project`
 /// (a project path) and the text of its `planning_template`.
@@ -82,30 +21,6 @@ pub enum Mode {
 pub struct PlanningSetup {
     pub project: Option<String>,
     pub template: Option<String>,
-}
-
-/// The Friday re-plan screen.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReplanScreen {
-    pub from: MilestoneId,
-    pub target: MilestoneId,
-    /// The issues not Done, in board order, and whether each goes.
-    pub items: Vec<(IssueId, bool)>,
-    pub reset_lane: bool,
-    pub cursor: usize,
-    /// Enter was pressed: the summary question is showing.
-    pub confirming: bool,
-}
-
-/// What a one-line prompt is for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum InputPurpose {
-    Weight,
-    Comment,
-    /// The title of a new issue in this lane (`None`: no lane).
-    NewTitle {
-        lane: Option<String>,
-    },
 }
 
 /// Quick views (`f` cycles them).
@@ -234,28 +149,6 @@ pub struct BoardBefore {
 pub struct Unsaved {
     pub local: u64,
     pub changes: Vec<Change>,
-}
-
-impl Mode {
-    pub fn context(&self) -> Context {
-        match self {
-            Mode::Board => Context::Board,
-            Mode::Detail { .. } => Context::Detail,
-            Mode::Help { typing: true, .. } => Context::Filter,
-            Mode::Help { .. } => Context::Help,
-            Mode::Filter { .. } => Context::Filter,
-            Mode::Picker(_) => Context::Picker,
-            Mode::Confirm { .. } => Context::Confirm,
-            Mode::Input { .. } => Context::Input,
-            Mode::Problems { .. } => Context::Problems,
-            Mode::Grab { .. } => Context::Grab,
-            Mode::Replan(_) => Context::Replan,
-            Mode::Integrity { .. } => Context::Integrity,
-            Mode::Changes { .. } => Context::Changes,
-            Mode::Next { .. } => Context::Next,
-            Mode::Insights => Context::Insights,
-        }
-    }
 }
 
 /// Selection and scroll position of one board.
@@ -585,7 +478,7 @@ impl AppState {
         self.rebuild(&ids);
         self.ambiguous_iids = board::ambiguous_iids(&self.ws);
         self.loaded = true;
-        if let Mode::Detail { issue, .. } = self.mode
+        if let Mode::Detail(DetailScreen { issue, .. }) = self.mode
             && self.ws.issue(issue).is_none()
         {
             self.mode = Mode::Board;

@@ -13,10 +13,15 @@ use crate::core::app::commit::{act, undo};
 use crate::core::app::keymap::Command;
 use crate::core::app::new_issue::{self, DRAFT};
 use crate::core::app::picker::{PickItem, PickPurpose, PickValue, Picker};
+use crate::core::app::screens::Mode;
+use crate::core::app::screens::grab::GrabScreen;
 use crate::core::app::screens::integrity;
 use crate::core::app::screens::problems;
+use crate::core::app::screens::prompt::ConfirmScreen;
+use crate::core::app::screens::prompt::InputPurpose;
+use crate::core::app::screens::prompt::InputScreen;
 use crate::core::app::screens::replan;
-use crate::core::app::state::{AppState, InputPurpose, Mode};
+use crate::core::app::state::AppState;
 use crate::core::domain::board::{BoardKind, ColumnKind, SortMode};
 use crate::core::domain::edit::{self, Edit, Reorder};
 use crate::core::domain::iteration;
@@ -33,10 +38,10 @@ pub fn board_action(state: &mut AppState, cmd: Command) -> Option<Vec<Effect>> {
         Command::WriteSummary => planning::issue::write_summary(state),
         Command::Replan => replan::open_replan(state),
         Command::ShowIntegrity => integrity::show_integrity(state),
-        Command::ShowChanges => crate::core::domain::since::show_changes(state),
+        Command::ShowChanges => crate::core::app::screens::changes::show_changes(state),
         Command::ShowInsights => crate::core::app::screens::insights::show_insights(state),
         Command::SwitchProfile => open_profile_picker(state),
-        Command::ShowNext => crate::core::domain::next::show_next(state),
+        Command::ShowNext => crate::core::app::screens::next::show_next(state),
         Command::QuickView => {
             state.quick = state.quick.next(state.saved_views.len());
             state.relayout();
@@ -131,11 +136,11 @@ pub fn card_action(state: &mut AppState, cmd: Command, id: IssueId) -> Option<Ve
             ));
         }
         Command::Weight => {
-            state.mode = Mode::Input {
+            state.mode = Mode::Input(InputScreen {
                 purpose: InputPurpose::Weight,
                 issue: issue.id,
                 text: String::new(),
-            };
+            });
             Vec::new()
         }
         Command::Comment if state.editor => {
@@ -150,11 +155,11 @@ pub fn card_action(state: &mut AppState, cmd: Command, id: IssueId) -> Option<Ve
             }]
         }
         Command::Comment => {
-            state.mode = Mode::Input {
+            state.mode = Mode::Input(InputScreen {
                 purpose: InputPurpose::Comment,
                 issue: issue.id,
                 text: String::new(),
-            };
+            });
             Vec::new()
         }
         Command::CloseReopen if !state.marked.is_empty() => {
@@ -165,7 +170,7 @@ pub fn card_action(state: &mut AppState, cmd: Command, id: IssueId) -> Option<Ve
             } else {
                 ("Reopen", IssueState::Opened)
             };
-            state.mode = Mode::Confirm {
+            state.mode = Mode::Confirm(ConfirmScreen {
                 prompt: format!("{verb} the {n} marked issues? y/n"),
                 issue: issue.id,
                 edit: Box::new(Edit {
@@ -175,7 +180,7 @@ pub fn card_action(state: &mut AppState, cmd: Command, id: IssueId) -> Option<Ve
                 summary: format!("{n} issues {}", verb.to_lowercase()),
                 preview: None,
                 scroll: 0,
-            };
+            });
             Vec::new()
         }
         Command::CloseReopen => {
@@ -185,7 +190,7 @@ pub fn card_action(state: &mut AppState, cmd: Command, id: IssueId) -> Option<Ve
                 ("Reopen", IssueState::Opened)
             };
             let r = state.short_ref(&issue);
-            state.mode = Mode::Confirm {
+            state.mode = Mode::Confirm(ConfirmScreen {
                 prompt: format!("{verb} {r} {}? y/n", issue.title),
                 issue: issue.id,
                 edit: Box::new(Edit {
@@ -202,7 +207,7 @@ pub fn card_action(state: &mut AppState, cmd: Command, id: IssueId) -> Option<Ve
                 ),
                 preview: None,
                 scroll: 0,
-            };
+            });
             Vec::new()
         }
         Command::OpenInBrowser => open_url(state, &issue.web_url.clone()),
@@ -214,9 +219,9 @@ pub fn card_action(state: &mut AppState, cmd: Command, id: IssueId) -> Option<Ve
             if state.sort != SortMode::Manual {
                 return Some(warn(state, "grab works in board order: press s first"));
             }
-            state.mode = Mode::Grab {
+            state.mode = Mode::Grab(GrabScreen {
                 original: Box::new(issue),
-            };
+            });
             state.info("grabbed: hjkl carry the card, Enter drops it, Esc puts it back");
             Vec::new()
         }
@@ -445,7 +450,7 @@ pub(crate) fn to_column(state: &mut AppState, issue: &Issue, target: &ColumnKind
                         | crate::core::domain::workflow::Refusal::Unsupported(why),
                     ) => return warn(state, &why),
                 };
-            state.mode = Mode::Confirm {
+            state.mode = Mode::Confirm(ConfirmScreen {
                 // The question first: a narrow screen cuts the title.
                 prompt: format!(
                     "Close {r} and remove its lane label, as the board does? y/n · {}",
@@ -456,7 +461,7 @@ pub(crate) fn to_column(state: &mut AppState, issue: &Issue, target: &ColumnKind
                 summary: planned.summary,
                 preview: None,
                 scroll: 0,
-            };
+            });
             Vec::new()
         }
     }
@@ -715,6 +720,7 @@ pub fn on_composed(
 mod tests {
     use super::*;
     use crate::core::app::action::{Action, StoreUpdate};
+    use crate::core::app::screens::detail::DetailScreen;
     use crate::core::app::state::Severity;
     use crate::core::app::update::update;
     use crate::core::testing::{col_title, enqueued, keys, saved, sel, state, user};
@@ -776,7 +782,7 @@ mod tests {
         assert_eq!(col_title(&s), "Cancelled");
         let fx = keys(&mut s, "L");
         assert!(enqueued(&fx).is_empty());
-        assert!(matches!(s.mode, Mode::Confirm { .. }));
+        assert!(matches!(s.mode, Mode::Confirm(ConfirmScreen { .. })));
         let fx = keys(&mut s, "y");
         // As GitLab's board: closed, and the lane label removed.
         assert_eq!(enqueued(&fx)[0].edit.state, Some(IssueState::Closed));
@@ -1159,7 +1165,10 @@ mod tests {
                 "https://gitlab.example.com/grp/alpha/-/merge_requests/42".into()
             )]
         );
-        assert!(matches!(s.mode, Mode::Detail { .. }), "back to the pane");
+        assert!(
+            matches!(s.mode, Mode::Detail(DetailScreen { .. })),
+            "back to the pane"
+        );
         // Without a browser, the address is said.
         s.browser = false;
         keys(&mut s, "o");

@@ -4,7 +4,9 @@
 //! `glboard planning summary --write` does.
 
 use crate::core::app::action::Effect;
-use crate::core::app::state::{AppState, Mode};
+use crate::core::app::screens::Mode;
+use crate::core::app::screens::prompt::ConfirmScreen;
+use crate::core::app::state::AppState;
 use crate::core::domain::edit::{DescriptionEdit, Edit, NewIssue};
 use crate::core::domain::model::{Milestone, ProjectId};
 use crate::core::planning;
@@ -106,7 +108,7 @@ fn offer_to_create(state: &mut AppState, m: &Milestone) -> Vec<Effect> {
         .ws
         .project(project)
         .map_or(String::new(), |p| p.path.clone());
-    state.mode = Mode::Confirm {
+    state.mode = Mode::Confirm(ConfirmScreen {
         prompt: format!(
             "No planning issue for {}: create \"{title}\" in {path}? y/n (j/k scroll)",
             m.title
@@ -119,7 +121,7 @@ fn offer_to_create(state: &mut AppState, m: &Milestone) -> Vec<Effect> {
         summary: format!("planning issue {title} created"),
         preview: Some(description),
         scroll: 0,
-    };
+    });
     Vec::new()
 }
 
@@ -147,7 +149,7 @@ pub(crate) fn write_summary(state: &mut AppState) -> Vec<Effect> {
         state.info(format!("{name}: the summary there is up to date"));
         return Vec::new();
     }
-    state.mode = Mode::Confirm {
+    state.mode = Mode::Confirm(ConfirmScreen {
         prompt: format!("Write this summary into {name}? y/n (j/k scroll)"),
         issue: issue.id,
         edit: Box::new(Edit {
@@ -160,13 +162,15 @@ pub(crate) fn write_summary(state: &mut AppState) -> Vec<Effect> {
         summary: planning::summary::change_summary(&name),
         preview: Some(block),
         scroll: 0,
-    };
+    });
     Vec::new()
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::core::app::state::Mode;
+    use crate::core::app::screens::Mode;
+    use crate::core::app::screens::detail::DetailScreen;
+    use crate::core::app::screens::prompt::ConfirmScreen;
     use crate::core::testing::{enqueued, issue, keys, state};
 
     #[test]
@@ -184,7 +188,7 @@ mod tests {
         // With a project: offered, its text shown first; n keeps nothing.
         s.planning_setup.project = Some(s.ws.projects[0].path.clone());
         keys(&mut s, "i");
-        let Mode::Confirm { preview, edit, .. } = &s.mode else {
+        let Mode::Confirm(ConfirmScreen { preview, edit, .. }) = &s.mode else {
             panic!("{:?}", s.mode);
         };
         assert!(preview.as_ref().unwrap().contains("Priorities"));
@@ -212,11 +216,14 @@ mod tests {
         p.title = "Datastores team - W45 Iteration Planning".into();
         s.ws.issues.push(p);
         keys(&mut s, "i");
-        assert!(matches!(s.mode, Mode::Detail { issue: 60, .. }));
+        assert!(matches!(
+            s.mode,
+            Mode::Detail(DetailScreen { issue: 60, .. })
+        ));
         // S from there: the summary shown, then written as a description
         // change that knows what it replaces; back in the pane after.
         keys(&mut s, "S");
-        let Mode::Confirm { preview, .. } = &s.mode else {
+        let Mode::Confirm(ConfirmScreen { preview, .. }) = &s.mode else {
             panic!("{:?}", s.mode);
         };
         assert!(preview.as_ref().unwrap().contains("Planning summary"));
@@ -225,6 +232,9 @@ mod tests {
         let d = c.edit.description.as_ref().unwrap();
         assert!(d.text.contains("<!-- glboard:summary -->"));
         assert_eq!(d.before, "");
-        assert!(matches!(s.mode, Mode::Detail { issue: 60, .. }));
+        assert!(matches!(
+            s.mode,
+            Mode::Detail(DetailScreen { issue: 60, .. })
+        ));
     }
 }

@@ -34,3 +34,23 @@ pub(super) fn draw(
         theme,
     );
 }
+
+impl super::Draw for crate::core::app::screens::help::HelpScreen {
+    fn overlay(
+        &self,
+        buf: &mut Buffer,
+        area: TRect,
+        state: &crate::core::app::state::AppState,
+        theme: &Theme,
+    ) {
+        draw(
+            buf,
+            area,
+            state,
+            self.scroll,
+            &self.query,
+            self.typing,
+            theme,
+        );
+    }
+}

@@ -33,3 +33,9 @@ pub(super) fn draw(buf: &mut Buffer, area: TRect, state: &AppState, cursor: usiz
         },
     );
 }
+
+impl super::Draw for crate::core::app::screens::problems::ProblemsScreen {
+    fn overlay(&self, buf: &mut Buffer, area: TRect, state: &AppState, theme: &Theme) {
+        draw(buf, area, state, self.cursor, theme);
+    }
+}

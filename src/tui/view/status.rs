@@ -2,12 +2,19 @@
 //! outbox on the right; on the left a message, a hint, a batch's progress,
 //! or the prompt of the mode (see `prompt`).
 
+use crate::core::app::screens::detail::DetailScreen;
+use crate::core::app::screens::filter::FilterScreen;
+use crate::core::app::screens::grab::GrabScreen;
+use crate::core::app::screens::help::HelpScreen;
+use crate::core::app::screens::prompt::ConfirmScreen;
+use crate::core::app::screens::prompt::InputScreen;
 use ratatui::buffer::Buffer;
 use ratatui::style::Style;
 
 use super::{prompt, put};
 use crate::core::app::geometry::{Rect, cells};
-use crate::core::app::state::{AppState, Mode};
+use crate::core::app::screens::Mode;
+use crate::core::app::state::AppState;
 use crate::core::domain::text;
 use crate::tui::theme::Theme;
 
@@ -98,12 +105,14 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
     let x = r.x + 1;
     let room = left_room.saturating_sub(1);
     match &state.mode {
-        Mode::Confirm { prompt, .. } => prompt::confirm(buf, x, r.y, room, prompt, theme),
-        Mode::Input {
+        Mode::Confirm(ConfirmScreen { prompt, .. }) => {
+            prompt::confirm(buf, x, r.y, room, prompt, theme)
+        }
+        Mode::Input(InputScreen {
             purpose,
             text: typed,
             ..
-        } => prompt::input(
+        }) => prompt::input(
             buf,
             (x, r.y),
             room,
@@ -126,7 +135,7 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
             let line = format!("{label}  {bar}  {}/{total}", sent + refused);
             put(buf, x, r.y, room, &text::truncate(&line, room), theme.bar());
         }
-        Mode::Grab { .. } => {
+        Mode::Grab(GrabScreen { .. }) => {
             put(
                 buf,
                 x,
@@ -139,7 +148,9 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
                 theme.bar(),
             );
         }
-        Mode::Filter { .. } => prompt::filter(buf, x, r.y, room, &state.filter, theme),
+        Mode::Filter(FilterScreen { .. }) => {
+            prompt::filter(buf, x, r.y, room, &state.filter, theme)
+        }
         _ => match &state.status {
             Some(msg) => {
                 put(
@@ -165,22 +176,24 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
                     })
                 };
                 let hint = match state.mode {
-                    Mode::Detail { issue, .. } if planning(issue) => {
+                    Mode::Detail(DetailScreen { issue, .. }) if planning(issue) => {
                         "S write the planning summary here (shown first) · j/k scroll · card keys act here · Esc close"
                     }
-                    Mode::Detail { .. } => {
+                    Mode::Detail(DetailScreen { .. }) => {
                         "j/k scroll · card keys (t H L a c w x) act here · Esc close · ? help"
                     }
-                    Mode::Help { typing: true, .. } => {
+                    Mode::Help(HelpScreen { typing: true, .. }) => {
                         "type to search the keys · Enter keep · Esc clear"
                     }
-                    Mode::Help { .. } => "j/k scroll · / search · Esc close",
+                    Mode::Help(HelpScreen { .. }) => "j/k scroll · / search · Esc close",
                     // Shorter where the full one would be cut.
                     Mode::Board if room < 70 => "? help · / filter · Enter details · q quit",
                     Mode::Board => {
                         "? help · / filter · Enter details · Tab board · [ ] milestone · q quit"
                     }
-                    Mode::Grab { .. } => "hjkl carry the card · Enter drop · Esc put back",
+                    Mode::Grab(GrabScreen { .. }) => {
+                        "hjkl carry the card · Enter drop · Esc put back"
+                    }
                     // Pickers and panels say their keys in their border.
                     _ => "",
                 };
@@ -189,3 +202,6 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
         },
     }
 }
+
+/// Grab mode draws on the board and in the status line, no overlay.
+impl super::Draw for GrabScreen {}

@@ -4,14 +4,33 @@
 use crate::core::app::action::Effect;
 use crate::core::app::commit::retry;
 use crate::core::app::keymap::Command;
-use crate::core::app::state::{AppState, Mode};
+use crate::core::app::screens::{Keys, Screen};
+
+/// The problems panel (`!`), a refused change selected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProblemsScreen {
+    pub cursor: usize,
+}
+
+impl Keys for ProblemsScreen {
+    const NAME: &'static str = "problems";
+    const TITLE: &'static str = "Problems panel";
+}
+
+impl Screen for ProblemsScreen {
+    fn command(self, state: &mut AppState, cmd: Command) -> Vec<Effect> {
+        problems_command(state, cmd)
+    }
+}
+use crate::core::app::screens::Mode;
+use crate::core::app::state::AppState;
 
 /// `!`: the problems panel, or a word that there is none.
 pub(crate) fn show_problems(state: &mut AppState) -> Vec<Effect> {
     if state.problems.is_empty() {
         state.info("no problems: GitLab accepted every change");
     } else {
-        state.mode = Mode::Problems { cursor: 0 };
+        state.mode = Mode::Problems(ProblemsScreen { cursor: 0 });
     }
     Vec::new()
 }
@@ -31,7 +50,7 @@ pub fn hint(selected: Option<&crate::core::app::state::Problem>) -> &'static str
 
 /// Keys in the problems panel.
 pub fn problems_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
-    let Mode::Problems { cursor } = &mut state.mode else {
+    let Mode::Problems(ProblemsScreen { cursor }) = &mut state.mode else {
         return Vec::new();
     };
     let n = state.problems.len();
@@ -44,7 +63,7 @@ pub fn problems_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
             let problem = state.problems.remove(at);
             if state.problems.is_empty() {
                 state.mode = Mode::Board;
-            } else if let Mode::Problems { cursor } = &mut state.mode {
+            } else if let Mode::Problems(ProblemsScreen { cursor }) = &mut state.mode {
                 *cursor = at.min(state.problems.len() - 1);
             }
             if cmd == Command::Discard {
@@ -82,7 +101,7 @@ mod tests {
         assert_eq!(col_title(&s), "Ready", "selection followed the card back");
         assert!(s.base.is_empty(), "no changes over it any more");
         keys(&mut s, "!");
-        assert_eq!(s.mode, Mode::Problems { cursor: 0 });
+        assert_eq!(s.mode, Mode::Problems(ProblemsScreen { cursor: 0 }));
         let fx = keys(&mut s, "r");
         assert!(matches!(fx.as_slice(), [Effect::Retry { old, .. }] if *old == c.id));
         assert_eq!(s.mode, Mode::Board);

@@ -5,8 +5,70 @@ use crate::core::app::action::Effect;
 use crate::core::app::commit::{UndoAs, act, commit};
 use crate::core::app::keymap::Command;
 use crate::core::app::new_issue;
-use crate::core::app::state::{AppState, InputPurpose, Mode};
+use crate::core::app::screens::Mode;
+use crate::core::app::screens::{Keys, Screen};
+use crate::core::app::state::AppState;
+use crate::core::domain::edit::Edit;
+use crate::core::domain::model::IssueId;
 use crate::core::domain::workflow::Intent;
+
+/// Asking before a change (closing an issue, writing a planning issue).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfirmScreen {
+    pub prompt: String,
+    pub issue: IssueId,
+    pub edit: Box<Edit>,
+    pub summary: String,
+    /// Markdown shown above the question (what will be written), and how
+    /// far it is scrolled.
+    pub preview: Option<String>,
+    pub scroll: usize,
+}
+
+impl Keys for ConfirmScreen {
+    const NAME: &'static str = "confirm";
+    const TITLE: &'static str = "Confirmation";
+}
+
+impl Screen for ConfirmScreen {
+    fn command(self, state: &mut AppState, cmd: Command) -> Vec<Effect> {
+        confirm_command(state, cmd)
+    }
+}
+
+/// What a one-line prompt is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputPurpose {
+    Weight,
+    Comment,
+    /// The title of a new issue in this lane (`None`: no lane).
+    NewTitle {
+        lane: Option<String>,
+    },
+}
+
+/// A one-line prompt: what it is for, on which issue, what is typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputScreen {
+    pub purpose: InputPurpose,
+    pub issue: IssueId,
+    pub text: String,
+}
+
+impl Keys for InputScreen {
+    const NAME: &'static str = "input";
+    const TITLE: &'static str = "Prompts (weight, comment)";
+}
+
+impl Screen for InputScreen {
+    fn command(self, state: &mut AppState, cmd: Command) -> Vec<Effect> {
+        input_command(state, cmd)
+    }
+
+    fn typed(state: &mut AppState, c: char) {
+        input_type(state, c);
+    }
+}
 
 /// Keys in a yes/no question.
 pub fn confirm_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
@@ -14,12 +76,12 @@ pub fn confirm_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
     match (cmd, mode) {
         (
             Command::Yes,
-            Mode::Confirm {
+            Mode::Confirm(ConfirmScreen {
                 issue,
                 edit,
                 summary,
                 ..
-            },
+            }),
         ) => match edit.create {
             // A new issue (the planning issue): its card shows at once.
             Some(new) => crate::core::app::commit::create(state, new),
@@ -35,12 +97,12 @@ pub fn confirm_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
             }
             None => commit(state, issue, *edit, summary, None, UndoAs::Step),
         },
-        (Command::Down, mode @ Mode::Confirm { .. })
-        | (Command::Up, mode @ Mode::Confirm { .. }) => {
+        (Command::Down, mode @ Mode::Confirm(ConfirmScreen { .. }))
+        | (Command::Up, mode @ Mode::Confirm(ConfirmScreen { .. })) => {
             state.mode = mode;
-            if let Mode::Confirm {
+            if let Mode::Confirm(ConfirmScreen {
                 scroll, preview, ..
-            } = &mut state.mode
+            }) = &mut state.mode
             {
                 let lines = preview.as_ref().map_or(0, |p| p.lines().count());
                 *scroll = if cmd == Command::Down {
@@ -64,11 +126,11 @@ pub fn confirm_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
 
 /// Keys in a one-line prompt.
 pub fn input_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
-    let Mode::Input {
+    let Mode::Input(InputScreen {
         purpose,
         issue,
         text,
-    } = &mut state.mode
+    }) = &mut state.mode
     else {
         return Vec::new();
     };
@@ -105,11 +167,11 @@ pub fn input_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
                             Ok(w) => Some(w),
                             Err(_) => {
                                 // The prompt stays, with what was typed.
-                                state.mode = Mode::Input {
+                                state.mode = Mode::Input(InputScreen {
                                     purpose: InputPurpose::Weight,
                                     issue: id,
                                     text,
-                                };
+                                });
                                 state.warn(
                                     "a weight is a whole number (0, 1, 2, …) or none: Enter again, Esc to cancel",
                                 );
@@ -136,7 +198,7 @@ pub fn input_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
 
 /// A typed character in a prompt.
 pub fn input_type(state: &mut AppState, c: char) {
-    if let Mode::Input { purpose, text, .. } = &mut state.mode {
+    if let Mode::Input(InputScreen { purpose, text, .. }) = &mut state.mode {
         if *purpose == InputPurpose::Weight && !(c.is_ascii_alphanumeric()) {
             return;
         }
@@ -146,7 +208,8 @@ pub fn input_type(state: &mut AppState, c: char) {
 
 #[cfg(test)]
 mod tests {
-    use crate::core::app::state::Mode;
+    use crate::core::app::screens::Mode;
+    use crate::core::app::screens::prompt::InputScreen;
     use crate::core::testing::{enqueued, keys, sel, state};
 
     #[test]
@@ -163,7 +226,7 @@ mod tests {
         let fx = keys(&mut s, "wabc<Enter>");
         assert!(enqueued(&fx).is_empty());
         assert!(
-            matches!(&s.mode, Mode::Input { text, .. } if text == "abc"),
+            matches!(&s.mode, Mode::Input(InputScreen { text, .. }) if text == "abc"),
             "{:?}",
             s.mode
         );

@@ -6,10 +6,36 @@ use crate::core::app::action::Effect;
 use crate::core::app::commit::{Step, UndoAs, commit_action};
 use crate::core::app::keymap::Command;
 use crate::core::app::picker::{PickItem, PickPurpose, PickValue, Picker};
-use crate::core::app::state::{AppState, Batch, Mode, ReplanScreen};
+use crate::core::app::screens::Mode;
+use crate::core::app::screens::{Keys, Screen};
+use crate::core::app::state::{AppState, Batch};
 use crate::core::domain::edit;
 use crate::core::domain::iteration;
-use crate::core::domain::model::{IssueId, MilestoneState};
+use crate::core::domain::model::{IssueId, MilestoneId, MilestoneState};
+
+/// The Friday re-plan screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplanScreen {
+    pub from: MilestoneId,
+    pub target: MilestoneId,
+    /// The issues not Done, in board order, and whether each goes.
+    pub items: Vec<(IssueId, bool)>,
+    pub reset_lane: bool,
+    pub cursor: usize,
+    /// Enter was pressed: the summary question is showing.
+    pub confirming: bool,
+}
+
+impl Keys for ReplanScreen {
+    const NAME: &'static str = "replan";
+    const TITLE: &'static str = "Re-plan screen";
+}
+
+impl Screen for ReplanScreen {
+    fn command(self, state: &mut AppState, cmd: Command) -> Vec<Effect> {
+        replan_command(state, cmd)
+    }
+}
 
 /// Open milestones after `from` on the team's timeline (re-plan targets).
 fn targets(state: &AppState, from: u64) -> Vec<u64> {
