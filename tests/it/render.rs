@@ -957,7 +957,7 @@ const SCREENS: &[(BoardKind, &str)] = &[
 /// warns past 10 days.
 fn aged_state(first_in: &str) -> (AppState, String) {
     use chrono::{Duration, TimeZone, Utc};
-    use glboard::core::domain::insights::{IssueEvents, LabelEvent, ReadKinds};
+    use glboard::core::domain::events::{IssueEvents, LabelEvent, ReadKinds};
     let mut s = live_state(true);
     s.team.aging = [("In Progress".to_owned(), 10)].into_iter().collect();
     let noon = Utc.from_utc_datetime(&today().and_hms_opt(12, 0, 0).unwrap());

@@ -63,7 +63,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::Composed { issue, text } => workflow_keys::on_composed(state, issue, text),
         Action::CommandDone { title, ok, output } => {
-            crate::core::app::custom_command::done(state, &title, ok, &output);
+            crate::core::app::custom_command::run::done(state, &title, ok, &output);
             Vec::new()
         }
         Action::Notes { issue, notes } => {

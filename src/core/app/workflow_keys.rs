@@ -68,7 +68,9 @@ pub fn board_action(state: &mut AppState, cmd: Command) -> Option<Vec<Effect>> {
         }
         Command::Create => new_issue::start_new_issue(state),
         Command::MarkCard => crate::core::app::bulk::toggle(state),
-        Command::Custom(n) => crate::core::app::custom_command::run(state, usize::from(n), None),
+        Command::Custom(n) => {
+            crate::core::app::custom_command::run::run(state, usize::from(n), None)
+        }
         Command::MarkColumn => crate::core::app::bulk::column(state),
         Command::MarkShown => crate::core::app::bulk::shown(state),
         _ => match state.selected_issue() {

@@ -35,7 +35,7 @@ fn detail_command(state: &mut AppState, cmd: Command, issue: IssueId) -> Vec<Eff
     let before = state.mode.clone();
     if let Command::Custom(n) = cmd {
         let i = state.ws.issue(issue).cloned();
-        return crate::core::app::custom_command::run(state, usize::from(n), i.as_ref());
+        return crate::core::app::custom_command::run::run(state, usize::from(n), i.as_ref());
     }
     if cmd == Command::WriteSummary {
         let fx = crate::core::planning::issue::write_summary(state);
