@@ -15,6 +15,7 @@ pub mod overlay;
 pub mod panes;
 pub mod picker;
 pub mod screens;
+pub mod settings;
 pub mod state;
 pub mod update;
 pub mod workflow_keys;

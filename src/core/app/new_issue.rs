@@ -114,7 +114,7 @@ pub(crate) fn new_issue_in(
         labels,
         milestone,
     };
-    if state.editor {
+    if state.settings.editor {
         let header = format!(
             "Description of the new issue \"{}\"\nLeave nothing above the line for no description.",
             new.title

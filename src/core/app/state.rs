@@ -10,18 +10,11 @@ use crate::core::app::geometry;
 use crate::core::app::keymap::KeyPress;
 use crate::core::app::screens::Mode;
 use crate::core::app::screens::detail::DetailScreen;
+use crate::core::app::settings::Settings;
 use crate::core::domain::board::{self, BoardKind, BoardLayout, BoardSpec, SortMode};
 use crate::core::domain::edit::{Change, Reorder};
 use crate::core::domain::iteration::{self, IterationPick};
 use crate::core::domain::model::{Issue, IssueId, Milestone, MilestoneId, TeamConfig, Workspace};
-
-/// How the board makes a planning issue: the config's `planning_project`
-/// (a project path) and the text of its `planning_template`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct PlanningSetup {
-    pub project: Option<String>,
-    pub template: Option<String>,
-}
 
 /// Quick views (`f` cycles them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -281,6 +274,9 @@ impl SyncStatus {
 /// Everything the UI shows and remembers.
 #[derive(Debug, Clone)]
 pub struct AppState {
+    /// What the board was opened with: the config's keys, commands, views
+    /// and profiles, and what the terminal offers.
+    pub settings: Settings,
     pub ws: Workspace,
     pub team: TeamConfig,
     pub today: NaiveDate,
@@ -329,26 +325,8 @@ pub struct AppState {
     /// Why queued changes wait ("offline", "rate-limited until 14:05").
     pub outbox_wait: Option<crate::core::app::action::WaitReason>,
     pub undo: Vec<UndoEntry>,
-    /// `$VISUAL` or `$EDITOR` is set: comments are written there.
-    pub editor: bool,
-    /// A browser can be opened here (a display and an opener): else `o`
-    /// shows the address.
-    pub browser: bool,
-    /// Where a new planning issue goes and its template (from the config).
-    pub planning_setup: PlanningSetup,
     /// Cards marked for a bulk change, in the order marked.
     pub marked: Vec<IssueId>,
-    /// The keys in effect: the defaults with the config's `[keys]`.
-    pub keymap: std::sync::Arc<crate::core::app::keys::Keymap>,
-    /// The config's `[[commands]]`.
-    pub commands: Vec<crate::core::app::custom_command::CustomCommand>,
-    /// The config's `[views.NAME]`, after the built-in quick views.
-    pub saved_views: Vec<crate::core::domain::saved_view::SavedView>,
-    /// The config's profiles, and the one shown (`None`: the default).
-    pub profiles: Vec<String>,
-    pub profile: Option<String>,
-    /// Chosen in the switcher (`gw`): open the board again on it.
-    pub switch_profile: Option<Option<String>>,
     /// What the board showed when it last closed (and when): cards changed
     /// since are marked.
     pub last_look: Option<(
@@ -392,6 +370,7 @@ impl AppState {
             sort: SortMode::Manual,
             filter: String::new(),
             mode: Mode::Board,
+            settings: Settings::default(),
             layout: BoardLayout {
                 kind: board,
                 columns: Vec::new(),
@@ -420,17 +399,8 @@ impl AppState {
             session: 0,
             notes: Default::default(),
             retired: Vec::new(),
-            editor: false,
-            browser: false,
-            planning_setup: PlanningSetup::default(),
             marked: Vec::new(),
-            keymap: Default::default(),
-            commands: Vec::new(),
-            saved_views: Vec::new(),
             last_look: None,
-            profiles: Vec::new(),
-            profile: None,
-            switch_profile: None,
             last_project: None,
             draft: None,
             followed: None,
@@ -563,7 +533,7 @@ impl AppState {
             }
         }
         if let QuickFilter::Saved(n) = self.quick
-            && let Some(v) = self.saved_views.get(usize::from(n))
+            && let Some(v) = self.settings.saved_views.get(usize::from(n))
         {
             v.apply(&mut self.layout, &self.ws, self.today);
         }

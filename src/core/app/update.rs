@@ -163,7 +163,7 @@ fn on_key(state: &mut AppState, key: KeyPress) -> Vec<Effect> {
         } else {
             &[ctx]
         };
-    let keymap = state.keymap.clone();
+    let keymap = state.settings.keymap.clone();
     match keymap.resolve_layered(layers, &pending, key) {
         Resolution::Command(cmd) => run(state, cmd),
         Resolution::Pending => {
@@ -521,7 +521,7 @@ mod tests {
             s.mode
         );
         // With a browser (a desktop), o opens the address.
-        s.browser = true;
+        s.settings.browser = true;
         let fx = type_keys(&mut s, "o");
         assert!(matches!(fx.as_slice(), [Effect::OpenUrl(_)]));
         let fx = type_keys(&mut s, "y");

@@ -43,12 +43,12 @@ pub fn board_action(state: &mut AppState, cmd: Command) -> Option<Vec<Effect>> {
         Command::SwitchProfile => open_profile_picker(state),
         Command::ShowNext => crate::core::app::screens::next::show_next(state),
         Command::QuickView => {
-            state.quick = state.quick.next(state.saved_views.len());
+            state.quick = state.quick.next(state.settings.saved_views.len());
             state.relayout();
             let n = state.layout.card_count();
             state.info(format!(
                 "view: {} ({n} cards)",
-                state.quick.name(&state.saved_views)
+                state.quick.name(&state.settings.saved_views)
             ));
             Vec::new()
         }
@@ -145,7 +145,7 @@ pub fn card_action(state: &mut AppState, cmd: Command, id: IssueId) -> Option<Ve
             });
             Vec::new()
         }
-        Command::Comment if state.editor => {
+        Command::Comment if state.settings.editor => {
             let header = format!(
                 "Comment on {} {}\nSave with nothing above the line to cancel.",
                 state.short_ref(&issue),
@@ -260,23 +260,23 @@ fn is_workflow(cmd: Command) -> bool {
 
 /// `gw`: the config's profiles to switch to.
 fn open_profile_picker(state: &mut AppState) -> Vec<Effect> {
-    if state.profiles.is_empty() {
+    if state.settings.profiles.is_empty() {
         state.info("one profile only: [profiles.NAME] in the config adds others");
         return Vec::new();
     }
     let mut items = vec![PickItem {
         label: "default".into(),
-        detail: if state.profile.is_none() {
+        detail: if state.settings.profile.is_none() {
             "the top level of the config  (shown)".into()
         } else {
             "the top level of the config".into()
         },
         value: PickValue::Profile(None),
     }];
-    for p in &state.profiles {
+    for p in &state.settings.profiles {
         items.push(PickItem {
             label: p.clone(),
-            detail: if state.profile.as_deref() == Some(p) {
+            detail: if state.settings.profile.as_deref() == Some(p) {
                 "(shown)".into()
             } else {
                 String::new()
@@ -296,7 +296,7 @@ fn open_profile_picker(state: &mut AppState) -> Vec<Effect> {
 /// Open an address in the browser; over SSH, or with no opener, say it
 /// (to open elsewhere).
 pub fn open_url(state: &mut AppState, url: &str) -> Vec<Effect> {
-    if state.browser {
+    if state.settings.browser {
         state.info(format!("opening {url}"));
         vec![Effect::OpenUrl(url.to_owned())]
     } else {
@@ -906,7 +906,7 @@ mod tests {
     #[test]
     fn with_an_editor_comments_are_written_there() {
         let mut s = state();
-        s.editor = true;
+        s.settings.editor = true;
         keys(&mut s, "ll");
         let fx = keys(&mut s, "c");
         let [Effect::Compose { issue, header }] = fx.as_slice() else {
@@ -1116,7 +1116,7 @@ mod tests {
             s.status.as_ref().unwrap().text,
             format!("no browser here: {url} (y copies it)")
         );
-        s.browser = true;
+        s.settings.browser = true;
         assert_eq!(keys(&mut s, "o"), vec![Effect::OpenUrl(url)]);
     }
 
@@ -1126,7 +1126,7 @@ mod tests {
     fn o_in_the_detail_pane_picks_the_issue_or_a_merge_request() {
         use crate::core::domain::merge_requests::{MergeRequest, MrState};
         let mut s = state();
-        s.browser = true;
+        s.settings.browser = true;
         keys(&mut s, "ll");
         let issue = sel(&s).clone();
         s.ws.merge_requests = vec![MergeRequest {
@@ -1172,7 +1172,7 @@ mod tests {
             "back to the pane"
         );
         // Without a browser, the address is said.
-        s.browser = false;
+        s.settings.browser = false;
         keys(&mut s, "o");
         assert!(keys(&mut s, "42<Enter>").is_empty());
         assert!(

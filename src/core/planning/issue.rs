@@ -40,7 +40,7 @@ pub(crate) fn planning_issue(state: &mut AppState) -> Vec<Effect> {
 /// Where a new planning issue goes: `planning_project`, else the project
 /// of the previous iteration's planning issue.
 fn project_for(state: &AppState, m: &Milestone) -> Option<ProjectId> {
-    if let Some(p) = &state.planning_setup.project {
+    if let Some(p) = &state.settings.planning_setup.project {
         return state
             .ws
             .projects
@@ -85,6 +85,7 @@ fn offer_to_create(state: &mut AppState, m: &Milestone) -> Vec<Effect> {
     };
     let previous = planning::summary::previous(&state.ws, &state.team, m).cloned();
     let template = state
+        .settings
         .planning_setup
         .template
         .clone()
@@ -186,7 +187,7 @@ mod tests {
                 .contains("no planning issue")
         );
         // With a project: offered, its text shown first; n keeps nothing.
-        s.planning_setup.project = Some(s.ws.projects[0].path.clone());
+        s.settings.planning_setup.project = Some(s.ws.projects[0].path.clone());
         keys(&mut s, "i");
         let Mode::Confirm(ConfirmScreen { preview, edit, .. }) = &s.mode else {
             panic!("{:?}", s.mode);

@@ -172,7 +172,7 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
     parts.extend(capacity_part);
     if state.quick != crate::core::app::state::QuickFilter::All {
         parts.push((
-            format!("view: {}", state.quick.name(&state.saved_views)),
+            format!("view: {}", state.quick.name(&state.settings.saved_views)),
             theme.weight(),
         ));
     }

@@ -29,7 +29,7 @@ pub(super) fn draw(
         buf,
         r,
         &title,
-        &help::help_lines(&state.keymap, query, width),
+        &help::help_lines(&state.settings.keymap, query, width),
         scroll,
         theme,
     );

@@ -24,7 +24,7 @@ fn values(state: &AppState, i: &Issue) -> Vec<(&'static str, String)> {
 
 /// Run command `n` on the selected card (and the marked cards).
 pub(crate) fn run(state: &mut AppState, n: usize, issue: Option<&Issue>) -> Vec<Effect> {
-    let Some(c) = state.commands.get(n).cloned() else {
+    let Some(c) = state.settings.commands.get(n).cloned() else {
         return Vec::new();
     };
     let selected = issue.cloned().or_else(|| state.selected_issue().cloned());

@@ -21,7 +21,7 @@ fn overlay_lines(state: &AppState) -> Option<(usize, usize)> {
             panes::detail_lines(state, issue, inner.w as usize).len()
         }
         Mode::Help(HelpScreen { query, .. }) => {
-            help::help_lines(&state.keymap, query, help::width(inner.w)).len()
+            help::help_lines(&state.settings.keymap, query, help::width(inner.w)).len()
         }
         _ => return None,
     };

@@ -93,13 +93,13 @@ fn accept_pick(state: &mut AppState, p: Picker) -> Vec<Effect> {
     }
     if p.purpose == PickPurpose::Profile {
         if let Some(PickValue::Profile(name)) = p.current().map(|i| i.value.clone()) {
-            if name == state.profile {
+            if name == state.settings.profile {
                 state.info("that is the profile shown");
                 return Vec::new();
             }
             // The board closes and opens again on the other profile (its
             // own host, group, team and cache).
-            state.switch_profile = Some(name);
+            state.settings.switch_profile = Some(name);
             state.quit = true;
             return vec![Effect::Quit];
         }
