@@ -491,7 +491,7 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
         project: cfg.file.planning_project.clone(),
         template: cfg.planning_template_text(),
     };
-    state.session = fastrand::u64(..);
+    state.changes.session = fastrand::u64(..);
     state.clock_today = cli.today.is_none();
     let capacity = cfg.capacity_warnings(&state.ws.members);
     let aging = if state.team.lanes.is_empty() {

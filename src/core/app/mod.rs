@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod bulk;
+pub mod changes;
 pub mod commit;
 pub mod custom_command;
 pub mod geometry;

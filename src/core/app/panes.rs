@@ -224,8 +224,9 @@ fn merge_request_lines(lines: &mut Vec<RichLine>, state: &AppState, issue: &Issu
 /// Comments on `issue` queued (by any glboard process) or not yet written
 /// down, oldest first.
 fn posting(state: &AppState, issue: crate::core::domain::model::IssueId) -> Vec<&str> {
-    let unsaved = state.unsaved.iter().flat_map(|u| &u.changes);
+    let unsaved = state.changes.unsaved.iter().flat_map(|u| &u.changes);
     state
+        .changes
         .pending
         .iter()
         .chain(unsaved)

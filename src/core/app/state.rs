@@ -6,13 +6,13 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::core::app::changes::Changes;
 use crate::core::app::geometry;
 use crate::core::app::keymap::KeyPress;
 use crate::core::app::screens::Mode;
 use crate::core::app::screens::detail::DetailScreen;
 use crate::core::app::settings::Settings;
 use crate::core::domain::board::{self, BoardKind, BoardLayout, BoardSpec, SortMode};
-use crate::core::domain::edit::{Change, Reorder};
 use crate::core::domain::iteration::{self, IterationPick};
 use crate::core::domain::model::{Issue, IssueId, Milestone, MilestoneId, TeamConfig, Workspace};
 
@@ -66,33 +66,22 @@ impl QuickFilter {
     }
 }
 
-/// Changes sent together (a re-plan): how far along they are.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Batch {
-    pub label: String,
-    /// The user action (until saved).
-    pub local: u64,
-    pub total: usize,
-    /// Their ids, once saved.
-    pub changes: Vec<u64>,
-}
-
 impl AppState {
     /// `(sent, refused, total)` of the running batch.
     pub fn batch_progress(&self) -> Option<(usize, usize, usize)> {
-        let b = self.batch.as_ref()?;
+        let b = self.changes.batch.as_ref()?;
         if b.changes.is_empty() {
             return Some((0, 0, b.total));
         }
         let refused = b
             .changes
             .iter()
-            .filter(|id| self.problems.iter().any(|p| p.change.id == **id))
+            .filter(|id| self.changes.problems.iter().any(|p| p.change.id == **id))
             .count();
         let waiting = b
             .changes
             .iter()
-            .filter(|id| self.pending.iter().any(|c| c.id == **id))
+            .filter(|id| self.changes.pending.iter().any(|c| c.id == **id))
             .count();
         Some((
             b.changes.len() - waiting - refused,
@@ -100,48 +89,6 @@ impl AppState {
             b.changes.len(),
         ))
     }
-}
-
-/// A change GitLab refused, kept until retried or discarded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub change: Change,
-    pub reason: String,
-}
-
-/// A user action of this session, for `u`: all its changes are undone
-/// together (a re-plan of 500 is one step).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UndoEntry {
-    /// The action's changes, each with what was seen before it.
-    pub changes: Vec<Change>,
-    /// Where each card was before a reorder: its neighbours then.
-    pub places: Vec<Option<Reorder>>,
-    /// What the action did, in words.
-    pub label: String,
-    /// False for what GitLab cannot take back (a comment, a new issue):
-    /// `u` says so instead of silently skipping it.
-    pub undoable: bool,
-    /// The user action's local number (until saved).
-    pub local: u64,
-    /// What the board showed and followed before the action, when the
-    /// action pointed it elsewhere (a re-plan): undo points it back.
-    pub board_before: Option<BoardBefore>,
-}
-
-/// The milestone a board showed and the one it followed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BoardBefore {
-    pub milestone: Option<MilestoneId>,
-    pub followed: Option<MilestoneId>,
-}
-
-/// Changes of one user action not yet written down: they show on the
-/// board, but count as pending only once durable.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unsaved {
-    pub local: u64,
-    pub changes: Vec<Change>,
 }
 
 /// Selection and scroll position of one board.
@@ -277,6 +224,9 @@ pub struct AppState {
     /// What the board was opened with: the config's keys, commands, views
     /// and profiles, and what the terminal offers.
     pub settings: Settings,
+    /// The board's changes: pending, unsaved, refused, undo, the batch
+    /// being sent.
+    pub changes: Changes,
     pub ws: Workspace,
     pub team: TeamConfig,
     pub today: NaiveDate,
@@ -308,23 +258,6 @@ pub struct AppState {
     pub sync: SyncStatus,
     /// The wall clock at the last tick (the core has no clock of its own).
     pub now: Option<DateTime<Utc>>,
-    /// Changes written down but not yet applied by GitLab (from any
-    /// glboard process), oldest first.
-    pub pending: Vec<Change>,
-    /// This process's changes not yet written down.
-    pub unsaved: Vec<Unsaved>,
-    /// GitLab's version of each issue that has changes over it (pending
-    /// or unsaved): `ws` shows it with those changes applied.
-    pub base: std::collections::HashMap<IssueId, Issue>,
-    /// Numbers this process's user actions (and placeholder cards).
-    pub local_seq: u64,
-    /// Random per process: placeholder ids of different processes differ.
-    pub session: u64,
-    /// Changes GitLab refused.
-    pub problems: Vec<Problem>,
-    /// Why queued changes wait ("offline", "rate-limited until 14:05").
-    pub outbox_wait: Option<crate::core::app::action::WaitReason>,
-    pub undo: Vec<UndoEntry>,
     /// Cards marked for a bulk change, in the order marked.
     pub marked: Vec<IssueId>,
     /// What the board showed when it last closed (and when): cards changed
@@ -336,8 +269,6 @@ pub struct AppState {
     /// The milestone the iteration board follows (remembered per workspace).
     pub followed: Option<MilestoneId>,
     pub quick: QuickFilter,
-    /// A batch of changes being sent (a re-plan), for its progress bar.
-    pub batch: Option<Batch>,
     /// The project new issues went to last.
     pub last_project: Option<crate::core::domain::model::ProjectId>,
     /// A new issue waiting for its description from the editor.
@@ -371,6 +302,7 @@ impl AppState {
             filter: String::new(),
             mode: Mode::Board,
             settings: Settings::default(),
+            changes: Changes::default(),
             layout: BoardLayout {
                 kind: board,
                 columns: Vec::new(),
@@ -389,14 +321,6 @@ impl AppState {
             loaded: true,
             sync: SyncStatus::default(),
             now: None,
-            pending: Vec::new(),
-            problems: Vec::new(),
-            outbox_wait: None,
-            undo: Vec::new(),
-            unsaved: Vec::new(),
-            base: Default::default(),
-            local_seq: 0,
-            session: 0,
             notes: Default::default(),
             retired: Vec::new(),
             marked: Vec::new(),
@@ -405,7 +329,6 @@ impl AppState {
             draft: None,
             followed: None,
             quick: QuickFilter::All,
-            batch: None,
         };
         s.relayout();
         s
@@ -418,7 +341,7 @@ impl AppState {
         let keep_name = std::mem::take(&mut self.ws.name);
         let old = std::mem::replace(&mut self.ws, ws);
         self.retired.push(old);
-        self.base.clear();
+        self.changes.base.clear();
         if self.ws.name.is_empty() {
             self.ws.name = keep_name;
         }

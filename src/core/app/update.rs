@@ -132,8 +132,8 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<Effect> {
             state.now = Some(state.now.map_or(at, |n| n.max(at)));
             // GitLab answers: changes waiting offline go now, and the
             // status line no longer says offline next to "synced".
-            if state.outbox_wait == Some(crate::core::app::action::WaitReason::Offline) {
-                state.outbox_wait = None;
+            if state.changes.outbox_wait == Some(crate::core::app::action::WaitReason::Offline) {
+                state.changes.outbox_wait = None;
                 fx.push(Effect::SendNow);
             }
             SyncPhase::Idle
@@ -570,7 +570,7 @@ mod tests {
             }),
         );
         assert_eq!(
-            s.outbox_wait,
+            s.changes.outbox_wait,
             Some(crate::core::app::action::WaitReason::Offline)
         );
         let fx = update(
@@ -581,7 +581,7 @@ mod tests {
         );
         assert_eq!(fx, vec![Effect::SendNow]);
         assert_eq!(
-            s.outbox_wait, None,
+            s.changes.outbox_wait, None,
             "never 'synced just now' and 'offline' at once"
         );
         // A rate limit is not lifted by a sync: it stays, nothing is sent.
@@ -600,7 +600,7 @@ mod tests {
             }),
         );
         assert!(fx.is_empty());
-        assert!(s.outbox_wait.is_some());
+        assert!(s.changes.outbox_wait.is_some());
     }
 
     #[test]

@@ -742,10 +742,13 @@ mod tests {
         assert_eq!(col_title(&s), "In Progress");
         assert_eq!(sel(&s).iid, 100);
         assert_eq!(sel(&s).assignees[0].username, "zoe");
-        assert!(s.pending.is_empty(), "pending only once written down");
+        assert!(
+            s.changes.pending.is_empty(),
+            "pending only once written down"
+        );
         saved(&mut s, &fx);
-        assert_eq!(s.pending.len(), 1);
-        assert!(s.unsaved.is_empty());
+        assert_eq!(s.changes.pending.len(), 1);
+        assert!(s.changes.unsaved.is_empty());
     }
 
     #[test]
@@ -1032,7 +1035,7 @@ mod tests {
         };
         let full = |ws: &crate::core::domain::model::Workspace, s: &AppState| StoreUpdate {
             full: Some((Box::new(ws.clone()), vec![])),
-            queued: s.pending.clone(),
+            queued: s.changes.pending.clone(),
             ..StoreUpdate::default()
         };
         // Not yet written down, then written down: shown either way.
@@ -1046,7 +1049,7 @@ mod tests {
         assert_eq!(col_title(&s), "In Progress");
         assert!(s.is_pending(sel(&s).id));
         // Another process queued a change of the weight meanwhile.
-        let mut other = s.pending[0].clone();
+        let mut other = s.changes.pending[0].clone();
         other.id = 5000;
         other.edit = Edit {
             weight: Some(Some(8)),
@@ -1056,7 +1059,7 @@ mod tests {
         u.queued.push(other);
         update(&mut s, Action::Store(Box::new(u)));
         assert_eq!(sel(&s).weight, Some(8));
-        assert_eq!(s.pending.len(), 2);
+        assert_eq!(s.changes.pending.len(), 2);
     }
 
     #[test]
@@ -1066,7 +1069,7 @@ mod tests {
         keys(&mut s, "ll");
         let fx = keys(&mut s, "t");
         assert!(enqueued(&fx).is_empty());
-        assert!(s.pending.is_empty());
+        assert!(s.changes.pending.is_empty());
         assert_eq!(col_title(&s), "In Progress");
         assert!(s.status.as_ref().unwrap().text.contains("not sent"));
     }

@@ -139,10 +139,10 @@ fn put(buf: &mut Buffer, x: u16, y: u16, max: usize, s: &str, style: Style) -> u
 mod tests {
     use super::*;
     use crate::core::app::action::Action;
+    use crate::core::app::changes::Problem;
     use crate::core::app::picker::{PickItem, PickPurpose, PickValue, Picker};
     use crate::core::app::screens::integrity::IntegrityScreen;
     use crate::core::app::screens::problems::ProblemsScreen;
-    use crate::core::app::state::Problem;
     use crate::core::app::update::update;
     use crate::core::domain::edit::Change;
     use crate::core::domain::model::IssueId;
@@ -199,7 +199,7 @@ mod tests {
         // The box's height was `n as u16 * 2`: past 32,767 changes it
         // overflowed (a panic in debug builds, a wrapped height otherwise).
         let mut s = board_of(many(3, &["team::Datastores"]));
-        s.problems = (0..40_000)
+        s.changes.problems = (0..40_000)
             .map(|n| Problem {
                 change: Change {
                     id: n + 1,

@@ -45,24 +45,25 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
     let mut left_room = w.saturating_sub(pos_w + 1);
     let mut right_x = r.x.saturating_add(cells(w.saturating_sub(pos_w)));
     let mut outbox: Vec<(String, Style)> = Vec::new();
-    if !state.problems.is_empty() {
+    if !state.changes.problems.is_empty() {
         outbox.push((
             format!(
                 "{} (!)  ",
                 crate::core::domain::conflict::problems_count(
-                    state.problems.iter().map(|p| p.reason.as_str())
+                    state.changes.problems.iter().map(|p| p.reason.as_str())
                 )
             ),
             theme.severity(crate::core::app::state::Severity::Error),
         ));
     }
-    if !state.pending.is_empty() {
+    if !state.changes.pending.is_empty() {
         let why = state
+            .changes
             .outbox_wait
             .as_ref()
             .map(|w| format!(" · {w}"))
             .unwrap_or_default();
-        let n = state.pending.len();
+        let n = state.changes.pending.len();
         outbox.push((
             format!("{n} change{} pending{why}  ", if n == 1 { "" } else { "s" }),
             theme.weight(),
@@ -128,7 +129,11 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
                 .is_none_or(|m| m.severity == crate::core::app::state::Severity::Info) =>
         {
             let (sent, refused, total) = state.batch_progress().unwrap_or((0, 0, 1));
-            let label = state.batch.as_ref().map_or("", |b| b.label.as_str());
+            let label = state
+                .changes
+                .batch
+                .as_ref()
+                .map_or("", |b| b.label.as_str());
             let bar_w = 20usize;
             let done = (sent + refused) * bar_w / total.max(1);
             let bar = format!("{}{}", "█".repeat(done), "░".repeat(bar_w - done));

@@ -3,12 +3,13 @@
 //! Ready) as one batch and one undo step; the board then follows it.
 
 use crate::core::app::action::Effect;
+use crate::core::app::changes::Batch;
 use crate::core::app::commit::{Step, UndoAs, commit_action};
 use crate::core::app::keymap::Command;
 use crate::core::app::picker::{PickItem, PickPurpose, PickValue, Picker};
 use crate::core::app::screens::Mode;
 use crate::core::app::screens::{Keys, Screen};
-use crate::core::app::state::{AppState, Batch};
+use crate::core::app::state::AppState;
 use crate::core::domain::edit;
 use crate::core::domain::iteration;
 use crate::core::domain::model::{IssueId, MilestoneId, MilestoneState};
@@ -214,18 +215,18 @@ fn apply_replan(state: &mut AppState, r: ReplanScreen) -> Vec<Effect> {
     let total = steps.len();
     // One user action: one batch in the outbox, one undo step, which also
     // points the board back.
-    let before = crate::core::app::state::BoardBefore {
+    let before = crate::core::app::changes::BoardBefore {
         milestone: state.milestone,
         followed: state.followed,
     };
     let mut effects = commit_action(state, steps, label.clone(), UndoAs::Step);
-    if let Some(entry) = state.undo.last_mut()
+    if let Some(entry) = state.changes.undo.last_mut()
         && entry.label == label
     {
         entry.board_before = Some(before);
     }
     if let Some(Effect::Enqueue { local, .. }) = effects.first() {
-        state.batch = Some(Batch {
+        state.changes.batch = Some(Batch {
             label,
             local: *local,
             total,
@@ -301,7 +302,7 @@ mod tests {
         answered(&mut s, &sent, &[]);
         assert_eq!(s.batch_progress(), Some((4, 0, 5)));
         answered(&mut s, &[], &[(ids[4], "404", None)]);
-        assert_eq!(s.batch, None);
+        assert_eq!(s.changes.batch, None);
         assert!(
             s.status
                 .as_ref()
