@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use glboard::core::app::action::Action;
 use glboard::core::app::keymap;
-use glboard::core::app::screens::prompt::ConfirmScreen;
+use glboard::core::app::screens::confirm::ConfirmScreen;
 use glboard::core::app::state::AppState;
 use glboard::core::app::update::update;
 use glboard::core::domain::board::BoardKind;

@@ -7,8 +7,8 @@ use crate::core::app::action::Effect;
 use crate::core::app::commit::create;
 use crate::core::app::picker::{PickItem, PickPurpose, PickValue, Picker};
 use crate::core::app::screens::Mode;
-use crate::core::app::screens::prompt::InputPurpose;
-use crate::core::app::screens::prompt::InputScreen;
+use crate::core::app::screens::input::InputPurpose;
+use crate::core::app::screens::input::InputScreen;
 use crate::core::app::state::AppState;
 use crate::core::domain::board::{BoardKind, ColumnKind};
 use crate::core::domain::edit;
@@ -146,7 +146,7 @@ pub(crate) fn on_description(state: &mut AppState, text: Result<String, String>)
 #[cfg(test)]
 mod tests {
     use crate::core::app::screens::Mode;
-    use crate::core::app::screens::prompt::InputScreen;
+    use crate::core::app::screens::input::InputScreen;
     use crate::core::testing::{answered, col_title, enqueued, issue, keys, saved, sel, state};
 
     #[test]

@@ -269,7 +269,7 @@ fn on_mouse(state: &mut AppState, m: MouseInput) {
 mod tests {
     use super::*;
     use crate::core::app::keymap::KeyPress;
-    use crate::core::app::screens::prompt::InputScreen;
+    use crate::core::app::screens::input::InputScreen;
     use crate::core::domain::board::SortMode;
     use crate::core::testing::{issue, team, workspace};
     use chrono::NaiveDate;

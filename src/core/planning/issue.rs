@@ -5,7 +5,7 @@
 
 use crate::core::app::action::Effect;
 use crate::core::app::screens::Mode;
-use crate::core::app::screens::prompt::ConfirmScreen;
+use crate::core::app::screens::confirm::ConfirmScreen;
 use crate::core::app::state::AppState;
 use crate::core::domain::edit::{DescriptionEdit, Edit, NewIssue};
 use crate::core::domain::model::{Milestone, ProjectId};
@@ -170,8 +170,8 @@ pub(crate) fn write_summary(state: &mut AppState) -> Vec<Effect> {
 #[cfg(test)]
 mod tests {
     use crate::core::app::screens::Mode;
+    use crate::core::app::screens::confirm::ConfirmScreen;
     use crate::core::app::screens::detail::DetailScreen;
-    use crate::core::app::screens::prompt::ConfirmScreen;
     use crate::core::testing::{enqueued, issue, keys, state};
 
     #[test]

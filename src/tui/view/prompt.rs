@@ -7,9 +7,10 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect as TRect;
 
 use super::{Draw, pager, put};
+use crate::core::app::screens::confirm::ConfirmScreen;
 use crate::core::app::screens::filter::FilterScreen;
-use crate::core::app::screens::prompt::InputPurpose;
-use crate::core::app::screens::prompt::{ConfirmScreen, InputScreen};
+use crate::core::app::screens::input::InputPurpose;
+use crate::core::app::screens::input::InputScreen;
 use crate::core::app::state::AppState;
 use crate::core::app::state::{Severity, StatusMessage};
 use crate::core::domain::text;

@@ -2,12 +2,12 @@
 //! outbox on the right; on the left a message, a hint, a batch's progress,
 //! or the prompt of the mode (see `prompt`).
 
+use crate::core::app::screens::confirm::ConfirmScreen;
 use crate::core::app::screens::detail::DetailScreen;
 use crate::core::app::screens::filter::FilterScreen;
 use crate::core::app::screens::grab::GrabScreen;
 use crate::core::app::screens::help::HelpScreen;
-use crate::core::app::screens::prompt::ConfirmScreen;
-use crate::core::app::screens::prompt::InputScreen;
+use crate::core::app::screens::input::InputScreen;
 use ratatui::buffer::Buffer;
 use ratatui::style::Style;
 

@@ -4,8 +4,8 @@
 
 use crate::core::app::action::Effect;
 use crate::core::app::keymap::Command;
+use crate::core::app::screens::confirm::ConfirmScreen;
 use crate::core::app::screens::pager::overlay_command;
-use crate::core::app::screens::prompt::ConfirmScreen;
 use crate::core::app::screens::{Keys, Mode, Screen};
 use crate::core::app::state::AppState;
 use crate::core::app::workflow_keys;

@@ -11,17 +11,18 @@
 
 pub mod board;
 pub mod changes;
+pub mod confirm;
 pub mod detail;
 pub mod filter;
 pub mod grab;
 pub mod help;
+pub mod input;
 pub mod insights;
 pub mod integrity;
 pub mod next;
 pub mod pager;
 pub mod picker;
 pub mod problems;
-pub mod prompt;
 pub mod replan;
 
 use crate::core::app::action::Effect;
@@ -48,9 +49,9 @@ macro_rules! the_screens {
             /// A list to pick from (lanes, milestones, members), with a search.
             Picker(Box<Picker>),
             /// A one-line text prompt (weight, comment).
-            Input(prompt::InputScreen),
+            Input(input::InputScreen),
             /// A yes/no question.
-            Confirm(prompt::ConfirmScreen),
+            Confirm(confirm::ConfirmScreen),
             /// Typing a search: the board's filter, the help's search.
             Filter(filter::FilterScreen),
             /// The problems panel: changes GitLab refused.
