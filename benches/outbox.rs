@@ -221,8 +221,8 @@ fn key_press_to_frame() {
                 );
             }
         }
-        state.pending.clear();
-        state.base.clear();
+        state.changes.pending.clear();
+        state.changes.base.clear();
     }
     times.sort();
     println!(

@@ -15,7 +15,8 @@ use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use serde::Deserialize;
 
-use crate::core::domain::insights::{self, IssueEvents, LabelEvent, MilestoneEvent, StateEvent};
+use crate::core::domain::events::{IssueEvents, LabelEvent, MilestoneEvent, StateEvent};
+use crate::core::domain::insights;
 use crate::core::domain::model::{Issue, IssueId, Milestone, MilestoneId, TeamConfig, Workspace};
 use crate::gitlab::{CONCURRENT_PAGES, Client, GitlabError};
 use crate::store::{EventsRow, Store, StoreError};

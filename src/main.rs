@@ -333,8 +333,8 @@ fn demo(cli: &Cli, hint: Option<String>) -> ExitCode {
     let mut state = AppState::new(ws, team, today, board_kind(cli));
     state.clock_today = cli.today.is_none();
     // The demo's comments are written in $EDITOR too; `o` knows a browser.
-    state.editor = glboard::tui::editor().is_some();
-    state.browser = glboard::effects::has_browser();
+    state.settings.editor = glboard::tui::editor().is_some();
+    state.settings.browser = glboard::effects::has_browser();
     if let Err(code) = open_on_milestone(cli, &mut state) {
         return code;
     }
@@ -491,18 +491,18 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
     state.loaded = cached;
     state.sync.enabled = true;
     state.sync.last_success = synced_at;
-    state.editor = glboard::tui::editor().is_some();
-    state.browser = glboard::effects::has_browser();
-    state.keymap = std::sync::Arc::new(cfg.keymap.clone());
-    state.commands = cfg.commands.clone();
-    state.saved_views = cfg.saved_views.clone();
-    state.profiles = cfg.file.profiles.keys().cloned().collect();
-    state.profile = cfg.profile.clone();
-    state.planning_setup = glboard::core::app::state::PlanningSetup {
+    state.settings.editor = glboard::tui::editor().is_some();
+    state.settings.browser = glboard::effects::has_browser();
+    state.settings.keymap = std::sync::Arc::new(cfg.keymap.clone());
+    state.settings.commands = cfg.commands.clone();
+    state.settings.saved_views = cfg.saved_views.clone();
+    state.settings.profiles = cfg.file.profiles.keys().cloned().collect();
+    state.settings.profile = cfg.profile.clone();
+    state.settings.planning_setup = glboard::core::app::settings::PlanningSetup {
         project: cfg.file.planning_project.clone(),
         template: cfg.planning_template_text(),
     };
-    state.session = fastrand::u64(..);
+    state.changes.session = fastrand::u64(..);
     state.clock_today = cli.today.is_none();
     let capacity = cfg.capacity_warnings(&state.ws.members);
     let aging = if state.team.lanes.is_empty() {
@@ -673,7 +673,7 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
     }
     // The switcher chose another profile: the board again, on it.
     if let Ok(last) = &result
-        && let Some(next) = &last.switch_profile
+        && let Some(next) = &last.settings.switch_profile
     {
         return reopen_on_profile(next.as_deref());
     }

@@ -10,7 +10,8 @@ use serde_json::{Value, json};
 use super::{EX_OK, EX_TEMPFAIL, EX_USAGE, Failure, Live, fail, find_milestone, sync_now};
 use crate::cli::{Cli, Format};
 use crate::core::domain::board::full_ref;
-use crate::core::domain::insights::{self, IssueEvents, IssueSet, Iteration};
+use crate::core::domain::events::IssueEvents;
+use crate::core::domain::insights::{self, IssueSet, Iteration};
 use crate::core::domain::model::{Milestone, TeamConfig, Workspace};
 use crate::events::{self as ev, Kind};
 

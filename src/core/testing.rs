@@ -210,12 +210,14 @@ pub fn answered(
         .chain(refused.iter().map(|(id, _, _)| *id))
         .collect();
     let queued: Vec<Change> = s
+        .changes
         .pending
         .iter()
         .filter(|c| !done.contains(&c.id))
         .cloned()
         .collect();
     let mut failed: Vec<(Change, String)> = s
+        .changes
         .problems
         .iter()
         .map(|p| (p.change.clone(), p.reason.clone()))
@@ -223,12 +225,24 @@ pub fn answered(
     let mut upsert = Vec::new();
     let mut sent_list = Vec::new();
     for (id, issue) in sent {
-        let c = s.pending.iter().find(|c| c.id == *id).unwrap().clone();
+        let c = s
+            .changes
+            .pending
+            .iter()
+            .find(|c| c.id == *id)
+            .unwrap()
+            .clone();
         sent_list.push((c, issue.as_ref().map(|i| i.id)));
         upsert.extend(issue.clone());
     }
     for (id, reason, issue) in refused {
-        let c = s.pending.iter().find(|c| c.id == *id).unwrap().clone();
+        let c = s
+            .changes
+            .pending
+            .iter()
+            .find(|c| c.id == *id)
+            .unwrap()
+            .clone();
         failed.push((c, reason.to_string()));
         upsert.extend(issue.clone());
     }

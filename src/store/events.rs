@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError, from_sql_id, sql_id};
-use crate::core::domain::insights::{IssueEvents, LabelEvent};
+use crate::core::domain::events::{IssueEvents, LabelEvent};
 use crate::core::domain::model::IssueId;
 
 /// One kind of an issue's events as read: their JSON (the core's event

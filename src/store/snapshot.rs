@@ -55,7 +55,7 @@ pub struct Delta {
 struct Related {
     history: std::collections::HashMap<IssueId, Vec<u64>>,
     history_fetched: std::collections::HashMap<IssueId, DateTime<Utc>>,
-    events: std::collections::HashMap<IssueId, crate::core::domain::insights::IssueEvents>,
+    events: std::collections::HashMap<IssueId, crate::core::domain::events::IssueEvents>,
     merge_requests: Vec<crate::core::domain::merge_requests::MergeRequest>,
 }
 

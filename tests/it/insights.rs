@@ -10,7 +10,7 @@ use std::time::Duration;
 use crate::common::{self, Home, TOKEN};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use fake_gitlab::{FMilestoneEvent, FStateEvent, FakeGitlab, World, generate};
-use glboard::core::domain::insights::{LabelEvent, StateEvent};
+use glboard::core::domain::events::{LabelEvent, StateEvent};
 use glboard::events::{self, Kind};
 use glboard::gitlab::{Client, RetryPolicy};
 use secrecy::SecretString;

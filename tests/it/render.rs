@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use glboard::core::app::action::Action;
 use glboard::core::app::keymap;
+use glboard::core::app::screens::confirm::ConfirmScreen;
 use glboard::core::app::state::AppState;
 use glboard::core::app::update::update;
 use glboard::core::domain::board::BoardKind;
@@ -675,7 +676,8 @@ fn previews_ask_first_and_the_question_fits_80x24() {
     for ks in ["]]i", "S"] {
         let mut s = state(BoardKind::Iteration, 80, 24);
         keys(&mut s, ks);
-        let glboard::core::app::state::Mode::Confirm { prompt, .. } = &s.mode else {
+        let glboard::core::app::screens::Mode::Confirm(ConfirmScreen { prompt, .. }) = &s.mode
+        else {
             panic!("{ks}: no question: {:?}", s.status);
         };
         let prompt = prompt.clone();
@@ -955,7 +957,7 @@ const SCREENS: &[(BoardKind, &str)] = &[
 /// warns past 10 days.
 fn aged_state(first_in: &str) -> (AppState, String) {
     use chrono::{Duration, TimeZone, Utc};
-    use glboard::core::domain::insights::{IssueEvents, LabelEvent, ReadKinds};
+    use glboard::core::domain::events::{IssueEvents, LabelEvent, ReadKinds};
     let mut s = live_state(true);
     s.team.aging = [("In Progress".to_owned(), 10)].into_iter().collect();
     let noon = Utc.from_utc_datetime(&today().and_hms_opt(12, 0, 0).unwrap());

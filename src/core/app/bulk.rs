@@ -245,7 +245,7 @@ mod tests {
                 .iter()
                 .all(|c| c.edit.add_labels == vec!["priority::2".to_owned()])
         );
-        assert_eq!(s.undo.len(), 1, "one undo step");
+        assert_eq!(s.changes.undo.len(), 1, "one undo step");
         let fx = keys(&mut s, "u");
         assert_eq!(enqueued(&fx).len(), 3, "undone as one");
         // Esc clears the marks; then actions are for the selected card.

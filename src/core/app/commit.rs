@@ -4,8 +4,9 @@
 //! outbox reports back about writing them down.
 
 use crate::core::app::action::{Effect, OutboxEvent};
+use crate::core::app::changes::{UndoEntry, Unsaved};
 use crate::core::app::overlay::placeholder_id;
-use crate::core::app::state::{AppState, Severity, StatusMessage, UndoEntry, Unsaved};
+use crate::core::app::state::{AppState, Severity, StatusMessage};
 use crate::core::domain::edit::{self, Change, Edit, NewIssue, Reorder, Seen};
 use crate::core::domain::model::{Issue, IssueId, label_scope};
 use crate::core::domain::workflow::{self, Intent, Refusal};
@@ -43,8 +44,8 @@ pub enum UndoAs {
 }
 
 fn next_local(state: &mut AppState) -> u64 {
-    state.local_seq += 1;
-    state.local_seq
+    state.changes.local_seq += 1;
+    state.changes.local_seq
 }
 
 /// The issues just above and below `id` in the selected column.
@@ -99,8 +100,8 @@ pub fn commit_action(
             summary: step.summary,
             ..Change::default()
         };
-        if live && issue.iid != 0 && !state.base.contains_key(&step.issue) {
-            state.base.insert(step.issue, issue.clone());
+        if live && issue.iid != 0 && !state.changes.base.contains_key(&step.issue) {
+            state.changes.base.insert(step.issue, issue.clone());
         }
         let issue = &mut state.ws.issues[idx];
         edit::apply(issue, &change.edit, &members);
@@ -113,7 +114,7 @@ pub fn commit_action(
         return Vec::new();
     }
     if undo != UndoAs::Undoing {
-        state.undo.push(UndoEntry {
+        state.changes.undo.push(UndoEntry {
             changes: changes.clone(),
             places,
             label: label.clone(),
@@ -132,7 +133,7 @@ pub fn commit_action(
         return Vec::new();
     }
     state.info(said);
-    state.unsaved.push(Unsaved {
+    state.changes.unsaved.push(Unsaved {
         local,
         changes: changes.clone(),
     });
@@ -226,12 +227,13 @@ pub fn act_together(
 
 /// `u`: undo the last user action as a whole, or say why it cannot be.
 pub fn undo(state: &mut AppState) -> Vec<Effect> {
-    let Some(entry) = state.undo.pop() else {
+    let Some(entry) = state.changes.undo.pop() else {
         state.info("nothing to undo");
         return Vec::new();
     };
     if !entry.undoable {
         let next = state
+            .changes
             .undo
             .last()
             .map_or("nothing is left to undo".to_owned(), |e| {
@@ -295,7 +297,7 @@ pub fn undo(state: &mut AppState) -> Vec<Effect> {
 }
 
 /// Show and follow again what the board showed and followed before.
-fn board_back(state: &mut AppState, before: crate::core::app::state::BoardBefore) -> Vec<Effect> {
+fn board_back(state: &mut AppState, before: crate::core::app::changes::BoardBefore) -> Vec<Effect> {
     let mut fx = Vec::new();
     if state.followed != before.followed {
         fx.push(match before.followed {
@@ -325,7 +327,7 @@ fn board_back(state: &mut AppState, before: crate::core::app::state::BoardBefore
 /// GitLab will put it).
 pub fn create(state: &mut AppState, new: NewIssue) -> Vec<Effect> {
     let local = next_local(state);
-    let id = placeholder_id(state.session, local);
+    let id = placeholder_id(state.changes.session, local);
     let me = state.ws.me.clone();
     let mut card = edit::placeholder(id, &new, me, state.now);
     card.position = state
@@ -351,7 +353,7 @@ pub fn create(state: &mut AppState, new: NewIssue) -> Vec<Effect> {
     };
     state.ws.issues.push(card);
     state.view_select(id);
-    state.undo.push(UndoEntry {
+    state.changes.undo.push(UndoEntry {
         changes: vec![change.clone()],
         places: vec![None],
         label: summary.clone(),
@@ -365,7 +367,7 @@ pub fn create(state: &mut AppState, new: NewIssue) -> Vec<Effect> {
         return Vec::new();
     }
     state.info(summary);
-    state.unsaved.push(Unsaved {
+    state.changes.unsaved.push(Unsaved {
         local,
         changes: vec![change.clone()],
     });
@@ -380,6 +382,7 @@ pub fn retry(state: &mut AppState, mut change: Change) -> Vec<Effect> {
     let old = change.id;
     let mut again = false;
     if let Some(i) = state
+        .changes
         .base
         .get(&change.issue)
         .or(state.ws.issue(change.issue))
@@ -394,7 +397,7 @@ pub fn retry(state: &mut AppState, mut change: Change) -> Vec<Effect> {
     change.attempted_at = None;
     let local = next_local(state);
     let issue = change.issue;
-    state.unsaved.push(Unsaved {
+    state.changes.unsaved.push(Unsaved {
         local,
         changes: vec![change.clone()],
     });
@@ -419,10 +422,19 @@ pub fn retry(state: &mut AppState, mut change: Change) -> Vec<Effect> {
 pub fn finish_batch(state: &mut AppState) {
     if let Some((sent, refused, total)) = state.batch_progress()
         && total > 0
-        && state.batch.as_ref().is_some_and(|b| !b.changes.is_empty())
+        && state
+            .changes
+            .batch
+            .as_ref()
+            .is_some_and(|b| !b.changes.is_empty())
         && sent + refused == total
     {
-        let label = state.batch.take().map(|b| b.label).unwrap_or_default();
+        let label = state
+            .changes
+            .batch
+            .take()
+            .map(|b| b.label)
+            .unwrap_or_default();
         let text = if refused == 0 {
             format!("{label}: all {total} changes applied")
         } else {
@@ -441,10 +453,10 @@ pub fn finish_batch(state: &mut AppState) {
 pub fn on_outbox(state: &mut AppState, ev: OutboxEvent) -> Vec<Effect> {
     match ev {
         OutboxEvent::Saved { local, ids } => {
-            let Some(at) = state.unsaved.iter().position(|u| u.local == local) else {
+            let Some(at) = state.changes.unsaved.iter().position(|u| u.local == local) else {
                 return Vec::new();
             };
-            let u = state.unsaved.remove(at);
+            let u = state.changes.unsaved.remove(at);
             let issues: std::collections::HashSet<IssueId> =
                 u.changes.iter().map(|c| c.issue).collect();
             if ids.len() == u.changes.len() {
@@ -452,15 +464,15 @@ pub fn on_outbox(state: &mut AppState, ev: OutboxEvent) -> Vec<Effect> {
                 for (mut c, id) in u.changes.into_iter().zip(&ids) {
                     c.id = *id;
                     c.action = action;
-                    if !state.pending.iter().any(|p| p.id == *id) {
-                        state.pending.push(c);
+                    if !state.changes.pending.iter().any(|p| p.id == *id) {
+                        state.changes.pending.push(c);
                     }
                 }
-                state.pending.sort_by_key(|c| c.id);
+                state.changes.pending.sort_by_key(|c| c.id);
             } else if ids.is_empty() {
                 state.info("nothing left to retry: newer changes have set those fields since");
             }
-            if let Some(b) = state.batch.as_mut()
+            if let Some(b) = state.changes.batch.as_mut()
                 && b.local == local
             {
                 b.changes = ids;
@@ -469,15 +481,20 @@ pub fn on_outbox(state: &mut AppState, ev: OutboxEvent) -> Vec<Effect> {
             state.relayout();
         }
         OutboxEvent::SaveFailed { local, reason } => {
-            let Some(at) = state.unsaved.iter().position(|u| u.local == local) else {
+            let Some(at) = state.changes.unsaved.iter().position(|u| u.local == local) else {
                 return Vec::new();
             };
-            let u = state.unsaved.remove(at);
+            let u = state.changes.unsaved.remove(at);
             let issues: std::collections::HashSet<IssueId> =
                 u.changes.iter().map(|c| c.issue).collect();
-            state.undo.retain(|e| e.local != local);
-            if state.batch.as_ref().is_some_and(|b| b.local == local) {
-                state.batch = None;
+            state.changes.undo.retain(|e| e.local != local);
+            if state
+                .changes
+                .batch
+                .as_ref()
+                .is_some_and(|b| b.local == local)
+            {
+                state.changes.batch = None;
             }
             state.rebuild(&issues);
             state.relayout();
@@ -486,8 +503,8 @@ pub fn on_outbox(state: &mut AppState, ev: OutboxEvent) -> Vec<Effect> {
                 severity: Severity::Error,
             });
         }
-        OutboxEvent::Waiting { why } => state.outbox_wait = Some(why),
-        OutboxEvent::Flowing => state.outbox_wait = None,
+        OutboxEvent::Waiting { why } => state.changes.outbox_wait = Some(why),
+        OutboxEvent::Flowing => state.changes.outbox_wait = None,
         OutboxEvent::Said { text } => state.info(text),
     }
     Vec::new()
@@ -518,7 +535,7 @@ mod tests {
         // Written down and applied; then someone moved it to Blocked.
         let mut blocked = i.clone();
         blocked.labels = vec!["team::Datastores".into(), "workflow-infra::Blocked".into()];
-        s.unsaved.clear();
+        s.changes.unsaved.clear();
         s.apply_store(StoreUpdate {
             upsert: vec![blocked],
             ..StoreUpdate::default()

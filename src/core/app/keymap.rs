@@ -58,59 +58,9 @@ impl KeyPress {
     }
 }
 
-/// Where a binding applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Context {
-    Board,
-    /// Planning mode (`gp`): its bindings come before the board's.
-    Planning,
-    Detail,
-    Help,
-    /// Typing a search: the board's filter, the help's search.
-    Filter,
-    /// A list to pick from (lanes, milestones, members), with a search.
-    Picker,
-    /// A yes/no question.
-    Confirm,
-    /// A one-line text prompt (weight, comment).
-    Input,
-    /// The problems panel: changes GitLab refused.
-    Problems,
-    /// The Friday re-plan screen.
-    Replan,
-    /// Issues with lane problems, each fixed with one key.
-    Integrity,
-    /// A lifted card being carried (grab mode).
-    Grab,
-    /// What changed since you last looked (`gc`).
-    Changes,
-    /// What to work on next (`gn`).
-    Next,
-    /// The iteration insights panel (`I`).
-    Insights,
-}
-
-impl Context {
-    pub fn title(self) -> &'static str {
-        match self {
-            Context::Board => "Board",
-            Context::Planning => "Planning mode (gp): board keys, and",
-            Context::Detail => "Detail pane",
-            Context::Help => "Help",
-            Context::Filter => "Typing a filter or a search",
-            Context::Picker => "Pickers (lane, milestone, assignees)",
-            Context::Confirm => "Confirmation",
-            Context::Input => "Prompts (weight, comment)",
-            Context::Problems => "Problems panel",
-            Context::Replan => "Re-plan screen",
-            Context::Integrity => "Lane integrity",
-            Context::Grab => "Grab mode",
-            Context::Changes => "What changed since you last looked",
-            Context::Next => "What to work on next",
-            Context::Insights => "Iteration insights (I)",
-        }
-    }
-}
+/// Where a binding applies: a screen's keys, or planning mode's. The
+/// sections come from the one list of screens ([`crate::core::app::screens`]).
+pub use crate::core::app::screens::Context;
 
 /// What a key binding asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

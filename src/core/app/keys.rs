@@ -63,42 +63,8 @@ pub fn action_name(cmd: Command) -> String {
 
 /// A mode's name in the config: its help section's first word, lower case.
 pub fn context_name(c: Context) -> &'static str {
-    match c {
-        Context::Board => "board",
-        Context::Planning => "planning",
-        Context::Detail => "detail",
-        Context::Help => "help",
-        Context::Filter => "filter",
-        Context::Picker => "picker",
-        Context::Confirm => "confirm",
-        Context::Input => "input",
-        Context::Problems => "problems",
-        Context::Replan => "replan",
-        Context::Integrity => "integrity",
-        Context::Grab => "grab",
-        Context::Changes => "changes",
-        Context::Next => "next",
-        Context::Insights => "insights",
-    }
+    c.name()
 }
-
-const CONTEXTS: [Context; 15] = [
-    Context::Board,
-    Context::Planning,
-    Context::Detail,
-    Context::Help,
-    Context::Filter,
-    Context::Picker,
-    Context::Confirm,
-    Context::Input,
-    Context::Problems,
-    Context::Replan,
-    Context::Integrity,
-    Context::Grab,
-    Context::Changes,
-    Context::Next,
-    Context::Insights,
-];
 
 impl Default for Keymap {
     fn default() -> Keymap {
@@ -211,7 +177,7 @@ impl Keymap {
         // actions may swap keys.
         let mut planned = Vec::new();
         for r in rebinds {
-            let Some(context) = CONTEXTS
+            let Some(context) = Context::ALL
                 .iter()
                 .copied()
                 .find(|c| context_name(*c) == r.context)
@@ -221,7 +187,11 @@ impl Keymap {
                     message: format!(
                         "[keys.{}]: no such mode; modes: {}",
                         r.context,
-                        CONTEXTS.map(context_name).join(", ")
+                        Context::ALL
+                            .iter()
+                            .map(|c| c.name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 });
             };
@@ -330,7 +300,7 @@ mod tests {
         assert_eq!(action_name(Command::Take), "take");
         // Every action of a mode has a name of its own.
         let km = Keymap::default();
-        for c in CONTEXTS {
+        for &c in Context::ALL {
             let mut names: Vec<String> = km
                 .bound
                 .iter()

@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod bulk;
+pub mod changes;
 pub mod commit;
 pub mod custom_command;
 pub mod geometry;
@@ -15,6 +16,7 @@ pub mod overlay;
 pub mod panes;
 pub mod picker;
 pub mod screens;
+pub mod settings;
 pub mod state;
 pub mod update;
 pub mod workflow_keys;

@@ -6,7 +6,10 @@
 use crate::core::app::action::Effect;
 use crate::core::app::commit::create;
 use crate::core::app::picker::{PickItem, PickPurpose, PickValue, Picker};
-use crate::core::app::state::{AppState, InputPurpose, Mode};
+use crate::core::app::screens::Mode;
+use crate::core::app::screens::input::InputPurpose;
+use crate::core::app::screens::input::InputScreen;
+use crate::core::app::state::AppState;
 use crate::core::domain::board::{BoardKind, ColumnKind};
 use crate::core::domain::edit;
 use crate::core::domain::model::IssueId;
@@ -29,11 +32,11 @@ pub(crate) fn start_new_issue(state: &mut AppState) -> Vec<Effect> {
         state.warn("no project known yet: wait for the first sync");
         return Vec::new();
     }
-    state.mode = Mode::Input {
+    state.mode = Mode::Input(InputScreen {
         purpose: InputPurpose::NewTitle { lane },
         issue: 0,
         text: String::new(),
-    };
+    });
     Vec::new()
 }
 
@@ -111,7 +114,7 @@ pub(crate) fn new_issue_in(
         labels,
         milestone,
     };
-    if state.editor {
+    if state.settings.editor {
         let header = format!(
             "Description of the new issue \"{}\"\nLeave nothing above the line for no description.",
             new.title
@@ -142,7 +145,8 @@ pub(crate) fn on_description(state: &mut AppState, text: Result<String, String>)
 
 #[cfg(test)]
 mod tests {
-    use crate::core::app::state::Mode;
+    use crate::core::app::screens::Mode;
+    use crate::core::app::screens::input::InputScreen;
     use crate::core::testing::{answered, col_title, enqueued, issue, keys, saved, sel, state};
 
     #[test]
@@ -151,7 +155,7 @@ mod tests {
         keys(&mut s, "ll");
         assert_eq!(col_title(&s), "Ready");
         keys(&mut s, "nPatroni drill for ci");
-        assert!(matches!(s.mode, Mode::Input { .. }));
+        assert!(matches!(s.mode, Mode::Input(InputScreen { .. })));
         keys(&mut s, "<Enter>");
         // Two projects: a picker, the one of the cards around first.
         let Mode::Picker(p) = &s.mode else {

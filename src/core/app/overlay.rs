@@ -5,10 +5,12 @@
 //! changes over it, so a new version from GitLab or a change leaving the
 //! queue is shown at once, with what is still pending replayed on top.
 
+use crate::core::app::screens::detail::DetailScreen;
 use std::collections::{HashMap, HashSet};
 
 use crate::core::app::action::StoreUpdate;
-use crate::core::app::state::{AppState, Problem, Severity, StatusMessage};
+use crate::core::app::changes::Problem;
+use crate::core::app::state::{AppState, Severity, StatusMessage};
 use crate::core::domain::board;
 use crate::core::domain::edit::{self, Change};
 use crate::core::domain::model::{Issue, IssueId};
@@ -26,9 +28,10 @@ pub fn placeholder_id(session: u64, local: u64) -> IssueId {
 impl AppState {
     /// Every change shown over GitLab's state, in the order it applies.
     pub fn overlay(&self) -> impl Iterator<Item = &Change> {
-        self.pending
+        self.changes
+            .pending
             .iter()
-            .chain(self.unsaved.iter().flat_map(|u| u.changes.iter()))
+            .chain(self.changes.unsaved.iter().flat_map(|u| u.changes.iter()))
     }
 
     /// The issues with changes over them.
@@ -56,11 +59,11 @@ impl AppState {
         let members = self.ws.members.clone();
         for &id in ids {
             let changes = by_issue.remove(&id).unwrap_or_default();
-            let base = match (self.base.get(&id), index.get(&id)) {
+            let base = match (self.changes.base.get(&id), index.get(&id)) {
                 (Some(b), _) => Some(b.clone()),
                 (None, Some(&n)) if !changes.is_empty() && self.ws.issues[n].iid != 0 => {
                     let b = self.ws.issues[n].clone();
-                    self.base.insert(id, b.clone());
+                    self.changes.base.insert(id, b.clone());
                     Some(b)
                 }
                 (None, Some(&n)) if changes.is_empty() => {
@@ -73,7 +76,7 @@ impl AppState {
                 _ => None,
             };
             if changes.is_empty() {
-                self.base.remove(&id);
+                self.changes.base.remove(&id);
                 if let (Some(b), Some(&n)) = (base, index.get(&id)) {
                     self.ws.issues[n] = b;
                 }
@@ -145,20 +148,20 @@ impl AppState {
             }
         }
         // Refusals new to this board are said once.
-        let known: HashSet<u64> = self.problems.iter().map(|p| p.change.id).collect();
+        let known: HashSet<u64> = self.changes.problems.iter().map(|p| p.change.id).collect();
         if let Some((c, reason)) = failed.iter().rev().find(|(c, _)| !known.contains(&c.id)) {
             self.status = Some(StatusMessage {
                 text: format!("{}: {reason} (! for details)", c.summary),
                 severity: Severity::Error,
             });
         }
-        self.pending = queued;
-        self.problems = failed
+        self.changes.pending = queued;
+        self.changes.problems = failed
             .into_iter()
             .map(|(change, reason)| Problem { change, reason })
             .collect();
-        if self.pending.is_empty() {
-            self.outbox_wait = None;
+        if self.changes.pending.is_empty() {
+            self.changes.outbox_wait = None;
         }
         if let Some(t) = synced_at {
             self.sync.last_success = Some(self.sync.last_success.map_or(t, |l| l.max(t)));
@@ -182,7 +185,7 @@ impl AppState {
             for issue in upsert {
                 let id = issue.id;
                 touched.insert(id);
-                if let Some(b) = self.base.get_mut(&id) {
+                if let Some(b) = self.changes.base.get_mut(&id) {
                     *b = issue;
                 } else if let Some(&n) = index.get(&id) {
                     self.ws.issues[n] = issue;
@@ -192,7 +195,7 @@ impl AppState {
             }
             let gone: HashSet<IssueId> = delete.into_iter().collect();
             for id in &gone {
-                self.base.remove(id);
+                self.changes.base.remove(id);
             }
             self.ws.issues.retain(|i| !gone.contains(&i.id));
         }
@@ -201,10 +204,10 @@ impl AppState {
         if changed_set || !sent.is_empty() {
             self.ambiguous_iids = board::ambiguous_iids(&self.ws);
         }
-        if let crate::core::app::state::Mode::Detail { issue, .. } = self.mode
+        if let crate::core::app::screens::Mode::Detail(DetailScreen { issue, .. }) = self.mode
             && self.ws.issue(issue).is_none()
         {
-            self.mode = crate::core::app::state::Mode::Board;
+            self.mode = crate::core::app::screens::Mode::Board;
         }
         self.relayout();
     }
@@ -212,13 +215,19 @@ impl AppState {
     /// Replace one issue with GitLab's version of it, keeping its place,
     /// replaying what is still pending.
     pub fn replace_issue(&mut self, mut fresh: Issue) {
-        if let Some(old) = self.base.get(&fresh.id).or_else(|| self.ws.issue(fresh.id)) {
+        if let Some(old) = self
+            .changes
+            .base
+            .get(&fresh.id)
+            .or_else(|| self.ws.issue(fresh.id))
+        {
             fresh.position = old.position;
         }
         self.apply_store(StoreUpdate {
             upsert: vec![fresh],
-            queued: self.pending.clone(),
+            queued: self.changes.pending.clone(),
             failed: self
+                .changes
                 .problems
                 .iter()
                 .map(|p| (p.change.clone(), p.reason.clone()))

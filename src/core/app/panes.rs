@@ -2,6 +2,7 @@
 //! help overlay (generated from the keymap table). Pure, so `update` can
 //! clamp scrolling to the same lines the view draws.
 
+use crate::core::app::screens::detail::DetailScreen;
 use chrono::{DateTime, Utc};
 
 use crate::core::app::state::AppState;
@@ -16,7 +17,7 @@ pub fn open_detail(
     state: &mut AppState,
     issue: crate::core::domain::model::IssueId,
 ) -> Vec<crate::core::app::action::Effect> {
-    state.mode = crate::core::app::state::Mode::Detail { issue, scroll: 0 };
+    state.mode = crate::core::app::screens::Mode::Detail(DetailScreen { issue, scroll: 0 });
     match state.ws.issue(issue) {
         Some(i) if state.sync.enabled => vec![crate::core::app::action::Effect::LoadNotes {
             issue,
@@ -223,8 +224,9 @@ fn merge_request_lines(lines: &mut Vec<RichLine>, state: &AppState, issue: &Issu
 /// Comments on `issue` queued (by any glboard process) or not yet written
 /// down, oldest first.
 fn posting(state: &AppState, issue: crate::core::domain::model::IssueId) -> Vec<&str> {
-    let unsaved = state.unsaved.iter().flat_map(|u| &u.changes);
+    let unsaved = state.changes.unsaved.iter().flat_map(|u| &u.changes);
     state
+        .changes
         .pending
         .iter()
         .chain(unsaved)
@@ -235,8 +237,8 @@ fn posting(state: &AppState, issue: crate::core::domain::model::IssueId) -> Vec<
 
 /// The issue the detail pane shows (also under a prompt opened from it).
 fn detail_issue(state: &AppState) -> Option<crate::core::domain::model::IssueId> {
-    let shown = |m: &crate::core::app::state::Mode| match m {
-        crate::core::app::state::Mode::Detail { issue, .. } => Some(*issue),
+    let shown = |m: &crate::core::app::screens::Mode| match m {
+        crate::core::app::screens::Mode::Detail(DetailScreen { issue, .. }) => Some(*issue),
         _ => None,
     };
     shown(&state.mode).or_else(|| state.back.as_deref().and_then(shown))
@@ -284,7 +286,7 @@ mod tests {
     use crate::core::testing::{keys, saved, state};
 
     fn text(s: &AppState) -> String {
-        let crate::core::app::state::Mode::Detail { issue, .. } = s.mode else {
+        let crate::core::app::screens::Mode::Detail(DetailScreen { issue, .. }) = s.mode else {
             panic!("{:?}", s.mode)
         };
         let issue = s.ws.issue(issue).unwrap();
@@ -307,7 +309,7 @@ mod tests {
         let mut s = state();
         let fx = keys(&mut s, "ll<Enter>");
         assert!(loads_notes(&fx));
-        let crate::core::app::state::Mode::Detail { issue, .. } = s.mode else {
+        let crate::core::app::screens::Mode::Detail(DetailScreen { issue, .. }) = s.mode else {
             panic!()
         };
         update(
@@ -321,7 +323,7 @@ mod tests {
         let fx = keys(&mut s, "cShipping today<Enter>");
         assert!(matches!(
             s.mode,
-            crate::core::app::state::Mode::Detail { .. }
+            crate::core::app::screens::Mode::Detail(DetailScreen { .. })
         ));
         let t = text(&s);
         assert!(

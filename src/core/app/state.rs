@@ -6,107 +6,15 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::core::app::changes::Changes;
 use crate::core::app::geometry;
-use crate::core::app::keymap::{Context, KeyPress};
-use crate::core::app::picker::Picker;
+use crate::core::app::keymap::KeyPress;
+use crate::core::app::screens::Mode;
+use crate::core::app::screens::detail::DetailScreen;
+use crate::core::app::settings::Settings;
 use crate::core::domain::board::{self, BoardKind, BoardLayout, BoardSpec, SortMode};
-use crate::core::domain::edit::{Change, Edit, Reorder};
 use crate::core::domain::iteration::{self, IterationPick};
 use crate::core::domain::model::{Issue, IssueId, Milestone, MilestoneId, TeamConfig, Workspace};
-
-/// Which screen has the keyboard.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Mode {
-    Board,
-    /// The detail pane of one issue, scrolled by `scroll` lines.
-    Detail {
-        issue: IssueId,
-        scroll: usize,
-    },
-    /// The keys; `query` narrows them, typed after `/` (`typing`).
-    Help {
-        scroll: usize,
-        query: String,
-        typing: bool,
-    },
-    /// Typing a filter; `previous` is restored on cancel.
-    Filter {
-        previous: String,
-    },
-    Picker(Box<Picker>),
-    /// Asking before a change (closing an issue).
-    Confirm {
-        prompt: String,
-        issue: IssueId,
-        edit: Box<Edit>,
-        summary: String,
-        /// Markdown shown above the question (what will be written), and
-        /// how far it is scrolled.
-        preview: Option<String>,
-        scroll: usize,
-    },
-    /// A one-line prompt.
-    Input {
-        purpose: InputPurpose,
-        issue: IssueId,
-        text: String,
-    },
-    Problems {
-        cursor: usize,
-    },
-    /// A card lifted with Space: moves are local until Enter.
-    Grab {
-        original: Box<Issue>,
-    },
-    Replan(Box<ReplanScreen>),
-    /// The lane-integrity list (`gi`).
-    Integrity {
-        cursor: usize,
-    },
-    /// What changed since you last looked (`gc`), scrolled.
-    Changes {
-        scroll: usize,
-    },
-    /// What to work on next (`gn`), a suggestion selected.
-    Next {
-        cursor: usize,
-    },
-    /// The iteration insights panel (`I`): the shown iteration so far, the
-    /// last iterations with the velocity, the burn-up.
-    Insights,
-}
-
-/// How the board makes a planning issue: the config's `planning_project`
-/// (a project path) and the text of its `planning_template`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct PlanningSetup {
-    pub project: Option<String>,
-    pub template: Option<String>,
-}
-
-/// The Friday re-plan screen.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReplanScreen {
-    pub from: MilestoneId,
-    pub target: MilestoneId,
-    /// The issues not Done, in board order, and whether each goes.
-    pub items: Vec<(IssueId, bool)>,
-    pub reset_lane: bool,
-    pub cursor: usize,
-    /// Enter was pressed: the summary question is showing.
-    pub confirming: bool,
-}
-
-/// What a one-line prompt is for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum InputPurpose {
-    Weight,
-    Comment,
-    /// The title of a new issue in this lane (`None`: no lane).
-    NewTitle {
-        lane: Option<String>,
-    },
-}
 
 /// Quick views (`f` cycles them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -158,103 +66,28 @@ impl QuickFilter {
     }
 }
 
-/// Changes sent together (a re-plan): how far along they are.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Batch {
-    pub label: String,
-    /// The user action (until saved).
-    pub local: u64,
-    pub total: usize,
-    /// Their ids, once saved.
-    pub changes: Vec<u64>,
-}
-
 impl AppState {
     /// `(sent, refused, total)` of the running batch.
     pub fn batch_progress(&self) -> Option<(usize, usize, usize)> {
-        let b = self.batch.as_ref()?;
+        let b = self.changes.batch.as_ref()?;
         if b.changes.is_empty() {
             return Some((0, 0, b.total));
         }
         let refused = b
             .changes
             .iter()
-            .filter(|id| self.problems.iter().any(|p| p.change.id == **id))
+            .filter(|id| self.changes.problems.iter().any(|p| p.change.id == **id))
             .count();
         let waiting = b
             .changes
             .iter()
-            .filter(|id| self.pending.iter().any(|c| c.id == **id))
+            .filter(|id| self.changes.pending.iter().any(|c| c.id == **id))
             .count();
         Some((
             b.changes.len() - waiting - refused,
             refused,
             b.changes.len(),
         ))
-    }
-}
-
-/// A change GitLab refused, kept until retried or discarded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub change: Change,
-    pub reason: String,
-}
-
-/// A user action of this session, for `u`: all its changes are undone
-/// together (a re-plan of 500 is one step).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UndoEntry {
-    /// The action's changes, each with what was seen before it.
-    pub changes: Vec<Change>,
-    /// Where each card was before a reorder: its neighbours then.
-    pub places: Vec<Option<Reorder>>,
-    /// What the action did, in words.
-    pub label: String,
-    /// False for what GitLab cannot take back (a comment, a new issue):
-    /// `u` says so instead of silently skipping it.
-    pub undoable: bool,
-    /// The user action's local number (until saved).
-    pub local: u64,
-    /// What the board showed and followed before the action, when the
-    /// action pointed it elsewhere (a re-plan): undo points it back.
-    pub board_before: Option<BoardBefore>,
-}
-
-/// The milestone a board showed and the one it followed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BoardBefore {
-    pub milestone: Option<MilestoneId>,
-    pub followed: Option<MilestoneId>,
-}
-
-/// Changes of one user action not yet written down: they show on the
-/// board, but count as pending only once durable.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unsaved {
-    pub local: u64,
-    pub changes: Vec<Change>,
-}
-
-impl Mode {
-    pub fn context(&self) -> Context {
-        match self {
-            Mode::Board => Context::Board,
-            Mode::Detail { .. } => Context::Detail,
-            Mode::Help { typing: true, .. } => Context::Filter,
-            Mode::Help { .. } => Context::Help,
-            Mode::Filter { .. } => Context::Filter,
-            Mode::Picker(_) => Context::Picker,
-            Mode::Confirm { .. } => Context::Confirm,
-            Mode::Input { .. } => Context::Input,
-            Mode::Problems { .. } => Context::Problems,
-            Mode::Grab { .. } => Context::Grab,
-            Mode::Replan(_) => Context::Replan,
-            Mode::Integrity { .. } => Context::Integrity,
-            Mode::Changes { .. } => Context::Changes,
-            Mode::Next { .. } => Context::Next,
-            Mode::Insights => Context::Insights,
-        }
     }
 }
 
@@ -388,6 +221,12 @@ impl SyncStatus {
 /// Everything the UI shows and remembers.
 #[derive(Debug, Clone)]
 pub struct AppState {
+    /// What the board was opened with: the config's keys, commands, views
+    /// and profiles, and what the terminal offers.
+    pub settings: Settings,
+    /// The board's changes: pending, unsaved, refused, undo, the batch
+    /// being sent.
+    pub changes: Changes,
     pub ws: Workspace,
     pub team: TeamConfig,
     pub today: NaiveDate,
@@ -419,43 +258,8 @@ pub struct AppState {
     pub sync: SyncStatus,
     /// The wall clock at the last tick (the core has no clock of its own).
     pub now: Option<DateTime<Utc>>,
-    /// Changes written down but not yet applied by GitLab (from any
-    /// glboard process), oldest first.
-    pub pending: Vec<Change>,
-    /// This process's changes not yet written down.
-    pub unsaved: Vec<Unsaved>,
-    /// GitLab's version of each issue that has changes over it (pending
-    /// or unsaved): `ws` shows it with those changes applied.
-    pub base: std::collections::HashMap<IssueId, Issue>,
-    /// Numbers this process's user actions (and placeholder cards).
-    pub local_seq: u64,
-    /// Random per process: placeholder ids of different processes differ.
-    pub session: u64,
-    /// Changes GitLab refused.
-    pub problems: Vec<Problem>,
-    /// Why queued changes wait ("offline", "rate-limited until 14:05").
-    pub outbox_wait: Option<crate::core::app::action::WaitReason>,
-    pub undo: Vec<UndoEntry>,
-    /// `$VISUAL` or `$EDITOR` is set: comments are written there.
-    pub editor: bool,
-    /// A browser can be opened here (a display and an opener): else `o`
-    /// shows the address.
-    pub browser: bool,
-    /// Where a new planning issue goes and its template (from the config).
-    pub planning_setup: PlanningSetup,
     /// Cards marked for a bulk change, in the order marked.
     pub marked: Vec<IssueId>,
-    /// The keys in effect: the defaults with the config's `[keys]`.
-    pub keymap: std::sync::Arc<crate::core::app::keys::Keymap>,
-    /// The config's `[[commands]]`.
-    pub commands: Vec<crate::core::app::custom_command::CustomCommand>,
-    /// The config's `[views.NAME]`, after the built-in quick views.
-    pub saved_views: Vec<crate::core::domain::saved_view::SavedView>,
-    /// The config's profiles, and the one shown (`None`: the default).
-    pub profiles: Vec<String>,
-    pub profile: Option<String>,
-    /// Chosen in the switcher (`gw`): open the board again on it.
-    pub switch_profile: Option<Option<String>>,
     /// What the board showed when it last closed (and when): cards changed
     /// since are marked.
     pub last_look: Option<(
@@ -465,8 +269,6 @@ pub struct AppState {
     /// The milestone the iteration board follows (remembered per workspace).
     pub followed: Option<MilestoneId>,
     pub quick: QuickFilter,
-    /// A batch of changes being sent (a re-plan), for its progress bar.
-    pub batch: Option<Batch>,
     /// The project new issues went to last.
     pub last_project: Option<crate::core::domain::model::ProjectId>,
     /// A new issue waiting for its description from the editor.
@@ -499,6 +301,8 @@ impl AppState {
             sort: SortMode::Manual,
             filter: String::new(),
             mode: Mode::Board,
+            settings: Settings::default(),
+            changes: Changes::default(),
             layout: BoardLayout {
                 kind: board,
                 columns: Vec::new(),
@@ -517,32 +321,14 @@ impl AppState {
             loaded: true,
             sync: SyncStatus::default(),
             now: None,
-            pending: Vec::new(),
-            problems: Vec::new(),
-            outbox_wait: None,
-            undo: Vec::new(),
-            unsaved: Vec::new(),
-            base: Default::default(),
-            local_seq: 0,
-            session: 0,
             notes: Default::default(),
             retired: Vec::new(),
-            editor: false,
-            browser: false,
-            planning_setup: PlanningSetup::default(),
             marked: Vec::new(),
-            keymap: Default::default(),
-            commands: Vec::new(),
-            saved_views: Vec::new(),
             last_look: None,
-            profiles: Vec::new(),
-            profile: None,
-            switch_profile: None,
             last_project: None,
             draft: None,
             followed: None,
             quick: QuickFilter::All,
-            batch: None,
         };
         s.relayout();
         s
@@ -555,7 +341,7 @@ impl AppState {
         let keep_name = std::mem::take(&mut self.ws.name);
         let old = std::mem::replace(&mut self.ws, ws);
         self.retired.push(old);
-        self.base.clear();
+        self.changes.base.clear();
         if self.ws.name.is_empty() {
             self.ws.name = keep_name;
         }
@@ -585,7 +371,7 @@ impl AppState {
         self.rebuild(&ids);
         self.ambiguous_iids = board::ambiguous_iids(&self.ws);
         self.loaded = true;
-        if let Mode::Detail { issue, .. } = self.mode
+        if let Mode::Detail(DetailScreen { issue, .. }) = self.mode
             && self.ws.issue(issue).is_none()
         {
             self.mode = Mode::Board;
@@ -670,7 +456,7 @@ impl AppState {
             }
         }
         if let QuickFilter::Saved(n) = self.quick
-            && let Some(v) = self.saved_views.get(usize::from(n))
+            && let Some(v) = self.settings.saved_views.get(usize::from(n))
         {
             v.apply(&mut self.layout, &self.ws, self.today);
         }

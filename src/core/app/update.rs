@@ -1,27 +1,21 @@
 //! `update(state, action) -> effects`: the only place the state changes.
-//! Resolves keys through the keymap, moves the selection, switches boards
-//! and milestones, runs the filter and the overlays, and hands the keys of
-//! every other mode to that mode's module (workflow keys, pickers, prompts,
-//! grab, problems, re-plan, lane integrity).
+//! Resolves keys through the keymap and hands each command to the screen
+//! showing ([`crate::core::app::screens`], one module each); the clock,
+//! sync, outbox, cache and mouse arrive here too.
 
 use crate::core::app::action::{Action, Effect, MouseInput, MouseKind, SyncEvent};
 use crate::core::app::commit;
 use crate::core::app::geometry;
 use crate::core::app::keymap::{self, Command, KeyCode, KeyPress, Resolution};
-use crate::core::app::navigation::{show_board, show_milestone};
-use crate::core::app::panes;
-use crate::core::app::screens;
-use crate::core::app::screens::grab;
-use crate::core::app::screens::help;
-use crate::core::app::screens::integrity;
-use crate::core::app::screens::problems;
-use crate::core::app::screens::prompt;
-use crate::core::app::screens::replan;
-use crate::core::app::state::{AppState, Mode, Severity, SyncPhase};
+use crate::core::app::screens::Mode;
+use crate::core::app::screens::board::select;
+use crate::core::app::screens::detail::DetailScreen;
+use crate::core::app::screens::help::HelpScreen;
+use crate::core::app::screens::pager::{clamp_overlay_scroll, scroll_overlay};
+use crate::core::app::state::{AppState, Severity, SyncPhase};
 use crate::core::app::workflow_keys;
-use crate::core::domain::board::{BoardKind, SortMode};
+use crate::core::domain::board::BoardKind;
 use crate::core::domain::iteration;
-use crate::core::domain::model::IssueId;
 use crate::core::domain::num;
 
 /// Apply one action to the state; returns what the adapters should do.
@@ -69,7 +63,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::Composed { issue, text } => workflow_keys::on_composed(state, issue, text),
         Action::CommandDone { title, ok, output } => {
-            crate::core::app::custom_command::done(state, &title, ok, &output);
+            crate::core::app::custom_command::run::done(state, &title, ok, &output);
             Vec::new()
         }
         Action::Notes { issue, notes } => {
@@ -91,7 +85,7 @@ fn return_to_parent(state: &mut AppState) {
         return;
     }
     if let Some(parent) = state.back.take() {
-        let gone = matches!(*parent, Mode::Detail { issue, .. } if state.ws.issue(issue).is_none());
+        let gone = matches!(*parent, Mode::Detail(DetailScreen { issue, .. }) if state.ws.issue(issue).is_none());
         if !gone {
             state.mode = *parent;
         }
@@ -138,8 +132,8 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<Effect> {
             state.now = Some(state.now.map_or(at, |n| n.max(at)));
             // GitLab answers: changes waiting offline go now, and the
             // status line no longer says offline next to "synced".
-            if state.outbox_wait == Some(crate::core::app::action::WaitReason::Offline) {
-                state.outbox_wait = None;
+            if state.changes.outbox_wait == Some(crate::core::app::action::WaitReason::Offline) {
+                state.changes.outbox_wait = None;
                 fx.push(Effect::SendNow);
             }
             SyncPhase::Idle
@@ -169,7 +163,7 @@ fn on_key(state: &mut AppState, key: KeyPress) -> Vec<Effect> {
         } else {
             &[ctx]
         };
-    let keymap = state.keymap.clone();
+    let keymap = state.settings.keymap.clone();
     match keymap.resolve_layered(layers, &pending, key) {
         Resolution::Command(cmd) => run(state, cmd),
         Resolution::Pending => {
@@ -190,16 +184,7 @@ fn on_key(state: &mut AppState, key: KeyPress) -> Vec<Effect> {
                 && !key.ctrl
                 && !key.alt
             {
-                match state.mode {
-                    Mode::Filter { .. } => {
-                        state.filter.push(c);
-                        refilter(state);
-                    }
-                    Mode::Picker(_) => screens::picker::picker_type(state, c),
-                    Mode::Input { .. } => prompt::input_type(state, c),
-                    Mode::Help { typing: true, .. } => help::search_type(state, c),
-                    _ => {}
-                }
+                Mode::typed(state, c);
             }
             Vec::new()
         }
@@ -211,339 +196,22 @@ fn run(state: &mut AppState, cmd: Command) -> Vec<Effect> {
         state.quit = true;
         return vec![Effect::Quit];
     }
-    match state.mode.clone() {
-        Mode::Board => return board_command(state, cmd),
-        Mode::Help { typing: true, .. } => help::search_command(state, cmd),
-        Mode::Detail { issue, .. } => return detail_command(state, cmd, issue),
-        Mode::Help { .. } => overlay_command(state, cmd),
-        Mode::Filter { previous } => filter_command(state, cmd, previous),
-        Mode::Picker(_) => return screens::picker::picker_command(state, cmd),
-        Mode::Confirm { .. } => return prompt::confirm_command(state, cmd),
-        Mode::Input { .. } => return prompt::input_command(state, cmd),
-        Mode::Problems { .. } => return problems::problems_command(state, cmd),
-        Mode::Grab { .. } => return grab::grab_command(state, cmd),
-        Mode::Replan(_) => return replan::replan_command(state, cmd),
-        Mode::Integrity { .. } => return integrity::integrity_command(state, cmd),
-        Mode::Changes { .. } => return crate::core::domain::since::changes_command(state, cmd),
-        Mode::Next { .. } => return crate::core::domain::next::next_command(state, cmd),
-        Mode::Insights => return crate::core::app::screens::insights::insights_command(state, cmd),
-    }
-    Vec::new()
-}
-
-fn board_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
-    if let Some(fx) = workflow_keys::board_action(state, cmd) {
-        return fx;
-    }
-    let (w, h) = state.viewport;
-    let page = geometry::screen(w, h).map_or(1, |s| geometry::cards_per_column(s.board.h));
-    match cmd {
-        Command::Up => move_row(state, -1),
-        Command::Down => move_row(state, 1),
-        Command::PageUp => move_row(state, -num::signed(page)),
-        Command::PageDown => move_row(state, num::signed(page)),
-        Command::Top => move_row(state, i64::MIN / 2),
-        Command::Bottom => move_row(state, i64::MAX / 2),
-        Command::Left => move_col(state, -1),
-        Command::Right => move_col(state, 1),
-        Command::SwitchBoard => {
-            let next = match state.board {
-                BoardKind::Backlog => BoardKind::Iteration,
-                BoardKind::Iteration | BoardKind::Planning => BoardKind::Backlog,
-            };
-            show_board(state, next);
-        }
-        Command::ShowBacklog => show_board(state, BoardKind::Backlog),
-        Command::ShowPlanning => {
-            show_board(state, BoardKind::Planning);
-            state.info("planning: p promotes the backlog card into the iteration on the right; J/K place it");
-        }
-        Command::ShowIteration => show_board(state, BoardKind::Iteration),
-        Command::FollowNext if state.followed.is_some() => {
-            // Back to the current iteration, and forget the following.
-            state.followed = None;
-            let mut fx = vec![Effect::Unfollow];
-            match state.iteration.current {
-                Some(id) => fx.extend(show_milestone(state, id)),
-                None => {
-                    show_board(state, BoardKind::Iteration);
-                    state.milestone = None;
-                    state.relayout();
-                }
-            }
-            let title = state
-                .shown_milestone()
-                .map(|m| m.title.clone())
-                .unwrap_or_else(|| "no current iteration".into());
-            state.info(format!(
-                "the board shows the current iteration again: {title}"
-            ));
-            return fx;
-        }
-        Command::FollowNext => match state.iteration.next {
-            Some(id) => {
-                let mut fx = vec![Effect::Follow(id)];
-                fx.extend(show_milestone(state, id));
-                state.followed = Some(id);
-                let title = state
-                    .shown_milestone()
-                    .map(|m| m.title.clone())
-                    .unwrap_or_default();
-                state.info(format!("the board now follows {title}"));
-                return fx;
-            }
-            None => state.info("no later milestone to follow"),
-        },
-        Command::PrevMilestone => return step_milestone(state, -1),
-        Command::NextMilestone => return step_milestone(state, 1),
-        Command::OpenDetail => match state.selected_issue().map(|i| i.id) {
-            Some(issue) => return crate::core::app::panes::open_detail(state, issue),
-            None => state.info("no card selected"),
-        },
-        Command::StartFilter => {
-            state.mode = Mode::Filter {
-                previous: state.filter.clone(),
-            }
-        }
-        Command::ToggleSort => {
-            state.sort = match state.sort {
-                SortMode::Manual => SortMode::Priority,
-                SortMode::Priority => SortMode::Manual,
-            };
-            state.relayout();
-            state.info(match state.sort {
-                SortMode::Manual => "sorted by board order",
-                SortMode::Priority => "sorted by priority label, then board order",
-            });
-        }
-        Command::Refresh => {
-            if state.sync.enabled {
-                return vec![Effect::Refresh];
-            }
-            state.info("the demo workspace has nothing to refresh");
-        }
-        Command::Help => help::open_help(state),
-        Command::Back | Command::Escape => {
-            // Close what is open, innermost first; only q on the plain
-            // board quits.
-            if crate::core::app::bulk::clear(state) {
-            } else if !state.filter.is_empty() {
-                state.filter.clear();
-                state.relayout();
-                state.info("filter cleared");
-            } else if state.quick != crate::core::app::state::QuickFilter::All {
-                state.quick = crate::core::app::state::QuickFilter::All;
-                state.relayout();
-                state.info("view: all");
-            } else if state.board == BoardKind::Planning {
-                show_board(state, BoardKind::Iteration);
-                state.info("planning mode closed");
-            } else if cmd == Command::Back {
-                state.quit = true;
-                return vec![Effect::Quit];
-            } else {
-                state.info("q quits (Ctrl-c from anywhere)");
-            }
-        }
-        _ => {}
-    }
-    Vec::new()
-}
-
-fn step_milestone(state: &mut AppState, delta: i32) -> Vec<Effect> {
-    // Planning mode stays planning mode, on the next or previous iteration.
-    if state.board != BoardKind::Planning {
-        show_board(state, BoardKind::Iteration);
-    }
-    match iteration::step(&state.ws.milestones, &state.team, state.milestone, delta) {
-        Some(id) => return show_milestone(state, id),
-        None => state.info(if delta < 0 {
-            "no earlier milestone"
-        } else {
-            "no later milestone"
-        }),
-    }
-    Vec::new()
-}
-
-fn move_row(state: &mut AppState, delta: i64) {
-    let col = state.view().col;
-    let len = state.layout.columns.get(col).map_or(0, |c| c.cards.len());
-    if len == 0 {
-        return;
-    }
-    let v = &mut state.views[state.board.index()];
-    let Some(row) = v.rows.get_mut(col) else {
-        return;
-    };
-    *row = num::step_clamped(*row, delta, len);
-    state.sync_selected();
-    state.ensure_visible();
-}
-
-fn move_col(state: &mut AppState, delta: i64) {
-    let ncols = state.layout.columns.len();
-    if ncols == 0 {
-        return;
-    }
-    let v = &mut state.views[state.board.index()];
-    v.col = num::step_clamped(v.col, delta, ncols);
-    state.sync_selected();
-    state.ensure_visible();
-}
-
-fn select(state: &mut AppState, col: usize, row: usize) {
-    let v = &mut state.views[state.board.index()];
-    let Some(r) = v.rows.get_mut(col) else {
-        return;
-    };
-    *r = row;
-    v.col = col;
-    state.sync_selected();
-    state.ensure_visible();
-}
-
-fn overlay_lines(state: &AppState) -> Option<(usize, usize)> {
-    let (w, h) = state.viewport;
-    let inner = geometry::overlay_inner(geometry::overlay(w, h));
-    // The first row of the overlay holds its title.
-    let visible = inner.h.saturating_sub(1) as usize;
-    let total = match &state.mode {
-        Mode::Detail { issue, .. } => {
-            let issue = state.ws.issue(*issue)?;
-            panes::detail_lines(state, issue, inner.w as usize).len()
-        }
-        Mode::Help { query, .. } => {
-            help::help_lines(&state.keymap, query, help::width(inner.w)).len()
-        }
-        _ => return None,
-    };
-    Some((total, visible))
-}
-
-fn clamp_overlay_scroll(state: &mut AppState) {
-    if let Some((total, visible)) = overlay_lines(state) {
-        let max = total.saturating_sub(visible);
-        if let Mode::Detail { scroll, .. } | Mode::Help { scroll, .. } = &mut state.mode {
-            *scroll = (*scroll).min(max);
-        }
-    }
-}
-
-fn scroll_overlay(state: &mut AppState, delta: i64) {
-    if let Some((total, visible)) = overlay_lines(state) {
-        let lines = total.saturating_sub(visible).saturating_add(1);
-        if let Mode::Detail { scroll, .. } | Mode::Help { scroll, .. } = &mut state.mode {
-            *scroll = num::step_clamped(*scroll, delta, lines);
-        }
-    }
-}
-
-fn overlay_command(state: &mut AppState, cmd: Command) {
-    let page = num::signed(overlay_lines(state).map_or(1, |(_, v)| v.max(1)));
-    match cmd {
-        Command::Down => scroll_overlay(state, 1),
-        Command::Up => scroll_overlay(state, -1),
-        Command::PageDown => scroll_overlay(state, page),
-        Command::PageUp => scroll_overlay(state, -page),
-        Command::Top => scroll_overlay(state, i64::MIN / 2),
-        Command::Bottom => scroll_overlay(state, i64::MAX / 2),
-        Command::Help => help::open_help(state),
-        Command::StartFilter => help::start_search(state),
-        Command::Back => state.mode = Mode::Board,
-        _ => {}
-    }
-}
-
-/// Keys in the detail pane: scrolling, and the card actions on its issue
-/// (a picker or prompt they open returns to the pane).
-fn detail_command(state: &mut AppState, cmd: Command, issue: IssueId) -> Vec<Effect> {
-    let before = state.mode.clone();
-    if let Command::Custom(n) = cmd {
-        let i = state.ws.issue(issue).cloned();
-        return crate::core::app::custom_command::run(state, usize::from(n), i.as_ref());
-    }
-    if cmd == Command::WriteSummary {
-        let fx = crate::core::planning::issue::write_summary(state);
-        if matches!(state.mode, Mode::Confirm { .. }) {
-            state.back = Some(Box::new(before));
-        }
-        return fx;
-    }
-    // `o` on an issue with merge requests: which to open (issue #30).
-    if cmd == Command::OpenInBrowser
-        && let Some(i) = state.ws.issue(issue).cloned()
-        && let Some(fx) = workflow_keys::open_choice(state, &i)
-    {
-        state.back = Some(Box::new(before));
-        return fx;
-    }
-    match workflow_keys::card_action(state, cmd, issue) {
-        Some(fx) => {
-            if !matches!(state.mode, Mode::Board | Mode::Detail { .. }) {
-                state.back = Some(Box::new(before));
-            }
-            fx
-        }
-        None => {
-            overlay_command(state, cmd);
-            Vec::new()
-        }
-    }
-}
-
-fn filter_command(state: &mut AppState, cmd: Command, previous: String) {
-    match cmd {
-        Command::FilterAccept => {
-            state.mode = Mode::Board;
-            if !state.filter.trim().is_empty() {
-                let n = state.layout.card_count();
-                let cards = if n == 1 { "card" } else { "cards" };
-                state.info(format!(
-                    "filter \"{}\": {n} {cards} (Esc clears)",
-                    state.filter.trim()
-                ));
-            }
-        }
-        Command::FilterCancel => {
-            state.filter = previous;
-            state.mode = Mode::Board;
-            state.relayout();
-        }
-        Command::FilterBackspace => {
-            state.filter.pop();
-            refilter(state);
-        }
-        Command::FilterClear => {
-            state.filter.clear();
-            refilter(state);
-        }
-        _ => {}
-    }
-}
-
-/// Re-layout after the filter text changed; when the selected column has
-/// no card left, select the first card that still shows.
-fn refilter(state: &mut AppState) {
-    state.relayout();
-    if state.selected_issue().is_none()
-        && let Some(col) = state
-            .layout
-            .columns
-            .iter()
-            .position(|c| !c.cards.is_empty())
-    {
-        select(state, col, 0);
-    }
+    Mode::command(state, cmd)
 }
 
 fn on_mouse(state: &mut AppState, m: MouseInput) {
     match (&state.mode, m.kind) {
         (Mode::Board, _) => {}
-        (Mode::Detail { .. } | Mode::Help { .. }, MouseKind::ScrollDown) => {
+        (
+            Mode::Detail(DetailScreen { .. }) | Mode::Help(HelpScreen { .. }),
+            MouseKind::ScrollDown,
+        ) => {
             return scroll_overlay(state, 3);
         }
-        (Mode::Detail { .. } | Mode::Help { .. }, MouseKind::ScrollUp) => {
+        (
+            Mode::Detail(DetailScreen { .. }) | Mode::Help(HelpScreen { .. }),
+            MouseKind::ScrollUp,
+        ) => {
             return scroll_overlay(state, -3);
         }
         _ => return,
@@ -601,6 +269,8 @@ fn on_mouse(state: &mut AppState, m: MouseInput) {
 mod tests {
     use super::*;
     use crate::core::app::keymap::KeyPress;
+    use crate::core::app::screens::input::InputScreen;
+    use crate::core::domain::board::SortMode;
     use crate::core::testing::{issue, team, workspace};
     use chrono::NaiveDate;
 
@@ -817,7 +487,7 @@ mod tests {
         use crate::core::testing::{enqueued, keys as type_keys, state as full};
         let mut s = full();
         type_keys(&mut s, "ll<Enter>");
-        let Mode::Detail { issue, .. } = s.mode else {
+        let Mode::Detail(DetailScreen { issue, .. }) = s.mode else {
             panic!("{:?}", s.mode)
         };
         // Every picker, prompt and question opened from the pane closes
@@ -825,13 +495,13 @@ mod tests {
         for open in ["a", "M", "m", "P", "w", "c", "x", "?"] {
             type_keys(&mut s, open);
             assert!(
-                !matches!(s.mode, Mode::Detail { .. } | Mode::Board),
+                !matches!(s.mode, Mode::Detail(DetailScreen { .. }) | Mode::Board),
                 "{open} opens something: {:?}",
                 s.mode
             );
             type_keys(&mut s, "<Esc>");
             assert!(
-                matches!(s.mode, Mode::Detail { issue: i, .. } if i == issue),
+                matches!(s.mode, Mode::Detail(DetailScreen { issue: i, .. }) if i == issue),
                 "{open} then Esc: {:?}",
                 s.mode
             );
@@ -842,12 +512,16 @@ mod tests {
         let c = enqueued(&fx);
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].issue, issue);
-        assert!(matches!(s.mode, Mode::Detail { .. }));
+        assert!(matches!(s.mode, Mode::Detail(DetailScreen { .. })));
         let fx = type_keys(&mut s, "w3<Enter>");
         assert_eq!(enqueued(&fx)[0].edit.weight, Some(Some(3)));
-        assert!(matches!(s.mode, Mode::Detail { .. }), "{:?}", s.mode);
+        assert!(
+            matches!(s.mode, Mode::Detail(DetailScreen { .. })),
+            "{:?}",
+            s.mode
+        );
         // With a browser (a desktop), o opens the address.
-        s.browser = true;
+        s.settings.browser = true;
         let fx = type_keys(&mut s, "o");
         assert!(matches!(fx.as_slice(), [Effect::OpenUrl(_)]));
         let fx = type_keys(&mut s, "y");
@@ -879,7 +553,7 @@ mod tests {
         }
         // A prompt keeps bad input and says why; Esc then closes it only.
         type_keys(&mut s, "wabc<Enter>");
-        assert!(matches!(&s.mode, Mode::Input { text, .. } if text == "abc"));
+        assert!(matches!(&s.mode, Mode::Input(InputScreen { text, .. }) if text == "abc"));
         type_keys(&mut s, "<Esc>");
         assert_eq!(s.mode, Mode::Board);
         assert!(!s.quit);
@@ -896,7 +570,7 @@ mod tests {
             }),
         );
         assert_eq!(
-            s.outbox_wait,
+            s.changes.outbox_wait,
             Some(crate::core::app::action::WaitReason::Offline)
         );
         let fx = update(
@@ -907,7 +581,7 @@ mod tests {
         );
         assert_eq!(fx, vec![Effect::SendNow]);
         assert_eq!(
-            s.outbox_wait, None,
+            s.changes.outbox_wait, None,
             "never 'synced just now' and 'offline' at once"
         );
         // A rate limit is not lifted by a sync: it stays, nothing is sent.
@@ -926,7 +600,7 @@ mod tests {
             }),
         );
         assert!(fx.is_empty());
-        assert!(s.outbox_wait.is_some());
+        assert!(s.changes.outbox_wait.is_some());
     }
 
     #[test]
@@ -1148,10 +822,10 @@ mod tests {
         keys(&mut s, "ll<Enter>");
         assert_eq!(
             s.mode,
-            Mode::Detail {
+            Mode::Detail(DetailScreen {
                 issue: 1,
                 scroll: 0
-            }
+            })
         );
         keys(&mut s, "<Esc>");
         assert_eq!(s.mode, Mode::Board);
@@ -1168,14 +842,14 @@ mod tests {
             },
         );
         keys(&mut s, "?");
-        assert!(matches!(s.mode, Mode::Help { scroll: 0, .. }));
+        assert!(matches!(s.mode, Mode::Help(HelpScreen { scroll: 0, .. })));
         keys(&mut s, "G");
-        let Mode::Help { scroll, .. } = s.mode else {
+        let Mode::Help(HelpScreen { scroll, .. }) = s.mode else {
             panic!()
         };
         assert!(scroll > 0);
         keys(&mut s, "jjj");
-        assert!(matches!(s.mode, Mode::Help { scroll: sc, .. } if sc == scroll));
+        assert!(matches!(s.mode, Mode::Help(HelpScreen { scroll: sc, .. }) if sc == scroll));
         keys(&mut s, "?");
         assert_eq!(s.mode, Mode::Board);
     }

@@ -13,10 +13,15 @@ use crate::core::app::commit::{act, undo};
 use crate::core::app::keymap::Command;
 use crate::core::app::new_issue::{self, DRAFT};
 use crate::core::app::picker::{PickItem, PickPurpose, PickValue, Picker};
+use crate::core::app::screens::Mode;
+use crate::core::app::screens::confirm::ConfirmScreen;
+use crate::core::app::screens::grab::GrabScreen;
+use crate::core::app::screens::input::InputPurpose;
+use crate::core::app::screens::input::InputScreen;
 use crate::core::app::screens::integrity;
 use crate::core::app::screens::problems;
 use crate::core::app::screens::replan;
-use crate::core::app::state::{AppState, InputPurpose, Mode};
+use crate::core::app::state::AppState;
 use crate::core::domain::board::{BoardKind, ColumnKind, SortMode};
 use crate::core::domain::edit::{self, Edit, Reorder};
 use crate::core::domain::iteration;
@@ -33,17 +38,17 @@ pub fn board_action(state: &mut AppState, cmd: Command) -> Option<Vec<Effect>> {
         Command::WriteSummary => planning::issue::write_summary(state),
         Command::Replan => replan::open_replan(state),
         Command::ShowIntegrity => integrity::show_integrity(state),
-        Command::ShowChanges => crate::core::domain::since::show_changes(state),
+        Command::ShowChanges => crate::core::app::screens::changes::show_changes(state),
         Command::ShowInsights => crate::core::app::screens::insights::show_insights(state),
         Command::SwitchProfile => open_profile_picker(state),
-        Command::ShowNext => crate::core::domain::next::show_next(state),
+        Command::ShowNext => crate::core::app::screens::next::show_next(state),
         Command::QuickView => {
-            state.quick = state.quick.next(state.saved_views.len());
+            state.quick = state.quick.next(state.settings.saved_views.len());
             state.relayout();
             let n = state.layout.card_count();
             state.info(format!(
                 "view: {} ({n} cards)",
-                state.quick.name(&state.saved_views)
+                state.quick.name(&state.settings.saved_views)
             ));
             Vec::new()
         }
@@ -63,7 +68,9 @@ pub fn board_action(state: &mut AppState, cmd: Command) -> Option<Vec<Effect>> {
         }
         Command::Create => new_issue::start_new_issue(state),
         Command::MarkCard => crate::core::app::bulk::toggle(state),
-        Command::Custom(n) => crate::core::app::custom_command::run(state, usize::from(n), None),
+        Command::Custom(n) => {
+            crate::core::app::custom_command::run::run(state, usize::from(n), None)
+        }
         Command::MarkColumn => crate::core::app::bulk::column(state),
         Command::MarkShown => crate::core::app::bulk::shown(state),
         _ => match state.selected_issue() {
@@ -131,14 +138,14 @@ pub fn card_action(state: &mut AppState, cmd: Command, id: IssueId) -> Option<Ve
             ));
         }
         Command::Weight => {
-            state.mode = Mode::Input {
+            state.mode = Mode::Input(InputScreen {
                 purpose: InputPurpose::Weight,
                 issue: issue.id,
                 text: String::new(),
-            };
+            });
             Vec::new()
         }
-        Command::Comment if state.editor => {
+        Command::Comment if state.settings.editor => {
             let header = format!(
                 "Comment on {} {}\nSave with nothing above the line to cancel.",
                 state.short_ref(&issue),
@@ -150,11 +157,11 @@ pub fn card_action(state: &mut AppState, cmd: Command, id: IssueId) -> Option<Ve
             }]
         }
         Command::Comment => {
-            state.mode = Mode::Input {
+            state.mode = Mode::Input(InputScreen {
                 purpose: InputPurpose::Comment,
                 issue: issue.id,
                 text: String::new(),
-            };
+            });
             Vec::new()
         }
         Command::CloseReopen if !state.marked.is_empty() => {
@@ -165,7 +172,7 @@ pub fn card_action(state: &mut AppState, cmd: Command, id: IssueId) -> Option<Ve
             } else {
                 ("Reopen", IssueState::Opened)
             };
-            state.mode = Mode::Confirm {
+            state.mode = Mode::Confirm(ConfirmScreen {
                 prompt: format!("{verb} the {n} marked issues? y/n"),
                 issue: issue.id,
                 edit: Box::new(Edit {
@@ -175,7 +182,7 @@ pub fn card_action(state: &mut AppState, cmd: Command, id: IssueId) -> Option<Ve
                 summary: format!("{n} issues {}", verb.to_lowercase()),
                 preview: None,
                 scroll: 0,
-            };
+            });
             Vec::new()
         }
         Command::CloseReopen => {
@@ -185,7 +192,7 @@ pub fn card_action(state: &mut AppState, cmd: Command, id: IssueId) -> Option<Ve
                 ("Reopen", IssueState::Opened)
             };
             let r = state.short_ref(&issue);
-            state.mode = Mode::Confirm {
+            state.mode = Mode::Confirm(ConfirmScreen {
                 prompt: format!("{verb} {r} {}? y/n", issue.title),
                 issue: issue.id,
                 edit: Box::new(Edit {
@@ -202,7 +209,7 @@ pub fn card_action(state: &mut AppState, cmd: Command, id: IssueId) -> Option<Ve
                 ),
                 preview: None,
                 scroll: 0,
-            };
+            });
             Vec::new()
         }
         Command::OpenInBrowser => open_url(state, &issue.web_url.clone()),
@@ -214,9 +221,9 @@ pub fn card_action(state: &mut AppState, cmd: Command, id: IssueId) -> Option<Ve
             if state.sort != SortMode::Manual {
                 return Some(warn(state, "grab works in board order: press s first"));
             }
-            state.mode = Mode::Grab {
+            state.mode = Mode::Grab(GrabScreen {
                 original: Box::new(issue),
-            };
+            });
             state.info("grabbed: hjkl carry the card, Enter drops it, Esc puts it back");
             Vec::new()
         }
@@ -253,23 +260,23 @@ fn is_workflow(cmd: Command) -> bool {
 
 /// `gw`: the config's profiles to switch to.
 fn open_profile_picker(state: &mut AppState) -> Vec<Effect> {
-    if state.profiles.is_empty() {
+    if state.settings.profiles.is_empty() {
         state.info("one profile only: [profiles.NAME] in the config adds others");
         return Vec::new();
     }
     let mut items = vec![PickItem {
         label: "default".into(),
-        detail: if state.profile.is_none() {
+        detail: if state.settings.profile.is_none() {
             "the top level of the config  (shown)".into()
         } else {
             "the top level of the config".into()
         },
         value: PickValue::Profile(None),
     }];
-    for p in &state.profiles {
+    for p in &state.settings.profiles {
         items.push(PickItem {
             label: p.clone(),
-            detail: if state.profile.as_deref() == Some(p) {
+            detail: if state.settings.profile.as_deref() == Some(p) {
                 "(shown)".into()
             } else {
                 String::new()
@@ -289,7 +296,7 @@ fn open_profile_picker(state: &mut AppState) -> Vec<Effect> {
 /// Open an address in the browser; over SSH, or with no opener, say it
 /// (to open elsewhere).
 pub fn open_url(state: &mut AppState, url: &str) -> Vec<Effect> {
-    if state.browser {
+    if state.settings.browser {
         state.info(format!("opening {url}"));
         vec![Effect::OpenUrl(url.to_owned())]
     } else {
@@ -445,7 +452,7 @@ pub(crate) fn to_column(state: &mut AppState, issue: &Issue, target: &ColumnKind
                         | crate::core::domain::workflow::Refusal::Unsupported(why),
                     ) => return warn(state, &why),
                 };
-            state.mode = Mode::Confirm {
+            state.mode = Mode::Confirm(ConfirmScreen {
                 // The question first: a narrow screen cuts the title.
                 prompt: format!(
                     "Close {r} and remove its lane label, as the board does? y/n · {}",
@@ -456,7 +463,7 @@ pub(crate) fn to_column(state: &mut AppState, issue: &Issue, target: &ColumnKind
                 summary: planned.summary,
                 preview: None,
                 scroll: 0,
-            };
+            });
             Vec::new()
         }
     }
@@ -715,6 +722,7 @@ pub fn on_composed(
 mod tests {
     use super::*;
     use crate::core::app::action::{Action, StoreUpdate};
+    use crate::core::app::screens::detail::DetailScreen;
     use crate::core::app::state::Severity;
     use crate::core::app::update::update;
     use crate::core::testing::{col_title, enqueued, keys, saved, sel, state, user};
@@ -734,10 +742,13 @@ mod tests {
         assert_eq!(col_title(&s), "In Progress");
         assert_eq!(sel(&s).iid, 100);
         assert_eq!(sel(&s).assignees[0].username, "zoe");
-        assert!(s.pending.is_empty(), "pending only once written down");
+        assert!(
+            s.changes.pending.is_empty(),
+            "pending only once written down"
+        );
         saved(&mut s, &fx);
-        assert_eq!(s.pending.len(), 1);
-        assert!(s.unsaved.is_empty());
+        assert_eq!(s.changes.pending.len(), 1);
+        assert!(s.changes.unsaved.is_empty());
     }
 
     #[test]
@@ -776,7 +787,7 @@ mod tests {
         assert_eq!(col_title(&s), "Cancelled");
         let fx = keys(&mut s, "L");
         assert!(enqueued(&fx).is_empty());
-        assert!(matches!(s.mode, Mode::Confirm { .. }));
+        assert!(matches!(s.mode, Mode::Confirm(ConfirmScreen { .. })));
         let fx = keys(&mut s, "y");
         // As GitLab's board: closed, and the lane label removed.
         assert_eq!(enqueued(&fx)[0].edit.state, Some(IssueState::Closed));
@@ -898,7 +909,7 @@ mod tests {
     #[test]
     fn with_an_editor_comments_are_written_there() {
         let mut s = state();
-        s.editor = true;
+        s.settings.editor = true;
         keys(&mut s, "ll");
         let fx = keys(&mut s, "c");
         let [Effect::Compose { issue, header }] = fx.as_slice() else {
@@ -1024,7 +1035,7 @@ mod tests {
         };
         let full = |ws: &crate::core::domain::model::Workspace, s: &AppState| StoreUpdate {
             full: Some((Box::new(ws.clone()), vec![])),
-            queued: s.pending.clone(),
+            queued: s.changes.pending.clone(),
             ..StoreUpdate::default()
         };
         // Not yet written down, then written down: shown either way.
@@ -1038,7 +1049,7 @@ mod tests {
         assert_eq!(col_title(&s), "In Progress");
         assert!(s.is_pending(sel(&s).id));
         // Another process queued a change of the weight meanwhile.
-        let mut other = s.pending[0].clone();
+        let mut other = s.changes.pending[0].clone();
         other.id = 5000;
         other.edit = Edit {
             weight: Some(Some(8)),
@@ -1048,7 +1059,7 @@ mod tests {
         u.queued.push(other);
         update(&mut s, Action::Store(Box::new(u)));
         assert_eq!(sel(&s).weight, Some(8));
-        assert_eq!(s.pending.len(), 2);
+        assert_eq!(s.changes.pending.len(), 2);
     }
 
     #[test]
@@ -1058,7 +1069,7 @@ mod tests {
         keys(&mut s, "ll");
         let fx = keys(&mut s, "t");
         assert!(enqueued(&fx).is_empty());
-        assert!(s.pending.is_empty());
+        assert!(s.changes.pending.is_empty());
         assert_eq!(col_title(&s), "In Progress");
         assert!(s.status.as_ref().unwrap().text.contains("not sent"));
     }
@@ -1108,7 +1119,7 @@ mod tests {
             s.status.as_ref().unwrap().text,
             format!("no browser here: {url} (y copies it)")
         );
-        s.browser = true;
+        s.settings.browser = true;
         assert_eq!(keys(&mut s, "o"), vec![Effect::OpenUrl(url)]);
     }
 
@@ -1118,7 +1129,7 @@ mod tests {
     fn o_in_the_detail_pane_picks_the_issue_or_a_merge_request() {
         use crate::core::domain::merge_requests::{MergeRequest, MrState};
         let mut s = state();
-        s.browser = true;
+        s.settings.browser = true;
         keys(&mut s, "ll");
         let issue = sel(&s).clone();
         s.ws.merge_requests = vec![MergeRequest {
@@ -1159,9 +1170,12 @@ mod tests {
                 "https://gitlab.example.com/grp/alpha/-/merge_requests/42".into()
             )]
         );
-        assert!(matches!(s.mode, Mode::Detail { .. }), "back to the pane");
+        assert!(
+            matches!(s.mode, Mode::Detail(DetailScreen { .. })),
+            "back to the pane"
+        );
         // Without a browser, the address is said.
-        s.browser = false;
+        s.settings.browser = false;
         keys(&mut s, "o");
         assert!(keys(&mut s, "42<Enter>").is_empty());
         assert!(

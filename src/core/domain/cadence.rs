@@ -9,11 +9,6 @@ use serde::Serialize;
 
 use crate::core::domain::model::{Milestone, TeamConfig};
 
-/// The title pattern when the config has none: the prefix and the ISO week.
-pub fn default_pattern(prefix: &str) -> String {
-    format!("{prefix}W{{week}}")
-}
-
 /// A milestone to create.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NewMilestone {
@@ -273,7 +268,7 @@ mod tests {
     }
 
     fn pattern() -> String {
-        default_pattern(&team().milestone_prefix)
+        crate::core::domain::model::default_pattern(&team().milestone_prefix)
     }
 
     fn titles(p: &CadencePlan) -> Vec<String> {

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::core::domain::model::IssueId;
+use crate::core::domain::ids::IssueId;
 use crate::core::domain::text;
 
 /// A merge request's state, as GitLab says it (`locked` is shown as open:

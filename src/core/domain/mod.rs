@@ -10,6 +10,8 @@ pub mod capacity;
 pub mod compose;
 pub mod conflict;
 pub mod edit;
+pub mod events;
+pub mod ids;
 pub mod insights;
 pub mod iteration;
 pub mod lane_labels;

@@ -5,14 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-/// GitLab's global issue id (unique across the instance).
-pub type IssueId = u64;
-/// GitLab's global user id.
-pub type UserId = u64;
-/// GitLab's global milestone id.
-pub type MilestoneId = u64;
-/// GitLab's global project id.
-pub type ProjectId = u64;
+pub use crate::core::domain::ids::{IssueId, MilestoneId, ProjectId, UserId};
 
 /// Open or closed, as GitLab's `state` field says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -334,7 +327,7 @@ impl TeamConfig {
     /// The pattern of the team's iteration titles.
     pub fn milestone_pattern(&self) -> String {
         if self.milestone_title.is_empty() {
-            crate::core::domain::cadence::default_pattern(&self.milestone_prefix)
+            default_pattern(&self.milestone_prefix)
         } else {
             self.milestone_title.clone()
         }
@@ -387,7 +380,7 @@ pub struct Workspace {
     pub history: std::collections::HashMap<IssueId, Vec<MilestoneId>>,
     /// GitLab's resource events of each issue as last read (issue #29):
     /// milestone, state and label events, oldest first, where cached.
-    pub events: std::collections::HashMap<IssueId, crate::core::domain::insights::IssueEvents>,
+    pub events: std::collections::HashMap<IssueId, crate::core::domain::events::IssueEvents>,
     /// The merge requests that close cached issues (issue #30).
     pub merge_requests: Vec<crate::core::domain::merge_requests::MergeRequest>,
 }
@@ -427,6 +420,12 @@ impl Workspace {
     pub fn issue(&self, id: IssueId) -> Option<&Issue> {
         self.issues.iter().find(|i| i.id == id)
     }
+}
+
+/// The iteration title pattern when the config has none: the prefix and
+/// the ISO week (what `cadence` fills in).
+pub fn default_pattern(prefix: &str) -> String {
+    format!("{prefix}W{{week}}")
 }
 
 #[cfg(test)]

@@ -426,121 +426,6 @@ pub fn next(ws: &Workspace, team: &TeamConfig, current: Option<u64>, limit: usiz
     }
 }
 
-/// The board's list (`gn`): every suggestion, for the shown state.
-pub fn for_board(state: &crate::core::app::state::AppState) -> Next {
-    next(&state.ws, &state.team, state.iteration.current, 8)
-}
-
-/// `gn`: open the list.
-pub(crate) fn show_next(
-    state: &mut crate::core::app::state::AppState,
-) -> Vec<crate::core::app::action::Effect> {
-    if for_board(state).all().is_empty() {
-        state.info("nothing to suggest: no priority, ready issue or backlog issue is free");
-    } else {
-        state.mode = crate::core::app::state::Mode::Next { cursor: 0 };
-    }
-    Vec::new()
-}
-
-/// Keys in the list: move, take the selected suggestion, open it.
-pub fn next_command(
-    state: &mut crate::core::app::state::AppState,
-    cmd: crate::core::app::keymap::Command,
-) -> Vec<crate::core::app::action::Effect> {
-    use crate::core::app::keymap::Command;
-    use crate::core::app::state::Mode;
-    let n = for_board(state);
-    let all = n.all();
-    let Mode::Next { cursor } = &mut state.mode else {
-        return Vec::new();
-    };
-    match cmd {
-        Command::Up => *cursor = cursor.saturating_sub(1),
-        Command::Down => *cursor = (*cursor + 1).min(all.len().saturating_sub(1)),
-        Command::Back => state.mode = Mode::Board,
-        Command::Take | Command::OpenDetail => {
-            let Some((item, _)) = all.get(*cursor) else {
-                return Vec::new();
-            };
-            let id = item.issue;
-            if cmd == Command::OpenDetail {
-                // As from a card: the comments are asked for.
-                return crate::core::app::panes::open_detail(state, id);
-            }
-            state.mode = Mode::Board;
-            let Some(issue) = state.ws.issue(id).cloned() else {
-                return Vec::new();
-            };
-            // The same take as `t` on the board.
-            return crate::core::app::commit::act(
-                state,
-                &issue,
-                crate::core::domain::workflow::Intent::Take,
-            );
-        }
-        _ => {}
-    }
-    Vec::new()
-}
-
-/// The list's lines, the selected one marked.
-pub fn board_lines(state: &crate::core::app::state::AppState, cursor: usize) -> Vec<String> {
-    let n = for_board(state);
-    let mut out = Vec::new();
-    // Section A as `glboard next` says it, also when it has nothing.
-    let open_priorities = n.priorities.iter().any(|p| !p.done);
-    match &n.planning_issue {
-        None => out.extend([NO_PLANNING_ISSUE.to_owned(), String::new()]),
-        Some(p) if !open_priorities => out.extend([
-            format!("A. Priorities of the planning issue {p}"),
-            "  (none with work left)".to_owned(),
-            String::new(),
-        ]),
-        Some(_) => {}
-    }
-    let mut last: Option<Group> = None;
-    for (k, (i, g)) in n.all().into_iter().enumerate() {
-        if last != Some(g) {
-            if last.is_some() {
-                out.push(String::new());
-            }
-            out.push(match g {
-                Group::Priorities => format!(
-                    "A. Priorities of the planning issue {}",
-                    n.planning_issue.clone().unwrap_or_default()
-                ),
-                Group::Ready => "B. Ready in the iteration (unassigned first, then yours)".into(),
-                Group::Backlog => "C. Top of the backlog".into(),
-            });
-            last = Some(g);
-        }
-        let mut who = i.people();
-        // Someone else's merge request closes it (issue #30).
-        if let (Some(m), Some(by)) = (&i.merge_request, &i.merge_request_by) {
-            who.push_str(&format!(" · {m} by @{by}"));
-        }
-        let rank = i.priority.map_or(String::new(), |p| format!("{p}. "));
-        // Lane and people before the title: a narrow screen cuts the end.
-        out.push(format!(
-            "{} {rank}{} [{} · {who}] {}",
-            if k == cursor { "▶" } else { " " },
-            i.reference,
-            if i.state == "closed" {
-                "closed"
-            } else {
-                i.lane.as_deref().unwrap_or("no lane")
-            },
-            i.title,
-        ));
-    }
-    if let Some(line) = blocked_left_out(n.blocked_left_out) {
-        out.push(String::new());
-        out.push(line);
-    }
-    out
-}
-
 /// Section A's heading when the iteration has no planning issue (`gn` and
 /// `glboard next`).
 pub const NO_PLANNING_ISSUE: &str = "A. No planning issue for this iteration: no priorities";
@@ -558,6 +443,8 @@ pub fn blocked_left_out(n: usize) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::app::screens::detail::DetailScreen;
+    use crate::core::app::screens::next::{NextScreen, board_lines};
     use crate::core::testing::{issue, state, user};
 
     /// The iteration's planning issue (#160) with this description.
@@ -766,7 +653,7 @@ mod tests {
         crate::core::testing::keys(&mut s, "gn");
         assert!(matches!(
             s.mode,
-            crate::core::app::state::Mode::Next { cursor: 0 }
+            crate::core::app::screens::Mode::Next(NextScreen { cursor: 0 })
         ));
         let lines = board_lines(&s, 0);
         // Section A says there is no planning issue, as `glboard next` does.
@@ -793,7 +680,7 @@ mod tests {
         s.sync.enabled = true;
         crate::core::testing::keys(&mut s, "gn");
         let fx = crate::core::testing::keys(&mut s, "<Enter>");
-        let crate::core::app::state::Mode::Detail { issue, .. } = s.mode else {
+        let crate::core::app::screens::Mode::Detail(DetailScreen { issue, .. }) = s.mode else {
             panic!("{:?}", s.mode);
         };
         assert!(

@@ -4,7 +4,9 @@
 //! `glboard planning summary --write` does.
 
 use crate::core::app::action::Effect;
-use crate::core::app::state::{AppState, Mode};
+use crate::core::app::screens::Mode;
+use crate::core::app::screens::confirm::ConfirmScreen;
+use crate::core::app::state::AppState;
 use crate::core::domain::edit::{DescriptionEdit, Edit, NewIssue};
 use crate::core::domain::model::{Milestone, ProjectId};
 use crate::core::planning;
@@ -38,7 +40,7 @@ pub(crate) fn planning_issue(state: &mut AppState) -> Vec<Effect> {
 /// Where a new planning issue goes: `planning_project`, else the project
 /// of the previous iteration's planning issue.
 fn project_for(state: &AppState, m: &Milestone) -> Option<ProjectId> {
-    if let Some(p) = &state.planning_setup.project {
+    if let Some(p) = &state.settings.planning_setup.project {
         return state
             .ws
             .projects
@@ -83,6 +85,7 @@ fn offer_to_create(state: &mut AppState, m: &Milestone) -> Vec<Effect> {
     };
     let previous = planning::summary::previous(&state.ws, &state.team, m).cloned();
     let template = state
+        .settings
         .planning_setup
         .template
         .clone()
@@ -106,7 +109,7 @@ fn offer_to_create(state: &mut AppState, m: &Milestone) -> Vec<Effect> {
         .ws
         .project(project)
         .map_or(String::new(), |p| p.path.clone());
-    state.mode = Mode::Confirm {
+    state.mode = Mode::Confirm(ConfirmScreen {
         prompt: format!(
             "No planning issue for {}: create \"{title}\" in {path}? y/n (j/k scroll)",
             m.title
@@ -119,7 +122,7 @@ fn offer_to_create(state: &mut AppState, m: &Milestone) -> Vec<Effect> {
         summary: format!("planning issue {title} created"),
         preview: Some(description),
         scroll: 0,
-    };
+    });
     Vec::new()
 }
 
@@ -147,7 +150,7 @@ pub(crate) fn write_summary(state: &mut AppState) -> Vec<Effect> {
         state.info(format!("{name}: the summary there is up to date"));
         return Vec::new();
     }
-    state.mode = Mode::Confirm {
+    state.mode = Mode::Confirm(ConfirmScreen {
         prompt: format!("Write this summary into {name}? y/n (j/k scroll)"),
         issue: issue.id,
         edit: Box::new(Edit {
@@ -160,13 +163,15 @@ pub(crate) fn write_summary(state: &mut AppState) -> Vec<Effect> {
         summary: planning::summary::change_summary(&name),
         preview: Some(block),
         scroll: 0,
-    };
+    });
     Vec::new()
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::core::app::state::Mode;
+    use crate::core::app::screens::Mode;
+    use crate::core::app::screens::confirm::ConfirmScreen;
+    use crate::core::app::screens::detail::DetailScreen;
     use crate::core::testing::{enqueued, issue, keys, state};
 
     #[test]
@@ -182,9 +187,9 @@ mod tests {
                 .contains("no planning issue")
         );
         // With a project: offered, its text shown first; n keeps nothing.
-        s.planning_setup.project = Some(s.ws.projects[0].path.clone());
+        s.settings.planning_setup.project = Some(s.ws.projects[0].path.clone());
         keys(&mut s, "i");
-        let Mode::Confirm { preview, edit, .. } = &s.mode else {
+        let Mode::Confirm(ConfirmScreen { preview, edit, .. }) = &s.mode else {
             panic!("{:?}", s.mode);
         };
         assert!(preview.as_ref().unwrap().contains("Priorities"));
@@ -212,11 +217,14 @@ mod tests {
         p.title = "Datastores team - W45 Iteration Planning".into();
         s.ws.issues.push(p);
         keys(&mut s, "i");
-        assert!(matches!(s.mode, Mode::Detail { issue: 60, .. }));
+        assert!(matches!(
+            s.mode,
+            Mode::Detail(DetailScreen { issue: 60, .. })
+        ));
         // S from there: the summary shown, then written as a description
         // change that knows what it replaces; back in the pane after.
         keys(&mut s, "S");
-        let Mode::Confirm { preview, .. } = &s.mode else {
+        let Mode::Confirm(ConfirmScreen { preview, .. }) = &s.mode else {
             panic!("{:?}", s.mode);
         };
         assert!(preview.as_ref().unwrap().contains("Planning summary"));
@@ -225,6 +233,9 @@ mod tests {
         let d = c.edit.description.as_ref().unwrap();
         assert!(d.text.contains("<!-- glboard:summary -->"));
         assert_eq!(d.before, "");
-        assert!(matches!(s.mode, Mode::Detail { issue: 60, .. }));
+        assert!(matches!(
+            s.mode,
+            Mode::Detail(DetailScreen { issue: 60, .. })
+        ));
     }
 }

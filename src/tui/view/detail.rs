@@ -29,3 +29,9 @@ pub(super) fn draw(
         pager::draw(buf, r, &title, &lines, scroll, theme);
     }
 }
+
+impl super::Draw for crate::core::app::screens::detail::DetailScreen {
+    fn overlay(&self, buf: &mut Buffer, area: TRect, state: &AppState, theme: &Theme) {
+        draw(buf, area, state, self.issue, self.scroll, theme);
+    }
+}

@@ -2,12 +2,14 @@
 //! first row; what the board shows (milestone, dates, counts, capacity,
 //! filters) on the second.
 
+use crate::core::app::screens::filter::FilterScreen;
 use ratatui::buffer::Buffer;
 use ratatui::style::Style;
 
 use super::put;
 use crate::core::app::geometry::{Rect, cells};
-use crate::core::app::state::{AppState, Mode};
+use crate::core::app::screens::Mode;
+use crate::core::app::state::AppState;
 use crate::core::domain::board::{BoardKind, SortMode};
 use crate::core::domain::capacity;
 use crate::core::domain::iteration;
@@ -170,11 +172,11 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
     parts.extend(capacity_part);
     if state.quick != crate::core::app::state::QuickFilter::All {
         parts.push((
-            format!("view: {}", state.quick.name(&state.saved_views)),
+            format!("view: {}", state.quick.name(&state.settings.saved_views)),
             theme.weight(),
         ));
     }
-    if !state.filter.trim().is_empty() && !matches!(state.mode, Mode::Filter { .. }) {
+    if !state.filter.trim().is_empty() && !matches!(state.mode, Mode::Filter(FilterScreen { .. })) {
         parts.push((format!("filter: {}", state.filter.trim()), theme.weight()));
     }
     let mut x = r.x + 1;

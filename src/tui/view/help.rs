@@ -29,8 +29,28 @@ pub(super) fn draw(
         buf,
         r,
         &title,
-        &help::help_lines(&state.keymap, query, width),
+        &help::help_lines(&state.settings.keymap, query, width),
         scroll,
         theme,
     );
+}
+
+impl super::Draw for crate::core::app::screens::help::HelpScreen {
+    fn overlay(
+        &self,
+        buf: &mut Buffer,
+        area: TRect,
+        state: &crate::core::app::state::AppState,
+        theme: &Theme,
+    ) {
+        draw(
+            buf,
+            area,
+            state,
+            self.scroll,
+            &self.query,
+            self.typing,
+            theme,
+        );
+    }
 }

@@ -290,3 +290,9 @@ fn burnup(
         ));
     chart.render(area, buf);
 }
+
+impl super::Draw for crate::core::app::screens::insights::InsightsScreen {
+    fn overlay(&self, buf: &mut Buffer, area: TRect, state: &AppState, theme: &Theme) {
+        draw(buf, area, state, theme);
+    }
+}

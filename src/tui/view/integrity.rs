@@ -32,3 +32,9 @@ pub(super) fn draw(buf: &mut Buffer, area: TRect, state: &AppState, cursor: usiz
         Some((head, detail))
     });
 }
+
+impl super::Draw for crate::core::app::screens::integrity::IntegrityScreen {
+    fn overlay(&self, buf: &mut Buffer, area: TRect, state: &AppState, theme: &Theme) {
+        draw(buf, area, state, self.cursor, theme);
+    }
+}

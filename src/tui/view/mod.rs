@@ -8,12 +8,14 @@
 
 mod board;
 mod capacity;
+mod changes;
 mod detail;
 mod header;
 mod help;
 mod insights;
 mod integrity;
 mod list;
+mod next;
 mod pager;
 mod picker;
 mod problems;
@@ -29,7 +31,8 @@ use ratatui::style::Style;
 
 use super::theme::Theme;
 use crate::core::app::geometry::{self, Rect};
-use crate::core::app::state::{AppState, Mode};
+use crate::core::app::screens::Mode;
+use crate::core::app::state::AppState;
 use crate::core::domain::text;
 
 /// Draw the whole screen.
@@ -65,153 +68,40 @@ pub fn render(buf: &mut Buffer, area: TRect, state: &AppState, theme: &Theme) {
     }
 }
 
-/// The overlay of a mode, if it has one.
-fn overlay(buf: &mut Buffer, area: TRect, state: &AppState, mode: &Mode, theme: &Theme) {
-    match mode {
-        Mode::Detail { issue, scroll } => {
-            detail::draw(buf, area, state, *issue, *scroll, theme);
-        }
-        Mode::Help {
-            scroll,
-            query,
-            typing,
-        } => help::draw(buf, area, state, *scroll, query, *typing, theme),
-        Mode::Picker(p) => picker::draw(buf, area, p, theme),
-        Mode::Problems { cursor } => problems::draw(buf, area, state, *cursor, theme),
-        Mode::Replan(r) => replan::draw(buf, area, state, r, theme),
-        Mode::Integrity { cursor } => integrity::draw(buf, area, state, *cursor, theme),
-        Mode::Insights => insights::draw(buf, area, state, theme),
-        Mode::Next { cursor } => {
-            let r = crate::core::app::geometry::overlay(area.width, area.height);
-            use crate::core::domain::markdown::{Emphasis, Run};
-            let all = crate::core::domain::next::board_lines(state, *cursor);
-            let inner = crate::core::app::geometry::overlay_inner(r);
-            // Each suggestion wrapped under its reference (a narrow screen
-            // cut titles mid-word), the selected one marked.
-            let mut lines: Vec<crate::core::domain::markdown::RichLine> = Vec::new();
-            let mut at = 0;
-            for l in all {
-                let emphasis = if l.starts_with('▶') {
-                    at = lines.len();
-                    Emphasis::Strong
-                } else if l.starts_with(['A', 'B', 'C']) {
-                    Emphasis::Heading
-                } else {
-                    Emphasis::Plain
-                };
-                // The marker and rank ("▶ 3. ") indent what wraps.
-                let lead: String = match l.split_once(' ') {
-                    Some((m, rest)) if m == "▶" || m.is_empty() => {
-                        let rank = rest
-                            .trim_start()
-                            .split_once(". ")
-                            .filter(|(n, _)| n.chars().all(|c| c.is_ascii_digit()))
-                            .map_or(0, |(n, _)| n.len() + 2);
-                        l.chars()
-                            .take(
-                                m.chars().count()
-                                    + 1
-                                    + (rest.len() - rest.trim_start().len())
-                                    + rank,
-                            )
-                            .collect()
-                    }
-                    _ => String::new(),
-                };
-                let rest = l[lead.len()..].to_owned();
-                let line = if lead.is_empty() {
-                    vec![Run {
-                        text: rest,
-                        emphasis,
-                    }]
-                } else {
-                    vec![
-                        Run {
-                            text: lead,
-                            emphasis: Emphasis::Marker,
-                        },
-                        Run {
-                            text: rest,
-                            emphasis,
-                        },
-                    ]
-                };
-                lines.extend(crate::core::domain::markdown::wrap_lines(
-                    &[line],
-                    usize::from(inner.w),
-                ));
-            }
-            // Keep the selected suggestion in view, its wrapped lines too.
-            let visible = inner.h.saturating_sub(2) as usize;
-            let scroll = (at + 2).saturating_sub(visible.saturating_sub(1));
-            pager::draw(
-                buf,
-                r,
-                " What to work on next · t takes · Enter opens ",
-                &lines,
-                scroll,
-                theme,
-            );
-        }
-        Mode::Changes { scroll } => {
-            let r = crate::core::app::geometry::overlay(area.width, area.height);
-            let lines: Vec<crate::core::domain::markdown::RichLine> =
-                crate::core::domain::since::lines(state)
-                    .into_iter()
-                    .map(|l| {
-                        vec![crate::core::domain::markdown::Run {
-                            text: l,
-                            emphasis: crate::core::domain::markdown::Emphasis::Plain,
-                        }]
-                    })
-                    .collect();
-            pager::draw(
-                buf,
-                r,
-                " What changed since you last looked ",
-                &lines,
-                *scroll,
-                theme,
-            );
-        }
-        // What a question will write (a planning issue, its summary).
-        // The question stays on top whatever the scroll, wrapped to fit;
-        // nothing is said done until it is.
-        Mode::Confirm {
-            preview: Some(text),
-            scroll,
-            prompt,
-            ..
-        } => {
-            use crate::core::domain::markdown::{Emphasis, Run, wrap_lines};
-            let r = crate::core::app::geometry::overlay(area.width, area.height);
-            let inner = crate::core::app::geometry::overlay_inner(r);
-            let width = inner.w.saturating_sub(1) as usize;
-            let lines = wrap_lines(&crate::core::domain::markdown::render(text), width);
-            let question = wrap_lines(
-                &[vec![Run {
-                    text: prompt.clone(),
-                    emphasis: Emphasis::Strong,
-                }]],
-                width,
-            );
-            pager::draw_pinned(
-                buf,
-                r,
-                " Preview: nothing is written until y ",
-                &question,
-                &lines,
-                *scroll,
-                theme,
-            );
-        }
-        Mode::Board
-        | Mode::Filter { .. }
-        | Mode::Confirm { .. }
-        | Mode::Input { .. }
-        | Mode::Grab { .. } => {}
+/// A screen's drawing over the board: an overlay (most screens), or
+/// nothing more (the board itself; the prompts and grab mode draw in the
+/// status line). One implementation per screen, in its own file.
+trait Draw {
+    fn overlay(&self, buf: &mut Buffer, area: TRect, state: &AppState, theme: &Theme) {
+        let _ = (buf, area, state, theme);
     }
 }
+
+impl<T: Draw> Draw for Box<T> {
+    fn overlay(&self, buf: &mut Buffer, area: TRect, state: &AppState, theme: &Theme) {
+        (**self).overlay(buf, area, state, theme);
+    }
+}
+
+/// The overlay of each screen of the one list
+/// ([`crate::core::app::screens`]).
+macro_rules! draw_screens {
+    (
+        $(#[$board_doc:meta])* $board:ident: $board_ty:ty,
+        $(#[$keys_doc:meta])* keys $keys:ident: $keys_ty:ty,
+        $( $(#[$doc:meta])* $name:ident($ty:ty), )*
+    ) => {
+        /// The overlay of a mode, if it has one.
+        fn overlay(buf: &mut Buffer, area: TRect, state: &AppState, mode: &Mode, theme: &Theme) {
+            match mode {
+                Mode::$board => {}
+                $( Mode::$name(s) => Draw::overlay(s, buf, area, state, theme), )*
+            }
+        }
+    };
+}
+
+crate::core::app::screens::the_screens!(draw_screens);
 
 /// A wide character (CJK, emoji) whose first half is just left of an
 /// overlay would spill into its border: blank it.
@@ -249,8 +139,10 @@ fn put(buf: &mut Buffer, x: u16, y: u16, max: usize, s: &str, style: Style) -> u
 mod tests {
     use super::*;
     use crate::core::app::action::Action;
+    use crate::core::app::changes::Problem;
     use crate::core::app::picker::{PickItem, PickPurpose, PickValue, Picker};
-    use crate::core::app::state::Problem;
+    use crate::core::app::screens::integrity::IntegrityScreen;
+    use crate::core::app::screens::problems::ProblemsScreen;
     use crate::core::app::update::update;
     use crate::core::domain::edit::Change;
     use crate::core::domain::model::IssueId;
@@ -307,7 +199,7 @@ mod tests {
         // The box's height was `n as u16 * 2`: past 32,767 changes it
         // overflowed (a panic in debug builds, a wrapped height otherwise).
         let mut s = board_of(many(3, &["team::Datastores"]));
-        s.problems = (0..40_000)
+        s.changes.problems = (0..40_000)
             .map(|n| Problem {
                 change: Change {
                     id: n + 1,
@@ -317,7 +209,7 @@ mod tests {
                 reason: "refused".into(),
             })
             .collect();
-        s.mode = Mode::Problems { cursor: 39_999 };
+        s.mode = Mode::Problems(ProblemsScreen { cursor: 39_999 });
         let lines = screen(&s);
         assert_eq!(
             box_height(&lines, "40000 changes not applied", "r retry"),
@@ -329,7 +221,7 @@ mod tests {
     #[test]
     fn forty_thousand_integrity_items_fill_the_screen() {
         let mut s = board_of(many(40_000, &["team::Datastores"]));
-        s.mode = Mode::Integrity { cursor: 39_999 };
+        s.mode = Mode::Integrity(IntegrityScreen { cursor: 39_999 });
         let lines = screen(&s);
         assert_eq!(
             box_height(&lines, "Lane integrity: 40000 issues", "Enter fix"),

@@ -95,3 +95,15 @@ pub(super) fn draw(
         );
     }
 }
+
+impl super::Draw for crate::core::app::picker::Picker {
+    fn overlay(
+        &self,
+        buf: &mut Buffer,
+        area: TRect,
+        _state: &crate::core::app::state::AppState,
+        theme: &Theme,
+    ) {
+        draw(buf, area, self, theme);
+    }
+}

@@ -10,14 +10,14 @@ use crate::core::app::state::AppState;
 use crate::tui::theme::Theme;
 
 pub(super) fn draw(buf: &mut Buffer, area: TRect, state: &AppState, cursor: usize, theme: &Theme) {
-    let n = state.problems.len();
+    let n = state.changes.problems.len();
     let inner = list::boxed(
         buf,
         area,
         90,
         cells(n).saturating_mul(2).saturating_add(3).min(24),
         &format!("{n} change{} not applied", if n == 1 { "" } else { "s" }),
-        crate::core::app::screens::problems::hint(state.problems.get(cursor)),
+        crate::core::app::screens::problems::hint(state.changes.problems.get(cursor)),
         theme,
     );
     list::two_line_rows(
@@ -28,8 +28,14 @@ pub(super) fn draw(buf: &mut Buffer, area: TRect, state: &AppState, cursor: usiz
         theme.severity(crate::core::app::state::Severity::Error),
         theme,
         |k| {
-            let p = state.problems.get(k)?;
+            let p = state.changes.problems.get(k)?;
             Some((p.change.summary.clone(), p.reason.clone()))
         },
     );
+}
+
+impl super::Draw for crate::core::app::screens::problems::ProblemsScreen {
+    fn overlay(&self, buf: &mut Buffer, area: TRect, state: &AppState, theme: &Theme) {
+        draw(buf, area, state, self.cursor, theme);
+    }
 }

@@ -4,8 +4,15 @@
 
 use ratatui::buffer::Buffer;
 
-use super::put;
-use crate::core::app::state::{InputPurpose, Severity, StatusMessage};
+use ratatui::layout::Rect as TRect;
+
+use super::{Draw, pager, put};
+use crate::core::app::screens::confirm::ConfirmScreen;
+use crate::core::app::screens::filter::FilterScreen;
+use crate::core::app::screens::input::InputPurpose;
+use crate::core::app::screens::input::InputScreen;
+use crate::core::app::state::AppState;
+use crate::core::app::state::{Severity, StatusMessage};
 use crate::core::domain::text;
 use crate::tui::theme::Theme;
 
@@ -86,3 +93,41 @@ pub(super) fn filter(buf: &mut Buffer, x: u16, y: u16, room: usize, filter: &str
         theme.dim(),
     );
 }
+
+impl Draw for ConfirmScreen {
+    // What a question will write (a planning issue, its summary).
+    // The question stays on top whatever the scroll, wrapped to fit;
+    // nothing is said done until it is.
+    fn overlay(&self, buf: &mut Buffer, area: TRect, _state: &AppState, theme: &Theme) {
+        let Some(text) = &self.preview else {
+            return;
+        };
+        use crate::core::domain::markdown::{Emphasis, Run, wrap_lines};
+        let r = crate::core::app::geometry::overlay(area.width, area.height);
+        let inner = crate::core::app::geometry::overlay_inner(r);
+        let width = inner.w.saturating_sub(1) as usize;
+        let lines = wrap_lines(&crate::core::domain::markdown::render(text), width);
+        let question = wrap_lines(
+            &[vec![Run {
+                text: self.prompt.clone(),
+                emphasis: Emphasis::Strong,
+            }]],
+            width,
+        );
+        pager::draw_pinned(
+            buf,
+            r,
+            " Preview: nothing is written until y ",
+            &question,
+            &lines,
+            self.scroll,
+            theme,
+        );
+    }
+}
+
+/// Typed in the status line, no overlay.
+impl Draw for InputScreen {}
+
+/// Typed in the status line, no overlay.
+impl Draw for FilterScreen {}

@@ -14,7 +14,7 @@ pub(super) fn draw(
     buf: &mut Buffer,
     area: TRect,
     state: &AppState,
-    r: &crate::core::app::state::ReplanScreen,
+    r: &crate::core::app::screens::replan::ReplanScreen,
     theme: &Theme,
 ) {
     let title = |id| {
@@ -123,5 +123,11 @@ pub(super) fn draw(
                 put(buf, x, y, room, &text::truncate(label, room), base);
             }
         }
+    }
+}
+
+impl super::Draw for crate::core::app::screens::replan::ReplanScreen {
+    fn overlay(&self, buf: &mut Buffer, area: TRect, state: &AppState, theme: &Theme) {
+        draw(buf, area, state, self, theme);
     }
 }

@@ -2,12 +2,19 @@
 //! outbox on the right; on the left a message, a hint, a batch's progress,
 //! or the prompt of the mode (see `prompt`).
 
+use crate::core::app::screens::confirm::ConfirmScreen;
+use crate::core::app::screens::detail::DetailScreen;
+use crate::core::app::screens::filter::FilterScreen;
+use crate::core::app::screens::grab::GrabScreen;
+use crate::core::app::screens::help::HelpScreen;
+use crate::core::app::screens::input::InputScreen;
 use ratatui::buffer::Buffer;
 use ratatui::style::Style;
 
 use super::{prompt, put};
 use crate::core::app::geometry::{Rect, cells};
-use crate::core::app::state::{AppState, Mode};
+use crate::core::app::screens::Mode;
+use crate::core::app::state::AppState;
 use crate::core::domain::text;
 use crate::tui::theme::Theme;
 
@@ -38,24 +45,25 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
     let mut left_room = w.saturating_sub(pos_w + 1);
     let mut right_x = r.x.saturating_add(cells(w.saturating_sub(pos_w)));
     let mut outbox: Vec<(String, Style)> = Vec::new();
-    if !state.problems.is_empty() {
+    if !state.changes.problems.is_empty() {
         outbox.push((
             format!(
                 "{} (!)  ",
                 crate::core::domain::conflict::problems_count(
-                    state.problems.iter().map(|p| p.reason.as_str())
+                    state.changes.problems.iter().map(|p| p.reason.as_str())
                 )
             ),
             theme.severity(crate::core::app::state::Severity::Error),
         ));
     }
-    if !state.pending.is_empty() {
+    if !state.changes.pending.is_empty() {
         let why = state
+            .changes
             .outbox_wait
             .as_ref()
             .map(|w| format!(" · {w}"))
             .unwrap_or_default();
-        let n = state.pending.len();
+        let n = state.changes.pending.len();
         outbox.push((
             format!("{n} change{} pending{why}  ", if n == 1 { "" } else { "s" }),
             theme.weight(),
@@ -98,12 +106,14 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
     let x = r.x + 1;
     let room = left_room.saturating_sub(1);
     match &state.mode {
-        Mode::Confirm { prompt, .. } => prompt::confirm(buf, x, r.y, room, prompt, theme),
-        Mode::Input {
+        Mode::Confirm(ConfirmScreen { prompt, .. }) => {
+            prompt::confirm(buf, x, r.y, room, prompt, theme)
+        }
+        Mode::Input(InputScreen {
             purpose,
             text: typed,
             ..
-        } => prompt::input(
+        }) => prompt::input(
             buf,
             (x, r.y),
             room,
@@ -119,14 +129,18 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
                 .is_none_or(|m| m.severity == crate::core::app::state::Severity::Info) =>
         {
             let (sent, refused, total) = state.batch_progress().unwrap_or((0, 0, 1));
-            let label = state.batch.as_ref().map_or("", |b| b.label.as_str());
+            let label = state
+                .changes
+                .batch
+                .as_ref()
+                .map_or("", |b| b.label.as_str());
             let bar_w = 20usize;
             let done = (sent + refused) * bar_w / total.max(1);
             let bar = format!("{}{}", "█".repeat(done), "░".repeat(bar_w - done));
             let line = format!("{label}  {bar}  {}/{total}", sent + refused);
             put(buf, x, r.y, room, &text::truncate(&line, room), theme.bar());
         }
-        Mode::Grab { .. } => {
+        Mode::Grab(GrabScreen { .. }) => {
             put(
                 buf,
                 x,
@@ -139,7 +153,9 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
                 theme.bar(),
             );
         }
-        Mode::Filter { .. } => prompt::filter(buf, x, r.y, room, &state.filter, theme),
+        Mode::Filter(FilterScreen { .. }) => {
+            prompt::filter(buf, x, r.y, room, &state.filter, theme)
+        }
         _ => match &state.status {
             Some(msg) => {
                 put(
@@ -165,22 +181,24 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
                     })
                 };
                 let hint = match state.mode {
-                    Mode::Detail { issue, .. } if planning(issue) => {
+                    Mode::Detail(DetailScreen { issue, .. }) if planning(issue) => {
                         "S write the planning summary here (shown first) · j/k scroll · card keys act here · Esc close"
                     }
-                    Mode::Detail { .. } => {
+                    Mode::Detail(DetailScreen { .. }) => {
                         "j/k scroll · card keys (t H L a c w x) act here · Esc close · ? help"
                     }
-                    Mode::Help { typing: true, .. } => {
+                    Mode::Help(HelpScreen { typing: true, .. }) => {
                         "type to search the keys · Enter keep · Esc clear"
                     }
-                    Mode::Help { .. } => "j/k scroll · / search · Esc close",
+                    Mode::Help(HelpScreen { .. }) => "j/k scroll · / search · Esc close",
                     // Shorter where the full one would be cut.
                     Mode::Board if room < 70 => "? help · / filter · Enter details · q quit",
                     Mode::Board => {
                         "? help · / filter · Enter details · Tab board · [ ] milestone · q quit"
                     }
-                    Mode::Grab { .. } => "hjkl carry the card · Enter drop · Esc put back",
+                    Mode::Grab(GrabScreen { .. }) => {
+                        "hjkl carry the card · Enter drop · Esc put back"
+                    }
                     // Pickers and panels say their keys in their border.
                     _ => "",
                 };
@@ -189,3 +207,6 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
         },
     }
 }
+
+/// Grab mode draws on the board and in the status line, no overlay.
+impl super::Draw for GrabScreen {}

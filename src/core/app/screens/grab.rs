@@ -5,16 +5,36 @@
 use crate::core::app::action::Effect;
 use crate::core::app::commit::{act_together, neighbours};
 use crate::core::app::keymap::Command;
-use crate::core::app::state::{AppState, Mode};
+use crate::core::app::screens::Mode;
+use crate::core::app::screens::{Keys, Screen};
+use crate::core::app::state::AppState;
 use crate::core::app::workflow_keys::reorder_edit;
 use crate::core::domain::board::{BoardKind, ColumnKind};
 use crate::core::domain::edit::{self, Edit, Seen};
 use crate::core::domain::model::{Issue, IssueState};
 use crate::core::domain::workflow::{Intent, Placement};
 
+/// A card lifted with Space: moves are local until Enter; `original` is
+/// the card as it was, put back by Esc.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrabScreen {
+    pub original: Box<Issue>,
+}
+
+impl Keys for GrabScreen {
+    const NAME: &'static str = "grab";
+    const TITLE: &'static str = "Grab mode";
+}
+
+impl Screen for GrabScreen {
+    fn command(self, state: &mut AppState, cmd: Command) -> Vec<Effect> {
+        grab_command(state, cmd)
+    }
+}
+
 /// Keys in grab mode: carry the card locally; Enter makes one change.
 pub fn grab_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
-    let Mode::Grab { original } = &state.mode else {
+    let Mode::Grab(GrabScreen { original }) = &state.mode else {
         return Vec::new();
     };
     let original = (**original).clone();
@@ -138,7 +158,7 @@ mod tests {
         let mut s = state();
         keys(&mut s, "ll");
         keys(&mut s, "<Space>");
-        assert!(matches!(s.mode, Mode::Grab { .. }));
+        assert!(matches!(s.mode, Mode::Grab(GrabScreen { .. })));
         let fx = keys(&mut s, "ljj");
         assert!(fx.is_empty(), "carrying changes nothing on GitLab");
         assert_eq!(col_title(&s), "In Progress");

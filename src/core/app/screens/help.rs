@@ -3,28 +3,47 @@
 //! description, or a mode's name). Opened from the detail pane, it returns
 //! there when it closes.
 
+use crate::core::app::action::Effect;
 use crate::core::app::keymap::{self, Command, Context};
-use crate::core::app::state::{AppState, Mode};
+use crate::core::app::screens::{Keys, Mode, Screen, pager};
+use crate::core::app::state::AppState;
 use crate::core::domain::markdown::{Emphasis, RichLine, Run};
 
-/// The modes in the order the overlay lists them.
-pub const SECTIONS: &[Context] = &[
-    Context::Board,
-    Context::Planning,
-    Context::Detail,
-    Context::Grab,
-    Context::Picker,
-    Context::Input,
-    Context::Confirm,
-    Context::Filter,
-    Context::Problems,
-    Context::Integrity,
-    Context::Changes,
-    Context::Insights,
-    Context::Next,
-    Context::Replan,
-    Context::Help,
-];
+/// The help overlay, scrolled; `query` narrows it, typed after `/`
+/// (`typing`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HelpScreen {
+    pub scroll: usize,
+    pub query: String,
+    pub typing: bool,
+}
+
+impl Keys for HelpScreen {
+    const NAME: &'static str = "help";
+    const TITLE: &'static str = "Help";
+}
+
+impl Screen for HelpScreen {
+    /// Typing a search takes the filter's keys.
+    fn keys_of(&self) -> Option<Context> {
+        self.typing.then_some(Context::Filter)
+    }
+
+    fn command(self, state: &mut AppState, cmd: Command) -> Vec<Effect> {
+        if self.typing {
+            search_command(state, cmd);
+        } else {
+            pager::overlay_command(state, cmd);
+        }
+        Vec::new()
+    }
+
+    fn typed(state: &mut AppState, c: char) {
+        if matches!(&state.mode, Mode::Help(HelpScreen { typing: true, .. })) {
+            search_type(state, c);
+        }
+    }
+}
 
 fn run(text: impl Into<String>, emphasis: Emphasis) -> Run {
     Run {
@@ -48,7 +67,7 @@ pub fn help_lines(km: &crate::core::app::keys::Keymap, query: &str, width: usize
         .max()
         .unwrap_or(0)
         + 2;
-    for &ctx in SECTIONS {
+    for &ctx in Context::ALL {
         let whole = q.is_empty() || ctx.title().to_lowercase().contains(&q);
         let rows: Vec<RichLine> = km
             .bound
@@ -145,24 +164,24 @@ fn binding_lines(keys: &str, key_w: usize, help: &str, name: &str, width: usize)
 pub fn open_help(state: &mut AppState) {
     let from = std::mem::replace(
         &mut state.mode,
-        Mode::Help {
+        Mode::Help(HelpScreen {
             scroll: 0,
             query: String::new(),
             typing: false,
-        },
+        }),
     );
-    if !matches!(from, Mode::Board | Mode::Help { .. }) {
+    if !matches!(from, Mode::Board | Mode::Help(HelpScreen { .. })) {
         state.back = Some(Box::new(from));
     }
 }
 
 /// Keys while typing a search in the overlay (the filter keys).
 pub fn search_command(state: &mut AppState, cmd: Command) {
-    let Mode::Help {
+    let Mode::Help(HelpScreen {
         scroll,
         query,
         typing,
-    } = &mut state.mode
+    }) = &mut state.mode
     else {
         return;
     };
@@ -183,7 +202,7 @@ pub fn search_command(state: &mut AppState, cmd: Command) {
 
 /// A typed character of the search.
 pub fn search_type(state: &mut AppState, c: char) {
-    if let Mode::Help { scroll, query, .. } = &mut state.mode {
+    if let Mode::Help(HelpScreen { scroll, query, .. }) = &mut state.mode {
         query.push(c);
         *scroll = 0;
     }
@@ -191,7 +210,7 @@ pub fn search_type(state: &mut AppState, c: char) {
 
 /// `/` in the overlay: start (or go on) typing a search.
 pub fn start_search(state: &mut AppState) {
-    if let Mode::Help { typing, .. } = &mut state.mode {
+    if let Mode::Help(HelpScreen { typing, .. }) = &mut state.mode {
         *typing = true;
     }
 }
@@ -199,6 +218,7 @@ pub fn start_search(state: &mut AppState) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::app::screens::detail::DetailScreen;
     use crate::core::testing::{keys, state};
 
     fn text(lines: &[RichLine]) -> String {
@@ -214,7 +234,7 @@ mod tests {
         let all = text(&help_lines(&Default::default(), "", 200));
         for b in keymap::BINDINGS {
             assert!(
-                SECTIONS.contains(&b.context),
+                Context::ALL.contains(&b.context),
                 "{:?} has no section",
                 b.context
             );
@@ -265,18 +285,18 @@ mod tests {
     fn search_is_typed_after_slash_and_esc_clears_it_before_closing() {
         let mut s = state();
         keys(&mut s, "?/grab");
-        let Mode::Help { query, typing, .. } = &s.mode else {
+        let Mode::Help(HelpScreen { query, typing, .. }) = &s.mode else {
             panic!("{:?}", s.mode)
         };
         assert_eq!((query.as_str(), *typing), ("grab", true));
         // q while typing is text, not close.
         keys(&mut s, "q<Backspace><Enter>");
-        let Mode::Help { query, typing, .. } = &s.mode else {
+        let Mode::Help(HelpScreen { query, typing, .. }) = &s.mode else {
             panic!("{:?}", s.mode)
         };
         assert_eq!((query.as_str(), *typing), ("grab", false));
         keys(&mut s, "/<Esc>");
-        assert!(matches!(&s.mode, Mode::Help { query, .. } if query.is_empty()));
+        assert!(matches!(&s.mode, Mode::Help(HelpScreen { query, .. }) if query.is_empty()));
         keys(&mut s, "<Esc>");
         assert_eq!(s.mode, Mode::Board);
         assert!(!s.quit);
@@ -286,11 +306,19 @@ mod tests {
     fn help_from_the_detail_pane_returns_to_it() {
         let mut s = state();
         keys(&mut s, "ll<Enter>");
-        assert!(matches!(s.mode, Mode::Detail { .. }), "{:?}", s.mode);
+        assert!(
+            matches!(s.mode, Mode::Detail(DetailScreen { .. })),
+            "{:?}",
+            s.mode
+        );
         keys(&mut s, "?");
-        assert!(matches!(s.mode, Mode::Help { .. }));
+        assert!(matches!(s.mode, Mode::Help(HelpScreen { .. })));
         keys(&mut s, "<Esc>");
-        assert!(matches!(s.mode, Mode::Detail { .. }), "{:?}", s.mode);
+        assert!(
+            matches!(s.mode, Mode::Detail(DetailScreen { .. })),
+            "{:?}",
+            s.mode
+        );
         keys(&mut s, "<Esc>");
         assert_eq!(s.mode, Mode::Board);
     }

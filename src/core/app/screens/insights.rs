@@ -5,7 +5,25 @@
 
 use crate::core::app::action::Effect;
 use crate::core::app::keymap::Command;
-use crate::core::app::state::{AppState, Mode};
+use crate::core::app::screens::{Keys, Screen};
+
+/// The iteration insights panel (`I`): the shown iteration so far, the
+/// last iterations with the velocity, the burn-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InsightsScreen;
+
+impl Keys for InsightsScreen {
+    const NAME: &'static str = "insights";
+    const TITLE: &'static str = "Iteration insights (I)";
+}
+
+impl Screen for InsightsScreen {
+    fn command(self, state: &mut AppState, cmd: Command) -> Vec<Effect> {
+        insights_command(state, cmd)
+    }
+}
+use crate::core::app::screens::Mode;
+use crate::core::app::state::AppState;
 
 /// `I`: open the panel on the shown iteration.
 pub(crate) fn show_insights(state: &mut AppState) -> Vec<Effect> {
@@ -13,7 +31,7 @@ pub(crate) fn show_insights(state: &mut AppState) -> Vec<Effect> {
         state.info("the demo has no GitLab events: iteration insights need a GitLab group");
         return Vec::new();
     }
-    state.mode = Mode::Insights;
+    state.mode = Mode::Insights(InsightsScreen);
     Vec::new()
 }
 
@@ -29,14 +47,15 @@ pub fn insights_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
 
 #[cfg(test)]
 mod tests {
-    use crate::core::app::state::Mode;
+    use crate::core::app::screens::Mode;
+    use crate::core::app::screens::insights::InsightsScreen;
     use crate::core::testing::{keys, state};
 
     #[test]
     fn i_opens_the_panel_and_q_or_esc_closes_it() {
         let mut s = state();
         keys(&mut s, "I");
-        assert_eq!(s.mode, Mode::Insights);
+        assert_eq!(s.mode, Mode::Insights(InsightsScreen));
         keys(&mut s, "q");
         assert_eq!(s.mode, Mode::Board);
         keys(&mut s, "I");

@@ -6,9 +6,28 @@
 use crate::core::app::action::Effect;
 use crate::core::app::commit::{UndoAs, commit};
 use crate::core::app::keymap::Command;
-use crate::core::app::state::{AppState, Mode};
+use crate::core::app::screens::Mode;
+use crate::core::app::screens::{Keys, Screen};
+use crate::core::app::state::AppState;
 use crate::core::domain::edit::{self, Edit};
 use crate::core::domain::model::{Issue, IssueId};
+
+/// The lane-integrity list (`gi`), an issue selected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntegrityScreen {
+    pub cursor: usize,
+}
+
+impl Keys for IntegrityScreen {
+    const NAME: &'static str = "integrity";
+    const TITLE: &'static str = "Lane integrity";
+}
+
+impl Screen for IntegrityScreen {
+    fn command(self, state: &mut AppState, cmd: Command) -> Vec<Effect> {
+        integrity_command(state, cmd)
+    }
+}
 
 /// A lane problem of one issue, and the edit that fixes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,7 +152,7 @@ pub(crate) fn show_integrity(state: &mut AppState) -> Vec<Effect> {
             "lane integrity: every team issue has exactly one known lane, is on a board and in no past milestone",
         );
     } else {
-        state.mode = Mode::Integrity { cursor: 0 };
+        state.mode = Mode::Integrity(IntegrityScreen { cursor: 0 });
     }
     Vec::new()
 }
@@ -141,7 +160,7 @@ pub(crate) fn show_integrity(state: &mut AppState) -> Vec<Effect> {
 /// Keys in the lane-integrity list.
 pub fn integrity_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
     let items = integrity(state);
-    let Mode::Integrity { cursor } = &mut state.mode else {
+    let Mode::Integrity(IntegrityScreen { cursor }) = &mut state.mode else {
         return Vec::new();
     };
     match cmd {
@@ -163,9 +182,9 @@ pub fn integrity_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
             state.mode = if left == 0 {
                 Mode::Board
             } else {
-                Mode::Integrity {
+                Mode::Integrity(IntegrityScreen {
                     cursor: at.min(left - 1),
-                }
+                })
             };
             return fx;
         }
@@ -187,7 +206,7 @@ mod tests {
         s.ws.issues[1].labels.sort();
         s.relayout();
         keys(&mut s, "gi");
-        assert_eq!(s.mode, Mode::Integrity { cursor: 0 });
+        assert_eq!(s.mode, Mode::Integrity(IntegrityScreen { cursor: 0 }));
         let items = integrity(&s);
         assert_eq!(items.len(), 2);
         assert_eq!(items[0].fix, "move to Ready");

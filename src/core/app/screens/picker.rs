@@ -10,10 +10,27 @@ use crate::core::app::keymap::Command;
 use crate::core::app::navigation::show_milestone;
 use crate::core::app::new_issue;
 use crate::core::app::picker::{PickPurpose, PickValue, Picker};
-use crate::core::app::state::{AppState, Mode};
+use crate::core::app::screens::Mode;
+use crate::core::app::screens::{Keys, Screen};
+use crate::core::app::state::AppState;
 use crate::core::app::workflow_keys::{promote, to_column};
 use crate::core::domain::board::ColumnKind;
 use crate::core::domain::workflow::Intent;
+
+impl Keys for Picker {
+    const NAME: &'static str = "picker";
+    const TITLE: &'static str = "Pickers (lane, milestone, assignees)";
+}
+
+impl Screen for Picker {
+    fn command(self, state: &mut AppState, cmd: Command) -> Vec<Effect> {
+        picker_command(state, cmd)
+    }
+
+    fn typed(state: &mut AppState, c: char) {
+        picker_type(state, c);
+    }
+}
 
 /// Keys in a picker.
 pub fn picker_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
@@ -76,13 +93,13 @@ fn accept_pick(state: &mut AppState, p: Picker) -> Vec<Effect> {
     }
     if p.purpose == PickPurpose::Profile {
         if let Some(PickValue::Profile(name)) = p.current().map(|i| i.value.clone()) {
-            if name == state.profile {
+            if name == state.settings.profile {
                 state.info("that is the profile shown");
                 return Vec::new();
             }
             // The board closes and opens again on the other profile (its
             // own host, group, team and cache).
-            state.switch_profile = Some(name);
+            state.settings.switch_profile = Some(name);
             state.quit = true;
             return vec![Effect::Quit];
         }
@@ -144,7 +161,7 @@ fn accept_pick(state: &mut AppState, p: Picker) -> Vec<Effect> {
 
 #[cfg(test)]
 mod tests {
-    use crate::core::app::state::Mode;
+    use crate::core::app::screens::Mode;
     use crate::core::testing::{col_title, enqueued, keys, state, user};
 
     #[test]

@@ -4,21 +4,40 @@
 use crate::core::app::action::Effect;
 use crate::core::app::commit::retry;
 use crate::core::app::keymap::Command;
-use crate::core::app::state::{AppState, Mode};
+use crate::core::app::screens::{Keys, Screen};
+
+/// The problems panel (`!`), a refused change selected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProblemsScreen {
+    pub cursor: usize,
+}
+
+impl Keys for ProblemsScreen {
+    const NAME: &'static str = "problems";
+    const TITLE: &'static str = "Problems panel";
+}
+
+impl Screen for ProblemsScreen {
+    fn command(self, state: &mut AppState, cmd: Command) -> Vec<Effect> {
+        problems_command(state, cmd)
+    }
+}
+use crate::core::app::screens::Mode;
+use crate::core::app::state::AppState;
 
 /// `!`: the problems panel, or a word that there is none.
 pub(crate) fn show_problems(state: &mut AppState) -> Vec<Effect> {
-    if state.problems.is_empty() {
+    if state.changes.problems.is_empty() {
         state.info("no problems: GitLab accepted every change");
     } else {
-        state.mode = Mode::Problems { cursor: 0 };
+        state.mode = Mode::Problems(ProblemsScreen { cursor: 0 });
     }
     Vec::new()
 }
 
 /// The panel's keys, as `r` does for the selected change: a planning
 /// summary is written again over GitLab's text as it is now.
-pub fn hint(selected: Option<&crate::core::app::state::Problem>) -> &'static str {
+pub fn hint(selected: Option<&crate::core::app::changes::Problem>) -> &'static str {
     let summary = selected
         .and_then(|p| p.change.edit.description.as_ref())
         .is_some_and(|d| d.text.contains(crate::core::planning::summary::BEGIN));
@@ -31,21 +50,21 @@ pub fn hint(selected: Option<&crate::core::app::state::Problem>) -> &'static str
 
 /// Keys in the problems panel.
 pub fn problems_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
-    let Mode::Problems { cursor } = &mut state.mode else {
+    let Mode::Problems(ProblemsScreen { cursor }) = &mut state.mode else {
         return Vec::new();
     };
-    let n = state.problems.len();
+    let n = state.changes.problems.len();
     match cmd {
         Command::Up => *cursor = cursor.saturating_sub(1),
         Command::Down => *cursor = (*cursor + 1).min(n.saturating_sub(1)),
         Command::Back => state.mode = Mode::Board,
         Command::Retry | Command::Discard if n > 0 => {
             let at = (*cursor).min(n - 1);
-            let problem = state.problems.remove(at);
-            if state.problems.is_empty() {
+            let problem = state.changes.problems.remove(at);
+            if state.changes.problems.is_empty() {
                 state.mode = Mode::Board;
-            } else if let Mode::Problems { cursor } = &mut state.mode {
-                *cursor = at.min(state.problems.len() - 1);
+            } else if let Mode::Problems(ProblemsScreen { cursor }) = &mut state.mode {
+                *cursor = at.min(state.changes.problems.len() - 1);
             }
             if cmd == Command::Discard {
                 state.info(format!("discarded: {}", problem.change.summary));
@@ -69,20 +88,23 @@ mod tests {
         let mut s = state();
         keys(&mut s, "ll");
         let fx = keys(&mut s, "t");
-        assert!(s.pending.is_empty(), "pending only once written down");
+        assert!(
+            s.changes.pending.is_empty(),
+            "pending only once written down"
+        );
         let c = saved(&mut s, &fx)[0].clone();
-        assert_eq!(s.pending.len(), 1);
+        assert_eq!(s.changes.pending.len(), 1);
         // GitLab refuses: the board shows GitLab's version again.
-        let mut fresh = s.base.get(&c.issue).unwrap().clone();
+        let mut fresh = s.changes.base.get(&c.issue).unwrap().clone();
         fresh.labels = vec!["team::Datastores".into(), "workflow-infra::Ready".into()];
         fresh.assignees.clear();
         answered(&mut s, &[], &[(c.id, "404 Issue Not Found", Some(fresh))]);
-        assert!(s.pending.is_empty());
-        assert_eq!(s.problems.len(), 1);
+        assert!(s.changes.pending.is_empty());
+        assert_eq!(s.changes.problems.len(), 1);
         assert_eq!(col_title(&s), "Ready", "selection followed the card back");
-        assert!(s.base.is_empty(), "no changes over it any more");
+        assert!(s.changes.base.is_empty(), "no changes over it any more");
         keys(&mut s, "!");
-        assert_eq!(s.mode, Mode::Problems { cursor: 0 });
+        assert_eq!(s.mode, Mode::Problems(ProblemsScreen { cursor: 0 }));
         let fx = keys(&mut s, "r");
         assert!(matches!(fx.as_slice(), [Effect::Retry { old, .. }] if *old == c.id));
         assert_eq!(s.mode, Mode::Board);
@@ -92,9 +114,9 @@ mod tests {
             "the retried change shows at once"
         );
         let again = saved(&mut s, &fx);
-        assert_eq!(s.pending.len(), 1);
+        assert_eq!(s.changes.pending.len(), 1);
         answered(&mut s, &[(again[0].id, None)], &[]);
-        assert!(s.pending.is_empty());
+        assert!(s.changes.pending.is_empty());
     }
 
     /// A planning summary in conflict (the team edited the issue since it
@@ -133,7 +155,7 @@ mod tests {
             )],
         );
         keys(&mut s, "!");
-        assert!(hint(s.problems.first()).contains("read GitLab's text again"));
+        assert!(hint(s.changes.problems.first()).contains("read GitLab's text again"));
         let fx = keys(&mut s, "r");
         let [Effect::Retry { change, .. }] = fx.as_slice() else {
             panic!("{fx:?}");

@@ -3,13 +3,40 @@
 //! Ready) as one batch and one undo step; the board then follows it.
 
 use crate::core::app::action::Effect;
+use crate::core::app::changes::Batch;
 use crate::core::app::commit::{Step, UndoAs, commit_action};
 use crate::core::app::keymap::Command;
 use crate::core::app::picker::{PickItem, PickPurpose, PickValue, Picker};
-use crate::core::app::state::{AppState, Batch, Mode, ReplanScreen};
+use crate::core::app::screens::Mode;
+use crate::core::app::screens::{Keys, Screen};
+use crate::core::app::state::AppState;
 use crate::core::domain::edit;
 use crate::core::domain::iteration;
-use crate::core::domain::model::{IssueId, MilestoneState};
+use crate::core::domain::model::{IssueId, MilestoneId, MilestoneState};
+
+/// The Friday re-plan screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplanScreen {
+    pub from: MilestoneId,
+    pub target: MilestoneId,
+    /// The issues not Done, in board order, and whether each goes.
+    pub items: Vec<(IssueId, bool)>,
+    pub reset_lane: bool,
+    pub cursor: usize,
+    /// Enter was pressed: the summary question is showing.
+    pub confirming: bool,
+}
+
+impl Keys for ReplanScreen {
+    const NAME: &'static str = "replan";
+    const TITLE: &'static str = "Re-plan screen";
+}
+
+impl Screen for ReplanScreen {
+    fn command(self, state: &mut AppState, cmd: Command) -> Vec<Effect> {
+        replan_command(state, cmd)
+    }
+}
 
 /// Open milestones after `from` on the team's timeline (re-plan targets).
 fn targets(state: &AppState, from: u64) -> Vec<u64> {
@@ -188,18 +215,18 @@ fn apply_replan(state: &mut AppState, r: ReplanScreen) -> Vec<Effect> {
     let total = steps.len();
     // One user action: one batch in the outbox, one undo step, which also
     // points the board back.
-    let before = crate::core::app::state::BoardBefore {
+    let before = crate::core::app::changes::BoardBefore {
         milestone: state.milestone,
         followed: state.followed,
     };
     let mut effects = commit_action(state, steps, label.clone(), UndoAs::Step);
-    if let Some(entry) = state.undo.last_mut()
+    if let Some(entry) = state.changes.undo.last_mut()
         && entry.label == label
     {
         entry.board_before = Some(before);
     }
     if let Some(Effect::Enqueue { local, .. }) = effects.first() {
-        state.batch = Some(Batch {
+        state.changes.batch = Some(Batch {
             label,
             local: *local,
             total,
@@ -275,7 +302,7 @@ mod tests {
         answered(&mut s, &sent, &[]);
         assert_eq!(s.batch_progress(), Some((4, 0, 5)));
         answered(&mut s, &[], &[(ids[4], "404", None)]);
-        assert_eq!(s.batch, None);
+        assert_eq!(s.changes.batch, None);
         assert!(
             s.status
                 .as_ref()

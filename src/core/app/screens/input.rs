@@ -1,74 +1,57 @@
-//! Prompts: the one-line input (weight, comment, a new issue's title) and
-//! the yes/no question (close, reopen), their keys and what accepting does.
+//! The one-line prompt (weight, comment, a new issue's title): its keys,
+//! the characters typed, and what accepting does.
 
 use crate::core::app::action::Effect;
-use crate::core::app::commit::{UndoAs, act, commit};
+use crate::core::app::commit::act;
 use crate::core::app::keymap::Command;
 use crate::core::app::new_issue;
-use crate::core::app::state::{AppState, InputPurpose, Mode};
+use crate::core::app::screens::Mode;
+use crate::core::app::screens::{Keys, Screen};
+use crate::core::app::state::AppState;
+use crate::core::domain::model::IssueId;
 use crate::core::domain::workflow::Intent;
 
-/// Keys in a yes/no question.
-pub fn confirm_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
-    let mode = std::mem::replace(&mut state.mode, Mode::Board);
-    match (cmd, mode) {
-        (
-            Command::Yes,
-            Mode::Confirm {
-                issue,
-                edit,
-                summary,
-                ..
-            },
-        ) => match edit.create {
-            // A new issue (the planning issue): its card shows at once.
-            Some(new) => crate::core::app::commit::create(state, new),
-            // Close or reopen the marked cards.
-            None if !state.marked.is_empty() && edit.state.is_some() => {
-                let ids = crate::core::app::bulk::marked(state);
-                let intent = if edit.state == Some(crate::core::domain::model::IssueState::Closed) {
-                    Intent::Close
-                } else {
-                    Intent::Reopen
-                };
-                crate::core::app::bulk::act_all(state, &ids, intent)
-            }
-            None => commit(state, issue, *edit, summary, None, UndoAs::Step),
-        },
-        (Command::Down, mode @ Mode::Confirm { .. })
-        | (Command::Up, mode @ Mode::Confirm { .. }) => {
-            state.mode = mode;
-            if let Mode::Confirm {
-                scroll, preview, ..
-            } = &mut state.mode
-            {
-                let lines = preview.as_ref().map_or(0, |p| p.lines().count());
-                *scroll = if cmd == Command::Down {
-                    (*scroll + 1).min(lines.saturating_sub(1))
-                } else {
-                    scroll.saturating_sub(1)
-                };
-            }
-            Vec::new()
-        }
-        (Command::No, _) => {
-            state.info("cancelled");
-            Vec::new()
-        }
-        (_, mode) => {
-            state.mode = mode;
-            Vec::new()
-        }
+/// What a one-line prompt is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputPurpose {
+    Weight,
+    Comment,
+    /// The title of a new issue in this lane (`None`: no lane).
+    NewTitle {
+        lane: Option<String>,
+    },
+}
+
+/// A one-line prompt: what it is for, on which issue, what is typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputScreen {
+    pub purpose: InputPurpose,
+    pub issue: IssueId,
+    pub text: String,
+}
+
+impl Keys for InputScreen {
+    const NAME: &'static str = "input";
+    const TITLE: &'static str = "Prompts (weight, comment)";
+}
+
+impl Screen for InputScreen {
+    fn command(self, state: &mut AppState, cmd: Command) -> Vec<Effect> {
+        input_command(state, cmd)
+    }
+
+    fn typed(state: &mut AppState, c: char) {
+        input_type(state, c);
     }
 }
 
 /// Keys in a one-line prompt.
 pub fn input_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
-    let Mode::Input {
+    let Mode::Input(InputScreen {
         purpose,
         issue,
         text,
-    } = &mut state.mode
+    }) = &mut state.mode
     else {
         return Vec::new();
     };
@@ -105,11 +88,11 @@ pub fn input_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
                             Ok(w) => Some(w),
                             Err(_) => {
                                 // The prompt stays, with what was typed.
-                                state.mode = Mode::Input {
+                                state.mode = Mode::Input(InputScreen {
                                     purpose: InputPurpose::Weight,
                                     issue: id,
                                     text,
-                                };
+                                });
                                 state.warn(
                                     "a weight is a whole number (0, 1, 2, …) or none: Enter again, Esc to cancel",
                                 );
@@ -136,7 +119,7 @@ pub fn input_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
 
 /// A typed character in a prompt.
 pub fn input_type(state: &mut AppState, c: char) {
-    if let Mode::Input { purpose, text, .. } = &mut state.mode {
+    if let Mode::Input(InputScreen { purpose, text, .. }) = &mut state.mode {
         if *purpose == InputPurpose::Weight && !(c.is_ascii_alphanumeric()) {
             return;
         }
@@ -146,7 +129,8 @@ pub fn input_type(state: &mut AppState, c: char) {
 
 #[cfg(test)]
 mod tests {
-    use crate::core::app::state::Mode;
+    use crate::core::app::screens::Mode;
+    use crate::core::app::screens::input::InputScreen;
     use crate::core::testing::{enqueued, keys, sel, state};
 
     #[test]
@@ -163,7 +147,7 @@ mod tests {
         let fx = keys(&mut s, "wabc<Enter>");
         assert!(enqueued(&fx).is_empty());
         assert!(
-            matches!(&s.mode, Mode::Input { text, .. } if text == "abc"),
+            matches!(&s.mode, Mode::Input(InputScreen { text, .. }) if text == "abc"),
             "{:?}",
             s.mode
         );

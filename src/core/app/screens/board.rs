@@ -1,0 +1,228 @@
+//! The board: its own keys (moving the selection, switching boards and
+//! milestones, the filter, sort and refresh, closing what is open); the
+//! workflow's keys on a card are [`crate::core::app::workflow_keys`].
+//! Planning mode (`gp`) is the board with a layer of keys over it.
+
+use crate::core::app::action::Effect;
+use crate::core::app::geometry;
+use crate::core::app::keymap::Command;
+use crate::core::app::navigation::{show_board, show_milestone};
+use crate::core::app::screens::filter::FilterScreen;
+use crate::core::app::screens::{Keys, Mode, Screen, help};
+use crate::core::app::state::AppState;
+use crate::core::app::workflow_keys;
+use crate::core::domain::board::{BoardKind, SortMode};
+use crate::core::domain::iteration;
+use crate::core::domain::num;
+
+/// The board: its state is the application's (what is shown, where the
+/// selection is), so the screen holds none.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BoardScreen;
+
+impl Keys for BoardScreen {
+    const NAME: &'static str = "board";
+    const TITLE: &'static str = "Board";
+}
+
+impl Screen for BoardScreen {
+    fn command(self, state: &mut AppState, cmd: Command) -> Vec<Effect> {
+        board_command(state, cmd)
+    }
+}
+
+/// Planning mode's keys: a layer over the board's, no screen of its own.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PlanningKeys;
+
+impl Keys for PlanningKeys {
+    const NAME: &'static str = "planning";
+    const TITLE: &'static str = "Planning mode (gp): board keys, and";
+}
+
+fn board_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
+    if let Some(fx) = workflow_keys::board_action(state, cmd) {
+        return fx;
+    }
+    let (w, h) = state.viewport;
+    let page = geometry::screen(w, h).map_or(1, |s| geometry::cards_per_column(s.board.h));
+    match cmd {
+        Command::Up => move_row(state, -1),
+        Command::Down => move_row(state, 1),
+        Command::PageUp => move_row(state, -num::signed(page)),
+        Command::PageDown => move_row(state, num::signed(page)),
+        Command::Top => move_row(state, i64::MIN / 2),
+        Command::Bottom => move_row(state, i64::MAX / 2),
+        Command::Left => move_col(state, -1),
+        Command::Right => move_col(state, 1),
+        Command::SwitchBoard => {
+            let next = match state.board {
+                BoardKind::Backlog => BoardKind::Iteration,
+                BoardKind::Iteration | BoardKind::Planning => BoardKind::Backlog,
+            };
+            show_board(state, next);
+        }
+        Command::ShowBacklog => show_board(state, BoardKind::Backlog),
+        Command::ShowPlanning => {
+            show_board(state, BoardKind::Planning);
+            state.info("planning: p promotes the backlog card into the iteration on the right; J/K place it");
+        }
+        Command::ShowIteration => show_board(state, BoardKind::Iteration),
+        Command::FollowNext if state.followed.is_some() => {
+            // Back to the current iteration, and forget the following.
+            state.followed = None;
+            let mut fx = vec![Effect::Unfollow];
+            match state.iteration.current {
+                Some(id) => fx.extend(show_milestone(state, id)),
+                None => {
+                    show_board(state, BoardKind::Iteration);
+                    state.milestone = None;
+                    state.relayout();
+                }
+            }
+            let title = state
+                .shown_milestone()
+                .map(|m| m.title.clone())
+                .unwrap_or_else(|| "no current iteration".into());
+            state.info(format!(
+                "the board shows the current iteration again: {title}"
+            ));
+            return fx;
+        }
+        Command::FollowNext => match state.iteration.next {
+            Some(id) => {
+                let mut fx = vec![Effect::Follow(id)];
+                fx.extend(show_milestone(state, id));
+                state.followed = Some(id);
+                let title = state
+                    .shown_milestone()
+                    .map(|m| m.title.clone())
+                    .unwrap_or_default();
+                state.info(format!("the board now follows {title}"));
+                return fx;
+            }
+            None => state.info("no later milestone to follow"),
+        },
+        Command::PrevMilestone => return step_milestone(state, -1),
+        Command::NextMilestone => return step_milestone(state, 1),
+        Command::OpenDetail => match state.selected_issue().map(|i| i.id) {
+            Some(issue) => return crate::core::app::panes::open_detail(state, issue),
+            None => state.info("no card selected"),
+        },
+        Command::StartFilter => {
+            state.mode = Mode::Filter(FilterScreen {
+                previous: state.filter.clone(),
+            })
+        }
+        Command::ToggleSort => {
+            state.sort = match state.sort {
+                SortMode::Manual => SortMode::Priority,
+                SortMode::Priority => SortMode::Manual,
+            };
+            state.relayout();
+            state.info(match state.sort {
+                SortMode::Manual => "sorted by board order",
+                SortMode::Priority => "sorted by priority label, then board order",
+            });
+        }
+        Command::Refresh => {
+            if state.sync.enabled {
+                return vec![Effect::Refresh];
+            }
+            state.info("the demo workspace has nothing to refresh");
+        }
+        Command::Help => help::open_help(state),
+        Command::Back | Command::Escape => {
+            // Close what is open, innermost first; only q on the plain
+            // board quits.
+            if crate::core::app::bulk::clear(state) {
+            } else if !state.filter.is_empty() {
+                state.filter.clear();
+                state.relayout();
+                state.info("filter cleared");
+            } else if state.quick != crate::core::app::state::QuickFilter::All {
+                state.quick = crate::core::app::state::QuickFilter::All;
+                state.relayout();
+                state.info("view: all");
+            } else if state.board == BoardKind::Planning {
+                show_board(state, BoardKind::Iteration);
+                state.info("planning mode closed");
+            } else if cmd == Command::Back {
+                state.quit = true;
+                return vec![Effect::Quit];
+            } else {
+                state.info("q quits (Ctrl-c from anywhere)");
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn step_milestone(state: &mut AppState, delta: i32) -> Vec<Effect> {
+    // Planning mode stays planning mode, on the next or previous iteration.
+    if state.board != BoardKind::Planning {
+        show_board(state, BoardKind::Iteration);
+    }
+    match iteration::step(&state.ws.milestones, &state.team, state.milestone, delta) {
+        Some(id) => return show_milestone(state, id),
+        None => state.info(if delta < 0 {
+            "no earlier milestone"
+        } else {
+            "no later milestone"
+        }),
+    }
+    Vec::new()
+}
+
+fn move_row(state: &mut AppState, delta: i64) {
+    let col = state.view().col;
+    let len = state.layout.columns.get(col).map_or(0, |c| c.cards.len());
+    if len == 0 {
+        return;
+    }
+    let v = &mut state.views[state.board.index()];
+    let Some(row) = v.rows.get_mut(col) else {
+        return;
+    };
+    *row = num::step_clamped(*row, delta, len);
+    state.sync_selected();
+    state.ensure_visible();
+}
+
+fn move_col(state: &mut AppState, delta: i64) {
+    let ncols = state.layout.columns.len();
+    if ncols == 0 {
+        return;
+    }
+    let v = &mut state.views[state.board.index()];
+    v.col = num::step_clamped(v.col, delta, ncols);
+    state.sync_selected();
+    state.ensure_visible();
+}
+
+pub(crate) fn select(state: &mut AppState, col: usize, row: usize) {
+    let v = &mut state.views[state.board.index()];
+    let Some(r) = v.rows.get_mut(col) else {
+        return;
+    };
+    *r = row;
+    v.col = col;
+    state.sync_selected();
+    state.ensure_visible();
+}
+
+/// Re-layout after the filter text changed; when the selected column has
+/// no card left, select the first card that still shows.
+pub(crate) fn refilter(state: &mut AppState) {
+    state.relayout();
+    if state.selected_issue().is_none()
+        && let Some(col) = state
+            .layout
+            .columns
+            .iter()
+            .position(|c| !c.cards.is_empty())
+    {
+        select(state, col, 0);
+    }
+}

@@ -1,0 +1,61 @@
+//! Typing the board's filter (`/`): by title, label or assignee; Esc puts
+//! back the filter there was.
+
+use crate::core::app::action::Effect;
+use crate::core::app::keymap::Command;
+use crate::core::app::screens::board::refilter;
+use crate::core::app::screens::{Keys, Mode, Screen};
+use crate::core::app::state::AppState;
+
+/// Typing a filter; `previous` is restored on cancel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilterScreen {
+    pub previous: String,
+}
+
+impl Keys for FilterScreen {
+    const NAME: &'static str = "filter";
+    const TITLE: &'static str = "Typing a filter or a search";
+}
+
+impl Screen for FilterScreen {
+    fn command(self, state: &mut AppState, cmd: Command) -> Vec<Effect> {
+        filter_command(state, cmd, self.previous);
+        Vec::new()
+    }
+
+    fn typed(state: &mut AppState, c: char) {
+        state.filter.push(c);
+        refilter(state);
+    }
+}
+
+fn filter_command(state: &mut AppState, cmd: Command, previous: String) {
+    match cmd {
+        Command::FilterAccept => {
+            state.mode = Mode::Board;
+            if !state.filter.trim().is_empty() {
+                let n = state.layout.card_count();
+                let cards = if n == 1 { "card" } else { "cards" };
+                state.info(format!(
+                    "filter \"{}\": {n} {cards} (Esc clears)",
+                    state.filter.trim()
+                ));
+            }
+        }
+        Command::FilterCancel => {
+            state.filter = previous;
+            state.mode = Mode::Board;
+            state.relayout();
+        }
+        Command::FilterBackspace => {
+            state.filter.pop();
+            refilter(state);
+        }
+        Command::FilterClear => {
+            state.filter.clear();
+            refilter(state);
+        }
+        _ => {}
+    }
+}
