@@ -147,20 +147,6 @@ impl From<Issue> for Applied {
     }
 }
 
-/// Apply one change to GitLab (for tests: no earlier changes, fresh read).
-pub async fn send_one(
-    client: &Client,
-    change: &Change,
-    team: &TeamConfig,
-    me: Option<&User>,
-) -> Result<Issue, SendError> {
-    let a = send_with(client, change, team, me, None, &[]).await?;
-    a.issue.ok_or_else(|| SendError::Refused {
-        reason: "not a change to an issue".into(),
-        issue: None,
-    })
-}
-
 /// Apply one change to GitLab, with the issue already read fresh (by
 /// [`read_fresh`]) when given; `earlier` are glboard's changes to the same
 /// issue that GitLab applied before it.

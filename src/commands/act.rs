@@ -365,3 +365,148 @@ pub fn comment_text(
     }
     Ok(text)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::testing::{team, workspace};
+
+    fn day() -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2025, 11, 5).unwrap()
+    }
+
+    fn asked(act: Act) -> Result<Intent, (u8, String)> {
+        intent(&act, &workspace(Vec::new()), &team(), day()).map_err(|f| (f.code, f.message))
+    }
+
+    #[test]
+    fn a_lane_is_named_in_any_case_and_becomes_the_teams_spelling() {
+        let to = |lane: &str| asked(Act::Move { lane: lane.into() });
+        assert_eq!(to("in progress"), Ok(Intent::Lane("In Progress".into())));
+        assert_eq!(to("READY"), Ok(Intent::Lane("Ready".into())));
+        // The board's Closed list: closed, lane labels off.
+        assert_eq!(to("closed"), Ok(Intent::ToClosed));
+        assert_eq!(to("Closed"), Ok(Intent::ToClosed));
+        let (code, message) = to("Doing").unwrap_err();
+        assert_eq!(code, EX_USAGE);
+        assert_eq!(
+            message,
+            "no lane \"Doing\"; lanes: Triage, Ready, In Progress, Under Review, Blocked, Done, Cancelled"
+        );
+    }
+
+    #[test]
+    fn a_lane_called_closed_is_a_lane_not_the_closed_list() {
+        let mut t = team();
+        t.lanes.push("Closed".into());
+        let i = intent(
+            &Act::Move {
+                lane: "closed".into(),
+            },
+            &workspace(Vec::new()),
+            &t,
+            day(),
+        );
+        assert_eq!(i.ok(), Some(Intent::Lane("Closed".into())));
+    }
+
+    #[test]
+    fn a_weight_is_a_whole_number_or_none() {
+        let weight = |w: &str| asked(Act::Weight { weight: w.into() });
+        assert_eq!(weight("3"), Ok(Intent::Weight(Some(3))));
+        assert_eq!(weight("0"), Ok(Intent::Weight(Some(0))));
+        assert_eq!(weight("None"), Ok(Intent::Weight(None)));
+        for bad in ["-1", "2.5", "three", ""] {
+            let (code, message) = weight(bad).unwrap_err();
+            assert_eq!(code, EX_USAGE, "{bad:?}");
+            assert!(message.ends_with(": a whole number, or none"), "{message}");
+        }
+    }
+
+    #[test]
+    fn a_milestone_is_none_or_one_the_team_has() {
+        let to = |m: &str| {
+            asked(Act::Milestone {
+                milestone: m.into(),
+            })
+        };
+        assert_eq!(to("NONE"), Ok(Intent::Milestone(None)));
+        assert_eq!(to("current"), Ok(Intent::Milestone(Some(1))));
+        assert_eq!(to("W47"), Ok(Intent::Milestone(Some(2))));
+        assert_eq!(to("W99").unwrap_err().0, EX_USAGE);
+        let promote = asked(Act::Promote { to: "next".into() });
+        assert_eq!(promote, Ok(Intent::Promote(2)));
+    }
+
+    #[test]
+    fn people_are_group_members_and_an_unknown_one_stops_it() {
+        let assign = asked(Act::Assign {
+            users: vec!["@zoe".into()],
+        });
+        assert_eq!(assign, Ok(Intent::Assign(vec![7])));
+        let unassign = asked(Act::Unassign {
+            users: vec!["ZOE".into()],
+        });
+        assert_eq!(unassign, Ok(Intent::Unassign(vec![7])));
+        let (code, message) = asked(Act::Assign {
+            users: vec!["zoe".into(), "@ghost".into()],
+        })
+        .unwrap_err();
+        assert_eq!(
+            (code, message.as_str()),
+            (EX_USAGE, "no member @ghost in the group")
+        );
+    }
+
+    #[test]
+    fn the_other_actions_map_one_to_one() {
+        assert_eq!(asked(Act::Take), Ok(Intent::Take));
+        assert_eq!(asked(Act::Close), Ok(Intent::Close));
+        assert_eq!(asked(Act::Reopen), Ok(Intent::Reopen));
+        assert_eq!(
+            asked(Act::Comment {
+                text: "/spend 1h".into()
+            }),
+            Ok(Intent::Comment("/spend 1h".into()))
+        );
+    }
+
+    #[test]
+    fn a_comment_comes_from_m_then_f_then_stdin() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("note.md");
+        std::fs::write(&file, "from the file\n").unwrap();
+        // -m wins over -F and over `-`.
+        assert_eq!(
+            comment_text(Some("-"), Some("hi"), Some(&file)).unwrap(),
+            "hi"
+        );
+        assert_eq!(
+            comment_text(None, None, Some(&file)).unwrap(),
+            "from the file\n"
+        );
+        let missing = dir.path().join("nope.md");
+        let f = comment_text(None, None, Some(&missing)).unwrap_err();
+        assert_eq!(f.code, EX_USAGE);
+        assert!(f.message.starts_with("cannot read "), "{}", f.message);
+    }
+
+    #[test]
+    fn no_comment_or_an_empty_one_is_a_usage_error() {
+        let f = comment_text(None, None, None).unwrap_err();
+        assert_eq!(f.code, EX_USAGE);
+        assert!(f.message.starts_with("no comment"), "{}", f.message);
+        let f = comment_text(Some("note.md"), None, None).unwrap_err();
+        assert_eq!(f.code, EX_USAGE);
+        assert!(
+            f.message.starts_with("\"note.md\": give the comment"),
+            "{}",
+            f.message
+        );
+        let f = comment_text(None, Some(" \n\t"), None).unwrap_err();
+        assert_eq!(
+            (f.code, f.message.as_str()),
+            (EX_USAGE, "empty comment: nothing sent")
+        );
+    }
+}

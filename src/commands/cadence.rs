@@ -469,3 +469,71 @@ fn print_json(
     });
     println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::domain::cadence::NewMilestone;
+
+    fn day(d: u32) -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2025, 11, d).unwrap()
+    }
+
+    fn new(title: &str) -> Slot {
+        Slot::Create(NewMilestone {
+            title: title.into(),
+            start_date: day(17),
+            due_date: day(30),
+        })
+    }
+
+    #[test]
+    fn a_milestone_made_is_told_as_made_refused_or_not_made() {
+        let created = vec![
+            ("W47".to_owned(), None),
+            (
+                "W49".to_owned(),
+                Some("GitLab refused: title taken".to_owned()),
+            ),
+        ];
+        assert_eq!(
+            slot_line(&new("W47"), &created, false),
+            "  + W47  (2025-11-17 → 2025-11-30: created)"
+        );
+        assert_eq!(
+            slot_line(&new("W49"), &created, false),
+            "  + W49  (2025-11-17 → 2025-11-30: GitLab refused: title taken)"
+        );
+        assert_eq!(
+            slot_line(&new("W51"), &created, false),
+            "  + W51  (2025-11-17 → 2025-11-30: not created)"
+        );
+        // A dry run makes nothing, whatever was asked.
+        assert_eq!(
+            slot_line(&new("W47"), &created, true),
+            "  + W47  (2025-11-17 → 2025-11-30: would create)"
+        );
+    }
+
+    #[test]
+    fn an_existing_or_colliding_milestone_is_told_with_its_start() {
+        let exists = Slot::Exists {
+            title: "W45".into(),
+            start_date: day(3),
+        };
+        assert_eq!(
+            slot_line(&exists, &[], false),
+            "  = W45  (from 2025-11-03: exists)"
+        );
+        let collides = Slot::Collides {
+            title: "W47".into(),
+            start_date: day(17),
+            taken_by: "Gitaly's W47".into(),
+            suggestion: "Datastores {week}".into(),
+        };
+        assert_eq!(
+            slot_line(&collides, &[], true),
+            "  ! W47  (from 2025-11-17: the title is taken by Gitaly's W47; nothing created. Set milestone_title = \"Datastores {week}\" to avoid it)"
+        );
+    }
+}

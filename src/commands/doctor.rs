@@ -5,6 +5,7 @@ use chrono::{NaiveDate, Utc};
 use super::{EX_FAILURE, EX_OK, EX_TEMPFAIL, EX_USAGE, Failure, Live, runtime};
 use crate::cli::Cli;
 use crate::core::domain::iteration;
+use crate::core::domain::lane_labels::LaneLabels;
 use crate::core::domain::model::{Issue, IssueState, TeamConfig, Workspace};
 
 /// `glboard doctor`: each check as ok/fail with a fix. Exit 1 when a
@@ -102,31 +103,8 @@ pub fn doctor(cli: &Cli) -> Result<u8, Failure> {
                         .store()
                         .and_then(|s| Ok(s.lane_labels()?))
                         .unwrap_or_default();
-                    for lane in &team.lanes {
-                        let label = team.lane_label(lane);
-                        if let Some(now) = known
-                            .lanes
-                            .get(&label)
-                            .filter(|l| l.title != label && lanes.contains(&l.title))
-                        {
-                            line(
-                                true,
-                                "lane",
-                                format!(
-                                    "{label} is called {} on GitLab now: glboard follows it by its id; rename it in `lanes` when you like",
-                                    now.title
-                                ),
-                            );
-                        } else if !lanes.contains(&label) {
-                            line(
-                                false,
-                                "lane",
-                                format!(
-                                    "{label} is not a label of {group}{}: fix `lanes` in the config",
-                                    did_you_mean(&label, &lanes)
-                                ),
-                            );
-                        }
+                    for (ok, detail) in lane_findings(&team, &lanes, &known, group) {
+                        line(ok, "lane", detail);
                     }
                 }
             }
@@ -137,17 +115,10 @@ pub fn doctor(cli: &Cli) -> Result<u8, Failure> {
             .split_once("::")
             .map_or(team_label.as_str(), |(s, _)| s);
         match rt.block_on(client.group_labels(group, search)) {
-            Ok(found) if found.iter().any(|l| l == team_label) => {
-                line(true, "team label", format!("{team_label} exists"));
+            Ok(found) => {
+                let (ok, detail) = team_label_finding(team_label, &found, group);
+                line(ok, "team label", detail);
             }
-            Ok(found) => line(
-                false,
-                "team label",
-                format!(
-                    "{team_label} is not a label of {group}{}: fix `team_label` in the config",
-                    did_you_mean(team_label, &found)
-                ),
-            ),
             Err(e) => line(false, "team label", e.to_string()),
         }
     }
@@ -193,11 +164,70 @@ pub fn doctor(cli: &Cli) -> Result<u8, Failure> {
         }
         Err(e) => line(false, "cache", e.message),
     }
-    Ok(match (bad, silent) {
+    Ok(status(bad, silent.is_some()))
+}
+
+/// Exit 0 when every check passed; 75 when the one that failed is GitLab
+/// not answering (the checks that ask it were not made); else 1.
+fn status(failed: usize, gitlab_silent: bool) -> u8 {
+    match (failed, gitlab_silent) {
         (0, _) => EX_OK,
-        (1, Some(_)) => EX_TEMPFAIL,
+        (1, true) => EX_TEMPFAIL,
         _ => EX_FAILURE,
-    })
+    }
+}
+
+/// What each configured lane's label is on GitLab, when it is not simply
+/// there (`on_gitlab`: the group's labels of the workflow scope): renamed
+/// (fine: followed by the id the cache `known`s), or missing, with the
+/// label it may have meant.
+fn lane_findings(
+    team: &TeamConfig,
+    on_gitlab: &[String],
+    known: &LaneLabels,
+    group: &str,
+) -> Vec<(bool, String)> {
+    let mut out = Vec::new();
+    for lane in &team.lanes {
+        let label = team.lane_label(lane);
+        if let Some(now) = known
+            .lanes
+            .get(&label)
+            .filter(|l| l.title != label && on_gitlab.contains(&l.title))
+        {
+            out.push((
+                true,
+                format!(
+                    "{label} is called {} on GitLab now: glboard follows it by its id; rename it in `lanes` when you like",
+                    now.title
+                ),
+            ));
+        } else if !on_gitlab.contains(&label) {
+            out.push((
+                false,
+                format!(
+                    "{label} is not a label of {group}{}: fix `lanes` in the config",
+                    did_you_mean(&label, on_gitlab)
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// Whether the team label is among the group's labels `found`.
+fn team_label_finding(team_label: &str, found: &[String], group: &str) -> (bool, String) {
+    if found.iter().any(|l| l == team_label) {
+        (true, format!("{team_label} exists"))
+    } else {
+        (
+            false,
+            format!(
+                "{team_label} is not a label of {group}{}: fix `team_label` in the config",
+                did_you_mean(team_label, found)
+            ),
+        )
+    }
 }
 
 /// The current iteration holds team issues when the team has open ones;
@@ -282,7 +312,8 @@ fn did_you_mean(wanted: &str, known: &[String]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{did_you_mean, iteration_check};
+    use super::*;
+    use crate::core::domain::lane_labels::LaneLabel;
     use crate::core::testing::state;
 
     #[test]
@@ -333,5 +364,89 @@ mod tests {
             " (did you mean workflow-infra::Under Review?)"
         );
         assert_eq!(did_you_mean("team::Gitaly", &known), "");
+    }
+
+    fn labels(names: &[&str]) -> Vec<String> {
+        names.iter().map(|n| (*n).to_owned()).collect()
+    }
+
+    #[test]
+    fn every_lane_label_there_is_nothing_to_say() {
+        let t = crate::core::testing::team();
+        let all: Vec<String> = t.lanes.iter().map(|l| t.lane_label(l)).collect();
+        assert!(lane_findings(&t, &all, &LaneLabels::default(), "grp").is_empty());
+    }
+
+    #[test]
+    fn a_lane_renamed_on_gitlab_is_fine_and_a_missing_one_fails_with_a_near_miss() {
+        let mut t = crate::core::testing::team();
+        t.lanes = labels(&["Ready", "In Progress", "Done"]);
+        // In Progress was renamed Doing on GitLab (the cache knows its id);
+        // Done is spelt Dones.
+        let on_gitlab = labels(&[
+            "workflow-infra::Ready",
+            "workflow-infra::Doing",
+            "workflow-infra::Dones",
+        ]);
+        let mut known = LaneLabels::default();
+        known.lanes.insert(
+            "workflow-infra::In Progress".into(),
+            LaneLabel {
+                id: 9,
+                title: "workflow-infra::Doing".into(),
+            },
+        );
+        assert_eq!(
+            lane_findings(&t, &on_gitlab, &known, "grp"),
+            vec![
+                (
+                    true,
+                    "workflow-infra::In Progress is called workflow-infra::Doing on GitLab now: glboard follows it by its id; rename it in `lanes` when you like".to_owned()
+                ),
+                (
+                    false,
+                    "workflow-infra::Done is not a label of grp (did you mean workflow-infra::Dones?): fix `lanes` in the config".to_owned()
+                ),
+            ]
+        );
+        // Renamed to a title the group no longer has: missing, not renamed.
+        let gone = labels(&["workflow-infra::Ready", "workflow-infra::Done"]);
+        let found = lane_findings(&t, &gone, &known, "grp");
+        assert_eq!(found.len(), 1);
+        assert!(
+            !found[0].0
+                && found[0]
+                    .1
+                    .starts_with("workflow-infra::In Progress is not a label of grp")
+        );
+    }
+
+    #[test]
+    fn the_team_label_is_found_or_a_near_miss_named() {
+        let found = labels(&["team::Datastores", "team::Gitaly"]);
+        assert_eq!(
+            team_label_finding("team::Datastores", &found, "grp"),
+            (true, "team::Datastores exists".into())
+        );
+        assert_eq!(
+            team_label_finding("team::Datastore", &found, "grp"),
+            (
+                false,
+                "team::Datastore is not a label of grp (did you mean team::Datastores?): fix `team_label` in the config".into()
+            )
+        );
+        let (ok, detail) = team_label_finding("team::Search", &[], "grp");
+        assert!(
+            !ok && detail == "team::Search is not a label of grp: fix `team_label` in the config"
+        );
+    }
+
+    #[test]
+    fn doctor_exits_75_only_when_gitlab_not_answering_is_all_that_failed() {
+        assert_eq!(status(0, false), EX_OK);
+        assert_eq!(status(0, true), EX_OK);
+        assert_eq!(status(1, true), EX_TEMPFAIL);
+        assert_eq!(status(1, false), EX_FAILURE);
+        assert_eq!(status(2, true), EX_FAILURE);
     }
 }

@@ -299,3 +299,38 @@ fn seen_line(milestones: &[(String, usize)]) -> String {
     }
     parts.join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_milestones_seen_are_counted_the_first_in_words() {
+        let seen = |ms: &[(&str, usize)]| {
+            seen_line(
+                &ms.iter()
+                    .map(|(t, n)| ((*t).to_owned(), *n))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(seen(&[("W45", 1)]), "W45 (1 issue)");
+        assert_eq!(seen(&[("W45", 12), ("W47", 3)]), "W45 (12 issues), W47 (3)");
+        let many = [
+            ("a", 9),
+            ("b", 8),
+            ("c", 7),
+            ("d", 6),
+            ("e", 5),
+            ("f", 4),
+            ("g", 3),
+        ];
+        assert_eq!(
+            seen(&many),
+            "a (9 issues), b (8), c (7), d (6), e (5), and 2 more"
+        );
+        assert_eq!(
+            seen(&[]),
+            format!("none: no team issue updated in {RECENT_DAYS} days is in a milestone")
+        );
+    }
+}

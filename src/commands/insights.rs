@@ -430,4 +430,18 @@ mod tests {
         assert_eq!(sparkline(&[0, 0]), "▁▁");
         assert_eq!(sparkline(&[]), "");
     }
+
+    #[test]
+    fn figures_are_said_in_words_with_a_dash_for_none() {
+        assert_eq!(percent(Some(0.8)), "80%");
+        assert_eq!(percent(Some(1.0 / 3.0)), "33%");
+        assert_eq!(percent(Some(1.25)), "125%");
+        assert_eq!(percent(None), "–");
+        assert_eq!(count(0), "0 issues");
+        assert_eq!(count(1), "1 issue");
+        assert_eq!(count(2), "2 issues");
+        assert_eq!(capital("carried over"), "Carried over");
+        assert_eq!(capital("écrit"), "Écrit");
+        assert_eq!(capital(""), "");
+    }
 }

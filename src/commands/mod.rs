@@ -103,8 +103,13 @@ pub const MAX_CLI_WAIT: Duration = Duration::from_secs(300);
 /// How long a command waits out a rate limit: `GLBOARD_MAX_RATE_WAIT`
 /// seconds (a cron job that would rather try again later), else 5 minutes.
 fn max_cli_wait() -> Duration {
-    std::env::var("GLBOARD_MAX_RATE_WAIT")
-        .ok()
+    rate_wait(std::env::var("GLBOARD_MAX_RATE_WAIT").ok().as_deref())
+}
+
+/// `GLBOARD_MAX_RATE_WAIT`'s value as a wait: seconds (decimals allowed,
+/// 0: never wait), else [`MAX_CLI_WAIT`].
+fn rate_wait(value: Option<&str>) -> Duration {
+    value
         .and_then(|v| v.trim().parse::<f64>().ok())
         .filter(|s| s.is_finite() && *s >= 0.0)
         .map_or(MAX_CLI_WAIT, Duration::from_secs_f64)
@@ -481,17 +486,20 @@ pub(crate) fn deliver(
         ..Delivery::default()
     };
     for id in ids {
-        match store.change_state(*id)? {
-            Some((ChangeState::Sent, _)) => d.sent.push(*id),
-            Some((ChangeState::Failed, reason)) => {
-                d.refused.push((*id, reason.unwrap_or_default()))
-            }
-            Some((ChangeState::Queued, _)) => d.queued.push(*id),
-            // Gone: discarded meanwhile (or long since applied and pruned).
-            None => d.sent.push(*id),
-        }
+        sort_out(&mut d, *id, store.change_state(*id)?);
     }
     Ok(d)
+}
+
+/// A change in its list by the state the outbox has it in.
+fn sort_out(d: &mut Delivery, id: u64, state: Option<(ChangeState, Option<String>)>) {
+    match state {
+        Some((ChangeState::Sent, _)) => d.sent.push(id),
+        Some((ChangeState::Failed, reason)) => d.refused.push((id, reason.unwrap_or_default())),
+        Some((ChangeState::Queued, _)) => d.queued.push(id),
+        // Gone: discarded meanwhile (or long since applied and pruned).
+        None => d.sent.push(id),
+    }
 }
 
 /// The cached workspace as the user sees it: GitLab's state with every
@@ -609,6 +617,234 @@ pub(crate) fn find_user<'a>(ws: &'a Workspace, name: &str) -> Result<&'a User, F
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::testing::{issue, milestone, team, user, workspace};
+    use chrono::NaiveDate;
+
+    fn day() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2025, 11, 5).unwrap()
+    }
+
+    /// #101 in grp/alpha, #102 in grp/alpha and in grp/beta, #103 not the
+    /// team's.
+    fn ws() -> Workspace {
+        let team_issue = |id, iid, project| {
+            let mut i = issue(id, iid, &["team::Datastores", "workflow-infra::Ready"]);
+            i.project_id = project;
+            i
+        };
+        let mut other = issue(4, 103, &["team::Gitaly"]);
+        other.project_id = 1;
+        workspace(vec![
+            team_issue(1, 101, 1),
+            team_issue(2, 102, 1),
+            team_issue(3, 102, 2),
+            other,
+        ])
+    }
+
+    fn found(ws: &Workspace, reference: &str) -> Result<u64, (u8, String)> {
+        resolve(ws, &team(), reference)
+            .map(|i| i.id)
+            .map_err(|f| (f.code, f.message))
+    }
+
+    #[test]
+    fn a_reference_is_found_by_its_number_with_or_without_a_hash() {
+        let ws = ws();
+        assert_eq!(found(&ws, "#101"), Ok(1));
+        assert_eq!(found(&ws, "101"), Ok(1));
+        assert_eq!(found(&ws, "  #101 "), Ok(1));
+    }
+
+    #[test]
+    fn a_project_in_a_reference_is_its_path_its_name_or_the_end_of_its_path() {
+        let ws = ws();
+        assert_eq!(found(&ws, "grp/beta#102"), Ok(3));
+        assert_eq!(found(&ws, "beta#102"), Ok(3));
+        assert_eq!(found(&ws, "alpha#102"), Ok(2));
+        // Not a suffix of a path segment.
+        assert_eq!(found(&ws, "eta#102").unwrap_err().0, EX_FAILURE);
+    }
+
+    #[test]
+    fn the_same_number_in_two_projects_is_ambiguous_and_names_both() {
+        let (code, message) = found(&ws(), "#102").unwrap_err();
+        assert_eq!(code, EX_USAGE);
+        assert!(
+            message.contains("ambiguous") && message.contains("grp/alpha#102, grp/beta#102"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_reference_that_is_no_number_is_a_usage_error() {
+        for bad in ["", "#", "abc", "#12a", "grp/alpha#", "-1"] {
+            let (code, message) = found(&ws(), bad).unwrap_err();
+            assert_eq!(code, EX_USAGE, "{bad:?}");
+            assert!(message.contains("is not an issue reference"), "{message}");
+        }
+    }
+
+    #[test]
+    fn an_issue_not_cached_or_not_the_teams_is_a_failure_saying_sync() {
+        for missing in ["#999", "#103", "gamma#101"] {
+            let (code, message) = found(&ws(), missing).unwrap_err();
+            assert_eq!(code, EX_FAILURE, "{missing}");
+            assert!(
+                message.contains(&format!("no team issue {missing} in the cache"))
+                    && message.contains("glboard sync"),
+                "{message}"
+            );
+        }
+    }
+
+    fn ms() -> Vec<Milestone> {
+        let mut ms = workspace(Vec::new()).milestones;
+        ms.push(milestone(3, "Gitaly - W45", None, None));
+        ms
+    }
+
+    fn milestone_named(what: &str) -> Result<u64, (u8, String)> {
+        find_milestone(&ms(), &team(), day(), what)
+            .map(|m| m.id)
+            .map_err(|f| (f.code, f.message))
+    }
+
+    #[test]
+    fn current_and_next_are_the_teams_iterations_in_any_case() {
+        assert_eq!(milestone_named("current"), Ok(1));
+        assert_eq!(milestone_named("CURRENT"), Ok(1));
+        assert_eq!(milestone_named("Next"), Ok(2));
+        // After the last iteration: none current, none next.
+        let late = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+        let f = find_milestone(&ms(), &team(), late, "next").unwrap_err();
+        assert_eq!(f.code, EX_FAILURE);
+        assert_eq!(f.message, "the team has no next iteration");
+    }
+
+    #[test]
+    fn a_milestone_is_found_by_title_short_title_or_a_unique_part() {
+        assert_eq!(milestone_named("Datastores team - W47"), Ok(2));
+        assert_eq!(milestone_named("W47"), Ok(2));
+        assert_eq!(milestone_named("gitaly"), Ok(3));
+        // The exact title wins over a part it shares with others.
+        assert_eq!(milestone_named("Gitaly - W45"), Ok(3));
+    }
+
+    #[test]
+    fn a_milestone_matching_none_or_several_is_a_usage_error() {
+        let (code, message) = milestone_named("W99").unwrap_err();
+        assert_eq!(
+            (code, message.as_str()),
+            (EX_USAGE, "no milestone matches \"W99\"")
+        );
+        let (code, message) = milestone_named("w4").unwrap_err();
+        assert_eq!(code, EX_USAGE);
+        assert_eq!(
+            message,
+            "\"w4\" matches several milestones: Datastores team - W45, Datastores team - W47, Gitaly - W45"
+        );
+    }
+
+    #[test]
+    fn a_member_is_found_with_or_without_at_in_any_case() {
+        let mut ws = workspace(Vec::new());
+        ws.members.push(user(8, "Max.Power", "Max"));
+        assert_eq!(find_user(&ws, "zoe").unwrap().id, 7);
+        assert_eq!(find_user(&ws, "@ZOE").unwrap().id, 7);
+        assert_eq!(find_user(&ws, "@max.power").unwrap().id, 8);
+        let f = find_user(&ws, "@nobody").unwrap_err();
+        assert_eq!(
+            (f.code, f.message.as_str()),
+            (EX_USAGE, "no member @nobody in the group")
+        );
+    }
+
+    #[test]
+    fn gitlab_errors_map_onto_the_exit_codes_scripts_rely_on() {
+        let code = |e: GitlabError| gitlab_failure(e).code;
+        let until = Utc::now();
+        assert_eq!(code(GitlabError::RateLimited { until }), EX_TEMPFAIL);
+        let unreachable = GitlabError::Unreachable {
+            host: "h".into(),
+            reason: "refused".into(),
+        };
+        assert_eq!(code(unreachable), EX_TEMPFAIL);
+        assert_eq!(code(GitlabError::Timeout("45 s".into())), EX_TEMPFAIL);
+        let server = GitlabError::Server {
+            status: 502,
+            message: "bad gateway".into(),
+        };
+        assert_eq!(code(server), EX_TEMPFAIL);
+        let page = GitlabError::NotApi {
+            host: "h".into(),
+            page: "Sign in".into(),
+        };
+        assert_eq!(code(page), EX_TEMPFAIL, "signed in to the proxy, it goes");
+        assert_eq!(code(GitlabError::Unauthorized), EX_USAGE);
+        assert_eq!(code(GitlabError::Setup("no http".into())), EX_USAGE);
+        assert_eq!(code(GitlabError::NotFound("group".into())), EX_FAILURE);
+        assert_eq!(code(GitlabError::Forbidden("x".into())), EX_FAILURE);
+        assert_eq!(code(GitlabError::Archived("p".into())), EX_FAILURE);
+        let rejected = GitlabError::Rejected {
+            status: 422,
+            message: "title taken".into(),
+        };
+        let f = gitlab_failure(rejected);
+        assert_eq!(f.code, EX_FAILURE);
+        assert!(f.message.contains("title taken"), "{}", f.message);
+    }
+
+    #[test]
+    fn config_mistakes_are_usage_errors_and_cache_ones_failures() {
+        let f: Failure = ConfigError::Missing("/nowhere/config.toml".into()).into();
+        assert_eq!(f.code, EX_USAGE);
+        assert!(f.message.contains("/nowhere/config.toml"), "{}", f.message);
+        let f: Failure = store::StoreError::TooNew {
+            path: "/c.sqlite".into(),
+            found: 99,
+            known: 1,
+        }
+        .into();
+        assert_eq!(f.code, EX_FAILURE);
+        assert!(f.message.contains("newer glboard"), "{}", f.message);
+    }
+
+    #[test]
+    fn a_rate_limit_is_waited_out_as_long_as_the_variable_says() {
+        assert_eq!(rate_wait(None), MAX_CLI_WAIT);
+        assert_eq!(rate_wait(Some("10")), Duration::from_secs(10));
+        assert_eq!(rate_wait(Some(" 0.5 ")), Duration::from_millis(500));
+        assert_eq!(
+            rate_wait(Some("0")),
+            Duration::ZERO,
+            "never wait: 75 at once"
+        );
+        for ignored in ["", "-1", "soon", "inf", "NaN"] {
+            assert_eq!(rate_wait(Some(ignored)), MAX_CLI_WAIT, "{ignored:?}");
+        }
+    }
+
+    #[test]
+    fn each_change_is_told_sent_refused_or_queued_by_its_state() {
+        let mut d = Delivery::default();
+        sort_out(&mut d, 1, Some((ChangeState::Sent, None)));
+        sort_out(
+            &mut d,
+            2,
+            Some((ChangeState::Failed, Some("404 Not Found".into()))),
+        );
+        sort_out(&mut d, 3, Some((ChangeState::Queued, None)));
+        // Gone: discarded meanwhile, or applied long ago and pruned.
+        sort_out(&mut d, 4, None);
+        sort_out(&mut d, 5, Some((ChangeState::Failed, None)));
+        assert_eq!(d.sent, vec![1, 4]);
+        assert_eq!(
+            d.refused,
+            vec![(2, "404 Not Found".to_owned()), (5, String::new())]
+        );
+        assert_eq!(d.queued, vec![3]);
+    }
 
     #[test]
     fn the_worst_status_is_usage_then_failure_then_queued_then_done() {

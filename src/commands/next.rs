@@ -218,3 +218,195 @@ pub fn next(cli: &Cli, format: Format, limit: usize, take: bool, yes: bool) -> R
         .unwrap_or_else(|| first.reference.clone());
     act(cli, &[full], Act::Take)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::domain::next::Priority;
+
+    fn item(reference: &str, title: &str, lane: Option<&str>, people: &[&str]) -> Item {
+        Item {
+            issue: 1,
+            reference: reference.into(),
+            title: title.into(),
+            web_url: format!(
+                "https://gl.example.com/grp/alpha/-/issues/{}",
+                &reference[1..]
+            ),
+            state: "opened".into(),
+            lane: lane.map(str::to_owned),
+            assignees: people.iter().map(|p| (*p).to_owned()).collect(),
+            milestone: None,
+            weight: None,
+            blocked: false,
+            finished: false,
+            doing: false,
+            priority: None,
+            merge_request: None,
+            merge_request_by: None,
+        }
+    }
+
+    fn empty() -> Next {
+        Next {
+            milestone: Some("Datastores team - W45".into()),
+            planning_issue: None,
+            priorities: Vec::new(),
+            ready: Vec::new(),
+            backlog: Vec::new(),
+            blocked_left_out: 0,
+        }
+    }
+
+    #[test]
+    fn an_issue_line_names_its_lane_and_people_or_says_closed() {
+        let i = item("#101", "Fix replication", Some("Ready"), &["zoe", "max"]);
+        assert_eq!(line(&i, 80), "  #101 Fix replication  Ready · @zoe @max");
+        let mut closed = item("#102", "Old", Some("Done"), &[]);
+        closed.state = "closed".into();
+        assert_eq!(line(&closed, 80), "  #102 Old  closed · unassigned");
+        let nowhere = item("#103", "Lost", None, &[]);
+        assert_eq!(line(&nowhere, 80), "  #103 Lost  no lane · unassigned");
+    }
+
+    #[test]
+    fn someone_elses_merge_request_is_named_with_its_author() {
+        let mut i = item("#101", "Fix", Some("In Progress"), &[]);
+        i.merge_request = Some("!42 ◌".into());
+        assert_eq!(line(&i, 80), "  #101 Fix  In Progress · unassigned");
+        i.merge_request_by = Some("max".into());
+        assert_eq!(
+            line(&i, 80),
+            "  #101 Fix  In Progress · unassigned · !42 ◌ by @max"
+        );
+    }
+
+    #[test]
+    fn a_long_title_is_cut_to_the_width_but_keeps_ten_columns() {
+        let long = "A very long title that goes on and on about the database";
+        let i = item("#101", long, Some("Ready"), &["zoe"]);
+        let l = line(&i, 40);
+        assert_eq!(crate::core::domain::text::width(&l), 40, "{l}");
+        assert!(l.ends_with("…  Ready · @zoe"), "{l}");
+        // Too narrow: the title still gets ten columns.
+        let l = line(&i, 10);
+        assert!(l.starts_with("  #101 A very lo…  Ready"), "{l}");
+    }
+
+    #[test]
+    fn empty_sections_say_none_and_a_missing_planning_issue_is_said() {
+        let out = plain(&empty(), 80, 5);
+        assert!(
+            out.starts_with("What to work on next · Datastores team - W45\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains(crate::core::domain::next::NO_PLANNING_ISSUE),
+            "{out}"
+        );
+        assert_eq!(out.matches("  (none)\n").count(), 2, "{out}");
+        let mut n = empty();
+        n.milestone = None;
+        n.blocked_left_out = 2;
+        let out = plain(&n, 80, 5);
+        assert!(
+            out.starts_with("What to work on next · no current iteration\n"),
+            "{out}"
+        );
+        assert!(out.ends_with("\n2 blocked issues left out.\n"), "{out}");
+    }
+
+    #[test]
+    fn priorities_with_work_left_are_listed_up_to_the_limit() {
+        let mut n = empty();
+        n.planning_issue = Some("#7".into());
+        let first = item("#101", "Fix", Some("Ready"), &[]);
+        let second = item("#102", "Other", Some("Blocked"), &["zoe"]);
+        n.priorities = vec![
+            Priority {
+                rank: 1,
+                text: "Finish #101 and #102 first".into(),
+                issues: vec![first, second.clone()],
+                done: false,
+            },
+            Priority {
+                rank: 2,
+                text: "Done already #100".into(),
+                issues: Vec::new(),
+                done: true,
+            },
+            Priority {
+                rank: 3,
+                text: "Write the runbook".into(),
+                issues: Vec::new(),
+                done: false,
+            },
+            Priority {
+                rank: 4,
+                text: "Then #102".into(),
+                issues: vec![second],
+                done: false,
+            },
+        ];
+        let out = plain(&n, 80, 2);
+        assert!(
+            out.contains(
+                "A. Priorities of the planning issue #7 (the first 2 of 3 with work left)\n"
+            ),
+            "{out}"
+        );
+        // The first issue, how many more, its lane and people, the words
+        // without the references.
+        assert!(
+            out.contains("\n  1. #101 +1 [Ready · unassigned] Finish and first\n"),
+            "{out}"
+        );
+        assert!(out.contains("\n  3. Write the runbook\n"), "{out}");
+        assert!(
+            !out.contains("Done already") && !out.contains("  4. "),
+            "{out}"
+        );
+        let all = plain(&n, 80, 10);
+        assert!(
+            all.contains("A. Priorities of the planning issue #7\n"),
+            "{all}"
+        );
+        assert!(all.contains("\n  4. #102 [Blocked · @zoe] Then\n"), "{all}");
+    }
+
+    #[test]
+    fn every_priority_done_is_said() {
+        let mut n = empty();
+        n.planning_issue = Some("#7".into());
+        n.priorities = vec![Priority {
+            rank: 1,
+            text: "All of it".into(),
+            issues: Vec::new(),
+            done: true,
+        }];
+        assert!(plain(&n, 80, 5).contains("#7\n  (none with work left)\n"));
+    }
+
+    #[test]
+    fn markdown_links_each_issue_and_escapes_table_bars() {
+        let mut n = empty();
+        let mut i = item("#101", "a | b", Some("Ready"), &["zoe"]);
+        i.merge_request = Some("!42".into());
+        i.merge_request_by = Some("max".into());
+        n.ready = vec![i];
+        n.backlog = vec![item("#150", "Later", None, &[])];
+        n.blocked_left_out = 1;
+        let md = markdown(&n);
+        assert!(
+            md.contains(
+                "- [#101](https://gl.example.com/grp/alpha/-/issues/101) a \\| b · Ready · `@zoe` · !42 by `@max`\n"
+            ),
+            "{md}"
+        );
+        assert!(
+            md.contains("### C. Backlog\n\n- [#150](https://gl.example.com/grp/alpha/-/issues/150) Later · no lane · unassigned\n"),
+            "{md}"
+        );
+        assert!(md.ends_with("\n_1 blocked left out._\n"), "{md}");
+    }
+}

@@ -3,7 +3,26 @@
 use super::{EX_FAILURE, EX_OK, EX_TEMPFAIL, EX_USAGE, Failure, Live, deliver, fail};
 use crate::cli::{Cli, PendingAction};
 use crate::core::domain::conflict::{Problem, without_superseded};
-use crate::core::domain::edit::Seen;
+use crate::core::domain::edit::{Change, Seen};
+
+/// What waits, a line per change: the queued ones, then the refused ones
+/// with why (a conflict, or what GitLab said).
+fn listing(queued: &[Change], failed: &[(Change, String)]) -> Vec<String> {
+    if queued.is_empty() && failed.is_empty() {
+        return vec!["no pending changes".to_owned()];
+    }
+    let queued = queued
+        .iter()
+        .map(|c| format!("{}  queued   {}", c.id, c.summary));
+    let failed = failed.iter().map(|(c, reason)| {
+        let (kind, why) = match Problem::of(reason) {
+            Problem::Conflict(why) => ("conflict", why),
+            Problem::Refused(why) => ("refused ", why),
+        };
+        format!("{}  {kind} {}: {why}", c.id, c.summary)
+    });
+    queued.chain(failed).collect()
+}
 
 /// `glboard pending [retry|discard ID]`.
 pub fn pending(cli: &Cli, action: Option<PendingAction>, id: Option<u64>) -> Result<u8, Failure> {
@@ -18,20 +37,8 @@ pub fn pending(cli: &Cli, action: Option<PendingAction>, id: Option<u64>) -> Res
     };
     match (action, id) {
         (None, _) => {
-            let queued = store.outbox_queued()?;
-            let failed = store.outbox_failed()?;
-            if queued.is_empty() && failed.is_empty() {
-                println!("no pending changes");
-            }
-            for c in &queued {
-                println!("{}  queued   {}", c.id, c.summary);
-            }
-            for (c, reason) in &failed {
-                let (kind, why) = match Problem::of(reason) {
-                    Problem::Conflict(why) => ("conflict", why),
-                    Problem::Refused(why) => ("refused ", why),
-                };
-                println!("{}  {kind} {}: {why}", c.id, c.summary);
+            for line in listing(&store.outbox_queued()?, &store.outbox_failed()?) {
+                println!("{line}");
             }
             Ok(EX_OK)
         }
@@ -106,5 +113,44 @@ pub fn pending(cli: &Cli, action: Option<PendingAction>, id: Option<u64>) -> Res
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(id: u64, summary: &str) -> Change {
+        Change {
+            id,
+            summary: summary.into(),
+            ..Change::default()
+        }
+    }
+
+    #[test]
+    fn nothing_pending_is_said() {
+        assert_eq!(listing(&[], &[]), vec!["no pending changes"]);
+    }
+
+    #[test]
+    fn queued_changes_come_first_then_conflicts_and_refusals_with_why() {
+        let queued = [change(12, "#101 → Ready"), change(13, "#102 weight 2")];
+        let conflict = crate::core::domain::conflict::Conflict::Lane {
+            now: vec!["Blocked".into()],
+        };
+        let failed = [
+            (change(9, "#100 → Done"), conflict.to_string()),
+            (change(10, "#103 assign @zoe"), "403 Forbidden".to_owned()),
+        ];
+        assert_eq!(
+            listing(&queued, &failed),
+            vec![
+                "12  queued   #101 → Ready",
+                "13  queued   #102 weight 2",
+                "9  conflict #100 → Done: its lane changed on GitLab meanwhile (now Blocked)",
+                "10  refused  #103 assign @zoe: 403 Forbidden",
+            ]
+        );
     }
 }

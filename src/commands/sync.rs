@@ -6,25 +6,32 @@ use crate::outbox;
 
 /// Tell what a flush did, a line per change (on stderr: stdout stays for data).
 pub(crate) fn report_flush(o: &outbox::BatchOutcome) {
+    for line in flush_lines(o) {
+        eprintln!("{line}");
+    }
+}
+
+/// What a flush did: what was sent, what GitLab said, what it refused.
+fn flush_lines(o: &outbox::BatchOutcome) -> Vec<String> {
     let what = |id: &u64| {
         o.summaries
             .get(id)
             .cloned()
             .unwrap_or_else(|| format!("change {id}"))
     };
-    for (id, _) in &o.sent {
-        eprintln!("sent: {}", what(id));
-    }
-    for (id, text) in &o.said {
-        eprintln!("{}: GitLab: {text}", what(id));
-    }
-    for (id, reason, _) in &o.refused {
-        eprintln!(
+    let sent = o.sent.iter().map(|(id, _)| format!("sent: {}", what(id)));
+    let said = o
+        .said
+        .iter()
+        .map(|(id, text)| format!("{}: GitLab: {text}", what(id)));
+    let refused = o.refused.iter().map(|(id, reason, _)| {
+        format!(
             "{}: {} (see glboard pending)",
             what(id),
             crate::core::domain::conflict::problem_text(reason)
-        );
-    }
+        )
+    });
+    sent.chain(said).chain(refused).collect()
 }
 
 /// `glboard sync`.
@@ -87,4 +94,32 @@ pub fn sync(cli: &Cli) -> Result<u8, Failure> {
         ));
     }
     Ok(EX_OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flush_is_told_a_line_per_change_by_its_summary() {
+        let mut o = outbox::BatchOutcome::default();
+        o.sent.push((1, crate::core::testing::issue(7, 70, &[])));
+        o.summaries.insert(1, "#70 → In Progress".into());
+        o.said.push((1, "Added 1h of time spent.".into()));
+        o.refused.push((2, "404 Not Found".into(), None));
+        o.summaries.insert(2, "#71 weight 3".into());
+        // A change whose summary is not known is named by its id.
+        let conflict = crate::core::domain::conflict::Conflict::Weight.to_string();
+        o.refused.push((3, conflict, None));
+        assert_eq!(
+            flush_lines(&o),
+            vec![
+                "sent: #70 → In Progress",
+                "#70 → In Progress: GitLab: Added 1h of time spent.",
+                "#71 weight 3: GitLab refused: 404 Not Found (see glboard pending)",
+                "change 3: conflict: its weight changed on GitLab meanwhile (see glboard pending)",
+            ]
+        );
+        assert!(flush_lines(&outbox::BatchOutcome::default()).is_empty());
+    }
 }

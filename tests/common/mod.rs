@@ -372,3 +372,19 @@ pub fn fake_glab(dir: &Path, target: &Path) -> PathBuf {
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
     bin
 }
+
+/// Apply one change to GitLab through the outbox's sender, as the first
+/// change of its issue (no earlier ones), read fresh first; the issue as
+/// GitLab answered.
+pub async fn send_one(
+    client: &glboard::gitlab::Client,
+    change: &glboard::core::domain::edit::Change,
+    team: &glboard::core::domain::model::TeamConfig,
+    me: Option<&glboard::core::domain::model::User>,
+) -> Result<glboard::core::domain::model::Issue, glboard::outbox::SendError> {
+    let a = glboard::outbox::send_with(client, change, team, me, None, &[]).await?;
+    a.issue.ok_or_else(|| glboard::outbox::SendError::Refused {
+        reason: "not a change to an issue".into(),
+        issue: None,
+    })
+}

@@ -3,12 +3,13 @@
 
 use std::time::Duration;
 
+use crate::common::send_one;
 use chrono::Utc;
 use fake_gitlab::{FIssue, FakeGitlab, Fault, Tier, World, generate};
 use glboard::core::domain::edit::{self, Change, Edit, Reorder, Seen};
 use glboard::core::domain::model::{Issue, IssueState};
 use glboard::gitlab::{Client, RetryPolicy};
-use glboard::outbox::{SendError, send_one};
+use glboard::outbox::SendError;
 use secrecy::SecretString;
 
 const TOKEN: &str = "glpat-actions-secret";

@@ -1313,7 +1313,7 @@ fn a_renamed_lane_keeps_its_cards_and_changes_go_under_its_new_title() {
     };
     let back = rig
         .rt
-        .block_on(glboard::outbox::send_one(&s.client, &change, &team(), None))
+        .block_on(crate::common::send_one(&s.client, &change, &team(), None))
         .unwrap();
     assert_eq!(team().lanes_of(&back), vec!["In Progress"]);
     let w = rig.fake.world();
@@ -1385,7 +1385,7 @@ fn a_move_right_after_a_lane_was_renamed_goes_under_its_new_title() {
     };
     let back = rig
         .rt
-        .block_on(glboard::outbox::send_one(&s.client, &change, &team(), None))
+        .block_on(crate::common::send_one(&s.client, &change, &team(), None))
         .unwrap();
     assert_eq!(team().lanes_of(&back), vec!["In Progress"]);
     let w = rig.fake.world();
