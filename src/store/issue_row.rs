@@ -54,6 +54,43 @@ pub(super) struct Columns<'a> {
     pub due_date: Option<String>,
 }
 
+/// A row's leading columns for [`INSERT`]: id, position, its JSON (only
+/// where the columns cannot hold the issue), milestone, open, revision.
+pub(super) type Head<'a> = (i64, i64, Option<&'a str>, Option<i64>, bool, i64);
+
+impl Columns<'_> {
+    /// Write one row with [`INSERT`] (into `issues`, or the table being
+    /// built by migration 11).
+    pub(super) fn insert(
+        &self,
+        stmt: &mut rusqlite::Statement<'_>,
+        (id, position, data, milestone, open, rev): Head<'_>,
+    ) -> rusqlite::Result<usize> {
+        stmt.execute(rusqlite::params![
+            id,
+            position,
+            data,
+            milestone,
+            open,
+            rev,
+            self.title,
+            self.iid,
+            self.project_id,
+            self.state,
+            self.labels,
+            self.assignees,
+            self.author,
+            self.weight,
+            self.created_at,
+            self.updated_at,
+            self.closed_at,
+            self.web_url,
+            self.marks,
+            self.due_date,
+        ])
+    }
+}
+
 fn nanos(t: &DateTime<Utc>) -> Option<i64> {
     t.timestamp_nanos_opt()
 }
@@ -216,28 +253,7 @@ pub(super) fn copy_into_columns(tx: &rusqlite::Transaction<'_>) -> rusqlite::Res
             Ok(i) => {
                 let c = columns(&i);
                 let json = c.title.is_none().then_some(data.as_str());
-                write.execute(rusqlite::params![
-                    id,
-                    position,
-                    json,
-                    milestone,
-                    open,
-                    rev,
-                    c.title,
-                    c.iid,
-                    c.project_id,
-                    c.state,
-                    c.labels,
-                    c.assignees,
-                    c.author,
-                    c.weight,
-                    c.created_at,
-                    c.updated_at,
-                    c.closed_at,
-                    c.web_url,
-                    c.marks,
-                    c.due_date,
-                ])?;
+                c.insert(&mut write, (id, position, json, milestone, open, rev))?;
             }
             Err(_) => {
                 tx.execute(

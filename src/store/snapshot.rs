@@ -512,28 +512,17 @@ pub(crate) fn write_issues(
                 )
             }
         };
-        stmt.execute(params![
-            sql_id(i.id),
-            i.position,
-            data,
-            i.milestone_id.map(sql_id),
-            i.is_open(),
-            rev,
-            c.title,
-            c.iid,
-            c.project_id,
-            c.state,
-            c.labels,
-            c.assignees,
-            c.author,
-            c.weight,
-            c.created_at,
-            c.updated_at,
-            c.closed_at,
-            c.web_url,
-            c.marks,
-            c.due_date,
-        ])?;
+        c.insert(
+            &mut stmt,
+            (
+                sql_id(i.id),
+                i.position,
+                data.as_deref(),
+                i.milestone_id.map(sql_id),
+                i.is_open(),
+                rev,
+            ),
+        )?;
         write_description(tx, i.id, i.raw_description())?;
     }
     Ok(())
