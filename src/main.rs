@@ -329,7 +329,6 @@ fn demo(cli: &Cli, hint: Option<String>) -> ExitCode {
             );
         }
     };
-    tracing::debug!("board read");
     let mut state = AppState::new(ws, team, today, board_kind(cli));
     state.clock_today = cli.today.is_none();
     // The demo's comments are written in $EDITOR too; `o` knows a browser.
@@ -364,6 +363,22 @@ const LOG_ROTATE_BYTES: u64 = 8 * 1024 * 1024;
 /// Log to a file under the state directory (never to the terminal the UI
 /// owns); level from `RUST_LOG`, default info. The board and every command
 /// write it.
+/// The team the board shows: the config's, with the lanes found on
+/// GitLab when the config names none.
+fn board_team(
+    cfg: &glboard::config::Config,
+    lists: &glboard::store::Snapshot,
+) -> glboard::core::domain::model::TeamConfig {
+    let mut team = cfg.team(&[]);
+    if cfg.file.lanes.is_none() && !lists.meta.lanes.is_empty() {
+        team.lanes = lists.meta.lanes.clone();
+    }
+    team
+}
+
+/// Log lines queued for the log's writer thread.
+const LOG_QUEUE_LINES: usize = 1024;
+
 fn logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let dirs = directories::ProjectDirs::from("", "", "glboard")?;
     let dir = dirs
@@ -380,7 +395,13 @@ fn logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
     glboard::fsutil::touch_private(&file).ok()?;
     glboard::tui::terminal::set_log_file(file.clone());
     let appender = tracing_appender::rolling::never(&dir, "glboard.log");
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+    // A short queue: the default (128,000 lines) is a 4 MB channel whose
+    // every page is touched at start, a millisecond of every command.
+    // When it is full a line waits for the writer; none is dropped.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(LOG_QUEUE_LINES)
+        .lossy(false)
+        .finish(appender);
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("glboard=info"));
     tracing_subscriber::fmt()
@@ -440,34 +461,27 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
     // The first frame shows one board: only its issues are read, without
     // their descriptions. The whole cache follows a moment later (the
     // watcher's first read, off the UI thread).
-    let lists = match store.load_undescribed(glboard::store::IssueFilter::Milestone(0)) {
+    let remembered = store.remembered_milestone().ok().flatten();
+    let kind = board_kind(cli);
+    let snap = store.load_undescribed_choosing(|lists| match kind {
+        BoardKind::Iteration => {
+            let team = board_team(&cfg, lists);
+            let current =
+                glboard::core::domain::iteration::pick(&lists.ws.milestones, &team, today).current;
+            let shown: Vec<u64> = current.into_iter().chain(remembered).collect();
+            glboard::store::IssueFilter::Milestones(shown)
+        }
+        _ => glboard::store::IssueFilter::Open,
+    });
+    let snap = match snap {
         Ok(s) => s,
         Err(e) => return fail(EXIT_FAILURE, e),
     };
-    let mut team = cfg.team(&[]);
-    if let Some(l) = &lists
-        && cfg.file.lanes.is_none()
-        && !l.meta.lanes.is_empty()
-    {
-        team.lanes = l.meta.lanes.clone();
-    }
-    let remembered = store.remembered_milestone().ok().flatten();
-    let first_board = match (board_kind(cli), &lists) {
-        (_, None) => None,
-        (BoardKind::Iteration, Some(l)) => {
-            let current =
-                glboard::core::domain::iteration::pick(&l.ws.milestones, &team, today).current;
-            let shown: Vec<u64> = current.into_iter().chain(remembered).collect();
-            Some(glboard::store::IssueFilter::Milestones(shown))
-        }
-        (_, Some(_)) => Some(glboard::store::IssueFilter::Open),
+    let team = match &snap {
+        Some(s) => board_team(&cfg, s),
+        None => cfg.team(&[]),
     };
-    tracing::debug!("lists read");
-    let snap = match first_board.map(|f| store.load_undescribed(f)) {
-        Some(Ok(s)) => s,
-        Some(Err(e)) => return fail(EXIT_FAILURE, e),
-        None => None,
-    };
+    tracing::debug!("board read");
     let cached = snap.is_some();
     let snap = snap.unwrap_or_default();
     let host = glboard::gitlab::address::shown(&cfg.host);
@@ -486,7 +500,6 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
             ..Workspace::default()
         }
     };
-    tracing::debug!("board read");
     let mut state = AppState::new(ws, team, today, board_kind(cli));
     state.loaded = cached;
     state.sync.enabled = true;

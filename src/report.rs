@@ -5,6 +5,7 @@
 use crate::core::domain::merge_requests as mrs;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
+use serde_json::ser::{Formatter, PrettyFormatter};
 
 use crate::core::app::state::age;
 use crate::core::domain::board::{self, BoardKind, BoardLayout, Card, Column, ColumnKind};
@@ -29,6 +30,23 @@ pub struct Report<'a> {
     /// those of `ws`, which then holds every issue.
     pub ambiguous: Option<&'a std::collections::HashSet<u64>>,
 }
+
+/// A line of [`Report::plain`]'s board.
+enum Line<'a> {
+    Heading(&'a Column),
+    Card(&'a Card, &'a Issue, String),
+    None,
+}
+
+/// From this many lines, [`Report::plain`] writes on two cores.
+const PARALLEL_LINES: usize = 2_000;
+
+/// How deep an issue sits in the JSON document: the root, `lanes`, a
+/// lane, its `issues`.
+const ISSUE_DEPTH: usize = 4;
+
+/// About what one issue takes in the JSON document.
+const ISSUE_BYTES: usize = 1024;
 
 /// Schema version of the JSON output; bumped only on incompatible changes.
 pub const JSON_SCHEMA: u32 = 1;
@@ -62,21 +80,23 @@ struct JsonLane {
     kind: &'static str,
     count: usize,
     weight: u32,
-    issues: Vec<JsonIssue>,
+    /// Always empty here: each lane's issues are written apart (on two
+    /// cores) and put in its place by [`Report::json`].
+    issues: [(); 0],
 }
 
 #[derive(Serialize)]
-struct JsonIssue {
+struct JsonIssue<'a> {
     reference: String,
     iid: u64,
-    project: String,
-    title: String,
+    project: std::borrow::Cow<'a, str>,
+    title: &'a str,
     state: &'static str,
-    assignees: Vec<String>,
-    labels: Vec<String>,
-    milestone: Option<String>,
+    assignees: Vec<&'a str>,
+    labels: &'a [String],
+    milestone: Option<&'a str>,
     weight: Option<u32>,
-    web_url: String,
+    web_url: &'a str,
     updated_at: String,
     /// When its current lane label was last added (its age in the lane),
     /// from the cached label events; null when not known.
@@ -92,16 +112,16 @@ struct JsonIssue {
     due_date: Option<String>,
     blocked: bool,
     /// The merge requests that close it when merged (issue #30).
-    merge_requests: Vec<JsonMergeRequest>,
+    merge_requests: Vec<JsonMergeRequest<'a>>,
 }
 
 #[derive(Serialize)]
-struct JsonMergeRequest {
+struct JsonMergeRequest<'a> {
     /// `group/project!iid`
-    reference: String,
+    reference: &'a str,
     state: &'static str,
     draft: bool,
-    pipeline: Option<String>,
+    pipeline: Option<&'a str>,
     approved: bool,
 }
 
@@ -201,91 +221,134 @@ impl Report<'_> {
                 &own
             }
         };
-        let refs: Vec<Vec<String>> = self
-            .layout
-            .columns
-            .iter()
-            .map(|c| {
-                self.cards(c)
-                    .map(|(_, i)| board::short_ref(self.ws, i, amb))
-                    .collect()
-            })
-            .collect();
-        let ref_w = refs
-            .iter()
-            .flatten()
-            .map(|r| text::width(r))
-            .max()
-            .unwrap_or(0);
-        for (col, refs) in self.layout.columns.iter().zip(refs) {
+        // Every line in order: a lane's heading, its cards (each with its
+        // reference, for the widest), or `(none)`.
+        let mut lines: Vec<Line<'_>> = Vec::new();
+        for col in &self.layout.columns {
             if col.cards.is_empty() && !matches!(col.kind, ColumnKind::Lane(_)) {
                 continue;
             }
-            let w = if col.weight > 0 {
-                format!(", weight {}", col.weight)
-            } else {
-                String::new()
-            };
-            out.push_str(&format!("\n{b}{}{r} ({}{w})\n", col.title, col.cards.len()));
+            lines.push(Line::Heading(col));
+            lines.extend(
+                self.cards(col)
+                    .map(|(card, i)| Line::Card(card, i, board::short_ref(self.ws, i, amb))),
+            );
+            if col.cards.is_empty() {
+                lines.push(Line::None);
+            }
+        }
+        let ref_w = lines
+            .iter()
+            .map(|l| match l {
+                Line::Card(_, _, r) => text::width(r),
+                _ => 0,
+            })
+            .max()
+            .unwrap_or(0);
+        let write = |lines: &[Line<'_>]| {
+            let mut out = String::new();
             // Thousands of cards: each line is written in place, its
             // words into one reused buffer.
             let mut meta = String::new();
-            for ((card, i), reference) in self.cards(col).zip(refs) {
-                meta.clear();
-                let word = |meta: &mut String, w: &str| {
-                    if !meta.is_empty() {
-                        meta.push(' ');
+            for line in lines {
+                match line {
+                    Line::Heading(col) => {
+                        let w = if col.weight > 0 {
+                            format!(", weight {}", col.weight)
+                        } else {
+                            String::new()
+                        };
+                        out.push_str(&format!("\n{b}{}{r} ({}{w})\n", col.title, col.cards.len()));
                     }
-                    meta.push_str(w);
-                };
-                for u in &i.assignees {
-                    word(&mut meta, &format!("@{}", u.username));
+                    Line::None => out.push_str("  (none)\n"),
+                    Line::Card(card, i, reference) => self.card_line(
+                        &mut out,
+                        &mut meta,
+                        (card, i, reference),
+                        (ref_w, width),
+                        &closing,
+                    ),
                 }
-                if let Some(p) = i.priority() {
-                    word(&mut meta, &format!("P{p}"));
-                }
-                if let Some(wt) = i.weight {
-                    word(&mut meta, &format!("w{wt}"));
-                }
-                for (w, _) in i.marks.shown() {
-                    word(&mut meta, w);
-                }
-                if let Some(d) = i.marks.due_date {
-                    word(&mut meta, &format!("due {d}"));
-                }
-                if card.flags.no_lane {
-                    word(&mut meta, "⚑no-lane");
-                } else if card.flags.multi_lane {
-                    word(&mut meta, "⚑2-lanes");
-                } else if card.flags.unknown_lane {
-                    word(&mut meta, "⚑odd-lane");
-                }
-                if self.pending_issues.contains(&i.id) {
-                    word(&mut meta, "(pending)");
-                }
-                // Its merge requests, as on the card: `!42 ✓`.
-                for m in closing.of(i.id) {
-                    word(&mut meta, &mrs::mark_for(m, i.project_id));
-                }
-                let reference = text::fit(&reference, ref_w);
-                let lead = text::width(&reference) + 4;
-                let room = width.saturating_sub(lead + text::width(&meta) + 2).max(10);
-                let start = out.len();
-                out.push_str("  ");
-                out.push_str(&reference);
-                out.push_str("  ");
-                out.push_str(&text::fit(&i.title, room));
-                out.push_str("  ");
-                out.push_str(&meta);
-                let line = out[start..].trim_end().len();
-                out.truncate(start + line);
-                out.push('\n');
             }
-            if col.cards.is_empty() {
-                out.push_str("  (none)\n");
+            out
+        };
+        // Thousands of lines: the second half is written on another core.
+        if lines.len() < PARALLEL_LINES {
+            out.push_str(&write(&lines));
+        } else {
+            let (first, second) = lines.split_at(lines.len() / 2);
+            let (a, b) = std::thread::scope(|s| {
+                let later = s.spawn(|| write(second));
+                let a = write(first);
+                (a, later.join())
+            });
+            out.push_str(&a);
+            match b {
+                Ok(b) => out.push_str(&b),
+                Err(_) => out.push_str(&write(second)),
             }
         }
         out
+    }
+
+    /// One card's line of [`Report::plain`], appended to `out`.
+    fn card_line(
+        &self,
+        out: &mut String,
+        meta: &mut String,
+        (card, i, reference): (&Card, &Issue, &str),
+        (ref_w, width): (usize, usize),
+        closing: &mrs::ClosingIndex<'_>,
+    ) {
+        meta.clear();
+        let word = |meta: &mut String, w: &str| {
+            if !meta.is_empty() {
+                meta.push(' ');
+            }
+            meta.push_str(w);
+        };
+        for u in &i.assignees {
+            word(meta, &format!("@{}", u.username));
+        }
+        if let Some(p) = i.priority() {
+            word(meta, &format!("P{p}"));
+        }
+        if let Some(wt) = i.weight {
+            word(meta, &format!("w{wt}"));
+        }
+        for (w, _) in i.marks.shown() {
+            word(meta, w);
+        }
+        if let Some(d) = i.marks.due_date {
+            word(meta, &format!("due {d}"));
+        }
+        if card.flags.no_lane {
+            word(meta, "⚑no-lane");
+        } else if card.flags.multi_lane {
+            word(meta, "⚑2-lanes");
+        } else if card.flags.unknown_lane {
+            word(meta, "⚑odd-lane");
+        }
+        if self.pending_issues.contains(&i.id) {
+            word(meta, "(pending)");
+        }
+        // Its merge requests, as on the card: `!42 ✓`.
+        for m in closing.of(i.id) {
+            word(meta, &mrs::mark_for(m, i.project_id));
+        }
+        let reference = text::fit(reference, ref_w);
+        let lead = text::width(&reference) + 4;
+        let room = width.saturating_sub(lead + text::width(meta) + 2).max(10);
+        let start = out.len();
+        out.push_str("  ");
+        out.push_str(&reference);
+        out.push_str("  ");
+        out.push_str(&text::fit(&i.title, room));
+        out.push_str("  ");
+        out.push_str(meta);
+        let line = out[start..].trim_end().len();
+        out.truncate(start + line);
+        out.push('\n');
     }
 
     /// Markdown: a heading per lane, a task-list item per issue with its
@@ -367,11 +430,6 @@ impl Report<'_> {
     /// JSON with the documented schema (README, "JSON output").
     pub fn json(&self) -> String {
         let closing = mrs::ClosingIndex::new(&self.ws.merge_requests);
-        let milestone_title = |i: &Issue| {
-            i.milestone_id
-                .and_then(|id| self.ws.milestone(id))
-                .map(|m| m.title.clone())
-        };
         let lanes = self
             .layout
             .columns
@@ -381,64 +439,7 @@ impl Report<'_> {
                 kind: kind_name(&c.kind),
                 count: c.cards.len(),
                 weight: c.weight,
-                issues: self
-                    .cards(c)
-                    .map(|(k, i)| {
-                        let mut flags = Vec::new();
-                        if k.flags.no_lane {
-                            flags.push("no_lane");
-                        }
-                        if k.flags.multi_lane {
-                            flags.push("multi_lane");
-                        }
-                        if k.flags.unknown_lane {
-                            flags.push("unknown_lane");
-                        }
-                        JsonIssue {
-                            reference: board::full_ref(self.ws, i),
-                            iid: i.iid,
-                            project: self
-                                .ws
-                                .project(i.project_id)
-                                .map_or_else(|| i.project_id.to_string(), |p| p.path.clone()),
-                            title: i.title.clone(),
-                            state: if i.is_open() { "opened" } else { "closed" },
-                            assignees: i.assignees.iter().map(|u| u.username.clone()).collect(),
-                            labels: i.labels.clone(),
-                            milestone: milestone_title(i),
-                            weight: i.weight,
-                            web_url: i.web_url.clone(),
-                            updated_at: i
-                                .updated_at
-                                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                            lane_since: crate::core::domain::insights::card_lane_since(
-                                self.ws, self.team, i,
-                            )
-                            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-                            flags,
-                            pending: self.pending_issues.contains(&i.id),
-                            confidential: i.marks.confidential,
-                            kind: if i.marks.incident {
-                                "incident"
-                            } else {
-                                "issue"
-                            },
-                            due_date: i.marks.due_date.map(|d| d.to_string()),
-                            blocked: i.marks.blocked,
-                            merge_requests: closing
-                                .of(i.id)
-                                .iter()
-                                .map(|m| JsonMergeRequest {
-                                    reference: m.reference.clone(),
-                                    state: m.state.as_str(),
-                                    draft: m.draft,
-                                    pipeline: m.pipeline.clone(),
-                                    approved: m.approved,
-                                })
-                                .collect(),
-                        }
-                    })
-                    .collect(),
+                issues: [],
             })
             .collect();
         let doc = JsonBoard {
@@ -463,7 +464,135 @@ impl Report<'_> {
             demo: self.ws.is_demo,
             lanes,
         };
-        serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into()) + "\n"
+        let Ok(head) = serde_json::to_string_pretty(&doc) else {
+            return "{}\n".into();
+        };
+        // Each issue as `to_string_pretty` writes it inside the document:
+        // an element of its lane's `issues`, four levels deep.
+        let cards: Vec<(&Card, &Issue)> = self
+            .layout
+            .columns
+            .iter()
+            .flat_map(|c| self.cards(c))
+            .collect();
+        let write = |cards: &[(&Card, &Issue)]| -> Vec<String> {
+            let mut deep = PrettyFormatter::new();
+            for _ in 0..ISSUE_DEPTH {
+                let _ = deep.begin_object(&mut std::io::sink());
+            }
+            cards
+                .iter()
+                .map(|(k, i)| {
+                    let mut out = Vec::with_capacity(ISSUE_BYTES);
+                    let mut ser = serde_json::Serializer::with_formatter(&mut out, deep.clone());
+                    let _ = self.json_issue(k, i, &closing).serialize(&mut ser);
+                    String::from_utf8(out).unwrap_or_default()
+                })
+                .collect()
+        };
+        let issues = if cards.len() < PARALLEL_LINES {
+            write(&cards)
+        } else {
+            let (first, second) = cards.split_at(cards.len() / 2);
+            std::thread::scope(|s| {
+                let later = s.spawn(|| write(second));
+                let mut all = write(first);
+                all.extend(later.join().unwrap_or_else(|_| write(second)));
+                all
+            })
+        };
+        // Into the document, each lane's in place of its empty list.
+        let empty = format!("\n{}\"issues\": []", " ".repeat(2 * (ISSUE_DEPTH - 1)));
+        let indent = " ".repeat(2 * ISSUE_DEPTH);
+        let mut out =
+            String::with_capacity(head.len() + issues.iter().map(|i| i.len() + 12).sum::<usize>());
+        let mut rest = head.as_str();
+        let mut issues = issues.into_iter();
+        for col in &self.layout.columns {
+            let Some(at) = rest.find(&empty) else { break };
+            out.push_str(&rest[..at]);
+            rest = &rest[at + empty.len()..];
+            let n = self.cards(col).count();
+            if n == 0 {
+                out.push_str(&empty);
+                continue;
+            }
+            out.push_str(&empty[..empty.len() - 1]);
+            for (k, issue) in issues.by_ref().take(n).enumerate() {
+                out.push_str(if k == 0 { "\n" } else { ",\n" });
+                out.push_str(&indent);
+                out.push_str(&issue);
+            }
+            out.push('\n');
+            out.push_str(&indent[2..]);
+            out.push(']');
+        }
+        out.push_str(rest);
+        out.push('\n');
+        out
+    }
+
+    /// One issue of the JSON document.
+    fn json_issue<'s>(
+        &'s self,
+        k: &Card,
+        i: &'s Issue,
+        closing: &mrs::ClosingIndex<'s>,
+    ) -> JsonIssue<'s> {
+        let mut flags = Vec::new();
+        if k.flags.no_lane {
+            flags.push("no_lane");
+        }
+        if k.flags.multi_lane {
+            flags.push("multi_lane");
+        }
+        if k.flags.unknown_lane {
+            flags.push("unknown_lane");
+        }
+        JsonIssue {
+            reference: board::full_ref(self.ws, i),
+            iid: i.iid,
+            project: self.ws.project(i.project_id).map_or_else(
+                || std::borrow::Cow::Owned(i.project_id.to_string()),
+                |p| std::borrow::Cow::Borrowed(p.path.as_str()),
+            ),
+            title: &i.title,
+            state: if i.is_open() { "opened" } else { "closed" },
+            assignees: i.assignees.iter().map(|u| u.username.as_str()).collect(),
+            labels: &i.labels,
+            milestone: i
+                .milestone_id
+                .and_then(|id| self.ws.milestone(id))
+                .map(|m| m.title.as_str()),
+            weight: i.weight,
+            web_url: &i.web_url,
+            updated_at: i
+                .updated_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            lane_since: crate::core::domain::insights::card_lane_since(self.ws, self.team, i)
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            flags,
+            pending: self.pending_issues.contains(&i.id),
+            confidential: i.marks.confidential,
+            kind: if i.marks.incident {
+                "incident"
+            } else {
+                "issue"
+            },
+            due_date: i.marks.due_date.map(|d| d.to_string()),
+            blocked: i.marks.blocked,
+            merge_requests: closing
+                .of(i.id)
+                .iter()
+                .map(|m| JsonMergeRequest {
+                    reference: &m.reference,
+                    state: m.state.as_str(),
+                    draft: m.draft,
+                    pipeline: m.pipeline.as_deref(),
+                    approved: m.approved,
+                })
+                .collect(),
+        }
     }
 }
 

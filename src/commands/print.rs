@@ -56,6 +56,7 @@ fn load_board_data(
             ambiguous: None,
         });
     };
+    let mut ambiguous_beside = None;
     let (snap, store) = if refresh {
         (
             sync_showing(&live, today, false, Some(milestone), true)?,
@@ -63,23 +64,28 @@ fn load_board_data(
         )
     } else {
         let store = live.store_for_reading()?;
+        // Which iids more than one project has, among every cached issue:
+        // read on another core while the board's issues are.
+        let path = store.path().to_owned();
+        ambiguous_beside = Some(std::thread::spawn(move || {
+            store::Store::reader(&path).and_then(|s| s.ambiguous_iids())
+        }));
         // Milestones first (no issues), then only the printed board's issues.
-        let Some(lists) = store.load_undescribed(store::IssueFilter::Milestone(0))? else {
+        let chosen = store.load_undescribed_choosing(|lists| match kind {
+            BoardKind::Backlog | BoardKind::Planning => store::IssueFilter::Open,
+            BoardKind::Iteration => {
+                match find_milestone(&lists.ws.milestones, &live.team(lists), today, milestone) {
+                    Ok(m) => store::IssueFilter::Milestone(m.id),
+                    Err(_) => store::IssueFilter::All,
+                }
+            }
+        })?;
+        let Some(mut snap) = chosen else {
             return Err(fail(
                 EX_FAILURE,
                 "no cached data yet: run `glboard sync` (or `glboard print --refresh`)",
             ));
         };
-        let filter = match kind {
-            BoardKind::Backlog | BoardKind::Planning => store::IssueFilter::Open,
-            BoardKind::Iteration => {
-                match find_milestone(&lists.ws.milestones, &live.team(&lists), today, milestone) {
-                    Ok(m) => store::IssueFilter::Milestone(m.id),
-                    Err(_) => store::IssueFilter::All,
-                }
-            }
-        };
-        let mut snap = store.load_undescribed(filter)?.unwrap_or(lists);
         // Issues with changes queued may be moving onto this board.
         let queued = store.outbox_queued()?;
         let have: HashSet<IssueId> = snap.ws.issues.iter().map(|i| i.id).collect();
@@ -98,7 +104,10 @@ fn load_board_data(
     let pending = store.outbox_queued()?.len();
     // Named as a reference resolves: among every cached issue.
     let viewed = started.elapsed();
-    let mut ambiguous = store.ambiguous_iids()?;
+    let mut ambiguous = match ambiguous_beside.map(std::thread::JoinHandle::join) {
+        Some(Ok(Ok(a))) => a,
+        _ => store.ambiguous_iids()?,
+    };
     ambiguous.extend(board::ambiguous_iids(&ws));
     tracing::debug!(?loaded, ?viewed, total = ?started.elapsed(), "print: board read");
     Ok(BoardData {

@@ -158,20 +158,30 @@ impl Store {
                 "SELECT issue_id, label, at FROM label_added WHERE issue_id IN ({issues})"
             ))
             .map_err(|e| self.err(e))?;
-        let mut out: std::collections::HashMap<IssueId, IssueEvents> =
-            std::collections::HashMap::new();
+        // The rows come an issue at a time (the primary key's order): each
+        // issue's list is gathered, then put in the map once.
+        let mut lists: Vec<(i64, Vec<LabelEvent>)> = Vec::new();
         let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
         while let Some(r) = rows.next().map_err(|e| self.err(e))? {
             let id: i64 = r.get(0).map_err(|e| self.err(e))?;
             let label: String = r.get(1).map_err(|e| self.err(e))?;
             let at: i64 = r.get(2).map_err(|e| self.err(e))?;
-            let e = out.entry(from_sql_id(id)).or_default();
-            e.read.label = true;
-            e.label.push(LabelEvent {
+            let event = LabelEvent {
                 at: DateTime::from_timestamp_nanos(at),
                 label,
                 added: true,
-            });
+            };
+            match lists.last_mut() {
+                Some((last, list)) if *last == id => list.push(event),
+                _ => lists.push((id, vec![event])),
+            }
+        }
+        let mut out: std::collections::HashMap<IssueId, IssueEvents> =
+            std::collections::HashMap::with_capacity(lists.len());
+        for (id, list) in lists {
+            let e = out.entry(from_sql_id(id)).or_default();
+            e.read.label = true;
+            e.label.extend(list);
         }
         Ok(out)
     }

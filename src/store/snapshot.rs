@@ -88,11 +88,37 @@ impl Store {
         self.load_issues(filter, false)
     }
 
+    /// The cache with one board's issues, the board chosen once the
+    /// milestones are read (the current iteration's, the backlog's): the
+    /// lists are read once, and then only that board's issues, without
+    /// their descriptions.
+    pub fn load_undescribed_choosing(
+        &self,
+        choose: impl FnOnce(&Snapshot) -> IssueFilter,
+    ) -> Result<Option<Snapshot>, StoreError> {
+        let Some(mut snap) = self.read_lists()? else {
+            return Ok(None);
+        };
+        let filter = choose(&snap);
+        self.read_issues_into(&mut snap, filter, false)?;
+        Ok(Some(snap))
+    }
+
     fn load_issues(
         &self,
         filter: IssueFilter,
         described: bool,
     ) -> Result<Option<Snapshot>, StoreError> {
+        let Some(mut snap) = self.read_lists()? else {
+            return Ok(None);
+        };
+        self.read_issues_into(&mut snap, filter, described)?;
+        Ok(Some(snap))
+    }
+
+    /// The sync's metadata, milestones, members and projects, without any
+    /// issue; `None` when nothing was ever synced.
+    fn read_lists(&self) -> Result<Option<Snapshot>, StoreError> {
         let Some(synced) = self.meta_get("synced_at")? else {
             return Ok(None);
         };
@@ -118,9 +144,51 @@ impl Store {
         let me: Option<User> = self
             .meta_get("me")?
             .and_then(|s| serde_json::from_str(&s).ok());
-        // The issues, and what is kept about them (history, events,
-        // merge requests) only for those read: a board or a printed
-        // milestone costs what it shows, not the whole cache.
+        let milestones: Vec<Milestone> = self.rows("SELECT data FROM milestones ORDER BY id")?;
+        let members: Vec<User> = self.rows("SELECT data FROM members ORDER BY id")?;
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare("SELECT id, path FROM projects ORDER BY id")
+            .map_err(|e| self.err(e))?;
+        let projects = stmt
+            .query_map([], |r| {
+                Ok(Project {
+                    id: from_sql_id(r.get(0)?),
+                    path: r.get(1)?,
+                })
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.err(e))?;
+        drop(stmt);
+        drop(conn);
+        let ws = Workspace {
+            name: String::new(),
+            host: self.meta_get("host")?.unwrap_or_default(),
+            group: self.meta_get("group")?.unwrap_or_default(),
+            milestones,
+            members,
+            projects,
+            me,
+            is_demo: false,
+            free_tier: meta.free_tier == Some(true),
+            ..Workspace::default()
+        };
+        Ok(Some(Snapshot {
+            ws,
+            meta,
+            history_fetched: std::collections::HashMap::new(),
+        }))
+    }
+
+    /// The issues `filter` selects, and what is kept about them (history,
+    /// events, merge requests), into a snapshot of the lists: a board or a
+    /// printed milestone costs what it shows, not the whole cache.
+    fn read_issues_into(
+        &self,
+        snap: &mut Snapshot,
+        filter: IssueFilter,
+        described: bool,
+    ) -> Result<(), StoreError> {
         let selected = match filter {
             IssueFilter::All => None,
             IssueFilter::Open => Some("issues.open = 1".to_owned()),
@@ -145,24 +213,6 @@ impl Store {
         });
         let issues: Vec<Issue> = self.issue_rows(selected.as_deref().unwrap_or("1"), described)?;
         let read_issues = started.elapsed();
-        let milestones: Vec<Milestone> = self.rows("SELECT data FROM milestones ORDER BY id")?;
-        let members: Vec<User> = self.rows("SELECT data FROM members ORDER BY id")?;
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare("SELECT id, path FROM projects ORDER BY id")
-            .map_err(|e| self.err(e))?;
-        let projects = stmt
-            .query_map([], |r| {
-                Ok(Project {
-                    id: from_sql_id(r.get(0)?),
-                    path: r.get(1)?,
-                })
-            })
-            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| self.err(e))?;
-        drop(stmt);
-        drop(conn);
-        let read_lists = started.elapsed();
         let Related {
             history,
             history_fetched,
@@ -186,36 +236,20 @@ impl Store {
                 Err(_) => return Err(self.err("a reader thread failed")),
             },
         };
-        let read_events = started.elapsed();
-        let ws = Workspace {
-            history,
-            events,
-            name: String::new(),
-            host: self.meta_get("host")?.unwrap_or_default(),
-            group: self.meta_get("group")?.unwrap_or_default(),
-            issues,
-            milestones,
-            members,
-            projects,
-            me,
-            is_demo: false,
-            free_tier: meta.free_tier == Some(true),
-            merge_requests,
-        };
+        let read_related = started.elapsed();
+        snap.ws.issues = issues;
+        snap.ws.history = history;
+        snap.ws.events = events;
+        snap.ws.merge_requests = merge_requests;
+        snap.history_fetched = history_fetched;
         // RUST_LOG=glboard=debug: where a load's time goes (BENCHMARKS.md).
         tracing::debug!(
-            issues = ws.issues.len(),
+            issues = snap.ws.issues.len(),
             read_issues = ?read_issues,
-            read_lists = ?read_lists,
-            read_events = ?read_events,
-            total = ?started.elapsed(),
+            read_related = ?read_related,
             "cache read"
         );
-        Ok(Some(Snapshot {
-            ws,
-            meta,
-            history_fetched,
-        }))
+        Ok(())
     }
 
     /// Cached issues matching `filter` (SQL), in board order; the place
@@ -272,12 +306,23 @@ impl Store {
     /// lane; every event only when the whole cache is read), and the
     /// merge requests that close them.
     fn related(&self, issues: &str) -> Result<Related, StoreError> {
+        let started = std::time::Instant::now();
         let (history, history_fetched) = self.history_for(Some(issues))?;
+        let read_history = started.elapsed();
+        let events = self.label_additions_for(issues)?;
+        let read_events = started.elapsed();
+        let merge_requests = self.merge_requests_closing(issues)?;
+        tracing::debug!(
+            ?read_history,
+            ?read_events,
+            read_merge_requests = ?started.elapsed(),
+            "related read"
+        );
         Ok(Related {
             history,
             history_fetched,
-            events: self.label_additions_for(issues)?,
-            merge_requests: self.merge_requests_closing(issues)?,
+            events,
+            merge_requests,
         })
     }
 
@@ -380,14 +425,19 @@ impl Store {
     ) -> Result<Vec<T>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare(sql).map_err(|e| self.err(e))?;
-        let texts = stmt
-            .query_map([], |r| r.get::<_, String>(0))
-            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| self.err(e))?;
-        texts
-            .iter()
-            .map(|t| serde_json::from_str(t).map_err(|e| self.err(format!("corrupt row: {e}"))))
-            .collect()
+        let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        // Parsed where SQLite holds the text, not from a copy of it.
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let text = r
+                .get_ref(0)
+                .and_then(|v| v.as_str().map_err(Into::into))
+                .map_err(|e| self.err(e))?;
+            out.push(
+                serde_json::from_str(text).map_err(|e| self.err(format!("corrupt row: {e}")))?,
+            );
+        }
+        Ok(out)
     }
 
     /// Replace everything with a full sync's result, in one transaction.

@@ -22,7 +22,9 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde::Serialize;
 
 use crate::core::domain::events::{IssueEvents, LabelEvent, MilestoneEvent, StateEvent};
-use crate::core::domain::model::{Issue, IssueId, Milestone, MilestoneId, TeamConfig, Workspace};
+use crate::core::domain::model::{
+    Issue, IssueId, Milestone, MilestoneId, TeamConfig, Workspace, label_scope,
+};
 
 /// The window of an iteration: [start 00:00Z, due + 1 day 00:00Z). `None`
 /// for a milestone without both dates.
@@ -404,9 +406,14 @@ pub fn past_figures_of(
 /// the lane), from its cached label events: `None` for an issue without a
 /// lane, without cached label events, or whose events never add it.
 pub fn card_lane_since(ws: &Workspace, team: &TeamConfig, issue: &Issue) -> Option<DateTime<Utc>> {
-    let lane = team.lanes_of(issue).into_iter().next()?;
+    // The first label of the workflow's scope is the lane's label
+    // (`team.lane_label` of the first of `team.lanes_of`), as it is.
+    let label = issue
+        .labels
+        .iter()
+        .find(|l| label_scope(l) == Some(team.workflow_scope.as_str()))?;
     let events = ws.events.get(&issue.id)?;
-    lane_since(&events.label, &team.lane_label(lane))
+    lane_since(&events.label, label)
 }
 
 /// A card's age in its lane: whole days, and whether it is past the
