@@ -5,7 +5,8 @@
 //! taken by another action, a key that starts another's chord, an unknown
 //! action or mode: an error naming both bindings and the config line.
 
-use crate::core::app::keymap::{self, Command, Context, KeyPress, Resolution};
+use crate::core::app::command::{Command, KeyPress};
+use crate::core::app::keymap::{self, Context, Resolution};
 
 /// One binding in effect.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -282,7 +283,7 @@ impl Keymap {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::app::keymap::KeyPress;
+    use crate::core::app::command::KeyPress;
 
     fn rb(context: &str, action: &str, keys: &[&str], line: usize) -> Rebind {
         Rebind {

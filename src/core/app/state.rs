@@ -7,8 +7,8 @@ use std::collections::HashSet;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::core::app::changes::Changes;
+use crate::core::app::command::KeyPress;
 use crate::core::app::geometry;
-use crate::core::app::keymap::KeyPress;
 use crate::core::app::screens::Mode;
 use crate::core::app::screens::detail::DetailScreen;
 use crate::core::app::settings::Settings;

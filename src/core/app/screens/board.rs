@@ -4,8 +4,8 @@
 //! Planning mode (`gp`) is the board with a layer of keys over it.
 
 use crate::core::app::action::Effect;
+use crate::core::app::command::Command;
 use crate::core::app::geometry;
-use crate::core::app::keymap::Command;
 use crate::core::app::navigation::{show_board, show_milestone};
 use crate::core::app::screens::filter::FilterScreen;
 use crate::core::app::screens::{Keys, Mode, Screen, help};

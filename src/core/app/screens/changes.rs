@@ -3,7 +3,7 @@
 //! says what changed), scrolled.
 
 use crate::core::app::action::Effect;
-use crate::core::app::keymap::Command;
+use crate::core::app::command::Command;
 use crate::core::app::screens::{Keys, Screen};
 use crate::core::app::state::AppState;
 use crate::core::domain::since::{What, changes};
@@ -73,9 +73,9 @@ pub fn lines(state: &crate::core::app::state::AppState) -> Vec<String> {
 /// Keys in the `gc` list.
 pub fn changes_command(
     state: &mut crate::core::app::state::AppState,
-    cmd: crate::core::app::keymap::Command,
+    cmd: crate::core::app::command::Command,
 ) -> Vec<crate::core::app::action::Effect> {
-    use crate::core::app::keymap::Command;
+    use crate::core::app::command::Command;
     let n = lines(state).len();
     let crate::core::app::screens::Mode::Changes(ChangesScreen { scroll }) = &mut state.mode else {
         return Vec::new();

@@ -3,8 +3,8 @@
 //! does.
 
 use crate::core::app::action::Effect;
+use crate::core::app::command::Command;
 use crate::core::app::commit::{UndoAs, commit};
-use crate::core::app::keymap::Command;
 use crate::core::app::screens::{Keys, Mode, Screen};
 use crate::core::app::state::AppState;
 use crate::core::domain::edit::Edit;

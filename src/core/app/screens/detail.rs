@@ -3,7 +3,7 @@
 //! shows is [`crate::core::app::panes`].
 
 use crate::core::app::action::Effect;
-use crate::core::app::keymap::Command;
+use crate::core::app::command::Command;
 use crate::core::app::screens::confirm::ConfirmScreen;
 use crate::core::app::screens::pager::overlay_command;
 use crate::core::app::screens::{Keys, Mode, Screen};

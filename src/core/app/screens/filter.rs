@@ -2,7 +2,7 @@
 //! back the filter there was.
 
 use crate::core::app::action::Effect;
-use crate::core::app::keymap::Command;
+use crate::core::app::command::Command;
 use crate::core::app::screens::board::refilter;
 use crate::core::app::screens::{Keys, Mode, Screen};
 use crate::core::app::state::AppState;

@@ -3,8 +3,8 @@
 //! (lane, state and place), Esc puts it back.
 
 use crate::core::app::action::Effect;
+use crate::core::app::command::Command;
 use crate::core::app::commit::{act_together, neighbours};
-use crate::core::app::keymap::Command;
 use crate::core::app::screens::Mode;
 use crate::core::app::screens::{Keys, Screen};
 use crate::core::app::state::AppState;

@@ -4,7 +4,8 @@
 //! there when it closes.
 
 use crate::core::app::action::Effect;
-use crate::core::app::keymap::{self, Command, Context};
+use crate::core::app::command::Command;
+use crate::core::app::keymap::{self, Context};
 use crate::core::app::screens::{Keys, Mode, Screen, pager};
 use crate::core::app::state::AppState;
 use crate::core::domain::markdown::{Emphasis, RichLine, Run};

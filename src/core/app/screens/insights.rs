@@ -4,7 +4,7 @@
 //! `tui/view/insights.rs`.
 
 use crate::core::app::action::Effect;
-use crate::core::app::keymap::Command;
+use crate::core::app::command::Command;
 use crate::core::app::screens::{Keys, Screen};
 
 /// The iteration insights panel (`I`): the shown iteration so far, the

@@ -4,8 +4,8 @@
 //! list's keys (Enter or x applies the fix).
 
 use crate::core::app::action::Effect;
+use crate::core::app::command::Command;
 use crate::core::app::commit::{UndoAs, commit};
-use crate::core::app::keymap::Command;
 use crate::core::app::screens::Mode;
 use crate::core::app::screens::{Keys, Screen};
 use crate::core::app::state::AppState;

@@ -26,7 +26,7 @@ pub mod problems;
 pub mod replan;
 
 use crate::core::app::action::Effect;
-use crate::core::app::keymap::Command;
+use crate::core::app::command::Command;
 use crate::core::app::picker::Picker;
 use crate::core::app::state::AppState;
 

@@ -3,7 +3,7 @@
 //! with `t` or opened with Enter.
 
 use crate::core::app::action::Effect;
-use crate::core::app::keymap::Command;
+use crate::core::app::command::Command;
 use crate::core::app::screens::{Keys, Screen};
 use crate::core::app::state::AppState;
 use crate::core::domain::next::{Group, NO_PLANNING_ISSUE, Next, blocked_left_out, next};
@@ -45,9 +45,9 @@ pub(crate) fn show_next(
 /// Keys in the list: move, take the selected suggestion, open it.
 pub fn next_command(
     state: &mut crate::core::app::state::AppState,
-    cmd: crate::core::app::keymap::Command,
+    cmd: crate::core::app::command::Command,
 ) -> Vec<crate::core::app::action::Effect> {
-    use crate::core::app::keymap::Command;
+    use crate::core::app::command::Command;
     use crate::core::app::screens::Mode;
     let n = for_board(state);
     let all = n.all();

@@ -2,8 +2,8 @@
 //! top of what GitLab has now or discarded.
 
 use crate::core::app::action::Effect;
+use crate::core::app::command::Command;
 use crate::core::app::commit::retry;
-use crate::core::app::keymap::Command;
 use crate::core::app::screens::{Keys, Screen};
 
 /// The problems panel (`!`), a refused change selected.

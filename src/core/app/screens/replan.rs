@@ -4,8 +4,8 @@
 
 use crate::core::app::action::Effect;
 use crate::core::app::changes::Batch;
+use crate::core::app::command::Command;
 use crate::core::app::commit::{Step, UndoAs, commit_action};
-use crate::core::app::keymap::Command;
 use crate::core::app::picker::{PickItem, PickPurpose, PickValue, Picker};
 use crate::core::app::screens::Mode;
 use crate::core::app::screens::{Keys, Screen};
