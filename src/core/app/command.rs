@@ -1,7 +1,7 @@
-//! What a key is and what a key asks for: plain data, no terminal types.
-//! A leaf of the application: it imports nothing from it, so the keymap,
-//! the screens, the actions and the state all name keys and commands
-//! without going through each other.
+//! What a key is, what a key asks for, and a binding of the one to the
+//! other: plain data, no terminal types. A leaf of the application: it
+//! imports nothing from it, so the keymap, the screens, the actions and the
+//! state all name keys and commands without going through each other.
 
 /// A key, independent of the terminal library.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -151,4 +151,24 @@ pub enum Command {
     No,
     Retry,
     Discard,
+}
+
+/// One default binding of a section of keys (a screen's, or planning
+/// mode's): its keys, what they ask for, and its line in the help overlay.
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    /// Alternatives separated by `|`; each is a sequence like `gg`, `<C-c>`, `<S-Left>`.
+    pub keys: &'static str,
+    pub command: Command,
+    pub help: &'static str,
+}
+
+impl Binding {
+    pub const fn new(keys: &'static str, command: Command, help: &'static str) -> Binding {
+        Binding {
+            keys,
+            command,
+            help,
+        }
+    }
 }

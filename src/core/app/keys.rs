@@ -1,4 +1,4 @@
-//! The keymap in effect: the default table ([`keymap::BINDINGS`]) with the
+//! The keymap in effect: the default table ([`keymap::defaults`]) with the
 //! config's `[keys]` rebindings and `[[commands]]` keys applied. An action
 //! is named as the help overlay shows it (`take`, `move-lane-left`,
 //! `set-priority-2`), a mode by its section (`board`, `detail`, ...). A key
@@ -73,7 +73,7 @@ impl Default for Keymap {
             bound: keymap::bindings()
                 .iter()
                 .map(|pb| Bound {
-                    context: pb.binding.context,
+                    context: pb.context,
                     keys: pb.binding.keys.to_owned(),
                     command: pb.binding.command,
                     help: pb.binding.help.to_owned(),

@@ -3,7 +3,7 @@
 //! with `t` or opened with Enter.
 
 use crate::core::app::action::Effect;
-use crate::core::app::command::Command;
+use crate::core::app::command::{Binding, Command};
 use crate::core::app::screens::{Keys, Screen};
 use crate::core::app::state::AppState;
 use crate::core::domain::next::{Group, NO_PLANNING_ISSUE, Next, blocked_left_out, next};
@@ -17,6 +17,18 @@ pub struct NextScreen {
 impl Keys for NextScreen {
     const NAME: &'static str = "next";
     const TITLE: &'static str = "What to work on next";
+    const BINDINGS: &'static [Binding] = &[
+        Binding::new("k|<Up>", Command::Up, "previous suggestion"),
+        Binding::new("j|<Down>", Command::Down, "next suggestion"),
+        Binding::new(
+            "t",
+            Command::Take,
+            "take it: assign yourself, doing lane (from the backlog also the current milestone)",
+        ),
+        Binding::new("<Enter>", Command::OpenDetail, "open its details"),
+        Binding::new("q|<Esc>", Command::Back, "close"),
+        Binding::new("<C-c>", Command::Quit, "quit"),
+    ];
 }
 
 impl Screen for NextScreen {
