@@ -7,8 +7,9 @@
 //!
 //! Adding a screen: a module here with its state struct implementing
 //! [`Keys`] (its `[keys.NAME]` name, help title and default bindings) and
-//! [`Screen`], a drawing in `tui/view/` implementing its `Draw`, and one
-//! line in [`the_screens!`]. Nothing else names it: no table to add rows
+//! [`Screen`], a drawing in `tui/view/` implementing its `Draw` (its
+//! overlay, its hint or prompt on the status line), and one line in
+//! [`the_screens!`]. Nothing else names it: no table to add rows
 //! to, no match to add an arm to.
 
 pub mod board;
