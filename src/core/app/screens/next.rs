@@ -137,7 +137,7 @@ pub fn board_lines(state: &crate::core::app::state::AppState, cursor: usize) -> 
             "{} {rank}{} [{} · {who}] {}",
             if k == cursor { "▶" } else { " " },
             i.reference,
-            if i.state == "closed" {
+            if i.state == crate::core::domain::model::IssueState::Closed {
                 "closed"
             } else {
                 i.lane.as_deref().unwrap_or("no lane")
