@@ -432,7 +432,7 @@ impl Report<'_> {
                                     reference: m.reference.clone(),
                                     state: m.state.as_str(),
                                     draft: m.draft,
-                                    pipeline: m.pipeline.clone(),
+                                    pipeline: m.pipeline.map(|p| p.as_str().to_owned()),
                                     approved: m.approved,
                                 })
                                 .collect(),

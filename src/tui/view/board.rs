@@ -340,14 +340,12 @@ fn merge_request_style(
     use crate::core::app::state::Severity;
     use crate::core::domain::merge_requests::{MrState, PipelineKind, pipeline_kind};
     match mrs.first() {
-        Some(m) if m.state == MrState::Opened && !m.draft => {
-            match pipeline_kind(m.pipeline.as_deref()) {
-                PipelineKind::Failed => theme.severity(Severity::Error),
-                PipelineKind::Running => theme.weight(),
-                PipelineKind::Green | PipelineKind::None if m.approved => theme.assignee(),
-                _ => theme.dim(),
-            }
-        }
+        Some(m) if m.state == MrState::Opened && !m.draft => match pipeline_kind(m.pipeline) {
+            PipelineKind::Failed => theme.severity(Severity::Error),
+            PipelineKind::Running => theme.weight(),
+            PipelineKind::Green | PipelineKind::None if m.approved => theme.assignee(),
+            _ => theme.dim(),
+        },
         _ => theme.dim(),
     }
 }
