@@ -377,29 +377,3 @@ fn move_col(state: &mut AppState, delta: i64) {
     state.sync_selected();
     state.ensure_visible();
 }
-
-pub(crate) fn select(state: &mut AppState, col: usize, row: usize) {
-    let v = &mut state.views[state.board.index()];
-    let Some(r) = v.rows.get_mut(col) else {
-        return;
-    };
-    *r = row;
-    v.col = col;
-    state.sync_selected();
-    state.ensure_visible();
-}
-
-/// Re-layout after the filter text changed; when the selected column has
-/// no card left, select the first card that still shows.
-pub(crate) fn refilter(state: &mut AppState) {
-    state.relayout();
-    if state.selected_issue().is_none()
-        && let Some(col) = state
-            .layout
-            .columns
-            .iter()
-            .position(|c| !c.cards.is_empty())
-    {
-        select(state, col, 0);
-    }
-}

@@ -3,7 +3,7 @@
 
 use crate::core::app::action::Effect;
 use crate::core::app::command::{Binding, Command};
-use crate::core::app::screens::board::refilter;
+use crate::core::app::navigation::refilter;
 use crate::core::app::screens::{Keys, Mode, Screen};
 use crate::core::app::state::AppState;
 
