@@ -269,10 +269,9 @@ pub struct AppState {
     /// The milestone the iteration board follows (remembered per workspace).
     pub followed: Option<MilestoneId>,
     pub quick: QuickFilter,
-    /// The project new issues went to last.
-    pub last_project: Option<crate::core::domain::model::ProjectId>,
-    /// A new issue waiting for its description from the editor.
-    pub draft: Option<crate::core::domain::edit::NewIssue>,
+    /// New issues (`n`): the project they went to last, the one waiting
+    /// for its description.
+    pub new_issue: crate::core::app::new_issue::NewIssues,
     /// Comments of issues whose detail pane was opened: `Err` says why not.
     pub notes:
         std::collections::HashMap<IssueId, Result<Vec<crate::core::domain::model::Note>, String>>,
@@ -325,8 +324,7 @@ impl AppState {
             retired: Vec::new(),
             marked: Vec::new(),
             last_look: None,
-            last_project: None,
-            draft: None,
+            new_issue: Default::default(),
             followed: None,
             quick: QuickFilter::All,
         };
