@@ -273,8 +273,7 @@ pub struct AppState {
     /// for its description.
     pub new_issue: crate::core::app::new_issue::NewIssues,
     /// Comments of issues whose detail pane was opened: `Err` says why not.
-    pub notes:
-        std::collections::HashMap<IssueId, Result<Vec<crate::core::domain::model::Note>, String>>,
+    pub notes: crate::core::app::panes::Notes,
     /// Workspaces replaced by a sync, for the terminal adapter to free off
     /// the UI thread (freeing 10,000 issues takes milliseconds).
     pub retired: Vec<Workspace>,

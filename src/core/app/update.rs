@@ -68,7 +68,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Notes { issue, notes } => {
-            state.notes.insert(issue, notes);
+            state.notes.read(issue, notes);
             Vec::new()
         }
     }
