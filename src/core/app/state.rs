@@ -259,7 +259,7 @@ pub struct AppState {
     /// The wall clock at the last tick (the core has no clock of its own).
     pub now: Option<DateTime<Utc>>,
     /// Cards marked for a bulk change, in the order marked.
-    pub marked: Vec<IssueId>,
+    pub marked: crate::core::app::bulk::Marks,
     /// What the board showed when it last closed (and when): cards changed
     /// since are marked.
     pub last_look: Option<(
@@ -321,7 +321,7 @@ impl AppState {
             now: None,
             notes: Default::default(),
             retired: Vec::new(),
-            marked: Vec::new(),
+            marked: Default::default(),
             last_look: None,
             new_issue: Default::default(),
             followed: None,
