@@ -686,7 +686,7 @@ fn keys_and_commands(
                 .add(
                     context,
                     &c.key,
-                    crate::core::app::keymap::Command::Custom(n),
+                    crate::core::app::command::Command::Custom(n),
                     &c.title,
                     line,
                 )
@@ -1077,7 +1077,7 @@ milestone_prefix = "Datastores team - "
         assert_eq!(
             c.keymap.keys_of(
                 crate::core::app::keymap::Context::Board,
-                crate::core::app::keymap::Command::Take
+                crate::core::app::command::Command::Take
             ),
             Some("T")
         );

@@ -1,11 +1,11 @@
 //! The man page: clap's sections (name, synopsis, options, commands) from
 //! the same definitions as `--help`, then what a user of the board and a
-//! script writer look up: the keys of every mode (from the one keymap
-//! table), the exit codes, the files and the environment.
+//! script writer look up: the keys of every mode (from the one keymap,
+//! in the help overlay's order), the exit codes, the files and the environment.
 
 use std::io::Write;
 
-use crate::core::app::keymap::{BINDINGS, display_keys};
+use crate::core::app::keymap::{defaults, display_keys};
 
 /// Quote text for roff: a leading `.` or `'` would be read as a request.
 fn roff(text: &str) -> String {
@@ -22,10 +22,10 @@ pub fn extra_sections() -> String {
     let mut out = String::new();
     out.push_str(".SH KEYS\n");
     let mut context = None;
-    for b in BINDINGS {
-        if context != Some(b.context) {
-            context = Some(b.context);
-            out.push_str(&format!(".SS {}\n", roff(b.context.title())));
+    for (c, b) in defaults() {
+        if context != Some(c) {
+            context = Some(c);
+            out.push_str(&format!(".SS {}\n", roff(c.title())));
         }
         out.push_str(&format!(
             ".TP\n\\fB{}\\fR\n{}\n",

@@ -200,7 +200,7 @@ impl Syncer {
                         };
                         let mut m = fresh.get(&m.id).cloned().unwrap_or_else(|| m.clone());
                         let (id, status) = match head {
-                            Some((id, status)) => (Some(*id), Some(status.clone())),
+                            Some((id, status)) => (Some(*id), Some(*status)),
                             None => (None, None),
                         };
                         if m.pipeline_id != id || m.pipeline != status {
@@ -236,8 +236,8 @@ impl Syncer {
                     for m in watched.iter().filter(|m| m.project_id == p) {
                         let mut m = fresh.get(&m.id).cloned().unwrap_or_else(|| m.clone());
                         if m.pipeline_id == Some(pl.id) {
-                            if m.pipeline.as_deref() != Some(pl.status.as_str()) {
-                                m.pipeline = Some(crate::core::domain::sanitize::line(&pl.status));
+                            if m.pipeline != Some(pl.status) {
+                                m.pipeline = Some(pl.status);
                                 m.pipeline_updated_at = pl.updated_at;
                                 report.pipelines += 1;
                                 fresh.insert(m.id, m);

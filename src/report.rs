@@ -588,7 +588,7 @@ impl Report<'_> {
                     reference: &m.reference,
                     state: m.state.as_str(),
                     draft: m.draft,
-                    pipeline: m.pipeline.as_deref(),
+                    pipeline: m.pipeline.map(|p| p.as_str()),
                     approved: m.approved,
                 })
                 .collect(),

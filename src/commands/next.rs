@@ -9,6 +9,7 @@ use super::act::{Act, act};
 use super::{EX_OK, EX_USAGE, Failure, Live, fail};
 use crate::cli::{Cli, Format};
 use crate::core::domain::iteration;
+use crate::core::domain::model::IssueState;
 use crate::core::domain::next::{Group, Item, Next, next as suggest};
 use crate::core::domain::text;
 
@@ -22,8 +23,8 @@ fn width() -> usize {
 
 fn line(i: &Item, w: usize) -> String {
     let who = i.people();
-    let lane = match (i.state.as_str(), &i.lane) {
-        ("closed", _) => "closed".to_owned(),
+    let lane = match (i.state, &i.lane) {
+        (IssueState::Closed, _) => "closed".to_owned(),
         (_, Some(l)) => l.clone(),
         (_, None) => "no lane".to_owned(),
     };
@@ -233,7 +234,7 @@ mod tests {
                 "https://gl.example.com/grp/alpha/-/issues/{}",
                 &reference[1..]
             ),
-            state: "opened".into(),
+            state: IssueState::Opened,
             lane: lane.map(str::to_owned),
             assignees: people.iter().map(|p| (*p).to_owned()).collect(),
             milestone: None,
@@ -263,7 +264,7 @@ mod tests {
         let i = item("#101", "Fix replication", Some("Ready"), &["zoe", "max"]);
         assert_eq!(line(&i, 80), "  #101 Fix replication  Ready · @zoe @max");
         let mut closed = item("#102", "Old", Some("Done"), &[]);
-        closed.state = "closed".into();
+        closed.state = IssueState::Closed;
         assert_eq!(line(&closed, 80), "  #102 Old  closed · unassigned");
         let nowhere = item("#103", "Lost", None, &[]);
         assert_eq!(line(&nowhere, 80), "  #103 Lost  no lane · unassigned");

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::{Client, GitlabError};
-use crate::core::domain::merge_requests::{MergeRequest, MrState};
+use crate::core::domain::merge_requests::{MergeRequest, MrState, PipelineStatus};
 use crate::core::domain::model::IssueId;
 use crate::core::domain::sanitize;
 
@@ -28,14 +28,15 @@ pub struct ApiReferences {
 pub const PROJECTS_A_QUERY: usize = 10;
 
 /// (project path, merge request iid) → its head pipeline (id, status).
-pub type HeadPipelines = std::collections::HashMap<(String, u64), Option<(u64, String)>>;
+pub type HeadPipelines = std::collections::HashMap<(String, u64), Option<(u64, PipelineStatus)>>;
 
 /// A pipeline, as a merge request's `head_pipeline` or a project's list
 /// gives it.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ApiPipeline {
     pub id: u64,
-    pub status: String,
+    /// GitLab's word read as the status (`Unknown` when it is new to us).
+    pub status: PipelineStatus,
     #[serde(default)]
     pub sha: Option<String>,
     #[serde(default)]
@@ -97,11 +98,11 @@ impl ApiMergeRequest {
             None => format!("!{}", self.iid),
         };
         let (pipeline, pipeline_id, pipeline_updated_at) = match &self.head_pipeline {
-            Some(p) => (Some(sanitize::line(&p.status)), Some(p.id), p.updated_at),
+            Some(p) => (Some(p.status), Some(p.id), p.updated_at),
             None => match old {
                 // A list's entry has no pipeline: what was known stays.
                 Some(o) if self.head_pipeline.is_none() && o.sha == self.sha => {
-                    (o.pipeline.clone(), o.pipeline_id, o.pipeline_updated_at)
+                    (o.pipeline, o.pipeline_id, o.pipeline_updated_at)
                 }
                 _ => (None, None, None),
             },
@@ -245,7 +246,9 @@ impl Client {
                         .and_then(|g| g.rsplit('/').next())
                         .and_then(|id| id.parse::<u64>().ok())
                         .zip(head["status"].as_str())
-                        .map(|(id, status)| (id, sanitize::line(&status.to_lowercase())));
+                        .map(|(id, status)| {
+                            (id, PipelineStatus::from(status.to_lowercase().as_str()))
+                        });
                     out.insert((path.clone(), iid), pipeline);
                 }
             }

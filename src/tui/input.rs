@@ -6,7 +6,7 @@ use crossterm::event::{
 };
 
 use crate::core::app::action::{Action, MouseInput, MouseKind};
-use crate::core::app::keymap::{KeyCode, KeyPress};
+use crate::core::app::command::{KeyCode, KeyPress};
 
 /// The action for a terminal event, if it means anything to the board.
 pub fn to_action(event: &Event) -> Option<Action> {

@@ -1081,7 +1081,7 @@ fn with_merge_requests(s: &mut AppState) {
             reviewers: vec!["gpetrova".into()],
             state,
             draft,
-            pipeline: pipeline.map(str::to_owned),
+            pipeline: pipeline.map(Into::into),
             pipeline_id: None,
             pipeline_updated_at: None,
             sha: None,

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::core::app::keymap::{Command, KeyPress};
+use crate::core::app::command::{Command, KeyPress};
 use crate::core::domain::edit::Change;
 use crate::core::domain::model::{Issue, IssueId, MilestoneId, Note, Workspace};
 

@@ -11,6 +11,56 @@ use crate::core::app::state::AppState;
 use crate::core::domain::model::IssueId;
 use crate::core::domain::workflow::{self, Intent, Refusal};
 
+/// The cards marked for a bulk change, in the order marked: a part of
+/// the state ([`AppState::marked`]), changed only here.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Marks(Vec<IssueId>);
+
+impl Marks {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn contains(&self, id: &IssueId) -> bool {
+        self.0.contains(id)
+    }
+
+    /// The marked issues, in the order marked.
+    pub fn iter(&self) -> impl Iterator<Item = &IssueId> {
+        self.0.iter()
+    }
+
+    /// Mark it, or unmark it when it is.
+    fn toggle(&mut self, id: IssueId) {
+        if let Some(at) = self.0.iter().position(|m| *m == id) {
+            self.0.remove(at);
+        } else {
+            self.0.push(id);
+        }
+    }
+
+    /// Mark each of `ids` not marked yet; unmark them all when all are.
+    fn toggle_all(&mut self, ids: &[IssueId]) {
+        if !ids.is_empty() && ids.iter().all(|id| self.0.contains(id)) {
+            self.0.retain(|m| !ids.contains(m));
+        } else {
+            for &id in ids {
+                if !self.0.contains(&id) {
+                    self.0.push(id);
+                }
+            }
+        }
+    }
+
+    fn clear(&mut self) {
+        self.0.clear();
+    }
+}
+
 /// The marked issues still there, in board order.
 pub fn marked(state: &AppState) -> Vec<IssueId> {
     if state.marked.is_empty() {
@@ -25,7 +75,7 @@ pub fn marked(state: &AppState) -> Vec<IssueId> {
         }
     }
     // Marked, then hidden by a filter or another board: still marked.
-    for id in &state.marked {
+    for id in state.marked.iter() {
         if !out.contains(id) && state.ws.issue(*id).is_some() {
             out.push(*id);
         }
@@ -51,11 +101,7 @@ pub(crate) fn toggle(state: &mut AppState) -> Vec<Effect> {
         state.info("no card selected");
         return Vec::new();
     };
-    if let Some(at) = state.marked.iter().position(|m| *m == id) {
-        state.marked.remove(at);
-    } else {
-        state.marked.push(id);
-    }
+    state.marked.toggle(id);
     said(state);
     Vec::new()
 }
@@ -90,15 +136,7 @@ fn mark_all(state: &mut AppState, ids: Vec<IssueId>) {
         .into_iter()
         .filter(|id| state.ws.issue(*id).is_some_and(|i| i.iid != 0))
         .collect();
-    if !ids.is_empty() && ids.iter().all(|id| state.marked.contains(id)) {
-        state.marked.retain(|m| !ids.contains(m));
-    } else {
-        for id in ids {
-            if !state.marked.contains(&id) {
-                state.marked.push(id);
-            }
-        }
-    }
+    state.marked.toggle_all(&ids);
     said(state);
 }
 

@@ -1,611 +1,42 @@
-//! The one keymap table: it drives key dispatch and the help overlay alike.
-//! Keys are plain data (no terminal types), so resolution is tested without a
-//! terminal. Chords such as `gg` are sequences of key presses.
+//! The one keymap: every section's default bindings, each from its
+//! screen's module ([`Keys::BINDINGS`]), assembled in the help overlay's
+//! order ([`Context::ALL`]). It drives key dispatch and the help overlay
+//! alike. Keys are plain data (no terminal types), so resolution is tested
+//! without a terminal. Chords such as `gg` are sequences of key presses.
 
 use std::sync::LazyLock;
 
-/// A key, independent of the terminal library.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum KeyCode {
-    Char(char),
-    Enter,
-    Esc,
-    Tab,
-    BackTab,
-    Backspace,
-    Delete,
-    Up,
-    Down,
-    Left,
-    Right,
-    Home,
-    End,
-    PageUp,
-    PageDown,
-}
-
-/// A key press with its modifiers. For characters, shift is folded into the
-/// character itself (`H`, not shift+`h`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct KeyPress {
-    pub code: KeyCode,
-    pub ctrl: bool,
-    pub alt: bool,
-    pub shift: bool,
-}
-
-impl KeyPress {
-    pub const fn plain(code: KeyCode) -> Self {
-        KeyPress {
-            code,
-            ctrl: false,
-            alt: false,
-            shift: false,
-        }
-    }
-
-    pub const fn char(c: char) -> Self {
-        Self::plain(KeyCode::Char(c))
-    }
-
-    pub const fn ctrl(c: char) -> Self {
-        KeyPress {
-            code: KeyCode::Char(c),
-            ctrl: true,
-            alt: false,
-            shift: false,
-        }
-    }
-}
+/// Keys, commands and bindings are plain data of their own
+/// ([`crate::core::app::command`]).
+pub use crate::core::app::command::{Binding, Command, KeyCode, KeyPress};
 
 /// Where a binding applies: a screen's keys, or planning mode's. The
 /// sections come from the one list of screens ([`crate::core::app::screens`]).
 pub use crate::core::app::screens::Context;
+#[cfg(doc)]
+use crate::core::app::screens::Keys;
 
-/// What a key binding asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Command {
-    Up,
-    Down,
-    Left,
-    Right,
-    Top,
-    Bottom,
-    /// Include or exclude a whole group (the re-plan's lane).
-    ToggleLane,
-    PageUp,
-    PageDown,
-    SwitchBoard,
-    ShowBacklog,
-    ShowIteration,
-    PrevMilestone,
-    NextMilestone,
-    OpenDetail,
-    StartFilter,
-    ToggleSort,
-    Refresh,
-    FollowNext,
-    /// `priority::N`; 0 clears it.
-    SetPriority(u8),
-    MoveCardTop,
-    MoveCardBottom,
-    PlanningIssue,
-    /// Write the planning summary into the planning issue (preview first).
-    WriteSummary,
-    Replan,
-    QuickView,
-    JumpMilestone,
-    ShowIntegrity,
-    /// What changed since you last looked.
-    ShowChanges,
-    /// The iteration insights panel.
-    ShowInsights,
-    /// Switch to another profile of the config.
-    SwitchProfile,
-    /// What to work on next.
-    ShowNext,
-    ShowPlanning,
-    Fix,
-    /// The re-plan's target, chosen in the milestone picker.
-    PickTarget,
-    ToggleResetLane,
-    Help,
-    Back,
-    /// `Esc` on the board: like `Back`, but never quits.
-    Escape,
-    Quit,
-    FilterAccept,
-    FilterCancel,
-    FilterBackspace,
-    FilterClear,
-    Promote,
-    PromotePick,
-    Take,
-    MoveLaneLeft,
-    MoveLaneRight,
-    PickLane,
-    PickAssignees,
-    UnassignMe,
-    PickMilestone,
-    MoveCardUp,
-    MoveCardDown,
-    Grab,
-    /// Mark or unmark the card for a bulk change.
-    MarkCard,
-    /// Mark the whole column.
-    MarkColumn,
-    /// Mark everything the board shows.
-    MarkShown,
-    /// The n-th `[[commands]]` entry of the config.
-    Custom(u8),
-    Comment,
-    Create,
-    CloseReopen,
-    Weight,
-    OpenInBrowser,
-    CopyUrl,
-    Undo,
-    ShowProblems,
-    /// Pickers, prompts, panels: confirm / toggle / cancel / edit.
-    Accept,
-    Toggle,
-    Cancel,
-    Backspace,
-    ClearText,
-    Yes,
-    No,
-    Retry,
-    Discard,
+/// The default keymap: every section's bindings, in the help overlay's
+/// order (the sections in [`Context::ALL`]'s, each section's as its
+/// screen lists them).
+pub fn defaults() -> impl Iterator<Item = (Context, &'static Binding)> {
+    Context::ALL
+        .iter()
+        .flat_map(|&c| c.bindings().iter().map(move |b| (c, b)))
 }
 
-/// One row of the keymap.
-#[derive(Debug, Clone, Copy)]
-pub struct Binding {
-    pub context: Context,
-    /// Alternatives separated by `|`; each is a sequence like `gg`, `<C-c>`, `<S-Left>`.
-    pub keys: &'static str,
-    pub command: Command,
-    pub help: &'static str,
-}
-
-const fn b(context: Context, keys: &'static str, command: Command, help: &'static str) -> Binding {
-    Binding {
-        context,
-        keys,
-        command,
-        help,
-    }
-}
-
-use Command as C;
-use Context::{
-    Board, Changes, Confirm, Detail, Filter, Grab, Help, Input, Insights, Integrity, Next, Picker,
-    Planning, Problems, Replan,
-};
-
-/// The default keymap. Order is the order of the help overlay.
-pub const BINDINGS: &[Binding] = &[
-    b(Board, "k|<Up>", C::Up, "previous card"),
-    b(Board, "j|<Down>", C::Down, "next card"),
-    b(Board, "h|<Left>", C::Left, "column to the left"),
-    b(Board, "l|<Right>", C::Right, "column to the right"),
-    b(Board, "gg|<Home>", C::Top, "first card of the column"),
-    b(Board, "G|<End>", C::Bottom, "last card of the column"),
-    b(Board, "<C-u>|<PageUp>", C::PageUp, "page up"),
-    b(Board, "<C-d>|<PageDown>", C::PageDown, "page down"),
-    b(Board, "<Tab>|<BackTab>", C::SwitchBoard, "switch board"),
-    b(Board, "1", C::ShowBacklog, "backlog board"),
-    b(Board, "2", C::ShowIteration, "iteration board"),
-    b(Board, "[", C::PrevMilestone, "previous milestone (browse)"),
-    b(Board, "]", C::NextMilestone, "next milestone (browse)"),
-    b(
-        Board,
-        "N",
-        C::FollowNext,
-        "follow the next iteration (again: the current)",
-    ),
-    b(Board, "<Enter>", C::OpenDetail, "open the issue's details"),
-    b(
-        Board,
-        "/",
-        C::StartFilter,
-        "filter by title, label, assignee",
-    ),
-    b(
-        Board,
-        "s",
-        C::ToggleSort,
-        "sort: manual order / priority label",
-    ),
-    b(
-        Board,
-        "p",
-        C::Promote,
-        "promote to the current iteration (ready lane)",
-    ),
-    b(
-        Board,
-        "P",
-        C::PromotePick,
-        "promote to a milestone you pick",
-    ),
-    b(
-        Board,
-        "t",
-        C::Take,
-        "take: assign yourself, move to the doing lane",
-    ),
-    b(
-        Board,
-        "H|<S-Left>",
-        C::MoveLaneLeft,
-        "move the card to the lane on the left",
-    ),
-    b(
-        Board,
-        "L|<S-Right>",
-        C::MoveLaneRight,
-        "move the card to the lane on the right",
-    ),
-    b(Board, "m", C::PickLane, "move the card to a lane you pick"),
-    b(
-        Board,
-        "K|<S-Up>",
-        C::MoveCardUp,
-        "move the card up (priority)",
-    ),
-    b(
-        Board,
-        "J|<S-Down>",
-        C::MoveCardDown,
-        "move the card down (priority)",
-    ),
-    b(Board, "T", C::MoveCardTop, "move the card to the top"),
-    b(Board, "B", C::MoveCardBottom, "move the card to the bottom"),
-    b(Board, "=1", C::SetPriority(1), "priority::1"),
-    b(Board, "=2", C::SetPriority(2), "priority::2"),
-    b(Board, "=3", C::SetPriority(3), "priority::3"),
-    b(Board, "=4", C::SetPriority(4), "priority::4"),
-    b(Board, "=0", C::SetPriority(0), "clear the priority label"),
-    b(
-        Board,
-        "i",
-        C::PlanningIssue,
-        "the iteration's planning issue",
-    ),
-    b(
-        Board,
-        "S",
-        C::WriteSummary,
-        "write the planning summary into the planning issue (preview first)",
-    ),
-    b(
-        Board,
-        "R",
-        C::Replan,
-        "re-plan: move what is not Done to another iteration",
-    ),
-    b(
-        Board,
-        "f",
-        C::QuickView,
-        "quick view: all, mine, unassigned, stale, flagged",
-    ),
-    b(
-        Board,
-        "gm",
-        C::JumpMilestone,
-        "jump to any milestone (browse)",
-    ),
-    b(
-        Board,
-        "gp",
-        C::ShowPlanning,
-        "planning mode: backlog and iteration side by side",
-    ),
-    b(
-        Board,
-        "gn",
-        C::ShowNext,
-        "what to work on next: priorities, ready lane, backlog (t takes)",
-    ),
-    b(
-        Board,
-        "gw",
-        C::SwitchProfile,
-        "switch profile: another team or host of the config",
-    ),
-    b(
-        Board,
-        "gc",
-        C::ShowChanges,
-        "what changed since you last looked (marked ✦ on the cards)",
-    ),
-    b(
-        Board,
-        "gi",
-        C::ShowIntegrity,
-        "lane integrity: issues with lane problems",
-    ),
-    b(
-        Board,
-        "I",
-        C::ShowInsights,
-        "iteration insights: this iteration so far, the last ones, velocity, burn-up",
-    ),
-    b(
-        Board,
-        "<Space>",
-        C::Grab,
-        "grab the card: carry it with hjkl, Enter drops",
-    ),
-    b(
-        Board,
-        "v",
-        C::MarkCard,
-        "mark / unmark the card: card actions then apply to every marked card",
-    ),
-    b(Board, "V", C::MarkColumn, "mark / unmark the whole column"),
-    b(
-        Board,
-        "*",
-        C::MarkShown,
-        "mark / unmark everything the board shows (after the filter)",
-    ),
-    b(Board, "a", C::PickAssignees, "assign / unassign members"),
-    b(Board, "A", C::UnassignMe, "unassign yourself"),
-    b(Board, "M", C::PickMilestone, "set the milestone"),
-    b(Board, "w", C::Weight, "set the weight"),
-    b(Board, "c", C::Comment, "comment on the issue"),
-    b(Board, "n", C::Create, "new issue in this lane"),
-    b(Board, "x", C::CloseReopen, "close (or reopen) the issue"),
-    b(Board, "o", C::OpenInBrowser, "open in the browser"),
-    b(Board, "y", C::CopyUrl, "copy the issue's URL"),
-    b(Board, "u", C::Undo, "undo your last change"),
-    b(
-        Board,
-        "!",
-        C::ShowProblems,
-        "changes not applied: refused by GitLab, or in conflict",
-    ),
-    b(Board, "r", C::Refresh, "refresh from GitLab now"),
-    b(Board, "?", C::Help, "this help"),
-    b(
-        Board,
-        "q",
-        C::Back,
-        "close what is open (filter, quick view, planning mode), else quit",
-    ),
-    b(
-        Board,
-        "<Esc>",
-        C::Escape,
-        "close what is open (filter, quick view, planning mode); never quits",
-    ),
-    b(Board, "<C-c>", C::Quit, "quit"),
-    b(
-        Planning,
-        "p",
-        C::Promote,
-        "promote the backlog card into the iteration on the right",
-    ),
-    b(Planning, "q|<Esc>", C::Back, "close planning mode"),
-    b(
-        Detail,
-        "S",
-        C::WriteSummary,
-        "write the planning summary into the planning issue (preview first)",
-    ),
-    b(Detail, "j|<Down>", C::Down, "scroll down"),
-    b(Detail, "k|<Up>", C::Up, "scroll up"),
-    b(Detail, "<C-d>|<PageDown>|<Space>", C::PageDown, "page down"),
-    b(Detail, "<C-u>|<PageUp>", C::PageUp, "page up"),
-    b(Detail, "gg|<Home>", C::Top, "top"),
-    b(Detail, "G|<End>", C::Bottom, "bottom"),
-    b(
-        Detail,
-        "t",
-        C::Take,
-        "take: assign yourself, move to the doing lane",
-    ),
-    b(
-        Detail,
-        "p",
-        C::Promote,
-        "promote to the current iteration (ready lane)",
-    ),
-    b(
-        Detail,
-        "P",
-        C::PromotePick,
-        "promote to a milestone you pick",
-    ),
-    b(
-        Detail,
-        "H|<S-Left>",
-        C::MoveLaneLeft,
-        "move to the lane on the left",
-    ),
-    b(
-        Detail,
-        "L|<S-Right>",
-        C::MoveLaneRight,
-        "move to the lane on the right",
-    ),
-    b(Detail, "m", C::PickLane, "move to a lane you pick"),
-    b(Detail, "K|<S-Up>", C::MoveCardUp, "move up (priority)"),
-    b(
-        Detail,
-        "J|<S-Down>",
-        C::MoveCardDown,
-        "move down (priority)",
-    ),
-    b(Detail, "=1", C::SetPriority(1), "priority::1"),
-    b(Detail, "=2", C::SetPriority(2), "priority::2"),
-    b(Detail, "=3", C::SetPriority(3), "priority::3"),
-    b(Detail, "=4", C::SetPriority(4), "priority::4"),
-    b(Detail, "=0", C::SetPriority(0), "clear the priority label"),
-    b(Detail, "a", C::PickAssignees, "assign / unassign members"),
-    b(Detail, "A", C::UnassignMe, "unassign yourself"),
-    b(Detail, "M", C::PickMilestone, "set the milestone"),
-    b(Detail, "w", C::Weight, "set the weight"),
-    b(Detail, "c", C::Comment, "comment on the issue"),
-    b(Detail, "x", C::CloseReopen, "close (or reopen) the issue"),
-    b(
-        Detail,
-        "o",
-        C::OpenInBrowser,
-        "open in the browser (the issue, or one of its merge requests)",
-    ),
-    b(Detail, "y", C::CopyUrl, "copy the issue's URL"),
-    b(Detail, "u", C::Undo, "undo your last change"),
-    b(Detail, "?", C::Help, "help"),
-    b(Detail, "q|<Esc>|<Enter>", C::Back, "close"),
-    b(Detail, "<C-c>", C::Quit, "quit"),
-    b(Help, "j|<Down>", C::Down, "scroll down"),
-    b(Help, "k|<Up>", C::Up, "scroll up"),
-    b(Help, "<C-d>|<PageDown>|<Space>", C::PageDown, "page down"),
-    b(Help, "<C-u>|<PageUp>", C::PageUp, "page up"),
-    b(Help, "gg|<Home>", C::Top, "top"),
-    b(Help, "G|<End>", C::Bottom, "bottom"),
-    b(
-        Help,
-        "/",
-        C::StartFilter,
-        "search the keys (Enter keeps, Esc clears)",
-    ),
-    b(
-        Help,
-        "q|<Esc>|?",
-        C::Back,
-        "close help (back to where it opened)",
-    ),
-    b(Help, "<C-c>", C::Quit, "quit"),
-    b(Filter, "<Enter>", C::FilterAccept, "keep the filter"),
-    b(
-        Filter,
-        "<Esc>",
-        C::FilterCancel,
-        "cancel, restore the previous filter",
-    ),
-    b(
-        Filter,
-        "<Backspace>",
-        C::FilterBackspace,
-        "delete a character",
-    ),
-    b(Filter, "<C-u>", C::FilterClear, "clear the text"),
-    b(Filter, "<C-c>", C::Quit, "quit"),
-    b(Picker, "<Up>|<C-p>", C::Up, "previous item"),
-    b(Picker, "<Down>|<C-n>", C::Down, "next item"),
-    b(Picker, "<Tab>", C::Toggle, "select / unselect (assignees)"),
-    b(Picker, "<Enter>", C::Accept, "choose"),
-    b(Picker, "<Esc>", C::Cancel, "cancel"),
-    b(
-        Picker,
-        "<Backspace>",
-        C::Backspace,
-        "delete a search character",
-    ),
-    b(Picker, "<C-u>", C::ClearText, "clear the search"),
-    b(Picker, "<C-c>", C::Quit, "quit"),
-    b(Confirm, "y|<Enter>", C::Yes, "yes"),
-    b(Confirm, "j|<Down>", C::Down, "scroll what will be written"),
-    b(Confirm, "k|<Up>", C::Up, "scroll back"),
-    b(Confirm, "n|<Esc>|q", C::No, "no"),
-    b(Confirm, "<C-c>", C::Quit, "quit"),
-    b(Input, "<Enter>", C::Accept, "done"),
-    b(Input, "<Esc>", C::Cancel, "cancel"),
-    b(Input, "<Backspace>", C::Backspace, "delete a character"),
-    b(Input, "<C-u>", C::ClearText, "clear the text"),
-    b(Input, "<C-c>", C::Quit, "quit"),
-    b(Problems, "k|<Up>", C::Up, "previous problem"),
-    b(Problems, "j|<Down>", C::Down, "next problem"),
-    b(Problems, "r", C::Retry, "retry the change"),
-    b(Problems, "d", C::Discard, "discard the change"),
-    b(Problems, "q|<Esc>|!", C::Back, "close"),
-    b(Problems, "<C-c>", C::Quit, "quit"),
-    b(Next, "k|<Up>", C::Up, "previous suggestion"),
-    b(Next, "j|<Down>", C::Down, "next suggestion"),
-    b(
-        Next,
-        "t",
-        C::Take,
-        "take it: assign yourself, doing lane (from the backlog also the current milestone)",
-    ),
-    b(Next, "<Enter>", C::OpenDetail, "open its details"),
-    b(Next, "q|<Esc>", C::Back, "close"),
-    b(Next, "<C-c>", C::Quit, "quit"),
-    b(Insights, "q|<Esc>|I", C::Back, "close"),
-    b(Insights, "<C-c>", C::Quit, "quit"),
-    b(Changes, "k|<Up>", C::Up, "scroll up"),
-    b(Changes, "j|<Down>", C::Down, "scroll down"),
-    b(Changes, "q|<Esc>", C::Back, "close"),
-    b(Changes, "<C-c>", C::Quit, "quit"),
-    b(Integrity, "k|<Up>", C::Up, "previous issue"),
-    b(Integrity, "j|<Down>", C::Down, "next issue"),
-    b(Integrity, "<Enter>|x", C::Fix, "apply the fix shown"),
-    b(Integrity, "q|<Esc>", C::Back, "close"),
-    b(Integrity, "<C-c>", C::Quit, "quit"),
-    b(Replan, "k|<Up>", C::Up, "previous issue"),
-    b(Replan, "j|<Down>", C::Down, "next issue"),
-    b(Replan, "<Space>", C::Toggle, "include / exclude the issue"),
-    b(
-        Replan,
-        "a",
-        C::ToggleLane,
-        "include / exclude its whole lane",
-    ),
-    b(Replan, "gg|<Home>", C::Top, "first issue"),
-    b(Replan, "G|<End>", C::Bottom, "last issue"),
-    b(Replan, "<C-u>|<PageUp>", C::PageUp, "page up"),
-    b(Replan, "<C-d>|<PageDown>", C::PageDown, "page down"),
-    b(
-        Replan,
-        "t",
-        C::PickTarget,
-        "choose the target milestone (picker)",
-    ),
-    b(
-        Replan,
-        "r",
-        C::ToggleResetLane,
-        "keep lanes / reset to the ready lane",
-    ),
-    b(Replan, "<Enter>", C::Accept, "apply (asks first)"),
-    b(Replan, "y", C::Yes, "yes, apply"),
-    b(Replan, "q|<Esc>|n", C::Cancel, "cancel"),
-    b(Replan, "<C-c>", C::Quit, "quit"),
-    b(Grab, "k|<Up>", C::Up, "carry up"),
-    b(Grab, "j|<Down>", C::Down, "carry down"),
-    b(Grab, "h|<Left>", C::Left, "carry to the lane on the left"),
-    b(
-        Grab,
-        "l|<Right>",
-        C::Right,
-        "carry to the lane on the right",
-    ),
-    b(
-        Grab,
-        "<Enter>|<Space>",
-        C::Accept,
-        "drop here: one change (lane and position)",
-    ),
-    b(Grab, "<Esc>|q", C::Cancel, "put it back"),
-    b(Grab, "<C-c>", C::Quit, "quit"),
-];
-
-/// A binding with its key sequences parsed.
+/// A default binding with its section and its key sequences parsed.
 #[derive(Debug, Clone)]
 pub struct ParsedBinding {
+    pub context: Context,
     pub binding: Binding,
     pub sequences: Vec<Vec<KeyPress>>,
 }
 
 static PARSED: LazyLock<Vec<ParsedBinding>> = LazyLock::new(|| {
-    BINDINGS
-        .iter()
-        .map(|b| ParsedBinding {
+    defaults()
+        .map(|(context, b)| ParsedBinding {
+            context,
             binding: *b,
             sequences: b
                 .keys
@@ -649,7 +80,7 @@ fn resolve(context: Context, pending: &[KeyPress], key: KeyPress) -> Resolution 
     let mut seq: Vec<KeyPress> = pending.to_vec();
     seq.push(key);
     let mut prefix = false;
-    for pb in bindings().iter().filter(|pb| pb.binding.context == context) {
+    for pb in bindings().iter().filter(|pb| pb.context == context) {
         for s in &pb.sequences {
             if *s == seq {
                 return Resolution::Command(pb.binding.command);
@@ -745,8 +176,8 @@ mod tests {
 
     #[test]
     fn every_binding_parses_and_has_help() {
-        for b in BINDINGS {
-            assert!(!b.help.is_empty(), "{b:?}");
+        for (c, b) in defaults() {
+            assert!(!b.help.is_empty(), "{c:?} {b:?}");
             for k in b.keys.split('|') {
                 assert!(parse_sequence(k).is_some(), "unparsable key {k:?} in {b:?}");
             }
@@ -759,9 +190,9 @@ mod tests {
         for pb in bindings() {
             for s in &pb.sequences {
                 assert!(
-                    seen.insert((pb.binding.context, s.clone())),
+                    seen.insert((pb.context, s.clone())),
                     "duplicate {s:?} in {:?}",
-                    pb.binding.context
+                    pb.context
                 );
             }
         }
@@ -770,10 +201,7 @@ mod tests {
     #[test]
     fn no_sequence_is_a_prefix_of_another_in_a_context() {
         for a in bindings() {
-            for b in bindings()
-                .iter()
-                .filter(|b| b.binding.context == a.binding.context)
-            {
+            for b in bindings().iter().filter(|b| b.context == a.context) {
                 for sa in &a.sequences {
                     for sb in &b.sequences {
                         if sa.len() < sb.len() {

@@ -1,11 +1,12 @@
-//! The keymap in effect: the default table ([`keymap::BINDINGS`]) with the
+//! The keymap in effect: the default table ([`keymap::defaults`]) with the
 //! config's `[keys]` rebindings and `[[commands]]` keys applied. An action
 //! is named as the help overlay shows it (`take`, `move-lane-left`,
 //! `set-priority-2`), a mode by its section (`board`, `detail`, ...). A key
 //! taken by another action, a key that starts another's chord, an unknown
 //! action or mode: an error naming both bindings and the config line.
 
-use crate::core::app::keymap::{self, Command, Context, KeyPress, Resolution};
+use crate::core::app::command::{Command, KeyPress};
+use crate::core::app::keymap::{self, Context, Resolution};
 
 /// One binding in effect.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,7 +73,7 @@ impl Default for Keymap {
             bound: keymap::bindings()
                 .iter()
                 .map(|pb| Bound {
-                    context: pb.binding.context,
+                    context: pb.context,
                     keys: pb.binding.keys.to_owned(),
                     command: pb.binding.command,
                     help: pb.binding.help.to_owned(),
@@ -282,7 +283,7 @@ impl Keymap {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::app::keymap::KeyPress;
+    use crate::core::app::command::KeyPress;
 
     fn rb(context: &str, action: &str, keys: &[&str], line: usize) -> Rebind {
         Rebind {

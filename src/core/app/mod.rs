@@ -5,6 +5,7 @@
 pub mod action;
 pub mod bulk;
 pub mod changes;
+pub mod command;
 pub mod commit;
 pub mod custom_command;
 pub mod geometry;

@@ -1,6 +1,7 @@
 //! Showing a board or a milestone: the moves between boards and iterations
 //! that both the board's own keys ([`crate::core::app::update`]) and the pickers
-//! ([`crate::core::app::screens::picker`]) make.
+//! ([`crate::core::app::screens::picker`]) make; selecting a card, and
+//! keeping a card selected when the filter changes.
 
 use crate::core::app::action::Effect;
 use crate::core::app::state::AppState;
@@ -38,5 +39,32 @@ pub fn show_milestone(state: &mut AppState, id: MilestoneId) -> Vec<Effect> {
         vec![Effect::ShowMilestone(id)]
     } else {
         Vec::new()
+    }
+}
+
+/// Select the card at `row` of column `col`, and scroll to it.
+pub(crate) fn select(state: &mut AppState, col: usize, row: usize) {
+    let v = &mut state.views[state.board.index()];
+    let Some(r) = v.rows.get_mut(col) else {
+        return;
+    };
+    *r = row;
+    v.col = col;
+    state.sync_selected();
+    state.ensure_visible();
+}
+
+/// Re-layout after the filter text changed; when the selected column has
+/// no card left, select the first card that still shows.
+pub(crate) fn refilter(state: &mut AppState) {
+    state.relayout();
+    if state.selected_issue().is_none()
+        && let Some(col) = state
+            .layout
+            .columns
+            .iter()
+            .position(|c| !c.cards.is_empty())
+    {
+        select(state, col, 0);
     }
 }

@@ -14,6 +14,15 @@ use crate::core::domain::board::{BoardKind, ColumnKind};
 use crate::core::domain::edit;
 use crate::core::domain::model::IssueId;
 
+/// What the board keeps about new issues (a part of the state).
+#[derive(Debug, Clone, Default)]
+pub struct NewIssues {
+    /// The project new issues went to last.
+    pub last_project: Option<crate::core::domain::model::ProjectId>,
+    /// A new issue waiting for its description from the editor.
+    pub draft: Option<edit::NewIssue>,
+}
+
 /// The id `Compose` uses for a new issue's description.
 pub const DRAFT: IssueId = u64::MAX;
 
@@ -60,7 +69,7 @@ pub(crate) fn new_issue_titled(
     let mut projects = state.ws.projects.clone();
     projects.sort_by_key(|p| {
         (
-            Some(p.id) != state.last_project,
+            Some(p.id) != state.new_issue.last_project,
             Some(p.id) != near,
             p.path.clone(),
         )
@@ -72,7 +81,7 @@ pub(crate) fn new_issue_titled(
         .iter()
         .map(|p| PickItem {
             label: p.name().to_owned(),
-            detail: if Some(p.id) == state.last_project {
+            detail: if Some(p.id) == state.new_issue.last_project {
                 format!("{}  (last used)", p.path)
             } else {
                 p.path.clone()
@@ -97,7 +106,7 @@ pub(crate) fn new_issue_in(
     lane: Option<String>,
     project: u64,
 ) -> Vec<Effect> {
-    state.last_project = Some(project);
+    state.new_issue.last_project = Some(project);
     let mut labels = vec![state.team.team_label.clone()];
     if let Some(l) = &lane {
         labels.push(state.team.lane_label(l));
@@ -119,7 +128,7 @@ pub(crate) fn new_issue_in(
             "Description of the new issue \"{}\"\nLeave nothing above the line for no description.",
             new.title
         );
-        state.draft = Some(new);
+        state.new_issue.draft = Some(new);
         return vec![Effect::Compose {
             issue: DRAFT,
             header,
@@ -131,7 +140,7 @@ pub(crate) fn new_issue_in(
 /// The new issue's description, written in `$EDITOR` (see
 /// [`crate::core::domain::compose`]), or why the editor failed: the issue is created either way.
 pub(crate) fn on_description(state: &mut AppState, text: Result<String, String>) -> Vec<Effect> {
-    let Some(mut new) = state.draft.take() else {
+    let Some(mut new) = state.new_issue.draft.take() else {
         return Vec::new();
     };
     match text {

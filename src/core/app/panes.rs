@@ -8,7 +8,25 @@ use chrono::{DateTime, Utc};
 use crate::core::app::state::AppState;
 use crate::core::domain::board::{self, ColumnKind};
 use crate::core::domain::markdown::{self, Emphasis, RichLine, Run};
-use crate::core::domain::model::Issue;
+use crate::core::domain::model::{Issue, IssueId, Note};
+
+/// The comments of the issues whose detail pane was opened, as read from
+/// GitLab; `Err` says why they could not be. A part of the state
+/// ([`AppState::notes`]).
+#[derive(Debug, Clone, Default)]
+pub struct Notes(std::collections::HashMap<IssueId, Result<Vec<Note>, String>>);
+
+impl Notes {
+    /// An issue's comments, if they were read (or why not).
+    pub fn of(&self, issue: IssueId) -> Option<&Result<Vec<Note>, String>> {
+        self.0.get(&issue)
+    }
+
+    /// An issue's comments as read (they replace any read before).
+    pub(crate) fn read(&mut self, issue: IssueId, notes: Result<Vec<Note>, String>) {
+        self.0.insert(issue, notes);
+    }
+}
 
 /// Open an issue in the detail pane, from wherever (a card, `gn`, `i`):
 /// its comments are asked for at once, so the pane never waits on
@@ -142,7 +160,7 @@ pub fn detail_lines(state: &AppState, issue: &Issue, width: usize) -> Vec<RichLi
     if state.sync.enabled {
         lines.push(Vec::new());
         lines.push(vec![run("Comments", Emphasis::Heading)]);
-        match state.notes.get(&issue.id) {
+        match state.notes.of(issue.id) {
             None => lines.push(vec![run("loading…", Emphasis::Italic)]),
             Some(Err(why)) => lines.push(vec![run(
                 format!("could not read the comments: {why}"),

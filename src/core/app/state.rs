@@ -7,8 +7,8 @@ use std::collections::HashSet;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::core::app::changes::Changes;
+use crate::core::app::command::KeyPress;
 use crate::core::app::geometry;
-use crate::core::app::keymap::KeyPress;
 use crate::core::app::screens::Mode;
 use crate::core::app::screens::detail::DetailScreen;
 use crate::core::app::settings::Settings;
@@ -259,7 +259,7 @@ pub struct AppState {
     /// The wall clock at the last tick (the core has no clock of its own).
     pub now: Option<DateTime<Utc>>,
     /// Cards marked for a bulk change, in the order marked.
-    pub marked: Vec<IssueId>,
+    pub marked: crate::core::app::bulk::Marks,
     /// What the board showed when it last closed (and when): cards changed
     /// since are marked.
     pub last_look: Option<(
@@ -269,13 +269,11 @@ pub struct AppState {
     /// The milestone the iteration board follows (remembered per workspace).
     pub followed: Option<MilestoneId>,
     pub quick: QuickFilter,
-    /// The project new issues went to last.
-    pub last_project: Option<crate::core::domain::model::ProjectId>,
-    /// A new issue waiting for its description from the editor.
-    pub draft: Option<crate::core::domain::edit::NewIssue>,
+    /// New issues (`n`): the project they went to last, the one waiting
+    /// for its description.
+    pub new_issue: crate::core::app::new_issue::NewIssues,
     /// Comments of issues whose detail pane was opened: `Err` says why not.
-    pub notes:
-        std::collections::HashMap<IssueId, Result<Vec<crate::core::domain::model::Note>, String>>,
+    pub notes: crate::core::app::panes::Notes,
     /// Workspaces replaced by a sync, for the terminal adapter to free off
     /// the UI thread (freeing 10,000 issues takes milliseconds).
     pub retired: Vec<Workspace>,
@@ -323,10 +321,9 @@ impl AppState {
             now: None,
             notes: Default::default(),
             retired: Vec::new(),
-            marked: Vec::new(),
+            marked: Default::default(),
             last_look: None,
-            last_project: None,
-            draft: None,
+            new_issue: Default::default(),
             followed: None,
             quick: QuickFilter::All,
         };

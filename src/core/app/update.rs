@@ -4,11 +4,12 @@
 //! sync, outbox, cache and mouse arrive here too.
 
 use crate::core::app::action::{Action, Effect, MouseInput, MouseKind, SyncEvent};
+use crate::core::app::command::{Command, KeyCode, KeyPress};
 use crate::core::app::commit;
 use crate::core::app::geometry;
-use crate::core::app::keymap::{self, Command, KeyCode, KeyPress, Resolution};
+use crate::core::app::keymap::{self, Resolution};
+use crate::core::app::navigation::select;
 use crate::core::app::screens::Mode;
-use crate::core::app::screens::board::select;
 use crate::core::app::screens::detail::DetailScreen;
 use crate::core::app::screens::help::HelpScreen;
 use crate::core::app::screens::pager::{clamp_overlay_scroll, scroll_overlay};
@@ -67,7 +68,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Notes { issue, notes } => {
-            state.notes.insert(issue, notes);
+            state.notes.read(issue, notes);
             Vec::new()
         }
     }
@@ -268,7 +269,7 @@ fn on_mouse(state: &mut AppState, m: MouseInput) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::app::keymap::KeyPress;
+    use crate::core::app::command::KeyPress;
     use crate::core::app::screens::input::InputScreen;
     use crate::core::domain::board::SortMode;
     use crate::core::testing::{issue, team, workspace};

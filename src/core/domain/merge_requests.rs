@@ -54,9 +54,8 @@ pub struct MergeRequest {
     pub reviewers: Vec<String>,
     pub state: MrState,
     pub draft: bool,
-    /// The head pipeline's status (`success`, `failed`, `running`, ...);
-    /// `None` without a pipeline.
-    pub pipeline: Option<String>,
+    /// The head pipeline's status; `None` without a pipeline.
+    pub pipeline: Option<PipelineStatus>,
     /// The head pipeline's id, to follow its status between reads.
     pub pipeline_id: Option<u64>,
     /// When the head pipeline last changed, as GitLab said.
@@ -72,6 +71,120 @@ pub struct MergeRequest {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A pipeline's status, as GitLab's `Ci::Pipeline` has them (REST's
+/// `status`, GraphQL's `PipelineStatusEnum` in capitals). Written (in the
+/// cache, `print`, the detail pane) as GitLab's word; a word GitLab does
+/// not have (a newer status) is `Unknown`, written `unknown`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PipelineStatus {
+    Created,
+    WaitingForResource,
+    Preparing,
+    WaitingForCallback,
+    Pending,
+    Running,
+    Success,
+    Failed,
+    Canceling,
+    Canceled,
+    Skipped,
+    Manual,
+    Scheduled,
+    Unknown,
+}
+
+impl PipelineStatus {
+    /// Every status, `Unknown` last.
+    pub const ALL: [PipelineStatus; 14] = [
+        PipelineStatus::Created,
+        PipelineStatus::WaitingForResource,
+        PipelineStatus::Preparing,
+        PipelineStatus::WaitingForCallback,
+        PipelineStatus::Pending,
+        PipelineStatus::Running,
+        PipelineStatus::Success,
+        PipelineStatus::Failed,
+        PipelineStatus::Canceling,
+        PipelineStatus::Canceled,
+        PipelineStatus::Skipped,
+        PipelineStatus::Manual,
+        PipelineStatus::Scheduled,
+        PipelineStatus::Unknown,
+    ];
+
+    /// GitLab's word for it (`success`, `waiting_for_resource`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PipelineStatus::Created => "created",
+            PipelineStatus::WaitingForResource => "waiting_for_resource",
+            PipelineStatus::Preparing => "preparing",
+            PipelineStatus::WaitingForCallback => "waiting_for_callback",
+            PipelineStatus::Pending => "pending",
+            PipelineStatus::Running => "running",
+            PipelineStatus::Success => "success",
+            PipelineStatus::Failed => "failed",
+            PipelineStatus::Canceling => "canceling",
+            PipelineStatus::Canceled => "canceled",
+            PipelineStatus::Skipped => "skipped",
+            PipelineStatus::Manual => "manual",
+            PipelineStatus::Scheduled => "scheduled",
+            PipelineStatus::Unknown => "unknown",
+        }
+    }
+
+    /// What it means on a card.
+    pub fn kind(self) -> PipelineKind {
+        match self {
+            PipelineStatus::Success => PipelineKind::Green,
+            PipelineStatus::Failed => PipelineKind::Failed,
+            PipelineStatus::Running
+            | PipelineStatus::Pending
+            | PipelineStatus::Created
+            | PipelineStatus::Preparing
+            | PipelineStatus::WaitingForResource
+            | PipelineStatus::WaitingForCallback
+            | PipelineStatus::Scheduled => PipelineKind::Running,
+            PipelineStatus::Canceling
+            | PipelineStatus::Canceled
+            | PipelineStatus::Skipped
+            | PipelineStatus::Manual
+            | PipelineStatus::Unknown => PipelineKind::Stopped,
+        }
+    }
+}
+
+/// GitLab's word (REST's lower case; GraphQL's capitals lowered first);
+/// any other is `Unknown`.
+impl From<&str> for PipelineStatus {
+    fn from(word: &str) -> PipelineStatus {
+        PipelineStatus::ALL
+            .into_iter()
+            .find(|s| s.as_str() == word)
+            .unwrap_or(PipelineStatus::Unknown)
+    }
+}
+
+impl std::fmt::Display for PipelineStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for PipelineStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// Any word reads: one GitLab does not have is `Unknown` (never an error,
+/// so a cache or an answer with a newer status still reads).
+impl<'de> Deserialize<'de> for PipelineStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let word = std::borrow::Cow::<str>::deserialize(d)?;
+        Ok(PipelineStatus::from(word.as_ref()))
+    }
+}
+
 /// What a pipeline status means on a card.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PipelineKind {
@@ -82,24 +195,10 @@ pub enum PipelineKind {
     None,
 }
 
-/// GitLab's pipeline statuses grouped by what a reader needs to know.
-pub fn pipeline_kind(status: Option<&str>) -> PipelineKind {
-    match status {
-        None => PipelineKind::None,
-        Some("success") => PipelineKind::Green,
-        Some("failed") => PipelineKind::Failed,
-        Some(
-            "running"
-            | "pending"
-            | "created"
-            | "preparing"
-            | "waiting_for_resource"
-            | "waiting_for_callback"
-            | "scheduled",
-        ) => PipelineKind::Running,
-        // canceled, canceling, skipped, manual, and anything newer.
-        Some(_) => PipelineKind::Stopped,
-    }
+/// GitLab's pipeline statuses grouped by what a reader needs to know:
+/// canceled, canceling, skipped, manual, and anything newer are stopped.
+pub fn pipeline_kind(status: Option<PipelineStatus>) -> PipelineKind {
+    status.map_or(PipelineKind::None, PipelineStatus::kind)
 }
 
 /// The word or glyph after `!iid` on a card: what the merge request
@@ -112,7 +211,7 @@ pub fn status_mark(mr: &MergeRequest) -> &'static str {
         MrState::Merged => "merged",
         MrState::Closed => "closed",
         MrState::Opened if mr.draft => "draft",
-        MrState::Opened => match pipeline_kind(mr.pipeline.as_deref()) {
+        MrState::Opened => match pipeline_kind(mr.pipeline) {
             PipelineKind::Failed => "✗",
             PipelineKind::Running => "◌",
             PipelineKind::Stopped => "⊘",
@@ -176,7 +275,7 @@ pub fn card_marks(mrs: &[&MergeRequest], issue_project: u64, width: usize) -> St
 /// A merge request's line in the detail pane or `print`: its mark in
 /// words (for a reader without the glyphs' key).
 pub fn describe(mr: &MergeRequest) -> String {
-    let pipeline = match mr.pipeline.as_deref() {
+    let pipeline = match mr.pipeline {
         Some(p) => format!("pipeline {p}"),
         None => "no pipeline".to_owned(),
     };
@@ -250,7 +349,7 @@ mod tests {
             reviewers: vec![],
             state,
             draft,
-            pipeline: pipeline.map(str::to_owned),
+            pipeline: pipeline.map(PipelineStatus::from),
             pipeline_id: None,
             pipeline_updated_at: None,
             sha: None,
@@ -354,6 +453,29 @@ mod tests {
                 "issue {issue}"
             );
         }
+    }
+
+    /// The cache and `print` keep GitLab's words; a word GitLab does not
+    /// have reads as `Unknown`, never an error, and shows as stopped.
+    #[test]
+    fn pipeline_statuses_read_and_write_gitlabs_words() {
+        for s in PipelineStatus::ALL {
+            assert_eq!(PipelineStatus::from(s.as_str()), s);
+            let json = serde_json::to_string(&s).unwrap();
+            assert_eq!(json, format!("\"{}\"", s.as_str()));
+            assert_eq!(serde_json::from_str::<PipelineStatus>(&json).unwrap(), s);
+        }
+        let newer: PipelineStatus = serde_json::from_str("\"bogus\"").unwrap();
+        assert_eq!(newer, PipelineStatus::Unknown);
+        assert_eq!(newer.kind(), PipelineKind::Stopped);
+        assert_eq!(
+            PipelineStatus::from("waiting_for_callback").kind(),
+            PipelineKind::Running
+        );
+        assert_eq!(
+            PipelineStatus::from("canceling").kind(),
+            PipelineKind::Stopped
+        );
     }
 
     #[test]

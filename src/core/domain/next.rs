@@ -157,7 +157,8 @@ pub struct Item {
     pub reference: String,
     pub title: String,
     pub web_url: String,
-    pub state: String,
+    /// Open or closed: `opened` or `closed` in JSON, as GitLab writes it.
+    pub state: IssueState,
     pub lane: Option<String>,
     pub assignees: Vec<String>,
     pub milestone: Option<String>,
@@ -226,7 +227,7 @@ impl Next {
         let mine = |i: &Item| me.is_some_and(|m| i.assignees.contains(&m.username));
         // Open, unblocked, nobody else's, and not what you are doing already.
         let free = |i: &&Item| {
-            i.state == "opened"
+            i.state == IssueState::Opened
                 && !i.finished
                 && !i.blocked
                 && (i.assignees.is_empty() || mine(i))
@@ -290,11 +291,7 @@ fn item(
         reference: board::short_ref(ws, i, ambiguous),
         title: i.title.clone(),
         web_url: i.web_url.clone(),
-        state: if i.state == IssueState::Closed {
-            "closed".into()
-        } else {
-            "opened".into()
-        },
+        state: i.state,
         lane: team.lanes_of(i).first().map(|l| (*l).to_owned()),
         assignees: i.assignees.iter().map(|u| u.username.clone()).collect(),
         milestone: i
@@ -712,7 +709,7 @@ mod tests {
             n.priorities[0].done,
             "a closed issue's priority has no work left"
         );
-        assert_eq!(n.priorities[0].issues[0].state, "closed");
+        assert_eq!(n.priorities[0].issues[0].state, IssueState::Closed);
         assert!(!n.priorities[1].done);
         assert_eq!(n.priorities[1].issues[0].milestone, None);
         // The closed one is never the one to take; the backlog's is.

@@ -17,10 +17,10 @@ use crate::core::domain::model::{
     Issue, IssueState, Milestone, MilestoneId, TeamConfig, Workspace,
 };
 
-/// Where the summary starts in the planning issue's description.
-pub const BEGIN: &str = "<!-- glboard:summary -->";
-/// Where it ends.
-pub const END: &str = "<!-- /glboard:summary -->";
+/// The markers of the summary's block in the planning issue's
+/// description: the planning issue's template writes them, so they are
+/// the template's.
+pub use crate::core::planning::template::{BEGIN, END};
 
 /// An issue as the summary lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

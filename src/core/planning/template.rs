@@ -9,7 +9,12 @@ use crate::core::domain::board;
 use crate::core::domain::capacity;
 use crate::core::domain::edit;
 use crate::core::domain::model::{Issue, Milestone, TeamConfig, Workspace};
-use crate::core::planning::summary::{BEGIN, END};
+
+/// Where the planning summary starts in the planning issue's description
+/// (the template writes the block; `S` fills it).
+pub const BEGIN: &str = "<!-- glboard:summary -->";
+/// Where it ends.
+pub const END: &str = "<!-- /glboard:summary -->";
 
 /// The built-in template. Placeholders: `{milestone}`, `{start}`, `{due}`,
 /// `{current}`, `{carried_over}`, `{capacity}`, `{previous}`, `{summary}`.

@@ -11,6 +11,18 @@ use crate::core::domain::board::{BoardKind, Card};
 use crate::core::domain::text;
 use crate::tui::theme::Theme;
 
+/// The board draws no overlay; its status-line hint says where to start.
+impl super::Draw for crate::core::app::screens::board::BoardScreen {
+    fn status(&self, _state: &AppState, room: usize) -> super::StatusLeft {
+        super::StatusLeft::Hint(if room < 70 {
+            // Shorter where the full one would be cut.
+            "? help · / filter · Enter details · q quit"
+        } else {
+            "? help · / filter · Enter details · Tab board · [ ] milestone · q quit"
+        })
+    }
+}
+
 pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
     let v = state.view();
     let ncols = state.layout.columns.len();
@@ -328,14 +340,12 @@ fn merge_request_style(
     use crate::core::app::state::Severity;
     use crate::core::domain::merge_requests::{MrState, PipelineKind, pipeline_kind};
     match mrs.first() {
-        Some(m) if m.state == MrState::Opened && !m.draft => {
-            match pipeline_kind(m.pipeline.as_deref()) {
-                PipelineKind::Failed => theme.severity(Severity::Error),
-                PipelineKind::Running => theme.weight(),
-                PipelineKind::Green | PipelineKind::None if m.approved => theme.assignee(),
-                _ => theme.dim(),
-            }
-        }
+        Some(m) if m.state == MrState::Opened && !m.draft => match pipeline_kind(m.pipeline) {
+            PipelineKind::Failed => theme.severity(Severity::Error),
+            PipelineKind::Running => theme.weight(),
+            PipelineKind::Green | PipelineKind::None if m.approved => theme.assignee(),
+            _ => theme.dim(),
+        },
         _ => theme.dim(),
     }
 }

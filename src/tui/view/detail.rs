@@ -34,4 +34,18 @@ impl super::Draw for crate::core::app::screens::detail::DetailScreen {
     fn overlay(&self, buf: &mut Buffer, area: TRect, state: &AppState, theme: &Theme) {
         draw(buf, area, state, self.issue, self.scroll, theme);
     }
+
+    /// On the planning issue, the summary's key first.
+    fn status(&self, state: &AppState, _room: usize) -> super::StatusLeft {
+        let planning = state.ws.issue(self.issue).is_some_and(|i| {
+            i.title
+                .to_lowercase()
+                .contains(&state.team.planning_title.to_lowercase())
+        });
+        super::StatusLeft::Hint(if planning {
+            "S write the planning summary here (shown first) · j/k scroll · card keys act here · Esc close"
+        } else {
+            "j/k scroll · card keys (t H L a c w x) act here · Esc close · ? help"
+        })
+    }
 }

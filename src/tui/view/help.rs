@@ -36,6 +36,18 @@ pub(super) fn draw(
 }
 
 impl super::Draw for crate::core::app::screens::help::HelpScreen {
+    fn status(
+        &self,
+        _state: &crate::core::app::state::AppState,
+        _room: usize,
+    ) -> super::StatusLeft {
+        super::StatusLeft::Hint(if self.typing {
+            "type to search the keys · Enter keep · Esc clear"
+        } else {
+            "j/k scroll · / search · Esc close"
+        })
+    }
+
     fn overlay(
         &self,
         buf: &mut Buffer,

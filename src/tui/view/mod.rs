@@ -10,6 +10,7 @@ mod board;
 mod capacity;
 mod changes;
 mod detail;
+mod grab;
 mod header;
 mod help;
 mod insights;
@@ -68,22 +69,68 @@ pub fn render(buf: &mut Buffer, area: TRect, state: &AppState, theme: &Theme) {
     }
 }
 
-/// A screen's drawing over the board: an overlay (most screens), or
-/// nothing more (the board itself; the prompts and grab mode draw in the
-/// status line). One implementation per screen, in its own file.
+/// A screen's drawing: an overlay over the board (most screens), and what
+/// it says on the left of the status line (a hint, a prompt of its own).
+/// One implementation per screen, in its own file.
 trait Draw {
     fn overlay(&self, buf: &mut Buffer, area: TRect, state: &AppState, theme: &Theme) {
         let _ = (buf, area, state, theme);
     }
+
+    /// How it uses the left of the status line, `room` cells wide: the
+    /// status message or a hint of its own (none by default: pickers and
+    /// panels say their keys in their border), or a line of its own.
+    fn status(&self, state: &AppState, room: usize) -> StatusLeft {
+        let _ = (state, room);
+        StatusLeft::Hint("")
+    }
+
+    /// Its own line on the left of the status line, at (x, y) within `room`
+    /// cells, when [`Draw::status`] says it has one.
+    fn status_line(
+        &self,
+        buf: &mut Buffer,
+        at: (u16, u16),
+        room: usize,
+        state: &AppState,
+        theme: &Theme,
+    ) {
+        let _ = (buf, at, room, state, theme);
+    }
+}
+
+/// How a screen uses the left of the status line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StatusLeft {
+    /// A prompt of its own (a question, a text being typed), drawn
+    /// whatever else there is to say.
+    Prompt,
+    /// A line of its own, unless a batch's progress shows.
+    Line,
+    /// The status message, else the sync's error, else this hint.
+    Hint(&'static str),
 }
 
 impl<T: Draw> Draw for Box<T> {
     fn overlay(&self, buf: &mut Buffer, area: TRect, state: &AppState, theme: &Theme) {
         (**self).overlay(buf, area, state, theme);
     }
+    fn status(&self, state: &AppState, room: usize) -> StatusLeft {
+        (**self).status(state, room)
+    }
+    fn status_line(
+        &self,
+        buf: &mut Buffer,
+        at: (u16, u16),
+        room: usize,
+        state: &AppState,
+        theme: &Theme,
+    ) {
+        (**self).status_line(buf, at, room, state, theme);
+    }
 }
 
-/// The overlay of each screen of the one list
+/// The drawing of each screen of the one list
 /// ([`crate::core::app::screens`]).
 macro_rules! draw_screens {
     (
@@ -91,17 +138,24 @@ macro_rules! draw_screens {
         $(#[$keys_doc:meta])* keys $keys:ident: $keys_ty:ty,
         $( $(#[$doc:meta])* $name:ident($ty:ty), )*
     ) => {
-        /// The overlay of a mode, if it has one.
-        fn overlay(buf: &mut Buffer, area: TRect, state: &AppState, mode: &Mode, theme: &Theme) {
+        /// The drawing of the screen a mode shows.
+        fn drawing<R>(mode: &Mode, f: impl FnOnce(&dyn Draw) -> R) -> R {
+            // The list names the screens' types from the core's screens.
+            use crate::core::app::screens::*;
             match mode {
-                Mode::$board => {}
-                $( Mode::$name(s) => Draw::overlay(s, buf, area, state, theme), )*
+                Mode::$board => f(&<$board_ty>::default()),
+                $( Mode::$name(s) => f(s), )*
             }
         }
     };
 }
 
 crate::core::app::screens::the_screens!(draw_screens);
+
+/// The overlay of a mode, if it has one.
+fn overlay(buf: &mut Buffer, area: TRect, state: &AppState, mode: &Mode, theme: &Theme) {
+    drawing(mode, |d| d.overlay(buf, area, state, theme));
+}
 
 /// A wide character (CJK, emoji) whose first half is just left of an
 /// overlay would spill into its border: blank it.

@@ -6,7 +6,7 @@ use ratatui::buffer::Buffer;
 
 use ratatui::layout::Rect as TRect;
 
-use super::{Draw, pager, put};
+use super::{Draw, StatusLeft, pager, put};
 use crate::core::app::screens::confirm::ConfirmScreen;
 use crate::core::app::screens::filter::FilterScreen;
 use crate::core::app::screens::input::InputPurpose;
@@ -17,7 +17,7 @@ use crate::core::domain::text;
 use crate::tui::theme::Theme;
 
 /// A question waiting for y or n, at (x, y) within `room` cells.
-pub(super) fn confirm(buf: &mut Buffer, x: u16, y: u16, room: usize, prompt: &str, theme: &Theme) {
+fn confirm(buf: &mut Buffer, x: u16, y: u16, room: usize, prompt: &str, theme: &Theme) {
     put(
         buf,
         x,
@@ -31,7 +31,7 @@ pub(super) fn confirm(buf: &mut Buffer, x: u16, y: u16, room: usize, prompt: &st
 }
 
 /// What the text is for, the text (its end, when it is long) and a cursor.
-pub(super) fn input(
+fn input(
     buf: &mut Buffer,
     (x, y): (u16, u16),
     room: usize,
@@ -72,7 +72,7 @@ pub(super) fn input(
 }
 
 /// The filter as typed after a `/`, a cursor, and how to keep or cancel it.
-pub(super) fn filter(buf: &mut Buffer, x: u16, y: u16, room: usize, filter: &str, theme: &Theme) {
+fn filter(buf: &mut Buffer, x: u16, y: u16, room: usize, filter: &str, theme: &Theme) {
     let hint = "  Enter keep · Esc cancel";
     let shown = format!("/{}", filter);
     let nx = put(buf, x, y, room, &shown, theme.bold());
@@ -95,6 +95,22 @@ pub(super) fn filter(buf: &mut Buffer, x: u16, y: u16, room: usize, filter: &str
 }
 
 impl Draw for ConfirmScreen {
+    /// The question, on the status line whatever else there is to say.
+    fn status(&self, _state: &AppState, _room: usize) -> StatusLeft {
+        StatusLeft::Prompt
+    }
+
+    fn status_line(
+        &self,
+        buf: &mut Buffer,
+        (x, y): (u16, u16),
+        room: usize,
+        _state: &AppState,
+        theme: &Theme,
+    ) {
+        confirm(buf, x, y, room, &self.prompt, theme);
+    }
+
     // What a question will write (a planning issue, its summary).
     // The question stays on top whatever the scroll, wrapped to fit;
     // nothing is said done until it is.
@@ -127,7 +143,45 @@ impl Draw for ConfirmScreen {
 }
 
 /// Typed in the status line, no overlay.
-impl Draw for InputScreen {}
+impl Draw for InputScreen {
+    fn status(&self, _state: &AppState, _room: usize) -> StatusLeft {
+        StatusLeft::Prompt
+    }
+
+    fn status_line(
+        &self,
+        buf: &mut Buffer,
+        at: (u16, u16),
+        room: usize,
+        state: &AppState,
+        theme: &Theme,
+    ) {
+        input(
+            buf,
+            at,
+            room,
+            &self.purpose,
+            &self.text,
+            state.status.as_ref(),
+            theme,
+        );
+    }
+}
 
 /// Typed in the status line, no overlay.
-impl Draw for FilterScreen {}
+impl Draw for FilterScreen {
+    fn status(&self, _state: &AppState, _room: usize) -> StatusLeft {
+        StatusLeft::Line
+    }
+
+    fn status_line(
+        &self,
+        buf: &mut Buffer,
+        (x, y): (u16, u16),
+        room: usize,
+        state: &AppState,
+        theme: &Theme,
+    ) {
+        filter(buf, x, y, room, &state.filter, theme);
+    }
+}

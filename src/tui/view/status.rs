@@ -1,19 +1,13 @@
 //! The status line: the selection's position, the sync state and the
-//! outbox on the right; on the left a message, a hint, a batch's progress,
-//! or the prompt of the mode (see `prompt`).
+//! outbox on the right; on the left a message, a batch's progress, or what
+//! the screen showing says there (its hint, or a prompt of its own: its
+//! `Draw`).
 
-use crate::core::app::screens::confirm::ConfirmScreen;
-use crate::core::app::screens::detail::DetailScreen;
-use crate::core::app::screens::filter::FilterScreen;
-use crate::core::app::screens::grab::GrabScreen;
-use crate::core::app::screens::help::HelpScreen;
-use crate::core::app::screens::input::InputScreen;
 use ratatui::buffer::Buffer;
 use ratatui::style::Style;
 
-use super::{prompt, put};
+use super::{StatusLeft, drawing, put};
 use crate::core::app::geometry::{Rect, cells};
-use crate::core::app::screens::Mode;
 use crate::core::app::state::AppState;
 use crate::core::domain::text;
 use crate::tui::theme::Theme;
@@ -105,23 +99,13 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
 
     let x = r.x + 1;
     let room = left_room.saturating_sub(1);
-    match &state.mode {
-        Mode::Confirm(ConfirmScreen { prompt, .. }) => {
-            prompt::confirm(buf, x, r.y, room, prompt, theme)
+    let left = drawing(&state.mode, |d| d.status(state, room));
+    match left {
+        StatusLeft::Prompt => {
+            drawing(&state.mode, |d| {
+                d.status_line(buf, (x, r.y), room, state, theme)
+            });
         }
-        Mode::Input(InputScreen {
-            purpose,
-            text: typed,
-            ..
-        }) => prompt::input(
-            buf,
-            (x, r.y),
-            room,
-            purpose,
-            typed,
-            state.status.as_ref(),
-            theme,
-        ),
         _ if state.batch_progress().is_some()
             && state
                 .status
@@ -140,23 +124,12 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
             let line = format!("{label}  {bar}  {}/{total}", sent + refused);
             put(buf, x, r.y, room, &text::truncate(&line, room), theme.bar());
         }
-        Mode::Grab(GrabScreen { .. }) => {
-            put(
-                buf,
-                x,
-                r.y,
-                room,
-                &text::truncate(
-                    "GRAB  hjkl carry the card · Enter drop · Esc put back",
-                    room,
-                ),
-                theme.bar(),
-            );
+        StatusLeft::Line => {
+            drawing(&state.mode, |d| {
+                d.status_line(buf, (x, r.y), room, state, theme)
+            });
         }
-        Mode::Filter(FilterScreen { .. }) => {
-            prompt::filter(buf, x, r.y, room, &state.filter, theme)
-        }
-        _ => match &state.status {
+        StatusLeft::Hint(hint) => match &state.status {
             Some(msg) => {
                 put(
                     buf,
@@ -173,40 +146,8 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
                 put(buf, x, r.y, room, &text::truncate(&detail, room), style);
             }
             None => {
-                let planning = |id| {
-                    state.ws.issue(id).is_some_and(|i| {
-                        i.title
-                            .to_lowercase()
-                            .contains(&state.team.planning_title.to_lowercase())
-                    })
-                };
-                let hint = match state.mode {
-                    Mode::Detail(DetailScreen { issue, .. }) if planning(issue) => {
-                        "S write the planning summary here (shown first) · j/k scroll · card keys act here · Esc close"
-                    }
-                    Mode::Detail(DetailScreen { .. }) => {
-                        "j/k scroll · card keys (t H L a c w x) act here · Esc close · ? help"
-                    }
-                    Mode::Help(HelpScreen { typing: true, .. }) => {
-                        "type to search the keys · Enter keep · Esc clear"
-                    }
-                    Mode::Help(HelpScreen { .. }) => "j/k scroll · / search · Esc close",
-                    // Shorter where the full one would be cut.
-                    Mode::Board if room < 70 => "? help · / filter · Enter details · q quit",
-                    Mode::Board => {
-                        "? help · / filter · Enter details · Tab board · [ ] milestone · q quit"
-                    }
-                    Mode::Grab(GrabScreen { .. }) => {
-                        "hjkl carry the card · Enter drop · Esc put back"
-                    }
-                    // Pickers and panels say their keys in their border.
-                    _ => "",
-                };
                 put(buf, x, r.y, room, &text::truncate(hint, room), theme.dim());
             }
         },
     }
 }
-
-/// Grab mode draws on the board and in the status line, no overlay.
-impl super::Draw for GrabScreen {}

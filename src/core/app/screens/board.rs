@@ -4,8 +4,8 @@
 //! Planning mode (`gp`) is the board with a layer of keys over it.
 
 use crate::core::app::action::Effect;
+use crate::core::app::command::{Binding, Command};
 use crate::core::app::geometry;
-use crate::core::app::keymap::Command;
 use crate::core::app::navigation::{show_board, show_milestone};
 use crate::core::app::screens::filter::FilterScreen;
 use crate::core::app::screens::{Keys, Mode, Screen, help};
@@ -23,6 +23,175 @@ pub struct BoardScreen;
 impl Keys for BoardScreen {
     const NAME: &'static str = "board";
     const TITLE: &'static str = "Board";
+    const BINDINGS: &'static [Binding] = &[
+        Binding::new("k|<Up>", Command::Up, "previous card"),
+        Binding::new("j|<Down>", Command::Down, "next card"),
+        Binding::new("h|<Left>", Command::Left, "column to the left"),
+        Binding::new("l|<Right>", Command::Right, "column to the right"),
+        Binding::new("gg|<Home>", Command::Top, "first card of the column"),
+        Binding::new("G|<End>", Command::Bottom, "last card of the column"),
+        Binding::new("<C-u>|<PageUp>", Command::PageUp, "page up"),
+        Binding::new("<C-d>|<PageDown>", Command::PageDown, "page down"),
+        Binding::new("<Tab>|<BackTab>", Command::SwitchBoard, "switch board"),
+        Binding::new("1", Command::ShowBacklog, "backlog board"),
+        Binding::new("2", Command::ShowIteration, "iteration board"),
+        Binding::new("[", Command::PrevMilestone, "previous milestone (browse)"),
+        Binding::new("]", Command::NextMilestone, "next milestone (browse)"),
+        Binding::new(
+            "N",
+            Command::FollowNext,
+            "follow the next iteration (again: the current)",
+        ),
+        Binding::new("<Enter>", Command::OpenDetail, "open the issue's details"),
+        Binding::new(
+            "/",
+            Command::StartFilter,
+            "filter by title, label, assignee",
+        ),
+        Binding::new(
+            "s",
+            Command::ToggleSort,
+            "sort: manual order / priority label",
+        ),
+        Binding::new(
+            "p",
+            Command::Promote,
+            "promote to the current iteration (ready lane)",
+        ),
+        Binding::new("P", Command::PromotePick, "promote to a milestone you pick"),
+        Binding::new(
+            "t",
+            Command::Take,
+            "take: assign yourself, move to the doing lane",
+        ),
+        Binding::new(
+            "H|<S-Left>",
+            Command::MoveLaneLeft,
+            "move the card to the lane on the left",
+        ),
+        Binding::new(
+            "L|<S-Right>",
+            Command::MoveLaneRight,
+            "move the card to the lane on the right",
+        ),
+        Binding::new("m", Command::PickLane, "move the card to a lane you pick"),
+        Binding::new(
+            "K|<S-Up>",
+            Command::MoveCardUp,
+            "move the card up (priority)",
+        ),
+        Binding::new(
+            "J|<S-Down>",
+            Command::MoveCardDown,
+            "move the card down (priority)",
+        ),
+        Binding::new("T", Command::MoveCardTop, "move the card to the top"),
+        Binding::new("B", Command::MoveCardBottom, "move the card to the bottom"),
+        Binding::new("=1", Command::SetPriority(1), "priority::1"),
+        Binding::new("=2", Command::SetPriority(2), "priority::2"),
+        Binding::new("=3", Command::SetPriority(3), "priority::3"),
+        Binding::new("=4", Command::SetPriority(4), "priority::4"),
+        Binding::new("=0", Command::SetPriority(0), "clear the priority label"),
+        Binding::new(
+            "i",
+            Command::PlanningIssue,
+            "the iteration's planning issue",
+        ),
+        Binding::new(
+            "S",
+            Command::WriteSummary,
+            "write the planning summary into the planning issue (preview first)",
+        ),
+        Binding::new(
+            "R",
+            Command::Replan,
+            "re-plan: move what is not Done to another iteration",
+        ),
+        Binding::new(
+            "f",
+            Command::QuickView,
+            "quick view: all, mine, unassigned, stale, flagged",
+        ),
+        Binding::new(
+            "gm",
+            Command::JumpMilestone,
+            "jump to any milestone (browse)",
+        ),
+        Binding::new(
+            "gp",
+            Command::ShowPlanning,
+            "planning mode: backlog and iteration side by side",
+        ),
+        Binding::new(
+            "gn",
+            Command::ShowNext,
+            "what to work on next: priorities, ready lane, backlog (t takes)",
+        ),
+        Binding::new(
+            "gw",
+            Command::SwitchProfile,
+            "switch profile: another team or host of the config",
+        ),
+        Binding::new(
+            "gc",
+            Command::ShowChanges,
+            "what changed since you last looked (marked ✦ on the cards)",
+        ),
+        Binding::new(
+            "gi",
+            Command::ShowIntegrity,
+            "lane integrity: issues with lane problems",
+        ),
+        Binding::new(
+            "I",
+            Command::ShowInsights,
+            "iteration insights: this iteration so far, the last ones, velocity, burn-up",
+        ),
+        Binding::new(
+            "<Space>",
+            Command::Grab,
+            "grab the card: carry it with hjkl, Enter drops",
+        ),
+        Binding::new(
+            "v",
+            Command::MarkCard,
+            "mark / unmark the card: card actions then apply to every marked card",
+        ),
+        Binding::new("V", Command::MarkColumn, "mark / unmark the whole column"),
+        Binding::new(
+            "*",
+            Command::MarkShown,
+            "mark / unmark everything the board shows (after the filter)",
+        ),
+        Binding::new("a", Command::PickAssignees, "assign / unassign members"),
+        Binding::new("A", Command::UnassignMe, "unassign yourself"),
+        Binding::new("M", Command::PickMilestone, "set the milestone"),
+        Binding::new("w", Command::Weight, "set the weight"),
+        Binding::new("c", Command::Comment, "comment on the issue"),
+        Binding::new("n", Command::Create, "new issue in this lane"),
+        Binding::new("x", Command::CloseReopen, "close (or reopen) the issue"),
+        Binding::new("o", Command::OpenInBrowser, "open in the browser"),
+        Binding::new("y", Command::CopyUrl, "copy the issue's URL"),
+        Binding::new("u", Command::Undo, "undo your last change"),
+        Binding::new(
+            "!",
+            Command::ShowProblems,
+            "changes not applied: refused by GitLab, or in conflict",
+        ),
+        Binding::new("r", Command::Refresh, "refresh from GitLab now"),
+        Binding::new("?", Command::Help, "this help"),
+        Binding::new(
+            "q",
+            Command::Back,
+            "close what is open (filter, quick view, planning mode), else quit",
+        ),
+        Binding::new(
+            "<Esc>",
+            Command::Escape,
+            "close what is open (filter, quick view, planning mode); never quits",
+        ),
+        Binding::new("<C-c>", Command::Quit, "quit"),
+    ];
 }
 
 impl Screen for BoardScreen {
@@ -38,6 +207,14 @@ pub struct PlanningKeys;
 impl Keys for PlanningKeys {
     const NAME: &'static str = "planning";
     const TITLE: &'static str = "Planning mode (gp): board keys, and";
+    const BINDINGS: &'static [Binding] = &[
+        Binding::new(
+            "p",
+            Command::Promote,
+            "promote the backlog card into the iteration on the right",
+        ),
+        Binding::new("q|<Esc>", Command::Back, "close planning mode"),
+    ];
 }
 
 fn board_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
@@ -199,30 +376,4 @@ fn move_col(state: &mut AppState, delta: i64) {
     v.col = num::step_clamped(v.col, delta, ncols);
     state.sync_selected();
     state.ensure_visible();
-}
-
-pub(crate) fn select(state: &mut AppState, col: usize, row: usize) {
-    let v = &mut state.views[state.board.index()];
-    let Some(r) = v.rows.get_mut(col) else {
-        return;
-    };
-    *r = row;
-    v.col = col;
-    state.sync_selected();
-    state.ensure_visible();
-}
-
-/// Re-layout after the filter text changed; when the selected column has
-/// no card left, select the first card that still shows.
-pub(crate) fn refilter(state: &mut AppState) {
-    state.relayout();
-    if state.selected_issue().is_none()
-        && let Some(col) = state
-            .layout
-            .columns
-            .iter()
-            .position(|c| !c.cards.is_empty())
-    {
-        select(state, col, 0);
-    }
 }

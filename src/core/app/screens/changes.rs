@@ -3,7 +3,7 @@
 //! says what changed), scrolled.
 
 use crate::core::app::action::Effect;
-use crate::core::app::keymap::Command;
+use crate::core::app::command::{Binding, Command};
 use crate::core::app::screens::{Keys, Screen};
 use crate::core::app::state::AppState;
 use crate::core::domain::since::{What, changes};
@@ -17,6 +17,12 @@ pub struct ChangesScreen {
 impl Keys for ChangesScreen {
     const NAME: &'static str = "changes";
     const TITLE: &'static str = "What changed since you last looked";
+    const BINDINGS: &'static [Binding] = &[
+        Binding::new("k|<Up>", Command::Up, "scroll up"),
+        Binding::new("j|<Down>", Command::Down, "scroll down"),
+        Binding::new("q|<Esc>", Command::Back, "close"),
+        Binding::new("<C-c>", Command::Quit, "quit"),
+    ];
 }
 
 impl Screen for ChangesScreen {
@@ -73,9 +79,9 @@ pub fn lines(state: &crate::core::app::state::AppState) -> Vec<String> {
 /// Keys in the `gc` list.
 pub fn changes_command(
     state: &mut crate::core::app::state::AppState,
-    cmd: crate::core::app::keymap::Command,
+    cmd: crate::core::app::command::Command,
 ) -> Vec<crate::core::app::action::Effect> {
-    use crate::core::app::keymap::Command;
+    use crate::core::app::command::Command;
     let n = lines(state).len();
     let crate::core::app::screens::Mode::Changes(ChangesScreen { scroll }) = &mut state.mode else {
         return Vec::new();

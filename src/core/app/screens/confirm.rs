@@ -3,8 +3,8 @@
 //! does.
 
 use crate::core::app::action::Effect;
+use crate::core::app::command::{Binding, Command};
 use crate::core::app::commit::{UndoAs, commit};
-use crate::core::app::keymap::Command;
 use crate::core::app::screens::{Keys, Mode, Screen};
 use crate::core::app::state::AppState;
 use crate::core::domain::edit::Edit;
@@ -27,6 +27,13 @@ pub struct ConfirmScreen {
 impl Keys for ConfirmScreen {
     const NAME: &'static str = "confirm";
     const TITLE: &'static str = "Confirmation";
+    const BINDINGS: &'static [Binding] = &[
+        Binding::new("y|<Enter>", Command::Yes, "yes"),
+        Binding::new("j|<Down>", Command::Down, "scroll what will be written"),
+        Binding::new("k|<Up>", Command::Up, "scroll back"),
+        Binding::new("n|<Esc>|q", Command::No, "no"),
+        Binding::new("<C-c>", Command::Quit, "quit"),
+    ];
 }
 
 impl Screen for ConfirmScreen {

@@ -3,7 +3,7 @@
 //! shows is [`crate::core::app::panes`].
 
 use crate::core::app::action::Effect;
-use crate::core::app::keymap::Command;
+use crate::core::app::command::{Binding, Command};
 use crate::core::app::screens::confirm::ConfirmScreen;
 use crate::core::app::screens::pager::overlay_command;
 use crate::core::app::screens::{Keys, Mode, Screen};
@@ -21,6 +21,64 @@ pub struct DetailScreen {
 impl Keys for DetailScreen {
     const NAME: &'static str = "detail";
     const TITLE: &'static str = "Detail pane";
+    const BINDINGS: &'static [Binding] = &[
+        Binding::new(
+            "S",
+            Command::WriteSummary,
+            "write the planning summary into the planning issue (preview first)",
+        ),
+        Binding::new("j|<Down>", Command::Down, "scroll down"),
+        Binding::new("k|<Up>", Command::Up, "scroll up"),
+        Binding::new("<C-d>|<PageDown>|<Space>", Command::PageDown, "page down"),
+        Binding::new("<C-u>|<PageUp>", Command::PageUp, "page up"),
+        Binding::new("gg|<Home>", Command::Top, "top"),
+        Binding::new("G|<End>", Command::Bottom, "bottom"),
+        Binding::new(
+            "t",
+            Command::Take,
+            "take: assign yourself, move to the doing lane",
+        ),
+        Binding::new(
+            "p",
+            Command::Promote,
+            "promote to the current iteration (ready lane)",
+        ),
+        Binding::new("P", Command::PromotePick, "promote to a milestone you pick"),
+        Binding::new(
+            "H|<S-Left>",
+            Command::MoveLaneLeft,
+            "move to the lane on the left",
+        ),
+        Binding::new(
+            "L|<S-Right>",
+            Command::MoveLaneRight,
+            "move to the lane on the right",
+        ),
+        Binding::new("m", Command::PickLane, "move to a lane you pick"),
+        Binding::new("K|<S-Up>", Command::MoveCardUp, "move up (priority)"),
+        Binding::new("J|<S-Down>", Command::MoveCardDown, "move down (priority)"),
+        Binding::new("=1", Command::SetPriority(1), "priority::1"),
+        Binding::new("=2", Command::SetPriority(2), "priority::2"),
+        Binding::new("=3", Command::SetPriority(3), "priority::3"),
+        Binding::new("=4", Command::SetPriority(4), "priority::4"),
+        Binding::new("=0", Command::SetPriority(0), "clear the priority label"),
+        Binding::new("a", Command::PickAssignees, "assign / unassign members"),
+        Binding::new("A", Command::UnassignMe, "unassign yourself"),
+        Binding::new("M", Command::PickMilestone, "set the milestone"),
+        Binding::new("w", Command::Weight, "set the weight"),
+        Binding::new("c", Command::Comment, "comment on the issue"),
+        Binding::new("x", Command::CloseReopen, "close (or reopen) the issue"),
+        Binding::new(
+            "o",
+            Command::OpenInBrowser,
+            "open in the browser (the issue, or one of its merge requests)",
+        ),
+        Binding::new("y", Command::CopyUrl, "copy the issue's URL"),
+        Binding::new("u", Command::Undo, "undo your last change"),
+        Binding::new("?", Command::Help, "help"),
+        Binding::new("q|<Esc>|<Enter>", Command::Back, "close"),
+        Binding::new("<C-c>", Command::Quit, "quit"),
+    ];
 }
 
 impl Screen for DetailScreen {

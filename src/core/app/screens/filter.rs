@@ -2,8 +2,8 @@
 //! back the filter there was.
 
 use crate::core::app::action::Effect;
-use crate::core::app::keymap::Command;
-use crate::core::app::screens::board::refilter;
+use crate::core::app::command::{Binding, Command};
+use crate::core::app::navigation::refilter;
 use crate::core::app::screens::{Keys, Mode, Screen};
 use crate::core::app::state::AppState;
 
@@ -16,6 +16,21 @@ pub struct FilterScreen {
 impl Keys for FilterScreen {
     const NAME: &'static str = "filter";
     const TITLE: &'static str = "Typing a filter or a search";
+    const BINDINGS: &'static [Binding] = &[
+        Binding::new("<Enter>", Command::FilterAccept, "keep the filter"),
+        Binding::new(
+            "<Esc>",
+            Command::FilterCancel,
+            "cancel, restore the previous filter",
+        ),
+        Binding::new(
+            "<Backspace>",
+            Command::FilterBackspace,
+            "delete a character",
+        ),
+        Binding::new("<C-u>", Command::FilterClear, "clear the text"),
+        Binding::new("<C-c>", Command::Quit, "quit"),
+    ];
 }
 
 impl Screen for FilterScreen {

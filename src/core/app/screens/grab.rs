@@ -3,8 +3,8 @@
 //! (lane, state and place), Esc puts it back.
 
 use crate::core::app::action::Effect;
+use crate::core::app::command::{Binding, Command};
 use crate::core::app::commit::{act_together, neighbours};
-use crate::core::app::keymap::Command;
 use crate::core::app::screens::Mode;
 use crate::core::app::screens::{Keys, Screen};
 use crate::core::app::state::AppState;
@@ -24,6 +24,23 @@ pub struct GrabScreen {
 impl Keys for GrabScreen {
     const NAME: &'static str = "grab";
     const TITLE: &'static str = "Grab mode";
+    const BINDINGS: &'static [Binding] = &[
+        Binding::new("k|<Up>", Command::Up, "carry up"),
+        Binding::new("j|<Down>", Command::Down, "carry down"),
+        Binding::new("h|<Left>", Command::Left, "carry to the lane on the left"),
+        Binding::new(
+            "l|<Right>",
+            Command::Right,
+            "carry to the lane on the right",
+        ),
+        Binding::new(
+            "<Enter>|<Space>",
+            Command::Accept,
+            "drop here: one change (lane and position)",
+        ),
+        Binding::new("<Esc>|q", Command::Cancel, "put it back"),
+        Binding::new("<C-c>", Command::Quit, "quit"),
+    ];
 }
 
 impl Screen for GrabScreen {

@@ -2,8 +2,8 @@
 //! the characters typed, and what accepting does.
 
 use crate::core::app::action::Effect;
+use crate::core::app::command::{Binding, Command};
 use crate::core::app::commit::act;
-use crate::core::app::keymap::Command;
 use crate::core::app::new_issue;
 use crate::core::app::screens::Mode;
 use crate::core::app::screens::{Keys, Screen};
@@ -33,6 +33,13 @@ pub struct InputScreen {
 impl Keys for InputScreen {
     const NAME: &'static str = "input";
     const TITLE: &'static str = "Prompts (weight, comment)";
+    const BINDINGS: &'static [Binding] = &[
+        Binding::new("<Enter>", Command::Accept, "done"),
+        Binding::new("<Esc>", Command::Cancel, "cancel"),
+        Binding::new("<Backspace>", Command::Backspace, "delete a character"),
+        Binding::new("<C-u>", Command::ClearText, "clear the text"),
+        Binding::new("<C-c>", Command::Quit, "quit"),
+    ];
 }
 
 impl Screen for InputScreen {

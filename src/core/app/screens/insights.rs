@@ -4,7 +4,7 @@
 //! `tui/view/insights.rs`.
 
 use crate::core::app::action::Effect;
-use crate::core::app::keymap::Command;
+use crate::core::app::command::{Binding, Command};
 use crate::core::app::screens::{Keys, Screen};
 
 /// The iteration insights panel (`I`): the shown iteration so far, the
@@ -15,6 +15,10 @@ pub struct InsightsScreen;
 impl Keys for InsightsScreen {
     const NAME: &'static str = "insights";
     const TITLE: &'static str = "Iteration insights (I)";
+    const BINDINGS: &'static [Binding] = &[
+        Binding::new("q|<Esc>|I", Command::Back, "close"),
+        Binding::new("<C-c>", Command::Quit, "quit"),
+    ];
 }
 
 impl Screen for InsightsScreen {

@@ -4,8 +4,8 @@
 //! list's keys (Enter or x applies the fix).
 
 use crate::core::app::action::Effect;
+use crate::core::app::command::{Binding, Command};
 use crate::core::app::commit::{UndoAs, commit};
-use crate::core::app::keymap::Command;
 use crate::core::app::screens::Mode;
 use crate::core::app::screens::{Keys, Screen};
 use crate::core::app::state::AppState;
@@ -21,6 +21,13 @@ pub struct IntegrityScreen {
 impl Keys for IntegrityScreen {
     const NAME: &'static str = "integrity";
     const TITLE: &'static str = "Lane integrity";
+    const BINDINGS: &'static [Binding] = &[
+        Binding::new("k|<Up>", Command::Up, "previous issue"),
+        Binding::new("j|<Down>", Command::Down, "next issue"),
+        Binding::new("<Enter>|x", Command::Fix, "apply the fix shown"),
+        Binding::new("q|<Esc>", Command::Back, "close"),
+        Binding::new("<C-c>", Command::Quit, "quit"),
+    ];
 }
 
 impl Screen for IntegrityScreen {

@@ -1,13 +1,16 @@
-//! The board's screens, one module each: its state, the name and help
-//! title of its keys, and what its keys do. They are registered once, in
-//! [`the_screens!`] below; the [`Mode`] enum, the keymap's [`Context`]
-//! sections, key dispatch, typed characters, the help's sections and the
-//! terminal's drawing (`tui::view`) are all derived from that one list.
+//! The board's screens, one module each: its state, its keys (their name
+//! and help title, and its default bindings), and what its keys do. They
+//! are registered once, in [`the_screens!`] below; the [`Mode`] enum, the
+//! keymap's [`Context`] sections and its default table, key dispatch,
+//! typed characters, the help's sections and the terminal's drawing
+//! (`tui::view`) are all derived from that one list.
 //!
 //! Adding a screen: a module here with its state struct implementing
-//! [`Keys`] and [`Screen`], a drawing in `tui/view/` implementing its
-//! `Draw`, its bindings in the keymap table under `Context::Name`, and one
-//! line in [`the_screens!`].
+//! [`Keys`] (its `[keys.NAME]` name, help title and default bindings) and
+//! [`Screen`], a drawing in `tui/view/` implementing its `Draw` (its
+//! overlay, its hint or prompt on the status line), and one line in
+//! [`the_screens!`]. Nothing else names it: no table to add rows
+//! to, no match to add an arm to.
 
 pub mod board;
 pub mod changes;
@@ -26,7 +29,7 @@ pub mod problems;
 pub mod replan;
 
 use crate::core::app::action::Effect;
-use crate::core::app::keymap::Command;
+use crate::core::app::command::{Binding, Command};
 use crate::core::app::picker::Picker;
 use crate::core::app::state::AppState;
 
@@ -73,11 +76,14 @@ macro_rules! the_screens {
 }
 pub(crate) use the_screens;
 
-/// A section of keys: its name in the config (`[keys.NAME]`) and its title
-/// in the help overlay.
+/// A section of keys: its name in the config (`[keys.NAME]`), its title
+/// in the help overlay, and its default bindings.
 pub trait Keys {
     const NAME: &'static str;
     const TITLE: &'static str;
+    /// The default bindings, in the help overlay's order; the config's
+    /// `[keys.NAME]` rebinds them by their action's name.
+    const BINDINGS: &'static [Binding];
 }
 
 /// A screen: what its keys do.
@@ -98,6 +104,7 @@ pub trait Screen: Keys + Sized {
 impl<T: Keys> Keys for Box<T> {
     const NAME: &'static str = T::NAME;
     const TITLE: &'static str = T::TITLE;
+    const BINDINGS: &'static [Binding] = T::BINDINGS;
 }
 
 impl<T: Screen> Screen for Box<T> {
@@ -144,6 +151,15 @@ macro_rules! screens {
                     Context::$board => <$board_ty as Keys>::TITLE,
                     Context::$keys => <$keys_ty as Keys>::TITLE,
                     $( Context::$name => <$ty as Keys>::TITLE, )*
+                }
+            }
+
+            /// The section's default bindings.
+            pub fn bindings(self) -> &'static [Binding] {
+                match self {
+                    Context::$board => <$board_ty as Keys>::BINDINGS,
+                    Context::$keys => <$keys_ty as Keys>::BINDINGS,
+                    $( Context::$name => <$ty as Keys>::BINDINGS, )*
                 }
             }
 

@@ -3,7 +3,7 @@
 //! with `t` or opened with Enter.
 
 use crate::core::app::action::Effect;
-use crate::core::app::keymap::Command;
+use crate::core::app::command::{Binding, Command};
 use crate::core::app::screens::{Keys, Screen};
 use crate::core::app::state::AppState;
 use crate::core::domain::next::{Group, NO_PLANNING_ISSUE, Next, blocked_left_out, next};
@@ -17,6 +17,18 @@ pub struct NextScreen {
 impl Keys for NextScreen {
     const NAME: &'static str = "next";
     const TITLE: &'static str = "What to work on next";
+    const BINDINGS: &'static [Binding] = &[
+        Binding::new("k|<Up>", Command::Up, "previous suggestion"),
+        Binding::new("j|<Down>", Command::Down, "next suggestion"),
+        Binding::new(
+            "t",
+            Command::Take,
+            "take it: assign yourself, doing lane (from the backlog also the current milestone)",
+        ),
+        Binding::new("<Enter>", Command::OpenDetail, "open its details"),
+        Binding::new("q|<Esc>", Command::Back, "close"),
+        Binding::new("<C-c>", Command::Quit, "quit"),
+    ];
 }
 
 impl Screen for NextScreen {
@@ -45,9 +57,9 @@ pub(crate) fn show_next(
 /// Keys in the list: move, take the selected suggestion, open it.
 pub fn next_command(
     state: &mut crate::core::app::state::AppState,
-    cmd: crate::core::app::keymap::Command,
+    cmd: crate::core::app::command::Command,
 ) -> Vec<crate::core::app::action::Effect> {
-    use crate::core::app::keymap::Command;
+    use crate::core::app::command::Command;
     use crate::core::app::screens::Mode;
     let n = for_board(state);
     let all = n.all();
@@ -125,7 +137,7 @@ pub fn board_lines(state: &crate::core::app::state::AppState, cursor: usize) -> 
             "{} {rank}{} [{} · {who}] {}",
             if k == cursor { "▶" } else { " " },
             i.reference,
-            if i.state == "closed" {
+            if i.state == crate::core::domain::model::IssueState::Closed {
                 "closed"
             } else {
                 i.lane.as_deref().unwrap_or("no lane")

@@ -1,8 +1,8 @@
 //! A scrolled overlay's keys and scrolling, shared by the detail pane and
 //! the help overlay: how many lines it has, how far it scrolls.
 
+use crate::core::app::command::Command;
 use crate::core::app::geometry;
-use crate::core::app::keymap::Command;
 use crate::core::app::panes;
 use crate::core::app::screens::Mode;
 use crate::core::app::screens::detail::DetailScreen;

@@ -5,8 +5,8 @@
 //! [`crate::core::app::picker`]; the workflow keys and `n` open it.
 
 use crate::core::app::action::Effect;
+use crate::core::app::command::{Binding, Command};
 use crate::core::app::commit::act;
-use crate::core::app::keymap::Command;
 use crate::core::app::navigation::show_milestone;
 use crate::core::app::new_issue;
 use crate::core::app::picker::{PickPurpose, PickValue, Picker};
@@ -20,6 +20,20 @@ use crate::core::domain::workflow::Intent;
 impl Keys for Picker {
     const NAME: &'static str = "picker";
     const TITLE: &'static str = "Pickers (lane, milestone, assignees)";
+    const BINDINGS: &'static [Binding] = &[
+        Binding::new("<Up>|<C-p>", Command::Up, "previous item"),
+        Binding::new("<Down>|<C-n>", Command::Down, "next item"),
+        Binding::new("<Tab>", Command::Toggle, "select / unselect (assignees)"),
+        Binding::new("<Enter>", Command::Accept, "choose"),
+        Binding::new("<Esc>", Command::Cancel, "cancel"),
+        Binding::new(
+            "<Backspace>",
+            Command::Backspace,
+            "delete a search character",
+        ),
+        Binding::new("<C-u>", Command::ClearText, "clear the search"),
+        Binding::new("<C-c>", Command::Quit, "quit"),
+    ];
 }
 
 impl Screen for Picker {

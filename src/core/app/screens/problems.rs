@@ -2,8 +2,8 @@
 //! top of what GitLab has now or discarded.
 
 use crate::core::app::action::Effect;
+use crate::core::app::command::{Binding, Command};
 use crate::core::app::commit::retry;
-use crate::core::app::keymap::Command;
 use crate::core::app::screens::{Keys, Screen};
 
 /// The problems panel (`!`), a refused change selected.
@@ -15,6 +15,14 @@ pub struct ProblemsScreen {
 impl Keys for ProblemsScreen {
     const NAME: &'static str = "problems";
     const TITLE: &'static str = "Problems panel";
+    const BINDINGS: &'static [Binding] = &[
+        Binding::new("k|<Up>", Command::Up, "previous problem"),
+        Binding::new("j|<Down>", Command::Down, "next problem"),
+        Binding::new("r", Command::Retry, "retry the change"),
+        Binding::new("d", Command::Discard, "discard the change"),
+        Binding::new("q|<Esc>|!", Command::Back, "close"),
+        Binding::new("<C-c>", Command::Quit, "quit"),
+    ];
 }
 
 impl Screen for ProblemsScreen {

@@ -4,8 +4,8 @@
 
 use crate::core::app::action::Effect;
 use crate::core::app::changes::Batch;
+use crate::core::app::command::{Binding, Command};
 use crate::core::app::commit::{Step, UndoAs, commit_action};
-use crate::core::app::keymap::Command;
 use crate::core::app::picker::{PickItem, PickPurpose, PickValue, Picker};
 use crate::core::app::screens::Mode;
 use crate::core::app::screens::{Keys, Screen};
@@ -30,6 +30,30 @@ pub struct ReplanScreen {
 impl Keys for ReplanScreen {
     const NAME: &'static str = "replan";
     const TITLE: &'static str = "Re-plan screen";
+    const BINDINGS: &'static [Binding] = &[
+        Binding::new("k|<Up>", Command::Up, "previous issue"),
+        Binding::new("j|<Down>", Command::Down, "next issue"),
+        Binding::new("<Space>", Command::Toggle, "include / exclude the issue"),
+        Binding::new("a", Command::ToggleLane, "include / exclude its whole lane"),
+        Binding::new("gg|<Home>", Command::Top, "first issue"),
+        Binding::new("G|<End>", Command::Bottom, "last issue"),
+        Binding::new("<C-u>|<PageUp>", Command::PageUp, "page up"),
+        Binding::new("<C-d>|<PageDown>", Command::PageDown, "page down"),
+        Binding::new(
+            "t",
+            Command::PickTarget,
+            "choose the target milestone (picker)",
+        ),
+        Binding::new(
+            "r",
+            Command::ToggleResetLane,
+            "keep lanes / reset to the ready lane",
+        ),
+        Binding::new("<Enter>", Command::Accept, "apply (asks first)"),
+        Binding::new("y", Command::Yes, "yes, apply"),
+        Binding::new("q|<Esc>|n", Command::Cancel, "cancel"),
+        Binding::new("<C-c>", Command::Quit, "quit"),
+    ];
 }
 
 impl Screen for ReplanScreen {
