@@ -351,7 +351,7 @@ fn demo(cli: &Cli, hint: Option<String>) -> ExitCode {
         Default::default(),
         glboard::tui::theme::remembered_palette,
     );
-    match rt.block_on(glboard::tui::run(state, theme, rx, |_| None, || ())) {
+    match rt.block_on(glboard::tui::run(state, theme, rx, |_| None, |_| ())) {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => fail(EXIT_FAILURE, unexpected(e, "the terminal failed")),
     }
@@ -463,15 +463,22 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
     // watcher's first read, off the UI thread).
     let remembered = store.remembered_milestone().ok().flatten();
     let kind = board_kind(cli);
-    let snap = store.load_undescribed_choosing(|lists| match kind {
-        BoardKind::Iteration => {
-            let team = board_team(&cfg, lists);
-            let current =
-                glboard::core::domain::iteration::pick(&lists.ws.milestones, &team, today).current;
-            let shown: Vec<u64> = current.into_iter().chain(remembered).collect();
-            glboard::store::IssueFilter::Milestones(shown)
-        }
-        _ => glboard::store::IssueFilter::Open,
+    // The board's issues' rows; what else is kept about them (ages, merge
+    // requests) is read for the cards in sight, once they are laid out.
+    let mut board_filter = glboard::store::IssueFilter::All;
+    let snap = store.load_rows_choosing(|lists| {
+        board_filter = match kind {
+            BoardKind::Iteration => {
+                let team = board_team(&cfg, lists);
+                let current =
+                    glboard::core::domain::iteration::pick(&lists.ws.milestones, &team, today)
+                        .current;
+                let shown: Vec<u64> = current.into_iter().chain(remembered).collect();
+                glboard::store::IssueFilter::Milestones(shown)
+            }
+            _ => glboard::store::IssueFilter::Open,
+        };
+        board_filter.clone()
     });
     let snap = match snap {
         Ok(s) => s,
@@ -560,6 +567,15 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
         return code;
     }
     let shown = state.milestone;
+    // Ages and merge requests of the cards the first frame can show; the
+    // rest's are read once it is drawn, before any key is taken. Planning
+    // mode's first frame sums up every card: all of them first.
+    let rows = crossterm::terminal::size().map_or(200, |(_, h)| usize::from(h));
+    let near = (kind != BoardKind::Planning).then(|| state.cards_near_sight(rows));
+    if cached && let Err(e) = store.add_related(&mut state.ws, &board_filter, near.as_deref()) {
+        return fail(EXIT_FAILURE, e);
+    }
+    let rest = (cached && near.is_some()).then(|| (store_path.clone(), board_filter.clone()));
 
     tracing::debug!("board laid out");
     let rt = match runtime() {
@@ -669,7 +685,15 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
         theme,
         action_rx,
         move |effect| runner.run(effect),
-        move || {
+        move |state| {
+            if let Some((path, filter)) = rest {
+                let all = Store::reader(&path)
+                    .or_else(|_| Store::open(&path))
+                    .and_then(|s| s.add_related(&mut state.ws, &filter, None));
+                if let Err(e) = all {
+                    tracing::warn!(error = %e, "cards' ages and merge requests unread");
+                }
+            }
             let _ = drawn_tx.send(true);
         },
     ));

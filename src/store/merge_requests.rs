@@ -155,4 +155,66 @@ mod tests {
         assert_eq!(snap.ws.merge_requests, vec![failed]);
         assert_eq!(store.mr_cursor().unwrap(), cursor);
     }
+
+    /// The board's first frame reads the ages and merge requests of the
+    /// cards in sight, then the rest's: together, what a whole read of the
+    /// board gives.
+    #[test]
+    fn the_cards_in_sight_then_the_rest_read_what_the_whole_board_does() {
+        use crate::core::domain::events::LabelEvent;
+        use crate::store::{EventsRow, IssueFilter};
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("c.sqlite")).unwrap();
+        let mut snap = crate::store::snapshot::tests::snap();
+        for i in &mut snap.ws.issues {
+            i.milestone_id = Some(1);
+        }
+        store.save_full(&snap).unwrap();
+        let at = DateTime::parse_from_rfc3339("2025-11-05T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let (mut one, mut two) = (mr(1), mr(2));
+        one.closes = vec![1];
+        two.closes = vec![2];
+        let cursor = MrCursor {
+            updated_at: Some(at),
+            pipelines_at: None,
+        };
+        store.save_merge_requests(&[one, two], &[], cursor).unwrap();
+        let events = |label: &str| EventsRow {
+            events: serde_json::to_string(&[LabelEvent {
+                at,
+                label: label.into(),
+                added: true,
+            }])
+            .unwrap(),
+            updated_at: at,
+            read_at: at,
+        };
+        store
+            .save_issue_events("label", &[(1, events("a")), (2, events("b"))])
+            .unwrap();
+        let board = IssueFilter::Milestone(1);
+        let whole = store.load_undescribed(board.clone()).unwrap().unwrap().ws;
+        assert_eq!(whole.merge_requests.len(), 2);
+        assert_eq!(whole.events.len(), 2);
+
+        let mut ws = store
+            .load_rows_choosing(|_| board.clone())
+            .unwrap()
+            .unwrap()
+            .ws;
+        assert_eq!(ws.issues, whole.issues);
+        assert!(ws.events.is_empty() && ws.merge_requests.is_empty());
+        store.add_related(&mut ws, &board, Some(&[2])).unwrap();
+        assert_eq!(
+            ws.merge_requests.iter().map(|m| m.id).collect::<Vec<_>>(),
+            [2]
+        );
+        assert_eq!(ws.events.keys().copied().collect::<Vec<_>>(), [2]);
+        store.add_related(&mut ws, &board, None).unwrap();
+        assert_eq!(ws.merge_requests, whole.merge_requests);
+        assert_eq!(ws.events, whole.events);
+        assert_eq!(ws.history, whole.history);
+    }
 }

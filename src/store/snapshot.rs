@@ -104,6 +104,58 @@ impl Store {
         Ok(Some(snap))
     }
 
+    /// [`Store::load_undescribed_choosing`] with the issues' rows only:
+    /// what is kept about them besides (history, events, merge requests)
+    /// is read with [`Store::add_related`], for the cards in sight first.
+    pub fn load_rows_choosing(
+        &self,
+        choose: impl FnOnce(&Snapshot) -> IssueFilter,
+    ) -> Result<Option<Snapshot>, StoreError> {
+        let Some(mut snap) = self.read_lists()? else {
+            return Ok(None);
+        };
+        let selected = filter_sql(&choose(&snap));
+        snap.ws.issues = self.issue_rows(selected.as_deref().unwrap_or("1"), false)?;
+        Ok(Some(snap))
+    }
+
+    /// Add what is kept about some cached issues besides their rows (their
+    /// milestone history, label additions and the merge requests that
+    /// close them) to a workspace holding them: those `filter` selects, or
+    /// only `ids` among them.
+    pub fn add_related(
+        &self,
+        ws: &mut Workspace,
+        filter: &IssueFilter,
+        ids: Option<&[IssueId]>,
+    ) -> Result<(), StoreError> {
+        let query = match ids {
+            Some(ids) => {
+                let list: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+                list.join(",")
+            }
+            None => match filter_sql(filter) {
+                Some(w) => format!("SELECT id FROM issues WHERE {w}"),
+                None => "SELECT id FROM issues".to_owned(),
+            },
+        };
+        if ids.is_some_and(<[IssueId]>::is_empty) {
+            return Ok(());
+        }
+        let related = self.related(&query)?;
+        ws.history.extend(related.history);
+        ws.events.extend(related.events);
+        let have: std::collections::HashSet<u64> = ws.merge_requests.iter().map(|m| m.id).collect();
+        ws.merge_requests.extend(
+            related
+                .merge_requests
+                .into_iter()
+                .filter(|m| !have.contains(&m.id)),
+        );
+        ws.merge_requests.sort_by_key(|m| m.id);
+        Ok(())
+    }
+
     fn load_issues(
         &self,
         filter: IssueFilter,
@@ -189,15 +241,7 @@ impl Store {
         filter: IssueFilter,
         described: bool,
     ) -> Result<(), StoreError> {
-        let selected = match filter {
-            IssueFilter::All => None,
-            IssueFilter::Open => Some("issues.open = 1".to_owned()),
-            IssueFilter::Milestone(m) => Some(format!("issues.milestone_id = {m}")),
-            IssueFilter::Milestones(ms) => {
-                let list: Vec<String> = ms.iter().map(|m| m.to_string()).collect();
-                Some(format!("issues.milestone_id IN ({})", list.join(",")))
-            }
-        };
+        let selected = filter_sql(&filter);
         let started = std::time::Instant::now();
         let ids = selected
             .as_ref()
@@ -258,6 +302,11 @@ impl Store {
     /// columns ([`super::issue_row`]), not its JSON. Sorted here, not by
     /// SQLite: its sorter would carry every row's data along.
     fn issue_rows(&self, filter: &str, described: bool) -> Result<Vec<Issue>, StoreError> {
+        Ok(in_board_order(self.rows_where(filter, described)?))
+    }
+
+    /// The issues `filter` selects, in the order SQLite reads them.
+    fn rows_where(&self, filter: &str, described: bool) -> Result<Vec<Issue>, StoreError> {
         let conn = self.conn();
         let (desc, join) = if described {
             (
@@ -285,10 +334,7 @@ impl Store {
             }
             out.push(i);
         }
-        drop(rows);
-        drop(stmt);
-        drop(conn);
-        Ok(in_board_order(out))
+        Ok(out)
     }
 
     /// These cached issues (those not cached are left out).
@@ -515,6 +561,19 @@ impl Store {
             write_meta(tx, &delta.meta)?;
             Ok(rev)
         })
+    }
+}
+
+/// The SQL condition on `issues` a filter is; `None` for every issue.
+fn filter_sql(filter: &IssueFilter) -> Option<String> {
+    match filter {
+        IssueFilter::All => None,
+        IssueFilter::Open => Some("issues.open = 1".to_owned()),
+        IssueFilter::Milestone(m) => Some(format!("issues.milestone_id = {m}")),
+        IssueFilter::Milestones(ms) => {
+            let list: Vec<String> = ms.iter().map(|m| m.to_string()).collect();
+            Some(format!("issues.milestone_id IN ({})", list.join(",")))
+        }
     }
 }
 

@@ -31,15 +31,17 @@ const TICK: std::time::Duration = std::time::Duration::from_secs(15);
 /// the palette stays the one it was drawn in.
 const PALETTE_QUERY: std::time::Duration = std::time::Duration::from_millis(150);
 
-/// `drawn` is called once the first frame is on the screen: what reads
-/// the whole cache in the background starts then, not while the first
-/// frame is being made (issue #31: on two cores it would halve its speed).
+/// `drawn` is called once the first frame is on the screen, before any
+/// key is read: it may complete the state (what the cards out of sight
+/// need besides their rows), and what reads the whole cache in the
+/// background starts then, not while the first frame is being made
+/// (issue #31: on two cores it would halve its speed).
 pub async fn run(
     mut state: AppState,
     mut theme: Theme,
     mut background: mpsc::UnboundedReceiver<Action>,
     mut on_effect: impl FnMut(Effect) -> Option<Action>,
-    drawn: impl FnOnce(),
+    drawn: impl FnOnce(&mut AppState),
 ) -> io::Result<AppState> {
     let mut guard = TerminalGuard::enter()?;
     let size = guard.terminal.size()?;
@@ -61,7 +63,7 @@ pub async fn run(
     // The first frame at once, in this terminal's last known palette...
     guard.terminal.draw(|f| view::draw(f, &state, &theme))?;
     tracing::debug!("first frame drawn");
-    drawn();
+    drawn(&mut state);
     // ...then the terminal is asked (before the key reader starts, so its
     // answer is not taken for keys; a key typed before the answer goes
     // with it, so a terminal that did not answer in time is not asked

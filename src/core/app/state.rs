@@ -403,6 +403,26 @@ impl AppState {
         &mut self.views[self.board.index()]
     }
 
+    /// The issues of every card that can be in sight on a screen of
+    /// `rows` rows (a card takes one row at least): in each column, those
+    /// from `rows` above its first visible card or its selected one to
+    /// `rows` below. What the first frame needs read of them besides their
+    /// rows (ages, merge requests) is read before the rest.
+    pub fn cards_near_sight(&self, rows: usize) -> Vec<IssueId> {
+        let v = self.view();
+        let mut ids = Vec::new();
+        for (k, col) in self.layout.columns.iter().enumerate() {
+            let offset = v.offsets.get(k).copied().unwrap_or(0);
+            let row = v.rows.get(k).copied().unwrap_or(0);
+            let from = offset.min(row).saturating_sub(rows);
+            let to = offset.max(row).saturating_add(2 * rows);
+            ids.extend(col.cards.iter().skip(from).take(to - from).map(|c| c.id));
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
     /// The selected card's issue, if the selected column has cards.
     pub fn selected_issue(&self) -> Option<&Issue> {
         let v = self.view();
