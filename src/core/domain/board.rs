@@ -147,15 +147,25 @@ impl BoardLayout {
 
     /// The issues shown and their weight, each issue once (an issue with
     /// two lane labels has a card in each of their columns).
+    ///
+    /// The header shows it on every frame: issues are told apart by their
+    /// place in `ws` (a bit each), by id only for a card laid out from
+    /// another workspace.
     pub fn issues_and_weight(&self, ws: &Workspace) -> (usize, u32) {
-        let mut seen = std::collections::HashSet::new();
-        let mut weight = 0;
+        let mut at = vec![false; ws.issues.len()];
+        let mut elsewhere = std::collections::HashSet::new();
+        let (mut issues, mut weight) = (0, 0);
         for card in self.columns.iter().flat_map(|c| &c.cards) {
-            if seen.insert(card.id) {
+            let first = match ws.issues.get(card.index) {
+                Some(i) if i.id == card.id => !std::mem::replace(&mut at[card.index], true),
+                _ => elsewhere.insert(card.id),
+            };
+            if first {
+                issues += 1;
                 weight += card.issue(ws).and_then(|i| i.weight).unwrap_or(0);
             }
         }
-        (seen.len(), weight)
+        (issues, weight)
     }
 }
 
