@@ -509,6 +509,10 @@ fn a_comment_written_in_the_editor_reaches_gitlab() {
     // compose screen also shows let `G` reach the board under load).
     s.send("\r");
     s.wait_for("Created");
+    // The first sync lands the issues, then their merge requests: the
+    // pane grows by its merge request (`!2`) when they land, and `G` is
+    // the end as it was when pressed.
+    s.wait_for("Merge requests");
     // The comments are read when the pane opens: to their end once read.
     s.send("G");
     s.wait_for("Comments");
