@@ -204,16 +204,7 @@ fn what(state: &AppState, intent: &Intent) -> String {
 /// An assignee picker's choice adds those people to each card (the others
 /// stay); issues already as asked are left out and counted.
 pub(crate) fn act_all(state: &mut AppState, ids: &[IssueId], intent: Intent) -> Vec<Effect> {
-    let me = state.ws.me.clone();
-    let ctx = workflow::Context {
-        team: &state.team,
-        milestones: &state.ws.milestones,
-        members: &state.ws.members,
-        me: me.as_ref(),
-        current: state.iteration.current,
-        free_tier: state.ws.free_tier,
-        command_line: false,
-    };
+    let ctx = state.workflow_context();
     let intent = match intent {
         // A set chosen for one card, given to many: added to each.
         Intent::Assignees(ids) if !ctx.free_tier => Intent::Assign(ids),

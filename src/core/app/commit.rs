@@ -194,16 +194,7 @@ pub fn act_together(
     position: Option<i64>,
 ) -> Vec<Effect> {
     let name = state.short_ref(issue);
-    let me = state.ws.me.clone();
-    let ctx = workflow::Context {
-        team: &state.team,
-        milestones: &state.ws.milestones,
-        members: &state.ws.members,
-        me: me.as_ref(),
-        current: state.iteration.current,
-        free_tier: state.ws.free_tier,
-        command_line: false,
-    };
+    let ctx = state.workflow_context();
     let undo = if intents.iter().any(|i| matches!(i, Intent::Comment(_))) {
         UndoAs::Never
     } else {

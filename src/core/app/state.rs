@@ -423,6 +423,19 @@ impl AppState {
         ids
     }
 
+    /// What the workflow plans a change made on the board with.
+    pub fn workflow_context(&self) -> crate::core::domain::workflow::Context<'_> {
+        crate::core::domain::workflow::Context {
+            team: &self.team,
+            milestones: &self.ws.milestones,
+            members: &self.ws.members,
+            me: self.ws.me.as_ref(),
+            current: self.iteration.current,
+            free_tier: self.ws.free_tier,
+            command_line: false,
+        }
+    }
+
     /// The selected card's issue, if the selected column has cards.
     pub fn selected_issue(&self) -> Option<&Issue> {
         let v = self.view();

@@ -430,16 +430,7 @@ pub(crate) fn to_column(state: &mut AppState, issue: &Issue, target: &ColumnKind
         ColumnKind::Open => act(state, issue, Intent::NoLane),
         ColumnKind::Closed => {
             // As GitLab's board: closed, and the lane labels removed.
-            let me = state.ws.me.clone();
-            let ctx = crate::core::domain::workflow::Context {
-                team: &state.team,
-                milestones: &state.ws.milestones,
-                members: &state.ws.members,
-                me: me.as_ref(),
-                current: state.iteration.current,
-                free_tier: state.ws.free_tier,
-                command_line: false,
-            };
+            let ctx = state.workflow_context();
             let planned =
                 match crate::core::domain::workflow::plan(&ctx, issue, &r, &Intent::ToClosed) {
                     Ok(p) => p,

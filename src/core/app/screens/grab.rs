@@ -200,16 +200,7 @@ mod tests {
         keys(&mut s, "ll");
         let issue = s.selected_issue().cloned().expect("a card");
         let name = s.short_ref(&issue);
-        let me = s.ws.me.clone();
-        let ctx = workflow::Context {
-            team: &s.team,
-            milestones: &s.ws.milestones,
-            members: &s.ws.members,
-            me: me.as_ref(),
-            current: s.iteration.current,
-            free_tier: s.ws.free_tier,
-            command_line: false,
-        };
+        let ctx = s.workflow_context();
         let to_closed = workflow::plan(&ctx, &issue, &name, &Intent::ToClosed).unwrap();
         let ncols = s.layout.columns.len();
         keys(&mut s, "<Space>");
