@@ -142,17 +142,7 @@ impl Store {
         if ids.is_some_and(<[IssueId]>::is_empty) {
             return Ok(());
         }
-        let related = self.related(&query)?;
-        ws.history.extend(related.history);
-        ws.events.extend(related.events);
-        let have: std::collections::HashSet<u64> = ws.merge_requests.iter().map(|m| m.id).collect();
-        ws.merge_requests.extend(
-            related
-                .merge_requests
-                .into_iter()
-                .filter(|m| !have.contains(&m.id)),
-        );
-        ws.merge_requests.sort_by_key(|m| m.id);
+        merge_related(ws, self.related(&query)?);
         Ok(())
     }
 
@@ -427,16 +417,10 @@ impl Store {
         snap.ws
             .issues
             .extend(self.issue_rows(&format!("issues.id IN ({ids})"), false)?);
-        snap.ws.events.extend(self.label_additions_for(&ids)?);
-        let (history, fetched) = self.history_for(Some(&ids))?;
-        snap.ws.history.extend(history);
-        snap.history_fetched.extend(fetched);
-        for m in self.merge_requests_closing(&ids)? {
-            if !snap.ws.merge_requests.iter().any(|have| have.id == m.id) {
-                snap.ws.merge_requests.push(m);
-            }
-        }
-        snap.ws.merge_requests.sort_by_key(|m| m.id);
+        let mut related = self.related(&ids)?;
+        snap.history_fetched
+            .extend(std::mem::take(&mut related.history_fetched));
+        merge_related(&mut snap.ws, related);
         Ok(())
     }
 
@@ -562,6 +546,21 @@ impl Store {
             Ok(rev)
         })
     }
+}
+
+/// What is kept about some issues, added to a workspace holding them (a
+/// merge request it has already is kept once).
+fn merge_related(ws: &mut Workspace, related: Related) {
+    ws.history.extend(related.history);
+    ws.events.extend(related.events);
+    let have: std::collections::HashSet<u64> = ws.merge_requests.iter().map(|m| m.id).collect();
+    ws.merge_requests.extend(
+        related
+            .merge_requests
+            .into_iter()
+            .filter(|m| !have.contains(&m.id)),
+    );
+    ws.merge_requests.sort_by_key(|m| m.id);
 }
 
 /// The SQL condition on `issues` a filter is; `None` for every issue.
