@@ -36,6 +36,11 @@ use glboard::store::Store;
 use glboard::sync::{self, Syncer, Target};
 use tokio::sync::mpsc;
 
+/// mimalloc: a board is thousands of small strings read at each start
+/// (README, "Dependencies and why").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const EXIT_FAILURE: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 
