@@ -246,7 +246,9 @@ impl Report<'_> {
             .max()
             .unwrap_or(0);
         let write = |lines: &[Line<'_>]| {
-            let mut out = String::new();
+            // A line is about `width` bytes: the buffer is had once, not
+            // grown (and copied) a dozen times.
+            let mut out = String::with_capacity(lines.len().saturating_mul(width + 1));
             // Thousands of cards: each line is written in place, its
             // words into one reused buffer.
             let mut meta = String::new();
@@ -282,6 +284,7 @@ impl Report<'_> {
                 let a = write(first);
                 (a, later.join())
             });
+            out.reserve(a.len() + b.as_ref().map_or(0, String::len));
             out.push_str(&a);
             match b {
                 Ok(b) => out.push_str(&b),
@@ -300,50 +303,64 @@ impl Report<'_> {
         (ref_w, width): (usize, usize),
         closing: &mrs::ClosingIndex<'_>,
     ) {
+        use std::fmt::Write as _;
         meta.clear();
-        let word = |meta: &mut String, w: &str| {
+        // Each word is written into `meta` in place (no string per word:
+        // thousands of cards).
+        let space = |meta: &mut String| {
             if !meta.is_empty() {
                 meta.push(' ');
             }
-            meta.push_str(w);
         };
         for u in &i.assignees {
-            word(meta, &format!("@{}", u.username));
+            space(meta);
+            meta.push('@');
+            meta.push_str(&u.username);
         }
         if let Some(p) = i.priority() {
-            word(meta, &format!("P{p}"));
+            space(meta);
+            let _ = write!(meta, "P{p}");
         }
         if let Some(wt) = i.weight {
-            word(meta, &format!("w{wt}"));
+            space(meta);
+            let _ = write!(meta, "w{wt}");
         }
         for (w, _) in i.marks.shown() {
-            word(meta, w);
+            space(meta);
+            meta.push_str(w);
         }
         if let Some(d) = i.marks.due_date {
-            word(meta, &format!("due {d}"));
+            space(meta);
+            let _ = write!(meta, "due {d}");
         }
-        if card.flags.no_lane {
-            word(meta, "⚑no-lane");
+        let flag = if card.flags.no_lane {
+            Some("⚑no-lane")
         } else if card.flags.multi_lane {
-            word(meta, "⚑2-lanes");
+            Some("⚑2-lanes")
         } else if card.flags.unknown_lane {
-            word(meta, "⚑odd-lane");
+            Some("⚑odd-lane")
+        } else {
+            None
+        };
+        if let Some(flag) = flag {
+            space(meta);
+            meta.push_str(flag);
         }
         if self.pending_issues.contains(&i.id) {
-            word(meta, "(pending)");
+            space(meta);
+            meta.push_str("(pending)");
         }
         // Its merge requests, as on the card: `!42 ✓`.
         for m in closing.of(i.id) {
-            word(meta, &mrs::mark_for(m, i.project_id));
+            space(meta);
+            meta.push_str(&mrs::mark_for(m, i.project_id));
         }
-        let reference = text::fit(reference, ref_w);
-        let lead = text::width(&reference) + 4;
-        let room = width.saturating_sub(lead + text::width(meta) + 2).max(10);
         let start = out.len();
         out.push_str("  ");
-        out.push_str(&reference);
+        let lead = text::fit_into(out, reference, ref_w) + 4;
+        let room = width.saturating_sub(lead + text::width(meta) + 2).max(10);
         out.push_str("  ");
-        out.push_str(&text::fit(&i.title, room));
+        text::fit_into(out, &i.title, room);
         out.push_str("  ");
         out.push_str(meta);
         let line = out[start..].trim_end().len();

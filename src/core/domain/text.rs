@@ -32,6 +32,22 @@ pub fn truncate(s: &str, max: usize) -> String {
     out
 }
 
+/// [`fit`] appended to `out`, without a string of its own (a printed
+/// board fits thousands of titles); returns the cells it took.
+pub fn fit_into(out: &mut String, s: &str, cells: usize) -> usize {
+    let w = width(s);
+    if w <= cells {
+        out.push_str(s);
+        out.extend(std::iter::repeat_n(' ', cells - w));
+        return cells;
+    }
+    let t = truncate(s, cells);
+    let w = width(&t);
+    out.push_str(&t);
+    out.extend(std::iter::repeat_n(' ', cells.saturating_sub(w)));
+    cells
+}
+
 /// Pad `s` with spaces (or truncate it) to exactly `cells` cells.
 pub fn fit(s: &str, cells: usize) -> String {
     let t = truncate(s, cells);
@@ -137,6 +153,24 @@ pub fn wrap(s: &str, max_width: usize, max_lines: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fit_into_appends_what_fit_returns() {
+        for s in [
+            "",
+            "abc",
+            "a long title here",
+            "日本語のタイトル",
+            "e\u{301}te\u{301}",
+            "🔒 x",
+        ] {
+            for cells in 0..20 {
+                let mut out = String::from(">");
+                assert_eq!(fit_into(&mut out, s, cells), width(&fit(s, cells)));
+                assert_eq!(out, format!(">{}", fit(s, cells)), "{s:?} in {cells}");
+            }
+        }
+    }
 
     #[test]
     fn truncate_counts_cells_not_bytes() {
