@@ -150,12 +150,13 @@ impl Store {
     /// them; the whole cache's events follow with the rest of it.
     pub(super) fn label_additions_for(
         &self,
-        issues: &str,
+        of: &super::snapshot::Of,
     ) -> Result<std::collections::HashMap<IssueId, IssueEvents>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn
             .prepare(&format!(
-                "SELECT issue_id, label, at FROM label_added WHERE issue_id IN ({issues})"
+                "SELECT x.issue_id, x.label, x.at {}",
+                of.from("label_added")
             ))
             .map_err(|e| self.err(e))?;
         // The rows come an issue at a time (the primary key's order): each

@@ -28,11 +28,12 @@ impl Store {
     /// query of issue ids) selects.
     pub(super) fn merge_requests_closing(
         &self,
-        issues: &str,
+        of: &super::snapshot::Of,
     ) -> Result<Vec<MergeRequest>, StoreError> {
         self.rows(&format!(
             "SELECT data FROM merge_requests WHERE id IN \
-             (SELECT mr_id FROM mr_closes WHERE issue_id IN ({issues})) ORDER BY id"
+             (SELECT x.mr_id {}) ORDER BY id",
+            of.from("mr_closes")
         ))
     }
 

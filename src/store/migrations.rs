@@ -129,6 +129,16 @@ pub(super) const MIGRATIONS: &[&str] = &[
          SELECT j.value, m.id FROM merge_requests m, json_each(m.data, '$.closes') j;
      CREATE TABLE label_added (issue_id INTEGER NOT NULL, label TEXT NOT NULL, at INTEGER NOT NULL,
                                PRIMARY KEY (issue_id, label)) WITHOUT ROWID;",
+    // 12: a milestone's issues, in board order, with every column a board
+    // or `print` reads (`issue_row::SELECT`): a board's rows are one range
+    // of this index, read in order, instead of a seek into the table for
+    // each (issue #31: a fifth of the rows' read at 20,000 issues).
+    // `issues_by_milestone` stays: what needs only a milestone's ids
+    // (their history, label additions, merge requests) reads them from
+    // its few pages.
+    "CREATE INDEX issues_board ON issues (milestone_id, position, id, title, iid, project_id,
+         state, labels, assignees, author, weight, created_at, updated_at, closed_at, web_url,
+         marks, due_date, data);",
 ];
 
 /// The migration (an index into [`MIGRATIONS`]) after whose SQL every
@@ -339,6 +349,47 @@ mod tests {
             .unwrap();
         assert_eq!(since(&board.ws), since(&all.ws));
         assert_eq!(since(&board.ws), Some(t("2025-11-02T07:00:00Z")));
+    }
+
+    #[test]
+    fn a_boards_rows_are_read_from_one_index_range_in_board_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.sqlite");
+        let store = Store::open(&path).unwrap();
+        let conn = store.conn();
+        let plan: Vec<String> = conn
+            .prepare(&format!(
+                "EXPLAIN QUERY PLAN SELECT {}, '' FROM issues WHERE issues.milestone_id = 9",
+                super::super::issue_row::SELECT
+            ))
+            .unwrap()
+            .query_map([], |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        // Every column the board reads is in the index: no seek into the
+        // table per row (a column added to the read must be added to it).
+        assert_eq!(
+            plan,
+            vec!["SEARCH issues USING COVERING INDEX issues_board (milestone_id=?)"]
+        );
+        // What is read of a board's issues besides their rows finds them
+        // in the narrow index (a few pages, not the board's rows again).
+        let of = super::super::snapshot::Of::Selected(Some("issues.milestone_id = 9".into()));
+        let plan: Vec<String> = conn
+            .prepare(&format!(
+                "EXPLAIN QUERY PLAN SELECT x.issue_id, x.label, x.at {}",
+                of.from("label_added")
+            ))
+            .unwrap()
+            .query_map([], |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            plan[0],
+            "SEARCH issues USING COVERING INDEX issues_by_milestone (milestone_id=?)"
+        );
     }
 
     #[test]
