@@ -156,7 +156,7 @@ impl Store {
         let mut stmt = conn
             .prepare(&format!(
                 "SELECT x.issue_id, x.label, x.at {}",
-                of.from("label_added")
+                of.source("label_added")
             ))
             .map_err(|e| self.err(e))?;
         // The rows come an issue at a time (the primary key's order): each

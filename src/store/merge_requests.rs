@@ -24,17 +24,40 @@ impl Store {
         self.rows("SELECT data FROM merge_requests ORDER BY id")
     }
 
-    /// The merge requests that close any of the issues `issues` (an SQL
-    /// query of issue ids) selects.
+    /// The merge requests that close any of the issues `of` names, by id.
+    /// Read through a join (an issue, then the merge requests closing it:
+    /// no list of merge request ids built first); one closing two of the
+    /// issues comes twice and is parsed once.
     pub(super) fn merge_requests_closing(
         &self,
         of: &super::snapshot::Of,
     ) -> Result<Vec<MergeRequest>, StoreError> {
-        self.rows(&format!(
-            "SELECT data FROM merge_requests WHERE id IN \
-             (SELECT x.mr_id {}) ORDER BY id",
-            of.from("mr_closes")
-        ))
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT m.id, m.data {}",
+                of.source_joined("mr_closes", "JOIN merge_requests m ON m.id = x.mr_id")
+            ))
+            .map_err(|e| self.err(e))?;
+        let mut seen = std::collections::HashSet::new();
+        let mut out: Vec<(i64, MergeRequest)> = Vec::new();
+        let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let id: i64 = r.get(0).map_err(|e| self.err(e))?;
+            if !seen.insert(id) {
+                continue;
+            }
+            // Parsed where SQLite holds the text, not from a copy of it.
+            let text = r
+                .get_ref(1)
+                .and_then(|v| v.as_str().map_err(Into::into))
+                .map_err(|e| self.err(e))?;
+            let mr =
+                serde_json::from_str(text).map_err(|e| self.err(format!("corrupt row: {e}")))?;
+            out.push((id, mr));
+        }
+        out.sort_unstable_by_key(|(id, _)| *id);
+        Ok(out.into_iter().map(|(_, mr)| mr).collect())
     }
 
     /// How far the last merge request reads went.
@@ -155,6 +178,35 @@ mod tests {
         let snap = store.load().unwrap().unwrap();
         assert_eq!(snap.ws.merge_requests, vec![failed]);
         assert_eq!(store.mr_cursor().unwrap(), cursor);
+    }
+
+    /// A board's merge requests: each once (one closing two of its cards
+    /// too), by id, none closing only issues elsewhere.
+    #[test]
+    fn a_boards_merge_requests_come_once_each_by_id() {
+        use crate::store::IssueFilter;
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("c.sqlite")).unwrap();
+        let mut snap = crate::store::snapshot::tests::snap();
+        snap.ws.issues[0].milestone_id = Some(1);
+        snap.ws.issues[1].milestone_id = Some(1);
+        let mut elsewhere = crate::core::testing::issue(3, 12, &[]);
+        elsewhere.milestone_id = Some(2);
+        snap.ws.issues.push(elsewhere);
+        store.save_full(&snap).unwrap();
+        let (mut both, mut one, mut other) = (mr(9), mr(4), mr(6));
+        both.closes = vec![2, 1];
+        one.closes = vec![2];
+        other.closes = vec![3];
+        store
+            .save_merge_requests(&[both, one, other], &[], MrCursor::default())
+            .unwrap();
+        let board = store
+            .load_undescribed(IssueFilter::Milestone(1))
+            .unwrap()
+            .unwrap();
+        let ids: Vec<u64> = board.ws.merge_requests.iter().map(|m| m.id).collect();
+        assert_eq!(ids, [4, 9]);
     }
 
     /// The board's first frame reads the ages and merge requests of the

@@ -379,7 +379,7 @@ mod tests {
         let plan: Vec<String> = conn
             .prepare(&format!(
                 "EXPLAIN QUERY PLAN SELECT x.issue_id, x.label, x.at {}",
-                of.from("label_added")
+                of.source("label_added")
             ))
             .unwrap()
             .query_map([], |r| r.get::<_, String>(3))

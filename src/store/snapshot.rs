@@ -382,7 +382,7 @@ impl Store {
         let mut fetched = std::collections::HashMap::new();
         let conn = self.conn();
         let from = of.map_or("FROM milestone_history x".to_owned(), |of| {
-            of.from("milestone_history")
+            of.source("milestone_history")
         });
         let mut stmt = conn
             .prepare(&format!(
@@ -591,13 +591,18 @@ impl Of {
     /// `issue_id` names an issue: joined to the issues a condition
     /// selects, read through their index (no list of their ids is built
     /// first), or limited to a list of ids.
-    pub(super) fn from(&self, table: &str) -> String {
+    pub(super) fn source(&self, table: &str) -> String {
+        self.source_joined(table, "")
+    }
+
+    /// [`Of::source`] with `join` (joined to `x`) before its `WHERE`.
+    pub(super) fn source_joined(&self, table: &str, join: &str) -> String {
         match self {
             Of::Selected(w) => format!(
-                "FROM issues JOIN {table} x ON x.issue_id = issues.id WHERE {}",
+                "FROM issues JOIN {table} x ON x.issue_id = issues.id {join} WHERE {}",
                 w.as_deref().unwrap_or("1")
             ),
-            Of::Ids(list) => format!("FROM {table} x WHERE x.issue_id IN ({list})"),
+            Of::Ids(list) => format!("FROM {table} x {join} WHERE x.issue_id IN ({list})"),
         }
     }
 }
