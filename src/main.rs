@@ -330,7 +330,7 @@ fn demo(cli: &Cli, hint: Option<String>) -> ExitCode {
         }
     };
     let mut state = AppState::new(ws, team, today, board_kind(cli));
-    state.clock_today = cli.today.is_none();
+    state.session.clock_today = cli.today.is_none();
     // The demo's comments are written in $EDITOR too; `o` knows a browser.
     state.settings.editor = glboard::tui::editor().is_some();
     state.settings.browser = glboard::effects::has_browser();
@@ -338,7 +338,7 @@ fn demo(cli: &Cli, hint: Option<String>) -> ExitCode {
         return code;
     }
     if let Some(h) = hint {
-        state.info(h);
+        state.status.info(h);
     }
     let rt = match runtime() {
         Ok(rt) => rt,
@@ -508,9 +508,9 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
         }
     };
     let mut state = AppState::new(ws, team, today, board_kind(cli));
-    state.loaded = cached;
-    state.sync.enabled = true;
-    state.sync.last_success = synced_at;
+    state.session.loaded = cached;
+    state.session.sync.enabled = true;
+    state.session.sync.last_success = synced_at;
     state.settings.editor = glboard::tui::editor().is_some();
     state.settings.browser = glboard::effects::has_browser();
     state.settings.keymap = std::sync::Arc::new(cfg.keymap.clone());
@@ -523,7 +523,7 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
         template: cfg.planning_template_text(),
     };
     state.changes.session = fastrand::u64(..);
-    state.clock_today = cli.today.is_none();
+    state.session.clock_today = cli.today.is_none();
     let capacity = cfg.capacity_warnings(&state.ws.members);
     let aging = if state.team.lanes.is_empty() {
         Vec::new()
@@ -534,11 +534,11 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
         tracing::warn!(%w, "config");
     }
     if let Some(w) = cfg.warnings.first().or(capacity.first()).or(aging.first()) {
-        state.warn(format!("warning: {w}"));
+        state.status.warn(format!("warning: {w}"));
     }
     if let Some(w) = store_warning {
         tracing::warn!(%w, "cache set aside");
-        state.warn(w);
+        state.status.warn(w);
     }
     // What the board showed when it last closed: cards changed since are marked.
     state.last_look = match look.join() {
@@ -555,10 +555,12 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
                 ..Default::default()
             });
             if n > 0 {
-                state.info(format!("{n} changes queued earlier are being sent"));
+                state
+                    .status
+                    .info(format!("{n} changes queued earlier are being sent"));
             }
         }
-        (Err(e), _) | (_, Err(e)) => state.warn(format!("outbox unreadable: {e}")),
+        (Err(e), _) | (_, Err(e)) => state.status.warn(format!("outbox unreadable: {e}")),
     }
     if remembered.is_some() {
         state.follow_remembered(remembered);
@@ -700,7 +702,7 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
     rt.shutdown_timeout(Duration::from_millis(200));
     // Remember what it showed, for "what changed since you last looked".
     if let Ok(last) = &result
-        && last.loaded
+        && last.session.loaded
         && let Ok(s) = Store::open(&store_path)
     {
         let seen = glboard::core::domain::since::glimpses(&last.ws, &last.team);
@@ -787,7 +789,12 @@ fn open_on_milestone(cli: &Cli, state: &mut AppState) -> Result<(), ExitCode> {
     let Some(what) = &cli.milestone else {
         return Ok(());
     };
-    match glboard::commands::find_milestone(&state.ws.milestones, &state.team, state.today, what) {
+    match glboard::commands::find_milestone(
+        &state.ws.milestones,
+        &state.team,
+        state.session.today,
+        what,
+    ) {
         Ok(m) => {
             let id = m.id;
             state.board = BoardKind::Iteration;

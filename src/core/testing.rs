@@ -139,7 +139,7 @@ pub fn state() -> AppState {
         NaiveDate::from_ymd_opt(2025, 11, 5).unwrap(),
         BoardKind::Iteration,
     );
-    s.sync.enabled = true;
+    s.session.sync.enabled = true;
     update(
         &mut s,
         Action::Resize {

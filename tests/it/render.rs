@@ -38,7 +38,7 @@ fn keys(s: &mut AppState, ks: &str) {
 }
 
 fn screen(s: &AppState) -> String {
-    let (w, h) = s.viewport;
+    let (w, h) = s.session.viewport;
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     t.draw(|f| view::draw(f, s, &Theme::new(false, false)))
         .unwrap();
@@ -160,9 +160,9 @@ fn live_state(loaded: bool) -> AppState {
         }
     };
     let mut s = AppState::new(ws, team, today(), BoardKind::Iteration);
-    s.loaded = loaded;
-    s.status = None;
-    s.sync.enabled = true;
+    s.session.loaded = loaded;
+    s.status.message = None;
+    s.session.sync.enabled = true;
     update(
         &mut s,
         Action::Resize {
@@ -209,7 +209,7 @@ fn empty_cache_and_the_first_sync_failed() {
 fn cached_board_offline_and_rate_limited() {
     use glboard::core::app::action::SyncEvent;
     let mut s = live_state(true);
-    s.sync.last_success = Some(at("09:00"));
+    s.session.sync.last_success = Some(at("09:00"));
     update(&mut s, Action::Tick { now: at("11:05") });
     update(
         &mut s,
@@ -259,8 +259,8 @@ fn milestone_picker() {
 fn pending_changes_and_the_problems_panel() {
     use glboard::core::app::action::OutboxEvent;
     let mut s = live_state(true);
-    s.now = Some(at("10:00"));
-    s.sync.last_success = Some(at("09:58"));
+    s.session.now = Some(at("10:00"));
+    s.session.sync.last_success = Some(at("09:58"));
     let mut changes = Vec::new();
     for k in ["llL", "jL", "w13<Enter>"] {
         for key in keymap::parse_sequence(k).unwrap() {
@@ -387,7 +387,7 @@ fn replan_progress_bar() {
             ..Default::default()
         })),
     );
-    s.status = None;
+    s.status.message = None;
     let out = screen(&s);
     let last = out.lines().last().unwrap().to_owned();
     assert!(last.contains(&format!("10/{}", changes.len())), "{last}");
@@ -571,7 +571,7 @@ fn no_text_is_invisible_on_its_background_in_either_theme() {
     for (color, light) in [(true, false), (true, true), (false, false)] {
         let theme = Theme::new(color, light);
         for (name, s) in &screens {
-            let (w, h) = s.viewport;
+            let (w, h) = s.session.viewport;
             let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
             t.draw(|f| view::draw(f, s, &theme)).unwrap();
             let buf = t.backend().buffer();
@@ -678,7 +678,7 @@ fn previews_ask_first_and_the_question_fits_80x24() {
         keys(&mut s, ks);
         let glboard::core::app::screens::Mode::Confirm(ConfirmScreen { prompt, .. }) = &s.mode
         else {
-            panic!("{ks}: no question: {:?}", s.status);
+            panic!("{ks}: no question: {:?}", s.status.message);
         };
         let prompt = prompt.clone();
         for scroll in ["", "jjjjjjjjjjjj"] {
@@ -713,7 +713,7 @@ fn header_and_status_line_are_not_cut_at_80_columns() {
     ] {
         let mut s = state(board, 80, 24);
         keys(&mut s, ks);
-        s.status = None;
+        s.status.message = None;
         let text = screen(&s);
         let lines: Vec<&str> = text.lines().map(|l| l.trim_matches('"')).collect();
         for row in [0, 1, 23] {
@@ -817,7 +817,7 @@ fn a_summary_conflict_says_what_r_does_at_80x24() {
             changes.extend(saved(&mut s, &fx));
         }
     }
-    assert_eq!(changes.len(), 1, "{:?}", s.status);
+    assert_eq!(changes.len(), 1, "{:?}", s.status.message);
     update(
         &mut s,
         Action::Store(Box::new(glboard::core::app::action::StoreUpdate {

@@ -86,9 +86,9 @@ pub fn marked(state: &AppState) -> Vec<IssueId> {
 fn said(state: &mut AppState) {
     let n = marked(state).len();
     if n == 0 {
-        state.info("no card marked");
+        state.status.info("no card marked");
     } else {
-        state.info(format!(
+        state.status.info(format!(
             "{n} marked: card actions apply to {} (Esc clears)",
             if n == 1 { "it" } else { "all of them" }
         ));
@@ -98,7 +98,7 @@ fn said(state: &mut AppState) {
 /// `v`: mark or unmark the selected card.
 pub(crate) fn toggle(state: &mut AppState) -> Vec<Effect> {
     let Some(id) = state.selected_issue().map(|i| i.id) else {
-        state.info("no card selected");
+        state.status.info("no card selected");
         return Vec::new();
     };
     state.marked.toggle(id);
@@ -147,7 +147,7 @@ pub(crate) fn clear(state: &mut AppState) -> bool {
     }
     let n = state.marked.len();
     state.marked.clear();
-    state.info(format!("{n} unmarked"));
+    state.status.info(format!("{n} unmarked"));
     true
 }
 
@@ -240,16 +240,16 @@ pub(crate) fn act_all(state: &mut AppState, ids: &[IssueId], intent: Intent) -> 
     }
     if steps.is_empty() {
         if refused.is_empty() {
-            state.info(format!("nothing to change: {label}"));
+            state.status.info(format!("nothing to change: {label}"));
         } else {
-            state.warn(label);
+            state.status.warn(label);
         }
         return Vec::new();
     }
     // Done: the marks go, so the next action is for one card again.
     state.marked.clear();
     let fx = commit_action(state, steps, label, UndoAs::Step);
-    if let Some(msg) = state.status.as_mut() {
+    if let Some(msg) = state.status.message.as_mut() {
         msg.text.push_str(" · marks cleared");
     }
     fx
@@ -293,13 +293,13 @@ mod tests {
         let fx = keys(&mut s, "L");
         assert_eq!(enqueued(&fx).len(), n);
         assert!(s.marked.is_empty(), "marks left after the action");
-        let said = &s.status.as_ref().unwrap().text;
+        let said = &s.status.message.as_ref().unwrap().text;
         assert!(said.ends_with("marks cleared"), "{said}");
         keys(&mut s, "u");
         assert!(s.marked.is_empty(), "marks back after the undo");
         // The next action is for the selected card alone.
         let fx = keys(&mut s, "w7<Enter>");
-        assert_eq!(enqueued(&fx).len(), 1, "{:?}", s.status);
+        assert_eq!(enqueued(&fx).len(), 1, "{:?}", s.status.message);
     }
 
     #[test]
@@ -311,7 +311,7 @@ mod tests {
         keys(&mut s, "m");
         let fx = keys(&mut s, "Ready<Enter>");
         assert!(enqueued(&fx).is_empty());
-        assert_eq!(s.marked.len(), n, "{:?}", s.status);
+        assert_eq!(s.marked.len(), n, "{:?}", s.status.message);
     }
 
     #[test]

@@ -6,7 +6,8 @@
 use crate::core::app::action::{Effect, OutboxEvent};
 use crate::core::app::changes::{UndoEntry, Unsaved};
 use crate::core::app::overlay::placeholder_id;
-use crate::core::app::state::{AppState, Severity, StatusMessage};
+use crate::core::app::state::AppState;
+use crate::core::app::status::{Severity, StatusMessage};
 use crate::core::domain::edit::{self, Change, Edit, NewIssue, Reorder, Seen};
 use crate::core::domain::model::{Issue, IssueId, label_scope};
 use crate::core::domain::workflow::{self, Intent, Refusal};
@@ -70,10 +71,10 @@ pub fn commit_action(
 ) -> Vec<Effect> {
     let steps: Vec<Step> = steps.into_iter().filter(|s| !s.edit.is_empty()).collect();
     if steps.is_empty() {
-        state.info("nothing to change");
+        state.status.info("nothing to change");
         return Vec::new();
     }
-    let live = !state.ws.is_demo && state.sync.enabled;
+    let live = !state.ws.is_demo && state.session.sync.enabled;
     let local = next_local(state);
     let mut changes = Vec::with_capacity(steps.len());
     let mut places = Vec::with_capacity(steps.len());
@@ -129,10 +130,12 @@ pub fn commit_action(
     state.relayout();
     let said = format!("{label}{}", nowhere(state, &changes));
     if !live {
-        state.info(format!("{said} (demo: changed here, not sent)"));
+        state
+            .status
+            .info(format!("{said} (demo: changed here, not sent)"));
         return Vec::new();
     }
-    state.info(said);
+    state.status.info(said);
     state.changes.unsaved.push(Unsaved {
         local,
         changes: changes.clone(),
@@ -206,11 +209,11 @@ pub fn act_together(
             commit(state, issue.id, p.edit, p.summary, position, undo)
         }
         Err(Refusal::NothingToChange) => {
-            state.info(format!("nothing to change: {name}"));
+            state.status.info(format!("nothing to change: {name}"));
             Vec::new()
         }
         Err(Refusal::Invalid(why) | Refusal::Unsupported(why)) => {
-            state.warn(why);
+            state.status.warn(why);
             Vec::new()
         }
     }
@@ -219,7 +222,7 @@ pub fn act_together(
 /// `u`: undo the last user action as a whole, or say why it cannot be.
 pub fn undo(state: &mut AppState) -> Vec<Effect> {
     let Some(entry) = state.changes.undo.pop() else {
-        state.info("nothing to undo");
+        state.status.info("nothing to undo");
         return Vec::new();
     };
     if !entry.undoable {
@@ -230,7 +233,7 @@ pub fn undo(state: &mut AppState) -> Vec<Effect> {
             .map_or("nothing is left to undo".to_owned(), |e| {
                 format!("u again undoes: {}", e.label)
             });
-        state.warn(format!(
+        state.status.warn(format!(
             "{} cannot be undone (GitLab keeps it); {next}",
             entry.label
         ));
@@ -303,7 +306,7 @@ fn board_back(state: &mut AppState, before: crate::core::app::changes::BoardBefo
         state.milestone = before.milestone;
         state.relayout();
     }
-    if let Some(msg) = state.status.as_mut() {
+    if let Some(msg) = state.status.message.as_mut() {
         let title = state
             .milestone
             .and_then(|m| state.ws.milestone(m))
@@ -320,7 +323,7 @@ pub fn create(state: &mut AppState, new: NewIssue) -> Vec<Effect> {
     let local = next_local(state);
     let id = placeholder_id(state.changes.session, local);
     let me = state.ws.me.clone();
-    let mut card = edit::placeholder(id, &new, me, state.now);
+    let mut card = edit::placeholder(id, &new, me, state.session.now);
     card.position = state
         .ws
         .issues
@@ -353,11 +356,13 @@ pub fn create(state: &mut AppState, new: NewIssue) -> Vec<Effect> {
         board_before: None,
     });
     state.relayout();
-    if state.ws.is_demo || !state.sync.enabled {
-        state.info(format!("{summary} (demo: created here, not sent)"));
+    if state.ws.is_demo || !state.session.sync.enabled {
+        state
+            .status
+            .info(format!("{summary} (demo: created here, not sent)"));
         return Vec::new();
     }
-    state.info(summary);
+    state.status.info(summary);
     state.changes.unsaved.push(Unsaved {
         local,
         changes: vec![change.clone()],
@@ -394,7 +399,7 @@ pub fn retry(state: &mut AppState, mut change: Change) -> Vec<Effect> {
     });
     state.rebuild(&std::iter::once(issue).collect());
     state.relayout();
-    state.info(if again {
+    state.status.info(if again {
         format!(
             "retrying: {} over GitLab's text as it is now",
             change.summary
@@ -436,7 +441,7 @@ pub fn finish_batch(state: &mut AppState) {
         } else {
             Severity::Warning
         };
-        state.status = Some(StatusMessage { text, severity });
+        state.status.message = Some(StatusMessage { text, severity });
     }
 }
 
@@ -461,7 +466,9 @@ pub fn on_outbox(state: &mut AppState, ev: OutboxEvent) -> Vec<Effect> {
                 }
                 state.changes.pending.sort_by_key(|c| c.id);
             } else if ids.is_empty() {
-                state.info("nothing left to retry: newer changes have set those fields since");
+                state
+                    .status
+                    .info("nothing left to retry: newer changes have set those fields since");
             }
             if let Some(b) = state.changes.batch.as_mut()
                 && b.local == local
@@ -489,14 +496,14 @@ pub fn on_outbox(state: &mut AppState, ev: OutboxEvent) -> Vec<Effect> {
             }
             state.rebuild(&issues);
             state.relayout();
-            state.status = Some(StatusMessage {
+            state.status.message = Some(StatusMessage {
                 text: format!("could not save the change, so it was not sent: {reason}"),
                 severity: Severity::Error,
             });
         }
         OutboxEvent::Waiting { why } => state.changes.outbox_wait = Some(why),
         OutboxEvent::Flowing => state.changes.outbox_wait = None,
-        OutboxEvent::Said { text } => state.info(text),
+        OutboxEvent::Said { text } => state.status.info(text),
     }
     Vec::new()
 }
@@ -520,7 +527,7 @@ mod tests {
             chrono::NaiveDate::from_ymd_opt(2025, 11, 5).unwrap_or_default(),
             BoardKind::Iteration,
         );
-        s.sync.enabled = true;
+        s.session.sync.enabled = true;
         let fx = act(&mut s, &i, Intent::Lane("In Progress".into()));
         assert_eq!(fx.len(), 1);
         // Written down and applied; then someone moved it to Blocked.

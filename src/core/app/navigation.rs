@@ -30,12 +30,12 @@ pub fn show_milestone(state: &mut AppState, id: MilestoneId) -> Vec<Effect> {
         .shown_milestone()
         .map(|m| m.title.clone())
         .unwrap_or_default();
-    state.info(if planning {
+    state.status.info(if planning {
         format!("planning: backlog → {title}")
     } else {
         format!("showing {title}")
     });
-    if state.sync.enabled {
+    if state.session.sync.enabled {
         vec![Effect::ShowMilestone(id)]
     } else {
         Vec::new()

@@ -33,12 +33,14 @@ pub(crate) fn start_new_issue(state: &mut AppState) -> Vec<Effect> {
         Some(ColumnKind::Open) => None,
         Some(ColumnKind::Iteration) => Some(state.team.ready_lane.clone()),
         Some(ColumnKind::Closed) | None => {
-            state.warn("new issues go in a lane, not in Closed");
+            state.status.warn("new issues go in a lane, not in Closed");
             return Vec::new();
         }
     };
     if state.ws.projects.is_empty() {
-        state.warn("no project known yet: wait for the first sync");
+        state
+            .status
+            .warn("no project known yet: wait for the first sync");
         return Vec::new();
     }
     state.mode = Mode::Input(InputScreen {
@@ -55,7 +57,7 @@ pub(crate) fn new_issue_titled(
     lane: Option<String>,
 ) -> Vec<Effect> {
     if title.is_empty() {
-        state.info("no title: nothing created");
+        state.status.info("no title: nothing created");
         return Vec::new();
     }
     // The project: remembered, else that of the cards around, else asked.
@@ -147,7 +149,9 @@ pub(crate) fn on_description(state: &mut AppState, text: Result<String, String>)
         Ok(t) => {
             new.description = t.trim().to_owned();
         }
-        Err(why) => state.warn(format!("{why}; created without a description")),
+        Err(why) => state
+            .status
+            .warn(format!("{why}; created without a description")),
     }
     create(state, new)
 }

@@ -10,7 +10,8 @@ use std::collections::{HashMap, HashSet};
 
 use crate::core::app::action::StoreUpdate;
 use crate::core::app::changes::Problem;
-use crate::core::app::state::{AppState, Severity, StatusMessage};
+use crate::core::app::state::AppState;
+use crate::core::app::status::{Severity, StatusMessage};
 use crate::core::domain::board;
 use crate::core::domain::edit::{self, Change};
 use crate::core::domain::model::{Issue, IssueId};
@@ -86,7 +87,8 @@ impl AppState {
                 Some(b) => b,
                 None => match changes.iter().find_map(|c| c.edit.create.as_ref()) {
                     Some(new) => {
-                        let mut card = edit::placeholder(id, new, self.ws.me.clone(), self.now);
+                        let mut card =
+                            edit::placeholder(id, new, self.ws.me.clone(), self.session.now);
                         // GitLab puts a new issue at the end of the list.
                         card.position = match index.get(&id) {
                             Some(&n) => self.ws.issues[n].position,
@@ -144,13 +146,14 @@ impl AppState {
             // Found out since the board opened (a sync, a change's answer).
             self.ws.free_tier = free;
             if free {
-                self.info(crate::core::domain::workflow::FREE_TIER_NOTICE);
+                self.status
+                    .info(crate::core::domain::workflow::FREE_TIER_NOTICE);
             }
         }
         // Refusals new to this board are said once.
         let known: HashSet<u64> = self.changes.problems.iter().map(|p| p.change.id).collect();
         if let Some((c, reason)) = failed.iter().rev().find(|(c, _)| !known.contains(&c.id)) {
-            self.status = Some(StatusMessage {
+            self.status.message = Some(StatusMessage {
                 text: format!("{}: {reason} (! for details)", c.summary),
                 severity: Severity::Error,
             });
@@ -164,7 +167,8 @@ impl AppState {
             self.changes.outbox_wait = None;
         }
         if let Some(t) = synced_at {
-            self.sync.last_success = Some(self.sync.last_success.map_or(t, |l| l.max(t)));
+            self.session.sync.last_success =
+                Some(self.session.sync.last_success.map_or(t, |l| l.max(t)));
         }
         // A created issue takes its placeholder's place (and selection).
         for (c, real) in &sent {

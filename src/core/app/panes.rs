@@ -37,11 +37,13 @@ pub fn open_detail(
 ) -> Vec<crate::core::app::action::Effect> {
     state.mode = crate::core::app::screens::Mode::Detail(DetailScreen { issue, scroll: 0 });
     match state.ws.issue(issue) {
-        Some(i) if state.sync.enabled => vec![crate::core::app::action::Effect::LoadNotes {
-            issue,
-            project: i.project_id,
-            iid: i.iid,
-        }],
+        Some(i) if state.session.sync.enabled => {
+            vec![crate::core::app::action::Effect::LoadNotes {
+                issue,
+                project: i.project_id,
+                iid: i.iid,
+            }]
+        }
         _ => Vec::new(),
     }
 }
@@ -140,10 +142,16 @@ pub fn detail_lines(state: &AppState, issue: &Issue, width: usize) -> Vec<RichLi
             format!("@{} ({})", u.username, u.name)
         }),
     ));
-    lines.push(field("Created", when(issue.created_at, state.today)));
-    lines.push(field("Updated", when(issue.updated_at, state.today)));
+    lines.push(field(
+        "Created",
+        when(issue.created_at, state.session.today),
+    ));
+    lines.push(field(
+        "Updated",
+        when(issue.updated_at, state.session.today),
+    ));
     if let Some(c) = issue.closed_at {
-        lines.push(field("Closed", when(c, state.today)));
+        lines.push(field("Closed", when(c, state.session.today)));
     }
     lines.push(vec![
         run(format!("{:<11}", "URL"), Emphasis::Marker),
@@ -157,7 +165,7 @@ pub fn detail_lines(state: &AppState, issue: &Issue, width: usize) -> Vec<RichLi
     } else {
         lines.extend(body);
     }
-    if state.sync.enabled {
+    if state.session.sync.enabled {
         lines.push(Vec::new());
         lines.push(vec![run("Comments", Emphasis::Heading)]);
         match state.notes.of(issue.id) {
@@ -176,7 +184,7 @@ pub fn detail_lines(state: &AppState, issue: &Issue, width: usize) -> Vec<RichLi
                     lines.push(vec![
                         run(format!("@{}", n.author), Emphasis::Strong),
                         run(
-                            format!(" · {}", when(n.created_at, state.today)),
+                            format!(" · {}", when(n.created_at, state.session.today)),
                             Emphasis::Marker,
                         ),
                     ]);
@@ -270,7 +278,7 @@ pub fn notes_to_reread(
     state: &AppState,
     u: &crate::core::app::action::StoreUpdate,
 ) -> Vec<crate::core::app::action::Effect> {
-    let Some(id) = detail_issue(state).filter(|_| state.sync.enabled) else {
+    let Some(id) = detail_issue(state).filter(|_| state.session.sync.enabled) else {
         return Vec::new();
     };
     let touched = u.full.is_some()

@@ -6,6 +6,9 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::core::app::session::Session;
+use crate::core::app::status::StatusLine;
+
 use crate::core::app::changes::Changes;
 use crate::core::app::command::KeyPress;
 use crate::core::app::geometry;
@@ -106,118 +109,6 @@ pub struct BoardView {
     pub selected: Option<IssueId>,
 }
 
-/// How serious a status message is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Severity {
-    Info,
-    Warning,
-    Error,
-}
-
-/// A message on the status line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatusMessage {
-    pub text: String,
-    pub severity: Severity,
-}
-
-/// Where the background sync stands.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum SyncPhase {
-    #[default]
-    Idle,
-    Running {
-        fetched: usize,
-        total: Option<u64>,
-    },
-    Failed {
-        message: String,
-        offline: bool,
-    },
-    RateLimited {
-        until: String,
-    },
-    /// GitLab answers nothing in time, since `since` (local `HH:MM`).
-    NotAnswering {
-        since: String,
-    },
-}
-
-/// The sync's state as the status line tells it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct SyncStatus {
-    /// False for the demo: nothing to sync with.
-    pub enabled: bool,
-    pub last_success: Option<DateTime<Utc>>,
-    pub phase: SyncPhase,
-}
-
-/// "3 min ago" style age of `then` at `now`.
-pub fn age(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    let s = (now - then).num_seconds().max(0);
-    match s {
-        0..=59 => "just now".into(),
-        60..=3599 => format!("{} min ago", s / 60),
-        3600..=86_399 => format!("{} h ago", s / 3600),
-        _ => format!("{} d ago", s / 86_400),
-    }
-}
-
-impl SyncStatus {
-    /// The whole error of a failed sync, for the status line's wide part.
-    pub fn error_detail(&self) -> Option<String> {
-        match &self.phase {
-            SyncPhase::Failed {
-                message,
-                offline: false,
-            } if self.enabled => Some(format!("sync failed: {message}")),
-            _ => None,
-        }
-    }
-
-    /// The status line's words for the sync, and how loud to say them.
-    pub fn label(&self, now: Option<DateTime<Utc>>) -> Option<(String, Severity)> {
-        if !self.enabled {
-            return None;
-        }
-        let synced = match (self.last_success, now) {
-            (Some(t), Some(now)) => Some(format!("synced {}", age(t, now))),
-            (Some(_), None) => Some("synced".to_owned()),
-            (None, _) => None,
-        };
-        Some(match &self.phase {
-            SyncPhase::Idle => (
-                synced.unwrap_or_else(|| "not synced yet".into()),
-                Severity::Info,
-            ),
-            SyncPhase::Running { fetched, total } => (
-                match total {
-                    Some(t) if *fetched > 0 => format!("syncing… {fetched}/{t}"),
-                    _ if *fetched > 0 => format!("syncing… {fetched}"),
-                    _ => "syncing…".into(),
-                },
-                Severity::Info,
-            ),
-            SyncPhase::Failed { offline: true, .. } => (
-                // "last synced": the data on screen is from then.
-                match synced {
-                    Some(s) => format!("offline · last {s}"),
-                    None => "offline".into(),
-                },
-                Severity::Warning,
-            ),
-            SyncPhase::Failed { offline: false, .. } => ("sync failed".into(), Severity::Error),
-            SyncPhase::RateLimited { until } => {
-                (format!("rate-limited until {until}"), Severity::Warning)
-            }
-            SyncPhase::NotAnswering { since } => (
-                format!("GitLab not answering since {since}"),
-                Severity::Warning,
-            ),
-        })
-    }
-}
-
 /// Everything the UI shows and remembers.
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -229,9 +120,11 @@ pub struct AppState {
     pub changes: Changes,
     pub ws: Workspace,
     pub team: TeamConfig,
-    pub today: NaiveDate,
-    /// Today follows the local clock (not pinned by `--today`).
-    pub clock_today: bool,
+    /// This run in its terminal: today and the clock, the terminal's
+    /// size, the sync, quitting.
+    pub session: Session,
+    /// The status line's message.
+    pub status: StatusLine,
     pub iteration: IterationPick,
     pub board: BoardKind,
     /// The iteration board's milestone.
@@ -246,18 +139,9 @@ pub struct AppState {
     pub layout: BoardLayout,
     /// Per board (indexed by [`BoardKind::index`]).
     pub views: [BoardView; 3],
-    /// Terminal size in cells.
-    pub viewport: (u16, u16),
     /// Keys of an unfinished chord (`g` waiting for `g`).
     pub pending_keys: Vec<KeyPress>,
-    pub status: Option<StatusMessage>,
     pub ambiguous_iids: HashSet<u64>,
-    pub quit: bool,
-    /// False until there is data to show (an empty cache before the first sync).
-    pub loaded: bool,
-    pub sync: SyncStatus,
-    /// The wall clock at the last tick (the core has no clock of its own).
-    pub now: Option<DateTime<Utc>>,
     /// Cards marked for a bulk change, in the order marked.
     pub marked: crate::core::app::bulk::Marks,
     /// What the board showed when it last closed (and when): cards changed
@@ -284,17 +168,16 @@ impl AppState {
     pub fn new(ws: Workspace, team: TeamConfig, today: NaiveDate, board: BoardKind) -> Self {
         let iteration = iteration::pick(&ws.milestones, &team, today);
         let ambiguous_iids = board::ambiguous_iids(&ws);
-        let status = iteration.rule.explain().map(|text| StatusMessage {
-            text,
-            severity: Severity::Info,
-        });
+        let mut status = StatusLine::default();
+        if let Some(text) = iteration.rule.explain() {
+            status.info(text);
+        }
         let mut s = AppState {
             milestone: iteration.current,
             iteration,
             ws,
             team,
-            today,
-            clock_today: false,
+            session: Session::new(today),
             board,
             sort: SortMode::Manual,
             filter: String::new(),
@@ -310,15 +193,10 @@ impl AppState {
                 BoardView::default(),
                 BoardView::default(),
             ],
-            viewport: (80, 24),
             pending_keys: Vec::new(),
             back: None,
             status,
             ambiguous_iids,
-            quit: false,
-            loaded: true,
-            sync: SyncStatus::default(),
-            now: None,
             notes: Default::default(),
             retired: Vec::new(),
             marked: Default::default(),
@@ -346,17 +224,18 @@ impl AppState {
             self.team.lanes = lanes;
         }
         let old_explain = self.iteration.rule.explain();
-        self.iteration = iteration::pick(&self.ws.milestones, &self.team, self.today);
+        self.iteration = iteration::pick(&self.ws.milestones, &self.team, self.session.today);
         // Replace a stale explanation of the iteration pick.
         if self
             .status
+            .message
             .as_ref()
             .is_some_and(|m| Some(&m.text) == old_explain.as_ref())
         {
-            self.status = self.iteration.rule.explain().map(|text| StatusMessage {
-                text,
-                severity: Severity::Info,
-            });
+            self.status = StatusLine::default();
+            if let Some(text) = self.iteration.rule.explain() {
+                self.status.info(text);
+            }
         }
         if self
             .milestone
@@ -367,7 +246,7 @@ impl AppState {
         let ids = self.overlay_ids();
         self.rebuild(&ids);
         self.ambiguous_iids = board::ambiguous_iids(&self.ws);
-        self.loaded = true;
+        self.session.loaded = true;
         if let Mode::Detail(DetailScreen { issue, .. }) = self.mode
             && self.ws.issue(issue).is_none()
         {
@@ -381,7 +260,7 @@ impl AppState {
     pub fn follow_remembered(&mut self, remembered: Option<MilestoneId>) {
         let usable = remembered.and_then(|id| self.ws.milestone(id)).filter(|m| {
             m.state == crate::core::domain::model::MilestoneState::Active
-                && m.due_date.is_none_or(|d| d >= self.today)
+                && m.due_date.is_none_or(|d| d >= self.session.today)
         });
         if let Some(m) = usable {
             self.followed = Some(m.id);
@@ -460,7 +339,7 @@ impl AppState {
         );
         if self.quick != QuickFilter::All {
             let me = self.ws.me.as_ref().map(|u| u.id);
-            let stale_before = self.today - chrono::Duration::days(14);
+            let stale_before = self.session.today - chrono::Duration::days(14);
             let quick = self.quick;
             let ws = &self.ws;
             for col in &mut self.layout.columns {
@@ -488,7 +367,7 @@ impl AppState {
         if let QuickFilter::Saved(n) = self.quick
             && let Some(v) = self.settings.saved_views.get(usize::from(n))
         {
-            v.apply(&mut self.layout, &self.ws, self.today);
+            v.apply(&mut self.layout, &self.ws, self.session.today);
         }
         let ncols = self.layout.columns.len();
         let selected = self.view().selected;
@@ -538,7 +417,7 @@ impl AppState {
 
     /// Scroll so the selected card and column are on screen.
     pub fn ensure_visible(&mut self) {
-        let (w, h) = self.viewport;
+        let (w, h) = self.session.viewport;
         let Ok(scr) = geometry::screen(w, h) else {
             return;
         };
@@ -564,38 +443,8 @@ impl AppState {
         }
     }
 
-    /// Set an informational status message.
-    pub fn info(&mut self, text: impl Into<String>) {
-        self.status = Some(StatusMessage {
-            text: text.into(),
-            severity: Severity::Info,
-        });
-    }
-
-    /// Set a warning status message.
-    pub fn warn(&mut self, text: impl Into<String>) {
-        self.status = Some(StatusMessage {
-            text: text.into(),
-            severity: Severity::Warning,
-        });
-    }
-
     /// The short reference of an issue (`#123` or `project#123` when ambiguous).
     pub fn short_ref(&self, issue: &Issue) -> String {
         board::short_ref(&self.ws, issue, &self.ambiguous_iids)
-    }
-
-    /// The instant ages are counted to: the clock at the last tick when
-    /// today follows it, else noon of today (`--today` pins it).
-    pub fn instant(&self) -> DateTime<Utc> {
-        let noon = self
-            .today
-            .and_hms_opt(12, 0, 0)
-            .map(|t| chrono::TimeZone::from_utc_datetime(&Utc, &t))
-            .unwrap_or_default();
-        match self.now {
-            Some(now) if self.clock_today && now.date_naive() == self.today => now,
-            _ => noon,
-        }
     }
 }

@@ -13,7 +13,9 @@ use crate::core::app::screens::Mode;
 use crate::core::app::screens::detail::DetailScreen;
 use crate::core::app::screens::help::HelpScreen;
 use crate::core::app::screens::pager::{clamp_overlay_scroll, scroll_overlay};
-use crate::core::app::state::{AppState, Severity, SyncPhase};
+use crate::core::app::session::SyncPhase;
+use crate::core::app::state::AppState;
+use crate::core::app::status::Severity;
 use crate::core::app::workflow_keys;
 use crate::core::domain::board::BoardKind;
 use crate::core::domain::iteration;
@@ -37,7 +39,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Resize { width, height } => {
-            state.viewport = (width, height);
+            state.session.viewport = (width, height);
             state.ensure_visible();
             clamp_overlay_scroll(state);
             Vec::new()
@@ -47,7 +49,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Tick { now } => {
-            state.now = Some(now);
+            state.session.now = Some(now);
             Vec::new()
         }
         Action::Sync(ev) => on_sync(state, ev),
@@ -78,7 +80,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
 /// screen closed: back to that screen (the detail only while its issue is
 /// still there).
 fn return_to_parent(state: &mut AppState) {
-    if state.quit {
+    if state.session.quit {
         state.back = None;
         return;
     }
@@ -97,11 +99,11 @@ fn return_to_parent(state: &mut AppState) {
 /// milestone checks follow it; a board showing the current iteration (not
 /// following another) moves on with it.
 fn on_today(state: &mut AppState, today: chrono::NaiveDate) {
-    if today == state.today {
+    if today == state.session.today {
         return;
     }
     let old_current = state.iteration.current;
-    state.today = today;
+    state.session.today = today;
     state.iteration = iteration::pick(&state.ws.milestones, &state.team, today);
     if state.followed.is_none() && state.milestone == old_current {
         state.milestone = state.iteration.current;
@@ -109,7 +111,7 @@ fn on_today(state: &mut AppState, today: chrono::NaiveDate) {
             && let Some(m) = state.shown_milestone()
         {
             let text = format!("a new day: {} is the current iteration", m.title);
-            state.info(text);
+            state.status.info(text);
         }
     }
     state.relayout();
@@ -119,7 +121,9 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<Effect> {
     let mut fx = Vec::new();
     let phase = match ev {
         // Trying again: still said until GitLab answers.
-        SyncEvent::Started if matches!(state.sync.phase, SyncPhase::NotAnswering { .. }) => {
+        SyncEvent::Started
+            if matches!(state.session.sync.phase, SyncPhase::NotAnswering { .. }) =>
+        {
             return fx;
         }
         SyncEvent::Started => SyncPhase::Running {
@@ -130,7 +134,7 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<Effect> {
         SyncEvent::Done { at } => {
             // "synced" shows once the data is on screen: the cache's
             // update (with its sync time) brings it.
-            state.now = Some(state.now.map_or(at, |n| n.max(at)));
+            state.session.now = Some(state.session.now.map_or(at, |n| n.max(at)));
             // GitLab answers: changes waiting offline go now, and the
             // status line no longer says offline next to "synced".
             if state.changes.outbox_wait == Some(crate::core::app::action::WaitReason::Offline) {
@@ -143,7 +147,7 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<Effect> {
         SyncEvent::RateLimited { until } => SyncPhase::RateLimited { until },
         SyncEvent::NotAnswering { since } => SyncPhase::NotAnswering { since },
     };
-    state.sync.phase = phase;
+    state.session.sync.phase = phase;
     fx
 }
 
@@ -151,10 +155,11 @@ fn on_key(state: &mut AppState, key: KeyPress) -> Vec<Effect> {
     // An informational message lasts until the next key.
     if state
         .status
+        .message
         .as_ref()
         .is_some_and(|m| m.severity == Severity::Info)
     {
-        state.status = None;
+        state.status.message = None;
     }
     let ctx = state.mode.context();
     let pending = std::mem::take(&mut state.pending_keys);
@@ -194,7 +199,7 @@ fn on_key(state: &mut AppState, key: KeyPress) -> Vec<Effect> {
 
 fn run(state: &mut AppState, cmd: Command) -> Vec<Effect> {
     if cmd == Command::Quit {
-        state.quit = true;
+        state.session.quit = true;
         return vec![Effect::Quit];
     }
     Mode::command(state, cmd)
@@ -217,7 +222,7 @@ fn on_mouse(state: &mut AppState, m: MouseInput) {
         }
         _ => return,
     }
-    let (w, h) = state.viewport;
+    let (w, h) = state.session.viewport;
     let Ok(scr) = geometry::screen(w, h) else {
         return;
     };
@@ -405,10 +410,16 @@ mod tests {
         assert_eq!(s.layout.card_count(), 0);
         keys(&mut s, "]");
         assert_eq!(s.milestone, Some(2));
-        assert_eq!(s.status.as_ref().unwrap().text, "no later milestone");
+        assert_eq!(
+            s.status.message.as_ref().unwrap().text,
+            "no later milestone"
+        );
         keys(&mut s, "[[");
         assert_eq!(s.milestone, Some(1));
-        assert_eq!(s.status.as_ref().unwrap().text, "no earlier milestone");
+        assert_eq!(
+            s.status.message.as_ref().unwrap().text,
+            "no earlier milestone"
+        );
     }
 
     #[test]
@@ -450,19 +461,19 @@ mod tests {
             update(&mut s, Action::Key(KeyPress::plain(KeyCode::Esc))),
             vec![]
         );
-        assert!(!s.quit);
+        assert!(!s.session.quit);
         // Planning mode: Esc and q go back to the iteration board.
         for key in ["<Esc>", "q"] {
             keys(&mut s, "gp");
             assert_eq!(s.board, BoardKind::Planning);
             keys(&mut s, key);
             assert_eq!(s.board, BoardKind::Iteration, "{key}");
-            assert!(!s.quit, "{key}");
+            assert!(!s.session.quit, "{key}");
         }
         // A quick view is closed first too.
         keys(&mut s, "f");
         keys(&mut s, "q");
-        assert!(!s.quit);
+        assert!(!s.session.quit);
         assert_eq!(s.quick, crate::core::app::state::QuickFilter::All);
         // Every overlay closes on Esc and q without quitting.
         keys(&mut s, "ll");
@@ -471,12 +482,12 @@ mod tests {
             assert_ne!(s.mode, Mode::Board, "{open} opens something");
             keys(&mut s, "<Esc>");
             assert_eq!(s.mode, Mode::Board, "{open}");
-            assert!(!s.quit, "{open}");
+            assert!(!s.session.quit, "{open}");
         }
         keys(&mut s, "?");
         keys(&mut s, "q");
         assert_eq!(s.mode, Mode::Board);
-        assert!(!s.quit);
+        assert!(!s.session.quit);
         assert_eq!(
             update(&mut s, Action::Key(KeyPress::char('q'))),
             vec![Effect::Quit]
@@ -506,7 +517,7 @@ mod tests {
                 "{open} then Esc: {:?}",
                 s.mode
             );
-            assert!(!s.quit);
+            assert!(!s.session.quit);
         }
         // Actions apply to the pane's issue and the pane stays.
         let fx = type_keys(&mut s, "t");
@@ -529,7 +540,7 @@ mod tests {
         assert!(matches!(fx.as_slice(), [Effect::Copy(_)]));
         type_keys(&mut s, "q");
         assert_eq!(s.mode, Mode::Board);
-        assert!(!s.quit);
+        assert!(!s.session.quit);
     }
 
     #[test]
@@ -550,14 +561,14 @@ mod tests {
             assert_ne!(s.mode, Mode::Board, "{open} opens something");
             type_keys(&mut s, close);
             assert_eq!(s.mode, Mode::Board, "{open} then {close}");
-            assert!(!s.quit, "{open} then {close}");
+            assert!(!s.session.quit, "{open} then {close}");
         }
         // A prompt keeps bad input and says why; Esc then closes it only.
         type_keys(&mut s, "wabc<Enter>");
         assert!(matches!(&s.mode, Mode::Input(InputScreen { text, .. }) if text == "abc"));
         type_keys(&mut s, "<Esc>");
         assert_eq!(s.mode, Mode::Board);
-        assert!(!s.quit);
+        assert!(!s.session.quit);
     }
 
     #[test]
@@ -653,6 +664,7 @@ mod tests {
         assert_eq!(s.milestone, s.iteration.current);
         assert!(
             s.status
+                .message
                 .as_ref()
                 .is_some_and(|m| m.text.contains("a new day"))
         );
@@ -670,7 +682,7 @@ mod tests {
     #[test]
     fn sync_results_replace_the_data_keeping_the_selection() {
         let mut s = state();
-        s.sync.enabled = true;
+        s.session.sync.enabled = true;
         keys(&mut s, "llj");
         assert_eq!(selected_iid(&s), Some(103));
         let mut ws = s.ws.clone();
@@ -678,7 +690,7 @@ mod tests {
         ws.issues.iter_mut().find(|i| i.iid == 103).unwrap().title = "renamed".into();
         let at = chrono::Utc::now();
         update(&mut s, Action::Sync(SyncEvent::Started));
-        assert!(matches!(s.sync.phase, SyncPhase::Running { .. }));
+        assert!(matches!(s.session.sync.phase, SyncPhase::Running { .. }));
         update(
             &mut s,
             Action::Store(Box::new(crate::core::app::action::StoreUpdate {
@@ -687,7 +699,10 @@ mod tests {
             })),
         );
         update(&mut s, Action::Sync(SyncEvent::Done { at }));
-        assert_eq!(s.sync.last_success, None, "not before the data is shown");
+        assert_eq!(
+            s.session.sync.last_success, None,
+            "not before the data is shown"
+        );
         update(
             &mut s,
             Action::Store(Box::new(crate::core::app::action::StoreUpdate {
@@ -697,8 +712,8 @@ mod tests {
         );
         assert_eq!(selected_iid(&s), Some(103));
         assert_eq!(s.selected_issue().unwrap().title, "renamed");
-        assert_eq!(s.sync.last_success, Some(at));
-        assert_eq!(s.sync.label(Some(at)).unwrap().0, "synced just now");
+        assert_eq!(s.session.sync.last_success, Some(at));
+        assert_eq!(s.session.sync.label(Some(at)).unwrap().0, "synced just now");
         update(
             &mut s,
             Action::Sync(SyncEvent::Failed {
@@ -709,7 +724,7 @@ mod tests {
         let later = at + chrono::Duration::minutes(3);
         update(&mut s, Action::Tick { now: later });
         assert_eq!(
-            s.sync.label(s.now).unwrap().0,
+            s.session.sync.label(s.session.now).unwrap().0,
             "offline · last synced 3 min ago"
         );
     }
@@ -717,7 +732,7 @@ mod tests {
     #[test]
     fn a_gitlab_that_does_not_answer_is_said_with_since_when_until_it_answers() {
         let mut s = state();
-        s.sync.enabled = true;
+        s.session.sync.enabled = true;
         let at = chrono::Utc::now();
         update(&mut s, Action::Sync(SyncEvent::Started));
         update(
@@ -726,7 +741,7 @@ mod tests {
                 since: "14:05".into(),
             }),
         );
-        let said = |s: &AppState| s.sync.label(Some(at)).unwrap();
+        let said = |s: &AppState| s.session.sync.label(Some(at)).unwrap();
         assert_eq!(
             said(&s),
             ("GitLab not answering since 14:05".into(), Severity::Warning)
@@ -749,7 +764,7 @@ mod tests {
         let mut s = state();
         assert!(update(&mut s, Action::Key(KeyPress::char('r'))).is_empty());
         assert!(update(&mut s, Action::Key(KeyPress::char(']'))).is_empty());
-        s.sync.enabled = true;
+        s.session.sync.enabled = true;
         assert_eq!(
             update(&mut s, Action::Key(KeyPress::char('r'))),
             vec![Effect::Refresh]
@@ -789,7 +804,7 @@ mod tests {
         t.follow_remembered(Some(2));
         assert_eq!(t.milestone, Some(2));
         let mut u = state();
-        u.today = NaiveDate::from_ymd_opt(2025, 12, 30).unwrap();
+        u.session.today = NaiveDate::from_ymd_opt(2025, 12, 30).unwrap();
         u.follow_remembered(Some(2));
         assert_eq!(u.followed, None, "past: back to the current iteration");
     }
@@ -798,9 +813,9 @@ mod tests {
     fn info_messages_last_until_the_next_key() {
         let mut s = state();
         keys(&mut s, "]");
-        assert!(s.status.is_some());
+        assert!(s.status.message.is_some());
         keys(&mut s, "j");
-        assert!(s.status.is_none());
+        assert!(s.status.message.is_none());
     }
 
     #[test]
@@ -808,7 +823,7 @@ mod tests {
         let mut s = state();
         keys(&mut s, "/jq");
         assert_eq!(s.filter, "jq");
-        assert!(!s.quit);
+        assert!(!s.session.quit);
     }
 
     #[test]
@@ -1012,10 +1027,10 @@ mod tests {
         };
         update(&mut s, free());
         assert!(s.ws.free_tier, "found out by a sync after the board opened");
-        let said = s.status.take().expect("said").text;
+        let said = s.status.message.take().expect("said").text;
         assert!(said.contains("Free"), "{said}");
         update(&mut s, free());
-        assert_eq!(s.status, None, "once");
+        assert_eq!(s.status.message, None, "once");
     }
 
     #[test]
@@ -1028,7 +1043,7 @@ mod tests {
         assert_eq!(s.milestone, Some(2));
         assert_eq!(s.layout.columns[1].title, "W47");
         assert_eq!(
-            s.status.as_ref().unwrap().text,
+            s.status.message.as_ref().unwrap().text,
             "planning: backlog → Datastores team - W47"
         );
         keys(&mut s, "[");

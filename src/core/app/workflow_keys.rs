@@ -46,7 +46,7 @@ pub fn board_action(state: &mut AppState, cmd: Command) -> Option<Vec<Effect>> {
             state.quick = state.quick.next(state.settings.saved_views.len());
             state.relayout();
             let n = state.layout.card_count();
-            state.info(format!(
+            state.status.info(format!(
                 "view: {} ({n} cards)",
                 state.quick.name(&state.settings.saved_views)
             ));
@@ -79,7 +79,7 @@ pub fn board_action(state: &mut AppState, cmd: Command) -> Option<Vec<Effect>> {
                 return card_action(state, cmd, id);
             }
             None if is_workflow(cmd) => {
-                state.info("no card selected");
+                state.status.info("no card selected");
                 Vec::new()
             }
             None => return None,
@@ -98,11 +98,13 @@ pub fn card_action(state: &mut AppState, cmd: Command, id: IssueId) -> Option<Ve
         return None;
     }
     let Some(issue) = state.ws.issue(id).cloned() else {
-        state.info("this issue is no longer in the cache");
+        state.status.info("this issue is no longer in the cache");
         return Some(Vec::new());
     };
     if issue.iid == 0 {
-        state.info("this issue is still being created on GitLab");
+        state
+            .status
+            .info("this issue is still being created on GitLab");
         return Some(Vec::new());
     }
     let effects = match cmd {
@@ -214,7 +216,7 @@ pub fn card_action(state: &mut AppState, cmd: Command, id: IssueId) -> Option<Ve
         }
         Command::OpenInBrowser => open_url(state, &issue.web_url.clone()),
         Command::CopyUrl => {
-            state.info(format!("copied {}", issue.web_url));
+            state.status.info(format!("copied {}", issue.web_url));
             vec![Effect::Copy(issue.web_url.clone())]
         }
         Command::Grab => {
@@ -224,7 +226,9 @@ pub fn card_action(state: &mut AppState, cmd: Command, id: IssueId) -> Option<Ve
             state.mode = Mode::Grab(GrabScreen {
                 original: Box::new(issue),
             });
-            state.info("grabbed: hjkl carry the card, Enter drops it, Esc puts it back");
+            state
+                .status
+                .info("grabbed: hjkl carry the card, Enter drops it, Esc puts it back");
             Vec::new()
         }
         _ => return None,
@@ -261,7 +265,9 @@ fn is_workflow(cmd: Command) -> bool {
 /// `gw`: the config's profiles to switch to.
 fn open_profile_picker(state: &mut AppState) -> Vec<Effect> {
     if state.settings.profiles.is_empty() {
-        state.info("one profile only: [profiles.NAME] in the config adds others");
+        state
+            .status
+            .info("one profile only: [profiles.NAME] in the config adds others");
         return Vec::new();
     }
     let mut items = vec![PickItem {
@@ -297,10 +303,12 @@ fn open_profile_picker(state: &mut AppState) -> Vec<Effect> {
 /// (to open elsewhere).
 pub fn open_url(state: &mut AppState, url: &str) -> Vec<Effect> {
     if state.settings.browser {
-        state.info(format!("opening {url}"));
+        state.status.info(format!("opening {url}"));
         vec![Effect::OpenUrl(url.to_owned())]
     } else {
-        state.info(format!("no browser here: {url} (y copies it)"));
+        state
+            .status
+            .info(format!("no browser here: {url} (y copies it)"));
         Vec::new()
     }
 }
@@ -343,14 +351,16 @@ fn subject(state: &AppState, issue: &Issue) -> String {
 }
 
 fn warn(state: &mut AppState, text: &str) -> Vec<Effect> {
-    state.warn(text);
+    state.status.warn(text);
     Vec::new()
 }
 
 fn me(state: &mut AppState) -> Option<u64> {
     let me = state.ws.me.as_ref().map(|u| u.id);
     if me.is_none() {
-        state.warn("who you are is not known yet: wait for the first sync");
+        state
+            .status
+            .warn("who you are is not known yet: wait for the first sync");
     }
     me
 }
@@ -435,7 +445,7 @@ pub(crate) fn to_column(state: &mut AppState, issue: &Issue, target: &ColumnKind
                 match crate::core::domain::workflow::plan(&ctx, issue, &r, &Intent::ToClosed) {
                     Ok(p) => p,
                     Err(crate::core::domain::workflow::Refusal::NothingToChange) => {
-                        state.info(format!("nothing to change: {r}"));
+                        state.status.info(format!("nothing to change: {r}"));
                         return Vec::new();
                     }
                     Err(
@@ -700,7 +710,7 @@ pub fn on_composed(
     // The adapter kept only what the user wrote (`compose::written`).
     let body = body.trim().to_owned();
     if body.is_empty() {
-        state.info("empty comment: nothing sent");
+        state.status.info("empty comment: nothing sent");
         return Vec::new();
     }
     let Some(i) = state.ws.issue(issue).cloned() else {
@@ -714,7 +724,7 @@ mod tests {
     use super::*;
     use crate::core::app::action::{Action, StoreUpdate};
     use crate::core::app::screens::detail::DetailScreen;
-    use crate::core::app::state::Severity;
+    use crate::core::app::status::Severity;
     use crate::core::app::update::update;
     use crate::core::testing::{col_title, enqueued, keys, saved, sel, state, user};
 
@@ -841,7 +851,10 @@ mod tests {
             })
         );
         keys(&mut s, "K");
-        assert_eq!(s.status.as_ref().unwrap().text, "already at the top");
+        assert_eq!(
+            s.status.message.as_ref().unwrap().text,
+            "already at the top"
+        );
         // Undo puts it back between its old neighbours.
         let fx = keys(&mut s, "u");
         assert_eq!(
@@ -894,7 +907,10 @@ mod tests {
             })
         );
         keys(&mut s, "T");
-        assert_eq!(s.status.as_ref().unwrap().text, "already at the top");
+        assert_eq!(
+            s.status.message.as_ref().unwrap().text,
+            "already at the top"
+        );
     }
 
     #[test]
@@ -936,7 +952,10 @@ mod tests {
             },
         );
         assert!(fx.is_empty());
-        assert_eq!(s.status.as_ref().unwrap().severity, Severity::Warning);
+        assert_eq!(
+            s.status.message.as_ref().unwrap().severity,
+            Severity::Warning
+        );
     }
 
     #[test]
@@ -951,7 +970,7 @@ mod tests {
         keys(&mut s, "hello<Enter>");
         let fx = keys(&mut s, "u");
         assert!(fx.is_empty());
-        let msg = &s.status.as_ref().unwrap().text;
+        let msg = &s.status.message.as_ref().unwrap().text;
         assert!(
             msg.contains("cannot be undone") && msg.contains("u again undoes"),
             "{msg}"
@@ -962,7 +981,7 @@ mod tests {
         assert_eq!(undo[0].issue, moved);
         assert_eq!(undo[0].edit.add_labels, vec!["workflow-infra::Ready"]);
         assert_eq!(keys(&mut s, "u"), Vec::new());
-        assert_eq!(s.status.as_ref().unwrap().text, "nothing to undo");
+        assert_eq!(s.status.message.as_ref().unwrap().text, "nothing to undo");
     }
 
     #[test]
@@ -1056,13 +1075,13 @@ mod tests {
     #[test]
     fn the_demo_changes_locally_and_sends_nothing() {
         let mut s = state();
-        s.sync.enabled = false;
+        s.session.sync.enabled = false;
         keys(&mut s, "ll");
         let fx = keys(&mut s, "t");
         assert!(enqueued(&fx).is_empty());
         assert!(s.changes.pending.is_empty());
         assert_eq!(col_title(&s), "In Progress");
-        assert!(s.status.as_ref().unwrap().text.contains("not sent"));
+        assert!(s.status.message.as_ref().unwrap().text.contains("not sent"));
     }
 
     /// A Triage card moved on with `L` stays on the backlog board, in its
@@ -1085,7 +1104,7 @@ mod tests {
             enqueued(&fx)[0].edit.add_labels,
             vec!["workflow-infra::In Progress"]
         );
-        let said = &s.status.as_ref().unwrap().text;
+        let said = &s.status.message.as_ref().unwrap().text;
         assert!(
             said.contains("on neither board: no milestone (gi fixes"),
             "{said}"
@@ -1107,7 +1126,7 @@ mod tests {
         let url = sel(&s).web_url.clone();
         assert!(keys(&mut s, "o").is_empty());
         assert_eq!(
-            s.status.as_ref().unwrap().text,
+            s.status.message.as_ref().unwrap().text,
             format!("no browser here: {url} (y copies it)")
         );
         s.settings.browser = true;
@@ -1170,7 +1189,7 @@ mod tests {
         keys(&mut s, "o");
         assert!(keys(&mut s, "42<Enter>").is_empty());
         assert!(
-            s.status.as_ref().unwrap().text.contains(
+            s.status.message.as_ref().unwrap().text.contains(
                 "no browser here: https://gitlab.example.com/grp/alpha/-/merge_requests/42"
             )
         );
@@ -1182,10 +1201,16 @@ mod tests {
         let mut s = state();
         keys(&mut s, "lljj");
         keys(&mut s, "T");
-        assert_eq!(s.status.as_ref().unwrap().text, "#104 moved to the top");
+        assert_eq!(
+            s.status.message.as_ref().unwrap().text,
+            "#104 moved to the top"
+        );
         keys(&mut s, "B");
-        assert_eq!(s.status.as_ref().unwrap().text, "#104 moved to the bottom");
+        assert_eq!(
+            s.status.message.as_ref().unwrap().text,
+            "#104 moved to the bottom"
+        );
         keys(&mut s, "K");
-        assert_eq!(s.status.as_ref().unwrap().text, "#104 moved up");
+        assert_eq!(s.status.message.as_ref().unwrap().text, "#104 moved up");
     }
 }

@@ -674,7 +674,7 @@ mod tests {
     #[test]
     fn an_issue_opened_from_gn_loads_its_comments_as_from_a_card() {
         let mut s = state();
-        s.sync.enabled = true;
+        s.session.sync.enabled = true;
         crate::core::testing::keys(&mut s, "gn");
         let fx = crate::core::testing::keys(&mut s, "<Enter>");
         let crate::core::app::screens::Mode::Detail(DetailScreen { issue, .. }) = s.mode else {

@@ -20,7 +20,7 @@ fn milestone(state: &mut AppState) -> Option<Milestone> {
             .and_then(|id| state.ws.milestone(id).cloned())
     });
     if m.is_none() {
-        state.warn("no milestone shown");
+        state.status.warn("no milestone shown");
     }
     m
 }
@@ -77,7 +77,7 @@ pub fn new_planning_issue(
 
 fn offer_to_create(state: &mut AppState, m: &Milestone) -> Vec<Effect> {
     let Some(project) = project_for(state, m) else {
-        state.warn(format!(
+        state.status.warn(format!(
             "no planning issue for {}, and no project to create it in: set planning_project in the config",
             m.title
         ));
@@ -100,7 +100,7 @@ fn offer_to_create(state: &mut AppState, m: &Milestone) -> Vec<Effect> {
     ) {
         Ok(n) => n,
         Err(e) => {
-            state.warn(format!("planning_template: {e}"));
+            state.status.warn(format!("planning_template: {e}"));
             return Vec::new();
         }
     };
@@ -140,14 +140,19 @@ pub(crate) fn write_summary(state: &mut AppState) -> Vec<Effect> {
     };
     // How the last iterations went, from the cached events: the same
     // computation as `glboard planning summary` (issue #29).
-    summary.previous =
-        crate::core::domain::insights::past_figures_of(&state.ws, &state.team, state.instant());
-    let block = planning::summary::markdown(&summary, state.today);
+    summary.previous = crate::core::domain::insights::past_figures_of(
+        &state.ws,
+        &state.team,
+        state.session.instant(),
+    );
+    let block = planning::summary::markdown(&summary, state.session.today);
     // Spliced into GitLab's text as it is (only what is shown is sanitized).
     let text = planning::summary::splice(issue.raw_description(), &block);
     let name = state.short_ref(&issue);
     if text == issue.raw_description() {
-        state.info(format!("{name}: the summary there is up to date"));
+        state
+            .status
+            .info(format!("{name}: the summary there is up to date"));
         return Vec::new();
     }
     state.mode = Mode::Confirm(ConfirmScreen {
@@ -181,6 +186,7 @@ mod tests {
         keys(&mut s, "i");
         assert!(
             s.status
+                .message
                 .as_ref()
                 .unwrap()
                 .text

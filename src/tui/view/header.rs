@@ -62,7 +62,7 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
     // its short form, then its dates.
     let mut short_title: Option<(usize, String)> = None;
     let mut dates: Option<usize> = None;
-    if !state.loaded {
+    if !state.session.loaded {
         put(
             buf,
             r.x + 1,
@@ -101,7 +101,9 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
                         theme.plain(),
                     ));
                 }
-                if let Some(p) = iteration::days_phrase(m.start_date, m.due_date, state.today) {
+                if let Some(p) =
+                    iteration::days_phrase(m.start_date, m.due_date, state.session.today)
+                {
                     parts.push((p, theme.weight()));
                 }
                 let tag = if state.followed == Some(m.id) {
@@ -149,7 +151,7 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
         .map_or(0, |m| capacity::committed_weight(&state.ws, &state.team, m));
     let capacity_part = (state.board != BoardKind::Backlog && capacity > 0).then(|| {
         let style = if committed > capacity {
-            theme.severity(crate::core::app::state::Severity::Warning)
+            theme.severity(crate::core::app::status::Severity::Warning)
         } else {
             theme.plain()
         };

@@ -48,7 +48,7 @@ pub fn render(buf: &mut Buffer, area: TRect, state: &AppState, theme: &Theme) {
         Err(small) => too_small::draw(buf, area, small, theme),
         Ok(scr) => {
             header::draw(buf, scr.header, state, theme);
-            if state.loaded {
+            if state.session.loaded {
                 let planning = state.board == crate::core::domain::board::BoardKind::Planning;
                 let (cards, panel) = geometry::split_planning(scr.board, planning);
                 board::draw(buf, cards, state, theme);
@@ -233,7 +233,7 @@ mod tests {
 
     /// The screen as lines of text.
     fn screen(s: &AppState) -> Vec<String> {
-        let (w, h) = s.viewport;
+        let (w, h) = s.session.viewport;
         let area = TRect::new(0, 0, w, h);
         let mut buf = Buffer::empty(area);
         render(&mut buf, area, s, &Theme::new(false, false));

@@ -47,7 +47,7 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
                     state.changes.problems.iter().map(|p| p.reason.as_str())
                 )
             ),
-            theme.severity(crate::core::app::state::Severity::Error),
+            theme.severity(crate::core::app::status::Severity::Error),
         ));
     }
     if !state.changes.pending.is_empty() {
@@ -70,11 +70,11 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
         left_room = left_room.saturating_sub(lw);
         put(buf, right_x, r.y, lw, &label, style);
     }
-    if let Some((label, severity)) = state.sync.label(state.now) {
+    if let Some((label, severity)) = state.session.sync.label(state.session.now) {
         let label = format!("{}  ", text::truncate(&label, w / 3));
         let lw = text::width(&label);
         left_room = left_room.saturating_sub(lw);
-        let style = if severity == crate::core::app::state::Severity::Info {
+        let style = if severity == crate::core::app::status::Severity::Info {
             theme.dim()
         } else {
             theme.severity(severity)
@@ -109,8 +109,9 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
         _ if state.batch_progress().is_some()
             && state
                 .status
+                .message
                 .as_ref()
-                .is_none_or(|m| m.severity == crate::core::app::state::Severity::Info) =>
+                .is_none_or(|m| m.severity == crate::core::app::status::Severity::Info) =>
         {
             let (sent, refused, total) = state.batch_progress().unwrap_or((0, 0, 1));
             let label = state
@@ -129,7 +130,7 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
                 d.status_line(buf, (x, r.y), room, state, theme)
             });
         }
-        StatusLeft::Hint(hint) => match &state.status {
+        StatusLeft::Hint(hint) => match &state.status.message {
             Some(msg) => {
                 put(
                     buf,
@@ -140,9 +141,9 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
                     theme.severity(msg.severity),
                 );
             }
-            None if state.sync.error_detail().is_some() => {
-                let detail = state.sync.error_detail().unwrap_or_default();
-                let style = theme.severity(crate::core::app::state::Severity::Error);
+            None if state.session.sync.error_detail().is_some() => {
+                let detail = state.session.sync.error_detail().unwrap_or_default();
+                let style = theme.severity(crate::core::app::status::Severity::Error);
                 put(buf, x, r.y, room, &text::truncate(&detail, room), style);
             }
             None => {

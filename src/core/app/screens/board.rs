@@ -221,7 +221,7 @@ fn board_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
     if let Some(fx) = workflow_keys::board_action(state, cmd) {
         return fx;
     }
-    let (w, h) = state.viewport;
+    let (w, h) = state.session.viewport;
     let page = geometry::screen(w, h).map_or(1, |s| geometry::cards_per_column(s.board.h));
     match cmd {
         Command::Up => move_row(state, -1),
@@ -242,7 +242,7 @@ fn board_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
         Command::ShowBacklog => show_board(state, BoardKind::Backlog),
         Command::ShowPlanning => {
             show_board(state, BoardKind::Planning);
-            state.info("planning: p promotes the backlog card into the iteration on the right; J/K place it");
+            state.status.info("planning: p promotes the backlog card into the iteration on the right; J/K place it");
         }
         Command::ShowIteration => show_board(state, BoardKind::Iteration),
         Command::FollowNext if state.followed.is_some() => {
@@ -261,7 +261,7 @@ fn board_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
                 .shown_milestone()
                 .map(|m| m.title.clone())
                 .unwrap_or_else(|| "no current iteration".into());
-            state.info(format!(
+            state.status.info(format!(
                 "the board shows the current iteration again: {title}"
             ));
             return fx;
@@ -275,16 +275,16 @@ fn board_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
                     .shown_milestone()
                     .map(|m| m.title.clone())
                     .unwrap_or_default();
-                state.info(format!("the board now follows {title}"));
+                state.status.info(format!("the board now follows {title}"));
                 return fx;
             }
-            None => state.info("no later milestone to follow"),
+            None => state.status.info("no later milestone to follow"),
         },
         Command::PrevMilestone => return step_milestone(state, -1),
         Command::NextMilestone => return step_milestone(state, 1),
         Command::OpenDetail => match state.selected_issue().map(|i| i.id) {
             Some(issue) => return crate::core::app::panes::open_detail(state, issue),
-            None => state.info("no card selected"),
+            None => state.status.info("no card selected"),
         },
         Command::StartFilter => {
             state.mode = Mode::Filter(FilterScreen {
@@ -297,16 +297,18 @@ fn board_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
                 SortMode::Priority => SortMode::Manual,
             };
             state.relayout();
-            state.info(match state.sort {
+            state.status.info(match state.sort {
                 SortMode::Manual => "sorted by board order",
                 SortMode::Priority => "sorted by priority label, then board order",
             });
         }
         Command::Refresh => {
-            if state.sync.enabled {
+            if state.session.sync.enabled {
                 return vec![Effect::Refresh];
             }
-            state.info("the demo workspace has nothing to refresh");
+            state
+                .status
+                .info("the demo workspace has nothing to refresh");
         }
         Command::Help => help::open_help(state),
         Command::Back | Command::Escape => {
@@ -316,19 +318,19 @@ fn board_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
             } else if !state.filter.is_empty() {
                 state.filter.clear();
                 state.relayout();
-                state.info("filter cleared");
+                state.status.info("filter cleared");
             } else if state.quick != crate::core::app::state::QuickFilter::All {
                 state.quick = crate::core::app::state::QuickFilter::All;
                 state.relayout();
-                state.info("view: all");
+                state.status.info("view: all");
             } else if state.board == BoardKind::Planning {
                 show_board(state, BoardKind::Iteration);
-                state.info("planning mode closed");
+                state.status.info("planning mode closed");
             } else if cmd == Command::Back {
-                state.quit = true;
+                state.session.quit = true;
                 return vec![Effect::Quit];
             } else {
-                state.info("q quits (Ctrl-c from anywhere)");
+                state.status.info("q quits (Ctrl-c from anywhere)");
             }
         }
         _ => {}
@@ -343,7 +345,7 @@ fn step_milestone(state: &mut AppState, delta: i32) -> Vec<Effect> {
     }
     match iteration::step(&state.ws.milestones, &state.team, state.milestone, delta) {
         Some(id) => return show_milestone(state, id),
-        None => state.info(if delta < 0 {
+        None => state.status.info(if delta < 0 {
             "no earlier milestone"
         } else {
             "no later milestone"

@@ -36,7 +36,7 @@ pub(crate) fn show_changes(
     state: &mut crate::core::app::state::AppState,
 ) -> Vec<crate::core::app::action::Effect> {
     if state.last_look.is_none() {
-        state.info(
+        state.status.info(
             "nothing to compare with yet: glboard remembers what the board shows when it closes",
         );
     } else {

@@ -86,7 +86,7 @@ pub fn confirm_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
             Vec::new()
         }
         (Command::No, _) => {
-            state.info("cancelled");
+            state.status.info("cancelled");
             Vec::new()
         }
         (_, mode) => {

@@ -52,7 +52,7 @@ fn filter_command(state: &mut AppState, cmd: Command, previous: String) {
             if !state.filter.trim().is_empty() {
                 let n = state.layout.card_count();
                 let cards = if n == 1 { "card" } else { "cards" };
-                state.info(format!(
+                state.status.info(format!(
                     "filter \"{}\": {n} {cards} (Esc clears)",
                     state.filter.trim()
                 ));

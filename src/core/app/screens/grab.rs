@@ -70,7 +70,9 @@ pub fn grab_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
         Command::Left | Command::Right => {
             let delta = if cmd == Command::Left { -1 } else { 1 };
             if state.board != BoardKind::Iteration {
-                state.warn("carry between lanes on the iteration board");
+                state
+                    .status
+                    .warn("carry between lanes on the iteration board");
                 return Vec::new();
             }
             let ncols = state.layout.columns.len();
@@ -85,7 +87,9 @@ pub fn grab_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
             };
             let mut e = match &kind {
                 ColumnKind::Iteration => {
-                    state.warn("carry between lanes on the iteration board");
+                    state
+                        .status
+                        .warn("carry between lanes on the iteration board");
                     return Vec::new();
                 }
                 ColumnKind::Lane(l) => edit::to_lane(&cur, &state.team, Some(l)),
@@ -110,7 +114,7 @@ pub fn grab_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
         Command::Cancel => {
             restore(state, original);
             state.mode = Mode::Board;
-            state.info("put back");
+            state.status.info("put back");
         }
         Command::Accept => {
             state.mode = Mode::Board;
@@ -146,7 +150,7 @@ pub fn grab_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
                 });
             }
             if intents.is_empty() {
-                state.info("dropped where it was");
+                state.status.info("dropped where it was");
                 return Vec::new();
             }
             return act_together(state, &original, &intents, Some(position));

@@ -314,7 +314,7 @@ mod tests {
         assert!(matches!(&s.mode, Mode::Help(HelpScreen { query, .. }) if query.is_empty()));
         keys(&mut s, "<Esc>");
         assert_eq!(s.mode, Mode::Board);
-        assert!(!s.quit);
+        assert!(!s.session.quit);
     }
 
     #[test]

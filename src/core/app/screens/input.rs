@@ -71,7 +71,7 @@ pub fn input_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
             // The prompt's own complaint ("a weight is a whole number")
             // goes with it.
             state.mode = Mode::Board;
-            state.status = None;
+            state.status.message = None;
         }
         Command::Accept => {
             let (purpose, id, text) = (purpose.clone(), *issue, text.trim().to_owned());
@@ -85,7 +85,7 @@ pub fn input_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
             match purpose {
                 InputPurpose::Weight => {
                     if text.is_empty() {
-                        state.info("weight unchanged");
+                        state.status.info("weight unchanged");
                         return Vec::new();
                     }
                     let w = if text.eq_ignore_ascii_case("none") {
@@ -100,7 +100,7 @@ pub fn input_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
                                     issue: id,
                                     text,
                                 });
-                                state.warn(
+                                state.status.warn(
                                     "a weight is a whole number (0, 1, 2, …) or none: Enter again, Esc to cancel",
                                 );
                                 return Vec::new();
@@ -112,7 +112,7 @@ pub fn input_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
                 InputPurpose::NewTitle { .. } => {}
                 InputPurpose::Comment => {
                     if text.is_empty() {
-                        state.info("empty comment: nothing sent");
+                        state.status.info("empty comment: nothing sent");
                         return Vec::new();
                     }
                     return act(state, &issue, Intent::Comment(text));
@@ -160,11 +160,12 @@ mod tests {
         );
         assert!(
             s.status
+                .message
                 .as_ref()
                 .is_some_and(|m| m.text.contains("whole number"))
         );
         let fx = keys(&mut s, "<Esc>");
-        assert!(fx.is_empty() && !s.quit);
+        assert!(fx.is_empty() && !s.session.quit);
         assert_eq!(s.mode, Mode::Board);
         let fx = keys(&mut s, "cLooks good, taking it<Enter>");
         assert_eq!(

@@ -32,7 +32,9 @@ use crate::core::app::state::AppState;
 /// `I`: open the panel on the shown iteration.
 pub(crate) fn show_insights(state: &mut AppState) -> Vec<Effect> {
     if state.ws.is_demo {
-        state.info("the demo has no GitLab events: iteration insights need a GitLab group");
+        state
+            .status
+            .info("the demo has no GitLab events: iteration insights need a GitLab group");
         return Vec::new();
     }
     state.mode = Mode::Insights(InsightsScreen);
@@ -43,7 +45,7 @@ pub(crate) fn show_insights(state: &mut AppState) -> Vec<Effect> {
 pub fn insights_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
     match cmd {
         Command::Back | Command::ShowInsights => state.mode = Mode::Board,
-        Command::Quit => state.quit = true,
+        Command::Quit => state.session.quit = true,
         _ => {}
     }
     Vec::new()

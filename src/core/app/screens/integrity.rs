@@ -132,7 +132,9 @@ pub fn integrity(state: &AppState) -> Vec<IntegrityItem> {
         let past = i
             .milestone_id
             .and_then(|m| state.ws.milestone(m))
-            .filter(|m| team.is_team_milestone(m) && m.due_date.is_some_and(|d| d < state.today));
+            .filter(|m| {
+                team.is_team_milestone(m) && m.due_date.is_some_and(|d| d < state.session.today)
+            });
         if let (Some(m), Some(cur)) = (past, state.iteration.current) {
             let cur_title = state
                 .ws
@@ -155,7 +157,7 @@ pub fn integrity(state: &AppState) -> Vec<IntegrityItem> {
 /// `gi`: the lane-integrity list, or a word that all is well.
 pub(crate) fn show_integrity(state: &mut AppState) -> Vec<Effect> {
     if integrity(state).is_empty() {
-        state.info(
+        state.status.info(
             "lane integrity: every team issue has exactly one known lane, is on a board and in no past milestone",
         );
     } else {

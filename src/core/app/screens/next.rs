@@ -47,7 +47,9 @@ pub(crate) fn show_next(
     state: &mut crate::core::app::state::AppState,
 ) -> Vec<crate::core::app::action::Effect> {
     if for_board(state).all().is_empty() {
-        state.info("nothing to suggest: no priority, ready issue or backlog issue is free");
+        state
+            .status
+            .info("nothing to suggest: no priority, ready issue or backlog issue is free");
     } else {
         state.mode = crate::core::app::screens::Mode::Next(NextScreen { cursor: 0 });
     }

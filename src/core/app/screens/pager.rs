@@ -11,7 +11,7 @@ use crate::core::app::state::AppState;
 use crate::core::domain::num;
 
 fn overlay_lines(state: &AppState) -> Option<(usize, usize)> {
-    let (w, h) = state.viewport;
+    let (w, h) = state.session.viewport;
     let inner = geometry::overlay_inner(geometry::overlay(w, h));
     // The first row of the overlay holds its title.
     let visible = inner.h.saturating_sub(1) as usize;

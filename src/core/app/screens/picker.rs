@@ -91,7 +91,7 @@ fn accept_pick(state: &mut AppState, p: Picker) -> Vec<Effect> {
                 new_issue::new_issue_in(state, title, lane, project)
             }
             _ => {
-                state.info("nothing matches: no issue created");
+                state.status.info("nothing matches: no issue created");
                 Vec::new()
             }
         };
@@ -108,13 +108,13 @@ fn accept_pick(state: &mut AppState, p: Picker) -> Vec<Effect> {
     if p.purpose == PickPurpose::Profile {
         if let Some(PickValue::Profile(name)) = p.current().map(|i| i.value.clone()) {
             if name == state.settings.profile {
-                state.info("that is the profile shown");
+                state.status.info("that is the profile shown");
                 return Vec::new();
             }
             // The board closes and opens again on the other profile (its
             // own host, group, team and cache).
             state.settings.switch_profile = Some(name);
-            state.quit = true;
+            state.session.quit = true;
             return vec![Effect::Quit];
         }
         return Vec::new();
@@ -138,7 +138,7 @@ fn accept_pick(state: &mut AppState, p: Picker) -> Vec<Effect> {
         PickPurpose::Assignees if !p.multi => match p.current().map(|i| i.value.clone()) {
             Some(PickValue::Member(id)) => act(state, &issue, Intent::Assignees(vec![id])),
             _ => {
-                state.info("nothing matches");
+                state.status.info("nothing matches");
                 Vec::new()
             }
         },
@@ -155,7 +155,7 @@ fn accept_pick(state: &mut AppState, p: Picker) -> Vec<Effect> {
         }
         _ => {
             let Some(item) = p.current().cloned() else {
-                state.info("nothing matches");
+                state.status.info("nothing matches");
                 return Vec::new();
             };
             match (p.purpose, item.value) {

@@ -36,7 +36,9 @@ use crate::core::app::state::AppState;
 /// `!`: the problems panel, or a word that there is none.
 pub(crate) fn show_problems(state: &mut AppState) -> Vec<Effect> {
     if state.changes.problems.is_empty() {
-        state.info("no problems: GitLab accepted every change");
+        state
+            .status
+            .info("no problems: GitLab accepted every change");
     } else {
         state.mode = Mode::Problems(ProblemsScreen { cursor: 0 });
     }
@@ -75,7 +77,9 @@ pub fn problems_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
                 *cursor = at.min(state.changes.problems.len() - 1);
             }
             if cmd == Command::Discard {
-                state.info(format!("discarded: {}", problem.change.summary));
+                state
+                    .status
+                    .info(format!("discarded: {}", problem.change.summary));
                 return vec![Effect::Discard(problem.change.id)];
             }
             // Retry on top of what GitLab has now.
@@ -178,6 +182,7 @@ mod tests {
         assert_eq!(d.text.matches(BEGIN).count(), 1);
         assert!(
             s.status
+                .message
                 .as_ref()
                 .unwrap()
                 .text

@@ -86,11 +86,13 @@ pub fn targets_after(
 /// `R`: the re-plan screen for the shown iteration.
 pub(crate) fn open_replan(state: &mut AppState) -> Vec<Effect> {
     let Some(from) = state.milestone else {
-        state.warn("no iteration shown to re-plan");
+        state.status.warn("no iteration shown to re-plan");
         return Vec::new();
     };
     let Some(&target) = targets(state, from).first() else {
-        state.warn("no later open milestone to move issues to");
+        state
+            .status
+            .warn("no later open milestone to move issues to");
         return Vec::new();
     };
     let mut items: Vec<(IssueId, bool)> =
@@ -107,7 +109,9 @@ pub(crate) fn open_replan(state: &mut AppState) -> Vec<Effect> {
     };
     items.sort_by_key(|(id, _)| lane_rank(id));
     if items.is_empty() {
-        state.info("everything in this iteration is Done: nothing to re-plan");
+        state
+            .status
+            .info("everything in this iteration is Done: nothing to re-plan");
         return Vec::new();
     }
     state.mode = Mode::Replan(Box::new(ReplanScreen {
@@ -131,7 +135,7 @@ pub fn replan_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
         return Vec::new();
     };
     let n = r.items.len();
-    let page = usize::from(state.viewport.1.saturating_sub(8)).max(1);
+    let page = usize::from(state.session.viewport.1.saturating_sub(8)).max(1);
     match cmd {
         Command::Up => r.cursor = r.cursor.saturating_sub(1),
         Command::Down => r.cursor = (r.cursor + 1).min(n.saturating_sub(1)),
@@ -260,12 +264,12 @@ fn apply_replan(state: &mut AppState, r: ReplanScreen) -> Vec<Effect> {
     state.followed = Some(r.target);
     state.milestone = Some(r.target);
     state.relayout();
-    state.info(format!(
+    state.status.info(format!(
         "{} issues from {from_t} to {to_t}; the board now follows {to_t}",
         chosen.len()
     ));
     effects.push(Effect::Follow(r.target));
-    if state.sync.enabled {
+    if state.session.sync.enabled {
         effects.push(Effect::ShowMilestone(r.target));
     }
     effects
@@ -314,7 +318,14 @@ mod tests {
             5,
             "all in Ready of the next iteration"
         );
-        assert!(s.status.as_ref().unwrap().text.starts_with("5 issues from"));
+        assert!(
+            s.status
+                .message
+                .as_ref()
+                .unwrap()
+                .text
+                .starts_with("5 issues from")
+        );
         assert_eq!(s.batch_progress(), Some((0, 0, 5)));
         assert!(
             matches!(fx.as_slice(), [Effect::Enqueue { changes, .. }, ..] if changes.len() == 5),
@@ -329,6 +340,7 @@ mod tests {
         assert_eq!(s.changes.batch, None);
         assert!(
             s.status
+                .message
                 .as_ref()
                 .unwrap()
                 .text
@@ -345,12 +357,13 @@ mod tests {
         assert!(fx.contains(&Effect::Unfollow), "{fx:?}");
         assert!(
             s.status
+                .message
                 .as_ref()
                 .unwrap()
                 .text
                 .ends_with("; the board shows Datastores team - W45 again"),
             "{:?}",
-            s.status
+            s.status.message
         );
     }
 
