@@ -676,7 +676,8 @@ fn previews_ask_first_and_the_question_fits_80x24() {
     for ks in ["]]i", "S"] {
         let mut s = state(BoardKind::Iteration, 80, 24);
         keys(&mut s, ks);
-        let glboard::core::app::screens::Mode::Confirm(ConfirmScreen { prompt, .. }) = &s.mode
+        let glboard::core::app::screens::Mode::Confirm(ConfirmScreen { prompt, .. }) =
+            &s.focus.mode
         else {
             panic!("{ks}: no question: {:?}", s.status.message);
         };

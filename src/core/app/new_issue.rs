@@ -43,7 +43,7 @@ pub(crate) fn start_new_issue(state: &mut AppState) -> Vec<Effect> {
             .warn("no project known yet: wait for the first sync");
         return Vec::new();
     }
-    state.mode = Mode::Input(InputScreen {
+    state.focus.mode = Mode::Input(InputScreen {
         purpose: InputPurpose::NewTitle { lane },
         issue: 0,
         text: String::new(),
@@ -98,7 +98,7 @@ pub(crate) fn new_issue_titled(
         items,
     );
     picker.new_issue = Some((title, lane));
-    state.mode = Mode::Picker(Box::new(picker));
+    state.focus.mode = Mode::Picker(Box::new(picker));
     Vec::new()
 }
 
@@ -168,11 +168,11 @@ mod tests {
         keys(&mut s, "ll");
         assert_eq!(col_title(&s), "Ready");
         keys(&mut s, "nPatroni drill for ci");
-        assert!(matches!(s.mode, Mode::Input(InputScreen { .. })));
+        assert!(matches!(s.focus.mode, Mode::Input(InputScreen { .. })));
         keys(&mut s, "<Enter>");
         // Two projects: a picker, the one of the cards around first.
-        let Mode::Picker(p) = &s.mode else {
-            panic!("{:?}", s.mode)
+        let Mode::Picker(p) = &s.focus.mode else {
+            panic!("{:?}", s.focus.mode)
         };
         assert_eq!(p.current().unwrap().label, "alpha");
         let fx = keys(&mut s, "<Enter>");
@@ -206,7 +206,9 @@ mod tests {
         assert!(s.ws.issue(c.issue).is_none(), "the placeholder is gone");
         // The project is remembered: no picker next time.
         keys(&mut s, "nsecond<Enter>");
-        let Mode::Picker(p) = &s.mode else { panic!() };
+        let Mode::Picker(p) = &s.focus.mode else {
+            panic!()
+        };
         assert!(p.current().unwrap().detail.contains("last used"));
     }
 }

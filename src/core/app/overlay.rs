@@ -208,10 +208,10 @@ impl AppState {
         if changed_set || !sent.is_empty() {
             self.ambiguous_iids = board::ambiguous_iids(&self.ws);
         }
-        if let crate::core::app::screens::Mode::Detail(DetailScreen { issue, .. }) = self.mode
+        if let crate::core::app::screens::Mode::Detail(DetailScreen { issue, .. }) = self.focus.mode
             && self.ws.issue(issue).is_none()
         {
-            self.mode = crate::core::app::screens::Mode::Board;
+            self.focus.mode = crate::core::app::screens::Mode::Board;
         }
         self.relayout();
     }

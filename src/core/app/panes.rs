@@ -35,7 +35,7 @@ pub fn open_detail(
     state: &mut AppState,
     issue: crate::core::domain::model::IssueId,
 ) -> Vec<crate::core::app::action::Effect> {
-    state.mode = crate::core::app::screens::Mode::Detail(DetailScreen { issue, scroll: 0 });
+    state.focus.mode = crate::core::app::screens::Mode::Detail(DetailScreen { issue, scroll: 0 });
     match state.ws.issue(issue) {
         Some(i) if state.session.sync.enabled => {
             vec![crate::core::app::action::Effect::LoadNotes {
@@ -267,7 +267,7 @@ fn detail_issue(state: &AppState) -> Option<crate::core::domain::model::IssueId>
         crate::core::app::screens::Mode::Detail(DetailScreen { issue, .. }) => Some(*issue),
         _ => None,
     };
-    shown(&state.mode).or_else(|| state.back.as_deref().and_then(shown))
+    shown(&state.focus.mode).or_else(|| state.focus.back.as_deref().and_then(shown))
 }
 
 /// A cache update that touches the issue the detail pane shows (GitLab's
@@ -312,8 +312,9 @@ mod tests {
     use crate::core::testing::{keys, saved, state};
 
     fn text(s: &AppState) -> String {
-        let crate::core::app::screens::Mode::Detail(DetailScreen { issue, .. }) = s.mode else {
-            panic!("{:?}", s.mode)
+        let crate::core::app::screens::Mode::Detail(DetailScreen { issue, .. }) = s.focus.mode
+        else {
+            panic!("{:?}", s.focus.mode)
         };
         let issue = s.ws.issue(issue).unwrap();
         detail_lines(s, issue, 80)
@@ -335,7 +336,8 @@ mod tests {
         let mut s = state();
         let fx = keys(&mut s, "ll<Enter>");
         assert!(loads_notes(&fx));
-        let crate::core::app::screens::Mode::Detail(DetailScreen { issue, .. }) = s.mode else {
+        let crate::core::app::screens::Mode::Detail(DetailScreen { issue, .. }) = s.focus.mode
+        else {
             panic!()
         };
         update(
@@ -348,7 +350,7 @@ mod tests {
         assert!(text(&s).contains("No comments."));
         let fx = keys(&mut s, "cShipping today<Enter>");
         assert!(matches!(
-            s.mode,
+            s.focus.mode,
             crate::core::app::screens::Mode::Detail(DetailScreen { .. })
         ));
         let t = text(&s);

@@ -10,10 +10,9 @@ use crate::core::app::session::Session;
 use crate::core::app::status::StatusLine;
 
 use crate::core::app::changes::Changes;
-use crate::core::app::command::KeyPress;
 use crate::core::app::geometry;
-use crate::core::app::screens::Mode;
 use crate::core::app::screens::detail::DetailScreen;
+use crate::core::app::screens::{Focus, Mode};
 use crate::core::app::settings::Settings;
 use crate::core::domain::board::{self, BoardKind, BoardLayout, BoardSpec, SortMode};
 use crate::core::domain::iteration::{self, IterationPick};
@@ -132,15 +131,12 @@ pub struct AppState {
     pub sort: SortMode,
     /// Filter text as typed.
     pub filter: String,
-    pub mode: Mode,
-    /// The mode a picker, prompt or help opened from (the detail pane, the
-    /// re-plan screen) returns to when it closes, instead of the board.
-    pub back: Option<Box<Mode>>,
+    /// Which screen has the keyboard, the one to return to, the keys of
+    /// an unfinished chord.
+    pub focus: Focus,
     pub layout: BoardLayout,
     /// Per board (indexed by [`BoardKind::index`]).
     pub views: [BoardView; 3],
-    /// Keys of an unfinished chord (`g` waiting for `g`).
-    pub pending_keys: Vec<KeyPress>,
     pub ambiguous_iids: HashSet<u64>,
     /// Cards marked for a bulk change, in the order marked.
     pub marked: crate::core::app::bulk::Marks,
@@ -181,7 +177,7 @@ impl AppState {
             board,
             sort: SortMode::Manual,
             filter: String::new(),
-            mode: Mode::Board,
+            focus: Focus::default(),
             settings: Settings::default(),
             changes: Changes::default(),
             layout: BoardLayout {
@@ -193,8 +189,6 @@ impl AppState {
                 BoardView::default(),
                 BoardView::default(),
             ],
-            pending_keys: Vec::new(),
-            back: None,
             status,
             ambiguous_iids,
             notes: Default::default(),
@@ -247,10 +241,10 @@ impl AppState {
         self.rebuild(&ids);
         self.ambiguous_iids = board::ambiguous_iids(&self.ws);
         self.session.loaded = true;
-        if let Mode::Detail(DetailScreen { issue, .. }) = self.mode
+        if let Mode::Detail(DetailScreen { issue, .. }) = self.focus.mode
             && self.ws.issue(issue).is_none()
         {
-            self.mode = Mode::Board;
+            self.focus.mode = Mode::Board;
         }
         self.relayout();
     }

@@ -81,16 +81,16 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
 /// still there).
 fn return_to_parent(state: &mut AppState) {
     if state.session.quit {
-        state.back = None;
+        state.focus.back = None;
         return;
     }
-    if state.mode != Mode::Board {
+    if state.focus.mode != Mode::Board {
         return;
     }
-    if let Some(parent) = state.back.take() {
+    if let Some(parent) = state.focus.back.take() {
         let gone = matches!(*parent, Mode::Detail(DetailScreen { issue, .. }) if state.ws.issue(issue).is_none());
         if !gone {
-            state.mode = *parent;
+            state.focus.mode = *parent;
         }
     }
 }
@@ -161,8 +161,8 @@ fn on_key(state: &mut AppState, key: KeyPress) -> Vec<Effect> {
     {
         state.status.message = None;
     }
-    let ctx = state.mode.context();
-    let pending = std::mem::take(&mut state.pending_keys);
+    let ctx = state.focus.mode.context();
+    let pending = std::mem::take(&mut state.focus.pending_keys);
     let layers: &[keymap::Context] =
         if ctx == keymap::Context::Board && state.board == BoardKind::Planning {
             &[keymap::Context::Planning, keymap::Context::Board]
@@ -173,8 +173,8 @@ fn on_key(state: &mut AppState, key: KeyPress) -> Vec<Effect> {
     match keymap.resolve_layered(layers, &pending, key) {
         Resolution::Command(cmd) => run(state, cmd),
         Resolution::Pending => {
-            state.pending_keys = pending;
-            state.pending_keys.push(key);
+            state.focus.pending_keys = pending;
+            state.focus.pending_keys.push(key);
             Vec::new()
         }
         Resolution::Unbound if key.alt && pending.is_empty() => {
@@ -206,7 +206,7 @@ fn run(state: &mut AppState, cmd: Command) -> Vec<Effect> {
 }
 
 fn on_mouse(state: &mut AppState, m: MouseInput) {
-    match (&state.mode, m.kind) {
+    match (&state.focus.mode, m.kind) {
         (Mode::Board, _) => {}
         (
             Mode::Detail(DetailScreen { .. }) | Mode::Help(HelpScreen { .. }),
@@ -426,7 +426,7 @@ mod tests {
     fn filter_narrows_live_and_escape_restores() {
         let mut s = state();
         keys(&mut s, "/");
-        assert_eq!(s.mode.context(), keymap::Context::Filter);
+        assert_eq!(s.focus.mode.context(), keymap::Context::Filter);
         keys(&mut s, "103");
         assert_eq!(s.filter, "103");
         assert_eq!(s.layout.card_count(), 1);
@@ -436,7 +436,7 @@ mod tests {
         assert_eq!(s.filter, "");
         assert_eq!(s.layout.card_count(), 12);
         keys(&mut s, "/#104<Enter>");
-        assert_eq!(s.mode, Mode::Board);
+        assert_eq!(s.focus.mode, Mode::Board);
         assert_eq!(s.layout.card_count(), 1);
         assert_eq!(
             selected_iid(&s),
@@ -479,14 +479,14 @@ mod tests {
         keys(&mut s, "ll");
         for open in ["?", "<Enter>", "/x", "M", "a", "m", "w", "R"] {
             keys(&mut s, open);
-            assert_ne!(s.mode, Mode::Board, "{open} opens something");
+            assert_ne!(s.focus.mode, Mode::Board, "{open} opens something");
             keys(&mut s, "<Esc>");
-            assert_eq!(s.mode, Mode::Board, "{open}");
+            assert_eq!(s.focus.mode, Mode::Board, "{open}");
             assert!(!s.session.quit, "{open}");
         }
         keys(&mut s, "?");
         keys(&mut s, "q");
-        assert_eq!(s.mode, Mode::Board);
+        assert_eq!(s.focus.mode, Mode::Board);
         assert!(!s.session.quit);
         assert_eq!(
             update(&mut s, Action::Key(KeyPress::char('q'))),
@@ -499,23 +499,26 @@ mod tests {
         use crate::core::testing::{enqueued, keys as type_keys, state as full};
         let mut s = full();
         type_keys(&mut s, "ll<Enter>");
-        let Mode::Detail(DetailScreen { issue, .. }) = s.mode else {
-            panic!("{:?}", s.mode)
+        let Mode::Detail(DetailScreen { issue, .. }) = s.focus.mode else {
+            panic!("{:?}", s.focus.mode)
         };
         // Every picker, prompt and question opened from the pane closes
         // back to it, on Esc and q alike where q is not text.
         for open in ["a", "M", "m", "P", "w", "c", "x", "?"] {
             type_keys(&mut s, open);
             assert!(
-                !matches!(s.mode, Mode::Detail(DetailScreen { .. }) | Mode::Board),
+                !matches!(
+                    s.focus.mode,
+                    Mode::Detail(DetailScreen { .. }) | Mode::Board
+                ),
                 "{open} opens something: {:?}",
-                s.mode
+                s.focus.mode
             );
             type_keys(&mut s, "<Esc>");
             assert!(
-                matches!(s.mode, Mode::Detail(DetailScreen { issue: i, .. }) if i == issue),
+                matches!(s.focus.mode, Mode::Detail(DetailScreen { issue: i, .. }) if i == issue),
                 "{open} then Esc: {:?}",
-                s.mode
+                s.focus.mode
             );
             assert!(!s.session.quit);
         }
@@ -524,13 +527,13 @@ mod tests {
         let c = enqueued(&fx);
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].issue, issue);
-        assert!(matches!(s.mode, Mode::Detail(DetailScreen { .. })));
+        assert!(matches!(s.focus.mode, Mode::Detail(DetailScreen { .. })));
         let fx = type_keys(&mut s, "w3<Enter>");
         assert_eq!(enqueued(&fx)[0].edit.weight, Some(Some(3)));
         assert!(
-            matches!(s.mode, Mode::Detail(DetailScreen { .. })),
+            matches!(s.focus.mode, Mode::Detail(DetailScreen { .. })),
             "{:?}",
-            s.mode
+            s.focus.mode
         );
         // With a browser (a desktop), o opens the address.
         s.settings.browser = true;
@@ -539,7 +542,7 @@ mod tests {
         let fx = type_keys(&mut s, "y");
         assert!(matches!(fx.as_slice(), [Effect::Copy(_)]));
         type_keys(&mut s, "q");
-        assert_eq!(s.mode, Mode::Board);
+        assert_eq!(s.focus.mode, Mode::Board);
         assert!(!s.session.quit);
     }
 
@@ -558,16 +561,16 @@ mod tests {
             ("<Enter>", "q"),
         ] {
             type_keys(&mut s, open);
-            assert_ne!(s.mode, Mode::Board, "{open} opens something");
+            assert_ne!(s.focus.mode, Mode::Board, "{open} opens something");
             type_keys(&mut s, close);
-            assert_eq!(s.mode, Mode::Board, "{open} then {close}");
+            assert_eq!(s.focus.mode, Mode::Board, "{open} then {close}");
             assert!(!s.session.quit, "{open} then {close}");
         }
         // A prompt keeps bad input and says why; Esc then closes it only.
         type_keys(&mut s, "wabc<Enter>");
-        assert!(matches!(&s.mode, Mode::Input(InputScreen { text, .. }) if text == "abc"));
+        assert!(matches!(&s.focus.mode, Mode::Input(InputScreen { text, .. }) if text == "abc"));
         type_keys(&mut s, "<Esc>");
-        assert_eq!(s.mode, Mode::Board);
+        assert_eq!(s.focus.mode, Mode::Board);
         assert!(!s.session.quit);
     }
 
@@ -627,7 +630,7 @@ mod tests {
             }),
         );
         assert_eq!(
-            s.mode.context(),
+            s.focus.mode.context(),
             keymap::Context::Filter,
             "Esc closed help, / opened the filter"
         );
@@ -642,7 +645,7 @@ mod tests {
             }),
         );
         assert_eq!(s.board, BoardKind::Iteration);
-        assert_eq!(s.mode.context(), keymap::Context::Filter);
+        assert_eq!(s.focus.mode.context(), keymap::Context::Filter);
     }
 
     #[test]
@@ -831,20 +834,20 @@ mod tests {
         let mut s = state();
         keys(&mut s, "<Enter>");
         assert_eq!(
-            s.mode,
+            s.focus.mode,
             Mode::Board,
             "nothing selected in the empty Open column"
         );
         keys(&mut s, "ll<Enter>");
         assert_eq!(
-            s.mode,
+            s.focus.mode,
             Mode::Detail(DetailScreen {
                 issue: 1,
                 scroll: 0
             })
         );
         keys(&mut s, "<Esc>");
-        assert_eq!(s.mode, Mode::Board);
+        assert_eq!(s.focus.mode, Mode::Board);
     }
 
     #[test]
@@ -858,16 +861,19 @@ mod tests {
             },
         );
         keys(&mut s, "?");
-        assert!(matches!(s.mode, Mode::Help(HelpScreen { scroll: 0, .. })));
+        assert!(matches!(
+            s.focus.mode,
+            Mode::Help(HelpScreen { scroll: 0, .. })
+        ));
         keys(&mut s, "G");
-        let Mode::Help(HelpScreen { scroll, .. }) = s.mode else {
+        let Mode::Help(HelpScreen { scroll, .. }) = s.focus.mode else {
             panic!()
         };
         assert!(scroll > 0);
         keys(&mut s, "jjj");
-        assert!(matches!(s.mode, Mode::Help(HelpScreen { scroll: sc, .. }) if sc == scroll));
+        assert!(matches!(s.focus.mode, Mode::Help(HelpScreen { scroll: sc, .. }) if sc == scroll));
         keys(&mut s, "?");
-        assert_eq!(s.mode, Mode::Board);
+        assert_eq!(s.focus.mode, Mode::Board);
     }
 
     #[test]

@@ -140,7 +140,7 @@ pub fn card_action(state: &mut AppState, cmd: Command, id: IssueId) -> Option<Ve
             ));
         }
         Command::Weight => {
-            state.mode = Mode::Input(InputScreen {
+            state.focus.mode = Mode::Input(InputScreen {
                 purpose: InputPurpose::Weight,
                 issue: issue.id,
                 text: String::new(),
@@ -159,7 +159,7 @@ pub fn card_action(state: &mut AppState, cmd: Command, id: IssueId) -> Option<Ve
             }]
         }
         Command::Comment => {
-            state.mode = Mode::Input(InputScreen {
+            state.focus.mode = Mode::Input(InputScreen {
                 purpose: InputPurpose::Comment,
                 issue: issue.id,
                 text: String::new(),
@@ -174,7 +174,7 @@ pub fn card_action(state: &mut AppState, cmd: Command, id: IssueId) -> Option<Ve
             } else {
                 ("Reopen", IssueState::Opened)
             };
-            state.mode = Mode::Confirm(ConfirmScreen {
+            state.focus.mode = Mode::Confirm(ConfirmScreen {
                 prompt: format!("{verb} the {n} marked issues? y/n"),
                 issue: issue.id,
                 edit: Box::new(Edit {
@@ -194,7 +194,7 @@ pub fn card_action(state: &mut AppState, cmd: Command, id: IssueId) -> Option<Ve
                 ("Reopen", IssueState::Opened)
             };
             let r = state.short_ref(&issue);
-            state.mode = Mode::Confirm(ConfirmScreen {
+            state.focus.mode = Mode::Confirm(ConfirmScreen {
                 prompt: format!("{verb} {r} {}? y/n", issue.title),
                 issue: issue.id,
                 edit: Box::new(Edit {
@@ -223,7 +223,7 @@ pub fn card_action(state: &mut AppState, cmd: Command, id: IssueId) -> Option<Ve
             if state.sort != SortMode::Manual {
                 return Some(warn(state, "grab works in board order: press s first"));
             }
-            state.mode = Mode::Grab(GrabScreen {
+            state.focus.mode = Mode::Grab(GrabScreen {
                 original: Box::new(issue),
             });
             state
@@ -290,7 +290,7 @@ fn open_profile_picker(state: &mut AppState) -> Vec<Effect> {
             value: PickValue::Profile(Some(p.clone())),
         });
     }
-    state.mode = Mode::Picker(Box::new(Picker::new(
+    state.focus.mode = Mode::Picker(Box::new(Picker::new(
         PickPurpose::Profile,
         "Switch to profile",
         0,
@@ -333,7 +333,7 @@ pub fn open_choice(state: &mut AppState, issue: &Issue) -> Option<Vec<Effect>> {
             value: PickValue::Url(m.web_url.clone()),
         });
     }
-    state.mode = Mode::Picker(Box::new(Picker::new(
+    state.focus.mode = Mode::Picker(Box::new(Picker::new(
         PickPurpose::Open,
         "Open",
         issue.id,
@@ -453,7 +453,7 @@ pub(crate) fn to_column(state: &mut AppState, issue: &Issue, target: &ColumnKind
                         | crate::core::domain::workflow::Refusal::Unsupported(why),
                     ) => return warn(state, &why),
                 };
-            state.mode = Mode::Confirm(ConfirmScreen {
+            state.focus.mode = Mode::Confirm(ConfirmScreen {
                 // The question first: a narrow screen cuts the title.
                 prompt: format!(
                     "Close {r} and remove its lane label, as the board does? y/n · {}",
@@ -577,7 +577,7 @@ fn open_lane_picker(state: &mut AppState, issue: &Issue) -> Vec<Effect> {
         value: PickValue::Lane(None),
     });
     let title = format!("Move {} to lane", subject(state, issue));
-    state.mode = Mode::Picker(Box::new(Picker::new(
+    state.focus.mode = Mode::Picker(Box::new(Picker::new(
         PickPurpose::Lane,
         title,
         issue.id,
@@ -650,7 +650,7 @@ fn open_milestone_picker(state: &mut AppState, issue: &Issue, purpose: PickPurpo
         PickPurpose::Browse => "Show milestone".to_owned(),
         _ => format!("Milestone of {r}"),
     };
-    state.mode = Mode::Picker(Box::new(Picker::new(purpose, title, issue.id, items)));
+    state.focus.mode = Mode::Picker(Box::new(Picker::new(purpose, title, issue.id, items)));
     Vec::new()
 }
 
@@ -690,7 +690,7 @@ fn open_member_picker(state: &mut AppState, issue: &Issue) -> Vec<Effect> {
             p.selected.insert(n);
         }
     }
-    state.mode = Mode::Picker(Box::new(p));
+    state.focus.mode = Mode::Picker(Box::new(p));
     Vec::new()
 }
 
@@ -788,7 +788,7 @@ mod tests {
         assert_eq!(col_title(&s), "Cancelled");
         let fx = keys(&mut s, "L");
         assert!(enqueued(&fx).is_empty());
-        assert!(matches!(s.mode, Mode::Confirm(ConfirmScreen { .. })));
+        assert!(matches!(s.focus.mode, Mode::Confirm(ConfirmScreen { .. })));
         let fx = keys(&mut s, "y");
         // As GitLab's board: closed, and the lane label removed.
         assert_eq!(enqueued(&fx)[0].edit.state, Some(IssueState::Closed));
@@ -997,7 +997,7 @@ mod tests {
         keys(&mut s, "fff");
         assert_eq!(s.layout.card_count(), 6, "back to all");
         keys(&mut s, "gm");
-        assert!(matches!(s.mode, Mode::Picker(_)));
+        assert!(matches!(s.focus.mode, Mode::Picker(_)));
         keys(&mut s, "W47<Enter>");
         assert_eq!(s.milestone, Some(2));
         assert_eq!(s.followed, None, "browsing only");
@@ -1168,8 +1168,8 @@ mod tests {
         );
         keys(&mut s, "<Enter>");
         assert!(keys(&mut s, "o").is_empty());
-        let Mode::Picker(p) = &s.mode else {
-            panic!("{:?}", s.mode)
+        let Mode::Picker(p) = &s.focus.mode else {
+            panic!("{:?}", s.focus.mode)
         };
         let labels: Vec<&str> = p.items.iter().map(|i| i.label.as_str()).collect();
         assert_eq!(labels.len(), 2);
@@ -1181,7 +1181,7 @@ mod tests {
             )]
         );
         assert!(
-            matches!(s.mode, Mode::Detail(DetailScreen { .. })),
+            matches!(s.focus.mode, Mode::Detail(DetailScreen { .. })),
             "back to the pane"
         );
         // Without a browser, the address is said.

@@ -649,7 +649,7 @@ mod tests {
         let mut s = state();
         crate::core::testing::keys(&mut s, "gn");
         assert!(matches!(
-            s.mode,
+            s.focus.mode,
             crate::core::app::screens::Mode::Next(NextScreen { cursor: 0 })
         ));
         let lines = board_lines(&s, 0);
@@ -677,8 +677,9 @@ mod tests {
         s.session.sync.enabled = true;
         crate::core::testing::keys(&mut s, "gn");
         let fx = crate::core::testing::keys(&mut s, "<Enter>");
-        let crate::core::app::screens::Mode::Detail(DetailScreen { issue, .. }) = s.mode else {
-            panic!("{:?}", s.mode);
+        let crate::core::app::screens::Mode::Detail(DetailScreen { issue, .. }) = s.focus.mode
+        else {
+            panic!("{:?}", s.focus.mode);
         };
         assert!(
             fx.iter().any(|e| matches!(

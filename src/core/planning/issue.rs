@@ -109,7 +109,7 @@ fn offer_to_create(state: &mut AppState, m: &Milestone) -> Vec<Effect> {
         .ws
         .project(project)
         .map_or(String::new(), |p| p.path.clone());
-    state.mode = Mode::Confirm(ConfirmScreen {
+    state.focus.mode = Mode::Confirm(ConfirmScreen {
         prompt: format!(
             "No planning issue for {}: create \"{title}\" in {path}? y/n (j/k scroll)",
             m.title
@@ -155,7 +155,7 @@ pub(crate) fn write_summary(state: &mut AppState) -> Vec<Effect> {
             .info(format!("{name}: the summary there is up to date"));
         return Vec::new();
     }
-    state.mode = Mode::Confirm(ConfirmScreen {
+    state.focus.mode = Mode::Confirm(ConfirmScreen {
         prompt: format!("Write this summary into {name}? y/n (j/k scroll)"),
         issue: issue.id,
         edit: Box::new(Edit {
@@ -195,8 +195,8 @@ mod tests {
         // With a project: offered, its text shown first; n keeps nothing.
         s.settings.planning_setup.project = Some(s.ws.projects[0].path.clone());
         keys(&mut s, "i");
-        let Mode::Confirm(ConfirmScreen { preview, edit, .. }) = &s.mode else {
-            panic!("{:?}", s.mode);
+        let Mode::Confirm(ConfirmScreen { preview, edit, .. }) = &s.focus.mode else {
+            panic!("{:?}", s.focus.mode);
         };
         assert!(preview.as_ref().unwrap().contains("Priorities"));
         assert!(edit.create.is_some());
@@ -224,14 +224,14 @@ mod tests {
         s.ws.issues.push(p);
         keys(&mut s, "i");
         assert!(matches!(
-            s.mode,
+            s.focus.mode,
             Mode::Detail(DetailScreen { issue: 60, .. })
         ));
         // S from there: the summary shown, then written as a description
         // change that knows what it replaces; back in the pane after.
         keys(&mut s, "S");
-        let Mode::Confirm(ConfirmScreen { preview, .. }) = &s.mode else {
-            panic!("{:?}", s.mode);
+        let Mode::Confirm(ConfirmScreen { preview, .. }) = &s.focus.mode else {
+            panic!("{:?}", s.focus.mode);
         };
         assert!(preview.as_ref().unwrap().contains("Planning summary"));
         let fx = keys(&mut s, "y");
@@ -240,7 +240,7 @@ mod tests {
         assert!(d.text.contains("<!-- glboard:summary -->"));
         assert_eq!(d.before, "");
         assert!(matches!(
-            s.mode,
+            s.focus.mode,
             Mode::Detail(DetailScreen { issue: 60, .. })
         ));
     }

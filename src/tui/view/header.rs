@@ -178,7 +178,9 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
             theme.weight(),
         ));
     }
-    if !state.filter.trim().is_empty() && !matches!(state.mode, Mode::Filter(FilterScreen { .. })) {
+    if !state.filter.trim().is_empty()
+        && !matches!(state.focus.mode, Mode::Filter(FilterScreen { .. }))
+    {
         parts.push((format!("filter: {}", state.filter.trim()), theme.weight()));
     }
     let mut x = r.x + 1;

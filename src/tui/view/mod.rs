@@ -61,10 +61,10 @@ pub fn render(buf: &mut Buffer, area: TRect, state: &AppState, theme: &Theme) {
             status::draw(buf, scr.status, state, theme);
             // What a picker, prompt or help was opened from (the detail
             // pane, the re-plan screen) stays visible under it.
-            if let Some(parent) = &state.back {
+            if let Some(parent) = &state.focus.back {
                 overlay(buf, area, state, parent, theme);
             }
-            overlay(buf, area, state, &state.mode, theme);
+            overlay(buf, area, state, &state.focus.mode, theme);
         }
     }
 }
@@ -263,7 +263,7 @@ mod tests {
                 reason: "refused".into(),
             })
             .collect();
-        s.mode = Mode::Problems(ProblemsScreen { cursor: 39_999 });
+        s.focus.mode = Mode::Problems(ProblemsScreen { cursor: 39_999 });
         let lines = screen(&s);
         assert_eq!(
             box_height(&lines, "40000 changes not applied", "r retry"),
@@ -275,7 +275,7 @@ mod tests {
     #[test]
     fn forty_thousand_integrity_items_fill_the_screen() {
         let mut s = board_of(many(40_000, &["team::Datastores"]));
-        s.mode = Mode::Integrity(IntegrityScreen { cursor: 39_999 });
+        s.focus.mode = Mode::Integrity(IntegrityScreen { cursor: 39_999 });
         let lines = screen(&s);
         assert_eq!(
             box_height(&lines, "Lane integrity: 40000 issues", "Enter fix"),
@@ -296,7 +296,7 @@ mod tests {
                 value: PickValue::Member(n),
             })
             .collect();
-        s.mode = Mode::Picker(Box::new(Picker::new(
+        s.focus.mode = Mode::Picker(Box::new(Picker::new(
             PickPurpose::Assignees,
             "Assignees",
             1,

@@ -99,10 +99,10 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
 
     let x = r.x + 1;
     let room = left_room.saturating_sub(1);
-    let left = drawing(&state.mode, |d| d.status(state, room));
+    let left = drawing(&state.focus.mode, |d| d.status(state, room));
     match left {
         StatusLeft::Prompt => {
-            drawing(&state.mode, |d| {
+            drawing(&state.focus.mode, |d| {
                 d.status_line(buf, (x, r.y), room, state, theme)
             });
         }
@@ -126,7 +126,7 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
             put(buf, x, r.y, room, &text::truncate(&line, room), theme.bar());
         }
         StatusLeft::Line => {
-            drawing(&state.mode, |d| {
+            drawing(&state.focus.mode, |d| {
                 d.status_line(buf, (x, r.y), room, state, theme)
             });
         }

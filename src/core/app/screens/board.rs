@@ -287,7 +287,7 @@ fn board_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
             None => state.status.info("no card selected"),
         },
         Command::StartFilter => {
-            state.mode = Mode::Filter(FilterScreen {
+            state.focus.mode = Mode::Filter(FilterScreen {
                 previous: state.filter.clone(),
             })
         }

@@ -40,7 +40,7 @@ pub(crate) fn show_changes(
             "nothing to compare with yet: glboard remembers what the board shows when it closes",
         );
     } else {
-        state.mode = crate::core::app::screens::Mode::Changes(ChangesScreen { scroll: 0 });
+        state.focus.mode = crate::core::app::screens::Mode::Changes(ChangesScreen { scroll: 0 });
     }
     Vec::new()
 }
@@ -83,13 +83,14 @@ pub fn changes_command(
 ) -> Vec<crate::core::app::action::Effect> {
     use crate::core::app::command::Command;
     let n = lines(state).len();
-    let crate::core::app::screens::Mode::Changes(ChangesScreen { scroll }) = &mut state.mode else {
+    let crate::core::app::screens::Mode::Changes(ChangesScreen { scroll }) = &mut state.focus.mode
+    else {
         return Vec::new();
     };
     match cmd {
         Command::Up => *scroll = scroll.saturating_sub(1),
         Command::Down => *scroll = (*scroll + 1).min(n.saturating_sub(1)),
-        Command::Back => state.mode = crate::core::app::screens::Mode::Board,
+        Command::Back => state.focus.mode = crate::core::app::screens::Mode::Board,
         _ => {}
     }
     Vec::new()

@@ -90,15 +90,15 @@ impl Screen for DetailScreen {
 /// Keys in the detail pane: scrolling, and the card actions on its issue
 /// (a picker or prompt they open returns to the pane).
 fn detail_command(state: &mut AppState, cmd: Command, issue: IssueId) -> Vec<Effect> {
-    let before = state.mode.clone();
+    let before = state.focus.mode.clone();
     if let Command::Custom(n) = cmd {
         let i = state.ws.issue(issue).cloned();
         return crate::core::app::custom_command::run::run(state, usize::from(n), i.as_ref());
     }
     if cmd == Command::WriteSummary {
         let fx = crate::core::planning::issue::write_summary(state);
-        if matches!(state.mode, Mode::Confirm(ConfirmScreen { .. })) {
-            state.back = Some(Box::new(before));
+        if matches!(state.focus.mode, Mode::Confirm(ConfirmScreen { .. })) {
+            state.focus.back = Some(Box::new(before));
         }
         return fx;
     }
@@ -107,13 +107,16 @@ fn detail_command(state: &mut AppState, cmd: Command, issue: IssueId) -> Vec<Eff
         && let Some(i) = state.ws.issue(issue).cloned()
         && let Some(fx) = workflow_keys::open_choice(state, &i)
     {
-        state.back = Some(Box::new(before));
+        state.focus.back = Some(Box::new(before));
         return fx;
     }
     match workflow_keys::card_action(state, cmd, issue) {
         Some(fx) => {
-            if !matches!(state.mode, Mode::Board | Mode::Detail(DetailScreen { .. })) {
-                state.back = Some(Box::new(before));
+            if !matches!(
+                state.focus.mode,
+                Mode::Board | Mode::Detail(DetailScreen { .. })
+            ) {
+                state.focus.back = Some(Box::new(before));
             }
             fx
         }

@@ -48,7 +48,7 @@ impl Screen for FilterScreen {
 fn filter_command(state: &mut AppState, cmd: Command, previous: String) {
     match cmd {
         Command::FilterAccept => {
-            state.mode = Mode::Board;
+            state.focus.mode = Mode::Board;
             if !state.filter.trim().is_empty() {
                 let n = state.layout.card_count();
                 let cards = if n == 1 { "card" } else { "cards" };
@@ -60,7 +60,7 @@ fn filter_command(state: &mut AppState, cmd: Command, previous: String) {
         }
         Command::FilterCancel => {
             state.filter = previous;
-            state.mode = Mode::Board;
+            state.focus.mode = Mode::Board;
             state.relayout();
         }
         Command::FilterBackspace => {

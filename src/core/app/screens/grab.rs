@@ -51,7 +51,7 @@ impl Screen for GrabScreen {
 
 /// Keys in grab mode: carry the card locally; Enter makes one change.
 pub fn grab_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
-    let Mode::Grab(GrabScreen { original }) = &state.mode else {
+    let Mode::Grab(GrabScreen { original }) = &state.focus.mode else {
         return Vec::new();
     };
     let original = (**original).clone();
@@ -113,11 +113,11 @@ pub fn grab_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
         }
         Command::Cancel => {
             restore(state, original);
-            state.mode = Mode::Board;
+            state.focus.mode = Mode::Board;
             state.status.info("put back");
         }
         Command::Accept => {
-            state.mode = Mode::Board;
+            state.focus.mode = Mode::Board;
             let Some(now) = state.ws.issue(id).cloned() else {
                 return Vec::new();
             };
@@ -179,7 +179,7 @@ mod tests {
         let mut s = state();
         keys(&mut s, "ll");
         keys(&mut s, "<Space>");
-        assert!(matches!(s.mode, Mode::Grab(GrabScreen { .. })));
+        assert!(matches!(s.focus.mode, Mode::Grab(GrabScreen { .. })));
         let fx = keys(&mut s, "ljj");
         assert!(fx.is_empty(), "carrying changes nothing on GitLab");
         assert_eq!(col_title(&s), "In Progress");

@@ -59,7 +59,10 @@ impl Screen for HelpScreen {
     }
 
     fn typed(state: &mut AppState, c: char) {
-        if matches!(&state.mode, Mode::Help(HelpScreen { typing: true, .. })) {
+        if matches!(
+            &state.focus.mode,
+            Mode::Help(HelpScreen { typing: true, .. })
+        ) {
             search_type(state, c);
         }
     }
@@ -183,7 +186,7 @@ fn binding_lines(keys: &str, key_w: usize, help: &str, name: &str, width: usize)
 /// `?`: open the overlay; from the detail pane it returns there.
 pub fn open_help(state: &mut AppState) {
     let from = std::mem::replace(
-        &mut state.mode,
+        &mut state.focus.mode,
         Mode::Help(HelpScreen {
             scroll: 0,
             query: String::new(),
@@ -191,7 +194,7 @@ pub fn open_help(state: &mut AppState) {
         }),
     );
     if !matches!(from, Mode::Board | Mode::Help(HelpScreen { .. })) {
-        state.back = Some(Box::new(from));
+        state.focus.back = Some(Box::new(from));
     }
 }
 
@@ -201,7 +204,7 @@ pub fn search_command(state: &mut AppState, cmd: Command) {
         scroll,
         query,
         typing,
-    }) = &mut state.mode
+    }) = &mut state.focus.mode
     else {
         return;
     };
@@ -222,7 +225,7 @@ pub fn search_command(state: &mut AppState, cmd: Command) {
 
 /// A typed character of the search.
 pub fn search_type(state: &mut AppState, c: char) {
-    if let Mode::Help(HelpScreen { scroll, query, .. }) = &mut state.mode {
+    if let Mode::Help(HelpScreen { scroll, query, .. }) = &mut state.focus.mode {
         query.push(c);
         *scroll = 0;
     }
@@ -230,7 +233,7 @@ pub fn search_type(state: &mut AppState, c: char) {
 
 /// `/` in the overlay: start (or go on) typing a search.
 pub fn start_search(state: &mut AppState) {
-    if let Mode::Help(HelpScreen { typing, .. }) = &mut state.mode {
+    if let Mode::Help(HelpScreen { typing, .. }) = &mut state.focus.mode {
         *typing = true;
     }
 }
@@ -300,20 +303,20 @@ mod tests {
     fn search_is_typed_after_slash_and_esc_clears_it_before_closing() {
         let mut s = state();
         keys(&mut s, "?/grab");
-        let Mode::Help(HelpScreen { query, typing, .. }) = &s.mode else {
-            panic!("{:?}", s.mode)
+        let Mode::Help(HelpScreen { query, typing, .. }) = &s.focus.mode else {
+            panic!("{:?}", s.focus.mode)
         };
         assert_eq!((query.as_str(), *typing), ("grab", true));
         // q while typing is text, not close.
         keys(&mut s, "q<Backspace><Enter>");
-        let Mode::Help(HelpScreen { query, typing, .. }) = &s.mode else {
-            panic!("{:?}", s.mode)
+        let Mode::Help(HelpScreen { query, typing, .. }) = &s.focus.mode else {
+            panic!("{:?}", s.focus.mode)
         };
         assert_eq!((query.as_str(), *typing), ("grab", false));
         keys(&mut s, "/<Esc>");
-        assert!(matches!(&s.mode, Mode::Help(HelpScreen { query, .. }) if query.is_empty()));
+        assert!(matches!(&s.focus.mode, Mode::Help(HelpScreen { query, .. }) if query.is_empty()));
         keys(&mut s, "<Esc>");
-        assert_eq!(s.mode, Mode::Board);
+        assert_eq!(s.focus.mode, Mode::Board);
         assert!(!s.session.quit);
     }
 
@@ -322,19 +325,19 @@ mod tests {
         let mut s = state();
         keys(&mut s, "ll<Enter>");
         assert!(
-            matches!(s.mode, Mode::Detail(DetailScreen { .. })),
+            matches!(s.focus.mode, Mode::Detail(DetailScreen { .. })),
             "{:?}",
-            s.mode
+            s.focus.mode
         );
         keys(&mut s, "?");
-        assert!(matches!(s.mode, Mode::Help(HelpScreen { .. })));
+        assert!(matches!(s.focus.mode, Mode::Help(HelpScreen { .. })));
         keys(&mut s, "<Esc>");
         assert!(
-            matches!(s.mode, Mode::Detail(DetailScreen { .. })),
+            matches!(s.focus.mode, Mode::Detail(DetailScreen { .. })),
             "{:?}",
-            s.mode
+            s.focus.mode
         );
         keys(&mut s, "<Esc>");
-        assert_eq!(s.mode, Mode::Board);
+        assert_eq!(s.focus.mode, Mode::Board);
     }
 }

@@ -161,7 +161,7 @@ pub(crate) fn show_integrity(state: &mut AppState) -> Vec<Effect> {
             "lane integrity: every team issue has exactly one known lane, is on a board and in no past milestone",
         );
     } else {
-        state.mode = Mode::Integrity(IntegrityScreen { cursor: 0 });
+        state.focus.mode = Mode::Integrity(IntegrityScreen { cursor: 0 });
     }
     Vec::new()
 }
@@ -169,17 +169,17 @@ pub(crate) fn show_integrity(state: &mut AppState) -> Vec<Effect> {
 /// Keys in the lane-integrity list.
 pub fn integrity_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
     let items = integrity(state);
-    let Mode::Integrity(IntegrityScreen { cursor }) = &mut state.mode else {
+    let Mode::Integrity(IntegrityScreen { cursor }) = &mut state.focus.mode else {
         return Vec::new();
     };
     match cmd {
         Command::Up => *cursor = cursor.saturating_sub(1),
         Command::Down => *cursor = (*cursor + 1).min(items.len().saturating_sub(1)),
-        Command::Back => state.mode = Mode::Board,
+        Command::Back => state.focus.mode = Mode::Board,
         Command::Fix => {
             let at = (*cursor).min(items.len().saturating_sub(1));
             let Some(item) = items.get(at).cloned() else {
-                state.mode = Mode::Board;
+                state.focus.mode = Mode::Board;
                 return Vec::new();
             };
             let Some(i) = state.ws.issue(item.issue) else {
@@ -188,7 +188,7 @@ pub fn integrity_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
             let summary = format!("{}: {}", state.short_ref(i), item.fix);
             let fx = commit(state, item.issue, item.edit, summary, None, UndoAs::Step);
             let left = integrity(state).len();
-            state.mode = if left == 0 {
+            state.focus.mode = if left == 0 {
                 Mode::Board
             } else {
                 Mode::Integrity(IntegrityScreen {
@@ -215,7 +215,7 @@ mod tests {
         s.ws.issues[1].labels.sort();
         s.relayout();
         keys(&mut s, "gi");
-        assert_eq!(s.mode, Mode::Integrity(IntegrityScreen { cursor: 0 }));
+        assert_eq!(s.focus.mode, Mode::Integrity(IntegrityScreen { cursor: 0 }));
         let items = integrity(&s);
         assert_eq!(items.len(), 2);
         assert_eq!(items[0].fix, "move to Ready");
@@ -233,6 +233,6 @@ mod tests {
             enqueued(&fx)[0].edit.remove_labels,
             vec!["workflow-infra::In Progress"]
         );
-        assert_eq!(s.mode, Mode::Board, "nothing left");
+        assert_eq!(s.focus.mode, Mode::Board, "nothing left");
     }
 }

@@ -51,7 +51,7 @@ pub(crate) fn show_next(
             .status
             .info("nothing to suggest: no priority, ready issue or backlog issue is free");
     } else {
-        state.mode = crate::core::app::screens::Mode::Next(NextScreen { cursor: 0 });
+        state.focus.mode = crate::core::app::screens::Mode::Next(NextScreen { cursor: 0 });
     }
     Vec::new()
 }
@@ -65,13 +65,13 @@ pub fn next_command(
     use crate::core::app::screens::Mode;
     let n = for_board(state);
     let all = n.all();
-    let Mode::Next(NextScreen { cursor }) = &mut state.mode else {
+    let Mode::Next(NextScreen { cursor }) = &mut state.focus.mode else {
         return Vec::new();
     };
     match cmd {
         Command::Up => *cursor = cursor.saturating_sub(1),
         Command::Down => *cursor = (*cursor + 1).min(all.len().saturating_sub(1)),
-        Command::Back => state.mode = Mode::Board,
+        Command::Back => state.focus.mode = Mode::Board,
         Command::Take | Command::OpenDetail => {
             let Some((item, _)) = all.get(*cursor) else {
                 return Vec::new();
@@ -81,7 +81,7 @@ pub fn next_command(
                 // As from a card: the comments are asked for.
                 return crate::core::app::panes::open_detail(state, id);
             }
-            state.mode = Mode::Board;
+            state.focus.mode = Mode::Board;
             let Some(issue) = state.ws.issue(id).cloned() else {
                 return Vec::new();
             };

@@ -15,7 +15,7 @@ fn overlay_lines(state: &AppState) -> Option<(usize, usize)> {
     let inner = geometry::overlay_inner(geometry::overlay(w, h));
     // The first row of the overlay holds its title.
     let visible = inner.h.saturating_sub(1) as usize;
-    let total = match &state.mode {
+    let total = match &state.focus.mode {
         Mode::Detail(DetailScreen { issue, .. }) => {
             let issue = state.ws.issue(*issue)?;
             panes::detail_lines(state, issue, inner.w as usize).len()
@@ -32,7 +32,7 @@ pub(crate) fn clamp_overlay_scroll(state: &mut AppState) {
     if let Some((total, visible)) = overlay_lines(state) {
         let max = total.saturating_sub(visible);
         if let Mode::Detail(DetailScreen { scroll, .. }) | Mode::Help(HelpScreen { scroll, .. }) =
-            &mut state.mode
+            &mut state.focus.mode
         {
             *scroll = (*scroll).min(max);
         }
@@ -43,7 +43,7 @@ pub(crate) fn scroll_overlay(state: &mut AppState, delta: i64) {
     if let Some((total, visible)) = overlay_lines(state) {
         let lines = total.saturating_sub(visible).saturating_add(1);
         if let Mode::Detail(DetailScreen { scroll, .. }) | Mode::Help(HelpScreen { scroll, .. }) =
-            &mut state.mode
+            &mut state.focus.mode
         {
             *scroll = num::step_clamped(*scroll, delta, lines);
         }
@@ -61,7 +61,7 @@ pub(crate) fn overlay_command(state: &mut AppState, cmd: Command) {
         Command::Bottom => scroll_overlay(state, i64::MAX / 2),
         Command::Help => help::open_help(state),
         Command::StartFilter => help::start_search(state),
-        Command::Back => state.mode = Mode::Board,
+        Command::Back => state.focus.mode = Mode::Board,
         _ => {}
     }
 }

@@ -48,7 +48,7 @@ impl Screen for Picker {
 
 /// Keys in a picker.
 pub fn picker_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
-    let Mode::Picker(p) = &mut state.mode else {
+    let Mode::Picker(p) = &mut state.focus.mode else {
         return Vec::new();
     };
     match cmd {
@@ -63,9 +63,9 @@ pub fn picker_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
             p.query.clear();
             p.refilter();
         }
-        Command::Cancel => state.mode = Mode::Board,
+        Command::Cancel => state.focus.mode = Mode::Board,
         Command::Accept => {
-            let p = match std::mem::replace(&mut state.mode, Mode::Board) {
+            let p = match std::mem::replace(&mut state.focus.mode, Mode::Board) {
                 Mode::Picker(p) => p,
                 _ => return Vec::new(),
             };
@@ -78,7 +78,7 @@ pub fn picker_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
 
 /// A typed character in a picker's search.
 pub fn picker_type(state: &mut AppState, c: char) {
-    if let Mode::Picker(p) = &mut state.mode {
+    if let Mode::Picker(p) = &mut state.focus.mode {
         p.query.push(c);
         p.refilter();
     }
@@ -99,7 +99,7 @@ fn accept_pick(state: &mut AppState, p: Picker) -> Vec<Effect> {
     if p.purpose == PickPurpose::ReplanTarget {
         if let (Some(PickValue::Milestone(Some(m))), Some(Mode::Replan(r))) = (
             p.current().map(|i| i.value.clone()),
-            state.back.as_deref_mut(),
+            state.focus.back.as_deref_mut(),
         ) {
             r.target = m;
         }
@@ -185,7 +185,7 @@ mod tests {
         s.ws.members.push(user(7, "zoe", "Zoë Müller"));
         keys(&mut s, "ll");
         keys(&mut s, "m");
-        assert!(matches!(s.mode, Mode::Picker(_)));
+        assert!(matches!(s.focus.mode, Mode::Picker(_)));
         let fx = keys(&mut s, "review<Enter>");
         assert_eq!(
             enqueued(&fx)[0].edit.add_labels,

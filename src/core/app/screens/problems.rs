@@ -40,7 +40,7 @@ pub(crate) fn show_problems(state: &mut AppState) -> Vec<Effect> {
             .status
             .info("no problems: GitLab accepted every change");
     } else {
-        state.mode = Mode::Problems(ProblemsScreen { cursor: 0 });
+        state.focus.mode = Mode::Problems(ProblemsScreen { cursor: 0 });
     }
     Vec::new()
 }
@@ -60,20 +60,20 @@ pub fn hint(selected: Option<&crate::core::app::changes::Problem>) -> &'static s
 
 /// Keys in the problems panel.
 pub fn problems_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
-    let Mode::Problems(ProblemsScreen { cursor }) = &mut state.mode else {
+    let Mode::Problems(ProblemsScreen { cursor }) = &mut state.focus.mode else {
         return Vec::new();
     };
     let n = state.changes.problems.len();
     match cmd {
         Command::Up => *cursor = cursor.saturating_sub(1),
         Command::Down => *cursor = (*cursor + 1).min(n.saturating_sub(1)),
-        Command::Back => state.mode = Mode::Board,
+        Command::Back => state.focus.mode = Mode::Board,
         Command::Retry | Command::Discard if n > 0 => {
             let at = (*cursor).min(n - 1);
             let problem = state.changes.problems.remove(at);
             if state.changes.problems.is_empty() {
-                state.mode = Mode::Board;
-            } else if let Mode::Problems(ProblemsScreen { cursor }) = &mut state.mode {
+                state.focus.mode = Mode::Board;
+            } else if let Mode::Problems(ProblemsScreen { cursor }) = &mut state.focus.mode {
                 *cursor = at.min(state.changes.problems.len() - 1);
             }
             if cmd == Command::Discard {
@@ -116,10 +116,10 @@ mod tests {
         assert_eq!(col_title(&s), "Ready", "selection followed the card back");
         assert!(s.changes.base.is_empty(), "no changes over it any more");
         keys(&mut s, "!");
-        assert_eq!(s.mode, Mode::Problems(ProblemsScreen { cursor: 0 }));
+        assert_eq!(s.focus.mode, Mode::Problems(ProblemsScreen { cursor: 0 }));
         let fx = keys(&mut s, "r");
         assert!(matches!(fx.as_slice(), [Effect::Retry { old, .. }] if *old == c.id));
-        assert_eq!(s.mode, Mode::Board);
+        assert_eq!(s.focus.mode, Mode::Board);
         assert_eq!(
             col_title(&s),
             "In Progress",

@@ -114,7 +114,7 @@ pub(crate) fn open_replan(state: &mut AppState) -> Vec<Effect> {
             .info("everything in this iteration is Done: nothing to re-plan");
         return Vec::new();
     }
-    state.mode = Mode::Replan(Box::new(ReplanScreen {
+    state.focus.mode = Mode::Replan(Box::new(ReplanScreen {
         from,
         target,
         items,
@@ -127,11 +127,11 @@ pub(crate) fn open_replan(state: &mut AppState) -> Vec<Effect> {
 
 /// Keys on the re-plan screen.
 pub fn replan_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
-    let all_targets = match &state.mode {
+    let all_targets = match &state.focus.mode {
         Mode::Replan(r) => targets(state, r.from),
         _ => return Vec::new(),
     };
-    let Mode::Replan(r) = &mut state.mode else {
+    let Mode::Replan(r) = &mut state.focus.mode else {
         return Vec::new();
     };
     let n = r.items.len();
@@ -188,15 +188,15 @@ pub fn replan_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
             if let Some(at) = at {
                 picker.cursor = at;
             }
-            let parent = std::mem::replace(&mut state.mode, Mode::Picker(Box::new(picker)));
-            state.back = Some(Box::new(parent));
+            let parent = std::mem::replace(&mut state.focus.mode, Mode::Picker(Box::new(picker)));
+            state.focus.back = Some(Box::new(parent));
         }
         Command::ToggleResetLane => r.reset_lane = !r.reset_lane,
         Command::Cancel if r.confirming => r.confirming = false,
-        Command::Cancel => state.mode = Mode::Board,
+        Command::Cancel => state.focus.mode = Mode::Board,
         Command::Accept => r.confirming = true,
         Command::Yes if r.confirming => {
-            let Mode::Replan(r) = std::mem::replace(&mut state.mode, Mode::Board) else {
+            let Mode::Replan(r) = std::mem::replace(&mut state.focus.mode, Mode::Board) else {
                 return Vec::new();
             };
             return apply_replan(state, *r);
@@ -285,27 +285,37 @@ mod tests {
     fn the_replan_screen_moves_the_chosen_issues_and_follows_the_target() {
         let mut s = state();
         keys(&mut s, "R");
-        let Mode::Replan(r) = &s.mode else {
-            panic!("{:?}", s.mode)
+        let Mode::Replan(r) = &s.focus.mode else {
+            panic!("{:?}", s.focus.mode)
         };
         assert_eq!((r.from, r.target, r.items.len()), (1, 2, 6));
         // Page keys and a whole lane in and out.
         keys(&mut s, "G");
-        let Mode::Replan(r) = &s.mode else { panic!() };
+        let Mode::Replan(r) = &s.focus.mode else {
+            panic!()
+        };
         assert_eq!(r.cursor, 5);
         keys(&mut s, "gg");
-        let Mode::Replan(r) = &s.mode else { panic!() };
+        let Mode::Replan(r) = &s.focus.mode else {
+            panic!()
+        };
         assert_eq!(r.cursor, 0);
         keys(&mut s, "a");
-        let Mode::Replan(r) = &s.mode else { panic!() };
+        let Mode::Replan(r) = &s.focus.mode else {
+            panic!()
+        };
         let out = r.items.iter().filter(|(_, on)| !on).count();
         assert!((1..6).contains(&out), "the first lane only: {out}");
         keys(&mut s, "a");
-        let Mode::Replan(r) = &s.mode else { panic!() };
+        let Mode::Replan(r) = &s.focus.mode else {
+            panic!()
+        };
         assert!(r.items.iter().all(|(_, on)| *on), "and back in");
         // Leave the second out, reset lanes to Ready.
         keys(&mut s, "j<Space>r<Enter>");
-        let Mode::Replan(r) = &s.mode else { panic!() };
+        let Mode::Replan(r) = &s.focus.mode else {
+            panic!()
+        };
         assert!(r.confirming && r.reset_lane);
         let fx = keys(&mut s, "y");
         let cs = enqueued(&fx);
@@ -377,24 +387,26 @@ mod tests {
             Some("2025-12-14"),
         ));
         keys(&mut s, "Rt");
-        let Mode::Picker(p) = &s.mode else {
-            panic!("{:?}", s.mode)
+        let Mode::Picker(p) = &s.focus.mode else {
+            panic!("{:?}", s.focus.mode)
         };
         assert_eq!(p.items.len(), 2, "the later open milestones");
         assert!(p.items[0].detail.contains("(chosen)"));
         keys(&mut s, "<Esc>");
-        let Mode::Replan(r) = &s.mode else {
-            panic!("Esc closes only the picker: {:?}", s.mode)
+        let Mode::Replan(r) = &s.focus.mode else {
+            panic!("Esc closes only the picker: {:?}", s.focus.mode)
         };
         assert_eq!(r.target, 2);
         keys(&mut s, "tW49<Enter>");
-        let Mode::Replan(r) = &s.mode else {
-            panic!("{:?}", s.mode)
+        let Mode::Replan(r) = &s.focus.mode else {
+            panic!("{:?}", s.focus.mode)
         };
         assert_eq!(r.target, 3);
         // Four more presses of t do not cycle anything away.
         keys(&mut s, "t<Esc>t<Esc>");
-        let Mode::Replan(r) = &s.mode else { panic!() };
+        let Mode::Replan(r) = &s.focus.mode else {
+            panic!()
+        };
         assert_eq!(r.target, 3);
         let fx = keys(&mut s, "<Enter>y");
         assert!(
