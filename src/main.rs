@@ -541,7 +541,7 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
         state.status.warn(w);
     }
     // What the board showed when it last closed: cards changed since are marked.
-    state.last_look = match look.join() {
+    state.board.last_look = match look.join() {
         Ok(Ok(look)) => look,
         _ => store.last_look().ok().flatten(),
     };
@@ -568,12 +568,12 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
     if let Err(code) = open_on_milestone(cli, &mut state) {
         return code;
     }
-    let shown = state.milestone;
+    let shown = state.board.milestone;
     // Ages and merge requests of the cards the first frame can show; the
     // rest's are read once it is drawn, before any key is taken. Planning
     // mode's first frame sums up every card: all of them first.
     let rows = crossterm::terminal::size().map_or(200, |(_, h)| usize::from(h));
-    let near = (kind != BoardKind::Planning).then(|| state.cards_near_sight(rows));
+    let near = (kind != BoardKind::Planning).then(|| state.board.cards_near_sight(rows));
     if cached && let Err(e) = store.add_related(&mut state.ws, &board_filter, near.as_deref()) {
         return fail(EXIT_FAILURE, e);
     }
@@ -797,8 +797,8 @@ fn open_on_milestone(cli: &Cli, state: &mut AppState) -> Result<(), ExitCode> {
     ) {
         Ok(m) => {
             let id = m.id;
-            state.board = BoardKind::Iteration;
-            state.milestone = Some(id);
+            state.board.kind = BoardKind::Iteration;
+            state.board.milestone = Some(id);
             state.relayout();
             Ok(())
         }

@@ -265,5 +265,5 @@ pub fn sel(s: &AppState) -> &Issue {
 
 /// The selected column's title.
 pub fn col_title(s: &AppState) -> &str {
-    &s.layout.columns[s.view().col].title
+    &s.board.layout.columns[s.board.view().col].title
 }

@@ -422,7 +422,7 @@ fn a_one_megabyte_title_and_a_thousand_labels_render() {
     keys(&mut s, "G");
     assert!(screen(&s).contains(" of "), "the pane scrolls to its end");
     keys(&mut s, "<Esc>/scoped3<Enter>");
-    assert_eq!(s.layout.card_count(), 1);
+    assert_eq!(s.board.layout.card_count(), 1);
 }
 
 /// 10,000 cached issues, 1,000 of them in one lane of the shown iteration.
@@ -453,11 +453,14 @@ fn ten_thousand_with_a_thousand_in_one_lane() -> AppState {
 fn a_held_key_through_a_thousand_cards_while_a_sync_lands() {
     let mut s = ten_thousand_with_a_thousand_in_one_lane();
     // To the Ready column.
-    while !s.layout.columns[s.view().col].title.contains("Ready") {
+    while !s.board.layout.columns[s.board.view().col]
+        .title
+        .contains("Ready")
+    {
         keys(&mut s, "l");
     }
-    let col = s.view().col;
-    let count = s.layout.columns[col].cards.len();
+    let col = s.board.view().col;
+    let count = s.board.layout.columns[col].cards.len();
     assert!(count >= 1_000, "{count}");
     // The key held: 600 repeats, a sync landing in the middle with the same
     // issues (as a background refresh does), a frame after each.
@@ -484,7 +487,7 @@ fn a_held_key_through_a_thousand_cards_while_a_sync_lands() {
             let _ = screen(&s);
         }
     }
-    assert_eq!(s.view().rows[col], 600, "no key lost");
+    assert_eq!(s.board.view().rows[col], 600, "no key lost");
     let frame = screen(&s);
     assert!(
         frame.contains(&format!("601 of {count}")) || frame.contains(&format!("of {count}")),
@@ -492,10 +495,10 @@ fn a_held_key_through_a_thousand_cards_while_a_sync_lands() {
     );
     // And to the end and back.
     keys(&mut s, "G");
-    assert_eq!(s.view().rows[col], count - 1);
+    assert_eq!(s.board.view().rows[col], count - 1);
     assert!(screen(&s).contains(&format!("of {count}")));
     keys(&mut s, "gg");
-    assert_eq!(s.view().rows[col], 0);
+    assert_eq!(s.board.view().rows[col], 0);
 }
 
 /// The outbox adapter: what was enqueued is written down, with ids.
@@ -968,7 +971,7 @@ fn aged_state(first_in: &str) -> (AppState, String) {
         let lane = team.lanes_of(i).first().map(|l| (*l).to_owned());
         let days = if first.is_none()
             && lane.as_deref() == Some(first_in)
-            && i.milestone_id == s.milestone
+            && i.milestone_id == s.board.milestone
         {
             first = Some(s.short_ref(i));
             16

@@ -67,7 +67,7 @@ pub fn marked(state: &AppState) -> Vec<IssueId> {
         return Vec::new();
     }
     let mut out: Vec<IssueId> = Vec::new();
-    for col in &state.layout.columns {
+    for col in &state.board.layout.columns {
         for c in &col.cards {
             if state.marked.contains(&c.id) && !out.contains(&c.id) {
                 out.push(c.id);
@@ -109,9 +109,10 @@ pub(crate) fn toggle(state: &mut AppState) -> Vec<Effect> {
 /// `V`: mark every card of the selected column (unmark them when all are).
 pub(crate) fn column(state: &mut AppState) -> Vec<Effect> {
     let ids: Vec<IssueId> = state
+        .board
         .layout
         .columns
-        .get(state.view().col)
+        .get(state.board.view().col)
         .map(|c| c.cards.iter().map(|c| c.id).collect())
         .unwrap_or_default();
     mark_all(state, ids);
@@ -122,7 +123,7 @@ pub(crate) fn column(state: &mut AppState) -> Vec<Effect> {
 /// leave), or unmark them when all are.
 pub(crate) fn shown(state: &mut AppState) -> Vec<Effect> {
     let mut ids: Vec<IssueId> = Vec::new();
-    for c in state.layout.columns.iter().flat_map(|c| &c.cards) {
+    for c in state.board.layout.columns.iter().flat_map(|c| &c.cards) {
         if !ids.contains(&c.id) {
             ids.push(c.id);
         }
@@ -318,7 +319,7 @@ mod tests {
     fn a_whole_column_and_everything_shown_can_be_marked() {
         let mut s = state();
         keys(&mut s, "ll");
-        let col = s.layout.columns[s.view().col].cards.len();
+        let col = s.board.layout.columns[s.board.view().col].cards.len();
         assert!(col > 1);
         keys(&mut s, "V");
         assert_eq!(s.marked.len(), col);
@@ -326,6 +327,7 @@ mod tests {
         assert!(s.marked.is_empty(), "V again unmarks the column");
         keys(&mut s, "*");
         let all: std::collections::HashSet<u64> = s
+            .board
             .layout
             .columns
             .iter()

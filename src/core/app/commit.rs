@@ -51,7 +51,7 @@ fn next_local(state: &mut AppState) -> u64 {
 
 /// The issues just above and below `id` in the selected column.
 pub fn neighbours(state: &AppState, id: IssueId) -> Option<Reorder> {
-    let col = state.layout.columns.get(state.view().col)?;
+    let col = state.board.layout.columns.get(state.board.view().col)?;
     let row = col.cards.iter().position(|c| c.id == id)?;
     let at = |r: Option<usize>| r.and_then(|r| col.cards.get(r)).map(|c| c.id);
     Some(Reorder {
@@ -125,7 +125,7 @@ pub fn commit_action(
         });
     }
     if let Some(id) = last {
-        state.view_select(id);
+        state.board.view_select(id);
     }
     state.relayout();
     let said = format!("{label}{}", nowhere(state, &changes));
@@ -293,21 +293,22 @@ pub fn undo(state: &mut AppState) -> Vec<Effect> {
 /// Show and follow again what the board showed and followed before.
 fn board_back(state: &mut AppState, before: crate::core::app::changes::BoardBefore) -> Vec<Effect> {
     let mut fx = Vec::new();
-    if state.followed != before.followed {
+    if state.board.followed != before.followed {
         fx.push(match before.followed {
             Some(m) => Effect::Follow(m),
             None => Effect::Unfollow,
         });
-        state.followed = before.followed;
+        state.board.followed = before.followed;
     }
-    if state.milestone != before.milestone {
+    if state.board.milestone != before.milestone {
         // Shown from the cache, as the board had it before: no sync of its
         // own (the undo's changes are in flight).
-        state.milestone = before.milestone;
+        state.board.milestone = before.milestone;
         state.relayout();
     }
     if let Some(msg) = state.status.message.as_mut() {
         let title = state
+            .board
             .milestone
             .and_then(|m| state.ws.milestone(m))
             .map_or("no milestone".to_owned(), |m| m.title.clone());
@@ -346,7 +347,7 @@ pub fn create(state: &mut AppState, new: NewIssue) -> Vec<Effect> {
         ..Change::default()
     };
     state.ws.issues.push(card);
-    state.view_select(id);
+    state.board.view_select(id);
     state.changes.undo.push(UndoEntry {
         changes: vec![change.clone()],
         places: vec![None],

@@ -28,7 +28,13 @@ pub const DRAFT: IssueId = u64::MAX;
 
 /// `n`: a new issue in the selected lane; asks for its title.
 pub(crate) fn start_new_issue(state: &mut AppState) -> Vec<Effect> {
-    let lane = match state.layout.columns.get(state.view().col).map(|c| &c.kind) {
+    let lane = match state
+        .board
+        .layout
+        .columns
+        .get(state.board.view().col)
+        .map(|c| &c.kind)
+    {
         Some(ColumnKind::Lane(l)) => Some(l.clone()),
         Some(ColumnKind::Open) => None,
         Some(ColumnKind::Iteration) => Some(state.team.ready_lane.clone()),
@@ -62,9 +68,10 @@ pub(crate) fn new_issue_titled(
     }
     // The project: remembered, else that of the cards around, else asked.
     let near = state
+        .board
         .layout
         .columns
-        .get(state.view().col)
+        .get(state.board.view().col)
         .and_then(|c| c.cards.first())
         .and_then(|c| c.issue(&state.ws))
         .map(|i| i.project_id);
@@ -114,8 +121,8 @@ pub(crate) fn new_issue_in(
         labels.push(state.team.lane_label(l));
     }
     labels.sort();
-    let milestone = match state.board {
-        BoardKind::Iteration | BoardKind::Planning => state.milestone,
+    let milestone = match state.board.kind {
+        BoardKind::Iteration | BoardKind::Planning => state.board.milestone,
         BoardKind::Backlog => None,
     };
     let new = edit::NewIssue {
@@ -186,9 +193,9 @@ mod tests {
         assert_eq!(new.project, 1);
         assert_eq!(sel(&s).title, "Patroni drill for ci");
         assert_eq!(s.short_ref(sel(&s)), "new");
-        assert_eq!(s.layout.columns[2].cards.len(), 4, "in Ready");
+        assert_eq!(s.board.layout.columns[2].cards.len(), 4, "in Ready");
         assert_eq!(
-            s.layout.columns[2].cards.last().map(|k| k.id),
+            s.board.layout.columns[2].cards.last().map(|k| k.id),
             Some(sel(&s).id),
             "last, where GitLab puts a new issue"
         );
@@ -202,7 +209,7 @@ mod tests {
         real.position = 90_000;
         answered(&mut s, &[(c.id, Some(real))], &[]);
         assert_eq!(sel(&s).iid, 321);
-        assert_eq!(s.layout.columns[2].cards.len(), 4);
+        assert_eq!(s.board.layout.columns[2].cards.len(), 4);
         assert!(s.ws.issue(c.issue).is_none(), "the placeholder is gone");
         // The project is remembered: no picker next time.
         keys(&mut s, "nsecond<Enter>");

@@ -174,9 +174,9 @@ impl AppState {
         for (c, real) in &sent {
             if c.edit.create.is_some()
                 && let Some(real) = real
-                && self.view().selected == Some(c.issue)
+                && self.board.view().selected == Some(c.issue)
             {
-                self.view_select(*real);
+                self.board.view_select(*real);
             }
         }
         if let Some((ws, lanes)) = full {

@@ -102,12 +102,12 @@ fn on_today(state: &mut AppState, today: chrono::NaiveDate) {
     if today == state.session.today {
         return;
     }
-    let old_current = state.iteration.current;
+    let old_current = state.board.iteration.current;
     state.session.today = today;
-    state.iteration = iteration::pick(&state.ws.milestones, &state.team, today);
-    if state.followed.is_none() && state.milestone == old_current {
-        state.milestone = state.iteration.current;
-        if state.milestone != old_current
+    state.board.iteration = iteration::pick(&state.ws.milestones, &state.team, today);
+    if state.board.followed.is_none() && state.board.milestone == old_current {
+        state.board.milestone = state.board.iteration.current;
+        if state.board.milestone != old_current
             && let Some(m) = state.shown_milestone()
         {
             let text = format!("a new day: {} is the current iteration", m.title);
@@ -164,7 +164,7 @@ fn on_key(state: &mut AppState, key: KeyPress) -> Vec<Effect> {
     let ctx = state.focus.mode.context();
     let pending = std::mem::take(&mut state.focus.pending_keys);
     let layers: &[keymap::Context] =
-        if ctx == keymap::Context::Board && state.board == BoardKind::Planning {
+        if ctx == keymap::Context::Board && state.board.kind == BoardKind::Planning {
             &[keymap::Context::Planning, keymap::Context::Board]
         } else {
             &[ctx]
@@ -226,13 +226,19 @@ fn on_mouse(state: &mut AppState, m: MouseInput) {
     let Ok(scr) = geometry::screen(w, h) else {
         return;
     };
-    let v = state.view().clone();
-    let (cards, _) = geometry::split_planning(scr.board, state.board == BoardKind::Planning);
-    let cols = geometry::column_rects(cards, state.layout.columns.len(), v.col_offset);
+    let v = state.board.view().clone();
+    let (cards, _) = geometry::split_planning(scr.board, state.board.kind == BoardKind::Planning);
+    let cols = geometry::column_rects(cards, state.board.layout.columns.len(), v.col_offset);
     let Some(cr) = cols.iter().find(|c| c.rect.contains(m.x, m.y)) else {
         return;
     };
-    let Some(len) = state.layout.columns.get(cr.index).map(|c| c.cards.len()) else {
+    let Some(len) = state
+        .board
+        .layout
+        .columns
+        .get(cr.index)
+        .map(|c| c.cards.len())
+    else {
         return;
     };
     let current = v.rows.get(cr.index).copied().unwrap_or(0);
@@ -326,8 +332,8 @@ mod tests {
     #[test]
     fn opens_on_the_current_iteration_with_the_first_column_selected() {
         let s = state();
-        assert_eq!(s.milestone, Some(1));
-        assert_eq!(s.view().col, 0);
+        assert_eq!(s.board.milestone, Some(1));
+        assert_eq!(s.board.view().col, 0);
         assert_eq!(selected_iid(&s), None, "Open column is empty");
     }
 
@@ -335,7 +341,7 @@ mod tests {
     fn hjkl_and_arrows_move_the_selection() {
         let mut s = state();
         keys(&mut s, "ll");
-        assert_eq!(s.layout.columns[s.view().col].title, "Ready");
+        assert_eq!(s.board.layout.columns[s.board.view().col].title, "Ready");
         assert_eq!(selected_iid(&s), Some(100));
         keys(&mut s, "j<Down>");
         assert_eq!(selected_iid(&s), Some(106));
@@ -348,7 +354,7 @@ mod tests {
         keys(&mut s, "<Right>");
         assert_eq!(selected_iid(&s), Some(101));
         keys(&mut s, "hhhhhhh");
-        assert_eq!(s.view().col, 0);
+        assert_eq!(s.board.view().col, 0);
     }
 
     #[test]
@@ -361,12 +367,12 @@ mod tests {
                 height: 20,
             },
         );
-        assert_eq!(s.view().col_offset, 0);
+        assert_eq!(s.board.view().col_offset, 0);
         keys(&mut s, "llll");
-        assert_eq!(s.view().col, 4);
-        assert_eq!(s.view().col_offset, 3, "two columns fit in 60 cells");
+        assert_eq!(s.board.view().col, 4);
+        assert_eq!(s.board.view().col_offset, 3, "two columns fit in 60 cells");
         keys(&mut s, "hhh");
-        assert_eq!(s.view().col_offset, 1);
+        assert_eq!(s.board.view().col_offset, 1);
     }
 
     #[test]
@@ -383,9 +389,9 @@ mod tests {
         let per = geometry::cards_per_column(geometry::screen(60, 10).unwrap().board.h);
         assert_eq!(per, 1);
         keys(&mut s, "jj");
-        assert_eq!(s.view().offsets[2], 2);
+        assert_eq!(s.board.view().offsets[2], 2);
         keys(&mut s, "gg");
-        assert_eq!(s.view().offsets[2], 0);
+        assert_eq!(s.board.view().offsets[2], 0);
     }
 
     #[test]
@@ -393,29 +399,29 @@ mod tests {
         let mut s = state();
         keys(&mut s, "llj");
         keys(&mut s, "<Tab>");
-        assert_eq!(s.board, BoardKind::Backlog);
+        assert_eq!(s.board.kind, BoardKind::Backlog);
         assert_eq!(selected_iid(&s), Some(150));
         keys(&mut s, "2");
-        assert_eq!(s.board, BoardKind::Iteration);
+        assert_eq!(s.board.kind, BoardKind::Iteration);
         assert_eq!(selected_iid(&s), Some(103));
         keys(&mut s, "1");
-        assert_eq!(s.board, BoardKind::Backlog);
+        assert_eq!(s.board.kind, BoardKind::Backlog);
     }
 
     #[test]
     fn brackets_step_through_milestones_and_stop_at_the_ends() {
         let mut s = state();
         keys(&mut s, "]");
-        assert_eq!(s.milestone, Some(2));
-        assert_eq!(s.layout.card_count(), 0);
+        assert_eq!(s.board.milestone, Some(2));
+        assert_eq!(s.board.layout.card_count(), 0);
         keys(&mut s, "]");
-        assert_eq!(s.milestone, Some(2));
+        assert_eq!(s.board.milestone, Some(2));
         assert_eq!(
             s.status.message.as_ref().unwrap().text,
             "no later milestone"
         );
         keys(&mut s, "[[");
-        assert_eq!(s.milestone, Some(1));
+        assert_eq!(s.board.milestone, Some(1));
         assert_eq!(
             s.status.message.as_ref().unwrap().text,
             "no earlier milestone"
@@ -428,16 +434,16 @@ mod tests {
         keys(&mut s, "/");
         assert_eq!(s.focus.mode.context(), keymap::Context::Filter);
         keys(&mut s, "103");
-        assert_eq!(s.filter, "103");
-        assert_eq!(s.layout.card_count(), 1);
+        assert_eq!(s.board.filter, "103");
+        assert_eq!(s.board.layout.card_count(), 1);
         keys(&mut s, "<Backspace>");
-        assert_eq!(s.filter, "10");
+        assert_eq!(s.board.filter, "10");
         keys(&mut s, "<Esc>");
-        assert_eq!(s.filter, "");
-        assert_eq!(s.layout.card_count(), 12);
+        assert_eq!(s.board.filter, "");
+        assert_eq!(s.board.layout.card_count(), 12);
         keys(&mut s, "/#104<Enter>");
         assert_eq!(s.focus.mode, Mode::Board);
-        assert_eq!(s.layout.card_count(), 1);
+        assert_eq!(s.board.layout.card_count(), 1);
         assert_eq!(
             selected_iid(&s),
             Some(104),
@@ -446,7 +452,7 @@ mod tests {
         // q with a filter clears it rather than quitting.
         let fx = update(&mut s, Action::Key(KeyPress::char('q')));
         assert!(fx.is_empty());
-        assert_eq!(s.layout.card_count(), 12);
+        assert_eq!(s.board.layout.card_count(), 12);
         assert_eq!(
             update(&mut s, Action::Key(KeyPress::char('q'))),
             vec![Effect::Quit]
@@ -465,16 +471,19 @@ mod tests {
         // Planning mode: Esc and q go back to the iteration board.
         for key in ["<Esc>", "q"] {
             keys(&mut s, "gp");
-            assert_eq!(s.board, BoardKind::Planning);
+            assert_eq!(s.board.kind, BoardKind::Planning);
             keys(&mut s, key);
-            assert_eq!(s.board, BoardKind::Iteration, "{key}");
+            assert_eq!(s.board.kind, BoardKind::Iteration, "{key}");
             assert!(!s.session.quit, "{key}");
         }
         // A quick view is closed first too.
         keys(&mut s, "f");
         keys(&mut s, "q");
         assert!(!s.session.quit);
-        assert_eq!(s.quick, crate::core::app::state::QuickFilter::All);
+        assert_eq!(
+            s.board.quick,
+            crate::core::app::screens::board::QuickFilter::All
+        );
         // Every overlay closes on Esc and q without quitting.
         keys(&mut s, "ll");
         for open in ["?", "<Enter>", "/x", "M", "a", "m", "w", "R"] {
@@ -644,27 +653,30 @@ mod tests {
                 ..KeyPress::char('/')
             }),
         );
-        assert_eq!(s.board, BoardKind::Iteration);
+        assert_eq!(s.board.kind, BoardKind::Iteration);
         assert_eq!(s.focus.mode.context(), keymap::Context::Filter);
     }
 
     #[test]
     fn a_new_day_moves_the_current_iteration_when_it_should() {
         let mut s = state();
-        let before = s.iteration.current;
-        assert_eq!(s.milestone, before);
+        let before = s.board.iteration.current;
+        assert_eq!(s.board.milestone, before);
         update(
             &mut s,
             Action::Today(NaiveDate::from_ymd_opt(2025, 11, 6).unwrap()),
         );
-        assert_eq!(s.iteration.current, before, "same iteration the next day");
+        assert_eq!(
+            s.board.iteration.current, before,
+            "same iteration the next day"
+        );
         // Two weeks on: the next iteration is current, and the board shows it.
         update(
             &mut s,
             Action::Today(NaiveDate::from_ymd_opt(2025, 11, 19).unwrap()),
         );
-        assert_ne!(s.iteration.current, before);
-        assert_eq!(s.milestone, s.iteration.current);
+        assert_ne!(s.board.iteration.current, before);
+        assert_eq!(s.board.milestone, s.board.iteration.current);
         assert!(
             s.status
                 .message
@@ -673,13 +685,13 @@ mod tests {
         );
         // A board following a milestone stays on it.
         let mut t = state();
-        t.followed = t.iteration.next;
-        t.milestone = t.iteration.next;
+        t.board.followed = t.board.iteration.next;
+        t.board.milestone = t.board.iteration.next;
         update(
             &mut t,
             Action::Today(NaiveDate::from_ymd_opt(2025, 12, 30).unwrap()),
         );
-        assert_eq!(t.milestone, t.followed);
+        assert_eq!(t.board.milestone, t.board.followed);
     }
 
     #[test]
@@ -781,22 +793,22 @@ mod tests {
     #[test]
     fn n_follows_the_next_milestone_and_brackets_only_browse() {
         let mut s = state();
-        assert_eq!(s.milestone, Some(1));
+        assert_eq!(s.board.milestone, Some(1));
         assert_eq!(
             update(&mut s, Action::Key(KeyPress::char('N'))),
             vec![Effect::Follow(2)]
         );
-        assert_eq!((s.milestone, s.followed), (Some(2), Some(2)));
+        assert_eq!((s.board.milestone, s.board.followed), (Some(2), Some(2)));
         keys(&mut s, "[");
         assert_eq!(
-            (s.milestone, s.followed),
+            (s.board.milestone, s.board.followed),
             (Some(1), Some(2)),
             "browsing does not change what is followed"
         );
         // N again: back to the current iteration, forgotten; never further.
         let fx = update(&mut s, Action::Key(KeyPress::char('N')));
         assert_eq!(fx, vec![Effect::Unfollow]);
-        assert_eq!((s.milestone, s.followed), (Some(1), None));
+        assert_eq!((s.board.milestone, s.board.followed), (Some(1), None));
         assert_eq!(
             update(&mut s, Action::Key(KeyPress::char('N'))),
             vec![Effect::Follow(2)],
@@ -805,11 +817,14 @@ mod tests {
         // A remembered milestone is followed at start while open and not past.
         let mut t = state();
         t.follow_remembered(Some(2));
-        assert_eq!(t.milestone, Some(2));
+        assert_eq!(t.board.milestone, Some(2));
         let mut u = state();
         u.session.today = NaiveDate::from_ymd_opt(2025, 12, 30).unwrap();
         u.follow_remembered(Some(2));
-        assert_eq!(u.followed, None, "past: back to the current iteration");
+        assert_eq!(
+            u.board.followed, None,
+            "past: back to the current iteration"
+        );
     }
 
     #[test]
@@ -825,7 +840,7 @@ mod tests {
     fn typing_j_in_the_filter_types_it() {
         let mut s = state();
         keys(&mut s, "/jq");
-        assert_eq!(s.filter, "jq");
+        assert_eq!(s.board.filter, "jq");
         assert!(!s.session.quit);
     }
 
@@ -894,7 +909,7 @@ mod tests {
     fn selection_is_real(s: &AppState) {
         if let Some(i) = s.selected_issue() {
             assert!(s.ws.issues.iter().any(|x| x.id == i.id));
-            assert_eq!(s.view().selected, Some(i.id));
+            assert_eq!(s.board.view().selected, Some(i.id));
         }
     }
 
@@ -938,7 +953,7 @@ mod tests {
         for k in ["j", "k", "G", "gg", "l", "h", "<Enter>", "<Esc>", "K", "J"] {
             keys(&mut s, k);
             selection_is_real(&s);
-            for c in s.layout.columns.iter().flat_map(|c| &c.cards) {
+            for c in s.board.layout.columns.iter().flat_map(|c| &c.cards) {
                 assert!(c.issue(&s.ws).is_none_or(|i| i.id == c.id));
             }
         }
@@ -955,8 +970,8 @@ mod tests {
         keys(&mut s, "ll");
         assert_eq!(selected_iid(&s), Some(100));
         keys(&mut s, "s");
-        assert_eq!(s.sort, SortMode::Priority);
-        let first = s.layout.columns[2].cards[0].issue(&s.ws).unwrap();
+        assert_eq!(s.board.sort, SortMode::Priority);
+        let first = s.board.layout.columns[2].cards[0].issue(&s.ws).unwrap();
         assert_eq!(first.iid, 109);
         assert_eq!(selected_iid(&s), Some(100), "selection follows the issue");
     }
@@ -965,7 +980,7 @@ mod tests {
     fn click_selects_the_card_under_the_pointer_and_wheel_moves() {
         let mut s = state();
         let scr = geometry::screen(120, 40).unwrap();
-        let cols = geometry::column_rects(scr.board, s.layout.columns.len(), 0);
+        let cols = geometry::column_rects(scr.board, s.board.layout.columns.len(), 0);
         let ready = cols[2].rect;
         let y = ready.y + geometry::COLUMN_HEADER_H + geometry::CARD_H + 1;
         update(
@@ -996,7 +1011,7 @@ mod tests {
                 y: gap,
             }),
         );
-        assert_eq!(s.view().col, 3);
+        assert_eq!(s.board.view().col, 3);
     }
 
     #[test]
@@ -1043,19 +1058,25 @@ mod tests {
     fn brackets_in_planning_mode_show_the_next_iteration_in_planning_mode() {
         let mut s = state();
         keys(&mut s, "gp");
-        assert_eq!(s.milestone, Some(1));
+        assert_eq!(s.board.milestone, Some(1));
         keys(&mut s, "]");
-        assert_eq!(s.board, BoardKind::Planning, "] left planning mode");
-        assert_eq!(s.milestone, Some(2));
-        assert_eq!(s.layout.columns[1].title, "W47");
+        assert_eq!(s.board.kind, BoardKind::Planning, "] left planning mode");
+        assert_eq!(s.board.milestone, Some(2));
+        assert_eq!(s.board.layout.columns[1].title, "W47");
         assert_eq!(
             s.status.message.as_ref().unwrap().text,
             "planning: backlog → Datastores team - W47"
         );
         keys(&mut s, "[");
-        assert_eq!((s.board, s.milestone), (BoardKind::Planning, Some(1)));
+        assert_eq!(
+            (s.board.kind, s.board.milestone),
+            (BoardKind::Planning, Some(1))
+        );
         // The board itself still browses on the iteration board.
         keys(&mut s, "<Esc>1]");
-        assert_eq!((s.board, s.milestone), (BoardKind::Iteration, Some(2)));
+        assert_eq!(
+            (s.board.kind, s.board.milestone),
+            (BoardKind::Iteration, Some(2))
+        );
     }
 }

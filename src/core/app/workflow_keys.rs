@@ -43,12 +43,12 @@ pub fn board_action(state: &mut AppState, cmd: Command) -> Option<Vec<Effect>> {
         Command::SwitchProfile => open_profile_picker(state),
         Command::ShowNext => crate::core::app::screens::next::show_next(state),
         Command::QuickView => {
-            state.quick = state.quick.next(state.settings.saved_views.len());
+            state.board.quick = state.board.quick.next(state.settings.saved_views.len());
             state.relayout();
-            let n = state.layout.card_count();
+            let n = state.board.layout.card_count();
             state.status.info(format!(
                 "view: {} ({n} cards)",
-                state.quick.name(&state.settings.saved_views)
+                state.board.quick.name(&state.settings.saved_views)
             ));
             Vec::new()
         }
@@ -61,7 +61,7 @@ pub fn board_action(state: &mut AppState, cmd: Command) -> Option<Vec<Effect>> {
                 milestone: None,
             };
             let shown = Issue {
-                milestone_id: state.milestone,
+                milestone_id: state.board.milestone,
                 ..edit::placeholder(0, &new, None, None)
             };
             open_milestone_picker(state, &shown, PickPurpose::Browse)
@@ -109,12 +109,14 @@ pub fn card_action(state: &mut AppState, cmd: Command, id: IssueId) -> Option<Ve
     }
     let effects = match cmd {
         Command::Take => take(state, &issue),
-        Command::Promote if state.board == BoardKind::Planning => match state.milestone {
-            Some(m) if issue.milestone_id != Some(m) => promote(state, &issue, m),
-            Some(_) => warn(state, "already in this iteration"),
-            None => warn(state, "no iteration to plan into"),
-        },
-        Command::Promote => match state.iteration.current {
+        Command::Promote if state.board.kind == BoardKind::Planning => {
+            match state.board.milestone {
+                Some(m) if issue.milestone_id != Some(m) => promote(state, &issue, m),
+                Some(_) => warn(state, "already in this iteration"),
+                None => warn(state, "no iteration to plan into"),
+            }
+        }
+        Command::Promote => match state.board.iteration.current {
             Some(m) => promote(state, &issue, m),
             None => warn(state, "the team has no current iteration to promote to"),
         },
@@ -220,7 +222,7 @@ pub fn card_action(state: &mut AppState, cmd: Command, id: IssueId) -> Option<Ve
             vec![Effect::Copy(issue.web_url.clone())]
         }
         Command::Grab => {
-            if state.sort != SortMode::Manual {
+            if state.board.sort != SortMode::Manual {
                 return Some(warn(state, "grab works in board order: press s first"));
             }
             state.focus.mode = Mode::Grab(GrabScreen {
@@ -379,7 +381,7 @@ pub(crate) fn promote(state: &mut AppState, issue: &Issue, milestone: u64) -> Ve
 /// The lane column `delta` steps from the selected one (iteration board),
 /// or the neighbouring lane in the configured order (backlog).
 fn move_lane(state: &mut AppState, issue: &Issue, delta: i64) -> Vec<Effect> {
-    if state.board == BoardKind::Planning {
+    if state.board.kind == BoardKind::Planning {
         return warn(
             state,
             "in planning mode p promotes; lanes move on the iteration board",
@@ -388,7 +390,12 @@ fn move_lane(state: &mut AppState, issue: &Issue, delta: i64) -> Vec<Effect> {
     // Out of Closed to the left: reopened in the lane it has (a closed Done
     // issue goes back to Done, not to whatever lane is left of Closed).
     let in_closed = matches!(
-        state.layout.columns.get(state.view().col).map(|c| &c.kind),
+        state
+            .board
+            .layout
+            .columns
+            .get(state.board.view().col)
+            .map(|c| &c.kind),
         Some(ColumnKind::Closed)
     );
     if in_closed && delta < 0 && !issue.is_open() {
@@ -401,12 +408,12 @@ fn move_lane(state: &mut AppState, issue: &Issue, delta: i64) -> Vec<Effect> {
             return act(state, issue, Intent::Reopen);
         }
     }
-    let target = match state.board {
+    let target = match state.board.kind {
         BoardKind::Planning => return Vec::new(),
         BoardKind::Iteration => {
-            let ncols = state.layout.columns.len();
-            match crate::core::domain::num::step(state.view().col, delta, ncols)
-                .and_then(|col| state.layout.columns.get(col))
+            let ncols = state.board.layout.columns.len();
+            match crate::core::domain::num::step(state.board.view().col, delta, ncols)
+                .and_then(|col| state.board.layout.columns.get(col))
             {
                 Some(c) => c.kind.clone(),
                 None => return warn(state, "no lane further that way"),
@@ -415,7 +422,13 @@ fn move_lane(state: &mut AppState, issue: &Issue, delta: i64) -> Vec<Effect> {
         BoardKind::Backlog => {
             let lanes = &state.team.lanes;
             // The column's lane (Triage, or Ready with no milestone).
-            let col = match state.layout.columns.get(state.view().col).map(|c| &c.kind) {
+            let col = match state
+                .board
+                .layout
+                .columns
+                .get(state.board.view().col)
+                .map(|c| &c.kind)
+            {
                 Some(ColumnKind::Lane(l)) => l.clone(),
                 _ => state.team.backlog_lane.clone(),
             };
@@ -471,7 +484,7 @@ pub(crate) fn to_column(state: &mut AppState, issue: &Issue, target: &ColumnKind
 }
 
 fn reorder(state: &mut AppState, issue: &Issue, delta: i64) -> Vec<Effect> {
-    if state.sort != SortMode::Manual {
+    if state.board.sort != SortMode::Manual {
         return warn(state, "reordering works in board order: press s first");
     }
     let Some((e, pos)) = reorder_edit(state, issue.id, delta) else {
@@ -504,7 +517,7 @@ fn reorder(state: &mut AppState, issue: &Issue, delta: i64) -> Vec<Effect> {
 /// The reorder that moves `id` one card up or down in the selected column,
 /// and its new local position.
 pub(crate) fn reorder_edit(state: &AppState, id: IssueId, delta: i64) -> Option<(Edit, i64)> {
-    let col = state.layout.columns.get(state.view().col)?;
+    let col = state.board.layout.columns.get(state.board.view().col)?;
     let row = col.cards.iter().position(|c| c.id == id)?;
     let card = |r: Option<usize>| {
         r.and_then(|r| col.cards.get(r))
@@ -587,8 +600,8 @@ fn open_lane_picker(state: &mut AppState, issue: &Issue) -> Vec<Effect> {
 }
 
 fn open_milestone_picker(state: &mut AppState, issue: &Issue, purpose: PickPurpose) -> Vec<Effect> {
-    let cur = state.iteration.current;
-    let next = state.iteration.next;
+    let cur = state.board.iteration.current;
+    let next = state.board.iteration.next;
     // Only what GitLab lets this issue hold (its project's and its groups').
     let project = issue.project_path();
     let mut open: Vec<&Milestone> = state
@@ -769,7 +782,7 @@ mod tests {
         assert_eq!(c.edit.milestone, Some(Some(1)));
         assert_eq!(c.edit.add_labels, vec!["workflow-infra::Ready"]);
         assert_eq!(c.edit.remove_labels, vec!["workflow-infra::Triage"]);
-        assert_eq!(s.layout.card_count(), 0, "it left the backlog");
+        assert_eq!(s.board.layout.card_count(), 0, "it left the backlog");
     }
 
     #[test]
@@ -828,7 +841,11 @@ mod tests {
     fn reorder_goes_between_the_new_neighbours() {
         let mut s = state();
         keys(&mut s, "lljj");
-        let ids: Vec<u64> = s.layout.columns[2].cards.iter().map(|c| c.id).collect();
+        let ids: Vec<u64> = s.board.layout.columns[2]
+            .cards
+            .iter()
+            .map(|c| c.id)
+            .collect();
         assert_eq!(ids, vec![1, 3, 5]);
         let fx = keys(&mut s, "K");
         let c = enqueued(&fx)[0];
@@ -839,7 +856,11 @@ mod tests {
                 before: Some(3)
             })
         );
-        let ids: Vec<u64> = s.layout.columns[2].cards.iter().map(|c| c.id).collect();
+        let ids: Vec<u64> = s.board.layout.columns[2]
+            .cards
+            .iter()
+            .map(|c| c.id)
+            .collect();
         assert_eq!(ids, vec![1, 5, 3]);
         assert_eq!(sel(&s).id, 5);
         let fx = keys(&mut s, "K");
@@ -990,35 +1011,39 @@ mod tests {
         s.ws.issues[0].assignees = vec![user(7, "zoe", "Zoë Müller")];
         s.relayout();
         keys(&mut s, "f");
-        assert_eq!(s.quick, crate::core::app::state::QuickFilter::Mine);
-        assert_eq!(s.layout.card_count(), 1);
+        assert_eq!(
+            s.board.quick,
+            crate::core::app::screens::board::QuickFilter::Mine
+        );
+        assert_eq!(s.board.layout.card_count(), 1);
         keys(&mut s, "f");
-        assert_eq!(s.layout.card_count(), 5, "unassigned");
+        assert_eq!(s.board.layout.card_count(), 5, "unassigned");
         keys(&mut s, "fff");
-        assert_eq!(s.layout.card_count(), 6, "back to all");
+        assert_eq!(s.board.layout.card_count(), 6, "back to all");
         keys(&mut s, "gm");
         assert!(matches!(s.focus.mode, Mode::Picker(_)));
         keys(&mut s, "W47<Enter>");
-        assert_eq!(s.milestone, Some(2));
-        assert_eq!(s.followed, None, "browsing only");
+        assert_eq!(s.board.milestone, Some(2));
+        assert_eq!(s.board.followed, None, "browsing only");
     }
 
     #[test]
     fn planning_mode_promotes_into_the_shown_iteration() {
         let mut s = state();
         keys(&mut s, "]");
-        assert_eq!(s.milestone, Some(2));
+        assert_eq!(s.board.milestone, Some(2));
         keys(&mut s, "gp");
-        assert_eq!(s.board, BoardKind::Planning);
+        assert_eq!(s.board.kind, BoardKind::Planning);
         assert_eq!(
-            s.layout
+            s.board
+                .layout
                 .columns
                 .iter()
                 .map(|c| c.title.as_str())
                 .collect::<Vec<_>>(),
             vec!["Triage", "W47"]
         );
-        assert_eq!(s.layout.columns[0].cards.len(), 1);
+        assert_eq!(s.board.layout.columns[0].cards.len(), 1);
         let fx = keys(&mut s, "p");
         let c = enqueued(&fx)[0];
         assert_eq!(
@@ -1026,7 +1051,7 @@ mod tests {
             Some(Some(2)),
             "into the iteration shown, not the current one"
         );
-        assert_eq!(s.layout.columns[1].cards.len(), 1);
+        assert_eq!(s.board.layout.columns[1].cards.len(), 1);
         assert_eq!(col_title(&s), "W47", "the selection followed the card");
     }
 

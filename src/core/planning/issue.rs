@@ -15,6 +15,7 @@ use crate::core::planning;
 fn milestone(state: &mut AppState) -> Option<Milestone> {
     let m = state.shown_milestone().cloned().or_else(|| {
         state
+            .board
             .iteration
             .current
             .and_then(|id| state.ws.milestone(id).cloned())

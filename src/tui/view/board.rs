@@ -25,13 +25,13 @@ impl super::Draw for crate::core::app::screens::board::BoardScreen {
 }
 
 pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
-    let v = state.view();
-    let ncols = state.layout.columns.len();
+    let v = state.board.view();
+    let ncols = state.board.layout.columns.len();
     let rects = geometry::column_rects(r, ncols, v.col_offset);
     let per_col = geometry::cards_per_column(r.h);
     let last_visible = rects.last().map_or(0, |c| c.index);
     for cr in &rects {
-        let Some(col) = state.layout.columns.get(cr.index) else {
+        let Some(col) = state.board.layout.columns.get(cr.index) else {
             continue;
         };
         let selected_col = cr.index == v.col;
@@ -201,7 +201,7 @@ fn draw_card(
         marks.push_str(glyph);
     }
     // Changed since you last looked (gc lists how).
-    if state.last_look.as_ref().is_some_and(|(_, before)| {
+    if state.board.last_look.as_ref().is_some_and(|(_, before)| {
         crate::core::domain::since::is_changed(before, &state.team, issue)
     }) {
         marks.push_str(" ✦");
@@ -264,7 +264,7 @@ fn draw_card(
             (t, theme.dim())
         });
     }
-    if state.board == BoardKind::Iteration {
+    if state.board.kind == BoardKind::Iteration {
         let carried = state.ws.carried_over(&state.team, issue);
         if carried > 0 {
             segments.push((format!("↻{carried}"), theme.flag()));

@@ -34,7 +34,7 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
     let (x0, w) = (r.x + 1, r.w.saturating_sub(2) as usize);
     let mut y = r.y + 1;
     let bottom = r.y + r.h.saturating_sub(1);
-    let Some(shown) = state.milestone else {
+    let Some(shown) = state.board.milestone else {
         put(buf, x0, y, w, "no iteration shown", theme.dim());
         return;
     };

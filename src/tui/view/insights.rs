@@ -62,7 +62,7 @@ pub(super) fn draw(buf: &mut Buffer, area: TRect, state: &AppState, theme: &Them
     let p = insights::panel(
         &state.ws,
         &state.team,
-        state.milestone,
+        state.board.milestone,
         state.session.instant(),
     );
 

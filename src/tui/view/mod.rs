@@ -49,7 +49,7 @@ pub fn render(buf: &mut Buffer, area: TRect, state: &AppState, theme: &Theme) {
         Ok(scr) => {
             header::draw(buf, scr.header, state, theme);
             if state.session.loaded {
-                let planning = state.board == crate::core::domain::board::BoardKind::Planning;
+                let planning = state.board.kind == crate::core::domain::board::BoardKind::Planning;
                 let (cards, panel) = geometry::split_planning(scr.board, planning);
                 board::draw(buf, cards, state, theme);
                 if let Some(p) = panel {
@@ -315,12 +315,13 @@ mod tests {
     fn forty_thousand_cards_in_one_column_scroll_to_the_last() {
         let mut s = board_of(many(40_000, &["team::Datastores", "workflow-infra::Ready"]));
         let ready = s
+            .board
             .layout
             .columns
             .iter()
             .position(|c| c.title == "Ready")
             .unwrap();
-        assert_eq!(s.layout.columns[ready].cards.len(), 40_000);
+        assert_eq!(s.board.layout.columns[ready].cards.len(), 40_000);
         keys(&mut s, &"l".repeat(ready));
         keys(&mut s, "G");
         let last: IssueId = 40_000;

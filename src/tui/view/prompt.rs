@@ -182,6 +182,6 @@ impl Draw for FilterScreen {
         state: &AppState,
         theme: &Theme,
     ) {
-        filter(buf, x, y, room, &state.filter, theme);
+        filter(buf, x, y, room, &state.board.filter, theme);
     }
 }

@@ -14,10 +14,10 @@ use crate::tui::theme::Theme;
 
 pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
     let w = r.w as usize;
-    let v = state.view();
+    let v = state.board.view();
     // Right: where the selection is.
     // The count whole, the column's title cut to fit.
-    let pos = match state.layout.columns.get(v.col) {
+    let pos = match state.board.layout.columns.get(v.col) {
         Some(c) => {
             let count = if c.cards.is_empty() {
                 "0/0".to_owned()

@@ -35,7 +35,7 @@ impl Screen for ChangesScreen {
 pub(crate) fn show_changes(
     state: &mut crate::core::app::state::AppState,
 ) -> Vec<crate::core::app::action::Effect> {
-    if state.last_look.is_none() {
+    if state.board.last_look.is_none() {
         state.status.info(
             "nothing to compare with yet: glboard remembers what the board shows when it closes",
         );
@@ -47,7 +47,7 @@ pub(crate) fn show_changes(
 
 /// The `gc` list's lines.
 pub fn lines(state: &crate::core::app::state::AppState) -> Vec<String> {
-    let Some((at, before)) = &state.last_look else {
+    let Some((at, before)) = &state.board.last_look else {
         return Vec::new();
     };
     let list = changes(before, &state.ws, &state.team);

@@ -63,21 +63,21 @@ pub fn grab_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
                 && let Some(i) = state.ws.issues.iter_mut().find(|i| i.id == id)
             {
                 i.position = pos;
-                state.view_select(id);
+                state.board.view_select(id);
                 state.relayout();
             }
         }
         Command::Left | Command::Right => {
             let delta = if cmd == Command::Left { -1 } else { 1 };
-            if state.board != BoardKind::Iteration {
+            if state.board.kind != BoardKind::Iteration {
                 state
                     .status
                     .warn("carry between lanes on the iteration board");
                 return Vec::new();
             }
-            let ncols = state.layout.columns.len();
-            let Some(kind) = crate::core::domain::num::step(state.view().col, delta, ncols)
-                .and_then(|col| state.layout.columns.get(col))
+            let ncols = state.board.layout.columns.len();
+            let Some(kind) = crate::core::domain::num::step(state.board.view().col, delta, ncols)
+                .and_then(|col| state.board.layout.columns.get(col))
                 .map(|c| c.kind.clone())
             else {
                 return Vec::new();
@@ -108,7 +108,7 @@ pub fn grab_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
             if let Some(i) = state.ws.issues.iter_mut().find(|i| i.id == id) {
                 edit::apply(i, &e, &members);
             }
-            state.view_select(id);
+            state.board.view_select(id);
             state.relayout();
         }
         Command::Cancel => {
@@ -130,9 +130,10 @@ pub fn grab_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
             let mut intents = Vec::new();
             if Seen::of(&now, &state.team) != Seen::of(&original, &state.team) {
                 let kind = state
+                    .board
                     .layout
                     .columns
-                    .get(state.view().col)
+                    .get(state.board.view().col)
                     .map(|c| c.kind.clone());
                 intents.push(match kind {
                     Some(ColumnKind::Lane(l)) => Intent::Lane(l),
@@ -165,7 +166,7 @@ fn restore(state: &mut AppState, original: Issue) {
     if let Some(i) = state.ws.issues.iter_mut().find(|i| i.id == id) {
         *i = original;
     }
-    state.view_select(id);
+    state.board.view_select(id);
     state.relayout();
 }
 
@@ -206,7 +207,7 @@ mod tests {
         let name = s.short_ref(&issue);
         let ctx = s.workflow_context();
         let to_closed = workflow::plan(&ctx, &issue, &name, &Intent::ToClosed).unwrap();
-        let ncols = s.layout.columns.len();
+        let ncols = s.board.layout.columns.len();
         keys(&mut s, "<Space>");
         for _ in 0..ncols {
             keys(&mut s, "l");

@@ -111,7 +111,11 @@ pub fn integrity(state: &AppState) -> Vec<IntegrityItem> {
             continue;
         }
         if crate::core::domain::board::on_no_board(team, i)
-            && let Some(cur) = state.iteration.current.and_then(|c| state.ws.milestone(c))
+            && let Some(cur) = state
+                .board
+                .iteration
+                .current
+                .and_then(|c| state.ws.milestone(c))
         {
             out.push(IntegrityItem {
                 issue: i.id,
@@ -135,7 +139,7 @@ pub fn integrity(state: &AppState) -> Vec<IntegrityItem> {
             .filter(|m| {
                 team.is_team_milestone(m) && m.due_date.is_some_and(|d| d < state.session.today)
             });
-        if let (Some(m), Some(cur)) = (past, state.iteration.current) {
+        if let (Some(m), Some(cur)) = (past, state.board.iteration.current) {
             let cur_title = state
                 .ws
                 .milestone(cur)

@@ -39,7 +39,7 @@ impl Screen for NextScreen {
 
 /// The board's list (`gn`): every suggestion, for the shown state.
 pub fn for_board(state: &crate::core::app::state::AppState) -> Next {
-    next(&state.ws, &state.team, state.iteration.current, 8)
+    next(&state.ws, &state.team, state.board.iteration.current, 8)
 }
 
 /// `gn`: open the list.

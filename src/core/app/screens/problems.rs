@@ -145,7 +145,7 @@ mod tests {
             &["team::Datastores", "workflow-infra::In Progress"],
         );
         p.title = "Datastores team - W45 Iteration Planning".into();
-        p.milestone_id = s.iteration.current;
+        p.milestone_id = s.board.iteration.current;
         p.description = "Priorities:\n1. #101\n".into();
         s.ws.issues.push(p);
         s.relayout();

@@ -85,7 +85,7 @@ pub fn targets_after(
 
 /// `R`: the re-plan screen for the shown iteration.
 pub(crate) fn open_replan(state: &mut AppState) -> Vec<Effect> {
-    let Some(from) = state.milestone else {
+    let Some(from) = state.board.milestone else {
         state.status.warn("no iteration shown to re-plan");
         return Vec::new();
     };
@@ -244,8 +244,8 @@ fn apply_replan(state: &mut AppState, r: ReplanScreen) -> Vec<Effect> {
     // One user action: one batch in the outbox, one undo step, which also
     // points the board back.
     let before = crate::core::app::changes::BoardBefore {
-        milestone: state.milestone,
-        followed: state.followed,
+        milestone: state.board.milestone,
+        followed: state.board.followed,
     };
     let mut effects = commit_action(state, steps, label.clone(), UndoAs::Step);
     if let Some(entry) = state.changes.undo.last_mut()
@@ -261,8 +261,8 @@ fn apply_replan(state: &mut AppState, r: ReplanScreen) -> Vec<Effect> {
             changes: Vec::new(),
         });
     }
-    state.followed = Some(r.target);
-    state.milestone = Some(r.target);
+    state.board.followed = Some(r.target);
+    state.board.milestone = Some(r.target);
     state.relayout();
     state.status.info(format!(
         "{} issues from {from_t} to {to_t}; the board now follows {to_t}",
@@ -322,9 +322,9 @@ mod tests {
         assert_eq!(cs.len(), 5);
         assert!(cs.iter().all(|c| c.edit.milestone == Some(Some(2))));
         assert!(fx.contains(&Effect::Follow(2)));
-        assert_eq!((s.milestone, s.followed), (Some(2), Some(2)));
+        assert_eq!((s.board.milestone, s.board.followed), (Some(2), Some(2)));
         assert_eq!(
-            s.layout.columns[2].cards.len(),
+            s.board.layout.columns[2].cards.len(),
             5,
             "all in Ready of the next iteration"
         );
@@ -363,7 +363,7 @@ mod tests {
         assert!(undo.iter().all(|c| c.edit.milestone == Some(Some(1))));
         assert!(matches!(fx.as_slice(), [Effect::Enqueue { .. }, ..]));
         // And the board shows and follows what it did before.
-        assert_eq!((s.milestone, s.followed), (Some(1), None));
+        assert_eq!((s.board.milestone, s.board.followed), (Some(1), None));
         assert!(fx.contains(&Effect::Unfollow), "{fx:?}");
         assert!(
             s.status
