@@ -6,10 +6,22 @@
 //! the next action is for one card again); `Esc` clears them too.
 
 use crate::core::app::action::Effect;
-use crate::core::app::commit::{Step, UndoAs, commit_action};
+use crate::core::app::commit::{Step, UndoAs, act_together, commit_action};
 use crate::core::app::state::AppState;
-use crate::core::domain::model::IssueId;
+use crate::core::domain::model::{Issue, IssueId};
 use crate::core::domain::workflow::{self, Intent, Refusal};
+
+/// Ask the workflow what `intent` changes on `issue`, and make it; with
+/// cards marked, on every marked card instead, as one action.
+pub fn act(state: &mut AppState, issue: &Issue, intent: Intent) -> Vec<Effect> {
+    // Marked cards: the action is for all of them, as one (a comment and a
+    // place are one card's).
+    if !state.marked.is_empty() && !matches!(intent, Intent::Comment(_) | Intent::Reorder { .. }) {
+        let ids = targets(state, issue.id, &intent);
+        return act_all(state, &ids, intent);
+    }
+    act_together(state, issue, &[intent], None)
+}
 
 /// The cards marked for a bulk change, in the order marked: a part of
 /// the state ([`AppState::marked`]), changed only here.

@@ -176,17 +176,6 @@ pub fn commit(
     commit_action(state, vec![step], summary, undo)
 }
 
-/// Ask the workflow what `intent` changes on `issue`, and make it.
-pub fn act(state: &mut AppState, issue: &Issue, intent: Intent) -> Vec<Effect> {
-    // Marked cards: the action is for all of them, as one (a comment and a
-    // place are one card's).
-    if !state.marked.is_empty() && !matches!(intent, Intent::Comment(_) | Intent::Reorder { .. }) {
-        let ids = crate::core::app::bulk::targets(state, issue.id, &intent);
-        return crate::core::app::bulk::act_all(state, &ids, intent);
-    }
-    act_together(state, issue, &[intent], None)
-}
-
 /// Ask the workflow what `intents` change on `issue` together (a carried
 /// card's new lane and place), and make it as one change; `position` is
 /// the card's new place on this board until GitLab answers.
@@ -529,7 +518,7 @@ mod tests {
             BoardKind::Iteration,
         );
         s.session.sync.enabled = true;
-        let fx = act(&mut s, &i, Intent::Lane("In Progress".into()));
+        let fx = crate::core::app::bulk::act(&mut s, &i, Intent::Lane("In Progress".into()));
         assert_eq!(fx.len(), 1);
         // Written down and applied; then someone moved it to Blocked.
         let mut blocked = i.clone();

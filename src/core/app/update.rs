@@ -10,9 +10,8 @@ use crate::core::app::geometry;
 use crate::core::app::keymap::{self, Resolution};
 use crate::core::app::navigation::select;
 use crate::core::app::screens::Mode;
-use crate::core::app::screens::detail::DetailScreen;
-use crate::core::app::screens::help::HelpScreen;
-use crate::core::app::screens::pager::{clamp_overlay_scroll, scroll_overlay};
+use crate::core::app::screens::detail::{self, DetailScreen};
+use crate::core::app::screens::help::{self, HelpScreen};
 use crate::core::app::session::SyncPhase;
 use crate::core::app::state::AppState;
 use crate::core::app::status::Severity;
@@ -41,7 +40,8 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Resize { width, height } => {
             state.session.viewport = (width, height);
             state.ensure_visible();
-            clamp_overlay_scroll(state);
+            detail::clamp_scroll(state);
+            help::clamp_scroll(state);
             Vec::new()
         }
         Action::Today(today) => {
@@ -208,18 +208,14 @@ fn run(state: &mut AppState, cmd: Command) -> Vec<Effect> {
 fn on_mouse(state: &mut AppState, m: MouseInput) {
     match (&state.focus.mode, m.kind) {
         (Mode::Board, _) => {}
-        (
-            Mode::Detail(DetailScreen { .. }) | Mode::Help(HelpScreen { .. }),
-            MouseKind::ScrollDown,
-        ) => {
-            return scroll_overlay(state, 3);
+        (Mode::Detail(DetailScreen { .. }), MouseKind::ScrollDown) => {
+            return detail::scroll(state, 3);
         }
-        (
-            Mode::Detail(DetailScreen { .. }) | Mode::Help(HelpScreen { .. }),
-            MouseKind::ScrollUp,
-        ) => {
-            return scroll_overlay(state, -3);
+        (Mode::Detail(DetailScreen { .. }), MouseKind::ScrollUp) => {
+            return detail::scroll(state, -3);
         }
+        (Mode::Help(HelpScreen { .. }), MouseKind::ScrollDown) => return help::scroll(state, 3),
+        (Mode::Help(HelpScreen { .. }), MouseKind::ScrollUp) => return help::scroll(state, -3),
         _ => return,
     }
     let (w, h) = state.session.viewport;

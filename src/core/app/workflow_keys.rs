@@ -9,8 +9,9 @@
 //! here waits on GitLab.
 
 use crate::core::app::action::Effect;
+use crate::core::app::bulk::act;
 use crate::core::app::command::Command;
-use crate::core::app::commit::{act, undo};
+use crate::core::app::commit::undo;
 use crate::core::app::new_issue::{self, DRAFT};
 use crate::core::app::picker::{PickItem, PickPurpose, PickValue, Picker};
 use crate::core::app::screens::Mode;

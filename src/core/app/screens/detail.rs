@@ -4,9 +4,10 @@
 
 use crate::core::app::action::Effect;
 use crate::core::app::command::{Binding, Command};
+use crate::core::app::panes;
 use crate::core::app::screens::confirm::ConfirmScreen;
-use crate::core::app::screens::pager::overlay_command;
-use crate::core::app::screens::{Keys, Mode, Screen};
+use crate::core::app::screens::pager::{self, Page};
+use crate::core::app::screens::{Keys, Mode, Screen, help};
 use crate::core::app::state::AppState;
 use crate::core::app::workflow_keys;
 use crate::core::domain::model::IssueId;
@@ -121,8 +122,49 @@ fn detail_command(state: &mut AppState, cmd: Command, issue: IssueId) -> Vec<Eff
             fx
         }
         None => {
-            overlay_command(state, cmd);
+            match cmd {
+                Command::Help => help::open_help(state),
+                Command::Back => state.focus.mode = Mode::Board,
+                _ => {
+                    if let Some(page) = page(state, issue)
+                        && let Mode::Detail(DetailScreen { scroll, .. }) = &mut state.focus.mode
+                    {
+                        page.command(scroll, cmd);
+                    }
+                }
+            }
             Vec::new()
         }
+    }
+}
+
+/// The pane's lines against the rows that show them (none when its issue
+/// is gone).
+fn page(state: &AppState, issue: IssueId) -> Option<Page> {
+    let (width, visible) = pager::overlay_size(state.session.viewport);
+    let issue = state.ws.issue(issue)?;
+    Some(Page {
+        total: panes::detail_lines(state, issue, usize::from(width)).len(),
+        visible,
+    })
+}
+
+/// Scroll the pane by `delta` lines (the mouse wheel).
+pub(crate) fn scroll(state: &mut AppState, delta: i64) {
+    if let Mode::Detail(DetailScreen { issue, .. }) = state.focus.mode
+        && let Some(page) = page(state, issue)
+        && let Mode::Detail(DetailScreen { scroll, .. }) = &mut state.focus.mode
+    {
+        page.scroll(scroll, delta);
+    }
+}
+
+/// Keep the pane's scroll within its lines (after a resize).
+pub(crate) fn clamp_scroll(state: &mut AppState) {
+    if let Mode::Detail(DetailScreen { issue, .. }) = state.focus.mode
+        && let Some(page) = page(state, issue)
+        && let Mode::Detail(DetailScreen { scroll, .. }) = &mut state.focus.mode
+    {
+        page.clamp(scroll);
     }
 }

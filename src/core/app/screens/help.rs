@@ -6,7 +6,8 @@
 use crate::core::app::action::Effect;
 use crate::core::app::command::{Binding, Command};
 use crate::core::app::keymap::{self, Context};
-use crate::core::app::screens::{Keys, Mode, Screen, pager};
+use crate::core::app::screens::pager::{self, Page};
+use crate::core::app::screens::{Keys, Mode, Screen};
 use crate::core::app::state::AppState;
 use crate::core::domain::markdown::{Emphasis, RichLine, Run};
 
@@ -53,7 +54,19 @@ impl Screen for HelpScreen {
         if self.typing {
             search_command(state, cmd);
         } else {
-            pager::overlay_command(state, cmd);
+            match cmd {
+                Command::Help => open_help(state),
+                Command::StartFilter => start_search(state),
+                Command::Back => state.focus.mode = Mode::Board,
+                _ => {
+                    let page = page(state);
+                    if let Some(page) = page
+                        && let Mode::Help(HelpScreen { scroll, .. }) = &mut state.focus.mode
+                    {
+                        page.command(scroll, cmd);
+                    }
+                }
+            }
         }
         Vec::new()
     }
@@ -184,6 +197,37 @@ fn binding_lines(keys: &str, key_w: usize, help: &str, name: &str, width: usize)
 }
 
 /// `?`: open the overlay; from the detail pane it returns there.
+/// The help's lines (as searched) against the rows that show them; none
+/// when the help is not showing.
+fn page(state: &AppState) -> Option<Page> {
+    let Mode::Help(HelpScreen { query, .. }) = &state.focus.mode else {
+        return None;
+    };
+    let (w, visible) = pager::overlay_size(state.session.viewport);
+    Some(Page {
+        total: help_lines(&state.settings.keymap, query, width(w)).len(),
+        visible,
+    })
+}
+
+/// Scroll the help by `delta` lines (the mouse wheel).
+pub(crate) fn scroll(state: &mut AppState, delta: i64) {
+    if let Some(page) = page(state)
+        && let Mode::Help(HelpScreen { scroll, .. }) = &mut state.focus.mode
+    {
+        page.scroll(scroll, delta);
+    }
+}
+
+/// Keep the help's scroll within its lines (after a resize).
+pub(crate) fn clamp_scroll(state: &mut AppState) {
+    if let Some(page) = page(state)
+        && let Mode::Help(HelpScreen { scroll, .. }) = &mut state.focus.mode
+    {
+        page.clamp(scroll);
+    }
+}
+
 pub fn open_help(state: &mut AppState) {
     let from = std::mem::replace(
         &mut state.focus.mode,

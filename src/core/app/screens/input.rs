@@ -2,8 +2,8 @@
 //! the characters typed, and what accepting does.
 
 use crate::core::app::action::Effect;
+use crate::core::app::bulk::act;
 use crate::core::app::command::{Binding, Command};
-use crate::core::app::commit::act;
 use crate::core::app::new_issue;
 use crate::core::app::screens::Mode;
 use crate::core::app::screens::{Keys, Screen};

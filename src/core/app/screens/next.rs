@@ -86,7 +86,7 @@ pub fn next_command(
                 return Vec::new();
             };
             // The same take as `t` on the board.
-            return crate::core::app::commit::act(
+            return crate::core::app::bulk::act(
                 state,
                 &issue,
                 crate::core::domain::workflow::Intent::Take,

@@ -5,8 +5,8 @@
 //! [`crate::core::app::picker`]; the workflow keys and `n` open it.
 
 use crate::core::app::action::Effect;
+use crate::core::app::bulk::act;
 use crate::core::app::command::{Binding, Command};
-use crate::core::app::commit::act;
 use crate::core::app::navigation::show_milestone;
 use crate::core::app::new_issue;
 use crate::core::app::picker::{PickPurpose, PickValue, Picker};
