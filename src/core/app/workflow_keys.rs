@@ -79,7 +79,7 @@ pub fn board_action(state: &mut AppState, cmd: Command) -> Option<Vec<Effect>> {
                 let id = i.id;
                 return card_action(state, cmd, id);
             }
-            None if is_workflow(cmd) => {
+            None if card_command(cmd).is_some() => {
                 state.status.info("no card selected");
                 Vec::new()
             }
@@ -95,9 +95,7 @@ pub fn card_action(state: &mut AppState, cmd: Command, id: IssueId) -> Option<Ve
     if cmd == Command::Undo {
         return Some(undo(state));
     }
-    if !is_workflow(cmd) {
-        return None;
-    }
+    let on_card = card_command(cmd)?;
     let Some(issue) = state.ws.issue(id).cloned() else {
         state.status.info("this issue is no longer in the cache");
         return Some(Vec::new());
@@ -108,161 +106,162 @@ pub fn card_action(state: &mut AppState, cmd: Command, id: IssueId) -> Option<Ve
             .info("this issue is still being created on GitLab");
         return Some(Vec::new());
     }
-    let effects = match cmd {
-        Command::Take => take(state, &issue),
-        Command::Promote if state.board.kind == BoardKind::Planning => {
-            match state.board.milestone {
-                Some(m) if issue.milestone_id != Some(m) => promote(state, &issue, m),
-                Some(_) => warn(state, "already in this iteration"),
-                None => warn(state, "no iteration to plan into"),
-            }
-        }
-        Command::Promote => match state.board.iteration.current {
-            Some(m) => promote(state, &issue, m),
-            None => warn(state, "the team has no current iteration to promote to"),
-        },
-        Command::PromotePick => open_milestone_picker(state, &issue, PickPurpose::Promote),
-        Command::PickMilestone => open_milestone_picker(state, &issue, PickPurpose::Milestone),
-        Command::MoveLaneLeft => move_lane(state, &issue, -1),
-        Command::MoveLaneRight => move_lane(state, &issue, 1),
-        Command::PickLane => open_lane_picker(state, &issue),
-        Command::MoveCardTop => reorder(state, &issue, i64::MIN / 4),
-        Command::MoveCardBottom => reorder(state, &issue, i64::MAX / 4),
-        Command::SetPriority(p) => act(state, &issue, Intent::Priority(p)),
-        Command::MoveCardUp => reorder(state, &issue, -1),
-        Command::MoveCardDown => reorder(state, &issue, 1),
-        Command::PickAssignees => open_member_picker(state, &issue),
-        Command::UnassignMe => unassign_me(state, &issue),
-        Command::Weight if state.ws.free_tier => {
-            return Some(warn(
-                state,
-                &format!(
-                    "{}: GitLab would drop it",
-                    crate::core::domain::workflow::FREE_NO_WEIGHT
-                ),
-            ));
-        }
-        Command::Weight => {
-            state.focus.mode = Mode::Input(InputScreen {
-                purpose: InputPurpose::Weight,
-                issue: issue.id,
-                text: String::new(),
-            });
-            Vec::new()
-        }
-        Command::Comment if state.settings.editor => {
-            let header = format!(
-                "Comment on {} {}\nSave with nothing above the line to cancel.",
-                state.short_ref(&issue),
-                issue.title
-            );
-            vec![Effect::Compose {
-                issue: issue.id,
-                header,
-            }]
-        }
-        Command::Comment => {
-            state.focus.mode = Mode::Input(InputScreen {
-                purpose: InputPurpose::Comment,
-                issue: issue.id,
-                text: String::new(),
-            });
-            Vec::new()
-        }
-        Command::CloseReopen if !state.marked.is_empty() => {
-            // Marked cards: closed, or reopened when the acting card is closed.
-            let n = crate::core::app::bulk::marked(state).len();
-            let (verb, to) = if issue.is_open() {
-                ("Close", IssueState::Closed)
-            } else {
-                ("Reopen", IssueState::Opened)
-            };
-            state.focus.mode = Mode::Confirm(ConfirmScreen {
-                prompt: format!("{verb} the {n} marked issues? y/n"),
-                issue: issue.id,
-                edit: Box::new(Edit {
-                    state: Some(to),
-                    ..Edit::default()
-                }),
-                summary: format!("{n} issues {}", verb.to_lowercase()),
-                preview: None,
-                scroll: 0,
-            });
-            Vec::new()
-        }
-        Command::CloseReopen => {
-            let (verb, to) = if issue.is_open() {
-                ("Close", IssueState::Closed)
-            } else {
-                ("Reopen", IssueState::Opened)
-            };
-            let r = state.short_ref(&issue);
-            state.focus.mode = Mode::Confirm(ConfirmScreen {
-                prompt: format!("{verb} {r} {}? y/n", issue.title),
-                issue: issue.id,
-                edit: Box::new(Edit {
-                    state: Some(to),
-                    ..Edit::default()
-                }),
-                summary: format!(
-                    "{r} {}",
-                    if to == IssueState::Closed {
-                        "closed"
-                    } else {
-                        "reopened"
-                    }
-                ),
-                preview: None,
-                scroll: 0,
-            });
-            Vec::new()
-        }
-        Command::OpenInBrowser => open_url(state, &issue.web_url.clone()),
-        Command::CopyUrl => {
-            state.status.info(format!("copied {}", issue.web_url));
-            vec![Effect::Copy(issue.web_url.clone())]
-        }
-        Command::Grab => {
-            if state.board.sort != SortMode::Manual {
-                return Some(warn(state, "grab works in board order: press s first"));
-            }
-            state.focus.mode = Mode::Grab(GrabScreen {
-                original: Box::new(issue),
-            });
-            state
-                .status
-                .info("grabbed: hjkl carry the card, Enter drops it, Esc puts it back");
-            Vec::new()
-        }
-        _ => return None,
-    };
-    Some(effects)
+    Some(on_card(state, issue))
 }
 
-fn is_workflow(cmd: Command) -> bool {
-    matches!(
-        cmd,
-        Command::Take
-            | Command::Promote
-            | Command::PromotePick
-            | Command::PickMilestone
-            | Command::MoveLaneLeft
-            | Command::MoveLaneRight
-            | Command::PickLane
-            | Command::MoveCardUp
-            | Command::MoveCardDown
-            | Command::MoveCardTop
-            | Command::MoveCardBottom
-            | Command::SetPriority(_)
-            | Command::PickAssignees
-            | Command::UnassignMe
-            | Command::Weight
-            | Command::Comment
-            | Command::CloseReopen
-            | Command::OpenInBrowser
-            | Command::CopyUrl
-            | Command::Grab
-    )
+/// What a card action does to its card's issue.
+type OnCard = Box<dyn FnOnce(&mut AppState, Issue) -> Vec<Effect>>;
+
+/// The card actions, each with what it does to its card: the one list of
+/// them (a key on the board or in the detail pane raises them); `None`
+/// when `cmd` is not one.
+fn card_command(cmd: Command) -> Option<OnCard> {
+    Some(match cmd {
+        Command::Take => Box::new(|state, issue| take(state, &issue)),
+        Command::Promote => Box::new(|state, issue| promote_here(state, &issue)),
+        Command::PromotePick => {
+            Box::new(|state, issue| open_milestone_picker(state, &issue, PickPurpose::Promote))
+        }
+        Command::PickMilestone => {
+            Box::new(|state, issue| open_milestone_picker(state, &issue, PickPurpose::Milestone))
+        }
+        Command::MoveLaneLeft => Box::new(|state, issue| move_lane(state, &issue, -1)),
+        Command::MoveLaneRight => Box::new(|state, issue| move_lane(state, &issue, 1)),
+        Command::PickLane => Box::new(|state, issue| open_lane_picker(state, &issue)),
+        Command::MoveCardTop => Box::new(|state, issue| reorder(state, &issue, i64::MIN / 4)),
+        Command::MoveCardBottom => Box::new(|state, issue| reorder(state, &issue, i64::MAX / 4)),
+        Command::SetPriority(p) => {
+            Box::new(move |state, issue| act(state, &issue, Intent::Priority(p)))
+        }
+        Command::MoveCardUp => Box::new(|state, issue| reorder(state, &issue, -1)),
+        Command::MoveCardDown => Box::new(|state, issue| reorder(state, &issue, 1)),
+        Command::PickAssignees => Box::new(|state, issue| open_member_picker(state, &issue)),
+        Command::UnassignMe => Box::new(|state, issue| unassign_me(state, &issue)),
+        Command::Weight => Box::new(|state, issue| weight(state, &issue)),
+        Command::Comment => Box::new(|state, issue| comment(state, &issue)),
+        Command::CloseReopen => Box::new(|state, issue| close_reopen(state, &issue)),
+        Command::OpenInBrowser => Box::new(|state, issue| open_url(state, &issue.web_url)),
+        Command::CopyUrl => Box::new(|state, issue| {
+            state.status.info(format!("copied {}", issue.web_url));
+            vec![Effect::Copy(issue.web_url)]
+        }),
+        Command::Grab => Box::new(grab),
+        _ => return None,
+    })
+}
+
+/// `p`: into the iteration planning mode shows, else the current one.
+fn promote_here(state: &mut AppState, issue: &Issue) -> Vec<Effect> {
+    if state.board.kind == BoardKind::Planning {
+        return match state.board.milestone {
+            Some(m) if issue.milestone_id != Some(m) => promote(state, issue, m),
+            Some(_) => warn(state, "already in this iteration"),
+            None => warn(state, "no iteration to plan into"),
+        };
+    }
+    match state.board.iteration.current {
+        Some(m) => promote(state, issue, m),
+        None => warn(state, "the team has no current iteration to promote to"),
+    }
+}
+
+/// `w`: a prompt for the weight (GitLab Free drops weights).
+fn weight(state: &mut AppState, issue: &Issue) -> Vec<Effect> {
+    if state.ws.free_tier {
+        return warn(
+            state,
+            &format!(
+                "{}: GitLab would drop it",
+                crate::core::domain::workflow::FREE_NO_WEIGHT
+            ),
+        );
+    }
+    state.focus.mode = Mode::Input(InputScreen {
+        purpose: InputPurpose::Weight,
+        issue: issue.id,
+        text: String::new(),
+    });
+    Vec::new()
+}
+
+/// `c`: a comment written in `$EDITOR`, else in a prompt.
+fn comment(state: &mut AppState, issue: &Issue) -> Vec<Effect> {
+    if state.settings.editor {
+        let header = format!(
+            "Comment on {} {}\nSave with nothing above the line to cancel.",
+            state.short_ref(issue),
+            issue.title
+        );
+        return vec![Effect::Compose {
+            issue: issue.id,
+            header,
+        }];
+    }
+    state.focus.mode = Mode::Input(InputScreen {
+        purpose: InputPurpose::Comment,
+        issue: issue.id,
+        text: String::new(),
+    });
+    Vec::new()
+}
+
+/// `x`: close (or reopen) the issue, or the marked ones, once confirmed.
+fn close_reopen(state: &mut AppState, issue: &Issue) -> Vec<Effect> {
+    let (verb, to) = if issue.is_open() {
+        ("Close", IssueState::Closed)
+    } else {
+        ("Reopen", IssueState::Opened)
+    };
+    if !state.marked.is_empty() {
+        // Marked cards: closed, or reopened when the acting card is closed.
+        let n = crate::core::app::bulk::marked(state).len();
+        state.focus.mode = Mode::Confirm(ConfirmScreen {
+            prompt: format!("{verb} the {n} marked issues? y/n"),
+            issue: issue.id,
+            edit: Box::new(Edit {
+                state: Some(to),
+                ..Edit::default()
+            }),
+            summary: format!("{n} issues {}", verb.to_lowercase()),
+            preview: None,
+            scroll: 0,
+        });
+        return Vec::new();
+    }
+    let r = state.short_ref(issue);
+    state.focus.mode = Mode::Confirm(ConfirmScreen {
+        prompt: format!("{verb} {r} {}? y/n", issue.title),
+        issue: issue.id,
+        edit: Box::new(Edit {
+            state: Some(to),
+            ..Edit::default()
+        }),
+        summary: format!(
+            "{r} {}",
+            if to == IssueState::Closed {
+                "closed"
+            } else {
+                "reopened"
+            }
+        ),
+        preview: None,
+        scroll: 0,
+    });
+    Vec::new()
+}
+
+/// Space: pick the card up (in board order only).
+fn grab(state: &mut AppState, issue: Issue) -> Vec<Effect> {
+    if state.board.sort != SortMode::Manual {
+        return warn(state, "grab works in board order: press s first");
+    }
+    state.focus.mode = Mode::Grab(GrabScreen {
+        original: Box::new(issue),
+    });
+    state
+        .status
+        .info("grabbed: hjkl carry the card, Enter drops it, Esc puts it back");
+    Vec::new()
 }
 
 /// `gw`: the config's profiles to switch to.
