@@ -406,7 +406,7 @@ pub fn retry(state: &mut AppState, mut change: Change) -> Vec<Effect> {
 
 /// When every change of a running batch has an answer, say how it went.
 pub fn finish_batch(state: &mut AppState) {
-    if let Some((sent, refused, total)) = state.batch_progress()
+    if let Some((sent, refused, total)) = state.changes.batch_progress()
         && total > 0
         && state
             .changes

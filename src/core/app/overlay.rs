@@ -1,7 +1,7 @@
 //! Pending changes over GitLab's state. The board shows every issue as
 //! GitLab has it (the cache) with the changes not yet applied on top:
 //! written down (from any glboard process) and this process's not yet
-//! written. `AppState::base` keeps GitLab's version of each issue that has
+//! written. `Changes::base` keeps GitLab's version of each issue that has
 //! changes over it, so a new version from GitLab or a change leaving the
 //! queue is shown at once, with what is still pending replayed on top.
 

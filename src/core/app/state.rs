@@ -22,31 +22,6 @@ use crate::core::domain::board::{self, BoardKind, BoardSpec};
 use crate::core::domain::iteration;
 use crate::core::domain::model::{Issue, Milestone, MilestoneId, TeamConfig, Workspace};
 
-impl AppState {
-    /// `(sent, refused, total)` of the running batch.
-    pub fn batch_progress(&self) -> Option<(usize, usize, usize)> {
-        let b = self.changes.batch.as_ref()?;
-        if b.changes.is_empty() {
-            return Some((0, 0, b.total));
-        }
-        let refused = b
-            .changes
-            .iter()
-            .filter(|id| self.changes.problems.iter().any(|p| p.change.id == **id))
-            .count();
-        let waiting = b
-            .changes
-            .iter()
-            .filter(|id| self.changes.pending.iter().any(|c| c.id == **id))
-            .count();
-        Some((
-            b.changes.len() - waiting - refused,
-            refused,
-            b.changes.len(),
-        ))
-    }
-}
-
 /// Everything the UI shows and remembers: the data (GitLab's, with the
 /// changes not applied yet shown over it) and a part for each feature,
 /// each with its type in that feature's module.

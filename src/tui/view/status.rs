@@ -106,14 +106,14 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
                 d.status_line(buf, (x, r.y), room, state, theme)
             });
         }
-        _ if state.batch_progress().is_some()
+        _ if state.changes.batch_progress().is_some()
             && state
                 .status
                 .message
                 .as_ref()
                 .is_none_or(|m| m.severity == crate::core::app::status::Severity::Info) =>
         {
-            let (sent, refused, total) = state.batch_progress().unwrap_or((0, 0, 1));
+            let (sent, refused, total) = state.changes.batch_progress().unwrap_or((0, 0, 1));
             let label = state
                 .changes
                 .batch

@@ -336,16 +336,16 @@ mod tests {
                 .text
                 .starts_with("5 issues from")
         );
-        assert_eq!(s.batch_progress(), Some((0, 0, 5)));
+        assert_eq!(s.changes.batch_progress(), Some((0, 0, 5)));
         assert!(
             matches!(fx.as_slice(), [Effect::Enqueue { changes, .. }, ..] if changes.len() == 5),
             "one batch"
         );
         let ids: Vec<u64> = saved(&mut s, &fx).iter().map(|c| c.id).collect();
-        assert_eq!(s.batch_progress(), Some((0, 0, 5)));
+        assert_eq!(s.changes.batch_progress(), Some((0, 0, 5)));
         let sent: Vec<(u64, Option<Issue>)> = ids[..4].iter().map(|id| (*id, None)).collect();
         answered(&mut s, &sent, &[]);
-        assert_eq!(s.batch_progress(), Some((4, 0, 5)));
+        assert_eq!(s.changes.batch_progress(), Some((4, 0, 5)));
         answered(&mut s, &[], &[(ids[4], "404", None)]);
         assert_eq!(s.changes.batch, None);
         assert!(
