@@ -34,6 +34,17 @@ impl StatusLine {
         });
     }
 
+    /// A key was pressed: an informational message lasts until then.
+    pub fn key_pressed(&mut self) {
+        if self
+            .message
+            .as_ref()
+            .is_some_and(|m| m.severity == Severity::Info)
+        {
+            self.message = None;
+        }
+    }
+
     /// Set a warning status message.
     pub fn warn(&mut self, text: impl Into<String>) {
         self.message = Some(StatusMessage {

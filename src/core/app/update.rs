@@ -14,7 +14,6 @@ use crate::core::app::screens::detail::{self, DetailScreen};
 use crate::core::app::screens::help::{self, HelpScreen};
 use crate::core::app::session::SyncPhase;
 use crate::core::app::state::AppState;
-use crate::core::app::status::Severity;
 use crate::core::app::workflow_keys;
 use crate::core::domain::board::BoardKind;
 use crate::core::domain::iteration;
@@ -152,15 +151,7 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<Effect> {
 }
 
 fn on_key(state: &mut AppState, key: KeyPress) -> Vec<Effect> {
-    // An informational message lasts until the next key.
-    if state
-        .status
-        .message
-        .as_ref()
-        .is_some_and(|m| m.severity == Severity::Info)
-    {
-        state.status.message = None;
-    }
+    state.status.key_pressed();
     let ctx = state.focus.mode.context();
     let pending = std::mem::take(&mut state.focus.pending_keys);
     let layers: &[keymap::Context] =
@@ -278,6 +269,7 @@ mod tests {
     use super::*;
     use crate::core::app::command::KeyPress;
     use crate::core::app::screens::input::InputScreen;
+    use crate::core::app::status::Severity;
     use crate::core::domain::board::SortMode;
     use crate::core::testing::{issue, team, workspace};
     use chrono::NaiveDate;
