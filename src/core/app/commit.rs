@@ -49,6 +49,45 @@ fn next_local(state: &mut AppState) -> u64 {
     state.changes.local_seq
 }
 
+/// The reorder that moves `id` one card up or down in the selected column,
+/// and its new local position.
+pub(crate) fn reorder_edit(state: &AppState, id: IssueId, delta: i64) -> Option<(Edit, i64)> {
+    let col = state.board.layout.columns.get(state.board.view().col)?;
+    let row = col.cards.iter().position(|c| c.id == id)?;
+    let card = |r: Option<usize>| {
+        r.and_then(|r| col.cards.get(r))
+            .and_then(|c| c.issue(&state.ws))
+    };
+    // Moving up: between row-2 and row-1; down: between row+1 and row+2.
+    let last = col.cards.len().saturating_sub(1);
+    let (above, below) = if delta == i64::MIN / 4 {
+        // To the top.
+        if row == 0 {
+            return None;
+        }
+        (None, Some(card(Some(0))?))
+    } else if delta == i64::MAX / 4 {
+        // To the bottom.
+        if row == last {
+            return None;
+        }
+        (Some(card(Some(last))?), None)
+    } else if delta < 0 {
+        (card(row.checked_sub(2)), Some(card(row.checked_sub(1))?))
+    } else {
+        (Some(card(row.checked_add(1))?), card(row.checked_add(2)))
+    };
+    let pos = edit::position_between(above.map(|i| i.position), below.map(|i| i.position));
+    let e = Edit {
+        reorder: Some(Reorder {
+            after: above.map(|i| i.id),
+            before: below.map(|i| i.id),
+        }),
+        ..Edit::default()
+    };
+    Some((e, pos))
+}
+
 /// The issues just above and below `id` in the selected column.
 pub fn neighbours(state: &AppState, id: IssueId) -> Option<Reorder> {
     let col = state.board.layout.columns.get(state.board.view().col)?;

@@ -1,8 +1,7 @@
-//! Content of the overlays, as styled lines: the issue detail pane and the
-//! help overlay (generated from the keymap table). Pure, so `update` can
-//! clamp scrolling to the same lines the view draws.
+//! The detail pane's content, as styled lines, and the comments read for
+//! it ([`Notes`]). Pure, so the pane's keys scroll over the same lines the
+//! view draws; opening the pane is [`crate::core::app::screens::detail`]'s.
 
-use crate::core::app::screens::detail::DetailScreen;
 use chrono::{DateTime, Utc};
 
 use crate::core::app::state::AppState;
@@ -25,26 +24,6 @@ impl Notes {
     /// An issue's comments as read (they replace any read before).
     pub(crate) fn read(&mut self, issue: IssueId, notes: Result<Vec<Note>, String>) {
         self.0.insert(issue, notes);
-    }
-}
-
-/// Open an issue in the detail pane, from wherever (a card, `gn`, `i`):
-/// its comments are asked for at once, so the pane never waits on
-/// "loading…" for good.
-pub fn open_detail(
-    state: &mut AppState,
-    issue: crate::core::domain::model::IssueId,
-) -> Vec<crate::core::app::action::Effect> {
-    state.focus.mode = crate::core::app::screens::Mode::Detail(DetailScreen { issue, scroll: 0 });
-    match state.ws.issue(issue) {
-        Some(i) if state.session.sync.enabled => {
-            vec![crate::core::app::action::Effect::LoadNotes {
-                issue,
-                project: i.project_id,
-                iid: i.iid,
-            }]
-        }
-        _ => Vec::new(),
     }
 }
 
@@ -261,39 +240,6 @@ fn posting(state: &AppState, issue: crate::core::domain::model::IssueId) -> Vec<
         .collect()
 }
 
-/// The issue the detail pane shows (also under a prompt opened from it).
-fn detail_issue(state: &AppState) -> Option<crate::core::domain::model::IssueId> {
-    let shown = |m: &crate::core::app::screens::Mode| match m {
-        crate::core::app::screens::Mode::Detail(DetailScreen { issue, .. }) => Some(*issue),
-        _ => None,
-    };
-    shown(&state.focus.mode).or_else(|| state.focus.back.as_deref().and_then(shown))
-}
-
-/// A cache update that touches the issue the detail pane shows (GitLab's
-/// answer to a comment posted from it or from another shell, or the issue
-/// read again): its comments are read again, so the pane shows them
-/// without being opened again.
-pub fn notes_to_reread(
-    state: &AppState,
-    u: &crate::core::app::action::StoreUpdate,
-) -> Vec<crate::core::app::action::Effect> {
-    let Some(id) = detail_issue(state).filter(|_| state.session.sync.enabled) else {
-        return Vec::new();
-    };
-    let touched = u.full.is_some()
-        || u.upsert.iter().any(|i| i.id == id)
-        || u.sent.iter().any(|(c, _)| c.issue == id);
-    match state.ws.issue(id) {
-        Some(i) if touched && i.iid != 0 => vec![crate::core::app::action::Effect::LoadNotes {
-            issue: id,
-            project: i.project_id,
-            iid: i.iid,
-        }],
-        _ => Vec::new(),
-    }
-}
-
 /// Short name of a column for the status line.
 pub fn column_name(kind: &ColumnKind) -> &str {
     match kind {
@@ -308,6 +254,7 @@ pub fn column_name(kind: &ColumnKind) -> &str {
 mod tests {
     use super::*;
     use crate::core::app::action::{Action, Effect, StoreUpdate};
+    use crate::core::app::screens::detail::DetailScreen;
     use crate::core::app::update::update;
     use crate::core::testing::{keys, saved, state};
 

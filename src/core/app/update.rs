@@ -58,7 +58,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             fx
         }
         Action::Store(u) => {
-            let notes = crate::core::app::panes::notes_to_reread(state, &u);
+            let notes = crate::core::app::screens::detail::notes_to_reread(state, &u);
             state.apply_store(*u);
             commit::finish_batch(state);
             notes

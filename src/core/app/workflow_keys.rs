@@ -11,7 +11,7 @@
 use crate::core::app::action::Effect;
 use crate::core::app::bulk::act;
 use crate::core::app::command::Command;
-use crate::core::app::commit::undo;
+use crate::core::app::commit::{reorder_edit, undo};
 use crate::core::app::new_issue::{self, DRAFT};
 use crate::core::app::picker::{PickItem, PickPurpose, PickValue, Picker};
 use crate::core::app::screens::Mode;
@@ -24,7 +24,7 @@ use crate::core::app::screens::problems;
 use crate::core::app::screens::replan;
 use crate::core::app::state::AppState;
 use crate::core::domain::board::{BoardKind, ColumnKind, SortMode};
-use crate::core::domain::edit::{self, Edit, Reorder};
+use crate::core::domain::edit::{self, Edit};
 use crate::core::domain::iteration;
 use crate::core::domain::model::{Issue, IssueId, IssueState, Milestone, MilestoneState};
 use crate::core::domain::workflow::{Intent, Placement};
@@ -514,45 +514,6 @@ fn reorder(state: &mut AppState, issue: &Issue, delta: i64) -> Vec<Effect> {
     crate::core::app::commit::act_together(state, issue, &[intent], Some(pos))
 }
 
-/// The reorder that moves `id` one card up or down in the selected column,
-/// and its new local position.
-pub(crate) fn reorder_edit(state: &AppState, id: IssueId, delta: i64) -> Option<(Edit, i64)> {
-    let col = state.board.layout.columns.get(state.board.view().col)?;
-    let row = col.cards.iter().position(|c| c.id == id)?;
-    let card = |r: Option<usize>| {
-        r.and_then(|r| col.cards.get(r))
-            .and_then(|c| c.issue(&state.ws))
-    };
-    // Moving up: between row-2 and row-1; down: between row+1 and row+2.
-    let last = col.cards.len().saturating_sub(1);
-    let (above, below) = if delta == i64::MIN / 4 {
-        // To the top.
-        if row == 0 {
-            return None;
-        }
-        (None, Some(card(Some(0))?))
-    } else if delta == i64::MAX / 4 {
-        // To the bottom.
-        if row == last {
-            return None;
-        }
-        (Some(card(Some(last))?), None)
-    } else if delta < 0 {
-        (card(row.checked_sub(2)), Some(card(row.checked_sub(1))?))
-    } else {
-        (Some(card(row.checked_add(1))?), card(row.checked_add(2)))
-    };
-    let pos = edit::position_between(above.map(|i| i.position), below.map(|i| i.position));
-    let e = Edit {
-        reorder: Some(Reorder {
-            after: above.map(|i| i.id),
-            before: below.map(|i| i.id),
-        }),
-        ..Edit::default()
-    };
-    Some((e, pos))
-}
-
 fn unassign_me(state: &mut AppState, issue: &Issue) -> Vec<Effect> {
     let Some(me) = me(state) else {
         return Vec::new();
@@ -739,6 +700,7 @@ mod tests {
     use crate::core::app::screens::detail::DetailScreen;
     use crate::core::app::status::Severity;
     use crate::core::app::update::update;
+    use crate::core::domain::edit::Reorder;
     use crate::core::testing::{col_title, enqueued, keys, saved, sel, state, user};
 
     #[test]

@@ -33,7 +33,7 @@ pub(crate) fn planning_issue(state: &mut AppState) -> Vec<Effect> {
     };
     let found = planning::template::find(&state.ws, &state.team, &m).map(|i| i.id);
     match found {
-        Some(issue) => crate::core::app::panes::open_detail(state, issue),
+        Some(issue) => crate::core::app::screens::detail::open_detail(state, issue),
         None => offer_to_create(state, &m),
     }
 }

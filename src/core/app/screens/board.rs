@@ -434,7 +434,7 @@ fn board_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
         Command::PrevMilestone => return step_milestone(state, -1),
         Command::NextMilestone => return step_milestone(state, 1),
         Command::OpenDetail => match state.selected_issue().map(|i| i.id) {
-            Some(issue) => return crate::core::app::panes::open_detail(state, issue),
+            Some(issue) => return crate::core::app::screens::detail::open_detail(state, issue),
             None => state.status.info("no card selected"),
         },
         Command::StartFilter => {

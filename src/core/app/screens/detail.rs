@@ -2,7 +2,7 @@
 //! on its issue; a picker or prompt they open returns to the pane. What it
 //! shows is [`crate::core::app::panes`].
 
-use crate::core::app::action::Effect;
+use crate::core::app::action::{Effect, StoreUpdate};
 use crate::core::app::command::{Binding, Command};
 use crate::core::app::panes;
 use crate::core::app::screens::confirm::ConfirmScreen;
@@ -166,5 +166,52 @@ pub(crate) fn clamp_scroll(state: &mut AppState) {
         && let Mode::Detail(DetailScreen { scroll, .. }) = &mut state.focus.mode
     {
         page.clamp(scroll);
+    }
+}
+
+/// Open an issue in the detail pane, from wherever (a card, `gn`, `i`):
+/// its comments are asked for at once, so the pane never waits on
+/// "loading…" for good.
+pub fn open_detail(state: &mut AppState, issue: IssueId) -> Vec<Effect> {
+    state.focus.mode = Mode::Detail(DetailScreen { issue, scroll: 0 });
+    match state.ws.issue(issue) {
+        Some(i) if state.session.sync.enabled => {
+            vec![Effect::LoadNotes {
+                issue,
+                project: i.project_id,
+                iid: i.iid,
+            }]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The issue the detail pane shows (also under a prompt opened from it).
+fn detail_issue(state: &AppState) -> Option<IssueId> {
+    let shown = |m: &Mode| match m {
+        Mode::Detail(DetailScreen { issue, .. }) => Some(*issue),
+        _ => None,
+    };
+    shown(&state.focus.mode).or_else(|| state.focus.back.as_deref().and_then(shown))
+}
+
+/// A cache update that touches the issue the detail pane shows (GitLab's
+/// answer to a comment posted from it or from another shell, or the issue
+/// read again): its comments are read again, so the pane shows them
+/// without being opened again.
+pub fn notes_to_reread(state: &AppState, u: &StoreUpdate) -> Vec<Effect> {
+    let Some(id) = detail_issue(state).filter(|_| state.session.sync.enabled) else {
+        return Vec::new();
+    };
+    let touched = u.full.is_some()
+        || u.upsert.iter().any(|i| i.id == id)
+        || u.sent.iter().any(|(c, _)| c.issue == id);
+    match state.ws.issue(id) {
+        Some(i) if touched && i.iid != 0 => vec![Effect::LoadNotes {
+            issue: id,
+            project: i.project_id,
+            iid: i.iid,
+        }],
+        _ => Vec::new(),
     }
 }

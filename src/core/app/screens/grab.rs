@@ -4,11 +4,11 @@
 
 use crate::core::app::action::Effect;
 use crate::core::app::command::{Binding, Command};
-use crate::core::app::commit::{act_together, neighbours};
+use crate::core::app::commit::{act_together, neighbours, reorder_edit};
 use crate::core::app::screens::Mode;
 use crate::core::app::screens::{Keys, Screen};
 use crate::core::app::state::AppState;
-use crate::core::app::workflow_keys::reorder_edit;
+
 use crate::core::domain::board::{BoardKind, ColumnKind};
 use crate::core::domain::edit::{self, Edit, Seen};
 use crate::core::domain::model::{Issue, IssueState};

@@ -79,7 +79,7 @@ pub fn next_command(
             let id = item.issue;
             if cmd == Command::OpenDetail {
                 // As from a card: the comments are asked for.
-                return crate::core::app::panes::open_detail(state, id);
+                return crate::core::app::screens::detail::open_detail(state, id);
             }
             state.focus.mode = Mode::Board;
             let Some(issue) = state.ws.issue(id).cloned() else {
