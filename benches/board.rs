@@ -96,7 +96,7 @@ fn layout_and_frame(c: &mut Criterion) {
             &n,
             |b, _| {
                 b.iter(|| {
-                    state.filter = if state.filter.is_empty() {
+                    state.board.filter = if state.board.filter.is_empty() {
                         "patroni".into()
                     } else {
                         String::new()
@@ -200,7 +200,7 @@ fn held_key_while_a_sync_lands(c: &mut Criterion) {
             height: 40,
         },
     );
-    while !state.layout.columns[state.view().col]
+    while !state.board.layout.columns[state.board.view().col]
         .title
         .contains("Ready")
     {

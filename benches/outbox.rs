@@ -187,7 +187,7 @@ fn key_press_to_frame() {
     let today = NaiveDate::from_ymd_opt(2025, 11, 5).unwrap();
     let (ws, team) = glboard::demo::synthetic(5_000, today).unwrap();
     let mut state = AppState::new(ws, team, today, BoardKind::Iteration);
-    state.sync.enabled = true;
+    state.session.sync.enabled = true;
     update(
         &mut state,
         Action::Resize {

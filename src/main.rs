@@ -335,7 +335,7 @@ fn demo(cli: &Cli, hint: Option<String>) -> ExitCode {
         }
     };
     let mut state = AppState::new(ws, team, today, board_kind(cli));
-    state.clock_today = cli.today.is_none();
+    state.session.clock_today = cli.today.is_none();
     // The demo's comments are written in $EDITOR too; `o` knows a browser.
     state.settings.editor = glboard::tui::editor().is_some();
     state.settings.browser = glboard::effects::has_browser();
@@ -343,7 +343,7 @@ fn demo(cli: &Cli, hint: Option<String>) -> ExitCode {
         return code;
     }
     if let Some(h) = hint {
-        state.info(h);
+        state.status.info(h);
     }
     let rt = match runtime() {
         Ok(rt) => rt,
@@ -513,9 +513,9 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
         }
     };
     let mut state = AppState::new(ws, team, today, board_kind(cli));
-    state.loaded = cached;
-    state.sync.enabled = true;
-    state.sync.last_success = synced_at;
+    state.session.loaded = cached;
+    state.session.sync.enabled = true;
+    state.session.sync.last_success = synced_at;
     state.settings.editor = glboard::tui::editor().is_some();
     state.settings.browser = glboard::effects::has_browser();
     state.settings.keymap = std::sync::Arc::new(cfg.keymap.clone());
@@ -528,7 +528,7 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
         template: cfg.planning_template_text(),
     };
     state.changes.session = fastrand::u64(..);
-    state.clock_today = cli.today.is_none();
+    state.session.clock_today = cli.today.is_none();
     let capacity = cfg.capacity_warnings(&state.ws.members);
     let aging = if state.team.lanes.is_empty() {
         Vec::new()
@@ -539,14 +539,14 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
         tracing::warn!(%w, "config");
     }
     if let Some(w) = cfg.warnings.first().or(capacity.first()).or(aging.first()) {
-        state.warn(format!("warning: {w}"));
+        state.status.warn(format!("warning: {w}"));
     }
     if let Some(w) = store_warning {
         tracing::warn!(%w, "cache set aside");
-        state.warn(w);
+        state.status.warn(w);
     }
     // What the board showed when it last closed: cards changed since are marked.
-    state.last_look = match look.join() {
+    state.board.last_look = match look.join() {
         Ok(Ok(look)) => look,
         _ => store.last_look().ok().flatten(),
     };
@@ -560,10 +560,12 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
                 ..Default::default()
             });
             if n > 0 {
-                state.info(format!("{n} changes queued earlier are being sent"));
+                state
+                    .status
+                    .info(format!("{n} changes queued earlier are being sent"));
             }
         }
-        (Err(e), _) | (_, Err(e)) => state.warn(format!("outbox unreadable: {e}")),
+        (Err(e), _) | (_, Err(e)) => state.status.warn(format!("outbox unreadable: {e}")),
     }
     if remembered.is_some() {
         state.follow_remembered(remembered);
@@ -571,12 +573,12 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
     if let Err(code) = open_on_milestone(cli, &mut state) {
         return code;
     }
-    let shown = state.milestone;
+    let shown = state.board.milestone;
     // Ages and merge requests of the cards the first frame can show; the
     // rest's are read once it is drawn, before any key is taken. Planning
     // mode's first frame sums up every card: all of them first.
     let rows = crossterm::terminal::size().map_or(200, |(_, h)| usize::from(h));
-    let near = (kind != BoardKind::Planning).then(|| state.cards_near_sight(rows));
+    let near = (kind != BoardKind::Planning).then(|| state.board.cards_near_sight(rows));
     if cached && let Err(e) = store.add_related(&mut state.ws, &board_filter, near.as_deref()) {
         return fail(EXIT_FAILURE, e);
     }
@@ -705,7 +707,7 @@ fn live(cli: &Cli, cfg: Config, store_path: PathBuf) -> ExitCode {
     rt.shutdown_timeout(Duration::from_millis(200));
     // Remember what it showed, for "what changed since you last looked".
     if let Ok(last) = &result
-        && last.loaded
+        && last.session.loaded
         && let Ok(s) = Store::open(&store_path)
     {
         let seen = glboard::core::domain::since::glimpses(&last.ws, &last.team);
@@ -792,11 +794,16 @@ fn open_on_milestone(cli: &Cli, state: &mut AppState) -> Result<(), ExitCode> {
     let Some(what) = &cli.milestone else {
         return Ok(());
     };
-    match glboard::commands::find_milestone(&state.ws.milestones, &state.team, state.today, what) {
+    match glboard::commands::find_milestone(
+        &state.ws.milestones,
+        &state.team,
+        state.session.today,
+        what,
+    ) {
         Ok(m) => {
             let id = m.id;
-            state.board = BoardKind::Iteration;
-            state.milestone = Some(id);
+            state.board.kind = BoardKind::Iteration;
+            state.board.milestone = Some(id);
             state.relayout();
             Ok(())
         }

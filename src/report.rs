@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::ser::{Formatter, PrettyFormatter};
 
-use crate::core::app::state::age;
+use crate::core::app::session::age;
 use crate::core::domain::board::{self, BoardKind, BoardLayout, Card, Column, ColumnKind};
 use crate::core::domain::iteration;
 use crate::core::domain::model::{Issue, IssueState, Milestone, TeamConfig, Workspace};

@@ -140,7 +140,7 @@ pub fn doctor(cli: &Cli) -> Result<u8, Failure> {
                             live.store_path.display(),
                             s.ws.issues.len(),
                             s.meta.synced_at.map_or("never".into(), |t| {
-                                crate::core::app::state::age(t, Utc::now())
+                                crate::core::app::session::age(t, Utc::now())
                             })
                         ),
                     );
@@ -319,7 +319,7 @@ mod tests {
     #[test]
     fn an_iteration_without_team_issues_fails_while_the_team_has_open_ones() {
         let s = state();
-        let today = s.today;
+        let today = s.session.today;
         let (ok, detail) = iteration_check(&s.ws, &s.team, today);
         assert!(ok, "{detail}");
         // The prefix of another team that plans in the group.

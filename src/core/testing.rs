@@ -139,7 +139,7 @@ pub fn state() -> AppState {
         NaiveDate::from_ymd_opt(2025, 11, 5).unwrap(),
         BoardKind::Iteration,
     );
-    s.sync.enabled = true;
+    s.session.sync.enabled = true;
     update(
         &mut s,
         Action::Resize {
@@ -265,5 +265,5 @@ pub fn sel(s: &AppState) -> &Issue {
 
 /// The selected column's title.
 pub fn col_title(s: &AppState) -> &str {
-    &s.layout.columns[s.view().col].title
+    &s.board.layout.columns[s.board.view().col].title
 }

@@ -122,7 +122,7 @@ pub async fn run(
                 None => { background_open = false; None }
             },
             _ = tick.tick() => {
-                if state.clock_today {
+                if state.session.clock_today {
                     update(&mut state, Action::Today(chrono::Local::now().date_naive()));
                 }
                 Some(Action::Tick { now: chrono::Utc::now() })
@@ -158,7 +158,7 @@ pub async fn run(
                 }
             }
         }
-        quit |= state.quit;
+        quit |= state.session.quit;
         // Draw first: the board shows a change before it is written down.
         if !quit {
             guard.terminal.draw(|f| view::draw(f, &state, &theme))?;
@@ -228,7 +228,7 @@ pub async fn run(
                 }
             }
         }
-        quit |= state.quit;
+        quit |= state.session.quit;
         if answered && !quit {
             guard.terminal.draw(|f| view::draw(f, &state, &theme))?;
         }

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use ratatui::style::{Color, Modifier, Style};
 
-use crate::core::app::state::Severity;
+use crate::core::app::status::Severity;
 use crate::core::domain::markdown::Emphasis;
 
 /// The `theme` setting: a palette, or the one the terminal's background

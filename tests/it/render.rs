@@ -38,7 +38,7 @@ fn keys(s: &mut AppState, ks: &str) {
 }
 
 fn screen(s: &AppState) -> String {
-    let (w, h) = s.viewport;
+    let (w, h) = s.session.viewport;
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     t.draw(|f| view::draw(f, s, &Theme::new(false, false)))
         .unwrap();
@@ -160,9 +160,9 @@ fn live_state(loaded: bool) -> AppState {
         }
     };
     let mut s = AppState::new(ws, team, today(), BoardKind::Iteration);
-    s.loaded = loaded;
-    s.status = None;
-    s.sync.enabled = true;
+    s.session.loaded = loaded;
+    s.status.message = None;
+    s.session.sync.enabled = true;
     update(
         &mut s,
         Action::Resize {
@@ -209,7 +209,7 @@ fn empty_cache_and_the_first_sync_failed() {
 fn cached_board_offline_and_rate_limited() {
     use glboard::core::app::action::SyncEvent;
     let mut s = live_state(true);
-    s.sync.last_success = Some(at("09:00"));
+    s.session.sync.last_success = Some(at("09:00"));
     update(&mut s, Action::Tick { now: at("11:05") });
     update(
         &mut s,
@@ -259,8 +259,8 @@ fn milestone_picker() {
 fn pending_changes_and_the_problems_panel() {
     use glboard::core::app::action::OutboxEvent;
     let mut s = live_state(true);
-    s.now = Some(at("10:00"));
-    s.sync.last_success = Some(at("09:58"));
+    s.session.now = Some(at("10:00"));
+    s.session.sync.last_success = Some(at("09:58"));
     let mut changes = Vec::new();
     for k in ["llL", "jL", "w13<Enter>"] {
         for key in keymap::parse_sequence(k).unwrap() {
@@ -387,7 +387,7 @@ fn replan_progress_bar() {
             ..Default::default()
         })),
     );
-    s.status = None;
+    s.status.message = None;
     let out = screen(&s);
     let last = out.lines().last().unwrap().to_owned();
     assert!(last.contains(&format!("10/{}", changes.len())), "{last}");
@@ -422,7 +422,7 @@ fn a_one_megabyte_title_and_a_thousand_labels_render() {
     keys(&mut s, "G");
     assert!(screen(&s).contains(" of "), "the pane scrolls to its end");
     keys(&mut s, "<Esc>/scoped3<Enter>");
-    assert_eq!(s.layout.card_count(), 1);
+    assert_eq!(s.board.layout.card_count(), 1);
 }
 
 /// 10,000 cached issues, 1,000 of them in one lane of the shown iteration.
@@ -453,11 +453,14 @@ fn ten_thousand_with_a_thousand_in_one_lane() -> AppState {
 fn a_held_key_through_a_thousand_cards_while_a_sync_lands() {
     let mut s = ten_thousand_with_a_thousand_in_one_lane();
     // To the Ready column.
-    while !s.layout.columns[s.view().col].title.contains("Ready") {
+    while !s.board.layout.columns[s.board.view().col]
+        .title
+        .contains("Ready")
+    {
         keys(&mut s, "l");
     }
-    let col = s.view().col;
-    let count = s.layout.columns[col].cards.len();
+    let col = s.board.view().col;
+    let count = s.board.layout.columns[col].cards.len();
     assert!(count >= 1_000, "{count}");
     // The key held: 600 repeats, a sync landing in the middle with the same
     // issues (as a background refresh does), a frame after each.
@@ -484,7 +487,7 @@ fn a_held_key_through_a_thousand_cards_while_a_sync_lands() {
             let _ = screen(&s);
         }
     }
-    assert_eq!(s.view().rows[col], 600, "no key lost");
+    assert_eq!(s.board.view().rows[col], 600, "no key lost");
     let frame = screen(&s);
     assert!(
         frame.contains(&format!("601 of {count}")) || frame.contains(&format!("of {count}")),
@@ -492,10 +495,10 @@ fn a_held_key_through_a_thousand_cards_while_a_sync_lands() {
     );
     // And to the end and back.
     keys(&mut s, "G");
-    assert_eq!(s.view().rows[col], count - 1);
+    assert_eq!(s.board.view().rows[col], count - 1);
     assert!(screen(&s).contains(&format!("of {count}")));
     keys(&mut s, "gg");
-    assert_eq!(s.view().rows[col], 0);
+    assert_eq!(s.board.view().rows[col], 0);
 }
 
 /// The outbox adapter: what was enqueued is written down, with ids.
@@ -571,7 +574,7 @@ fn no_text_is_invisible_on_its_background_in_either_theme() {
     for (color, light) in [(true, false), (true, true), (false, false)] {
         let theme = Theme::new(color, light);
         for (name, s) in &screens {
-            let (w, h) = s.viewport;
+            let (w, h) = s.session.viewport;
             let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
             t.draw(|f| view::draw(f, s, &theme)).unwrap();
             let buf = t.backend().buffer();
@@ -676,9 +679,10 @@ fn previews_ask_first_and_the_question_fits_80x24() {
     for ks in ["]]i", "S"] {
         let mut s = state(BoardKind::Iteration, 80, 24);
         keys(&mut s, ks);
-        let glboard::core::app::screens::Mode::Confirm(ConfirmScreen { prompt, .. }) = &s.mode
+        let glboard::core::app::screens::Mode::Confirm(ConfirmScreen { prompt, .. }) =
+            &s.focus.mode
         else {
-            panic!("{ks}: no question: {:?}", s.status);
+            panic!("{ks}: no question: {:?}", s.status.message);
         };
         let prompt = prompt.clone();
         for scroll in ["", "jjjjjjjjjjjj"] {
@@ -713,7 +717,7 @@ fn header_and_status_line_are_not_cut_at_80_columns() {
     ] {
         let mut s = state(board, 80, 24);
         keys(&mut s, ks);
-        s.status = None;
+        s.status.message = None;
         let text = screen(&s);
         let lines: Vec<&str> = text.lines().map(|l| l.trim_matches('"')).collect();
         for row in [0, 1, 23] {
@@ -817,7 +821,7 @@ fn a_summary_conflict_says_what_r_does_at_80x24() {
             changes.extend(saved(&mut s, &fx));
         }
     }
-    assert_eq!(changes.len(), 1, "{:?}", s.status);
+    assert_eq!(changes.len(), 1, "{:?}", s.status.message);
     update(
         &mut s,
         Action::Store(Box::new(glboard::core::app::action::StoreUpdate {
@@ -967,7 +971,7 @@ fn aged_state(first_in: &str) -> (AppState, String) {
         let lane = team.lanes_of(i).first().map(|l| (*l).to_owned());
         let days = if first.is_none()
             && lane.as_deref() == Some(first_in)
-            && i.milestone_id == s.milestone
+            && i.milestone_id == s.board.milestone
         {
             first = Some(s.short_ref(i));
             16

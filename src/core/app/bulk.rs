@@ -6,10 +6,22 @@
 //! the next action is for one card again); `Esc` clears them too.
 
 use crate::core::app::action::Effect;
-use crate::core::app::commit::{Step, UndoAs, commit_action};
+use crate::core::app::commit::{Step, UndoAs, act_together, commit_action};
 use crate::core::app::state::AppState;
-use crate::core::domain::model::IssueId;
+use crate::core::domain::model::{Issue, IssueId};
 use crate::core::domain::workflow::{self, Intent, Refusal};
+
+/// Ask the workflow what `intent` changes on `issue`, and make it; with
+/// cards marked, on every marked card instead, as one action.
+pub fn act(state: &mut AppState, issue: &Issue, intent: Intent) -> Vec<Effect> {
+    // Marked cards: the action is for all of them, as one (a comment and a
+    // place are one card's).
+    if !state.marked.is_empty() && !matches!(intent, Intent::Comment(_) | Intent::Reorder { .. }) {
+        let ids = targets(state, issue.id, &intent);
+        return act_all(state, &ids, intent);
+    }
+    act_together(state, issue, &[intent], None)
+}
 
 /// The cards marked for a bulk change, in the order marked: a part of
 /// the state ([`AppState::marked`]), changed only here.
@@ -67,7 +79,7 @@ pub fn marked(state: &AppState) -> Vec<IssueId> {
         return Vec::new();
     }
     let mut out: Vec<IssueId> = Vec::new();
-    for col in &state.layout.columns {
+    for col in &state.board.layout.columns {
         for c in &col.cards {
             if state.marked.contains(&c.id) && !out.contains(&c.id) {
                 out.push(c.id);
@@ -86,9 +98,9 @@ pub fn marked(state: &AppState) -> Vec<IssueId> {
 fn said(state: &mut AppState) {
     let n = marked(state).len();
     if n == 0 {
-        state.info("no card marked");
+        state.status.info("no card marked");
     } else {
-        state.info(format!(
+        state.status.info(format!(
             "{n} marked: card actions apply to {} (Esc clears)",
             if n == 1 { "it" } else { "all of them" }
         ));
@@ -98,7 +110,7 @@ fn said(state: &mut AppState) {
 /// `v`: mark or unmark the selected card.
 pub(crate) fn toggle(state: &mut AppState) -> Vec<Effect> {
     let Some(id) = state.selected_issue().map(|i| i.id) else {
-        state.info("no card selected");
+        state.status.info("no card selected");
         return Vec::new();
     };
     state.marked.toggle(id);
@@ -109,9 +121,10 @@ pub(crate) fn toggle(state: &mut AppState) -> Vec<Effect> {
 /// `V`: mark every card of the selected column (unmark them when all are).
 pub(crate) fn column(state: &mut AppState) -> Vec<Effect> {
     let ids: Vec<IssueId> = state
+        .board
         .layout
         .columns
-        .get(state.view().col)
+        .get(state.board.view().col)
         .map(|c| c.cards.iter().map(|c| c.id).collect())
         .unwrap_or_default();
     mark_all(state, ids);
@@ -122,7 +135,7 @@ pub(crate) fn column(state: &mut AppState) -> Vec<Effect> {
 /// leave), or unmark them when all are.
 pub(crate) fn shown(state: &mut AppState) -> Vec<Effect> {
     let mut ids: Vec<IssueId> = Vec::new();
-    for c in state.layout.columns.iter().flat_map(|c| &c.cards) {
+    for c in state.board.layout.columns.iter().flat_map(|c| &c.cards) {
         if !ids.contains(&c.id) {
             ids.push(c.id);
         }
@@ -147,7 +160,7 @@ pub(crate) fn clear(state: &mut AppState) -> bool {
     }
     let n = state.marked.len();
     state.marked.clear();
-    state.info(format!("{n} unmarked"));
+    state.status.info(format!("{n} unmarked"));
     true
 }
 
@@ -240,16 +253,16 @@ pub(crate) fn act_all(state: &mut AppState, ids: &[IssueId], intent: Intent) -> 
     }
     if steps.is_empty() {
         if refused.is_empty() {
-            state.info(format!("nothing to change: {label}"));
+            state.status.info(format!("nothing to change: {label}"));
         } else {
-            state.warn(label);
+            state.status.warn(label);
         }
         return Vec::new();
     }
     // Done: the marks go, so the next action is for one card again.
     state.marked.clear();
     let fx = commit_action(state, steps, label, UndoAs::Step);
-    if let Some(msg) = state.status.as_mut() {
+    if let Some(msg) = state.status.message.as_mut() {
         msg.text.push_str(" · marks cleared");
     }
     fx
@@ -293,13 +306,13 @@ mod tests {
         let fx = keys(&mut s, "L");
         assert_eq!(enqueued(&fx).len(), n);
         assert!(s.marked.is_empty(), "marks left after the action");
-        let said = &s.status.as_ref().unwrap().text;
+        let said = &s.status.message.as_ref().unwrap().text;
         assert!(said.ends_with("marks cleared"), "{said}");
         keys(&mut s, "u");
         assert!(s.marked.is_empty(), "marks back after the undo");
         // The next action is for the selected card alone.
         let fx = keys(&mut s, "w7<Enter>");
-        assert_eq!(enqueued(&fx).len(), 1, "{:?}", s.status);
+        assert_eq!(enqueued(&fx).len(), 1, "{:?}", s.status.message);
     }
 
     #[test]
@@ -311,14 +324,14 @@ mod tests {
         keys(&mut s, "m");
         let fx = keys(&mut s, "Ready<Enter>");
         assert!(enqueued(&fx).is_empty());
-        assert_eq!(s.marked.len(), n, "{:?}", s.status);
+        assert_eq!(s.marked.len(), n, "{:?}", s.status.message);
     }
 
     #[test]
     fn a_whole_column_and_everything_shown_can_be_marked() {
         let mut s = state();
         keys(&mut s, "ll");
-        let col = s.layout.columns[s.view().col].cards.len();
+        let col = s.board.layout.columns[s.board.view().col].cards.len();
         assert!(col > 1);
         keys(&mut s, "V");
         assert_eq!(s.marked.len(), col);
@@ -326,6 +339,7 @@ mod tests {
         assert!(s.marked.is_empty(), "V again unmarks the column");
         keys(&mut s, "*");
         let all: std::collections::HashSet<u64> = s
+            .board
             .layout
             .columns
             .iter()

@@ -34,6 +34,31 @@ pub struct Changes {
     pub batch: Option<Batch>,
 }
 
+impl Changes {
+    /// `(sent, refused, total)` of the running batch.
+    pub fn batch_progress(&self) -> Option<(usize, usize, usize)> {
+        let b = self.batch.as_ref()?;
+        if b.changes.is_empty() {
+            return Some((0, 0, b.total));
+        }
+        let refused = b
+            .changes
+            .iter()
+            .filter(|id| self.problems.iter().any(|p| p.change.id == **id))
+            .count();
+        let waiting = b
+            .changes
+            .iter()
+            .filter(|id| self.pending.iter().any(|c| c.id == **id))
+            .count();
+        Some((
+            b.changes.len() - waiting - refused,
+            refused,
+            b.changes.len(),
+        ))
+    }
+}
+
 /// Changes sent together (a re-plan): how far along they are.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Batch {

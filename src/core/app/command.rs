@@ -57,7 +57,13 @@ impl KeyPress {
     }
 }
 
-/// What a key binding asks for.
+/// What a key binding asks for: the one list of actions. Its name in the
+/// help and in the config's `[keys]` is derived from the variant's
+/// (`MoveLaneLeft` is `move-lane-left`). Adding one: a variant here, and in
+/// the module of each screen where it works a `Binding` line (its keys and
+/// help line; the help overlay and `glboard man` list it from there) and
+/// what it does (the screen's `command`, or for a card action
+/// [`crate::core::app::workflow_keys`]'s `card_command`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Command {
     Up,

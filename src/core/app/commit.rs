@@ -6,7 +6,8 @@
 use crate::core::app::action::{Effect, OutboxEvent};
 use crate::core::app::changes::{UndoEntry, Unsaved};
 use crate::core::app::overlay::placeholder_id;
-use crate::core::app::state::{AppState, Severity, StatusMessage};
+use crate::core::app::state::AppState;
+use crate::core::app::status::{Severity, StatusMessage};
 use crate::core::domain::edit::{self, Change, Edit, NewIssue, Reorder, Seen};
 use crate::core::domain::model::{Issue, IssueId, label_scope};
 use crate::core::domain::workflow::{self, Intent, Refusal};
@@ -48,9 +49,48 @@ fn next_local(state: &mut AppState) -> u64 {
     state.changes.local_seq
 }
 
+/// The reorder that moves `id` one card up or down in the selected column,
+/// and its new local position.
+pub(crate) fn reorder_edit(state: &AppState, id: IssueId, delta: i64) -> Option<(Edit, i64)> {
+    let col = state.board.layout.columns.get(state.board.view().col)?;
+    let row = col.cards.iter().position(|c| c.id == id)?;
+    let card = |r: Option<usize>| {
+        r.and_then(|r| col.cards.get(r))
+            .and_then(|c| c.issue(&state.ws))
+    };
+    // Moving up: between row-2 and row-1; down: between row+1 and row+2.
+    let last = col.cards.len().saturating_sub(1);
+    let (above, below) = if delta == i64::MIN / 4 {
+        // To the top.
+        if row == 0 {
+            return None;
+        }
+        (None, Some(card(Some(0))?))
+    } else if delta == i64::MAX / 4 {
+        // To the bottom.
+        if row == last {
+            return None;
+        }
+        (Some(card(Some(last))?), None)
+    } else if delta < 0 {
+        (card(row.checked_sub(2)), Some(card(row.checked_sub(1))?))
+    } else {
+        (Some(card(row.checked_add(1))?), card(row.checked_add(2)))
+    };
+    let pos = edit::position_between(above.map(|i| i.position), below.map(|i| i.position));
+    let e = Edit {
+        reorder: Some(Reorder {
+            after: above.map(|i| i.id),
+            before: below.map(|i| i.id),
+        }),
+        ..Edit::default()
+    };
+    Some((e, pos))
+}
+
 /// The issues just above and below `id` in the selected column.
 pub fn neighbours(state: &AppState, id: IssueId) -> Option<Reorder> {
-    let col = state.layout.columns.get(state.view().col)?;
+    let col = state.board.layout.columns.get(state.board.view().col)?;
     let row = col.cards.iter().position(|c| c.id == id)?;
     let at = |r: Option<usize>| r.and_then(|r| col.cards.get(r)).map(|c| c.id);
     Some(Reorder {
@@ -70,10 +110,10 @@ pub fn commit_action(
 ) -> Vec<Effect> {
     let steps: Vec<Step> = steps.into_iter().filter(|s| !s.edit.is_empty()).collect();
     if steps.is_empty() {
-        state.info("nothing to change");
+        state.status.info("nothing to change");
         return Vec::new();
     }
-    let live = !state.ws.is_demo && state.sync.enabled;
+    let live = !state.ws.is_demo && state.session.sync.enabled;
     let local = next_local(state);
     let mut changes = Vec::with_capacity(steps.len());
     let mut places = Vec::with_capacity(steps.len());
@@ -124,15 +164,17 @@ pub fn commit_action(
         });
     }
     if let Some(id) = last {
-        state.view_select(id);
+        state.board.view_select(id);
     }
     state.relayout();
     let said = format!("{label}{}", nowhere(state, &changes));
     if !live {
-        state.info(format!("{said} (demo: changed here, not sent)"));
+        state
+            .status
+            .info(format!("{said} (demo: changed here, not sent)"));
         return Vec::new();
     }
-    state.info(said);
+    state.status.info(said);
     state.changes.unsaved.push(Unsaved {
         local,
         changes: changes.clone(),
@@ -173,17 +215,6 @@ pub fn commit(
     commit_action(state, vec![step], summary, undo)
 }
 
-/// Ask the workflow what `intent` changes on `issue`, and make it.
-pub fn act(state: &mut AppState, issue: &Issue, intent: Intent) -> Vec<Effect> {
-    // Marked cards: the action is for all of them, as one (a comment and a
-    // place are one card's).
-    if !state.marked.is_empty() && !matches!(intent, Intent::Comment(_) | Intent::Reorder { .. }) {
-        let ids = crate::core::app::bulk::targets(state, issue.id, &intent);
-        return crate::core::app::bulk::act_all(state, &ids, intent);
-    }
-    act_together(state, issue, &[intent], None)
-}
-
 /// Ask the workflow what `intents` change on `issue` together (a carried
 /// card's new lane and place), and make it as one change; `position` is
 /// the card's new place on this board until GitLab answers.
@@ -206,11 +237,11 @@ pub fn act_together(
             commit(state, issue.id, p.edit, p.summary, position, undo)
         }
         Err(Refusal::NothingToChange) => {
-            state.info(format!("nothing to change: {name}"));
+            state.status.info(format!("nothing to change: {name}"));
             Vec::new()
         }
         Err(Refusal::Invalid(why) | Refusal::Unsupported(why)) => {
-            state.warn(why);
+            state.status.warn(why);
             Vec::new()
         }
     }
@@ -219,7 +250,7 @@ pub fn act_together(
 /// `u`: undo the last user action as a whole, or say why it cannot be.
 pub fn undo(state: &mut AppState) -> Vec<Effect> {
     let Some(entry) = state.changes.undo.pop() else {
-        state.info("nothing to undo");
+        state.status.info("nothing to undo");
         return Vec::new();
     };
     if !entry.undoable {
@@ -230,7 +261,7 @@ pub fn undo(state: &mut AppState) -> Vec<Effect> {
             .map_or("nothing is left to undo".to_owned(), |e| {
                 format!("u again undoes: {}", e.label)
             });
-        state.warn(format!(
+        state.status.warn(format!(
             "{} cannot be undone (GitLab keeps it); {next}",
             entry.label
         ));
@@ -290,21 +321,22 @@ pub fn undo(state: &mut AppState) -> Vec<Effect> {
 /// Show and follow again what the board showed and followed before.
 fn board_back(state: &mut AppState, before: crate::core::app::changes::BoardBefore) -> Vec<Effect> {
     let mut fx = Vec::new();
-    if state.followed != before.followed {
+    if state.board.followed != before.followed {
         fx.push(match before.followed {
             Some(m) => Effect::Follow(m),
             None => Effect::Unfollow,
         });
-        state.followed = before.followed;
+        state.board.followed = before.followed;
     }
-    if state.milestone != before.milestone {
+    if state.board.milestone != before.milestone {
         // Shown from the cache, as the board had it before: no sync of its
         // own (the undo's changes are in flight).
-        state.milestone = before.milestone;
+        state.board.milestone = before.milestone;
         state.relayout();
     }
-    if let Some(msg) = state.status.as_mut() {
+    if let Some(msg) = state.status.message.as_mut() {
         let title = state
+            .board
             .milestone
             .and_then(|m| state.ws.milestone(m))
             .map_or("no milestone".to_owned(), |m| m.title.clone());
@@ -320,7 +352,7 @@ pub fn create(state: &mut AppState, new: NewIssue) -> Vec<Effect> {
     let local = next_local(state);
     let id = placeholder_id(state.changes.session, local);
     let me = state.ws.me.clone();
-    let mut card = edit::placeholder(id, &new, me, state.now);
+    let mut card = edit::placeholder(id, &new, me, state.session.now);
     card.position = state
         .ws
         .issues
@@ -343,7 +375,7 @@ pub fn create(state: &mut AppState, new: NewIssue) -> Vec<Effect> {
         ..Change::default()
     };
     state.ws.issues.push(card);
-    state.view_select(id);
+    state.board.view_select(id);
     state.changes.undo.push(UndoEntry {
         changes: vec![change.clone()],
         places: vec![None],
@@ -353,11 +385,13 @@ pub fn create(state: &mut AppState, new: NewIssue) -> Vec<Effect> {
         board_before: None,
     });
     state.relayout();
-    if state.ws.is_demo || !state.sync.enabled {
-        state.info(format!("{summary} (demo: created here, not sent)"));
+    if state.ws.is_demo || !state.session.sync.enabled {
+        state
+            .status
+            .info(format!("{summary} (demo: created here, not sent)"));
         return Vec::new();
     }
-    state.info(summary);
+    state.status.info(summary);
     state.changes.unsaved.push(Unsaved {
         local,
         changes: vec![change.clone()],
@@ -394,7 +428,7 @@ pub fn retry(state: &mut AppState, mut change: Change) -> Vec<Effect> {
     });
     state.rebuild(&std::iter::once(issue).collect());
     state.relayout();
-    state.info(if again {
+    state.status.info(if again {
         format!(
             "retrying: {} over GitLab's text as it is now",
             change.summary
@@ -411,7 +445,7 @@ pub fn retry(state: &mut AppState, mut change: Change) -> Vec<Effect> {
 
 /// When every change of a running batch has an answer, say how it went.
 pub fn finish_batch(state: &mut AppState) {
-    if let Some((sent, refused, total)) = state.batch_progress()
+    if let Some((sent, refused, total)) = state.changes.batch_progress()
         && total > 0
         && state
             .changes
@@ -436,7 +470,7 @@ pub fn finish_batch(state: &mut AppState) {
         } else {
             Severity::Warning
         };
-        state.status = Some(StatusMessage { text, severity });
+        state.status.message = Some(StatusMessage { text, severity });
     }
 }
 
@@ -461,7 +495,9 @@ pub fn on_outbox(state: &mut AppState, ev: OutboxEvent) -> Vec<Effect> {
                 }
                 state.changes.pending.sort_by_key(|c| c.id);
             } else if ids.is_empty() {
-                state.info("nothing left to retry: newer changes have set those fields since");
+                state
+                    .status
+                    .info("nothing left to retry: newer changes have set those fields since");
             }
             if let Some(b) = state.changes.batch.as_mut()
                 && b.local == local
@@ -489,14 +525,14 @@ pub fn on_outbox(state: &mut AppState, ev: OutboxEvent) -> Vec<Effect> {
             }
             state.rebuild(&issues);
             state.relayout();
-            state.status = Some(StatusMessage {
+            state.status.message = Some(StatusMessage {
                 text: format!("could not save the change, so it was not sent: {reason}"),
                 severity: Severity::Error,
             });
         }
         OutboxEvent::Waiting { why } => state.changes.outbox_wait = Some(why),
         OutboxEvent::Flowing => state.changes.outbox_wait = None,
-        OutboxEvent::Said { text } => state.info(text),
+        OutboxEvent::Said { text } => state.status.info(text),
     }
     Vec::new()
 }
@@ -520,8 +556,8 @@ mod tests {
             chrono::NaiveDate::from_ymd_opt(2025, 11, 5).unwrap_or_default(),
             BoardKind::Iteration,
         );
-        s.sync.enabled = true;
-        let fx = act(&mut s, &i, Intent::Lane("In Progress".into()));
+        s.session.sync.enabled = true;
+        let fx = crate::core::app::bulk::act(&mut s, &i, Intent::Lane("In Progress".into()));
         assert_eq!(fx.len(), 1);
         // Written down and applied; then someone moved it to Blocked.
         let mut blocked = i.clone();

@@ -10,8 +10,8 @@ use crate::core::domain::model::MilestoneId;
 
 /// Switch to `board`, laying it out again when it was not shown.
 pub fn show_board(state: &mut AppState, board: BoardKind) {
-    if state.board != board {
-        state.board = board;
+    if state.board.kind != board {
+        state.board.kind = board;
         state.relayout();
     }
 }
@@ -20,22 +20,22 @@ pub fn show_board(state: &mut AppState, board: BoardKind) {
 /// is shown (browsing; what is followed stays), and ask the sync to keep
 /// it fresh.
 pub fn show_milestone(state: &mut AppState, id: MilestoneId) -> Vec<Effect> {
-    let planning = state.board == BoardKind::Planning;
+    let planning = state.board.kind == BoardKind::Planning;
     if !planning {
         show_board(state, BoardKind::Iteration);
     }
-    state.milestone = Some(id);
+    state.board.milestone = Some(id);
     state.relayout();
     let title = state
         .shown_milestone()
         .map(|m| m.title.clone())
         .unwrap_or_default();
-    state.info(if planning {
+    state.status.info(if planning {
         format!("planning: backlog → {title}")
     } else {
         format!("showing {title}")
     });
-    if state.sync.enabled {
+    if state.session.sync.enabled {
         vec![Effect::ShowMilestone(id)]
     } else {
         Vec::new()
@@ -44,7 +44,7 @@ pub fn show_milestone(state: &mut AppState, id: MilestoneId) -> Vec<Effect> {
 
 /// Select the card at `row` of column `col`, and scroll to it.
 pub(crate) fn select(state: &mut AppState, col: usize, row: usize) {
-    let v = &mut state.views[state.board.index()];
+    let v = &mut state.board.views[state.board.kind.index()];
     let Some(r) = v.rows.get_mut(col) else {
         return;
     };
@@ -60,6 +60,7 @@ pub(crate) fn refilter(state: &mut AppState) {
     state.relayout();
     if state.selected_issue().is_none()
         && let Some(col) = state
+            .board
             .layout
             .columns
             .iter()

@@ -28,20 +28,28 @@ pub const DRAFT: IssueId = u64::MAX;
 
 /// `n`: a new issue in the selected lane; asks for its title.
 pub(crate) fn start_new_issue(state: &mut AppState) -> Vec<Effect> {
-    let lane = match state.layout.columns.get(state.view().col).map(|c| &c.kind) {
+    let lane = match state
+        .board
+        .layout
+        .columns
+        .get(state.board.view().col)
+        .map(|c| &c.kind)
+    {
         Some(ColumnKind::Lane(l)) => Some(l.clone()),
         Some(ColumnKind::Open) => None,
         Some(ColumnKind::Iteration) => Some(state.team.ready_lane.clone()),
         Some(ColumnKind::Closed) | None => {
-            state.warn("new issues go in a lane, not in Closed");
+            state.status.warn("new issues go in a lane, not in Closed");
             return Vec::new();
         }
     };
     if state.ws.projects.is_empty() {
-        state.warn("no project known yet: wait for the first sync");
+        state
+            .status
+            .warn("no project known yet: wait for the first sync");
         return Vec::new();
     }
-    state.mode = Mode::Input(InputScreen {
+    state.focus.mode = Mode::Input(InputScreen {
         purpose: InputPurpose::NewTitle { lane },
         issue: 0,
         text: String::new(),
@@ -55,14 +63,15 @@ pub(crate) fn new_issue_titled(
     lane: Option<String>,
 ) -> Vec<Effect> {
     if title.is_empty() {
-        state.info("no title: nothing created");
+        state.status.info("no title: nothing created");
         return Vec::new();
     }
     // The project: remembered, else that of the cards around, else asked.
     let near = state
+        .board
         .layout
         .columns
-        .get(state.view().col)
+        .get(state.board.view().col)
         .and_then(|c| c.cards.first())
         .and_then(|c| c.issue(&state.ws))
         .map(|i| i.project_id);
@@ -96,7 +105,7 @@ pub(crate) fn new_issue_titled(
         items,
     );
     picker.new_issue = Some((title, lane));
-    state.mode = Mode::Picker(Box::new(picker));
+    state.focus.mode = Mode::Picker(Box::new(picker));
     Vec::new()
 }
 
@@ -112,8 +121,8 @@ pub(crate) fn new_issue_in(
         labels.push(state.team.lane_label(l));
     }
     labels.sort();
-    let milestone = match state.board {
-        BoardKind::Iteration | BoardKind::Planning => state.milestone,
+    let milestone = match state.board.kind {
+        BoardKind::Iteration | BoardKind::Planning => state.board.milestone,
         BoardKind::Backlog => None,
     };
     let new = edit::NewIssue {
@@ -147,7 +156,9 @@ pub(crate) fn on_description(state: &mut AppState, text: Result<String, String>)
         Ok(t) => {
             new.description = t.trim().to_owned();
         }
-        Err(why) => state.warn(format!("{why}; created without a description")),
+        Err(why) => state
+            .status
+            .warn(format!("{why}; created without a description")),
     }
     create(state, new)
 }
@@ -164,11 +175,11 @@ mod tests {
         keys(&mut s, "ll");
         assert_eq!(col_title(&s), "Ready");
         keys(&mut s, "nPatroni drill for ci");
-        assert!(matches!(s.mode, Mode::Input(InputScreen { .. })));
+        assert!(matches!(s.focus.mode, Mode::Input(InputScreen { .. })));
         keys(&mut s, "<Enter>");
         // Two projects: a picker, the one of the cards around first.
-        let Mode::Picker(p) = &s.mode else {
-            panic!("{:?}", s.mode)
+        let Mode::Picker(p) = &s.focus.mode else {
+            panic!("{:?}", s.focus.mode)
         };
         assert_eq!(p.current().unwrap().label, "alpha");
         let fx = keys(&mut s, "<Enter>");
@@ -182,9 +193,9 @@ mod tests {
         assert_eq!(new.project, 1);
         assert_eq!(sel(&s).title, "Patroni drill for ci");
         assert_eq!(s.short_ref(sel(&s)), "new");
-        assert_eq!(s.layout.columns[2].cards.len(), 4, "in Ready");
+        assert_eq!(s.board.layout.columns[2].cards.len(), 4, "in Ready");
         assert_eq!(
-            s.layout.columns[2].cards.last().map(|k| k.id),
+            s.board.layout.columns[2].cards.last().map(|k| k.id),
             Some(sel(&s).id),
             "last, where GitLab puts a new issue"
         );
@@ -198,11 +209,13 @@ mod tests {
         real.position = 90_000;
         answered(&mut s, &[(c.id, Some(real))], &[]);
         assert_eq!(sel(&s).iid, 321);
-        assert_eq!(s.layout.columns[2].cards.len(), 4);
+        assert_eq!(s.board.layout.columns[2].cards.len(), 4);
         assert!(s.ws.issue(c.issue).is_none(), "the placeholder is gone");
         // The project is remembered: no picker next time.
         keys(&mut s, "nsecond<Enter>");
-        let Mode::Picker(p) = &s.mode else { panic!() };
+        let Mode::Picker(p) = &s.focus.mode else {
+            panic!()
+        };
         assert!(p.current().unwrap().detail.contains("last used"));
     }
 }

@@ -1,7 +1,7 @@
 //! Pending changes over GitLab's state. The board shows every issue as
 //! GitLab has it (the cache) with the changes not yet applied on top:
 //! written down (from any glboard process) and this process's not yet
-//! written. `AppState::base` keeps GitLab's version of each issue that has
+//! written. `Changes::base` keeps GitLab's version of each issue that has
 //! changes over it, so a new version from GitLab or a change leaving the
 //! queue is shown at once, with what is still pending replayed on top.
 
@@ -10,7 +10,8 @@ use std::collections::{HashMap, HashSet};
 
 use crate::core::app::action::StoreUpdate;
 use crate::core::app::changes::Problem;
-use crate::core::app::state::{AppState, Severity, StatusMessage};
+use crate::core::app::state::AppState;
+use crate::core::app::status::{Severity, StatusMessage};
 use crate::core::domain::board;
 use crate::core::domain::edit::{self, Change};
 use crate::core::domain::model::{Issue, IssueId};
@@ -86,7 +87,8 @@ impl AppState {
                 Some(b) => b,
                 None => match changes.iter().find_map(|c| c.edit.create.as_ref()) {
                     Some(new) => {
-                        let mut card = edit::placeholder(id, new, self.ws.me.clone(), self.now);
+                        let mut card =
+                            edit::placeholder(id, new, self.ws.me.clone(), self.session.now);
                         // GitLab puts a new issue at the end of the list.
                         card.position = match index.get(&id) {
                             Some(&n) => self.ws.issues[n].position,
@@ -144,13 +146,14 @@ impl AppState {
             // Found out since the board opened (a sync, a change's answer).
             self.ws.free_tier = free;
             if free {
-                self.info(crate::core::domain::workflow::FREE_TIER_NOTICE);
+                self.status
+                    .info(crate::core::domain::workflow::FREE_TIER_NOTICE);
             }
         }
         // Refusals new to this board are said once.
         let known: HashSet<u64> = self.changes.problems.iter().map(|p| p.change.id).collect();
         if let Some((c, reason)) = failed.iter().rev().find(|(c, _)| !known.contains(&c.id)) {
-            self.status = Some(StatusMessage {
+            self.status.message = Some(StatusMessage {
                 text: format!("{}: {reason} (! for details)", c.summary),
                 severity: Severity::Error,
             });
@@ -164,15 +167,16 @@ impl AppState {
             self.changes.outbox_wait = None;
         }
         if let Some(t) = synced_at {
-            self.sync.last_success = Some(self.sync.last_success.map_or(t, |l| l.max(t)));
+            self.session.sync.last_success =
+                Some(self.session.sync.last_success.map_or(t, |l| l.max(t)));
         }
         // A created issue takes its placeholder's place (and selection).
         for (c, real) in &sent {
             if c.edit.create.is_some()
                 && let Some(real) = real
-                && self.view().selected == Some(c.issue)
+                && self.board.view().selected == Some(c.issue)
             {
-                self.view_select(*real);
+                self.board.view_select(*real);
             }
         }
         if let Some((ws, lanes)) = full {
@@ -204,10 +208,10 @@ impl AppState {
         if changed_set || !sent.is_empty() {
             self.ambiguous_iids = board::ambiguous_iids(&self.ws);
         }
-        if let crate::core::app::screens::Mode::Detail(DetailScreen { issue, .. }) = self.mode
+        if let crate::core::app::screens::Mode::Detail(DetailScreen { issue, .. }) = self.focus.mode
             && self.ws.issue(issue).is_none()
         {
-            self.mode = crate::core::app::screens::Mode::Board;
+            self.focus.mode = crate::core::app::screens::Mode::Board;
         }
         self.relayout();
     }

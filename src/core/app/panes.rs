@@ -1,8 +1,7 @@
-//! Content of the overlays, as styled lines: the issue detail pane and the
-//! help overlay (generated from the keymap table). Pure, so `update` can
-//! clamp scrolling to the same lines the view draws.
+//! The detail pane's content, as styled lines, and the comments read for
+//! it ([`Notes`]). Pure, so the pane's keys scroll over the same lines the
+//! view draws; opening the pane is [`crate::core::app::screens::detail`]'s.
 
-use crate::core::app::screens::detail::DetailScreen;
 use chrono::{DateTime, Utc};
 
 use crate::core::app::state::AppState;
@@ -25,24 +24,6 @@ impl Notes {
     /// An issue's comments as read (they replace any read before).
     pub(crate) fn read(&mut self, issue: IssueId, notes: Result<Vec<Note>, String>) {
         self.0.insert(issue, notes);
-    }
-}
-
-/// Open an issue in the detail pane, from wherever (a card, `gn`, `i`):
-/// its comments are asked for at once, so the pane never waits on
-/// "loading…" for good.
-pub fn open_detail(
-    state: &mut AppState,
-    issue: crate::core::domain::model::IssueId,
-) -> Vec<crate::core::app::action::Effect> {
-    state.mode = crate::core::app::screens::Mode::Detail(DetailScreen { issue, scroll: 0 });
-    match state.ws.issue(issue) {
-        Some(i) if state.sync.enabled => vec![crate::core::app::action::Effect::LoadNotes {
-            issue,
-            project: i.project_id,
-            iid: i.iid,
-        }],
-        _ => Vec::new(),
     }
 }
 
@@ -140,10 +121,16 @@ pub fn detail_lines(state: &AppState, issue: &Issue, width: usize) -> Vec<RichLi
             format!("@{} ({})", u.username, u.name)
         }),
     ));
-    lines.push(field("Created", when(issue.created_at, state.today)));
-    lines.push(field("Updated", when(issue.updated_at, state.today)));
+    lines.push(field(
+        "Created",
+        when(issue.created_at, state.session.today),
+    ));
+    lines.push(field(
+        "Updated",
+        when(issue.updated_at, state.session.today),
+    ));
     if let Some(c) = issue.closed_at {
-        lines.push(field("Closed", when(c, state.today)));
+        lines.push(field("Closed", when(c, state.session.today)));
     }
     lines.push(vec![
         run(format!("{:<11}", "URL"), Emphasis::Marker),
@@ -157,7 +144,7 @@ pub fn detail_lines(state: &AppState, issue: &Issue, width: usize) -> Vec<RichLi
     } else {
         lines.extend(body);
     }
-    if state.sync.enabled {
+    if state.session.sync.enabled {
         lines.push(Vec::new());
         lines.push(vec![run("Comments", Emphasis::Heading)]);
         match state.notes.of(issue.id) {
@@ -176,7 +163,7 @@ pub fn detail_lines(state: &AppState, issue: &Issue, width: usize) -> Vec<RichLi
                     lines.push(vec![
                         run(format!("@{}", n.author), Emphasis::Strong),
                         run(
-                            format!(" · {}", when(n.created_at, state.today)),
+                            format!(" · {}", when(n.created_at, state.session.today)),
                             Emphasis::Marker,
                         ),
                     ]);
@@ -253,39 +240,6 @@ fn posting(state: &AppState, issue: crate::core::domain::model::IssueId) -> Vec<
         .collect()
 }
 
-/// The issue the detail pane shows (also under a prompt opened from it).
-fn detail_issue(state: &AppState) -> Option<crate::core::domain::model::IssueId> {
-    let shown = |m: &crate::core::app::screens::Mode| match m {
-        crate::core::app::screens::Mode::Detail(DetailScreen { issue, .. }) => Some(*issue),
-        _ => None,
-    };
-    shown(&state.mode).or_else(|| state.back.as_deref().and_then(shown))
-}
-
-/// A cache update that touches the issue the detail pane shows (GitLab's
-/// answer to a comment posted from it or from another shell, or the issue
-/// read again): its comments are read again, so the pane shows them
-/// without being opened again.
-pub fn notes_to_reread(
-    state: &AppState,
-    u: &crate::core::app::action::StoreUpdate,
-) -> Vec<crate::core::app::action::Effect> {
-    let Some(id) = detail_issue(state).filter(|_| state.sync.enabled) else {
-        return Vec::new();
-    };
-    let touched = u.full.is_some()
-        || u.upsert.iter().any(|i| i.id == id)
-        || u.sent.iter().any(|(c, _)| c.issue == id);
-    match state.ws.issue(id) {
-        Some(i) if touched && i.iid != 0 => vec![crate::core::app::action::Effect::LoadNotes {
-            issue: id,
-            project: i.project_id,
-            iid: i.iid,
-        }],
-        _ => Vec::new(),
-    }
-}
-
 /// Short name of a column for the status line.
 pub fn column_name(kind: &ColumnKind) -> &str {
     match kind {
@@ -300,12 +254,14 @@ pub fn column_name(kind: &ColumnKind) -> &str {
 mod tests {
     use super::*;
     use crate::core::app::action::{Action, Effect, StoreUpdate};
+    use crate::core::app::screens::detail::DetailScreen;
     use crate::core::app::update::update;
     use crate::core::testing::{keys, saved, state};
 
     fn text(s: &AppState) -> String {
-        let crate::core::app::screens::Mode::Detail(DetailScreen { issue, .. }) = s.mode else {
-            panic!("{:?}", s.mode)
+        let crate::core::app::screens::Mode::Detail(DetailScreen { issue, .. }) = s.focus.mode
+        else {
+            panic!("{:?}", s.focus.mode)
         };
         let issue = s.ws.issue(issue).unwrap();
         detail_lines(s, issue, 80)
@@ -327,7 +283,8 @@ mod tests {
         let mut s = state();
         let fx = keys(&mut s, "ll<Enter>");
         assert!(loads_notes(&fx));
-        let crate::core::app::screens::Mode::Detail(DetailScreen { issue, .. }) = s.mode else {
+        let crate::core::app::screens::Mode::Detail(DetailScreen { issue, .. }) = s.focus.mode
+        else {
             panic!()
         };
         update(
@@ -340,7 +297,7 @@ mod tests {
         assert!(text(&s).contains("No comments."));
         let fx = keys(&mut s, "cShipping today<Enter>");
         assert!(matches!(
-            s.mode,
+            s.focus.mode,
             crate::core::app::screens::Mode::Detail(DetailScreen { .. })
         ));
         let t = text(&s);

@@ -1,282 +1,64 @@
-//! Application state: what is shown (board, milestone, filter, sort), where
-//! the selection and scroll positions are, which overlay is open, and the
-//! status line. Changed only by [`crate::core::app::update::update`].
+//! Application state: the data, and the parts the features own (the
+//! board's view, the session, the focus, the status line, the changes,
+//! the marks, new issues, comments, the settings). Changed only by
+//! [`crate::core::app::update::update`].
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 
+use crate::core::app::bulk::Marks;
 use crate::core::app::changes::Changes;
-use crate::core::app::command::KeyPress;
 use crate::core::app::geometry;
-use crate::core::app::screens::Mode;
+use crate::core::app::new_issue::NewIssues;
+use crate::core::app::panes::Notes;
+use crate::core::app::screens::board::{Board, QuickFilter};
 use crate::core::app::screens::detail::DetailScreen;
+use crate::core::app::screens::{Focus, Mode};
+use crate::core::app::session::Session;
 use crate::core::app::settings::Settings;
-use crate::core::domain::board::{self, BoardKind, BoardLayout, BoardSpec, SortMode};
-use crate::core::domain::iteration::{self, IterationPick};
-use crate::core::domain::model::{Issue, IssueId, Milestone, MilestoneId, TeamConfig, Workspace};
+use crate::core::app::status::StatusLine;
+use crate::core::domain::board::{self, BoardKind, BoardSpec};
+use crate::core::domain::iteration;
+use crate::core::domain::model::{Issue, Milestone, MilestoneId, TeamConfig, Workspace};
 
-/// Quick views (`f` cycles them).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum QuickFilter {
-    #[default]
-    All,
-    Mine,
-    Unassigned,
-    /// Not updated in 14 days.
-    Stale,
-    /// No lane, several lanes, or an unknown lane.
-    Flagged,
-    /// The n-th saved view of the config (`[views.NAME]`).
-    Saved(u8),
-}
-
-impl QuickFilter {
-    /// The next view: the built-in ones, then the `saved` ones, then all.
-    pub fn next(self, saved: usize) -> Self {
-        let first_saved = || {
-            if saved > 0 {
-                QuickFilter::Saved(0)
-            } else {
-                QuickFilter::All
-            }
-        };
-        match self {
-            QuickFilter::All => QuickFilter::Mine,
-            QuickFilter::Mine => QuickFilter::Unassigned,
-            QuickFilter::Unassigned => QuickFilter::Stale,
-            QuickFilter::Stale => QuickFilter::Flagged,
-            QuickFilter::Flagged => first_saved(),
-            QuickFilter::Saved(n) if usize::from(n) + 1 < saved => QuickFilter::Saved(n + 1),
-            QuickFilter::Saved(_) => QuickFilter::All,
-        }
-    }
-
-    pub fn name(self, saved: &[crate::core::domain::saved_view::SavedView]) -> String {
-        match self {
-            QuickFilter::All => "all".into(),
-            QuickFilter::Mine => "mine".into(),
-            QuickFilter::Unassigned => "unassigned".into(),
-            QuickFilter::Stale => "stale (14 days)".into(),
-            QuickFilter::Flagged => "flagged".into(),
-            QuickFilter::Saved(n) => saved
-                .get(usize::from(n))
-                .map_or("saved view".into(), |v| v.name.clone()),
-        }
-    }
-}
-
-impl AppState {
-    /// `(sent, refused, total)` of the running batch.
-    pub fn batch_progress(&self) -> Option<(usize, usize, usize)> {
-        let b = self.changes.batch.as_ref()?;
-        if b.changes.is_empty() {
-            return Some((0, 0, b.total));
-        }
-        let refused = b
-            .changes
-            .iter()
-            .filter(|id| self.changes.problems.iter().any(|p| p.change.id == **id))
-            .count();
-        let waiting = b
-            .changes
-            .iter()
-            .filter(|id| self.changes.pending.iter().any(|c| c.id == **id))
-            .count();
-        Some((
-            b.changes.len() - waiting - refused,
-            refused,
-            b.changes.len(),
-        ))
-    }
-}
-
-/// Selection and scroll position of one board.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct BoardView {
-    /// Selected column.
-    pub col: usize,
-    /// Selected row in each column.
-    pub rows: Vec<usize>,
-    /// First visible card in each column.
-    pub offsets: Vec<usize>,
-    /// First visible column.
-    pub col_offset: usize,
-    /// The selected issue, kept across re-layouts.
-    pub selected: Option<IssueId>,
-}
-
-/// How serious a status message is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Severity {
-    Info,
-    Warning,
-    Error,
-}
-
-/// A message on the status line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatusMessage {
-    pub text: String,
-    pub severity: Severity,
-}
-
-/// Where the background sync stands.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum SyncPhase {
-    #[default]
-    Idle,
-    Running {
-        fetched: usize,
-        total: Option<u64>,
-    },
-    Failed {
-        message: String,
-        offline: bool,
-    },
-    RateLimited {
-        until: String,
-    },
-    /// GitLab answers nothing in time, since `since` (local `HH:MM`).
-    NotAnswering {
-        since: String,
-    },
-}
-
-/// The sync's state as the status line tells it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct SyncStatus {
-    /// False for the demo: nothing to sync with.
-    pub enabled: bool,
-    pub last_success: Option<DateTime<Utc>>,
-    pub phase: SyncPhase,
-}
-
-/// "3 min ago" style age of `then` at `now`.
-pub fn age(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    let s = (now - then).num_seconds().max(0);
-    match s {
-        0..=59 => "just now".into(),
-        60..=3599 => format!("{} min ago", s / 60),
-        3600..=86_399 => format!("{} h ago", s / 3600),
-        _ => format!("{} d ago", s / 86_400),
-    }
-}
-
-impl SyncStatus {
-    /// The whole error of a failed sync, for the status line's wide part.
-    pub fn error_detail(&self) -> Option<String> {
-        match &self.phase {
-            SyncPhase::Failed {
-                message,
-                offline: false,
-            } if self.enabled => Some(format!("sync failed: {message}")),
-            _ => None,
-        }
-    }
-
-    /// The status line's words for the sync, and how loud to say them.
-    pub fn label(&self, now: Option<DateTime<Utc>>) -> Option<(String, Severity)> {
-        if !self.enabled {
-            return None;
-        }
-        let synced = match (self.last_success, now) {
-            (Some(t), Some(now)) => Some(format!("synced {}", age(t, now))),
-            (Some(_), None) => Some("synced".to_owned()),
-            (None, _) => None,
-        };
-        Some(match &self.phase {
-            SyncPhase::Idle => (
-                synced.unwrap_or_else(|| "not synced yet".into()),
-                Severity::Info,
-            ),
-            SyncPhase::Running { fetched, total } => (
-                match total {
-                    Some(t) if *fetched > 0 => format!("syncing… {fetched}/{t}"),
-                    _ if *fetched > 0 => format!("syncing… {fetched}"),
-                    _ => "syncing…".into(),
-                },
-                Severity::Info,
-            ),
-            SyncPhase::Failed { offline: true, .. } => (
-                // "last synced": the data on screen is from then.
-                match synced {
-                    Some(s) => format!("offline · last {s}"),
-                    None => "offline".into(),
-                },
-                Severity::Warning,
-            ),
-            SyncPhase::Failed { offline: false, .. } => ("sync failed".into(), Severity::Error),
-            SyncPhase::RateLimited { until } => {
-                (format!("rate-limited until {until}"), Severity::Warning)
-            }
-            SyncPhase::NotAnswering { since } => (
-                format!("GitLab not answering since {since}"),
-                Severity::Warning,
-            ),
-        })
-    }
-}
-
-/// Everything the UI shows and remembers.
+/// Everything the UI shows and remembers: the data (GitLab's, with the
+/// changes not applied yet shown over it) and a part for each feature,
+/// each with its type in that feature's module.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    /// What the board was opened with: the config's keys, commands, views
-    /// and profiles, and what the terminal offers.
-    pub settings: Settings,
-    /// The board's changes: pending, unsaved, refused, undo, the batch
-    /// being sent.
-    pub changes: Changes,
     pub ws: Workspace,
     pub team: TeamConfig,
-    pub today: NaiveDate,
-    /// Today follows the local clock (not pinned by `--today`).
-    pub clock_today: bool,
-    pub iteration: IterationPick,
-    pub board: BoardKind,
-    /// The iteration board's milestone.
-    pub milestone: Option<MilestoneId>,
-    pub sort: SortMode,
-    /// Filter text as typed.
-    pub filter: String,
-    pub mode: Mode,
-    /// The mode a picker, prompt or help opened from (the detail pane, the
-    /// re-plan screen) returns to when it closes, instead of the board.
-    pub back: Option<Box<Mode>>,
-    pub layout: BoardLayout,
-    /// Per board (indexed by [`BoardKind::index`]).
-    pub views: [BoardView; 3],
-    /// Terminal size in cells.
-    pub viewport: (u16, u16),
-    /// Keys of an unfinished chord (`g` waiting for `g`).
-    pub pending_keys: Vec<KeyPress>,
-    pub status: Option<StatusMessage>,
+    /// Issue numbers more than one project has: their references name
+    /// the project (`project#12`).
     pub ambiguous_iids: HashSet<u64>,
-    pub quit: bool,
-    /// False until there is data to show (an empty cache before the first sync).
-    pub loaded: bool,
-    pub sync: SyncStatus,
-    /// The wall clock at the last tick (the core has no clock of its own).
-    pub now: Option<DateTime<Utc>>,
-    /// Cards marked for a bulk change, in the order marked.
-    pub marked: crate::core::app::bulk::Marks,
-    /// What the board showed when it last closed (and when): cards changed
-    /// since are marked.
-    pub last_look: Option<(
-        DateTime<Utc>,
-        std::collections::BTreeMap<IssueId, crate::core::domain::since::Glimpse>,
-    )>,
-    /// The milestone the iteration board follows (remembered per workspace).
-    pub followed: Option<MilestoneId>,
-    pub quick: QuickFilter,
-    /// New issues (`n`): the project they went to last, the one waiting
-    /// for its description.
-    pub new_issue: crate::core::app::new_issue::NewIssues,
-    /// Comments of issues whose detail pane was opened: `Err` says why not.
-    pub notes: crate::core::app::panes::Notes,
     /// Workspaces replaced by a sync, for the terminal adapter to free off
     /// the UI thread (freeing 10,000 issues takes milliseconds).
     pub retired: Vec<Workspace>,
+    /// What the board was opened with: the config's keys, commands, views
+    /// and profiles, and what the terminal offers.
+    pub settings: Settings,
+    /// This run in its terminal: today and the clock, the terminal's
+    /// size, the sync, quitting.
+    pub session: Session,
+    /// The board's view: which board, milestone, filter, sort and quick
+    /// view, its layout, and where each board's selection is.
+    pub board: Board,
+    /// Which screen has the keyboard, the one to return to, the keys of
+    /// an unfinished chord.
+    pub focus: Focus,
+    /// The status line's message.
+    pub status: StatusLine,
+    /// The board's changes: pending, unsaved, refused, undo, the batch
+    /// being sent.
+    pub changes: Changes,
+    /// Cards marked for a bulk change, in the order marked.
+    pub marked: Marks,
+    /// New issues (`n`): the project they went to last, the one waiting
+    /// for its description.
+    pub new_issue: NewIssues,
+    /// Comments of issues whose detail pane was opened: `Err` says why not.
+    pub notes: Notes,
 }
 
 impl AppState {
@@ -284,48 +66,24 @@ impl AppState {
     pub fn new(ws: Workspace, team: TeamConfig, today: NaiveDate, board: BoardKind) -> Self {
         let iteration = iteration::pick(&ws.milestones, &team, today);
         let ambiguous_iids = board::ambiguous_iids(&ws);
-        let status = iteration.rule.explain().map(|text| StatusMessage {
-            text,
-            severity: Severity::Info,
-        });
+        let mut status = StatusLine::default();
+        if let Some(text) = iteration.rule.explain() {
+            status.info(text);
+        }
         let mut s = AppState {
-            milestone: iteration.current,
-            iteration,
+            board: Board::new(board, iteration),
             ws,
             team,
-            today,
-            clock_today: false,
-            board,
-            sort: SortMode::Manual,
-            filter: String::new(),
-            mode: Mode::Board,
+            session: Session::new(today),
+            focus: Focus::default(),
             settings: Settings::default(),
             changes: Changes::default(),
-            layout: BoardLayout {
-                kind: board,
-                columns: Vec::new(),
-            },
-            views: [
-                BoardView::default(),
-                BoardView::default(),
-                BoardView::default(),
-            ],
-            viewport: (80, 24),
-            pending_keys: Vec::new(),
-            back: None,
             status,
             ambiguous_iids,
-            quit: false,
-            loaded: true,
-            sync: SyncStatus::default(),
-            now: None,
             notes: Default::default(),
             retired: Vec::new(),
             marked: Default::default(),
-            last_look: None,
             new_issue: Default::default(),
-            followed: None,
-            quick: QuickFilter::All,
         };
         s.relayout();
         s
@@ -345,33 +103,35 @@ impl AppState {
         if !lanes.is_empty() {
             self.team.lanes = lanes;
         }
-        let old_explain = self.iteration.rule.explain();
-        self.iteration = iteration::pick(&self.ws.milestones, &self.team, self.today);
+        let old_explain = self.board.iteration.rule.explain();
+        self.board.iteration = iteration::pick(&self.ws.milestones, &self.team, self.session.today);
         // Replace a stale explanation of the iteration pick.
         if self
             .status
+            .message
             .as_ref()
             .is_some_and(|m| Some(&m.text) == old_explain.as_ref())
         {
-            self.status = self.iteration.rule.explain().map(|text| StatusMessage {
-                text,
-                severity: Severity::Info,
-            });
+            self.status = StatusLine::default();
+            if let Some(text) = self.board.iteration.rule.explain() {
+                self.status.info(text);
+            }
         }
         if self
+            .board
             .milestone
             .is_none_or(|id| self.ws.milestone(id).is_none())
         {
-            self.milestone = self.iteration.current;
+            self.board.milestone = self.board.iteration.current;
         }
         let ids = self.overlay_ids();
         self.rebuild(&ids);
         self.ambiguous_iids = board::ambiguous_iids(&self.ws);
-        self.loaded = true;
-        if let Mode::Detail(DetailScreen { issue, .. }) = self.mode
+        self.session.loaded = true;
+        if let Mode::Detail(DetailScreen { issue, .. }) = self.focus.mode
             && self.ws.issue(issue).is_none()
         {
-            self.mode = Mode::Board;
+            self.focus.mode = Mode::Board;
         }
         self.relayout();
     }
@@ -381,46 +141,18 @@ impl AppState {
     pub fn follow_remembered(&mut self, remembered: Option<MilestoneId>) {
         let usable = remembered.and_then(|id| self.ws.milestone(id)).filter(|m| {
             m.state == crate::core::domain::model::MilestoneState::Active
-                && m.due_date.is_none_or(|d| d >= self.today)
+                && m.due_date.is_none_or(|d| d >= self.session.today)
         });
         if let Some(m) = usable {
-            self.followed = Some(m.id);
-            self.milestone = Some(m.id);
+            self.board.followed = Some(m.id);
+            self.board.milestone = Some(m.id);
             self.relayout();
         }
     }
 
     /// The shown milestone of the iteration board.
     pub fn shown_milestone(&self) -> Option<&Milestone> {
-        self.milestone.and_then(|id| self.ws.milestone(id))
-    }
-
-    pub fn view(&self) -> &BoardView {
-        &self.views[self.board.index()]
-    }
-
-    fn view_mut(&mut self) -> &mut BoardView {
-        &mut self.views[self.board.index()]
-    }
-
-    /// The issues of every card that can be in sight on a screen of
-    /// `rows` rows (a card takes one row at least): in each column, those
-    /// from `rows` above its first visible card or its selected one to
-    /// `rows` below. What the first frame needs read of them besides their
-    /// rows (ages, merge requests) is read before the rest.
-    pub fn cards_near_sight(&self, rows: usize) -> Vec<IssueId> {
-        let v = self.view();
-        let mut ids = Vec::new();
-        for (k, col) in self.layout.columns.iter().enumerate() {
-            let offset = v.offsets.get(k).copied().unwrap_or(0);
-            let row = v.rows.get(k).copied().unwrap_or(0);
-            let from = offset.min(row).saturating_sub(rows);
-            let to = offset.max(row).saturating_add(2 * rows);
-            ids.extend(col.cards.iter().skip(from).take(to - from).map(|c| c.id));
-        }
-        ids.sort_unstable();
-        ids.dedup();
-        ids
+        self.board.milestone.and_then(|id| self.ws.milestone(id))
     }
 
     /// What the workflow plans a change made on the board with.
@@ -430,7 +162,7 @@ impl AppState {
             milestones: &self.ws.milestones,
             members: &self.ws.members,
             me: self.ws.me.as_ref(),
-            current: self.iteration.current,
+            current: self.board.iteration.current,
             free_tier: self.ws.free_tier,
             command_line: false,
         }
@@ -438,8 +170,8 @@ impl AppState {
 
     /// The selected card's issue, if the selected column has cards.
     pub fn selected_issue(&self) -> Option<&Issue> {
-        let v = self.view();
-        let col = self.layout.columns.get(v.col)?;
+        let v = self.board.view();
+        let col = self.board.layout.columns.get(v.col)?;
         let card = col.cards.get(*v.rows.get(v.col)?)?;
         card.issue(&self.ws)
     }
@@ -447,23 +179,23 @@ impl AppState {
     /// Recompute the layout after the data, board, milestone, filter or sort
     /// changed, keeping the selected issue selected where it still shows.
     pub fn relayout(&mut self) {
-        let filter = self.filter.to_lowercase();
-        self.layout = board::layout(
+        let filter = self.board.filter.to_lowercase();
+        self.board.layout = board::layout(
             &self.ws,
             BoardSpec {
-                kind: self.board,
+                kind: self.board.kind,
                 team: &self.team,
-                milestone: self.milestone,
+                milestone: self.board.milestone,
                 filter: filter.trim(),
-                sort: self.sort,
+                sort: self.board.sort,
             },
         );
-        if self.quick != QuickFilter::All {
+        if self.board.quick != QuickFilter::All {
             let me = self.ws.me.as_ref().map(|u| u.id);
-            let stale_before = self.today - chrono::Duration::days(14);
-            let quick = self.quick;
+            let stale_before = self.session.today - chrono::Duration::days(14);
+            let quick = self.board.quick;
             let ws = &self.ws;
-            for col in &mut self.layout.columns {
+            for col in &mut self.board.layout.columns {
                 col.cards.retain(|c| {
                     let Some(i) = c.issue(ws) else {
                         return false;
@@ -485,15 +217,15 @@ impl AppState {
                     .sum();
             }
         }
-        if let QuickFilter::Saved(n) = self.quick
+        if let QuickFilter::Saved(n) = self.board.quick
             && let Some(v) = self.settings.saved_views.get(usize::from(n))
         {
-            v.apply(&mut self.layout, &self.ws, self.today);
+            v.apply(&mut self.board.layout, &self.ws, self.session.today);
         }
-        let ncols = self.layout.columns.len();
-        let selected = self.view().selected;
-        let layout = &self.layout;
-        let v = &mut self.views[self.board.index()];
+        let ncols = self.board.layout.columns.len();
+        let selected = self.board.view().selected;
+        let layout = &self.board.layout;
+        let v = &mut self.board.views[self.board.kind.index()];
         v.rows.resize(ncols, 0);
         v.offsets.resize(ncols, 0);
         v.col = v.col.min(ncols.saturating_sub(1));
@@ -523,31 +255,33 @@ impl AppState {
         self.ensure_visible();
     }
 
-    /// Select this issue (on the shown board) at the next re-layout.
-    pub fn view_select(&mut self, id: IssueId) {
-        self.view_mut().selected = Some(id);
-    }
-
     /// Remember which issue is selected after the selection moved.
     pub fn sync_selected(&mut self) {
         let id = self.selected_issue().map(|i| i.id);
         if id.is_some() {
-            self.view_mut().selected = id;
+            self.board.view_mut().selected = id;
         }
     }
 
     /// Scroll so the selected card and column are on screen.
     pub fn ensure_visible(&mut self) {
-        let (w, h) = self.viewport;
+        let (w, h) = self.session.viewport;
         let Ok(scr) = geometry::screen(w, h) else {
             return;
         };
-        let (cards, _) = geometry::split_planning(scr.board, self.board == BoardKind::Planning);
+        let (cards, _) =
+            geometry::split_planning(scr.board, self.board.kind == BoardKind::Planning);
         let per_col = geometry::cards_per_column(cards.h);
-        let ncols = self.layout.columns.len();
+        let ncols = self.board.layout.columns.len();
         let visible_cols = geometry::visible_columns(cards.w, ncols);
-        let lens: Vec<usize> = self.layout.columns.iter().map(|c| c.cards.len()).collect();
-        let v = self.view_mut();
+        let lens: Vec<usize> = self
+            .board
+            .layout
+            .columns
+            .iter()
+            .map(|c| c.cards.len())
+            .collect();
+        let v = self.board.view_mut();
         if v.col < v.col_offset {
             v.col_offset = v.col;
         } else if v.col >= v.col_offset + visible_cols {
@@ -564,38 +298,8 @@ impl AppState {
         }
     }
 
-    /// Set an informational status message.
-    pub fn info(&mut self, text: impl Into<String>) {
-        self.status = Some(StatusMessage {
-            text: text.into(),
-            severity: Severity::Info,
-        });
-    }
-
-    /// Set a warning status message.
-    pub fn warn(&mut self, text: impl Into<String>) {
-        self.status = Some(StatusMessage {
-            text: text.into(),
-            severity: Severity::Warning,
-        });
-    }
-
     /// The short reference of an issue (`#123` or `project#123` when ambiguous).
     pub fn short_ref(&self, issue: &Issue) -> String {
         board::short_ref(&self.ws, issue, &self.ambiguous_iids)
-    }
-
-    /// The instant ages are counted to: the clock at the last tick when
-    /// today follows it, else noon of today (`--today` pins it).
-    pub fn instant(&self) -> DateTime<Utc> {
-        let noon = self
-            .today
-            .and_hms_opt(12, 0, 0)
-            .map(|t| chrono::TimeZone::from_utc_datetime(&Utc, &t))
-            .unwrap_or_default();
-        match self.now {
-            Some(now) if self.clock_today && now.date_naive() == self.today => now,
-            _ => noon,
-        }
     }
 }

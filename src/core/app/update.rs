@@ -10,10 +10,10 @@ use crate::core::app::geometry;
 use crate::core::app::keymap::{self, Resolution};
 use crate::core::app::navigation::select;
 use crate::core::app::screens::Mode;
-use crate::core::app::screens::detail::DetailScreen;
-use crate::core::app::screens::help::HelpScreen;
-use crate::core::app::screens::pager::{clamp_overlay_scroll, scroll_overlay};
-use crate::core::app::state::{AppState, Severity, SyncPhase};
+use crate::core::app::screens::detail::{self, DetailScreen};
+use crate::core::app::screens::help::{self, HelpScreen};
+use crate::core::app::session::SyncPhase;
+use crate::core::app::state::AppState;
 use crate::core::app::workflow_keys;
 use crate::core::domain::board::BoardKind;
 use crate::core::domain::iteration;
@@ -37,9 +37,10 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Resize { width, height } => {
-            state.viewport = (width, height);
+            state.session.viewport = (width, height);
             state.ensure_visible();
-            clamp_overlay_scroll(state);
+            detail::clamp_scroll(state);
+            help::clamp_scroll(state);
             Vec::new()
         }
         Action::Today(today) => {
@@ -47,7 +48,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Tick { now } => {
-            state.now = Some(now);
+            state.session.now = Some(now);
             Vec::new()
         }
         Action::Sync(ev) => on_sync(state, ev),
@@ -57,7 +58,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             fx
         }
         Action::Store(u) => {
-            let notes = crate::core::app::panes::notes_to_reread(state, &u);
+            let notes = crate::core::app::screens::detail::notes_to_reread(state, &u);
             state.apply_store(*u);
             commit::finish_batch(state);
             notes
@@ -78,17 +79,17 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
 /// screen closed: back to that screen (the detail only while its issue is
 /// still there).
 fn return_to_parent(state: &mut AppState) {
-    if state.quit {
-        state.back = None;
+    if state.session.quit {
+        state.focus.back = None;
         return;
     }
-    if state.mode != Mode::Board {
+    if state.focus.mode != Mode::Board {
         return;
     }
-    if let Some(parent) = state.back.take() {
+    if let Some(parent) = state.focus.back.take() {
         let gone = matches!(*parent, Mode::Detail(DetailScreen { issue, .. }) if state.ws.issue(issue).is_none());
         if !gone {
-            state.mode = *parent;
+            state.focus.mode = *parent;
         }
     }
 }
@@ -97,19 +98,19 @@ fn return_to_parent(state: &mut AppState) {
 /// milestone checks follow it; a board showing the current iteration (not
 /// following another) moves on with it.
 fn on_today(state: &mut AppState, today: chrono::NaiveDate) {
-    if today == state.today {
+    if today == state.session.today {
         return;
     }
-    let old_current = state.iteration.current;
-    state.today = today;
-    state.iteration = iteration::pick(&state.ws.milestones, &state.team, today);
-    if state.followed.is_none() && state.milestone == old_current {
-        state.milestone = state.iteration.current;
-        if state.milestone != old_current
+    let old_current = state.board.iteration.current;
+    state.session.today = today;
+    state.board.iteration = iteration::pick(&state.ws.milestones, &state.team, today);
+    if state.board.followed.is_none() && state.board.milestone == old_current {
+        state.board.milestone = state.board.iteration.current;
+        if state.board.milestone != old_current
             && let Some(m) = state.shown_milestone()
         {
             let text = format!("a new day: {} is the current iteration", m.title);
-            state.info(text);
+            state.status.info(text);
         }
     }
     state.relayout();
@@ -119,7 +120,9 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<Effect> {
     let mut fx = Vec::new();
     let phase = match ev {
         // Trying again: still said until GitLab answers.
-        SyncEvent::Started if matches!(state.sync.phase, SyncPhase::NotAnswering { .. }) => {
+        SyncEvent::Started
+            if matches!(state.session.sync.phase, SyncPhase::NotAnswering { .. }) =>
+        {
             return fx;
         }
         SyncEvent::Started => SyncPhase::Running {
@@ -130,7 +133,7 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<Effect> {
         SyncEvent::Done { at } => {
             // "synced" shows once the data is on screen: the cache's
             // update (with its sync time) brings it.
-            state.now = Some(state.now.map_or(at, |n| n.max(at)));
+            state.session.now = Some(state.session.now.map_or(at, |n| n.max(at)));
             // GitLab answers: changes waiting offline go now, and the
             // status line no longer says offline next to "synced".
             if state.changes.outbox_wait == Some(crate::core::app::action::WaitReason::Offline) {
@@ -143,23 +146,16 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<Effect> {
         SyncEvent::RateLimited { until } => SyncPhase::RateLimited { until },
         SyncEvent::NotAnswering { since } => SyncPhase::NotAnswering { since },
     };
-    state.sync.phase = phase;
+    state.session.sync.phase = phase;
     fx
 }
 
 fn on_key(state: &mut AppState, key: KeyPress) -> Vec<Effect> {
-    // An informational message lasts until the next key.
-    if state
-        .status
-        .as_ref()
-        .is_some_and(|m| m.severity == Severity::Info)
-    {
-        state.status = None;
-    }
-    let ctx = state.mode.context();
-    let pending = std::mem::take(&mut state.pending_keys);
+    state.status.key_pressed();
+    let ctx = state.focus.mode.context();
+    let pending = std::mem::take(&mut state.focus.pending_keys);
     let layers: &[keymap::Context] =
-        if ctx == keymap::Context::Board && state.board == BoardKind::Planning {
+        if ctx == keymap::Context::Board && state.board.kind == BoardKind::Planning {
             &[keymap::Context::Planning, keymap::Context::Board]
         } else {
             &[ctx]
@@ -168,8 +164,8 @@ fn on_key(state: &mut AppState, key: KeyPress) -> Vec<Effect> {
     match keymap.resolve_layered(layers, &pending, key) {
         Resolution::Command(cmd) => run(state, cmd),
         Resolution::Pending => {
-            state.pending_keys = pending;
-            state.pending_keys.push(key);
+            state.focus.pending_keys = pending;
+            state.focus.pending_keys.push(key);
             Vec::new()
         }
         Resolution::Unbound if key.alt && pending.is_empty() => {
@@ -194,40 +190,42 @@ fn on_key(state: &mut AppState, key: KeyPress) -> Vec<Effect> {
 
 fn run(state: &mut AppState, cmd: Command) -> Vec<Effect> {
     if cmd == Command::Quit {
-        state.quit = true;
+        state.session.quit = true;
         return vec![Effect::Quit];
     }
     Mode::command(state, cmd)
 }
 
 fn on_mouse(state: &mut AppState, m: MouseInput) {
-    match (&state.mode, m.kind) {
+    match (&state.focus.mode, m.kind) {
         (Mode::Board, _) => {}
-        (
-            Mode::Detail(DetailScreen { .. }) | Mode::Help(HelpScreen { .. }),
-            MouseKind::ScrollDown,
-        ) => {
-            return scroll_overlay(state, 3);
+        (Mode::Detail(DetailScreen { .. }), MouseKind::ScrollDown) => {
+            return detail::scroll(state, 3);
         }
-        (
-            Mode::Detail(DetailScreen { .. }) | Mode::Help(HelpScreen { .. }),
-            MouseKind::ScrollUp,
-        ) => {
-            return scroll_overlay(state, -3);
+        (Mode::Detail(DetailScreen { .. }), MouseKind::ScrollUp) => {
+            return detail::scroll(state, -3);
         }
+        (Mode::Help(HelpScreen { .. }), MouseKind::ScrollDown) => return help::scroll(state, 3),
+        (Mode::Help(HelpScreen { .. }), MouseKind::ScrollUp) => return help::scroll(state, -3),
         _ => return,
     }
-    let (w, h) = state.viewport;
+    let (w, h) = state.session.viewport;
     let Ok(scr) = geometry::screen(w, h) else {
         return;
     };
-    let v = state.view().clone();
-    let (cards, _) = geometry::split_planning(scr.board, state.board == BoardKind::Planning);
-    let cols = geometry::column_rects(cards, state.layout.columns.len(), v.col_offset);
+    let v = state.board.view().clone();
+    let (cards, _) = geometry::split_planning(scr.board, state.board.kind == BoardKind::Planning);
+    let cols = geometry::column_rects(cards, state.board.layout.columns.len(), v.col_offset);
     let Some(cr) = cols.iter().find(|c| c.rect.contains(m.x, m.y)) else {
         return;
     };
-    let Some(len) = state.layout.columns.get(cr.index).map(|c| c.cards.len()) else {
+    let Some(len) = state
+        .board
+        .layout
+        .columns
+        .get(cr.index)
+        .map(|c| c.cards.len())
+    else {
         return;
     };
     let current = v.rows.get(cr.index).copied().unwrap_or(0);
@@ -271,6 +269,7 @@ mod tests {
     use super::*;
     use crate::core::app::command::KeyPress;
     use crate::core::app::screens::input::InputScreen;
+    use crate::core::app::status::Severity;
     use crate::core::domain::board::SortMode;
     use crate::core::testing::{issue, team, workspace};
     use chrono::NaiveDate;
@@ -321,8 +320,8 @@ mod tests {
     #[test]
     fn opens_on_the_current_iteration_with_the_first_column_selected() {
         let s = state();
-        assert_eq!(s.milestone, Some(1));
-        assert_eq!(s.view().col, 0);
+        assert_eq!(s.board.milestone, Some(1));
+        assert_eq!(s.board.view().col, 0);
         assert_eq!(selected_iid(&s), None, "Open column is empty");
     }
 
@@ -330,7 +329,7 @@ mod tests {
     fn hjkl_and_arrows_move_the_selection() {
         let mut s = state();
         keys(&mut s, "ll");
-        assert_eq!(s.layout.columns[s.view().col].title, "Ready");
+        assert_eq!(s.board.layout.columns[s.board.view().col].title, "Ready");
         assert_eq!(selected_iid(&s), Some(100));
         keys(&mut s, "j<Down>");
         assert_eq!(selected_iid(&s), Some(106));
@@ -343,7 +342,7 @@ mod tests {
         keys(&mut s, "<Right>");
         assert_eq!(selected_iid(&s), Some(101));
         keys(&mut s, "hhhhhhh");
-        assert_eq!(s.view().col, 0);
+        assert_eq!(s.board.view().col, 0);
     }
 
     #[test]
@@ -356,12 +355,12 @@ mod tests {
                 height: 20,
             },
         );
-        assert_eq!(s.view().col_offset, 0);
+        assert_eq!(s.board.view().col_offset, 0);
         keys(&mut s, "llll");
-        assert_eq!(s.view().col, 4);
-        assert_eq!(s.view().col_offset, 3, "two columns fit in 60 cells");
+        assert_eq!(s.board.view().col, 4);
+        assert_eq!(s.board.view().col_offset, 3, "two columns fit in 60 cells");
         keys(&mut s, "hhh");
-        assert_eq!(s.view().col_offset, 1);
+        assert_eq!(s.board.view().col_offset, 1);
     }
 
     #[test]
@@ -378,9 +377,9 @@ mod tests {
         let per = geometry::cards_per_column(geometry::screen(60, 10).unwrap().board.h);
         assert_eq!(per, 1);
         keys(&mut s, "jj");
-        assert_eq!(s.view().offsets[2], 2);
+        assert_eq!(s.board.view().offsets[2], 2);
         keys(&mut s, "gg");
-        assert_eq!(s.view().offsets[2], 0);
+        assert_eq!(s.board.view().offsets[2], 0);
     }
 
     #[test]
@@ -388,45 +387,51 @@ mod tests {
         let mut s = state();
         keys(&mut s, "llj");
         keys(&mut s, "<Tab>");
-        assert_eq!(s.board, BoardKind::Backlog);
+        assert_eq!(s.board.kind, BoardKind::Backlog);
         assert_eq!(selected_iid(&s), Some(150));
         keys(&mut s, "2");
-        assert_eq!(s.board, BoardKind::Iteration);
+        assert_eq!(s.board.kind, BoardKind::Iteration);
         assert_eq!(selected_iid(&s), Some(103));
         keys(&mut s, "1");
-        assert_eq!(s.board, BoardKind::Backlog);
+        assert_eq!(s.board.kind, BoardKind::Backlog);
     }
 
     #[test]
     fn brackets_step_through_milestones_and_stop_at_the_ends() {
         let mut s = state();
         keys(&mut s, "]");
-        assert_eq!(s.milestone, Some(2));
-        assert_eq!(s.layout.card_count(), 0);
+        assert_eq!(s.board.milestone, Some(2));
+        assert_eq!(s.board.layout.card_count(), 0);
         keys(&mut s, "]");
-        assert_eq!(s.milestone, Some(2));
-        assert_eq!(s.status.as_ref().unwrap().text, "no later milestone");
+        assert_eq!(s.board.milestone, Some(2));
+        assert_eq!(
+            s.status.message.as_ref().unwrap().text,
+            "no later milestone"
+        );
         keys(&mut s, "[[");
-        assert_eq!(s.milestone, Some(1));
-        assert_eq!(s.status.as_ref().unwrap().text, "no earlier milestone");
+        assert_eq!(s.board.milestone, Some(1));
+        assert_eq!(
+            s.status.message.as_ref().unwrap().text,
+            "no earlier milestone"
+        );
     }
 
     #[test]
     fn filter_narrows_live_and_escape_restores() {
         let mut s = state();
         keys(&mut s, "/");
-        assert_eq!(s.mode.context(), keymap::Context::Filter);
+        assert_eq!(s.focus.mode.context(), keymap::Context::Filter);
         keys(&mut s, "103");
-        assert_eq!(s.filter, "103");
-        assert_eq!(s.layout.card_count(), 1);
+        assert_eq!(s.board.filter, "103");
+        assert_eq!(s.board.layout.card_count(), 1);
         keys(&mut s, "<Backspace>");
-        assert_eq!(s.filter, "10");
+        assert_eq!(s.board.filter, "10");
         keys(&mut s, "<Esc>");
-        assert_eq!(s.filter, "");
-        assert_eq!(s.layout.card_count(), 12);
+        assert_eq!(s.board.filter, "");
+        assert_eq!(s.board.layout.card_count(), 12);
         keys(&mut s, "/#104<Enter>");
-        assert_eq!(s.mode, Mode::Board);
-        assert_eq!(s.layout.card_count(), 1);
+        assert_eq!(s.focus.mode, Mode::Board);
+        assert_eq!(s.board.layout.card_count(), 1);
         assert_eq!(
             selected_iid(&s),
             Some(104),
@@ -435,7 +440,7 @@ mod tests {
         // q with a filter clears it rather than quitting.
         let fx = update(&mut s, Action::Key(KeyPress::char('q')));
         assert!(fx.is_empty());
-        assert_eq!(s.layout.card_count(), 12);
+        assert_eq!(s.board.layout.card_count(), 12);
         assert_eq!(
             update(&mut s, Action::Key(KeyPress::char('q'))),
             vec![Effect::Quit]
@@ -450,33 +455,36 @@ mod tests {
             update(&mut s, Action::Key(KeyPress::plain(KeyCode::Esc))),
             vec![]
         );
-        assert!(!s.quit);
+        assert!(!s.session.quit);
         // Planning mode: Esc and q go back to the iteration board.
         for key in ["<Esc>", "q"] {
             keys(&mut s, "gp");
-            assert_eq!(s.board, BoardKind::Planning);
+            assert_eq!(s.board.kind, BoardKind::Planning);
             keys(&mut s, key);
-            assert_eq!(s.board, BoardKind::Iteration, "{key}");
-            assert!(!s.quit, "{key}");
+            assert_eq!(s.board.kind, BoardKind::Iteration, "{key}");
+            assert!(!s.session.quit, "{key}");
         }
         // A quick view is closed first too.
         keys(&mut s, "f");
         keys(&mut s, "q");
-        assert!(!s.quit);
-        assert_eq!(s.quick, crate::core::app::state::QuickFilter::All);
+        assert!(!s.session.quit);
+        assert_eq!(
+            s.board.quick,
+            crate::core::app::screens::board::QuickFilter::All
+        );
         // Every overlay closes on Esc and q without quitting.
         keys(&mut s, "ll");
         for open in ["?", "<Enter>", "/x", "M", "a", "m", "w", "R"] {
             keys(&mut s, open);
-            assert_ne!(s.mode, Mode::Board, "{open} opens something");
+            assert_ne!(s.focus.mode, Mode::Board, "{open} opens something");
             keys(&mut s, "<Esc>");
-            assert_eq!(s.mode, Mode::Board, "{open}");
-            assert!(!s.quit, "{open}");
+            assert_eq!(s.focus.mode, Mode::Board, "{open}");
+            assert!(!s.session.quit, "{open}");
         }
         keys(&mut s, "?");
         keys(&mut s, "q");
-        assert_eq!(s.mode, Mode::Board);
-        assert!(!s.quit);
+        assert_eq!(s.focus.mode, Mode::Board);
+        assert!(!s.session.quit);
         assert_eq!(
             update(&mut s, Action::Key(KeyPress::char('q'))),
             vec![Effect::Quit]
@@ -488,38 +496,41 @@ mod tests {
         use crate::core::testing::{enqueued, keys as type_keys, state as full};
         let mut s = full();
         type_keys(&mut s, "ll<Enter>");
-        let Mode::Detail(DetailScreen { issue, .. }) = s.mode else {
-            panic!("{:?}", s.mode)
+        let Mode::Detail(DetailScreen { issue, .. }) = s.focus.mode else {
+            panic!("{:?}", s.focus.mode)
         };
         // Every picker, prompt and question opened from the pane closes
         // back to it, on Esc and q alike where q is not text.
         for open in ["a", "M", "m", "P", "w", "c", "x", "?"] {
             type_keys(&mut s, open);
             assert!(
-                !matches!(s.mode, Mode::Detail(DetailScreen { .. }) | Mode::Board),
+                !matches!(
+                    s.focus.mode,
+                    Mode::Detail(DetailScreen { .. }) | Mode::Board
+                ),
                 "{open} opens something: {:?}",
-                s.mode
+                s.focus.mode
             );
             type_keys(&mut s, "<Esc>");
             assert!(
-                matches!(s.mode, Mode::Detail(DetailScreen { issue: i, .. }) if i == issue),
+                matches!(s.focus.mode, Mode::Detail(DetailScreen { issue: i, .. }) if i == issue),
                 "{open} then Esc: {:?}",
-                s.mode
+                s.focus.mode
             );
-            assert!(!s.quit);
+            assert!(!s.session.quit);
         }
         // Actions apply to the pane's issue and the pane stays.
         let fx = type_keys(&mut s, "t");
         let c = enqueued(&fx);
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].issue, issue);
-        assert!(matches!(s.mode, Mode::Detail(DetailScreen { .. })));
+        assert!(matches!(s.focus.mode, Mode::Detail(DetailScreen { .. })));
         let fx = type_keys(&mut s, "w3<Enter>");
         assert_eq!(enqueued(&fx)[0].edit.weight, Some(Some(3)));
         assert!(
-            matches!(s.mode, Mode::Detail(DetailScreen { .. })),
+            matches!(s.focus.mode, Mode::Detail(DetailScreen { .. })),
             "{:?}",
-            s.mode
+            s.focus.mode
         );
         // With a browser (a desktop), o opens the address.
         s.settings.browser = true;
@@ -528,8 +539,8 @@ mod tests {
         let fx = type_keys(&mut s, "y");
         assert!(matches!(fx.as_slice(), [Effect::Copy(_)]));
         type_keys(&mut s, "q");
-        assert_eq!(s.mode, Mode::Board);
-        assert!(!s.quit);
+        assert_eq!(s.focus.mode, Mode::Board);
+        assert!(!s.session.quit);
     }
 
     #[test]
@@ -547,17 +558,17 @@ mod tests {
             ("<Enter>", "q"),
         ] {
             type_keys(&mut s, open);
-            assert_ne!(s.mode, Mode::Board, "{open} opens something");
+            assert_ne!(s.focus.mode, Mode::Board, "{open} opens something");
             type_keys(&mut s, close);
-            assert_eq!(s.mode, Mode::Board, "{open} then {close}");
-            assert!(!s.quit, "{open} then {close}");
+            assert_eq!(s.focus.mode, Mode::Board, "{open} then {close}");
+            assert!(!s.session.quit, "{open} then {close}");
         }
         // A prompt keeps bad input and says why; Esc then closes it only.
         type_keys(&mut s, "wabc<Enter>");
-        assert!(matches!(&s.mode, Mode::Input(InputScreen { text, .. }) if text == "abc"));
+        assert!(matches!(&s.focus.mode, Mode::Input(InputScreen { text, .. }) if text == "abc"));
         type_keys(&mut s, "<Esc>");
-        assert_eq!(s.mode, Mode::Board);
-        assert!(!s.quit);
+        assert_eq!(s.focus.mode, Mode::Board);
+        assert!(!s.session.quit);
     }
 
     #[test]
@@ -616,7 +627,7 @@ mod tests {
             }),
         );
         assert_eq!(
-            s.mode.context(),
+            s.focus.mode.context(),
             keymap::Context::Filter,
             "Esc closed help, / opened the filter"
         );
@@ -630,47 +641,51 @@ mod tests {
                 ..KeyPress::char('/')
             }),
         );
-        assert_eq!(s.board, BoardKind::Iteration);
-        assert_eq!(s.mode.context(), keymap::Context::Filter);
+        assert_eq!(s.board.kind, BoardKind::Iteration);
+        assert_eq!(s.focus.mode.context(), keymap::Context::Filter);
     }
 
     #[test]
     fn a_new_day_moves_the_current_iteration_when_it_should() {
         let mut s = state();
-        let before = s.iteration.current;
-        assert_eq!(s.milestone, before);
+        let before = s.board.iteration.current;
+        assert_eq!(s.board.milestone, before);
         update(
             &mut s,
             Action::Today(NaiveDate::from_ymd_opt(2025, 11, 6).unwrap()),
         );
-        assert_eq!(s.iteration.current, before, "same iteration the next day");
+        assert_eq!(
+            s.board.iteration.current, before,
+            "same iteration the next day"
+        );
         // Two weeks on: the next iteration is current, and the board shows it.
         update(
             &mut s,
             Action::Today(NaiveDate::from_ymd_opt(2025, 11, 19).unwrap()),
         );
-        assert_ne!(s.iteration.current, before);
-        assert_eq!(s.milestone, s.iteration.current);
+        assert_ne!(s.board.iteration.current, before);
+        assert_eq!(s.board.milestone, s.board.iteration.current);
         assert!(
             s.status
+                .message
                 .as_ref()
                 .is_some_and(|m| m.text.contains("a new day"))
         );
         // A board following a milestone stays on it.
         let mut t = state();
-        t.followed = t.iteration.next;
-        t.milestone = t.iteration.next;
+        t.board.followed = t.board.iteration.next;
+        t.board.milestone = t.board.iteration.next;
         update(
             &mut t,
             Action::Today(NaiveDate::from_ymd_opt(2025, 12, 30).unwrap()),
         );
-        assert_eq!(t.milestone, t.followed);
+        assert_eq!(t.board.milestone, t.board.followed);
     }
 
     #[test]
     fn sync_results_replace_the_data_keeping_the_selection() {
         let mut s = state();
-        s.sync.enabled = true;
+        s.session.sync.enabled = true;
         keys(&mut s, "llj");
         assert_eq!(selected_iid(&s), Some(103));
         let mut ws = s.ws.clone();
@@ -678,7 +693,7 @@ mod tests {
         ws.issues.iter_mut().find(|i| i.iid == 103).unwrap().title = "renamed".into();
         let at = chrono::Utc::now();
         update(&mut s, Action::Sync(SyncEvent::Started));
-        assert!(matches!(s.sync.phase, SyncPhase::Running { .. }));
+        assert!(matches!(s.session.sync.phase, SyncPhase::Running { .. }));
         update(
             &mut s,
             Action::Store(Box::new(crate::core::app::action::StoreUpdate {
@@ -687,7 +702,10 @@ mod tests {
             })),
         );
         update(&mut s, Action::Sync(SyncEvent::Done { at }));
-        assert_eq!(s.sync.last_success, None, "not before the data is shown");
+        assert_eq!(
+            s.session.sync.last_success, None,
+            "not before the data is shown"
+        );
         update(
             &mut s,
             Action::Store(Box::new(crate::core::app::action::StoreUpdate {
@@ -697,8 +715,8 @@ mod tests {
         );
         assert_eq!(selected_iid(&s), Some(103));
         assert_eq!(s.selected_issue().unwrap().title, "renamed");
-        assert_eq!(s.sync.last_success, Some(at));
-        assert_eq!(s.sync.label(Some(at)).unwrap().0, "synced just now");
+        assert_eq!(s.session.sync.last_success, Some(at));
+        assert_eq!(s.session.sync.label(Some(at)).unwrap().0, "synced just now");
         update(
             &mut s,
             Action::Sync(SyncEvent::Failed {
@@ -709,7 +727,7 @@ mod tests {
         let later = at + chrono::Duration::minutes(3);
         update(&mut s, Action::Tick { now: later });
         assert_eq!(
-            s.sync.label(s.now).unwrap().0,
+            s.session.sync.label(s.session.now).unwrap().0,
             "offline · last synced 3 min ago"
         );
     }
@@ -717,7 +735,7 @@ mod tests {
     #[test]
     fn a_gitlab_that_does_not_answer_is_said_with_since_when_until_it_answers() {
         let mut s = state();
-        s.sync.enabled = true;
+        s.session.sync.enabled = true;
         let at = chrono::Utc::now();
         update(&mut s, Action::Sync(SyncEvent::Started));
         update(
@@ -726,7 +744,7 @@ mod tests {
                 since: "14:05".into(),
             }),
         );
-        let said = |s: &AppState| s.sync.label(Some(at)).unwrap();
+        let said = |s: &AppState| s.session.sync.label(Some(at)).unwrap();
         assert_eq!(
             said(&s),
             ("GitLab not answering since 14:05".into(), Severity::Warning)
@@ -749,7 +767,7 @@ mod tests {
         let mut s = state();
         assert!(update(&mut s, Action::Key(KeyPress::char('r'))).is_empty());
         assert!(update(&mut s, Action::Key(KeyPress::char(']'))).is_empty());
-        s.sync.enabled = true;
+        s.session.sync.enabled = true;
         assert_eq!(
             update(&mut s, Action::Key(KeyPress::char('r'))),
             vec![Effect::Refresh]
@@ -763,22 +781,22 @@ mod tests {
     #[test]
     fn n_follows_the_next_milestone_and_brackets_only_browse() {
         let mut s = state();
-        assert_eq!(s.milestone, Some(1));
+        assert_eq!(s.board.milestone, Some(1));
         assert_eq!(
             update(&mut s, Action::Key(KeyPress::char('N'))),
             vec![Effect::Follow(2)]
         );
-        assert_eq!((s.milestone, s.followed), (Some(2), Some(2)));
+        assert_eq!((s.board.milestone, s.board.followed), (Some(2), Some(2)));
         keys(&mut s, "[");
         assert_eq!(
-            (s.milestone, s.followed),
+            (s.board.milestone, s.board.followed),
             (Some(1), Some(2)),
             "browsing does not change what is followed"
         );
         // N again: back to the current iteration, forgotten; never further.
         let fx = update(&mut s, Action::Key(KeyPress::char('N')));
         assert_eq!(fx, vec![Effect::Unfollow]);
-        assert_eq!((s.milestone, s.followed), (Some(1), None));
+        assert_eq!((s.board.milestone, s.board.followed), (Some(1), None));
         assert_eq!(
             update(&mut s, Action::Key(KeyPress::char('N'))),
             vec![Effect::Follow(2)],
@@ -787,28 +805,31 @@ mod tests {
         // A remembered milestone is followed at start while open and not past.
         let mut t = state();
         t.follow_remembered(Some(2));
-        assert_eq!(t.milestone, Some(2));
+        assert_eq!(t.board.milestone, Some(2));
         let mut u = state();
-        u.today = NaiveDate::from_ymd_opt(2025, 12, 30).unwrap();
+        u.session.today = NaiveDate::from_ymd_opt(2025, 12, 30).unwrap();
         u.follow_remembered(Some(2));
-        assert_eq!(u.followed, None, "past: back to the current iteration");
+        assert_eq!(
+            u.board.followed, None,
+            "past: back to the current iteration"
+        );
     }
 
     #[test]
     fn info_messages_last_until_the_next_key() {
         let mut s = state();
         keys(&mut s, "]");
-        assert!(s.status.is_some());
+        assert!(s.status.message.is_some());
         keys(&mut s, "j");
-        assert!(s.status.is_none());
+        assert!(s.status.message.is_none());
     }
 
     #[test]
     fn typing_j_in_the_filter_types_it() {
         let mut s = state();
         keys(&mut s, "/jq");
-        assert_eq!(s.filter, "jq");
-        assert!(!s.quit);
+        assert_eq!(s.board.filter, "jq");
+        assert!(!s.session.quit);
     }
 
     #[test]
@@ -816,20 +837,20 @@ mod tests {
         let mut s = state();
         keys(&mut s, "<Enter>");
         assert_eq!(
-            s.mode,
+            s.focus.mode,
             Mode::Board,
             "nothing selected in the empty Open column"
         );
         keys(&mut s, "ll<Enter>");
         assert_eq!(
-            s.mode,
+            s.focus.mode,
             Mode::Detail(DetailScreen {
                 issue: 1,
                 scroll: 0
             })
         );
         keys(&mut s, "<Esc>");
-        assert_eq!(s.mode, Mode::Board);
+        assert_eq!(s.focus.mode, Mode::Board);
     }
 
     #[test]
@@ -843,16 +864,19 @@ mod tests {
             },
         );
         keys(&mut s, "?");
-        assert!(matches!(s.mode, Mode::Help(HelpScreen { scroll: 0, .. })));
+        assert!(matches!(
+            s.focus.mode,
+            Mode::Help(HelpScreen { scroll: 0, .. })
+        ));
         keys(&mut s, "G");
-        let Mode::Help(HelpScreen { scroll, .. }) = s.mode else {
+        let Mode::Help(HelpScreen { scroll, .. }) = s.focus.mode else {
             panic!()
         };
         assert!(scroll > 0);
         keys(&mut s, "jjj");
-        assert!(matches!(s.mode, Mode::Help(HelpScreen { scroll: sc, .. }) if sc == scroll));
+        assert!(matches!(s.focus.mode, Mode::Help(HelpScreen { scroll: sc, .. }) if sc == scroll));
         keys(&mut s, "?");
-        assert_eq!(s.mode, Mode::Board);
+        assert_eq!(s.focus.mode, Mode::Board);
     }
 
     #[test]
@@ -873,7 +897,7 @@ mod tests {
     fn selection_is_real(s: &AppState) {
         if let Some(i) = s.selected_issue() {
             assert!(s.ws.issues.iter().any(|x| x.id == i.id));
-            assert_eq!(s.view().selected, Some(i.id));
+            assert_eq!(s.board.view().selected, Some(i.id));
         }
     }
 
@@ -917,7 +941,7 @@ mod tests {
         for k in ["j", "k", "G", "gg", "l", "h", "<Enter>", "<Esc>", "K", "J"] {
             keys(&mut s, k);
             selection_is_real(&s);
-            for c in s.layout.columns.iter().flat_map(|c| &c.cards) {
+            for c in s.board.layout.columns.iter().flat_map(|c| &c.cards) {
                 assert!(c.issue(&s.ws).is_none_or(|i| i.id == c.id));
             }
         }
@@ -934,8 +958,8 @@ mod tests {
         keys(&mut s, "ll");
         assert_eq!(selected_iid(&s), Some(100));
         keys(&mut s, "s");
-        assert_eq!(s.sort, SortMode::Priority);
-        let first = s.layout.columns[2].cards[0].issue(&s.ws).unwrap();
+        assert_eq!(s.board.sort, SortMode::Priority);
+        let first = s.board.layout.columns[2].cards[0].issue(&s.ws).unwrap();
         assert_eq!(first.iid, 109);
         assert_eq!(selected_iid(&s), Some(100), "selection follows the issue");
     }
@@ -944,7 +968,7 @@ mod tests {
     fn click_selects_the_card_under_the_pointer_and_wheel_moves() {
         let mut s = state();
         let scr = geometry::screen(120, 40).unwrap();
-        let cols = geometry::column_rects(scr.board, s.layout.columns.len(), 0);
+        let cols = geometry::column_rects(scr.board, s.board.layout.columns.len(), 0);
         let ready = cols[2].rect;
         let y = ready.y + geometry::COLUMN_HEADER_H + geometry::CARD_H + 1;
         update(
@@ -975,7 +999,7 @@ mod tests {
                 y: gap,
             }),
         );
-        assert_eq!(s.view().col, 3);
+        assert_eq!(s.board.view().col, 3);
     }
 
     #[test]
@@ -1012,29 +1036,35 @@ mod tests {
         };
         update(&mut s, free());
         assert!(s.ws.free_tier, "found out by a sync after the board opened");
-        let said = s.status.take().expect("said").text;
+        let said = s.status.message.take().expect("said").text;
         assert!(said.contains("Free"), "{said}");
         update(&mut s, free());
-        assert_eq!(s.status, None, "once");
+        assert_eq!(s.status.message, None, "once");
     }
 
     #[test]
     fn brackets_in_planning_mode_show_the_next_iteration_in_planning_mode() {
         let mut s = state();
         keys(&mut s, "gp");
-        assert_eq!(s.milestone, Some(1));
+        assert_eq!(s.board.milestone, Some(1));
         keys(&mut s, "]");
-        assert_eq!(s.board, BoardKind::Planning, "] left planning mode");
-        assert_eq!(s.milestone, Some(2));
-        assert_eq!(s.layout.columns[1].title, "W47");
+        assert_eq!(s.board.kind, BoardKind::Planning, "] left planning mode");
+        assert_eq!(s.board.milestone, Some(2));
+        assert_eq!(s.board.layout.columns[1].title, "W47");
         assert_eq!(
-            s.status.as_ref().unwrap().text,
+            s.status.message.as_ref().unwrap().text,
             "planning: backlog → Datastores team - W47"
         );
         keys(&mut s, "[");
-        assert_eq!((s.board, s.milestone), (BoardKind::Planning, Some(1)));
+        assert_eq!(
+            (s.board.kind, s.board.milestone),
+            (BoardKind::Planning, Some(1))
+        );
         // The board itself still browses on the iteration board.
         keys(&mut s, "<Esc>1]");
-        assert_eq!((s.board, s.milestone), (BoardKind::Iteration, Some(2)));
+        assert_eq!(
+            (s.board.kind, s.board.milestone),
+            (BoardKind::Iteration, Some(2))
+        );
     }
 }

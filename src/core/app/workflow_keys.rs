@@ -9,8 +9,9 @@
 //! here waits on GitLab.
 
 use crate::core::app::action::Effect;
+use crate::core::app::bulk::act;
 use crate::core::app::command::Command;
-use crate::core::app::commit::{act, undo};
+use crate::core::app::commit::{reorder_edit, undo};
 use crate::core::app::new_issue::{self, DRAFT};
 use crate::core::app::picker::{PickItem, PickPurpose, PickValue, Picker};
 use crate::core::app::screens::Mode;
@@ -23,7 +24,7 @@ use crate::core::app::screens::problems;
 use crate::core::app::screens::replan;
 use crate::core::app::state::AppState;
 use crate::core::domain::board::{BoardKind, ColumnKind, SortMode};
-use crate::core::domain::edit::{self, Edit, Reorder};
+use crate::core::domain::edit::{self, Edit};
 use crate::core::domain::iteration;
 use crate::core::domain::model::{Issue, IssueId, IssueState, Milestone, MilestoneState};
 use crate::core::domain::workflow::{Intent, Placement};
@@ -43,12 +44,12 @@ pub fn board_action(state: &mut AppState, cmd: Command) -> Option<Vec<Effect>> {
         Command::SwitchProfile => open_profile_picker(state),
         Command::ShowNext => crate::core::app::screens::next::show_next(state),
         Command::QuickView => {
-            state.quick = state.quick.next(state.settings.saved_views.len());
+            state.board.quick = state.board.quick.next(state.settings.saved_views.len());
             state.relayout();
-            let n = state.layout.card_count();
-            state.info(format!(
+            let n = state.board.layout.card_count();
+            state.status.info(format!(
                 "view: {} ({n} cards)",
-                state.quick.name(&state.settings.saved_views)
+                state.board.quick.name(&state.settings.saved_views)
             ));
             Vec::new()
         }
@@ -61,7 +62,7 @@ pub fn board_action(state: &mut AppState, cmd: Command) -> Option<Vec<Effect>> {
                 milestone: None,
             };
             let shown = Issue {
-                milestone_id: state.milestone,
+                milestone_id: state.board.milestone,
                 ..edit::placeholder(0, &new, None, None)
             };
             open_milestone_picker(state, &shown, PickPurpose::Browse)
@@ -78,8 +79,8 @@ pub fn board_action(state: &mut AppState, cmd: Command) -> Option<Vec<Effect>> {
                 let id = i.id;
                 return card_action(state, cmd, id);
             }
-            None if is_workflow(cmd) => {
-                state.info("no card selected");
+            None if card_command(cmd).is_some() => {
+                state.status.info("no card selected");
                 Vec::new()
             }
             None => return None,
@@ -94,174 +95,181 @@ pub fn card_action(state: &mut AppState, cmd: Command, id: IssueId) -> Option<Ve
     if cmd == Command::Undo {
         return Some(undo(state));
     }
-    if !is_workflow(cmd) {
-        return None;
-    }
+    let on_card = card_command(cmd)?;
     let Some(issue) = state.ws.issue(id).cloned() else {
-        state.info("this issue is no longer in the cache");
+        state.status.info("this issue is no longer in the cache");
         return Some(Vec::new());
     };
     if issue.iid == 0 {
-        state.info("this issue is still being created on GitLab");
+        state
+            .status
+            .info("this issue is still being created on GitLab");
         return Some(Vec::new());
     }
-    let effects = match cmd {
-        Command::Take => take(state, &issue),
-        Command::Promote if state.board == BoardKind::Planning => match state.milestone {
-            Some(m) if issue.milestone_id != Some(m) => promote(state, &issue, m),
-            Some(_) => warn(state, "already in this iteration"),
-            None => warn(state, "no iteration to plan into"),
-        },
-        Command::Promote => match state.iteration.current {
-            Some(m) => promote(state, &issue, m),
-            None => warn(state, "the team has no current iteration to promote to"),
-        },
-        Command::PromotePick => open_milestone_picker(state, &issue, PickPurpose::Promote),
-        Command::PickMilestone => open_milestone_picker(state, &issue, PickPurpose::Milestone),
-        Command::MoveLaneLeft => move_lane(state, &issue, -1),
-        Command::MoveLaneRight => move_lane(state, &issue, 1),
-        Command::PickLane => open_lane_picker(state, &issue),
-        Command::MoveCardTop => reorder(state, &issue, i64::MIN / 4),
-        Command::MoveCardBottom => reorder(state, &issue, i64::MAX / 4),
-        Command::SetPriority(p) => act(state, &issue, Intent::Priority(p)),
-        Command::MoveCardUp => reorder(state, &issue, -1),
-        Command::MoveCardDown => reorder(state, &issue, 1),
-        Command::PickAssignees => open_member_picker(state, &issue),
-        Command::UnassignMe => unassign_me(state, &issue),
-        Command::Weight if state.ws.free_tier => {
-            return Some(warn(
-                state,
-                &format!(
-                    "{}: GitLab would drop it",
-                    crate::core::domain::workflow::FREE_NO_WEIGHT
-                ),
-            ));
-        }
-        Command::Weight => {
-            state.mode = Mode::Input(InputScreen {
-                purpose: InputPurpose::Weight,
-                issue: issue.id,
-                text: String::new(),
-            });
-            Vec::new()
-        }
-        Command::Comment if state.settings.editor => {
-            let header = format!(
-                "Comment on {} {}\nSave with nothing above the line to cancel.",
-                state.short_ref(&issue),
-                issue.title
-            );
-            vec![Effect::Compose {
-                issue: issue.id,
-                header,
-            }]
-        }
-        Command::Comment => {
-            state.mode = Mode::Input(InputScreen {
-                purpose: InputPurpose::Comment,
-                issue: issue.id,
-                text: String::new(),
-            });
-            Vec::new()
-        }
-        Command::CloseReopen if !state.marked.is_empty() => {
-            // Marked cards: closed, or reopened when the acting card is closed.
-            let n = crate::core::app::bulk::marked(state).len();
-            let (verb, to) = if issue.is_open() {
-                ("Close", IssueState::Closed)
-            } else {
-                ("Reopen", IssueState::Opened)
-            };
-            state.mode = Mode::Confirm(ConfirmScreen {
-                prompt: format!("{verb} the {n} marked issues? y/n"),
-                issue: issue.id,
-                edit: Box::new(Edit {
-                    state: Some(to),
-                    ..Edit::default()
-                }),
-                summary: format!("{n} issues {}", verb.to_lowercase()),
-                preview: None,
-                scroll: 0,
-            });
-            Vec::new()
-        }
-        Command::CloseReopen => {
-            let (verb, to) = if issue.is_open() {
-                ("Close", IssueState::Closed)
-            } else {
-                ("Reopen", IssueState::Opened)
-            };
-            let r = state.short_ref(&issue);
-            state.mode = Mode::Confirm(ConfirmScreen {
-                prompt: format!("{verb} {r} {}? y/n", issue.title),
-                issue: issue.id,
-                edit: Box::new(Edit {
-                    state: Some(to),
-                    ..Edit::default()
-                }),
-                summary: format!(
-                    "{r} {}",
-                    if to == IssueState::Closed {
-                        "closed"
-                    } else {
-                        "reopened"
-                    }
-                ),
-                preview: None,
-                scroll: 0,
-            });
-            Vec::new()
-        }
-        Command::OpenInBrowser => open_url(state, &issue.web_url.clone()),
-        Command::CopyUrl => {
-            state.info(format!("copied {}", issue.web_url));
-            vec![Effect::Copy(issue.web_url.clone())]
-        }
-        Command::Grab => {
-            if state.sort != SortMode::Manual {
-                return Some(warn(state, "grab works in board order: press s first"));
-            }
-            state.mode = Mode::Grab(GrabScreen {
-                original: Box::new(issue),
-            });
-            state.info("grabbed: hjkl carry the card, Enter drops it, Esc puts it back");
-            Vec::new()
-        }
-        _ => return None,
-    };
-    Some(effects)
+    Some(on_card(state, issue))
 }
 
-fn is_workflow(cmd: Command) -> bool {
-    matches!(
-        cmd,
-        Command::Take
-            | Command::Promote
-            | Command::PromotePick
-            | Command::PickMilestone
-            | Command::MoveLaneLeft
-            | Command::MoveLaneRight
-            | Command::PickLane
-            | Command::MoveCardUp
-            | Command::MoveCardDown
-            | Command::MoveCardTop
-            | Command::MoveCardBottom
-            | Command::SetPriority(_)
-            | Command::PickAssignees
-            | Command::UnassignMe
-            | Command::Weight
-            | Command::Comment
-            | Command::CloseReopen
-            | Command::OpenInBrowser
-            | Command::CopyUrl
-            | Command::Grab
-    )
+/// What a card action does to its card's issue.
+type OnCard = Box<dyn FnOnce(&mut AppState, Issue) -> Vec<Effect>>;
+
+/// The card actions, each with what it does to its card: the one list of
+/// them (a key on the board or in the detail pane raises them); `None`
+/// when `cmd` is not one.
+fn card_command(cmd: Command) -> Option<OnCard> {
+    Some(match cmd {
+        Command::Take => Box::new(|state, issue| take(state, &issue)),
+        Command::Promote => Box::new(|state, issue| promote_here(state, &issue)),
+        Command::PromotePick => {
+            Box::new(|state, issue| open_milestone_picker(state, &issue, PickPurpose::Promote))
+        }
+        Command::PickMilestone => {
+            Box::new(|state, issue| open_milestone_picker(state, &issue, PickPurpose::Milestone))
+        }
+        Command::MoveLaneLeft => Box::new(|state, issue| move_lane(state, &issue, -1)),
+        Command::MoveLaneRight => Box::new(|state, issue| move_lane(state, &issue, 1)),
+        Command::PickLane => Box::new(|state, issue| open_lane_picker(state, &issue)),
+        Command::MoveCardTop => Box::new(|state, issue| reorder(state, &issue, i64::MIN / 4)),
+        Command::MoveCardBottom => Box::new(|state, issue| reorder(state, &issue, i64::MAX / 4)),
+        Command::SetPriority(p) => {
+            Box::new(move |state, issue| act(state, &issue, Intent::Priority(p)))
+        }
+        Command::MoveCardUp => Box::new(|state, issue| reorder(state, &issue, -1)),
+        Command::MoveCardDown => Box::new(|state, issue| reorder(state, &issue, 1)),
+        Command::PickAssignees => Box::new(|state, issue| open_member_picker(state, &issue)),
+        Command::UnassignMe => Box::new(|state, issue| unassign_me(state, &issue)),
+        Command::Weight => Box::new(|state, issue| weight(state, &issue)),
+        Command::Comment => Box::new(|state, issue| comment(state, &issue)),
+        Command::CloseReopen => Box::new(|state, issue| close_reopen(state, &issue)),
+        Command::OpenInBrowser => Box::new(|state, issue| open_url(state, &issue.web_url)),
+        Command::CopyUrl => Box::new(|state, issue| {
+            state.status.info(format!("copied {}", issue.web_url));
+            vec![Effect::Copy(issue.web_url)]
+        }),
+        Command::Grab => Box::new(grab),
+        _ => return None,
+    })
+}
+
+/// `p`: into the iteration planning mode shows, else the current one.
+fn promote_here(state: &mut AppState, issue: &Issue) -> Vec<Effect> {
+    if state.board.kind == BoardKind::Planning {
+        return match state.board.milestone {
+            Some(m) if issue.milestone_id != Some(m) => promote(state, issue, m),
+            Some(_) => warn(state, "already in this iteration"),
+            None => warn(state, "no iteration to plan into"),
+        };
+    }
+    match state.board.iteration.current {
+        Some(m) => promote(state, issue, m),
+        None => warn(state, "the team has no current iteration to promote to"),
+    }
+}
+
+/// `w`: a prompt for the weight (GitLab Free drops weights).
+fn weight(state: &mut AppState, issue: &Issue) -> Vec<Effect> {
+    if state.ws.free_tier {
+        return warn(
+            state,
+            &format!(
+                "{}: GitLab would drop it",
+                crate::core::domain::workflow::FREE_NO_WEIGHT
+            ),
+        );
+    }
+    state.focus.mode = Mode::Input(InputScreen {
+        purpose: InputPurpose::Weight,
+        issue: issue.id,
+        text: String::new(),
+    });
+    Vec::new()
+}
+
+/// `c`: a comment written in `$EDITOR`, else in a prompt.
+fn comment(state: &mut AppState, issue: &Issue) -> Vec<Effect> {
+    if state.settings.editor {
+        let header = format!(
+            "Comment on {} {}\nSave with nothing above the line to cancel.",
+            state.short_ref(issue),
+            issue.title
+        );
+        return vec![Effect::Compose {
+            issue: issue.id,
+            header,
+        }];
+    }
+    state.focus.mode = Mode::Input(InputScreen {
+        purpose: InputPurpose::Comment,
+        issue: issue.id,
+        text: String::new(),
+    });
+    Vec::new()
+}
+
+/// `x`: close (or reopen) the issue, or the marked ones, once confirmed.
+fn close_reopen(state: &mut AppState, issue: &Issue) -> Vec<Effect> {
+    let (verb, to) = if issue.is_open() {
+        ("Close", IssueState::Closed)
+    } else {
+        ("Reopen", IssueState::Opened)
+    };
+    if !state.marked.is_empty() {
+        // Marked cards: closed, or reopened when the acting card is closed.
+        let n = crate::core::app::bulk::marked(state).len();
+        state.focus.mode = Mode::Confirm(ConfirmScreen {
+            prompt: format!("{verb} the {n} marked issues? y/n"),
+            issue: issue.id,
+            edit: Box::new(Edit {
+                state: Some(to),
+                ..Edit::default()
+            }),
+            summary: format!("{n} issues {}", verb.to_lowercase()),
+            preview: None,
+            scroll: 0,
+        });
+        return Vec::new();
+    }
+    let r = state.short_ref(issue);
+    state.focus.mode = Mode::Confirm(ConfirmScreen {
+        prompt: format!("{verb} {r} {}? y/n", issue.title),
+        issue: issue.id,
+        edit: Box::new(Edit {
+            state: Some(to),
+            ..Edit::default()
+        }),
+        summary: format!(
+            "{r} {}",
+            if to == IssueState::Closed {
+                "closed"
+            } else {
+                "reopened"
+            }
+        ),
+        preview: None,
+        scroll: 0,
+    });
+    Vec::new()
+}
+
+/// Space: pick the card up (in board order only).
+fn grab(state: &mut AppState, issue: Issue) -> Vec<Effect> {
+    if state.board.sort != SortMode::Manual {
+        return warn(state, "grab works in board order: press s first");
+    }
+    state.focus.mode = Mode::Grab(GrabScreen {
+        original: Box::new(issue),
+    });
+    state
+        .status
+        .info("grabbed: hjkl carry the card, Enter drops it, Esc puts it back");
+    Vec::new()
 }
 
 /// `gw`: the config's profiles to switch to.
 fn open_profile_picker(state: &mut AppState) -> Vec<Effect> {
     if state.settings.profiles.is_empty() {
-        state.info("one profile only: [profiles.NAME] in the config adds others");
+        state
+            .status
+            .info("one profile only: [profiles.NAME] in the config adds others");
         return Vec::new();
     }
     let mut items = vec![PickItem {
@@ -284,7 +292,7 @@ fn open_profile_picker(state: &mut AppState) -> Vec<Effect> {
             value: PickValue::Profile(Some(p.clone())),
         });
     }
-    state.mode = Mode::Picker(Box::new(Picker::new(
+    state.focus.mode = Mode::Picker(Box::new(Picker::new(
         PickPurpose::Profile,
         "Switch to profile",
         0,
@@ -297,10 +305,12 @@ fn open_profile_picker(state: &mut AppState) -> Vec<Effect> {
 /// (to open elsewhere).
 pub fn open_url(state: &mut AppState, url: &str) -> Vec<Effect> {
     if state.settings.browser {
-        state.info(format!("opening {url}"));
+        state.status.info(format!("opening {url}"));
         vec![Effect::OpenUrl(url.to_owned())]
     } else {
-        state.info(format!("no browser here: {url} (y copies it)"));
+        state
+            .status
+            .info(format!("no browser here: {url} (y copies it)"));
         Vec::new()
     }
 }
@@ -325,7 +335,7 @@ pub fn open_choice(state: &mut AppState, issue: &Issue) -> Option<Vec<Effect>> {
             value: PickValue::Url(m.web_url.clone()),
         });
     }
-    state.mode = Mode::Picker(Box::new(Picker::new(
+    state.focus.mode = Mode::Picker(Box::new(Picker::new(
         PickPurpose::Open,
         "Open",
         issue.id,
@@ -343,14 +353,16 @@ fn subject(state: &AppState, issue: &Issue) -> String {
 }
 
 fn warn(state: &mut AppState, text: &str) -> Vec<Effect> {
-    state.warn(text);
+    state.status.warn(text);
     Vec::new()
 }
 
 fn me(state: &mut AppState) -> Option<u64> {
     let me = state.ws.me.as_ref().map(|u| u.id);
     if me.is_none() {
-        state.warn("who you are is not known yet: wait for the first sync");
+        state
+            .status
+            .warn("who you are is not known yet: wait for the first sync");
     }
     me
 }
@@ -369,7 +381,7 @@ pub(crate) fn promote(state: &mut AppState, issue: &Issue, milestone: u64) -> Ve
 /// The lane column `delta` steps from the selected one (iteration board),
 /// or the neighbouring lane in the configured order (backlog).
 fn move_lane(state: &mut AppState, issue: &Issue, delta: i64) -> Vec<Effect> {
-    if state.board == BoardKind::Planning {
+    if state.board.kind == BoardKind::Planning {
         return warn(
             state,
             "in planning mode p promotes; lanes move on the iteration board",
@@ -378,7 +390,12 @@ fn move_lane(state: &mut AppState, issue: &Issue, delta: i64) -> Vec<Effect> {
     // Out of Closed to the left: reopened in the lane it has (a closed Done
     // issue goes back to Done, not to whatever lane is left of Closed).
     let in_closed = matches!(
-        state.layout.columns.get(state.view().col).map(|c| &c.kind),
+        state
+            .board
+            .layout
+            .columns
+            .get(state.board.view().col)
+            .map(|c| &c.kind),
         Some(ColumnKind::Closed)
     );
     if in_closed && delta < 0 && !issue.is_open() {
@@ -391,12 +408,12 @@ fn move_lane(state: &mut AppState, issue: &Issue, delta: i64) -> Vec<Effect> {
             return act(state, issue, Intent::Reopen);
         }
     }
-    let target = match state.board {
+    let target = match state.board.kind {
         BoardKind::Planning => return Vec::new(),
         BoardKind::Iteration => {
-            let ncols = state.layout.columns.len();
-            match crate::core::domain::num::step(state.view().col, delta, ncols)
-                .and_then(|col| state.layout.columns.get(col))
+            let ncols = state.board.layout.columns.len();
+            match crate::core::domain::num::step(state.board.view().col, delta, ncols)
+                .and_then(|col| state.board.layout.columns.get(col))
             {
                 Some(c) => c.kind.clone(),
                 None => return warn(state, "no lane further that way"),
@@ -405,7 +422,13 @@ fn move_lane(state: &mut AppState, issue: &Issue, delta: i64) -> Vec<Effect> {
         BoardKind::Backlog => {
             let lanes = &state.team.lanes;
             // The column's lane (Triage, or Ready with no milestone).
-            let col = match state.layout.columns.get(state.view().col).map(|c| &c.kind) {
+            let col = match state
+                .board
+                .layout
+                .columns
+                .get(state.board.view().col)
+                .map(|c| &c.kind)
+            {
                 Some(ColumnKind::Lane(l)) => l.clone(),
                 _ => state.team.backlog_lane.clone(),
             };
@@ -435,7 +458,7 @@ pub(crate) fn to_column(state: &mut AppState, issue: &Issue, target: &ColumnKind
                 match crate::core::domain::workflow::plan(&ctx, issue, &r, &Intent::ToClosed) {
                     Ok(p) => p,
                     Err(crate::core::domain::workflow::Refusal::NothingToChange) => {
-                        state.info(format!("nothing to change: {r}"));
+                        state.status.info(format!("nothing to change: {r}"));
                         return Vec::new();
                     }
                     Err(
@@ -443,7 +466,7 @@ pub(crate) fn to_column(state: &mut AppState, issue: &Issue, target: &ColumnKind
                         | crate::core::domain::workflow::Refusal::Unsupported(why),
                     ) => return warn(state, &why),
                 };
-            state.mode = Mode::Confirm(ConfirmScreen {
+            state.focus.mode = Mode::Confirm(ConfirmScreen {
                 // The question first: a narrow screen cuts the title.
                 prompt: format!(
                     "Close {r} and remove its lane label, as the board does? y/n · {}",
@@ -461,7 +484,7 @@ pub(crate) fn to_column(state: &mut AppState, issue: &Issue, target: &ColumnKind
 }
 
 fn reorder(state: &mut AppState, issue: &Issue, delta: i64) -> Vec<Effect> {
-    if state.sort != SortMode::Manual {
+    if state.board.sort != SortMode::Manual {
         return warn(state, "reordering works in board order: press s first");
     }
     let Some((e, pos)) = reorder_edit(state, issue.id, delta) else {
@@ -489,45 +512,6 @@ fn reorder(state: &mut AppState, issue: &Issue, delta: i64) -> Vec<Effect> {
         how,
     };
     crate::core::app::commit::act_together(state, issue, &[intent], Some(pos))
-}
-
-/// The reorder that moves `id` one card up or down in the selected column,
-/// and its new local position.
-pub(crate) fn reorder_edit(state: &AppState, id: IssueId, delta: i64) -> Option<(Edit, i64)> {
-    let col = state.layout.columns.get(state.view().col)?;
-    let row = col.cards.iter().position(|c| c.id == id)?;
-    let card = |r: Option<usize>| {
-        r.and_then(|r| col.cards.get(r))
-            .and_then(|c| c.issue(&state.ws))
-    };
-    // Moving up: between row-2 and row-1; down: between row+1 and row+2.
-    let last = col.cards.len().saturating_sub(1);
-    let (above, below) = if delta == i64::MIN / 4 {
-        // To the top.
-        if row == 0 {
-            return None;
-        }
-        (None, Some(card(Some(0))?))
-    } else if delta == i64::MAX / 4 {
-        // To the bottom.
-        if row == last {
-            return None;
-        }
-        (Some(card(Some(last))?), None)
-    } else if delta < 0 {
-        (card(row.checked_sub(2)), Some(card(row.checked_sub(1))?))
-    } else {
-        (Some(card(row.checked_add(1))?), card(row.checked_add(2)))
-    };
-    let pos = edit::position_between(above.map(|i| i.position), below.map(|i| i.position));
-    let e = Edit {
-        reorder: Some(Reorder {
-            after: above.map(|i| i.id),
-            before: below.map(|i| i.id),
-        }),
-        ..Edit::default()
-    };
-    Some((e, pos))
 }
 
 fn unassign_me(state: &mut AppState, issue: &Issue) -> Vec<Effect> {
@@ -567,7 +551,7 @@ fn open_lane_picker(state: &mut AppState, issue: &Issue) -> Vec<Effect> {
         value: PickValue::Lane(None),
     });
     let title = format!("Move {} to lane", subject(state, issue));
-    state.mode = Mode::Picker(Box::new(Picker::new(
+    state.focus.mode = Mode::Picker(Box::new(Picker::new(
         PickPurpose::Lane,
         title,
         issue.id,
@@ -577,8 +561,8 @@ fn open_lane_picker(state: &mut AppState, issue: &Issue) -> Vec<Effect> {
 }
 
 fn open_milestone_picker(state: &mut AppState, issue: &Issue, purpose: PickPurpose) -> Vec<Effect> {
-    let cur = state.iteration.current;
-    let next = state.iteration.next;
+    let cur = state.board.iteration.current;
+    let next = state.board.iteration.next;
     // Only what GitLab lets this issue hold (its project's and its groups').
     let project = issue.project_path();
     let mut open: Vec<&Milestone> = state
@@ -640,7 +624,7 @@ fn open_milestone_picker(state: &mut AppState, issue: &Issue, purpose: PickPurpo
         PickPurpose::Browse => "Show milestone".to_owned(),
         _ => format!("Milestone of {r}"),
     };
-    state.mode = Mode::Picker(Box::new(Picker::new(purpose, title, issue.id, items)));
+    state.focus.mode = Mode::Picker(Box::new(Picker::new(purpose, title, issue.id, items)));
     Vec::new()
 }
 
@@ -680,7 +664,7 @@ fn open_member_picker(state: &mut AppState, issue: &Issue) -> Vec<Effect> {
             p.selected.insert(n);
         }
     }
-    state.mode = Mode::Picker(Box::new(p));
+    state.focus.mode = Mode::Picker(Box::new(p));
     Vec::new()
 }
 
@@ -700,7 +684,7 @@ pub fn on_composed(
     // The adapter kept only what the user wrote (`compose::written`).
     let body = body.trim().to_owned();
     if body.is_empty() {
-        state.info("empty comment: nothing sent");
+        state.status.info("empty comment: nothing sent");
         return Vec::new();
     }
     let Some(i) = state.ws.issue(issue).cloned() else {
@@ -714,8 +698,9 @@ mod tests {
     use super::*;
     use crate::core::app::action::{Action, StoreUpdate};
     use crate::core::app::screens::detail::DetailScreen;
-    use crate::core::app::state::Severity;
+    use crate::core::app::status::Severity;
     use crate::core::app::update::update;
+    use crate::core::domain::edit::Reorder;
     use crate::core::testing::{col_title, enqueued, keys, saved, sel, state, user};
 
     #[test]
@@ -759,7 +744,7 @@ mod tests {
         assert_eq!(c.edit.milestone, Some(Some(1)));
         assert_eq!(c.edit.add_labels, vec!["workflow-infra::Ready"]);
         assert_eq!(c.edit.remove_labels, vec!["workflow-infra::Triage"]);
-        assert_eq!(s.layout.card_count(), 0, "it left the backlog");
+        assert_eq!(s.board.layout.card_count(), 0, "it left the backlog");
     }
 
     #[test]
@@ -778,7 +763,7 @@ mod tests {
         assert_eq!(col_title(&s), "Cancelled");
         let fx = keys(&mut s, "L");
         assert!(enqueued(&fx).is_empty());
-        assert!(matches!(s.mode, Mode::Confirm(ConfirmScreen { .. })));
+        assert!(matches!(s.focus.mode, Mode::Confirm(ConfirmScreen { .. })));
         let fx = keys(&mut s, "y");
         // As GitLab's board: closed, and the lane label removed.
         assert_eq!(enqueued(&fx)[0].edit.state, Some(IssueState::Closed));
@@ -818,7 +803,11 @@ mod tests {
     fn reorder_goes_between_the_new_neighbours() {
         let mut s = state();
         keys(&mut s, "lljj");
-        let ids: Vec<u64> = s.layout.columns[2].cards.iter().map(|c| c.id).collect();
+        let ids: Vec<u64> = s.board.layout.columns[2]
+            .cards
+            .iter()
+            .map(|c| c.id)
+            .collect();
         assert_eq!(ids, vec![1, 3, 5]);
         let fx = keys(&mut s, "K");
         let c = enqueued(&fx)[0];
@@ -829,7 +818,11 @@ mod tests {
                 before: Some(3)
             })
         );
-        let ids: Vec<u64> = s.layout.columns[2].cards.iter().map(|c| c.id).collect();
+        let ids: Vec<u64> = s.board.layout.columns[2]
+            .cards
+            .iter()
+            .map(|c| c.id)
+            .collect();
         assert_eq!(ids, vec![1, 5, 3]);
         assert_eq!(sel(&s).id, 5);
         let fx = keys(&mut s, "K");
@@ -841,7 +834,10 @@ mod tests {
             })
         );
         keys(&mut s, "K");
-        assert_eq!(s.status.as_ref().unwrap().text, "already at the top");
+        assert_eq!(
+            s.status.message.as_ref().unwrap().text,
+            "already at the top"
+        );
         // Undo puts it back between its old neighbours.
         let fx = keys(&mut s, "u");
         assert_eq!(
@@ -894,7 +890,10 @@ mod tests {
             })
         );
         keys(&mut s, "T");
-        assert_eq!(s.status.as_ref().unwrap().text, "already at the top");
+        assert_eq!(
+            s.status.message.as_ref().unwrap().text,
+            "already at the top"
+        );
     }
 
     #[test]
@@ -936,7 +935,10 @@ mod tests {
             },
         );
         assert!(fx.is_empty());
-        assert_eq!(s.status.as_ref().unwrap().severity, Severity::Warning);
+        assert_eq!(
+            s.status.message.as_ref().unwrap().severity,
+            Severity::Warning
+        );
     }
 
     #[test]
@@ -951,7 +953,7 @@ mod tests {
         keys(&mut s, "hello<Enter>");
         let fx = keys(&mut s, "u");
         assert!(fx.is_empty());
-        let msg = &s.status.as_ref().unwrap().text;
+        let msg = &s.status.message.as_ref().unwrap().text;
         assert!(
             msg.contains("cannot be undone") && msg.contains("u again undoes"),
             "{msg}"
@@ -962,7 +964,7 @@ mod tests {
         assert_eq!(undo[0].issue, moved);
         assert_eq!(undo[0].edit.add_labels, vec!["workflow-infra::Ready"]);
         assert_eq!(keys(&mut s, "u"), Vec::new());
-        assert_eq!(s.status.as_ref().unwrap().text, "nothing to undo");
+        assert_eq!(s.status.message.as_ref().unwrap().text, "nothing to undo");
     }
 
     #[test]
@@ -971,35 +973,39 @@ mod tests {
         s.ws.issues[0].assignees = vec![user(7, "zoe", "Zoë Müller")];
         s.relayout();
         keys(&mut s, "f");
-        assert_eq!(s.quick, crate::core::app::state::QuickFilter::Mine);
-        assert_eq!(s.layout.card_count(), 1);
+        assert_eq!(
+            s.board.quick,
+            crate::core::app::screens::board::QuickFilter::Mine
+        );
+        assert_eq!(s.board.layout.card_count(), 1);
         keys(&mut s, "f");
-        assert_eq!(s.layout.card_count(), 5, "unassigned");
+        assert_eq!(s.board.layout.card_count(), 5, "unassigned");
         keys(&mut s, "fff");
-        assert_eq!(s.layout.card_count(), 6, "back to all");
+        assert_eq!(s.board.layout.card_count(), 6, "back to all");
         keys(&mut s, "gm");
-        assert!(matches!(s.mode, Mode::Picker(_)));
+        assert!(matches!(s.focus.mode, Mode::Picker(_)));
         keys(&mut s, "W47<Enter>");
-        assert_eq!(s.milestone, Some(2));
-        assert_eq!(s.followed, None, "browsing only");
+        assert_eq!(s.board.milestone, Some(2));
+        assert_eq!(s.board.followed, None, "browsing only");
     }
 
     #[test]
     fn planning_mode_promotes_into_the_shown_iteration() {
         let mut s = state();
         keys(&mut s, "]");
-        assert_eq!(s.milestone, Some(2));
+        assert_eq!(s.board.milestone, Some(2));
         keys(&mut s, "gp");
-        assert_eq!(s.board, BoardKind::Planning);
+        assert_eq!(s.board.kind, BoardKind::Planning);
         assert_eq!(
-            s.layout
+            s.board
+                .layout
                 .columns
                 .iter()
                 .map(|c| c.title.as_str())
                 .collect::<Vec<_>>(),
             vec!["Triage", "W47"]
         );
-        assert_eq!(s.layout.columns[0].cards.len(), 1);
+        assert_eq!(s.board.layout.columns[0].cards.len(), 1);
         let fx = keys(&mut s, "p");
         let c = enqueued(&fx)[0];
         assert_eq!(
@@ -1007,7 +1013,7 @@ mod tests {
             Some(Some(2)),
             "into the iteration shown, not the current one"
         );
-        assert_eq!(s.layout.columns[1].cards.len(), 1);
+        assert_eq!(s.board.layout.columns[1].cards.len(), 1);
         assert_eq!(col_title(&s), "W47", "the selection followed the card");
     }
 
@@ -1056,13 +1062,13 @@ mod tests {
     #[test]
     fn the_demo_changes_locally_and_sends_nothing() {
         let mut s = state();
-        s.sync.enabled = false;
+        s.session.sync.enabled = false;
         keys(&mut s, "ll");
         let fx = keys(&mut s, "t");
         assert!(enqueued(&fx).is_empty());
         assert!(s.changes.pending.is_empty());
         assert_eq!(col_title(&s), "In Progress");
-        assert!(s.status.as_ref().unwrap().text.contains("not sent"));
+        assert!(s.status.message.as_ref().unwrap().text.contains("not sent"));
     }
 
     /// A Triage card moved on with `L` stays on the backlog board, in its
@@ -1085,7 +1091,7 @@ mod tests {
             enqueued(&fx)[0].edit.add_labels,
             vec!["workflow-infra::In Progress"]
         );
-        let said = &s.status.as_ref().unwrap().text;
+        let said = &s.status.message.as_ref().unwrap().text;
         assert!(
             said.contains("on neither board: no milestone (gi fixes"),
             "{said}"
@@ -1107,7 +1113,7 @@ mod tests {
         let url = sel(&s).web_url.clone();
         assert!(keys(&mut s, "o").is_empty());
         assert_eq!(
-            s.status.as_ref().unwrap().text,
+            s.status.message.as_ref().unwrap().text,
             format!("no browser here: {url} (y copies it)")
         );
         s.settings.browser = true;
@@ -1149,8 +1155,8 @@ mod tests {
         );
         keys(&mut s, "<Enter>");
         assert!(keys(&mut s, "o").is_empty());
-        let Mode::Picker(p) = &s.mode else {
-            panic!("{:?}", s.mode)
+        let Mode::Picker(p) = &s.focus.mode else {
+            panic!("{:?}", s.focus.mode)
         };
         let labels: Vec<&str> = p.items.iter().map(|i| i.label.as_str()).collect();
         assert_eq!(labels.len(), 2);
@@ -1162,7 +1168,7 @@ mod tests {
             )]
         );
         assert!(
-            matches!(s.mode, Mode::Detail(DetailScreen { .. })),
+            matches!(s.focus.mode, Mode::Detail(DetailScreen { .. })),
             "back to the pane"
         );
         // Without a browser, the address is said.
@@ -1170,7 +1176,7 @@ mod tests {
         keys(&mut s, "o");
         assert!(keys(&mut s, "42<Enter>").is_empty());
         assert!(
-            s.status.as_ref().unwrap().text.contains(
+            s.status.message.as_ref().unwrap().text.contains(
                 "no browser here: https://gitlab.example.com/grp/alpha/-/merge_requests/42"
             )
         );
@@ -1182,10 +1188,16 @@ mod tests {
         let mut s = state();
         keys(&mut s, "lljj");
         keys(&mut s, "T");
-        assert_eq!(s.status.as_ref().unwrap().text, "#104 moved to the top");
+        assert_eq!(
+            s.status.message.as_ref().unwrap().text,
+            "#104 moved to the top"
+        );
         keys(&mut s, "B");
-        assert_eq!(s.status.as_ref().unwrap().text, "#104 moved to the bottom");
+        assert_eq!(
+            s.status.message.as_ref().unwrap().text,
+            "#104 moved to the bottom"
+        );
         keys(&mut s, "K");
-        assert_eq!(s.status.as_ref().unwrap().text, "#104 moved up");
+        assert_eq!(s.status.message.as_ref().unwrap().text, "#104 moved up");
     }
 }

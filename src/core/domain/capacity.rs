@@ -180,7 +180,7 @@ mod tests {
     use crate::core::testing::{keys, state};
 
     fn shown(s: &crate::core::app::state::AppState) -> u32 {
-        committed_weight(&s.ws, &s.team, s.milestone.unwrap())
+        committed_weight(&s.ws, &s.team, s.board.milestone.unwrap())
     }
 
     fn day(s: &str) -> NaiveDate {

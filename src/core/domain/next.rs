@@ -538,7 +538,7 @@ mod tests {
     #[test]
     fn priorities_then_ready_then_backlog_blocked_left_out() {
         let mut s = state();
-        let cur = s.iteration.current.unwrap();
+        let cur = s.board.iteration.current.unwrap();
         let me = user(7, "zoe", "Zoë");
         s.ws.me = Some(me.clone());
         // Ready: 100, 102, 104; make 102 mine, 104 blocked.
@@ -593,7 +593,7 @@ mod tests {
     fn someone_elses_open_merge_request_marks_the_issue_and_take_skips_it() {
         use crate::core::domain::merge_requests::{MergeRequest, MrState};
         let mut s = state();
-        let cur = s.iteration.current.unwrap();
+        let cur = s.board.iteration.current.unwrap();
         let me = user(7, "zoe", "Zoë");
         s.ws.me = Some(me.clone());
         let id_of = |s: &crate::core::app::state::AppState, iid| {
@@ -649,7 +649,7 @@ mod tests {
         let mut s = state();
         crate::core::testing::keys(&mut s, "gn");
         assert!(matches!(
-            s.mode,
+            s.focus.mode,
             crate::core::app::screens::Mode::Next(NextScreen { cursor: 0 })
         ));
         let lines = board_lines(&s, 0);
@@ -674,11 +674,12 @@ mod tests {
     #[test]
     fn an_issue_opened_from_gn_loads_its_comments_as_from_a_card() {
         let mut s = state();
-        s.sync.enabled = true;
+        s.session.sync.enabled = true;
         crate::core::testing::keys(&mut s, "gn");
         let fx = crate::core::testing::keys(&mut s, "<Enter>");
-        let crate::core::app::screens::Mode::Detail(DetailScreen { issue, .. }) = s.mode else {
-            panic!("{:?}", s.mode);
+        let crate::core::app::screens::Mode::Detail(DetailScreen { issue, .. }) = s.focus.mode
+        else {
+            panic!("{:?}", s.focus.mode);
         };
         assert!(
             fx.iter().any(|e| matches!(
@@ -692,7 +693,7 @@ mod tests {
     #[test]
     fn closed_and_other_iteration_issues_in_the_priorities() {
         let mut s = state();
-        let cur = s.iteration.current.unwrap();
+        let cur = s.board.iteration.current.unwrap();
         // 100 closed; 150 (the backlog, no milestone) another iteration's.
         for i in s.ws.issues.iter_mut() {
             if i.iid == 100 {
@@ -723,7 +724,7 @@ mod tests {
     #[test]
     fn without_a_planning_issue_the_ready_lane_leads() {
         let s = state();
-        let n = next(&s.ws, &s.team, s.iteration.current, 5);
+        let n = next(&s.ws, &s.team, s.board.iteration.current, 5);
         assert!(n.planning_issue.is_none() && n.priorities.is_empty());
         let (first, group) = n.first(s.ws.me.as_ref()).unwrap();
         assert_eq!(group, Group::Ready);

@@ -15,12 +15,13 @@ use crate::core::planning;
 fn milestone(state: &mut AppState) -> Option<Milestone> {
     let m = state.shown_milestone().cloned().or_else(|| {
         state
+            .board
             .iteration
             .current
             .and_then(|id| state.ws.milestone(id).cloned())
     });
     if m.is_none() {
-        state.warn("no milestone shown");
+        state.status.warn("no milestone shown");
     }
     m
 }
@@ -32,7 +33,7 @@ pub(crate) fn planning_issue(state: &mut AppState) -> Vec<Effect> {
     };
     let found = planning::template::find(&state.ws, &state.team, &m).map(|i| i.id);
     match found {
-        Some(issue) => crate::core::app::panes::open_detail(state, issue),
+        Some(issue) => crate::core::app::screens::detail::open_detail(state, issue),
         None => offer_to_create(state, &m),
     }
 }
@@ -77,7 +78,7 @@ pub fn new_planning_issue(
 
 fn offer_to_create(state: &mut AppState, m: &Milestone) -> Vec<Effect> {
     let Some(project) = project_for(state, m) else {
-        state.warn(format!(
+        state.status.warn(format!(
             "no planning issue for {}, and no project to create it in: set planning_project in the config",
             m.title
         ));
@@ -100,7 +101,7 @@ fn offer_to_create(state: &mut AppState, m: &Milestone) -> Vec<Effect> {
     ) {
         Ok(n) => n,
         Err(e) => {
-            state.warn(format!("planning_template: {e}"));
+            state.status.warn(format!("planning_template: {e}"));
             return Vec::new();
         }
     };
@@ -109,7 +110,7 @@ fn offer_to_create(state: &mut AppState, m: &Milestone) -> Vec<Effect> {
         .ws
         .project(project)
         .map_or(String::new(), |p| p.path.clone());
-    state.mode = Mode::Confirm(ConfirmScreen {
+    state.focus.mode = Mode::Confirm(ConfirmScreen {
         prompt: format!(
             "No planning issue for {}: create \"{title}\" in {path}? y/n (j/k scroll)",
             m.title
@@ -140,17 +141,22 @@ pub(crate) fn write_summary(state: &mut AppState) -> Vec<Effect> {
     };
     // How the last iterations went, from the cached events: the same
     // computation as `glboard planning summary` (issue #29).
-    summary.previous =
-        crate::core::domain::insights::past_figures_of(&state.ws, &state.team, state.instant());
-    let block = planning::summary::markdown(&summary, state.today);
+    summary.previous = crate::core::domain::insights::past_figures_of(
+        &state.ws,
+        &state.team,
+        state.session.instant(),
+    );
+    let block = planning::summary::markdown(&summary, state.session.today);
     // Spliced into GitLab's text as it is (only what is shown is sanitized).
     let text = planning::summary::splice(issue.raw_description(), &block);
     let name = state.short_ref(&issue);
     if text == issue.raw_description() {
-        state.info(format!("{name}: the summary there is up to date"));
+        state
+            .status
+            .info(format!("{name}: the summary there is up to date"));
         return Vec::new();
     }
-    state.mode = Mode::Confirm(ConfirmScreen {
+    state.focus.mode = Mode::Confirm(ConfirmScreen {
         prompt: format!("Write this summary into {name}? y/n (j/k scroll)"),
         issue: issue.id,
         edit: Box::new(Edit {
@@ -181,6 +187,7 @@ mod tests {
         keys(&mut s, "i");
         assert!(
             s.status
+                .message
                 .as_ref()
                 .unwrap()
                 .text
@@ -189,8 +196,8 @@ mod tests {
         // With a project: offered, its text shown first; n keeps nothing.
         s.settings.planning_setup.project = Some(s.ws.projects[0].path.clone());
         keys(&mut s, "i");
-        let Mode::Confirm(ConfirmScreen { preview, edit, .. }) = &s.mode else {
-            panic!("{:?}", s.mode);
+        let Mode::Confirm(ConfirmScreen { preview, edit, .. }) = &s.focus.mode else {
+            panic!("{:?}", s.focus.mode);
         };
         assert!(preview.as_ref().unwrap().contains("Priorities"));
         assert!(edit.create.is_some());
@@ -218,14 +225,14 @@ mod tests {
         s.ws.issues.push(p);
         keys(&mut s, "i");
         assert!(matches!(
-            s.mode,
+            s.focus.mode,
             Mode::Detail(DetailScreen { issue: 60, .. })
         ));
         // S from there: the summary shown, then written as a description
         // change that knows what it replaces; back in the pane after.
         keys(&mut s, "S");
-        let Mode::Confirm(ConfirmScreen { preview, .. }) = &s.mode else {
-            panic!("{:?}", s.mode);
+        let Mode::Confirm(ConfirmScreen { preview, .. }) = &s.focus.mode else {
+            panic!("{:?}", s.focus.mode);
         };
         assert!(preview.as_ref().unwrap().contains("Planning summary"));
         let fx = keys(&mut s, "y");
@@ -234,7 +241,7 @@ mod tests {
         assert!(d.text.contains("<!-- glboard:summary -->"));
         assert_eq!(d.before, "");
         assert!(matches!(
-            s.mode,
+            s.focus.mode,
             Mode::Detail(DetailScreen { issue: 60, .. })
         ));
     }

@@ -518,7 +518,7 @@ mod tests {
     #[test]
     fn the_summary_lists_lanes_people_capacity_and_what_needs_attention() {
         let mut s = state();
-        let m = s.milestone.unwrap();
+        let m = s.board.milestone.unwrap();
         s.team.capacity.insert("ada".into(), 10);
         for i in s.ws.issues.iter_mut() {
             if i.milestone_id == Some(m) {
@@ -552,7 +552,7 @@ mod tests {
     #[test]
     fn the_planning_issue_is_not_counted_in_its_own_summary() {
         let mut s = state();
-        let m = s.milestone.unwrap();
+        let m = s.board.milestone.unwrap();
         let before = summary(&s.ws, &s.team, m).unwrap();
         let title = s.ws.milestone(m).unwrap().title.clone();
         let mut planning =

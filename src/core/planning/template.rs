@@ -212,10 +212,13 @@ mod tests {
         let mut s = state();
         s.team.capacity.insert("ada".into(), 8);
         let cur =
-            s.ws.milestone(s.iteration.current.unwrap())
+            s.ws.milestone(s.board.iteration.current.unwrap())
                 .unwrap()
                 .clone();
-        let next = s.ws.milestone(s.iteration.next.unwrap()).unwrap().clone();
+        let next =
+            s.ws.milestone(s.board.iteration.next.unwrap())
+                .unwrap()
+                .clone();
         let text = fill(BUILT_IN, &s.ws, &s.team, &next, Some(&cur)).unwrap();
         for p in PLACEHOLDERS {
             assert!(!text.contains(&format!("{{{p}}}")), "{p} left in {text}");
@@ -229,7 +232,10 @@ mod tests {
     #[test]
     fn a_template_with_an_unknown_placeholder_names_its_line() {
         let s = state();
-        let next = s.ws.milestone(s.iteration.next.unwrap()).unwrap().clone();
+        let next =
+            s.ws.milestone(s.board.iteration.next.unwrap())
+                .unwrap()
+                .clone();
         let err = fill("a\nb {milstone}\n", &s.ws, &s.team, &next, None).unwrap_err();
         assert!(
             err.starts_with("line 2: unknown placeholder {milstone}"),

@@ -6,7 +6,8 @@ use ratatui::style::Style;
 
 use super::{put, trect};
 use crate::core::app::geometry::{self, Rect, cells};
-use crate::core::app::state::{AppState, Severity};
+use crate::core::app::state::AppState;
+use crate::core::app::status::Severity;
 use crate::core::domain::board::{BoardKind, Card};
 use crate::core::domain::text;
 use crate::tui::theme::Theme;
@@ -24,13 +25,13 @@ impl super::Draw for crate::core::app::screens::board::BoardScreen {
 }
 
 pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
-    let v = state.view();
-    let ncols = state.layout.columns.len();
+    let v = state.board.view();
+    let ncols = state.board.layout.columns.len();
     let rects = geometry::column_rects(r, ncols, v.col_offset);
     let per_col = geometry::cards_per_column(r.h);
     let last_visible = rects.last().map_or(0, |c| c.index);
     for cr in &rects {
-        let Some(col) = state.layout.columns.get(cr.index) else {
+        let Some(col) = state.board.layout.columns.get(cr.index) else {
             continue;
         };
         let selected_col = cr.index == v.col;
@@ -83,7 +84,7 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
             room.saturating_sub((x - start) as usize),
             &count,
             if over {
-                theme.severity(crate::core::app::state::Severity::Warning)
+                theme.severity(crate::core::app::status::Severity::Warning)
             } else {
                 theme.dim()
             },
@@ -200,7 +201,7 @@ fn draw_card(
         marks.push_str(glyph);
     }
     // Changed since you last looked (gc lists how).
-    if state.last_look.as_ref().is_some_and(|(_, before)| {
+    if state.board.last_look.as_ref().is_some_and(|(_, before)| {
         crate::core::domain::since::is_changed(before, &state.team, issue)
     }) {
         marks.push_str(" ✦");
@@ -250,9 +251,12 @@ fn draw_card(
     let mut segments: Vec<(String, Style)> = Vec::new();
     // How long it has sat in its lane; past the lane's [aging] days a
     // warning (with `!`, which shows without colour too).
-    if let Some(age) =
-        crate::core::domain::insights::card_age(&state.ws, &state.team, issue, state.instant())
-    {
+    if let Some(age) = crate::core::domain::insights::card_age(
+        &state.ws,
+        &state.team,
+        issue,
+        state.session.instant(),
+    ) {
         let t = crate::core::domain::insights::age_text(age.days);
         segments.push(if age.warning {
             (format!("{t}!"), theme.severity(Severity::Warning))
@@ -260,7 +264,7 @@ fn draw_card(
             (t, theme.dim())
         });
     }
-    if state.board == BoardKind::Iteration {
+    if state.board.kind == BoardKind::Iteration {
         let carried = state.ws.carried_over(&state.team, issue);
         if carried > 0 {
             segments.push((format!("↻{carried}"), theme.flag()));
@@ -269,7 +273,7 @@ fn draw_card(
     if let Some(due) = issue.marks.due_date
         && issue.is_open()
     {
-        let days = (due - state.today).num_days();
+        let days = (due - state.session.today).num_days();
         let (t, style) = match days {
             d if d < 0 => (format!("overdue {}d", -d), theme.flag()),
             0 => ("due today".to_owned(), theme.flag()),
@@ -337,7 +341,7 @@ fn merge_request_style(
     mrs: &[&crate::core::domain::merge_requests::MergeRequest],
     theme: &Theme,
 ) -> Style {
-    use crate::core::app::state::Severity;
+    use crate::core::app::status::Severity;
     use crate::core::domain::merge_requests::{MrState, PipelineKind, pipeline_kind};
     match mrs.first() {
         Some(m) if m.state == MrState::Opened && !m.draft => match pipeline_kind(m.pipeline) {
@@ -353,18 +357,18 @@ fn merge_request_style(
 /// No data yet (an empty cache): say what is happening instead of drawing
 /// an empty board that looks real.
 pub(super) fn not_loaded(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
-    use crate::core::app::state::SyncPhase;
+    use crate::core::app::session::SyncPhase;
     let host = if state.ws.host.is_empty() {
         "GitLab"
     } else {
         state.ws.host.as_str()
     };
-    let (msg, style) = match &state.sync.phase {
+    let (msg, style) = match &state.session.sync.phase {
         SyncPhase::Failed { message, .. } => (
             format!(
                 "No cached data, and the first sync failed: {message}. Press r to retry, q to quit."
             ),
-            theme.severity(crate::core::app::state::Severity::Error),
+            theme.severity(crate::core::app::status::Severity::Error),
         ),
         SyncPhase::RateLimited { until } => (
             format!("No cached data yet; GitLab asked to wait until {until}."),

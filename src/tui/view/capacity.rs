@@ -8,7 +8,8 @@ use ratatui::widgets::{Block, Widget};
 
 use super::{put, trect};
 use crate::core::app::geometry::Rect;
-use crate::core::app::state::{AppState, Severity};
+use crate::core::app::state::AppState;
+use crate::core::app::status::Severity;
 use crate::core::domain::capacity::{self, Load};
 use crate::core::domain::text;
 use crate::tui::theme::Theme;
@@ -33,7 +34,7 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
     let (x0, w) = (r.x + 1, r.w.saturating_sub(2) as usize);
     let mut y = r.y + 1;
     let bottom = r.y + r.h.saturating_sub(1);
-    let Some(shown) = state.milestone else {
+    let Some(shown) = state.board.milestone else {
         put(buf, x0, y, w, "no iteration shown", theme.dim());
         return;
     };
@@ -137,7 +138,8 @@ pub(super) fn oldest(
         return;
     }
     let room = usize::from(bottom - y).saturating_sub(1);
-    let cards = insights::oldest_cards(&state.ws, &state.team, shown, state.instant(), room);
+    let cards =
+        insights::oldest_cards(&state.ws, &state.team, shown, state.session.instant(), room);
     put(buf, x0, y, w, "Oldest in their lane", theme.bold());
     y += 1;
     if cards.is_empty() {

@@ -50,19 +50,26 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
     if w > tabs_w + 12 {
         let mut tx = r.x.saturating_add(cells(w - tabs_w)).saturating_add(1);
         for (kind, t) in tabs {
-            tx = put(buf, tx, r.y, t.len(), t, theme.tab(state.board == kind));
+            tx = put(
+                buf,
+                tx,
+                r.y,
+                t.len(),
+                t,
+                theme.tab(state.board.kind == kind),
+            );
         }
     }
 
     // Row 1: what the board shows.
     let y = r.y + 1;
-    let (cards, weight) = state.layout.issues_and_weight(&state.ws);
+    let (cards, weight) = state.board.layout.issues_and_weight(&state.ws);
     let mut parts: Vec<(String, Style)> = Vec::new();
     // What gives way when the row does not fit: the milestone's title to
     // its short form, then its dates.
     let mut short_title: Option<(usize, String)> = None;
     let mut dates: Option<usize> = None;
-    if !state.loaded {
+    if !state.session.loaded {
         put(
             buf,
             r.x + 1,
@@ -73,7 +80,7 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
         );
         return;
     }
-    match state.board {
+    match state.board.kind {
         BoardKind::Planning => {
             let target = state
                 .shown_milestone()
@@ -83,7 +90,7 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
                 short_title = Some((parts.len(), format!("Planning: backlog → {short}")));
             }
             parts.push((format!("Planning: backlog → {target}"), theme.bold()));
-            if let Some(c) = state.layout.columns.get(1) {
+            if let Some(c) = state.board.layout.columns.get(1) {
                 parts.push((
                     format!("{} issues · weight {}", c.cards.len(), c.weight),
                     theme.plain(),
@@ -101,14 +108,16 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
                         theme.plain(),
                     ));
                 }
-                if let Some(p) = iteration::days_phrase(m.start_date, m.due_date, state.today) {
+                if let Some(p) =
+                    iteration::days_phrase(m.start_date, m.due_date, state.session.today)
+                {
                     parts.push((p, theme.weight()));
                 }
-                let tag = if state.followed == Some(m.id) {
+                let tag = if state.board.followed == Some(m.id) {
                     Some("following (N: back to current)")
-                } else if Some(m.id) == state.iteration.current {
+                } else if Some(m.id) == state.board.iteration.current {
                     Some("current")
-                } else if Some(m.id) == state.iteration.next {
+                } else if Some(m.id) == state.board.iteration.next {
                     Some("next")
                 } else {
                     None
@@ -128,7 +137,7 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
                 theme.bold(),
             ));
             parts.push((
-                match state.sort {
+                match state.board.sort {
                     SortMode::Manual => "board order".into(),
                     SortMode::Priority => "by priority".into(),
                 },
@@ -138,6 +147,7 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
     }
     // Absences counted, as in planning mode's panel.
     let capacity = state
+        .board
         .milestone
         .and_then(|m| state.ws.milestone(m))
         .map_or_else(
@@ -145,17 +155,18 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
             |m| capacity::team_capacity_in(&state.team, m),
         );
     let committed = state
+        .board
         .milestone
         .map_or(0, |m| capacity::committed_weight(&state.ws, &state.team, m));
-    let capacity_part = (state.board != BoardKind::Backlog && capacity > 0).then(|| {
+    let capacity_part = (state.board.kind != BoardKind::Backlog && capacity > 0).then(|| {
         let style = if committed > capacity {
-            theme.severity(crate::core::app::state::Severity::Warning)
+            theme.severity(crate::core::app::status::Severity::Warning)
         } else {
             theme.plain()
         };
         (format!("capacity {committed}/{capacity}"), style)
     });
-    if state.board != BoardKind::Planning {
+    if state.board.kind != BoardKind::Planning {
         parts.push((
             format!(
                 "{cards} {}{}",
@@ -170,14 +181,22 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
         ));
     }
     parts.extend(capacity_part);
-    if state.quick != crate::core::app::state::QuickFilter::All {
+    if state.board.quick != crate::core::app::screens::board::QuickFilter::All {
         parts.push((
-            format!("view: {}", state.quick.name(&state.settings.saved_views)),
+            format!(
+                "view: {}",
+                state.board.quick.name(&state.settings.saved_views)
+            ),
             theme.weight(),
         ));
     }
-    if !state.filter.trim().is_empty() && !matches!(state.mode, Mode::Filter(FilterScreen { .. })) {
-        parts.push((format!("filter: {}", state.filter.trim()), theme.weight()));
+    if !state.board.filter.trim().is_empty()
+        && !matches!(state.focus.mode, Mode::Filter(FilterScreen { .. }))
+    {
+        parts.push((
+            format!("filter: {}", state.board.filter.trim()),
+            theme.weight(),
+        ));
     }
     let mut x = r.x + 1;
     let mut end = r.x + r.w;

@@ -12,7 +12,8 @@ use ratatui::widgets::{Axis, Block, Chart, Clear, Dataset, GraphType, Sparkline,
 
 use super::{clear_wide_edge, put, trect};
 use crate::core::app::geometry;
-use crate::core::app::state::{AppState, Severity};
+use crate::core::app::state::AppState;
+use crate::core::app::status::Severity;
 use crate::core::domain::insights::{self, IssueSet, Iteration};
 use crate::core::domain::text;
 use crate::tui::theme::Theme;
@@ -58,7 +59,12 @@ pub(super) fn draw(buf: &mut Buffer, area: TRect, state: &AppState, theme: &Them
     let (x0, w) = (inner.x, usize::from(inner.w));
     let bottom = inner.y + inner.h;
     let mut y = inner.y;
-    let p = insights::panel(&state.ws, &state.team, state.milestone, state.instant());
+    let p = insights::panel(
+        &state.ws,
+        &state.team,
+        state.board.milestone,
+        state.session.instant(),
+    );
 
     // The shown iteration, so far.
     match &p.shown {

@@ -48,8 +48,8 @@ pub fn render(buf: &mut Buffer, area: TRect, state: &AppState, theme: &Theme) {
         Err(small) => too_small::draw(buf, area, small, theme),
         Ok(scr) => {
             header::draw(buf, scr.header, state, theme);
-            if state.loaded {
-                let planning = state.board == crate::core::domain::board::BoardKind::Planning;
+            if state.session.loaded {
+                let planning = state.board.kind == crate::core::domain::board::BoardKind::Planning;
                 let (cards, panel) = geometry::split_planning(scr.board, planning);
                 board::draw(buf, cards, state, theme);
                 if let Some(p) = panel {
@@ -61,10 +61,10 @@ pub fn render(buf: &mut Buffer, area: TRect, state: &AppState, theme: &Theme) {
             status::draw(buf, scr.status, state, theme);
             // What a picker, prompt or help was opened from (the detail
             // pane, the re-plan screen) stays visible under it.
-            if let Some(parent) = &state.back {
+            if let Some(parent) = &state.focus.back {
                 overlay(buf, area, state, parent, theme);
             }
-            overlay(buf, area, state, &state.mode, theme);
+            overlay(buf, area, state, &state.focus.mode, theme);
         }
     }
 }
@@ -233,7 +233,7 @@ mod tests {
 
     /// The screen as lines of text.
     fn screen(s: &AppState) -> Vec<String> {
-        let (w, h) = s.viewport;
+        let (w, h) = s.session.viewport;
         let area = TRect::new(0, 0, w, h);
         let mut buf = Buffer::empty(area);
         render(&mut buf, area, s, &Theme::new(false, false));
@@ -263,7 +263,7 @@ mod tests {
                 reason: "refused".into(),
             })
             .collect();
-        s.mode = Mode::Problems(ProblemsScreen { cursor: 39_999 });
+        s.focus.mode = Mode::Problems(ProblemsScreen { cursor: 39_999 });
         let lines = screen(&s);
         assert_eq!(
             box_height(&lines, "40000 changes not applied", "r retry"),
@@ -275,7 +275,7 @@ mod tests {
     #[test]
     fn forty_thousand_integrity_items_fill_the_screen() {
         let mut s = board_of(many(40_000, &["team::Datastores"]));
-        s.mode = Mode::Integrity(IntegrityScreen { cursor: 39_999 });
+        s.focus.mode = Mode::Integrity(IntegrityScreen { cursor: 39_999 });
         let lines = screen(&s);
         assert_eq!(
             box_height(&lines, "Lane integrity: 40000 issues", "Enter fix"),
@@ -296,7 +296,7 @@ mod tests {
                 value: PickValue::Member(n),
             })
             .collect();
-        s.mode = Mode::Picker(Box::new(Picker::new(
+        s.focus.mode = Mode::Picker(Box::new(Picker::new(
             PickPurpose::Assignees,
             "Assignees",
             1,
@@ -315,12 +315,13 @@ mod tests {
     fn forty_thousand_cards_in_one_column_scroll_to_the_last() {
         let mut s = board_of(many(40_000, &["team::Datastores", "workflow-infra::Ready"]));
         let ready = s
+            .board
             .layout
             .columns
             .iter()
             .position(|c| c.title == "Ready")
             .unwrap();
-        assert_eq!(s.layout.columns[ready].cards.len(), 40_000);
+        assert_eq!(s.board.layout.columns[ready].cards.len(), 40_000);
         keys(&mut s, &"l".repeat(ready));
         keys(&mut s, "G");
         let last: IssueId = 40_000;

@@ -25,7 +25,7 @@ pub(super) fn draw(buf: &mut Buffer, area: TRect, state: &AppState, cursor: usiz
         inner,
         n,
         cursor,
-        theme.severity(crate::core::app::state::Severity::Error),
+        theme.severity(crate::core::app::status::Severity::Error),
         theme,
         |k| {
             let p = state.changes.problems.get(k)?;

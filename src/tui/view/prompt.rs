@@ -12,7 +12,7 @@ use crate::core::app::screens::filter::FilterScreen;
 use crate::core::app::screens::input::InputPurpose;
 use crate::core::app::screens::input::InputScreen;
 use crate::core::app::state::AppState;
-use crate::core::app::state::{Severity, StatusMessage};
+use crate::core::app::status::{Severity, StatusMessage};
 use crate::core::domain::text;
 use crate::tui::theme::Theme;
 
@@ -25,7 +25,7 @@ fn confirm(buf: &mut Buffer, x: u16, y: u16, room: usize, prompt: &str, theme: &
         room,
         &text::truncate(prompt, room),
         theme
-            .severity(crate::core::app::state::Severity::Warning)
+            .severity(crate::core::app::status::Severity::Warning)
             .add_modifier(ratatui::style::Modifier::BOLD),
     );
 }
@@ -162,7 +162,7 @@ impl Draw for InputScreen {
             room,
             &self.purpose,
             &self.text,
-            state.status.as_ref(),
+            state.status.message.as_ref(),
             theme,
         );
     }
@@ -182,6 +182,6 @@ impl Draw for FilterScreen {
         state: &AppState,
         theme: &Theme,
     ) {
-        filter(buf, x, y, room, &state.filter, theme);
+        filter(buf, x, y, room, &state.board.filter, theme);
     }
 }

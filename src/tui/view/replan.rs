@@ -67,7 +67,7 @@ pub(super) fn draw(
             inner.y + 1,
             w,
             &text::truncate(&q, w),
-            theme.severity(crate::core::app::state::Severity::Warning),
+            theme.severity(crate::core::app::status::Severity::Warning),
         );
     }
     // Rows: a lane header when the lane changes, then the issue.

@@ -14,10 +14,10 @@ use crate::tui::theme::Theme;
 
 pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
     let w = r.w as usize;
-    let v = state.view();
+    let v = state.board.view();
     // Right: where the selection is.
     // The count whole, the column's title cut to fit.
-    let pos = match state.layout.columns.get(v.col) {
+    let pos = match state.board.layout.columns.get(v.col) {
         Some(c) => {
             let count = if c.cards.is_empty() {
                 "0/0".to_owned()
@@ -47,7 +47,7 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
                     state.changes.problems.iter().map(|p| p.reason.as_str())
                 )
             ),
-            theme.severity(crate::core::app::state::Severity::Error),
+            theme.severity(crate::core::app::status::Severity::Error),
         ));
     }
     if !state.changes.pending.is_empty() {
@@ -70,11 +70,11 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
         left_room = left_room.saturating_sub(lw);
         put(buf, right_x, r.y, lw, &label, style);
     }
-    if let Some((label, severity)) = state.sync.label(state.now) {
+    if let Some((label, severity)) = state.session.sync.label(state.session.now) {
         let label = format!("{}  ", text::truncate(&label, w / 3));
         let lw = text::width(&label);
         left_room = left_room.saturating_sub(lw);
-        let style = if severity == crate::core::app::state::Severity::Info {
+        let style = if severity == crate::core::app::status::Severity::Info {
             theme.dim()
         } else {
             theme.severity(severity)
@@ -99,20 +99,21 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
 
     let x = r.x + 1;
     let room = left_room.saturating_sub(1);
-    let left = drawing(&state.mode, |d| d.status(state, room));
+    let left = drawing(&state.focus.mode, |d| d.status(state, room));
     match left {
         StatusLeft::Prompt => {
-            drawing(&state.mode, |d| {
+            drawing(&state.focus.mode, |d| {
                 d.status_line(buf, (x, r.y), room, state, theme)
             });
         }
-        _ if state.batch_progress().is_some()
+        _ if state.changes.batch_progress().is_some()
             && state
                 .status
+                .message
                 .as_ref()
-                .is_none_or(|m| m.severity == crate::core::app::state::Severity::Info) =>
+                .is_none_or(|m| m.severity == crate::core::app::status::Severity::Info) =>
         {
-            let (sent, refused, total) = state.batch_progress().unwrap_or((0, 0, 1));
+            let (sent, refused, total) = state.changes.batch_progress().unwrap_or((0, 0, 1));
             let label = state
                 .changes
                 .batch
@@ -125,11 +126,11 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
             put(buf, x, r.y, room, &text::truncate(&line, room), theme.bar());
         }
         StatusLeft::Line => {
-            drawing(&state.mode, |d| {
+            drawing(&state.focus.mode, |d| {
                 d.status_line(buf, (x, r.y), room, state, theme)
             });
         }
-        StatusLeft::Hint(hint) => match &state.status {
+        StatusLeft::Hint(hint) => match &state.status.message {
             Some(msg) => {
                 put(
                     buf,
@@ -140,9 +141,9 @@ pub(super) fn draw(buf: &mut Buffer, r: Rect, state: &AppState, theme: &Theme) {
                     theme.severity(msg.severity),
                 );
             }
-            None if state.sync.error_detail().is_some() => {
-                let detail = state.sync.error_detail().unwrap_or_default();
-                let style = theme.severity(crate::core::app::state::Severity::Error);
+            None if state.session.sync.error_detail().is_some() => {
+                let detail = state.session.sync.error_detail().unwrap_or_default();
+                let style = theme.severity(crate::core::app::status::Severity::Error);
                 put(buf, x, r.y, room, &text::truncate(&detail, room), style);
             }
             None => {

@@ -36,11 +36,13 @@ pub(crate) fn run(state: &mut AppState, n: usize, issue: Option<&Issue>) -> Vec<
         group.extend(selected.clone());
     }
     let Some(one) = selected.or_else(|| group.first().cloned()) else {
-        state.info(format!("{}: no card selected", c.title));
+        state.status.info(format!("{}: no card selected", c.title));
         return Vec::new();
     };
     if one.iid == 0 {
-        state.info("this issue is still being created on GitLab");
+        state
+            .status
+            .info("this issue is still being created on GitLab");
         return Vec::new();
     }
     let single = values(state, &one);
@@ -61,7 +63,7 @@ pub(crate) fn run(state: &mut AppState, n: usize, issue: Option<&Issue>) -> Vec<
     match expand(&c.command, &single, &lists) {
         Ok((script, args)) => {
             if !c.interactive {
-                state.info(format!("{}: running…", c.title));
+                state.status.info(format!("{}: running…", c.title));
             }
             vec![Effect::RunCommand {
                 title: c.title,
@@ -71,7 +73,7 @@ pub(crate) fn run(state: &mut AppState, n: usize, issue: Option<&Issue>) -> Vec<
             }]
         }
         Err(e) => {
-            state.warn(format!("{}: {e}", c.title));
+            state.status.warn(format!("{}: {e}", c.title));
             Vec::new()
         }
     }
@@ -86,13 +88,13 @@ pub(crate) fn done(state: &mut AppState, title: &str, ok: bool, output: &str) {
         .map(crate::core::domain::sanitize::line)
         .unwrap_or_default();
     if ok {
-        state.info(if first.is_empty() {
+        state.status.info(if first.is_empty() {
             format!("{title}: done")
         } else {
             format!("{title}: {first}")
         });
     } else {
-        state.warn(if first.is_empty() {
+        state.status.warn(if first.is_empty() {
             format!("{title}: failed")
         } else {
             format!("{title} failed: {first}")

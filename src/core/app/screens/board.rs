@@ -11,14 +11,165 @@ use crate::core::app::screens::filter::FilterScreen;
 use crate::core::app::screens::{Keys, Mode, Screen, help};
 use crate::core::app::state::AppState;
 use crate::core::app::workflow_keys;
-use crate::core::domain::board::{BoardKind, SortMode};
-use crate::core::domain::iteration;
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::core::domain::board::{BoardKind, BoardLayout, SortMode};
+use crate::core::domain::iteration::{self, IterationPick};
+use crate::core::domain::model::{IssueId, MilestoneId};
 use crate::core::domain::num;
+use crate::core::domain::since::Glimpse;
 
 /// The board: its state is the application's (what is shown, where the
 /// selection is), so the screen holds none.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct BoardScreen;
+
+/// The board's view (a part of the state): which board shows which
+/// milestone, with what filter, sort and quick view, its layout, and where
+/// the selection is on each board. Laid out again by
+/// [`AppState::relayout`] (it needs the workspace and the settings).
+#[derive(Debug, Clone)]
+pub struct Board {
+    pub kind: BoardKind,
+    /// The current and next iteration, as the team's rule picks them today.
+    pub iteration: IterationPick,
+    /// The iteration board's milestone.
+    pub milestone: Option<MilestoneId>,
+    /// The milestone the iteration board follows (remembered per workspace).
+    pub followed: Option<MilestoneId>,
+    pub sort: SortMode,
+    /// Filter text as typed.
+    pub filter: String,
+    pub quick: QuickFilter,
+    pub layout: BoardLayout,
+    /// Per board (indexed by [`BoardKind::index`]).
+    pub views: [BoardView; 3],
+    /// What the board showed when it last closed (and when): cards changed
+    /// since are marked.
+    pub last_look: Option<(DateTime<Utc>, BTreeMap<IssueId, Glimpse>)>,
+}
+
+impl Board {
+    /// `kind` shown, on the current iteration of `iteration`, not laid out yet.
+    pub fn new(kind: BoardKind, iteration: IterationPick) -> Board {
+        Board {
+            kind,
+            milestone: iteration.current,
+            iteration,
+            followed: None,
+            sort: SortMode::Manual,
+            filter: String::new(),
+            quick: QuickFilter::All,
+            layout: BoardLayout {
+                kind,
+                columns: Vec::new(),
+            },
+            views: Default::default(),
+            last_look: None,
+        }
+    }
+
+    /// The shown board's selection and scroll.
+    pub fn view(&self) -> &BoardView {
+        &self.views[self.kind.index()]
+    }
+
+    pub(crate) fn view_mut(&mut self) -> &mut BoardView {
+        &mut self.views[self.kind.index()]
+    }
+
+    /// The issues of every card that can be in sight on a screen of
+    /// `rows` rows (a card takes one row at least): in each column, those
+    /// from `rows` above its first visible card or its selected one to
+    /// `rows` below. What the first frame needs read of them besides their
+    /// rows (ages, merge requests) is read before the rest.
+    pub fn cards_near_sight(&self, rows: usize) -> Vec<IssueId> {
+        let v = self.view();
+        let mut ids = Vec::new();
+        for (k, col) in self.layout.columns.iter().enumerate() {
+            let offset = v.offsets.get(k).copied().unwrap_or(0);
+            let row = v.rows.get(k).copied().unwrap_or(0);
+            let from = offset.min(row).saturating_sub(rows);
+            let to = offset.max(row).saturating_add(2 * rows);
+            ids.extend(col.cards.iter().skip(from).take(to - from).map(|c| c.id));
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// Select this issue (on the shown board) at the next re-layout.
+    pub fn view_select(&mut self, id: IssueId) {
+        self.view_mut().selected = Some(id);
+    }
+}
+
+/// Selection and scroll position of one board.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BoardView {
+    /// Selected column.
+    pub col: usize,
+    /// Selected row in each column.
+    pub rows: Vec<usize>,
+    /// First visible card in each column.
+    pub offsets: Vec<usize>,
+    /// First visible column.
+    pub col_offset: usize,
+    /// The selected issue, kept across re-layouts.
+    pub selected: Option<IssueId>,
+}
+
+/// Quick views (`f` cycles them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum QuickFilter {
+    #[default]
+    All,
+    Mine,
+    Unassigned,
+    /// Not updated in 14 days.
+    Stale,
+    /// No lane, several lanes, or an unknown lane.
+    Flagged,
+    /// The n-th saved view of the config (`[views.NAME]`).
+    Saved(u8),
+}
+
+impl QuickFilter {
+    /// The next view: the built-in ones, then the `saved` ones, then all.
+    pub fn next(self, saved: usize) -> Self {
+        let first_saved = || {
+            if saved > 0 {
+                QuickFilter::Saved(0)
+            } else {
+                QuickFilter::All
+            }
+        };
+        match self {
+            QuickFilter::All => QuickFilter::Mine,
+            QuickFilter::Mine => QuickFilter::Unassigned,
+            QuickFilter::Unassigned => QuickFilter::Stale,
+            QuickFilter::Stale => QuickFilter::Flagged,
+            QuickFilter::Flagged => first_saved(),
+            QuickFilter::Saved(n) if usize::from(n) + 1 < saved => QuickFilter::Saved(n + 1),
+            QuickFilter::Saved(_) => QuickFilter::All,
+        }
+    }
+
+    pub fn name(self, saved: &[crate::core::domain::saved_view::SavedView]) -> String {
+        match self {
+            QuickFilter::All => "all".into(),
+            QuickFilter::Mine => "mine".into(),
+            QuickFilter::Unassigned => "unassigned".into(),
+            QuickFilter::Stale => "stale (14 days)".into(),
+            QuickFilter::Flagged => "flagged".into(),
+            QuickFilter::Saved(n) => saved
+                .get(usize::from(n))
+                .map_or("saved view".into(), |v| v.name.clone()),
+        }
+    }
+}
 
 impl Keys for BoardScreen {
     const NAME: &'static str = "board";
@@ -221,7 +372,7 @@ fn board_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
     if let Some(fx) = workflow_keys::board_action(state, cmd) {
         return fx;
     }
-    let (w, h) = state.viewport;
+    let (w, h) = state.session.viewport;
     let page = geometry::screen(w, h).map_or(1, |s| geometry::cards_per_column(s.board.h));
     match cmd {
         Command::Up => move_row(state, -1),
@@ -233,7 +384,7 @@ fn board_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
         Command::Left => move_col(state, -1),
         Command::Right => move_col(state, 1),
         Command::SwitchBoard => {
-            let next = match state.board {
+            let next = match state.board.kind {
                 BoardKind::Backlog => BoardKind::Iteration,
                 BoardKind::Iteration | BoardKind::Planning => BoardKind::Backlog,
             };
@@ -242,18 +393,18 @@ fn board_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
         Command::ShowBacklog => show_board(state, BoardKind::Backlog),
         Command::ShowPlanning => {
             show_board(state, BoardKind::Planning);
-            state.info("planning: p promotes the backlog card into the iteration on the right; J/K place it");
+            state.status.info("planning: p promotes the backlog card into the iteration on the right; J/K place it");
         }
         Command::ShowIteration => show_board(state, BoardKind::Iteration),
-        Command::FollowNext if state.followed.is_some() => {
+        Command::FollowNext if state.board.followed.is_some() => {
             // Back to the current iteration, and forget the following.
-            state.followed = None;
+            state.board.followed = None;
             let mut fx = vec![Effect::Unfollow];
-            match state.iteration.current {
+            match state.board.iteration.current {
                 Some(id) => fx.extend(show_milestone(state, id)),
                 None => {
                     show_board(state, BoardKind::Iteration);
-                    state.milestone = None;
+                    state.board.milestone = None;
                     state.relayout();
                 }
             }
@@ -261,74 +412,76 @@ fn board_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
                 .shown_milestone()
                 .map(|m| m.title.clone())
                 .unwrap_or_else(|| "no current iteration".into());
-            state.info(format!(
+            state.status.info(format!(
                 "the board shows the current iteration again: {title}"
             ));
             return fx;
         }
-        Command::FollowNext => match state.iteration.next {
+        Command::FollowNext => match state.board.iteration.next {
             Some(id) => {
                 let mut fx = vec![Effect::Follow(id)];
                 fx.extend(show_milestone(state, id));
-                state.followed = Some(id);
+                state.board.followed = Some(id);
                 let title = state
                     .shown_milestone()
                     .map(|m| m.title.clone())
                     .unwrap_or_default();
-                state.info(format!("the board now follows {title}"));
+                state.status.info(format!("the board now follows {title}"));
                 return fx;
             }
-            None => state.info("no later milestone to follow"),
+            None => state.status.info("no later milestone to follow"),
         },
         Command::PrevMilestone => return step_milestone(state, -1),
         Command::NextMilestone => return step_milestone(state, 1),
         Command::OpenDetail => match state.selected_issue().map(|i| i.id) {
-            Some(issue) => return crate::core::app::panes::open_detail(state, issue),
-            None => state.info("no card selected"),
+            Some(issue) => return crate::core::app::screens::detail::open_detail(state, issue),
+            None => state.status.info("no card selected"),
         },
         Command::StartFilter => {
-            state.mode = Mode::Filter(FilterScreen {
-                previous: state.filter.clone(),
+            state.focus.mode = Mode::Filter(FilterScreen {
+                previous: state.board.filter.clone(),
             })
         }
         Command::ToggleSort => {
-            state.sort = match state.sort {
+            state.board.sort = match state.board.sort {
                 SortMode::Manual => SortMode::Priority,
                 SortMode::Priority => SortMode::Manual,
             };
             state.relayout();
-            state.info(match state.sort {
+            state.status.info(match state.board.sort {
                 SortMode::Manual => "sorted by board order",
                 SortMode::Priority => "sorted by priority label, then board order",
             });
         }
         Command::Refresh => {
-            if state.sync.enabled {
+            if state.session.sync.enabled {
                 return vec![Effect::Refresh];
             }
-            state.info("the demo workspace has nothing to refresh");
+            state
+                .status
+                .info("the demo workspace has nothing to refresh");
         }
         Command::Help => help::open_help(state),
         Command::Back | Command::Escape => {
             // Close what is open, innermost first; only q on the plain
             // board quits.
             if crate::core::app::bulk::clear(state) {
-            } else if !state.filter.is_empty() {
-                state.filter.clear();
+            } else if !state.board.filter.is_empty() {
+                state.board.filter.clear();
                 state.relayout();
-                state.info("filter cleared");
-            } else if state.quick != crate::core::app::state::QuickFilter::All {
-                state.quick = crate::core::app::state::QuickFilter::All;
+                state.status.info("filter cleared");
+            } else if state.board.quick != QuickFilter::All {
+                state.board.quick = QuickFilter::All;
                 state.relayout();
-                state.info("view: all");
-            } else if state.board == BoardKind::Planning {
+                state.status.info("view: all");
+            } else if state.board.kind == BoardKind::Planning {
                 show_board(state, BoardKind::Iteration);
-                state.info("planning mode closed");
+                state.status.info("planning mode closed");
             } else if cmd == Command::Back {
-                state.quit = true;
+                state.session.quit = true;
                 return vec![Effect::Quit];
             } else {
-                state.info("q quits (Ctrl-c from anywhere)");
+                state.status.info("q quits (Ctrl-c from anywhere)");
             }
         }
         _ => {}
@@ -338,12 +491,17 @@ fn board_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
 
 fn step_milestone(state: &mut AppState, delta: i32) -> Vec<Effect> {
     // Planning mode stays planning mode, on the next or previous iteration.
-    if state.board != BoardKind::Planning {
+    if state.board.kind != BoardKind::Planning {
         show_board(state, BoardKind::Iteration);
     }
-    match iteration::step(&state.ws.milestones, &state.team, state.milestone, delta) {
+    match iteration::step(
+        &state.ws.milestones,
+        &state.team,
+        state.board.milestone,
+        delta,
+    ) {
         Some(id) => return show_milestone(state, id),
-        None => state.info(if delta < 0 {
+        None => state.status.info(if delta < 0 {
             "no earlier milestone"
         } else {
             "no later milestone"
@@ -353,12 +511,17 @@ fn step_milestone(state: &mut AppState, delta: i32) -> Vec<Effect> {
 }
 
 fn move_row(state: &mut AppState, delta: i64) {
-    let col = state.view().col;
-    let len = state.layout.columns.get(col).map_or(0, |c| c.cards.len());
+    let col = state.board.view().col;
+    let len = state
+        .board
+        .layout
+        .columns
+        .get(col)
+        .map_or(0, |c| c.cards.len());
     if len == 0 {
         return;
     }
-    let v = &mut state.views[state.board.index()];
+    let v = &mut state.board.views[state.board.kind.index()];
     let Some(row) = v.rows.get_mut(col) else {
         return;
     };
@@ -368,11 +531,11 @@ fn move_row(state: &mut AppState, delta: i64) {
 }
 
 fn move_col(state: &mut AppState, delta: i64) {
-    let ncols = state.layout.columns.len();
+    let ncols = state.board.layout.columns.len();
     if ncols == 0 {
         return;
     }
-    let v = &mut state.views[state.board.index()];
+    let v = &mut state.board.views[state.board.kind.index()];
     v.col = num::step_clamped(v.col, delta, ncols);
     state.sync_selected();
     state.ensure_visible();

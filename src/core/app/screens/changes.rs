@@ -35,19 +35,19 @@ impl Screen for ChangesScreen {
 pub(crate) fn show_changes(
     state: &mut crate::core::app::state::AppState,
 ) -> Vec<crate::core::app::action::Effect> {
-    if state.last_look.is_none() {
-        state.info(
+    if state.board.last_look.is_none() {
+        state.status.info(
             "nothing to compare with yet: glboard remembers what the board shows when it closes",
         );
     } else {
-        state.mode = crate::core::app::screens::Mode::Changes(ChangesScreen { scroll: 0 });
+        state.focus.mode = crate::core::app::screens::Mode::Changes(ChangesScreen { scroll: 0 });
     }
     Vec::new()
 }
 
 /// The `gc` list's lines.
 pub fn lines(state: &crate::core::app::state::AppState) -> Vec<String> {
-    let Some((at, before)) = &state.last_look else {
+    let Some((at, before)) = &state.board.last_look else {
         return Vec::new();
     };
     let list = changes(before, &state.ws, &state.team);
@@ -83,13 +83,14 @@ pub fn changes_command(
 ) -> Vec<crate::core::app::action::Effect> {
     use crate::core::app::command::Command;
     let n = lines(state).len();
-    let crate::core::app::screens::Mode::Changes(ChangesScreen { scroll }) = &mut state.mode else {
+    let crate::core::app::screens::Mode::Changes(ChangesScreen { scroll }) = &mut state.focus.mode
+    else {
         return Vec::new();
     };
     match cmd {
         Command::Up => *scroll = scroll.saturating_sub(1),
         Command::Down => *scroll = (*scroll + 1).min(n.saturating_sub(1)),
-        Command::Back => state.mode = crate::core::app::screens::Mode::Board,
+        Command::Back => state.focus.mode = crate::core::app::screens::Mode::Board,
         _ => {}
     }
     Vec::new()

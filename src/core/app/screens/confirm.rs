@@ -44,7 +44,7 @@ impl Screen for ConfirmScreen {
 
 /// Keys in a yes/no question.
 pub fn confirm_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
-    let mode = std::mem::replace(&mut state.mode, Mode::Board);
+    let mode = std::mem::replace(&mut state.focus.mode, Mode::Board);
     match (cmd, mode) {
         (
             Command::Yes,
@@ -71,10 +71,10 @@ pub fn confirm_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
         },
         (Command::Down, mode @ Mode::Confirm(ConfirmScreen { .. }))
         | (Command::Up, mode @ Mode::Confirm(ConfirmScreen { .. })) => {
-            state.mode = mode;
+            state.focus.mode = mode;
             if let Mode::Confirm(ConfirmScreen {
                 scroll, preview, ..
-            }) = &mut state.mode
+            }) = &mut state.focus.mode
             {
                 let lines = preview.as_ref().map_or(0, |p| p.lines().count());
                 *scroll = if cmd == Command::Down {
@@ -86,11 +86,11 @@ pub fn confirm_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
             Vec::new()
         }
         (Command::No, _) => {
-            state.info("cancelled");
+            state.status.info("cancelled");
             Vec::new()
         }
         (_, mode) => {
-            state.mode = mode;
+            state.focus.mode = mode;
             Vec::new()
         }
     }

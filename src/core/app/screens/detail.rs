@@ -2,11 +2,12 @@
 //! on its issue; a picker or prompt they open returns to the pane. What it
 //! shows is [`crate::core::app::panes`].
 
-use crate::core::app::action::Effect;
+use crate::core::app::action::{Effect, StoreUpdate};
 use crate::core::app::command::{Binding, Command};
+use crate::core::app::panes;
 use crate::core::app::screens::confirm::ConfirmScreen;
-use crate::core::app::screens::pager::overlay_command;
-use crate::core::app::screens::{Keys, Mode, Screen};
+use crate::core::app::screens::pager::{self, Page};
+use crate::core::app::screens::{Keys, Mode, Screen, help};
 use crate::core::app::state::AppState;
 use crate::core::app::workflow_keys;
 use crate::core::domain::model::IssueId;
@@ -90,15 +91,15 @@ impl Screen for DetailScreen {
 /// Keys in the detail pane: scrolling, and the card actions on its issue
 /// (a picker or prompt they open returns to the pane).
 fn detail_command(state: &mut AppState, cmd: Command, issue: IssueId) -> Vec<Effect> {
-    let before = state.mode.clone();
+    let before = state.focus.mode.clone();
     if let Command::Custom(n) = cmd {
         let i = state.ws.issue(issue).cloned();
         return crate::core::app::custom_command::run::run(state, usize::from(n), i.as_ref());
     }
     if cmd == Command::WriteSummary {
         let fx = crate::core::planning::issue::write_summary(state);
-        if matches!(state.mode, Mode::Confirm(ConfirmScreen { .. })) {
-            state.back = Some(Box::new(before));
+        if matches!(state.focus.mode, Mode::Confirm(ConfirmScreen { .. })) {
+            state.focus.back = Some(Box::new(before));
         }
         return fx;
     }
@@ -107,19 +108,110 @@ fn detail_command(state: &mut AppState, cmd: Command, issue: IssueId) -> Vec<Eff
         && let Some(i) = state.ws.issue(issue).cloned()
         && let Some(fx) = workflow_keys::open_choice(state, &i)
     {
-        state.back = Some(Box::new(before));
+        state.focus.back = Some(Box::new(before));
         return fx;
     }
     match workflow_keys::card_action(state, cmd, issue) {
         Some(fx) => {
-            if !matches!(state.mode, Mode::Board | Mode::Detail(DetailScreen { .. })) {
-                state.back = Some(Box::new(before));
+            if !matches!(
+                state.focus.mode,
+                Mode::Board | Mode::Detail(DetailScreen { .. })
+            ) {
+                state.focus.back = Some(Box::new(before));
             }
             fx
         }
         None => {
-            overlay_command(state, cmd);
+            match cmd {
+                Command::Help => help::open_help(state),
+                Command::Back => state.focus.mode = Mode::Board,
+                _ => {
+                    if let Some(page) = page(state, issue)
+                        && let Mode::Detail(DetailScreen { scroll, .. }) = &mut state.focus.mode
+                    {
+                        page.command(scroll, cmd);
+                    }
+                }
+            }
             Vec::new()
         }
+    }
+}
+
+/// The pane's lines against the rows that show them (none when its issue
+/// is gone).
+fn page(state: &AppState, issue: IssueId) -> Option<Page> {
+    let (width, visible) = pager::overlay_size(state.session.viewport);
+    let issue = state.ws.issue(issue)?;
+    Some(Page {
+        total: panes::detail_lines(state, issue, usize::from(width)).len(),
+        visible,
+    })
+}
+
+/// Scroll the pane by `delta` lines (the mouse wheel).
+pub(crate) fn scroll(state: &mut AppState, delta: i64) {
+    if let Mode::Detail(DetailScreen { issue, .. }) = state.focus.mode
+        && let Some(page) = page(state, issue)
+        && let Mode::Detail(DetailScreen { scroll, .. }) = &mut state.focus.mode
+    {
+        page.scroll(scroll, delta);
+    }
+}
+
+/// Keep the pane's scroll within its lines (after a resize).
+pub(crate) fn clamp_scroll(state: &mut AppState) {
+    if let Mode::Detail(DetailScreen { issue, .. }) = state.focus.mode
+        && let Some(page) = page(state, issue)
+        && let Mode::Detail(DetailScreen { scroll, .. }) = &mut state.focus.mode
+    {
+        page.clamp(scroll);
+    }
+}
+
+/// Open an issue in the detail pane, from wherever (a card, `gn`, `i`):
+/// its comments are asked for at once, so the pane never waits on
+/// "loading…" for good.
+pub fn open_detail(state: &mut AppState, issue: IssueId) -> Vec<Effect> {
+    state.focus.mode = Mode::Detail(DetailScreen { issue, scroll: 0 });
+    match state.ws.issue(issue) {
+        Some(i) if state.session.sync.enabled => {
+            vec![Effect::LoadNotes {
+                issue,
+                project: i.project_id,
+                iid: i.iid,
+            }]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The issue the detail pane shows (also under a prompt opened from it).
+fn detail_issue(state: &AppState) -> Option<IssueId> {
+    let shown = |m: &Mode| match m {
+        Mode::Detail(DetailScreen { issue, .. }) => Some(*issue),
+        _ => None,
+    };
+    shown(&state.focus.mode).or_else(|| state.focus.back.as_deref().and_then(shown))
+}
+
+/// A cache update that touches the issue the detail pane shows (GitLab's
+/// answer to a comment posted from it or from another shell, or the issue
+/// read again): its comments are read again, so the pane shows them
+/// without being opened again.
+pub fn notes_to_reread(state: &AppState, u: &StoreUpdate) -> Vec<Effect> {
+    let Some(id) = detail_issue(state).filter(|_| state.session.sync.enabled) else {
+        return Vec::new();
+    };
+    let touched = u.full.is_some()
+        || u.upsert.iter().any(|i| i.id == id)
+        || u.sent.iter().any(|(c, _)| c.issue == id);
+    match state.ws.issue(id) {
+        Some(i) if touched && i.iid != 0 => vec![Effect::LoadNotes {
+            issue: id,
+            project: i.project_id,
+            iid: i.iid,
+        }],
+        _ => Vec::new(),
     }
 }

@@ -40,7 +40,7 @@ impl Screen for FilterScreen {
     }
 
     fn typed(state: &mut AppState, c: char) {
-        state.filter.push(c);
+        state.board.filter.push(c);
         refilter(state);
     }
 }
@@ -48,27 +48,27 @@ impl Screen for FilterScreen {
 fn filter_command(state: &mut AppState, cmd: Command, previous: String) {
     match cmd {
         Command::FilterAccept => {
-            state.mode = Mode::Board;
-            if !state.filter.trim().is_empty() {
-                let n = state.layout.card_count();
+            state.focus.mode = Mode::Board;
+            if !state.board.filter.trim().is_empty() {
+                let n = state.board.layout.card_count();
                 let cards = if n == 1 { "card" } else { "cards" };
-                state.info(format!(
+                state.status.info(format!(
                     "filter \"{}\": {n} {cards} (Esc clears)",
-                    state.filter.trim()
+                    state.board.filter.trim()
                 ));
             }
         }
         Command::FilterCancel => {
-            state.filter = previous;
-            state.mode = Mode::Board;
+            state.board.filter = previous;
+            state.focus.mode = Mode::Board;
             state.relayout();
         }
         Command::FilterBackspace => {
-            state.filter.pop();
+            state.board.filter.pop();
             refilter(state);
         }
         Command::FilterClear => {
-            state.filter.clear();
+            state.board.filter.clear();
             refilter(state);
         }
         _ => {}

@@ -4,11 +4,11 @@
 
 use crate::core::app::action::Effect;
 use crate::core::app::command::{Binding, Command};
-use crate::core::app::commit::{act_together, neighbours};
+use crate::core::app::commit::{act_together, neighbours, reorder_edit};
 use crate::core::app::screens::Mode;
 use crate::core::app::screens::{Keys, Screen};
 use crate::core::app::state::AppState;
-use crate::core::app::workflow_keys::reorder_edit;
+
 use crate::core::domain::board::{BoardKind, ColumnKind};
 use crate::core::domain::edit::{self, Edit, Seen};
 use crate::core::domain::model::{Issue, IssueState};
@@ -51,7 +51,7 @@ impl Screen for GrabScreen {
 
 /// Keys in grab mode: carry the card locally; Enter makes one change.
 pub fn grab_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
-    let Mode::Grab(GrabScreen { original }) = &state.mode else {
+    let Mode::Grab(GrabScreen { original }) = &state.focus.mode else {
         return Vec::new();
     };
     let original = (**original).clone();
@@ -63,19 +63,21 @@ pub fn grab_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
                 && let Some(i) = state.ws.issues.iter_mut().find(|i| i.id == id)
             {
                 i.position = pos;
-                state.view_select(id);
+                state.board.view_select(id);
                 state.relayout();
             }
         }
         Command::Left | Command::Right => {
             let delta = if cmd == Command::Left { -1 } else { 1 };
-            if state.board != BoardKind::Iteration {
-                state.warn("carry between lanes on the iteration board");
+            if state.board.kind != BoardKind::Iteration {
+                state
+                    .status
+                    .warn("carry between lanes on the iteration board");
                 return Vec::new();
             }
-            let ncols = state.layout.columns.len();
-            let Some(kind) = crate::core::domain::num::step(state.view().col, delta, ncols)
-                .and_then(|col| state.layout.columns.get(col))
+            let ncols = state.board.layout.columns.len();
+            let Some(kind) = crate::core::domain::num::step(state.board.view().col, delta, ncols)
+                .and_then(|col| state.board.layout.columns.get(col))
                 .map(|c| c.kind.clone())
             else {
                 return Vec::new();
@@ -85,7 +87,9 @@ pub fn grab_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
             };
             let mut e = match &kind {
                 ColumnKind::Iteration => {
-                    state.warn("carry between lanes on the iteration board");
+                    state
+                        .status
+                        .warn("carry between lanes on the iteration board");
                     return Vec::new();
                 }
                 ColumnKind::Lane(l) => edit::to_lane(&cur, &state.team, Some(l)),
@@ -104,16 +108,16 @@ pub fn grab_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
             if let Some(i) = state.ws.issues.iter_mut().find(|i| i.id == id) {
                 edit::apply(i, &e, &members);
             }
-            state.view_select(id);
+            state.board.view_select(id);
             state.relayout();
         }
         Command::Cancel => {
             restore(state, original);
-            state.mode = Mode::Board;
-            state.info("put back");
+            state.focus.mode = Mode::Board;
+            state.status.info("put back");
         }
         Command::Accept => {
-            state.mode = Mode::Board;
+            state.focus.mode = Mode::Board;
             let Some(now) = state.ws.issue(id).cloned() else {
                 return Vec::new();
             };
@@ -126,9 +130,10 @@ pub fn grab_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
             let mut intents = Vec::new();
             if Seen::of(&now, &state.team) != Seen::of(&original, &state.team) {
                 let kind = state
+                    .board
                     .layout
                     .columns
-                    .get(state.view().col)
+                    .get(state.board.view().col)
                     .map(|c| c.kind.clone());
                 intents.push(match kind {
                     Some(ColumnKind::Lane(l)) => Intent::Lane(l),
@@ -146,7 +151,7 @@ pub fn grab_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
                 });
             }
             if intents.is_empty() {
-                state.info("dropped where it was");
+                state.status.info("dropped where it was");
                 return Vec::new();
             }
             return act_together(state, &original, &intents, Some(position));
@@ -161,7 +166,7 @@ fn restore(state: &mut AppState, original: Issue) {
     if let Some(i) = state.ws.issues.iter_mut().find(|i| i.id == id) {
         *i = original;
     }
-    state.view_select(id);
+    state.board.view_select(id);
     state.relayout();
 }
 
@@ -175,7 +180,7 @@ mod tests {
         let mut s = state();
         keys(&mut s, "ll");
         keys(&mut s, "<Space>");
-        assert!(matches!(s.mode, Mode::Grab(GrabScreen { .. })));
+        assert!(matches!(s.focus.mode, Mode::Grab(GrabScreen { .. })));
         let fx = keys(&mut s, "ljj");
         assert!(fx.is_empty(), "carrying changes nothing on GitLab");
         assert_eq!(col_title(&s), "In Progress");
@@ -202,7 +207,7 @@ mod tests {
         let name = s.short_ref(&issue);
         let ctx = s.workflow_context();
         let to_closed = workflow::plan(&ctx, &issue, &name, &Intent::ToClosed).unwrap();
-        let ncols = s.layout.columns.len();
+        let ncols = s.board.layout.columns.len();
         keys(&mut s, "<Space>");
         for _ in 0..ncols {
             keys(&mut s, "l");

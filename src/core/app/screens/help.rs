@@ -6,7 +6,8 @@
 use crate::core::app::action::Effect;
 use crate::core::app::command::{Binding, Command};
 use crate::core::app::keymap::{self, Context};
-use crate::core::app::screens::{Keys, Mode, Screen, pager};
+use crate::core::app::screens::pager::{self, Page};
+use crate::core::app::screens::{Keys, Mode, Screen};
 use crate::core::app::state::AppState;
 use crate::core::domain::markdown::{Emphasis, RichLine, Run};
 
@@ -53,13 +54,28 @@ impl Screen for HelpScreen {
         if self.typing {
             search_command(state, cmd);
         } else {
-            pager::overlay_command(state, cmd);
+            match cmd {
+                Command::Help => open_help(state),
+                Command::StartFilter => start_search(state),
+                Command::Back => state.focus.mode = Mode::Board,
+                _ => {
+                    let page = page(state);
+                    if let Some(page) = page
+                        && let Mode::Help(HelpScreen { scroll, .. }) = &mut state.focus.mode
+                    {
+                        page.command(scroll, cmd);
+                    }
+                }
+            }
         }
         Vec::new()
     }
 
     fn typed(state: &mut AppState, c: char) {
-        if matches!(&state.mode, Mode::Help(HelpScreen { typing: true, .. })) {
+        if matches!(
+            &state.focus.mode,
+            Mode::Help(HelpScreen { typing: true, .. })
+        ) {
             search_type(state, c);
         }
     }
@@ -181,9 +197,40 @@ fn binding_lines(keys: &str, key_w: usize, help: &str, name: &str, width: usize)
 }
 
 /// `?`: open the overlay; from the detail pane it returns there.
+/// The help's lines (as searched) against the rows that show them; none
+/// when the help is not showing.
+fn page(state: &AppState) -> Option<Page> {
+    let Mode::Help(HelpScreen { query, .. }) = &state.focus.mode else {
+        return None;
+    };
+    let (w, visible) = pager::overlay_size(state.session.viewport);
+    Some(Page {
+        total: help_lines(&state.settings.keymap, query, width(w)).len(),
+        visible,
+    })
+}
+
+/// Scroll the help by `delta` lines (the mouse wheel).
+pub(crate) fn scroll(state: &mut AppState, delta: i64) {
+    if let Some(page) = page(state)
+        && let Mode::Help(HelpScreen { scroll, .. }) = &mut state.focus.mode
+    {
+        page.scroll(scroll, delta);
+    }
+}
+
+/// Keep the help's scroll within its lines (after a resize).
+pub(crate) fn clamp_scroll(state: &mut AppState) {
+    if let Some(page) = page(state)
+        && let Mode::Help(HelpScreen { scroll, .. }) = &mut state.focus.mode
+    {
+        page.clamp(scroll);
+    }
+}
+
 pub fn open_help(state: &mut AppState) {
     let from = std::mem::replace(
-        &mut state.mode,
+        &mut state.focus.mode,
         Mode::Help(HelpScreen {
             scroll: 0,
             query: String::new(),
@@ -191,7 +238,7 @@ pub fn open_help(state: &mut AppState) {
         }),
     );
     if !matches!(from, Mode::Board | Mode::Help(HelpScreen { .. })) {
-        state.back = Some(Box::new(from));
+        state.focus.back = Some(Box::new(from));
     }
 }
 
@@ -201,7 +248,7 @@ pub fn search_command(state: &mut AppState, cmd: Command) {
         scroll,
         query,
         typing,
-    }) = &mut state.mode
+    }) = &mut state.focus.mode
     else {
         return;
     };
@@ -222,7 +269,7 @@ pub fn search_command(state: &mut AppState, cmd: Command) {
 
 /// A typed character of the search.
 pub fn search_type(state: &mut AppState, c: char) {
-    if let Mode::Help(HelpScreen { scroll, query, .. }) = &mut state.mode {
+    if let Mode::Help(HelpScreen { scroll, query, .. }) = &mut state.focus.mode {
         query.push(c);
         *scroll = 0;
     }
@@ -230,7 +277,7 @@ pub fn search_type(state: &mut AppState, c: char) {
 
 /// `/` in the overlay: start (or go on) typing a search.
 pub fn start_search(state: &mut AppState) {
-    if let Mode::Help(HelpScreen { typing, .. }) = &mut state.mode {
+    if let Mode::Help(HelpScreen { typing, .. }) = &mut state.focus.mode {
         *typing = true;
     }
 }
@@ -300,21 +347,21 @@ mod tests {
     fn search_is_typed_after_slash_and_esc_clears_it_before_closing() {
         let mut s = state();
         keys(&mut s, "?/grab");
-        let Mode::Help(HelpScreen { query, typing, .. }) = &s.mode else {
-            panic!("{:?}", s.mode)
+        let Mode::Help(HelpScreen { query, typing, .. }) = &s.focus.mode else {
+            panic!("{:?}", s.focus.mode)
         };
         assert_eq!((query.as_str(), *typing), ("grab", true));
         // q while typing is text, not close.
         keys(&mut s, "q<Backspace><Enter>");
-        let Mode::Help(HelpScreen { query, typing, .. }) = &s.mode else {
-            panic!("{:?}", s.mode)
+        let Mode::Help(HelpScreen { query, typing, .. }) = &s.focus.mode else {
+            panic!("{:?}", s.focus.mode)
         };
         assert_eq!((query.as_str(), *typing), ("grab", false));
         keys(&mut s, "/<Esc>");
-        assert!(matches!(&s.mode, Mode::Help(HelpScreen { query, .. }) if query.is_empty()));
+        assert!(matches!(&s.focus.mode, Mode::Help(HelpScreen { query, .. }) if query.is_empty()));
         keys(&mut s, "<Esc>");
-        assert_eq!(s.mode, Mode::Board);
-        assert!(!s.quit);
+        assert_eq!(s.focus.mode, Mode::Board);
+        assert!(!s.session.quit);
     }
 
     #[test]
@@ -322,19 +369,19 @@ mod tests {
         let mut s = state();
         keys(&mut s, "ll<Enter>");
         assert!(
-            matches!(s.mode, Mode::Detail(DetailScreen { .. })),
+            matches!(s.focus.mode, Mode::Detail(DetailScreen { .. })),
             "{:?}",
-            s.mode
+            s.focus.mode
         );
         keys(&mut s, "?");
-        assert!(matches!(s.mode, Mode::Help(HelpScreen { .. })));
+        assert!(matches!(s.focus.mode, Mode::Help(HelpScreen { .. })));
         keys(&mut s, "<Esc>");
         assert!(
-            matches!(s.mode, Mode::Detail(DetailScreen { .. })),
+            matches!(s.focus.mode, Mode::Detail(DetailScreen { .. })),
             "{:?}",
-            s.mode
+            s.focus.mode
         );
         keys(&mut s, "<Esc>");
-        assert_eq!(s.mode, Mode::Board);
+        assert_eq!(s.focus.mode, Mode::Board);
     }
 }

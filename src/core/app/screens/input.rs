@@ -2,8 +2,8 @@
 //! the characters typed, and what accepting does.
 
 use crate::core::app::action::Effect;
+use crate::core::app::bulk::act;
 use crate::core::app::command::{Binding, Command};
-use crate::core::app::commit::act;
 use crate::core::app::new_issue;
 use crate::core::app::screens::Mode;
 use crate::core::app::screens::{Keys, Screen};
@@ -58,7 +58,7 @@ pub fn input_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
         purpose,
         issue,
         text,
-    }) = &mut state.mode
+    }) = &mut state.focus.mode
     else {
         return Vec::new();
     };
@@ -70,12 +70,12 @@ pub fn input_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
         Command::Cancel => {
             // The prompt's own complaint ("a weight is a whole number")
             // goes with it.
-            state.mode = Mode::Board;
-            state.status = None;
+            state.focus.mode = Mode::Board;
+            state.status.message = None;
         }
         Command::Accept => {
             let (purpose, id, text) = (purpose.clone(), *issue, text.trim().to_owned());
-            state.mode = Mode::Board;
+            state.focus.mode = Mode::Board;
             if let InputPurpose::NewTitle { lane } = purpose {
                 return new_issue::new_issue_titled(state, text, lane);
             }
@@ -85,7 +85,7 @@ pub fn input_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
             match purpose {
                 InputPurpose::Weight => {
                     if text.is_empty() {
-                        state.info("weight unchanged");
+                        state.status.info("weight unchanged");
                         return Vec::new();
                     }
                     let w = if text.eq_ignore_ascii_case("none") {
@@ -95,12 +95,12 @@ pub fn input_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
                             Ok(w) => Some(w),
                             Err(_) => {
                                 // The prompt stays, with what was typed.
-                                state.mode = Mode::Input(InputScreen {
+                                state.focus.mode = Mode::Input(InputScreen {
                                     purpose: InputPurpose::Weight,
                                     issue: id,
                                     text,
                                 });
-                                state.warn(
+                                state.status.warn(
                                     "a weight is a whole number (0, 1, 2, …) or none: Enter again, Esc to cancel",
                                 );
                                 return Vec::new();
@@ -112,7 +112,7 @@ pub fn input_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
                 InputPurpose::NewTitle { .. } => {}
                 InputPurpose::Comment => {
                     if text.is_empty() {
-                        state.info("empty comment: nothing sent");
+                        state.status.info("empty comment: nothing sent");
                         return Vec::new();
                     }
                     return act(state, &issue, Intent::Comment(text));
@@ -126,7 +126,7 @@ pub fn input_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
 
 /// A typed character in a prompt.
 pub fn input_type(state: &mut AppState, c: char) {
-    if let Mode::Input(InputScreen { purpose, text, .. }) = &mut state.mode {
+    if let Mode::Input(InputScreen { purpose, text, .. }) = &mut state.focus.mode {
         if *purpose == InputPurpose::Weight && !(c.is_ascii_alphanumeric()) {
             return;
         }
@@ -154,18 +154,19 @@ mod tests {
         let fx = keys(&mut s, "wabc<Enter>");
         assert!(enqueued(&fx).is_empty());
         assert!(
-            matches!(&s.mode, Mode::Input(InputScreen { text, .. }) if text == "abc"),
+            matches!(&s.focus.mode, Mode::Input(InputScreen { text, .. }) if text == "abc"),
             "{:?}",
-            s.mode
+            s.focus.mode
         );
         assert!(
             s.status
+                .message
                 .as_ref()
                 .is_some_and(|m| m.text.contains("whole number"))
         );
         let fx = keys(&mut s, "<Esc>");
-        assert!(fx.is_empty() && !s.quit);
-        assert_eq!(s.mode, Mode::Board);
+        assert!(fx.is_empty() && !s.session.quit);
+        assert_eq!(s.focus.mode, Mode::Board);
         let fx = keys(&mut s, "cLooks good, taking it<Enter>");
         assert_eq!(
             enqueued(&fx)[0].edit.comment.as_deref(),

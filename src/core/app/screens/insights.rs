@@ -32,18 +32,20 @@ use crate::core::app::state::AppState;
 /// `I`: open the panel on the shown iteration.
 pub(crate) fn show_insights(state: &mut AppState) -> Vec<Effect> {
     if state.ws.is_demo {
-        state.info("the demo has no GitLab events: iteration insights need a GitLab group");
+        state
+            .status
+            .info("the demo has no GitLab events: iteration insights need a GitLab group");
         return Vec::new();
     }
-    state.mode = Mode::Insights(InsightsScreen);
+    state.focus.mode = Mode::Insights(InsightsScreen);
     Vec::new()
 }
 
 /// Keys in the panel.
 pub fn insights_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
     match cmd {
-        Command::Back | Command::ShowInsights => state.mode = Mode::Board,
-        Command::Quit => state.quit = true,
+        Command::Back | Command::ShowInsights => state.focus.mode = Mode::Board,
+        Command::Quit => state.session.quit = true,
         _ => {}
     }
     Vec::new()
@@ -59,11 +61,11 @@ mod tests {
     fn i_opens_the_panel_and_q_or_esc_closes_it() {
         let mut s = state();
         keys(&mut s, "I");
-        assert_eq!(s.mode, Mode::Insights(InsightsScreen));
+        assert_eq!(s.focus.mode, Mode::Insights(InsightsScreen));
         keys(&mut s, "q");
-        assert_eq!(s.mode, Mode::Board);
+        assert_eq!(s.focus.mode, Mode::Board);
         keys(&mut s, "I");
         keys(&mut s, "I");
-        assert_eq!(s.mode, Mode::Board, "I again closes it");
+        assert_eq!(s.focus.mode, Mode::Board, "I again closes it");
     }
 }

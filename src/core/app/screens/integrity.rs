@@ -111,7 +111,11 @@ pub fn integrity(state: &AppState) -> Vec<IntegrityItem> {
             continue;
         }
         if crate::core::domain::board::on_no_board(team, i)
-            && let Some(cur) = state.iteration.current.and_then(|c| state.ws.milestone(c))
+            && let Some(cur) = state
+                .board
+                .iteration
+                .current
+                .and_then(|c| state.ws.milestone(c))
         {
             out.push(IntegrityItem {
                 issue: i.id,
@@ -132,8 +136,10 @@ pub fn integrity(state: &AppState) -> Vec<IntegrityItem> {
         let past = i
             .milestone_id
             .and_then(|m| state.ws.milestone(m))
-            .filter(|m| team.is_team_milestone(m) && m.due_date.is_some_and(|d| d < state.today));
-        if let (Some(m), Some(cur)) = (past, state.iteration.current) {
+            .filter(|m| {
+                team.is_team_milestone(m) && m.due_date.is_some_and(|d| d < state.session.today)
+            });
+        if let (Some(m), Some(cur)) = (past, state.board.iteration.current) {
             let cur_title = state
                 .ws
                 .milestone(cur)
@@ -155,11 +161,11 @@ pub fn integrity(state: &AppState) -> Vec<IntegrityItem> {
 /// `gi`: the lane-integrity list, or a word that all is well.
 pub(crate) fn show_integrity(state: &mut AppState) -> Vec<Effect> {
     if integrity(state).is_empty() {
-        state.info(
+        state.status.info(
             "lane integrity: every team issue has exactly one known lane, is on a board and in no past milestone",
         );
     } else {
-        state.mode = Mode::Integrity(IntegrityScreen { cursor: 0 });
+        state.focus.mode = Mode::Integrity(IntegrityScreen { cursor: 0 });
     }
     Vec::new()
 }
@@ -167,17 +173,17 @@ pub(crate) fn show_integrity(state: &mut AppState) -> Vec<Effect> {
 /// Keys in the lane-integrity list.
 pub fn integrity_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
     let items = integrity(state);
-    let Mode::Integrity(IntegrityScreen { cursor }) = &mut state.mode else {
+    let Mode::Integrity(IntegrityScreen { cursor }) = &mut state.focus.mode else {
         return Vec::new();
     };
     match cmd {
         Command::Up => *cursor = cursor.saturating_sub(1),
         Command::Down => *cursor = (*cursor + 1).min(items.len().saturating_sub(1)),
-        Command::Back => state.mode = Mode::Board,
+        Command::Back => state.focus.mode = Mode::Board,
         Command::Fix => {
             let at = (*cursor).min(items.len().saturating_sub(1));
             let Some(item) = items.get(at).cloned() else {
-                state.mode = Mode::Board;
+                state.focus.mode = Mode::Board;
                 return Vec::new();
             };
             let Some(i) = state.ws.issue(item.issue) else {
@@ -186,7 +192,7 @@ pub fn integrity_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
             let summary = format!("{}: {}", state.short_ref(i), item.fix);
             let fx = commit(state, item.issue, item.edit, summary, None, UndoAs::Step);
             let left = integrity(state).len();
-            state.mode = if left == 0 {
+            state.focus.mode = if left == 0 {
                 Mode::Board
             } else {
                 Mode::Integrity(IntegrityScreen {
@@ -213,7 +219,7 @@ mod tests {
         s.ws.issues[1].labels.sort();
         s.relayout();
         keys(&mut s, "gi");
-        assert_eq!(s.mode, Mode::Integrity(IntegrityScreen { cursor: 0 }));
+        assert_eq!(s.focus.mode, Mode::Integrity(IntegrityScreen { cursor: 0 }));
         let items = integrity(&s);
         assert_eq!(items.len(), 2);
         assert_eq!(items[0].fix, "move to Ready");
@@ -231,6 +237,6 @@ mod tests {
             enqueued(&fx)[0].edit.remove_labels,
             vec!["workflow-infra::In Progress"]
         );
-        assert_eq!(s.mode, Mode::Board, "nothing left");
+        assert_eq!(s.focus.mode, Mode::Board, "nothing left");
     }
 }

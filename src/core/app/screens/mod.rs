@@ -29,7 +29,7 @@ pub mod problems;
 pub mod replan;
 
 use crate::core::app::action::Effect;
-use crate::core::app::command::{Binding, Command};
+use crate::core::app::command::{Binding, Command, KeyPress};
 use crate::core::app::picker::Picker;
 use crate::core::app::state::AppState;
 
@@ -75,6 +75,18 @@ macro_rules! the_screens {
     };
 }
 pub(crate) use the_screens;
+
+/// Where the keyboard is (a part of the state): the screen that has it,
+/// the one it returns to, the keys of an unfinished chord.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Focus {
+    pub mode: Mode,
+    /// The mode a picker, prompt or help opened from (the detail pane, the
+    /// re-plan screen) returns to when it closes, instead of the board.
+    pub back: Option<Box<Mode>>,
+    /// Keys of an unfinished chord (`g` waiting for `g`).
+    pub pending_keys: Vec<KeyPress>,
+}
 
 /// A section of keys: its name in the config (`[keys.NAME]`), its title
 /// in the help overlay, and its default bindings.
@@ -126,9 +138,9 @@ macro_rules! screens {
         $( $(#[$doc:meta])* $name:ident($ty:ty), )*
     ) => {
         /// Which screen has the keyboard.
-        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default)]
         pub enum Mode {
-            $(#[$board_doc])* $board,
+            $(#[$board_doc])* #[default] $board,
             $( $(#[$doc])* $name($ty), )*
         }
 
@@ -184,7 +196,7 @@ macro_rules! screens {
 
             /// Run a command the keys resolved to on the screen showing.
             pub(crate) fn command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
-                match state.mode.clone() {
+                match state.focus.mode.clone() {
                     Mode::$board => <$board_ty>::default().command(state, cmd),
                     $( Mode::$name(s) => Screen::command(s, state, cmd), )*
                 }
@@ -192,7 +204,7 @@ macro_rules! screens {
 
             /// A character typed that no key took, to the screen showing.
             pub(crate) fn typed(state: &mut AppState, c: char) {
-                let typed: fn(&mut AppState, char) = match &state.mode {
+                let typed: fn(&mut AppState, char) = match &state.focus.mode {
                     Mode::$board => <$board_ty as Screen>::typed,
                     $( Mode::$name(_) => <$ty as Screen>::typed, )*
                 };

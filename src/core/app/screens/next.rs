@@ -39,7 +39,7 @@ impl Screen for NextScreen {
 
 /// The board's list (`gn`): every suggestion, for the shown state.
 pub fn for_board(state: &crate::core::app::state::AppState) -> Next {
-    next(&state.ws, &state.team, state.iteration.current, 8)
+    next(&state.ws, &state.team, state.board.iteration.current, 8)
 }
 
 /// `gn`: open the list.
@@ -47,9 +47,11 @@ pub(crate) fn show_next(
     state: &mut crate::core::app::state::AppState,
 ) -> Vec<crate::core::app::action::Effect> {
     if for_board(state).all().is_empty() {
-        state.info("nothing to suggest: no priority, ready issue or backlog issue is free");
+        state
+            .status
+            .info("nothing to suggest: no priority, ready issue or backlog issue is free");
     } else {
-        state.mode = crate::core::app::screens::Mode::Next(NextScreen { cursor: 0 });
+        state.focus.mode = crate::core::app::screens::Mode::Next(NextScreen { cursor: 0 });
     }
     Vec::new()
 }
@@ -63,13 +65,13 @@ pub fn next_command(
     use crate::core::app::screens::Mode;
     let n = for_board(state);
     let all = n.all();
-    let Mode::Next(NextScreen { cursor }) = &mut state.mode else {
+    let Mode::Next(NextScreen { cursor }) = &mut state.focus.mode else {
         return Vec::new();
     };
     match cmd {
         Command::Up => *cursor = cursor.saturating_sub(1),
         Command::Down => *cursor = (*cursor + 1).min(all.len().saturating_sub(1)),
-        Command::Back => state.mode = Mode::Board,
+        Command::Back => state.focus.mode = Mode::Board,
         Command::Take | Command::OpenDetail => {
             let Some((item, _)) = all.get(*cursor) else {
                 return Vec::new();
@@ -77,14 +79,14 @@ pub fn next_command(
             let id = item.issue;
             if cmd == Command::OpenDetail {
                 // As from a card: the comments are asked for.
-                return crate::core::app::panes::open_detail(state, id);
+                return crate::core::app::screens::detail::open_detail(state, id);
             }
-            state.mode = Mode::Board;
+            state.focus.mode = Mode::Board;
             let Some(issue) = state.ws.issue(id).cloned() else {
                 return Vec::new();
             };
             // The same take as `t` on the board.
-            return crate::core::app::commit::act(
+            return crate::core::app::bulk::act(
                 state,
                 &issue,
                 crate::core::domain::workflow::Intent::Take,

@@ -1,67 +1,54 @@
-//! A scrolled overlay's keys and scrolling, shared by the detail pane and
-//! the help overlay: how many lines it has, how far it scrolls.
+//! Paging through an overlay of lines, for the screens that page (the
+//! detail pane, the help overlay): how many rows show, what the paging
+//! keys do, how far a scroll goes. Each such screen brings its lines and
+//! its scroll; this module names none of them.
 
 use crate::core::app::command::Command;
 use crate::core::app::geometry;
-use crate::core::app::panes;
-use crate::core::app::screens::Mode;
-use crate::core::app::screens::detail::DetailScreen;
-use crate::core::app::screens::help::{self, HelpScreen};
-use crate::core::app::state::AppState;
 use crate::core::domain::num;
 
-fn overlay_lines(state: &AppState) -> Option<(usize, usize)> {
-    let (w, h) = state.viewport;
+/// An overlay's width inside its border, and the rows it shows below its
+/// title, on a terminal of `viewport` cells.
+pub(crate) fn overlay_size(viewport: (u16, u16)) -> (u16, usize) {
+    let (w, h) = viewport;
     let inner = geometry::overlay_inner(geometry::overlay(w, h));
     // The first row of the overlay holds its title.
-    let visible = inner.h.saturating_sub(1) as usize;
-    let total = match &state.mode {
-        Mode::Detail(DetailScreen { issue, .. }) => {
-            let issue = state.ws.issue(*issue)?;
-            panes::detail_lines(state, issue, inner.w as usize).len()
-        }
-        Mode::Help(HelpScreen { query, .. }) => {
-            help::help_lines(&state.settings.keymap, query, help::width(inner.w)).len()
-        }
-        _ => return None,
-    };
-    Some((total, visible))
+    (inner.w, inner.h.saturating_sub(1) as usize)
 }
 
-pub(crate) fn clamp_overlay_scroll(state: &mut AppState) {
-    if let Some((total, visible)) = overlay_lines(state) {
-        let max = total.saturating_sub(visible);
-        if let Mode::Detail(DetailScreen { scroll, .. }) | Mode::Help(HelpScreen { scroll, .. }) =
-            &mut state.mode
-        {
-            *scroll = (*scroll).min(max);
-        }
+/// An overlay's lines against the rows that show them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Page {
+    pub total: usize,
+    pub visible: usize,
+}
+
+impl Page {
+    /// Keep `scroll` within the lines (after a resize).
+    pub(crate) fn clamp(self, scroll: &mut usize) {
+        *scroll = (*scroll).min(self.total.saturating_sub(self.visible));
     }
-}
 
-pub(crate) fn scroll_overlay(state: &mut AppState, delta: i64) {
-    if let Some((total, visible)) = overlay_lines(state) {
-        let lines = total.saturating_sub(visible).saturating_add(1);
-        if let Mode::Detail(DetailScreen { scroll, .. }) | Mode::Help(HelpScreen { scroll, .. }) =
-            &mut state.mode
-        {
-            *scroll = num::step_clamped(*scroll, delta, lines);
-        }
+    /// Scroll by `delta` lines, within the lines.
+    pub(crate) fn scroll(self, scroll: &mut usize, delta: i64) {
+        let lines = self.total.saturating_sub(self.visible).saturating_add(1);
+        *scroll = num::step_clamped(*scroll, delta, lines);
     }
-}
 
-pub(crate) fn overlay_command(state: &mut AppState, cmd: Command) {
-    let page = num::signed(overlay_lines(state).map_or(1, |(_, v)| v.max(1)));
-    match cmd {
-        Command::Down => scroll_overlay(state, 1),
-        Command::Up => scroll_overlay(state, -1),
-        Command::PageDown => scroll_overlay(state, page),
-        Command::PageUp => scroll_overlay(state, -page),
-        Command::Top => scroll_overlay(state, i64::MIN / 2),
-        Command::Bottom => scroll_overlay(state, i64::MAX / 2),
-        Command::Help => help::open_help(state),
-        Command::StartFilter => help::start_search(state),
-        Command::Back => state.mode = Mode::Board,
-        _ => {}
+    /// A paging key (a line, a page, the top or the bottom): scrolled, and
+    /// true; false for any other command.
+    pub(crate) fn command(self, scroll: &mut usize, cmd: Command) -> bool {
+        let page = num::signed(self.visible.max(1));
+        let delta = match cmd {
+            Command::Down => 1,
+            Command::Up => -1,
+            Command::PageDown => page,
+            Command::PageUp => -page,
+            Command::Top => i64::MIN / 2,
+            Command::Bottom => i64::MAX / 2,
+            _ => return false,
+        };
+        self.scroll(scroll, delta);
+        true
     }
 }

@@ -5,8 +5,8 @@
 //! [`crate::core::app::picker`]; the workflow keys and `n` open it.
 
 use crate::core::app::action::Effect;
+use crate::core::app::bulk::act;
 use crate::core::app::command::{Binding, Command};
-use crate::core::app::commit::act;
 use crate::core::app::navigation::show_milestone;
 use crate::core::app::new_issue;
 use crate::core::app::picker::{PickPurpose, PickValue, Picker};
@@ -48,7 +48,7 @@ impl Screen for Picker {
 
 /// Keys in a picker.
 pub fn picker_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
-    let Mode::Picker(p) = &mut state.mode else {
+    let Mode::Picker(p) = &mut state.focus.mode else {
         return Vec::new();
     };
     match cmd {
@@ -63,9 +63,9 @@ pub fn picker_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
             p.query.clear();
             p.refilter();
         }
-        Command::Cancel => state.mode = Mode::Board,
+        Command::Cancel => state.focus.mode = Mode::Board,
         Command::Accept => {
-            let p = match std::mem::replace(&mut state.mode, Mode::Board) {
+            let p = match std::mem::replace(&mut state.focus.mode, Mode::Board) {
                 Mode::Picker(p) => p,
                 _ => return Vec::new(),
             };
@@ -78,7 +78,7 @@ pub fn picker_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
 
 /// A typed character in a picker's search.
 pub fn picker_type(state: &mut AppState, c: char) {
-    if let Mode::Picker(p) = &mut state.mode {
+    if let Mode::Picker(p) = &mut state.focus.mode {
         p.query.push(c);
         p.refilter();
     }
@@ -91,7 +91,7 @@ fn accept_pick(state: &mut AppState, p: Picker) -> Vec<Effect> {
                 new_issue::new_issue_in(state, title, lane, project)
             }
             _ => {
-                state.info("nothing matches: no issue created");
+                state.status.info("nothing matches: no issue created");
                 Vec::new()
             }
         };
@@ -99,7 +99,7 @@ fn accept_pick(state: &mut AppState, p: Picker) -> Vec<Effect> {
     if p.purpose == PickPurpose::ReplanTarget {
         if let (Some(PickValue::Milestone(Some(m))), Some(Mode::Replan(r))) = (
             p.current().map(|i| i.value.clone()),
-            state.back.as_deref_mut(),
+            state.focus.back.as_deref_mut(),
         ) {
             r.target = m;
         }
@@ -108,13 +108,13 @@ fn accept_pick(state: &mut AppState, p: Picker) -> Vec<Effect> {
     if p.purpose == PickPurpose::Profile {
         if let Some(PickValue::Profile(name)) = p.current().map(|i| i.value.clone()) {
             if name == state.settings.profile {
-                state.info("that is the profile shown");
+                state.status.info("that is the profile shown");
                 return Vec::new();
             }
             // The board closes and opens again on the other profile (its
             // own host, group, team and cache).
             state.settings.switch_profile = Some(name);
-            state.quit = true;
+            state.session.quit = true;
             return vec![Effect::Quit];
         }
         return Vec::new();
@@ -138,7 +138,7 @@ fn accept_pick(state: &mut AppState, p: Picker) -> Vec<Effect> {
         PickPurpose::Assignees if !p.multi => match p.current().map(|i| i.value.clone()) {
             Some(PickValue::Member(id)) => act(state, &issue, Intent::Assignees(vec![id])),
             _ => {
-                state.info("nothing matches");
+                state.status.info("nothing matches");
                 Vec::new()
             }
         },
@@ -155,7 +155,7 @@ fn accept_pick(state: &mut AppState, p: Picker) -> Vec<Effect> {
         }
         _ => {
             let Some(item) = p.current().cloned() else {
-                state.info("nothing matches");
+                state.status.info("nothing matches");
                 return Vec::new();
             };
             match (p.purpose, item.value) {
@@ -185,7 +185,7 @@ mod tests {
         s.ws.members.push(user(7, "zoe", "Zoë Müller"));
         keys(&mut s, "ll");
         keys(&mut s, "m");
-        assert!(matches!(s.mode, Mode::Picker(_)));
+        assert!(matches!(s.focus.mode, Mode::Picker(_)));
         let fx = keys(&mut s, "review<Enter>");
         assert_eq!(
             enqueued(&fx)[0].edit.add_labels,

@@ -36,9 +36,11 @@ use crate::core::app::state::AppState;
 /// `!`: the problems panel, or a word that there is none.
 pub(crate) fn show_problems(state: &mut AppState) -> Vec<Effect> {
     if state.changes.problems.is_empty() {
-        state.info("no problems: GitLab accepted every change");
+        state
+            .status
+            .info("no problems: GitLab accepted every change");
     } else {
-        state.mode = Mode::Problems(ProblemsScreen { cursor: 0 });
+        state.focus.mode = Mode::Problems(ProblemsScreen { cursor: 0 });
     }
     Vec::new()
 }
@@ -58,24 +60,26 @@ pub fn hint(selected: Option<&crate::core::app::changes::Problem>) -> &'static s
 
 /// Keys in the problems panel.
 pub fn problems_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
-    let Mode::Problems(ProblemsScreen { cursor }) = &mut state.mode else {
+    let Mode::Problems(ProblemsScreen { cursor }) = &mut state.focus.mode else {
         return Vec::new();
     };
     let n = state.changes.problems.len();
     match cmd {
         Command::Up => *cursor = cursor.saturating_sub(1),
         Command::Down => *cursor = (*cursor + 1).min(n.saturating_sub(1)),
-        Command::Back => state.mode = Mode::Board,
+        Command::Back => state.focus.mode = Mode::Board,
         Command::Retry | Command::Discard if n > 0 => {
             let at = (*cursor).min(n - 1);
             let problem = state.changes.problems.remove(at);
             if state.changes.problems.is_empty() {
-                state.mode = Mode::Board;
-            } else if let Mode::Problems(ProblemsScreen { cursor }) = &mut state.mode {
+                state.focus.mode = Mode::Board;
+            } else if let Mode::Problems(ProblemsScreen { cursor }) = &mut state.focus.mode {
                 *cursor = at.min(state.changes.problems.len() - 1);
             }
             if cmd == Command::Discard {
-                state.info(format!("discarded: {}", problem.change.summary));
+                state
+                    .status
+                    .info(format!("discarded: {}", problem.change.summary));
                 return vec![Effect::Discard(problem.change.id)];
             }
             // Retry on top of what GitLab has now.
@@ -112,10 +116,10 @@ mod tests {
         assert_eq!(col_title(&s), "Ready", "selection followed the card back");
         assert!(s.changes.base.is_empty(), "no changes over it any more");
         keys(&mut s, "!");
-        assert_eq!(s.mode, Mode::Problems(ProblemsScreen { cursor: 0 }));
+        assert_eq!(s.focus.mode, Mode::Problems(ProblemsScreen { cursor: 0 }));
         let fx = keys(&mut s, "r");
         assert!(matches!(fx.as_slice(), [Effect::Retry { old, .. }] if *old == c.id));
-        assert_eq!(s.mode, Mode::Board);
+        assert_eq!(s.focus.mode, Mode::Board);
         assert_eq!(
             col_title(&s),
             "In Progress",
@@ -141,7 +145,7 @@ mod tests {
             &["team::Datastores", "workflow-infra::In Progress"],
         );
         p.title = "Datastores team - W45 Iteration Planning".into();
-        p.milestone_id = s.iteration.current;
+        p.milestone_id = s.board.iteration.current;
         p.description = "Priorities:\n1. #101\n".into();
         s.ws.issues.push(p);
         s.relayout();
@@ -178,6 +182,7 @@ mod tests {
         assert_eq!(d.text.matches(BEGIN).count(), 1);
         assert!(
             s.status
+                .message
                 .as_ref()
                 .unwrap()
                 .text

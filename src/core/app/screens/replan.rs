@@ -85,12 +85,14 @@ pub fn targets_after(
 
 /// `R`: the re-plan screen for the shown iteration.
 pub(crate) fn open_replan(state: &mut AppState) -> Vec<Effect> {
-    let Some(from) = state.milestone else {
-        state.warn("no iteration shown to re-plan");
+    let Some(from) = state.board.milestone else {
+        state.status.warn("no iteration shown to re-plan");
         return Vec::new();
     };
     let Some(&target) = targets(state, from).first() else {
-        state.warn("no later open milestone to move issues to");
+        state
+            .status
+            .warn("no later open milestone to move issues to");
         return Vec::new();
     };
     let mut items: Vec<(IssueId, bool)> =
@@ -107,10 +109,12 @@ pub(crate) fn open_replan(state: &mut AppState) -> Vec<Effect> {
     };
     items.sort_by_key(|(id, _)| lane_rank(id));
     if items.is_empty() {
-        state.info("everything in this iteration is Done: nothing to re-plan");
+        state
+            .status
+            .info("everything in this iteration is Done: nothing to re-plan");
         return Vec::new();
     }
-    state.mode = Mode::Replan(Box::new(ReplanScreen {
+    state.focus.mode = Mode::Replan(Box::new(ReplanScreen {
         from,
         target,
         items,
@@ -123,15 +127,15 @@ pub(crate) fn open_replan(state: &mut AppState) -> Vec<Effect> {
 
 /// Keys on the re-plan screen.
 pub fn replan_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
-    let all_targets = match &state.mode {
+    let all_targets = match &state.focus.mode {
         Mode::Replan(r) => targets(state, r.from),
         _ => return Vec::new(),
     };
-    let Mode::Replan(r) = &mut state.mode else {
+    let Mode::Replan(r) = &mut state.focus.mode else {
         return Vec::new();
     };
     let n = r.items.len();
-    let page = usize::from(state.viewport.1.saturating_sub(8)).max(1);
+    let page = usize::from(state.session.viewport.1.saturating_sub(8)).max(1);
     match cmd {
         Command::Up => r.cursor = r.cursor.saturating_sub(1),
         Command::Down => r.cursor = (r.cursor + 1).min(n.saturating_sub(1)),
@@ -184,15 +188,15 @@ pub fn replan_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
             if let Some(at) = at {
                 picker.cursor = at;
             }
-            let parent = std::mem::replace(&mut state.mode, Mode::Picker(Box::new(picker)));
-            state.back = Some(Box::new(parent));
+            let parent = std::mem::replace(&mut state.focus.mode, Mode::Picker(Box::new(picker)));
+            state.focus.back = Some(Box::new(parent));
         }
         Command::ToggleResetLane => r.reset_lane = !r.reset_lane,
         Command::Cancel if r.confirming => r.confirming = false,
-        Command::Cancel => state.mode = Mode::Board,
+        Command::Cancel => state.focus.mode = Mode::Board,
         Command::Accept => r.confirming = true,
         Command::Yes if r.confirming => {
-            let Mode::Replan(r) = std::mem::replace(&mut state.mode, Mode::Board) else {
+            let Mode::Replan(r) = std::mem::replace(&mut state.focus.mode, Mode::Board) else {
                 return Vec::new();
             };
             return apply_replan(state, *r);
@@ -240,8 +244,8 @@ fn apply_replan(state: &mut AppState, r: ReplanScreen) -> Vec<Effect> {
     // One user action: one batch in the outbox, one undo step, which also
     // points the board back.
     let before = crate::core::app::changes::BoardBefore {
-        milestone: state.milestone,
-        followed: state.followed,
+        milestone: state.board.milestone,
+        followed: state.board.followed,
     };
     let mut effects = commit_action(state, steps, label.clone(), UndoAs::Step);
     if let Some(entry) = state.changes.undo.last_mut()
@@ -257,15 +261,15 @@ fn apply_replan(state: &mut AppState, r: ReplanScreen) -> Vec<Effect> {
             changes: Vec::new(),
         });
     }
-    state.followed = Some(r.target);
-    state.milestone = Some(r.target);
+    state.board.followed = Some(r.target);
+    state.board.milestone = Some(r.target);
     state.relayout();
-    state.info(format!(
+    state.status.info(format!(
         "{} issues from {from_t} to {to_t}; the board now follows {to_t}",
         chosen.len()
     ));
     effects.push(Effect::Follow(r.target));
-    if state.sync.enabled {
+    if state.session.sync.enabled {
         effects.push(Effect::ShowMilestone(r.target));
     }
     effects
@@ -281,54 +285,72 @@ mod tests {
     fn the_replan_screen_moves_the_chosen_issues_and_follows_the_target() {
         let mut s = state();
         keys(&mut s, "R");
-        let Mode::Replan(r) = &s.mode else {
-            panic!("{:?}", s.mode)
+        let Mode::Replan(r) = &s.focus.mode else {
+            panic!("{:?}", s.focus.mode)
         };
         assert_eq!((r.from, r.target, r.items.len()), (1, 2, 6));
         // Page keys and a whole lane in and out.
         keys(&mut s, "G");
-        let Mode::Replan(r) = &s.mode else { panic!() };
+        let Mode::Replan(r) = &s.focus.mode else {
+            panic!()
+        };
         assert_eq!(r.cursor, 5);
         keys(&mut s, "gg");
-        let Mode::Replan(r) = &s.mode else { panic!() };
+        let Mode::Replan(r) = &s.focus.mode else {
+            panic!()
+        };
         assert_eq!(r.cursor, 0);
         keys(&mut s, "a");
-        let Mode::Replan(r) = &s.mode else { panic!() };
+        let Mode::Replan(r) = &s.focus.mode else {
+            panic!()
+        };
         let out = r.items.iter().filter(|(_, on)| !on).count();
         assert!((1..6).contains(&out), "the first lane only: {out}");
         keys(&mut s, "a");
-        let Mode::Replan(r) = &s.mode else { panic!() };
+        let Mode::Replan(r) = &s.focus.mode else {
+            panic!()
+        };
         assert!(r.items.iter().all(|(_, on)| *on), "and back in");
         // Leave the second out, reset lanes to Ready.
         keys(&mut s, "j<Space>r<Enter>");
-        let Mode::Replan(r) = &s.mode else { panic!() };
+        let Mode::Replan(r) = &s.focus.mode else {
+            panic!()
+        };
         assert!(r.confirming && r.reset_lane);
         let fx = keys(&mut s, "y");
         let cs = enqueued(&fx);
         assert_eq!(cs.len(), 5);
         assert!(cs.iter().all(|c| c.edit.milestone == Some(Some(2))));
         assert!(fx.contains(&Effect::Follow(2)));
-        assert_eq!((s.milestone, s.followed), (Some(2), Some(2)));
+        assert_eq!((s.board.milestone, s.board.followed), (Some(2), Some(2)));
         assert_eq!(
-            s.layout.columns[2].cards.len(),
+            s.board.layout.columns[2].cards.len(),
             5,
             "all in Ready of the next iteration"
         );
-        assert!(s.status.as_ref().unwrap().text.starts_with("5 issues from"));
-        assert_eq!(s.batch_progress(), Some((0, 0, 5)));
+        assert!(
+            s.status
+                .message
+                .as_ref()
+                .unwrap()
+                .text
+                .starts_with("5 issues from")
+        );
+        assert_eq!(s.changes.batch_progress(), Some((0, 0, 5)));
         assert!(
             matches!(fx.as_slice(), [Effect::Enqueue { changes, .. }, ..] if changes.len() == 5),
             "one batch"
         );
         let ids: Vec<u64> = saved(&mut s, &fx).iter().map(|c| c.id).collect();
-        assert_eq!(s.batch_progress(), Some((0, 0, 5)));
+        assert_eq!(s.changes.batch_progress(), Some((0, 0, 5)));
         let sent: Vec<(u64, Option<Issue>)> = ids[..4].iter().map(|id| (*id, None)).collect();
         answered(&mut s, &sent, &[]);
-        assert_eq!(s.batch_progress(), Some((4, 0, 5)));
+        assert_eq!(s.changes.batch_progress(), Some((4, 0, 5)));
         answered(&mut s, &[], &[(ids[4], "404", None)]);
         assert_eq!(s.changes.batch, None);
         assert!(
             s.status
+                .message
                 .as_ref()
                 .unwrap()
                 .text
@@ -341,16 +363,17 @@ mod tests {
         assert!(undo.iter().all(|c| c.edit.milestone == Some(Some(1))));
         assert!(matches!(fx.as_slice(), [Effect::Enqueue { .. }, ..]));
         // And the board shows and follows what it did before.
-        assert_eq!((s.milestone, s.followed), (Some(1), None));
+        assert_eq!((s.board.milestone, s.board.followed), (Some(1), None));
         assert!(fx.contains(&Effect::Unfollow), "{fx:?}");
         assert!(
             s.status
+                .message
                 .as_ref()
                 .unwrap()
                 .text
                 .ends_with("; the board shows Datastores team - W45 again"),
             "{:?}",
-            s.status
+            s.status.message
         );
     }
 
@@ -364,24 +387,26 @@ mod tests {
             Some("2025-12-14"),
         ));
         keys(&mut s, "Rt");
-        let Mode::Picker(p) = &s.mode else {
-            panic!("{:?}", s.mode)
+        let Mode::Picker(p) = &s.focus.mode else {
+            panic!("{:?}", s.focus.mode)
         };
         assert_eq!(p.items.len(), 2, "the later open milestones");
         assert!(p.items[0].detail.contains("(chosen)"));
         keys(&mut s, "<Esc>");
-        let Mode::Replan(r) = &s.mode else {
-            panic!("Esc closes only the picker: {:?}", s.mode)
+        let Mode::Replan(r) = &s.focus.mode else {
+            panic!("Esc closes only the picker: {:?}", s.focus.mode)
         };
         assert_eq!(r.target, 2);
         keys(&mut s, "tW49<Enter>");
-        let Mode::Replan(r) = &s.mode else {
-            panic!("{:?}", s.mode)
+        let Mode::Replan(r) = &s.focus.mode else {
+            panic!("{:?}", s.focus.mode)
         };
         assert_eq!(r.target, 3);
         // Four more presses of t do not cycle anything away.
         keys(&mut s, "t<Esc>t<Esc>");
-        let Mode::Replan(r) = &s.mode else { panic!() };
+        let Mode::Replan(r) = &s.focus.mode else {
+            panic!()
+        };
         assert_eq!(r.target, 3);
         let fx = keys(&mut s, "<Enter>y");
         assert!(
