@@ -275,6 +275,72 @@ mod tests {
         fx.iter().any(|e| matches!(e, Effect::LoadNotes { .. }))
     }
 
+    /// `G` sends the pane to its end, and it stays there when comments
+    /// land after it (they come after the pane opened); scrolled up, it
+    /// stays where it was put.
+    #[test]
+    fn the_pane_sent_to_its_end_follows_it_as_comments_land() {
+        use crate::core::app::screens::Mode;
+        let scroll = |s: &AppState| match &s.focus.mode {
+            Mode::Detail(d) => d.scroll,
+            m => panic!("{m:?}"),
+        };
+        let most = |s: &AppState| {
+            let Mode::Detail(DetailScreen { issue, .. }) = s.focus.mode else {
+                panic!()
+            };
+            let (_, visible) = crate::core::app::screens::pager::overlay_size(s.session.viewport);
+            let lines = detail_lines(s, s.ws.issue(issue).unwrap(), 80).len();
+            lines.saturating_sub(visible)
+        };
+        let comments = |n: u64| {
+            (0..n)
+                .map(|k| crate::core::domain::model::Note {
+                    id: k,
+                    author: "ann".into(),
+                    body: format!("comment {k}\n\nwith a second paragraph"),
+                    created_at: chrono::DateTime::<chrono::Utc>::MIN_UTC,
+                    system: false,
+                })
+                .collect::<Vec<_>>()
+        };
+        let mut s = state();
+        update(
+            &mut s,
+            Action::Resize {
+                width: 80,
+                height: 24,
+            },
+        );
+        keys(&mut s, "ll<Enter>G");
+        let Mode::Detail(DetailScreen { issue, .. }) = s.focus.mode else {
+            panic!()
+        };
+        let before = scroll(&s);
+        update(
+            &mut s,
+            Action::Notes {
+                issue,
+                notes: Ok(comments(30)),
+            },
+        );
+        assert!(most(&s) > before, "the pane grew");
+        assert_eq!(scroll(&s), most(&s), "at its new end");
+        assert!(text(&s).contains("comment 29"));
+        // Scrolled up: more comments do not move it.
+        keys(&mut s, "kk");
+        let put = scroll(&s);
+        update(
+            &mut s,
+            Action::Notes {
+                issue,
+                notes: Ok(comments(40)),
+            },
+        );
+        assert_eq!(scroll(&s), put);
+        assert!(most(&s) > put);
+    }
+
     /// A comment posted from the pane shows there at once ("sending…"),
     /// and GitLab's answer has the comments read again; one posted from
     /// another shell likewise, without opening the pane again.

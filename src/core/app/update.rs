@@ -40,6 +40,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.session.viewport = (width, height);
             state.ensure_visible();
             detail::clamp_scroll(state);
+            detail::follow_end(state);
             help::clamp_scroll(state);
             Vec::new()
         }
@@ -61,6 +62,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             let notes = crate::core::app::screens::detail::notes_to_reread(state, &u);
             state.apply_store(*u);
             commit::finish_batch(state);
+            detail::follow_end(state);
             notes
         }
         Action::Composed { issue, text } => workflow_keys::on_composed(state, issue, text),
@@ -70,6 +72,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::Notes { issue, notes } => {
             state.notes.read(issue, notes);
+            detail::follow_end(state);
             Vec::new()
         }
     }
@@ -846,7 +849,8 @@ mod tests {
             s.focus.mode,
             Mode::Detail(DetailScreen {
                 issue: 1,
-                scroll: 0
+                scroll: 0,
+                at_end: false
             })
         );
         keys(&mut s, "<Esc>");

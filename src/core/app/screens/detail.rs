@@ -17,6 +17,9 @@ use crate::core::domain::model::IssueId;
 pub struct DetailScreen {
     pub issue: IssueId,
     pub scroll: usize,
+    /// Sent to its end (`G`): it stays there as the pane grows (comments
+    /// or merge requests landing), as `tail -f` does, until scrolled up.
+    pub at_end: bool,
 }
 
 impl Keys for DetailScreen {
@@ -127,9 +130,15 @@ fn detail_command(state: &mut AppState, cmd: Command, issue: IssueId) -> Vec<Eff
                 Command::Back => state.focus.mode = Mode::Board,
                 _ => {
                     if let Some(page) = page(state, issue)
-                        && let Mode::Detail(DetailScreen { scroll, .. }) = &mut state.focus.mode
+                        && let Mode::Detail(DetailScreen { scroll, at_end, .. }) =
+                            &mut state.focus.mode
                     {
-                        page.command(scroll, cmd);
+                        let before = *scroll;
+                        if page.command(scroll, cmd) {
+                            // `G` follows the end; a key that moves away
+                            // from it stops following.
+                            *at_end = cmd == Command::Bottom || (*at_end && *scroll == before);
+                        }
                     }
                 }
             }
@@ -153,9 +162,26 @@ fn page(state: &AppState, issue: IssueId) -> Option<Page> {
 pub(crate) fn scroll(state: &mut AppState, delta: i64) {
     if let Mode::Detail(DetailScreen { issue, .. }) = state.focus.mode
         && let Some(page) = page(state, issue)
+        && let Mode::Detail(DetailScreen { scroll, at_end, .. }) = &mut state.focus.mode
+    {
+        let before = *scroll;
+        page.scroll(scroll, delta);
+        *at_end &= *scroll == before;
+    }
+}
+
+/// A pane sent to its end stays there when what it shows grew (its
+/// comments read, a sync's or a merge request's landing).
+pub(crate) fn follow_end(state: &mut AppState) {
+    if let Mode::Detail(DetailScreen {
+        issue,
+        at_end: true,
+        ..
+    }) = state.focus.mode
+        && let Some(page) = page(state, issue)
         && let Mode::Detail(DetailScreen { scroll, .. }) = &mut state.focus.mode
     {
-        page.scroll(scroll, delta);
+        page.command(scroll, Command::Bottom);
     }
 }
 
@@ -173,7 +199,11 @@ pub(crate) fn clamp_scroll(state: &mut AppState) {
 /// its comments are asked for at once, so the pane never waits on
 /// "loading…" for good.
 pub fn open_detail(state: &mut AppState, issue: IssueId) -> Vec<Effect> {
-    state.focus.mode = Mode::Detail(DetailScreen { issue, scroll: 0 });
+    state.focus.mode = Mode::Detail(DetailScreen {
+        issue,
+        scroll: 0,
+        at_end: false,
+    });
     match state.ws.issue(issue) {
         Some(i) if state.session.sync.enabled => {
             vec![Effect::LoadNotes {
