@@ -34,7 +34,7 @@ pub struct Report<'a> {
 /// A line of [`Report::plain`]'s board.
 enum Line<'a> {
     Heading(&'a Column),
-    Card(&'a Card, &'a Issue, String),
+    Card(&'a Card, &'a Issue),
     None,
 }
 
@@ -223,24 +223,28 @@ impl Report<'_> {
         };
         // Every line in order: a lane's heading, its cards (each with its
         // reference, for the widest), or `(none)`.
-        let mut lines: Vec<Line<'_>> = Vec::new();
+        let cards: usize = self.layout.columns.iter().map(|c| c.cards.len()).sum();
+        let mut lines: Vec<Line<'_>> = Vec::with_capacity(cards + 2 * self.layout.columns.len());
         for col in &self.layout.columns {
             if col.cards.is_empty() && !matches!(col.kind, ColumnKind::Lane(_)) {
                 continue;
             }
             lines.push(Line::Heading(col));
-            lines.extend(
-                self.cards(col)
-                    .map(|(card, i)| Line::Card(card, i, board::short_ref(self.ws, i, amb))),
-            );
+            lines.extend(self.cards(col).map(|(card, i)| Line::Card(card, i)));
             if col.cards.is_empty() {
                 lines.push(Line::None);
             }
         }
+        // Each card's reference is written into one buffer, here for the
+        // widest and again on its line.
+        let mut reference = String::new();
         let ref_w = lines
             .iter()
             .map(|l| match l {
-                Line::Card(_, _, r) => text::width(r),
+                Line::Card(_, i) => {
+                    board::short_ref_into(&mut reference, self.ws, i, amb);
+                    text::width(&reference)
+                }
                 _ => 0,
             })
             .max()
@@ -252,6 +256,7 @@ impl Report<'_> {
             // Thousands of cards: each line is written in place, its
             // words into one reused buffer.
             let mut meta = String::new();
+            let mut reference = String::new();
             for line in lines {
                 match line {
                     Line::Heading(col) => {
@@ -263,13 +268,16 @@ impl Report<'_> {
                         out.push_str(&format!("\n{b}{}{r} ({}{w})\n", col.title, col.cards.len()));
                     }
                     Line::None => out.push_str("  (none)\n"),
-                    Line::Card(card, i, reference) => self.card_line(
-                        &mut out,
-                        &mut meta,
-                        (card, i, reference),
-                        (ref_w, width),
-                        &closing,
-                    ),
+                    Line::Card(card, i) => {
+                        board::short_ref_into(&mut reference, self.ws, i, amb);
+                        self.card_line(
+                            &mut out,
+                            &mut meta,
+                            (card, i, &reference),
+                            (ref_w, width),
+                            &closing,
+                        );
+                    }
                 }
             }
             out

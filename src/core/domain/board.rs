@@ -435,17 +435,29 @@ pub fn ambiguous_iids(ws: &Workspace) -> HashSet<u64> {
 /// The short reference shown on cards: `#123`, or `project#123` when the iid
 /// alone is ambiguous.
 pub fn short_ref(ws: &Workspace, issue: &Issue, ambiguous: &HashSet<u64>) -> String {
+    let mut out = String::new();
+    short_ref_into(&mut out, ws, issue, ambiguous);
+    out
+}
+
+/// [`short_ref`] written into `out` (cleared first): a printed board
+/// names thousands of cards through one buffer.
+pub fn short_ref_into(out: &mut String, ws: &Workspace, issue: &Issue, ambiguous: &HashSet<u64>) {
+    use std::fmt::Write as _;
+    out.clear();
     if issue.iid == 0 {
-        return "new".to_owned();
+        out.push_str("new");
+        return;
     }
     if ambiguous.contains(&issue.iid) {
-        let project = ws
-            .project(issue.project_id)
-            .map_or_else(|| issue.project_id.to_string(), |p| p.name().to_owned());
-        format!("{project}#{}", issue.iid)
-    } else {
-        format!("#{}", issue.iid)
+        match ws.project(issue.project_id) {
+            Some(p) => out.push_str(p.name()),
+            None => {
+                let _ = write!(out, "{}", issue.project_id);
+            }
+        }
     }
+    let _ = write!(out, "#{}", issue.iid);
 }
 
 /// The full reference: `group/project#123`.
