@@ -357,37 +357,31 @@ mod tests {
         let path = dir.path().join("c.sqlite");
         let store = Store::open(&path).unwrap();
         let conn = store.conn();
-        let plan: Vec<String> = conn
-            .prepare(&format!(
-                "EXPLAIN QUERY PLAN SELECT {}, '' FROM issues WHERE issues.milestone_id = 9",
-                super::super::issue_row::SELECT
-            ))
-            .unwrap()
-            .query_map([], |r| r.get::<_, String>(3))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
+        let plan = |sql: String| -> Vec<String> {
+            conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap()
+                .query_map([], |r| r.get::<_, String>(3))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
+        };
         // Every column the board reads is in the index: no seek into the
         // table per row (a column added to the read must be added to it).
         assert_eq!(
-            plan,
+            plan(format!(
+                "SELECT {}, '' FROM issues WHERE issues.milestone_id = 9",
+                super::super::issue_row::SELECT
+            )),
             vec!["SEARCH issues USING COVERING INDEX issues_board (milestone_id=?)"]
         );
         // What is read of a board's issues besides their rows finds them
         // in the narrow index (a few pages, not the board's rows again).
         let of = super::super::snapshot::Of::Selected(Some("issues.milestone_id = 9".into()));
-        let plan: Vec<String> = conn
-            .prepare(&format!(
-                "EXPLAIN QUERY PLAN SELECT x.issue_id, x.label, x.at {}",
-                of.source("label_added")
-            ))
-            .unwrap()
-            .query_map([], |r| r.get::<_, String>(3))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
         assert_eq!(
-            plan[0],
+            plan(format!(
+                "SELECT x.issue_id, x.label, x.at {}",
+                of.source("label_added")
+            ))[0],
             "SEARCH issues USING COVERING INDEX issues_by_milestone (milestone_id=?)"
         );
     }

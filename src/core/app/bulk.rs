@@ -122,9 +122,7 @@ pub(crate) fn toggle(state: &mut AppState) -> Vec<Effect> {
 pub(crate) fn column(state: &mut AppState) -> Vec<Effect> {
     let ids: Vec<IssueId> = state
         .board
-        .layout
-        .columns
-        .get(state.board.view().col)
+        .selected_column()
         .map(|c| c.cards.iter().map(|c| c.id).collect())
         .unwrap_or_default();
     mark_all(state, ids);

@@ -52,7 +52,7 @@ fn next_local(state: &mut AppState) -> u64 {
 /// The reorder that moves `id` one card up or down in the selected column,
 /// and its new local position.
 pub(crate) fn reorder_edit(state: &AppState, id: IssueId, delta: i64) -> Option<(Edit, i64)> {
-    let col = state.board.layout.columns.get(state.board.view().col)?;
+    let col = state.board.selected_column()?;
     let row = col.cards.iter().position(|c| c.id == id)?;
     let card = |r: Option<usize>| {
         r.and_then(|r| col.cards.get(r))
@@ -90,7 +90,7 @@ pub(crate) fn reorder_edit(state: &AppState, id: IssueId, delta: i64) -> Option<
 
 /// The issues just above and below `id` in the selected column.
 pub fn neighbours(state: &AppState, id: IssueId) -> Option<Reorder> {
-    let col = state.board.layout.columns.get(state.board.view().col)?;
+    let col = state.board.selected_column()?;
     let row = col.cards.iter().position(|c| c.id == id)?;
     let at = |r: Option<usize>| r.and_then(|r| col.cards.get(r)).map(|c| c.id);
     Some(Reorder {

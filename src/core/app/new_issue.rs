@@ -28,13 +28,7 @@ pub const DRAFT: IssueId = u64::MAX;
 
 /// `n`: a new issue in the selected lane; asks for its title.
 pub(crate) fn start_new_issue(state: &mut AppState) -> Vec<Effect> {
-    let lane = match state
-        .board
-        .layout
-        .columns
-        .get(state.board.view().col)
-        .map(|c| &c.kind)
-    {
+    let lane = match state.board.selected_column().map(|c| &c.kind) {
         Some(ColumnKind::Lane(l)) => Some(l.clone()),
         Some(ColumnKind::Open) => None,
         Some(ColumnKind::Iteration) => Some(state.team.ready_lane.clone()),
@@ -69,9 +63,7 @@ pub(crate) fn new_issue_titled(
     // The project: remembered, else that of the cards around, else asked.
     let near = state
         .board
-        .layout
-        .columns
-        .get(state.board.view().col)
+        .selected_column()
         .and_then(|c| c.cards.first())
         .and_then(|c| c.issue(&state.ws))
         .map(|i| i.project_id);

@@ -390,12 +390,7 @@ fn move_lane(state: &mut AppState, issue: &Issue, delta: i64) -> Vec<Effect> {
     // Out of Closed to the left: reopened in the lane it has (a closed Done
     // issue goes back to Done, not to whatever lane is left of Closed).
     let in_closed = matches!(
-        state
-            .board
-            .layout
-            .columns
-            .get(state.board.view().col)
-            .map(|c| &c.kind),
+        state.board.selected_column().map(|c| &c.kind),
         Some(ColumnKind::Closed)
     );
     if in_closed && delta < 0 && !issue.is_open() {
@@ -422,13 +417,7 @@ fn move_lane(state: &mut AppState, issue: &Issue, delta: i64) -> Vec<Effect> {
         BoardKind::Backlog => {
             let lanes = &state.team.lanes;
             // The column's lane (Triage, or Ready with no milestone).
-            let col = match state
-                .board
-                .layout
-                .columns
-                .get(state.board.view().col)
-                .map(|c| &c.kind)
-            {
+            let col = match state.board.selected_column().map(|c| &c.kind) {
                 Some(ColumnKind::Lane(l)) => l.clone(),
                 _ => state.team.backlog_lane.clone(),
             };

@@ -76,6 +76,11 @@ impl Board {
         &self.views[self.kind.index()]
     }
 
+    /// The column the selection is in, if the board has it.
+    pub fn selected_column(&self) -> Option<&crate::core::domain::board::Column> {
+        self.layout.columns.get(self.view().col)
+    }
+
     pub(crate) fn view_mut(&mut self) -> &mut BoardView {
         &mut self.views[self.kind.index()]
     }

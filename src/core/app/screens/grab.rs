@@ -129,12 +129,7 @@ pub fn grab_command(state: &mut AppState, cmd: Command) -> Vec<Effect> {
             // and the command line plan the same move.
             let mut intents = Vec::new();
             if Seen::of(&now, &state.team) != Seen::of(&original, &state.team) {
-                let kind = state
-                    .board
-                    .layout
-                    .columns
-                    .get(state.board.view().col)
-                    .map(|c| c.kind.clone());
+                let kind = state.board.selected_column().map(|c| c.kind.clone());
                 intents.push(match kind {
                     Some(ColumnKind::Lane(l)) => Intent::Lane(l),
                     Some(ColumnKind::Closed) => Intent::ToClosed,
